@@ -1,0 +1,27 @@
+//! The aiops domain: who may do what to which tenant, project, user and API key.
+//!
+//! Owns: validation rules, authorization decisions (roles, scopes, tenant membership),
+//! credential primitives (argon2id password hashes, API key generation and digests), the
+//! redactor every log line and audit row passes through, and one use-case function per
+//! operation. Storage is reached only through the port traits in [`ports`].
+//!
+//! Must never import: axum, rusqlite, reqwest, tauri, tokio, or `std::process`. Callers run
+//! these functions on a blocking thread: they call the store synchronously and may spend
+//! ~20 ms in argon2.
+
+pub mod audit;
+pub mod auth;
+pub mod credentials;
+pub mod keys;
+mod error;
+pub mod page;
+pub mod ports;
+pub mod principal;
+pub mod projects;
+pub mod redact;
+pub mod tenants;
+pub mod users;
+pub mod validate;
+
+pub use error::{CoreError, CoreResult};
+pub use principal::Principal;

@@ -1,0 +1,89 @@
+//! Keyset pagination: an opaque cursor naming the last id seen, never OFFSET.
+
+use aiops_types::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::{CoreError, CoreResult};
+
+/// What a store needs to read one page: rows strictly after (or, for newest-first lists,
+/// before) `after`, at most `limit + 1` of them so the caller can tell if more exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageQuery {
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+impl PageQuery {
+    /// Validates `limit` (1..=500, default 50) and decodes `cursor`.
+    pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> CoreResult<Self> {
+        let limit = limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+        if !(1..=MAX_PAGE_LIMIT).contains(&limit) {
+            return Err(CoreError::invalid(
+                "limit",
+                format!("limit must be between 1 and {MAX_PAGE_LIMIT}"),
+            ));
+        }
+        let after = cursor
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor)
+            .transpose()?;
+        Ok(Self { after, limit })
+    }
+
+    /// How many rows to fetch: one more than the page, to detect a next page.
+    pub fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// Turns `limit + 1` fetched rows into a page with the cursor of its last row.
+    pub fn finish<T>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> i64) -> Page<T> {
+        let more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| encode_cursor(id(r)))
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
+}
+
+fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("id:{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> CoreResult<i64> {
+    let bad = || CoreError::invalid("cursor", "cursor is not one this server issued");
+    let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    text.strip_prefix("id:")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let q = PageQuery::parse(Some(2), None).unwrap();
+        let page = q.finish(vec![1, 2, 3], |n| *n);
+        assert_eq!(page.items, vec![1, 2]);
+        let next = PageQuery::parse(Some(2), page.next_cursor.as_deref()).unwrap();
+        assert_eq!(next.after, Some(2));
+        assert!(PageQuery::parse(None, Some("!!")).is_err());
+        assert!(PageQuery::parse(Some(0), None).is_err());
+        assert!(PageQuery::parse(Some(501), None).is_err());
+    }
+
+    #[test]
+    fn last_page_has_no_cursor() {
+        let q = PageQuery::parse(Some(5), None).unwrap();
+        assert!(q.finish(vec![1, 2], |n| *n).next_cursor.is_none());
+    }
+}

@@ -1,0 +1,120 @@
+//! Projects: one repository inside a tenant. Tenant members create and change them;
+//! project members (without tenant membership) see and change that one project.
+
+use aiops_types::{CreateProject, Member, Page, Project, ProjectListParams, UpdateProject};
+use serde_json::json;
+
+use crate::page::PageQuery;
+use crate::ports::{NewAudit, ProjectFilter, ProjectRow, Store, TenantRef};
+use crate::{CoreError, CoreResult, Principal, tenants, validate};
+
+const DEFAULT_BRANCH: &str = "main";
+
+pub fn list(store: &impl Store, caller: &Principal, params: &ProjectListParams, page: PageQuery) -> CoreResult<Page<Project>> {
+    let tenant_id = match params.tenant.as_deref() {
+        Some(t) => Some(tenants::get(store, caller, t)?.id),
+        None => None,
+    };
+    let filter = ProjectFilter {
+        tenant_id,
+        slug: params.slug.clone(),
+    };
+    Ok(page.finish(store.list_projects(caller.viewer(), &filter, page)?, |p| p.id))
+}
+
+pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Project> {
+    store
+        .project(caller.viewer(), id)?
+        .ok_or_else(|| CoreError::not_found(format!("project {id}")))
+}
+
+/// Creates a project in a tenant the caller belongs to (admins: any tenant). An unknown
+/// or invisible tenant is `NotFound` — nothing is written.
+pub fn create(store: &impl Store, caller: &Principal, req: &CreateProject) -> CoreResult<Project> {
+    let name = validate::name("name", &req.name)?;
+    let tenant = store
+        .tenant(caller.viewer(), &TenantRef::parse(req.tenant.trim()))?
+        .ok_or_else(|| CoreError::invalid("tenant", format!("tenant `{}` not found", req.tenant)))?;
+    let row = ProjectRow {
+        tenant_id: tenant.id,
+        slug: match req.slug.as_deref() {
+            Some(s) => validate::slug(s)?,
+            None => validate::slugify(&name),
+        },
+        repo_url: validate::repo_url(&req.repo_url, caller.is_admin())?,
+        default_branch: validate::branch(req.default_branch.as_deref().unwrap_or(DEFAULT_BRANCH))?,
+        description: validate::description(req.description.as_deref())?,
+        name,
+    };
+    let audit = NewAudit::by(caller, "project.create")
+        .detail(json!({ "tenant": tenant.slug, "slug": row.slug, "repo_url": row.repo_url }));
+    store.insert_project(&row, audit)
+}
+
+pub fn update(store: &impl Store, caller: &Principal, id: i64, req: &UpdateProject) -> CoreResult<Project> {
+    let current = get(store, caller, id)?;
+    let row = ProjectRow {
+        tenant_id: current.tenant_id,
+        name: match req.name.as_deref() {
+            Some(n) => validate::name("name", n)?,
+            None => current.name,
+        },
+        slug: match req.slug.as_deref() {
+            Some(s) => validate::slug(s)?,
+            None => current.slug,
+        },
+        repo_url: match req.repo_url.as_deref() {
+            Some(u) => validate::repo_url(u, caller.is_admin())?,
+            None => current.repo_url,
+        },
+        default_branch: match req.default_branch.as_deref() {
+            Some(b) => validate::branch(b)?,
+            None => current.default_branch,
+        },
+        description: match req.description.as_deref() {
+            Some(d) => validate::description(Some(d))?,
+            None => current.description,
+        },
+    };
+    let audit = NewAudit::by(caller, "project.update").target("project", id);
+    store.update_project(id, &row, audit)
+}
+
+pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
+    let current = get(store, caller, id)?;
+    let audit = NewAudit::by(caller, "project.delete")
+        .target("project", id)
+        .detail(json!({ "tenant": current.tenant_slug, "slug": current.slug }));
+    store.delete_project(id, audit)
+}
+
+pub fn members(store: &impl Store, caller: &Principal, id: i64, page: PageQuery) -> CoreResult<Page<Member>> {
+    let p = get(store, caller, id)?;
+    Ok(page.finish(store.list_project_members(p.id, page)?, |m| m.user_id))
+}
+
+fn require_admin(caller: &Principal) -> CoreResult<()> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden("only admins manage project members".into()))
+    }
+}
+
+pub fn add_member(store: &impl Store, caller: &Principal, id: i64, user_id: i64) -> CoreResult<Member> {
+    require_admin(caller)?;
+    let p = get(store, caller, id)?;
+    let audit = NewAudit::by(caller, "project.member_add")
+        .target("project", p.id)
+        .detail(json!({ "user_id": user_id }));
+    store.put_project_member(p.id, user_id, audit)
+}
+
+pub fn remove_member(store: &impl Store, caller: &Principal, id: i64, user_id: i64) -> CoreResult<()> {
+    require_admin(caller)?;
+    let p = get(store, caller, id)?;
+    let audit = NewAudit::by(caller, "project.member_remove")
+        .target("project", p.id)
+        .detail(json!({ "user_id": user_id }));
+    store.delete_project_member(p.id, user_id, audit)
+}

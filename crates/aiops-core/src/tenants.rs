@@ -1,0 +1,106 @@
+//! Tenants: admins create, change and delete them and manage members; members see the
+//! tenants they belong to. A tenant a caller may not see is "not found", not "forbidden",
+//! so slugs of other teams do not leak.
+
+use aiops_types::{CreateTenant, Member, Page, Tenant, UpdateTenant};
+use serde_json::json;
+
+use crate::page::PageQuery;
+use crate::ports::{NewAudit, Store, TenantRef, TenantRow};
+use crate::{CoreError, CoreResult, Principal, validate};
+
+fn require_admin(caller: &Principal) -> CoreResult<()> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden("only admins manage tenants".into()))
+    }
+}
+
+pub fn list(store: &impl Store, caller: &Principal, page: PageQuery) -> CoreResult<Page<Tenant>> {
+    Ok(page.finish(store.list_tenants(caller.viewer(), page)?, |t| t.id))
+}
+
+/// A tenant by id or slug, if the caller may see it.
+pub fn get(store: &impl Store, caller: &Principal, tenant: &str) -> CoreResult<Tenant> {
+    store
+        .tenant(caller.viewer(), &TenantRef::parse(tenant))?
+        .ok_or_else(|| CoreError::not_found(format!("tenant `{tenant}`")))
+}
+
+pub fn create(store: &impl Store, caller: &Principal, req: &CreateTenant) -> CoreResult<Tenant> {
+    require_admin(caller)?;
+    let name = validate::name("name", &req.name)?;
+    let slug = match req.slug.as_deref() {
+        Some(s) => validate::slug(s)?,
+        None => validate::slugify(&name),
+    };
+    let row = TenantRow {
+        color: match req.color.as_deref() {
+            Some(c) => validate::color(c)?,
+            None => validate::default_color(&slug),
+        },
+        description: validate::description(req.description.as_deref())?,
+        slug,
+        name,
+    };
+    let audit = NewAudit::by(caller, "tenant.create").detail(json!({ "slug": row.slug, "name": row.name }));
+    store.insert_tenant(&row, audit)
+}
+
+pub fn update(store: &impl Store, caller: &Principal, tenant: &str, req: &UpdateTenant) -> CoreResult<Tenant> {
+    require_admin(caller)?;
+    let current = get(store, caller, tenant)?;
+    let row = TenantRow {
+        name: match req.name.as_deref() {
+            Some(n) => validate::name("name", n)?,
+            None => current.name,
+        },
+        slug: match req.slug.as_deref() {
+            Some(s) => validate::slug(s)?,
+            None => current.slug,
+        },
+        color: match req.color.as_deref() {
+            Some(c) => validate::color(c)?,
+            None => current.color,
+        },
+        description: match req.description.as_deref() {
+            Some(d) => validate::description(Some(d))?,
+            None => current.description,
+        },
+    };
+    let audit = NewAudit::by(caller, "tenant.update").target("tenant", current.id);
+    store.update_tenant(current.id, &row, audit)
+}
+
+pub fn delete(store: &impl Store, caller: &Principal, tenant: &str) -> CoreResult<()> {
+    require_admin(caller)?;
+    let current = get(store, caller, tenant)?;
+    let audit = NewAudit::by(caller, "tenant.delete")
+        .target("tenant", current.id)
+        .detail(json!({ "slug": current.slug }));
+    store.delete_tenant(current.id, audit)
+}
+
+pub fn members(store: &impl Store, caller: &Principal, tenant: &str, page: PageQuery) -> CoreResult<Page<Member>> {
+    let t = get(store, caller, tenant)?;
+    Ok(page.finish(store.list_tenant_members(t.id, page)?, |m| m.user_id))
+}
+
+pub fn add_member(store: &impl Store, caller: &Principal, tenant: &str, user_id: i64) -> CoreResult<Member> {
+    require_admin(caller)?;
+    let t = get(store, caller, tenant)?;
+    let audit = NewAudit::by(caller, "tenant.member_add")
+        .target("tenant", t.id)
+        .detail(json!({ "user_id": user_id }));
+    store.put_tenant_member(t.id, user_id, audit)
+}
+
+pub fn remove_member(store: &impl Store, caller: &Principal, tenant: &str, user_id: i64) -> CoreResult<()> {
+    require_admin(caller)?;
+    let t = get(store, caller, tenant)?;
+    let audit = NewAudit::by(caller, "tenant.member_remove")
+        .target("tenant", t.id)
+        .detail(json!({ "user_id": user_id }));
+    store.delete_tenant_member(t.id, user_id, audit)
+}

@@ -1,0 +1,142 @@
+//! User administration (admins), password changes (everyone), and the local admin
+//! commands that run against the data dir without a server.
+
+use aiops_types::{
+    ChangePassword, CreateApiKey, CreateUser, CreatedApiKey, Page, Role, Scope, Timestamp,
+    UpdateUser, User,
+};
+use serde_json::json;
+
+use crate::credentials::{check_password_policy, hash_password, verify_password};
+use crate::page::PageQuery;
+use crate::ports::{NewAudit, NewUserRow, Store, UserRecord, UserRow};
+use crate::{CoreError, CoreResult, Principal, keys, validate};
+
+fn require_admin(caller: &Principal) -> CoreResult<()> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden("this needs an admin".into()))
+    }
+}
+
+pub fn list(store: &impl Store, caller: &Principal, page: PageQuery) -> CoreResult<Page<User>> {
+    require_admin(caller)?;
+    Ok(page.finish(store.list_users(page)?, |u| u.id))
+}
+
+pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<User> {
+    require_admin(caller)?;
+    Ok(find(store, id)?.user)
+}
+
+fn find(store: &impl Store, id: i64) -> CoreResult<UserRecord> {
+    store
+        .user_by_id(id)?
+        .ok_or_else(|| CoreError::not_found(format!("user {id}")))
+}
+
+fn new_row(email: &str, name: Option<&str>, role: Role, password: &str) -> CoreResult<NewUserRow> {
+    let email = validate::email(email)?;
+    check_password_policy(password)?;
+    let name = match name {
+        Some(n) if !n.trim().is_empty() => validate::name("name", n)?,
+        _ => email.split('@').next().unwrap_or_default().to_owned(),
+    };
+    Ok(NewUserRow {
+        email,
+        name,
+        role,
+        password_hash: hash_password(password)?,
+    })
+}
+
+pub fn create(store: &impl Store, caller: &Principal, req: &CreateUser) -> CoreResult<User> {
+    require_admin(caller)?;
+    let row = new_row(&req.email, req.name.as_deref(), req.role, &req.password)?;
+    let audit = NewAudit::by(caller, "user.create")
+        .detail(json!({ "email": row.email, "role": row.role }));
+    store.insert_user(&row, audit)
+}
+
+/// Changes name, role or disabled. An admin cannot demote or disable themself, so a
+/// server is never left without a working admin by accident.
+pub fn update(store: &impl Store, caller: &Principal, id: i64, req: &UpdateUser) -> CoreResult<User> {
+    require_admin(caller)?;
+    let current = find(store, id)?.user;
+    if id == caller.user_id
+        && (req.role.is_some_and(|r| r != Role::Admin) || req.disabled == Some(true))
+    {
+        return Err(CoreError::Conflict(
+            "you cannot demote or disable yourself; ask another admin".into(),
+        ));
+    }
+    let row = UserRow {
+        name: match req.name.as_deref() {
+            Some(n) => validate::name("name", n)?,
+            None => current.name,
+        },
+        role: req.role.unwrap_or(current.role),
+        disabled: req.disabled.unwrap_or(current.disabled),
+    };
+    let audit = NewAudit::by(caller, "user.update")
+        .target("user", id)
+        .detail(json!({ "name": req.name, "role": req.role, "disabled": req.disabled }));
+    store.update_user(id, &row, audit)
+}
+
+/// Changes the caller's own password after checking the current one; signs out every
+/// browser session of the user.
+pub fn change_password(store: &impl Store, caller: &Principal, req: &ChangePassword) -> CoreResult<()> {
+    let rec = find(store, caller.user_id)?;
+    if !verify_password(&req.current_password, &rec.password_hash) {
+        return Err(CoreError::invalid("current_password", "current password is wrong"));
+    }
+    check_password_policy(&req.new_password)?;
+    let hash = hash_password(&req.new_password)?;
+    store.set_password_hash(caller.user_id, &hash, NewAudit::by(caller, "user.password_change").target("user", caller.user_id))
+}
+
+const LOCAL_ACTOR: &str = "cli";
+
+/// `aiops admin create-admin`: creates an admin (the server need not run).
+pub fn local_create_admin(store: &impl Store, email: &str, password: &str) -> CoreResult<User> {
+    let row = new_row(email, None, Role::Admin, password)?;
+    let audit = NewAudit::new(None, LOCAL_ACTOR, "user.create")
+        .detail(json!({ "email": row.email, "role": "admin", "via": "aiops admin" }));
+    store.insert_user(&row, audit)
+}
+
+/// `aiops admin create-api-key`: mints a key for the user with this email.
+pub fn local_create_api_key(
+    store: &impl Store,
+    email: &str,
+    name: &str,
+    scopes: &[Scope],
+    now: Timestamp,
+) -> CoreResult<CreatedApiKey> {
+    let owner = by_email(store, email)?;
+    let req = CreateApiKey {
+        name: name.to_owned(),
+        scopes: scopes.to_vec(),
+        expires_in_days: None,
+    };
+    let audit = NewAudit::new(None, LOCAL_ACTOR, "api_key.create");
+    keys::mint(store, &owner, &req, now, audit)
+}
+
+/// `aiops admin reset-password`: sets a new password and signs the user out everywhere.
+pub fn local_reset_password(store: &impl Store, email: &str, password: &str) -> CoreResult<User> {
+    let rec = by_email(store, email)?;
+    check_password_policy(password)?;
+    let audit = NewAudit::new(None, LOCAL_ACTOR, "user.password_reset").target("user", rec.user.id);
+    store.set_password_hash(rec.user.id, &hash_password(password)?, audit)?;
+    Ok(rec.user)
+}
+
+fn by_email(store: &impl Store, email: &str) -> CoreResult<UserRecord> {
+    let email = validate::email(email)?;
+    store
+        .user_by_email(&email)?
+        .ok_or_else(|| CoreError::not_found(format!("user {email}")))
+}

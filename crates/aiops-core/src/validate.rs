@@ -1,0 +1,232 @@
+//! Input rules shared by every transport (API, CLI, desktop), so they are checked once.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::{CoreError, CoreResult};
+
+static SLUG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9-]{0,62}$").expect("valid regex"));
+static COLOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^#[0-9a-fA-F]{6}$").expect("valid regex"));
+static SCP_URL: LazyLock<Regex> = LazyLock::new(|| {
+    // git's scp-like syntax: user@host:path (no scheme, no leading dash anywhere risky).
+    Regex::new(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$").expect("valid regex")
+});
+
+pub const MAX_NAME_LEN: usize = 100;
+pub const MAX_DESCRIPTION_LEN: usize = 10_000;
+
+/// A display name: trimmed, 1..=100 characters, no control characters.
+pub fn name(field: &'static str, value: &str) -> CoreResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(CoreError::invalid(field, format!("{field} must not be empty")));
+    }
+    if v.chars().count() > MAX_NAME_LEN {
+        return Err(CoreError::invalid(
+            field,
+            format!("{field} must be at most {MAX_NAME_LEN} characters"),
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(CoreError::invalid(
+            field,
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+pub fn description(value: Option<&str>) -> CoreResult<String> {
+    let v = value.unwrap_or("").trim();
+    if v.len() > MAX_DESCRIPTION_LEN {
+        return Err(CoreError::invalid(
+            "description",
+            format!("description must be at most {MAX_DESCRIPTION_LEN} bytes"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// `^[a-z0-9][a-z0-9-]{0,62}$`, and not all digits (so it never reads as an id).
+pub fn slug(value: &str) -> CoreResult<String> {
+    if !SLUG.is_match(value) {
+        return Err(CoreError::invalid(
+            "slug",
+            "slug must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit",
+        ));
+    }
+    if value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CoreError::invalid("slug", "slug must not be all digits"));
+    }
+    Ok(value.to_owned())
+}
+
+/// Derives a slug from a name: `Acme Corp!` → `acme-corp`.
+pub fn slugify(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let mut out: String = out.trim_end_matches('-').chars().take(63).collect();
+    out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() || out.bytes().all(|b| b.is_ascii_digit()) {
+        out.insert_str(0, "t-");
+    }
+    out
+}
+
+/// `#rrggbb`, normalised to lowercase.
+pub fn color(value: &str) -> CoreResult<String> {
+    if COLOR.is_match(value) {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(CoreError::invalid("color", "color must look like #1e90ff"))
+    }
+}
+
+/// A stable pleasant colour for a slug, so new tenants are told apart without a choice.
+pub fn default_color(slug: &str) -> String {
+    const PALETTE: [&str; 8] = [
+        "#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#4b5563",
+    ];
+    let h = slug
+        .bytes()
+        .fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b)));
+    PALETTE[(h as usize) % PALETTE.len()].to_owned()
+}
+
+/// A lowercase email with one `@` and something on both sides; 3..=254 bytes.
+pub fn email(value: &str) -> CoreResult<String> {
+    let v = value.trim().to_lowercase();
+    let ok = v.len() <= 254
+        && v.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        })
+        && !v.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(v)
+    } else {
+        Err(CoreError::invalid("email", "email must look like name@example.com"))
+    }
+}
+
+/// Where a repository lives: `https://…`, `ssh://…`, `git@host:path`, or an absolute local
+/// path (admins only: it reads the server's disk). Rejects anything git could take as an
+/// option or as a transport helper (`ext::`, `fd::`).
+pub fn repo_url(value: &str, caller_is_admin: bool) -> CoreResult<String> {
+    let v = value.trim();
+    let bad = |msg: &str| Err(CoreError::invalid("repo_url", msg.to_owned()));
+    if v.is_empty() {
+        return bad("repo_url must not be empty");
+    }
+    if v.len() > 2048 || v.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return bad("repo_url must be one URL without spaces");
+    }
+    if v.starts_with('-') {
+        return bad("repo_url must not start with '-'");
+    }
+    if let Some(rest) = v.strip_prefix("https://").or_else(|| v.strip_prefix("ssh://")) {
+        if rest.is_empty() || rest.starts_with('/') {
+            return bad("repo_url has no host");
+        }
+        return Ok(v.to_owned());
+    }
+    if SCP_URL.is_match(v) {
+        return Ok(v.to_owned());
+    }
+    if v.starts_with('/') || v.starts_with("file://") {
+        if !caller_is_admin {
+            return Err(CoreError::Forbidden(
+                "only admins may use a repository path on the server's disk".into(),
+            ));
+        }
+        return Ok(v.to_owned());
+    }
+    bad("repo_url must be https://…, ssh://…, user@host:path, or an absolute path")
+}
+
+/// A branch name per `git check-ref-format --branch`'s main rules, never starting with `-`.
+pub fn branch(value: &str) -> CoreResult<String> {
+    let v = value.trim();
+    let bad = || {
+        Err(CoreError::invalid(
+            "default_branch",
+            format!("`{v}` is not a valid branch name"),
+        ))
+    };
+    if v.is_empty()
+        || v.len() > 255
+        || v.starts_with('-')
+        || v.starts_with('/')
+        || v.ends_with('/')
+        || v.ends_with('.')
+        || v.ends_with(".lock")
+        || v.contains("..")
+        || v.contains("//")
+        || v.contains("@{")
+        || v == "@"
+        || v.split('/').any(|c| c.starts_with('.'))
+        || v.chars().any(|c| {
+            c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c) || c == '\u{7f}'
+        })
+    {
+        return bad();
+    }
+    Ok(v.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("Acme Corp!"), "acme-corp");
+        assert_eq!(slugify("  --x--  "), "x");
+        assert_eq!(slugify("123"), "t-123");
+        assert_eq!(slugify("日本"), "t-");
+        assert!(slug("acme").is_ok());
+        assert!(slug("-acme").is_err());
+        assert!(slug("Acme").is_err());
+        assert!(slug("42").is_err());
+    }
+
+    #[test]
+    fn repo_urls() {
+        assert!(repo_url("https://github.com/o/r.git", false).is_ok());
+        assert!(repo_url("git@github.com:o/r.git", false).is_ok());
+        assert!(repo_url("ssh://git@host/o/r", false).is_ok());
+        assert!(repo_url("/srv/git/r.git", true).is_ok());
+        assert!(matches!(repo_url("/srv/git/r.git", false), Err(CoreError::Forbidden(_))));
+        assert!(repo_url("--upload-pack=touch /tmp/x", true).is_err());
+        assert!(repo_url("ext::sh -c touch% /tmp/pwned", true).is_err());
+        assert!(repo_url("", true).is_err());
+    }
+
+    #[test]
+    fn branches() {
+        assert!(branch("main").is_ok());
+        assert!(branch("feature/x-1").is_ok());
+        for bad in ["-x", "a..b", "a b", "x.lock", "a~1", "", ".hidden", "a/.b", "@"] {
+            assert!(branch(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn names_and_emails() {
+        assert_eq!(name("name", "  acme ").unwrap(), "acme");
+        assert!(name("name", "   ").is_err());
+        assert!(name("name", &"x".repeat(101)).is_err());
+        assert_eq!(email(" A@B.io ").unwrap(), "a@b.io");
+        assert!(email("nope").is_err());
+        assert!(color("#A0b0C0").is_ok());
+        assert!(color("red").is_err());
+    }
+}

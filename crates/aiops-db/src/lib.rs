@@ -1,0 +1,206 @@
+//! SQLite store of aiops: connection setup, embedded migrations, one module per table.
+//!
+//! Owns: the `aiops.db` file (WAL, `busy_timeout`, foreign keys), the migrations in
+//! `migrations/` (numbered SQL files that only grow; a database newer than this binary is
+//! refused, never touched), one writer connection whose writes run in `BEGIN IMMEDIATE`,
+//! and a small pool of read-only connections. Implements the port traits of `aiops-core`.
+//!
+//! Every method blocks: call it from a blocking thread (`spawn_blocking`), never from an
+//! async worker. Must never import: axum, reqwest, tauri, tokio.
+
+mod audit;
+mod credentials;
+mod pool;
+mod projects;
+mod settings;
+mod tenants;
+mod time_text;
+mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aiops_core::{CoreError, CoreResult};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+
+use crate::pool::ReaderPool;
+pub(crate) use crate::time_text::Ts;
+
+/// The migrations, in order. Append only; never edit a shipped file.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// How long a connection waits on a lock held by another before failing with "busy".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(
+        "database {path} has schema version {found}, newer than this aiops supports ({supported}); upgrade aiops or restore a backup"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("migrating database {path}: {message}")]
+    Migrate { path: PathBuf, message: String },
+}
+
+/// The store: one writer, `readers` read-only connections.
+pub struct Db {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: ReaderPool,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// The schema version this binary creates and understands.
+pub fn supported_schema_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // WAL: readers never block the writer. NORMAL is durable against a process crash
+    // (kill -9); only an OS crash may lose the last transactions.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path`, applies pending migrations in
+    /// one transaction, and refuses a schema newer than [`supported_schema_version`].
+    pub fn open(path: &Path, readers: usize) -> Result<Db, DbError> {
+        let open_err = |source| DbError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let mut writer = Connection::open(path).map_err(open_err)?;
+        configure(&writer).map_err(open_err)?;
+        let found: u32 = writer
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(open_err)?;
+        if found > supported_schema_version() {
+            return Err(DbError::NewerSchema {
+                path: path.to_owned(),
+                found,
+                supported: supported_schema_version(),
+            });
+        }
+        migrations()
+            .to_latest(&mut writer)
+            .map_err(|e| DbError::Migrate {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
+        restrict_permissions(path);
+        let mut pool = Vec::with_capacity(readers.max(1));
+        for _ in 0..readers.max(1) {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(open_err)?;
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+            pool.push(conn);
+        }
+        Ok(Db {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers: ReaderPool::new(pool),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer; commits on `Ok`.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> CoreResult<T>) -> CoreResult<T> {
+        let mut conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(internal)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(internal)?;
+        Ok(out)
+    }
+
+    /// Runs `f` on a pooled read-only connection.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> CoreResult<T>) -> CoreResult<T> {
+        let conn = self.readers.get();
+        f(&conn)
+    }
+
+    /// `PRAGMA integrity_check` on the writer; "ok" when the file is sound.
+    pub fn integrity_check(&self) -> CoreResult<String> {
+        self.read(|c| {
+            c.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                .map_err(internal)
+        })
+    }
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    // The file holds password hashes and key digests: owner only. Best effort (the data
+    // dir itself is 0700), so a failure here is logged, not fatal.
+    for p in [path.to_owned(), wal_path(path)] {
+        if p.exists()
+            && let Err(e) = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+        {
+            tracing::warn!(path = %p.display(), error = %e, "cannot restrict database permissions");
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) {}
+
+/// `aiops.db-wal` beside `aiops.db`.
+pub fn wal_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push("-wal");
+    PathBuf::from(s)
+}
+
+/// Any storage failure the caller cannot act on: logged by the server, shown as
+/// `internal`.
+pub(crate) fn internal(e: rusqlite::Error) -> CoreError {
+    CoreError::Internal(format!("database: {e}"))
+}
+
+/// Maps a UNIQUE violation to `Conflict(message)`, anything else to `Internal`.
+pub(crate) fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnce(rusqlite::Error) -> CoreError {
+    move |e| match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            CoreError::Conflict(message())
+        }
+        other => internal(other),
+    }
+}

@@ -1,0 +1,55 @@
+//! `settings` (key/value) and the counts behind `system/status`.
+
+use aiops_core::CoreResult;
+use aiops_core::ports::{Counts, SettingsStore, SystemStore};
+use rusqlite::OptionalExtension;
+
+use crate::{Db, internal};
+
+impl SettingsStore for Db {
+    fn setting(&self, key: &str) -> CoreResult<Option<String>> {
+        self.read(|c| {
+            c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(internal)
+        })
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> CoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map_err(internal)?;
+            Ok(())
+        })
+    }
+}
+
+impl SystemStore for Db {
+    fn counts(&self) -> CoreResult<Counts> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM tenants),
+                        (SELECT count(*) FROM projects),
+                        (SELECT count(*) FROM api_keys WHERE revoked_at IS NULL)",
+                [],
+                |r| {
+                    Ok(Counts {
+                        users: r.get::<_, i64>(0)? as u64,
+                        tenants: r.get::<_, i64>(1)? as u64,
+                        projects: r.get::<_, i64>(2)? as u64,
+                        api_keys_active: r.get::<_, i64>(3)? as u64,
+                    })
+                },
+            )
+            .map_err(internal)
+        })
+    }
+
+    fn schema_version(&self) -> CoreResult<u32> {
+        self.read(|c| c.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(internal))
+    }
+}

@@ -1,0 +1,222 @@
+//! Users, roles, scopes, API keys and browser sessions.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use time::OffsetDateTime;
+
+/// A user's role. `admin` sees and manages everything; `member` sees only the tenants and
+/// projects they belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Member => "member",
+        }
+    }
+
+    /// The highest scope this role may hold; API keys are capped by it.
+    pub fn max_scope(self) -> Scope {
+        match self {
+            Self::Admin => Scope::Admin,
+            Self::Member => Scope::Write,
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "admin" => Ok(Self::Admin),
+            "member" => Ok(Self::Member),
+            other => Err(format!("unknown role `{other}` (expected admin or member)")),
+        }
+    }
+}
+
+/// API scopes, ordered: `read` < `write` < `admin`. A route needs one; a credential
+/// satisfies it when it holds that scope or a higher one.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Read,
+    Write,
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "read" => Ok(Self::Read),
+            "write" => Ok(Self::Write),
+            "admin" => Ok(Self::Admin),
+            other => Err(format!("unknown scope `{other}` (expected read, write or admin)")),
+        }
+    }
+}
+
+/// A user as the API shows it. Never carries the password hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// `POST /api/v1/auth/login`
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// Answer of login and setup: the user, and the CSRF token to send as `X-CSRF-Token` on
+/// every state-changing request made with the session cookie.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    pub user: User,
+    pub csrf_token: String,
+}
+
+/// `POST /api/v1/auth/setup`: creates the first admin with the one-time setup token that
+/// `aiops serve` printed on its first start.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SetupRequest {
+    pub token: String,
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub password: String,
+}
+
+/// How the caller of `GET /api/v1/auth/me` authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    Session,
+    ApiKey,
+}
+
+/// `GET /api/v1/auth/me`
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub user: User,
+    pub method: AuthMethod,
+    /// Effective scopes of this credential (a key's scopes, or the role's for a session).
+    pub scopes: Vec<Scope>,
+    /// Present for cookie sessions only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// Present for API keys only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<i64>,
+}
+
+/// An API key's metadata. The secret itself is shown once, at creation, and never again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ApiKey {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// The first characters of the key (`aiops_AbCd`), to recognise it in lists.
+    pub prefix: String,
+    pub scopes: Vec<Scope>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// `POST /api/v1/auth/keys`
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateApiKey {
+    /// 1..=100 characters, to tell keys apart.
+    pub name: String,
+    /// Non-empty; each at most the owner's role allows (`member` → read, write).
+    pub scopes: Vec<Scope>,
+    /// Days until expiry, 1..=3650; absent means the key never expires.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+}
+
+/// Answer of `POST /api/v1/auth/keys`: the only time `secret` is ever returned.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreatedApiKey {
+    pub key: ApiKey,
+    /// `aiops_` followed by 43 base64url characters (256 bits). Store it now.
+    pub secret: String,
+}
+
+/// Query of `GET /api/v1/auth/keys`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KeyListParams {
+    /// Admins only: list every user's keys instead of their own.
+    pub all: Option<bool>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// `POST /api/v1/users` (admin).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateUser {
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub role: Role,
+    /// At least 8 characters.
+    pub password: String,
+}
+
+/// `PATCH /api/v1/users/{id}` (admin). Absent fields are left as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct UpdateUser {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// `true` signs the user out everywhere and makes their keys stop working.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// `POST /api/v1/users/me/password`
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangePassword {
+    pub current_password: String,
+    /// At least 8 characters.
+    pub new_password: String,
+}

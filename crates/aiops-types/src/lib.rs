@@ -1,0 +1,23 @@
+//! Wire types of the aiops REST API v1 (`/api/v1`).
+//!
+//! Owns: request/response bodies (DTOs), the JSON error envelope with its stable error
+//! codes, pagination, roles and scopes. Shared by the server (which serves them), the
+//! client (which speaks them) and the UI (whose TypeScript types are generated from the
+//! OpenAPI document these derive).
+//!
+//! Must never import: anything that does I/O (tokio, reqwest, rusqlite, axum).
+
+mod auth;
+mod error;
+mod page;
+mod system;
+mod tenancy;
+
+pub use auth::*;
+pub use error::*;
+pub use page::*;
+pub use system::*;
+pub use tenancy::*;
+
+/// RFC 3339 timestamps on the wire (`2026-11-21T20:06:36.123Z`), always UTC.
+pub type Timestamp = time::OffsetDateTime;

@@ -1,0 +1,29 @@
+//! Health and status of a running server.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `GET /api/v1/system/health` (no auth): liveness for load balancers and scripts.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    pub status: String,
+    pub version: String,
+    /// True until the first admin exists (the setup URL is then still valid).
+    pub needs_setup: bool,
+}
+
+/// `GET /api/v1/system/status` (admin).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Status {
+    pub version: String,
+    pub uptime_seconds: u64,
+    pub data_dir: String,
+    pub schema_version: u32,
+    /// Size of `aiops.db` plus its `-wal` file, in bytes.
+    pub db_bytes: u64,
+    pub users: u64,
+    pub tenants: u64,
+    pub projects: u64,
+    pub api_keys_active: u64,
+}
