@@ -9,17 +9,28 @@ use crate::{CoreError, CoreResult, Principal};
 
 fn instant(field: &'static str, v: Option<&str>) -> CoreResult<Option<aiops_types::Timestamp>> {
     v.map(|s| {
-        time::OffsetDateTime::parse(s, &Rfc3339)
-            .map_err(|_| CoreError::invalid(field, format!("{field} must be an RFC 3339 time like 2026-01-31T12:00:00Z")))
+        time::OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
+            CoreError::invalid(
+                field,
+                format!("{field} must be an RFC 3339 time like 2026-01-31T12:00:00Z"),
+            )
+        })
     })
     .transpose()
 }
 
 /// Newest first, filtered by actor, action (exact, or prefix ending in `.`), target and
 /// time window.
-pub fn list(store: &impl Store, caller: &Principal, params: &AuditListParams, page: PageQuery) -> CoreResult<Page<AuditEntry>> {
+pub fn list(
+    store: &impl Store,
+    caller: &Principal,
+    params: &AuditListParams,
+    page: PageQuery,
+) -> CoreResult<Page<AuditEntry>> {
     if !caller.is_admin() {
-        return Err(CoreError::Forbidden("only admins read the audit log".into()));
+        return Err(CoreError::Forbidden(
+            "only admins read the audit log".into(),
+        ));
     }
     let filter = AuditFilter {
         actor_user_id: params.actor_user_id,

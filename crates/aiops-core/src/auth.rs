@@ -78,7 +78,9 @@ pub fn authenticate_session(
     if token.len() != 43 {
         return Err(expired());
     }
-    let (session, rec) = store.web_session_by_digest(&digest(token))?.ok_or_else(expired)?;
+    let (session, rec) = store
+        .web_session_by_digest(&digest(token))?
+        .ok_or_else(expired)?;
     if session.expires_at <= now || rec.user.disabled {
         return Err(expired());
     }
@@ -107,11 +109,10 @@ pub fn authenticate_api_key(
     if !looks_like_api_key(secret) {
         return Err(invalid());
     }
-    let (key, rec) = store.api_key_by_digest(&digest(secret))?.ok_or_else(invalid)?;
-    if key.revoked_at.is_some()
-        || key.expires_at.is_some_and(|e| e <= now)
-        || rec.user.disabled
-    {
+    let (key, rec) = store
+        .api_key_by_digest(&digest(secret))?
+        .ok_or_else(invalid)?;
+    if key.revoked_at.is_some() || key.expires_at.is_some_and(|e| e <= now) || rec.user.disabled {
         return Err(invalid());
     }
     if key
@@ -139,7 +140,10 @@ pub fn end_web_session(store: &impl Store, principal: &Principal) -> CoreResult<
     if principal.method != AuthMethod::Session {
         return Ok(()); // an API key has nothing to log out of; revoke it instead
     }
-    store.delete_web_session(principal.credential_id, NewAudit::by(principal, "auth.logout"))
+    store.delete_web_session(
+        principal.credential_id,
+        NewAudit::by(principal, "auth.logout"),
+    )
 }
 
 /// Makes a new one-time setup token when no user exists yet; returns it (to print once)
@@ -155,7 +159,11 @@ pub fn issue_setup_token(store: &impl Store) -> CoreResult<Option<String>> {
 
 /// Creates the first admin with the setup token. The token is consumed in the same
 /// transaction; a second call, or any call once a user exists, gets `Unauthorized`.
-pub fn complete_setup(store: &impl Store, req: &SetupRequest, ip: Option<String>) -> CoreResult<User> {
+pub fn complete_setup(
+    store: &impl Store,
+    req: &SetupRequest,
+    ip: Option<String>,
+) -> CoreResult<User> {
     let email = validate::email(&req.email)?;
     credentials::check_password_policy(&req.password)?;
     let name = match req.name.as_deref() {

@@ -106,14 +106,12 @@ pub fn new_api_key() -> NewKeySecret {
 
 /// Cheap shape check before any lookup: `aiops_` + 43 base64url characters.
 pub fn looks_like_api_key(candidate: &str) -> bool {
-    candidate
-        .strip_prefix(API_KEY_PREFIX)
-        .is_some_and(|rest| {
-            rest.len() == 43
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+    candidate.strip_prefix(API_KEY_PREFIX).is_some_and(|rest| {
+        rest.len() == 43
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
 
 /// Constant-time comparison for tokens compared outside the database (CSRF, setup).

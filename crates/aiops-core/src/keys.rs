@@ -37,7 +37,13 @@ pub fn create(
     let owner = store
         .user_by_id(caller.user_id)?
         .ok_or_else(|| CoreError::Unauthorized("user no longer exists".into()))?;
-    mint(store, &owner, req, now, NewAudit::by(caller, "api_key.create"))
+    mint(
+        store,
+        &owner,
+        req,
+        now,
+        NewAudit::by(caller, "api_key.create"),
+    )
 }
 
 /// Mints a key for `owner` after validating name, scopes and expiry; no caller checks.
@@ -54,7 +60,10 @@ pub fn mint(
     scopes.sort();
     scopes.dedup();
     if scopes.is_empty() {
-        return Err(CoreError::invalid("scopes", "at least one scope is required"));
+        return Err(CoreError::invalid(
+            "scopes",
+            "at least one scope is required",
+        ));
     }
     if let Some(s) = scopes.iter().find(|s| **s > owner.user.role.max_scope()) {
         return Err(CoreError::Forbidden(format!(
@@ -84,7 +93,8 @@ pub fn mint(
         scopes,
         expires_at,
     };
-    let audit = audit.detail(json!({ "name": row.name, "scopes": row.scopes, "owner": owner.user.email }));
+    let audit =
+        audit.detail(json!({ "name": row.name, "scopes": row.scopes, "owner": owner.user.email }));
     let key = store.insert_api_key(&row, audit)?;
     Ok(CreatedApiKey {
         key,
@@ -100,7 +110,9 @@ pub fn list(
     page: PageQuery,
 ) -> CoreResult<Page<ApiKey>> {
     if all && !caller.is_admin() {
-        return Err(CoreError::Forbidden("only admins may list every user's keys".into()));
+        return Err(CoreError::Forbidden(
+            "only admins may list every user's keys".into(),
+        ));
     }
     let owner = (!all).then_some(caller.user_id);
     Ok(page.finish(store.list_api_keys(owner, page)?, |k| k.id))
@@ -116,7 +128,11 @@ pub fn revoke(store: &impl Store, caller: &Principal, id: i64, now: Timestamp) -
     if key.revoked_at.is_some() {
         return Ok(());
     }
-    store.revoke_api_key(id, now, NewAudit::by(caller, "api_key.revoke").target("api_key", id))
+    store.revoke_api_key(
+        id,
+        now,
+        NewAudit::by(caller, "api_key.revoke").target("api_key", id),
+    )
 }
 
 /// The scopes a role may hold, for clients that mint "everything I can".

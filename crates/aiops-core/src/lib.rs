@@ -12,8 +12,8 @@
 pub mod audit;
 pub mod auth;
 pub mod credentials;
-pub mod keys;
 mod error;
+pub mod keys;
 pub mod page;
 pub mod ports;
 pub mod principal;

@@ -202,8 +202,12 @@ pub trait TenantStore {
     fn delete_tenant(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
     fn list_tenant_members(&self, tenant_id: i64, page: PageQuery) -> CoreResult<Vec<Member>>;
     /// Idempotent; `NotFound` when the user does not exist.
-    fn put_tenant_member(&self, tenant_id: i64, user_id: i64, audit: NewAudit)
-    -> CoreResult<Member>;
+    fn put_tenant_member(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        audit: NewAudit,
+    ) -> CoreResult<Member>;
     /// `NotFound` when the user was not a member.
     fn delete_tenant_member(&self, tenant_id: i64, user_id: i64, audit: NewAudit)
     -> CoreResult<()>;

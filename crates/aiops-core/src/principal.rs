@@ -95,6 +95,9 @@ mod tests {
         };
         assert!(p.has_scope(Scope::Read));
         assert!(!p.has_scope(Scope::Admin));
-        assert!(!p.is_admin(), "an admin's write-only key does not act as admin");
+        assert!(
+            !p.is_admin(),
+            "an admin's write-only key does not act as admin"
+        );
     }
 }

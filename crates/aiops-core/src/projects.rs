@@ -10,7 +10,12 @@ use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
 const DEFAULT_BRANCH: &str = "main";
 
-pub fn list(store: &impl Store, caller: &Principal, params: &ProjectListParams, page: PageQuery) -> CoreResult<Page<Project>> {
+pub fn list(
+    store: &impl Store,
+    caller: &Principal,
+    params: &ProjectListParams,
+    page: PageQuery,
+) -> CoreResult<Page<Project>> {
     let tenant_id = match params.tenant.as_deref() {
         Some(t) => Some(tenants::get(store, caller, t)?.id),
         None => None,
@@ -19,7 +24,11 @@ pub fn list(store: &impl Store, caller: &Principal, params: &ProjectListParams, 
         tenant_id,
         slug: params.slug.clone(),
     };
-    Ok(page.finish(store.list_projects(caller.viewer(), &filter, page)?, |p| p.id))
+    Ok(
+        page.finish(store.list_projects(caller.viewer(), &filter, page)?, |p| {
+            p.id
+        }),
+    )
 }
 
 pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Project> {
@@ -34,7 +43,9 @@ pub fn create(store: &impl Store, caller: &Principal, req: &CreateProject) -> Co
     let name = validate::name("name", &req.name)?;
     let tenant = store
         .tenant(caller.viewer(), &TenantRef::parse(req.tenant.trim()))?
-        .ok_or_else(|| CoreError::invalid("tenant", format!("tenant `{}` not found", req.tenant)))?;
+        .ok_or_else(|| {
+            CoreError::invalid("tenant", format!("tenant `{}` not found", req.tenant))
+        })?;
     let row = ProjectRow {
         tenant_id: tenant.id,
         slug: match req.slug.as_deref() {
@@ -51,7 +62,12 @@ pub fn create(store: &impl Store, caller: &Principal, req: &CreateProject) -> Co
     store.insert_project(&row, audit)
 }
 
-pub fn update(store: &impl Store, caller: &Principal, id: i64, req: &UpdateProject) -> CoreResult<Project> {
+pub fn update(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    req: &UpdateProject,
+) -> CoreResult<Project> {
     let current = get(store, caller, id)?;
     let row = ProjectRow {
         tenant_id: current.tenant_id,
@@ -88,7 +104,12 @@ pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()>
     store.delete_project(id, audit)
 }
 
-pub fn members(store: &impl Store, caller: &Principal, id: i64, page: PageQuery) -> CoreResult<Page<Member>> {
+pub fn members(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    page: PageQuery,
+) -> CoreResult<Page<Member>> {
     let p = get(store, caller, id)?;
     Ok(page.finish(store.list_project_members(p.id, page)?, |m| m.user_id))
 }
@@ -97,11 +118,18 @@ fn require_admin(caller: &Principal) -> CoreResult<()> {
     if caller.is_admin() {
         Ok(())
     } else {
-        Err(CoreError::Forbidden("only admins manage project members".into()))
+        Err(CoreError::Forbidden(
+            "only admins manage project members".into(),
+        ))
     }
 }
 
-pub fn add_member(store: &impl Store, caller: &Principal, id: i64, user_id: i64) -> CoreResult<Member> {
+pub fn add_member(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    user_id: i64,
+) -> CoreResult<Member> {
     require_admin(caller)?;
     let p = get(store, caller, id)?;
     let audit = NewAudit::by(caller, "project.member_add")
@@ -110,7 +138,12 @@ pub fn add_member(store: &impl Store, caller: &Principal, id: i64, user_id: i64)
     store.put_project_member(p.id, user_id, audit)
 }
 
-pub fn remove_member(store: &impl Store, caller: &Principal, id: i64, user_id: i64) -> CoreResult<()> {
+pub fn remove_member(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    user_id: i64,
+) -> CoreResult<()> {
     require_admin(caller)?;
     let p = get(store, caller, id)?;
     let audit = NewAudit::by(caller, "project.member_remove")

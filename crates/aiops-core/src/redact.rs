@@ -83,7 +83,10 @@ mod tests {
             redact(r#"{"password": "hunter22"}"#),
             r#"{"password": "[REDACTED]"}"#
         );
-        assert_eq!(redact("Authorization: Bearer abcdefghijk"), "Authorization: [REDACTED]");
+        assert_eq!(
+            redact("Authorization: Bearer abcdefghijk"),
+            "Authorization: [REDACTED]"
+        );
         assert!(matches!(redact("nothing secret here"), Cow::Borrowed(_)));
     }
 }

@@ -44,11 +44,17 @@ pub fn create(store: &impl Store, caller: &Principal, req: &CreateTenant) -> Cor
         slug,
         name,
     };
-    let audit = NewAudit::by(caller, "tenant.create").detail(json!({ "slug": row.slug, "name": row.name }));
+    let audit =
+        NewAudit::by(caller, "tenant.create").detail(json!({ "slug": row.slug, "name": row.name }));
     store.insert_tenant(&row, audit)
 }
 
-pub fn update(store: &impl Store, caller: &Principal, tenant: &str, req: &UpdateTenant) -> CoreResult<Tenant> {
+pub fn update(
+    store: &impl Store,
+    caller: &Principal,
+    tenant: &str,
+    req: &UpdateTenant,
+) -> CoreResult<Tenant> {
     require_admin(caller)?;
     let current = get(store, caller, tenant)?;
     let row = TenantRow {
@@ -82,12 +88,22 @@ pub fn delete(store: &impl Store, caller: &Principal, tenant: &str) -> CoreResul
     store.delete_tenant(current.id, audit)
 }
 
-pub fn members(store: &impl Store, caller: &Principal, tenant: &str, page: PageQuery) -> CoreResult<Page<Member>> {
+pub fn members(
+    store: &impl Store,
+    caller: &Principal,
+    tenant: &str,
+    page: PageQuery,
+) -> CoreResult<Page<Member>> {
     let t = get(store, caller, tenant)?;
     Ok(page.finish(store.list_tenant_members(t.id, page)?, |m| m.user_id))
 }
 
-pub fn add_member(store: &impl Store, caller: &Principal, tenant: &str, user_id: i64) -> CoreResult<Member> {
+pub fn add_member(
+    store: &impl Store,
+    caller: &Principal,
+    tenant: &str,
+    user_id: i64,
+) -> CoreResult<Member> {
     require_admin(caller)?;
     let t = get(store, caller, tenant)?;
     let audit = NewAudit::by(caller, "tenant.member_add")
@@ -96,7 +112,12 @@ pub fn add_member(store: &impl Store, caller: &Principal, tenant: &str, user_id:
     store.put_tenant_member(t.id, user_id, audit)
 }
 
-pub fn remove_member(store: &impl Store, caller: &Principal, tenant: &str, user_id: i64) -> CoreResult<()> {
+pub fn remove_member(
+    store: &impl Store,
+    caller: &Principal,
+    tenant: &str,
+    user_id: i64,
+) -> CoreResult<()> {
     require_admin(caller)?;
     let t = get(store, caller, tenant)?;
     let audit = NewAudit::by(caller, "tenant.member_remove")

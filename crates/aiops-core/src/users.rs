@@ -54,14 +54,19 @@ fn new_row(email: &str, name: Option<&str>, role: Role, password: &str) -> CoreR
 pub fn create(store: &impl Store, caller: &Principal, req: &CreateUser) -> CoreResult<User> {
     require_admin(caller)?;
     let row = new_row(&req.email, req.name.as_deref(), req.role, &req.password)?;
-    let audit = NewAudit::by(caller, "user.create")
-        .detail(json!({ "email": row.email, "role": row.role }));
+    let audit =
+        NewAudit::by(caller, "user.create").detail(json!({ "email": row.email, "role": row.role }));
     store.insert_user(&row, audit)
 }
 
 /// Changes name, role or disabled. An admin cannot demote or disable themself, so a
 /// server is never left without a working admin by accident.
-pub fn update(store: &impl Store, caller: &Principal, id: i64, req: &UpdateUser) -> CoreResult<User> {
+pub fn update(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    req: &UpdateUser,
+) -> CoreResult<User> {
     require_admin(caller)?;
     let current = find(store, id)?.user;
     if id == caller.user_id
@@ -87,14 +92,25 @@ pub fn update(store: &impl Store, caller: &Principal, id: i64, req: &UpdateUser)
 
 /// Changes the caller's own password after checking the current one; signs out every
 /// browser session of the user.
-pub fn change_password(store: &impl Store, caller: &Principal, req: &ChangePassword) -> CoreResult<()> {
+pub fn change_password(
+    store: &impl Store,
+    caller: &Principal,
+    req: &ChangePassword,
+) -> CoreResult<()> {
     let rec = find(store, caller.user_id)?;
     if !verify_password(&req.current_password, &rec.password_hash) {
-        return Err(CoreError::invalid("current_password", "current password is wrong"));
+        return Err(CoreError::invalid(
+            "current_password",
+            "current password is wrong",
+        ));
     }
     check_password_policy(&req.new_password)?;
     let hash = hash_password(&req.new_password)?;
-    store.set_password_hash(caller.user_id, &hash, NewAudit::by(caller, "user.password_change").target("user", caller.user_id))
+    store.set_password_hash(
+        caller.user_id,
+        &hash,
+        NewAudit::by(caller, "user.password_change").target("user", caller.user_id),
+    )
 }
 
 const LOCAL_ACTOR: &str = "cli";

@@ -22,7 +22,10 @@ pub const MAX_DESCRIPTION_LEN: usize = 10_000;
 pub fn name(field: &'static str, value: &str) -> CoreResult<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(CoreError::invalid(field, format!("{field} must not be empty")));
+        return Err(CoreError::invalid(
+            field,
+            format!("{field} must not be empty"),
+        ));
     }
     if v.chars().count() > MAX_NAME_LEN {
         return Err(CoreError::invalid(
@@ -96,9 +99,9 @@ pub fn default_color(slug: &str) -> String {
     const PALETTE: [&str; 8] = [
         "#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#4b5563",
     ];
-    let h = slug
-        .bytes()
-        .fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let h = slug.bytes().fold(0u32, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(b))
+    });
     PALETTE[(h as usize) % PALETTE.len()].to_owned()
 }
 
@@ -113,7 +116,10 @@ pub fn email(value: &str) -> CoreResult<String> {
     if ok {
         Ok(v)
     } else {
-        Err(CoreError::invalid("email", "email must look like name@example.com"))
+        Err(CoreError::invalid(
+            "email",
+            "email must look like name@example.com",
+        ))
     }
 }
 
@@ -132,7 +138,10 @@ pub fn repo_url(value: &str, caller_is_admin: bool) -> CoreResult<String> {
     if v.starts_with('-') {
         return bad("repo_url must not start with '-'");
     }
-    if let Some(rest) = v.strip_prefix("https://").or_else(|| v.strip_prefix("ssh://")) {
+    if let Some(rest) = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("ssh://"))
+    {
         if rest.is_empty() || rest.starts_with('/') {
             return bad("repo_url has no host");
         }
@@ -173,9 +182,8 @@ pub fn branch(value: &str) -> CoreResult<String> {
         || v.contains("@{")
         || v == "@"
         || v.split('/').any(|c| c.starts_with('.'))
-        || v.chars().any(|c| {
-            c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c) || c == '\u{7f}'
-        })
+        || v.chars()
+            .any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c) || c == '\u{7f}')
     {
         return bad();
     }
@@ -204,7 +212,10 @@ mod tests {
         assert!(repo_url("git@github.com:o/r.git", false).is_ok());
         assert!(repo_url("ssh://git@host/o/r", false).is_ok());
         assert!(repo_url("/srv/git/r.git", true).is_ok());
-        assert!(matches!(repo_url("/srv/git/r.git", false), Err(CoreError::Forbidden(_))));
+        assert!(matches!(
+            repo_url("/srv/git/r.git", false),
+            Err(CoreError::Forbidden(_))
+        ));
         assert!(repo_url("--upload-pack=touch /tmp/x", true).is_err());
         assert!(repo_url("ext::sh -c touch% /tmp/pwned", true).is_err());
         assert!(repo_url("", true).is_err());
@@ -214,7 +225,9 @@ mod tests {
     fn branches() {
         assert!(branch("main").is_ok());
         assert!(branch("feature/x-1").is_ok());
-        for bad in ["-x", "a..b", "a b", "x.lock", "a~1", "", ".hidden", "a/.b", "@"] {
+        for bad in [
+            "-x", "a..b", "a b", "x.lock", "a~1", "", ".hidden", "a/.b", "@",
+        ] {
             assert!(branch(bad).is_err(), "{bad} should be refused");
         }
     }

@@ -1,10 +1,10 @@
 //! `audit_log`: append-only; every write method of this crate appends its row here in the
 //! same transaction. Details pass through the core redactor before they are stored.
 
+use aiops_core::CoreResult;
 use aiops_core::page::PageQuery;
 use aiops_core::ports::{AuditFilter, AuditStore, NewAudit};
 use aiops_core::redact::{redact, redact_json};
-use aiops_core::CoreResult;
 use aiops_types::AuditEntry;
 use rusqlite::{Connection, Row, params};
 

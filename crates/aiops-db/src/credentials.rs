@@ -11,11 +11,14 @@ use crate::time_text::now;
 use crate::users::{columns, record_at};
 use crate::{Db, Ts, audit, conflict_on_unique, internal};
 
-const KEY_COLUMNS: &str =
-    "k.id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.expires_at, k.last_used_at, k.revoked_at";
+const KEY_COLUMNS: &str = "k.id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.expires_at, k.last_used_at, k.revoked_at";
 
 fn scopes_to_text(scopes: &[Scope]) -> String {
-    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn scopes_from_text(s: &str) -> Vec<Scope> {
@@ -38,9 +41,11 @@ fn key(row: &Row<'_>) -> rusqlite::Result<ApiKey> {
 }
 
 fn key_by_id(c: &Connection, id: i64) -> CoreResult<Option<ApiKey>> {
-    c.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM api_keys k WHERE k.id = ?1"))
-        .and_then(|mut st| st.query_row([id], key).optional())
-        .map_err(internal)
+    c.prepare_cached(&format!(
+        "SELECT {KEY_COLUMNS} FROM api_keys k WHERE k.id = ?1"
+    ))
+    .and_then(|mut st| st.query_row([id], key).optional())
+    .map_err(internal)
 }
 
 impl CredentialStore for Db {
@@ -73,15 +78,21 @@ impl CredentialStore for Db {
         );
         self.read(|c| {
             c.prepare_cached(&sql)
-                .and_then(|mut st| st.query_row([digest], |r| Ok((key(r)?, record_at(r, 9)?))).optional())
+                .and_then(|mut st| {
+                    st.query_row([digest], |r| Ok((key(r)?, record_at(r, 9)?)))
+                        .optional()
+                })
                 .map_err(internal)
         })
     }
 
     fn touch_api_key(&self, id: i64, at: Timestamp) -> CoreResult<()> {
         self.write(|tx| {
-            tx.execute("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", params![id, Ts(at)])
-                .map_err(internal)?;
+            tx.execute(
+                "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
+                params![id, Ts(at)],
+            )
+            .map_err(internal)?;
             Ok(())
         })
     }
@@ -99,7 +110,9 @@ impl CredentialStore for Db {
                      ORDER BY k.id DESC LIMIT ?3"
                 ))
                 .map_err(internal)?;
-            let rows = st.query_map(params![owner, page.after, page.fetch()], key).map_err(internal)?;
+            let rows = st
+                .query_map(params![owner, page.after, page.fetch()], key)
+                .map_err(internal)?;
             rows.collect::<Result<_, _>>().map_err(internal)
         })
     }
@@ -130,7 +143,8 @@ impl CredentialStore for Db {
         self.write(|tx| {
             let t = now();
             // Expired sessions are swept here, at the one place sessions are made.
-            tx.execute("DELETE FROM web_sessions WHERE expires_at <= ?1", [Ts(t)]).map_err(internal)?;
+            tx.execute("DELETE FROM web_sessions WHERE expires_at <= ?1", [Ts(t)])
+                .map_err(internal)?;
             tx.execute(
                 "INSERT INTO web_sessions (user_id, digest, csrf_token, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -143,7 +157,10 @@ impl CredentialStore for Db {
         })
     }
 
-    fn web_session_by_digest(&self, digest: &[u8]) -> CoreResult<Option<(WebSessionRecord, UserRecord)>> {
+    fn web_session_by_digest(
+        &self,
+        digest: &[u8],
+    ) -> CoreResult<Option<(WebSessionRecord, UserRecord)>> {
         let sql = format!(
             "SELECT s.id, s.user_id, s.csrf_token, s.expires_at, {} FROM web_sessions s
              JOIN users u ON u.id = s.user_id WHERE s.digest = ?1",
@@ -171,7 +188,8 @@ impl CredentialStore for Db {
 
     fn delete_web_session(&self, id: i64, audit: NewAudit) -> CoreResult<()> {
         self.write(|tx| {
-            tx.execute("DELETE FROM web_sessions WHERE id = ?1", [id]).map_err(internal)?;
+            tx.execute("DELETE FROM web_sessions WHERE id = ?1", [id])
+                .map_err(internal)?;
             audit::insert(tx, audit)
         })
     }

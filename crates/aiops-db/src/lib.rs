@@ -62,7 +62,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Db")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -134,7 +136,10 @@ impl Db {
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer; commits on `Ok`.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> CoreResult<T>) -> CoreResult<T> {
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> CoreResult<T>,
+    ) -> CoreResult<T> {
         let mut conn = self
             .writer
             .lock()
@@ -193,7 +198,9 @@ pub(crate) fn internal(e: rusqlite::Error) -> CoreError {
 }
 
 /// Maps a UNIQUE violation to `Conflict(message)`, anything else to `Internal`.
-pub(crate) fn conflict_on_unique(message: impl FnOnce() -> String) -> impl FnOnce(rusqlite::Error) -> CoreError {
+pub(crate) fn conflict_on_unique(
+    message: impl FnOnce() -> String,
+) -> impl FnOnce(rusqlite::Error) -> CoreError {
     move |e| match e {
         rusqlite::Error::SqliteFailure(f, _)
             if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE

@@ -11,7 +11,8 @@ use crate::tenants::{delete_member, list_members, put_member};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal};
 
-const SELECT: &str = "SELECT p.id, p.tenant_id, t.slug, p.slug, p.name, p.repo_url, p.default_branch,
+const SELECT: &str =
+    "SELECT p.id, p.tenant_id, t.slug, p.slug, p.name, p.repo_url, p.default_branch,
     p.description, p.created_at, p.updated_at FROM projects p JOIN tenants t ON t.id = p.tenant_id";
 /// `?1` = member user id or NULL for admins.
 const VISIBLE: &str = "(?1 IS NULL
@@ -35,7 +36,10 @@ fn project(row: &Row<'_>) -> rusqlite::Result<Project> {
 
 fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Project>> {
     c.prepare_cached(&format!("{SELECT} WHERE {VISIBLE} AND p.id = ?2"))
-        .and_then(|mut st| st.query_row(params![viewer.member_id(), id], project).optional())
+        .and_then(|mut st| {
+            st.query_row(params![viewer.member_id(), id], project)
+                .optional()
+        })
         .map_err(internal)
 }
 
@@ -44,7 +48,12 @@ fn slug_taken(slug: &str) -> impl FnOnce() -> String + '_ {
 }
 
 impl ProjectStore for Db {
-    fn list_projects(&self, viewer: Viewer, f: &ProjectFilter, page: PageQuery) -> CoreResult<Vec<Project>> {
+    fn list_projects(
+        &self,
+        viewer: Viewer,
+        f: &ProjectFilter,
+        page: PageQuery,
+    ) -> CoreResult<Vec<Project>> {
         self.read(|c| {
             let mut st = c
                 .prepare_cached(&format!(
@@ -55,7 +64,13 @@ impl ProjectStore for Db {
                 .map_err(internal)?;
             let rows = st
                 .query_map(
-                    params![viewer.member_id(), f.tenant_id, f.slug, page.after, page.fetch()],
+                    params![
+                        viewer.member_id(),
+                        f.tenant_id,
+                        f.slug,
+                        page.after,
+                        page.fetch()
+                    ],
                     project,
                 )
                 .map_err(internal)?;
@@ -87,7 +102,15 @@ impl ProjectStore for Db {
                 .execute(
                     "UPDATE projects SET slug = ?2, name = ?3, repo_url = ?4, default_branch = ?5,
                      description = ?6, updated_at = ?7 WHERE id = ?1",
-                    params![id, row.slug, row.name, row.repo_url, row.default_branch, row.description, Ts(now())],
+                    params![
+                        id,
+                        row.slug,
+                        row.name,
+                        row.repo_url,
+                        row.default_branch,
+                        row.description,
+                        Ts(now())
+                    ],
                 )
                 .map_err(conflict_on_unique(slug_taken(&row.slug)))?;
             if n == 0 {
@@ -100,7 +123,11 @@ impl ProjectStore for Db {
 
     fn delete_project(&self, id: i64, audit: NewAudit) -> CoreResult<()> {
         self.write(|tx| {
-            if tx.execute("DELETE FROM projects WHERE id = ?1", [id]).map_err(internal)? == 0 {
+            if tx
+                .execute("DELETE FROM projects WHERE id = ?1", [id])
+                .map_err(internal)?
+                == 0
+            {
                 return Err(CoreError::not_found(format!("project {id}")));
             }
             audit::insert(tx, audit)
@@ -111,11 +138,39 @@ impl ProjectStore for Db {
         self.read(|c| list_members(c, "project_members", "project_id", project_id, page))
     }
 
-    fn put_project_member(&self, project_id: i64, user_id: i64, audit: NewAudit) -> CoreResult<Member> {
-        self.write(|tx| put_member(tx, "project_members", "project_id", project_id, user_id, audit))
+    fn put_project_member(
+        &self,
+        project_id: i64,
+        user_id: i64,
+        audit: NewAudit,
+    ) -> CoreResult<Member> {
+        self.write(|tx| {
+            put_member(
+                tx,
+                "project_members",
+                "project_id",
+                project_id,
+                user_id,
+                audit,
+            )
+        })
     }
 
-    fn delete_project_member(&self, project_id: i64, user_id: i64, audit: NewAudit) -> CoreResult<()> {
-        self.write(|tx| delete_member(tx, "project_members", "project_id", project_id, user_id, audit))
+    fn delete_project_member(
+        &self,
+        project_id: i64,
+        user_id: i64,
+        audit: NewAudit,
+    ) -> CoreResult<()> {
+        self.write(|tx| {
+            delete_member(
+                tx,
+                "project_members",
+                "project_id",
+                project_id,
+                user_id,
+                audit,
+            )
+        })
     }
 }

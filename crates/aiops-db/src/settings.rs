@@ -9,9 +9,11 @@ use crate::{Db, internal};
 impl SettingsStore for Db {
     fn setting(&self, key: &str) -> CoreResult<Option<String>> {
         self.read(|c| {
-            c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-                .optional()
-                .map_err(internal)
+            c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(internal)
         })
     }
 
@@ -50,6 +52,9 @@ impl SystemStore for Db {
     }
 
     fn schema_version(&self) -> CoreResult<u32> {
-        self.read(|c| c.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(internal))
+        self.read(|c| {
+            c.pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(internal)
+        })
     }
 }

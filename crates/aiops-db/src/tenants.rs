@@ -12,8 +12,7 @@ use crate::{Db, Ts, audit, conflict_on_unique, internal};
 
 const COLUMNS: &str = "t.id, t.slug, t.name, t.color, t.description, t.created_at, t.updated_at";
 /// `?1` = member user id or NULL for admins.
-const VISIBLE: &str =
-    "(?1 IS NULL OR EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = t.id AND m.user_id = ?1))";
+const VISIBLE: &str = "(?1 IS NULL OR EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = t.id AND m.user_id = ?1))";
 
 fn tenant(row: &Row<'_>) -> rusqlite::Result<Tenant> {
     Ok(Tenant {
@@ -35,7 +34,10 @@ fn find(c: &Connection, viewer: Viewer, r: &TenantRef) -> CoreResult<Option<Tena
     c.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM tenants t WHERE {VISIBLE} AND (t.id = ?2 OR t.slug = ?3)"
     ))
-    .and_then(|mut st| st.query_row(params![viewer.member_id(), id, slug], tenant).optional())
+    .and_then(|mut st| {
+        st.query_row(params![viewer.member_id(), id, slug], tenant)
+            .optional()
+    })
     .map_err(internal)
 }
 
@@ -44,7 +46,13 @@ fn slug_taken(slug: &str) -> impl FnOnce() -> String + '_ {
 }
 
 /// Members of a tenant or project: `table` and `key` name the membership table.
-pub(crate) fn list_members(c: &Connection, table: &str, key: &str, id: i64, page: PageQuery) -> CoreResult<Vec<Member>> {
+pub(crate) fn list_members(
+    c: &Connection,
+    table: &str,
+    key: &str,
+    id: i64,
+    page: PageQuery,
+) -> CoreResult<Vec<Member>> {
     let mut st = c
         .prepare_cached(&format!(
             "SELECT u.id, u.email, u.name, m.added_at FROM {table} m JOIN users u ON u.id = m.user_id
@@ -67,16 +75,29 @@ fn member(r: &Row<'_>) -> rusqlite::Result<Member> {
 }
 
 /// Adds a membership (idempotent) and returns it; `NotFound` for an unknown user.
-pub(crate) fn put_member(c: &Connection, table: &str, key: &str, id: i64, user_id: i64, audit: NewAudit) -> CoreResult<Member> {
+pub(crate) fn put_member(
+    c: &Connection,
+    table: &str,
+    key: &str,
+    id: i64,
+    user_id: i64,
+    audit: NewAudit,
+) -> CoreResult<Member> {
     let exists: bool = c
-        .query_row("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)", [user_id], |r| r.get(0))
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)",
+            [user_id],
+            |r| r.get(0),
+        )
         .map_err(internal)?;
     if !exists {
         return Err(CoreError::not_found(format!("user {user_id}")));
     }
     let n = c
         .execute(
-            &format!("INSERT OR IGNORE INTO {table} ({key}, user_id, added_at) VALUES (?1, ?2, ?3)"),
+            &format!(
+                "INSERT OR IGNORE INTO {table} ({key}, user_id, added_at) VALUES (?1, ?2, ?3)"
+            ),
             params![id, user_id, Ts(now())],
         )
         .map_err(internal)?;
@@ -94,9 +115,19 @@ pub(crate) fn put_member(c: &Connection, table: &str, key: &str, id: i64, user_i
     .map_err(internal)
 }
 
-pub(crate) fn delete_member(c: &Connection, table: &str, key: &str, id: i64, user_id: i64, audit: NewAudit) -> CoreResult<()> {
+pub(crate) fn delete_member(
+    c: &Connection,
+    table: &str,
+    key: &str,
+    id: i64,
+    user_id: i64,
+    audit: NewAudit,
+) -> CoreResult<()> {
     let n = c
-        .execute(&format!("DELETE FROM {table} WHERE {key} = ?1 AND user_id = ?2"), params![id, user_id])
+        .execute(
+            &format!("DELETE FROM {table} WHERE {key} = ?1 AND user_id = ?2"),
+            params![id, user_id],
+        )
         .map_err(internal)?;
     if n == 0 {
         return Err(CoreError::not_found(format!("member {user_id}")));
@@ -114,7 +145,10 @@ impl TenantStore for Db {
                 ))
                 .map_err(internal)?;
             let rows = st
-                .query_map(params![viewer.member_id(), page.after, page.fetch()], tenant)
+                .query_map(
+                    params![viewer.member_id(), page.after, page.fetch()],
+                    tenant,
+                )
                 .map_err(internal)?;
             rows.collect::<Result<_, _>>().map_err(internal)
         })
@@ -159,14 +193,22 @@ impl TenantStore for Db {
     fn delete_tenant(&self, id: i64, audit: NewAudit) -> CoreResult<()> {
         self.write(|tx| {
             let projects: i64 = tx
-                .query_row("SELECT count(*) FROM projects WHERE tenant_id = ?1", [id], |r| r.get(0))
+                .query_row(
+                    "SELECT count(*) FROM projects WHERE tenant_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
                 .map_err(internal)?;
             if projects > 0 {
                 return Err(CoreError::Conflict(format!(
                     "tenant still has {projects} project(s); delete or move them first"
                 )));
             }
-            if tx.execute("DELETE FROM tenants WHERE id = ?1", [id]).map_err(internal)? == 0 {
+            if tx
+                .execute("DELETE FROM tenants WHERE id = ?1", [id])
+                .map_err(internal)?
+                == 0
+            {
                 return Err(CoreError::not_found(format!("tenant {id}")));
             }
             audit::insert(tx, audit)
@@ -177,11 +219,21 @@ impl TenantStore for Db {
         self.read(|c| list_members(c, "tenant_members", "tenant_id", tenant_id, page))
     }
 
-    fn put_tenant_member(&self, tenant_id: i64, user_id: i64, audit: NewAudit) -> CoreResult<Member> {
+    fn put_tenant_member(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        audit: NewAudit,
+    ) -> CoreResult<Member> {
         self.write(|tx| put_member(tx, "tenant_members", "tenant_id", tenant_id, user_id, audit))
     }
 
-    fn delete_tenant_member(&self, tenant_id: i64, user_id: i64, audit: NewAudit) -> CoreResult<()> {
+    fn delete_tenant_member(
+        &self,
+        tenant_id: i64,
+        user_id: i64,
+        audit: NewAudit,
+    ) -> CoreResult<()> {
         self.write(|tx| delete_member(tx, "tenant_members", "tenant_id", tenant_id, user_id, audit))
     }
 }

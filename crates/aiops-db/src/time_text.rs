@@ -10,9 +10,8 @@ use time::{OffsetDateTime, UtcOffset};
 pub(crate) struct Ts(pub OffsetDateTime);
 
 pub(crate) fn format(t: OffsetDateTime) -> String {
-    let f = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
+    let f =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     t.to_offset(UtcOffset::UTC)
         .format(&f)
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())

@@ -12,8 +12,9 @@ use crate::{Db, Ts, audit, conflict_on_unique, internal};
 const COLUMNS: &str = "id, email, name, role, disabled, created_at, updated_at, password_hash";
 
 pub(crate) fn role_from(s: &str) -> rusqlite::Result<Role> {
-    s.parse()
-        .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into()))
+    s.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
+    })
 }
 
 /// Reads a user from columns `offset..offset+8` in [`COLUMNS`] order.
@@ -54,10 +55,14 @@ fn insert(c: &Connection, row: &NewUserRow, audit: NewAudit) -> CoreResult<User>
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         params![row.email, row.name, row.role.as_str(), row.password_hash, t],
     )
-    .map_err(conflict_on_unique(|| format!("a user with email {} already exists", row.email)))?;
+    .map_err(conflict_on_unique(|| {
+        format!("a user with email {} already exists", row.email)
+    }))?;
     let id = c.last_insert_rowid();
     audit::insert(c, audit.target("user", id))?;
-    Ok(by_id(c, id)?.ok_or_else(|| CoreError::Internal("inserted user vanished".into()))?.user)
+    Ok(by_id(c, id)?
+        .ok_or_else(|| CoreError::Internal("inserted user vanished".into()))?
+        .user)
 }
 
 impl UserStore for Db {
@@ -89,7 +94,9 @@ impl UserStore for Db {
                 ))
                 .map_err(internal)?;
             let rows = st
-                .query_map(params![page.after, page.fetch()], |r| record_at(r, 0).map(|u| u.user))
+                .query_map(params![page.after, page.fetch()], |r| {
+                    record_at(r, 0).map(|u| u.user)
+                })
                 .map_err(internal)?;
             rows.collect::<Result<_, _>>().map_err(internal)
         })
@@ -99,10 +106,18 @@ impl UserStore for Db {
         self.write(|tx| insert(tx, row, audit))
     }
 
-    fn insert_first_admin(&self, row: &NewUserRow, setup_digest: &[u8], audit: NewAudit) -> CoreResult<User> {
-        let denied = || CoreError::Unauthorized("the setup link is invalid or was already used".into());
+    fn insert_first_admin(
+        &self,
+        row: &NewUserRow,
+        setup_digest: &[u8],
+        audit: NewAudit,
+    ) -> CoreResult<User> {
+        let denied =
+            || CoreError::Unauthorized("the setup link is invalid or was already used".into());
         self.write(|tx| {
-            let users: i64 = tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0)).map_err(internal)?;
+            let users: i64 = tx
+                .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+                .map_err(internal)?;
             let stored: Option<String> = tx
                 .query_row(
                     "SELECT value FROM settings WHERE key = ?1",
@@ -116,8 +131,11 @@ impl UserStore for Db {
             if users > 0 || !matches {
                 return Err(denied());
             }
-            tx.execute("DELETE FROM settings WHERE key = ?1", [aiops_core::auth::SETUP_TOKEN_KEY])
-                .map_err(internal)?;
+            tx.execute(
+                "DELETE FROM settings WHERE key = ?1",
+                [aiops_core::auth::SETUP_TOKEN_KEY],
+            )
+            .map_err(internal)?;
             insert(tx, row, audit)
         })
     }
@@ -152,7 +170,8 @@ impl UserStore for Db {
             if n == 0 {
                 return Err(CoreError::not_found(format!("user {id}")));
             }
-            tx.execute("DELETE FROM web_sessions WHERE user_id = ?1", [id]).map_err(internal)?;
+            tx.execute("DELETE FROM web_sessions WHERE user_id = ?1", [id])
+                .map_err(internal)?;
             audit::insert(tx, audit)
         })
     }

@@ -73,7 +73,9 @@ impl std::str::FromStr for Scope {
             "read" => Ok(Self::Read),
             "write" => Ok(Self::Write),
             "admin" => Ok(Self::Admin),
-            other => Err(format!("unknown scope `{other}` (expected read, write or admin)")),
+            other => Err(format!(
+                "unknown scope `{other}` (expected read, write or admin)"
+            )),
         }
     }
 }

@@ -1,0 +1,206 @@
+//! One typed method per route of `/api/v1`. Each is a path, a method and the wire types;
+//! the plumbing lives in `client.rs`.
+
+use aiops_types::{
+    ApiKey, AuditEntry, AuditListParams, ChangePassword, CreateApiKey, CreateProject, CreateTenant,
+    CreateUser, CreatedApiKey, Health, KeyListParams, LoginRequest, Me, Member, Page, PageParams,
+    Project, ProjectListParams, SessionInfo, Status, Tenant, UpdateProject, UpdateTenant,
+    UpdateUser, User,
+};
+use reqwest::Method;
+
+use crate::client::session_cookie;
+use crate::{Client, ClientError, Secret, SessionCookie};
+
+/// Routes without a query string still go through `get`, with this empty one.
+const NO_QUERY: &[(&str, &str)] = &[];
+/// Routes answering 204 that take no body.
+const NO_BODY: Option<&()> = None;
+
+type Result<T> = std::result::Result<T, ClientError>;
+
+/// Authentication: sessions and API keys.
+impl Client {
+    /// `POST /auth/login`: the session and the `aiops_session` cookie it set. Build a
+    /// session client with `cookie.into_credential(info.csrf_token)`.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &Secret,
+    ) -> Result<(SessionInfo, SessionCookie)> {
+        let body = LoginRequest {
+            email: email.to_owned(),
+            password: password.expose().to_owned(),
+        };
+        let resp = self
+            .send_json(Method::POST, &["auth", "login"], &body)
+            .await?;
+        let cookie = session_cookie(resp.headers()).ok_or_else(|| {
+            ClientError::Decode(format!(
+                "{} answered the login without an aiops_session cookie",
+                self.base_url()
+            ))
+        })?;
+        Ok((self.json(resp).await?, cookie))
+    }
+
+    /// `POST /auth/logout`: ends the session this client's cookie names.
+    pub async fn logout(&self) -> Result<()> {
+        self.no_content(Method::POST, &["auth", "logout"], NO_BODY)
+            .await
+    }
+
+    /// `GET /auth/me`: who this credential is, and what it may do.
+    pub async fn me(&self) -> Result<Me> {
+        self.get(&["auth", "me"], NO_QUERY).await
+    }
+
+    /// `GET /auth/keys`: the caller's keys (`all: Some(true)`: everyone's, admins only).
+    pub async fn list_keys(&self, params: &KeyListParams) -> Result<Page<ApiKey>> {
+        self.get(&["auth", "keys"], params).await
+    }
+
+    /// `POST /auth/keys`: the only answer that ever carries the key's secret.
+    pub async fn create_key(&self, req: &CreateApiKey) -> Result<CreatedApiKey> {
+        self.with_body(Method::POST, &["auth", "keys"], req).await
+    }
+
+    /// `DELETE /auth/keys/{id}`
+    pub async fn revoke_key(&self, id: i64) -> Result<()> {
+        let id = id.to_string();
+        self.no_content(Method::DELETE, &["auth", "keys", &id], NO_BODY)
+            .await
+    }
+}
+
+/// Users (admin), and the caller's own password.
+impl Client {
+    /// `GET /users`
+    pub async fn list_users(&self, params: &PageParams) -> Result<Page<User>> {
+        self.get(&["users"], params).await
+    }
+
+    /// `POST /users`
+    pub async fn create_user(&self, req: &CreateUser) -> Result<User> {
+        self.with_body(Method::POST, &["users"], req).await
+    }
+
+    /// `GET /users/{id}`
+    pub async fn get_user(&self, id: i64) -> Result<User> {
+        self.get(&["users", &id.to_string()], NO_QUERY).await
+    }
+
+    /// `PATCH /users/{id}`; `disabled: Some(true)` disables the user.
+    pub async fn update_user(&self, id: i64, req: &UpdateUser) -> Result<User> {
+        self.with_body(Method::PATCH, &["users", &id.to_string()], req)
+            .await
+    }
+
+    /// `POST /users/me/password`
+    pub async fn change_password(&self, req: &ChangePassword) -> Result<()> {
+        self.no_content(Method::POST, &["users", "me", "password"], Some(req))
+            .await
+    }
+}
+
+/// Tenants and their members. `tenant` is an id or a slug.
+impl Client {
+    /// `GET /tenants`
+    pub async fn list_tenants(&self, params: &PageParams) -> Result<Page<Tenant>> {
+        self.get(&["tenants"], params).await
+    }
+
+    /// `POST /tenants`
+    pub async fn create_tenant(&self, req: &CreateTenant) -> Result<Tenant> {
+        self.with_body(Method::POST, &["tenants"], req).await
+    }
+
+    /// `GET /tenants/{tenant}`
+    pub async fn get_tenant(&self, tenant: &str) -> Result<Tenant> {
+        self.get(&["tenants", tenant], NO_QUERY).await
+    }
+
+    /// `PATCH /tenants/{tenant}`
+    pub async fn update_tenant(&self, tenant: &str, req: &UpdateTenant) -> Result<Tenant> {
+        self.with_body(Method::PATCH, &["tenants", tenant], req)
+            .await
+    }
+
+    /// `DELETE /tenants/{tenant}`: `conflict` while the tenant still has projects.
+    pub async fn delete_tenant(&self, tenant: &str) -> Result<()> {
+        self.no_content(Method::DELETE, &["tenants", tenant], NO_BODY)
+            .await
+    }
+
+    /// `GET /tenants/{tenant}/members`
+    pub async fn tenant_members(&self, tenant: &str, params: &PageParams) -> Result<Page<Member>> {
+        self.get(&["tenants", tenant, "members"], params).await
+    }
+
+    /// `PUT /tenants/{tenant}/members/{user_id}`
+    pub async fn add_tenant_member(&self, tenant: &str, user_id: i64) -> Result<Member> {
+        let user = user_id.to_string();
+        self.call(Method::PUT, &["tenants", tenant, "members", &user])
+            .await
+    }
+
+    /// `DELETE /tenants/{tenant}/members/{user_id}`
+    pub async fn remove_tenant_member(&self, tenant: &str, user_id: i64) -> Result<()> {
+        let user = user_id.to_string();
+        self.no_content(
+            Method::DELETE,
+            &["tenants", tenant, "members", &user],
+            NO_BODY,
+        )
+        .await
+    }
+}
+
+/// Projects. Paths take the numeric id; find one by slug with `list_projects`.
+impl Client {
+    /// `GET /projects?tenant=&slug=`
+    pub async fn list_projects(&self, params: &ProjectListParams) -> Result<Page<Project>> {
+        self.get(&["projects"], params).await
+    }
+
+    /// `POST /projects`
+    pub async fn create_project(&self, req: &CreateProject) -> Result<Project> {
+        self.with_body(Method::POST, &["projects"], req).await
+    }
+
+    /// `GET /projects/{id}`
+    pub async fn get_project(&self, id: i64) -> Result<Project> {
+        self.get(&["projects", &id.to_string()], NO_QUERY).await
+    }
+
+    /// `PATCH /projects/{id}`
+    pub async fn update_project(&self, id: i64, req: &UpdateProject) -> Result<Project> {
+        self.with_body(Method::PATCH, &["projects", &id.to_string()], req)
+            .await
+    }
+
+    /// `DELETE /projects/{id}`
+    pub async fn delete_project(&self, id: i64) -> Result<()> {
+        let id = id.to_string();
+        self.no_content(Method::DELETE, &["projects", &id], NO_BODY)
+            .await
+    }
+}
+
+/// The audit log and the server itself.
+impl Client {
+    /// `GET /audit` (admin), newest first.
+    pub async fn list_audit(&self, params: &AuditListParams) -> Result<Page<AuditEntry>> {
+        self.get(&["audit"], params).await
+    }
+
+    /// `GET /system/health` (public).
+    pub async fn health(&self) -> Result<Health> {
+        self.get(&["system", "health"], NO_QUERY).await
+    }
+
+    /// `GET /system/status` (admin).
+    pub async fn status(&self) -> Result<Status> {
+        self.get(&["system", "status"], NO_QUERY).await
+    }
+}

@@ -1,0 +1,23 @@
+//! Typed HTTP client of the aiops REST API v1 (`/api/v1`), and the store that keeps the
+//! CLI's and the desktop's server credential (OS keychain, or an explicit 0600 file).
+//!
+//! Owns: [`Client`] (one typed async method per route), [`Credential`] and [`Secret`],
+//! [`ClientError`] with its CLI exit codes, and [`credentials`] (keychain / file store).
+//! Speaks only the wire types of `aiops-types`.
+//!
+//! Must never import `aiops-core`, `aiops-db` or `aiops-server`: the desktop in local mode
+//! and against a remote server, the CLI, and the server's own tests all go through this
+//! same HTTP path.
+
+mod api;
+mod client;
+pub mod credentials;
+mod error;
+mod secret;
+
+pub use client::{
+    Client, ClientBuilder, Credential, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, SESSION_COOKIE,
+    SessionCookie, normalize_url,
+};
+pub use error::ClientError;
+pub use secret::Secret;

@@ -1,0 +1,6 @@
+//! Integration tests of aiops-client: the credential stores on the real file system,
+//! and the HTTP client against a scripted local server. (Tests against the real server
+//! live with aiops-server.)
+
+mod credentials;
+mod http;

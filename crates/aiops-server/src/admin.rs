@@ -1,0 +1,61 @@
+//! Local administration on a data dir, without a running server (`aiops admin …`).
+//! SQLite's locking makes this safe while a server runs on the same data dir.
+
+use std::path::Path;
+
+use aiops_core::CoreError;
+use aiops_db::{Db, DbError};
+use aiops_types::{CreatedApiKey, Scope, User};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Core(#[from] CoreError),
+    #[error("{0}")]
+    Db(#[from] DbError),
+    #[error("cannot prepare data dir {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl AdminError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Core(CoreError::NotFound(_)))
+    }
+}
+
+/// Creates the data dir (0700) if needed and opens its database.
+pub fn open_store(data_dir: &Path) -> Result<Db, AdminError> {
+    crate::prepare_data_dir(data_dir).map_err(|source| AdminError::Io {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
+    Ok(Db::open(&data_dir.join("aiops.db"), 1)?)
+}
+
+pub fn create_admin(data_dir: &Path, email: &str, password: &str) -> Result<User, AdminError> {
+    let db = open_store(data_dir)?;
+    Ok(aiops_core::users::local_create_admin(&db, email, password)?)
+}
+
+pub fn create_api_key(
+    data_dir: &Path,
+    email: &str,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<CreatedApiKey, AdminError> {
+    let db = open_store(data_dir)?;
+    let now = time::OffsetDateTime::now_utc();
+    Ok(aiops_core::users::local_create_api_key(
+        &db, email, name, scopes, now,
+    )?)
+}
+
+pub fn reset_password(data_dir: &Path, email: &str, password: &str) -> Result<User, AdminError> {
+    let db = open_store(data_dir)?;
+    Ok(aiops_core::users::local_reset_password(
+        &db, email, password,
+    )?)
+}

@@ -1,0 +1,250 @@
+//! Server settings in layers: defaults → `<data>/aiops.toml` → `AIOPS_*` env → flags.
+//!
+//! The documented example (`aiops.example.toml`, printed by `aiops serve
+//! --print-default-config`) is the defaults: a test parses it and compares.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The documented default configuration file.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
+
+/// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
+const ENV_KEYS: [&str; 7] = [
+    "bind",
+    "allow_remote",
+    "public_url",
+    "log_level",
+    "session_hours",
+    "login_failures_per_minute",
+    "db_readers",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub allow_remote: bool,
+    pub public_url: String,
+    pub log_level: String,
+    pub session_hours: u32,
+    pub login_failures_per_minute: u32,
+    pub db_readers: usize,
+    /// Not read from the file (the file lives inside it).
+    #[serde(skip)]
+    pub data_dir: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8060)),
+            allow_remote: false,
+            public_url: String::new(),
+            log_level: "info".into(),
+            session_hours: 168,
+            login_failures_per_minute: 10,
+            db_readers: 4,
+            data_dir: PathBuf::new(),
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub allow_remote: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no data directory: pass --data-dir or set AIOPS_DATA_DIR")]
+    NoDataDir,
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// `--data-dir`, else `$AIOPS_DATA_DIR`, else the platform data dir + `aiops`.
+pub fn resolve_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, ConfigError> {
+    flag.or_else(|| {
+        std::env::var_os("AIOPS_DATA_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+    .or_else(platform_data_dir)
+    .ok_or(ConfigError::NoDataDir)
+}
+
+fn platform_data_dir() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    if cfg!(target_os = "macos") {
+        return home.map(|h| h.join("Library/Application Support/aiops"));
+    }
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home.map(|h| h.join(".local/share")))
+        .map(|d| d.join("aiops"))
+}
+
+impl Settings {
+    /// Loads the layers for the data dir chosen by `overrides`.
+    pub fn load(overrides: Overrides) -> Result<Settings, ConfigError> {
+        let data_dir = resolve_data_dir(overrides.data_dir)?;
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(data_dir.join("aiops.toml")))
+            .merge(Env::prefixed("AIOPS_").only(&ENV_KEYS));
+        if let Some(bind) = overrides.bind {
+            fig = fig.merge(Serialized::default("bind", bind));
+        }
+        if overrides.allow_remote {
+            fig = fig.merge(Serialized::default("allow_remote", true));
+        }
+        let mut settings: Settings = fig
+            .extract()
+            .map_err(|e| ConfigError::Invalid(one_line(&e)))?;
+        settings.data_dir = data_dir;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Settings for a data dir with defaults only (tests, local admin commands).
+    pub fn for_data_dir(data_dir: &Path) -> Settings {
+        Settings {
+            data_dir: data_dir.to_owned(),
+            ..Settings::default()
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if self.session_hours == 0 {
+            return bad("session_hours must be at least 1");
+        }
+        if self.login_failures_per_minute == 0 {
+            return bad("login_failures_per_minute must be at least 1");
+        }
+        if !(1..=64).contains(&self.db_readers) {
+            return bad("db_readers must be between 1 and 64");
+        }
+        let scheme_ok = ["", "http://", "https://"].iter().any(|p| {
+            if p.is_empty() {
+                self.public_url.is_empty()
+            } else {
+                self.public_url.starts_with(p)
+            }
+        });
+        if !scheme_ok {
+            return bad("public_url must start with http:// or https://");
+        }
+        Ok(())
+    }
+
+    /// Refuses a non-loopback bind unless `allow_remote`; the message says why.
+    pub fn check_bind(&self) -> Result<(), ConfigError> {
+        if self.bind.ip().is_loopback() || self.allow_remote {
+            return Ok(());
+        }
+        Err(ConfigError::Invalid(format!(
+            "refusing to listen on {} without TLS: passwords and API keys would cross the network in clear text. \
+             aiops has no built-in TLS; put a TLS reverse proxy in front of it and pass --allow-remote \
+             (or set allow_remote = true)",
+            self.bind
+        )))
+    }
+
+    /// The base URL printed in links.
+    pub fn base_url(&self, bound: SocketAddr) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("aiops.db")
+    }
+
+    pub fn logs_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+}
+
+fn one_line(e: &figment::Error) -> String {
+    e.to_string().replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_is_exactly_the_defaults() {
+        let parsed: Settings = Figment::from(Toml::string(DEFAULT_CONFIG_TOML))
+            .extract()
+            .unwrap();
+        assert_eq!(
+            parsed,
+            Settings::default(),
+            "aiops.example.toml drifted from Settings::default()"
+        );
+        let table: toml::Table = DEFAULT_CONFIG_TOML.parse().unwrap();
+        let mut keys: Vec<_> = table.keys().map(String::as_str).collect();
+        keys.sort();
+        let mut env = ENV_KEYS.to_vec();
+        env.sort();
+        assert_eq!(
+            keys, env,
+            "every documented key is settable from the environment"
+        );
+    }
+
+    #[test]
+    fn layers_apply_in_order_and_typos_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("aiops.toml"),
+            "log_level = \"debug\"\ndb_readers = 2\n",
+        )
+        .unwrap();
+        let s = Settings::load(Overrides {
+            data_dir: Some(dir.path().to_owned()),
+            bind: Some("127.0.0.1:9999".into()),
+            allow_remote: false,
+        })
+        .unwrap();
+        assert_eq!(s.log_level, "debug");
+        assert_eq!(s.db_readers, 2);
+        assert_eq!(s.bind.port(), 9999);
+        std::fs::write(dir.path().join("aiops.toml"), "bnd = \"x\"\n").unwrap();
+        let err = Settings::load(Overrides {
+            data_dir: Some(dir.path().to_owned()),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("bnd"), "{err}");
+    }
+
+    #[test]
+    fn remote_bind_needs_consent() {
+        let mut s = Settings {
+            bind: "0.0.0.0:8060".parse().unwrap(),
+            ..Settings::default()
+        };
+        assert!(
+            s.check_bind()
+                .unwrap_err()
+                .to_string()
+                .contains("--allow-remote")
+        );
+        s.allow_remote = true;
+        assert!(s.check_bind().is_ok());
+    }
+}

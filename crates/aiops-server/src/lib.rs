@@ -1,0 +1,202 @@
+//! The aiops control plane as a library: the axum router of API v1, authentication, the
+//! OpenAPI document, and the serve loop.
+//!
+//! Entry points: [`open`] (data dir + database → [`AppState`]), [`serve`] (one listener,
+//! until `shutdown` resolves — what tests call with port 0), and [`run`] (what `aiops
+//! serve` calls: logging, setup token, bind checks, signals).
+//!
+//! Owns: HTTP concerns only (extractors, status codes, cookies, headers, rate limits).
+//! Decisions live in `aiops-core`; SQL lives in `aiops-db`. Must never import: tauri,
+//! reqwest, or `std::process`.
+
+pub mod admin;
+mod auth;
+pub mod config;
+mod error;
+mod logging;
+mod ratelimit;
+mod routes;
+mod state;
+mod web;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use crate::config::{ConfigError, Overrides, Settings};
+pub use crate::state::AppState;
+
+/// Largest accepted request body.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "aiops API", version = "1", description = "Control plane for AI coding agents. \
+        Authenticate with `Authorization: Bearer aiops_…` (API key) or the `aiops_session` cookie \
+        plus `X-CSRF-Token` on writes. Errors are `{\"error\": {\"code\", \"message\"}}`."),
+    modifiers(&SecuritySchemes),
+    tags((name = "auth"), (name = "users"), (name = "tenants"), (name = "projects"), (name = "audit"), (name = "system"))
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("aiops_…")
+                    .build(),
+            ),
+        );
+        c.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("aiops_session"))),
+        );
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Admin(#[from] admin::AdminError),
+    #[error("{0}")]
+    Logging(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Core(#[from] aiops_core::CoreError),
+}
+
+/// Creates `dir` (and parents) and makes it owner-only: it holds the database, logs and,
+/// later, workspaces and keys.
+pub(crate) fn prepare_data_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Prepares the data dir and opens the database.
+pub fn open(settings: Settings) -> Result<AppState, ServeError> {
+    prepare_data_dir(&settings.data_dir).map_err(|source| admin::AdminError::Io {
+        path: settings.data_dir.display().to_string(),
+        source,
+    })?;
+    let db = aiops_db::Db::open(&settings.db_path(), settings.db_readers)
+        .map_err(admin::AdminError::from)?;
+    Ok(AppState::new(db, settings))
+}
+
+/// The API router and its OpenAPI document, from one route table.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", routes::router())
+        .split_for_parts()
+}
+
+/// The whole HTTP app for `state`.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api();
+    api.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
+        .merge(web::pages())
+        .fallback(web::not_found)
+        .method_not_allowed_fallback(web::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(web::security_headers))
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests and returns.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// `aiops serve`: logs, database, one-time setup URL on a fresh data dir, loopback check,
+/// and serving until SIGINT or SIGTERM.
+pub async fn run(settings: Settings) -> Result<(), ServeError> {
+    settings.check_bind()?;
+    prepare_data_dir(&settings.data_dir).map_err(|source| admin::AdminError::Io {
+        path: settings.data_dir.display().to_string(),
+        source,
+    })?;
+    let _log_guard = logging::init(&settings).map_err(ServeError::Logging)?;
+    let state = open(settings.clone())?;
+    let listener = TcpListener::bind(settings.bind)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: settings.bind,
+            source,
+        })?;
+    let bound = listener.local_addr()?;
+    let base = settings.base_url(bound);
+    tracing::info!(data_dir = %settings.data_dir.display(), %bound, "aiops serve starting");
+    // stdout, not the log: scripts and tests read these lines, and the setup token must
+    // not land in a log file.
+    println!("aiops serve: listening on http://{bound}");
+    let db = state.clone();
+    if let Some(token) =
+        tokio::task::spawn_blocking(move || aiops_core::auth::issue_setup_token(db.db()))
+            .await
+            .map_err(|e| ServeError::Logging(e.to_string()))??
+    {
+        println!("aiops serve: no users yet. Create the first admin at {base}/setup#token={token}");
+        println!("aiops serve: (or run `aiops admin create-admin --email you@example.com`)");
+    }
+    serve(state, listener, shutdown_signal()).await?;
+    tracing::info!("aiops serve stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,26 @@
+//! API v1 routes, one module per resource. Each handler is a thin transport: extract
+//! (auth first), call one core function on the blocking pool, map the result.
+
+mod audit;
+mod auth;
+mod keys;
+mod projects;
+mod system;
+mod tenants;
+mod users;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+/// Every `/api/v1` route with its OpenAPI operation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(keys::router())
+        .merge(users::router())
+        .merge(tenants::router())
+        .merge(projects::router())
+        .merge(audit::router())
+        .merge(system::router())
+}

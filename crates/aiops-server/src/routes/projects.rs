@@ -1,0 +1,143 @@
+//! `/projects`: repositories inside tenants, visible to tenant and project members.
+
+use aiops_core::page::PageQuery;
+use aiops_core::projects;
+use aiops_types::{
+    CreateProject, ErrorBody, Member, Page, PageParams, Project, ProjectListParams, UpdateProject,
+};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::auth::{Admin, Auth, Read, Write};
+use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_projects, create_project))
+        .routes(routes!(get_project, update_project, delete_project))
+        .routes(routes!(list_members))
+        .routes(routes!(add_member, remove_member))
+}
+
+#[utoipa::path(get, path = "/projects", tag = "projects", params(ProjectListParams),
+    security(("api_key" = ["read"])),
+    responses((status = 200, body = Page<Project>), (status = 404, body = ErrorBody)))]
+async fn list_projects(
+    a: Auth<Read>,
+    State(st): State<AppState>,
+    ApiQuery(q): ApiQuery<ProjectListParams>,
+) -> ApiResult<Json<Page<Project>>> {
+    let page = PageQuery::parse(q.limit, q.cursor.as_deref())?;
+    Ok(Json(
+        st.run(move |db| projects::list(db, &a.principal, &q, page))
+            .await?,
+    ))
+}
+
+/// Creates a project in a tenant the caller belongs to. A local-path `repo_url` needs an
+/// admin. 400 on an unknown tenant, 409 on a slug taken in the tenant.
+#[utoipa::path(post, path = "/projects", tag = "projects", request_body = CreateProject,
+    security(("api_key" = ["write"])),
+    responses((status = 201, body = Project), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_project(
+    a: Auth<Write>,
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<CreateProject>,
+) -> ApiResult<(StatusCode, Json<Project>)> {
+    let p = st
+        .run(move |db| projects::create(db, &a.principal, &req))
+        .await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// 404 also when the caller may not see the project.
+#[utoipa::path(get, path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)),
+    security(("api_key" = ["read"])),
+    responses((status = 200, body = Project), (status = 404, body = ErrorBody)))]
+async fn get_project(
+    a: Auth<Read>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Project>> {
+    Ok(Json(
+        st.run(move |db| projects::get(db, &a.principal, id))
+            .await?,
+    ))
+}
+
+#[utoipa::path(patch, path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)), request_body = UpdateProject,
+    security(("api_key" = ["write"])),
+    responses((status = 200, body = Project), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn update_project(
+    a: Auth<Write>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<UpdateProject>,
+) -> ApiResult<Json<Project>> {
+    Ok(Json(
+        st.run(move |db| projects::update(db, &a.principal, id, &req))
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)),
+    security(("api_key" = ["write"])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_project(
+    a: Auth<Write>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    st.run(move |db| projects::delete(db, &a.principal, id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/projects/{id}/members", tag = "projects", params(("id" = i64, Path), PageParams),
+    security(("api_key" = ["read"])),
+    responses((status = 200, body = Page<Member>), (status = 404, body = ErrorBody)))]
+async fn list_members(
+    a: Auth<Read>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> ApiResult<Json<Page<Member>>> {
+    let page = PageQuery::parse(q.limit, q.cursor.as_deref())?;
+    Ok(Json(
+        st.run(move |db| projects::members(db, &a.principal, id, page))
+            .await?,
+    ))
+}
+
+/// Gives a user access to this one project (idempotent).
+#[utoipa::path(put, path = "/projects/{id}/members/{user_id}", tag = "projects",
+    params(("id" = i64, Path), ("user_id" = i64, Path)),
+    security(("api_key" = ["admin"])),
+    responses((status = 200, body = Member), (status = 404, body = ErrorBody)))]
+async fn add_member(
+    a: Auth<Admin>,
+    State(st): State<AppState>,
+    ApiPath((id, user_id)): ApiPath<(i64, i64)>,
+) -> ApiResult<Json<Member>> {
+    Ok(Json(
+        st.run(move |db| projects::add_member(db, &a.principal, id, user_id))
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/projects/{id}/members/{user_id}", tag = "projects",
+    params(("id" = i64, Path), ("user_id" = i64, Path)),
+    security(("api_key" = ["admin"])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn remove_member(
+    a: Auth<Admin>,
+    State(st): State<AppState>,
+    ApiPath((id, user_id)): ApiPath<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    st.run(move |db| projects::remove_member(db, &a.principal, id, user_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,55 @@
+//! `/system`: health (public) and status (admins).
+
+use aiops_core::ports::{SystemStore, UserStore};
+use aiops_types::{ErrorBody, Health, Status};
+use axum::Json;
+use axum::extract::State;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::auth::{Admin, Auth};
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(status))
+}
+
+/// Liveness: answers while the server runs; says whether first-admin setup is pending.
+#[utoipa::path(get, path = "/system/health", tag = "system", security(()),
+    responses((status = 200, body = Health)))]
+async fn health(State(st): State<AppState>) -> ApiResult<Json<Health>> {
+    let users = st.run(|db| db.count_users()).await?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        needs_setup: users == 0,
+    }))
+}
+
+#[utoipa::path(get, path = "/system/status", tag = "system",
+    security(("api_key" = ["admin"])),
+    responses((status = 200, body = Status), (status = 403, body = ErrorBody)))]
+async fn status(_a: Auth<Admin>, State(st): State<AppState>) -> ApiResult<Json<Status>> {
+    let (counts, schema_version) = st
+        .run(|db| Ok((db.counts()?, db.schema_version()?)))
+        .await?;
+    let db_path = st.settings().db_path();
+    let db_bytes = [db_path.clone(), aiops_db::wal_path(&db_path)]
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    Ok(Json(Status {
+        version: env!("CARGO_PKG_VERSION").into(),
+        uptime_seconds: st.started().elapsed().as_secs(),
+        data_dir: st.settings().data_dir.display().to_string(),
+        schema_version,
+        db_bytes,
+        users: counts.users,
+        tenants: counts.tenants,
+        projects: counts.projects,
+        api_keys_active: counts.api_keys_active,
+    }))
+}

@@ -1,0 +1,85 @@
+//! Shared state of a running server and the bridge from async handlers to the blocking
+//! store.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use aiops_core::CoreResult;
+use aiops_db::Db;
+use tokio::sync::Semaphore;
+
+use crate::config::Settings;
+use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::LoginLimiter;
+
+/// At most this many argon2 computations at once (~19 MiB and ~20 ms each), so a burst of
+/// logins cannot exhaust memory or starve other requests.
+const CONCURRENT_HASHES: usize = 2;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    db: Db,
+    settings: Settings,
+    limiter: LoginLimiter,
+    hashing: Semaphore,
+    started: Instant,
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: Settings) -> Self {
+        Self(Arc::new(Inner {
+            limiter: LoginLimiter::new(settings.login_failures_per_minute),
+            db,
+            settings,
+            hashing: Semaphore::new(CONCURRENT_HASHES),
+            started: Instant::now(),
+        }))
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.0.db
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+
+    pub fn limiter(&self) -> &LoginLimiter {
+        &self.0.limiter
+    }
+
+    pub fn started(&self) -> Instant {
+        self.0.started
+    }
+
+    /// Runs a store-bound core call on the blocking pool.
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db) -> CoreResult<T> + Send + 'static,
+    {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || f(&me.0.db))
+            .await
+            .map_err(|e| ApiError::internal("blocking task failed", e))?
+            .map_err(ApiError::from)
+    }
+
+    /// Like [`run`](Self::run) for calls that hash or verify a password: waits for one of
+    /// the few hashing permits first.
+    pub async fn run_hashing<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db) -> CoreResult<T> + Send + 'static,
+    {
+        let _permit = self
+            .0
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| ApiError::internal("hashing semaphore closed", e))?;
+        self.run(f).await
+    }
+}

@@ -1,0 +1,102 @@
+//! `aiops admin …`: local administration on the data dir; no running server needed.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use aiops_server::admin::{self as ops, AdminError};
+use aiops_types::Scope;
+
+use crate::cli::exit::CliError;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin user (e.g. the first one, instead of the setup URL).
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// Read the password from one line of stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Data directory (default $AIOPS_DATA_DIR, else the platform data dir).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Mint an API key for a user and print it once on stdout.
+    CreateApiKey {
+        #[arg(long)]
+        email: String,
+        /// Comma-separated: read, write, admin (capped by the user's role).
+        #[arg(long, value_delimiter = ',', default_value = "read,write")]
+        scopes: Vec<Scope>,
+        #[arg(long, default_value = "admin-cli")]
+        name: String,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Set a new password for a user and sign them out everywhere.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    aiops_server::config::resolve_data_dir(flag).map_err(|e| CliError::usage(e.to_string()))
+}
+
+fn read_password(from_stdin: bool) -> Result<String, CliError> {
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password: ")?;
+        let again = rpassword::prompt_password("Repeat password: ")?;
+        if first != again {
+            return Err(CliError::usage("the passwords do not match"));
+        }
+        first
+    } else {
+        return Err(CliError::usage("no terminal to ask for a password; pass --password-stdin"));
+    };
+    Ok(password)
+}
+
+fn failed(e: AdminError) -> CliError {
+    if e.is_not_found() {
+        CliError::not_found(e.to_string())
+    } else {
+        CliError::error(e.to_string())
+    }
+}
+
+pub fn run(cmd: AdminCommand) -> Result<(), CliError> {
+    match cmd {
+        AdminCommand::CreateAdmin { email, password_stdin, data_dir: dir } => {
+            let dir = data_dir(dir)?;
+            let password = read_password(password_stdin)?;
+            let user = ops::create_admin(&dir, &email, &password).map_err(failed)?;
+            eprintln!("Created admin {} (id {}) in {}.", user.email, user.id, dir.display());
+        }
+        AdminCommand::CreateApiKey { email, scopes, name, data_dir: dir } => {
+            let created = ops::create_api_key(&data_dir(dir)?, &email, &name, &scopes).map_err(failed)?;
+            eprintln!(
+                "Created API key {} ({}) for {email}; it is shown once, store it now:",
+                created.key.id,
+                created.key.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+            );
+            println!("{}", created.secret);
+        }
+        AdminCommand::ResetPassword { email, password_stdin, data_dir: dir } => {
+            let dir = data_dir(dir)?;
+            let password = read_password(password_stdin)?;
+            let user = ops::reset_password(&dir, &email, &password).map_err(failed)?;
+            eprintln!("Password of {} reset; their browser sessions were signed out.", user.email);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,305 @@
+//! The command tree and its dispatch. Every verb is a thin layer over `aiops-client`:
+//! parse the arguments, make one client call, print the answer with `output`.
+//!
+//! Global state of one invocation (output format, server URL, config, credential) lives
+//! in [`Ctx`]; nothing here keeps state between invocations except `config.toml` and the
+//! credential store.
+
+pub mod auth;
+pub mod config;
+pub mod exit;
+pub mod output;
+pub mod projects;
+pub mod tenants;
+pub mod users;
+
+use std::future::Future;
+use std::path::PathBuf;
+
+use aiops_client::credentials::{CredentialError, CredentialStore, FileStore, Keychain};
+use aiops_client::{Client, ClientError, Credential, Secret, normalize_url};
+use aiops_types::{Page, PageParams};
+use clap::{Args, Parser, Subcommand};
+
+use self::config::{Config, StoreKind};
+use self::exit::CliError;
+use self::output::OutputFormat;
+
+/// aiops: a self-hosted control plane for AI coding agents.
+///
+/// Without a command, opens the desktop app. `aiops serve` runs the server; the other
+/// commands are a client of a running server (see `aiops login`).
+#[derive(Debug, Parser)]
+#[command(
+    name = "aiops",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Server URL [default: the `url` config key, else http://127.0.0.1:8060].
+    #[arg(long, global = true, env = "AIOPS_URL", value_name = "URL")]
+    pub url: Option<String>,
+    /// Output format [default: the `output_format` config key, else table].
+    #[arg(
+        short = 'o',
+        long = "output",
+        global = true,
+        value_enum,
+        value_name = "FORMAT"
+    )]
+    pub output: Option<OutputFormat>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the control plane (REST API and web UI) until SIGINT/SIGTERM.
+    #[cfg(feature = "server")]
+    Serve(crate::serve::ServeArgs),
+    /// Local administration of a data directory; needs no running server.
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Admin(crate::admin::AdminCommand),
+    /// Log in with email and password; stores a new API key for this machine.
+    Login(auth::LoginArgs),
+    /// Revoke this machine's API key and forget it.
+    Logout,
+    /// Who you are, your API keys, your password.
+    #[command(subcommand)]
+    Auth(auth::AuthCommand),
+    /// Tenants (teams) and their members.
+    #[command(subcommand)]
+    Tenants(tenants::TenantsCommand),
+    /// Projects: one repository each, inside a tenant.
+    #[command(subcommand)]
+    Projects(projects::ProjectsCommand),
+    /// User accounts (admin).
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// The CLI's settings (server URL, output format, stored key).
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+}
+
+/// Runs one command. `rt` drives the async ones; sync ones never enter it.
+pub fn run(
+    global: GlobalArgs,
+    command: Command,
+    rt: &tokio::runtime::Runtime,
+) -> Result<(), CliError> {
+    match command {
+        #[cfg(feature = "server")]
+        Command::Serve(args) => rt.block_on(crate::serve::run(args)),
+        #[cfg(feature = "server")]
+        Command::Admin(cmd) => crate::admin::run(cmd),
+        Command::Config(cmd) => config::run(&Ctx::load(&global)?, cmd),
+        Command::Login(args) => rt.block_on(auth::login(&Ctx::load(&global)?, args)),
+        Command::Logout => rt.block_on(auth::logout(&Ctx::load(&global)?)),
+        Command::Auth(cmd) => rt.block_on(auth::run(&Ctx::load(&global)?, cmd)),
+        Command::Tenants(cmd) => rt.block_on(tenants::run(&Ctx::load(&global)?, cmd)),
+        Command::Projects(cmd) => rt.block_on(projects::run(&Ctx::load(&global)?, cmd)),
+        Command::Users(cmd) => rt.block_on(users::run(&Ctx::load(&global)?, cmd)),
+    }
+}
+
+/// One invocation's settings, resolved from flags, environment and `config.toml`.
+#[derive(Debug)]
+pub struct Ctx {
+    /// `-o`, else the config's `output_format`.
+    pub out: OutputFormat,
+    pub config: Config,
+    /// `<config dir>/aiops`
+    dir: PathBuf,
+    /// `--url` or `AIOPS_URL`.
+    url_flag: Option<String>,
+}
+
+impl Ctx {
+    pub fn load(global: &GlobalArgs) -> Result<Self, CliError> {
+        let dir = config::dir()?;
+        let config = Config::load(&dir.join(config::CONFIG_FILE))?;
+        Ok(Self {
+            out: global.output.unwrap_or(config.output_format),
+            config,
+            dir,
+            url_flag: global.url.clone().filter(|u| !u.is_empty()),
+        })
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.join(config::CONFIG_FILE)
+    }
+
+    pub fn url_override(&self) -> Option<&str> {
+        self.url_flag.as_deref()
+    }
+
+    /// The server URL, normalised: `--url` / `AIOPS_URL`, else the config's.
+    pub fn url(&self) -> Result<String, CliError> {
+        match &self.url_flag {
+            Some(url) => normalize_url(url).map_err(|e| CliError::usage(e.to_string())),
+            None => normalize_url(&self.config.url)
+                .map_err(|e| CliError::error(format!("{}: {e}", self.config_path().display()))),
+        }
+    }
+
+    /// The store the config names.
+    pub fn store(&self) -> CredentialStore {
+        self.store_of(self.config.credential_store)
+    }
+
+    pub fn store_of(&self, kind: StoreKind) -> CredentialStore {
+        match kind {
+            StoreKind::Keychain => CredentialStore::Keychain(Keychain),
+            StoreKind::File => CredentialStore::File(FileStore::in_dir(&self.dir)),
+        }
+    }
+
+    /// Stores `key` for `url`: in the keychain, or with `insecure` in the 0600 file.
+    /// Never falls back from one to the other. Returns where it went.
+    pub fn store_key(
+        &self,
+        url: &str,
+        key: &Secret,
+        insecure: bool,
+    ) -> Result<StoreKind, CliError> {
+        let kind = if insecure {
+            StoreKind::File
+        } else {
+            StoreKind::Keychain
+        };
+        self.store_of(kind).set(url, key).map_err(|e| match e {
+            CredentialError::NoKeychain(why) => CliError::error(format!(
+                "no OS keychain is reachable ({why}); pass --insecure-store to keep the key \
+                 in a 0600 file at {} instead",
+                FileStore::in_dir(&self.dir).path().display()
+            )),
+            other => other.into(),
+        })?;
+        if kind == StoreKind::Keychain {
+            // Moving to the keychain: leave no plaintext copy behind.
+            let _ = self.store_of(StoreKind::File).delete(url);
+        }
+        Ok(kind)
+    }
+
+    /// The key stored for `url` in the configured store, if any.
+    pub fn stored_key(&self, url: &str) -> Result<Option<Secret>, CliError> {
+        self.store().get(url).map_err(|e| match e {
+            CredentialError::NoKeychain(why) => CliError::auth(format!(
+                "not logged in to {url}: no OS keychain is reachable ({why}); set \
+                 AIOPS_API_KEY, or run `aiops login --insecure-store …`"
+            )),
+            other => other.into(),
+        })
+    }
+
+    /// A client without credentials (public routes, login).
+    pub fn public_client(&self) -> Result<Client, CliError> {
+        Ok(Client::new(&self.url()?, Credential::None)?)
+    }
+
+    /// A client with `AIOPS_API_KEY`, else the stored key; exit 3 when there is none.
+    pub fn client(&self) -> Result<Client, CliError> {
+        let url = self.url()?;
+        let key = match std::env::var("AIOPS_API_KEY") {
+            Ok(key) if !key.is_empty() => Secret::new(key),
+            _ => self.stored_key(&url)?.ok_or_else(|| {
+                CliError::auth(format!(
+                    "not logged in to {url}: run `aiops login --url {url} --email …`, \
+                     or set AIOPS_API_KEY"
+                ))
+            })?,
+        };
+        Ok(Client::new(&url, Credential::ApiKey(key))?)
+    }
+}
+
+/// `--limit`, `--cursor`, `--all` of every list.
+#[derive(Debug, Clone, Args)]
+pub struct PageArgs {
+    /// Rows per page.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Start at this cursor (from the hint a previous page printed).
+    #[arg(long)]
+    pub cursor: Option<String>,
+    /// Follow the pages to the end instead of stopping after one.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Fetches one page, or every page with `--all`. When more pages exist and `--all` was
+/// not given, says so on stderr.
+pub async fn pages<T, F, Fut>(args: &PageArgs, mut fetch: F) -> Result<Vec<T>, CliError>
+where
+    F: FnMut(PageParams) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ClientError>>,
+{
+    let mut items = Vec::new();
+    let mut cursor = args.cursor.clone();
+    loop {
+        let params = PageParams {
+            limit: Some(args.limit),
+            cursor: cursor.clone(),
+        };
+        let page = fetch(params).await?;
+        items.extend(page.items);
+        match page.next_cursor {
+            // A server that repeats a cursor would loop forever.
+            Some(next) if args.all && cursor.as_ref() != Some(&next) => cursor = Some(next),
+            Some(next) if !args.all => {
+                eprintln!("more results: add --cursor {next} for the next page, or --all");
+                break;
+            }
+            _ => break,
+        }
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_tree_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[tokio::test]
+    async fn pages_follow_cursors_only_with_all() {
+        let fetch = |p: PageParams| async move {
+            let n: u32 = p.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
+            Ok::<_, ClientError>(Page {
+                items: vec![n],
+                next_cursor: (n < 2).then(|| (n + 1).to_string()),
+            })
+        };
+        let one = PageArgs {
+            limit: 1,
+            cursor: None,
+            all: false,
+        };
+        assert_eq!(pages(&one, fetch).await.unwrap(), vec![0]);
+        let all = PageArgs {
+            all: true,
+            ..one.clone()
+        };
+        assert_eq!(pages(&all, fetch).await.unwrap(), vec![0, 1, 2]);
+        let from = PageArgs {
+            cursor: Some("1".into()),
+            ..all
+        };
+        assert_eq!(pages(&from, fetch).await.unwrap(), vec![1, 2]);
+    }
+}

@@ -1,0 +1,219 @@
+//! `aiops projects …`. `P` is a project id, or a slug looked up with `GET /projects?slug=`
+//! (narrowed by `--tenant` when the slug exists in several tenants).
+
+use aiops_client::Client;
+use aiops_types::{CreateProject, Project, ProjectListParams, UpdateProject};
+
+use crate::cli::exit::CliError;
+use crate::cli::output::{self, Render, or_dash, ts};
+use crate::cli::{Ctx, PageArgs, pages};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ProjectsCommand {
+    /// List the projects you can see.
+    List {
+        /// Only this tenant's projects (id or slug).
+        #[arg(long)]
+        tenant: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Show one project.
+    Get {
+        #[command(flatten)]
+        project: ProjectRef,
+    },
+    /// Create a project in a tenant.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// `https://…`, `ssh://…` or `git@host:path`.
+        #[arg(long)]
+        repo_url: String,
+        /// Tenant id or slug.
+        #[arg(long)]
+        tenant: String,
+        /// Default: derived from the name.
+        #[arg(long)]
+        slug: Option<String>,
+        /// Default: main.
+        #[arg(long)]
+        default_branch: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Change a project's name, slug, repository, default branch or description.
+    Update {
+        #[command(flatten)]
+        project: ProjectRef,
+        #[command(flatten)]
+        fields: ProjectFields,
+    },
+    /// Delete a project.
+    Delete {
+        #[command(flatten)]
+        project: ProjectRef,
+    },
+}
+
+/// Which project: `P` plus the tenant that disambiguates a slug.
+#[derive(Debug, clap::Args)]
+pub struct ProjectRef {
+    /// Project id or slug.
+    #[arg(value_name = "P")]
+    project: String,
+    /// The project's tenant (id or slug), when its slug is not unique.
+    #[arg(long)]
+    tenant: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = true)]
+pub struct ProjectFields {
+    #[arg(long)]
+    name: Option<String>,
+    /// The new slug.
+    #[arg(long)]
+    slug: Option<String>,
+    #[arg(long)]
+    repo_url: Option<String>,
+    #[arg(long)]
+    default_branch: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+}
+
+pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
+    let client = ctx.client()?;
+    let client = &client;
+    match cmd {
+        ProjectsCommand::List { tenant, page } => {
+            let projects = pages(&page, |p| {
+                let params = ProjectListParams {
+                    tenant: tenant.clone(),
+                    slug: None,
+                    limit: p.limit,
+                    cursor: p.cursor,
+                };
+                async move { client.list_projects(&params).await }
+            })
+            .await?;
+            output::list(ctx.out, &projects)
+        }
+        ProjectsCommand::Get { project } => {
+            let found = match project.project.parse::<i64>() {
+                Ok(id) => client.get_project(id).await?,
+                Err(_) => find(client, &project).await?,
+            };
+            output::one(ctx.out, &found)
+        }
+        ProjectsCommand::Create {
+            name,
+            repo_url,
+            tenant,
+            slug,
+            default_branch,
+            description,
+        } => {
+            let req = CreateProject {
+                tenant,
+                name,
+                slug,
+                repo_url,
+                default_branch,
+                description,
+            };
+            output::one(ctx.out, &client.create_project(&req).await?)
+        }
+        ProjectsCommand::Update { project, fields } => {
+            let id = resolve_id(client, &project).await?;
+            let ProjectFields {
+                name,
+                slug,
+                repo_url,
+                default_branch,
+                description,
+            } = fields;
+            let req = UpdateProject {
+                name,
+                slug,
+                repo_url,
+                default_branch,
+                description,
+            };
+            output::one(ctx.out, &client.update_project(id, &req).await?)
+        }
+        ProjectsCommand::Delete { project } => {
+            let id = resolve_id(client, &project).await?;
+            client.delete_project(id).await?;
+            output::notice(ctx.out, &format!("Deleted project {}.", project.project))
+        }
+    }
+}
+
+/// The id of `P`: itself when numeric, else the one project with that slug.
+async fn resolve_id(client: &Client, project: &ProjectRef) -> Result<i64, CliError> {
+    match project.project.parse::<i64>() {
+        Ok(id) => Ok(id),
+        Err(_) => Ok(find(client, project).await?.id),
+    }
+}
+
+/// The one project with slug `P` (in `--tenant`, if given).
+async fn find(client: &Client, project: &ProjectRef) -> Result<Project, CliError> {
+    let params = ProjectListParams {
+        tenant: project.tenant.clone(),
+        slug: Some(project.project.clone()),
+        ..Default::default()
+    };
+    let mut found = client.list_projects(&params).await?.items;
+    match found.len() {
+        0 => Err(CliError::not_found(match &project.tenant {
+            Some(t) => format!("no project with slug `{}` in tenant {t}", project.project),
+            None => format!("no project with slug `{}`", project.project),
+        })),
+        1 => Ok(found.remove(0)),
+        _ => {
+            let tenants: Vec<&str> = found.iter().map(|p| p.tenant_slug.as_str()).collect();
+            Err(CliError::error(format!(
+                "several projects have the slug `{}` (in tenants {}); pass --tenant",
+                project.project,
+                tenants.join(", ")
+            )))
+        }
+    }
+}
+
+impl Render for Project {
+    const HEADERS: &'static [&'static str] =
+        &["ID", "TENANT", "SLUG", "NAME", "REPO", "BRANCH", "CREATED"];
+
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.tenant_slug.clone(),
+            self.slug.clone(),
+            self.name.clone(),
+            self.repo_url.clone(),
+            self.default_branch.clone(),
+            ts(&self.created_at),
+        ]
+    }
+
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("id", self.id.to_string()),
+            (
+                "tenant",
+                format!("{} (id {})", self.tenant_slug, self.tenant_id),
+            ),
+            ("slug", self.slug.clone()),
+            ("name", self.name.clone()),
+            ("repo_url", self.repo_url.clone()),
+            ("default_branch", self.default_branch.clone()),
+            ("description", or_dash(Some(&self.description))),
+            ("created_at", ts(&self.created_at)),
+            ("updated_at", ts(&self.updated_at)),
+        ]
+    }
+}
