@@ -1,0 +1,145 @@
+//! Store tests on real SQLite files: migrations, schema refusal, pragmas, atomic writes.
+
+use aiops_core::CoreError;
+use aiops_core::page::PageQuery;
+use aiops_core::ports::{
+    AuditStore, NewAudit, NewUserRow, SystemStore, TenantRow, TenantStore, UserStore, Viewer,
+};
+use aiops_db::{Db, DbError, supported_schema_version};
+use aiops_types::Role;
+
+fn user(email: &str) -> NewUserRow {
+    NewUserRow {
+        email: email.into(),
+        name: "n".into(),
+        role: Role::Member,
+        password_hash: "$argon2id$x".into(),
+    }
+}
+
+#[test]
+fn fresh_database_is_migrated_wal_and_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aiops.db");
+    let db = Db::open(&path, 2).unwrap();
+    assert_eq!(db.schema_version().unwrap(), supported_schema_version());
+    assert_eq!(db.integrity_check().unwrap(), "ok");
+    drop(db);
+    let db = Db::open(&path, 2).expect("reopening an up-to-date database is a no-op");
+    assert_eq!(db.schema_version().unwrap(), supported_schema_version());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the database holds hashes: owner only");
+    }
+}
+
+#[test]
+fn newer_schema_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aiops.db");
+    drop(Db::open(&path, 1).unwrap());
+    let future = supported_schema_version() + 1;
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", future)
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    match Db::open(&path, 1) {
+        Err(DbError::NewerSchema {
+            found, supported, ..
+        }) => {
+            assert_eq!((found, supported), (future, supported_schema_version()));
+        }
+        other => panic!("expected NewerSchema, got {other:?}"),
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "a refused database is not modified"
+    );
+}
+
+#[test]
+fn failed_write_leaves_no_row_and_no_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("aiops.db"), 1).unwrap();
+    db.insert_user(
+        &user("a@example.com"),
+        NewAudit::new(None, "t", "user.create"),
+    )
+    .unwrap();
+    let dup = db.insert_user(
+        &user("a@example.com"),
+        NewAudit::new(None, "t", "user.create"),
+    );
+    assert!(matches!(dup, Err(CoreError::Conflict(_))), "{dup:?}");
+    assert_eq!(db.count_users().unwrap(), 1);
+    let audit = db
+        .list_audit(&Default::default(), PageQuery::parse(None, None).unwrap())
+        .unwrap();
+    assert_eq!(
+        audit.len(),
+        1,
+        "the conflicting insert's audit row was rolled back with it"
+    );
+}
+
+#[test]
+fn audit_details_are_redacted_before_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aiops.db");
+    let db = Db::open(&path, 1).unwrap();
+    let secret = aiops_core::credentials::new_api_key().secret;
+    let audit = NewAudit::new(None, "t", "test")
+        .detail(serde_json::json!({ "note": format!("leaked {secret}") }));
+    db.append_audit(audit).unwrap();
+    drop(db);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend(std::fs::read(aiops_db::wal_path(&path)).unwrap_or_default());
+    let hay = String::from_utf8_lossy(&bytes);
+    assert!(
+        !hay.contains(&secret),
+        "the secret reached the database file"
+    );
+}
+
+#[test]
+fn member_visibility_is_in_the_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("aiops.db"), 1).unwrap();
+    let uid = db
+        .insert_user(&user("m@example.com"), NewAudit::new(None, "t", "x"))
+        .unwrap()
+        .id;
+    let row = |slug: &str| TenantRow {
+        slug: slug.into(),
+        name: slug.into(),
+        color: "#000000".into(),
+        description: String::new(),
+    };
+    let a = db
+        .insert_tenant(&row("a"), NewAudit::new(None, "t", "x"))
+        .unwrap();
+    db.insert_tenant(&row("b"), NewAudit::new(None, "t", "x"))
+        .unwrap();
+    db.put_tenant_member(a.id, uid, NewAudit::new(None, "t", "x"))
+        .unwrap();
+    let page = PageQuery::parse(None, None).unwrap();
+    let seen: Vec<_> = db
+        .list_tenants(Viewer::Member(uid), page)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.slug)
+        .collect();
+    assert_eq!(seen, ["a"]);
+    assert_eq!(db.list_tenants(Viewer::All, page).unwrap().len(), 2);
+    let b = aiops_core::ports::TenantRef::Slug("b".into());
+    assert!(db.tenant(Viewer::Member(uid), &b).unwrap().is_none());
+}
