@@ -32,6 +32,9 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         allow_remote: args.allow_remote,
     })
     .map_err(|e| CliError::usage(e.to_string()))?;
+    settings
+        .check_bind()
+        .map_err(|e| CliError::usage(e.to_string()))?;
     aiops_server::run(settings)
         .await
         .map_err(|e| CliError::error(e.to_string()))

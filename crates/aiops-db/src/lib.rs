@@ -56,8 +56,10 @@ pub enum DbError {
 /// The store: one writer, `readers` read-only connections.
 pub struct Db {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    // Field order is drop order: the readers close first, so the writer is the last
+    // connection and SQLite checkpoints and removes the WAL when it closes.
     readers: ReaderPool,
+    writer: Mutex<Connection>,
 }
 
 impl std::fmt::Debug for Db {
@@ -126,8 +128,8 @@ impl Db {
         }
         Ok(Db {
             path: path.to_owned(),
-            writer: Mutex::new(writer),
             readers: ReaderPool::new(pool),
+            writer: Mutex::new(writer),
         })
     }
 

@@ -126,6 +126,9 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(web::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(web::security_headers))
+        // One span and one line per request at DEBUG (method, path, status, latency);
+        // headers are not recorded, so credentials never reach the log.
+        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 

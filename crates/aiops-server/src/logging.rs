@@ -19,7 +19,7 @@ pub fn init(settings: &Settings) -> Result<LogGuard, String> {
     let filter = EnvFilter::try_new(&settings.log_level)
         .map_err(|e| format!("invalid log_level `{}`: {e}", settings.log_level))?;
     let dir = settings.logs_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    crate::prepare_data_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let file = tracing_appender::rolling::daily(&dir, "aiops.log");
     let (file, guard) = tracing_appender::non_blocking(file);
     let _ = tracing_subscriber::registry()

@@ -71,6 +71,7 @@ async fn login(
 ) -> ApiResult<Response> {
     let key = ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     if let Err(retry_after_secs) = st.limiter().check(key, Instant::now()) {
+        tracing::warn!(ip = %key, retry_after_secs, "login rate limited");
         return Err(CoreError::RateLimited { retry_after_secs }.into());
     }
     let ip_text = ip.map(|i| i.to_string());
@@ -80,6 +81,7 @@ async fn login(
         .await;
     let rec = match verified {
         Err(e) if e.code == ErrorCode::Unauthorized => {
+            tracing::info!(ip = %key, "login failed");
             st.limiter().record_failure(key, Instant::now());
             return Err(e);
         }

@@ -1,0 +1,440 @@
+//! A real `aiops serve` child process on a throwaway data dir, and the CLI run against it.
+//!
+//! Every process gets an environment without inherited `AIOPS_*` variables and with its
+//! own `HOME`, `XDG_CONFIG_HOME` and `AIOPS_CONFIG_DIR`, so nothing reads or writes the
+//! real user's config, keychain or data. Nothing here sleeps and hopes: each wait polls a
+//! condition under a deadline and fails with a message that says what did not happen.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use aiops_client::{Client, Credential, Secret};
+
+/// The binary under test.
+pub const AIOPS: &str = env!("CARGO_BIN_EXE_aiops");
+/// The first admin every [`ServerProcess::start`] creates.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "correct-horse-battery-staple";
+/// Longest a server may take to print its listening line.
+pub const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest one CLI invocation, or a graceful stop, may take.
+pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+/// What `aiops serve` prints first.
+const LISTENING: &str = "aiops serve: listening on ";
+
+/// A running `aiops serve` on its own data dir; killed (SIGKILL) on drop.
+pub struct ServerProcess {
+    /// `http://127.0.0.1:PORT` of the current child.
+    pub url: String,
+    /// An API key with scopes read, write, admin; empty when started without an admin.
+    pub admin_key: String,
+    /// `<tmp>/data`: `aiops.db`, `logs/`, …
+    pub data_dir: PathBuf,
+    /// Extra environment of `aiops serve` (e.g. `AIOPS_LOG_LEVEL`), kept for restarts.
+    serve_env: Vec<(String, String)>,
+    child: Option<Child>,
+    /// The child's stdout after the listening line, one line per message.
+    stdout: Option<Receiver<String>>,
+    /// How many children this data dir has seen; names their stderr files.
+    starts: u32,
+    tmp: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// A server whose data dir already holds the admin `ADMIN_EMAIL` and an admin key.
+    pub fn start() -> Self {
+        Self::start_with(true, &[])
+    }
+
+    /// A server on an empty data dir (it prints the setup URL).
+    pub fn start_fresh() -> Self {
+        Self::start_with(false, &[])
+    }
+
+    /// `with_admin`: create the admin and its key first. `env`: extra `aiops serve` env.
+    pub fn start_with(with_admin: bool, env: &[(&str, &str)]) -> Self {
+        let tmp = tempfile::tempdir().expect("a temp dir for the server");
+        let mut server = Self {
+            url: String::new(),
+            admin_key: String::new(),
+            data_dir: tmp.path().join("data"),
+            serve_env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            child: None,
+            stdout: None,
+            starts: 0,
+            tmp,
+        };
+        if with_admin {
+            server.create_admin();
+        }
+        server.spawn();
+        server
+    }
+
+    fn create_admin(&mut self) {
+        let data = self.data_dir.display().to_string();
+        let out = self.cli_offline(
+            &[
+                "admin",
+                "create-admin",
+                "--data-dir",
+                &data,
+                "--email",
+                ADMIN_EMAIL,
+                "--password-stdin",
+            ],
+            Some(&format!("{ADMIN_PASSWORD}\n")),
+        );
+        assert_success(&out, "aiops admin create-admin on an empty data dir");
+        let out = self.cli_offline(
+            &[
+                "admin",
+                "create-api-key",
+                "--data-dir",
+                &data,
+                "--email",
+                ADMIN_EMAIL,
+                "--scopes",
+                "read,write,admin",
+            ],
+            None,
+        );
+        assert_success(&out, "aiops admin create-api-key for the admin");
+        let key = text(&out.stdout).trim().to_owned();
+        assert!(
+            key.starts_with("aiops_") && !key.contains(char::is_whitespace),
+            "create-api-key prints exactly the key on stdout, got {key:?}"
+        );
+        self.admin_key = key;
+    }
+
+    /// Starts `aiops serve` on the data dir and waits for its listening line.
+    fn spawn(&mut self) {
+        assert!(self.child.is_none(), "one server child at a time");
+        self.starts += 1;
+        let stderr_path = self.stderr_path();
+        let stderr = std::fs::File::create(&stderr_path).expect("a file for the server's stderr");
+        let mut cmd = self.base_command();
+        cmd.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(&self.data_dir)
+            .envs(self.serve_env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            // A file, not a pipe: a debug-level server writes more than a pipe buffer holds.
+            .stderr(Stdio::from(stderr));
+        let mut child = cmd.spawn().expect("spawn aiops serve");
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().expect("piped stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        self.child = Some(child);
+        let first = match rx.recv_timeout(START_TIMEOUT) {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "aiops serve printed no listening line within {START_TIMEOUT:?}; stderr:\n{}",
+                self.stderr()
+            ),
+            Err(RecvTimeoutError::Disconnected) => {
+                let status = self.child.as_mut().and_then(|c| c.wait().ok());
+                panic!(
+                    "aiops serve closed stdout before its listening line (exit {status:?}); stderr:\n{}",
+                    self.stderr()
+                )
+            }
+        };
+        let url = first.strip_prefix(LISTENING).unwrap_or_else(|| {
+            panic!("the first stdout line of aiops serve is `{LISTENING}URL`, got {first:?}")
+        });
+        assert!(
+            url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+            "the listening line names the bound loopback port, got {url:?}"
+        );
+        self.url = url.to_owned();
+        self.stdout = Some(rx);
+    }
+
+    fn stderr_path(&self) -> PathBuf {
+        self.tmp
+            .path()
+            .join(format!("serve-{}.stderr", self.starts))
+    }
+
+    /// What the current (or last) child wrote to stderr, for failure messages.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr_path()).unwrap_or_default()
+    }
+
+    /// The next line the server printed on stdout after the listening line.
+    pub fn next_stdout_line(&self, timeout: Duration) -> String {
+        let rx = self.stdout.as_ref().expect("a running server");
+        rx.recv_timeout(timeout).unwrap_or_else(|e| {
+            panic!(
+                "expected another stdout line from aiops serve within {timeout:?}: {e}; stderr:\n{}",
+                self.stderr()
+            )
+        })
+    }
+
+    /// SIGKILL (what `Child::kill` sends on Unix), then reap the child.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.stdout = None;
+    }
+
+    /// SIGTERM, then wait (bounded) for a clean exit; returns the exit status.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("a running server");
+        let sent = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .expect("run kill(1)");
+        assert!(sent.success(), "kill -TERM {} failed", child.id());
+        let status = wait_for_exit(&mut child, PROCESS_TIMEOUT);
+        self.stdout = None;
+        status.unwrap_or_else(|| {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "aiops serve did not exit within {PROCESS_TIMEOUT:?} of SIGTERM; stderr:\n{}",
+                self.stderr()
+            )
+        })
+    }
+
+    /// Starts a new `aiops serve` on the same data dir (after [`kill`](Self::kill) or
+    /// [`terminate`](Self::terminate)); `url` changes to the new port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    fn base_command(&self) -> Command {
+        isolated(self.tmp.path())
+    }
+
+    /// `$AIOPS_CONFIG_DIR` of every CLI run: `config.toml` lives in its `aiops/`.
+    pub fn config_dir(&self) -> PathBuf {
+        config_dir(self.tmp.path())
+    }
+
+    /// `aiops ARGS` with `AIOPS_URL` and the admin's `AIOPS_API_KEY` set; change the
+    /// environment of the returned command as a test needs, then [`run`] it.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = self.base_command();
+        cmd.args(args).env("AIOPS_URL", &self.url);
+        if !self.admin_key.is_empty() {
+            cmd.env("AIOPS_API_KEY", &self.admin_key);
+        }
+        cmd
+    }
+
+    /// Runs `aiops ARGS` as the admin against this server.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        run(self.command(args), stdin)
+    }
+
+    /// Runs `aiops ARGS` without a server URL or key (admin commands, flags that exit).
+    pub fn cli_offline(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = self.base_command();
+        cmd.args(args);
+        run(cmd, stdin)
+    }
+
+    /// An `aiops-client` authenticated with the admin key.
+    pub fn admin_client(&self) -> Client {
+        assert!(!self.admin_key.is_empty(), "this server has an admin key");
+        Client::new(
+            &self.url,
+            Credential::ApiKey(Secret::new(self.admin_key.clone())),
+        )
+        .expect("a client of the server")
+    }
+
+    /// An `aiops-client` without credentials.
+    pub fn public_client(&self) -> Client {
+        Client::new(&self.url, Credential::None).expect("a client of the server")
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `aiops` with no inherited `AIOPS_*` variables, and `HOME`, `XDG_*` and
+/// `AIOPS_CONFIG_DIR` inside `root`.
+pub fn isolated(root: &Path) -> Command {
+    let mut cmd = Command::new(AIOPS);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AIOPS_") {
+            cmd.env_remove(key);
+        }
+    }
+    let home = root.join("home");
+    cmd.env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("AIOPS_CONFIG_DIR", config_dir(root));
+    cmd
+}
+
+fn config_dir(root: &Path) -> PathBuf {
+    root.join("cli-config")
+}
+
+/// Runs `cmd` to completion (at most [`PROCESS_TIMEOUT`]) with `stdin` as its input.
+pub fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let shown = format!("{cmd:?}");
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {shown}: {e}"));
+    // Drain first: a child that writes before it reads must not block on a full pipe.
+    let out = drain(child.stdout.take().expect("piped stdout"));
+    let err = drain(child.stderr.take().expect("piped stderr"));
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        // A command that exits without reading is not this helper's failure.
+        let _ = pipe.write_all(input.as_bytes());
+    }
+    let status = wait_for_exit(&mut child, PROCESS_TIMEOUT).unwrap_or_else(|| {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("{shown} did not finish within {PROCESS_TIMEOUT:?}")
+    });
+    Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
+/// The child's exit status, or `None` if it is still running after `timeout`.
+pub fn wait_for_exit(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let mut status = None;
+    wait_until(timeout, || {
+        status = child.try_wait().expect("poll the child");
+        status.is_some()
+    });
+    status
+}
+
+/// Polls `done` until it holds or `timeout` passes; says whether it held.
+pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A current-thread runtime for a test's `aiops-client` calls.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Exit 0; otherwise fail with `what`, the status and both streams.
+pub fn assert_success(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} should succeed; exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// Whether `tool` runs here (`jq`, `sqlite3`, …); says so on stderr when it does not.
+pub fn have_tool(tool: &str) -> bool {
+    let found = Command::new(tool)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        eprintln!("note: `{tool}` is not on PATH; skipping the checks that use it");
+    }
+    found
+}
+
+/// One value from `sqlite3 DB SQL` (the first line of its output).
+pub fn sqlite(db: &Path, sql: &str) -> String {
+    let mut cmd = Command::new("sqlite3");
+    cmd.arg("-batch").arg(db).arg(sql);
+    let out = run(cmd, None);
+    assert_success(&out, &format!("sqlite3 {} {sql:?}", db.display()));
+    text(&out.stdout).trim().to_owned()
+}
+
+/// A bare git repository in a new temp dir (the dir lives as long as the guard).
+pub fn bare_repo() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temp dir for the repo");
+    let repo = dir.path().join("demo.git");
+    let mut cmd = Command::new("git");
+    cmd.args(["init", "--bare", "--quiet"]).arg(&repo);
+    let out = run(cmd, None);
+    assert_success(&out, "git init --bare");
+    (dir, repo)
+}
+
+/// Every regular file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("read {}: {e}", d.display())) {
+            let entry = entry.expect("a directory entry");
+            let kind = entry.file_type().expect("its file type");
+            if kind.is_dir() {
+                todo.push(entry.path());
+            } else if kind.is_file() {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    files
+}

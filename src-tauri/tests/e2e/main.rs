@@ -1,0 +1,11 @@
+//! End-to-end tests of the real `aiops` binary: each test starts its own `aiops serve`
+//! child on a throwaway data dir (port 0) and drives it with the CLI, `aiops-client` and
+//! plain HTTP. Unix only (the tests send signals and check file modes), and only in
+//! builds with the `server` feature (they run `aiops serve` and `aiops admin`).
+
+#![cfg(all(unix, feature = "server"))]
+
+mod cli_live;
+mod common;
+mod crash;
+mod secrets;
