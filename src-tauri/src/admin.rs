@@ -61,7 +61,9 @@ fn read_password(from_stdin: bool) -> Result<String, CliError> {
         }
         first
     } else {
-        return Err(CliError::usage("no terminal to ask for a password; pass --password-stdin"));
+        return Err(CliError::usage(
+            "no terminal to ask for a password; pass --password-stdin",
+        ));
     };
     Ok(password)
 }
@@ -76,26 +78,54 @@ fn failed(e: AdminError) -> CliError {
 
 pub fn run(cmd: AdminCommand) -> Result<(), CliError> {
     match cmd {
-        AdminCommand::CreateAdmin { email, password_stdin, data_dir: dir } => {
+        AdminCommand::CreateAdmin {
+            email,
+            password_stdin,
+            data_dir: dir,
+        } => {
             let dir = data_dir(dir)?;
             let password = read_password(password_stdin)?;
             let user = ops::create_admin(&dir, &email, &password).map_err(failed)?;
-            eprintln!("Created admin {} (id {}) in {}.", user.email, user.id, dir.display());
+            eprintln!(
+                "Created admin {} (id {}) in {}.",
+                user.email,
+                user.id,
+                dir.display()
+            );
         }
-        AdminCommand::CreateApiKey { email, scopes, name, data_dir: dir } => {
-            let created = ops::create_api_key(&data_dir(dir)?, &email, &name, &scopes).map_err(failed)?;
+        AdminCommand::CreateApiKey {
+            email,
+            scopes,
+            name,
+            data_dir: dir,
+        } => {
+            let created =
+                ops::create_api_key(&data_dir(dir)?, &email, &name, &scopes).map_err(failed)?;
             eprintln!(
                 "Created API key {} ({}) for {email}; it is shown once, store it now:",
                 created.key.id,
-                created.key.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+                created
+                    .key
+                    .scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
             );
             println!("{}", created.secret);
         }
-        AdminCommand::ResetPassword { email, password_stdin, data_dir: dir } => {
+        AdminCommand::ResetPassword {
+            email,
+            password_stdin,
+            data_dir: dir,
+        } => {
             let dir = data_dir(dir)?;
             let password = read_password(password_stdin)?;
             let user = ops::reset_password(&dir, &email, &password).map_err(failed)?;
-            eprintln!("Password of {} reset; their browser sessions were signed out.", user.email);
+            eprintln!(
+                "Password of {} reset; their browser sessions were signed out.",
+                user.email
+            );
         }
     }
     Ok(())

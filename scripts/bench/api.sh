@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Benchmark (never a test) of the API's list path: a 50-row keyset page of the audit log
+# over 100,000 rows, 32 concurrent connections on 2 wrk threads, plus the idle RSS of
+# `aiops serve`. Prints a markdown table for the README's Performance section.
+#
+# How: builds the release server-only binary; makes a temp data dir; creates an admin
+# and an admin-scoped API key with `aiops admin` (which also creates the database and
+# its schema); seeds 100,000 `audit_log` rows with ONE sqlite3 INSERT … WITH RECURSIVE
+# before the server starts (the API has no bulk endpoint for audit rows, and 100k
+# single writes would measure the seeding, not the list); then starts
+# `aiops serve --bind 127.0.0.1:0` and reads the bound port from its
+# "listening on http://…" line. Two wrk runs of 15 s each:
+#   first page   GET /api/v1/audit?limit=50
+#   deep page    the same with the cursor found after paging halfway (50,000 rows) with
+#                limit=500, i.e. a page in the middle of the table
+# Idle RSS is read with ps after 5 s without requests, before and after the load.
+#
+# Bounded: every wait has a deadline, wrk runs 2 x 15 s; only loopback is used; the
+# server is stopped and the temp dir removed on exit. Needs wrk, sqlite3, curl, jq
+# (scripts/install-deps installs them).
+#
+#   scripts/bench/api.sh [--duration SECONDS]
+set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+duration=15
+rows=100000
+while (($#)); do
+    case $1 in
+    --duration)
+        duration=$2
+        shift 2
+        ;;
+    *)
+        echo "usage: scripts/bench/api.sh [--duration SECONDS]" >&2
+        exit 2
+        ;;
+    esac
+done
+
+for tool in wrk sqlite3 curl jq; do
+    command -v "$tool" >/dev/null || {
+        echo "api.sh: '$tool' not found; run scripts/install-deps" >&2
+        exit 1
+    }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/aiops-bench.XXXXXX")
+server_pid=
+cleanup() {
+    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+data="$work/data"
+bin="$CARGO_TARGET_DIR/release/aiops"
+
+step "build release server" cargo build --release -p aiops --no-default-features --features server
+
+setup() {
+    printf 'bench-password-%s\n' "$RANDOM$RANDOM" |
+        "$bin" admin create-admin --data-dir "$data" --email bench@example.com --password-stdin ||
+        return
+    key=$("$bin" admin create-api-key --data-dir "$data" --email bench@example.com \
+        --scopes read,write,admin --name bench) || return
+    [[ $key == aiops_* ]] || {
+        echo "unexpected create-api-key output: $key" >&2
+        return 1
+    }
+}
+step "create admin and API key" setup
+
+seed() {
+    # Timestamps in the store's format (fixed-width RFC 3339 UTC, milliseconds), one
+    # second apart and ending now, so id order is time order as in a real log.
+    sqlite3 "$data/aiops.db" <<SQL || return
+PRAGMA busy_timeout = 5000;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $rows)
+INSERT INTO audit_log (at, actor_user_id, actor, action, target_type, target_id, ip, detail)
+SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ($rows - i) || ' seconds'),
+       1, 'bench@example.com',
+       CASE i % 4 WHEN 0 THEN 'tenant.create' WHEN 1 THEN 'project.update'
+                  WHEN 2 THEN 'auth.login' ELSE 'apikey.create' END,
+       CASE i % 2 WHEN 0 THEN 'tenant' ELSE 'project' END,
+       CAST(i % 1000 AS TEXT), '127.0.0.1', json_object('seq', i)
+FROM n;
+PRAGMA wal_checkpoint(TRUNCATE);
+SQL
+    echo "audit_log rows: $(sqlite3 "$data/aiops.db" 'SELECT count(*) FROM audit_log')"
+}
+step "seed $rows audit_log rows (sqlite3, before the server starts)" seed
+
+start_server() {
+    "$bin" serve --data-dir "$data" --bind 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+    server_pid=$!
+    local deadline=$((SECONDS + 30)) line
+    while ((SECONDS < deadline)); do
+        line=$(grep -o 'listening on http://[0-9.:]*' "$work/serve.out" 2>/dev/null || true)
+        if [[ -n $line ]]; then
+            base=${line#listening on }
+            echo "server pid $server_pid at $base"
+            return 0
+        fi
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "the server did not report its address; its stderr:" >&2
+    tail -n 20 "$work/serve.err" >&2
+    return 1
+}
+step "start aiops serve on a loopback port" start_server
+
+api() { # GET a path with the key; fails on a non-2xx status
+    curl -fsS --max-time 10 -H "Authorization: Bearer $key" "$base$1"
+}
+
+find_deep_cursor() {
+    local cursor='' page
+    for _ in $(seq $((rows / 2 / 500))); do
+        page=$(api "/api/v1/audit?limit=500${cursor:+&cursor=$cursor}") || return
+        cursor=$(jq -r '.next_cursor // empty | @uri' <<<"$page")
+        [[ -n $cursor ]] || {
+            echo "ran out of pages before the middle of the table" >&2
+            return 1
+        }
+    done
+    deep_cursor=$cursor
+    api "/api/v1/audit?limit=50&cursor=$deep_cursor" | jq -e '.items | length == 50' >/dev/null ||
+        {
+            echo "the deep page does not hold 50 rows" >&2
+            return 1
+        }
+    echo "cursor after $((rows / 2)) rows: $deep_cursor"
+}
+
+check_first_page() {
+    api "/api/v1/audit?limit=50" | jq -e '.items | length == 50' >/dev/null || {
+        echo "GET /api/v1/audit?limit=50 did not return 50 rows" >&2
+        return 1
+    }
+}
+step "check the endpoint" check_first_page
+step "page to the middle of the table" find_deep_cursor
+
+rss_mb() { # resident set size of the server, in MB
+    awk '{ printf "%.1f", $1 / 1024 }' <<<"$(ps -o rss= -p "$server_pid")"
+}
+idle_rss() {
+    sleep 5
+    rss_before=$(rss_mb)
+    echo "idle RSS: $rss_before MB"
+}
+step "idle RSS (5 s without requests)" idle_rss
+
+declare -A result
+run_wrk() { # run_wrk NAME PATH
+    local name=$1 path=$2 out
+    out=$(wrk -t2 -c32 -d"${duration}s" --latency --timeout 10s \
+        -H "Authorization: Bearer $key" "$base$path") || return
+    echo "$out"
+    if grep -q 'Non-2xx or 3xx responses' <<<"$out"; then
+        echo "wrk saw non-2xx responses: the numbers are not valid" >&2
+        return 1
+    fi
+    result[$name.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
+    result[$name.p50]=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+    result[$name.p99]=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+}
+step "wrk: first page (${duration}s)" run_wrk first "/api/v1/audit?limit=50"
+step "wrk: deep page (${duration}s)" run_wrk deep "/api/v1/audit?limit=50&cursor=$deep_cursor"
+
+idle_rss_after() {
+    sleep 5
+    rss_after=$(rss_mb)
+    echo "idle RSS after load: $rss_after MB"
+}
+step "idle RSS after the load (5 s without requests)" idle_rss_after
+
+cat <<EOF
+
+## aiops serve: 50-row page of /api/v1/audit over $rows rows
+
+$(nproc) cores, $(uname -m), wrk -t2 -c32 -d${duration}s, API key auth, release build.
+
+| request | req/s | p50 | p99 |
+|---|---:|---:|---:|
+| first page \`?limit=50\` | ${result[first.rps]} | ${result[first.p50]} | ${result[first.p99]} |
+| middle of the table \`?limit=50&cursor=…\` | ${result[deep.rps]} | ${result[deep.p50]} | ${result[deep.p99]} |
+
+| idle RSS of \`aiops serve\` | MB |
+|---|---:|
+| after start (5 s idle) | $rss_before |
+| after the load (5 s idle) | $rss_after |
+EOF

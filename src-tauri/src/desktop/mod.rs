@@ -1,0 +1,79 @@
+//! The desktop face: a Tauri v2 window, started by `aiops` with no subcommand.
+//!
+//! For now it opens one window showing the placeholder page in `src-tauri/placeholder/`;
+//! the web UI, the tray, the keychain-backed server connection and the terminal arrive
+//! with their issues. This module is compiled only with the `desktop` feature and is the
+//! only place that names `tauri`: `main` dispatches every subcommand before calling
+//! [`run`], so the CLI and `aiops serve` never initialise GTK or WebKit.
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+/// Builds the Tauri app and runs its event loop until the last window closes.
+///
+/// Call it on the main thread and outside any async runtime: GTK and AppKit own that
+/// thread while the event loop runs. Returns an error, rather than panicking, when there
+/// is no display or the windowing toolkit cannot start.
+pub fn run() -> Result<()> {
+    ensure_display()?;
+    let app = build_app()?;
+    let code = app.run_return(|_app, _event| {});
+    if code != 0 {
+        bail!("the desktop app exited with code {code}");
+    }
+    Ok(())
+}
+
+/// Fails early, with a hint, where GTK would have no display to connect to.
+fn ensure_display() -> Result<()> {
+    if cfg!(all(unix, not(target_os = "macos")))
+        && std::env::var_os("DISPLAY").is_none_or(|v| v.is_empty())
+        && std::env::var_os("WAYLAND_DISPLAY").is_none_or(|v| v.is_empty())
+    {
+        bail!(
+            "no display: neither DISPLAY nor WAYLAND_DISPLAY is set. \
+             The desktop app needs a graphical session; on a headless machine run \
+             `aiops serve` (or another subcommand, see `aiops --help`)"
+        );
+    }
+    Ok(())
+}
+
+/// `tao` panics (instead of returning an error) when GTK cannot open the display, e.g. a
+/// stale `DISPLAY`. Turn that panic into an error and keep the default panic report off
+/// the terminal while the app is being built.
+fn build_app() -> Result<tauri::App> {
+    let previous_hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let built = panic::catch_unwind(AssertUnwindSafe(|| {
+        tauri::Builder::default().build(tauri::generate_context!())
+    }));
+    panic::set_hook(previous_hook);
+    match built {
+        Ok(app) => app.context("could not build the desktop app"),
+        Err(payload) => Err(anyhow!(
+            "could not start the desktop app on display {:?}: {}",
+            display_name(),
+            panic_message(payload.as_ref())
+        )),
+    }
+}
+
+fn display_name() -> String {
+    ["WAYLAND_DISPLAY", "DISPLAY"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_default()
+}
+
+/// The panic's message up to the `Debug` dump that `expect` appends after `": "`.
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .and_then(|message| message.split(": ").next())
+        .unwrap_or("the windowing toolkit failed to initialise")
+}
