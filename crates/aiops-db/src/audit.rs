@@ -6,9 +6,10 @@ use aiops_core::page::PageQuery;
 use aiops_core::ports::{AuditFilter, AuditStore, NewAudit};
 use aiops_core::redact::{redact, redact_json};
 use aiops_types::AuditEntry;
+use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params};
 
-use crate::time_text::now;
+use crate::time_text::{format, now};
 use crate::{Db, Ts, internal};
 
 pub(crate) fn insert(conn: &Connection, mut a: NewAudit) -> CoreResult<()> {
@@ -54,42 +55,48 @@ impl AuditStore for Db {
     }
 
     fn list_audit(&self, f: &AuditFilter, page: PageQuery) -> CoreResult<Vec<AuditEntry>> {
-        // A prefix filter (`tenant.`) becomes a range on the (action, id) index.
-        let (action_lo, action_hi) = match f.action.as_deref() {
-            Some(a) if a.ends_with('.') => (Some(a.to_owned()), Some(format!("{a}\u{10ffff}"))),
-            Some(a) => (Some(a.to_owned()), Some(a.to_owned())),
-            None => (None, None),
+        // Only the filters given become conditions, so SQLite can seek on the matching
+        // index (`(x IS NULL OR col = x)` would force a scan of the whole log).
+        let mut conds = vec!["id < ?".to_owned()];
+        let mut args: Vec<Value> = vec![Value::Integer(page.after.unwrap_or(i64::MAX))];
+        let mut add = |cond: &str, v: Value| {
+            conds.push(cond.to_owned());
+            args.push(v);
         };
+        if let Some(id) = f.actor_user_id {
+            add("actor_user_id = ?", Value::Integer(id));
+        }
+        match f.action.as_deref() {
+            // A prefix (`tenant.`) is a range on the (action, id) index.
+            Some(a) if a.ends_with('.') => {
+                add("action >= ?", Value::Text(a.to_owned()));
+                add("action < ?", Value::Text(format!("{}/", &a[..a.len() - 1])));
+            }
+            Some(a) => add("action = ?", Value::Text(a.to_owned())),
+            None => {}
+        }
+        if let Some(t) = &f.target_type {
+            add("target_type = ?", Value::Text(t.clone()));
+        }
+        if let Some(t) = &f.target_id {
+            add("target_id = ?", Value::Text(t.clone()));
+        }
+        if let Some(t) = f.since {
+            add("at >= ?", Value::Text(format(t)));
+        }
+        if let Some(t) = f.until {
+            add("at < ?", Value::Text(format(t)));
+        }
+        args.push(Value::Integer(page.fetch()));
+        let sql = format!(
+            "SELECT id, at, actor_user_id, actor, action, target_type, target_id, ip, detail
+             FROM audit_log WHERE {} ORDER BY id DESC LIMIT ?",
+            conds.join(" AND ")
+        );
         self.read(|c| {
-            let mut st = c
-                .prepare_cached(
-                    "SELECT id, at, actor_user_id, actor, action, target_type, target_id, ip, detail
-                     FROM audit_log
-                     WHERE (?1 IS NULL OR id < ?1)
-                       AND (?2 IS NULL OR actor_user_id = ?2)
-                       AND (?3 IS NULL OR action >= ?3) AND (?4 IS NULL OR action <= ?4)
-                       AND (?5 IS NULL OR target_type = ?5)
-                       AND (?6 IS NULL OR target_id = ?6)
-                       AND (?7 IS NULL OR at >= ?7)
-                       AND (?8 IS NULL OR at < ?8)
-                     ORDER BY id DESC LIMIT ?9",
-                )
-                .map_err(internal)?;
+            let mut st = c.prepare_cached(&sql).map_err(internal)?;
             let rows = st
-                .query_map(
-                    params![
-                        page.after,
-                        f.actor_user_id,
-                        action_lo,
-                        action_hi,
-                        f.target_type,
-                        f.target_id,
-                        f.since.map(Ts),
-                        f.until.map(Ts),
-                        page.fetch()
-                    ],
-                    entry,
-                )
+                .query_map(rusqlite::params_from_iter(args), entry)
                 .map_err(internal)?;
             rows.collect::<Result<_, _>>().map_err(internal)
         })

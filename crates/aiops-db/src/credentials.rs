@@ -106,7 +106,7 @@ impl CredentialStore for Db {
             let mut st = c
                 .prepare_cached(&format!(
                     "SELECT {KEY_COLUMNS} FROM api_keys k
-                     WHERE (?1 IS NULL OR k.user_id = ?1) AND (?2 IS NULL OR k.id < ?2)
+                     WHERE (?1 IS NULL OR k.user_id = ?1) AND k.id < ifnull(?2, 9223372036854775807)
                      ORDER BY k.id DESC LIMIT ?3"
                 ))
                 .map_err(internal)?;

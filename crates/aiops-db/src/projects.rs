@@ -58,7 +58,7 @@ impl ProjectStore for Db {
             let mut st = c
                 .prepare_cached(&format!(
                     "{SELECT} WHERE {VISIBLE} AND (?2 IS NULL OR p.tenant_id = ?2)
-                     AND (?3 IS NULL OR p.slug = ?3) AND (?4 IS NULL OR p.id > ?4)
+                     AND (?3 IS NULL OR p.slug = ?3) AND p.id > ifnull(?4, 0)
                      ORDER BY p.id LIMIT ?5"
                 ))
                 .map_err(internal)?;

@@ -56,7 +56,7 @@ pub(crate) fn list_members(
     let mut st = c
         .prepare_cached(&format!(
             "SELECT u.id, u.email, u.name, m.added_at FROM {table} m JOIN users u ON u.id = m.user_id
-             WHERE m.{key} = ?1 AND (?2 IS NULL OR u.id > ?2) ORDER BY u.id LIMIT ?3"
+             WHERE m.{key} = ?1 AND u.id > ifnull(?2, 0) ORDER BY u.id LIMIT ?3"
         ))
         .map_err(internal)?;
     let rows = st
@@ -140,7 +140,7 @@ impl TenantStore for Db {
         self.read(|c| {
             let mut st = c
                 .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM tenants t WHERE {VISIBLE} AND (?2 IS NULL OR t.id > ?2)
+                    "SELECT {COLUMNS} FROM tenants t WHERE {VISIBLE} AND t.id > ifnull(?2, 0)
                      ORDER BY t.id LIMIT ?3"
                 ))
                 .map_err(internal)?;

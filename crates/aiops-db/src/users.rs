@@ -90,7 +90,7 @@ impl UserStore for Db {
         self.read(|c| {
             let mut st = c
                 .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM users WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2"
+                    "SELECT {COLUMNS} FROM users WHERE id > ifnull(?1, 0) ORDER BY id LIMIT ?2"
                 ))
                 .map_err(internal)?;
             let rows = st

@@ -143,3 +143,57 @@ fn member_visibility_is_in_the_query() {
     let b = aiops_core::ports::TenantRef::Slug("b".into());
     assert!(db.tenant(Viewer::Member(uid), &b).unwrap().is_none());
 }
+
+#[test]
+fn audit_filters_and_cursor_compose() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("aiops.db"), 1).unwrap();
+    for (actor, action) in [
+        (1, "tenant.create"),
+        (2, "tenant.update"),
+        (1, "project.create"),
+        (1, "tenantx.odd"),
+        (1, "tenant.delete"),
+    ] {
+        db.append_audit(NewAudit::new(Some(actor), "a", action))
+            .unwrap();
+    }
+    let all = PageQuery::parse(None, None).unwrap();
+    let list = |f: aiops_core::ports::AuditFilter, p| -> Vec<String> {
+        db.list_audit(&f, p)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    };
+    let prefix = aiops_core::ports::AuditFilter {
+        action: Some("tenant.".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        list(prefix.clone(), all),
+        ["tenant.delete", "tenant.update", "tenant.create"],
+        "prefix matches only `tenant.*`, newest first"
+    );
+    let mine = aiops_core::ports::AuditFilter {
+        actor_user_id: Some(1),
+        ..prefix.clone()
+    };
+    assert_eq!(list(mine, all), ["tenant.delete", "tenant.create"]);
+    let first = PageQuery::parse(Some(1), None).unwrap();
+    let page = db.list_audit(&prefix, first).unwrap();
+    let next = PageQuery {
+        after: Some(page[0].id),
+        limit: 5,
+    };
+    assert_eq!(
+        list(prefix, next),
+        ["tenant.update", "tenant.create"],
+        "the cursor continues below the last id"
+    );
+    let future = aiops_core::ports::AuditFilter {
+        since: Some(time::OffsetDateTime::now_utc() + time::Duration::hours(1)),
+        ..Default::default()
+    };
+    assert!(list(future, all).is_empty());
+}
