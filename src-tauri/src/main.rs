@@ -23,6 +23,12 @@ use clap::Parser;
 
 use crate::cli::exit::CliError;
 
+// mimalloc instead of glibc malloc: the server's request path is allocation-heavy (rows,
+// JSON), and glibc spent ~20% of CPU in malloc/free under load and kept per-thread arenas
+// resident afterwards (measured with scripts/bench/api.sh; see the README).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let result = match args.command {
@@ -41,6 +47,9 @@ fn main() -> ExitCode {
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Blocking work is SQLite (1 writer + a few readers) and argon2 (2 at once): more
+        // threads than this only queue on those and keep their memory resident.
+        .max_blocking_threads(16)
         .build()
         .map_err(|e| CliError::error(format!("cannot start the async runtime: {e}")))
 }

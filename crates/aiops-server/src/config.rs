@@ -258,28 +258,47 @@ mod readme {
     #[test]
     fn readme_table_matches_the_example_config() {
         let readme = include_str!("../../../README.md");
-        let section = readme.split("## Configuration").nth(1).expect("a Configuration section");
+        let section = readme
+            .split("## Configuration")
+            .nth(1)
+            .expect("a Configuration section");
         let section = section.split("\n## ").next().unwrap_or(section);
         let table: toml::Table = DEFAULT_CONFIG_TOML.parse().unwrap();
         let rows: Vec<Vec<&str>> = section
             .lines()
             .filter(|l| l.starts_with("| `"))
-            .map(|l| l.split('|').map(str::trim).filter(|c| !c.is_empty()).collect())
+            .map(|l| {
+                l.split('|')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            })
             .collect();
         for (key, value) in &table {
             let row = rows
                 .iter()
                 .find(|r| r[0] == format!("`{key}`"))
                 .unwrap_or_else(|| panic!("README's configuration table lacks `{key}`"));
-            assert_eq!(row[1], format!("`AIOPS_{}`", key.to_uppercase()), "env var of {key}");
+            assert_eq!(
+                row[1],
+                format!("`AIOPS_{}`", key.to_uppercase()),
+                "env var of {key}"
+            );
             let shown = match value {
                 toml::Value::String(s) if s.is_empty() => "`\"\"`".to_owned(),
                 toml::Value::String(s) => format!("`{s}`"),
                 other => format!("`{other}`"),
             };
-            assert!(row.contains(&shown.as_str()), "README default of {key} should be {shown}: {row:?}");
+            assert!(
+                row.contains(&shown.as_str()),
+                "README default of {key} should be {shown}: {row:?}"
+            );
         }
         // The data dir row starts with `(data dir)`, not a key, so it is not counted.
-        assert_eq!(rows.len(), table.len(), "README documents keys the server does not have");
+        assert_eq!(
+            rows.len(),
+            table.len(),
+            "README documents keys the server does not have"
+        );
     }
 }
