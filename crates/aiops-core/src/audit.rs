@@ -27,11 +27,7 @@ pub fn list(
     params: &AuditListParams,
     page: PageQuery,
 ) -> CoreResult<Page<AuditEntry>> {
-    if !caller.is_admin() {
-        return Err(CoreError::Forbidden(
-            "only admins read the audit log".into(),
-        ));
-    }
+    caller.require_admin("only admins read the audit log")?;
     let filter = AuditFilter {
         actor_user_id: params.actor_user_id,
         action: params.action.clone().filter(|a| !a.is_empty()),

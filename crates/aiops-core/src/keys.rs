@@ -109,10 +109,8 @@ pub fn list(
     all: bool,
     page: PageQuery,
 ) -> CoreResult<Page<ApiKey>> {
-    if all && !caller.is_admin() {
-        return Err(CoreError::Forbidden(
-            "only admins may list every user's keys".into(),
-        ));
+    if all {
+        caller.require_admin("only admins may list every user's keys")?;
     }
     let owner = (!all).then_some(caller.user_id);
     Ok(page.finish(store.list_api_keys(owner, page)?, |k| k.id))

@@ -41,6 +41,16 @@ impl Principal {
         }
     }
 
+    /// `Forbidden(why)` unless the caller is an admin acting with an admin-scoped
+    /// credential.
+    pub fn require_admin(&self, why: &str) -> CoreResult<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden(why.to_owned()))
+        }
+    }
+
     /// Which tenants this principal sees: all (admin) or only its memberships.
     pub fn viewer(&self) -> Viewer {
         if self.is_admin() {

@@ -114,23 +114,13 @@ pub fn members(
     Ok(page.finish(store.list_project_members(p.id, page)?, |m| m.user_id))
 }
 
-fn require_admin(caller: &Principal) -> CoreResult<()> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(CoreError::Forbidden(
-            "only admins manage project members".into(),
-        ))
-    }
-}
-
 pub fn add_member(
     store: &impl Store,
     caller: &Principal,
     id: i64,
     user_id: i64,
 ) -> CoreResult<Member> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage project members")?;
     let p = get(store, caller, id)?;
     let audit = NewAudit::by(caller, "project.member_add")
         .target("project", p.id)
@@ -144,7 +134,7 @@ pub fn remove_member(
     id: i64,
     user_id: i64,
 ) -> CoreResult<()> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage project members")?;
     let p = get(store, caller, id)?;
     let audit = NewAudit::by(caller, "project.member_remove")
         .target("project", p.id)

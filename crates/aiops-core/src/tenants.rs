@@ -9,14 +9,6 @@ use crate::page::PageQuery;
 use crate::ports::{NewAudit, Store, TenantRef, TenantRow};
 use crate::{CoreError, CoreResult, Principal, validate};
 
-fn require_admin(caller: &Principal) -> CoreResult<()> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(CoreError::Forbidden("only admins manage tenants".into()))
-    }
-}
-
 pub fn list(store: &impl Store, caller: &Principal, page: PageQuery) -> CoreResult<Page<Tenant>> {
     Ok(page.finish(store.list_tenants(caller.viewer(), page)?, |t| t.id))
 }
@@ -29,7 +21,7 @@ pub fn get(store: &impl Store, caller: &Principal, tenant: &str) -> CoreResult<T
 }
 
 pub fn create(store: &impl Store, caller: &Principal, req: &CreateTenant) -> CoreResult<Tenant> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage tenants")?;
     let name = validate::name("name", &req.name)?;
     let slug = match req.slug.as_deref() {
         Some(s) => validate::slug(s)?,
@@ -55,7 +47,7 @@ pub fn update(
     tenant: &str,
     req: &UpdateTenant,
 ) -> CoreResult<Tenant> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage tenants")?;
     let current = get(store, caller, tenant)?;
     let row = TenantRow {
         name: match req.name.as_deref() {
@@ -80,7 +72,7 @@ pub fn update(
 }
 
 pub fn delete(store: &impl Store, caller: &Principal, tenant: &str) -> CoreResult<()> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage tenants")?;
     let current = get(store, caller, tenant)?;
     let audit = NewAudit::by(caller, "tenant.delete")
         .target("tenant", current.id)
@@ -104,7 +96,7 @@ pub fn add_member(
     tenant: &str,
     user_id: i64,
 ) -> CoreResult<Member> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage tenants")?;
     let t = get(store, caller, tenant)?;
     let audit = NewAudit::by(caller, "tenant.member_add")
         .target("tenant", t.id)
@@ -118,7 +110,7 @@ pub fn remove_member(
     tenant: &str,
     user_id: i64,
 ) -> CoreResult<()> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage tenants")?;
     let t = get(store, caller, tenant)?;
     let audit = NewAudit::by(caller, "tenant.member_remove")
         .target("tenant", t.id)

@@ -12,21 +12,13 @@ use crate::page::PageQuery;
 use crate::ports::{NewAudit, NewUserRow, Store, UserRecord, UserRow};
 use crate::{CoreError, CoreResult, Principal, keys, validate};
 
-fn require_admin(caller: &Principal) -> CoreResult<()> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(CoreError::Forbidden("this needs an admin".into()))
-    }
-}
-
 pub fn list(store: &impl Store, caller: &Principal, page: PageQuery) -> CoreResult<Page<User>> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage users")?;
     Ok(page.finish(store.list_users(page)?, |u| u.id))
 }
 
 pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<User> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage users")?;
     Ok(find(store, id)?.user)
 }
 
@@ -52,7 +44,7 @@ fn new_row(email: &str, name: Option<&str>, role: Role, password: &str) -> CoreR
 }
 
 pub fn create(store: &impl Store, caller: &Principal, req: &CreateUser) -> CoreResult<User> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage users")?;
     let row = new_row(&req.email, req.name.as_deref(), req.role, &req.password)?;
     let audit =
         NewAudit::by(caller, "user.create").detail(json!({ "email": row.email, "role": row.role }));
@@ -67,7 +59,7 @@ pub fn update(
     id: i64,
     req: &UpdateUser,
 ) -> CoreResult<User> {
-    require_admin(caller)?;
+    caller.require_admin("only admins manage users")?;
     let current = find(store, id)?.user;
     if id == caller.user_id
         && (req.role.is_some_and(|r| r != Role::Admin) || req.disabled == Some(true))
