@@ -16,6 +16,12 @@ pub struct ServeArgs {
     /// Listen on a non-loopback address without TLS (put a TLS reverse proxy in front).
     #[arg(long)]
     pub allow_remote: bool,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<String>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<String>,
     /// Print the documented default configuration file and exit.
     #[arg(long)]
     pub print_default_config: bool,
@@ -30,6 +36,8 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         data_dir: args.data_dir,
         bind: args.bind,
         allow_remote: args.allow_remote,
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
     })
     .map_err(|e| CliError::usage(e.to_string()))?;
     settings

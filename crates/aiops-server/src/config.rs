@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 7] = [
+const ENV_KEYS: [&str; 9] = [
     "bind",
     "allow_remote",
+    "tls_cert",
+    "tls_key",
     "public_url",
     "log_level",
     "session_hours",
@@ -29,6 +31,10 @@ const ENV_KEYS: [&str; 7] = [
 pub struct Settings {
     pub bind: SocketAddr,
     pub allow_remote: bool,
+    /// PEM certificate chain; empty = plain HTTP.
+    pub tls_cert: String,
+    /// PEM private key; set together with `tls_cert`.
+    pub tls_key: String,
     pub public_url: String,
     pub log_level: String,
     pub session_hours: u32,
@@ -44,6 +50,8 @@ impl Default for Settings {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8060)),
             allow_remote: false,
+            tls_cert: String::new(),
+            tls_key: String::new(),
             public_url: String::new(),
             log_level: "info".into(),
             session_hours: 168,
@@ -60,6 +68,8 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub bind: Option<String>,
     pub allow_remote: bool,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +116,14 @@ impl Settings {
         if overrides.allow_remote {
             fig = fig.merge(Serialized::default("allow_remote", true));
         }
+        for (key, value) in [
+            ("tls_cert", overrides.tls_cert),
+            ("tls_key", overrides.tls_key),
+        ] {
+            if let Some(v) = value {
+                fig = fig.merge(Serialized::default(key, v));
+            }
+        }
         let mut settings: Settings = fig
             .extract()
             .map_err(|e| ConfigError::Invalid(one_line(&e)))?;
@@ -143,17 +161,30 @@ impl Settings {
         if !scheme_ok {
             return bad("public_url must start with http:// or https://");
         }
+        if self.tls_cert.is_empty() != self.tls_key.is_empty() {
+            return bad("tls_cert and tls_key must be set together");
+        }
         Ok(())
     }
 
-    /// Refuses a non-loopback bind unless `allow_remote`; the message says why.
+    /// True when the server itself terminates TLS.
+    pub fn tls(&self) -> bool {
+        !self.tls_cert.is_empty()
+    }
+
+    /// True when browsers reach the server over HTTPS (cookie `Secure`).
+    pub fn https(&self) -> bool {
+        self.tls() || self.public_url.starts_with("https://")
+    }
+
+    /// Refuses a non-loopback bind without TLS unless `allow_remote`; says why.
     pub fn check_bind(&self) -> Result<(), ConfigError> {
-        if self.bind.ip().is_loopback() || self.allow_remote {
+        if self.bind.ip().is_loopback() || self.tls() || self.allow_remote {
             return Ok(());
         }
         Err(ConfigError::Invalid(format!(
             "refusing to listen on {} without TLS: passwords and API keys would cross the network in clear text. \
-             aiops has no built-in TLS; put a TLS reverse proxy in front of it and pass --allow-remote \
+             Pass --tls-cert and --tls-key, or put a TLS reverse proxy in front and pass --allow-remote \
              (or set allow_remote = true)",
             self.bind
         )))
@@ -162,7 +193,8 @@ impl Settings {
     /// The base URL printed in links.
     pub fn base_url(&self, bound: SocketAddr) -> String {
         if self.public_url.is_empty() {
-            format!("http://{bound}")
+            let scheme = if self.tls() { "https" } else { "http" };
+            format!("{scheme}://{bound}")
         } else {
             self.public_url.trim_end_matches('/').to_owned()
         }
@@ -217,7 +249,7 @@ mod tests {
         let s = Settings::load(Overrides {
             data_dir: Some(dir.path().to_owned()),
             bind: Some("127.0.0.1:9999".into()),
-            allow_remote: false,
+            ..Overrides::default()
         })
         .unwrap();
         assert_eq!(s.log_level, "debug");

@@ -25,6 +25,7 @@ use std::path::Path;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum_server::tls_rustls::RustlsConfig;
 use tokio::net::TcpListener;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -85,6 +86,8 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Core(#[from] aiops_core::CoreError),
+    #[error("cannot load the TLS certificate and key {0}")]
+    Tls(String),
 }
 
 /// Creates `dir` (and parents) and makes it owner-only: it holds the database, logs and,
@@ -145,6 +148,35 @@ pub async fn serve(
         .await
 }
 
+/// Loads a PEM certificate chain and private key for [`serve_tls`].
+pub async fn load_tls(cert: &Path, key: &Path) -> Result<RustlsConfig, ServeError> {
+    RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map_err(|e| ServeError::Tls(format!("{} / {}: {e}", cert.display(), key.display())))
+}
+
+/// Serves `state` over HTTPS (rustls) until `shutdown` resolves; in-flight requests get
+/// 10 s to finish.
+pub async fn serve_tls(
+    state: AppState,
+    listener: TcpListener,
+    config: RustlsConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum_server::from_tcp_rustls(listener.into_std()?, config)?
+        .handle(handle)
+        .serve(app)
+        .await?;
+    Ok(())
+}
+
 /// `aiops serve`: logs, database, one-time setup URL on a fresh data dir, loopback check,
 /// and serving until SIGINT or SIGTERM.
 pub async fn run(settings: Settings) -> Result<(), ServeError> {
@@ -154,6 +186,10 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         source,
     })?;
     let _log_guard = logging::init(&settings).map_err(ServeError::Logging)?;
+    let tls = match settings.tls() {
+        true => Some(load_tls(Path::new(&settings.tls_cert), Path::new(&settings.tls_key)).await?),
+        false => None,
+    };
     let state = open(settings.clone())?;
     let listener = TcpListener::bind(settings.bind)
         .await
@@ -166,7 +202,8 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     tracing::info!(data_dir = %settings.data_dir.display(), %bound, "aiops serve starting");
     // stdout, not the log: scripts and tests read these lines, and the setup token must
     // not land in a log file.
-    println!("aiops serve: listening on http://{bound}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("aiops serve: listening on {scheme}://{bound}");
     let db = state.clone();
     if let Some(token) =
         tokio::task::spawn_blocking(move || aiops_core::auth::issue_setup_token(db.db()))
@@ -176,7 +213,10 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         println!("aiops serve: no users yet. Create the first admin at {base}/setup#token={token}");
         println!("aiops serve: (or run `aiops admin create-admin --email you@example.com`)");
     }
-    serve(state, listener, shutdown_signal()).await?;
+    match tls {
+        Some(config) => serve_tls(state, listener, config, shutdown_signal()).await?,
+        None => serve(state, listener, shutdown_signal()).await?,
+    }
     tracing::info!("aiops serve stopped");
     Ok(())
 }

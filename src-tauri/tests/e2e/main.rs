@@ -9,3 +9,4 @@ mod cli_live;
 mod common;
 mod crash;
 mod secrets;
+mod tls;

@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn session_cookie(st: &AppState, value: &str, max_age_secs: u64) -> HeaderValue {
-    let secure = if st.settings().public_url.starts_with("https://") {
+    let secure = if st.settings().https() {
         "; Secure"
     } else {
         ""
