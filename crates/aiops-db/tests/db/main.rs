@@ -197,3 +197,35 @@ fn audit_filters_and_cursor_compose() {
     };
     assert!(list(future, all).is_empty());
 }
+
+/// Shipped migrations never change: a database migrated by an older binary must end in
+/// the same schema as a fresh one. Add a new numbered file instead, and its digest here.
+#[test]
+fn shipped_migrations_are_unchanged() {
+    use sha2::{Digest, Sha256};
+    const SHIPPED: &[(&str, &str)] = &[(
+        "0001_init.sql",
+        "2cccf3129fcb0a9eb055f6bac4fc86bcbf32f4699562cf1e895867c1cf064ce6",
+    )];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files.len() as u32,
+        supported_schema_version(),
+        "every file in migrations/ is embedded in MIGRATIONS, in order"
+    );
+    for (name, want) in SHIPPED {
+        let got: String = Sha256::digest(std::fs::read(dir.join(name)).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            &got, want,
+            "{name} was edited after it shipped; add a new migration instead"
+        );
+    }
+}
