@@ -186,9 +186,10 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         source,
     })?;
     let _log_guard = logging::init(&settings).map_err(ServeError::Logging)?;
-    let tls = match settings.tls() {
-        true => Some(load_tls(Path::new(&settings.tls_cert), Path::new(&settings.tls_key)).await?),
-        false => None,
+    let tls = if settings.tls() {
+        Some(load_tls(Path::new(&settings.tls_cert), Path::new(&settings.tls_key)).await?)
+    } else {
+        None
     };
     let state = open(settings.clone())?;
     let listener = TcpListener::bind(settings.bind)
@@ -208,7 +209,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     if let Some(token) =
         tokio::task::spawn_blocking(move || aiops_core::auth::issue_setup_token(db.db()))
             .await
-            .map_err(|e| ServeError::Logging(e.to_string()))??
+            .map_err(std::io::Error::other)??
     {
         println!("aiops serve: no users yet. Create the first admin at {base}/setup#token={token}");
         println!("aiops serve: (or run `aiops admin create-admin --email you@example.com`)");
