@@ -390,3 +390,49 @@ fn the_setup_token_creates_the_first_admin_once() {
         .expect("GET /system/health");
     assert!(!health.needs_setup, "after setup the server has a user");
 }
+
+/// `aiops login` without `--insecure-store` keeps the key in the OS keychain (Secret
+/// Service) and writes no credentials file. Needs the headless session of scripts/test
+/// (a private D-Bus with an unlocked gnome-keyring): runs when `AIOPS_TEST_KEYCHAIN=1`.
+#[test]
+fn login_keeps_the_key_in_the_os_keychain() {
+    if std::env::var("AIOPS_TEST_KEYCHAIN").as_deref() != Ok("1") {
+        eprintln!("skipped: set AIOPS_TEST_KEYCHAIN=1 inside scripts/headless to run");
+        return;
+    }
+    let server = ServerProcess::start();
+    let client_only = |args: &[&str]| {
+        let mut cmd = server.command(args);
+        cmd.env_remove("AIOPS_API_KEY").env_remove("AIOPS_URL");
+        cmd
+    };
+    let login = client_only(&[
+        "login",
+        "--url",
+        &server.url,
+        "--email",
+        ADMIN_EMAIL,
+        "--password-stdin",
+    ]);
+    assert_success(
+        &run(login, Some(&format!("{ADMIN_PASSWORD}\n"))),
+        "login into the keychain",
+    );
+    let file = server.config_dir().join("aiops").join("credentials.toml");
+    assert!(
+        !file.exists(),
+        "a keychain login leaves no plaintext file at {}",
+        file.display()
+    );
+    let out = run(client_only(&["auth", "whoami", "-o", "json"]), None);
+    assert_success(&out, "whoami with the key from the keychain");
+    assert!(text(&out.stdout).contains(ADMIN_EMAIL));
+    assert_success(&run(client_only(&["logout"]), None), "logout");
+    let out = run(client_only(&["auth", "whoami"]), None);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "logout removed the key from the keychain: {}",
+        text(&out.stderr)
+    );
+}
