@@ -30,6 +30,22 @@ use crate::cli::exit::CliError;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // A bug must still end in one readable line, not a backtrace dump (RUST_BACKTRACE=1
+    // restores the default report for debugging).
+    if std::env::var_os("RUST_BACKTRACE").is_none() {
+        std::panic::set_hook(Box::new(|info| {
+            let location = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()));
+            eprintln!(
+                "error: internal error{}: {}; please report this",
+                location.unwrap_or_default(),
+                panic_message(info.payload())
+                    .unwrap_or("panic")
+                    .replace('\n', " ")
+            );
+        }));
+    }
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(command) => runtime().and_then(|rt| cli::run(args.global, command, &rt)),
@@ -42,6 +58,14 @@ fn main() -> ExitCode {
             ExitCode::from(e.code)
         }
     }
+}
+
+/// The text of a panic payload (`panic!("…")` carries a `&str` or a `String`).
+pub(crate) fn panic_message(payload: &dyn std::any::Any) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {

@@ -70,10 +70,7 @@ fn display_name() -> String {
 
 /// The panic's message up to the `Debug` dump that `expect` appends after `": "`.
 fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+    crate::panic_message(payload)
         .and_then(|message| message.split(": ").next())
         .unwrap_or("the windowing toolkit failed to initialise")
 }
