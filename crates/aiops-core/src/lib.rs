@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod credentials;
 mod error;
+pub mod issues;
 pub mod keys;
 pub mod page;
 pub mod ports;

@@ -4,7 +4,10 @@
 //! and its audit entry are stored together or not at all. Reads of tenant-scoped data take
 //! a [`Viewer`] and must filter in the query itself (never fetch-then-filter).
 
-use aiops_types::{ApiKey, AuditEntry, Member, Project, Role, Scope, Tenant, Timestamp, User};
+use aiops_types::{
+    ApiKey, AuditEntry, Comment, Issue, IssueStatus, Member, Project, Provider, Role, Scope,
+    Tenant, Timestamp, User,
+};
 
 use crate::CoreResult;
 use crate::page::PageQuery;
@@ -251,6 +254,71 @@ pub trait SettingsStore {
     fn set_setting(&self, key: &str, value: &str) -> CoreResult<()>;
 }
 
+/// A native issue to create; its number (`#N`) is allocated in the same transaction.
+pub struct NewIssueRow {
+    pub project_id: i64,
+    pub title: String,
+    pub description: String,
+    pub labels: Vec<String>,
+    pub assignee: Option<String>,
+    pub author: String,
+}
+
+/// The full mutable state of an issue, written as a whole by `update_issue`.
+pub struct IssueRow {
+    pub title: String,
+    pub description: String,
+    pub labels: Vec<String>,
+    pub assignee: Option<String>,
+    pub status: IssueStatus,
+    pub provider_status: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IssueFilter {
+    pub tenant_id: Option<i64>,
+    pub project_id: Option<i64>,
+    pub provider: Option<Provider>,
+    /// None: any status.
+    pub status: Option<IssueStatus>,
+    pub assignee: Option<String>,
+    pub label: Option<String>,
+    /// An FTS5 query already made safe by the core (quoted words).
+    pub fts: Option<String>,
+}
+
+pub trait IssueStore {
+    /// Newest first.
+    fn list_issues(
+        &self,
+        viewer: Viewer,
+        filter: &IssueFilter,
+        page: PageQuery,
+    ) -> CoreResult<Vec<Issue>>;
+    fn issue(&self, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>>;
+    fn insert_native_issue(&self, row: &NewIssueRow, audit: NewAudit) -> CoreResult<Issue>;
+    fn update_issue(&self, id: i64, row: &IssueRow, audit: NewAudit) -> CoreResult<Issue>;
+    /// Oldest first.
+    fn list_comments(&self, issue_id: i64, page: PageQuery) -> CoreResult<Vec<Comment>>;
+    fn comment(&self, issue_id: i64, comment_id: i64) -> CoreResult<Option<Comment>>;
+    /// Also counts the comment on the issue and bumps its `updated_at`.
+    fn insert_comment(
+        &self,
+        issue_id: i64,
+        author: &str,
+        author_user_id: Option<i64>,
+        body: &str,
+        audit: NewAudit,
+    ) -> CoreResult<Comment>;
+    fn update_comment(
+        &self,
+        issue_id: i64,
+        comment_id: i64,
+        body: &str,
+        audit: NewAudit,
+    ) -> CoreResult<Comment>;
+}
+
 /// Counts for `system/status`.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
@@ -267,7 +335,14 @@ pub trait SystemStore {
 
 /// Everything the domain needs, in one bound.
 pub trait Store:
-    UserStore + CredentialStore + TenantStore + ProjectStore + AuditStore + SettingsStore + SystemStore
+    UserStore
+    + CredentialStore
+    + TenantStore
+    + ProjectStore
+    + IssueStore
+    + AuditStore
+    + SettingsStore
+    + SystemStore
 {
 }
 
@@ -276,6 +351,7 @@ impl<T> Store for T where
         + CredentialStore
         + TenantStore
         + ProjectStore
+        + IssueStore
         + AuditStore
         + SettingsStore
         + SystemStore

@@ -10,6 +10,7 @@
 
 mod audit;
 mod credentials;
+mod issues;
 mod pool;
 mod projects;
 mod settings;
@@ -29,7 +30,10 @@ use crate::pool::ReaderPool;
 pub(crate) use crate::time_text::Ts;
 
 /// The migrations, in order. Append only; never edit a shipped file.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_issues.sql"),
+];
 
 /// How long a connection waits on a lock held by another before failing with "busy".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

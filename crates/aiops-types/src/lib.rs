@@ -9,12 +9,14 @@
 
 mod auth;
 mod error;
+mod issues;
 mod page;
 mod system;
 mod tenancy;
 
 pub use auth::*;
 pub use error::*;
+pub use issues::*;
 pub use page::*;
 pub use system::*;
 pub use tenancy::*;

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod issues;
 mod keys;
 mod projects;
 mod system;
@@ -21,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(tenants::router())
         .merge(projects::router())
+        .merge(issues::router())
         .merge(audit::router())
         .merge(system::router())
 }

@@ -59,6 +59,7 @@ fn concrete(path: &str) -> String {
     path.replace("{tenant}", "no-such-tenant")
         .replace("{id}", "999999")
         .replace("{user_id}", "999998")
+        .replace("{comment_id}", "999997")
 }
 
 async fn call(

@@ -1,0 +1,332 @@
+//! Issues and comments, one set of verbs for every provider. This slice implements the
+//! native provider (issues stored in aiops); tracker-backed issues are read-only here
+//! until their integrations arrive.
+//!
+//! Visibility follows the project: whoever sees a project sees its issues, and an issue
+//! the caller may not see is "not found".
+
+use aiops_types::{
+    AssignIssue, Comment, CommentBody, CreateIssue, Issue, IssueListParams, IssueStatus, Page,
+    Provider, UpdateIssue,
+};
+use serde_json::json;
+
+use crate::page::PageQuery;
+use crate::ports::{IssueFilter, IssueRow, NewAudit, NewIssueRow, Store};
+use crate::{CoreError, CoreResult, Principal, projects, tenants};
+
+pub const MAX_TITLE_CHARS: usize = 500;
+pub const MAX_BODY_BYTES: usize = 65_536;
+pub const MAX_LABELS: usize = 50;
+pub const MAX_LABEL_CHARS: usize = 100;
+
+fn title(value: &str) -> CoreResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(CoreError::invalid("title", "title must not be empty"));
+    }
+    if v.chars().count() > MAX_TITLE_CHARS || v.chars().any(char::is_control) {
+        return Err(CoreError::invalid(
+            "title",
+            format!("title must be one line of at most {MAX_TITLE_CHARS} characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+fn body(field: &'static str, value: &str, required: bool) -> CoreResult<String> {
+    if required && value.trim().is_empty() {
+        return Err(CoreError::invalid(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    if value.len() > MAX_BODY_BYTES {
+        return Err(CoreError::invalid(
+            field,
+            format!("{field} must be at most {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Trims, drops empties and duplicates, sorts; refuses control characters, commas and
+/// overlong or too many labels.
+pub fn labels(values: &[String]) -> CoreResult<Vec<String>> {
+    let mut out: Vec<String> = values
+        .iter()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    if out.len() > MAX_LABELS {
+        return Err(CoreError::invalid(
+            "labels",
+            format!("at most {MAX_LABELS} labels"),
+        ));
+    }
+    if let Some(bad) = out.iter().find(|l| {
+        l.chars().count() > MAX_LABEL_CHARS || l.contains(',') || l.chars().any(char::is_control)
+    }) {
+        return Err(CoreError::invalid(
+            "labels",
+            format!("label `{bad}` must be at most {MAX_LABEL_CHARS} characters, without commas"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Turns user text into an FTS5 query that cannot be a syntax error: each word becomes a
+/// quoted term (quotes doubled), all terms must match. None when there are no words.
+pub fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split_whitespace()
+        .take(16)
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// For native issues the assignee is an aiops user: their email, checked to exist.
+fn native_assignee(store: &impl Store, value: Option<&str>) -> CoreResult<Option<String>> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let email = crate::validate::email(v).map_err(|_| {
+        CoreError::invalid(
+            "assignee",
+            "the assignee of a native issue is a user's email",
+        )
+    })?;
+    match store.user_by_email(&email)? {
+        Some(rec) if !rec.user.disabled => Ok(Some(email)),
+        _ => Err(CoreError::invalid(
+            "assignee",
+            format!("no active user {email}"),
+        )),
+    }
+}
+
+fn status_filter(value: Option<&str>) -> CoreResult<Option<IssueStatus>> {
+    match value.unwrap_or("open") {
+        "all" => Ok(None),
+        s => s
+            .parse()
+            .map(Some)
+            .map_err(|_| CoreError::invalid("status", "status must be open, closed or all")),
+    }
+}
+
+pub fn list(
+    store: &impl Store,
+    caller: &Principal,
+    params: &IssueListParams,
+    page: PageQuery,
+) -> CoreResult<Page<Issue>> {
+    let tenant_id = match params.tenant.as_deref() {
+        Some(t) => Some(tenants::get(store, caller, t)?.id),
+        None => None,
+    };
+    let project_id = match params.project {
+        Some(id) => Some(projects::get(store, caller, id)?.id),
+        None => None,
+    };
+    let filter = IssueFilter {
+        tenant_id,
+        project_id,
+        provider: params.provider,
+        status: status_filter(params.status.as_deref())?,
+        assignee: params.assignee.clone().filter(|a| !a.is_empty()),
+        label: params.label.clone().filter(|l| !l.is_empty()),
+        fts: params.q.as_deref().and_then(fts_query),
+    };
+    Ok(page.finish(store.list_issues(caller.viewer(), &filter, page)?, |i| i.id))
+}
+
+pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Issue> {
+    store
+        .issue(caller.viewer(), id)?
+        .ok_or_else(|| CoreError::not_found(format!("issue {id}")))
+}
+
+/// Writable issues: native ones, for now.
+fn get_writable(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Issue> {
+    let issue = get(store, caller, id)?;
+    if issue.provider != Provider::Native {
+        return Err(CoreError::Conflict(format!(
+            "issue {id} lives in {}; changing it needs its integration",
+            issue.provider.as_str()
+        )));
+    }
+    Ok(issue)
+}
+
+/// Creates a native issue in a project the caller sees.
+pub fn create(store: &impl Store, caller: &Principal, req: &CreateIssue) -> CoreResult<Issue> {
+    let project = projects::get(store, caller, req.project)
+        .map_err(|_| CoreError::invalid("project", format!("project {} not found", req.project)))?;
+    let row = NewIssueRow {
+        project_id: project.id,
+        title: title(&req.title)?,
+        description: body(
+            "description",
+            req.description.as_deref().unwrap_or(""),
+            false,
+        )?,
+        labels: labels(&req.labels)?,
+        assignee: native_assignee(store, req.assignee.as_deref())?,
+        author: caller.email.clone(),
+    };
+    let audit = NewAudit::by(caller, "issue.create")
+        .detail(json!({ "project_id": project.id, "title": row.title }));
+    store.insert_native_issue(&row, audit)
+}
+
+fn row_of(issue: &Issue) -> IssueRow {
+    IssueRow {
+        title: issue.title.clone(),
+        description: issue.description.clone(),
+        labels: issue.labels.clone(),
+        assignee: issue.assignee.clone(),
+        status: issue.status,
+        provider_status: issue.provider_status.clone(),
+    }
+}
+
+pub fn update(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    req: &UpdateIssue,
+) -> CoreResult<Issue> {
+    let issue = get_writable(store, caller, id)?;
+    let mut row = row_of(&issue);
+    if let Some(t) = req.title.as_deref() {
+        row.title = title(t)?;
+    }
+    if let Some(d) = req.description.as_deref() {
+        row.description = body("description", d, false)?;
+    }
+    if let Some(l) = req.labels.as_deref() {
+        row.labels = labels(l)?;
+    }
+    let audit = NewAudit::by(caller, "issue.update").target("issue", id);
+    store.update_issue(id, &row, audit)
+}
+
+/// Closes or reopens; doing it twice is not an error.
+pub fn set_status(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    status: IssueStatus,
+) -> CoreResult<Issue> {
+    let issue = get_writable(store, caller, id)?;
+    if issue.status == status {
+        return Ok(issue);
+    }
+    let row = IssueRow {
+        status,
+        provider_status: status.as_str().to_owned(),
+        ..row_of(&issue)
+    };
+    let action = match status {
+        IssueStatus::Open => "issue.reopen",
+        IssueStatus::Closed => "issue.close",
+    };
+    store.update_issue(id, &row, NewAudit::by(caller, action).target("issue", id))
+}
+
+pub fn assign(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    req: &AssignIssue,
+) -> CoreResult<Issue> {
+    let issue = get_writable(store, caller, id)?;
+    let row = IssueRow {
+        assignee: native_assignee(store, req.assignee.as_deref())?,
+        ..row_of(&issue)
+    };
+    let audit = NewAudit::by(caller, "issue.assign")
+        .target("issue", id)
+        .detail(json!({ "assignee": row.assignee }));
+    store.update_issue(id, &row, audit)
+}
+
+pub fn comments(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    page: PageQuery,
+) -> CoreResult<Page<Comment>> {
+    let issue = get(store, caller, id)?;
+    Ok(page.finish(store.list_comments(issue.id, page)?, |c| c.id))
+}
+
+pub fn comment(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    req: &CommentBody,
+) -> CoreResult<Comment> {
+    let issue = get_writable(store, caller, id)?;
+    let text = body("body", &req.body, true)?;
+    let audit = NewAudit::by(caller, "issue.comment").target("issue", issue.id);
+    store.insert_comment(issue.id, &caller.email, Some(caller.user_id), &text, audit)
+}
+
+/// Edits a comment; only the aiops user who wrote it may.
+pub fn edit_comment(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    comment_id: i64,
+    req: &CommentBody,
+) -> CoreResult<Comment> {
+    let issue = get_writable(store, caller, id)?;
+    let existing = store
+        .comment(issue.id, comment_id)?
+        .ok_or_else(|| CoreError::not_found(format!("comment {comment_id} of issue {id}")))?;
+    if existing.author_user_id != Some(caller.user_id) {
+        return Err(CoreError::Forbidden(
+            "only its author may edit a comment".into(),
+        ));
+    }
+    let text = body("body", &req.body, true)?;
+    let audit = NewAudit::by(caller, "issue.comment_edit")
+        .target("issue", issue.id)
+        .detail(json!({ "comment_id": comment_id }));
+    store.update_comment(issue.id, comment_id, &text, audit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_queries_are_quoted_terms() {
+        assert_eq!(
+            fts_query("crash on start").unwrap(),
+            r#""crash" "on" "start""#
+        );
+        assert_eq!(fts_query(r#"a"b OR"#).unwrap(), r#""a""b" "OR""#);
+        assert!(fts_query("   ").is_none());
+    }
+
+    #[test]
+    fn labels_are_normalised_and_bounded() {
+        let l = labels(&[" bug".into(), "bug".into(), "".into(), "ui".into()]).unwrap();
+        assert_eq!(l, ["bug", "ui"]);
+        assert!(labels(&["a,b".into()]).is_err());
+        assert!(labels(&(0..51).map(|i| i.to_string()).collect::<Vec<_>>()).is_err());
+    }
+
+    #[test]
+    fn status_filter_defaults_to_open() {
+        assert_eq!(status_filter(None).unwrap(), Some(IssueStatus::Open));
+        assert_eq!(status_filter(Some("all")).unwrap(), None);
+        assert!(status_filter(Some("pending")).is_err());
+    }
+}

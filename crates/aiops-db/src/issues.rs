@@ -1,0 +1,308 @@
+//! `issues`, `issue_labels`, `issue_comments` and the `issues_fts` index. Visibility is
+//! part of every query, as for projects: a member reads only issues of projects they see.
+
+use aiops_core::page::PageQuery;
+use aiops_core::ports::{IssueFilter, IssueRow, IssueStore, NewAudit, NewIssueRow, Viewer};
+use aiops_core::{CoreError, CoreResult};
+use aiops_types::{Comment, Issue, IssueStatus, Provider};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::time_text::now;
+use crate::{Db, Ts, audit, internal};
+
+const SELECT: &str =
+    "SELECT i.id, i.project_id, p.slug, t.slug, i.provider, i.external_id, i.title,
+    i.description, i.status, i.provider_status,
+    (SELECT group_concat(l.label, char(31)) FROM issue_labels l WHERE l.issue_id = i.id),
+    i.assignee, i.author, i.url, i.comments, i.created_at, i.updated_at, i.closed_at
+    FROM issues i JOIN projects p ON p.id = i.project_id JOIN tenants t ON t.id = p.tenant_id";
+/// `?` = the member's user id, twice.
+const VISIBLE: &str =
+    "(EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = p.tenant_id AND m.user_id = ?)
+    OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = ?))";
+
+fn parse<T: std::str::FromStr<Err = String>>(i: usize, s: String) -> rusqlite::Result<T> {
+    s.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn issue(r: &Row<'_>) -> rusqlite::Result<Issue> {
+    let labels: Option<String> = r.get(10)?;
+    let mut labels: Vec<String> = labels
+        .map(|s| s.split('\u{1f}').map(str::to_owned).collect())
+        .unwrap_or_default();
+    labels.sort();
+    Ok(Issue {
+        id: r.get(0)?,
+        project_id: r.get(1)?,
+        project_slug: r.get(2)?,
+        tenant_slug: r.get(3)?,
+        provider: parse::<Provider>(4, r.get(4)?)?,
+        external_id: r.get(5)?,
+        title: r.get(6)?,
+        description: r.get(7)?,
+        status: parse::<IssueStatus>(8, r.get(8)?)?,
+        provider_status: r.get(9)?,
+        labels,
+        assignee: r.get(11)?,
+        author: r.get(12)?,
+        url: r.get(13)?,
+        comments: r.get(14)?,
+        created_at: r.get::<_, Ts>(15)?.0,
+        updated_at: r.get::<_, Ts>(16)?.0,
+        closed_at: r.get::<_, Option<Ts>>(17)?.map(|t| t.0),
+    })
+}
+
+fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>> {
+    let (sql, args): (String, Vec<Value>) = match viewer.member_id() {
+        None => (format!("{SELECT} WHERE i.id = ?"), vec![Value::Integer(id)]),
+        Some(uid) => (
+            format!("{SELECT} WHERE i.id = ? AND {VISIBLE}"),
+            vec![Value::Integer(id), Value::Integer(uid), Value::Integer(uid)],
+        ),
+    };
+    c.prepare_cached(&sql)
+        .and_then(|mut st| {
+            st.query_row(rusqlite::params_from_iter(args), issue)
+                .optional()
+        })
+        .map_err(internal)
+}
+
+fn set_labels(c: &Connection, id: i64, labels: &[String]) -> CoreResult<()> {
+    c.execute("DELETE FROM issue_labels WHERE issue_id = ?1", [id])
+        .map_err(internal)?;
+    let mut st = c
+        .prepare_cached("INSERT INTO issue_labels (issue_id, label) VALUES (?1, ?2)")
+        .map_err(internal)?;
+    for label in labels {
+        st.execute(params![id, label]).map_err(internal)?;
+    }
+    Ok(())
+}
+
+fn comment(r: &Row<'_>) -> rusqlite::Result<Comment> {
+    Ok(Comment {
+        id: r.get(0)?,
+        issue_id: r.get(1)?,
+        author: r.get(2)?,
+        author_user_id: r.get(3)?,
+        body: r.get(4)?,
+        created_at: r.get::<_, Ts>(5)?.0,
+        updated_at: r.get::<_, Ts>(6)?.0,
+    })
+}
+
+const COMMENT_COLUMNS: &str = "id, issue_id, author, author_user_id, body, created_at, updated_at";
+
+fn find_comment(c: &Connection, issue_id: i64, comment_id: i64) -> CoreResult<Option<Comment>> {
+    c.prepare_cached(&format!(
+        "SELECT {COMMENT_COLUMNS} FROM issue_comments WHERE issue_id = ?1 AND id = ?2"
+    ))
+    .and_then(|mut st| st.query_row([issue_id, comment_id], comment).optional())
+    .map_err(internal)
+}
+
+impl IssueStore for Db {
+    fn list_issues(
+        &self,
+        viewer: Viewer,
+        f: &IssueFilter,
+        page: PageQuery,
+    ) -> CoreResult<Vec<Issue>> {
+        // Only the filters given become conditions, so each can use its index.
+        let mut conds = vec!["i.id < ?".to_owned()];
+        let mut args = vec![Value::Integer(page.after.unwrap_or(i64::MAX))];
+        let mut add = |cond: &str, vals: Vec<Value>| {
+            conds.push(cond.to_owned());
+            args.extend(vals);
+        };
+        if let Some(uid) = viewer.member_id() {
+            add(VISIBLE, vec![Value::Integer(uid), Value::Integer(uid)]);
+        }
+        if let Some(t) = f.tenant_id {
+            add("p.tenant_id = ?", vec![Value::Integer(t)]);
+        }
+        if let Some(p) = f.project_id {
+            add("i.project_id = ?", vec![Value::Integer(p)]);
+        }
+        if let Some(p) = f.provider {
+            add("i.provider = ?", vec![Value::Text(p.as_str().into())]);
+        }
+        if let Some(s) = f.status {
+            add("i.status = ?", vec![Value::Text(s.as_str().into())]);
+        }
+        if let Some(a) = &f.assignee {
+            add("i.assignee = ?", vec![Value::Text(a.clone())]);
+        }
+        if let Some(l) = &f.label {
+            add(
+                "EXISTS (SELECT 1 FROM issue_labels l WHERE l.issue_id = i.id AND l.label = ?)",
+                vec![Value::Text(l.clone())],
+            );
+        }
+        if let Some(q) = &f.fts {
+            add(
+                "i.id IN (SELECT rowid FROM issues_fts WHERE issues_fts MATCH ?)",
+                vec![Value::Text(q.clone())],
+            );
+        }
+        args.push(Value::Integer(page.fetch()));
+        let sql = format!(
+            "{SELECT} WHERE {} ORDER BY i.id DESC LIMIT ?",
+            conds.join(" AND ")
+        );
+        self.read(|c| {
+            let mut st = c.prepare_cached(&sql).map_err(internal)?;
+            let rows = st
+                .query_map(rusqlite::params_from_iter(args), issue)
+                .map_err(internal)?;
+            rows.collect::<Result<_, _>>().map_err(internal)
+        })
+    }
+
+    fn issue(&self, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>> {
+        self.read(|c| find(c, viewer, id))
+    }
+
+    fn insert_native_issue(&self, row: &NewIssueRow, audit: NewAudit) -> CoreResult<Issue> {
+        self.write(|tx| {
+            let number: i64 = tx
+                .query_row(
+                    "SELECT ifnull(max(number), 0) + 1 FROM issues WHERE project_id = ?1 AND provider = 'native'",
+                    [row.project_id],
+                    |r| r.get(0),
+                )
+                .map_err(internal)?;
+            let t = Ts(now());
+            tx.execute(
+                "INSERT INTO issues (project_id, provider, external_id, number, title, description,
+                     status, provider_status, assignee, author, created_at, updated_at)
+                 VALUES (?1, 'native', ?2, ?3, ?4, ?5, 'open', 'open', ?6, ?7, ?8, ?8)",
+                params![
+                    row.project_id,
+                    format!("#{number}"),
+                    number,
+                    row.title,
+                    row.description,
+                    row.assignee,
+                    row.author,
+                    t
+                ],
+            )
+            .map_err(internal)?;
+            let id = tx.last_insert_rowid();
+            set_labels(tx, id, &row.labels)?;
+            audit::insert(tx, audit.target("issue", id))?;
+            find(tx, Viewer::All, id)?.ok_or_else(|| CoreError::Internal("inserted issue vanished".into()))
+        })
+    }
+
+    fn update_issue(&self, id: i64, row: &IssueRow, audit: NewAudit) -> CoreResult<Issue> {
+        self.write(|tx| {
+            let t = now();
+            let closed_at = match row.status {
+                IssueStatus::Closed => Some(Ts(t)),
+                IssueStatus::Open => None,
+            };
+            let n = tx
+                .execute(
+                    "UPDATE issues SET title = ?2, description = ?3, assignee = ?4, status = ?5,
+                         provider_status = ?6, updated_at = ?7,
+                         closed_at = CASE WHEN ?5 = 'closed' THEN coalesce(closed_at, ?8) END
+                     WHERE id = ?1",
+                    params![
+                        id,
+                        row.title,
+                        row.description,
+                        row.assignee,
+                        row.status.as_str(),
+                        row.provider_status,
+                        Ts(t),
+                        closed_at
+                    ],
+                )
+                .map_err(internal)?;
+            if n == 0 {
+                return Err(CoreError::not_found(format!("issue {id}")));
+            }
+            set_labels(tx, id, &row.labels)?;
+            audit::insert(tx, audit)?;
+            find(tx, Viewer::All, id)?.ok_or_else(|| CoreError::not_found(format!("issue {id}")))
+        })
+    }
+
+    fn list_comments(&self, issue_id: i64, page: PageQuery) -> CoreResult<Vec<Comment>> {
+        self.read(|c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {COMMENT_COLUMNS} FROM issue_comments
+                     WHERE issue_id = ?1 AND id > ifnull(?2, 0) ORDER BY id LIMIT ?3"
+                ))
+                .map_err(internal)?;
+            let rows = st
+                .query_map(params![issue_id, page.after, page.fetch()], comment)
+                .map_err(internal)?;
+            rows.collect::<Result<_, _>>().map_err(internal)
+        })
+    }
+
+    fn comment(&self, issue_id: i64, comment_id: i64) -> CoreResult<Option<Comment>> {
+        self.read(|c| find_comment(c, issue_id, comment_id))
+    }
+
+    fn insert_comment(
+        &self,
+        issue_id: i64,
+        author: &str,
+        author_user_id: Option<i64>,
+        body: &str,
+        audit: NewAudit,
+    ) -> CoreResult<Comment> {
+        self.write(|tx| {
+            let t = Ts(now());
+            tx.execute(
+                "INSERT INTO issue_comments (issue_id, author, author_user_id, body, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![issue_id, author, author_user_id, body, t],
+            )
+            .map_err(internal)?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE issues SET comments = comments + 1, updated_at = ?2 WHERE id = ?1",
+                params![issue_id, t],
+            )
+            .map_err(internal)?;
+            audit::insert(tx, audit.detail(serde_json::json!({ "comment_id": id })))?;
+            find_comment(tx, issue_id, id)?.ok_or_else(|| CoreError::Internal("inserted comment vanished".into()))
+        })
+    }
+
+    fn update_comment(
+        &self,
+        issue_id: i64,
+        comment_id: i64,
+        body: &str,
+        audit: NewAudit,
+    ) -> CoreResult<Comment> {
+        self.write(|tx| {
+            let t = Ts(now());
+            let n = tx
+                .execute(
+                    "UPDATE issue_comments SET body = ?3, updated_at = ?4 WHERE issue_id = ?1 AND id = ?2",
+                    params![issue_id, comment_id, body, t],
+                )
+                .map_err(internal)?;
+            if n == 0 {
+                return Err(CoreError::not_found(format!("comment {comment_id}")));
+            }
+            tx.execute("UPDATE issues SET updated_at = ?2 WHERE id = ?1", params![issue_id, t])
+                .map_err(internal)?;
+            audit::insert(tx, audit)?;
+            find_comment(tx, issue_id, comment_id)?.ok_or_else(|| CoreError::not_found(format!("comment {comment_id}")))
+        })
+    }
+}

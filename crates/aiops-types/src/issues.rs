@@ -1,0 +1,176 @@
+//! Issues from every tracker (native, GitHub, GitLab, Jira) behind one shape, and their
+//! comments. Issues are addressed by aiops's own `id` everywhere; the provider's number
+//! or key is `external_id`.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+/// Where an issue lives. `native` issues are stored in aiops itself (a project without a
+/// tracker still has issues).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Native,
+    Github,
+    Gitlab,
+    Jira,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Native => "native",
+            Self::Github => "github",
+            Self::Gitlab => "gitlab",
+            Self::Jira => "jira",
+        }
+    }
+}
+
+impl std::str::FromStr for Provider {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "native" => Ok(Self::Native),
+            "github" => Ok(Self::Github),
+            "gitlab" => Ok(Self::Gitlab),
+            "jira" => Ok(Self::Jira),
+            other => Err(format!(
+                "unknown provider `{other}` (expected native, github, gitlab or jira)"
+            )),
+        }
+    }
+}
+
+/// Normalised state; the provider's own word is in `provider_status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueStatus {
+    Open,
+    Closed,
+}
+
+impl IssueStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+impl std::str::FromStr for IssueStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "open" => Ok(Self::Open),
+            "closed" => Ok(Self::Closed),
+            other => Err(format!("unknown status `{other}` (expected open or closed)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Issue {
+    pub id: i64,
+    pub project_id: i64,
+    pub project_slug: String,
+    pub tenant_slug: String,
+    pub provider: Provider,
+    /// `#12` (native, GitHub, GitLab) or `PROJ-12` (Jira).
+    pub external_id: String,
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+    pub status: IssueStatus,
+    /// The tracker's own state name (`open`, `closed`, `In Progress`, …).
+    pub provider_status: String,
+    pub labels: Vec<String>,
+    /// Email (native) or the tracker's login / account name.
+    pub assignee: Option<String>,
+    pub author: Option<String>,
+    /// Web page of the issue at the tracker; none for native issues.
+    pub url: Option<String>,
+    pub comments: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Comment {
+    pub id: i64,
+    pub issue_id: i64,
+    pub author: String,
+    /// The aiops user who wrote it through aiops, when known (only they may edit it).
+    pub author_user_id: Option<i64>,
+    /// Markdown.
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// `POST /api/v1/issues`
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct CreateIssue {
+    /// Project id.
+    pub project: i64,
+    /// 1..=500 characters.
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub assignee: Option<String>,
+}
+
+/// `PATCH /api/v1/issues/{id}`. Absent fields are left as they are; `labels` replaces the
+/// whole set.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct UpdateIssue {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub labels: Option<Vec<String>>,
+}
+
+/// `PUT /api/v1/issues/{id}/assignee`: `null` unassigns.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct AssignIssue {
+    pub assignee: Option<String>,
+}
+
+/// `POST /api/v1/issues/{id}/comments` and `PATCH …/comments/{comment_id}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct CommentBody {
+    /// Markdown, 1..=65,536 bytes.
+    pub body: String,
+}
+
+/// Which issues `GET /api/v1/issues` returns; newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IssueListParams {
+    /// Tenant id or slug.
+    pub tenant: Option<String>,
+    /// Project id.
+    pub project: Option<i64>,
+    pub provider: Option<Provider>,
+    /// `open` (default), `closed` or `all`.
+    pub status: Option<String>,
+    pub assignee: Option<String>,
+    pub label: Option<String>,
+    /// Full-text search over title and description (SQLite FTS5 query words).
+    pub q: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
