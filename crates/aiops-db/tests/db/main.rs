@@ -203,10 +203,16 @@ fn audit_filters_and_cursor_compose() {
 #[test]
 fn shipped_migrations_are_unchanged() {
     use sha2::{Digest, Sha256};
-    const SHIPPED: &[(&str, &str)] = &[(
-        "0001_init.sql",
-        "2cccf3129fcb0a9eb055f6bac4fc86bcbf32f4699562cf1e895867c1cf064ce6",
-    )];
+    const SHIPPED: &[(&str, &str)] = &[
+        (
+            "0001_init.sql",
+            "2cccf3129fcb0a9eb055f6bac4fc86bcbf32f4699562cf1e895867c1cf064ce6",
+        ),
+        (
+            "0002_issues.sql",
+            "536426e981ddf83b24188d306706aa0915e6f94ed3590f36c206ccd0d96f8c67",
+        ),
+    ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
