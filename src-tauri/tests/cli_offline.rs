@@ -58,7 +58,7 @@ fn help_exits_0() {
     let out = Env::new().run(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = text(&out.stdout);
-    for group in ["login", "tenants", "projects", "users", "config"] {
+    for group in ["login", "tenants", "projects", "issues", "users", "config"] {
         assert!(help.contains(group), "help lists `{group}`: {help}");
     }
     if cfg!(feature = "server") {
@@ -93,6 +93,59 @@ fn invalid_scopes_are_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("root"), "names the bad scope");
+}
+
+/// `issues` argument mistakes are caught before any request (the port is closed).
+#[test]
+fn issues_argument_mistakes_are_usage_errors() {
+    let env = Env::new();
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let usage = |args: &[&str], why: &str| {
+        let out = env
+            .aiops(args)
+            .env("AIOPS_URL", &url)
+            .env("AIOPS_API_KEY", "aiops_x")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{why}: {}", text(&out.stderr));
+        assert!(
+            !text(&out.stderr).contains("cannot reach"),
+            "{why}: no request"
+        );
+    };
+    usage(&["issues", "list", "--status", "done"], "an unknown status");
+    usage(
+        &["issues", "list", "--provider", "svn"],
+        "an unknown provider",
+    );
+    usage(&["issues", "update", "1"], "an update without fields");
+    usage(
+        &["issues", "assign", "1"],
+        "assign needs --assignee or --unassign",
+    );
+    usage(
+        &["issues", "assign", "1", "--assignee", "a@x", "--unassign"],
+        "assign and unassign at once",
+    );
+    usage(&["issues", "comment", "1"], "a comment needs a body");
+    usage(
+        &["issues", "comment", "1", "--body", "b", "--body-stdin"],
+        "two bodies at once",
+    );
+    usage(
+        &[
+            "issues",
+            "create",
+            "--project",
+            "p",
+            "--title",
+            "t",
+            "--description",
+            "d",
+            "--description-stdin",
+        ],
+        "two descriptions at once",
+    );
 }
 
 #[test]

@@ -2,9 +2,10 @@
 //! the plumbing lives in `client.rs`.
 
 use aiops_types::{
-    ApiKey, AuditEntry, AuditListParams, ChangePassword, CreateApiKey, CreateProject, CreateTenant,
-    CreateUser, CreatedApiKey, Health, KeyListParams, LoginRequest, Me, Member, Page, PageParams,
-    Project, ProjectListParams, SessionInfo, Status, Tenant, UpdateProject, UpdateTenant,
+    ApiKey, AssignIssue, AuditEntry, AuditListParams, ChangePassword, Comment, CommentBody,
+    CreateApiKey, CreateIssue, CreateProject, CreateTenant, CreateUser, CreatedApiKey, Health,
+    Issue, IssueListParams, KeyListParams, LoginRequest, Me, Member, Page, PageParams, Project,
+    ProjectListParams, SessionInfo, Status, Tenant, UpdateIssue, UpdateProject, UpdateTenant,
     UpdateUser, User,
 };
 use reqwest::Method;
@@ -183,6 +184,81 @@ impl Client {
     pub async fn delete_project(&self, id: i64) -> Result<()> {
         let id = id.to_string();
         self.no_content(Method::DELETE, &["projects", &id], NO_BODY)
+            .await
+    }
+}
+
+/// Issues of every provider, addressed by aiops's own id, and their comments.
+impl Client {
+    /// `GET /issues?tenant=&project=&provider=&status=&assignee=&label=&q=`, newest
+    /// first; `status` defaults to `open` on the server.
+    pub async fn list_issues(&self, params: &IssueListParams) -> Result<Page<Issue>> {
+        self.get(&["issues"], params).await
+    }
+
+    /// `POST /issues`
+    pub async fn create_issue(&self, req: &CreateIssue) -> Result<Issue> {
+        self.with_body(Method::POST, &["issues"], req).await
+    }
+
+    /// `GET /issues/{id}`
+    pub async fn get_issue(&self, id: i64) -> Result<Issue> {
+        self.get(&["issues", &id.to_string()], NO_QUERY).await
+    }
+
+    /// `PATCH /issues/{id}`; `labels` replaces the whole set.
+    pub async fn update_issue(&self, id: i64, req: &UpdateIssue) -> Result<Issue> {
+        self.with_body(Method::PATCH, &["issues", &id.to_string()], req)
+            .await
+    }
+
+    /// `POST /issues/{id}/close`
+    pub async fn close_issue(&self, id: i64) -> Result<Issue> {
+        self.call(Method::POST, &["issues", &id.to_string(), "close"])
+            .await
+    }
+
+    /// `POST /issues/{id}/reopen`
+    pub async fn reopen_issue(&self, id: i64) -> Result<Issue> {
+        self.call(Method::POST, &["issues", &id.to_string(), "reopen"])
+            .await
+    }
+
+    /// `PUT /issues/{id}/assignee`; `None` unassigns.
+    pub async fn assign_issue(&self, id: i64, assignee: Option<&str>) -> Result<Issue> {
+        let body = AssignIssue {
+            assignee: assignee.map(str::to_owned),
+        };
+        self.with_body(Method::PUT, &["issues", &id.to_string(), "assignee"], &body)
+            .await
+    }
+
+    /// `GET /issues/{id}/comments`, oldest first.
+    pub async fn list_comments(&self, id: i64, params: &PageParams) -> Result<Page<Comment>> {
+        self.get(&["issues", &id.to_string(), "comments"], params)
+            .await
+    }
+
+    /// `POST /issues/{id}/comments`
+    pub async fn add_comment(&self, id: i64, body: &str) -> Result<Comment> {
+        let body = CommentBody {
+            body: body.to_owned(),
+        };
+        self.with_body(
+            Method::POST,
+            &["issues", &id.to_string(), "comments"],
+            &body,
+        )
+        .await
+    }
+
+    /// `PATCH /issues/{id}/comments/{comment_id}`: only the comment's author may.
+    pub async fn edit_comment(&self, id: i64, comment_id: i64, body: &str) -> Result<Comment> {
+        let (id, comment) = (id.to_string(), comment_id.to_string());
+        let body = CommentBody {
+            body: body.to_owned(),
+        };
+        self.with_body(Method::PATCH, &["issues", &id, "comments", &comment], &body)
             .await
     }
 }

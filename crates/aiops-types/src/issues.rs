@@ -66,7 +66,9 @@ impl std::str::FromStr for IssueStatus {
         match s {
             "open" => Ok(Self::Open),
             "closed" => Ok(Self::Closed),
-            other => Err(format!("unknown status `{other}` (expected open or closed)")),
+            other => Err(format!(
+                "unknown status `{other}` (expected open or closed)"
+            )),
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod config;
 pub mod exit;
+pub mod issues;
 pub mod output;
 pub mod projects;
 pub mod tenants;
@@ -81,6 +82,9 @@ pub enum Command {
     /// Projects: one repository each, inside a tenant.
     #[command(subcommand)]
     Projects(projects::ProjectsCommand),
+    /// Issues of every tracker (native, GitHub, GitLab, Jira) in one inbox.
+    #[command(subcommand)]
+    Issues(issues::IssuesCommand),
     /// User accounts (admin).
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -106,6 +110,7 @@ pub fn run(
         Command::Auth(cmd) => rt.block_on(auth::run(&Ctx::load(&global)?, cmd)),
         Command::Tenants(cmd) => rt.block_on(tenants::run(&Ctx::load(&global)?, cmd)),
         Command::Projects(cmd) => rt.block_on(projects::run(&Ctx::load(&global)?, cmd)),
+        Command::Issues(cmd) => rt.block_on(issues::run(&Ctx::load(&global)?, cmd)),
         Command::Users(cmd) => rt.block_on(users::run(&Ctx::load(&global)?, cmd)),
     }
 }

@@ -153,31 +153,49 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
 
 /// The id of `P`: itself when numeric, else the one project with that slug.
 async fn resolve_id(client: &Client, project: &ProjectRef) -> Result<i64, CliError> {
-    match project.project.parse::<i64>() {
-        Ok(id) => Ok(id),
-        Err(_) => Ok(find(client, project).await?.id),
-    }
+    resolve(client, &project.project, project.tenant.as_deref()).await
 }
 
 /// The one project with slug `P` (in `--tenant`, if given).
 async fn find(client: &Client, project: &ProjectRef) -> Result<Project, CliError> {
+    find_by_slug(client, &project.project, project.tenant.as_deref()).await
+}
+
+/// The id of a project named by id or slug; `tenant` (id or slug) narrows a slug that
+/// exists in several tenants. Every command taking a project goes through this.
+pub async fn resolve(
+    client: &Client,
+    project: &str,
+    tenant: Option<&str>,
+) -> Result<i64, CliError> {
+    match project.parse::<i64>() {
+        Ok(id) => Ok(id),
+        Err(_) => Ok(find_by_slug(client, project, tenant).await?.id),
+    }
+}
+
+/// The one project with slug `slug` (in `tenant`, if given).
+async fn find_by_slug(
+    client: &Client,
+    slug: &str,
+    tenant: Option<&str>,
+) -> Result<Project, CliError> {
     let params = ProjectListParams {
-        tenant: project.tenant.clone(),
-        slug: Some(project.project.clone()),
+        tenant: tenant.map(str::to_owned),
+        slug: Some(slug.to_owned()),
         ..Default::default()
     };
     let mut found = client.list_projects(&params).await?.items;
     match found.len() {
-        0 => Err(CliError::not_found(match &project.tenant {
-            Some(t) => format!("no project with slug `{}` in tenant {t}", project.project),
-            None => format!("no project with slug `{}`", project.project),
+        0 => Err(CliError::not_found(match tenant {
+            Some(t) => format!("no project with slug `{slug}` in tenant {t}"),
+            None => format!("no project with slug `{slug}`"),
         })),
         1 => Ok(found.remove(0)),
         _ => {
             let tenants: Vec<&str> = found.iter().map(|p| p.tenant_slug.as_str()).collect();
             Err(CliError::error(format!(
-                "several projects have the slug `{}` (in tenants {}); pass --tenant",
-                project.project,
+                "several projects have the slug `{slug}` (in tenants {}); pass --tenant",
                 tenants.join(", ")
             )))
         }

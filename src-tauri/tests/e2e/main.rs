@@ -8,5 +8,6 @@
 mod cli_live;
 mod common;
 mod crash;
+mod issues;
 mod secrets;
 mod tls;

@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aiops_client::{Client, ClientError, Credential, Secret};
-use aiops_types::{ErrorCode, PageParams, ProjectListParams};
+use aiops_types::{
+    ErrorCode, IssueListParams, IssueStatus, PageParams, ProjectListParams, Provider,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -128,6 +130,15 @@ fn tenant(slug: &str) -> String {
     )
 }
 
+const ISSUE: &str = r##"{"id":12,"project_id":7,"project_slug":"web","tenant_slug":"acme",
+    "provider":"native","external_id":"#1","title":"Crash","description":"It crashes.",
+    "status":"open","provider_status":"open","labels":["bug","ui"],"assignee":null,
+    "author":"a@example.com","url":null,"comments":1,
+    "created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:06Z"}"##;
+
+const COMMENT: &str = r#"{"id":5,"issue_id":12,"author":"a@example.com","author_user_id":1,
+    "body":"Seen it too.","created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}"#;
+
 fn router(req: &Seen) -> Reply {
     match req.line.as_str() {
         "POST /api/v1/auth/login" => Reply {
@@ -159,6 +170,14 @@ fn router(req: &Seen) -> Reply {
             r#"{"error":{"code":"not_found","message":"project 7 not found"}}"#,
         ),
         "GET /api/v1/system/health" => reply(200, r#"{"status":"ok"}"#),
+        "GET /api/v1/issues?tenant=acme&project=7&provider=native&status=all&label=bug&q=crash+%26+burn&limit=5" => {
+            reply(200, &format!(r#"{{"items":[{ISSUE}],"next_cursor":"c2"}}"#))
+        }
+        "GET /api/v1/issues/12/comments?cursor=c1" => {
+            reply(200, &format!(r#"{{"items":[{COMMENT}]}}"#))
+        }
+        "POST /api/v1/issues/12/comments" => reply(201, COMMENT),
+        "PUT /api/v1/issues/12/assignee" | "POST /api/v1/issues/12/close" => reply(200, ISSUE),
         "POST /api/v1/auth/keys" => Reply {
             status: 429,
             headers: vec![("retry-after", "12".into())],
@@ -253,6 +272,71 @@ async fn encodes_slugs_and_queries() {
             .items
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn lists_issues_and_comments_with_their_filters() {
+    let (url, seen) = serve(router).await;
+    let client = Client::new(&url, Credential::ApiKey(Secret::new("aiops_k"))).unwrap();
+    let params = IssueListParams {
+        tenant: Some("acme".into()),
+        project: Some(7),
+        provider: Some(Provider::Native),
+        status: Some("all".into()),
+        label: Some("bug".into()),
+        q: Some("crash & burn".into()),
+        limit: Some(5),
+        ..Default::default()
+    };
+    let page = client.list_issues(&params).await.unwrap();
+    assert_eq!(page.next_cursor.as_deref(), Some("c2"));
+    let issue = &page.items[0];
+    assert_eq!((issue.id, issue.external_id.as_str()), (12, "#1"));
+    assert_eq!(issue.status, IssueStatus::Open);
+    assert_eq!(issue.labels, ["bug", "ui"]);
+    assert_eq!(issue.closed_at, None, "an absent closed_at is none");
+
+    let comments = client
+        .list_comments(
+            12,
+            &PageParams {
+                limit: None,
+                cursor: Some("c1".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(comments.items[0].body, "Seen it too.");
+    assert_eq!(comments.next_cursor, None);
+    assert_eq!(seen.lock().unwrap().len(), 2, "one request per call");
+}
+
+#[tokio::test]
+async fn writes_issue_bodies() {
+    let (url, seen) = serve(router).await;
+    let client = Client::new(&url, Credential::ApiKey(Secret::new("aiops_k"))).unwrap();
+    let comment = client.add_comment(12, "Seen it too.").await.unwrap();
+    assert_eq!((comment.id, comment.issue_id), (5, 12));
+    client.assign_issue(12, None).await.unwrap();
+    client
+        .assign_issue(12, Some("b@example.com"))
+        .await
+        .unwrap();
+    client.close_issue(12).await.unwrap();
+
+    let seen = seen.lock().unwrap();
+    let json = |i: usize| serde_json::from_str::<serde_json::Value>(&seen[i].body).unwrap();
+    assert_eq!(seen[0].line, "POST /api/v1/issues/12/comments");
+    assert_eq!(json(0), serde_json::json!({"body": "Seen it too."}));
+    assert_eq!(seen[1].line, "PUT /api/v1/issues/12/assignee");
+    assert_eq!(
+        json(1),
+        serde_json::json!({"assignee": null}),
+        "unassigning sends an explicit null"
+    );
+    assert_eq!(json(2), serde_json::json!({"assignee": "b@example.com"}));
+    assert_eq!(seen[3].line, "POST /api/v1/issues/12/close");
+    assert!(seen[3].body.is_empty(), "close sends no body");
 }
 
 #[tokio::test]

@@ -3,5 +3,6 @@
 
 mod auth;
 mod common;
+mod issues;
 mod matrix;
 mod scoping;
