@@ -20,6 +20,7 @@ pub mod ports;
 pub mod principal;
 pub mod projects;
 pub mod redact;
+pub mod sealed;
 pub mod tenants;
 pub mod users;
 pub mod validate;

@@ -16,6 +16,7 @@ mod error;
 mod logging;
 mod ratelimit;
 mod routes;
+pub mod secret_key;
 mod state;
 mod web;
 
@@ -86,6 +87,8 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Core(#[from] aiops_core::CoreError),
+    #[error("{0}")]
+    SecretKey(#[from] secret_key::KeyFileError),
     #[error("cannot load the TLS certificate and key {0}")]
     Tls(String),
 }
@@ -110,7 +113,8 @@ pub fn open(settings: Settings) -> Result<AppState, ServeError> {
     })?;
     let db = aiops_db::Db::open(&settings.db_path(), settings.db_readers)
         .map_err(admin::AdminError::from)?;
-    Ok(AppState::new(db, settings))
+    let key = secret_key::load_or_create(&settings.data_dir)?;
+    Ok(AppState::new(db, key, settings))
 }
 
 /// The API router and its OpenAPI document, from one route table.

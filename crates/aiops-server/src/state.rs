@@ -21,6 +21,8 @@ pub struct AppState(Arc<Inner>);
 
 struct Inner {
     db: Db,
+    /// Seals and opens provider tokens and other secrets at rest.
+    secret_key: aiops_core::sealed::SecretKey,
     settings: Settings,
     limiter: LoginLimiter,
     hashing: Semaphore,
@@ -28,10 +30,11 @@ struct Inner {
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: Settings) -> Self {
+    pub fn new(db: Db, secret_key: aiops_core::sealed::SecretKey, settings: Settings) -> Self {
         Self(Arc::new(Inner {
             limiter: LoginLimiter::new(settings.login_failures_per_minute),
             db,
+            secret_key,
             settings,
             hashing: Semaphore::new(CONCURRENT_HASHES),
             started: Instant::now(),
@@ -40,6 +43,10 @@ impl AppState {
 
     pub fn db(&self) -> &Db {
         &self.0.db
+    }
+
+    pub fn secret_key(&self) -> &aiops_core::sealed::SecretKey {
+        &self.0.secret_key
     }
 
     pub fn settings(&self) -> &Settings {
