@@ -82,8 +82,8 @@ fn serves_https_and_marks_the_cookie_secure() {
         .arg(&data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut child = serve.spawn().expect("spawn aiops serve");
-    let stdout = child.stdout.take().unwrap();
+    let mut child = KillOnDrop(serve.spawn().expect("spawn aiops serve"));
+    let stdout = child.0.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -128,8 +128,17 @@ fn serves_https_and_marks_the_cookie_secure() {
             "plain HTTP is not served on the TLS port"
         );
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
+}
+
+/// Stops the server even when an assertion fails first.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
