@@ -17,68 +17,23 @@
 #
 # Bounded: every wait has a deadline, wrk runs 2 x 15 s; only loopback is used; the
 # server is stopped and the temp dir removed on exit. Needs wrk, sqlite3, curl, jq
-# (scripts/install-deps installs them).
+# (scripts/install-deps installs them). The parts shared with the other benchmarks (work
+# dir, build, admin + key, server start, wrk runs) are in scripts/lib/bench.sh.
 #
 #   scripts/bench/api.sh [--duration SECONDS]
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source=scripts/lib/bench.sh
+source "$AIOPS_ROOT/scripts/lib/bench.sh"
 
-duration=15
 rows=100000
-while (($#)); do
-    case $1 in
-    --duration)
-        duration=$2
-        shift 2
-        ;;
-    *)
-        echo "usage: scripts/bench/api.sh [--duration SECONDS]" >&2
-        exit 2
-        ;;
-    esac
-done
+bench_args "$@"
+bench_need wrk sqlite3 curl jq
+bench_workdir
 
-for tool in wrk sqlite3 curl jq; do
-    command -v "$tool" >/dev/null || {
-        echo "api.sh: '$tool' not found; run scripts/install-deps" >&2
-        exit 1
-    }
-done
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/aiops-bench.XXXXXX")
-server_pid=
-cleanup() {
-    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 50); do
-            kill -0 "$server_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-data="$work/data"
-bin="$CARGO_TARGET_DIR/release/aiops"
-
-step "build release server" cargo build --release -p aiops --no-default-features --features server
-
-setup() {
-    printf 'bench-password-%s\n' "$RANDOM$RANDOM" |
-        "$bin" admin create-admin --data-dir "$data" --email bench@example.com --password-stdin ||
-        return
-    key=$("$bin" admin create-api-key --data-dir "$data" --email bench@example.com \
-        --scopes read,write,admin --name bench) || return
-    [[ $key == aiops_* ]] || {
-        echo "unexpected create-api-key output: $key" >&2
-        return 1
-    }
-}
-step "create admin and API key" setup
+step "build release server" bench_build
+step "create admin and API key" bench_create_admin
 
 seed() {
     # Timestamps in the store's format (fixed-width RFC 3339 UTC, milliseconds), one
@@ -88,7 +43,7 @@ PRAGMA busy_timeout = 5000;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $rows)
 INSERT INTO audit_log (at, actor_user_id, actor, action, target_type, target_id, ip, detail)
 SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ($rows - i) || ' seconds'),
-       1, 'bench@example.com',
+       1, '$admin_email',
        CASE i % 4 WHEN 0 THEN 'tenant.create' WHEN 1 THEN 'project.update'
                   WHEN 2 THEN 'auth.login' ELSE 'apikey.create' END,
        CASE i % 2 WHEN 0 THEN 'tenant' ELSE 'project' END,
@@ -100,29 +55,7 @@ SQL
 }
 step "seed $rows audit_log rows (sqlite3, before the server starts)" seed
 
-start_server() {
-    "$bin" serve --data-dir "$data" --bind 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
-    server_pid=$!
-    local deadline=$((SECONDS + 30)) line
-    while ((SECONDS < deadline)); do
-        line=$(grep -o 'listening on http://[0-9.:]*' "$work/serve.out" 2>/dev/null || true)
-        if [[ -n $line ]]; then
-            base=${line#listening on }
-            echo "server pid $server_pid at $base"
-            return 0
-        fi
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "the server did not report its address; its stderr:" >&2
-    tail -n 20 "$work/serve.err" >&2
-    return 1
-}
-step "start aiops serve on a loopback port" start_server
-
-api() { # GET a path with the key; fails on a non-2xx status
-    curl -fsS --max-time 10 -H "Authorization: Bearer $key" "$base$1"
-}
+step "start aiops serve on a loopback port" bench_start_server
 
 find_deep_cursor() {
     local cursor='' page
@@ -152,9 +85,6 @@ check_first_page() {
 step "check the endpoint" check_first_page
 step "page to the middle of the table" find_deep_cursor
 
-rss_mb() { # resident set size of the server, in MB
-    awk '{ printf "%.1f", $1 / 1024 }' <<<"$(ps -o rss= -p "$server_pid")"
-}
 idle_rss() {
     sleep 5
     rss_before=$(rss_mb)
@@ -162,20 +92,6 @@ idle_rss() {
 }
 step "idle RSS (5 s without requests)" idle_rss
 
-declare -A result
-run_wrk() { # run_wrk NAME PATH
-    local name=$1 path=$2 out
-    out=$(wrk -t2 -c32 -d"${duration}s" --latency --timeout 10s \
-        -H "Authorization: Bearer $key" "$base$path") || return
-    echo "$out"
-    if grep -q 'Non-2xx or 3xx responses' <<<"$out"; then
-        echo "wrk saw non-2xx responses: the numbers are not valid" >&2
-        return 1
-    fi
-    result[$name.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
-    result[$name.p50]=$(awk '$1 == "50%" { print $2 }' <<<"$out")
-    result[$name.p99]=$(awk '$1 == "99%" { print $2 }' <<<"$out")
-}
 step "wrk: first page (${duration}s)" run_wrk first "/api/v1/audit?limit=50"
 step "wrk: deep page (${duration}s)" run_wrk deep "/api/v1/audit?limit=50&cursor=$deep_cursor"
 
