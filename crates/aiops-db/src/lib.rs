@@ -83,8 +83,21 @@ pub fn supported_schema_version() -> u32 {
     MIGRATIONS.len() as u32
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+/// Settings every connection (writer and readers) needs.
+fn configure_common(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Without the query-planner stability guarantee, a bound `LIMIT ?` makes SQLite
+    // re-compile a cached statement every time it is re-bound (~21% of CPU on list pages,
+    // measured with perf on the bundled 3.53).
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(())
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    configure_common(conn)?;
     // WAL: readers never block the writer. NORMAL is durable against a process crash
     // (kill -9); only an OS crash may lose the last transactions.
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -127,7 +140,7 @@ impl Db {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(open_err)?;
-            conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+            configure_common(&conn).map_err(open_err)?;
             pool.push(conn);
         }
         Ok(Db {
