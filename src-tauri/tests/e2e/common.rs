@@ -27,7 +27,7 @@ const LISTENING: &str = "aiops serve: listening on ";
 
 /// A running `aiops serve` on its own data dir; killed (SIGKILL) on drop.
 pub struct ServerProcess {
-    /// `http://127.0.0.1:PORT` of the current child.
+    /// `http://127.0.0.1:PORT` (`https://` with a TLS certificate) of the current child.
     pub url: String,
     /// An API key with scopes read, write, admin; empty when started without an admin.
     pub admin_key: String,
@@ -157,9 +157,16 @@ impl ServerProcess {
         let url = first.strip_prefix(LISTENING).unwrap_or_else(|| {
             panic!("the first stdout line of aiops serve is `{LISTENING}URL`, got {first:?}")
         });
+        // A server given a certificate (AIOPS_TLS_CERT) must listen on https, any other on http.
+        let tls = self.serve_env.iter().any(|(k, _)| k == "AIOPS_TLS_CERT");
+        let expected = if tls {
+            "https://127.0.0.1:"
+        } else {
+            "http://127.0.0.1:"
+        };
         assert!(
-            url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
-            "the listening line names the bound loopback port, got {url:?}"
+            url.starts_with(expected) && !url.ends_with(":0"),
+            "the listening line names the bound loopback port as {expected}…, got {url:?}"
         );
         self.url = url.to_owned();
         self.stdout = Some(rx);

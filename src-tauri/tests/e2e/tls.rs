@@ -1,12 +1,10 @@
 //! `aiops serve --tls-cert … --tls-key …`: HTTPS on the given certificate, a `Secure`
 //! session cookie, and a clear one-line refusal of a key that cannot be loaded.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 
 use crate::common::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, START_TIMEOUT, have_tool, isolated, run, runtime, text,
+    ADMIN_EMAIL, ADMIN_PASSWORD, ServerProcess, have_tool, isolated, run, runtime, text,
 };
 
 /// A self-signed certificate for 127.0.0.1, made with the openssl CLI.
@@ -50,52 +48,12 @@ fn serves_https_and_marks_the_cookie_secure() {
         eprintln!("skipped: no openssl CLI to make a test certificate");
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let (cert, key) = self_signed(tmp.path());
-    let mut admin = isolated(tmp.path());
-    admin
-        .args([
-            "admin",
-            "create-admin",
-            "--email",
-            ADMIN_EMAIL,
-            "--password-stdin",
-            "--data-dir",
-        ])
-        .arg(&data);
-    let out = run(admin, Some(&format!("{ADMIN_PASSWORD}\n")));
-    assert!(out.status.success(), "create-admin: {}", text(&out.stderr));
-
-    let mut serve = isolated(tmp.path());
-    serve
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--tls-cert",
-            &cert,
-            "--tls-key",
-            &key,
-            "--data-dir",
-        ])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = KillOnDrop(serve.spawn().expect("spawn aiops serve"));
-    let stdout = child.0.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let first = rx.recv_timeout(START_TIMEOUT).expect("a listening line");
-    let url = first
-        .strip_prefix("aiops serve: listening on ")
-        .filter(|u| u.starts_with("https://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("expected an https listening line, got {first:?}"))
-        .to_owned();
+    let certs = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(certs.path());
+    // Through the environment layer of the settings, as a service unit would set it.
+    let server =
+        ServerProcess::start_with(true, &[("AIOPS_TLS_CERT", &cert), ("AIOPS_TLS_KEY", &key)]);
+    let url = server.url.clone();
 
     runtime().block_on(async {
         // Self-signed for this test only; what is checked is that TLS is served.
@@ -128,17 +86,6 @@ fn serves_https_and_marks_the_cookie_secure() {
             "plain HTTP is not served on the TLS port"
         );
     });
-    drop(child);
-}
-
-/// Stops the server even when an assertion fails first.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
