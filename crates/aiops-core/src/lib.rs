@@ -22,6 +22,7 @@ pub mod projects;
 pub mod redact;
 pub mod sealed;
 pub mod tenants;
+pub mod tracker;
 pub mod users;
 pub mod validate;
 

@@ -1,0 +1,1 @@
+//! github provider against the fake (being written).

@@ -1,0 +1,1 @@
+//! gitlab provider against the fake (being written).

@@ -1,0 +1,1 @@
+//! jira provider against the fake (being written).

@@ -1,0 +1,5 @@
+//! The tracker providers against local fakes of their APIs (`aiops-fakes`).
+
+mod github;
+mod gitlab;
+mod jira;

@@ -1,0 +1,1 @@
+//! Fake gitlab API (being written).

@@ -1,0 +1,1 @@
+//! Fake jira API (being written).
