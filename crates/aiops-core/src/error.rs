@@ -23,6 +23,9 @@ pub enum CoreError {
     Conflict(String),
     #[error("too many attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// A tracker refused or failed; the message names the integration and is safe to show.
+    #[error("{0}")]
+    Upstream(String),
     /// Storage or another port failed; the message goes to the log, not to the user.
     #[error("{0}")]
     Internal(String),
@@ -48,6 +51,7 @@ impl CoreError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Upstream(_) => ErrorCode::UpstreamError,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

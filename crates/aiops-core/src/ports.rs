@@ -11,6 +11,7 @@ use aiops_types::{
 
 use crate::CoreResult;
 use crate::page::PageQuery;
+pub use crate::ports_trackers::*;
 pub use crate::principal::Viewer;
 
 /// One audit-log row to append. `detail` is redacted by the store before it is written.
@@ -340,6 +341,8 @@ pub trait Store:
     + TenantStore
     + ProjectStore
     + IssueStore
+    + IntegrationStore
+    + SyncStore
     + AuditStore
     + SettingsStore
     + SystemStore
@@ -352,6 +355,8 @@ impl<T> Store for T where
         + TenantStore
         + ProjectStore
         + IssueStore
+        + IntegrationStore
+        + SyncStore
         + AuditStore
         + SettingsStore
         + SystemStore

@@ -15,7 +15,8 @@ const SELECT: &str =
     "SELECT i.id, i.project_id, p.slug, t.slug, i.provider, i.external_id, i.title,
     i.description, i.status, i.provider_status,
     (SELECT group_concat(l.label, char(31)) FROM issue_labels l WHERE l.issue_id = i.id),
-    i.assignee, i.author, i.url, i.comments, i.created_at, i.updated_at, i.closed_at
+    i.assignee, i.author, i.url, i.comments, i.created_at, i.updated_at, i.closed_at,
+    i.removed_at IS NOT NULL
     FROM issues i JOIN projects p ON p.id = i.project_id JOIN tenants t ON t.id = p.tenant_id";
 /// `?` = the member's user id, twice.
 const VISIBLE: &str =
@@ -53,10 +54,11 @@ fn issue(r: &Row<'_>) -> rusqlite::Result<Issue> {
         created_at: r.get::<_, Ts>(15)?.0,
         updated_at: r.get::<_, Ts>(16)?.0,
         closed_at: r.get::<_, Option<Ts>>(17)?.map(|t| t.0),
+        removed_upstream: r.get(18)?,
     })
 }
 
-fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>> {
+pub(crate) fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>> {
     let (sql, args): (String, Vec<Value>) = match viewer.member_id() {
         None => (format!("{SELECT} WHERE i.id = ?"), vec![Value::Integer(id)]),
         Some(uid) => (
@@ -72,7 +74,7 @@ fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>> {
         .map_err(internal)
 }
 
-fn set_labels(c: &Connection, id: i64, labels: &[String]) -> CoreResult<()> {
+pub(crate) fn set_labels(c: &Connection, id: i64, labels: &[String]) -> CoreResult<()> {
     c.execute("DELETE FROM issue_labels WHERE issue_id = ?1", [id])
         .map_err(internal)?;
     let mut st = c
@@ -98,7 +100,11 @@ fn comment(r: &Row<'_>) -> rusqlite::Result<Comment> {
 
 const COMMENT_COLUMNS: &str = "id, issue_id, author, author_user_id, body, created_at, updated_at";
 
-fn find_comment(c: &Connection, issue_id: i64, comment_id: i64) -> CoreResult<Option<Comment>> {
+pub(crate) fn find_comment(
+    c: &Connection,
+    issue_id: i64,
+    comment_id: i64,
+) -> CoreResult<Option<Comment>> {
     c.prepare_cached(&format!(
         "SELECT {COMMENT_COLUMNS} FROM issue_comments WHERE issue_id = ?1 AND id = ?2"
     ))

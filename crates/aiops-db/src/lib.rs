@@ -10,10 +10,12 @@
 
 mod audit;
 mod credentials;
+mod integrations;
 mod issues;
 mod pool;
 mod projects;
 mod settings;
+mod sync;
 mod tenants;
 mod time_text;
 mod users;
@@ -33,6 +35,7 @@ pub(crate) use crate::time_text::Ts;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_issues.sql"),
+    include_str!("../migrations/0003_integrations.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

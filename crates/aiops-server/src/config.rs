@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 9] = [
+const ENV_KEYS: [&str; 10] = [
     "bind",
     "allow_remote",
     "tls_cert",
@@ -24,6 +24,7 @@ const ENV_KEYS: [&str; 9] = [
     "session_hours",
     "login_failures_per_minute",
     "db_readers",
+    "tracker_timeout_secs",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +41,8 @@ pub struct Settings {
     pub session_hours: u32,
     pub login_failures_per_minute: u32,
     pub db_readers: usize,
+    /// Longest a single request to GitHub, GitLab or Jira may take.
+    pub tracker_timeout_secs: u64,
     /// Not read from the file (the file lives inside it).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -57,6 +60,7 @@ impl Default for Settings {
             session_hours: 168,
             login_failures_per_minute: 10,
             db_readers: 4,
+            tracker_timeout_secs: 30,
             data_dir: PathBuf::new(),
         }
     }
@@ -147,6 +151,9 @@ impl Settings {
         }
         if self.login_failures_per_minute == 0 {
             return bad("login_failures_per_minute must be at least 1");
+        }
+        if !(1..=600).contains(&self.tracker_timeout_secs) {
+            return bad("tracker_timeout_secs must be between 1 and 600");
         }
         if !(1..=64).contains(&self.db_readers) {
             return bad("db_readers must be between 1 and 64");

@@ -13,6 +13,7 @@ pub mod admin;
 mod auth;
 pub mod config;
 mod error;
+mod jobs;
 mod logging;
 mod ratelimit;
 mod routes;
@@ -45,7 +46,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
         Authenticate with `Authorization: Bearer aiops_…` (API key) or the `aiops_session` cookie \
         plus `X-CSRF-Token` on writes. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "users"), (name = "tenants"), (name = "projects"), (name = "issues"), (name = "audit"), (name = "system"))
+    tags((name = "auth"), (name = "users"), (name = "tenants"), (name = "projects"), (name = "issues"), (name = "integrations"), (name = "credentials"), (name = "audit"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -146,10 +147,13 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let jobs = jobs::start(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    jobs.abort();
+    served
 }
 
 /// Loads a PEM certificate chain and private key for [`serve_tls`].
@@ -173,11 +177,14 @@ pub async fn serve_tls(
         shutdown.await;
         stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
+    let jobs = jobs::start(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum_server::from_tcp_rustls(listener.into_std()?, config)?
+    let served = axum_server::from_tcp_rustls(listener.into_std()?, config)?
         .handle(handle)
         .serve(app)
-        .await?;
+        .await;
+    jobs.abort();
+    served?;
     Ok(())
 }
 

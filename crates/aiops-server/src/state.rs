@@ -5,8 +5,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aiops_core::CoreResult;
+use aiops_core::issues::TrackerAccess;
+use aiops_core::tracker::Trackers;
 use aiops_db::Db;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
@@ -27,10 +29,17 @@ struct Inner {
     limiter: LoginLimiter,
     hashing: Semaphore,
     started: Instant,
+    /// GitHub, GitLab and Jira over HTTP (a fake in some tests).
+    trackers: Arc<dyn Trackers>,
+    /// Wakes the job worker when a sync is queued.
+    jobs: Notify,
 }
 
 impl AppState {
     pub fn new(db: Db, secret_key: aiops_core::sealed::SecretKey, settings: Settings) -> Self {
+        let trackers = Arc::new(aiops_trackers::HttpTrackers {
+            timeout: std::time::Duration::from_secs(settings.tracker_timeout_secs),
+        });
         Self(Arc::new(Inner {
             limiter: LoginLimiter::new(settings.login_failures_per_minute),
             db,
@@ -38,7 +47,36 @@ impl AppState {
             settings,
             hashing: Semaphore::new(CONCURRENT_HASHES),
             started: Instant::now(),
+            trackers,
+            jobs: Notify::new(),
         }))
+    }
+
+    pub fn trackers(&self) -> &dyn Trackers {
+        self.0.trackers.as_ref()
+    }
+
+    pub fn jobs(&self) -> &Notify {
+        &self.0.jobs
+    }
+
+    /// Like [`run`](Self::run) for calls that may reach a tracker.
+    pub async fn run_tracked<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db, TrackerAccess<'_>) -> CoreResult<T> + Send + 'static,
+    {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let access = TrackerAccess {
+                trackers: me.0.trackers.as_ref(),
+                key: &me.0.secret_key,
+            };
+            f(&me.0.db, access)
+        })
+        .await
+        .map_err(|e| ApiError::internal("blocking task failed", e))?
+        .map_err(ApiError::from)
     }
 
     pub fn db(&self) -> &Db {

@@ -30,6 +30,9 @@ pub enum ErrorCode {
     Internal,
     /// 503: the server is starting up or shutting down.
     Unavailable,
+    /// 502: an issue tracker (GitHub, GitLab, Jira) refused the call or failed; the message
+    /// names the integration and what the tracker said.
+    UpstreamError,
 }
 
 impl ErrorCode {
@@ -46,6 +49,7 @@ impl ErrorCode {
             Self::RateLimited => 429,
             Self::Internal => 500,
             Self::Unavailable => 503,
+            Self::UpstreamError => 502,
         }
     }
 
@@ -63,6 +67,7 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
+            Self::UpstreamError => "upstream_error",
         }
     }
 }

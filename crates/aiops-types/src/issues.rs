@@ -101,6 +101,9 @@ pub struct Issue {
     pub updated_at: OffsetDateTime,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub closed_at: Option<OffsetDateTime>,
+    /// The issue was deleted or moved at its tracker: kept here, closed, and marked.
+    #[serde(default)]
+    pub removed_upstream: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -123,6 +126,10 @@ pub struct Comment {
 pub struct CreateIssue {
     /// Project id.
     pub project: i64,
+    /// Where to create it. Default: the project's tracker when it has exactly one link,
+    /// else native. `native` always creates an aiops issue.
+    #[serde(default)]
+    pub provider: Option<Provider>,
     /// 1..=500 characters.
     pub title: String,
     #[serde(default)]

@@ -9,6 +9,7 @@
 
 mod auth;
 mod error;
+mod integrations;
 mod issues;
 mod page;
 mod system;
@@ -16,6 +17,7 @@ mod tenancy;
 
 pub use auth::*;
 pub use error::*;
+pub use integrations::*;
 pub use issues::*;
 pub use page::*;
 pub use system::*;

@@ -42,18 +42,19 @@ async fn list_issues(
     ))
 }
 
-/// Creates a native issue (`#N`, numbered per project). For native issues the assignee
-/// is an aiops user's email.
+/// Creates an issue: at the project's tracker when it is linked to one (see `provider`),
+/// else a native issue (`#N`, numbered per project). The assignee is an aiops user's
+/// email (native, or mapped through their recorded tracker identity) or a tracker login.
 #[utoipa::path(post, path = "/issues", tag = "issues", request_body = CreateIssue,
     security(("api_key" = ["write"])),
-    responses((status = 201, body = Issue), (status = 400, body = ErrorBody)))]
+    responses((status = 201, body = Issue), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody)))]
 async fn create_issue(
     a: Auth<Write>,
     State(st): State<AppState>,
     ApiJson(req): ApiJson<CreateIssue>,
 ) -> ApiResult<(StatusCode, Json<Issue>)> {
     let issue = st
-        .run(move |db| issues::create(db, &a.principal, &req))
+        .run_tracked(move |db, access| issues::create(db, access, &a.principal, &req))
         .await?;
     Ok((StatusCode::CREATED, Json(issue)))
 }
@@ -82,7 +83,7 @@ async fn update_issue(
     ApiJson(req): ApiJson<UpdateIssue>,
 ) -> ApiResult<Json<Issue>> {
     Ok(Json(
-        st.run(move |db| issues::update(db, &a.principal, id, &req))
+        st.run_tracked(move |db, access| issues::update(db, access, &a.principal, id, &req))
             .await?,
     ))
 }
@@ -97,8 +98,10 @@ async fn close_issue(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Issue>> {
     Ok(Json(
-        st.run(move |db| issues::set_status(db, &a.principal, id, IssueStatus::Closed))
-            .await?,
+        st.run_tracked(move |db, access| {
+            issues::set_status(db, access, &a.principal, id, IssueStatus::Closed)
+        })
+        .await?,
     ))
 }
 
@@ -112,8 +115,10 @@ async fn reopen_issue(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Issue>> {
     Ok(Json(
-        st.run(move |db| issues::set_status(db, &a.principal, id, IssueStatus::Open))
-            .await?,
+        st.run_tracked(move |db, access| {
+            issues::set_status(db, access, &a.principal, id, IssueStatus::Open)
+        })
+        .await?,
     ))
 }
 
@@ -128,7 +133,7 @@ async fn assign_issue(
     ApiJson(req): ApiJson<AssignIssue>,
 ) -> ApiResult<Json<Issue>> {
     Ok(Json(
-        st.run(move |db| issues::assign(db, &a.principal, id, &req))
+        st.run_tracked(move |db, access| issues::assign(db, access, &a.principal, id, &req))
             .await?,
     ))
 }
@@ -160,7 +165,7 @@ async fn add_comment(
     ApiJson(req): ApiJson<CommentBody>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
     let c = st
-        .run(move |db| issues::comment(db, &a.principal, id, &req))
+        .run_tracked(move |db, access| issues::comment(db, access, &a.principal, id, &req))
         .await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
@@ -177,7 +182,9 @@ async fn edit_comment(
     ApiJson(req): ApiJson<CommentBody>,
 ) -> ApiResult<Json<Comment>> {
     Ok(Json(
-        st.run(move |db| issues::edit_comment(db, &a.principal, id, comment_id, &req))
-            .await?,
+        st.run_tracked(move |db, access| {
+            issues::edit_comment(db, access, &a.principal, id, comment_id, &req)
+        })
+        .await?,
     ))
 }

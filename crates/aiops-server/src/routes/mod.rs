@@ -3,9 +3,13 @@
 
 mod audit;
 mod auth;
+mod credentials;
+mod integrations;
 mod issues;
 mod keys;
+mod links;
 mod projects;
+mod sync;
 mod system;
 mod tenants;
 mod users;
@@ -23,6 +27,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tenants::router())
         .merge(projects::router())
         .merge(issues::router())
+        .merge(sync::router())
+        .merge(integrations::router())
+        .merge(links::router())
+        .merge(credentials::router())
         .merge(audit::router())
         .merge(system::router())
 }

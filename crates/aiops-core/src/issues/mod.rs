@@ -1,6 +1,6 @@
-//! Issues and comments, one set of verbs for every provider. This slice implements the
-//! native provider (issues stored in aiops); tracker-backed issues are read-only here
-//! until their integrations arrive.
+//! Issues and comments, one set of verbs for every provider. Native issues are stored in
+//! aiops; tracker-backed ones are changed at the tracker first (as the caller, when they
+//! have a personal token) and the stored copy is updated from the tracker's answer.
 //!
 //! Visibility follows the project: whoever sees a project sees its issues, and an issue
 //! the caller may not see is "not found".
@@ -13,7 +13,12 @@ use serde_json::json;
 
 use crate::page::PageQuery;
 use crate::ports::{IssueFilter, IssueRow, NewAudit, NewIssueRow, Store};
+use crate::tracker::{NewRemoteIssue, RemoteIssuePatch};
 use crate::{CoreError, CoreResult, Principal, projects, tenants};
+
+mod remote;
+use remote::Remote;
+pub use remote::TrackerAccess;
 
 pub const MAX_TITLE_CHARS: usize = 500;
 pub const MAX_BODY_BYTES: usize = 65_536;
@@ -150,36 +155,71 @@ pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Issue>
         .ok_or_else(|| CoreError::not_found(format!("issue {id}")))
 }
 
-/// Writable issues: native ones, for now.
+/// An issue the caller may change; a tracker issue deleted upstream may not be.
 fn get_writable(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Issue> {
     let issue = get(store, caller, id)?;
-    if issue.provider != Provider::Native {
+    if issue.removed_upstream {
         return Err(CoreError::Conflict(format!(
-            "issue {id} lives in {}; changing it needs its integration",
+            "issue {id} was deleted or moved at {}; it is kept read-only",
             issue.provider.as_str()
         )));
     }
     Ok(issue)
 }
 
-/// Creates a native issue in a project the caller sees.
-pub fn create(store: &impl Store, caller: &Principal, req: &CreateIssue) -> CoreResult<Issue> {
+/// The tracker client of a tracker issue; None for a native one.
+fn remote_of(
+    store: &impl Store,
+    access: TrackerAccess<'_>,
+    caller: &Principal,
+    issue: &Issue,
+) -> CoreResult<Option<Remote>> {
+    if issue.provider == Provider::Native {
+        return Ok(None);
+    }
+    Remote::for_issue(store, access, caller, issue).map(Some)
+}
+
+/// Creates an issue in a project the caller sees: at the project's tracker (see
+/// [`CreateIssue::provider`]) or, without one, a native issue.
+pub fn create(
+    store: &impl Store,
+    access: TrackerAccess<'_>,
+    caller: &Principal,
+    req: &CreateIssue,
+) -> CoreResult<Issue> {
     let project = projects::get(store, caller, req.project)
         .map_err(|_| CoreError::invalid("project", format!("project {} not found", req.project)))?;
+    let new_title = title(&req.title)?;
+    let description = body(
+        "description",
+        req.description.as_deref().unwrap_or(""),
+        false,
+    )?;
+    let new_labels = labels(&req.labels)?;
+    let audit = NewAudit::by(caller, "issue.create")
+        .detail(json!({ "project_id": project.id, "title": new_title }));
+    if let Some(r) = Remote::for_new_issue(store, access, caller, project.id, req.provider)? {
+        let new = NewRemoteIssue {
+            title: new_title,
+            description,
+            labels: new_labels,
+            assignee: r.identity(store, req.assignee.as_deref())?,
+        };
+        let created = r
+            .tracker
+            .create_issue(&r.target(), &new)
+            .map_err(|e| r.error(store, None, e))?;
+        return r.apply(store, &created, audit);
+    }
     let row = NewIssueRow {
         project_id: project.id,
-        title: title(&req.title)?,
-        description: body(
-            "description",
-            req.description.as_deref().unwrap_or(""),
-            false,
-        )?,
-        labels: labels(&req.labels)?,
+        title: new_title,
+        description,
+        labels: new_labels,
         assignee: native_assignee(store, req.assignee.as_deref())?,
         author: caller.email.clone(),
     };
-    let audit = NewAudit::by(caller, "issue.create")
-        .detail(json!({ "project_id": project.id, "title": row.title }));
     store.insert_native_issue(&row, audit)
 }
 
@@ -196,11 +236,29 @@ fn row_of(issue: &Issue) -> IssueRow {
 
 pub fn update(
     store: &impl Store,
+    access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,
     req: &UpdateIssue,
 ) -> CoreResult<Issue> {
     let issue = get_writable(store, caller, id)?;
+    let audit = NewAudit::by(caller, "issue.update").target("issue", id);
+    if let Some(r) = remote_of(store, access, caller, &issue)? {
+        let patch = RemoteIssuePatch {
+            title: req.title.as_deref().map(title).transpose()?,
+            description: req
+                .description
+                .as_deref()
+                .map(|d| body("description", d, false))
+                .transpose()?,
+            labels: req.labels.as_deref().map(labels).transpose()?,
+        };
+        let updated = r
+            .tracker
+            .update_issue(&r.target(), &r.remote_id, &patch)
+            .map_err(|e| r.error(store, Some(id), e))?;
+        return r.apply(store, &updated, audit);
+    }
     let mut row = row_of(&issue);
     if let Some(t) = req.title.as_deref() {
         row.title = title(t)?;
@@ -211,18 +269,31 @@ pub fn update(
     if let Some(l) = req.labels.as_deref() {
         row.labels = labels(l)?;
     }
-    let audit = NewAudit::by(caller, "issue.update").target("issue", id);
     store.update_issue(id, &row, audit)
 }
 
 /// Closes or reopens; doing it twice is not an error.
 pub fn set_status(
     store: &impl Store,
+    access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,
     status: IssueStatus,
 ) -> CoreResult<Issue> {
     let issue = get_writable(store, caller, id)?;
+    let action = match status {
+        IssueStatus::Open => "issue.reopen",
+        IssueStatus::Closed => "issue.close",
+    };
+    let audit = NewAudit::by(caller, action).target("issue", id);
+    if let Some(r) = remote_of(store, access, caller, &issue)? {
+        // The tracker decides (Jira through its workflow); our copy may be stale.
+        let changed = r
+            .tracker
+            .set_status(&r.target(), &r.remote_id, status)
+            .map_err(|e| r.error(store, Some(id), e))?;
+        return r.apply(store, &changed, audit);
+    }
     if issue.status == status {
         return Ok(issue);
     }
@@ -231,20 +302,31 @@ pub fn set_status(
         provider_status: status.as_str().to_owned(),
         ..row_of(&issue)
     };
-    let action = match status {
-        IssueStatus::Open => "issue.reopen",
-        IssueStatus::Closed => "issue.close",
-    };
-    store.update_issue(id, &row, NewAudit::by(caller, action).target("issue", id))
+    store.update_issue(id, &row, audit)
 }
 
+/// Assigns (or, with `None`, unassigns). Native: an aiops user's email. Tracker: a
+/// tracker login / accountId, or an aiops user's email mapped through their recorded
+/// identity for the integration.
 pub fn assign(
     store: &impl Store,
+    access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,
     req: &AssignIssue,
 ) -> CoreResult<Issue> {
     let issue = get_writable(store, caller, id)?;
+    if let Some(r) = remote_of(store, access, caller, &issue)? {
+        let who = r.identity(store, req.assignee.as_deref())?;
+        let audit = NewAudit::by(caller, "issue.assign")
+            .target("issue", id)
+            .detail(json!({ "assignee": who }));
+        let changed = r
+            .tracker
+            .assign(&r.target(), &r.remote_id, who.as_deref())
+            .map_err(|e| r.error(store, Some(id), e))?;
+        return r.apply(store, &changed, audit);
+    }
     let row = IssueRow {
         assignee: native_assignee(store, req.assignee.as_deref())?,
         ..row_of(&issue)
@@ -265,8 +347,11 @@ pub fn comments(
     Ok(page.finish(store.list_comments(issue.id, page)?, |c| c.id))
 }
 
+/// Comments as the caller (at a tracker: with their personal token when they have one,
+/// so the comment is attributed to them).
 pub fn comment(
     store: &impl Store,
+    access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,
     req: &CommentBody,
@@ -274,12 +359,20 @@ pub fn comment(
     let issue = get_writable(store, caller, id)?;
     let text = body("body", &req.body, true)?;
     let audit = NewAudit::by(caller, "issue.comment").target("issue", issue.id);
+    if let Some(r) = remote_of(store, access, caller, &issue)? {
+        let posted = r
+            .tracker
+            .add_comment(&r.target(), &r.remote_id, &text)
+            .map_err(|e| r.error(store, Some(id), e))?;
+        return store.put_remote_comment(issue.id, &posted, Some(caller.user_id), audit);
+    }
     store.insert_comment(issue.id, &caller.email, Some(caller.user_id), &text, audit)
 }
 
 /// Edits a comment; only the aiops user who wrote it may.
 pub fn edit_comment(
     store: &impl Store,
+    access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,
     comment_id: i64,
@@ -298,6 +391,16 @@ pub fn edit_comment(
     let audit = NewAudit::by(caller, "issue.comment_edit")
         .target("issue", issue.id)
         .detail(json!({ "comment_id": comment_id }));
+    if let Some(r) = remote_of(store, access, caller, &issue)? {
+        let remote_comment = store.comment_remote_id(comment_id)?.ok_or_else(|| {
+            CoreError::Conflict(format!("comment {comment_id} has no tracker id"))
+        })?;
+        let edited = r
+            .tracker
+            .edit_comment(&r.target(), &r.remote_id, &remote_comment, &text)
+            .map_err(|e| r.error(store, None, e))?;
+        return store.put_remote_comment(issue.id, &edited, Some(caller.user_id), audit);
+    }
     store.update_comment(issue.id, comment_id, &text, audit)
 }
 

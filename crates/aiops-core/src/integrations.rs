@@ -1,0 +1,461 @@
+//! Tracker integrations of a tenant, and which token acts for whom.
+//!
+//! Admins create, change and delete integrations; members of the tenant see them (never
+//! the token: only `has_token`). Credential precedence when aiops acts for a user: the
+//! user's personal token for the integration → the project link's override → the
+//! integration's token. Background sync (no user) starts at the link's override.
+
+use aiops_types::{
+    ConnectionTest, CreateIntegration, Integration, IntegrationListParams, Page, Provider,
+    UpdateIntegration,
+};
+use serde_json::json;
+
+use crate::page::PageQuery;
+use crate::ports::{IntegrationRecord, IntegrationRow, LinkRecord, NewAudit, Store, TokenWrite};
+use crate::sealed::{Sealed, SecretKey};
+use crate::tracker::{
+    Connection, JIRA_CLOSE_TRANSITIONS, JIRA_REOPEN_TRANSITIONS, Token, TrackerError, Trackers,
+};
+use crate::{CoreError, CoreResult, Principal, tenants, validate};
+
+pub const MAX_TOKEN_BYTES: usize = 4096;
+pub const DEFAULT_SYNC_INTERVAL_SECS: u32 = 300;
+
+/// The associated data a token is sealed with: the row it belongs to.
+pub fn integration_token_context(id: i64) -> String {
+    format!("integration/{id}/token")
+}
+pub fn link_token_context(id: i64) -> String {
+    format!("project_link/{id}/token")
+}
+pub fn personal_token_context(user_id: i64, integration_id: i64) -> String {
+    format!("user/{user_id}/integration/{integration_id}/token")
+}
+
+/// A token as typed or pasted: surrounding whitespace dropped; inner whitespace, control
+/// characters and oversize values refused.
+pub fn token(value: &str) -> CoreResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(CoreError::invalid("token", "token must not be empty"));
+    }
+    if v.len() > MAX_TOKEN_BYTES || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(CoreError::invalid(
+            "token",
+            format!("token must be one word of at most {MAX_TOKEN_BYTES} bytes"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// API root of a tracker. `https://` always; `http://` only for a loopback host, so a
+/// token never crosses a network in clear text.
+pub fn base_url(value: &str) -> CoreResult<String> {
+    let v = value.trim().trim_end_matches('/');
+    let rest = if let Some(r) = v.strip_prefix("https://") {
+        r
+    } else if let Some(r) = v.strip_prefix("http://") {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        let name = if host.starts_with('[') {
+            host.split(']').next().unwrap_or("").trim_start_matches('[')
+        } else {
+            host.split(':').next().unwrap_or("")
+        };
+        if !matches!(name, "localhost" | "127.0.0.1" | "::1") {
+            return Err(CoreError::invalid(
+                "base_url",
+                "base URL must use https:// (http:// only for localhost)",
+            ));
+        }
+        r
+    } else {
+        return Err(CoreError::invalid(
+            "base_url",
+            "base URL must start with https://",
+        ));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty()
+        || rest.contains(['?', '#', ' '])
+        || rest.chars().any(char::is_control)
+        || host.contains('@')
+    {
+        return Err(CoreError::invalid(
+            "base_url",
+            "base URL must be a plain https://host[/path] without credentials, query or fragment",
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+fn default_base_url(provider: Provider) -> CoreResult<&'static str> {
+    match provider {
+        Provider::Github => Ok("https://api.github.com"),
+        Provider::Gitlab => Ok("https://gitlab.com"),
+        Provider::Jira => Err(CoreError::invalid(
+            "base_url",
+            "Jira needs --base-url (https://<site>.atlassian.net)",
+        )),
+        Provider::Native => Err(CoreError::invalid(
+            "provider",
+            "native issues need no integration",
+        )),
+    }
+}
+
+fn transitions(field: &'static str, values: &[String]) -> CoreResult<Vec<String>> {
+    let out: Vec<String> = values
+        .iter()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if out.len() > 20 || out.iter().any(|v| v.chars().count() > 100) {
+        return Err(CoreError::invalid(
+            field,
+            "at most 20 transition names of at most 100 characters",
+        ));
+    }
+    Ok(out)
+}
+
+fn interval(value: u32) -> CoreResult<u32> {
+    if value != 0 && !(60..=86_400).contains(&value) {
+        return Err(CoreError::invalid(
+            "sync_interval_secs",
+            "sync interval must be 0 (off) or 60..=86400 seconds",
+        ));
+    }
+    Ok(value)
+}
+
+fn email_for(provider: Provider, email: Option<&str>) -> CoreResult<Option<String>> {
+    let email = email.map(str::trim).filter(|e| !e.is_empty());
+    match (provider, email) {
+        (Provider::Jira, None) => Err(CoreError::invalid(
+            "email",
+            "Jira needs the account email the API token belongs to",
+        )),
+        (_, Some(e)) => Ok(Some(validate::email(e)?)),
+        (_, None) => Ok(None),
+    }
+}
+
+/// Seals `plain` for the row id the store passes.
+fn sealer<'a>(
+    key: &'a SecretKey,
+    plain: &'a str,
+    context: impl Fn(i64) -> String + 'a,
+) -> impl Fn(i64) -> CoreResult<Sealed> + 'a {
+    move |id| key.seal(plain.as_bytes(), &context(id))
+}
+
+pub fn list(
+    store: &impl Store,
+    caller: &Principal,
+    params: &IntegrationListParams,
+    page: PageQuery,
+) -> CoreResult<Page<Integration>> {
+    let tenant_id = match params.tenant.as_deref() {
+        Some(t) => Some(tenants::get(store, caller, t)?.id),
+        None => None,
+    };
+    let rows = store.list_integrations(caller.viewer(), tenant_id, page)?;
+    Ok(page.finish(rows, |i| i.id))
+}
+
+pub fn record(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<IntegrationRecord> {
+    store
+        .integration(caller.viewer(), id)?
+        .ok_or_else(|| CoreError::not_found(format!("integration {id}")))
+}
+
+pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Integration> {
+    Ok(record(store, caller, id)?.integration)
+}
+
+pub fn create(
+    store: &impl Store,
+    key: &SecretKey,
+    caller: &Principal,
+    req: &CreateIntegration,
+) -> CoreResult<Integration> {
+    caller.require_admin("only admins manage integrations")?;
+    let tenant = tenants::get(store, caller, &req.tenant)
+        .map_err(|_| CoreError::invalid("tenant", format!("tenant `{}` not found", req.tenant)))?;
+    let provider = req.provider;
+    let base = match req.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(u) => base_url(u)?,
+        None => default_base_url(provider)?.to_owned(),
+    };
+    let row = IntegrationRow {
+        tenant_id: tenant.id,
+        provider,
+        name: validate::name("name", &req.name)?,
+        base_url: base,
+        email: email_for(provider, req.email.as_deref())?,
+        jira_close_transitions: transitions(
+            "jira_close_transitions",
+            req.jira_close_transitions.as_deref().unwrap_or_default(),
+        )?,
+        jira_reopen_transitions: transitions(
+            "jira_reopen_transitions",
+            req.jira_reopen_transitions.as_deref().unwrap_or_default(),
+        )?,
+        sync_interval_secs: interval(req.sync_interval_secs.unwrap_or(DEFAULT_SYNC_INTERVAL_SECS))?,
+    };
+    let plain = req.token.as_deref().map(token).transpose()?;
+    let seal = plain
+        .as_deref()
+        .map(|p| sealer(key, p, integration_token_context));
+    let write = match &seal {
+        Some(s) => TokenWrite::Seal(s),
+        None => TokenWrite::Keep,
+    };
+    let audit = NewAudit::by(caller, "integration.create").detail(json!({
+        "tenant_id": tenant.id, "provider": provider.as_str(), "name": row.name,
+        "base_url": row.base_url, "has_token": plain.is_some(),
+    }));
+    store.insert_integration(&row, write, audit)
+}
+
+pub fn update(
+    store: &impl Store,
+    key: &SecretKey,
+    caller: &Principal,
+    id: i64,
+    req: &UpdateIntegration,
+) -> CoreResult<Integration> {
+    caller.require_admin("only admins manage integrations")?;
+    let current = get(store, caller, id)?;
+    let provider = current.provider;
+    let row = IntegrationRow {
+        tenant_id: current.tenant_id,
+        provider,
+        name: match req.name.as_deref() {
+            Some(n) => validate::name("name", n)?,
+            None => current.name,
+        },
+        base_url: match req.base_url.as_deref() {
+            Some(u) => base_url(u)?,
+            None => current.base_url,
+        },
+        email: match req.email.as_deref() {
+            Some(e) => email_for(provider, Some(e))?,
+            None => current.email,
+        },
+        jira_close_transitions: match req.jira_close_transitions.as_deref() {
+            Some(t) => transitions("jira_close_transitions", t)?,
+            None => current.jira_close_transitions,
+        },
+        jira_reopen_transitions: match req.jira_reopen_transitions.as_deref() {
+            Some(t) => transitions("jira_reopen_transitions", t)?,
+            None => current.jira_reopen_transitions,
+        },
+        sync_interval_secs: interval(req.sync_interval_secs.unwrap_or(current.sync_interval_secs))?,
+    };
+    let plain = match req.token.as_deref() {
+        Some(t) if t.trim().is_empty() => Some(None),
+        Some(t) => Some(Some(token(t)?)),
+        None => None,
+    };
+    let seal = plain
+        .as_ref()
+        .and_then(|p| p.as_deref())
+        .map(|p| sealer(key, p, integration_token_context));
+    let write = match (&plain, &seal) {
+        (Some(None), _) => TokenWrite::Clear,
+        (_, Some(s)) => TokenWrite::Seal(s),
+        _ => TokenWrite::Keep,
+    };
+    let audit = NewAudit::by(caller, "integration.update")
+        .target("integration", id)
+        .detail(
+            json!({ "token_changed": plain.is_some(), "name": row.name, "base_url": row.base_url }),
+        );
+    store.update_integration(id, &row, write, audit)
+}
+
+pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
+    caller.require_admin("only admins manage integrations")?;
+    get(store, caller, id)?;
+    store.delete_integration(
+        id,
+        NewAudit::by(caller, "integration.delete").target("integration", id),
+    )
+}
+
+/// The connection to the tracker with `token`.
+pub fn connection(integration: &Integration, token: Token) -> Connection {
+    let or_default = |names: &[String], defaults: &[&str]| {
+        if names.is_empty() {
+            defaults.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            names.to_vec()
+        }
+    };
+    Connection {
+        provider: integration.provider,
+        base_url: integration.base_url.clone(),
+        token,
+        email: integration.email.clone(),
+        jira_close_transitions: or_default(
+            &integration.jira_close_transitions,
+            JIRA_CLOSE_TRANSITIONS,
+        ),
+        jira_reopen_transitions: or_default(
+            &integration.jira_reopen_transitions,
+            JIRA_REOPEN_TRANSITIONS,
+        ),
+    }
+}
+
+fn open_token(key: &SecretKey, sealed: &Sealed, context: &str) -> CoreResult<Token> {
+    let bytes = key.open(sealed, context)?;
+    String::from_utf8(bytes)
+        .map(Token::new)
+        .map_err(|_| CoreError::Internal("a stored token is not UTF-8".into()))
+}
+
+/// Which credential acts: the user's personal token → the link's override → the
+/// integration's. `Conflict` naming the integration when none is stored.
+pub fn acting_token(
+    store: &impl Store,
+    key: &SecretKey,
+    user_id: Option<i64>,
+    integration: &IntegrationRecord,
+    link: Option<&LinkRecord>,
+) -> CoreResult<(Token, &'static str)> {
+    let iid = integration.integration.id;
+    if let Some(uid) = user_id
+        && let Some(rec) = store.personal_record(uid, iid)?
+        && let Some(sealed) = rec.token
+    {
+        return Ok((
+            open_token(key, &sealed, &personal_token_context(uid, iid))?,
+            "personal",
+        ));
+    }
+    if let Some(link) = link
+        && let Some(sealed) = &link.token
+    {
+        return Ok((
+            open_token(key, sealed, &link_token_context(link.link.id))?,
+            "project_link",
+        ));
+    }
+    if let Some(sealed) = &integration.token {
+        return Ok((
+            open_token(key, sealed, &integration_token_context(iid))?,
+            "integration",
+        ));
+    }
+    Err(CoreError::Conflict(format!(
+        "integration `{}` has no token: set one with `aiops integrations update {iid} --token-stdin` or a personal one with `aiops credentials set {iid} --token-stdin`",
+        integration.integration.name
+    )))
+}
+
+/// Turns a tracker failure into a domain error that names the integration. A refused
+/// credential also marks the integration unhealthy (when its own token was used).
+pub fn tracker_error(
+    store: &impl Store,
+    integration: &Integration,
+    credential: &str,
+    err: TrackerError,
+) -> CoreError {
+    let name = &integration.name;
+    let provider = integration.provider.as_str();
+    match err {
+        TrackerError::Unauthorized(m) => {
+            if credential != "personal" {
+                let _ = store.set_integration_health(integration.id, Some(&m));
+            }
+            CoreError::Upstream(format!(
+                "integration `{name}` ({provider}): {credential} token refused: {m}"
+            ))
+        }
+        TrackerError::RateLimited { retry_after_secs } => {
+            CoreError::RateLimited { retry_after_secs }
+        }
+        TrackerError::Invalid(m) => CoreError::Invalid {
+            field: None,
+            message: format!("integration `{name}` ({provider}) refused: {m}"),
+        },
+        TrackerError::NotFound(m) => {
+            CoreError::Upstream(format!("integration `{name}` ({provider}): not found: {m}"))
+        }
+        TrackerError::Upstream(m) => {
+            CoreError::Upstream(format!("integration `{name}` ({provider}): {m}"))
+        }
+    }
+}
+
+/// Checks a credential against the tracker: the caller's personal token when they have
+/// one, else the integration's. A result, not an error: `ok: false` says why.
+pub fn test_connection(
+    store: &impl Store,
+    trackers: &dyn Trackers,
+    key: &SecretKey,
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<ConnectionTest> {
+    let rec = record(store, caller, id)?;
+    let (token, credential) = acting_token(store, key, Some(caller.user_id), &rec, None)?;
+    let result = trackers
+        .open(&connection(&rec.integration, token))
+        .and_then(|t| t.test_connection());
+    let audit = NewAudit::by(caller, "integration.test").target("integration", id);
+    match result {
+        Ok(identity) => {
+            if credential == "integration" {
+                store.set_integration_health(id, None)?;
+            }
+            store.append_audit(audit.detail(json!({ "ok": true, "credential": credential })))?;
+            Ok(ConnectionTest {
+                ok: true,
+                identity: Some(identity),
+                error: None,
+                credential: credential.to_owned(),
+            })
+        }
+        Err(e) => {
+            let message = tracker_error(store, &rec.integration, credential, e).to_string();
+            store.append_audit(audit.detail(json!({ "ok": false, "credential": credential })))?;
+            Ok(ConnectionTest {
+                ok: false,
+                identity: None,
+                error: Some(message),
+                credential: credential.to_owned(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_must_be_https_or_loopback_http() {
+        assert_eq!(
+            base_url("https://gitlab.example.com/").unwrap(),
+            "https://gitlab.example.com"
+        );
+        assert!(base_url("http://127.0.0.1:8080").is_ok());
+        assert!(base_url("http://[::1]:8080").is_ok());
+        assert!(base_url("http://gitlab.lan").is_err());
+        assert!(base_url("http://evil@127.0.0.1").is_err());
+        assert!(base_url("https://u:p@host").is_err());
+        assert!(base_url("ftp://host").is_err());
+        assert!(base_url("https://host/?x=1").is_err());
+    }
+
+    #[test]
+    fn tokens_are_one_word() {
+        assert_eq!(token("  ghp_abc\n").unwrap(), "ghp_abc");
+        assert!(token("a b").is_err());
+        assert!(token("").is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! Background jobs: issue sync. One worker runs queued sync runs one at a time (a run
+//! makes at most a few hundred tracker requests, and trackers prefer serial clients);
+//! a scheduler queues a run for every integration whose interval has passed.
+//!
+//! Runs live in the `sync_runs` table, not in memory: a run left `running` by a stopped
+//! server is marked failed at start, and queued runs survive a restart.
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::state::AppState;
+
+/// How often the scheduler looks for integrations that are due.
+const SCHEDULER_TICK: Duration = Duration::from_secs(30);
+
+/// Starts the worker; abort the handle to stop it (an in-flight run finishes on its
+/// blocking thread, and its row is completed by it).
+pub fn start(state: AppState) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let db = state.clone();
+        match tokio::task::spawn_blocking(move || {
+            aiops_core::ports::SyncStore::fail_interrupted_syncs(db.db())
+        })
+        .await
+        {
+            Ok(Ok(n)) if n > 0 => {
+                tracing::warn!(runs = n, "sync runs interrupted by a restart marked failed")
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "cannot mark interrupted sync runs"),
+            _ => {}
+        }
+        let mut tick = tokio::time::interval(SCHEDULER_TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let db = state.clone();
+                    let due = tokio::task::spawn_blocking(move || {
+                        aiops_core::sync::queue_due(db.db(), time::OffsetDateTime::now_utc())
+                    })
+                    .await;
+                    if let Ok(Err(e)) = due {
+                        tracing::error!(error = %e, "sync scheduler failed");
+                    }
+                }
+                _ = state.jobs().notified() => {}
+            }
+            drain(&state).await;
+        }
+    })
+}
+
+/// Runs every queued sync, oldest first.
+async fn drain(state: &AppState) {
+    let db = state.clone();
+    let queued = match tokio::task::spawn_blocking(move || {
+        aiops_core::ports::SyncStore::queued_syncs(db.db())
+    })
+    .await
+    {
+        Ok(Ok(ids)) => ids,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot read the sync queue");
+            return;
+        }
+        Err(_) => return,
+    };
+    for id in queued {
+        let st = state.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            aiops_core::sync::execute(st.db(), st.trackers(), st.secret_key(), id)
+        })
+        .await;
+        match outcome {
+            Ok(Ok(run)) => tracing::info!(
+                run = run.id,
+                integration = run.integration_id,
+                state = run.state.as_str(),
+                seen = run.issues_seen,
+                requests = run.requests,
+                error = run.error.as_deref().unwrap_or(""),
+                "sync run finished"
+            ),
+            Ok(Err(e)) => tracing::error!(run = id, error = %e, "sync run could not be recorded"),
+            Err(e) => tracing::error!(run = id, error = %e, "sync run panicked"),
+        }
+    }
+}
