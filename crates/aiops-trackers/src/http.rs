@@ -142,10 +142,15 @@ impl Http {
         };
         let what = format!("{method} {}", path.split('?').next().unwrap_or(path));
         for attempt in 1..=MAX_ATTEMPTS {
-            let mut req = Request::builder()
-                .method(method.clone())
-                .uri(&url)
-                .header("Accept", "application/json");
+            let mut req = Request::builder().method(method.clone()).uri(&url);
+            // A provider's own `Accept` (GitHub's media type) replaces the default.
+            if !self
+                .extra
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
+            {
+                req = req.header("Accept", "application/json");
+            }
             req = match &self.auth {
                 AuthScheme::Bearer(t) => {
                     req.header("Authorization", format!("Bearer {}", t.expose()))
@@ -266,7 +271,16 @@ impl Http {
         };
         let limit = num(&["x-ratelimit-limit", "ratelimit-limit"]);
         let remaining = num(&["x-ratelimit-remaining", "ratelimit-remaining"]);
-        let reset = num(&["x-ratelimit-reset", "ratelimit-reset"]);
+        // Epoch seconds (GitHub, GitLab) or an ISO 8601 time (Jira Cloud).
+        let reset = num(&["x-ratelimit-reset", "ratelimit-reset"]).or_else(|| {
+            let v = headers.get("x-ratelimit-reset")?.to_str().ok()?;
+            let t = time::OffsetDateTime::parse(
+                v.trim(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .ok()?;
+            u64::try_from(t.unix_timestamp()).ok()
+        });
         if let (Some(limit), Some(remaining)) = (limit, remaining) {
             self.budget.set(Some(Budget {
                 limit,

@@ -40,9 +40,13 @@ pub enum IssuesCommand {
         /// A label; repeat for several.
         #[arg(long = "label", value_name = "L")]
         labels: Vec<String>,
-        /// Native issues: an aiops user's email.
+        /// An aiops user's email (mapped to their tracker login), or a tracker login.
         #[arg(long)]
         assignee: Option<String>,
+        /// native, github, gitlab or jira. Default: the project's tracker when it has
+        /// one, else native.
+        #[arg(long)]
+        provider: Option<Provider>,
     },
     /// Change an issue's title, description or labels.
     Update {
@@ -78,6 +82,8 @@ pub enum IssuesCommand {
         #[command(flatten)]
         who: AssigneeArgs,
     },
+    /// Fetch what changed at the trackers now (queued as a job; waits unless --no-wait).
+    Sync(crate::cli::sync::SyncArgs),
 }
 
 /// The filters of `issues list`, mirroring `GET /api/v1/issues`.
@@ -208,9 +214,11 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
             description,
             labels,
             assignee,
+            provider,
         } => {
             let req = CreateIssue {
                 project: projects::resolve(client, &project, tenant.as_deref()).await?,
+                provider,
                 title,
                 description: description.read()?,
                 labels,
@@ -274,6 +282,7 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
             };
             done(out, &issue, &msg)
         }
+        IssuesCommand::Sync(args) => crate::cli::sync::run(ctx, args).await,
     }
 }
 
@@ -348,6 +357,9 @@ fn truncate(s: &str, width: usize) -> String {
 
 /// `open`, or `open (In Progress)` when the tracker's own word differs.
 fn status(issue: &Issue) -> String {
+    if issue.removed_upstream {
+        return "closed (removed upstream)".to_owned();
+    }
     let normal = issue.status.as_str();
     if issue.provider_status.is_empty() || issue.provider_status.eq_ignore_ascii_case(normal) {
         normal.to_owned()

@@ -7,10 +7,13 @@
 
 pub mod auth;
 pub mod config;
+pub mod credentials;
 pub mod exit;
+pub mod integrations;
 pub mod issues;
 pub mod output;
 pub mod projects;
+pub mod sync;
 pub mod tenants;
 pub mod users;
 
@@ -85,6 +88,12 @@ pub enum Command {
     /// Issues of every tracker (native, GitHub, GitLab, Jira) in one inbox.
     #[command(subcommand)]
     Issues(issues::IssuesCommand),
+    /// Tracker integrations of a tenant: GitHub, GitLab, Jira.
+    #[command(subcommand)]
+    Integrations(integrations::IntegrationsCommand),
+    /// Your personal tracker tokens and identities.
+    #[command(subcommand)]
+    Credentials(credentials::CredentialsCommand),
     /// User accounts (admin).
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -112,6 +121,8 @@ pub fn run(
         Command::Projects(cmd) => rt.block_on(projects::run(&Ctx::load(&global)?, cmd)),
         Command::Issues(cmd) => rt.block_on(issues::run(&Ctx::load(&global)?, cmd)),
         Command::Users(cmd) => rt.block_on(users::run(&Ctx::load(&global)?, cmd)),
+        Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
+        Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
     }
 }
 

@@ -2,10 +2,12 @@
 //! (narrowed by `--tenant` when the slug exists in several tenants).
 
 use aiops_client::Client;
-use aiops_types::{CreateProject, Project, ProjectListParams, UpdateProject};
+use aiops_types::{
+    CreateProject, CreateProjectLink, Project, ProjectLink, ProjectListParams, UpdateProject,
+};
 
 use crate::cli::exit::CliError;
-use crate::cli::output::{self, Render, or_dash, ts};
+use crate::cli::output::{self, Render, opt_ts, or_dash, ts};
 use crate::cli::{Ctx, PageArgs, pages};
 
 #[derive(Debug, clap::Subcommand)]
@@ -51,6 +53,33 @@ pub enum ProjectsCommand {
     },
     /// Delete a project.
     Delete {
+        #[command(flatten)]
+        project: ProjectRef,
+    },
+    /// Link a project to a tracker project of an integration (admin).
+    Link {
+        #[command(flatten)]
+        project: ProjectRef,
+        /// Integration id (`aiops integrations list`).
+        #[arg(long)]
+        integration: i64,
+        /// `owner/repo` (GitHub), `group/project` or id (GitLab), `KEY` or `jql:…` (Jira).
+        #[arg(long, value_name = "REF")]
+        external: String,
+        /// Read a token for this project only from stdin (overrides the integration's).
+        #[arg(long)]
+        token_stdin: bool,
+    },
+    /// Remove a project's link; the issues synced through it leave aiops (admin).
+    Unlink {
+        #[command(flatten)]
+        project: ProjectRef,
+        /// Link id (`aiops projects links P`).
+        #[arg(long)]
+        link: i64,
+    },
+    /// List a project's tracker links.
+    Links {
         #[command(flatten)]
         project: ProjectRef,
     },
@@ -148,6 +177,83 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
             client.delete_project(id).await?;
             output::notice(ctx.out, &format!("Deleted project {}.", project.project))
         }
+        ProjectsCommand::Link {
+            project,
+            integration,
+            external,
+            token_stdin,
+        } => {
+            let id = resolve_id(client, &project).await?;
+            let token = if token_stdin {
+                Some(crate::cli::integrations::read_token()?)
+            } else {
+                None
+            };
+            let req = CreateProjectLink {
+                integration,
+                external,
+                token: token.filter(|t| !t.is_empty()),
+            };
+            output::one(ctx.out, &client.create_link(id, &req).await?)
+        }
+        ProjectsCommand::Unlink { project, link } => {
+            let id = resolve_id(client, &project).await?;
+            client.delete_link(id, link).await?;
+            output::notice(
+                ctx.out,
+                &format!("Removed link {link} of project {}.", project.project),
+            )
+        }
+        ProjectsCommand::Links { project } => {
+            let id = resolve_id(client, &project).await?;
+            output::list(ctx.out, &client.list_links(id).await?)
+        }
+    }
+}
+
+impl Render for ProjectLink {
+    const HEADERS: &'static [&'static str] = &[
+        "ID",
+        "INTEGRATION",
+        "PROVIDER",
+        "EXTERNAL",
+        "TOKEN",
+        "LAST SYNC",
+    ];
+
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            format!("{} ({})", self.integration_name, self.integration_id),
+            self.provider.as_str().to_owned(),
+            self.external.clone(),
+            if self.has_token { "own" } else { "-" }.to_owned(),
+            opt_ts(self.last_synced_at.as_ref()),
+        ]
+    }
+
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("id", self.id.to_string()),
+            ("project_id", self.project_id.to_string()),
+            (
+                "integration",
+                format!("{} (id {})", self.integration_name, self.integration_id),
+            ),
+            ("provider", self.provider.as_str().to_owned()),
+            ("external", self.external.clone()),
+            (
+                "token",
+                if self.has_token {
+                    "own token"
+                } else {
+                    "the integration's"
+                }
+                .to_owned(),
+            ),
+            ("last_synced_at", opt_ts(self.last_synced_at.as_ref())),
+            ("created_at", ts(&self.created_at)),
+        ]
     }
 }
 

@@ -1,1 +1,0 @@
-//! github provider against the fake (being written).

@@ -1,1 +1,0 @@
-//! Fake github API (being written).

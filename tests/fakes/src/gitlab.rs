@@ -1,1 +1,0 @@
-//! Fake gitlab API (being written).

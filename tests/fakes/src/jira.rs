@@ -1,1 +1,0 @@
-//! Fake jira API (being written).
