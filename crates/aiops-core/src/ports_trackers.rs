@@ -102,6 +102,8 @@ pub trait IntegrationStore {
     ) -> CoreResult<ProjectLink>;
     /// Also removes the issues synced through the link (they are the tracker's, not ours).
     fn delete_link(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
+    /// Makes the next sync of every link of the integration a full listing.
+    fn request_full_sync(&self, integration_id: i64) -> CoreResult<()>;
     /// Stores where the next sync starts; `full` records a complete listing.
     fn save_cursor(&self, link_id: i64, cursor: &SyncCursor, full: bool) -> CoreResult<()>;
 

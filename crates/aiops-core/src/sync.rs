@@ -66,7 +66,12 @@ pub fn request(
     }
     let runs = ids
         .into_iter()
-        .map(|id| store.queue_sync(id, "manual", Some(caller.user_id)))
+        .map(|id| {
+            if req.full {
+                store.request_full_sync(id)?;
+            }
+            store.queue_sync(id, "manual", Some(caller.user_id))
+        })
         .collect::<CoreResult<Vec<_>>>()?;
     Ok(SyncQueued { runs })
 }

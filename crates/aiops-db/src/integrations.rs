@@ -376,6 +376,17 @@ impl IntegrationStore for Db {
         })
     }
 
+    fn request_full_sync(&self, integration_id: i64) -> CoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE project_links SET last_full_sync_at = NULL WHERE integration_id = ?1",
+                [integration_id],
+            )
+            .map_err(internal)?;
+            Ok(())
+        })
+    }
+
     fn save_cursor(&self, link_id: i64, cursor: &SyncCursor, full: bool) -> CoreResult<()> {
         self.write(|tx| {
             let t = Ts(now());

@@ -233,6 +233,10 @@ pub struct SyncRequest {
     /// Every integration linked to this project.
     #[serde(default)]
     pub project: Option<i64>,
+    /// List every issue instead of the changes (notices issues deleted upstream); runs
+    /// do this once a day by themselves.
+    #[serde(default)]
+    pub full: bool,
 }
 
 /// `202` answer of `POST /api/v1/issues/sync`: one queued job per integration.

@@ -27,6 +27,10 @@ pub struct SyncArgs {
     /// Queue and print the job ids without waiting.
     #[arg(long)]
     no_wait: bool,
+    /// List every issue instead of the changes, to notice issues deleted upstream
+    /// (done once a day by itself).
+    #[arg(long)]
+    full: bool,
 }
 
 pub async fn run(ctx: &Ctx, args: SyncArgs) -> Result<(), CliError> {
@@ -38,6 +42,7 @@ pub async fn run(ctx: &Ctx, args: SyncArgs) -> Result<(), CliError> {
     let req = SyncRequest {
         integration: args.integration,
         project,
+        full: args.full,
     };
     let queued = client.request_sync(&req).await?;
     if args.no_wait {
