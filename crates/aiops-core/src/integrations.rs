@@ -185,6 +185,12 @@ pub fn create(
     let tenant = tenants::get(store, caller, &req.tenant)
         .map_err(|_| CoreError::invalid("tenant", format!("tenant `{}` not found", req.tenant)))?;
     let provider = req.provider;
+    if provider == Provider::Native {
+        return Err(CoreError::invalid(
+            "provider",
+            "native issues need no integration: provider is github, gitlab or jira",
+        ));
+    }
     let base = match req.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
         Some(u) => base_url(u)?,
         None => default_base_url(provider)?.to_owned(),

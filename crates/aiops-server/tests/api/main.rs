@@ -3,6 +3,7 @@
 
 mod auth;
 mod common;
+mod integrations;
 mod issues;
 mod matrix;
 mod scoping;
