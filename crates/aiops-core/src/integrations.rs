@@ -292,8 +292,9 @@ pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()>
     )
 }
 
-/// The connection to the tracker with `token`.
-pub fn connection(integration: &Integration, token: Token) -> Connection {
+/// The connection to the tracker with `token`; `email` (Jira Basic auth) defaults to the
+/// integration's.
+pub fn connection(integration: &Integration, token: Token, email: Option<String>) -> Connection {
     let or_default = |names: &[String], defaults: &[&str]| {
         if names.is_empty() {
             defaults.iter().map(|s| (*s).to_owned()).collect()
@@ -305,7 +306,7 @@ pub fn connection(integration: &Integration, token: Token) -> Connection {
         provider: integration.provider,
         base_url: integration.base_url.clone(),
         token,
-        email: integration.email.clone(),
+        email: email.or_else(|| integration.email.clone()),
         jira_close_transitions: or_default(
             &integration.jira_close_transitions,
             JIRA_CLOSE_TRANSITIONS,
@@ -324,42 +325,42 @@ fn open_token(key: &SecretKey, sealed: &Sealed, context: &str) -> CoreResult<Tok
         .map_err(|_| CoreError::Internal("a stored token is not UTF-8".into()))
 }
 
-/// Which credential acts: the user's personal token → the link's override → the
-/// integration's. `Conflict` naming the integration when none is stored.
-pub fn acting_token(
+/// Which credential acts, as a ready connection: the user's personal token → the link's
+/// override → the integration's. A personal Jira token authenticates with the user's own
+/// Atlassian email (the one stored with it, else their aiops email). `Conflict` naming
+/// the integration when no token is stored.
+pub fn acting_connection(
     store: &impl Store,
     key: &SecretKey,
     user_id: Option<i64>,
     integration: &IntegrationRecord,
     link: Option<&LinkRecord>,
-) -> CoreResult<(Token, &'static str)> {
-    let iid = integration.integration.id;
+) -> CoreResult<(Connection, &'static str)> {
+    let i = &integration.integration;
     if let Some(uid) = user_id
-        && let Some(rec) = store.personal_record(uid, iid)?
+        && let Some(rec) = store.personal_record(uid, i.id)?
         && let Some(sealed) = rec.token
     {
-        return Ok((
-            open_token(key, &sealed, &personal_token_context(uid, iid))?,
-            "personal",
-        ));
+        let token = open_token(key, &sealed, &personal_token_context(uid, i.id))?;
+        let email = match rec.email {
+            Some(e) => Some(e),
+            None => store.user_by_id(uid)?.map(|u| u.user.email),
+        };
+        return Ok((connection(i, token, email), "personal"));
     }
     if let Some(link) = link
         && let Some(sealed) = &link.token
     {
-        return Ok((
-            open_token(key, sealed, &link_token_context(link.link.id))?,
-            "project_link",
-        ));
+        let token = open_token(key, sealed, &link_token_context(link.link.id))?;
+        return Ok((connection(i, token, None), "project_link"));
     }
     if let Some(sealed) = &integration.token {
-        return Ok((
-            open_token(key, sealed, &integration_token_context(iid))?,
-            "integration",
-        ));
+        let token = open_token(key, sealed, &integration_token_context(i.id))?;
+        return Ok((connection(i, token, None), "integration"));
     }
     Err(CoreError::Conflict(format!(
-        "integration `{}` has no token: set one with `aiops integrations update {iid} --token-stdin` or a personal one with `aiops credentials set {iid} --token-stdin`",
-        integration.integration.name
+        "integration `{}` has no token: set one with `aiops integrations update {} --token-stdin` or a personal one with `aiops credentials set {} --token-stdin`",
+        i.name, i.id, i.id
     )))
 }
 
@@ -408,10 +409,8 @@ pub fn test_connection(
     id: i64,
 ) -> CoreResult<ConnectionTest> {
     let rec = record(store, caller, id)?;
-    let (token, credential) = acting_token(store, key, Some(caller.user_id), &rec, None)?;
-    let result = trackers
-        .open(&connection(&rec.integration, token))
-        .and_then(|t| t.test_connection());
+    let (conn, credential) = acting_connection(store, key, Some(caller.user_id), &rec, None)?;
+    let result = trackers.open(&conn).and_then(|t| t.test_connection());
     let audit = NewAudit::by(caller, "integration.test").target("integration", id);
     match result {
         Ok(identity) => {

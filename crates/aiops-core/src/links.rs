@@ -206,6 +206,11 @@ pub fn set_personal(
         _ => TokenWrite::Keep,
     };
     let login = req.login.as_deref().map(login).transpose()?;
+    let email = match req.email.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(e) => Some(Some(crate::validate::email(e)?)),
+    };
     let audit = NewAudit::by(caller, "credential.set")
         .target("integration", integration.id)
         .detail(json!({ "token_changed": plain.is_some(), "login": login }));
@@ -214,6 +219,7 @@ pub fn set_personal(
         integration.id,
         write,
         login.as_ref().map(|l| l.as_deref()),
+        email.as_ref().map(|e| e.as_deref()),
         audit,
     )
 }

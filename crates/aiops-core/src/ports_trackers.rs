@@ -55,6 +55,8 @@ pub struct LinkRecord {
 pub struct PersonalRecord {
     pub token: Option<Sealed>,
     pub login: Option<String>,
+    /// Jira: the Atlassian account email the personal token belongs to.
+    pub email: Option<String>,
 }
 
 pub trait IntegrationStore {
@@ -113,13 +115,14 @@ pub trait IntegrationStore {
         user_id: i64,
         integration_id: i64,
     ) -> CoreResult<Option<PersonalRecord>>;
-    /// `login`: None keeps it, Some(None) clears it.
+    /// `login`, `email`: None keeps it, Some(None) clears it.
     fn put_personal_credential(
         &self,
         user_id: i64,
         integration_id: i64,
         token: TokenWrite<'_>,
         login: Option<Option<&str>>,
+        email: Option<Option<&str>>,
         audit: NewAudit,
     ) -> CoreResult<PersonalCredential>;
     /// `NotFound` when there was nothing stored.

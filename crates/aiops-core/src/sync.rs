@@ -10,7 +10,7 @@
 use aiops_types::{Page, SyncQueued, SyncRequest, SyncRun, SyncRunListParams, SyncState};
 use time::{Duration, OffsetDateTime};
 
-use crate::integrations::{acting_token, connection, tracker_error};
+use crate::integrations::{acting_connection, tracker_error};
 use crate::page::PageQuery;
 use crate::ports::{LinkRecord, Store, SyncCounts, Viewer};
 use crate::sealed::SecretKey;
@@ -150,11 +150,9 @@ fn sync_integration(
         .ok_or_else(|| CoreError::not_found(format!("integration {integration_id}")))?;
     let now = OffsetDateTime::now_utc();
     for link in store.list_links(None, Some(integration_id))? {
-        let (token, credential) = acting_token(store, key, None, &rec, Some(&link))?;
+        let (conn, credential) = acting_connection(store, key, None, &rec, Some(&link))?;
         let to_core = |e: TrackerError| tracker_error(store, &rec.integration, credential, e);
-        let tracker = trackers
-            .open(&connection(&rec.integration, token))
-            .map_err(to_core)?;
+        let tracker = trackers.open(&conn).map_err(to_core)?;
         let full = link
             .last_full_sync_at
             .is_none_or(|t| now - t >= FULL_SYNC_EVERY);

@@ -49,6 +49,8 @@ CREATE TABLE user_integrations (
     token           BLOB,
     token_key_id    TEXT,
     login           TEXT,
+    -- Jira: the Atlassian account email the personal token belongs to.
+    email           TEXT,
     updated_at      TEXT NOT NULL,
     PRIMARY KEY (user_id, integration_id)
 ) STRICT;

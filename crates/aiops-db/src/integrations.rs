@@ -156,7 +156,7 @@ fn find_link(c: &Connection, id: i64) -> CoreResult<Option<LinkRecord>> {
 }
 
 const PERSONAL_SELECT: &str = "SELECT u.integration_id, g.name, g.provider, u.token IS NOT NULL,
-    u.login, u.updated_at FROM user_integrations u JOIN integrations g ON g.id = u.integration_id";
+    u.login, u.updated_at, u.email FROM user_integrations u JOIN integrations g ON g.id = u.integration_id";
 
 fn personal(r: &Row<'_>) -> rusqlite::Result<PersonalCredential> {
     Ok(PersonalCredential {
@@ -165,6 +165,7 @@ fn personal(r: &Row<'_>) -> rusqlite::Result<PersonalCredential> {
         provider: parse_provider(2, r.get(2)?)?,
         has_token: r.get(3)?,
         login: r.get(4)?,
+        email: r.get(6)?,
         updated_at: r.get::<_, Ts>(5)?.0,
     })
 }
@@ -420,7 +421,7 @@ impl IntegrationStore for Db {
     ) -> CoreResult<Option<PersonalRecord>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT token, token_key_id, login FROM user_integrations
+                "SELECT token, token_key_id, login, email FROM user_integrations
                  WHERE user_id = ?1 AND integration_id = ?2",
             )
             .and_then(|mut st| {
@@ -428,6 +429,7 @@ impl IntegrationStore for Db {
                     Ok(PersonalRecord {
                         token: sealed(r.get(0)?, r.get(1)?),
                         login: r.get(2)?,
+                        email: r.get(3)?,
                     })
                 })
                 .optional()
@@ -442,6 +444,7 @@ impl IntegrationStore for Db {
         integration_id: i64,
         token: TokenWrite<'_>,
         login: Option<Option<&str>>,
+        email: Option<Option<&str>>,
         audit: NewAudit,
     ) -> CoreResult<PersonalCredential> {
         self.write(|tx| {
@@ -452,12 +455,14 @@ impl IntegrationStore for Db {
                 params![user_id, integration_id, t],
             )
             .map_err(internal)?;
-            if let Some(login) = login {
-                tx.execute(
-                    "UPDATE user_integrations SET login = ?3 WHERE user_id = ?1 AND integration_id = ?2",
-                    params![user_id, integration_id, login],
-                )
-                .map_err(internal)?;
+            for (column, value) in [("login", login), ("email", email)] {
+                if let Some(v) = value {
+                    tx.execute(
+                        &format!("UPDATE user_integrations SET {column} = ?3 WHERE user_id = ?1 AND integration_id = ?2"),
+                        params![user_id, integration_id, v],
+                    )
+                    .map_err(internal)?;
+                }
             }
             write_token(
                 tx,

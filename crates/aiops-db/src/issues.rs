@@ -11,13 +11,23 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, internal};
 
-const SELECT: &str =
-    "SELECT i.id, i.project_id, p.slug, t.slug, i.provider, i.external_id, i.title,
-    i.description, i.status, i.provider_status,
-    (SELECT group_concat(l.label, char(31)) FROM issue_labels l WHERE l.issue_id = i.id),
+/// Columns of an issue row; column 10 (labels) is filled by [`LABELS`] for one issue and
+/// by one batch query per page for lists.
+const COLUMNS: &str = "i.id, i.project_id, p.slug, t.slug, i.provider, i.external_id, i.title,
+    i.description, i.status, i.provider_status, {labels},
     i.assignee, i.author, i.url, i.comments, i.created_at, i.updated_at, i.closed_at,
-    i.removed_at IS NOT NULL
-    FROM issues i JOIN projects p ON p.id = i.project_id JOIN tenants t ON t.id = p.tenant_id";
+    i.removed_at IS NOT NULL";
+const LABELS: &str =
+    "(SELECT group_concat(l.label, char(31)) FROM issue_labels l WHERE l.issue_id = i.id)";
+const JOINS: &str = "JOIN projects p ON p.id = i.project_id JOIN tenants t ON t.id = p.tenant_id";
+
+fn select_one() -> String {
+    format!(
+        "SELECT {} FROM issues i {JOINS}",
+        COLUMNS.replace("{labels}", LABELS)
+    )
+}
+
 /// `?` = the member's user id, twice.
 const VISIBLE: &str =
     "(EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = p.tenant_id AND m.user_id = ?)
@@ -60,9 +70,12 @@ fn issue(r: &Row<'_>) -> rusqlite::Result<Issue> {
 
 pub(crate) fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>> {
     let (sql, args): (String, Vec<Value>) = match viewer.member_id() {
-        None => (format!("{SELECT} WHERE i.id = ?"), vec![Value::Integer(id)]),
+        None => (
+            format!("{} WHERE i.id = ?", select_one()),
+            vec![Value::Integer(id)],
+        ),
         Some(uid) => (
-            format!("{SELECT} WHERE i.id = ? AND {VISIBLE}"),
+            format!("{} WHERE i.id = ? AND {VISIBLE}", select_one()),
             vec![Value::Integer(id), Value::Integer(uid), Value::Integer(uid)],
         ),
     };
@@ -72,6 +85,35 @@ pub(crate) fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option
                 .optional()
         })
         .map_err(internal)
+}
+
+/// Labels of a page of issues in one query (not one subquery per row).
+fn fill_labels(c: &Connection, issues: &mut [Issue]) -> CoreResult<()> {
+    let (Some(min), Some(max)) = (
+        issues.iter().map(|i| i.id).min(),
+        issues.iter().map(|i| i.id).max(),
+    ) else {
+        return Ok(());
+    };
+    let ids: Vec<i64> = issues.iter().map(|i| i.id).collect();
+    let list = serde_json::Value::from(ids).to_string();
+    let mut st = c
+        .prepare_cached(
+            "SELECT issue_id, label FROM issue_labels
+             WHERE issue_id BETWEEN ?1 AND ?2 AND issue_id IN (SELECT value FROM json_each(?3))
+             ORDER BY issue_id, label",
+        )
+        .map_err(internal)?;
+    let mut rows = st.query(params![min, max, list]).map_err(internal)?;
+    let index: std::collections::HashMap<i64, usize> =
+        issues.iter().enumerate().map(|(n, i)| (i.id, n)).collect();
+    while let Some(r) = rows.next().map_err(internal)? {
+        let id: i64 = r.get(0).map_err(internal)?;
+        if let Some(&n) = index.get(&id) {
+            issues[n].labels.push(r.get(1).map_err(internal)?);
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn set_labels(c: &Connection, id: i64, labels: &[String]) -> CoreResult<()> {
@@ -119,13 +161,19 @@ impl IssueStore for Db {
         f: &IssueFilter,
         page: PageQuery,
     ) -> CoreResult<Vec<Issue>> {
-        // Only the filters given become conditions, so each can use its index.
-        let mut conds = vec!["i.id < ?".to_owned()];
+        // Only the filters given become conditions, so each can use its index. Full-text
+        // search drives the query from the FTS index (newest match first, bounded by the
+        // cursor) instead of materialising every match.
+        let key = if f.fts.is_some() { "f.rowid" } else { "i.id" };
+        let mut conds = vec![format!("{key} < ?")];
         let mut args = vec![Value::Integer(page.after.unwrap_or(i64::MAX))];
         let mut add = |cond: &str, vals: Vec<Value>| {
             conds.push(cond.to_owned());
             args.extend(vals);
         };
+        if let Some(q) = &f.fts {
+            add("issues_fts MATCH ?", vec![Value::Text(q.clone())]);
+        }
         if let Some(uid) = viewer.member_id() {
             add(VISIBLE, vec![Value::Integer(uid), Value::Integer(uid)]);
         }
@@ -150,15 +198,16 @@ impl IssueStore for Db {
                 vec![Value::Text(l.clone())],
             );
         }
-        if let Some(q) = &f.fts {
-            add(
-                "i.id IN (SELECT rowid FROM issues_fts WHERE issues_fts MATCH ?)",
-                vec![Value::Text(q.clone())],
-            );
-        }
         args.push(Value::Integer(page.fetch()));
+        // CROSS JOIN pins the FTS table as the outer loop (SQLite keeps CROSS JOIN order).
+        let from = if f.fts.is_some() {
+            format!("issues_fts f CROSS JOIN issues i ON i.id = f.rowid {JOINS}")
+        } else {
+            format!("issues i {JOINS}")
+        };
         let sql = format!(
-            "{SELECT} WHERE {} ORDER BY i.id DESC LIMIT ?",
+            "SELECT {} FROM {from} WHERE {} ORDER BY {key} DESC LIMIT ?",
+            COLUMNS.replace("{labels}", "NULL"),
             conds.join(" AND ")
         );
         self.read(|c| {
@@ -166,7 +215,9 @@ impl IssueStore for Db {
             let rows = st
                 .query_map(rusqlite::params_from_iter(args), issue)
                 .map_err(internal)?;
-            rows.collect::<Result<_, _>>().map_err(internal)
+            let mut issues: Vec<Issue> = rows.collect::<Result<_, _>>().map_err(internal)?;
+            fill_labels(c, &mut issues)?;
+            Ok(issues)
         })
     }
 

@@ -145,6 +145,9 @@ pub struct PersonalCredential {
     pub has_token: bool,
     /// GitHub login, GitLab username or Jira accountId of the caller.
     pub login: Option<String>,
+    /// Jira: the Atlassian account email of the personal token (default: the user's
+    /// aiops email).
+    pub email: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -157,6 +160,9 @@ pub struct SetPersonalCredential {
     pub token: Option<String>,
     #[serde(default)]
     pub login: Option<String>,
+    /// Jira: the Atlassian account email the token belongs to.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

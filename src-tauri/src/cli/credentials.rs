@@ -24,6 +24,9 @@ pub enum CredentialsCommand {
         /// `--assignee you@example.com` to the tracker).
         #[arg(long)]
         login: Option<String>,
+        /// Jira: the Atlassian account email of the token (default: your aiops email).
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Forget your token and identity for an integration.
     Delete { integration: i64 },
@@ -38,9 +41,12 @@ pub async fn run(ctx: &Ctx, cmd: CredentialsCommand) -> Result<(), CliError> {
             integration,
             token_stdin,
             login,
+            email,
         } => {
-            if !token_stdin && login.is_none() {
-                return Err(CliError::usage("pass --token-stdin, --login L, or both"));
+            if !token_stdin && login.is_none() && email.is_none() {
+                return Err(CliError::usage(
+                    "pass --token-stdin, --login L or --email E",
+                ));
             }
             let req = SetPersonalCredential {
                 token: if token_stdin {
@@ -49,6 +55,7 @@ pub async fn run(ctx: &Ctx, cmd: CredentialsCommand) -> Result<(), CliError> {
                     None
                 },
                 login,
+                email,
             };
             output::one(out, &client.set_credential(integration, &req).await?)
         }
@@ -93,6 +100,7 @@ impl Render for PersonalCredential {
                 if self.has_token { "set" } else { "not set" }.to_owned(),
             ),
             ("login", or_dash(self.login.as_deref())),
+            ("email", or_dash(self.email.as_deref())),
             ("updated_at", ts(&self.updated_at)),
         ]
     }

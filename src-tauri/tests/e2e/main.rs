@@ -11,3 +11,7 @@ mod crash;
 mod issues;
 mod secrets;
 mod tls;
+mod trackers;
+mod trackers_github;
+mod trackers_gitlab;
+mod trackers_jira;

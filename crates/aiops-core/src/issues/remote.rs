@@ -3,7 +3,7 @@
 
 use aiops_types::{Issue, Provider};
 
-use crate::integrations::{acting_token, connection, tracker_error};
+use crate::integrations::{acting_connection, tracker_error};
 use crate::ports::{IntegrationRecord, LinkRecord, NewAudit, Store, Viewer};
 use crate::sealed::SecretKey;
 use crate::tracker::{RemoteIssue, Target, Tracker, TrackerError, Trackers};
@@ -45,7 +45,7 @@ fn open(
     link: LinkRecord,
     remote_id: String,
 ) -> CoreResult<Remote> {
-    let (token, credential) = acting_token(
+    let (conn, credential) = acting_connection(
         store,
         access.key,
         Some(caller.user_id),
@@ -54,7 +54,7 @@ fn open(
     )?;
     let tracker = access
         .trackers
-        .open(&connection(&integration.integration, token))
+        .open(&conn)
         .map_err(|e| tracker_error(store, &integration.integration, credential, e))?;
     Ok(Remote {
         integration,

@@ -178,7 +178,8 @@ async fn members_read_their_tenants_integrations_and_change_nothing() {
                 ib.id,
                 &SetPersonalCredential {
                     token: Some("x".into()),
-                    login: None
+                    login: None,
+                    email: None,
                 }
             )
             .await
@@ -201,6 +202,7 @@ async fn members_read_their_tenants_integrations_and_change_nothing() {
             &SetPersonalCredential {
                 token: Some("ghp_mine123".into()),
                 login: Some("mona".into()),
+                email: None,
             },
         )
         .await
