@@ -212,6 +212,10 @@ fn shipped_migrations_are_unchanged() {
             "0002_issues.sql",
             "536426e981ddf83b24188d306706aa0915e6f94ed3590f36c206ccd0d96f8c67",
         ),
+        (
+            "0003_integrations.sql",
+            "979aab08f6f39506ba5b4682a38e28680f0c9d2a7eb4b94b08d7ae4f873f64cc",
+        ),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
