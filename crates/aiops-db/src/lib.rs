@@ -86,6 +86,30 @@ pub fn supported_schema_version() -> u32 {
     MIGRATIONS.len() as u32
 }
 
+/// Process-wide SQLite settings, applied once before the first connection.
+fn configure_library() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Memory statistics take a global mutex on every allocation inside SQLite, which
+        // the reader connections then contend on; aiops never reads the statistics.
+        // SAFETY: sqlite3_config is called before any connection exists in this process
+        // (Once); if SQLite was already initialised it answers SQLITE_MISUSE and changes
+        // nothing, which is harmless.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::os::raw::c_int,
+            )
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(
+                rc,
+                "SQLite memory statistics stay on (library already initialised)"
+            );
+        }
+    });
+}
+
 /// Settings every connection (writer and readers) needs.
 fn configure_common(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
@@ -117,6 +141,7 @@ impl Db {
             path: path.to_owned(),
             source,
         };
+        configure_library();
         let mut writer = Connection::open(path).map_err(open_err)?;
         configure(&writer).map_err(open_err)?;
         let found: u32 = writer

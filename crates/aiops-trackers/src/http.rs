@@ -96,8 +96,14 @@ impl Http {
                 "base URL `{base}` must start with https:// (or http:// for a local server)"
             )));
         }
+        // The OS trust store (self-hosted GitLab/Jira behind an internal CA work when the
+        // CA is installed), and the same rustls crypto provider (aws-lc-rs) as the rest of
+        // the binary, so only one provider is compiled in and TLS servers find it.
         let tls = ureq::tls::TlsConfig::builder()
             .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+                rustls::crypto::aws_lc_rs::default_provider(),
+            ))
             .build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -430,6 +436,26 @@ pub fn next_link(reply: &Reply) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The TLS path has a crypto provider: a handshake against a peer that hangs up is a
+    /// transport error, not a panic ("no process-level CryptoProvider").
+    #[test]
+    fn https_calls_reach_the_tls_handshake() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = std::thread::spawn(move || drop(listener.accept()));
+        let http = Http::new(
+            &format!("https://127.0.0.1:{port}"),
+            AuthScheme::Bearer(Token::new("t")),
+            vec![],
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        let err = http.send(Method::GET, "/user", &[], None, &[]).unwrap_err();
+        assert!(matches!(err, TrackerError::Upstream(_)), "{err:?}");
+        assert_eq!(http.requests(), 1);
+        peer.join().unwrap();
+    }
 
     #[test]
     fn basic_auth_is_standard_base64() {
