@@ -96,15 +96,16 @@ pub fn authenticate_session(
     Ok((principal, session.csrf_token))
 }
 
-/// Resolves an API key (`aiops_…`) to its principal: one digest lookup. `Unauthorized`
-/// when malformed, unknown, revoked, expired, or owned by a disabled user. Records
-/// `last_used_at` at most once a minute per key, so reads stay reads.
+/// Resolves an API key (`aiops_…`) to its principal and the key's expiry: one digest
+/// lookup. `Unauthorized` when malformed, unknown, revoked, expired, or owned by a
+/// disabled user. Records `last_used_at` at most once a minute per key, so reads stay
+/// reads.
 pub fn authenticate_api_key(
     store: &impl Store,
     secret: &str,
     ip: Option<String>,
     now: Timestamp,
-) -> CoreResult<Principal> {
+) -> CoreResult<(Principal, Option<Timestamp>)> {
     let invalid = || CoreError::Unauthorized("invalid, expired or revoked API key".into());
     if !looks_like_api_key(secret) {
         return Err(invalid());
@@ -124,7 +125,7 @@ pub fn authenticate_api_key(
     // The role may have been lowered since the key was minted: cap again on every use.
     let cap = rec.user.role.max_scope();
     let scopes = key.scopes.iter().copied().filter(|s| *s <= cap).collect();
-    Ok(Principal {
+    let principal = Principal {
         user_id: rec.user.id,
         email: rec.user.email,
         role: rec.user.role,
@@ -132,7 +133,8 @@ pub fn authenticate_api_key(
         method: AuthMethod::ApiKey,
         credential_id: key.id,
         ip,
-    })
+    };
+    Ok((principal, key.expires_at))
 }
 
 /// Ends a browser session (logout).

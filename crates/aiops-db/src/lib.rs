@@ -67,6 +67,9 @@ pub struct Db {
     // connection and SQLite checkpoints and removes the WAL when it closes.
     readers: ReaderPool,
     writer: Mutex<Connection>,
+    /// Bumped after every committed write; lets callers cache what they read and know
+    /// when it may be stale.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Db {
@@ -175,11 +178,18 @@ impl Db {
             path: path.to_owned(),
             readers: ReaderPool::new(pool),
             writer: Mutex::new(writer),
+            generation: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How many write transactions this store has committed. Anything read while it
+    /// had a value is still current as long as it has that value.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer; commits on `Ok`.
@@ -196,6 +206,8 @@ impl Db {
             .map_err(internal)?;
         let out = f(&tx)?;
         tx.commit().map_err(internal)?;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         Ok(out)
     }
 

@@ -91,9 +91,27 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(|v| v.trim().to_owned())
                 .ok_or_else(|| unauthorized("Authorization must be `Bearer aiops_…`"))?;
-            let p = state
-                .run(move |db| aiops_core::auth::authenticate_api_key(db, &secret, ip, now))
-                .await?;
+            // Most requests are reads: answer them from the auth cache while no write has
+            // happened since the key was checked (see `auth_cache`).
+            let digest = aiops_core::credentials::digest(&secret);
+            let generation = state.db().generation();
+            let p = match state.auth_cache().get(&digest, generation, now) {
+                Some(mut p) => {
+                    p.ip = ip;
+                    p
+                }
+                None => {
+                    let (p, expires_at) = state
+                        .run(move |db| aiops_core::auth::authenticate_api_key(db, &secret, ip, now))
+                        .await?;
+                    // The lookup may have written (last_used_at): cache against the
+                    // generation read before it, so that write makes the entry stale once.
+                    state
+                        .auth_cache()
+                        .put(digest, p.clone(), generation, expires_at);
+                    p
+                }
+            };
             (p, None)
         } else if let Some(token) = cookie(parts, SESSION_COOKIE) {
             let token = token.to_owned();

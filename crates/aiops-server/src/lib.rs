@@ -11,6 +11,7 @@
 
 pub mod admin;
 mod auth;
+mod auth_cache;
 pub mod config;
 mod error;
 mod jobs;

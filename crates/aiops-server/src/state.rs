@@ -33,6 +33,7 @@ struct Inner {
     trackers: Arc<dyn Trackers>,
     /// Wakes the job worker when a sync is queued.
     jobs: Notify,
+    auth_cache: crate::auth_cache::AuthCache,
 }
 
 impl AppState {
@@ -49,11 +50,16 @@ impl AppState {
             started: Instant::now(),
             trackers,
             jobs: Notify::new(),
+            auth_cache: Default::default(),
         }))
     }
 
     pub fn trackers(&self) -> &dyn Trackers {
         self.0.trackers.as_ref()
+    }
+
+    pub fn auth_cache(&self) -> &crate::auth_cache::AuthCache {
+        &self.0.auth_cache
     }
 
     pub fn jobs(&self) -> &Notify {
