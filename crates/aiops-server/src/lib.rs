@@ -15,6 +15,7 @@ mod auth_cache;
 pub mod config;
 mod error;
 mod jobs;
+mod json;
 mod logging;
 mod ratelimit;
 mod routes;

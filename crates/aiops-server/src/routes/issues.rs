@@ -13,6 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{Auth, Read, Write};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::json::SizedJson;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -34,12 +35,14 @@ async fn list_issues(
     a: Auth<Read>,
     State(st): State<AppState>,
     ApiQuery(q): ApiQuery<IssueListParams>,
-) -> ApiResult<Json<Page<Issue>>> {
+) -> ApiResult<SizedJson<Page<Issue>>> {
     let page = PageQuery::parse(q.limit, q.cursor.as_deref())?;
-    Ok(Json(
-        st.run(move |db| issues::list(db, &a.principal, &q, page))
-            .await?,
-    ))
+    let value = st
+        .run(move |db| issues::list(db, &a.principal, &q, page))
+        .await?;
+    // ~550 bytes per issue in practice; a little over avoids any regrowth.
+    let capacity = 256 + value.items.len() * 768;
+    Ok(SizedJson { value, capacity })
 }
 
 /// Creates an issue: at the project's tracker when it is linked to one (see `provider`),
