@@ -17,7 +17,10 @@ impl<T: Serialize> IntoResponse for SizedJson<T> {
         let mut buf = Vec::with_capacity(self.capacity);
         match serde_json::to_writer(&mut buf, &self.value) {
             Ok(()) => (
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
                 buf,
             )
                 .into_response(),

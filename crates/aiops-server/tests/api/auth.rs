@@ -231,7 +231,10 @@ async fn disabled_users_lose_sessions_and_keys() {
         .user_with_key("d@example.com", Role::Member, &[Scope::Read])
         .await;
     for _ in 0..3 {
-        s.client(&key).me().await.expect("works before (then from the auth cache)");
+        s.client(&key)
+            .me()
+            .await
+            .expect("works before (then from the auth cache)");
     }
     s.admin()
         .update_user(
