@@ -34,6 +34,10 @@ struct Inner {
     /// Wakes the job worker when a sync is queued.
     jobs: Notify,
     auth_cache: crate::auth_cache::AuthCache,
+    /// Store calls in flight: one per reader connection plus the writer and one spare, so
+    /// excess requests wait here (cheaply, as tasks) instead of as parked blocking
+    /// threads on the reader pool.
+    store_calls: Semaphore,
 }
 
 impl AppState {
@@ -41,6 +45,7 @@ impl AppState {
         let trackers = Arc::new(aiops_trackers::HttpTrackers {
             timeout: std::time::Duration::from_secs(settings.tracker_timeout_secs),
         });
+        let store_calls = settings.db_readers + 2;
         Self(Arc::new(Inner {
             limiter: LoginLimiter::new(settings.login_failures_per_minute),
             db,
@@ -51,6 +56,7 @@ impl AppState {
             trackers,
             jobs: Notify::new(),
             auth_cache: Default::default(),
+            store_calls: Semaphore::new(store_calls),
         }))
     }
 
@@ -111,6 +117,12 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Db) -> CoreResult<T> + Send + 'static,
     {
+        let _permit = self
+            .0
+            .store_calls
+            .acquire()
+            .await
+            .map_err(|e| ApiError::internal("store semaphore closed", e))?;
         let me = self.clone();
         tokio::task::spawn_blocking(move || f(&me.0.db))
             .await
