@@ -164,7 +164,16 @@ impl IssueStore for Db {
         // Only the filters given become conditions, so each can use its index. Full-text
         // search drives the query from the FTS index (newest match first, bounded by the
         // cursor) instead of materialising every match.
-        let key = if f.fts.is_some() { "f.rowid" } else { "i.id" };
+        // A label filter likewise drives from `issue_labels(label, issue_id)`: the newest
+        // issues carrying the label, instead of every open issue probed for it.
+        let by_label = f.fts.is_none() && f.label.is_some();
+        let key = if f.fts.is_some() {
+            "f.rowid"
+        } else if by_label {
+            "lf.issue_id"
+        } else {
+            "i.id"
+        };
         let mut conds = vec![format!("{key} < ?")];
         let mut args = vec![Value::Integer(page.after.unwrap_or(i64::MAX))];
         let mut add = |cond: &str, vals: Vec<Value>| {
@@ -193,15 +202,21 @@ impl IssueStore for Db {
             add("i.assignee = ?", vec![Value::Text(a.clone())]);
         }
         if let Some(l) = &f.label {
-            add(
-                "EXISTS (SELECT 1 FROM issue_labels l WHERE l.issue_id = i.id AND l.label = ?)",
-                vec![Value::Text(l.clone())],
-            );
+            if by_label {
+                add("lf.label = ?", vec![Value::Text(l.clone())]);
+            } else {
+                add(
+                    "EXISTS (SELECT 1 FROM issue_labels l WHERE l.issue_id = i.id AND l.label = ?)",
+                    vec![Value::Text(l.clone())],
+                );
+            }
         }
         args.push(Value::Integer(page.fetch()));
         // CROSS JOIN pins the FTS table as the outer loop (SQLite keeps CROSS JOIN order).
         let from = if f.fts.is_some() {
             format!("issues_fts f CROSS JOIN issues i ON i.id = f.rowid {JOINS}")
+        } else if by_label {
+            format!("issue_labels lf CROSS JOIN issues i ON i.id = lf.issue_id {JOINS}")
         } else {
             format!("issues i {JOINS}")
         };
