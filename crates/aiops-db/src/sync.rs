@@ -140,11 +140,19 @@ fn upsert_issue(tx: &Transaction<'_>, link: &ProjectLink, ri: &RemoteIssue) -> C
             .and_then(|mut st| st.execute(values))
             .map_err(internal)?;
             let changed = old_updated != updated || old_comments != ri.comments;
+            // Also stale when the stored comments do not add up to the tracker's count:
+            // a run that stopped (rate limit, error) after storing issues but before
+            // fetching their comments is completed by the next one.
+            let stored: u32 = tx
+                .prepare_cached("SELECT count(*) FROM issue_comments WHERE issue_id = ?1")
+                .and_then(|mut st| st.query_row([id], |r| r.get(0)))
+                .map_err(internal)?;
             Applied {
                 issue_id: id,
                 created: false,
                 changed,
-                comments_stale: changed && (ri.comments > 0 || old_comments > 0),
+                comments_stale: (changed && (ri.comments > 0 || old_comments > 0))
+                    || stored != ri.comments,
             }
         }
     };
