@@ -14,6 +14,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
+use crate::personal::{PERSONAL_SELECT, personal};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal};
 
@@ -24,7 +25,7 @@ const SELECT: &str = "SELECT g.id, g.tenant_id, t.slug, g.provider, g.name, g.ba
 const VISIBLE: &str =
     "EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = g.tenant_id AND m.user_id = ?)";
 
-fn parse_provider(i: usize, s: String) -> rusqlite::Result<Provider> {
+pub(crate) fn parse_provider(i: usize, s: String) -> rusqlite::Result<Provider> {
     s.parse().map_err(|e: String| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
     })
@@ -153,21 +154,6 @@ fn find_link(c: &Connection, id: i64) -> CoreResult<Option<LinkRecord>> {
     c.prepare_cached(&format!("{LINK_SELECT} WHERE l.id = ?1"))
         .and_then(|mut st| st.query_row([id], link_record).optional())
         .map_err(internal)
-}
-
-const PERSONAL_SELECT: &str = "SELECT u.integration_id, g.name, g.provider, u.token IS NOT NULL,
-    u.login, u.updated_at, u.email FROM user_integrations u JOIN integrations g ON g.id = u.integration_id";
-
-fn personal(r: &Row<'_>) -> rusqlite::Result<PersonalCredential> {
-    Ok(PersonalCredential {
-        integration_id: r.get(0)?,
-        integration_name: r.get(1)?,
-        provider: parse_provider(2, r.get(2)?)?,
-        has_token: r.get(3)?,
-        login: r.get(4)?,
-        email: r.get(6)?,
-        updated_at: r.get::<_, Ts>(5)?.0,
-    })
 }
 
 impl IntegrationStore for Db {

@@ -12,6 +12,7 @@ mod audit;
 mod credentials;
 mod integrations;
 mod issues;
+mod personal;
 mod pool;
 mod projects;
 mod settings;
