@@ -376,7 +376,9 @@ pub fn tracker_error(
     let provider = integration.provider.as_str();
     match err {
         TrackerError::Unauthorized(m) => {
-            if credential != "personal" {
+            // Only the integration's own token speaks for its health; a refused personal
+            // or project-link token is that credential's problem.
+            if credential == "integration" {
                 let _ = store.set_integration_health(integration.id, Some(&m));
             }
             CoreError::Upstream(format!(
