@@ -1,0 +1,137 @@
+//! git, hardened in one place: argv only, `--end-of-options`/`--` before every
+//! user-supplied ref, path or URL, branch names checked with git's own
+//! `check-ref-format` rules for `refs/heads/<name>` (and a leading `-` refused before that), and an
+//! environment that never prompts and only speaks the allowed protocols
+//! (`GIT_ALLOW_PROTOCOL`, `GIT_TERMINAL_PROMPT=0`, `GIT_PROTOCOL_FROM_USER=0`; see
+//! git(1), "ENVIRONMENT VARIABLES"). Every call has a timeout; stderr comes back redacted.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::process::{ExecError, Output, Spec};
+
+/// Local commands (status, branch, worktree) finish in well under this.
+pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Network commands (clone, fetch, push).
+pub const NETWORK_TIMEOUT: Duration = Duration::from_secs(600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// A ref, path or URL refused before git ran.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+}
+
+/// How git may reach remotes.
+#[derive(Debug, Clone, Default)]
+pub struct Git {
+    /// Also allow `file` (local paths and bare repositories): only for repositories an
+    /// admin configured on the server's own disk.
+    pub allow_file: bool,
+    /// Extra environment, e.g. `GIT_SSH_COMMAND` or the author identity.
+    pub env: Vec<(String, String)>,
+}
+
+impl Git {
+    fn spec(&self, dir: Option<&Path>, timeout: Duration) -> Spec {
+        let protocols = if self.allow_file {
+            "https:ssh:file"
+        } else {
+            "https:ssh"
+        };
+        let mut spec = Spec::new("git", timeout)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_PROTOCOL_FROM_USER", "0")
+            .env("GIT_ALLOW_PROTOCOL", protocols)
+            // Messages in English whatever the server's locale, so errors read the same.
+            .env("LC_ALL", "C");
+        for (k, v) in &self.env {
+            spec = spec.env(k, v.as_str());
+        }
+        if let Some(dir) = dir {
+            spec = spec.arg("-C").arg(dir.as_os_str());
+        }
+        spec
+    }
+
+    /// Checks a branch name the way `git branch` does (`git check-ref-format
+    /// refs/heads/<name>`, and neither `HEAD` nor `@`), after refusing a leading `-` (which git would
+    /// read as an option). `--branch` mode is not used: it expands `@` and `@{-1}`.
+    pub fn check_branch(&self, name: &str) -> Result<(), GitError> {
+        if name.is_empty()
+            || name.starts_with('-')
+            || name == "HEAD"
+            || name == "@"
+            || name.chars().any(char::is_control)
+        {
+            return Err(GitError::Invalid(format!(
+                "`{name}` is not a valid branch name"
+            )));
+        }
+        match self
+            .spec(None, LOCAL_TIMEOUT)
+            .arg("check-ref-format")
+            .arg(format!("refs/heads/{name}"))
+            .run()
+        {
+            Ok(_) => Ok(()),
+            Err(ExecError::Failed { .. }) => Err(GitError::Invalid(format!(
+                "`{name}` is not a valid branch name"
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `git clone --end-of-options <url> <dest>`.
+    pub fn clone(&self, url: &str, dest: &Path) -> Result<Output, GitError> {
+        if url.starts_with('-') {
+            return Err(GitError::Invalid(format!(
+                "`{url}` is not a repository URL"
+            )));
+        }
+        Ok(self
+            .spec(None, NETWORK_TIMEOUT)
+            .args(["clone", "--quiet", "--end-of-options"])
+            .arg(url)
+            .arg(dest.as_os_str())
+            .run()?)
+    }
+
+    /// A new worktree at `path` on a new branch `branch` started from `base`.
+    pub fn worktree_add(
+        &self,
+        repo: &Path,
+        path: &Path,
+        branch: &str,
+        base: &str,
+    ) -> Result<Output, GitError> {
+        self.check_branch(branch)?;
+        if base.starts_with('-') {
+            return Err(GitError::Invalid(format!("`{base}` is not a valid ref")));
+        }
+        Ok(self
+            .spec(Some(repo), LOCAL_TIMEOUT)
+            .args([
+                "worktree",
+                "add",
+                "--quiet",
+                "-b",
+                branch,
+                "--end-of-options",
+            ])
+            .arg(path.as_os_str())
+            .arg(base)
+            .run()?)
+    }
+
+    /// The branch checked out in `dir`.
+    pub fn current_branch(&self, dir: &Path) -> Result<String, GitError> {
+        let out = self
+            .spec(Some(dir), LOCAL_TIMEOUT)
+            .args(["symbolic-ref", "--quiet", "--short", "HEAD"])
+            .run()?;
+        Ok(out.stdout.trim().to_owned())
+    }
+}

@@ -1,0 +1,161 @@
+//! git wrapper against real repositories in temp dirs: clone from a local bare repository
+//! (only when `file` is allowed), worktrees on new branches, hostile names refused before
+//! git runs, and a timeout that stops a hanging child.
+
+use std::path::Path;
+use std::time::Duration;
+
+use aiops_exec::git::{Git, GitError};
+use aiops_exec::process::{ExecError, Spec};
+
+/// A bare repository with one commit on `main`.
+fn bare_repo(root: &Path) -> std::path::PathBuf {
+    let work = root.join("seed");
+    let bare = root.join("origin.git");
+    let git = |dir: &Path, args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "--quiet", "--initial-branch=main"]);
+    std::fs::write(work.join("README.md"), "hello\n").unwrap();
+    git(&work, &["add", "README.md"]);
+    git(&work, &["commit", "--quiet", "-m", "first"]);
+    git(
+        root,
+        &[
+            "clone",
+            "--quiet",
+            "--bare",
+            work.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
+    bare
+}
+
+#[test]
+fn clones_a_local_bare_repo_only_when_file_is_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = bare_repo(tmp.path());
+    let url = format!("file://{}", bare.display());
+    let refused = Git::default().clone(&url, &tmp.path().join("a"));
+    assert!(
+        matches!(&refused, Err(GitError::Exec(ExecError::Failed { stderr, .. })) if stderr.contains("not allowed")),
+        "file:// needs allow_file: {refused:?}"
+    );
+    let git = Git {
+        allow_file: true,
+        ..Git::default()
+    };
+    git.clone(&url, &tmp.path().join("b")).unwrap();
+    assert_eq!(git.current_branch(&tmp.path().join("b")).unwrap(), "main");
+}
+
+#[test]
+fn worktrees_start_on_their_own_branch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = bare_repo(tmp.path());
+    let git = Git {
+        allow_file: true,
+        ..Git::default()
+    };
+    let clone = tmp.path().join("clone");
+    git.clone(&format!("file://{}", bare.display()), &clone)
+        .unwrap();
+    let wt = tmp.path().join("wt-12");
+    git.worktree_add(&clone, &wt, "aiops/12-crash-on-save", "main")
+        .unwrap();
+    assert_eq!(git.current_branch(&wt).unwrap(), "aiops/12-crash-on-save");
+    assert!(wt.join("README.md").exists());
+}
+
+#[test]
+fn hostile_names_never_reach_git_as_options() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = bare_repo(tmp.path());
+    let git = Git {
+        allow_file: true,
+        ..Git::default()
+    };
+    let clone = tmp.path().join("clone");
+    git.clone(&format!("file://{}", bare.display()), &clone)
+        .unwrap();
+    for bad in [
+        "-x",
+        "--upload-pack=touch /tmp/pwned",
+        "a..b",
+        "a b",
+        "a\nb",
+        "x.lock",
+        "",
+        "@",
+    ] {
+        assert!(
+            matches!(git.check_branch(bad), Err(GitError::Invalid(_))),
+            "{bad:?} must be refused"
+        );
+        assert!(
+            git.worktree_add(&clone, &tmp.path().join("wt"), bad, "main")
+                .is_err(),
+            "{bad:?}"
+        );
+    }
+    assert!(!tmp.path().join("wt").exists(), "nothing was created");
+    assert!(matches!(
+        git.clone("--upload-pack=touch /tmp/x", &tmp.path().join("c")),
+        Err(GitError::Invalid(_))
+    ));
+    for good in ["aiops/12-crash", "feature/ünïcode", "fix-1.2"] {
+        git.check_branch(good)
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+}
+
+#[test]
+fn a_hanging_child_is_stopped_at_its_deadline() {
+    let err = Spec::new("sleep", Duration::from_millis(200))
+        .arg("30")
+        .run()
+        .unwrap_err();
+    assert!(matches!(err, ExecError::Timeout { .. }), "{err:?}");
+    let missing = Spec::new("aiops-no-such-program", Duration::from_secs(5))
+        .run()
+        .unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "`aiops-no-such-program` is not installed or not on PATH"
+    );
+}
+
+#[test]
+fn the_environment_is_cleared_and_stderr_redacted() {
+    // SAFETY: this test binary sets the variable before spawning; no other thread reads it.
+    unsafe { std::env::set_var("AIOPS_TEST_LEAK", "leaked") };
+    let out = Spec::new("env", Duration::from_secs(5)).run().unwrap();
+    assert!(!out.stdout.contains("AIOPS_TEST_LEAK"), "{}", out.stdout);
+    let err = Spec::new("sh", Duration::from_secs(5))
+        .args([
+            "-c",
+            "echo token ghp_abcdefghijklmnopqrstuvwxyz0123 >&2; exit 3",
+        ])
+        .run()
+        .unwrap_err();
+    match err {
+        ExecError::Failed { code, stderr, .. } => {
+            assert_eq!(code, Some(3));
+            assert!(!stderr.contains("ghp_abcdef"), "{stderr}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
