@@ -24,6 +24,7 @@ pub mod principal;
 pub mod projects;
 pub mod redact;
 pub mod sealed;
+pub mod sessions;
 pub mod sync;
 pub mod tenants;
 pub mod tracker;

@@ -159,3 +159,22 @@ fn the_environment_is_cleared_and_stderr_redacted() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn branches_made_from_hostile_titles_pass_gits_own_check() {
+    use aiops_core::sessions::names::branch_name;
+    let git = Git::default();
+    for (id, title) in [
+        ("#1", "; rm -rf / #"),
+        ("#2", "$(reboot)"),
+        ("PROJ-3", "line one\nline two"),
+        ("#4", "--upload-pack=evil"),
+        ("#5", "Ünïcödé 日本語 ✓"),
+        ("-x", ".lock"),
+        ("", ""),
+    ] {
+        let b = branch_name(id, title);
+        git.check_branch(&b)
+            .unwrap_or_else(|e| panic!("{id:?} {title:?} → {b:?}: {e}"));
+    }
+}
