@@ -73,9 +73,10 @@ pub fn tmux_session_name(session_id: i64, title: &str) -> String {
     )
 }
 
-/// `^[A-Za-z0-9_-]+$`: what aiops accepts as a tmux session name.
+/// `^[A-Za-z0-9][A-Za-z0-9_-]*$`: what aiops accepts as a tmux session name (never a
+/// leading `-`, which a program could read as an option).
 pub fn is_tmux_safe(name: &str) -> bool {
-    !name.is_empty()
+    name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')

@@ -1,0 +1,224 @@
+//! tmux on aiops's own socket (`<data>/tmux.sock`): aiops never touches the user's tmux
+//! server and never kills tmux globally. Session names are generated
+//! (`^[A-Za-z0-9_-]+$`, see `aiops_core::sessions::names`) and always targeted exactly as
+//! `=name`; commands run as argv (tmux ≥ 3.0 runs a multi-argument command without a
+//! shell); user text reaches a pane only as literal keys (`send-keys -l`).
+//!
+//! The server reads `<data>/tmux.conf`, written by [`Tmux::new`]: panes stay after their
+//! command exits (`remain-on-exit`, so the exit status can be read) and keep a long
+//! history. A tmux server outlives aiops: sessions are found again with [`Tmux::list`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aiops_core::sessions::names::is_tmux_safe;
+
+use crate::process::{ExecError, Spec};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Options of aiops's tmux server.
+const CONFIG: &str = "\
+# Written by aiops; changes are overwritten. Read when aiops starts its tmux server.
+set -g remain-on-exit on
+set -g history-limit 50000
+set -g default-terminal tmux-256color
+set -g exit-empty off
+";
+
+#[derive(Debug, thiserror::Error)]
+pub enum TmuxError {
+    #[error("`{0}` is not a tmux session name aiops would generate")]
+    BadName(String),
+    #[error("no tmux session `{0}`")]
+    NoSession(String),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One pane of a session as tmux reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaneState {
+    pub session: String,
+    /// The command has exited; `exit_status` says how.
+    pub dead: bool,
+    /// Known a moment after `dead` (tmux sees the PTY close before it reaps the child).
+    pub exit_status: Option<i32>,
+    pub pid: Option<u32>,
+}
+
+/// A new session: its name, working directory, extra environment and command.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    pub name: &'a str,
+    pub dir: &'a Path,
+    /// Added to the pane's environment (never secrets: tmux arguments are visible in the
+    /// process list while tmux runs).
+    pub env: &'a [(String, String)],
+    pub command: &'a [String],
+    pub width: u16,
+    pub height: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tmux {
+    socket: PathBuf,
+    config: PathBuf,
+}
+
+impl Tmux {
+    /// aiops's tmux server at `<dir>/tmux.sock`, configured by `<dir>/tmux.conf`.
+    pub fn new(dir: &Path) -> Result<Self, TmuxError> {
+        let config = dir.join("tmux.conf");
+        std::fs::write(&config, CONFIG)?;
+        Ok(Self {
+            socket: dir.join("tmux.sock"),
+            config,
+        })
+    }
+
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    fn spec(&self) -> Spec {
+        Spec::new("tmux", TIMEOUT)
+            .arg("-S")
+            .arg(self.socket.as_os_str())
+            .arg("-f")
+            .arg(self.config.as_os_str())
+    }
+
+    /// `=name`: exactly that session, never a prefix or pattern match.
+    fn target(name: &str) -> Result<String, TmuxError> {
+        if !is_tmux_safe(name) {
+            return Err(TmuxError::BadName(name.to_owned()));
+        }
+        Ok(format!("={name}"))
+    }
+
+    /// `=name:`: the active pane of exactly that session (pane-targeting commands).
+    fn pane_target(name: &str) -> Result<String, TmuxError> {
+        Ok(format!("{}:", Self::target(name)?))
+    }
+
+    /// Starts a detached session running `command` in `dir`.
+    pub fn new_session(&self, s: &NewSession<'_>) -> Result<(), TmuxError> {
+        Self::target(s.name)?;
+        let mut spec = self
+            .spec()
+            .args(["new-session", "-d", "-s", s.name, "-c"])
+            .arg(s.dir.as_os_str())
+            .args(["-x", &s.width.to_string(), "-y", &s.height.to_string()]);
+        for (k, v) in s.env {
+            spec = spec.arg("-e").arg(format!("{k}={v}"));
+        }
+        spec = spec.arg("--");
+        spec.args(s.command.iter().map(String::as_str)).run()?;
+        Ok(())
+    }
+
+    /// Every pane on aiops's socket; empty when the tmux server is not running.
+    pub fn list(&self) -> Result<Vec<PaneState>, TmuxError> {
+        let out = self
+            .spec()
+            .args([
+                "list-panes",
+                "-a",
+                "-F",
+                "#{session_name}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_pid}",
+            ])
+            .run();
+        let out = match out {
+            Ok(o) => o,
+            // No server yet, no socket, or a server without sessions: no panes.
+            Err(ExecError::Failed { stderr, .. })
+                if [
+                    "no server running",
+                    "No such file",
+                    "error connecting",
+                    "no current target",
+                    "no sessions",
+                ]
+                .iter()
+                .any(|m| stderr.contains(m)) =>
+            {
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(out
+            .stdout
+            .lines()
+            .filter_map(|line| {
+                let mut f = line.split('\t');
+                let session = f.next()?.to_owned();
+                let dead = f.next()? == "1";
+                let exit_status = f.next().and_then(|s| s.parse().ok());
+                let pid = f.next().and_then(|s| s.parse().ok());
+                Some(PaneState {
+                    session,
+                    dead,
+                    exit_status: exit_status.filter(|_| dead),
+                    pid,
+                })
+            })
+            .collect())
+    }
+
+    /// The pane of session `name`.
+    pub fn pane(&self, name: &str) -> Result<PaneState, TmuxError> {
+        Self::target(name)?;
+        self.list()?
+            .into_iter()
+            .find(|p| p.session == name)
+            .ok_or_else(|| TmuxError::NoSession(name.to_owned()))
+    }
+
+    /// Types `text` literally into the pane (no key names, no shell), then Enter when asked.
+    pub fn send_text(&self, name: &str, text: &str, enter: bool) -> Result<(), TmuxError> {
+        let target = Self::pane_target(name)?;
+        self.spec()
+            .args(["send-keys", "-t", &target, "-l", "--", text])
+            .run()?;
+        if enter {
+            self.spec()
+                .args(["send-keys", "-t", &target, "Enter"])
+                .run()?;
+        }
+        Ok(())
+    }
+
+    /// Ends session `name` (and its processes).
+    pub fn kill_session(&self, name: &str) -> Result<(), TmuxError> {
+        let target = Self::target(name)?;
+        match self.spec().args(["kill-session", "-t", &target]).run() {
+            Ok(_) => Ok(()),
+            Err(ExecError::Failed { stderr, .. }) if stderr.contains("can't find session") => {
+                Err(TmuxError::NoSession(name.to_owned()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// What the pane shows now (for tests and the transcript tail, never a polling loop).
+    pub fn capture(&self, name: &str) -> Result<String, TmuxError> {
+        let target = Self::pane_target(name)?;
+        Ok(self
+            .spec()
+            .args(["capture-pane", "-p", "-t", &target])
+            .run()?
+            .stdout)
+    }
+
+    /// Stops aiops's own tmux server (tests; never the user's).
+    pub fn kill_server(&self) -> Result<(), TmuxError> {
+        match self.spec().arg("kill-server").run() {
+            Ok(_) => Ok(()),
+            Err(ExecError::Failed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
