@@ -10,6 +10,7 @@
 //! same HTTP path.
 
 mod api;
+mod api_agents;
 mod api_trackers;
 mod client;
 pub mod credentials;

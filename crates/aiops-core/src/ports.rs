@@ -320,6 +320,29 @@ pub trait IssueStore {
     ) -> CoreResult<Comment>;
 }
 
+/// Versions of the global agent instructions.
+pub trait AgentStore {
+    /// The newest version, None when nothing was ever set.
+    fn agent_instructions(
+        &self,
+        version: Option<i64>,
+    ) -> CoreResult<Option<aiops_types::AgentInstructions>>;
+    /// Newest first.
+    fn list_agent_instructions(
+        &self,
+        page: PageQuery,
+    ) -> CoreResult<Vec<aiops_types::AgentInstructions>>;
+    /// Appends a version if the newest is still `base_version` (None: no check);
+    /// `Conflict` otherwise. Returns the new version.
+    fn append_agent_instructions(
+        &self,
+        body: &str,
+        note: &str,
+        base_version: Option<i64>,
+        audit: NewAudit,
+    ) -> CoreResult<aiops_types::AgentInstructions>;
+}
+
 /// Counts for `system/status`.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
@@ -343,6 +366,7 @@ pub trait Store:
     + IssueStore
     + IntegrationStore
     + SyncStore
+    + AgentStore
     + AuditStore
     + SettingsStore
     + SystemStore
@@ -357,6 +381,7 @@ impl<T> Store for T where
         + IssueStore
         + IntegrationStore
         + SyncStore
+        + AgentStore
         + AuditStore
         + SettingsStore
         + SystemStore

@@ -8,6 +8,7 @@
 //! Every method blocks: call it from a blocking thread (`spawn_blocking`), never from an
 //! async worker. Must never import: axum, reqwest, tauri, tokio.
 
+mod agents;
 mod audit;
 mod credentials;
 mod integrations;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_issues.sql"),
     include_str!("../migrations/0003_integrations.sql"),
+    include_str!("../migrations/0004_agents.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

@@ -7,6 +7,7 @@
 //!
 //! Must never import: anything that does I/O (tokio, reqwest, rusqlite, axum).
 
+mod agents;
 mod auth;
 mod error;
 mod integrations;
@@ -15,6 +16,7 @@ mod page;
 mod system;
 mod tenancy;
 
+pub use agents::*;
 pub use auth::*;
 pub use error::*;
 pub use integrations::*;

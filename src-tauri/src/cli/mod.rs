@@ -5,6 +5,7 @@
 //! in [`Ctx`]; nothing here keeps state between invocations except `config.toml` and the
 //! credential store.
 
+pub mod agents;
 pub mod auth;
 pub mod config;
 pub mod credentials;
@@ -88,6 +89,9 @@ pub enum Command {
     /// Issues of every tracker (native, GitHub, GitLab, Jira) in one inbox.
     #[command(subcommand)]
     Issues(issues::IssuesCommand),
+    /// Agent instructions: the global part of every session's context file.
+    #[command(subcommand)]
+    Agents(agents::AgentsCommand),
     /// Tracker integrations of a tenant: GitHub, GitLab, Jira.
     #[command(subcommand)]
     Integrations(integrations::IntegrationsCommand),
@@ -121,6 +125,7 @@ pub fn run(
         Command::Projects(cmd) => rt.block_on(projects::run(&Ctx::load(&global)?, cmd)),
         Command::Issues(cmd) => rt.block_on(issues::run(&Ctx::load(&global)?, cmd)),
         Command::Users(cmd) => rt.block_on(users::run(&Ctx::load(&global)?, cmd)),
+        Command::Agents(cmd) => rt.block_on(agents::run(&Ctx::load(&global)?, cmd)),
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
     }

@@ -218,6 +218,10 @@ fn shipped_migrations_are_unchanged() {
             "0003_integrations.sql",
             "979aab08f6f39506ba5b4682a38e28680f0c9d2a7eb4b94b08d7ae4f873f64cc",
         ),
+        (
+            "0004_agents.sql",
+            "1fa1c0abefd49b659d67340dc106d23e56aff3c1b436360236601b8be3f655f3",
+        ),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut files: Vec<_> = std::fs::read_dir(&dir)

@@ -1,6 +1,7 @@
 //! API v1 routes, one module per resource. Each handler is a thin transport: extract
 //! (auth first), call one core function on the blocking pool, map the result.
 
+mod agents;
 mod audit;
 mod auth;
 mod credentials;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(integrations::router())
         .merge(links::router())
         .merge(credentials::router())
+        .merge(agents::router())
         .merge(audit::router())
         .merge(system::router())
 }

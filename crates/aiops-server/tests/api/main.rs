@@ -1,6 +1,7 @@
 //! Integration tests of the server: a live server on port 0 per test, driven by the real
 //! `aiops-client` (and raw HTTP where a test needs to send malformed credentials).
 
+mod agents;
 mod auth;
 mod common;
 mod integrations;

@@ -1,0 +1,56 @@
+//! The global agent instructions: the first part of every `AGENTS.override.md`.
+//! Versioned: every change and every rollback appends a version.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AgentInstructions {
+    /// 0 when nothing was ever set (then `body` is empty).
+    pub version: i64,
+    /// Markdown.
+    pub body: String,
+    /// Who set it (email); empty for version 0.
+    pub author: String,
+    pub note: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+}
+
+/// `PUT /api/v1/agents/global` (admin).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct SetAgentInstructions {
+    /// Markdown, at most 262,144 bytes.
+    pub body: String,
+    /// The version this edit is based on; `409` when another change came first.
+    #[serde(default)]
+    pub base_version: Option<i64>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `POST /api/v1/agents/global/rollback` (admin): makes an old version current again
+/// (as a new version).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct RollbackAgentInstructions {
+    pub version: i64,
+}
+
+/// `GET /api/v1/agents/global/diff?from=&to=`
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgentDiffParams {
+    pub from: i64,
+    /// Default: the current version.
+    pub to: Option<i64>,
+}
+
+/// A unified diff between two versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AgentInstructionsDiff {
+    pub from: i64,
+    pub to: i64,
+    /// Unified diff (`--- v1`, `+++ v2`, hunks); empty when equal.
+    pub diff: String,
+}
