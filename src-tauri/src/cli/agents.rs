@@ -40,7 +40,10 @@ pub enum GlobalCommand {
     /// Unified diff from version FROM to TO (default: the current one).
     Diff { from: i64, to: Option<i64> },
     /// Make version N current again (admin; recorded as a new version).
-    Rollback { version: i64 },
+    Rollback {
+        #[arg(value_name = "N")]
+        target: i64,
+    },
 }
 
 pub async fn run(ctx: &Ctx, cmd: AgentsCommand) -> Result<(), CliError> {
@@ -99,8 +102,8 @@ pub async fn run(ctx: &Ctx, cmd: AgentsCommand) -> Result<(), CliError> {
                 }
             })
         }
-        GlobalCommand::Rollback { version } => {
-            output::one(out, &client.rollback_agent_instructions(version).await?)
+        GlobalCommand::Rollback { target } => {
+            output::one(out, &client.rollback_agent_instructions(target).await?)
         }
     }
 }
