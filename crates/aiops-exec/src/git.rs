@@ -22,6 +22,9 @@ pub enum GitError {
     Invalid(String),
     #[error(transparent)]
     Exec(#[from] ExecError),
+    /// A file git keeps (e.g. `info/exclude`) could not be read or written.
+    #[error("{0}")]
+    Io(String),
 }
 
 /// How git may reach remotes.
@@ -124,6 +127,56 @@ impl Git {
             .arg(path.as_os_str())
             .arg(base)
             .run()?)
+    }
+
+    /// Adds `pattern` (one line, e.g. `/AGENTS.override.md`) to the `info/exclude` file of
+    /// the repository or worktree at `dir`, once, so it is never committed. For a worktree
+    /// git shares `info/exclude` with the main repository (`git rev-parse --git-path`).
+    pub fn exclude(&self, dir: &Path, pattern: &str) -> Result<(), GitError> {
+        if pattern.is_empty() || pattern.contains(['\n', '\r']) {
+            return Err(GitError::Invalid(format!(
+                "`{pattern}` is not one exclude pattern"
+            )));
+        }
+        let out = self
+            .spec(Some(dir), LOCAL_TIMEOUT)
+            .args([
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-path",
+                "info/exclude",
+            ])
+            .run()?;
+        let path = std::path::PathBuf::from(out.stdout.trim());
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current.lines().any(|l| l.trim() == pattern) {
+            return Ok(());
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| GitError::Io(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let mut text = current;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(pattern);
+        text.push('\n');
+        std::fs::write(&path, text)
+            .map_err(|e| GitError::Invalid(format!("cannot write {}: {e}", path.display())))
+    }
+
+    /// Paths git reports as changed or untracked in `dir` (`status --porcelain`).
+    pub fn dirty_paths(&self, dir: &Path) -> Result<Vec<String>, GitError> {
+        let out = self
+            .spec(Some(dir), LOCAL_TIMEOUT)
+            .args(["status", "--porcelain=v1", "--untracked-files=all"])
+            .run()?;
+        Ok(out
+            .stdout
+            .lines()
+            .filter_map(|l| l.get(3..).map(str::to_owned))
+            .collect())
     }
 
     /// The branch checked out in `dir`.

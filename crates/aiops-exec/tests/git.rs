@@ -178,3 +178,30 @@ fn branches_made_from_hostile_titles_pass_gits_own_check() {
             .unwrap_or_else(|e| panic!("{id:?} {title:?} → {b:?}: {e}"));
     }
 }
+
+#[test]
+fn the_context_file_is_excluded_from_commits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = bare_repo(tmp.path());
+    let git = Git {
+        allow_file: true,
+        ..Git::default()
+    };
+    let clone = tmp.path().join("clone");
+    git.clone(&format!("file://{}", bare.display()), &clone)
+        .unwrap();
+    let wt = tmp.path().join("wt");
+    git.worktree_add(&clone, &wt, "aiops/1-x", "main").unwrap();
+    std::fs::write(wt.join("AGENTS.override.md"), "context").unwrap();
+    assert_eq!(git.dirty_paths(&wt).unwrap(), ["AGENTS.override.md"]);
+    git.exclude(&wt, "/AGENTS.override.md").unwrap();
+    git.exclude(&wt, "/AGENTS.override.md").unwrap();
+    assert!(git.dirty_paths(&wt).unwrap().is_empty(), "ignored now");
+    let exclude = std::fs::read_to_string(clone.join(".git/info/exclude")).unwrap();
+    assert_eq!(
+        exclude.matches("/AGENTS.override.md").count(),
+        1,
+        "added once"
+    );
+    assert!(git.exclude(&wt, "a\nb").is_err());
+}
