@@ -11,6 +11,8 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use aiops_client::{Client, Credential, Secret};
 
 /// The binary under test.
@@ -444,4 +446,22 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// `cmd -o json`: exit 0 and one JSON document.
+pub fn json_of(mut cmd: Command, stdin: Option<&str>, what: &str) -> Value {
+    cmd.args(["-o", "json"]);
+    let out = run(cmd, stdin);
+    assert_success(&out, what);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "`{what} -o json`: one JSON document: {e}\n{}",
+            text(&out.stdout)
+        )
+    })
+}
+
+/// `aiops ARGS -o json` as the admin.
+pub fn json(server: &ServerProcess, args: &[&str]) -> Value {
+    json_of(server.command(args), None, &args.join(" "))
 }

@@ -1,31 +1,13 @@
 //! Native issues end to end: every verb of the parity table through the CLI against a
 //! live `aiops serve`, the list filters, `view`, exit codes, and tenant scoping.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-use crate::common::{ADMIN_EMAIL, ServerProcess, assert_success, run, text};
+use crate::common::{ADMIN_EMAIL, ServerProcess, assert_success, json, json_of, run, text};
 
 const DESCRIPTION: &str = "Submitting the form makes the frobnicator explode.";
-
-/// `cmd` with `-o json` appended: exit 0 and exactly one JSON document on stdout.
-fn json_of(mut cmd: Command, stdin: Option<&str>, what: &str) -> Value {
-    cmd.args(["-o", "json"]);
-    let out = run(cmd, stdin);
-    assert_success(&out, what);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "`{what} -o json` prints exactly one JSON document: {e}\n{}",
-            text(&out.stdout)
-        )
-    })
-}
-
-/// `aiops ARGS -o json` as the admin.
-fn json(server: &ServerProcess, args: &[&str]) -> Value {
-    json_of(server.command(args), None, &args.join(" "))
-}
 
 /// The ids of `issues list ARGS -o json` (as the admin), which must be an array.
 fn listed(server: &ServerProcess, args: &[&str]) -> Vec<i64> {

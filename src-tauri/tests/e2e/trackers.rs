@@ -1,29 +1,12 @@
 //! Shared set-up of the tracker end-to-end tests: a live `aiops serve`, a tenant and a
-//! project linked to a fake tracker through the CLI, and small JSON helpers.
+//! project linked to a fake tracker through the CLI, a member with their own API key, and
+//! the check of a one-line CLI error.
 
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::common::{ServerProcess, assert_success, run, text};
-
-/// `cmd -o json`: exit 0 and one JSON document.
-pub fn json_of(mut cmd: Command, stdin: Option<&str>, what: &str) -> Value {
-    cmd.args(["-o", "json"]);
-    let out = run(cmd, stdin);
-    assert_success(&out, what);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "`{what} -o json`: one JSON document: {e}\n{}",
-            text(&out.stdout)
-        )
-    })
-}
-
-/// `aiops ARGS -o json` as the admin.
-pub fn json(server: &ServerProcess, args: &[&str]) -> Value {
-    json_of(server.command(args), None, &args.join(" "))
-}
+use crate::common::{ServerProcess, assert_success, json, json_of, text};
 
 pub fn id_of(v: &Value) -> String {
     v["id"]
@@ -177,4 +160,96 @@ impl Linked {
             );
         }
     }
+}
+
+/// A member of tenant `acme` with an API key of their own.
+pub struct Member {
+    pub key: String,
+}
+
+impl Member {
+    /// Creates `email` as a member user, adds them to `acme`, mints their API key.
+    pub fn create(server: &ServerProcess, email: &str) -> Self {
+        let args = [
+            "users",
+            "create",
+            "--email",
+            email,
+            "--role",
+            "member",
+            "--password-stdin",
+        ];
+        let user = json_of(
+            server.command(&args),
+            Some("member-password-1234\n"),
+            "users create",
+        );
+        let out = server.cli(
+            &["tenants", "members", "add", "acme", "--user", &id_of(&user)],
+            None,
+        );
+        assert_success(&out, "tenants members add acme");
+        let data = server.data_dir.display().to_string();
+        let out = server.cli_offline(
+            &[
+                "admin",
+                "create-api-key",
+                "--data-dir",
+                &data,
+                "--email",
+                email,
+            ],
+            None,
+        );
+        assert_success(&out, "admin create-api-key for the member");
+        Self {
+            key: text(&out.stdout).trim().to_owned(),
+        }
+    }
+
+    /// `aiops ARGS` authenticated as the member.
+    pub fn command(&self, server: &ServerProcess, args: &[&str]) -> Command {
+        let mut cmd = server.command(args);
+        cmd.env("AIOPS_API_KEY", &self.key);
+        cmd
+    }
+
+    /// `aiops credentials set INTEGRATION --token-stdin` as the member.
+    pub fn set_token(&self, server: &ServerProcess, integration: &str, token: &str) {
+        let args = ["credentials", "set", integration, "--token-stdin"];
+        let cred = json_of(
+            self.command(server, &args),
+            Some(&format!("{token}\n")),
+            "credentials set --token-stdin",
+        );
+        assert_eq!(cred["has_token"], true, "{cred}");
+        assert!(
+            !cred.to_string().contains(token),
+            "the token never comes back"
+        );
+    }
+}
+
+/// A failed command: non-zero exit, one stderr line `error: …` naming `name`, no panic,
+/// backtrace or source location, and not the token.
+pub fn assert_error_line(out: &Output, name: &str, token: &str, what: &str) {
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "{what}: a non-zero exit; stdout: {}",
+        text(&out.stdout)
+    );
+    assert_eq!(stderr.lines().count(), 1, "{what}: one line: {stderr:?}");
+    assert!(stderr.starts_with("error: "), "{what}: {stderr:?}");
+    assert!(
+        stderr.contains(name),
+        "{what}: names the integration `{name}`: {stderr:?}"
+    );
+    for trace in ["panicked", "backtrace", "RUST_BACKTRACE", ".rs:"] {
+        assert!(
+            !stderr.contains(trace),
+            "{what}: no stack trace: {stderr:?}"
+        );
+    }
+    assert!(!stderr.contains(token), "{what}: the token is not shown");
 }

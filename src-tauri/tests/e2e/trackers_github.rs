@@ -6,8 +6,9 @@
 use aiops_fakes::github::{self, GitHubState};
 use aiops_fakes::{Fake, Fault};
 
-use crate::common::{assert_success, run, text};
-use crate::trackers::{id_of, json_of, linked};
+use crate::common::json_of;
+use crate::common::{run, text};
+use crate::trackers::{Member, id_of, linked};
 
 const REPO: &str = "acme/web";
 const TOKEN: &str = "ghp_e2eIntegrationToken0123456789abcdef";
@@ -209,42 +210,8 @@ fn a_personal_token_makes_the_human_the_author() {
     l.sync();
     let issue = id_of(&l.issue("#1"));
 
-    let user = json_of(
-        l.server.command(&[
-            "users",
-            "create",
-            "--email",
-            "mona@example.com",
-            "--role",
-            "member",
-            "--password-stdin",
-        ]),
-        Some("mona-password-1234\n"),
-        "users create",
-    );
-    assert_success(
-        &l.cli(&["tenants", "members", "add", "acme", "--user", &id_of(&user)]),
-        "members add",
-    );
-    let data = l.server.data_dir.display().to_string();
-    let out = l.server.cli_offline(
-        &[
-            "admin",
-            "create-api-key",
-            "--data-dir",
-            &data,
-            "--email",
-            "mona@example.com",
-        ],
-        None,
-    );
-    assert_success(&out, "create-api-key");
-    let key = text(&out.stdout).trim().to_owned();
-    let as_mona = |args: &[&str]| {
-        let mut cmd = l.server.command(args);
-        cmd.env("AIOPS_API_KEY", &key);
-        cmd
-    };
+    let mona = Member::create(&l.server, "mona@example.com");
+    let as_mona = |args: &[&str]| mona.command(&l.server, args);
     let cred = json_of(
         as_mona(&[
             "credentials",

@@ -5,14 +5,13 @@
 //!
 //! The member and error-line helpers here are shared with `trackers_jira`.
 
-use std::process::{Command, Output};
-
 use aiops_fakes::Fake;
 use aiops_fakes::gitlab::{FakeIssue, FakeNote, GitLabState};
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN_EMAIL, ServerProcess, assert_success, text};
-use crate::trackers::{Linked, id_of, json_of, linked};
+use crate::common::json_of;
+use crate::common::{ADMIN_EMAIL, assert_success, text};
+use crate::trackers::{Linked, Member, assert_error_line, id_of, linked};
 
 /// The integration's token; GitLab knows it as `aiops-bot`'s.
 const TOKEN: &str = "glpat-integration-4Hx9TqL2mZ8v";
@@ -49,98 +48,6 @@ fn remote(fake: &Fake<GitLabState>, iid: u64) -> FakeIssue {
 /// The user notes (comments) of `#iid` at the fake, system notes left out.
 fn user_notes(fake: &Fake<GitLabState>, iid: u64) -> Vec<FakeNote> {
     remote(fake, iid).comments().into_iter().cloned().collect()
-}
-
-/// A member of tenant `acme` with an API key of their own.
-pub(crate) struct Member {
-    pub key: String,
-}
-
-impl Member {
-    /// Creates `email` as a member user, adds them to `acme`, mints their API key.
-    pub(crate) fn create(server: &ServerProcess, email: &str) -> Self {
-        let args = [
-            "users",
-            "create",
-            "--email",
-            email,
-            "--role",
-            "member",
-            "--password-stdin",
-        ];
-        let user = json_of(
-            server.command(&args),
-            Some("member-password-1234\n"),
-            "users create",
-        );
-        let out = server.cli(
-            &["tenants", "members", "add", "acme", "--user", &id_of(&user)],
-            None,
-        );
-        assert_success(&out, "tenants members add acme");
-        let data = server.data_dir.display().to_string();
-        let out = server.cli_offline(
-            &[
-                "admin",
-                "create-api-key",
-                "--data-dir",
-                &data,
-                "--email",
-                email,
-            ],
-            None,
-        );
-        assert_success(&out, "admin create-api-key for the member");
-        Self {
-            key: text(&out.stdout).trim().to_owned(),
-        }
-    }
-
-    /// `aiops ARGS` authenticated as the member.
-    pub(crate) fn command(&self, server: &ServerProcess, args: &[&str]) -> Command {
-        let mut cmd = server.command(args);
-        cmd.env("AIOPS_API_KEY", &self.key);
-        cmd
-    }
-
-    /// `aiops credentials set INTEGRATION --token-stdin` as the member.
-    pub(crate) fn set_token(&self, server: &ServerProcess, integration: &str, token: &str) {
-        let args = ["credentials", "set", integration, "--token-stdin"];
-        let cred = json_of(
-            self.command(server, &args),
-            Some(&format!("{token}\n")),
-            "credentials set --token-stdin",
-        );
-        assert_eq!(cred["has_token"], true, "{cred}");
-        assert!(
-            !cred.to_string().contains(token),
-            "the token never comes back"
-        );
-    }
-}
-
-/// A failed command: non-zero exit, one stderr line `error: …` naming `name`, no panic,
-/// backtrace or source location, and not the token.
-pub(crate) fn assert_error_line(out: &Output, name: &str, token: &str, what: &str) {
-    let stderr = text(&out.stderr);
-    assert!(
-        !out.status.success(),
-        "{what}: a non-zero exit; stdout: {}",
-        text(&out.stdout)
-    );
-    assert_eq!(stderr.lines().count(), 1, "{what}: one line: {stderr:?}");
-    assert!(stderr.starts_with("error: "), "{what}: {stderr:?}");
-    assert!(
-        stderr.contains(name),
-        "{what}: names the integration `{name}`: {stderr:?}"
-    );
-    for trace in ["panicked", "backtrace", "RUST_BACKTRACE", ".rs:"] {
-        assert!(
-            !stderr.contains(trace),
-            "{what}: no stack trace: {stderr:?}"
-        );
-    }
-    assert!(!stderr.contains(token), "{what}: the token is not shown");
 }
 
 /// The aiops id of the inbox issue `external`.

@@ -10,9 +10,9 @@ use aiops_fakes::Fake;
 use aiops_fakes::jira::{FakeIssue, JiraState};
 use serde_json::{Value, json};
 
+use crate::common::json_of;
 use crate::common::{ADMIN_EMAIL, assert_success, text};
-use crate::trackers::{Linked, id_of, json_of, linked};
-use crate::trackers_gitlab::{Member, assert_error_line};
+use crate::trackers::{Linked, Member, assert_error_line, id_of, linked};
 
 /// The integration's API token; Jira knows it as `aiops-bot`'s (email below).
 const TOKEN: &str = "ATATT-integration-7rKd2WbQ9xNz";

@@ -1,17 +1,10 @@
 //! Global agent instructions: versions only grow, edits based on a stale version are
 //! refused, diffs and rollbacks work, members read but cannot change.
 
-use aiops_client::ClientError;
 use aiops_types::{AgentDiffParams, ErrorCode, Role, Scope, SetAgentInstructions};
 
 use crate::common::TestServer;
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> ErrorCode {
-    match r {
-        Err(ClientError::Api { code, .. }) => code,
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
+use crate::common::code;
 
 fn set(body: &str, base: Option<i64>) -> SetAgentInstructions {
     SetAgentInstructions {

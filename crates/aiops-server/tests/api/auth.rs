@@ -3,14 +3,8 @@
 use aiops_client::ClientError;
 use aiops_types::{AuthMethod, CreateApiKey, CreateTenant, ErrorCode, Role, Scope};
 
+use crate::common::code;
 use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, TestServer};
-
-fn code(r: Result<impl std::fmt::Debug, ClientError>) -> ErrorCode {
-    match r {
-        Err(ClientError::Api { code, .. }) => code,
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn login_whoami_key_create_use_revoke() {

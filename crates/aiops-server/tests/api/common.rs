@@ -1,8 +1,8 @@
 //! A live server on 127.0.0.1:0 with a fresh data dir, an admin and an admin API key.
 
-use aiops_client::{Client, Credential, Secret};
+use aiops_client::{Client, ClientError, Credential, Secret};
 use aiops_server::{Settings, admin};
-use aiops_types::{CreateUser, Role, Scope};
+use aiops_types::{CreateUser, ErrorCode, Role, Scope};
 use tokio::sync::oneshot;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
@@ -76,5 +76,13 @@ impl Drop for TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// The error code of a failed call; panics when the call succeeded or failed otherwise.
+pub fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> ErrorCode {
+    match r {
+        Err(ClientError::Api { code, .. }) => code,
+        other => panic!("expected an API error, got {other:?}"),
     }
 }

@@ -2,7 +2,6 @@
 //! changes, tenant scoping of integrations, links, credentials and sync runs, and input
 //! validation that writes nothing.
 
-use aiops_client::ClientError;
 use aiops_types::{
     CreateIntegration, CreateProject, CreateProjectLink, CreateTenant, ErrorCode,
     IntegrationListParams, Provider, Role, Scope, SetPersonalCredential, SyncRequest,
@@ -10,15 +9,9 @@ use aiops_types::{
 };
 
 use crate::common::TestServer;
+use crate::common::code;
 
 const TOKEN: &str = "ghp_apiTestToken0123456789abcdefABCDEF";
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> ErrorCode {
-    match r {
-        Err(ClientError::Api { code, .. }) => code,
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
 
 fn github(tenant: &str, name: &str) -> CreateIntegration {
     CreateIntegration {

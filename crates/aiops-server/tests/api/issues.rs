@@ -1,20 +1,14 @@
 //! Native issues through the real client: every verb, filters, full text, comment
 //! authorship, and tenant scoping.
 
-use aiops_client::{Client, ClientError};
+use aiops_client::Client;
 use aiops_types::{
     CreateIssue, CreateProject, CreateTenant, ErrorCode, IssueListParams, IssueStatus, Provider,
     Role, Scope, UpdateIssue,
 };
 
+use crate::common::code;
 use crate::common::{ADMIN_EMAIL, TestServer};
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> ErrorCode {
-    match r {
-        Err(ClientError::Api { code, .. }) => code,
-        other => panic!("expected an API error, got {other:?}"),
-    }
-}
 
 /// A tenant with one project; returns the project id.
 async fn project(admin: &Client, tenant: &str) -> i64 {
