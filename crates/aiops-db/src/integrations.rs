@@ -9,27 +9,23 @@ use aiops_core::ports::{
 use aiops_core::sealed::Sealed;
 use aiops_core::tracker::SyncCursor;
 use aiops_core::{CoreError, CoreResult};
-use aiops_types::{Integration, PersonalCredential, ProjectLink, Provider};
+use aiops_types::{Integration, PersonalCredential, ProjectLink};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
 use crate::personal::{PERSONAL_SELECT, personal};
 use crate::time_text::now;
-use crate::{Db, Ts, audit, conflict_on_unique, internal};
+use crate::{Db, Ts, audit, conflict_on_unique, internal, parse_text};
 
 const SELECT: &str = "SELECT g.id, g.tenant_id, t.slug, g.provider, g.name, g.base_url, g.email,
     g.token IS NOT NULL, g.healthy, g.health_error, g.health_checked_at, g.jira_transitions,
     g.sync_interval_secs, g.created_at, g.updated_at, g.token, g.token_key_id
     FROM integrations g JOIN tenants t ON t.id = g.tenant_id";
-const VISIBLE: &str =
+/// A member sees the integrations (and their sync runs) of the tenants they belong to;
+/// `g` is the integration, `?` the member's user id.
+pub(crate) const VISIBLE: &str =
     "EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = g.tenant_id AND m.user_id = ?)";
-
-pub(crate) fn parse_provider(i: usize, s: String) -> rusqlite::Result<Provider> {
-    s.parse().map_err(|e: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-    })
-}
 
 fn sealed(blob: Option<Vec<u8>>, key_id: Option<String>) -> Option<Sealed> {
     match (blob, key_id) {
@@ -57,7 +53,7 @@ fn record(r: &Row<'_>) -> rusqlite::Result<IntegrationRecord> {
             id: r.get(0)?,
             tenant_id: r.get(1)?,
             tenant_slug: r.get(2)?,
-            provider: parse_provider(3, r.get(3)?)?,
+            provider: parse_text(3, &r.get::<_, String>(3)?)?,
             name: r.get(4)?,
             base_url: r.get(5)?,
             email: r.get(6)?,
@@ -135,7 +131,7 @@ fn link_record(r: &Row<'_>) -> rusqlite::Result<LinkRecord> {
             project_id: r.get(1)?,
             integration_id: r.get(2)?,
             integration_name: r.get(3)?,
-            provider: parse_provider(4, r.get(4)?)?,
+            provider: parse_text(4, &r.get::<_, String>(4)?)?,
             external: r.get(5)?,
             has_token: r.get(6)?,
             last_synced_at: r.get::<_, Option<Ts>>(7)?.map(|t| t.0),

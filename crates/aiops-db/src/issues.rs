@@ -9,7 +9,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::time_text::now;
-use crate::{Db, Ts, audit, internal};
+use crate::{Db, Ts, audit, internal, parse_text};
 
 /// Columns of an issue row; column 10 (labels) is filled by [`LABELS`] for one issue and
 /// by one batch query per page for lists.
@@ -33,12 +33,6 @@ const VISIBLE: &str =
     "(EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = p.tenant_id AND m.user_id = ?)
     OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = ?))";
 
-fn parse<T: std::str::FromStr<Err = String>>(i: usize, s: String) -> rusqlite::Result<T> {
-    s.parse().map_err(|e: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-    })
-}
-
 fn issue(r: &Row<'_>) -> rusqlite::Result<Issue> {
     let labels: Option<String> = r.get(10)?;
     let mut labels: Vec<String> = labels
@@ -50,11 +44,11 @@ fn issue(r: &Row<'_>) -> rusqlite::Result<Issue> {
         project_id: r.get(1)?,
         project_slug: r.get(2)?,
         tenant_slug: r.get(3)?,
-        provider: parse::<Provider>(4, r.get(4)?)?,
+        provider: parse_text::<Provider>(4, &r.get::<_, String>(4)?)?,
         external_id: r.get(5)?,
         title: r.get(6)?,
         description: r.get(7)?,
-        status: parse::<IssueStatus>(8, r.get(8)?)?,
+        status: parse_text::<IssueStatus>(8, &r.get::<_, String>(8)?)?,
         provider_status: r.get(9)?,
         labels,
         assignee: r.get(11)?,

@@ -256,6 +256,17 @@ pub fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Column `column` holding the text form of `T` (a role, provider, state…); a value the
+/// type does not know is a conversion error, not a panic.
+pub(crate) fn parse_text<T: std::str::FromStr<Err = String>>(
+    column: usize,
+    s: &str,
+) -> rusqlite::Result<T> {
+    s.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
+    })
+}
+
 /// Any storage failure the caller cannot act on: logged by the server, shown as
 /// `internal`.
 pub(crate) fn internal(e: rusqlite::Error) -> CoreError {

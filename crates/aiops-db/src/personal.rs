@@ -4,7 +4,7 @@ use aiops_types::PersonalCredential;
 use rusqlite::Row;
 
 use crate::Ts;
-use crate::integrations::parse_provider;
+use crate::parse_text;
 
 pub(crate) const PERSONAL_SELECT: &str = "SELECT u.integration_id, g.name, g.provider, u.token IS NOT NULL,
     u.login, u.updated_at, u.email FROM user_integrations u JOIN integrations g ON g.id = u.integration_id";
@@ -13,7 +13,7 @@ pub(crate) fn personal(r: &Row<'_>) -> rusqlite::Result<PersonalCredential> {
     Ok(PersonalCredential {
         integration_id: r.get(0)?,
         integration_name: r.get(1)?,
-        provider: parse_provider(2, r.get(2)?)?,
+        provider: parse_text(2, &r.get::<_, String>(2)?)?,
         has_token: r.get(3)?,
         login: r.get(4)?,
         email: r.get(6)?,

@@ -8,6 +8,7 @@ use aiops_types::{Comment, ProjectLink, SyncRun, SyncState, Timestamp};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+use crate::integrations::VISIBLE;
 use crate::issues::{find_comment, set_labels};
 use crate::time_text::{format, now};
 use crate::{Db, Ts, audit, internal};
@@ -16,17 +17,13 @@ const RUN_SELECT: &str = "SELECT r.id, r.integration_id, r.state, r.trigger, r.q
     r.started_at, r.finished_at, r.issues_seen, r.issues_created, r.issues_updated,
     r.issues_removed, r.comments_fetched, r.requests, r.error
     FROM sync_runs r JOIN integrations g ON g.id = r.integration_id";
-const VISIBLE: &str =
-    "EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = g.tenant_id AND m.user_id = ?)";
 
 fn run(r: &Row<'_>) -> rusqlite::Result<SyncRun> {
     let state: String = r.get(2)?;
     Ok(SyncRun {
         id: r.get(0)?,
         integration_id: r.get(1)?,
-        state: state.parse().map_err(|e: String| {
-            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.into())
-        })?,
+        state: crate::parse_text(2, &state)?,
         trigger: r.get(3)?,
         queued_at: r.get::<_, Ts>(4)?.0,
         started_at: r.get::<_, Option<Ts>>(5)?.map(|t| t.0),

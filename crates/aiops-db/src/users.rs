@@ -12,9 +12,7 @@ use crate::{Db, Ts, audit, conflict_on_unique, internal};
 const COLUMNS: &str = "id, email, name, role, disabled, created_at, updated_at, password_hash";
 
 pub(crate) fn role_from(s: &str) -> rusqlite::Result<Role> {
-    s.parse().map_err(|e: String| {
-        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
-    })
+    crate::parse_text(3, s)
 }
 
 /// Reads a user from columns `offset..offset+8` in [`COLUMNS`] order.
