@@ -142,13 +142,44 @@ fn email_for(provider: Provider, email: Option<&str>) -> CoreResult<Option<Strin
     }
 }
 
-/// Seals `plain` for the row id the store passes.
-fn sealer<'a>(
-    key: &'a SecretKey,
-    plain: &'a str,
-    context: impl Fn(i64) -> String + 'a,
-) -> impl Fn(i64) -> CoreResult<Sealed> + 'a {
-    move |id| key.seal(plain.as_bytes(), &context(id))
+/// A token field of a request, validated: absent keeps the stored token, an empty string
+/// clears it (where clearing is allowed), anything else is a new token.
+pub(crate) enum TokenChange {
+    Keep,
+    Clear,
+    Set(String),
+}
+
+impl TokenChange {
+    /// `clearable`: an empty value clears; otherwise an empty value is invalid input.
+    pub(crate) fn from_request(value: Option<&str>, clearable: bool) -> CoreResult<Self> {
+        match value {
+            None => Ok(Self::Keep),
+            Some(t) if clearable && t.trim().is_empty() => Ok(Self::Clear),
+            Some(t) => Ok(Self::Set(token(t)?)),
+        }
+    }
+
+    pub(crate) fn changed(&self) -> bool {
+        !matches!(self, Self::Keep)
+    }
+
+    /// Seals a new token for the row the store names (`context` is its associated data).
+    pub(crate) fn seal(&self, key: &SecretKey, context: &str) -> CoreResult<Sealed> {
+        match self {
+            Self::Set(t) => key.seal(t.as_bytes(), context),
+            _ => Err(CoreError::Internal("no token to seal".into())),
+        }
+    }
+
+    /// The instruction for the store; `seal` runs only for [`TokenChange::Set`].
+    pub(crate) fn write<'a>(&self, seal: crate::ports::Sealer<'a>) -> TokenWrite<'a> {
+        match self {
+            Self::Keep => TokenWrite::Keep,
+            Self::Clear => TokenWrite::Clear,
+            Self::Set(_) => TokenWrite::Seal(seal),
+        }
+    }
 }
 
 pub fn list(
@@ -211,19 +242,13 @@ pub fn create(
         )?,
         sync_interval_secs: interval(req.sync_interval_secs.unwrap_or(DEFAULT_SYNC_INTERVAL_SECS))?,
     };
-    let plain = req.token.as_deref().map(token).transpose()?;
-    let seal = plain
-        .as_deref()
-        .map(|p| sealer(key, p, integration_token_context));
-    let write = match &seal {
-        Some(s) => TokenWrite::Seal(s),
-        None => TokenWrite::Keep,
-    };
+    let change = TokenChange::from_request(req.token.as_deref(), false)?;
+    let seal = |id| change.seal(key, &integration_token_context(id));
     let audit = NewAudit::by(caller, "integration.create").detail(json!({
         "tenant_id": tenant.id, "provider": provider.as_str(), "name": row.name,
-        "base_url": row.base_url, "has_token": plain.is_some(),
+        "base_url": row.base_url, "has_token": change.changed(),
     }));
-    store.insert_integration(&row, write, audit)
+    store.insert_integration(&row, change.write(&seal), audit)
 }
 
 pub fn update(
@@ -261,26 +286,14 @@ pub fn update(
         },
         sync_interval_secs: interval(req.sync_interval_secs.unwrap_or(current.sync_interval_secs))?,
     };
-    let plain = match req.token.as_deref() {
-        Some(t) if t.trim().is_empty() => Some(None),
-        Some(t) => Some(Some(token(t)?)),
-        None => None,
-    };
-    let seal = plain
-        .as_ref()
-        .and_then(|p| p.as_deref())
-        .map(|p| sealer(key, p, integration_token_context));
-    let write = match (&plain, &seal) {
-        (Some(None), _) => TokenWrite::Clear,
-        (_, Some(s)) => TokenWrite::Seal(s),
-        _ => TokenWrite::Keep,
-    };
+    let change = TokenChange::from_request(req.token.as_deref(), true)?;
+    let seal = |id| change.seal(key, &integration_token_context(id));
     let audit = NewAudit::by(caller, "integration.update")
         .target("integration", id)
         .detail(
-            json!({ "token_changed": plain.is_some(), "name": row.name, "base_url": row.base_url }),
+            json!({ "token_changed": change.changed(), "name": row.name, "base_url": row.base_url }),
         );
-    store.update_integration(id, &row, write, audit)
+    store.update_integration(id, &row, change.write(&seal), audit)
 }
 
 pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {

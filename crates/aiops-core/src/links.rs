@@ -6,8 +6,8 @@ use aiops_types::{
 };
 use serde_json::json;
 
-use crate::integrations::{self, link_token_context, personal_token_context};
-use crate::ports::{NewAudit, Store, TokenWrite};
+use crate::integrations::{self, TokenChange, link_token_context, personal_token_context};
+use crate::ports::{NewAudit, Store};
 use crate::sealed::SecretKey;
 use crate::{CoreError, CoreResult, Principal, projects};
 
@@ -116,20 +116,14 @@ pub fn create(
             other.link.id
         )));
     }
-    let plain = req.token.as_deref().map(integrations::token).transpose()?;
-    let seal = plain
-        .as_deref()
-        .map(|p| move |id: i64| key.seal(p.as_bytes(), &link_token_context(id)));
-    let write = match &seal {
-        Some(s) => TokenWrite::Seal(s),
-        None => TokenWrite::Keep,
-    };
+    let change = TokenChange::from_request(req.token.as_deref(), false)?;
+    let seal = |id| change.seal(key, &link_token_context(id));
     let audit = NewAudit::by(caller, "project.link")
         .target("project", project.id)
         .detail(json!({
-            "integration_id": integration.id, "external": ext, "has_token": plain.is_some(),
+            "integration_id": integration.id, "external": ext, "has_token": change.changed(),
         }));
-    store.insert_link(project.id, integration.id, &ext, write, audit)
+    store.insert_link(project.id, integration.id, &ext, change.write(&seal), audit)
 }
 
 /// Removes a link and the issues synced through it (admin).
@@ -191,20 +185,10 @@ pub fn set_personal(
             "give a token, a login, or both",
         ));
     }
-    let plain = match req.token.as_deref() {
-        Some(t) if t.trim().is_empty() => Some(None),
-        Some(t) => Some(Some(integrations::token(t)?)),
-        None => None,
-    };
+    let change = TokenChange::from_request(req.token.as_deref(), true)?;
     let uid = caller.user_id;
-    let seal = plain.as_ref().and_then(|p| p.as_deref()).map(|p| {
-        move |_: i64| key.seal(p.as_bytes(), &personal_token_context(uid, integration_id))
-    });
-    let write = match (&plain, &seal) {
-        (Some(None), _) => TokenWrite::Clear,
-        (_, Some(s)) => TokenWrite::Seal(s),
-        _ => TokenWrite::Keep,
-    };
+    // The row is (user, integration): its id is known before the write.
+    let seal = |_| change.seal(key, &personal_token_context(uid, integration_id));
     let login = req.login.as_deref().map(login).transpose()?;
     let email = match req.email.as_deref().map(str::trim) {
         None => None,
@@ -213,11 +197,11 @@ pub fn set_personal(
     };
     let audit = NewAudit::by(caller, "credential.set")
         .target("integration", integration.id)
-        .detail(json!({ "token_changed": plain.is_some(), "login": login }));
+        .detail(json!({ "token_changed": change.changed(), "login": login }));
     store.put_personal_credential(
         uid,
         integration.id,
-        write,
+        change.write(&seal),
         login.as_ref().map(|l| l.as_deref()),
         email.as_ref().map(|e| e.as_deref()),
         audit,
