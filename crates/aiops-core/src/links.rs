@@ -179,10 +179,10 @@ pub fn set_personal(
     req: &SetPersonalCredential,
 ) -> CoreResult<PersonalCredential> {
     let integration = integrations::get(store, caller, integration_id)?;
-    if req.token.is_none() && req.login.is_none() {
+    if req.token.is_none() && req.login.is_none() && req.email.is_none() {
         return Err(CoreError::invalid(
             "token",
-            "give a token, a login, or both",
+            "give a token, a login or an email",
         ));
     }
     let change = TokenChange::from_request(req.token.as_deref(), true)?;

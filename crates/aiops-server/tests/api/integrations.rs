@@ -201,6 +201,34 @@ async fn members_read_their_tenants_integrations_and_change_nothing() {
         .await
         .unwrap();
     assert!(mine.has_token && mine.login.as_deref() == Some("mona"));
+    let with_email = m
+        .set_credential(
+            ia.id,
+            &SetPersonalCredential {
+                token: None,
+                login: None,
+                email: Some("mona@example.com".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        with_email.email.as_deref(),
+        Some("mona@example.com"),
+        "an email alone is a change"
+    );
+    assert!(
+        with_email.has_token && with_email.login.as_deref() == Some("mona"),
+        "the rest kept"
+    );
+    assert_eq!(
+        code(
+            m.set_credential(ia.id, &SetPersonalCredential::default())
+                .await
+        ),
+        ErrorCode::InvalidInput,
+        "nothing to set"
+    );
     assert_eq!(m.list_credentials().await.unwrap().len(), 1);
     assert!(
         admin.list_credentials().await.unwrap().is_empty(),
