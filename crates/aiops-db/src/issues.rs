@@ -21,12 +21,16 @@ const LABELS: &str =
     "(SELECT group_concat(l.label, char(31)) FROM issue_labels l WHERE l.issue_id = i.id)";
 const JOINS: &str = "JOIN projects p ON p.id = i.project_id JOIN tenants t ON t.id = p.tenant_id";
 
-fn select_one() -> String {
+/// One issue with its labels (built once, not per request).
+static SELECT_ONE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "SELECT {} FROM issues i {JOINS}",
         COLUMNS.replace("{labels}", LABELS)
     )
-}
+});
+/// The columns of a list page; labels come from one batch query ([`fill_labels`]).
+static LIST_COLUMNS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| COLUMNS.replace("{labels}", "NULL"));
 
 /// `?` = the member's user id, twice.
 const VISIBLE: &str =
@@ -65,11 +69,11 @@ fn issue(r: &Row<'_>) -> rusqlite::Result<Issue> {
 pub(crate) fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>> {
     let (sql, args): (String, Vec<Value>) = match viewer.member_id() {
         None => (
-            format!("{} WHERE i.id = ?", select_one()),
+            format!("{} WHERE i.id = ?", SELECT_ONE.as_str()),
             vec![Value::Integer(id)],
         ),
         Some(uid) => (
-            format!("{} WHERE i.id = ? AND {VISIBLE}", select_one()),
+            format!("{} WHERE i.id = ? AND {VISIBLE}", SELECT_ONE.as_str()),
             vec![Value::Integer(id), Value::Integer(uid), Value::Integer(uid)],
         ),
     };
@@ -216,7 +220,7 @@ impl IssueStore for Db {
         };
         let sql = format!(
             "SELECT {} FROM {from} WHERE {} ORDER BY {key} DESC LIMIT ?",
-            COLUMNS.replace("{labels}", "NULL"),
+            LIST_COLUMNS.as_str(),
             conds.join(" AND ")
         );
         self.read(|c| {
