@@ -246,6 +246,36 @@ async fn filters_and_full_text_compose() {
         (paged.items.len(), rest.items.len(), rest.next_cursor),
         (2, 1, None)
     );
+    // Label and full-text pages are keyed on their own index (issue_labels, the FTS
+    // rowid): the cursor must walk them without gaps or repeats, and list rows carry
+    // their labels (read in one batch per page).
+    for (label, q) in [(Some("bug"), None), (None, Some("reset"))] {
+        let page = |cursor: Option<String>| {
+            let admin = admin.clone();
+            async move {
+                admin
+                    .list_issues(&IssueListParams {
+                        label: label.map(str::to_owned),
+                        q: q.map(str::to_owned),
+                        limit: Some(1),
+                        cursor,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = page(None).await;
+        assert_eq!(first.items[0].title, "Reset button");
+        assert_eq!(first.items[0].labels, ["bug", "ui"]);
+        let second = page(first.next_cursor.clone()).await;
+        assert_eq!(second.items[0].title, "Login fails", "{label:?} {q:?}");
+        assert_eq!(second.items[0].labels, ["bug"]);
+        assert_eq!(
+            second.next_cursor, None,
+            "{label:?} {q:?}: two matches, two pages"
+        );
+    }
     assert_eq!(
         code(
             admin
