@@ -71,14 +71,13 @@ pub struct Tmux {
 }
 
 impl Tmux {
-    /// aiops's tmux server at `<dir>/tmux.sock`, configured by `<dir>/tmux.conf`.
-    pub fn new(dir: &Path) -> Result<Self, TmuxError> {
-        let config = dir.join("tmux.conf");
-        std::fs::write(&config, CONFIG)?;
-        Ok(Self {
+    /// aiops's tmux server at `<dir>/tmux.sock`, configured by `<dir>/tmux.conf` (written
+    /// before each new session, since the first session starts the server).
+    pub fn new(dir: &Path) -> Self {
+        Self {
             socket: dir.join("tmux.sock"),
-            config,
-        })
+            config: dir.join("tmux.conf"),
+        }
     }
 
     pub fn socket(&self) -> &Path {
@@ -109,6 +108,7 @@ impl Tmux {
     /// Starts a detached session running `command` in `dir`.
     pub fn new_session(&self, s: &NewSession<'_>) -> Result<(), TmuxError> {
         Self::target(s.name)?;
+        std::fs::write(&self.config, CONFIG)?;
         let mut spec = self
             .spec()
             .args(["new-session", "-d", "-s", s.name, "-c"])

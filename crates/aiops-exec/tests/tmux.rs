@@ -25,7 +25,7 @@ impl Drop for Server {
 }
 
 fn server(dir: &Path) -> Server {
-    Server(Tmux::new(dir).unwrap())
+    Server(Tmux::new(dir))
 }
 
 fn start(t: &Tmux, name: &str, dir: &Path, env: &[(String, String)], cmd: &[&str]) {

@@ -38,6 +38,8 @@ struct Inner {
     /// excess requests wait here (cheaply, as tasks) instead of as parked blocking
     /// threads on the reader pool.
     store_calls: Semaphore,
+    /// aiops's own tmux server (`<data>/tmux.sock`), where sessions run.
+    tmux: aiops_exec::tmux::Tmux,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             timeout: std::time::Duration::from_secs(settings.tracker_timeout_secs),
         });
         let store_calls = settings.db_readers + 2;
+        let tmux = aiops_exec::tmux::Tmux::new(&settings.data_dir);
         Self(Arc::new(Inner {
             limiter: LoginLimiter::new(settings.login_failures_per_minute),
             db,
@@ -57,6 +60,7 @@ impl AppState {
             jobs: Notify::new(),
             auth_cache: Default::default(),
             store_calls: Semaphore::new(store_calls),
+            tmux,
         }))
     }
 
@@ -66,6 +70,10 @@ impl AppState {
 
     pub fn auth_cache(&self) -> &crate::auth_cache::AuthCache {
         &self.0.auth_cache
+    }
+
+    pub fn tmux(&self) -> &aiops_exec::tmux::Tmux {
+        &self.0.tmux
     }
 
     pub fn jobs(&self) -> &Notify {
