@@ -7,4 +7,5 @@
 
 pub mod git;
 pub mod process;
+pub mod pty;
 pub mod tmux;

@@ -223,4 +223,31 @@ impl Tmux {
             Err(e) => Err(e.into()),
         }
     }
+
+    /// The argv of a tmux client attached to exactly session `name`, for a PTY
+    /// ([`crate::pty::Pty::spawn`]):
+    /// `tmux -u -S <socket> -f <config> attach-session [-r] -t =name`.
+    /// `-r` makes the client read-only (tmux ignores its keys). `-u` because the far end
+    /// of every aiops terminal (xterm.js, the desktop) is UTF-8 whatever aiops's locale
+    /// is; without it a server started with `LANG=C` would draw `_` for every non-ASCII
+    /// character. `-f` as on every other call: `attach-session` may start a server, which
+    /// must read aiops's config, never the user's. `BadName` for a name aiops would not
+    /// generate.
+    pub fn attach_argv(
+        &self,
+        name: &str,
+        read_only: bool,
+    ) -> Result<Vec<std::ffi::OsString>, TmuxError> {
+        let target = Self::target(name)?;
+        let mut argv: Vec<std::ffi::OsString> = vec!["tmux".into(), "-u".into(), "-S".into()];
+        argv.push(self.socket.clone().into_os_string());
+        argv.push("-f".into());
+        argv.push(self.config.clone().into_os_string());
+        argv.push("attach-session".into());
+        if read_only {
+            argv.push("-r".into());
+        }
+        argv.extend(["-t".into(), target.into()]);
+        Ok(argv)
+    }
 }
