@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::credentials::{self, digest, looks_like_api_key, random_token};
 use crate::ports::{NewAudit, NewUserRow, Store, UserRecord};
-use crate::principal::role_scopes;
+use crate::principal::{SessionGrant, role_scopes};
 use crate::{CoreError, CoreResult, Principal, validate};
 
 /// Settings key holding the SHA-256 (hex) of the one-time setup token.
@@ -92,6 +92,7 @@ pub fn authenticate_session(
         method: AuthMethod::Session,
         credential_id: session.id,
         ip,
+        session: None,
     };
     Ok((principal, session.csrf_token))
 }
@@ -110,7 +111,7 @@ pub fn authenticate_api_key(
     if !looks_like_api_key(secret) {
         return Err(invalid());
     }
-    let (key, rec) = store
+    let (key, rec, session_issue) = store
         .api_key_by_digest(&digest(secret))?
         .ok_or_else(invalid)?;
     if key.revoked_at.is_some() || key.expires_at.is_some_and(|e| e <= now) || rec.user.disabled {
@@ -133,6 +134,10 @@ pub fn authenticate_api_key(
         method: AuthMethod::ApiKey,
         credential_id: key.id,
         ip,
+        session: key.session_id.map(|session_id| SessionGrant {
+            session_id,
+            issue_id: session_issue,
+        }),
     };
     Ok((principal, key.expires_at))
 }

@@ -20,6 +20,7 @@ pub mod keys;
 pub mod links;
 pub mod page;
 pub mod ports;
+mod ports_sessions;
 mod ports_trackers;
 pub mod principal;
 pub mod projects;

@@ -11,6 +11,7 @@ use aiops_types::{
 
 use crate::CoreResult;
 use crate::page::PageQuery;
+pub use crate::ports_sessions::*;
 pub use crate::ports_trackers::*;
 pub use crate::principal::Viewer;
 
@@ -133,6 +134,7 @@ pub struct ProjectRow {
     pub repo_url: String,
     pub default_branch: String,
     pub description: String,
+    pub workspace: aiops_types::ProjectWorkspace,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -175,7 +177,11 @@ pub trait UserStore {
 
 pub trait CredentialStore {
     fn insert_api_key(&self, row: &NewApiKeyRow, audit: NewAudit) -> CoreResult<ApiKey>;
-    fn api_key_by_digest(&self, digest: &[u8]) -> CoreResult<Option<(ApiKey, UserRecord)>>;
+    /// The key, its owner, and for a session-scoped key the session's issue id.
+    fn api_key_by_digest(
+        &self,
+        digest: &[u8],
+    ) -> CoreResult<Option<(ApiKey, UserRecord, Option<i64>)>>;
     fn touch_api_key(&self, id: i64, at: Timestamp) -> CoreResult<()>;
     fn api_key(&self, id: i64) -> CoreResult<Option<ApiKey>>;
     /// Newest first; `owner` None lists every user's keys.
@@ -367,6 +373,8 @@ pub trait Store:
     + IntegrationStore
     + SyncStore
     + AgentStore
+    + SessionStore
+    + ToolStore
     + AuditStore
     + SettingsStore
     + SystemStore
@@ -382,6 +390,8 @@ impl<T> Store for T where
         + IntegrationStore
         + SyncStore
         + AgentStore
+        + SessionStore
+        + ToolStore
         + AuditStore
         + SettingsStore
         + SystemStore

@@ -18,6 +18,49 @@ pub struct Principal {
     pub credential_id: i64,
     /// Client address, for the audit log.
     pub ip: Option<String>,
+    /// Set when the credential is a session-scoped key: it may only reach that session
+    /// and its issue (see [`SessionGrant`]).
+    pub session: Option<SessionGrant>,
+}
+
+/// What a session-scoped key may reach: posting its session's events, reading it, and
+/// reading, commenting on and updating the session's issue. Enforced once, in the
+/// server's auth extractor, against the request path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionGrant {
+    pub session_id: i64,
+    pub issue_id: Option<i64>,
+}
+
+impl SessionGrant {
+    /// Whether a request `method path` (path relative to `/api/v1`, no query) is inside the
+    /// grant: `GET /sessions/{s}`, `POST /sessions/{s}/events`, and on the session's issue
+    /// `GET|PATCH /issues/{i}`, `POST /issues/{i}/close|reopen`, `PUT /issues/{i}/assignee`,
+    /// `GET|POST /issues/{i}/comments`, `PATCH /issues/{i}/comments/{c}`.
+    pub fn allows(&self, method: &str, path: &str) -> bool {
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let is = |id: &str, want: i64| id.parse::<i64>().ok() == Some(want);
+        match (method, parts.as_slice()) {
+            ("GET", ["sessions", s]) | ("POST", ["sessions", s, "events"]) => {
+                is(s, self.session_id)
+            }
+            (_, ["issues", i, rest @ ..]) => {
+                let Some(issue) = self.issue_id else {
+                    return false;
+                };
+                is(i, issue)
+                    && matches!(
+                        (method, rest),
+                        ("GET" | "PATCH", [])
+                            | ("POST", ["close" | "reopen"])
+                            | ("PUT", ["assignee"])
+                            | ("GET" | "POST", ["comments"])
+                            | ("PATCH", ["comments", _])
+                    )
+            }
+            _ => false,
+        }
+    }
 }
 
 impl Principal {
@@ -102,8 +145,28 @@ mod tests {
             method: AuthMethod::ApiKey,
             credential_id: 1,
             ip: None,
+            session: None,
         };
         assert!(p.has_scope(Scope::Read));
+        let g = SessionGrant {
+            session_id: 7,
+            issue_id: Some(42),
+        };
+        assert!(g.allows("POST", "/sessions/7/events"));
+        assert!(g.allows("GET", "/sessions/7"));
+        assert!(g.allows("POST", "/issues/42/comments"));
+        assert!(g.allows("PATCH", "/issues/42"));
+        assert!(!g.allows("POST", "/sessions/8/events"), "another session");
+        assert!(!g.allows("POST", "/issues/43/comments"), "another issue");
+        assert!(!g.allows("DELETE", "/issues/42"));
+        assert!(!g.allows("GET", "/issues"), "listing issues is outside the grant");
+        assert!(!g.allows("POST", "/sessions/7/kill"));
+        assert!(!g.allows("GET", "/sessions/07x"));
+        let no_issue = SessionGrant {
+            session_id: 7,
+            issue_id: None,
+        };
+        assert!(!no_issue.allows("GET", "/issues/42"));
         assert!(!p.has_scope(Scope::Admin));
         assert!(
             !p.is_admin(),

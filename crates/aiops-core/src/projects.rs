@@ -1,7 +1,9 @@
 //! Projects: one repository inside a tenant. Tenant members create and change them;
 //! project members (without tenant membership) see and change that one project.
 
-use aiops_types::{CreateProject, Member, Page, Project, ProjectListParams, UpdateProject};
+use aiops_types::{
+    CreateProject, Member, Page, Project, ProjectListParams, ProjectWorkspace, UpdateProject,
+};
 use serde_json::json;
 
 use crate::page::PageQuery;
@@ -55,6 +57,7 @@ pub fn create(store: &impl Store, caller: &Principal, req: &CreateProject) -> Co
         repo_url: validate::repo_url(&req.repo_url, caller.is_admin())?,
         default_branch: validate::branch(req.default_branch.as_deref().unwrap_or(DEFAULT_BRANCH))?,
         description: validate::description(req.description.as_deref())?,
+        workspace: Default::default(),
         name,
     };
     let audit = NewAudit::by(caller, "project.create")
@@ -90,6 +93,17 @@ pub fn update(
         description: match req.description.as_deref() {
             Some(d) => validate::description(Some(d))?,
             None => current.description,
+        },
+        workspace: ProjectWorkspace {
+            isolation: req.isolation.unwrap_or(current.workspace.isolation),
+            setup_files: match &req.setup_files {
+                Some(f) => validate::setup_files(f)?,
+                None => current.workspace.setup_files,
+            },
+            setup_command: match &req.setup_command {
+                Some(c) => validate::argv("setup_command", c)?,
+                None => current.workspace.setup_command,
+            },
         },
     };
     let audit = NewAudit::by(caller, "project.update").target("project", id);

@@ -243,3 +243,55 @@ mod tests {
         assert!(color("red").is_err());
     }
 }
+
+/// Most setup files per project.
+const MAX_SETUP_FILES: usize = 50;
+
+/// Relative paths inside a repository (`.env`, `config/local.toml`): no absolute paths,
+/// no `..`, no empty or control characters, at most [`MAX_SETUP_FILES`].
+pub fn setup_files(files: &[String]) -> CoreResult<Vec<String>> {
+    if files.len() > MAX_SETUP_FILES {
+        return Err(CoreError::invalid(
+            "setup_files",
+            format!("at most {MAX_SETUP_FILES} setup files"),
+        ));
+    }
+    files
+        .iter()
+        .map(|f| {
+            let f = f.trim();
+            let ok = !f.is_empty()
+                && f.len() <= 1024
+                && !f.starts_with('/')
+                && !f.starts_with('-')
+                && !f.chars().any(char::is_control)
+                && f.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+            if ok {
+                Ok(f.to_owned())
+            } else {
+                Err(CoreError::invalid(
+                    "setup_files",
+                    format!("`{f}` must be a relative path inside the repository (no `..`)"),
+                ))
+            }
+        })
+        .collect()
+}
+
+/// A command as argv (never a shell string): at most 64 arguments of at most 4,096
+/// characters without NUL; an empty list means "none". The program must not be empty.
+pub fn argv(field: &'static str, argv: &[String]) -> CoreResult<Vec<String>> {
+    if argv.len() > 64 {
+        return Err(CoreError::invalid(field, format!("{field} has more than 64 arguments")));
+    }
+    if argv.first().is_some_and(|p| p.trim().is_empty()) {
+        return Err(CoreError::invalid(field, format!("{field} names no program")));
+    }
+    if argv.iter().any(|a| a.len() > 4096 || a.contains('\0')) {
+        return Err(CoreError::invalid(
+            field,
+            format!("{field} arguments must be under 4,096 characters without NUL"),
+        ));
+    }
+    Ok(argv.to_vec())
+}

@@ -11,7 +11,7 @@ use crate::time_text::now;
 use crate::users::{columns, record_at};
 use crate::{Db, Ts, audit, conflict_on_unique, internal};
 
-const KEY_COLUMNS: &str = "k.id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.expires_at, k.last_used_at, k.revoked_at";
+const KEY_COLUMNS: &str = "k.id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.expires_at, k.last_used_at, k.revoked_at, k.session_id";
 
 fn scopes_to_text(scopes: &[Scope]) -> String {
     scopes
@@ -37,6 +37,7 @@ fn key(row: &Row<'_>) -> rusqlite::Result<ApiKey> {
         expires_at: row.get::<_, Option<Ts>>(6)?.map(|t| t.0),
         last_used_at: row.get::<_, Option<Ts>>(7)?.map(|t| t.0),
         revoked_at: row.get::<_, Option<Ts>>(8)?.map(|t| t.0),
+        session_id: row.get(9)?,
     })
 }
 
@@ -71,15 +72,19 @@ impl CredentialStore for Db {
         })
     }
 
-    fn api_key_by_digest(&self, digest: &[u8]) -> CoreResult<Option<(ApiKey, UserRecord)>> {
+    fn api_key_by_digest(
+        &self,
+        digest: &[u8],
+    ) -> CoreResult<Option<(ApiKey, UserRecord, Option<i64>)>> {
         let sql = format!(
-            "SELECT {KEY_COLUMNS}, {} FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.digest = ?1",
+            "SELECT {KEY_COLUMNS}, s.issue_id, {} FROM api_keys k JOIN users u ON u.id = k.user_id
+             LEFT JOIN sessions s ON s.id = k.session_id WHERE k.digest = ?1",
             columns("u")
         );
         self.read(|c| {
             c.prepare_cached(&sql)
                 .and_then(|mut st| {
-                    st.query_row([digest], |r| Ok((key(r)?, record_at(r, 9)?)))
+                    st.query_row([digest], |r| Ok((key(r)?, record_at(r, 11)?, r.get(10)?)))
                         .optional()
                 })
                 .map_err(internal)

@@ -16,10 +16,12 @@ mod issues;
 mod personal;
 mod pool;
 mod projects;
+mod sessions;
 mod settings;
 mod sync;
 mod tenants;
 mod time_text;
+mod tools;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_issues.sql"),
     include_str!("../migrations/0003_integrations.sql"),
     include_str!("../migrations/0004_agents.sql"),
+    include_str!("../migrations/0005_sessions.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".
@@ -265,6 +268,19 @@ pub(crate) fn parse_text<T: std::str::FromStr<Err = String>>(
     s.parse().map_err(|e: String| {
         rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
     })
+}
+
+/// Column `column` holding a JSON array of strings (argv, path lists).
+pub(crate) fn json_list(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Vec<String>> {
+    let text: String = row.get(column)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+/// A list of strings as the JSON text stored in such a column.
+pub(crate) fn json_text(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Any storage failure the caller cannot act on: logged by the server, shown as

@@ -4,16 +4,17 @@
 use aiops_core::page::PageQuery;
 use aiops_core::ports::{NewAudit, ProjectFilter, ProjectRow, ProjectStore, Viewer};
 use aiops_core::{CoreError, CoreResult};
-use aiops_types::{Member, Project};
+use aiops_types::{Member, Project, ProjectWorkspace};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::tenants::{delete_member, list_members, put_member};
 use crate::time_text::now;
-use crate::{Db, Ts, audit, conflict_on_unique, internal};
+use crate::{Db, Ts, audit, conflict_on_unique, internal, json_list, json_text, parse_text};
 
 const SELECT: &str =
     "SELECT p.id, p.tenant_id, t.slug, p.slug, p.name, p.repo_url, p.default_branch,
-    p.description, p.created_at, p.updated_at FROM projects p JOIN tenants t ON t.id = p.tenant_id";
+    p.description, p.created_at, p.updated_at, p.isolation, p.setup_files, p.setup_command
+    FROM projects p JOIN tenants t ON t.id = p.tenant_id";
 /// `?1` = member user id or NULL for admins.
 const VISIBLE: &str = "(?1 IS NULL
     OR EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = p.tenant_id AND m.user_id = ?1)
@@ -31,6 +32,11 @@ fn project(row: &Row<'_>) -> rusqlite::Result<Project> {
         description: row.get(7)?,
         created_at: row.get::<_, Ts>(8)?.0,
         updated_at: row.get::<_, Ts>(9)?.0,
+        workspace: ProjectWorkspace {
+            isolation: parse_text(10, &row.get::<_, String>(10)?)?,
+            setup_files: json_list(row, 11)?,
+            setup_command: json_list(row, 12)?,
+        },
     })
 }
 
@@ -85,9 +91,21 @@ impl ProjectStore for Db {
     fn insert_project(&self, row: &ProjectRow, audit: NewAudit) -> CoreResult<Project> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO projects (tenant_id, slug, name, repo_url, default_branch, description, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                params![row.tenant_id, row.slug, row.name, row.repo_url, row.default_branch, row.description, Ts(now())],
+                "INSERT INTO projects (tenant_id, slug, name, repo_url, default_branch, description,
+                    isolation, setup_files, setup_command, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                params![
+                    row.tenant_id,
+                    row.slug,
+                    row.name,
+                    row.repo_url,
+                    row.default_branch,
+                    row.description,
+                    row.workspace.isolation.as_str(),
+                    json_text(&row.workspace.setup_files),
+                    json_text(&row.workspace.setup_command),
+                    Ts(now())
+                ],
             )
             .map_err(conflict_on_unique(slug_taken(&row.slug)))?;
             let id = tx.last_insert_rowid();
@@ -101,7 +119,8 @@ impl ProjectStore for Db {
             let n = tx
                 .execute(
                     "UPDATE projects SET slug = ?2, name = ?3, repo_url = ?4, default_branch = ?5,
-                     description = ?6, updated_at = ?7 WHERE id = ?1",
+                     description = ?6, updated_at = ?7, isolation = ?8, setup_files = ?9,
+                     setup_command = ?10 WHERE id = ?1",
                     params![
                         id,
                         row.slug,
@@ -109,7 +128,10 @@ impl ProjectStore for Db {
                         row.repo_url,
                         row.default_branch,
                         row.description,
-                        Ts(now())
+                        Ts(now()),
+                        row.workspace.isolation.as_str(),
+                        json_text(&row.workspace.setup_files),
+                        json_text(&row.workspace.setup_command),
                     ],
                 )
                 .map_err(conflict_on_unique(slug_taken(&row.slug)))?;

@@ -138,6 +138,16 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {
             ));
         };
         principal.require(S::SCOPE).map_err(ApiError::from)?;
+        if let Some(grant) = principal.session {
+            let path = parts.uri.path();
+            let path = path.strip_prefix("/api/v1").unwrap_or(path);
+            if !grant.allows(parts.method.as_str(), path) {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "a session key may only report its session's events and work on its issue",
+                ));
+            }
+        }
         Ok(Auth {
             principal,
             csrf_token,

@@ -160,6 +160,9 @@ pub struct ApiKey {
     pub last_used_at: Option<OffsetDateTime>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
+    /// Set for a session-scoped key: minted for that agent session, revoked when it ends.
+    #[serde(default)]
+    pub session_id: Option<i64>,
 }
 
 /// `POST /api/v1/auth/keys`

@@ -13,6 +13,7 @@ mod error;
 mod integrations;
 mod issues;
 mod page;
+mod sessions;
 mod system;
 mod tenancy;
 
@@ -22,6 +23,7 @@ pub use error::*;
 pub use integrations::*;
 pub use issues::*;
 pub use page::*;
+pub use sessions::*;
 pub use system::*;
 pub use tenancy::*;
 

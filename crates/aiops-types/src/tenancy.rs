@@ -72,10 +72,56 @@ pub struct Project {
     pub repo_url: String,
     pub default_branch: String,
     pub description: String,
+    /// How sessions get a working copy (issue 4, "Workspaces").
+    pub workspace: ProjectWorkspace,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+}
+
+/// `worktree`: a git worktree per issue on branch `aiops/<external-id>-<slug>` from the
+/// default branch. `in-place`: sessions work in the user's base clone itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum Isolation {
+    #[default]
+    #[serde(rename = "worktree")]
+    Worktree,
+    #[serde(rename = "in-place")]
+    InPlace,
+}
+
+impl Isolation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Worktree => "worktree",
+            Self::InPlace => "in-place",
+        }
+    }
+}
+
+impl std::str::FromStr for Isolation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "worktree" => Ok(Self::Worktree),
+            "in-place" => Ok(Self::InPlace),
+            other => Err(format!(
+                "unknown isolation `{other}` (expected worktree or in-place)"
+            )),
+        }
+    }
+}
+
+/// A project's workspace settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProjectWorkspace {
+    pub isolation: Isolation,
+    /// Ignored files copied from the base clone into each new worktree (relative paths,
+    /// e.g. `.env`); missing ones are skipped.
+    pub setup_files: Vec<String>,
+    /// Run once in each new worktree (argv, no shell; empty = none).
+    pub setup_command: Vec<String>,
 }
 
 /// `POST /api/v1/projects`
@@ -109,6 +155,14 @@ pub struct UpdateProject {
     pub default_branch: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(default)]
+    pub isolation: Option<Isolation>,
+    /// At most 50 relative paths inside the repository.
+    #[serde(default)]
+    pub setup_files: Option<Vec<String>>,
+    /// argv; `[]` removes it.
+    #[serde(default)]
+    pub setup_command: Option<Vec<String>>,
 }
 
 /// Query of `GET /api/v1/projects`.

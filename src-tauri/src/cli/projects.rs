@@ -110,6 +110,33 @@ pub struct ProjectFields {
     default_branch: Option<String>,
     #[arg(long)]
     description: Option<String>,
+    /// How sessions get a working copy: `worktree` (one per issue) or `in-place`.
+    #[arg(long, value_parser = ["worktree", "in-place"])]
+    isolation: Option<String>,
+    /// Ignored file copied into each new worktree (repeatable, e.g. `.env`).
+    #[arg(long = "setup-file", value_name = "PATH")]
+    setup_files: Vec<String>,
+    /// Remove every setup file.
+    #[arg(long, conflicts_with = "setup_files")]
+    no_setup_files: bool,
+    /// Command run once in each new worktree, one argument per flag:
+    /// `--setup-command npm --setup-command ci` (no shell).
+    #[arg(long = "setup-command", value_name = "ARG")]
+    setup_command: Vec<String>,
+    /// Remove the setup command.
+    #[arg(long, conflicts_with = "setup_command")]
+    no_setup_command: bool,
+}
+
+/// A repeatable list flag: given → set it; `--no-…` → clear it; neither → keep.
+fn list_change(values: Vec<String>, clear: bool) -> Option<Vec<String>> {
+    if clear {
+        Some(Vec::new())
+    } else if values.is_empty() {
+        None
+    } else {
+        Some(values)
+    }
 }
 
 pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
@@ -162,6 +189,11 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                 repo_url,
                 default_branch,
                 description,
+                isolation,
+                setup_files,
+                no_setup_files,
+                setup_command,
+                no_setup_command,
             } = fields;
             let req = UpdateProject {
                 name,
@@ -169,6 +201,9 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                 repo_url,
                 default_branch,
                 description,
+                isolation: isolation.map(|i| i.parse()).transpose().map_err(CliError::usage)?,
+                setup_files: list_change(setup_files, no_setup_files),
+                setup_command: list_change(setup_command, no_setup_command),
             };
             output::one(ctx.out, &client.update_project(id, &req).await?)
         }

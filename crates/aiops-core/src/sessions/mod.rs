@@ -1,30 +1,34 @@
 //! Agent sessions: an issue turned into a coding agent running in tmux inside a git
-//! worktree. This module grows with issue 4; so far it holds the names derived from user
-//! text and the context file written into the worktree.
+//! worktree (issue 4). [`start`] creates them, [`ops`] watches and ends them, [`tools`]
+//! keeps the tool table; [`names`] and [`context`] derive what user text becomes on disk.
+//!
+//! Sessions live in tmux, not in aiops's memory: the store keeps their rows and the
+//! [`Runtime`](crate::ports::Runtime) finds their panes again after a restart
+//! ([`ops::reconcile`]).
 
 pub mod context;
 pub mod names;
+pub mod ops;
+pub mod start;
+pub mod tools;
 
-use crate::{CoreError, CoreResult, Principal};
+use std::path::Path;
 
-/// What the terminal WebSocket attaches to: the session's tmux name and whether the
-/// caller may type into it (owners may; admins watching another user's session and any
-/// viewer asking for it get a read-only attach).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TerminalTarget {
-    pub session_id: i64,
-    pub tmux_name: String,
-    pub read_only: bool,
-}
+use crate::ports::Runtime;
 
-/// The tmux target for `caller` attaching to session `id`; `NotFound` when the caller may
-/// not see it (other members' sessions are invisible), `Conflict` once it has ended.
-pub fn terminal_target(
-    _store: &impl crate::ports::Store,
-    _caller: &Principal,
-    id: i64,
-    _want_write: bool,
-) -> CoreResult<TerminalTarget> {
-    // Replaced by the sessions store in this issue; until then no session exists.
-    Err(CoreError::not_found(format!("session {id}")))
+pub use ops::{TerminalTarget, terminal_target};
+
+/// What the server knows about where sessions run.
+#[derive(Clone, Copy)]
+pub struct Host<'a> {
+    pub runtime: &'a dyn Runtime,
+    /// `<data>/workspaces` unless configured.
+    pub workspace_root: &'a Path,
+    /// How a session reaches the API (`AIOPS_URL`).
+    pub server_url: &'a str,
+    /// This aiops executable: the session launcher and `aiops sessions event`.
+    pub aiops_bin: &'a str,
+    /// Whether `--yolo` is allowed at all.
+    pub allow_yolo: bool,
+    pub max_sessions_per_user: u32,
 }

@@ -38,6 +38,7 @@ fn linked_db() -> (tempfile::TempDir, Db, ProjectLink) {
                 repo_url: "https://example.com/r.git".into(),
                 default_branch: "main".into(),
                 description: String::new(),
+                workspace: Default::default(),
             },
             audit(),
         )

@@ -1,0 +1,187 @@
+//! Port traits for agent sessions: their rows and the event log ([`SessionStore`]), the
+//! tool table ([`ToolStore`]), and the machine they run on ([`Runtime`]: git workspaces,
+//! tmux, the session launcher), which `aiops-exec` implements.
+
+use std::path::PathBuf;
+
+use aiops_types::{Event, PutTool, Session, SessionState, Tool, Transcript};
+
+use crate::CoreResult;
+use crate::page::PageQuery;
+use crate::ports::{NewApiKeyRow, NewAudit, Viewer};
+
+/// A session to insert (state `starting`), with the session-scoped key minted for it.
+#[derive(Debug, Clone)]
+pub struct NewSessionRow {
+    pub user_id: i64,
+    pub project_id: i64,
+    pub issue_id: Option<i64>,
+    pub tool: String,
+    pub yolo: bool,
+    pub prompt: String,
+    pub branch: String,
+    pub worktree_path: String,
+    /// Text the tmux name is derived from (`aiops-<id>-<slug>`; the id is the row's).
+    pub name_hint: String,
+}
+
+/// A state change. `from` lists the states it may leave; any other current state is a
+/// `Conflict` naming it, and nothing is written.
+#[derive(Debug, Clone)]
+pub struct StateChange<'a> {
+    pub to: SessionState,
+    pub from: &'a [SessionState],
+    pub exit_code: Option<i32>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    /// Only this user's sessions (None: everyone's; admins only).
+    pub user_id: Option<i64>,
+    pub live: bool,
+    pub issue_id: Option<i64>,
+}
+
+/// An event for the log; the store fills `id` and `at`.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: String,
+    pub tenant_id: Option<i64>,
+    pub project_id: Option<i64>,
+    /// Visible to this user (and admins) only.
+    pub user_id: Option<i64>,
+    pub payload: serde_json::Value,
+}
+
+/// Sessions and the event log. Every state change of a session appends a
+/// `session.state` event carrying the session, in the same transaction; ending a
+/// session revokes its session-scoped keys in that transaction too.
+pub trait SessionStore {
+    /// Inserts the session and its key (`key.user_id` is the owner), appends the audit
+    /// row and the `starting` event.
+    fn insert_session(
+        &self,
+        row: &NewSessionRow,
+        key: &NewApiKeyRow,
+        audit: NewAudit,
+    ) -> CoreResult<Session>;
+    /// Owners see their sessions; admins (`Viewer::All`) every session.
+    fn session(&self, viewer: Viewer, id: i64) -> CoreResult<Option<Session>>;
+    /// Newest first.
+    fn list_sessions(&self, f: &SessionFilter, page: PageQuery) -> CoreResult<Vec<Session>>;
+    /// A live session of `user_id` on `issue_id` with `tool`, to reuse.
+    fn live_session_for(&self, user_id: i64, issue_id: i64, tool: &str)
+    -> CoreResult<Option<Session>>;
+    fn count_live_sessions(&self, user_id: i64) -> CoreResult<u64>;
+    fn set_session_state(
+        &self,
+        id: i64,
+        change: &StateChange<'_>,
+        audit: Option<NewAudit>,
+    ) -> CoreResult<Session>;
+    /// Back to `starting` for a respawn, with a fresh session key (old ones revoked).
+    fn restart_session(&self, id: i64, key: &NewApiKeyRow, audit: NewAudit)
+    -> CoreResult<Session>;
+    fn insert_event(&self, event: &NewEvent) -> CoreResult<i64>;
+    /// Events after `after` the viewer may see, oldest first, at most `limit`.
+    fn events_after(&self, viewer: Viewer, after: i64, limit: u32) -> CoreResult<Vec<Event>>;
+    /// The newest event id (0 when none): where a stream without `Last-Event-ID` starts.
+    fn last_event_id(&self) -> CoreResult<i64>;
+}
+
+pub trait ToolStore {
+    fn tools(&self) -> CoreResult<Vec<Tool>>;
+    fn tool(&self, name: &str) -> CoreResult<Option<Tool>>;
+    fn put_tool(&self, name: &str, tool: &PutTool, audit: NewAudit) -> CoreResult<Tool>;
+    /// Built-in tools cannot be deleted (`Conflict`).
+    fn delete_tool(&self, name: &str, audit: NewAudit) -> CoreResult<()>;
+}
+
+/// Where a session works: the base clone and, for worktree isolation, its worktree.
+#[derive(Debug, Clone)]
+pub struct WorkspacePlan {
+    pub repo_url: String,
+    /// The repository is a path on the server's disk (set by an admin).
+    pub allow_file: bool,
+    pub default_branch: String,
+    /// `<root>/<user>/<tenant>/<project>/repo`.
+    pub base: PathBuf,
+    /// None: in place (the session works in `base`).
+    pub worktree: Option<WorktreePlan>,
+    pub setup_files: Vec<String>,
+    pub setup_command: Vec<String>,
+    /// Git author/committer identity (`GIT_AUTHOR_NAME`, …) for commits made while preparing.
+    pub git_env: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorktreePlan {
+    pub path: PathBuf,
+    pub branch: String,
+}
+
+/// What preparing did, for the caller to show.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// Where the session works.
+    pub dir: PathBuf,
+    /// The branch checked out there.
+    pub branch: String,
+    /// Non-fatal problems (a failed fetch, a missing setup file).
+    pub warnings: Vec<String>,
+}
+
+/// Which agent hooks to write into the worktree so the tool reports its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hooks {
+    Claude,
+    Codex,
+    None,
+}
+
+/// A session's command and environment. `env` may hold secrets (the session key, tool
+/// credentials): the runtime hands them to the pane through a 0600 file, never through
+/// tmux arguments or keys typed into the pane.
+#[derive(Debug, Clone)]
+pub struct LaunchPlan {
+    pub session_id: i64,
+    pub tmux_name: String,
+    pub dir: PathBuf,
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub hooks: Hooks,
+    /// Restart a dead (or live) pane of an existing tmux session instead of creating one.
+    pub respawn: bool,
+}
+
+/// One tmux pane aiops owns, as found on its socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaneInfo {
+    pub tmux_name: String,
+    pub dead: bool,
+}
+
+/// The machine sessions run on.
+pub trait Runtime: Send + Sync {
+    /// Clones (or fetches) the base clone, adds or reuses the worktree, copies setup
+    /// files and runs the setup command in a new worktree. Safe to call again.
+    fn prepare(&self, plan: &WorkspacePlan) -> CoreResult<Prepared>;
+    /// A text file of the working copy (`AGENTS.md`, an existing `AGENTS.override.md`).
+    fn read_text(&self, dir: &std::path::Path, name: &str) -> Option<String>;
+    /// Writes `AGENTS.override.md` in `dir` and keeps it out of git (`info/exclude`).
+    fn write_context(&self, dir: &std::path::Path, text: &str) -> CoreResult<()>;
+    /// `Invalid` naming the program when it is not installed.
+    fn check_program(&self, program: &str) -> CoreResult<()>;
+    fn launch(&self, plan: &LaunchPlan) -> CoreResult<()>;
+    fn panes(&self) -> CoreResult<Vec<PaneInfo>>;
+    /// The exit status the session's launcher recorded, if its command ended.
+    fn recorded_exit(&self, session_id: i64) -> Option<i32>;
+    /// Ends the tmux session; a session already gone is not an error.
+    fn kill(&self, tmux_name: &str) -> CoreResult<()>;
+    fn send(&self, tmux_name: &str, text: &str, enter: bool) -> CoreResult<()>;
+    /// The recorded output (redacted), the last `tail` lines when given.
+    fn transcript(&self, session_id: i64, tail: Option<u32>) -> CoreResult<Transcript>;
+    /// `tmux -S <socket> attach-session -t =<name>` (`-r` when read-only).
+    fn attach_command(&self, tmux_name: &str, read_only: bool) -> Vec<String>;
+}

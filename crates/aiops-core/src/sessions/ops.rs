@@ -1,0 +1,321 @@
+//! Watching and ending sessions: list, get, state reports, kill, respawn, send, logs,
+//! attach, and reconciling the table with tmux after a restart.
+
+use aiops_types::{
+    AttachInfo, Page, Session, SessionListParams, SessionReport, SessionState, Transcript,
+};
+use serde_json::json;
+
+use super::Host;
+use super::start::{launch_plan, session_key};
+use crate::page::PageQuery;
+use crate::ports::{NewAudit, SessionFilter, StateChange, Store};
+use crate::{CoreError, CoreResult, Principal};
+
+const LIVE: &[SessionState] = &[
+    SessionState::Starting,
+    SessionState::Running,
+    SessionState::Waiting,
+];
+const MAX_DETAIL_CHARS: usize = 1000;
+/// Longest text `send` types, in bytes.
+const MAX_SEND_BYTES: usize = 64 * 1024;
+
+/// Owners see their sessions, admins every session; others get `NotFound`.
+pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Session> {
+    store
+        .session(caller.viewer(), id)?
+        .ok_or_else(|| CoreError::not_found(format!("session {id}")))
+}
+
+/// Like [`get`], for changes: admins may act on any session, others on their own.
+fn get_own(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Session> {
+    let s = get(store, caller, id)?;
+    if s.user_id != caller.user_id && !caller.is_admin() {
+        return Err(CoreError::not_found(format!("session {id}")));
+    }
+    Ok(s)
+}
+
+pub fn list(
+    store: &impl Store,
+    caller: &Principal,
+    params: &SessionListParams,
+    page: PageQuery,
+) -> CoreResult<Page<Session>> {
+    if params.all_users {
+        caller.require_admin("only admins list every user's sessions")?;
+    }
+    let filter = SessionFilter {
+        user_id: (!params.all_users).then_some(caller.user_id),
+        live: params.live,
+        issue_id: params.issue_id,
+    };
+    Ok(page.finish(store.list_sessions(&filter, page)?, |s| s.id))
+}
+
+/// A state report (agent hooks, the launcher). Only the session's owner (usually through
+/// the session key) reports. Repeating the current live state changes nothing; a report
+/// after the session ended is a `Conflict`.
+pub fn report(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    req: &SessionReport,
+) -> CoreResult<Session> {
+    let s = get(store, caller, id)?;
+    if s.user_id != caller.user_id {
+        return Err(CoreError::Forbidden(
+            "only the session's owner reports its state".into(),
+        ));
+    }
+    let to: SessionState = req
+        .state
+        .trim()
+        .parse()
+        .map_err(|e: String| CoreError::invalid("state", e))?;
+    let detail = req
+        .detail
+        .as_deref()
+        .map(|d| d.chars().take(MAX_DETAIL_CHARS).collect::<String>());
+    let exit_code = match to {
+        SessionState::Running | SessionState::Waiting => None,
+        SessionState::Exited => Some(req.exit_code.ok_or_else(|| {
+            CoreError::invalid("exit_code", "an `exited` report needs exit_code")
+        })?),
+        other => {
+            return Err(CoreError::invalid(
+                "state",
+                format!(
+                    "`{}` cannot be reported (report running, waiting or exited)",
+                    other.as_str()
+                ),
+            ));
+        }
+    };
+    if s.state == to && to.is_live() {
+        return Ok(s);
+    }
+    store.set_session_state(
+        id,
+        &StateChange {
+            to,
+            from: LIVE,
+            exit_code,
+            detail,
+        },
+        None,
+    )
+}
+
+/// Ends the session's tmux session. A live session becomes `killed`; an ended one keeps
+/// its state (its leftover pane is cleaned up).
+pub fn kill(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<Session> {
+    let s = get_own(store, caller, id)?;
+    host.runtime.kill(tmux_name(&s))?;
+    if !s.state.is_live() {
+        return Ok(s);
+    }
+    let audit = NewAudit::by(caller, "session.kill").target("session", id);
+    store.set_session_state(
+        id,
+        &StateChange {
+            to: SessionState::Killed,
+            from: LIVE,
+            exit_code: None,
+            detail: Some(format!("killed by {}", caller.email)),
+        },
+        Some(audit),
+    )
+}
+
+/// Starts the session's command again in its tmux session (a new one if it is gone),
+/// with a fresh session key.
+pub fn respawn(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<Session> {
+    let s = get_own(store, caller, id)?;
+    let tool = store.tool(&s.tool)?.ok_or_else(|| {
+        CoreError::Conflict(format!("tool `{}` was removed; start a new session", s.tool))
+    })?;
+    host.runtime.check_program(&tool.command)?;
+    let owner = store
+        .user_by_id(s.user_id)?
+        .ok_or_else(|| CoreError::not_found(format!("user {}", s.user_id)))?
+        .user;
+    let (secret, key) = session_key(&owner);
+    let audit = NewAudit::by(caller, "session.respawn").target("session", id);
+    let s = store.restart_session(id, &key, audit)?;
+    let plan = launch_plan(host, &tool, &owner, &s, &secret, true);
+    if let Err(e) = host.runtime.launch(&plan) {
+        store.set_session_state(
+            id,
+            &StateChange {
+                to: SessionState::Failed,
+                from: LIVE,
+                exit_code: None,
+                detail: Some(format!("could not respawn: {e}")),
+            },
+            None,
+        )?;
+        return Err(e);
+    }
+    Ok(s)
+}
+
+/// Types `text` literally into the live session's pane, then Enter when asked.
+pub fn send(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    id: i64,
+    text: &str,
+    enter: bool,
+) -> CoreResult<()> {
+    let s = get_own(store, caller, id)?;
+    if !s.state.is_live() {
+        return Err(CoreError::Conflict(format!(
+            "session {id} has ended ({}); respawn it first",
+            s.state.as_str()
+        )));
+    }
+    if text.len() > MAX_SEND_BYTES {
+        return Err(CoreError::invalid(
+            "text",
+            format!("at most {MAX_SEND_BYTES} bytes at once"),
+        ));
+    }
+    let audit = NewAudit::by(caller, "session.send")
+        .target("session", id)
+        .detail(json!({ "bytes": text.len(), "enter": enter }));
+    host.runtime.send(tmux_name(&s), text, enter)?;
+    store.append_audit(audit)
+}
+
+pub fn logs(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    id: i64,
+    tail: Option<u32>,
+) -> CoreResult<Transcript> {
+    let s = get(store, caller, id)?;
+    host.runtime.transcript(s.id, tail)
+}
+
+/// What the terminal WebSocket attaches to: the session's tmux name and whether the
+/// caller may type into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalTarget {
+    pub session_id: i64,
+    pub tmux_name: String,
+    pub read_only: bool,
+}
+
+/// Owners attach read-write (or read-only when they ask); admins watching another user's
+/// session always read-only. Other members get `NotFound`; an ended session `Conflict`.
+pub fn terminal_target(
+    store: &impl Store,
+    caller: &Principal,
+    id: i64,
+    want_write: bool,
+) -> CoreResult<TerminalTarget> {
+    let s = get(store, caller, id)?;
+    if !s.state.is_live() {
+        return Err(CoreError::Conflict(format!(
+            "session {id} has ended ({})",
+            s.state.as_str()
+        )));
+    }
+    Ok(TerminalTarget {
+        session_id: s.id,
+        tmux_name: tmux_name(&s).to_owned(),
+        read_only: !want_write || s.user_id != caller.user_id,
+    })
+}
+
+/// How a native client attaches: over SSH to `host` as `ssh_user`, then `command`.
+pub fn attach(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    id: i64,
+    server_host: &str,
+    ssh_user: &str,
+) -> CoreResult<AttachInfo> {
+    let t = terminal_target(store, caller, id, true)?;
+    let command = host.runtime.attach_command(&t.tmux_name, t.read_only);
+    Ok(AttachInfo {
+        session_id: id,
+        host: server_host.to_owned(),
+        ssh_user: ssh_user.to_owned(),
+        socket: command.get(2).cloned().unwrap_or_default(),
+        target: format!("={}", t.tmux_name),
+        command,
+        read_only: t.read_only,
+    })
+}
+
+/// Brings live rows in line with tmux: a pane that is gone or dead ends its session
+/// (`exited` with the status the launcher recorded, else `failed`). Returns how many
+/// sessions changed. Run at start (sessions outlive the server) and by the scheduler.
+pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
+    let panes = host.runtime.panes()?;
+    let live = store.list_sessions(
+        &SessionFilter {
+            live: true,
+            ..Default::default()
+        },
+        PageQuery {
+            after: None,
+            limit: 10_000,
+        },
+    )?;
+    let mut changed = 0;
+    for s in live {
+        let pane = panes.iter().find(|p| p.tmux_name == tmux_name(&s));
+        if pane.is_some_and(|p| !p.dead) {
+            continue;
+        }
+        let change = match host.runtime.recorded_exit(s.id) {
+            Some(code) => StateChange {
+                to: SessionState::Exited,
+                from: LIVE,
+                exit_code: Some(code),
+                detail: None,
+            },
+            None => StateChange {
+                to: SessionState::Failed,
+                from: LIVE,
+                exit_code: None,
+                detail: Some(
+                    if pane.is_some() {
+                        "the agent's pane died without an exit status"
+                    } else {
+                        "the tmux session is gone"
+                    }
+                    .to_owned(),
+                ),
+            },
+        };
+        match store.set_session_state(s.id, &change, None) {
+            Ok(_) => changed += 1,
+            // A report raced us and ended it first: fine.
+            Err(CoreError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(changed)
+}
+
+fn tmux_name(s: &Session) -> &str {
+    s.tmux_target.trim_start_matches('=')
+}

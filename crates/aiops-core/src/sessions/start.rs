@@ -1,0 +1,411 @@
+//! Starting a session: `aiops issues work` (claim the issue, prepare its worktree, write
+//! the context, start or reuse the agent) and `aiops sessions start` (a project without an
+//! issue, in the base clone).
+
+use std::path::PathBuf;
+
+use aiops_types::{
+    AssignIssue, Isolation, Issue, IssueStatus, Project, Scope, SessionState, StartSession,
+    StartedSession, Tool, User, WorkIssue,
+};
+use serde_json::json;
+
+use super::{Host, context, names};
+use crate::issues::TrackerAccess;
+use crate::page::PageQuery;
+use crate::ports::{
+    Hooks, IssueFilter, LaunchPlan, NewApiKeyRow, NewAudit, NewSessionRow, StateChange, Store,
+    TenantRef, Viewer, WorkspacePlan, WorktreePlan,
+};
+use crate::{CoreError, CoreResult, Principal, credentials, issues, projects};
+
+/// The initial prompt when the caller gives none (issue 4, "Tools").
+pub const DEFAULT_PROMPT: &str = "Read AGENTS.override.md and resolve the issue.";
+/// Longest initial prompt, in bytes.
+const MAX_PROMPT_BYTES: usize = 16 * 1024;
+
+/// Who a session runs as, with which tool and options.
+struct Request<'a> {
+    owner: User,
+    tool: Tool,
+    prompt: String,
+    yolo: bool,
+    caller: &'a Principal,
+}
+
+/// Claims issue `issue_id` for the caller (or, for admins, `req.user`), prepares its
+/// worktree, writes `AGENTS.override.md` and starts the agent — or returns the live
+/// session of the same issue, user and tool. A refused claim is reported in `claim` and
+/// does not stop the session.
+pub fn work(
+    store: &impl Store,
+    access: TrackerAccess<'_>,
+    host: &Host<'_>,
+    caller: &Principal,
+    issue_id: i64,
+    req: &WorkIssue,
+) -> CoreResult<StartedSession> {
+    let issue = issues::get(store, caller, issue_id)?;
+    let r = request(store, host, caller, &req.tool, req.prompt.as_deref(), req.yolo, req.user.as_deref())?;
+    let project = visible_project(store, &r.owner, issue.project_id)?;
+    if let Some(live) = store.live_session_for(r.owner.id, issue.id, &r.tool.name)? {
+        return Ok(StartedSession {
+            session: live,
+            reused: true,
+            claim: Vec::new(),
+        });
+    }
+    check_limit(store, host, &r.owner)?;
+    let claim = claim(store, access, caller, &r.owner, &issue);
+    let mut started = launch(store, host, &r, &project, Some(&issue))?;
+    started.claim = claim;
+    Ok(started)
+}
+
+/// Starts a session on a project without an issue: it works in the user's base clone.
+pub fn start(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    req: &StartSession,
+) -> CoreResult<StartedSession> {
+    let r = request(store, host, caller, &req.tool, req.prompt.as_deref(), req.yolo, req.user.as_deref())?;
+    let project = find_project(store, caller, &req.project)?;
+    let project = visible_project(store, &r.owner, project.id)?;
+    check_limit(store, host, &r.owner)?;
+    launch(store, host, &r, &project, None)
+}
+
+fn request<'a>(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &'a Principal,
+    tool: &str,
+    prompt: Option<&str>,
+    yolo: bool,
+    user: Option<&str>,
+) -> CoreResult<Request<'a>> {
+    caller.require(Scope::Write)?;
+    let owner = match user.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(email) if email != caller.email => {
+            caller.require_admin("only admins may start a session as another user")?;
+            let rec = store
+                .user_by_email(email)?
+                .ok_or_else(|| CoreError::invalid("user", format!("no user `{email}`")))?;
+            if rec.user.disabled {
+                return Err(CoreError::invalid("user", format!("user `{email}` is disabled")));
+            }
+            rec.user
+        }
+        _ => store
+            .user_by_id(caller.user_id)?
+            .ok_or_else(|| CoreError::Unauthorized("your user no longer exists".into()))?
+            .user,
+    };
+    let tool = store.tool(tool.trim())?.ok_or_else(|| {
+        CoreError::invalid(
+            "tool",
+            format!("no tool `{tool}` (see `aiops tools list`)"),
+        )
+    })?;
+    if yolo {
+        if !host.allow_yolo {
+            return Err(CoreError::Forbidden(
+                "--yolo is not allowed on this server (the admin sets `allow_yolo = true`)".into(),
+            ));
+        }
+        if tool.yolo_args.is_empty() {
+            return Err(CoreError::invalid(
+                "yolo",
+                format!("tool `{}` has no skip-permissions mode", tool.name),
+            ));
+        }
+    }
+    let prompt = prompt.map(str::trim).filter(|p| !p.is_empty()).unwrap_or(DEFAULT_PROMPT);
+    if prompt.len() > MAX_PROMPT_BYTES || prompt.contains('\0') {
+        return Err(CoreError::invalid(
+            "prompt",
+            format!("the prompt must be under {MAX_PROMPT_BYTES} bytes without NUL"),
+        ));
+    }
+    host.runtime.check_program(&tool.command)?;
+    Ok(Request {
+        owner,
+        tool,
+        prompt: prompt.to_owned(),
+        yolo,
+        caller,
+    })
+}
+
+/// `12` or `tenant/project`.
+fn find_project(store: &impl Store, caller: &Principal, text: &str) -> CoreResult<Project> {
+    let text = text.trim();
+    if let Ok(id) = text.parse::<i64>() {
+        return projects::get(store, caller, id);
+    }
+    let Some((tenant, slug)) = text.split_once('/') else {
+        return Err(CoreError::invalid(
+            "project",
+            "project must be an id or `tenant/project`",
+        ));
+    };
+    let tenant = store
+        .tenant(caller.viewer(), &TenantRef::parse(tenant))?
+        .ok_or_else(|| CoreError::not_found(format!("project `{text}`")))?;
+    let filter = crate::ports::ProjectFilter {
+        tenant_id: Some(tenant.id),
+        slug: Some(slug.to_owned()),
+    };
+    store
+        .list_projects(caller.viewer(), &filter, PageQuery { after: None, limit: 1 })?
+        .into_iter()
+        .next()
+        .ok_or_else(|| CoreError::not_found(format!("project `{text}`")))
+}
+
+/// The project as the session's owner sees it: an admin may start a session for a user
+/// only on a project that user can reach.
+fn visible_project(store: &impl Store, owner: &User, id: i64) -> CoreResult<Project> {
+    let viewer = if owner.role == aiops_types::Role::Admin {
+        Viewer::All
+    } else {
+        Viewer::Member(owner.id)
+    };
+    store.project(viewer, id)?.ok_or_else(|| {
+        CoreError::Forbidden(format!("{} is not a member of project {id}", owner.email))
+    })
+}
+
+fn check_limit(store: &impl Store, host: &Host<'_>, owner: &User) -> CoreResult<()> {
+    let live = store.count_live_sessions(owner.id)?;
+    if live >= u64::from(host.max_sessions_per_user) {
+        return Err(CoreError::Conflict(format!(
+            "{} already has {live} live sessions (the limit is {}); end one with `aiops sessions kill <id>`",
+            owner.email, host.max_sessions_per_user
+        )));
+    }
+    Ok(())
+}
+
+/// Assigns the issue to the owner (at the tracker as the caller). Returns what happened.
+fn claim(
+    store: &impl Store,
+    access: TrackerAccess<'_>,
+    caller: &Principal,
+    owner: &User,
+    issue: &Issue,
+) -> Vec<String> {
+    if issue.status == IssueStatus::Closed {
+        return vec!["the issue is closed; not claimed".to_owned()];
+    }
+    let req = AssignIssue {
+        assignee: Some(owner.email.clone()),
+    };
+    match issues::assign(store, access, caller, issue.id, &req) {
+        Ok(i) => vec![format!(
+            "assigned to {}",
+            i.assignee.unwrap_or_else(|| owner.email.clone())
+        )],
+        Err(e) => vec![format!("not assigned: {e}")],
+    }
+}
+
+/// `<root>/<user id>/<tenant>/<project>`: one user's workspace of one project.
+pub fn workspace_dir(host: &Host<'_>, owner: &User, project: &Project) -> PathBuf {
+    host.workspace_root
+        .join(owner.id.to_string())
+        .join(&project.tenant_slug)
+        .join(&project.slug)
+}
+
+fn git_env(owner: &User) -> Vec<(String, String)> {
+    let name = if owner.name.trim().is_empty() {
+        owner.email.clone()
+    } else {
+        owner.name.clone()
+    };
+    vec![
+        ("GIT_AUTHOR_NAME".into(), name.clone()),
+        ("GIT_AUTHOR_EMAIL".into(), owner.email.clone()),
+        ("GIT_COMMITTER_NAME".into(), name),
+        ("GIT_COMMITTER_EMAIL".into(), owner.email.clone()),
+    ]
+}
+
+fn launch(
+    store: &impl Store,
+    host: &Host<'_>,
+    r: &Request<'_>,
+    project: &Project,
+    issue: Option<&Issue>,
+) -> CoreResult<StartedSession> {
+    let ws = workspace_dir(host, &r.owner, project);
+    let worktree = match (issue, project.workspace.isolation) {
+        (Some(i), Isolation::Worktree) => Some(WorktreePlan {
+            path: ws
+                .join("worktrees")
+                .join(names::worktree_dir(&i.external_id, &i.title)),
+            branch: names::branch_name(&i.external_id, &i.title),
+        }),
+        _ => None,
+    };
+    let plan = WorkspacePlan {
+        repo_url: project.repo_url.clone(),
+        allow_file: project.repo_url.starts_with('/') || project.repo_url.starts_with("file://"),
+        default_branch: project.default_branch.clone(),
+        base: ws.join("repo"),
+        worktree,
+        setup_files: project.workspace.setup_files.clone(),
+        setup_command: project.workspace.setup_command.clone(),
+        git_env: git_env(&r.owner),
+    };
+    let prepared = host.runtime.prepare(&plan)?;
+    if let Some(issue) = issue {
+        write_context(store, host, &r.owner, project, issue, &prepared.dir, &prepared.branch)?;
+    }
+    let (secret, key) = session_key(&r.owner);
+    let row = NewSessionRow {
+        user_id: r.owner.id,
+        project_id: project.id,
+        issue_id: issue.map(|i| i.id),
+        tool: r.tool.name.clone(),
+        yolo: r.yolo,
+        prompt: r.prompt.clone(),
+        branch: prepared.branch.clone(),
+        worktree_path: prepared.dir.display().to_string(),
+        name_hint: issue.map_or_else(|| project.slug.clone(), |i| i.title.clone()),
+    };
+    let audit = NewAudit::by(r.caller, "session.start").detail(json!({
+        "user": r.owner.email,
+        "project_id": project.id,
+        "issue_id": row.issue_id,
+        "tool": r.tool.name,
+        "yolo": r.yolo,
+    }));
+    let session = store.insert_session(&row, &key, audit)?;
+    let plan = launch_plan(host, &r.tool, &r.owner, &session, &secret, false);
+    if let Err(e) = host.runtime.launch(&plan) {
+        let change = StateChange {
+            to: SessionState::Failed,
+            from: &[SessionState::Starting],
+            exit_code: None,
+            detail: Some(format!("could not start: {e}")),
+        };
+        store.set_session_state(session.id, &change, None)?;
+        return Err(e);
+    }
+    let mut claim = Vec::new();
+    claim.extend(prepared.warnings);
+    Ok(StartedSession {
+        session,
+        reused: false,
+        claim,
+    })
+}
+
+/// Mints the session-scoped key of a session: `write` scope, capped by the owner's role
+/// and by [`SessionGrant`](crate::principal::SessionGrant) to the session and its issue.
+pub(super) fn session_key(owner: &User) -> (String, NewApiKeyRow) {
+    let secret = credentials::new_api_key();
+    let row = NewApiKeyRow {
+        user_id: owner.id,
+        name: "session".to_owned(),
+        prefix: secret.prefix.clone(),
+        digest: secret.digest.clone(),
+        scopes: vec![Scope::Write],
+        expires_at: None,
+    };
+    (secret.secret, row)
+}
+
+/// The argv and environment of a session's command: the tool's command and arguments
+/// (`yolo_args` instead of `args` under `--yolo`), the prompt last for tools that take
+/// one, and the session's variables (the key among them, which the runtime hands over
+/// through a 0600 file).
+pub(super) fn launch_plan(
+    host: &Host<'_>,
+    tool: &Tool,
+    owner: &User,
+    session: &aiops_types::Session,
+    key: &str,
+    respawn: bool,
+) -> LaunchPlan {
+    let mut argv = vec![tool.command.clone()];
+    argv.extend(if session.yolo {
+        tool.yolo_args.iter().cloned()
+    } else {
+        tool.args.iter().cloned()
+    });
+    if tool.prompt == "argument" && !session.prompt.is_empty() {
+        argv.push(session.prompt.clone());
+    }
+    let mut env: Vec<(String, String)> = tool
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    env.extend(git_env(owner));
+    env.extend([
+        ("AIOPS_URL".to_owned(), host.server_url.to_owned()),
+        ("AIOPS_SESSION_ID".to_owned(), session.id.to_string()),
+        ("AIOPS_API_KEY".to_owned(), key.to_owned()),
+        ("AIOPS_BIN".to_owned(), host.aiops_bin.to_owned()),
+    ]);
+    if let Some(issue) = session.issue_id {
+        env.push(("AIOPS_ISSUE_ID".to_owned(), issue.to_string()));
+    }
+    LaunchPlan {
+        session_id: session.id,
+        tmux_name: session.tmux_target.trim_start_matches('=').to_owned(),
+        dir: PathBuf::from(&session.worktree_path),
+        argv,
+        env,
+        hooks: match tool.hooks.as_str() {
+            "claude" => Hooks::Claude,
+            "codex" => Hooks::Codex,
+            _ => Hooks::None,
+        },
+        respawn,
+    }
+}
+
+/// Writes `AGENTS.override.md`: the global instructions, the repository's `AGENTS.md`,
+/// and the issue block (replacing an older block and keeping the rest).
+fn write_context(
+    store: &impl Store,
+    host: &Host<'_>,
+    owner: &User,
+    project: &Project,
+    issue: &Issue,
+    dir: &std::path::Path,
+    branch: &str,
+) -> CoreResult<()> {
+    let global = store
+        .agent_instructions(None)?
+        .map(|a| a.body)
+        .unwrap_or_default();
+    let comments = store.list_comments(issue.id, PageQuery { after: None, limit: 200 })?;
+    let filter = IssueFilter {
+        project_id: Some(project.id),
+        status: Some(IssueStatus::Open),
+        ..Default::default()
+    };
+    let others = store.list_issues(Viewer::All, &filter, PageQuery { after: None, limit: 31 })?;
+    let worktree = dir.display().to_string();
+    let identity = format!("{} <{}>", owner.name, owner.email);
+    let block = context::issue_block(&context::IssueContext {
+        issue,
+        comments: &comments,
+        repo: &project.repo_url,
+        branch,
+        worktree: &worktree,
+        others: &others,
+        git_identity: &identity,
+        last_synced: None,
+    });
+    let existing = host.runtime.read_text(dir, context::FILE_NAME);
+    let repo_agents = host.runtime.read_text(dir, "AGENTS.md");
+    let text = context::render(existing.as_deref(), &global, repo_agents.as_deref(), &block);
+    host.runtime.write_context(dir, &text)
+}

@@ -1,0 +1,96 @@
+//! The tool table: what `--tool <name>` starts. Built-ins `claude`, `codex`, `aider` and
+//! `shell` ship with safe defaults (Claude `--permission-mode acceptEdits`, Codex
+//! `--sandbox workspace-write --ask-for-approval on-request`); admins change them and add
+//! custom tools. Everyone reads the table (to pick a tool).
+
+use aiops_types::{PutTool, Tool};
+use serde_json::json;
+
+use crate::ports::{NewAudit, Store};
+use crate::{CoreError, CoreResult, Principal, validate};
+
+pub fn list(store: &impl Store) -> CoreResult<Vec<Tool>> {
+    store.tools()
+}
+
+pub fn get(store: &impl Store, name: &str) -> CoreResult<Tool> {
+    store
+        .tool(name)?
+        .ok_or_else(|| CoreError::not_found(format!("tool `{name}`")))
+}
+
+/// Creates or replaces tool `name` (admin).
+pub fn put(store: &impl Store, caller: &Principal, name: &str, req: &PutTool) -> CoreResult<Tool> {
+    caller.require_admin("only admins change the tool table")?;
+    let name = tool_name(name)?;
+    let command = req.command.trim();
+    if command.is_empty() || command.starts_with('-') || command.chars().any(char::is_control) {
+        return Err(CoreError::invalid(
+            "command",
+            "command must name a program (a name on PATH or an absolute path)",
+        ));
+    }
+    let args = validate::argv("args", &req.args)?;
+    let yolo_args = validate::argv("yolo_args", &req.yolo_args)?;
+    for key in req.env.keys() {
+        let ok = !key.is_empty()
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !key.starts_with(|c: char| c.is_ascii_digit())
+            && !key.starts_with("AIOPS_");
+        if !ok {
+            return Err(CoreError::invalid(
+                "env",
+                format!("`{key}` is not an environment variable name tools may set"),
+            ));
+        }
+    }
+    let prompt = one_of("prompt", req.prompt.as_deref(), &["argument", "none"])?;
+    let hooks = one_of("hooks", req.hooks.as_deref(), &["claude", "codex", "none"])?;
+    let row = PutTool {
+        command: command.to_owned(),
+        args,
+        yolo_args,
+        env: req.env.clone(),
+        prompt: Some(prompt),
+        hooks: Some(hooks),
+    };
+    let audit = NewAudit::by(caller, "tool.put")
+        .target("tool", &name)
+        .detail(json!({ "command": row.command, "args": row.args, "yolo_args": row.yolo_args }));
+    store.put_tool(&name, &row, audit)
+}
+
+pub fn delete(store: &impl Store, caller: &Principal, name: &str) -> CoreResult<()> {
+    caller.require_admin("only admins change the tool table")?;
+    get(store, name)?;
+    store.delete_tool(name, NewAudit::by(caller, "tool.delete").target("tool", name))
+}
+
+/// 1..=32 characters of `[a-z0-9_-]`, starting with a letter.
+fn tool_name(name: &str) -> CoreResult<String> {
+    let n = name.trim();
+    let ok = (1..=32).contains(&n.len())
+        && n.starts_with(|c: char| c.is_ascii_lowercase())
+        && n.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(n.to_owned())
+    } else {
+        Err(CoreError::invalid(
+            "name",
+            format!("`{n}` is not a tool name (1-32 of a-z, 0-9, - and _, starting with a letter)"),
+        ))
+    }
+}
+
+fn one_of(field: &'static str, value: Option<&str>, allowed: &[&str]) -> CoreResult<String> {
+    let v = value.map(str::trim).unwrap_or("none");
+    if allowed.contains(&v) {
+        Ok(v.to_owned())
+    } else {
+        Err(CoreError::invalid(
+            field,
+            format!("{field} must be one of {}", allowed.join(", ")),
+        ))
+    }
+}

@@ -1,0 +1,265 @@
+//! Agent sessions (a coding agent in tmux inside a worktree), the tools they run, and the
+//! event stream (`/api/v1/events`).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+/// `starting → running ⇄ waiting → exited | failed | killed`. The last three are final
+/// until a respawn, which starts the session again (`starting`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    Starting,
+    Running,
+    /// The agent waits for the developer (a permission prompt, or its turn ended).
+    Waiting,
+    /// The command ended by itself; `exit_code` says how.
+    Exited,
+    /// aiops could not start it, or it vanished without an exit status.
+    Failed,
+    /// Ended through `kill`.
+    Killed,
+}
+
+impl SessionState {
+    pub const ALL: [Self; 6] = [
+        Self::Starting,
+        Self::Running,
+        Self::Waiting,
+        Self::Exited,
+        Self::Failed,
+        Self::Killed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Waiting => "waiting",
+            Self::Exited => "exited",
+            Self::Failed => "failed",
+            Self::Killed => "killed",
+        }
+    }
+
+    /// Still has (or is getting) a live pane.
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Starting | Self::Running | Self::Waiting)
+    }
+}
+
+impl std::str::FromStr for SessionState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown session state `{s}` (expected starting, running, waiting, exited, failed or killed)"
+                )
+            })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Session {
+    pub id: i64,
+    pub user_id: i64,
+    /// The owner's email.
+    pub user: String,
+    pub project_id: i64,
+    pub issue_id: Option<i64>,
+    /// The issue's title when there is one (for lists and notifications).
+    pub issue_title: Option<String>,
+    pub tool: String,
+    pub yolo: bool,
+    /// The initial prompt given to tools that take one.
+    pub prompt: String,
+    pub state: SessionState,
+    /// Set once the command exited by itself.
+    pub exit_code: Option<i32>,
+    /// Why it failed, or the agent's last note.
+    pub detail: String,
+    pub branch: String,
+    pub worktree_path: String,
+    /// The exact tmux target (`=<name>`) on aiops's socket.
+    pub tmux_target: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub ended_at: Option<OffsetDateTime>,
+}
+
+/// `POST /api/v1/issues/{id}/work`: claim the issue and start (or reuse) its session.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct WorkIssue {
+    /// A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom).
+    pub tool: String,
+    /// Initial prompt for tools that take one; default "Read AGENTS.override.md and
+    /// resolve the issue".
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// The tool's skip-permissions mode; refused unless the admin allows it; audited.
+    #[serde(default)]
+    pub yolo: bool,
+    /// Admins only: start the session as this user (email).
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+/// `POST /api/v1/sessions`: a session on a project without an issue (in the base clone).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct StartSession {
+    /// Project id, or `tenant/project` slugs.
+    pub project: String,
+    pub tool: String,
+    #[serde(default)]
+    pub prompt: Option<String>,
+    #[serde(default)]
+    pub yolo: bool,
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+/// The answer of `work` and `start`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StartedSession {
+    pub session: Session,
+    /// True when a live session for the same issue, user and tool was reused.
+    pub reused: bool,
+    /// What happened upstream when claiming the issue (assign, move to in progress);
+    /// empty when nothing was needed. A refused claim does not stop the session.
+    pub claim: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SessionListParams {
+    /// Admins: every user's sessions (default: only the caller's).
+    #[serde(default)]
+    pub all_users: bool,
+    /// Only live sessions (starting, running, waiting).
+    #[serde(default)]
+    pub live: bool,
+    pub issue_id: Option<i64>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// `POST /api/v1/sessions/{id}/events`: a state report from the agent's hooks, the
+/// session's launcher or tmux. `exited` needs `exit_code`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct SessionReport {
+    /// `running`, `waiting` or `exited`.
+    pub state: String,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// Free text (e.g. the hook's message), at most 1,000 characters.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// `POST /api/v1/sessions/{id}/send`: text typed literally into the pane.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct SendText {
+    pub text: String,
+    /// Press Enter after the text (default true).
+    #[serde(default = "yes")]
+    pub enter: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TranscriptParams {
+    /// Last N lines only.
+    pub tail: Option<u32>,
+}
+
+/// A session's output as recorded (ANSI escapes kept), redacted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Transcript {
+    pub session_id: i64,
+    pub text: String,
+    /// True when older output was dropped to keep the log under its size cap.
+    pub truncated: bool,
+}
+
+/// What a native client needs to attach to a session's tmux pane (over SSH or locally).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AttachInfo {
+    pub session_id: i64,
+    /// Host of the server (from `public_url`, else the request's Host).
+    pub host: String,
+    /// The OS user running aiops (whose tmux server holds the session).
+    pub ssh_user: String,
+    pub socket: String,
+    /// `=<name>`.
+    pub target: String,
+    /// argv to run on the host: `tmux -S <socket> attach-session -t =<name>`.
+    pub command: Vec<String>,
+    /// True when this caller may only watch (`-r`).
+    pub read_only: bool,
+}
+
+/// One row of the tool table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Tool {
+    pub name: String,
+    pub command: String,
+    /// Arguments after the command, the safe permission mode included.
+    pub args: Vec<String>,
+    /// Replace `args` under `--yolo`; empty: the tool has no such mode.
+    pub yolo_args: Vec<String>,
+    pub env: std::collections::BTreeMap<String, String>,
+    /// `argument`: the initial prompt is the last argument; `none`: not passed.
+    pub prompt: String,
+    /// Agent hooks aiops writes into the worktree: `claude`, `codex` or `none`.
+    pub hooks: String,
+    pub builtin: bool,
+}
+
+/// `PUT /api/v1/tools/{name}` (admin): creates or replaces a custom tool, or changes a
+/// built-in one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct PutTool {
+    pub command: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub yolo_args: Vec<String>,
+    #[serde(default)]
+    pub env: std::collections::BTreeMap<String, String>,
+    /// `argument` or `none` (default).
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// `claude`, `codex` or `none` (default).
+    #[serde(default)]
+    pub hooks: Option<String>,
+}
+
+/// One event of `/api/v1/events` (also the SSE `data:`; the SSE `id:` is `id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Event {
+    pub id: i64,
+    /// `session.state`, `sync.finished`, `sync.failed`, `issue.updated`.
+    pub kind: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Kind-specific: `session.state` carries the [`Session`].
+    pub payload: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventParams {
+    /// Resume after this event id (same as the `Last-Event-ID` header).
+    pub after: Option<i64>,
+}
