@@ -195,7 +195,7 @@ impl Client {
         Ok(url)
     }
 
-    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder, ClientError> {
+    pub(crate) fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder, ClientError> {
         let safe = method == Method::GET || method == Method::HEAD;
         let rb = self.inner.http.request(method, self.url(segments)?);
         Ok(match &self.inner.credential {
@@ -213,7 +213,7 @@ impl Client {
     }
 
     /// Sends the request; a non-2xx answer becomes [`ClientError::Api`].
-    async fn send(&self, rb: RequestBuilder) -> Result<Response, ClientError> {
+    pub(crate) async fn send(&self, rb: RequestBuilder) -> Result<Response, ClientError> {
         let resp = rb.send().await.map_err(|e| self.transport(e))?;
         if resp.status().is_success() {
             return Ok(resp);
@@ -301,7 +301,7 @@ impl Client {
         self.send(self.request(method, segments)?.json(body)).await
     }
 
-    fn transport(&self, e: reqwest::Error) -> ClientError {
+    pub(crate) fn transport(&self, e: reqwest::Error) -> ClientError {
         let reason = if e.is_timeout() {
             "timed out".to_owned()
         } else {

@@ -187,4 +187,45 @@ impl Git {
             .run()?;
         Ok(out.stdout.trim().to_owned())
     }
+
+    /// `git fetch --quiet --prune origin` in `repo`.
+    pub fn fetch(&self, repo: &Path) -> Result<Output, GitError> {
+        Ok(self
+            .spec(Some(repo), NETWORK_TIMEOUT)
+            .args(["fetch", "--quiet", "--prune", "origin"])
+            .run()?)
+    }
+
+    /// Whether `refname` (a full ref such as `refs/heads/aiops/12-x`) exists in `repo`.
+    pub fn ref_exists(&self, repo: &Path, refname: &str) -> Result<bool, GitError> {
+        if !refname.starts_with("refs/") {
+            return Err(GitError::Invalid(format!("`{refname}` is not a full ref name")));
+        }
+        match self
+            .spec(Some(repo), LOCAL_TIMEOUT)
+            .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+            .arg(format!("{refname}^{{commit}}"))
+            .run()
+        {
+            Ok(_) => Ok(true),
+            Err(ExecError::Failed { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A new worktree at `path` on the existing branch `branch`.
+    pub fn worktree_add_existing(
+        &self,
+        repo: &Path,
+        path: &Path,
+        branch: &str,
+    ) -> Result<Output, GitError> {
+        self.check_branch(branch)?;
+        Ok(self
+            .spec(Some(repo), LOCAL_TIMEOUT)
+            .args(["worktree", "add", "--quiet", "--end-of-options"])
+            .arg(path.as_os_str())
+            .arg(branch)
+            .run()?)
+    }
 }

@@ -1,4 +1,4 @@
-//! Child processes of aiops: git now; tmux, ssh and PTYs as sessions arrive.
+//! Child processes of aiops: git, tmux, PTYs, and the session launcher; ssh later.
 //!
 //! Owns: the only places aiops spawns programs. Arguments are typed (never a shell
 //! string), the environment starts empty, every call has a deadline, and stderr is
@@ -6,6 +6,9 @@
 //! reqwest, tauri.
 
 pub mod git;
+pub mod launch;
 pub mod process;
 pub mod pty;
+pub mod runtime;
 pub mod tmux;
+pub mod workspace;

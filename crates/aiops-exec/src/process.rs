@@ -177,3 +177,26 @@ fn reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Strin
         String::from_utf8_lossy(&buf).into_owned()
     })
 }
+
+/// Runs `argv` attached to this process's terminal (stdin, stdout and stderr inherited)
+/// and returns its exit status: for `tmux attach` and `ssh -t`, which the user drives.
+/// The environment is aiops's own (the user's terminal settings, `SSH_AUTH_SOCK`).
+pub fn interactive(argv: &[String]) -> Result<i32, ExecError> {
+    let (program, args) = argv.split_first().ok_or_else(|| ExecError::Spawn {
+        program: String::new(),
+        message: "no program".into(),
+    })?;
+    let status = Command::new(program)
+        .args(args)
+        .status()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ExecError::NotFound {
+                program: program.clone(),
+            },
+            _ => ExecError::Spawn {
+                program: program.clone(),
+                message: e.to_string(),
+            },
+        })?;
+    Ok(status.code().unwrap_or(1))
+}

@@ -193,6 +193,30 @@ impl Tmux {
         Ok(())
     }
 
+    /// Restarts the pane of session `name` with `command` in `dir` (`respawn-pane -k`:
+    /// a live command is killed first).
+    pub fn respawn(&self, name: &str, dir: &Path, command: &[String]) -> Result<(), TmuxError> {
+        let target = Self::pane_target(name)?;
+        self.spec()
+            .args(["respawn-pane", "-k", "-t", &target, "-c"])
+            .arg(dir.as_os_str())
+            .arg("--")
+            .args(command.iter().map(String::as_str))
+            .run()?;
+        Ok(())
+    }
+
+    /// Pipes the pane's output to `shell_command` unless a pipe is already open
+    /// (`pipe-pane -o`). tmux runs it with `/bin/sh -c`: callers build it only from
+    /// paths they quoted, never from user text.
+    pub fn pipe_pane(&self, name: &str, shell_command: &str) -> Result<(), TmuxError> {
+        let target = Self::pane_target(name)?;
+        self.spec()
+            .args(["pipe-pane", "-o", "-t", &target, shell_command])
+            .run()?;
+        Ok(())
+    }
+
     /// Ends session `name` (and its processes).
     pub fn kill_session(&self, name: &str) -> Result<(), TmuxError> {
         let target = Self::target(name)?;

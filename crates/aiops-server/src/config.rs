@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 10] = [
+const ENV_KEYS: [&str; 13] = [
     "bind",
     "allow_remote",
     "tls_cert",
@@ -25,6 +25,9 @@ const ENV_KEYS: [&str; 10] = [
     "login_failures_per_minute",
     "db_readers",
     "tracker_timeout_secs",
+    "workspace_root",
+    "allow_yolo",
+    "max_sessions_per_user",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +46,12 @@ pub struct Settings {
     pub db_readers: usize,
     /// Longest a single request to GitHub, GitLab or Jira may take.
     pub tracker_timeout_secs: u64,
+    /// Where users' clones and worktrees live; empty = `<data dir>/workspaces`.
+    pub workspace_root: String,
+    /// Whether `--yolo` (a tool's skip-permissions mode) may be used at all.
+    pub allow_yolo: bool,
+    /// Live sessions one user may have at once.
+    pub max_sessions_per_user: u32,
     /// Not read from the file (the file lives inside it).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -61,6 +70,9 @@ impl Default for Settings {
             login_failures_per_minute: 10,
             db_readers: 4,
             tracker_timeout_secs: 30,
+            workspace_root: String::new(),
+            allow_yolo: false,
+            max_sessions_per_user: 8,
             data_dir: PathBuf::new(),
         }
     }
@@ -155,6 +167,12 @@ impl Settings {
         if !(1..=600).contains(&self.tracker_timeout_secs) {
             return bad("tracker_timeout_secs must be between 1 and 600");
         }
+        if !(1..=1000).contains(&self.max_sessions_per_user) {
+            return bad("max_sessions_per_user must be between 1 and 1000");
+        }
+        if !self.workspace_root.is_empty() && !Path::new(&self.workspace_root).is_absolute() {
+            return bad("workspace_root must be an absolute path");
+        }
         if !(1..=64).contains(&self.db_readers) {
             return bad("db_readers must be between 1 and 64");
         }
@@ -209,6 +227,15 @@ impl Settings {
 
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("aiops.db")
+    }
+
+    /// Users' clones and worktrees: `workspace_root`, else `<data dir>/workspaces`.
+    pub fn workspaces_dir(&self) -> PathBuf {
+        if self.workspace_root.is_empty() {
+            self.data_dir.join("workspaces")
+        } else {
+            PathBuf::from(&self.workspace_root)
+        }
     }
 
     pub fn logs_dir(&self) -> PathBuf {

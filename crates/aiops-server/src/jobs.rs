@@ -1,9 +1,10 @@
-//! Background jobs: issue sync. One worker runs queued sync runs one at a time (a run
+//! Background jobs: issue sync and session reconciliation. One worker runs queued sync runs one at a time (a run
 //! makes at most a few hundred tracker requests, and trackers prefer serial clients);
 //! a scheduler queues a run for every integration whose interval has passed.
 //!
 //! Runs live in the `sync_runs` table, not in memory: a run left `running` by a stopped
-//! server is marked failed at start, and queued runs survive a restart.
+//! server is marked failed at start, and queued runs survive a restart. Each tick also
+//! reconciles live sessions with tmux (one `list-panes`; never a `capture-pane` loop).
 
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ pub fn start(state: AppState) -> JoinHandle<()> {
         loop {
             tokio::select! {
                 _ = tick.tick() => {
+                    reconcile_sessions(&state).await;
                     let db = state.clone();
                     let due = tokio::task::spawn_blocking(move || {
                         aiops_core::sync::queue_due(db.db(), time::OffsetDateTime::now_utc())
@@ -49,6 +51,24 @@ pub fn start(state: AppState) -> JoinHandle<()> {
             drain(&state).await;
         }
     })
+}
+
+/// Ends sessions whose tmux pane is gone or dead (at start: sessions outlive the server;
+/// then on every tick, for launchers that died without reporting).
+async fn reconcile_sessions(state: &AppState) {
+    let st = state.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        aiops_core::sessions::ops::reconcile(st.db(), &st.host())
+    })
+    .await;
+    match done {
+        Ok(Ok(n)) if n > 0 => {
+            tracing::info!(sessions = n, "sessions ended while unobserved were reconciled");
+            state.notify_events();
+        }
+        Ok(Err(e)) => tracing::error!(error = %e, "cannot reconcile sessions with tmux"),
+        _ => {}
+    }
 }
 
 /// Runs every queued sync, oldest first.

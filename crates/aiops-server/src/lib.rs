@@ -149,8 +149,15 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Sessions on this machine call the API directly, not through a proxy.
+    state.set_url(format!("http://{}", listener.local_addr()?));
     let jobs = jobs::start(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    // TCP_NODELAY: a keystroke's echo on the terminal WebSocket is a few bytes that must
+    // not wait for Nagle's algorithm (up to 40 ms with delayed ACKs).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
@@ -179,9 +186,11 @@ pub async fn serve_tls(
         shutdown.await;
         stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
+    state.set_url(state.settings().base_url(listener.local_addr()?));
     let jobs = jobs::start(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum_server::from_tcp_rustls(listener.into_std()?, config)?
+        .map(|tls| tls.acceptor(axum_server::accept::NoDelayAcceptor::new()))
         .handle(handle)
         .serve(app)
         .await;

@@ -38,8 +38,16 @@ struct Inner {
     /// excess requests wait here (cheaply, as tasks) instead of as parked blocking
     /// threads on the reader pool.
     store_calls: Semaphore,
-    /// aiops's own tmux server (`<data>/tmux.sock`), where sessions run.
-    tmux: aiops_exec::tmux::Tmux,
+    /// Workspaces, aiops's own tmux server (`<data>/tmux.sock`) and the launcher.
+    runtime: aiops_exec::runtime::TmuxRuntime,
+    workspaces: std::path::PathBuf,
+    /// This executable (the session launcher); from `current_exe` at start.
+    aiops_bin: String,
+    /// The URL sessions reach the API at, known once the listener is bound.
+    url: std::sync::OnceLock<String>,
+    /// Bumped (with the newest event id) whenever an event may have been written, so
+    /// event streams wake instead of polling.
+    events: tokio::sync::watch::Sender<u64>,
 }
 
 impl AppState {
@@ -48,7 +56,12 @@ impl AppState {
             timeout: std::time::Duration::from_secs(settings.tracker_timeout_secs),
         });
         let store_calls = settings.db_readers + 2;
-        let tmux = aiops_exec::tmux::Tmux::new(&settings.data_dir);
+        let aiops_bin = std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "aiops".to_owned());
+        let runtime =
+            aiops_exec::runtime::TmuxRuntime::new(&settings.data_dir, aiops_bin.clone().into());
+        let workspaces = settings.workspaces_dir();
         Self(Arc::new(Inner {
             limiter: LoginLimiter::new(settings.login_failures_per_minute),
             db,
@@ -60,7 +73,11 @@ impl AppState {
             jobs: Notify::new(),
             auth_cache: Default::default(),
             store_calls: Semaphore::new(store_calls),
-            tmux,
+            runtime,
+            workspaces,
+            aiops_bin,
+            url: std::sync::OnceLock::new(),
+            events: tokio::sync::watch::Sender::new(0),
         }))
     }
 
@@ -73,7 +90,59 @@ impl AppState {
     }
 
     pub fn tmux(&self) -> &aiops_exec::tmux::Tmux {
-        &self.0.tmux
+        self.0.runtime.tmux()
+    }
+
+    /// Records the URL sessions use to reach the API (set once, when bound).
+    pub fn set_url(&self, url: String) {
+        let _ = self.0.url.set(url);
+    }
+
+    /// Event streams wait on this; [`notify_events`](Self::notify_events) wakes them.
+    pub fn events(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.events.subscribe()
+    }
+
+    /// Wakes event streams after a write that may have appended events.
+    pub fn notify_events(&self) {
+        self.0.events.send_modify(|n| *n += 1);
+    }
+
+    /// Like [`run_tracked`](Self::run_tracked) for session calls: the store, tracker
+    /// access and the session host. Wakes event streams afterwards (sessions change
+    /// state on every call that writes).
+    pub async fn run_sessions<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db, TrackerAccess<'_>, &aiops_core::sessions::Host<'_>) -> CoreResult<T>
+            + Send
+            + 'static,
+    {
+        let me = self.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let access = TrackerAccess {
+                trackers: me.0.trackers.as_ref(),
+                key: &me.0.secret_key,
+            };
+            let host = me.host();
+            f(&me.0.db, access, &host)
+        })
+        .await
+        .map_err(|e| ApiError::internal("blocking task failed", e))?;
+        self.notify_events();
+        out.map_err(ApiError::from)
+    }
+
+    /// Where sessions run, as the core sees it.
+    pub fn host(&self) -> aiops_core::sessions::Host<'_> {
+        aiops_core::sessions::Host {
+            runtime: &self.0.runtime,
+            workspace_root: &self.0.workspaces,
+            server_url: self.0.url.get().map_or("", String::as_str),
+            aiops_bin: &self.0.aiops_bin,
+            allow_yolo: self.0.settings.allow_yolo,
+            max_sessions_per_user: self.0.settings.max_sessions_per_user,
+        }
     }
 
     pub fn jobs(&self) -> &Notify {

@@ -84,6 +84,8 @@ pub enum IssuesCommand {
     },
     /// Fetch what changed at the trackers now (queued as a job; waits unless --no-wait).
     Sync(crate::cli::sync::SyncArgs),
+    /// Work on an issue: claim it, prepare its worktree and context, start an agent.
+    Work(crate::cli::sessions::WorkArgs),
 }
 
 /// The filters of `issues list`, mirroring `GET /api/v1/issues`.
@@ -283,6 +285,7 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
             done(out, &issue, &msg)
         }
         IssuesCommand::Sync(args) => crate::cli::sync::run(ctx, args).await,
+        IssuesCommand::Work(args) => crate::cli::sessions::work(ctx, args).await,
     }
 }
 

@@ -14,8 +14,10 @@ pub mod integrations;
 pub mod issues;
 pub mod output;
 pub mod projects;
+pub mod sessions;
 pub mod sync;
 pub mod tenants;
+pub mod tools;
 pub mod users;
 
 use std::future::Future;
@@ -89,6 +91,12 @@ pub enum Command {
     /// Issues of every tracker (native, GitHub, GitLab, Jira) in one inbox.
     #[command(subcommand)]
     Issues(issues::IssuesCommand),
+    /// Agent sessions: coding agents in tmux, one per issue and tool.
+    #[command(subcommand)]
+    Sessions(sessions::SessionsCommand),
+    /// The tools sessions run (claude, codex, aider, shell, custom).
+    #[command(subcommand)]
+    Tools(tools::ToolsCommand),
     /// Agent instructions: the global part of every session's context file.
     #[command(subcommand)]
     Agents(agents::AgentsCommand),
@@ -126,6 +134,12 @@ pub fn run(
         Command::Issues(cmd) => rt.block_on(issues::run(&Ctx::load(&global)?, cmd)),
         Command::Users(cmd) => rt.block_on(users::run(&Ctx::load(&global)?, cmd)),
         Command::Agents(cmd) => rt.block_on(agents::run(&Ctx::load(&global)?, cmd)),
+        // The pane's launcher and recorder need no config and no runtime of ours.
+        Command::Sessions(cmd) => match sessions::internal(cmd) {
+            Ok(done) => done,
+            Err(cmd) => rt.block_on(sessions::run(&Ctx::load(&global)?, cmd)),
+        },
+        Command::Tools(cmd) => rt.block_on(tools::run(&Ctx::load(&global)?, cmd)),
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
     }

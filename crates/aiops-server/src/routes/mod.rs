@@ -5,14 +5,18 @@ mod agents;
 mod audit;
 mod auth;
 mod credentials;
+mod events;
 mod integrations;
 mod issues;
 mod keys;
 mod links;
 mod projects;
+mod sessions;
 mod sync;
 mod system;
 mod tenants;
+mod terminal;
+mod tools;
 mod users;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -33,6 +37,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(links::router())
         .merge(credentials::router())
         .merge(agents::router())
+        .merge(sessions::router())
+        .merge(events::router())
+        .merge(tools::router())
         .merge(audit::router())
         .merge(system::router())
+        .merge(terminal::router())
 }

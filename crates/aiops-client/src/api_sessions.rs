@@ -1,0 +1,129 @@
+//! Typed methods for agent sessions (`/sessions…`, `/issues/{id}/work`), the tool table
+//! (`/tools…`) and the event stream (`/events`).
+
+use aiops_types::{
+    AttachInfo, Event, Page, PutTool, SendText, Session, SessionListParams, SessionReport,
+    StartSession, StartedSession, Tool, Transcript, TranscriptParams, WorkIssue,
+};
+use reqwest::Method;
+
+use crate::{Client, ClientError};
+
+type Result<T> = std::result::Result<T, ClientError>;
+const NO_QUERY: &[(&str, &str)] = &[];
+
+impl Client {
+    /// `POST /issues/{id}/work`: claim, prepare the worktree, start or reuse the session.
+    pub async fn work_issue(&self, issue_id: i64, req: &WorkIssue) -> Result<StartedSession> {
+        self.with_body(Method::POST, &["issues", &issue_id.to_string(), "work"], req)
+            .await
+    }
+
+    /// `POST /sessions`
+    pub async fn start_session(&self, req: &StartSession) -> Result<StartedSession> {
+        self.with_body(Method::POST, &["sessions"], req).await
+    }
+
+    /// `GET /sessions`
+    pub async fn list_sessions(&self, params: &SessionListParams) -> Result<Page<Session>> {
+        self.get(&["sessions"], params).await
+    }
+
+    /// `GET /sessions/{id}`
+    pub async fn session(&self, id: i64) -> Result<Session> {
+        self.get(&["sessions", &id.to_string()], NO_QUERY).await
+    }
+
+    /// `POST /sessions/{id}/events`
+    pub async fn report_session(&self, id: i64, req: &SessionReport) -> Result<Session> {
+        self.with_body(Method::POST, &["sessions", &id.to_string(), "events"], req)
+            .await
+    }
+
+    /// `POST /sessions/{id}/kill`
+    pub async fn kill_session(&self, id: i64) -> Result<Session> {
+        self.call(Method::POST, &["sessions", &id.to_string(), "kill"])
+            .await
+    }
+
+    /// `POST /sessions/{id}/respawn`
+    pub async fn respawn_session(&self, id: i64) -> Result<Session> {
+        self.call(Method::POST, &["sessions", &id.to_string(), "respawn"])
+            .await
+    }
+
+    /// `POST /sessions/{id}/send`
+    pub async fn send_to_session(&self, id: i64, req: &SendText) -> Result<()> {
+        self.no_content(Method::POST, &["sessions", &id.to_string(), "send"], Some(req))
+            .await
+    }
+
+    /// `GET /sessions/{id}/logs`
+    pub async fn session_logs(&self, id: i64, params: &TranscriptParams) -> Result<Transcript> {
+        self.get(&["sessions", &id.to_string(), "logs"], params)
+            .await
+    }
+
+    /// `GET /sessions/{id}/attach`
+    pub async fn session_attach(&self, id: i64) -> Result<AttachInfo> {
+        self.get(&["sessions", &id.to_string(), "attach"], NO_QUERY)
+            .await
+    }
+
+    /// `GET /tools`
+    pub async fn tools(&self) -> Result<Vec<Tool>> {
+        self.get(&["tools"], NO_QUERY).await
+    }
+
+    /// `PUT /tools/{name}` (admin)
+    pub async fn put_tool(&self, name: &str, req: &PutTool) -> Result<Tool> {
+        self.with_body(Method::PUT, &["tools", name], req).await
+    }
+
+    /// `DELETE /tools/{name}` (admin)
+    pub async fn delete_tool(&self, name: &str) -> Result<()> {
+        self.no_content::<()>(Method::DELETE, &["tools", name], None)
+            .await
+    }
+
+    /// `GET /events` as Server-Sent Events: calls `on_event` for each event until it
+    /// returns false or the stream ends. `after` resumes after that event id
+    /// (`Last-Event-ID`).
+    pub async fn follow_events(
+        &self,
+        after: Option<i64>,
+        mut on_event: impl FnMut(Event) -> bool,
+    ) -> Result<()> {
+        // A stream lasts as long as the caller wants: lift the client's request timeout.
+        let mut rb = self
+            .request(Method::GET, &["events"])?
+            .timeout(std::time::Duration::from_secs(86_400));
+        if let Some(id) = after {
+            rb = rb.header("Last-Event-ID", id.to_string());
+        }
+        let mut resp = self.send(rb).await?;
+        let mut pending = String::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
+            pending.push_str(&String::from_utf8_lossy(&chunk));
+            // Events end with a blank line; `data:` lines carry the JSON.
+            while let Some(end) = pending.find("\n\n") {
+                let block: String = pending.drain(..end + 2).collect();
+                let data: String = block
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if data.is_empty() {
+                    continue;
+                }
+                if let Ok(event) = serde_json::from_str::<Event>(&data)
+                    && !on_event(event)
+                {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,295 @@
+//! [`TmuxRuntime`]: the core's [`Runtime`] port on this machine — git workspaces
+//! ([`crate::workspace`]), aiops's own tmux server ([`Tmux`]) and the session launcher
+//! ([`crate::launch`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use aiops_core::ports::{Hooks, LaunchPlan, PaneInfo, Prepared, Runtime, WorkspacePlan};
+use aiops_core::sessions::context::FILE_NAME as CONTEXT_FILE;
+use aiops_core::{CoreError, CoreResult};
+use aiops_types::Transcript;
+
+use crate::git::Git;
+use crate::launch::{self, LaunchFile};
+use crate::process::ExecError;
+use crate::tmux::{NewSession, Tmux, TmuxError};
+use crate::workspace::{self, WorkspaceError};
+
+/// A new pane's size until a client attaches and resizes it.
+const COLUMNS: u16 = 200;
+const ROWS: u16 = 50;
+/// Where Claude Code reads a worktree's local settings (hooks among them); see
+/// <https://docs.anthropic.com/en/docs/claude-code/settings> and `…/hooks`.
+const CLAUDE_SETTINGS: &str = ".claude/settings.local.json";
+
+pub struct TmuxRuntime {
+    tmux: Tmux,
+    /// `<data>/sessions`: one private directory per session.
+    sessions_dir: PathBuf,
+    /// This aiops executable (runs the launcher and the transcript recorder).
+    aiops_bin: PathBuf,
+    /// One preparation at a time: two starts on one issue must not race on its worktree.
+    preparing: Mutex<()>,
+}
+
+impl TmuxRuntime {
+    pub fn new(data_dir: &Path, aiops_bin: PathBuf) -> Self {
+        Self {
+            tmux: Tmux::new(data_dir),
+            sessions_dir: data_dir.join("sessions"),
+            aiops_bin,
+            preparing: Mutex::new(()),
+        }
+    }
+
+    pub fn tmux(&self) -> &Tmux {
+        &self.tmux
+    }
+
+    fn session_dir(&self, id: i64) -> PathBuf {
+        self.sessions_dir.join(id.to_string())
+    }
+
+    /// The shell command tmux's `pipe-pane` runs: our recorder, both paths quoted.
+    fn recorder(&self, dir: &Path) -> CoreResult<String> {
+        let quote = |p: &Path| {
+            let s = p.to_str().ok_or_else(|| {
+                CoreError::Internal(format!("{} is not UTF-8", p.display()))
+            })?;
+            shlex::try_quote(s)
+                .map(|q| q.into_owned())
+                .map_err(|e| CoreError::Internal(format!("cannot quote {s}: {e}")))
+        };
+        Ok(format!(
+            "exec {} sessions record --dir {}",
+            quote(&self.aiops_bin)?,
+            quote(dir)?
+        ))
+    }
+
+    /// The command with the agent hooks the tool understands.
+    fn argv_with_hooks(&self, plan: &LaunchPlan) -> CoreResult<Vec<String>> {
+        let mut argv = plan.argv.clone();
+        match plan.hooks {
+            Hooks::Claude => write_claude_hooks(&plan.dir)?,
+            // Codex runs `notify` (argv) when a turn ends; a `-c` override keeps the
+            // user's own `~/.codex/config.toml` untouched. See
+            // <https://github.com/openai/codex/blob/main/docs/config.md#notify>.
+            Hooks::Codex => {
+                let bin = serde_json::to_string(&self.aiops_bin.display().to_string())
+                    .map_err(|e| CoreError::Internal(e.to_string()))?;
+                argv.splice(
+                    1..1,
+                    ["-c".to_owned(), format!("notify=[{bin},\"sessions\",\"event\",\"waiting\"]")],
+                );
+            }
+            Hooks::None => {}
+        }
+        Ok(argv)
+    }
+}
+
+/// Claude Code hooks: `Notification` (a permission prompt or idle input) and `Stop` (its
+/// turn ended) report `waiting`; `UserPromptSubmit` reports `running`. Merged into an
+/// existing local settings file; the file is kept out of git.
+fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
+    let path = dir.join(CLAUDE_SETTINGS);
+    let mut settings: serde_json::Value = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| serde_json::json!({}));
+    let hook = |state: &str| {
+        serde_json::json!([{ "hooks": [{
+            "type": "command",
+            "command": format!("\"$AIOPS_BIN\" sessions event {state}"),
+        }]}])
+    };
+    settings["hooks"]["Notification"] = hook("waiting");
+    settings["hooks"]["Stop"] = hook("waiting");
+    settings["hooks"]["UserPromptSubmit"] = hook("running");
+    let text = serde_json::to_string_pretty(&settings)
+        .map_err(|e| CoreError::Internal(e.to_string()))?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io(&path, e))?;
+    }
+    std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+    Git::default()
+        .exclude(dir, &format!("/{CLAUDE_SETTINGS}"))
+        .map_err(|e| CoreError::Internal(e.to_string()))
+}
+
+fn io(path: &Path, e: std::io::Error) -> CoreError {
+    CoreError::Internal(format!("{}: {e}", path.display()))
+}
+
+fn tmux_err(e: TmuxError) -> CoreError {
+    CoreError::Internal(format!("tmux: {e}"))
+}
+
+fn workspace_err(e: WorkspaceError) -> CoreError {
+    match e {
+        // The remote (or its credentials) refused: the user can act on the message.
+        WorkspaceError::Clone { .. } => CoreError::Upstream(e.to_string()),
+        WorkspaceError::Worktree { .. } | WorkspaceError::Git(_) => {
+            CoreError::Conflict(e.to_string())
+        }
+        WorkspaceError::Io(m) => CoreError::Internal(m),
+    }
+}
+
+impl Runtime for TmuxRuntime {
+    fn prepare(&self, plan: &WorkspacePlan) -> CoreResult<Prepared> {
+        let _one = self
+            .preparing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        workspace::prepare(plan).map_err(workspace_err)
+    }
+
+    fn read_text(&self, dir: &Path, name: &str) -> Option<String> {
+        let path = dir.join(name);
+        // Only a regular file of the working copy: a symlink could point anywhere.
+        let meta = std::fs::symlink_metadata(&path).ok()?;
+        if !meta.is_file() || meta.len() > 1024 * 1024 {
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
+    }
+
+    fn write_context(&self, dir: &Path, text: &str) -> CoreResult<()> {
+        let path = dir.join(CONTEXT_FILE);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+        }
+        std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+        Git::default()
+            .exclude(dir, &format!("/{CONTEXT_FILE}"))
+            .map_err(|e| CoreError::Internal(e.to_string()))
+    }
+
+    fn check_program(&self, program: &str) -> CoreResult<()> {
+        let found = if program.contains('/') {
+            Path::new(program).is_file()
+        } else {
+            std::env::var_os("PATH").is_some_and(|paths| {
+                std::env::split_paths(&paths).any(|d| d.join(program).is_file())
+            })
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(CoreError::invalid(
+                "tool",
+                format!("`{program}` is not installed on the server (not found on PATH)"),
+            ))
+        }
+    }
+
+    fn launch(&self, plan: &LaunchPlan) -> CoreResult<()> {
+        let dir = launch::session_dir(&self.sessions_dir, plan.session_id)
+            .map_err(|e| io(&self.sessions_dir, e))?;
+        for stale in [launch::EXIT_FILE, launch::READY_FILE] {
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+        let file = LaunchFile {
+            session_id: plan.session_id,
+            argv: self.argv_with_hooks(plan)?,
+            env: plan.env.clone(),
+            dir: plan.dir.clone(),
+        };
+        let json = serde_json::to_vec(&file).map_err(|e| CoreError::Internal(e.to_string()))?;
+        launch::write_private(&dir, launch::LAUNCH_FILE, &json).map_err(|e| io(&dir, e))?;
+        let command = vec![
+            self.aiops_bin.display().to_string(),
+            "sessions".to_owned(),
+            "run".to_owned(),
+            "--dir".to_owned(),
+            dir.display().to_string(),
+        ];
+        let exists = self
+            .tmux
+            .list()
+            .map_err(tmux_err)?
+            .iter()
+            .any(|p| p.session == plan.tmux_name);
+        if plan.respawn && exists {
+            self.tmux
+                .respawn(&plan.tmux_name, &plan.dir, &command)
+                .map_err(tmux_err)?;
+        } else {
+            self.tmux
+                .new_session(&NewSession {
+                    name: &plan.tmux_name,
+                    dir: &plan.dir,
+                    env: &[],
+                    command: &command,
+                    width: COLUMNS,
+                    height: ROWS,
+                })
+                .map_err(tmux_err)?;
+        }
+        self.tmux
+            .pipe_pane(&plan.tmux_name, &self.recorder(&dir)?)
+            .map_err(tmux_err)?;
+        launch::write_private(&dir, launch::READY_FILE, b"").map_err(|e| io(&dir, e))
+    }
+
+    fn panes(&self) -> CoreResult<Vec<PaneInfo>> {
+        Ok(self
+            .tmux
+            .list()
+            .map_err(tmux_err)?
+            .into_iter()
+            .map(|p| PaneInfo {
+                tmux_name: p.session,
+                dead: p.dead,
+            })
+            .collect())
+    }
+
+    fn recorded_exit(&self, session_id: i64) -> Option<i32> {
+        launch::recorded_exit(&self.session_dir(session_id))
+    }
+
+    fn kill(&self, tmux_name: &str) -> CoreResult<()> {
+        match self.tmux.kill_session(tmux_name) {
+            Ok(()) | Err(TmuxError::NoSession(_)) => Ok(()),
+            // No tmux server at all: nothing to kill.
+            Err(TmuxError::Exec(ExecError::Failed { .. })) => Ok(()),
+            Err(e) => Err(tmux_err(e)),
+        }
+    }
+
+    fn send(&self, tmux_name: &str, text: &str, enter: bool) -> CoreResult<()> {
+        self.tmux.send_text(tmux_name, text, enter).map_err(tmux_err)
+    }
+
+    fn transcript(&self, session_id: i64, tail: Option<u32>) -> CoreResult<Transcript> {
+        let (text, truncated) = launch::read_transcript(&self.session_dir(session_id));
+        let text = match tail {
+            Some(n) => {
+                let lines: Vec<&str> = text.lines().collect();
+                lines[lines.len().saturating_sub(n as usize)..].join("\n")
+            }
+            None => text,
+        };
+        Ok(Transcript {
+            session_id,
+            text: aiops_core::redact::redact(&text).into_owned(),
+            truncated,
+        })
+    }
+
+    fn attach_command(&self, tmux_name: &str, read_only: bool) -> Vec<String> {
+        self.tmux
+            .attach_argv(tmux_name, read_only)
+            .map(|argv| {
+                argv.into_iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,415 @@
+//! `aiops issues work` and `aiops sessions …`: agent sessions in tmux. Also the two verbs
+//! a session's tmux pane runs (hidden): `sessions run` (the launcher) and `sessions
+//! record` (the transcript recorder fed by `pipe-pane`).
+
+use std::path::PathBuf;
+
+use aiops_client::Client;
+use aiops_types::{
+    Page, SendText, Session, SessionListParams, SessionReport, StartSession, StartedSession,
+    TranscriptParams, WorkIssue,
+};
+
+use crate::cli::exit::CliError;
+use crate::cli::output::{self, Render, opt_ts, or_dash, ts};
+use crate::cli::{Ctx, PageArgs, pages};
+
+/// How a session starts: shared by `issues work` and `sessions start`.
+#[derive(Debug, clap::Args)]
+pub struct StartArgs {
+    /// claude, codex, aider, shell, or a custom tool (`aiops tools list`).
+    #[arg(long)]
+    tool: String,
+    /// Initial prompt for tools that take one (default: "Read AGENTS.override.md and
+    /// resolve the issue.").
+    #[arg(long)]
+    prompt: Option<String>,
+    /// The tool's skip-permissions mode; refused unless the admin allows it; audited.
+    #[arg(long)]
+    yolo: bool,
+    /// Attach to the session's terminal once it runs (detach: tmux prefix, then `d`).
+    #[arg(long)]
+    attach: bool,
+    /// Admins: start the session as this user (email).
+    #[arg(long, value_name = "EMAIL")]
+    user: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WorkArgs {
+    /// Issue id (`aiops issues list`).
+    id: i64,
+    #[command(flatten)]
+    start: StartArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SessionsCommand {
+    /// Start a session on a project without an issue (in your base clone).
+    Start {
+        /// Project id or `tenant/project`.
+        #[arg(long)]
+        project: String,
+        #[command(flatten)]
+        start: StartArgs,
+    },
+    /// Your sessions, newest first.
+    List {
+        /// Every user's sessions (admin).
+        #[arg(long)]
+        all_users: bool,
+        /// Only starting, running and waiting ones.
+        #[arg(long)]
+        live: bool,
+        /// Only sessions of this issue.
+        #[arg(long, value_name = "ID")]
+        issue: Option<i64>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Show one session.
+    Get { session: String },
+    /// Attach your terminal to the session (local server: `tmux attach`; remote: `ssh -t`).
+    /// Detach with the tmux prefix (Ctrl-b) then `d`; the session keeps running.
+    Attach { session: String },
+    /// Type TEXT into the session literally, then Enter.
+    Send {
+        session: String,
+        text: String,
+        /// Do not press Enter after the text.
+        #[arg(long)]
+        no_enter: bool,
+    },
+    /// End the session (its tmux session and the agent).
+    Kill { session: String },
+    /// Start the session's tool again in the same worktree.
+    Respawn { session: String },
+    /// The session's recorded output (redacted).
+    Logs {
+        session: String,
+        /// Only the last N lines.
+        #[arg(long, value_name = "N")]
+        tail: Option<u32>,
+    },
+    /// Report the session's state (what agent hooks call): running, waiting, or exited.
+    Event {
+        /// running | waiting | exited
+        state: String,
+        /// Default: $AIOPS_SESSION_ID.
+        #[arg(long, value_name = "ID")]
+        session: Option<i64>,
+        /// Needed with `exited`.
+        #[arg(long)]
+        exit_code: Option<i32>,
+        #[arg(long)]
+        detail: Option<String>,
+        /// Ignored: hooks may append their own payload (Codex passes a JSON argument).
+        #[arg(hide = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        payload: Vec<String>,
+    },
+    /// Runs a session's command in its tmux pane (started by aiops, not by hand).
+    #[command(hide = true)]
+    Run {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Appends a pane's output to the session's transcript (started by tmux pipe-pane).
+    #[command(hide = true)]
+    Record {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+pub async fn work(ctx: &Ctx, args: WorkArgs) -> Result<(), CliError> {
+    let client = ctx.client()?;
+    let s = &args.start;
+    let req = WorkIssue {
+        tool: s.tool.clone(),
+        prompt: s.prompt.clone(),
+        yolo: s.yolo,
+        user: s.user.clone(),
+    };
+    let started = client.work_issue(args.id, &req).await?;
+    started_then(ctx, &client, started, s.attach).await
+}
+
+async fn started_then(
+    ctx: &Ctx,
+    client: &Client,
+    started: StartedSession,
+    attach_after: bool,
+) -> Result<(), CliError> {
+    for note in &started.claim {
+        eprintln!("aiops: {note}");
+    }
+    if started.reused {
+        eprintln!(
+            "aiops: reusing live session {} ({})",
+            started.session.id,
+            started.session.state.as_str()
+        );
+    }
+    if attach_after {
+        return attach(client, started.session.id).await;
+    }
+    output::one(ctx.out, &started.session)
+}
+
+/// Runs the verbs a tmux pane starts (`run`, `record`); gives any other verb back.
+pub fn internal(cmd: SessionsCommand) -> Result<Result<(), CliError>, SessionsCommand> {
+    match cmd {
+        SessionsCommand::Run { dir } => Ok(launch(&dir)),
+        SessionsCommand::Record { dir } => Ok(aiops_exec::launch::record(
+            &dir,
+            std::io::stdin().lock(),
+        )
+        .map_err(|e| CliError::error(format!("transcript: {e}")))),
+        other => Err(other),
+    }
+}
+
+pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
+    let client = ctx.client()?;
+    let client = &client;
+    let out = ctx.out;
+    match cmd {
+        SessionsCommand::Start { project, start } => {
+            let req = StartSession {
+                project,
+                tool: start.tool.clone(),
+                prompt: start.prompt.clone(),
+                yolo: start.yolo,
+                user: start.user.clone(),
+            };
+            let started = client.start_session(&req).await?;
+            started_then(ctx, client, started, start.attach).await
+        }
+        SessionsCommand::List {
+            all_users,
+            live,
+            issue,
+            page,
+        } => {
+            let rows = pages(&page, |p| {
+                let params = SessionListParams {
+                    all_users,
+                    live,
+                    issue_id: issue,
+                    limit: p.limit,
+                    cursor: p.cursor,
+                };
+                async move { client.list_sessions(&params).await }
+            })
+            .await?;
+            output::list(out, &rows)
+        }
+        SessionsCommand::Get { session } => {
+            let id = resolve(client, &session).await?;
+            output::one(out, &client.session(id).await?)
+        }
+        SessionsCommand::Attach { session } => {
+            let id = resolve(client, &session).await?;
+            attach(client, id).await
+        }
+        SessionsCommand::Send {
+            session,
+            text,
+            no_enter,
+        } => {
+            let id = resolve(client, &session).await?;
+            let req = SendText {
+                text,
+                enter: !no_enter,
+            };
+            client.send_to_session(id, &req).await?;
+            output::notice(out, &format!("Sent to session {id}."))
+        }
+        SessionsCommand::Kill { session } => {
+            let id = resolve(client, &session).await?;
+            let s = client.kill_session(id).await?;
+            output::notice(out, &format!("Session {id} is {}.", s.state.as_str()))
+        }
+        SessionsCommand::Respawn { session } => {
+            let id = resolve(client, &session).await?;
+            output::one(out, &client.respawn_session(id).await?)
+        }
+        SessionsCommand::Logs { session, tail } => {
+            let id = resolve(client, &session).await?;
+            let t = client.session_logs(id, &TranscriptParams { tail }).await?;
+            output::value(out, &t, || t.text.clone())
+        }
+        SessionsCommand::Event {
+            state,
+            session,
+            exit_code,
+            detail,
+            payload: _,
+        } => {
+            let id = match session {
+                Some(id) => id,
+                None => std::env::var("AIOPS_SESSION_ID")
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+                    .ok_or_else(|| {
+                        CliError::usage("pass --session ID (or run inside a session)")
+                    })?,
+            };
+            let req = SessionReport {
+                state,
+                exit_code,
+                detail,
+            };
+            let s = client.report_session(id, &req).await?;
+            output::notice(out, &format!("Session {id} is {}.", s.state.as_str()))
+        }
+        SessionsCommand::Run { .. } | SessionsCommand::Record { .. } => Ok(()),
+    }
+}
+
+/// A session id, or the start of its tmux name (`aiops-12-…`) among your live sessions.
+async fn resolve(client: &Client, text: &str) -> Result<i64, CliError> {
+    let text = text.trim().trim_start_matches('=');
+    if let Ok(id) = text.parse() {
+        return Ok(id);
+    }
+    let params = SessionListParams {
+        live: true,
+        limit: Some(500),
+        ..Default::default()
+    };
+    let page: Page<Session> = client.list_sessions(&params).await?;
+    let hits: Vec<&Session> = page
+        .items
+        .iter()
+        .filter(|s| s.tmux_target.trim_start_matches('=').starts_with(text))
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(CliError::not_found(format!("no live session matches `{text}`"))),
+        _ => Err(CliError::usage(format!(
+            "`{text}` matches {} sessions; give more of the name or the id",
+            hits.len()
+        ))),
+    }
+}
+
+/// `tmux attach` when the server's socket is on this machine, else `ssh -t`.
+async fn attach(client: &Client, id: i64) -> Result<(), CliError> {
+    let info = client.session_attach(id).await?;
+    let local = std::path::Path::new(&info.socket).exists()
+        && matches!(info.host.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]");
+    let argv = if local {
+        info.command.clone()
+    } else {
+        let mut argv = vec![
+            "ssh".to_owned(),
+            "-t".to_owned(),
+            "--".to_owned(),
+            format!("{}@{}", info.ssh_user, info.host),
+        ];
+        argv.extend(info.command.iter().cloned());
+        argv
+    };
+    let code = aiops_exec::process::interactive(&argv)
+        .map_err(|e| CliError::error(e.to_string()))?;
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(CliError::error(format!("`{}` exited with {code}", argv[0])))
+    }
+}
+
+/// The launcher: runs in the session's pane. Reads (and deletes) the launch file, reports
+/// `running`, runs the command, records its exit status, reports `exited`, and exits
+/// with the command's status. A report that fails (server down) is said in the pane; the
+/// server reads the recorded status when it reconciles.
+fn launch(dir: &std::path::Path) -> Result<(), CliError> {
+    let file = aiops_exec::launch::take_launch_file(dir)
+        .map_err(|e| CliError::error(format!("cannot read the session's launch file: {e}")))?;
+    let report = |req: SessionReport| {
+        let (Some(url), Some(key)) = (file.var("AIOPS_URL"), file.var("AIOPS_API_KEY")) else {
+            return;
+        };
+        let sent = Client::builder(url)
+            .credential(aiops_client::Credential::ApiKey(aiops_client::Secret::new(
+                key.to_owned(),
+            )))
+            .timeout(std::time::Duration::from_secs(5))
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|c| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?
+                    .block_on(c.report_session(file.session_id, &req))
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = sent {
+            eprintln!("aiops: could not report `{}`: {e}", req.state);
+        }
+    };
+    aiops_exec::launch::wait_ready(dir);
+    report(SessionReport {
+        state: "running".into(),
+        ..Default::default()
+    });
+    let code = match aiops_exec::launch::run_command(&file) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("aiops: cannot start `{}`: {e}", file.argv.join(" "));
+            127
+        }
+    };
+    if let Err(e) = aiops_exec::launch::record_exit(dir, code) {
+        eprintln!("aiops: cannot record the exit status: {e}");
+    }
+    report(SessionReport {
+        state: "exited".into(),
+        exit_code: Some(code),
+        detail: None,
+    });
+    std::process::exit(code);
+}
+
+impl Render for Session {
+    const HEADERS: &'static [&'static str] =
+        &["ID", "STATE", "TOOL", "ISSUE", "USER", "BRANCH", "UPDATED"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            state(self),
+            self.tool.clone(),
+            self.issue_title.clone().unwrap_or_else(|| "-".into()),
+            self.user.clone(),
+            self.branch.clone(),
+            ts(&self.updated_at),
+        ]
+    }
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("id", self.id.to_string()),
+            ("state", state(self)),
+            ("tool", format!("{}{}", self.tool, if self.yolo { " (yolo)" } else { "" })),
+            ("issue", or_dash(self.issue_title.as_deref())),
+            ("issue_id", self.issue_id.map_or("-".into(), |i| i.to_string())),
+            ("project_id", self.project_id.to_string()),
+            ("user", self.user.clone()),
+            ("branch", self.branch.clone()),
+            ("worktree_path", self.worktree_path.clone()),
+            ("tmux_target", self.tmux_target.clone()),
+            ("detail", or_dash(Some(self.detail.as_str()).filter(|d| !d.is_empty()))),
+            ("created_at", ts(&self.created_at)),
+            ("updated_at", ts(&self.updated_at)),
+            ("ended_at", opt_ts(self.ended_at.as_ref())),
+        ]
+    }
+}
+
+fn state(s: &Session) -> String {
+    match s.exit_code {
+        Some(code) => format!("{}({code})", s.state.as_str()),
+        None => s.state.as_str().to_owned(),
+    }
+}
