@@ -284,6 +284,15 @@ impl ServerProcess {
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
+        // Sessions outlive the server by design: stop this data dir's own tmux server
+        // (never anyone else's) so no pane survives the test.
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(self.data_dir.join("tmux.sock"))
+            .arg("kill-server")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
 }
 

@@ -10,6 +10,7 @@ mod common;
 mod crash;
 mod issues;
 mod secrets;
+mod sessions;
 mod tls;
 mod trackers;
 mod trackers_github;

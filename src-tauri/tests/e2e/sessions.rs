@@ -1,0 +1,199 @@
+//! `aiops issues work` end to end: real git (a local bare repository), real tmux on the
+//! server's own socket, and a stand-in agent script that works through the same paths a
+//! real agent does (the context file, git, the hook command).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::common::{ServerProcess, assert_success, json, run, runtime, text, wait_until};
+
+/// Longest a session may take to reach a state.
+const STATE_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn standin_agent() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e/fixtures/standin-agent.sh")
+        .display()
+        .to_string()
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Seed")
+        .env("GIT_AUTHOR_EMAIL", "seed@example.com")
+        .env("GIT_COMMITTER_NAME", "Seed")
+        .env("GIT_COMMITTER_EMAIL", "seed@example.com");
+    let out = run(cmd, None);
+    assert_success(&out, &format!("git {args:?}"));
+    text(&out.stdout)
+}
+
+/// A bare repository whose `main` has one commit with `README.md` and `AGENTS.md`.
+pub fn seeded_repo() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temp dir for the repo");
+    let bare = dir.path().join("demo.git");
+    let work = dir.path().join("seed");
+    let out = run(
+        {
+            let mut c = Command::new("git");
+            c.args(["init", "--quiet", "--bare", "--initial-branch=main"])
+                .arg(&bare);
+            c
+        },
+        None,
+    );
+    assert_success(&out, "git init --bare");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "--quiet", "--initial-branch=main"]);
+    std::fs::write(work.join("README.md"), "# demo\n").unwrap();
+    std::fs::write(work.join("AGENTS.md"), "Repository rule: run the tests.\n").unwrap();
+    git(&work, &["add", "README.md", "AGENTS.md"]);
+    git(&work, &["commit", "--quiet", "-m", "seed"]);
+    git(&work, &["push", "--quiet", bare.to_str().unwrap(), "main"]);
+    (dir, bare)
+}
+
+/// Tenant `acme`, project `demo` on `repo`, and the stand-in agent as tool `standin`.
+pub fn project_on(server: &ServerProcess, repo: &Path) {
+    let out = server.cli(&["tenants", "create", "--name", "acme"], None);
+    assert_success(&out, "tenants create acme");
+    let repo = repo.display().to_string();
+    let out = server.cli(
+        &[
+            "projects", "create", "--name", "demo", "--repo-url", &repo, "--tenant", "acme",
+        ],
+        None,
+    );
+    assert_success(&out, "projects create demo on a local bare repository");
+    let agent = standin_agent();
+    let out = server.cli(&["tools", "set", "standin", "--command", &agent], None);
+    assert_success(&out, "tools set standin");
+}
+
+pub fn session(server: &ServerProcess, id: i64) -> Value {
+    json(server, &["sessions", "get", &id.to_string()])
+}
+
+/// Waits until session `id` is in `state`; panics with the last answer otherwise.
+pub fn wait_state(server: &ServerProcess, id: i64, state: &str) -> Value {
+    let mut last = Value::Null;
+    let reached = wait_until(STATE_TIMEOUT, || {
+        last = session(server, id);
+        last["state"] == state
+    });
+    assert!(
+        reached,
+        "session {id} should become {state} within {STATE_TIMEOUT:?}; last: {last}\nserver stderr:\n{}",
+        server.stderr()
+    );
+    last
+}
+
+#[test]
+fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    // A title no shell, git or tmux name may see raw.
+    let title = "Fix $(touch /tmp/aiops-canary); rm -rf ~ -- --upload-pack=x \u{e9}t\u{e9}";
+    let issue = json(
+        &server,
+        &["issues", "create", "--project", "demo", "--tenant", "acme", "--title", title],
+    );
+    let issue_id = issue["id"].as_i64().unwrap().to_string();
+    let out = server.cli(
+        &["issues", "comment", &issue_id, "--body", "Please keep the README short."],
+        None,
+    );
+    assert_success(&out, "issues comment");
+
+    let started = json(&server, &["issues", "work", &issue_id, "--tool", "standin"]);
+    let id = started["id"].as_i64().expect("the session's id");
+    for key in [
+        "id", "issue_id", "project_id", "user", "tool", "state", "exit_code", "branch",
+        "worktree_path", "tmux_target", "created_at", "updated_at",
+    ] {
+        assert!(started.get(key).is_some(), "sessions JSON has `{key}`: {started}");
+    }
+    let branch = started["branch"].as_str().unwrap().to_owned();
+    assert!(
+        branch.starts_with("aiops/1-fix-touch-tmp-aiops-canary-rm-rf")
+            && branch.chars().all(|c| c.is_ascii_alphanumeric() || "/-".contains(c)),
+        "the branch is derived safely from the title: {branch}"
+    );
+    let tmux = started["tmux_target"].as_str().unwrap();
+    assert!(
+        tmux.starts_with(&format!("=aiops-{id}-"))
+            && tmux[1..].chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)),
+        "the tmux name is generated from a small alphabet: {tmux}"
+    );
+    let worktree = PathBuf::from(started["worktree_path"].as_str().unwrap());
+    assert!(
+        worktree.starts_with(&server.data_dir.join("workspaces")),
+        "the worktree lives under the data dir's workspaces: {}",
+        worktree.display()
+    );
+
+    let context = std::fs::read_to_string(worktree.join("AGENTS.override.md"))
+        .expect("the context file in the worktree");
+    assert!(context.contains("Repository rule: run the tests."), "the repo's AGENTS.md is included");
+    assert!(context.contains("Fix $(touch /tmp/aiops-canary)"), "the title is in the block");
+    assert!(context.contains("Please keep the README short."), "comments are in the block");
+    assert!(context.contains(&branch), "the branch is in the block");
+
+    let waiting = wait_state(&server, id, "waiting");
+    assert_eq!(waiting["detail"], "stand-in agent asks for review");
+    let out = server.cli(&["sessions", "send", &id.to_string(), "0"], None);
+    assert_success(&out, "sessions send");
+    let exited = wait_state(&server, id, "exited");
+    assert_eq!(exited["exit_code"], 0, "the agent's exit status is recorded: {exited}");
+    assert!(!Path::new("/tmp/aiops-canary").exists(), "the title never ran");
+
+    // The agent's commit is on the issue branch; the context file never is.
+    let log = git(&worktree, &["log", "--format=%s", "-1", &branch]);
+    assert_eq!(log.trim(), "Resolve the issue (stand-in agent)");
+    let tracked = git(&worktree, &["ls-files"]);
+    assert!(!tracked.contains("AGENTS.override.md"), "the context file is not committed");
+    let status = git(&worktree, &["status", "--porcelain"]);
+    assert!(status.trim().is_empty(), "the context file is excluded, not untracked: {status:?}");
+
+    // The events, replayed from the start, show every state in order.
+    let client = server.admin_client();
+    let mut states = Vec::new();
+    let follow = client.follow_events(Some(0), |e| {
+        if e.kind == "session.state" && e.payload["id"] == id {
+            states.push(e.payload["state"].as_str().unwrap_or("").to_owned());
+        }
+        states.last().is_none_or(|s| s != "exited")
+    });
+    runtime()
+        .block_on(async { tokio::time::timeout(STATE_TIMEOUT, follow).await })
+        .expect("the event stream delivers the exit")
+        .expect("the event stream");
+    assert_eq!(states, ["starting", "running", "waiting", "exited"]);
+
+    // The transcript has what the agent printed; the session's key died with it.
+    let logs = server.cli(&["sessions", "logs", &id.to_string()], None);
+    assert_success(&logs, "sessions logs");
+    assert!(
+        text(&logs.stdout).contains("stand-in agent: committed on aiops/1-"),
+        "the transcript records the pane: {}",
+        text(&logs.stdout)
+    );
+    let live_keys = crate::common::sqlite(
+        &server.data_dir.join("aiops.db"),
+        &format!("SELECT count(*) FROM api_keys WHERE session_id = {id} AND revoked_at IS NULL"),
+    );
+    assert_eq!(live_keys, "0", "the session key is revoked when the session ends");
+
+    // Working on it again starts a new session in the same worktree.
+    let again = json(&server, &["issues", "work", &issue_id, "--tool", "standin"]);
+    assert_ne!(again["id"], id);
+    assert_eq!(again["worktree_path"], started["worktree_path"]);
+}
