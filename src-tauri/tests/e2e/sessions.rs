@@ -197,3 +197,56 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
     assert_ne!(again["id"], id);
     assert_eq!(again["worktree_path"], started["worktree_path"]);
 }
+
+/// `tmux -S <data>/tmux.sock ARGS` (the server's own tmux server).
+fn tmux(server: &ServerProcess, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new("tmux");
+    cmd.arg("-S").arg(server.data_dir.join("tmux.sock")).args(args);
+    run(cmd, None)
+}
+
+#[test]
+fn sessions_outlive_a_killed_server_and_are_reconciled_at_start() {
+    let (_repo_dir, repo) = seeded_repo();
+    let mut server = ServerProcess::start();
+    project_on(&server, &repo);
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        let issue = json(
+            &server,
+            &["issues", "create", "--project", "demo", "--tenant", "acme", "--title", &format!("Task {n}")],
+        );
+        let issue_id = issue["id"].as_i64().unwrap().to_string();
+        let s = json(&server, &["issues", "work", &issue_id, "--tool", "shell"]);
+        ids.push(s["id"].as_i64().unwrap());
+    }
+    let targets: Vec<String> = ids
+        .iter()
+        .map(|&id| wait_state(&server, id, "running")["tmux_target"].as_str().unwrap().to_owned())
+        .collect();
+
+    server.kill();
+    // While the server is down, the third agent exits with 3: its launcher cannot report
+    // that, but records it in the session's directory.
+    let pane = format!("{}:", targets[2]);
+    assert_success(&tmux(&server, &["send-keys", "-t", &pane, "-l", "exit 3"]), "type exit 3");
+    assert_success(&tmux(&server, &["send-keys", "-t", &pane, "Enter"]), "press Enter");
+    let exit_file = server.data_dir.join(format!("sessions/{}/exit", ids[2]));
+    assert!(
+        wait_until(STATE_TIMEOUT, || exit_file.exists()),
+        "the launcher records the exit status while the server is down"
+    );
+
+    server.restart();
+    let third = wait_state(&server, ids[2], "exited");
+    assert_eq!(third["exit_code"], 3, "the recorded status is read back: {third}");
+    let live = json(&server, &["sessions", "list", "--live"]);
+    let live_ids: Vec<i64> = live.as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    assert_eq!(live_ids, [ids[1], ids[0]], "the other two are still listed as live");
+    for (id, target) in ids.iter().zip(&targets).take(2) {
+        assert_eq!(session(&server, *id)["state"], "running");
+        assert_success(&tmux(&server, &["has-session", "-t", target]), "its tmux session is there");
+        let attach = json(&server, &["sessions", "get", &id.to_string()]);
+        assert_eq!(attach["tmux_target"], target.as_str());
+    }
+}
