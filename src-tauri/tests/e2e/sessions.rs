@@ -250,3 +250,63 @@ fn sessions_outlive_a_killed_server_and_are_reconciled_at_start() {
         assert_eq!(attach["tmux_target"], target.as_str());
     }
 }
+
+#[test]
+fn work_on_a_github_issue_claims_it_and_writes_its_context() {
+    use aiops_fakes::github;
+    const TOKEN: &str = "ghp_e2eSessionsToken0123456789abcdef";
+    let fake = github::start();
+    {
+        let mut s = fake.state();
+        s.add_token(TOKEN, "aiops-bot");
+        s.add_user("octocat");
+        s.seed_issues("acme/web", 2);
+        s.add_comment("acme/web", 2, "octocat", "Repro: open the page twice.");
+    }
+    let l = crate::trackers::linked("github", fake.url(), TOKEN, None, "acme/web");
+    let (_repo_dir, repo) = seeded_repo();
+    let repo = repo.display().to_string();
+    assert_success(
+        &l.cli(&["projects", "update", &l.project, "--repo-url", &repo]),
+        "point the project at the local repository",
+    );
+    let agent = standin_agent();
+    assert_success(&l.cli(&["tools", "set", "standin", "--command", &agent]), "tools set");
+    // The admin's GitHub login, so claiming can assign the issue to them upstream.
+    let out = l.server.cli(
+        &["credentials", "set", &l.integration, "--login", "octocat"],
+        None,
+    );
+    assert_success(&out, "credentials set --login");
+    l.sync();
+    let issue = crate::trackers::id_of(&l.issue("#2"));
+
+    let out = l.cli(&["issues", "work", &issue, "--tool", "standin", "-o", "json"]);
+    assert_success(&out, "issues work on a GitHub issue");
+    assert!(
+        text(&out.stderr).contains("assigned to octocat"),
+        "the claim is reported: {}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        fake.state().issue("acme/web", 2).unwrap().assignees,
+        ["octocat"],
+        "claimed at GitHub"
+    );
+    let started: Value = serde_json::from_slice(&out.stdout).expect("the session as JSON");
+    let id = started["id"].as_i64().unwrap();
+    assert_eq!(started["branch"], "aiops/2-issue-2");
+    let worktree = PathBuf::from(started["worktree_path"].as_str().unwrap());
+    let context = std::fs::read_to_string(worktree.join("AGENTS.override.md")).unwrap();
+    assert!(context.contains("# Issue #2: Issue 2"), "{context}");
+    assert!(context.contains("- provider: github"), "{context}");
+    assert!(context.contains("Repro: open the page twice."), "{context}");
+    assert!(context.contains("- #1 Issue 1"), "other open issues are listed: {context}");
+
+    wait_state(&l.server, id, "waiting");
+    assert_success(&l.cli(&["sessions", "send", &id.to_string(), "0"]), "sessions send");
+    let exited = wait_state(&l.server, id, "exited");
+    assert_eq!(exited["exit_code"], 0);
+    let log = git(&worktree, &["log", "--format=%s", "-1", "aiops/2-issue-2"]);
+    assert_eq!(log.trim(), "Resolve the issue (stand-in agent)");
+}
