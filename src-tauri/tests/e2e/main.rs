@@ -11,6 +11,7 @@ mod crash;
 mod issues;
 mod secrets;
 mod sessions;
+mod sessions_access;
 mod tls;
 mod trackers;
 mod trackers_github;

@@ -66,7 +66,14 @@ pub fn project_on(server: &ServerProcess, repo: &Path) {
     let repo = repo.display().to_string();
     let out = server.cli(
         &[
-            "projects", "create", "--name", "demo", "--repo-url", &repo, "--tenant", "acme",
+            "projects",
+            "create",
+            "--name",
+            "demo",
+            "--repo-url",
+            &repo,
+            "--tenant",
+            "acme",
         ],
         None,
     );
@@ -104,11 +111,26 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
     let title = "Fix $(touch /tmp/aiops-canary); rm -rf ~ -- --upload-pack=x \u{e9}t\u{e9}";
     let issue = json(
         &server,
-        &["issues", "create", "--project", "demo", "--tenant", "acme", "--title", title],
+        &[
+            "issues",
+            "create",
+            "--project",
+            "demo",
+            "--tenant",
+            "acme",
+            "--title",
+            title,
+        ],
     );
     let issue_id = issue["id"].as_i64().unwrap().to_string();
     let out = server.cli(
-        &["issues", "comment", &issue_id, "--body", "Please keep the README short."],
+        &[
+            "issues",
+            "comment",
+            &issue_id,
+            "--body",
+            "Please keep the README short.",
+        ],
         None,
     );
     assert_success(&out, "issues comment");
@@ -116,21 +138,38 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
     let started = json(&server, &["issues", "work", &issue_id, "--tool", "standin"]);
     let id = started["id"].as_i64().expect("the session's id");
     for key in [
-        "id", "issue_id", "project_id", "user", "tool", "state", "exit_code", "branch",
-        "worktree_path", "tmux_target", "created_at", "updated_at",
+        "id",
+        "issue_id",
+        "project_id",
+        "user",
+        "tool",
+        "state",
+        "exit_code",
+        "branch",
+        "worktree_path",
+        "tmux_target",
+        "created_at",
+        "updated_at",
     ] {
-        assert!(started.get(key).is_some(), "sessions JSON has `{key}`: {started}");
+        assert!(
+            started.get(key).is_some(),
+            "sessions JSON has `{key}`: {started}"
+        );
     }
     let branch = started["branch"].as_str().unwrap().to_owned();
     assert!(
         branch.starts_with("aiops/1-fix-touch-tmp-aiops-canary-rm-rf")
-            && branch.chars().all(|c| c.is_ascii_alphanumeric() || "/-".contains(c)),
+            && branch
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/-".contains(c)),
         "the branch is derived safely from the title: {branch}"
     );
     let tmux = started["tmux_target"].as_str().unwrap();
     assert!(
         tmux.starts_with(&format!("=aiops-{id}-"))
-            && tmux[1..].chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)),
+            && tmux[1..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)),
         "the tmux name is generated from a small alphabet: {tmux}"
     );
     let worktree = PathBuf::from(started["worktree_path"].as_str().unwrap());
@@ -142,9 +181,18 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
 
     let context = std::fs::read_to_string(worktree.join("AGENTS.override.md"))
         .expect("the context file in the worktree");
-    assert!(context.contains("Repository rule: run the tests."), "the repo's AGENTS.md is included");
-    assert!(context.contains("Fix $(touch /tmp/aiops-canary)"), "the title is in the block");
-    assert!(context.contains("Please keep the README short."), "comments are in the block");
+    assert!(
+        context.contains("Repository rule: run the tests."),
+        "the repo's AGENTS.md is included"
+    );
+    assert!(
+        context.contains("Fix $(touch /tmp/aiops-canary)"),
+        "the title is in the block"
+    );
+    assert!(
+        context.contains("Please keep the README short."),
+        "comments are in the block"
+    );
     assert!(context.contains(&branch), "the branch is in the block");
 
     let waiting = wait_state(&server, id, "waiting");
@@ -152,16 +200,28 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
     let out = server.cli(&["sessions", "send", &id.to_string(), "0"], None);
     assert_success(&out, "sessions send");
     let exited = wait_state(&server, id, "exited");
-    assert_eq!(exited["exit_code"], 0, "the agent's exit status is recorded: {exited}");
-    assert!(!Path::new("/tmp/aiops-canary").exists(), "the title never ran");
+    assert_eq!(
+        exited["exit_code"], 0,
+        "the agent's exit status is recorded: {exited}"
+    );
+    assert!(
+        !Path::new("/tmp/aiops-canary").exists(),
+        "the title never ran"
+    );
 
     // The agent's commit is on the issue branch; the context file never is.
     let log = git(&worktree, &["log", "--format=%s", "-1", &branch]);
     assert_eq!(log.trim(), "Resolve the issue (stand-in agent)");
     let tracked = git(&worktree, &["ls-files"]);
-    assert!(!tracked.contains("AGENTS.override.md"), "the context file is not committed");
+    assert!(
+        !tracked.contains("AGENTS.override.md"),
+        "the context file is not committed"
+    );
     let status = git(&worktree, &["status", "--porcelain"]);
-    assert!(status.trim().is_empty(), "the context file is excluded, not untracked: {status:?}");
+    assert!(
+        status.trim().is_empty(),
+        "the context file is excluded, not untracked: {status:?}"
+    );
 
     // The events, replayed from the start, show every state in order.
     let client = server.admin_client();
@@ -190,7 +250,10 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
         &server.data_dir.join("aiops.db"),
         &format!("SELECT count(*) FROM api_keys WHERE session_id = {id} AND revoked_at IS NULL"),
     );
-    assert_eq!(live_keys, "0", "the session key is revoked when the session ends");
+    assert_eq!(
+        live_keys, "0",
+        "the session key is revoked when the session ends"
+    );
 
     // Working on it again starts a new session in the same worktree.
     let again = json(&server, &["issues", "work", &issue_id, "--tool", "standin"]);
@@ -201,7 +264,9 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
 /// `tmux -S <data>/tmux.sock ARGS` (the server's own tmux server).
 fn tmux(server: &ServerProcess, args: &[&str]) -> std::process::Output {
     let mut cmd = Command::new("tmux");
-    cmd.arg("-S").arg(server.data_dir.join("tmux.sock")).args(args);
+    cmd.arg("-S")
+        .arg(server.data_dir.join("tmux.sock"))
+        .args(args);
     run(cmd, None)
 }
 
@@ -214,7 +279,16 @@ fn sessions_outlive_a_killed_server_and_are_reconciled_at_start() {
     for n in 1..=3 {
         let issue = json(
             &server,
-            &["issues", "create", "--project", "demo", "--tenant", "acme", "--title", &format!("Task {n}")],
+            &[
+                "issues",
+                "create",
+                "--project",
+                "demo",
+                "--tenant",
+                "acme",
+                "--title",
+                &format!("Task {n}"),
+            ],
         );
         let issue_id = issue["id"].as_i64().unwrap().to_string();
         let s = json(&server, &["issues", "work", &issue_id, "--tool", "shell"]);
@@ -222,15 +296,26 @@ fn sessions_outlive_a_killed_server_and_are_reconciled_at_start() {
     }
     let targets: Vec<String> = ids
         .iter()
-        .map(|&id| wait_state(&server, id, "running")["tmux_target"].as_str().unwrap().to_owned())
+        .map(|&id| {
+            wait_state(&server, id, "running")["tmux_target"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
 
     server.kill();
     // While the server is down, the third agent exits with 3: its launcher cannot report
     // that, but records it in the session's directory.
     let pane = format!("{}:", targets[2]);
-    assert_success(&tmux(&server, &["send-keys", "-t", &pane, "-l", "exit 3"]), "type exit 3");
-    assert_success(&tmux(&server, &["send-keys", "-t", &pane, "Enter"]), "press Enter");
+    assert_success(
+        &tmux(&server, &["send-keys", "-t", &pane, "-l", "exit 3"]),
+        "type exit 3",
+    );
+    assert_success(
+        &tmux(&server, &["send-keys", "-t", &pane, "Enter"]),
+        "press Enter",
+    );
     let exit_file = server.data_dir.join(format!("sessions/{}/exit", ids[2]));
     assert!(
         wait_until(STATE_TIMEOUT, || exit_file.exists()),
@@ -239,13 +324,28 @@ fn sessions_outlive_a_killed_server_and_are_reconciled_at_start() {
 
     server.restart();
     let third = wait_state(&server, ids[2], "exited");
-    assert_eq!(third["exit_code"], 3, "the recorded status is read back: {third}");
+    assert_eq!(
+        third["exit_code"], 3,
+        "the recorded status is read back: {third}"
+    );
     let live = json(&server, &["sessions", "list", "--live"]);
-    let live_ids: Vec<i64> = live.as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
-    assert_eq!(live_ids, [ids[1], ids[0]], "the other two are still listed as live");
+    let live_ids: Vec<i64> = live
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        live_ids,
+        [ids[1], ids[0]],
+        "the other two are still listed as live"
+    );
     for (id, target) in ids.iter().zip(&targets).take(2) {
         assert_eq!(session(&server, *id)["state"], "running");
-        assert_success(&tmux(&server, &["has-session", "-t", target]), "its tmux session is there");
+        assert_success(
+            &tmux(&server, &["has-session", "-t", target]),
+            "its tmux session is there",
+        );
         let attach = json(&server, &["sessions", "get", &id.to_string()]);
         assert_eq!(attach["tmux_target"], target.as_str());
     }
@@ -271,7 +371,10 @@ fn work_on_a_github_issue_claims_it_and_writes_its_context() {
         "point the project at the local repository",
     );
     let agent = standin_agent();
-    assert_success(&l.cli(&["tools", "set", "standin", "--command", &agent]), "tools set");
+    assert_success(
+        &l.cli(&["tools", "set", "standin", "--command", &agent]),
+        "tools set",
+    );
     // The admin's GitHub login, so claiming can assign the issue to them upstream.
     let out = l.server.cli(
         &["credentials", "set", &l.integration, "--login", "octocat"],
@@ -301,10 +404,16 @@ fn work_on_a_github_issue_claims_it_and_writes_its_context() {
     assert!(context.contains("# Issue #2: Issue 2"), "{context}");
     assert!(context.contains("- provider: github"), "{context}");
     assert!(context.contains("Repro: open the page twice."), "{context}");
-    assert!(context.contains("- #1 Issue 1"), "other open issues are listed: {context}");
+    assert!(
+        context.contains("- #1 Issue 1"),
+        "other open issues are listed: {context}"
+    );
 
     wait_state(&l.server, id, "waiting");
-    assert_success(&l.cli(&["sessions", "send", &id.to_string(), "0"]), "sessions send");
+    assert_success(
+        &l.cli(&["sessions", "send", &id.to_string(), "0"]),
+        "sessions send",
+    );
     let exited = wait_state(&l.server, id, "exited");
     assert_eq!(exited["exit_code"], 0);
     let log = git(&worktree, &["log", "--format=%s", "-1", "aiops/2-issue-2"]);

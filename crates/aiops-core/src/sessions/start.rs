@@ -46,7 +46,15 @@ pub fn work(
     req: &WorkIssue,
 ) -> CoreResult<StartedSession> {
     let issue = issues::get(store, caller, issue_id)?;
-    let r = request(store, host, caller, &req.tool, req.prompt.as_deref(), req.yolo, req.user.as_deref())?;
+    let r = request(
+        store,
+        host,
+        caller,
+        &req.tool,
+        req.prompt.as_deref(),
+        req.yolo,
+        req.user.as_deref(),
+    )?;
     let project = visible_project(store, &r.owner, issue.project_id)?;
     if let Some(live) = store.live_session_for(r.owner.id, issue.id, &r.tool.name)? {
         return Ok(StartedSession {
@@ -69,7 +77,15 @@ pub fn start(
     caller: &Principal,
     req: &StartSession,
 ) -> CoreResult<StartedSession> {
-    let r = request(store, host, caller, &req.tool, req.prompt.as_deref(), req.yolo, req.user.as_deref())?;
+    let r = request(
+        store,
+        host,
+        caller,
+        &req.tool,
+        req.prompt.as_deref(),
+        req.yolo,
+        req.user.as_deref(),
+    )?;
     let project = find_project(store, caller, &req.project)?;
     let project = visible_project(store, &r.owner, project.id)?;
     check_limit(store, host, &r.owner)?;
@@ -93,20 +109,22 @@ fn request<'a>(
                 .user_by_email(email)?
                 .ok_or_else(|| CoreError::invalid("user", format!("no user `{email}`")))?;
             if rec.user.disabled {
-                return Err(CoreError::invalid("user", format!("user `{email}` is disabled")));
+                return Err(CoreError::invalid(
+                    "user",
+                    format!("user `{email}` is disabled"),
+                ));
             }
             rec.user
         }
-        _ => store
-            .user_by_id(caller.user_id)?
-            .ok_or_else(|| CoreError::Unauthorized("your user no longer exists".into()))?
-            .user,
+        _ => {
+            store
+                .user_by_id(caller.user_id)?
+                .ok_or_else(|| CoreError::Unauthorized("your user no longer exists".into()))?
+                .user
+        }
     };
     let tool = store.tool(tool.trim())?.ok_or_else(|| {
-        CoreError::invalid(
-            "tool",
-            format!("no tool `{tool}` (see `aiops tools list`)"),
-        )
+        CoreError::invalid("tool", format!("no tool `{tool}` (see `aiops tools list`)"))
     })?;
     if yolo {
         if !host.allow_yolo {
@@ -121,7 +139,10 @@ fn request<'a>(
             ));
         }
     }
-    let prompt = prompt.map(str::trim).filter(|p| !p.is_empty()).unwrap_or(DEFAULT_PROMPT);
+    let prompt = prompt
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .unwrap_or(DEFAULT_PROMPT);
     if prompt.len() > MAX_PROMPT_BYTES || prompt.contains('\0') {
         return Err(CoreError::invalid(
             "prompt",
@@ -158,7 +179,14 @@ fn find_project(store: &impl Store, caller: &Principal, text: &str) -> CoreResul
         slug: Some(slug.to_owned()),
     };
     store
-        .list_projects(caller.viewer(), &filter, PageQuery { after: None, limit: 1 })?
+        .list_projects(
+            caller.viewer(),
+            &filter,
+            PageQuery {
+                after: None,
+                limit: 1,
+            },
+        )?
         .into_iter()
         .next()
         .ok_or_else(|| CoreError::not_found(format!("project `{text}`")))
@@ -262,7 +290,15 @@ fn launch(
     };
     let prepared = host.runtime.prepare(&plan)?;
     if let Some(issue) = issue {
-        write_context(store, host, &r.owner, project, issue, &prepared.dir, &prepared.branch)?;
+        write_context(
+            store,
+            host,
+            &r.owner,
+            project,
+            issue,
+            &prepared.dir,
+            &prepared.branch,
+        )?;
     }
     let (secret, key) = session_key(&r.owner);
     let row = NewSessionRow {
@@ -304,8 +340,9 @@ fn launch(
     })
 }
 
-/// Mints the session-scoped key of a session: `write` scope, capped by the owner's role
-/// and by [`SessionGrant`](crate::principal::SessionGrant) to the session and its issue.
+/// Mints the session-scoped key of a session: the owner's scopes (so it sees what the
+/// owner sees), confined by [`SessionGrant`](crate::principal::SessionGrant) to the
+/// session and its issue.
 pub(super) fn session_key(owner: &User) -> (String, NewApiKeyRow) {
     let secret = credentials::new_api_key();
     let row = NewApiKeyRow {
@@ -313,7 +350,7 @@ pub(super) fn session_key(owner: &User) -> (String, NewApiKeyRow) {
         name: "session".to_owned(),
         prefix: secret.prefix.clone(),
         digest: secret.digest.clone(),
-        scopes: vec![Scope::Write],
+        scopes: crate::principal::role_scopes(owner.role),
         expires_at: None,
     };
     (secret.secret, row)
@@ -385,13 +422,26 @@ fn write_context(
         .agent_instructions(None)?
         .map(|a| a.body)
         .unwrap_or_default();
-    let comments = store.list_comments(issue.id, PageQuery { after: None, limit: 200 })?;
+    let comments = store.list_comments(
+        issue.id,
+        PageQuery {
+            after: None,
+            limit: 200,
+        },
+    )?;
     let filter = IssueFilter {
         project_id: Some(project.id),
         status: Some(IssueStatus::Open),
         ..Default::default()
     };
-    let others = store.list_issues(Viewer::All, &filter, PageQuery { after: None, limit: 31 })?;
+    let others = store.list_issues(
+        Viewer::All,
+        &filter,
+        PageQuery {
+            after: None,
+            limit: 31,
+        },
+    )?;
     let worktree = dir.display().to_string();
     let identity = format!("{} <{}>", owner.name, owner.email);
     let block = context::issue_block(&context::IssueContext {

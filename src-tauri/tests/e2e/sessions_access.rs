@@ -1,0 +1,170 @@
+//! Who may do what with sessions: a session's own key reaches only its session and issue;
+//! members never see each other's sessions; `--yolo`, unknown or missing tools and the
+//! per-user limit are refused with one clear line.
+
+use std::path::Path;
+
+use crate::common::{ServerProcess, assert_success, json, run, text, wait_until};
+use crate::sessions::{project_on, seeded_repo, wait_state};
+use crate::trackers::{Member, id_of};
+
+fn probe_agent() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e/fixtures/probe-agent.sh")
+        .display()
+        .to_string()
+}
+
+fn issue(server: &ServerProcess, title: &str) -> String {
+    id_of(&json(
+        server,
+        &[
+            "issues",
+            "create",
+            "--project",
+            "demo",
+            "--tenant",
+            "acme",
+            "--title",
+            title,
+        ],
+    ))
+}
+
+/// A failed command: non-zero exit and one `error:` line saying `words`.
+fn assert_refused(out: &std::process::Output, words: &str, what: &str) {
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "{what}: refused");
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "{what}: one line: {stderr:?}"
+    );
+    assert!(stderr.contains(words), "{what}: says `{words}`: {stderr:?}");
+}
+
+#[test]
+fn a_session_key_reaches_only_its_session_and_issue() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let agent = probe_agent();
+    assert_success(
+        &server.cli(&["tools", "set", "probe", "--command", &agent], None),
+        "tools set",
+    );
+    let id = issue(&server, "Probe me");
+    issue(&server, "Someone else's issue");
+    let s = json(&server, &["issues", "work", &id, "--tool", "probe"]);
+    let sid = s["id"].as_i64().unwrap();
+    let exited = wait_state(&server, sid, "exited");
+    assert_eq!(exited["exit_code"], 0, "{exited}");
+    let probe =
+        std::fs::read_to_string(Path::new(s["worktree_path"].as_str().unwrap()).join("probe.out"))
+            .expect("the probe's results");
+    let why =
+        std::fs::read_to_string(Path::new(s["worktree_path"].as_str().unwrap()).join("probe.log"))
+            .unwrap_or_default();
+    let lines: Vec<&str> = probe.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "comment ok",
+            "get-issue ok",
+            "other-issue refused",
+            "list-issues refused",
+            "kill-own-session refused",
+            "report-waiting ok",
+            "list-users refused",
+            "done",
+        ],
+        "the session key's reach; the refusals said:\n{why}"
+    );
+    let comments = json(&server, &["issues", "view", &id]);
+    assert!(
+        comments.to_string().contains("progress from the agent"),
+        "the agent's comment is on the issue: {comments}"
+    );
+}
+
+#[test]
+fn members_see_only_their_sessions_and_bad_starts_are_refused() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start_with(true, &[("AIOPS_MAX_SESSIONS_PER_USER", "2")]);
+    project_on(&server, &repo);
+    let mona = Member::create(&server, "mona@example.com");
+    let as_mona = |args: &[&str]| run(mona.command(&server, args), None);
+
+    let first = issue(&server, "First");
+    let mine = json(&server, &["issues", "work", &first, "--tool", "shell"]);
+    let admin_session = mine["id"].as_i64().unwrap().to_string();
+    wait_state(&server, mine["id"].as_i64().unwrap(), "running");
+
+    let out = as_mona(&["sessions", "get", &admin_session]);
+    assert_refused(&out, "not found", "a member asks for the admin's session");
+    let out = as_mona(&["sessions", "list", "--all-users"]);
+    assert_refused(&out, "only admins", "a member lists every user's sessions");
+    let out = as_mona(&["sessions", "kill", &admin_session]);
+    assert_refused(&out, "not found", "a member kills the admin's session");
+    let out = as_mona(&["-o", "json", "sessions", "list"]);
+    assert_success(&out, "mona lists her sessions");
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "[]",
+        "none of them are the admin's"
+    );
+
+    let second = issue(&server, "Second");
+    let out = server.cli(&["issues", "work", &second, "--tool", "nosuch"], None);
+    assert_refused(&out, "no tool `nosuch`", "an unknown tool");
+    let out = server.cli(
+        &[
+            "tools",
+            "set",
+            "ghost",
+            "--command",
+            "aiops-no-such-program",
+        ],
+        None,
+    );
+    assert_success(&out, "tools set ghost");
+    let out = server.cli(&["issues", "work", &second, "--tool", "ghost"], None);
+    assert_refused(
+        &out,
+        "`aiops-no-such-program` is not installed",
+        "a missing program",
+    );
+    let out = server.cli(
+        &["issues", "work", &second, "--tool", "claude", "--yolo"],
+        None,
+    );
+    assert_refused(
+        &out,
+        "--yolo is not allowed",
+        "yolo without the admin's consent",
+    );
+
+    let two = json(&server, &["issues", "work", &second, "--tool", "shell"]);
+    let third = issue(&server, "Third");
+    let out = server.cli(&["issues", "work", &third, "--tool", "shell"], None);
+    assert_refused(&out, "the limit is 2", "a third live session");
+    // Working on the same issue with the same tool reuses the live session.
+    let again = json(&server, &["issues", "work", &second, "--tool", "shell"]);
+    assert_eq!(again["id"], two["id"], "reused, not a new session");
+
+    // Killing one frees a place.
+    let out = server.cli(&["sessions", "kill", &admin_session], None);
+    assert_success(&out, "sessions kill");
+    let killed = json(&server, &["sessions", "get", &admin_session]);
+    assert_eq!(killed["state"], "killed");
+    let tmux = server.data_dir.join("tmux.sock");
+    let gone = wait_until(std::time::Duration::from_secs(10), || {
+        let mut c = std::process::Command::new("tmux");
+        c.arg("-S")
+            .arg(&tmux)
+            .args(["has-session", "-t", killed["tmux_target"].as_str().unwrap()]);
+        !run(c, None).status.success()
+    });
+    assert!(gone, "the tmux session is gone");
+    json(&server, &["issues", "work", &third, "--tool", "shell"]);
+}
