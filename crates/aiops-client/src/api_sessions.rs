@@ -15,8 +15,12 @@ const NO_QUERY: &[(&str, &str)] = &[];
 impl Client {
     /// `POST /issues/{id}/work`: claim, prepare the worktree, start or reuse the session.
     pub async fn work_issue(&self, issue_id: i64, req: &WorkIssue) -> Result<StartedSession> {
-        self.with_body(Method::POST, &["issues", &issue_id.to_string(), "work"], req)
-            .await
+        self.with_body(
+            Method::POST,
+            &["issues", &issue_id.to_string(), "work"],
+            req,
+        )
+        .await
     }
 
     /// `POST /sessions`
@@ -54,8 +58,12 @@ impl Client {
 
     /// `POST /sessions/{id}/send`
     pub async fn send_to_session(&self, id: i64, req: &SendText) -> Result<()> {
-        self.no_content(Method::POST, &["sessions", &id.to_string(), "send"], Some(req))
-            .await
+        self.no_content(
+            Method::POST,
+            &["sessions", &id.to_string(), "send"],
+            Some(req),
+        )
+        .await
     }
 
     /// `GET /sessions/{id}/logs`

@@ -195,7 +195,11 @@ impl Client {
         Ok(url)
     }
 
-    pub(crate) fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder, ClientError> {
+    pub(crate) fn request(
+        &self,
+        method: Method,
+        segments: &[&str],
+    ) -> Result<RequestBuilder, ClientError> {
         let safe = method == Method::GET || method == Method::HEAD;
         let rb = self.inner.http.request(method, self.url(segments)?);
         Ok(match &self.inner.credential {

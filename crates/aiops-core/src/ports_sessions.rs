@@ -71,8 +71,12 @@ pub trait SessionStore {
     /// Newest first.
     fn list_sessions(&self, f: &SessionFilter, page: PageQuery) -> CoreResult<Vec<Session>>;
     /// A live session of `user_id` on `issue_id` with `tool`, to reuse.
-    fn live_session_for(&self, user_id: i64, issue_id: i64, tool: &str)
-    -> CoreResult<Option<Session>>;
+    fn live_session_for(
+        &self,
+        user_id: i64,
+        issue_id: i64,
+        tool: &str,
+    ) -> CoreResult<Option<Session>>;
     fn count_live_sessions(&self, user_id: i64) -> CoreResult<u64>;
     fn set_session_state(
         &self,
@@ -81,8 +85,7 @@ pub trait SessionStore {
         audit: Option<NewAudit>,
     ) -> CoreResult<Session>;
     /// Back to `starting` for a respawn, with a fresh session key (old ones revoked).
-    fn restart_session(&self, id: i64, key: &NewApiKeyRow, audit: NewAudit)
-    -> CoreResult<Session>;
+    fn restart_session(&self, id: i64, key: &NewApiKeyRow, audit: NewAudit) -> CoreResult<Session>;
     fn insert_event(&self, event: &NewEvent) -> CoreResult<i64>;
     /// Events after `after` the viewer may see, oldest first, at most `limit`.
     fn events_after(&self, viewer: Viewer, after: i64, limit: u32) -> CoreResult<Vec<Event>>;

@@ -159,7 +159,10 @@ mod tests {
         assert!(!g.allows("POST", "/sessions/8/events"), "another session");
         assert!(!g.allows("POST", "/issues/43/comments"), "another issue");
         assert!(!g.allows("DELETE", "/issues/42"));
-        assert!(!g.allows("GET", "/issues"), "listing issues is outside the grant");
+        assert!(
+            !g.allows("GET", "/issues"),
+            "listing issues is outside the grant"
+        );
         assert!(!g.allows("POST", "/sessions/7/kill"));
         assert!(!g.allows("GET", "/sessions/07x"));
         let no_issue = SessionGrant {

@@ -282,10 +282,16 @@ pub fn setup_files(files: &[String]) -> CoreResult<Vec<String>> {
 /// characters without NUL; an empty list means "none". The program must not be empty.
 pub fn argv(field: &'static str, argv: &[String]) -> CoreResult<Vec<String>> {
     if argv.len() > 64 {
-        return Err(CoreError::invalid(field, format!("{field} has more than 64 arguments")));
+        return Err(CoreError::invalid(
+            field,
+            format!("{field} has more than 64 arguments"),
+        ));
     }
     if argv.first().is_some_and(|p| p.trim().is_empty()) {
-        return Err(CoreError::invalid(field, format!("{field} names no program")));
+        return Err(CoreError::invalid(
+            field,
+            format!("{field} names no program"),
+        ));
     }
     if argv.iter().any(|a| a.len() > 4096 || a.contains('\0')) {
         return Err(CoreError::invalid(

@@ -110,7 +110,8 @@ impl ProjectStore for Db {
             .map_err(conflict_on_unique(slug_taken(&row.slug)))?;
             let id = tx.last_insert_rowid();
             audit::insert(tx, audit.target("project", id))?;
-            find(tx, Viewer::All, id)?.ok_or_else(|| CoreError::Internal("inserted project vanished".into()))
+            find(tx, Viewer::All, id)?
+                .ok_or_else(|| CoreError::Internal("inserted project vanished".into()))
         })
     }
 

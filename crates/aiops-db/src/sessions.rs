@@ -47,7 +47,10 @@ fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Session>> 
     c.prepare_cached(&format!(
         "{SELECT} WHERE s.id = ?1 AND (?2 IS NULL OR s.user_id = ?2)"
     ))
-    .and_then(|mut st| st.query_row(params![id, viewer.member_id()], session).optional())
+    .and_then(|mut st| {
+        st.query_row(params![id, viewer.member_id()], session)
+            .optional()
+    })
     .map_err(internal)
 }
 
@@ -212,7 +215,10 @@ impl SessionStore for Db {
                 "{SELECT} WHERE s.user_id = ?1 AND s.issue_id = ?2 AND s.tool = ?3
                  AND s.state IN ('starting', 'running', 'waiting') ORDER BY s.id DESC LIMIT 1"
             ))
-            .and_then(|mut st| st.query_row(params![user_id, issue_id, tool], session).optional())
+            .and_then(|mut st| {
+                st.query_row(params![user_id, issue_id, tool], session)
+                    .optional()
+            })
             .map_err(internal)
         })
     }
@@ -273,12 +279,7 @@ impl SessionStore for Db {
         })
     }
 
-    fn restart_session(
-        &self,
-        id: i64,
-        key: &NewApiKeyRow,
-        audit: NewAudit,
-    ) -> CoreResult<Session> {
+    fn restart_session(&self, id: i64, key: &NewApiKeyRow, audit: NewAudit) -> CoreResult<Session> {
         self.write(|tx| {
             must_find(tx, id)?;
             revoke_keys(tx, id)?;

@@ -50,7 +50,8 @@ impl ToolStore for Db {
 
     fn put_tool(&self, name: &str, t: &PutTool, audit: NewAudit) -> CoreResult<Tool> {
         self.write(|tx| {
-            let env = serde_json::to_string(&t.env).map_err(|e| CoreError::Internal(e.to_string()))?;
+            let env =
+                serde_json::to_string(&t.env).map_err(|e| CoreError::Internal(e.to_string()))?;
             tx.execute(
                 "INSERT INTO tools (name, command, args, yolo_args, env, prompt, hooks, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -76,7 +77,9 @@ impl ToolStore for Db {
     fn delete_tool(&self, name: &str, audit: NewAudit) -> CoreResult<()> {
         self.write(|tx| {
             let builtin: Option<bool> = tx
-                .query_row("SELECT builtin FROM tools WHERE name = ?1", [name], |r| r.get(0))
+                .query_row("SELECT builtin FROM tools WHERE name = ?1", [name], |r| {
+                    r.get(0)
+                })
                 .optional()
                 .map_err(internal)?;
             match builtin {

@@ -199,7 +199,9 @@ impl Git {
     /// Whether `refname` (a full ref such as `refs/heads/aiops/12-x`) exists in `repo`.
     pub fn ref_exists(&self, repo: &Path, refname: &str) -> Result<bool, GitError> {
         if !refname.starts_with("refs/") {
-            return Err(GitError::Invalid(format!("`{refname}` is not a full ref name")));
+            return Err(GitError::Invalid(format!(
+                "`{refname}` is not a full ref name"
+            )));
         }
         match self
             .spec(Some(repo), LOCAL_TIMEOUT)

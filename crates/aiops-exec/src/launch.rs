@@ -30,8 +30,18 @@ const READY_WAIT: Duration = Duration::from_secs(3);
 /// Variables the launched command inherits from the pane besides its own: what a
 /// terminal program needs to find itself, its user and its terminal.
 const PASSED: &[&str] = &[
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "TMPDIR", "TERM", "TMUX",
-    "TMUX_PANE", "COLORTERM",
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "TERM",
+    "TMUX",
+    "TMUX_PANE",
+    "COLORTERM",
 ];
 
 /// What `launch.json` holds.
@@ -94,7 +104,8 @@ pub fn take_launch_file(dir: &Path) -> std::io::Result<LaunchFile> {
     let path = dir.join(LAUNCH_FILE);
     let text = std::fs::read(&path)?;
     std::fs::remove_file(&path)?;
-    serde_json::from_slice(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    serde_json::from_slice(&text)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 /// Waits (at most a few seconds) for the server to say the transcript pipe is on.

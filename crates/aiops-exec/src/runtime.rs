@@ -54,9 +54,9 @@ impl TmuxRuntime {
     /// The shell command tmux's `pipe-pane` runs: our recorder, both paths quoted.
     fn recorder(&self, dir: &Path) -> CoreResult<String> {
         let quote = |p: &Path| {
-            let s = p.to_str().ok_or_else(|| {
-                CoreError::Internal(format!("{} is not UTF-8", p.display()))
-            })?;
+            let s = p
+                .to_str()
+                .ok_or_else(|| CoreError::Internal(format!("{} is not UTF-8", p.display())))?;
             shlex::try_quote(s)
                 .map(|q| q.into_owned())
                 .map_err(|e| CoreError::Internal(format!("cannot quote {s}: {e}")))
@@ -81,7 +81,10 @@ impl TmuxRuntime {
                     .map_err(|e| CoreError::Internal(e.to_string()))?;
                 argv.splice(
                     1..1,
-                    ["-c".to_owned(), format!("notify=[{bin},\"sessions\",\"event\",\"waiting\"]")],
+                    [
+                        "-c".to_owned(),
+                        format!("notify=[{bin},\"sessions\",\"event\",\"waiting\"]"),
+                    ],
                 );
             }
             Hooks::None => {}
@@ -109,8 +112,8 @@ fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
     settings["hooks"]["Notification"] = hook("waiting");
     settings["hooks"]["Stop"] = hook("waiting");
     settings["hooks"]["UserPromptSubmit"] = hook("running");
-    let text = serde_json::to_string_pretty(&settings)
-        .map_err(|e| CoreError::Internal(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(&settings).map_err(|e| CoreError::Internal(e.to_string()))?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| io(&path, e))?;
     }
@@ -263,7 +266,9 @@ impl Runtime for TmuxRuntime {
     }
 
     fn send(&self, tmux_name: &str, text: &str, enter: bool) -> CoreResult<()> {
-        self.tmux.send_text(tmux_name, text, enter).map_err(tmux_err)
+        self.tmux
+            .send_text(tmux_name, text, enter)
+            .map_err(tmux_err)
     }
 
     fn transcript(&self, session_id: i64, tail: Option<u32>) -> CoreResult<Transcript> {

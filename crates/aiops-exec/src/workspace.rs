@@ -49,7 +49,9 @@ pub fn prepare(plan: &WorkspacePlan) -> Result<Prepared, WorkspaceError> {
     let mut warnings = Vec::new();
     if plan.base.join(".git").exists() {
         if let Err(e) = git.fetch(&plan.base) {
-            warnings.push(format!("fetch failed, working from the last fetched state: {e}"));
+            warnings.push(format!(
+                "fetch failed, working from the last fetched state: {e}"
+            ));
         }
     } else {
         clone(&git, plan)?;

@@ -63,7 +63,10 @@ async fn reconcile_sessions(state: &AppState) {
     .await;
     match done {
         Ok(Ok(n)) if n > 0 => {
-            tracing::info!(sessions = n, "sessions ended while unobserved were reconciled");
+            tracing::info!(
+                sessions = n,
+                "sessions ended while unobserved were reconciled"
+            );
             state.notify_events();
         }
         Ok(Err(e)) => tracing::error!(error = %e, "cannot reconcile sessions with tmux"),

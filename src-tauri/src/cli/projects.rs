@@ -201,7 +201,10 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                 repo_url,
                 default_branch,
                 description,
-                isolation: isolation.map(|i| i.parse()).transpose().map_err(CliError::usage)?,
+                isolation: isolation
+                    .map(|i| i.parse())
+                    .transpose()
+                    .map_err(CliError::usage)?,
                 setup_files: list_change(setup_files, no_setup_files),
                 setup_command: list_change(setup_command, no_setup_command),
             };

@@ -160,11 +160,10 @@ async fn started_then(
 pub fn internal(cmd: SessionsCommand) -> Result<Result<(), CliError>, SessionsCommand> {
     match cmd {
         SessionsCommand::Run { dir } => Ok(launch(&dir)),
-        SessionsCommand::Record { dir } => Ok(aiops_exec::launch::record(
-            &dir,
-            std::io::stdin().lock(),
-        )
-        .map_err(|e| CliError::error(format!("transcript: {e}")))),
+        SessionsCommand::Record { dir } => {
+            Ok(aiops_exec::launch::record(&dir, std::io::stdin().lock())
+                .map_err(|e| CliError::error(format!("transcript: {e}"))))
+        }
         other => Err(other),
     }
 }
@@ -286,7 +285,9 @@ async fn resolve(client: &Client, text: &str) -> Result<i64, CliError> {
         .collect();
     match hits.as_slice() {
         [one] => Ok(one.id),
-        [] => Err(CliError::not_found(format!("no live session matches `{text}`"))),
+        [] => Err(CliError::not_found(format!(
+            "no live session matches `{text}`"
+        ))),
         _ => Err(CliError::usage(format!(
             "`{text}` matches {} sessions; give more of the name or the id",
             hits.len()
@@ -298,7 +299,10 @@ async fn resolve(client: &Client, text: &str) -> Result<i64, CliError> {
 async fn attach(client: &Client, id: i64) -> Result<(), CliError> {
     let info = client.session_attach(id).await?;
     let local = std::path::Path::new(&info.socket).exists()
-        && matches!(info.host.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]");
+        && matches!(
+            info.host.as_str(),
+            "localhost" | "127.0.0.1" | "::1" | "[::1]"
+        );
     let argv = if local {
         info.command.clone()
     } else {
@@ -311,8 +315,8 @@ async fn attach(client: &Client, id: i64) -> Result<(), CliError> {
         argv.extend(info.command.iter().cloned());
         argv
     };
-    let code = aiops_exec::process::interactive(&argv)
-        .map_err(|e| CliError::error(e.to_string()))?;
+    let code =
+        aiops_exec::process::interactive(&argv).map_err(|e| CliError::error(e.to_string()))?;
     if code == 0 {
         Ok(())
     } else {
@@ -391,15 +395,24 @@ impl Render for Session {
         vec![
             ("id", self.id.to_string()),
             ("state", state(self)),
-            ("tool", format!("{}{}", self.tool, if self.yolo { " (yolo)" } else { "" })),
+            (
+                "tool",
+                format!("{}{}", self.tool, if self.yolo { " (yolo)" } else { "" }),
+            ),
             ("issue", or_dash(self.issue_title.as_deref())),
-            ("issue_id", self.issue_id.map_or("-".into(), |i| i.to_string())),
+            (
+                "issue_id",
+                self.issue_id.map_or("-".into(), |i| i.to_string()),
+            ),
             ("project_id", self.project_id.to_string()),
             ("user", self.user.clone()),
             ("branch", self.branch.clone()),
             ("worktree_path", self.worktree_path.clone()),
             ("tmux_target", self.tmux_target.clone()),
-            ("detail", or_dash(Some(self.detail.as_str()).filter(|d| !d.is_empty()))),
+            (
+                "detail",
+                or_dash(Some(self.detail.as_str()).filter(|d| !d.is_empty())),
+            ),
             ("created_at", ts(&self.created_at)),
             ("updated_at", ts(&self.updated_at)),
             ("ended_at", opt_ts(self.ended_at.as_ref())),

@@ -74,7 +74,8 @@ pub async fn run(ctx: &Ctx, cmd: ToolsCommand) -> Result<(), CliError> {
 }
 
 impl Render for Tool {
-    const HEADERS: &'static [&'static str] = &["NAME", "COMMAND", "ARGS", "YOLO ARGS", "PROMPT", "HOOKS"];
+    const HEADERS: &'static [&'static str] =
+        &["NAME", "COMMAND", "ARGS", "YOLO ARGS", "PROMPT", "HOOKS"];
     fn row(&self) -> Vec<String> {
         vec![
             self.name.clone(),
@@ -91,7 +92,10 @@ impl Render for Tool {
             ("command", self.command.clone()),
             ("args", self.args.join(" ")),
             ("yolo_args", self.yolo_args.join(" ")),
-            ("env", self.env.keys().cloned().collect::<Vec<_>>().join(", ")),
+            (
+                "env",
+                self.env.keys().cloned().collect::<Vec<_>>().join(", "),
+            ),
             ("prompt", self.prompt.clone()),
             ("hooks", self.hooks.clone()),
             ("builtin", self.builtin.to_string()),

@@ -144,7 +144,10 @@ pub fn respawn(
 ) -> CoreResult<Session> {
     let s = get_own(store, caller, id)?;
     let tool = store.tool(&s.tool)?.ok_or_else(|| {
-        CoreError::Conflict(format!("tool `{}` was removed; start a new session", s.tool))
+        CoreError::Conflict(format!(
+            "tool `{}` was removed; start a new session",
+            s.tool
+        ))
     })?;
     host.runtime.check_program(&tool.command)?;
     let owner = store

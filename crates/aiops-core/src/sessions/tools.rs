@@ -63,7 +63,10 @@ pub fn put(store: &impl Store, caller: &Principal, name: &str, req: &PutTool) ->
 pub fn delete(store: &impl Store, caller: &Principal, name: &str) -> CoreResult<()> {
     caller.require_admin("only admins change the tool table")?;
     get(store, name)?;
-    store.delete_tool(name, NewAudit::by(caller, "tool.delete").target("tool", name))
+    store.delete_tool(
+        name,
+        NewAudit::by(caller, "tool.delete").target("tool", name),
+    )
 }
 
 /// 1..=32 characters of `[a-z0-9_-]`, starting with a letter.

@@ -5,8 +5,8 @@
 use aiops_core::page::PageQuery;
 use aiops_core::sessions::{ops, start};
 use aiops_types::{
-    AttachInfo, ErrorBody, Page, SendText, Session, SessionListParams, SessionReport,
-    StartSession, StartedSession, Transcript, TranscriptParams, WorkIssue,
+    AttachInfo, ErrorBody, Page, SendText, Session, SessionListParams, SessionReport, StartSession,
+    StartedSession, Transcript, TranscriptParams, WorkIssue,
 };
 use axum::Json;
 use axum::extract::State;
@@ -99,7 +99,9 @@ async fn get_session(
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Session>> {
-    Ok(Json(st.run(move |db| ops::get(db, &a.principal, id)).await?))
+    Ok(Json(
+        st.run(move |db| ops::get(db, &a.principal, id)).await?,
+    ))
 }
 
 /// A state report: `running`, `waiting`, or `exited` with `exit_code` (agent hooks and the
