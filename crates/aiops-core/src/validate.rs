@@ -190,60 +190,6 @@ pub fn branch(value: &str) -> CoreResult<String> {
     Ok(v.to_owned())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs() {
-        assert_eq!(slugify("Acme Corp!"), "acme-corp");
-        assert_eq!(slugify("  --x--  "), "x");
-        assert_eq!(slugify("123"), "t-123");
-        assert_eq!(slugify("日本"), "t-");
-        assert!(slug("acme").is_ok());
-        assert!(slug("-acme").is_err());
-        assert!(slug("Acme").is_err());
-        assert!(slug("42").is_err());
-    }
-
-    #[test]
-    fn repo_urls() {
-        assert!(repo_url("https://github.com/o/r.git", false).is_ok());
-        assert!(repo_url("git@github.com:o/r.git", false).is_ok());
-        assert!(repo_url("ssh://git@host/o/r", false).is_ok());
-        assert!(repo_url("/srv/git/r.git", true).is_ok());
-        assert!(matches!(
-            repo_url("/srv/git/r.git", false),
-            Err(CoreError::Forbidden(_))
-        ));
-        assert!(repo_url("--upload-pack=touch /tmp/x", true).is_err());
-        assert!(repo_url("ext::sh -c touch% /tmp/pwned", true).is_err());
-        assert!(repo_url("", true).is_err());
-    }
-
-    #[test]
-    fn branches() {
-        assert!(branch("main").is_ok());
-        assert!(branch("feature/x-1").is_ok());
-        for bad in [
-            "-x", "a..b", "a b", "x.lock", "a~1", "", ".hidden", "a/.b", "@",
-        ] {
-            assert!(branch(bad).is_err(), "{bad} should be refused");
-        }
-    }
-
-    #[test]
-    fn names_and_emails() {
-        assert_eq!(name("name", "  acme ").unwrap(), "acme");
-        assert!(name("name", "   ").is_err());
-        assert!(name("name", &"x".repeat(101)).is_err());
-        assert_eq!(email(" A@B.io ").unwrap(), "a@b.io");
-        assert!(email("nope").is_err());
-        assert!(color("#A0b0C0").is_ok());
-        assert!(color("red").is_err());
-    }
-}
-
 /// Most setup files per project.
 const MAX_SETUP_FILES: usize = 50;
 
@@ -300,4 +246,69 @@ pub fn argv(field: &'static str, argv: &[String]) -> CoreResult<Vec<String>> {
         ));
     }
     Ok(argv.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("Acme Corp!"), "acme-corp");
+        assert_eq!(slugify("  --x--  "), "x");
+        assert_eq!(slugify("123"), "t-123");
+        assert_eq!(slugify("日本"), "t-");
+        assert!(slug("acme").is_ok());
+        assert!(slug("-acme").is_err());
+        assert!(slug("Acme").is_err());
+        assert!(slug("42").is_err());
+    }
+
+    #[test]
+    fn repo_urls() {
+        assert!(repo_url("https://github.com/o/r.git", false).is_ok());
+        assert!(repo_url("git@github.com:o/r.git", false).is_ok());
+        assert!(repo_url("ssh://git@host/o/r", false).is_ok());
+        assert!(repo_url("/srv/git/r.git", true).is_ok());
+        assert!(matches!(
+            repo_url("/srv/git/r.git", false),
+            Err(CoreError::Forbidden(_))
+        ));
+        assert!(repo_url("--upload-pack=touch /tmp/x", true).is_err());
+        assert!(repo_url("ext::sh -c touch% /tmp/pwned", true).is_err());
+        assert!(repo_url("", true).is_err());
+    }
+
+    #[test]
+    fn branches() {
+        assert!(branch("main").is_ok());
+        assert!(branch("feature/x-1").is_ok());
+        for bad in [
+            "-x", "a..b", "a b", "x.lock", "a~1", "", ".hidden", "a/.b", "@",
+        ] {
+            assert!(branch(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn names_and_emails() {
+        assert_eq!(name("name", "  acme ").unwrap(), "acme");
+        assert!(name("name", "   ").is_err());
+        assert!(name("name", &"x".repeat(101)).is_err());
+        assert_eq!(email(" A@B.io ").unwrap(), "a@b.io");
+        assert!(email("nope").is_err());
+        assert!(color("#A0b0C0").is_ok());
+        assert!(color("red").is_err());
+    }
+
+    #[test]
+    fn setup_files_stay_inside_the_repository() {
+        assert!(setup_files(&[".env".into(), "config/local.toml".into()]).is_ok());
+        for bad in ["/etc/passwd", "../x", "a/../../b", "", "-rf", "a//b", "./a"] {
+            assert!(setup_files(&[bad.into()]).is_err(), "{bad:?} is refused");
+        }
+        assert!(argv("setup_command", &["npm".into(), "ci".into()]).is_ok());
+        assert!(argv("setup_command", &[" ".into()]).is_err(), "no program");
+        assert!(argv("setup_command", &["a\0b".into()]).is_err(), "NUL");
+    }
 }

@@ -174,7 +174,7 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
     );
     let worktree = PathBuf::from(started["worktree_path"].as_str().unwrap());
     assert!(
-        worktree.starts_with(&server.data_dir.join("workspaces")),
+        worktree.starts_with(server.data_dir.join("workspaces")),
         "the worktree lives under the data dir's workspaces: {}",
         worktree.display()
     );
