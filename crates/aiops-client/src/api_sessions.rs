@@ -135,3 +135,40 @@ impl Client {
         Ok(())
     }
 }
+
+impl Client {
+    /// `GET /me/tool-credentials`
+    pub async fn tool_credentials(&self) -> Result<Vec<aiops_types::ToolCredential>> {
+        self.get(&["me", "tool-credentials"], NO_QUERY).await
+    }
+
+    /// `PUT /me/tool-credentials/{kind}`
+    pub async fn set_tool_credential(
+        &self,
+        kind: aiops_types::ToolCredentialKind,
+        value: &str,
+    ) -> Result<aiops_types::ToolCredential> {
+        let req = aiops_types::SetToolCredential {
+            value: value.to_owned(),
+        };
+        self.with_body(
+            Method::PUT,
+            &["me", "tool-credentials", kind.as_str()],
+            &req,
+        )
+        .await
+    }
+
+    /// `DELETE /me/tool-credentials/{kind}`
+    pub async fn delete_tool_credential(
+        &self,
+        kind: aiops_types::ToolCredentialKind,
+    ) -> Result<()> {
+        self.no_content::<()>(
+            Method::DELETE,
+            &["me", "tool-credentials", kind.as_str()],
+            None,
+        )
+        .await
+    }
+}

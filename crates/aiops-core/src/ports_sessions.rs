@@ -4,11 +4,14 @@
 
 use std::path::PathBuf;
 
-use aiops_types::{Event, PutTool, Session, SessionState, Tool, Transcript};
+use aiops_types::{
+    Event, PutTool, Session, SessionState, Tool, ToolCredential, ToolCredentialKind, Transcript,
+};
 
 use crate::CoreResult;
 use crate::page::PageQuery;
 use crate::ports::{NewApiKeyRow, NewAudit, Viewer};
+use crate::sealed::Sealed;
 
 /// A session to insert (state `starting`), with the session-scoped key minted for it.
 #[derive(Debug, Clone)]
@@ -99,6 +102,25 @@ pub trait ToolStore {
     fn put_tool(&self, name: &str, tool: &PutTool, audit: NewAudit) -> CoreResult<Tool>;
     /// Built-in tools cannot be deleted (`Conflict`).
     fn delete_tool(&self, name: &str, audit: NewAudit) -> CoreResult<()>;
+    fn tool_credentials(&self, user_id: i64) -> CoreResult<Vec<ToolCredential>>;
+    fn sealed_tool_credentials(
+        &self,
+        user_id: i64,
+    ) -> CoreResult<Vec<(ToolCredentialKind, Sealed)>>;
+    fn put_tool_credential(
+        &self,
+        user_id: i64,
+        kind: ToolCredentialKind,
+        sealed: &Sealed,
+        audit: NewAudit,
+    ) -> CoreResult<ToolCredential>;
+    /// `NotFound` when there is none.
+    fn delete_tool_credential(
+        &self,
+        user_id: i64,
+        kind: ToolCredentialKind,
+        audit: NewAudit,
+    ) -> CoreResult<()>;
 }
 
 /// Where a session works: the base clone and, for worktree isolation, its worktree.
@@ -156,6 +178,9 @@ pub struct LaunchPlan {
     pub hooks: Hooks,
     /// Restart a dead (or live) pane of an existing tmux session instead of creating one.
     pub respawn: bool,
+    /// The user's Codex `auth.json`: written 0600 into the session's own `CODEX_HOME`
+    /// (removed when the command exits).
+    pub codex_auth: Option<String>,
 }
 
 /// One tmux pane aiops owns, as found on its socket.

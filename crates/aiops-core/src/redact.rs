@@ -2,8 +2,8 @@
 //!
 //! Patterns follow gitleaks' rules for the token formats aiops handles (aiops API keys,
 //! GitHub `gh?_` and fine-grained `github_pat_` tokens, GitLab `glpat-`, Slack `xox?-`,
-//! Telegram bot tokens, Atlassian API tokens, bearer/basic headers, `password=` pairs,
-//! PEM private keys).
+//! Telegram bot tokens, Atlassian API tokens, Anthropic `sk-ant-` and OpenAI `sk-` keys
+//! (the agents' credentials), bearer/basic headers, `password=` pairs, PEM private keys).
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -19,6 +19,7 @@ static PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
         r"|xox[abposr]-[A-Za-z0-9-]{10,}",
         r"|\b\d{6,12}:[A-Za-z0-9_-]{30,}",
         r"|ATATT[A-Za-z0-9_=-]{20,}",
+        r"|\bsk-[A-Za-z0-9_-]{20,}",
         r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}",
         r#"|(?i:password|passwd|secret|token|api_key)("?\s*[:=]\s*"?)[^\s"&,}]+"#,
         r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
@@ -68,6 +69,9 @@ mod tests {
             "glpat-abcdefghij0123456789",
             "xoxb-1234567890-abcdefghij",
             "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+            "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789",
+            "sk-ant-oat01-abcdefghijklmnopqrstuvwxyz0123456789",
+            "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789",
         ] {
             let line = format!("calling with {secret} now");
             let out = redact(&line);

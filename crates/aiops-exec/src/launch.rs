@@ -99,6 +99,23 @@ pub fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()
     std::fs::rename(&tmp, dir.join(name))
 }
 
+/// The session's own `CODEX_HOME` (`<dir>/codex`, 0700), holding the user's `auth.json`
+/// while the command runs.
+pub fn codex_home(dir: &Path) -> std::io::Result<PathBuf> {
+    let home = dir.join("codex");
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(&home)?;
+    Ok(home)
+}
+
+/// Removes credentials the command no longer needs once it has exited.
+pub fn forget_credentials(dir: &Path) {
+    let _ = std::fs::remove_file(dir.join("codex").join("auth.json"));
+}
+
 /// Reads and deletes `launch.json` (the secrets it holds live on only in memory).
 pub fn take_launch_file(dir: &Path) -> std::io::Result<LaunchFile> {
     let path = dir.join(LAUNCH_FILE);
@@ -153,8 +170,32 @@ pub fn recorded_exit(dir: &Path) -> Option<i32> {
         .ok()
 }
 
-/// Appends everything from `input` to the transcript in `dir`, rotating at
-/// [`TRANSCRIPT_ROTATE_BYTES`]. Returns at end of input (the pane closed).
+/// Longest run kept back waiting for a line end before it is written anyway (split at a
+/// space or control byte, which no token contains).
+const MAX_PENDING: usize = 16 * 1024;
+
+/// Where pending output may be cut without cutting a token: after the last newline, else
+/// (when too much is pending) after the last space or control byte.
+fn cut(pending: &[u8], end_of_input: bool) -> usize {
+    if end_of_input {
+        return pending.len();
+    }
+    if let Some(i) = pending.iter().rposition(|&b| b == b'\n') {
+        return i + 1;
+    }
+    if pending.len() > MAX_PENDING {
+        return pending
+            .iter()
+            .rposition(|&b| b.is_ascii_whitespace() || b.is_ascii_control())
+            .map_or(pending.len(), |i| i + 1);
+    }
+    0
+}
+
+/// Appends everything from `input` to the transcript in `dir`, redacted (secrets an agent
+/// prints never reach the disk), rotating at [`TRANSCRIPT_ROTATE_BYTES`]. Output is
+/// written a line at a time so a token split across reads is still seen whole. Returns
+/// at end of input (the pane closed).
 pub fn record(dir: &Path, mut input: impl Read) -> std::io::Result<()> {
     let path = dir.join(TRANSCRIPT_FILE);
     let open = |p: &Path| {
@@ -167,20 +208,32 @@ pub fn record(dir: &Path, mut input: impl Read) -> std::io::Result<()> {
     let mut file = open(&path)?;
     let mut size = file.metadata()?.len();
     let mut buf = vec![0u8; 64 * 1024];
+    let mut pending: Vec<u8> = Vec::new();
     loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
+        let (n, done) = match input.read(&mut buf) {
+            Ok(0) => (0, true),
+            Ok(n) => (n, false),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        if size + n as u64 > TRANSCRIPT_ROTATE_BYTES {
-            std::fs::rename(&path, dir.join(TRANSCRIPT_OLD_FILE))?;
-            file = open(&path)?;
-            size = 0;
+        pending.extend_from_slice(&buf[..n]);
+        let at = cut(&pending, done);
+        if at > 0 {
+            let text = String::from_utf8_lossy(&pending[..at]);
+            let clean = aiops_core::redact::redact(&text);
+            let bytes = clean.as_bytes();
+            if size + bytes.len() as u64 > TRANSCRIPT_ROTATE_BYTES {
+                std::fs::rename(&path, dir.join(TRANSCRIPT_OLD_FILE))?;
+                file = open(&path)?;
+                size = 0;
+            }
+            file.write_all(bytes)?;
+            size += bytes.len() as u64;
+            pending.drain(..at);
         }
-        file.write_all(&buf[..n])?;
-        size += n as u64;
+        if done {
+            return Ok(());
+        }
     }
 }
 
@@ -193,4 +246,71 @@ pub fn read_transcript(dir: &Path) -> (String, bool) {
     let mut bytes = old.unwrap_or_default();
     bytes.extend_from_slice(&new);
     (String::from_utf8_lossy(&bytes).into_owned(), truncated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hands out its chunks one read at a time, like a pipe.
+    struct Chunks(Vec<Vec<u8>>);
+
+    impl Read for Chunks {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            let chunk = self.0.remove(0);
+            buf[..chunk.len()].copy_from_slice(&chunk);
+            Ok(chunk.len())
+        }
+    }
+
+    #[test]
+    fn a_secret_split_across_reads_is_redacted_in_the_transcript() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123";
+        let (a, b) = key.split_at(10);
+        let input = Chunks(vec![
+            format!("\x1b[1mkey: {a}").into_bytes(),
+            format!("{b}\r\nnext line\r\n").into_bytes(),
+            b"no newline at the end".to_vec(),
+        ]);
+        record(dir.path(), input).unwrap();
+        let (text, truncated) = read_transcript(dir.path());
+        assert!(!truncated);
+        assert!(
+            !text.contains(a) || !text.contains(b),
+            "the key leaked: {text:?}"
+        );
+        assert!(text.contains("key: [REDACTED]"), "{text:?}");
+        assert!(
+            text.ends_with("next line\r\nno newline at the end"),
+            "nothing else is lost: {text:?}"
+        );
+    }
+
+    #[test]
+    fn the_transcript_rotates_instead_of_growing() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = format!("{}\n", "x".repeat(1023));
+        let chunks = (0..(TRANSCRIPT_ROTATE_BYTES / 1024 + 10))
+            .map(|_| line.clone().into_bytes())
+            .collect();
+        record(dir.path(), Chunks(chunks)).unwrap();
+        let kept = std::fs::metadata(dir.path().join(TRANSCRIPT_FILE))
+            .unwrap()
+            .len()
+            + std::fs::metadata(dir.path().join(TRANSCRIPT_OLD_FILE))
+                .unwrap()
+                .len();
+        assert!(
+            kept <= 2 * TRANSCRIPT_ROTATE_BYTES,
+            "at most two files' worth: {kept}"
+        );
+        assert!(
+            read_transcript(dir.path()).1,
+            "older output dropped is reported"
+        );
+    }
 }

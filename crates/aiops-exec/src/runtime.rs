@@ -196,10 +196,16 @@ impl Runtime for TmuxRuntime {
         for stale in [launch::EXIT_FILE, launch::READY_FILE] {
             let _ = std::fs::remove_file(dir.join(stale));
         }
+        let mut env = plan.env.clone();
+        if let Some(auth) = &plan.codex_auth {
+            let home = launch::codex_home(&dir).map_err(|e| io(&dir, e))?;
+            launch::write_private(&home, "auth.json", auth.as_bytes()).map_err(|e| io(&home, e))?;
+            env.push(("CODEX_HOME".to_owned(), home.display().to_string()));
+        }
         let file = LaunchFile {
             session_id: plan.session_id,
             argv: self.argv_with_hooks(plan)?,
-            env: plan.env.clone(),
+            env,
             dir: plan.dir.clone(),
         };
         let json = serde_json::to_vec(&file).map_err(|e| CoreError::Internal(e.to_string()))?;

@@ -263,3 +263,64 @@ pub struct EventParams {
     /// Resume after this event id (same as the `Last-Event-ID` header).
     pub after: Option<i64>,
 }
+
+/// A user's credential for the agents themselves, stored sealed; write-only through
+/// the API. Each reaches only that user's sessions of the tools that use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolCredentialKind {
+    /// `ANTHROPIC_API_KEY` for `claude` and `aider`.
+    AnthropicApiKey,
+    /// `CLAUDE_CODE_OAUTH_TOKEN` (from `claude setup-token`) for `claude`.
+    ClaudeOauthToken,
+    /// `OPENAI_API_KEY` for `codex` and `aider`.
+    OpenaiApiKey,
+    /// The contents of Codex's `auth.json`, written 0600 into the session's own
+    /// `CODEX_HOME` for `codex`.
+    CodexAuthJson,
+}
+
+impl ToolCredentialKind {
+    pub const ALL: [Self; 4] = [
+        Self::AnthropicApiKey,
+        Self::ClaudeOauthToken,
+        Self::OpenaiApiKey,
+        Self::CodexAuthJson,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AnthropicApiKey => "anthropic_api_key",
+            Self::ClaudeOauthToken => "claude_oauth_token",
+            Self::OpenaiApiKey => "openai_api_key",
+            Self::CodexAuthJson => "codex_auth_json",
+        }
+    }
+}
+
+impl std::str::FromStr for ToolCredentialKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown credential `{s}` (expected anthropic_api_key, claude_oauth_token, openai_api_key or codex_auth_json)"
+            )
+        })
+    }
+}
+
+/// One stored tool credential (never its value).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ToolCredential {
+    pub kind: ToolCredentialKind,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// `PUT /api/v1/me/tool-credentials/{kind}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct SetToolCredential {
+    /// The key or token (one line), or for `codex_auth_json` the JSON document; at most
+    /// 64 KiB.
+    pub value: String,
+}

@@ -366,6 +366,7 @@ fn launch(dir: &std::path::Path) -> Result<(), CliError> {
             127
         }
     };
+    aiops_exec::launch::forget_credentials(dir);
     if let Err(e) = aiops_exec::launch::record_exit(dir, code) {
         eprintln!("aiops: cannot record the exit status: {e}");
     }

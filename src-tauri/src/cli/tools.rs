@@ -1,6 +1,6 @@
 //! `aiops tools …`: the tool table sessions start. Everyone lists; admins change.
 
-use aiops_types::{PutTool, Tool};
+use aiops_types::{PutTool, Tool, ToolCredential, ToolCredentialKind};
 
 use crate::cli::Ctx;
 use crate::cli::exit::CliError;
@@ -33,6 +33,20 @@ pub enum ToolsCommand {
     },
     /// Delete a custom tool (admin).
     Delete { name: String },
+    /// Your own keys for the agents; they reach only your sessions.
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CredentialsCommand {
+    /// Which ones you have stored (never their values).
+    List,
+    /// Store one, read from stdin: anthropic_api_key, claude_oauth_token, openai_api_key,
+    /// or codex_auth_json (the whole auth.json, e.g. `< ~/.codex/auth.json`).
+    Set { kind: String },
+    /// Delete one.
+    Delete { kind: String },
 }
 
 pub async fn run(ctx: &Ctx, cmd: ToolsCommand) -> Result<(), CliError> {
@@ -70,6 +84,44 @@ pub async fn run(ctx: &Ctx, cmd: ToolsCommand) -> Result<(), CliError> {
             client.delete_tool(&name).await?;
             output::notice(ctx.out, &format!("Deleted tool {name}."))
         }
+        ToolsCommand::Credentials(cmd) => credentials(ctx, &client, cmd).await,
+    }
+}
+
+async fn credentials(
+    ctx: &Ctx,
+    client: &aiops_client::Client,
+    cmd: CredentialsCommand,
+) -> Result<(), CliError> {
+    let kind = |k: &str| k.parse::<ToolCredentialKind>().map_err(CliError::usage);
+    match cmd {
+        CredentialsCommand::List => output::list(ctx.out, &client.tool_credentials().await?),
+        CredentialsCommand::Set { kind: k } => {
+            let k = kind(&k)?;
+            let mut value = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut value)
+                .map_err(|e| CliError::error(format!("cannot read stdin: {e}")))?;
+            let stored = client.set_tool_credential(k, &value).await?;
+            output::one(ctx.out, &stored)
+        }
+        CredentialsCommand::Delete { kind: k } => {
+            let k = kind(&k)?;
+            client.delete_tool_credential(k).await?;
+            output::notice(ctx.out, &format!("Deleted {}.", k.as_str()))
+        }
+    }
+}
+
+impl Render for ToolCredential {
+    const HEADERS: &'static [&'static str] = &["KIND", "UPDATED"];
+    fn row(&self) -> Vec<String> {
+        vec![self.kind.as_str().to_owned(), output::ts(&self.updated_at)]
+    }
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("kind", self.kind.as_str().to_owned()),
+            ("updated_at", output::ts(&self.updated_at)),
+        ]
     }
 }
 

@@ -168,3 +168,146 @@ fn members_see_only_their_sessions_and_bad_starts_are_refused() {
     assert!(gone, "the tmux session is gone");
     json(&server, &["issues", "work", &third, "--tool", "shell"]);
 }
+
+#[test]
+fn tool_credentials_reach_only_their_owners_sessions_and_never_the_transcript() {
+    const MONA_KEY: &str = "sk-ant-api03-monaMonaMona0123456789abcdefghij";
+    const ADMIN_KEY: &str = "sk-ant-api03-adminAdmin0123456789abcdefghijk";
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let agent = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e/fixtures/env-agent.sh")
+        .display()
+        .to_string();
+    // A Claude-like tool (hooks = claude) gets the Anthropic credentials.
+    let out = server.cli(
+        &[
+            "tools",
+            "set",
+            "envprobe",
+            "--command",
+            &agent,
+            "--hooks",
+            "claude",
+        ],
+        None,
+    );
+    assert_success(&out, "tools set envprobe");
+    let mona = Member::create(&server, "mona@example.com");
+    let as_mona = |args: &[&str], stdin: Option<&str>| run(mona.command(&server, args), stdin);
+    let out = as_mona(
+        &["tools", "credentials", "set", "anthropic_api_key"],
+        Some(MONA_KEY),
+    );
+    assert_success(&out, "mona stores her Anthropic key");
+    assert!(!text(&out.stdout).contains(MONA_KEY), "write-only");
+    let out = server.cli(
+        &["tools", "credentials", "set", "anthropic_api_key"],
+        Some(ADMIN_KEY),
+    );
+    assert_success(&out, "the admin stores theirs");
+    let listed = as_mona(&["-o", "json", "tools", "credentials", "list"], None);
+    assert_success(&listed, "tools credentials list");
+    assert!(
+        text(&listed.stdout).contains("anthropic_api_key")
+            && !text(&listed.stdout).contains("sk-ant")
+    );
+
+    let run_as = |cmd: std::process::Command| -> serde_json::Value {
+        crate::common::json_of(cmd, None, "issues work --tool envprobe")
+    };
+    let mona_issue = issue(&server, "Mona's task");
+    let s = run_as(mona.command(
+        &server,
+        &["issues", "work", &mona_issue, "--tool", "envprobe"],
+    ));
+    wait_state(&server, s["id"].as_i64().unwrap(), "exited");
+    let wt = Path::new(s["worktree_path"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(wt.join("anthropic.out")).unwrap(),
+        MONA_KEY,
+        "her key reached her session"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("codex.out"))
+            .unwrap()
+            .trim(),
+        "none"
+    );
+
+    let admin_issue = issue(&server, "Admin's task");
+    let a = json(
+        &server,
+        &["issues", "work", &admin_issue, "--tool", "envprobe"],
+    );
+    wait_state(&server, a["id"].as_i64().unwrap(), "exited");
+    let wt = Path::new(a["worktree_path"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(wt.join("anthropic.out")).unwrap(),
+        ADMIN_KEY,
+        "not mona's"
+    );
+
+    // Codex gets its auth.json as a 0600 file in the session's own CODEX_HOME.
+    const CODEX_AUTH: &str = r#"{"tokens": {"access_token": "codex-secret-for-mona-only"}}"#;
+    let out = as_mona(
+        &["tools", "credentials", "set", "codex_auth_json"],
+        Some(CODEX_AUTH),
+    );
+    assert_success(&out, "mona stores her Codex auth.json");
+    let out = server.cli(
+        &[
+            "tools",
+            "set",
+            "codexprobe",
+            "--command",
+            &agent,
+            "--hooks",
+            "codex",
+        ],
+        None,
+    );
+    assert_success(&out, "tools set codexprobe");
+    let c = run_as(mona.command(
+        &server,
+        &["issues", "work", &mona_issue, "--tool", "codexprobe"],
+    ));
+    wait_state(&server, c["id"].as_i64().unwrap(), "exited");
+    let wt = Path::new(c["worktree_path"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(wt.join("codex.out"))
+            .unwrap()
+            .trim(),
+        "600"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("anthropic.out")).unwrap(),
+        "",
+        "codex gets no Anthropic key"
+    );
+
+    let logs = as_mona(&["sessions", "logs", &s["id"].to_string()], None);
+    assert_success(&logs, "sessions logs");
+    assert!(
+        text(&logs.stdout).contains("the key is [REDACTED]"),
+        "{}",
+        text(&logs.stdout)
+    );
+    assert!(!text(&logs.stdout).contains(MONA_KEY));
+    // Nothing aiops keeps (database, logs, session dirs) holds a key in clear text once
+    // the sessions ended; the worktrees hold what the agents chose to write.
+    let workspaces = server.data_dir.join("workspaces");
+    for file in crate::common::files_under(&server.data_dir)
+        .into_iter()
+        .filter(|f| !f.starts_with(&workspaces))
+    {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let hay = String::from_utf8_lossy(&bytes);
+        assert!(
+            !hay.contains(MONA_KEY) && !hay.contains(ADMIN_KEY) && !hay.contains("codex-secret"),
+            "{} holds a tool key in clear text",
+            file.display()
+        );
+    }
+}

@@ -7,6 +7,7 @@
 //! ([`ops::reconcile`]).
 
 pub mod context;
+pub mod credentials;
 pub mod names;
 pub mod ops;
 pub mod start;
@@ -22,6 +23,8 @@ pub use ops::{TerminalTarget, terminal_target};
 #[derive(Clone, Copy)]
 pub struct Host<'a> {
     pub runtime: &'a dyn Runtime,
+    /// Opens the owner's sealed tool credentials for the launch.
+    pub secret_key: &'a crate::sealed::SecretKey,
     /// `<data>/workspaces` unless configured.
     pub workspace_root: &'a Path,
     /// How a session reaches the API (`AIOPS_URL`).

@@ -157,8 +157,9 @@ pub fn respawn(
     let (secret, key) = session_key(&owner);
     let audit = NewAudit::by(caller, "session.respawn").target("session", id);
     let s = store.restart_session(id, &key, audit)?;
-    let plan = launch_plan(host, &tool, &owner, &s, &secret, true);
-    if let Err(e) = host.runtime.launch(&plan) {
+    let launched = launch_plan(store, host, &tool, &owner, &s, &secret, true)
+        .and_then(|plan| host.runtime.launch(&plan));
+    if let Err(e) = launched {
         store.set_session_state(
             id,
             &StateChange {
@@ -267,8 +268,8 @@ pub fn attach(
     })
 }
 
-/// Brings live rows in line with tmux: a pane that is gone or dead ends its session
-/// (`exited` with the status the launcher recorded, else `failed`). Returns how many
+/// Brings live rows in line with tmux: a session whose launcher recorded an exit status
+/// is `exited`; one whose pane is gone or dead without a status is `failed`. Returns how many
 /// sessions changed. Run at start (sessions outlive the server) and by the scheduler.
 pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
     let panes = host.runtime.panes()?;
@@ -285,10 +286,13 @@ pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
     let mut changed = 0;
     for s in live {
         let pane = panes.iter().find(|p| p.tmux_name == tmux_name(&s));
-        if pane.is_some_and(|p| !p.dead) {
+        let recorded = host.runtime.recorded_exit(s.id);
+        // A recorded status means the command ended, even if its launcher (which reports
+        // it next) has not left the pane yet.
+        if pane.is_some_and(|p| !p.dead) && recorded.is_none() {
             continue;
         }
-        let change = match host.runtime.recorded_exit(s.id) {
+        let change = match recorded {
             Some(code) => StateChange {
                 to: SessionState::Exited,
                 from: LIVE,

@@ -320,8 +320,9 @@ fn launch(
         "yolo": r.yolo,
     }));
     let session = store.insert_session(&row, &key, audit)?;
-    let plan = launch_plan(host, &r.tool, &r.owner, &session, &secret, false);
-    if let Err(e) = host.runtime.launch(&plan) {
+    let launched = launch_plan(store, host, &r.tool, &r.owner, &session, &secret, false)
+        .and_then(|plan| host.runtime.launch(&plan));
+    if let Err(e) = launched {
         let change = StateChange {
             to: SessionState::Failed,
             from: &[SessionState::Starting],
@@ -361,13 +362,14 @@ pub(super) fn session_key(owner: &User) -> (String, NewApiKeyRow) {
 /// one, and the session's variables (the key among them, which the runtime hands over
 /// through a 0600 file).
 pub(super) fn launch_plan(
+    store: &impl Store,
     host: &Host<'_>,
     tool: &Tool,
     owner: &User,
     session: &aiops_types::Session,
     key: &str,
     respawn: bool,
-) -> LaunchPlan {
+) -> CoreResult<LaunchPlan> {
     let mut argv = vec![tool.command.clone()];
     argv.extend(if session.yolo {
         tool.yolo_args.iter().cloned()
@@ -382,6 +384,9 @@ pub(super) fn launch_plan(
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    let (secrets, codex_auth) =
+        super::credentials::for_session(store, host.secret_key, owner.id, tool)?;
+    env.extend(secrets);
     env.extend(git_env(owner));
     env.extend([
         ("AIOPS_URL".to_owned(), host.server_url.to_owned()),
@@ -392,7 +397,7 @@ pub(super) fn launch_plan(
     if let Some(issue) = session.issue_id {
         env.push(("AIOPS_ISSUE_ID".to_owned(), issue.to_string()));
     }
-    LaunchPlan {
+    Ok(LaunchPlan {
         session_id: session.id,
         tmux_name: session.tmux_target.trim_start_matches('=').to_owned(),
         dir: PathBuf::from(&session.worktree_path),
@@ -404,7 +409,8 @@ pub(super) fn launch_plan(
             _ => Hooks::None,
         },
         respawn,
-    }
+        codex_auth,
+    })
 }
 
 /// Writes `AGENTS.override.md`: the global instructions, the repository's `AGENTS.md`,

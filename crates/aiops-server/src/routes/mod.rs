@@ -16,6 +16,7 @@ mod sync;
 mod system;
 mod tenants;
 mod terminal;
+mod tool_credentials;
 mod tools;
 mod users;
 
@@ -40,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(sessions::router())
         .merge(events::router())
         .merge(tools::router())
+        .merge(tool_credentials::router())
         .merge(audit::router())
         .merge(system::router())
         .merge(terminal::router())
