@@ -118,7 +118,7 @@ pub fn execute(
             .ok_or_else(|| CoreError::not_found(format!("sync run {run_id}")));
     };
     let mut counts = SyncCounts::default();
-    match sync_integration(
+    let finished = match sync_integration(
         store,
         trackers,
         key,
@@ -128,13 +128,36 @@ pub fn execute(
     ) {
         Ok(()) => {
             store.set_integration_health(run.integration_id, None)?;
-            store.finish_sync(run_id, SyncState::Succeeded, &counts, None)
+            store.finish_sync(run_id, SyncState::Succeeded, &counts, None)?
         }
         Err(e) => {
             let message = crate::redact::redact(&e.to_string()).into_owned();
-            store.finish_sync(run_id, SyncState::Failed, &counts, Some(&message))
+            store.finish_sync(run_id, SyncState::Failed, &counts, Some(&message))?
         }
-    }
+    };
+    announce(store, &finished)?;
+    Ok(finished)
+}
+
+/// `sync.finished` / `sync.failed` on the event stream, for the integration's tenant.
+fn announce(store: &impl Store, run: &SyncRun) -> CoreResult<()> {
+    let tenant_id = store
+        .integration(Viewer::All, run.integration_id)?
+        .map(|r| r.integration.tenant_id);
+    let kind = if run.state == SyncState::Failed {
+        "sync.failed"
+    } else {
+        "sync.finished"
+    };
+    let payload = serde_json::to_value(run).map_err(|e| CoreError::Internal(e.to_string()))?;
+    store.insert_event(&crate::ports::NewEvent {
+        kind: kind.to_owned(),
+        tenant_id,
+        project_id: None,
+        user_id: None,
+        payload,
+    })?;
+    Ok(())
 }
 
 fn sync_integration(

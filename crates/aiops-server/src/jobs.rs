@@ -95,6 +95,8 @@ async fn drain(state: &AppState) {
             aiops_core::sync::execute(st.db(), st.trackers(), st.secret_key(), id)
         })
         .await;
+        // The run announced its end on the event log.
+        state.notify_events();
         match outcome {
             Ok(Ok(run)) => tracing::info!(
                 run = run.id,
