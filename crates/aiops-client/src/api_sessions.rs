@@ -172,3 +172,19 @@ impl Client {
         .await
     }
 }
+
+impl Client {
+    /// `GET /worktrees`
+    pub async fn worktrees(
+        &self,
+        params: &aiops_types::WorktreeListParams,
+    ) -> Result<Vec<aiops_types::Worktree>> {
+        self.get(&["worktrees"], params).await
+    }
+
+    /// `POST /worktrees/remove`
+    pub async fn remove_worktree(&self, req: &aiops_types::RemoveWorktree) -> Result<()> {
+        self.no_content(Method::POST, &["worktrees", "remove"], Some(req))
+            .await
+    }
+}

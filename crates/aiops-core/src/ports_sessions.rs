@@ -212,4 +212,21 @@ pub trait Runtime: Send + Sync {
     fn transcript(&self, session_id: i64, tail: Option<u32>) -> CoreResult<Transcript>;
     /// `tmux -S <socket> attach-session -t =<name>` (`-r` when read-only).
     fn attach_command(&self, tmux_name: &str, read_only: bool) -> Vec<String>;
+    /// The worktrees of the base clone at `base` (none when it does not exist).
+    fn worktrees(&self, base: &std::path::Path) -> CoreResult<Vec<WorktreeInfo>>;
+    /// Removes a worktree; `Conflict` listing the changes when it has some and not `force`.
+    fn remove_worktree(
+        &self,
+        base: &std::path::Path,
+        path: &std::path::Path,
+        force: bool,
+    ) -> CoreResult<()>;
+}
+
+/// A worktree as git reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorktreeInfo {
+    pub path: PathBuf,
+    pub branch: String,
+    pub dirty: Vec<String>,
 }

@@ -230,4 +230,42 @@ impl Git {
             .arg(branch)
             .run()?)
     }
+
+    /// The worktrees of `repo` other than the main one: (path, branch) from
+    /// `git worktree list --porcelain`; a detached worktree has an empty branch.
+    pub fn worktrees(&self, repo: &Path) -> Result<Vec<(std::path::PathBuf, String)>, GitError> {
+        let out = self
+            .spec(Some(repo), LOCAL_TIMEOUT)
+            .args(["worktree", "list", "--porcelain"])
+            .run()?;
+        let mut list = Vec::new();
+        for block in out.stdout.split("\n\n").skip(1) {
+            let mut path = None;
+            let mut branch = String::new();
+            for line in block.lines() {
+                if let Some(p) = line.strip_prefix("worktree ") {
+                    path = Some(std::path::PathBuf::from(p));
+                } else if let Some(b) = line.strip_prefix("branch refs/heads/") {
+                    branch = b.to_owned();
+                }
+            }
+            if let Some(p) = path {
+                list.push((p, branch));
+            }
+        }
+        Ok(list)
+    }
+
+    /// `git worktree remove [--force] -- <path>`: refuses a worktree with changes unless
+    /// `force`. The branch is kept (it may hold commits not pushed yet).
+    pub fn worktree_remove(&self, repo: &Path, path: &Path, force: bool) -> Result<(), GitError> {
+        let mut spec = self
+            .spec(Some(repo), LOCAL_TIMEOUT)
+            .args(["worktree", "remove"]);
+        if force {
+            spec = spec.arg("--force");
+        }
+        spec.arg("--").arg(path.as_os_str()).run()?;
+        Ok(())
+    }
 }

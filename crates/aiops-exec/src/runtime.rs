@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use aiops_core::ports::{Hooks, LaunchPlan, PaneInfo, Prepared, Runtime, WorkspacePlan};
+use aiops_core::ports::{
+    Hooks, LaunchPlan, PaneInfo, Prepared, Runtime, WorkspacePlan, WorktreeInfo,
+};
 use aiops_core::sessions::context::FILE_NAME as CONTEXT_FILE;
 use aiops_core::{CoreError, CoreResult};
 use aiops_types::Transcript;
@@ -291,6 +293,48 @@ impl Runtime for TmuxRuntime {
             text: aiops_core::redact::redact(&text).into_owned(),
             truncated,
         })
+    }
+
+    fn worktrees(&self, base: &Path) -> CoreResult<Vec<WorktreeInfo>> {
+        if !base.join(".git").exists() {
+            return Ok(Vec::new());
+        }
+        let git = Git::default();
+        let listed = git
+            .worktrees(base)
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        Ok(listed
+            .into_iter()
+            .map(|(path, branch)| {
+                // A worktree whose directory vanished reports nothing dirty.
+                let dirty = git.dirty_paths(&path).unwrap_or_default();
+                WorktreeInfo {
+                    path,
+                    branch,
+                    dirty,
+                }
+            })
+            .collect())
+    }
+
+    fn remove_worktree(&self, base: &Path, path: &Path, force: bool) -> CoreResult<()> {
+        let _one = self
+            .preparing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let git = Git::default();
+        if !force {
+            let dirty = git.dirty_paths(path).unwrap_or_default();
+            if !dirty.is_empty() {
+                return Err(CoreError::Conflict(format!(
+                    "{} has uncommitted work ({}); commit it or remove with force",
+                    path.display(),
+                    dirty.join(", ")
+                )));
+            }
+        }
+        git.worktree_remove(base, path, force)
+            .map_err(|e| CoreError::Conflict(e.to_string()))
     }
 
     fn attach_command(&self, tmux_name: &str, read_only: bool) -> Vec<String> {

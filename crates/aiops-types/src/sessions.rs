@@ -324,3 +324,44 @@ pub struct SetToolCredential {
     /// 64 KiB.
     pub value: String,
 }
+
+/// One issue worktree in a user's workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Worktree {
+    pub project_id: i64,
+    /// `tenant/project`.
+    pub project: String,
+    pub user_id: i64,
+    /// The directory name under the project's `worktrees/` (what `remove` takes).
+    pub name: String,
+    pub path: String,
+    pub branch: String,
+    /// Changed or untracked files (the context file is excluded, so it is not here).
+    pub dirty: Vec<String>,
+    /// The live session working in it, if any; without one the worktree is stale.
+    pub session_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorktreeListParams {
+    /// Admins: every user's worktrees.
+    #[serde(default)]
+    pub all_users: bool,
+    /// Only worktrees without a live session.
+    #[serde(default)]
+    pub stale: bool,
+}
+
+/// `POST /api/v1/worktrees/remove`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct RemoveWorktree {
+    pub project_id: i64,
+    pub name: String,
+    /// Admins: another user's worktree.
+    #[serde(default)]
+    pub user_id: Option<i64>,
+    /// Remove even with uncommitted changes (they are lost).
+    #[serde(default)]
+    pub force: bool,
+}

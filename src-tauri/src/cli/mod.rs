@@ -19,6 +19,7 @@ pub mod sync;
 pub mod tenants;
 pub mod tools;
 pub mod users;
+pub mod worktrees;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -94,6 +95,9 @@ pub enum Command {
     /// Agent sessions: coding agents in tmux, one per issue and tool.
     #[command(subcommand)]
     Sessions(sessions::SessionsCommand),
+    /// Issue worktrees in your workspace: list, remove stale ones.
+    #[command(subcommand)]
+    Worktrees(worktrees::WorktreesCommand),
     /// The tools sessions run (claude, codex, aider, shell, custom).
     #[command(subcommand)]
     Tools(tools::ToolsCommand),
@@ -140,6 +144,7 @@ pub fn run(
             Err(cmd) => rt.block_on(sessions::run(&Ctx::load(&global)?, cmd)),
         },
         Command::Tools(cmd) => rt.block_on(tools::run(&Ctx::load(&global)?, cmd)),
+        Command::Worktrees(cmd) => rt.block_on(worktrees::run(&Ctx::load(&global)?, cmd)),
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
     }

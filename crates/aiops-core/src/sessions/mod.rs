@@ -12,6 +12,7 @@ pub mod names;
 pub mod ops;
 pub mod start;
 pub mod tools;
+pub mod worktrees;
 
 use std::path::Path;
 

@@ -109,11 +109,17 @@ async fn events_are_scoped_to_the_callers_tenants_and_resume_after_last_event_id
     assert_eq!(b_failed.payload["integration_id"], b);
     sync(&admin, a).await;
     let a_failed = next_of(&admin, Some(b_failed.id), "sync.failed").await;
-    assert_eq!(a_failed.payload["integration_id"], a, "resumed after b's event");
+    assert_eq!(
+        a_failed.payload["integration_id"], a,
+        "resumed after b's event"
+    );
     assert!(a_failed.id > b_failed.id);
 
     let seen = next_of(&member, Some(0), "sync.failed").await;
-    assert_eq!(seen.id, a_failed.id, "the member never sees tenant b's event");
+    assert_eq!(
+        seen.id, a_failed.id,
+        "the member never sees tenant b's event"
+    );
     assert!(
         !seen.payload.to_string().contains("ghp_"),
         "no token in events: {}",

@@ -1,0 +1,135 @@
+//! Issue worktrees left in users' workspaces: listed (with their uncommitted changes and
+//! the live session using them, if any) and removed on request — never silently, never
+//! one a live session works in, and with uncommitted work only when forced.
+
+use aiops_types::{Project, RemoveWorktree, Session, User, Worktree, WorktreeListParams};
+use serde_json::json;
+
+use super::Host;
+use super::start::workspace_dir;
+use crate::page::PageQuery;
+use crate::ports::{NewAudit, ProjectFilter, SessionFilter, Store};
+use crate::{CoreError, CoreResult, Principal};
+
+const ALL: PageQuery = PageQuery {
+    after: None,
+    limit: 10_000,
+};
+
+fn users(store: &impl Store, caller: &Principal, all: bool) -> CoreResult<Vec<User>> {
+    if all {
+        caller.require_admin("only admins list every user's worktrees")?;
+        return store.list_users(ALL);
+    }
+    Ok(store
+        .user_by_id(caller.user_id)?
+        .map(|r| vec![r.user])
+        .unwrap_or_default())
+}
+
+fn live_sessions(store: &impl Store, user_id: i64) -> CoreResult<Vec<Session>> {
+    store.list_sessions(
+        &SessionFilter {
+            user_id: Some(user_id),
+            live: true,
+            issue_id: None,
+        },
+        ALL,
+    )
+}
+
+fn worktrees_of(
+    host: &Host<'_>,
+    user: &User,
+    project: &Project,
+    live: &[Session],
+) -> CoreResult<Vec<Worktree>> {
+    let ws = workspace_dir(host, user, project);
+    let listed = host.runtime.worktrees(&ws.join("repo"))?;
+    Ok(listed
+        .into_iter()
+        .map(|w| {
+            let path = w.path.display().to_string();
+            Worktree {
+                project_id: project.id,
+                project: format!("{}/{}", project.tenant_slug, project.slug),
+                user_id: user.id,
+                name: w
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                session_id: live.iter().find(|s| s.worktree_path == path).map(|s| s.id),
+                path,
+                branch: w.branch,
+                dirty: w.dirty,
+            }
+        })
+        .collect())
+}
+
+pub fn list(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    params: &WorktreeListParams,
+) -> CoreResult<Vec<Worktree>> {
+    let projects = store.list_projects(caller.viewer(), &ProjectFilter::default(), ALL)?;
+    let mut out = Vec::new();
+    for user in users(store, caller, params.all_users)? {
+        let live = live_sessions(store, user.id)?;
+        for p in &projects {
+            out.extend(
+                worktrees_of(host, &user, p, &live)?
+                    .into_iter()
+                    .filter(|w| !params.stale || w.session_id.is_none()),
+            );
+        }
+    }
+    Ok(out)
+}
+
+pub fn remove(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    req: &RemoveWorktree,
+) -> CoreResult<()> {
+    let user = match req.user_id {
+        Some(id) if id != caller.user_id => {
+            caller.require_admin("only admins remove another user's worktrees")?;
+            store
+                .user_by_id(id)?
+                .ok_or_else(|| CoreError::not_found(format!("user {id}")))?
+                .user
+        }
+        _ => users(store, caller, false)?
+            .pop()
+            .ok_or_else(|| CoreError::Unauthorized("your user no longer exists".into()))?,
+    };
+    let project = store
+        .project(caller.viewer(), req.project_id)?
+        .ok_or_else(|| CoreError::not_found(format!("project {}", req.project_id)))?;
+    let live = live_sessions(store, user.id)?;
+    let found = worktrees_of(host, &user, &project, &live)?
+        .into_iter()
+        .find(|w| w.name == req.name)
+        .ok_or_else(|| CoreError::not_found(format!("worktree `{}`", req.name)))?;
+    if let Some(id) = found.session_id {
+        return Err(CoreError::Conflict(format!(
+            "session {id} works in {}; end it first (`aiops sessions kill {id}`)",
+            found.path
+        )));
+    }
+    let base = workspace_dir(host, &user, &project).join("repo");
+    host.runtime
+        .remove_worktree(&base, std::path::Path::new(&found.path), req.force)?;
+    store.append_audit(
+        NewAudit::by(caller, "worktree.remove")
+            .target("project", project.id)
+            .detail(json!({
+                "user_id": user.id, "name": found.name, "branch": found.branch,
+                "force": req.force, "dirty": found.dirty.len(),
+            })),
+    )
+}

@@ -1,0 +1,99 @@
+//! Stale worktrees: listed with their changes and session, never removed while a session
+//! works in them, nor with uncommitted work unless forced; the branch survives.
+
+use std::path::Path;
+
+use crate::common::{ServerProcess, assert_success, json, text};
+use crate::sessions::{project_on, seeded_repo, wait_state};
+
+#[test]
+fn worktrees_are_listed_and_removed_only_when_safe() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let issue = json(
+        &server,
+        &[
+            "issues",
+            "create",
+            "--project",
+            "demo",
+            "--tenant",
+            "acme",
+            "--title",
+            "Tidy up",
+        ],
+    );
+    let issue = issue["id"].as_i64().unwrap().to_string();
+    let s = json(&server, &["issues", "work", &issue, "--tool", "standin"]);
+    let id = s["id"].as_i64().unwrap();
+    wait_state(&server, id, "waiting");
+
+    let list = json(&server, &["worktrees", "list"]);
+    let w = &list.as_array().expect("an array")[0];
+    assert_eq!(w["name"], "1-tidy-up", "{list}");
+    assert_eq!(w["session_id"], id, "the live session is named");
+    let project = w["project_id"].to_string();
+    let out = server.cli(
+        &["worktrees", "remove", "--project", &project, "1-tidy-up"],
+        None,
+    );
+    assert!(
+        !out.status.success(),
+        "refused while the session works in it"
+    );
+    assert!(
+        text(&out.stderr).contains(&format!("session {id} works in")),
+        "{}",
+        text(&out.stderr)
+    );
+
+    assert_success(
+        &server.cli(&["sessions", "send", &id.to_string(), "0"], None),
+        "send",
+    );
+    wait_state(&server, id, "exited");
+    let stale = json(&server, &["worktrees", "list", "--stale"]);
+    assert_eq!(stale.as_array().unwrap().len(), 1, "now stale: {stale}");
+    let path = Path::new(stale[0]["path"].as_str().unwrap()).to_owned();
+    std::fs::write(path.join("scratch.txt"), "work in progress\n").unwrap();
+    let out = server.cli(
+        &["worktrees", "remove", "--project", &project, "1-tidy-up"],
+        None,
+    );
+    assert!(
+        !out.status.success(),
+        "uncommitted work is not removed silently"
+    );
+    assert!(
+        text(&out.stderr).contains("scratch.txt"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(path.join("scratch.txt").exists(), "nothing was lost");
+
+    let out = server.cli(
+        &[
+            "worktrees",
+            "remove",
+            "--project",
+            &project,
+            "1-tidy-up",
+            "--force",
+        ],
+        None,
+    );
+    assert_success(&out, "worktrees remove --force");
+    assert!(!path.exists(), "the worktree directory is gone");
+    assert_eq!(json(&server, &["worktrees", "list"]), serde_json::json!([]));
+    let base = path.parent().unwrap().parent().unwrap().join("repo");
+    let mut git = std::process::Command::new("git");
+    git.arg("-C")
+        .arg(&base)
+        .args(["branch", "--list", "aiops/1-tidy-up"]);
+    let branches = crate::common::run(git, None);
+    assert!(
+        text(&branches.stdout).contains("aiops/1-tidy-up"),
+        "the branch and its commit stay"
+    );
+}
