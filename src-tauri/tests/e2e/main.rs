@@ -17,3 +17,4 @@ mod trackers;
 mod trackers_github;
 mod trackers_gitlab;
 mod trackers_jira;
+mod worktrees;

@@ -19,6 +19,7 @@ mod terminal;
 mod tool_credentials;
 mod tools;
 mod users;
+mod worktrees;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -42,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(events::router())
         .merge(tools::router())
         .merge(tool_credentials::router())
+        .merge(worktrees::router())
         .merge(audit::router())
         .merge(system::router())
         .merge(terminal::router())
