@@ -4,7 +4,9 @@
 mod agents;
 mod auth;
 mod common;
+mod events;
 mod integrations;
 mod issues;
 mod matrix;
 mod scoping;
+mod terminal;

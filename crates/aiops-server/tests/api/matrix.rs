@@ -77,6 +77,14 @@ async fn call(
     }
     let resp = req.send().await.expect("request");
     let status = resp.status();
+    // An event stream never ends: its status is the answer.
+    let streaming = resp
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if streaming {
+        return (status, Value::Null);
+    }
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
@@ -136,7 +144,13 @@ async fn every_route_enforces_its_declared_auth_decision() {
         }
     };
     for r in &routes {
+        // The one exception: the terminal WebSocket upgrade refuses every caller without
+        // a valid credential with 403 `forbidden`, like a foreign Origin (issue 4).
+        let ws_upgrade = r.path == "/api/v1/sessions/{id}/terminal";
         let denied = |(st, body): &(StatusCode, Value), code: &str| {
+            if ws_upgrade {
+                return *st == StatusCode::FORBIDDEN && body["error"]["code"] == "forbidden";
+            }
             *st == StatusCode::UNAUTHORIZED && body["error"]["code"] == code
         };
         let passed = |(st, body): &(StatusCode, Value)| {

@@ -1,0 +1,519 @@
+//! `GET /sessions/{id}/terminal`: a session's terminal over a WebSocket — `tmux attach` in a
+//! server-side PTY, bytes both ways. What the web UI (xterm.js) and the desktop implement.
+//!
+//! # Handshake
+//!
+//! A WebSocket upgrade (`GET`, HTTP/1.1) with a credential: the `aiops_session` cookie
+//! (browsers) or `Authorization: Bearer <API key>` with scope `read`. Query parameters:
+//! `mode=read` asks for a read-only attach (default: the caller wants to type; the server
+//! decides, and the session's owner may, others watch read-only); `cols` and `rows` set
+//! the initial size (1..=1000 each, default 80 × 24), so tmux draws the first screen at
+//! the right size. An `Origin` header, when present (every browser sends one), must be
+//! this server's own origin: the scheme (`https` when the server or its `public_url` uses
+//! TLS) plus the request's `Host`, or the origin of `public_url`. Refusals are plain HTTP
+//! answers with the usual JSON error body: 403 `forbidden` for a foreign `Origin` or a
+//! missing or invalid credential, 404 `not_found` for a session the caller may not see,
+//! 409 `conflict` for an ended session, 400 `invalid_input` for bad query parameters or a
+//! request that is not a WebSocket upgrade.
+//!
+//! # Frames
+//!
+//! - server → client, **binary**: terminal output, raw bytes as tmux wrote them (UTF-8
+//!   text and escape sequences; a frame may end inside a UTF-8 sequence). Frames carry at
+//!   most ~128 KiB.
+//! - client → server, **binary**: keystrokes and pastes, raw bytes written to the PTY
+//!   (at most 1 MiB per message). Dropped in read-only mode. Input the program has not
+//!   taken yet is buffered up to 4 MiB; beyond that the server stops reading the socket
+//!   until it drains. So send acks as output arrives, not after a long paste: acks
+//!   queued behind more than 4 MiB of input to a program that is itself blocked on its
+//!   output would stall the terminal.
+//! - client → server, **text**: one JSON control message per frame:
+//!   - `{"type":"resize","cols":C,"rows":R}`: the terminal's size in cells, 1..=1000 each
+//!     (allowed in read-only mode too);
+//!   - `{"type":"ack","bytes":N}`: the client has processed (written to its screen) `N`
+//!     more bytes of output since its previous ack.
+//!
+//!   Unknown `type`s are ignored (newer clients); anything else closes the socket with
+//!   1008 (policy violation) and a reason.
+//! - Pings are answered; the server pings every 30 s to keep proxies from closing an idle
+//!   terminal.
+//!
+//! # Flow control
+//!
+//! The server counts output bytes sent minus bytes acknowledged. Above 1 MiB unacknowledged
+//! ([`HIGH_WATERMARK`]) it stops taking output from the PTY; the reader thread's bounded
+//! channel fills, the reader blocks, the PTY buffer fills and tmux stops drawing. Once acks
+//! bring the count below 256 KiB ([`LOW_WATERMARK`]) it resumes. A client must therefore
+//! ack what it has displayed (xterm.js: in `write`'s callback; ack each frame or batch a
+//! few, at least every 256 KiB) or output stops after 1 MiB.
+//!
+//! # Closing
+//!
+//! When the client closes (or the connection drops) the `tmux attach` client is sent
+//! SIGHUP (it detaches; the session keeps running) and reaped. When `tmux attach` ends on
+//! its own (the session was killed, or someone detached the client) the server closes the
+//! socket with 1000 (normal). 1011 (internal error) when the attach could not start.
+//!
+//! Threads: PTY reads block, so a dedicated thread per terminal reads and feeds a bounded
+//! channel ([`CHUNKS`] × up to [`CHUNK`] bytes); a second thread owns the PTY and does the
+//! (short, blocking) writes and resizes in order, then kills and reaps the client.
+
+use std::time::Duration;
+
+use aiops_core::sessions::TerminalTarget;
+use aiops_exec::pty::{MAX_SIDE, Pty, PtyReader};
+use aiops_types::{ErrorBody, ErrorCode};
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{FromRequestParts, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::Response;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::auth::{Auth, Read};
+use crate::config::Settings;
+use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, from_rejection};
+use crate::state::AppState;
+
+/// Unacknowledged output above which the server stops reading the PTY, in bytes.
+pub const HIGH_WATERMARK: u64 = 1024 * 1024;
+/// Unacknowledged output below which a paused terminal resumes, in bytes.
+pub const LOW_WATERMARK: u64 = 256 * 1024;
+/// Largest single PTY read, in bytes.
+pub const CHUNK: usize = 64 * 1024;
+/// Reads queued between the reader thread and the socket.
+pub const CHUNKS: usize = 64;
+/// Largest client message (a paste), in bytes.
+const MAX_INPUT_BYTES: usize = 1024 * 1024;
+/// Input received but not yet taken by the PTY thread above which the server stops
+/// reading the socket, in bytes (see [`pump`]).
+const MAX_PENDING_INPUT: usize = 4 * 1024 * 1024;
+/// Messages handed to the PTY thread but not yet written (each up to 1 MiB).
+const TO_PTY: usize = 4;
+const PING_EVERY: Duration = Duration::from_secs(30);
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(terminal))
+}
+
+/// Query of `GET /sessions/{id}/terminal`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct TerminalParams {
+    /// `read` asks for a read-only attach; default `write` (granted to the owner only).
+    #[param(inline)]
+    mode: Option<TerminalMode>,
+    /// Initial width in cells, 1..=1000 (default 80).
+    cols: Option<u16>,
+    /// Initial height in cells, 1..=1000 (default 24).
+    rows: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum TerminalMode {
+    Read,
+    Write,
+}
+
+/// A client's JSON control message (text frame); see the module doc.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum Control {
+    Resize {
+        cols: u16,
+        rows: u16,
+    },
+    Ack {
+        bytes: u64,
+    },
+    #[serde(other)]
+    Unknown,
+}
+
+/// What the socket loop asks of the thread that owns the PTY.
+enum ToPty {
+    Input(Bytes),
+    Resize(u16, u16),
+}
+
+/// `Auth<Read>` for the upgrade, after the `Origin` check. Every refusal is 403: a browser
+/// cannot read a refused handshake's status anyway, and no credential gets no detail.
+struct TerminalAuth(aiops_core::Principal);
+
+impl FromRequestParts<AppState> for TerminalAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        // Before the credential: a cross-site page gets nothing, not even a key lookup.
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| parts.uri.authority().map(|a| a.as_str()));
+        let origin = parts.headers.get(header::ORIGIN).map(|v| v.to_str());
+        let allowed = match origin {
+            None => true,
+            Some(Ok(origin)) => origin_allowed(origin, host, st.settings()),
+            Some(Err(_)) => false,
+        };
+        if !allowed {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "the WebSocket's Origin is not this server's",
+            ));
+        }
+        match Auth::<Read>::from_request_parts(parts, st).await {
+            Ok(a) => Ok(Self(a.principal)),
+            Err(e) if e.code == ErrorCode::Unauthorized => Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "a terminal needs the session cookie or `Authorization: Bearer <API key>`",
+            )),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// `scheme://host[:port]`, lowercased, without a default port; None when `url` has no
+/// such prefix (e.g. the `null` origin of a sandboxed page).
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let default_port = match scheme.as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return None,
+    };
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    Some(format!("{scheme}://{authority}"))
+}
+
+/// True when `origin` is this server's: the request's `host` with the server's scheme, or
+/// the origin of `public_url` when set.
+fn origin_allowed(origin: &str, host: Option<&str>, settings: &Settings) -> bool {
+    let Some(origin) = origin_of(origin) else {
+        return false;
+    };
+    let scheme = if settings.https() { "https" } else { "http" };
+    let own = host.and_then(|h| origin_of(&format!("{scheme}://{h}")));
+    let public = Some(settings.public_url.as_str())
+        .filter(|u| !u.is_empty())
+        .and_then(origin_of);
+    own.as_deref() == Some(origin.as_str()) || public.as_deref() == Some(origin.as_str())
+}
+
+/// The session's terminal: upgrades to a WebSocket running `tmux attach` (protocol in the
+/// module doc of `routes/terminal.rs`: binary frames both ways, JSON `resize`/`ack`).
+#[utoipa::path(get, path = "/sessions/{id}/terminal", tag = "sessions",
+    params(("id" = i64, Path), TerminalParams),
+    security(("api_key" = ["read"])),
+    responses(
+        (status = 101, description = "WebSocket: binary frames carry terminal bytes both \
+            ways; text frames carry `{\"type\":\"resize\",\"cols\",\"rows\"}` and \
+            `{\"type\":\"ack\",\"bytes\"}` from the client"),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn terminal(
+    TerminalAuth(principal): TerminalAuth,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<TerminalParams>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    let (cols, rows) = (q.cols.unwrap_or(80), q.rows.unwrap_or(24));
+    if !(1..=MAX_SIDE).contains(&cols) || !(1..=MAX_SIDE).contains(&rows) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "cols and rows must be 1..=1000",
+        ));
+    }
+    let want_write = q.mode != Some(TerminalMode::Read);
+    let target = st
+        .run(move |db| aiops_core::sessions::terminal_target(db, &principal, id, want_write))
+        .await?;
+    let ws = ws.map_err(|r| from_rejection(r.status(), r.body_text()))?;
+    let argv = st
+        .tmux()
+        .attach_argv(&target.tmux_name, target.read_only)
+        .map_err(|e| ApiError::internal("tmux attach", e))?;
+    Ok(ws
+        .max_message_size(MAX_INPUT_BYTES)
+        .max_frame_size(MAX_INPUT_BYTES)
+        .on_upgrade(move |socket| attach(socket, target, argv, cols, rows)))
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+/// Runs one attached terminal until either side ends.
+async fn attach(
+    mut socket: WebSocket,
+    target: TerminalTarget,
+    argv: Vec<std::ffi::OsString>,
+    cols: u16,
+    rows: u16,
+) {
+    let id = target.session_id;
+    let spawned = tokio::task::spawn_blocking(move || Pty::spawn(&argv, cols, rows)).await;
+    let (pty, reader) = match spawned {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            tracing::error!(session_id = id, error = %e, "terminal: tmux attach did not start");
+            return close(&mut socket, close_code::ERROR, "tmux attach did not start").await;
+        }
+        Err(e) => {
+            tracing::error!(session_id = id, error = %e, "terminal: spawn task failed");
+            return close(&mut socket, close_code::ERROR, "tmux attach did not start").await;
+        }
+    };
+    let (out_tx, out_rx) = mpsc::channel(CHUNKS);
+    let (in_tx, in_rx) = mpsc::channel(TO_PTY);
+    let threads = std::thread::Builder::new()
+        .name(format!("pty-read-{id}"))
+        .spawn(move || read_pty(reader, out_tx))
+        .and_then(|_| {
+            std::thread::Builder::new()
+                .name(format!("pty-write-{id}"))
+                .spawn(move || own_pty(pty, in_rx))
+        });
+    if let Err(e) = threads {
+        // The PTY went down with the closure that failed to start (killed and reaped).
+        tracing::error!(session_id = id, error = %e, "terminal: cannot start its threads");
+        return close(&mut socket, close_code::ERROR, "tmux attach did not start").await;
+    }
+    tracing::info!(
+        session_id = id,
+        read_only = target.read_only,
+        "terminal attached"
+    );
+    pump(&mut socket, out_rx, in_tx, target.read_only).await;
+    tracing::info!(session_id = id, "terminal detached");
+}
+
+/// The reader thread: PTY output into the bounded channel until the PTY closes (the
+/// attach ended) or the socket loop is gone.
+fn read_pty(mut reader: PtyReader, out: mpsc::Sender<Vec<u8>>) {
+    use std::io::Read;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        match reader.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                // Blocks while the channel is full: this is where flow control stops tmux.
+                if out.blocking_send(buf[..n].to_vec()).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The PTY owner thread: writes and resizes in order; when the socket loop drops its
+/// sender, detaches the tmux client (SIGHUP) and reaps it.
+fn own_pty(mut pty: Pty, mut input: mpsc::Receiver<ToPty>) {
+    while let Some(msg) = input.blocking_recv() {
+        match msg {
+            ToPty::Input(bytes) => {
+                if pty.write_all(&bytes).is_err() {
+                    break;
+                }
+            }
+            ToPty::Resize(cols, rows) => {
+                let _ = pty.resize(cols, rows);
+            }
+        }
+    }
+    if let Err(e) = pty.kill() {
+        tracing::warn!(error = %e, "terminal: could not stop tmux attach");
+    }
+}
+
+/// The socket loop: output out (with flow control), input and control messages in.
+///
+/// It never waits on the PTY: input waits in `pending` (at most [`MAX_PENDING_INPUT`])
+/// while the socket is still read. Otherwise a paste could deadlock a paused terminal: the
+/// program blocks writing output nobody reads, so it stops reading input, so the loop
+/// would block on input and never read the ack that resumes output.
+async fn pump(
+    socket: &mut WebSocket,
+    mut output: mpsc::Receiver<Vec<u8>>,
+    input: mpsc::Sender<ToPty>,
+    read_only: bool,
+) {
+    let mut unacked: u64 = 0;
+    let mut paused = false;
+    let mut pending = std::collections::VecDeque::new();
+    let mut pending_bytes = 0usize;
+    let start = tokio::time::Instant::now() + PING_EVERY;
+    let mut ping = tokio::time::interval_at(start, PING_EVERY);
+    loop {
+        tokio::select! {
+            chunk = output.recv(), if !paused => {
+                let Some(mut bytes) = chunk else {
+                    // tmux attach ended: the session was killed or the client detached.
+                    return close(socket, close_code::NORMAL, "tmux attach ended").await;
+                };
+                // What is already queued goes in the same frame: fewer, larger frames
+                // under bursts, no added latency for a lone keystroke's echo.
+                while bytes.len() < CHUNK {
+                    match output.try_recv() {
+                        Ok(more) => bytes.extend_from_slice(&more),
+                        Err(_) => break,
+                    }
+                }
+                unacked += bytes.len() as u64;
+                paused = unacked > HIGH_WATERMARK;
+                if socket.send(Message::Binary(bytes.into())).await.is_err() {
+                    return;
+                }
+            }
+            permit = input.reserve(), if !pending.is_empty() => {
+                let (Ok(permit), Some(msg)) = (permit, pending.pop_front()) else {
+                    return; // the PTY thread is gone (the program stopped reading)
+                };
+                pending_bytes -= cost(&msg);
+                permit.send(msg);
+            }
+            msg = socket.recv(), if pending_bytes <= MAX_PENDING_INPUT => match msg {
+                None | Some(Err(_)) => return,
+                // The next recv answers the close and ends the stream.
+                Some(Ok(Message::Close(_))) => {}
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Binary(bytes))) => {
+                    if !read_only && !bytes.is_empty() {
+                        let msg = ToPty::Input(bytes);
+                        pending_bytes += cost(&msg);
+                        pending.push_back(msg);
+                    }
+                }
+                Some(Ok(Message::Text(text))) => match serde_json::from_str(text.as_str()) {
+                    Ok(Control::Resize { cols, rows })
+                        if (1..=MAX_SIDE).contains(&cols) && (1..=MAX_SIDE).contains(&rows) =>
+                    {
+                        let msg = ToPty::Resize(cols, rows);
+                        pending_bytes += cost(&msg);
+                        pending.push_back(msg);
+                    }
+                    Ok(Control::Resize { .. }) => {
+                        return close(socket, close_code::POLICY, "resize: cols and rows must be 1..=1000").await;
+                    }
+                    Ok(Control::Ack { bytes }) => {
+                        unacked = unacked.saturating_sub(bytes);
+                        if paused && unacked < LOW_WATERMARK {
+                            paused = false;
+                        }
+                    }
+                    Ok(Control::Unknown) => {}
+                    Err(_) => {
+                        return close(socket, close_code::POLICY,
+                            "text frames must be JSON {\"type\":\"resize\"|\"ack\",…}").await;
+                    }
+                },
+            },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// What a queued message counts against [`MAX_PENDING_INPUT`], in bytes.
+fn cost(msg: &ToPty) -> usize {
+    match msg {
+        ToPty::Input(bytes) => bytes.len(),
+        ToPty::Resize(..) => 16,
+    }
+}
+
+#[cfg(test)]
+#[path = "terminal_tests.rs"]
+mod socket_tests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(public_url: &str, tls: bool) -> Settings {
+        let mut s = Settings::for_data_dir(std::path::Path::new("/nonexistent"));
+        s.public_url = public_url.into();
+        if tls {
+            s.tls_cert = "c.pem".into();
+            s.tls_key = "k.pem".into();
+        }
+        s
+    }
+
+    #[test]
+    fn origins_must_be_the_servers_own() {
+        let plain = settings("", false);
+        let host = Some("127.0.0.1:8080");
+        assert!(origin_allowed("http://127.0.0.1:8080", host, &plain));
+        assert!(origin_allowed("HTTP://127.0.0.1:8080", host, &plain));
+        for foreign in [
+            "http://evil.example",
+            "https://127.0.0.1:8080",
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:8080.evil.example",
+            "null",
+            "",
+        ] {
+            assert!(!origin_allowed(foreign, host, &plain), "{foreign}");
+        }
+        assert!(!origin_allowed("http://127.0.0.1:8080", None, &plain));
+        assert!(origin_allowed(
+            "http://example.com",
+            Some("example.com:80"),
+            &plain
+        ));
+
+        let tls = settings("", true);
+        assert!(origin_allowed(
+            "https://aiops.lan",
+            Some("aiops.lan:443"),
+            &tls
+        ));
+        assert!(!origin_allowed("http://aiops.lan", Some("aiops.lan"), &tls));
+
+        // Behind a proxy: the Host the server sees is the inner one.
+        let proxied = settings("https://aiops.example.com/", false);
+        let inner = Some("127.0.0.1:8080");
+        assert!(origin_allowed("https://aiops.example.com", inner, &proxied));
+        assert!(!origin_allowed("http://aiops.example.com", inner, &proxied));
+        assert!(!origin_allowed("https://evil.example", inner, &proxied));
+    }
+
+    #[test]
+    fn control_messages_parse_and_unknown_types_are_ignored() {
+        let parse = |s: &str| serde_json::from_str::<Control>(s).ok();
+        assert_eq!(
+            parse(r#"{"type":"resize","cols":120,"rows":40}"#),
+            Some(Control::Resize {
+                cols: 120,
+                rows: 40
+            })
+        );
+        assert_eq!(
+            parse(r#"{"type":"ack","bytes":65536}"#),
+            Some(Control::Ack { bytes: 65536 })
+        );
+        assert_eq!(parse(r#"{"type":"hello"}"#), Some(Control::Unknown));
+        assert_eq!(parse(r#"{"type":"resize","cols":70000,"rows":1}"#), None);
+        assert_eq!(parse("resize 80 24"), None);
+    }
+}
