@@ -100,7 +100,8 @@ impl std::fmt::Debug for Pty {
 
 impl Pty {
     /// Starts `argv[0]` (looked up on `PATH`) with `argv[1..]` in a new PTY of `cols` ×
-    /// `rows` cells (each 1..=1000), in `$HOME`. The environment is empty except `PATH`,
+    /// `rows` cells (each 1..=1000), in `/` (portable-pty's default, `$HOME`, may not
+    /// exist for a service account, and then nothing starts). The environment is empty except `PATH`,
     /// `HOME` and `LANG` from aiops's own (when set), `TERM=xterm-256color`, and `SHELL`
     /// (portable-pty always sets it, from `$SHELL` or the password database).
     ///
@@ -122,6 +123,7 @@ impl Pty {
             }
         }
         cmd.env("TERM", TERM);
+        cmd.cwd("/");
         let child = pair.slave.spawn_command(cmd).map_err(|e| spawn_err(&e))?;
         // Close our copy of the terminal side now: the reader can only see end-of-file
         // when no process holds it, and the program's exit must end the reader.

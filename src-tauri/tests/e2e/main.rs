@@ -12,6 +12,7 @@ mod issues;
 mod secrets;
 mod sessions;
 mod sessions_access;
+mod terminal;
 mod tls;
 mod trackers;
 mod trackers_github;

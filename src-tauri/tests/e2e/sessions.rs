@@ -349,6 +349,14 @@ fn sessions_outlive_a_killed_server_and_are_reconciled_at_start() {
         let attach = json(&server, &["sessions", "get", &id.to_string()]);
         assert_eq!(attach["tmux_target"], target.as_str());
     }
+    // And they can be attached through the restarted server.
+    runtime().block_on(async {
+        let mut t = crate::terminal::Term::open(&server, ids[0], &server.admin_key, "")
+            .await
+            .expect("the terminal of a session that outlived the server");
+        t.type_text("echo still-$((20+1))\r").await;
+        t.wait_for(0, "still-21").await;
+    });
 }
 
 #[test]

@@ -1,0 +1,219 @@
+//! The terminal WebSocket against real sessions: a shell in tmux, typed to and read from
+//! the way xterm.js does (binary frames, JSON resize and ack).
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::common::{ServerProcess, json, runtime};
+use crate::sessions::{project_on, seeded_repo, wait_state};
+use crate::trackers::Member;
+
+/// Longest wait for something to appear on the terminal.
+const WAIT: Duration = Duration::from_secs(30);
+
+pub struct Term {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Everything received so far.
+    seen: Vec<u8>,
+}
+
+impl Term {
+    pub async fn open(
+        server: &ServerProcess,
+        session: i64,
+        key: &str,
+        query: &str,
+    ) -> Result<Term, u16> {
+        let url = format!(
+            "{}/api/v1/sessions/{session}/terminal{query}",
+            server.url.replacen("http://", "ws://", 1)
+        );
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {key}").parse().unwrap());
+        match tokio_tungstenite::connect_async(req).await {
+            Ok((ws, _)) => Ok(Term {
+                ws,
+                seen: Vec::new(),
+            }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+            Err(e) => panic!("terminal handshake: {e}"),
+        }
+    }
+
+    pub async fn type_text(&mut self, text: &str) {
+        self.ws
+            .send(Message::binary(text.as_bytes().to_vec()))
+            .await
+            .unwrap();
+    }
+
+    async fn resize(&mut self, cols: u16, rows: u16) {
+        let msg = format!(r#"{{"type":"resize","cols":{cols},"rows":{rows}}}"#);
+        self.ws.send(Message::text(msg)).await.unwrap();
+    }
+
+    /// Reads (acking every frame, as xterm.js does after drawing) until the output
+    /// received since `from` contains `needle`; returns where it ended.
+    pub async fn wait_for(&mut self, from: usize, needle: &str) -> usize {
+        let found = self.try_wait_for(from, needle, WAIT).await;
+        found.unwrap_or_else(|| {
+            let tail = String::from_utf8_lossy(&self.seen[self.seen.len().saturating_sub(3000)..])
+                .into_owned();
+            panic!("{needle:?} did not appear within {WAIT:?}; last output: {tail:?}")
+        })
+    }
+
+    /// Like [`wait_for`](Self::wait_for), giving up (None) after `within`.
+    async fn try_wait_for(&mut self, from: usize, needle: &str, within: Duration) -> Option<usize> {
+        tokio::time::timeout(within, async {
+            // Only the new bytes (plus an overlap for a needle split across frames) are
+            // searched each time, so 50 MB is not scanned over and over.
+            let mut start = from;
+            loop {
+                if let Some(i) = find(&self.seen[start..], needle.as_bytes()) {
+                    return start + i + needle.len();
+                }
+                start = self.seen.len().saturating_sub(needle.len()).max(from);
+                match self.ws.next().await {
+                    Some(Ok(Message::Binary(b))) => {
+                        self.seen.extend_from_slice(&b);
+                        let ack = format!(r#"{{"type":"ack","bytes":{}}}"#, b.len());
+                        self.ws.send(Message::text(ack)).await.unwrap();
+                    }
+                    Some(Ok(_)) => {}
+                    other => panic!("the terminal closed while waiting for {needle:?}: {other:?}"),
+                }
+            }
+        })
+        .await
+        .ok()
+    }
+}
+
+/// Shows the server's log when a test fails.
+struct Explain<'a>(&'a ServerProcess);
+
+impl Drop for Explain<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("server stderr:\n{}", self.0.stderr());
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A server, a project and a `shell` session of `key`'s user on a new issue.
+fn shell_session(server: &ServerProcess, title: &str, as_member: Option<&Member>) -> i64 {
+    let issue = json(
+        server,
+        &[
+            "issues",
+            "create",
+            "--project",
+            "demo",
+            "--tenant",
+            "acme",
+            "--title",
+            title,
+        ],
+    );
+    let issue = issue["id"].as_i64().unwrap().to_string();
+    let args = ["-o", "json", "issues", "work", &issue, "--tool", "shell"];
+    let s = match as_member {
+        Some(m) => crate::common::json_of(m.command(server, &args[2..]), None, "issues work"),
+        None => json(server, &args[2..]),
+    };
+    let id = s["id"].as_i64().unwrap();
+    wait_state(server, id, "running");
+    id
+}
+
+#[test]
+fn typing_resizing_interrupting_and_50_mb_through_the_terminal() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let id = shell_session(&server, "Terminal", None);
+    let _explain = Explain(&server);
+    runtime().block_on(async {
+        let mut t = Term::open(&server, id, &server.admin_key, "?cols=100&rows=30")
+            .await
+            .unwrap();
+        // The shell computes, so this is its output, not the echo of what was typed.
+        t.type_text("echo typed-$((6*7))\r").await;
+        let at = t.wait_for(0, "typed-42").await;
+
+        // The new size reaches the shell asynchronously (tmux resizes the window, then
+        // the shell gets SIGWINCH): ask again until it reports it.
+        t.resize(123, 40).await;
+        let mut resized = None;
+        for _ in 0..60 {
+            t.type_text("echo cols=$(tput cols)\r").await;
+            resized = t
+                .try_wait_for(at, "cols=123", Duration::from_millis(500))
+                .await;
+            if resized.is_some() {
+                break;
+            }
+        }
+        let at = resized.expect("the shell sees 123 columns after the resize");
+
+        t.type_text("yes\r").await;
+        // tmux draws each line as `y`, erase-to-end-of-line, newline.
+        let at = t.wait_for(at, "y\x1b[K\r\ny\x1b[K\r\ny\x1b[K\r\n").await;
+        t.type_text("\x03").await;
+        t.type_text("echo after-$((1+1))\r").await;
+        let at = t.wait_for(at, "after-2").await;
+
+        // ~50 MB through pane → tmux → PTY → socket, with acks; the end arrives.
+        t.type_text("seq 1 6500000; echo seq-done-$((2*3))\r").await;
+        t.wait_for(at, "seq-done-6").await;
+        assert!(
+            t.seen.len() > 1024 * 1024,
+            "more than the flow-control window came through"
+        );
+    });
+}
+
+#[test]
+fn members_cannot_attach_to_others_sessions_and_admins_only_watch() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let mona = Member::create(&server, "mona@example.com");
+    let bob = Member::create(&server, "bob@example.com");
+    let id = shell_session(&server, "Mona's shell", Some(&mona));
+    runtime().block_on(async {
+        let refused = Term::open(&server, id, &bob.key, "").await.err();
+        assert_eq!(
+            refused,
+            Some(404),
+            "another member does not even see the session"
+        );
+
+        let mut admin = Term::open(&server, id, &server.admin_key, "")
+            .await
+            .unwrap();
+        admin.type_text("echo admin-typed-$((40+2))\r").await;
+        let mut own = Term::open(&server, id, &mona.key, "").await.unwrap();
+        own.type_text("echo mona-typed-$((2+3))\r").await;
+        own.wait_for(0, "mona-typed-5").await;
+        // The admin watches: Mona's command shows up on the admin's terminal too...
+        admin.wait_for(0, "mona-typed-5").await;
+        // ...but the admin's keystrokes were dropped (they were sent first).
+        assert!(
+            find(&own.seen, b"admin-typed-42").is_none()
+                && find(&own.seen, b"admin-typed").is_none(),
+            "an admin's attach to another user's session is read-only"
+        );
+    });
+}
