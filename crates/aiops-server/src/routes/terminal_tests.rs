@@ -2,8 +2,8 @@
 //! a bare route runs [`attach`] with a plain argv (`cat`, `yes`, `true`) instead of
 //! `tmux attach`. Keystrokes echo, read-only drops them, output pauses above the high
 //! watermark until acked, bad control messages and the program's exit close the socket.
-//! (The handshake's checks are in `tests/api/terminal.rs`; tmux attach itself in
-//! aiops-exec's `tests/pty.rs`.)
+//! Also the Origin rule and the control messages' parsing. (The handshake's checks are in
+//! `tests/api/terminal.rs`; tmux attach itself in aiops-exec's `tests/pty.rs`.)
 
 use std::time::Duration;
 
@@ -226,4 +226,72 @@ async fn a_paste_larger_than_the_watermark_does_not_deadlock_a_paused_terminal()
     tokio::time::timeout(Duration::from_secs(30), read_all)
         .await
         .expect("the paste's echo and copy never came back: deadlocked");
+}
+
+fn settings(public_url: &str, tls: bool) -> Settings {
+    let mut s = Settings::for_data_dir(std::path::Path::new("/nonexistent"));
+    s.public_url = public_url.into();
+    if tls {
+        s.tls_cert = "c.pem".into();
+        s.tls_key = "k.pem".into();
+    }
+    s
+}
+
+#[test]
+fn origins_must_be_the_servers_own() {
+    let plain = settings("", false);
+    let host = Some("127.0.0.1:8080");
+    assert!(origin_allowed("http://127.0.0.1:8080", host, &plain));
+    assert!(origin_allowed("HTTP://127.0.0.1:8080", host, &plain));
+    for foreign in [
+        "http://evil.example",
+        "https://127.0.0.1:8080",
+        "http://127.0.0.1:8081",
+        "http://127.0.0.1:8080.evil.example",
+        "null",
+        "",
+    ] {
+        assert!(!origin_allowed(foreign, host, &plain), "{foreign}");
+    }
+    assert!(!origin_allowed("http://127.0.0.1:8080", None, &plain));
+    assert!(origin_allowed(
+        "http://example.com",
+        Some("example.com:80"),
+        &plain
+    ));
+
+    let tls = settings("", true);
+    assert!(origin_allowed(
+        "https://aiops.lan",
+        Some("aiops.lan:443"),
+        &tls
+    ));
+    assert!(!origin_allowed("http://aiops.lan", Some("aiops.lan"), &tls));
+
+    // Behind a proxy: the Host the server sees is the inner one.
+    let proxied = settings("https://aiops.example.com/", false);
+    let inner = Some("127.0.0.1:8080");
+    assert!(origin_allowed("https://aiops.example.com", inner, &proxied));
+    assert!(!origin_allowed("http://aiops.example.com", inner, &proxied));
+    assert!(!origin_allowed("https://evil.example", inner, &proxied));
+}
+
+#[test]
+fn control_messages_parse_and_unknown_types_are_ignored() {
+    let parse = |s: &str| serde_json::from_str::<Control>(s).ok();
+    assert_eq!(
+        parse(r#"{"type":"resize","cols":120,"rows":40}"#),
+        Some(Control::Resize {
+            cols: 120,
+            rows: 40
+        })
+    );
+    assert_eq!(
+        parse(r#"{"type":"ack","bytes":65536}"#),
+        Some(Control::Ack { bytes: 65536 })
+    );
+    assert_eq!(parse(r#"{"type":"hello"}"#), Some(Control::Unknown));
+    assert_eq!(parse(r#"{"type":"resize","cols":70000,"rows":1}"#), None);
+    assert_eq!(parse("resize 80 24"), None);
 }
