@@ -222,6 +222,10 @@ fn shipped_migrations_are_unchanged() {
             "0004_agents.sql",
             "1fa1c0abefd49b659d67340dc106d23e56aff3c1b436360236601b8be3f655f3",
         ),
+        (
+            "0005_sessions.sql",
+            "778a4b819e555ba2d7e54c6cb4b308b98d54f5fa2dce34d6c5192afe17b900b0",
+        ),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
