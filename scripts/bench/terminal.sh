@@ -1,74 +1,125 @@
 #!/usr/bin/env bash
-# Benchmark (never a test) of the terminal WebSocket: keystroke-echo latency through
-# server → PTY → `tmux attach` → the pane's program (`cat` or an idle shell) and back, on
-# loopback. N keystrokes (default 1000) are typed one at a time, each after the previous
-# one's echo, by the client in crates/aiops-server/examples/terminal_echo.rs (TCP_NODELAY,
-# acks every frame); 20 untimed warm-up keys first. Prints a markdown table (p50, p90,
-# p99, max, mean) for the README's Performance section.
+# Benchmark (never a test) of agent sessions. Two numbers (issue 4 targets):
+#   1. `aiops issues work N --tool shell` wall time until it returns with a live pane, on
+#      a warm base clone (the first run clones; the next ones fetch and add a worktree):
+#      target ≤ 1 s. 10 timed runs on 10 issues after one untimed (cold) run.
+#   2. Keystroke-echo latency through the terminal WebSocket: server → PTY →
+#      `tmux attach` → the pane's shell → back, one key at a time after the previous
+#      one's echo, N keys (default 1000) after 20 untimed ones, by the client in
+#      crates/aiops-server/examples/terminal_echo.rs (TCP_NODELAY, acks every frame):
+#      target p50 ≤ 2 ms, p99 ≤ 10 ms on loopback.
+# Prints markdown tables for the README's Performance section.
 #
-# Needs a running server and a session whose pane runs `cat` or an idle shell:
-#   AIOPS_URL      http://127.0.0.1:PORT (plain http: the client speaks ws://, not wss://)
-#   AIOPS_API_KEY  a key of the session's owner (others get a read-only attach, which
-#                  drops keystrokes)
-#   --session ID   the session to type into
-# The typed line is erased (^U) at the end; nothing is submitted to the program.
+# How: builds the release server-only binary and the echo client; makes a temp data dir
+# with an admin and an admin-scoped key; a local bare repository with one commit; starts
+# `aiops serve --bind 127.0.0.1:0`; creates tenant `bench`, project `demo` on that
+# repository and 11 native issues through the CLI; then measures.
 #
-# TODO(issue 4): once `aiops sessions start --project P --tool shell` exists, make the
-# arguments optional: build the release server, create an admin, a project and a key,
-# start `aiops serve` and a shell session (scripts/lib/bench.sh has the server steps),
-# then measure and clean up, as scripts/bench/issues.sh does.
+# Bounded: every wait has a deadline (server start 30 s, each CLI run 30 s, each echo
+# 5 s, the echo run 10 min); only loopback; the server and its tmux server are stopped
+# and the temp dir removed on exit. Needs git, tmux, curl (scripts/install-deps).
 #
-# Bounded: each keystroke's echo has a 5 s deadline and the whole run a 10 min timeout.
-#
-#   scripts/bench/terminal.sh --session ID [--count N]
+#   scripts/bench/terminal.sh [--count N]
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source=scripts/lib/bench.sh
+source "$AIOPS_ROOT/scripts/lib/bench.sh"
 
-usage() {
-    echo "usage: AIOPS_URL=http://… AIOPS_API_KEY=aiops_… scripts/bench/${0##*/} --session ID [--count N]" >&2
-    exit 2
-}
-
-session=
 count=1000
 while (($#)); do
     case $1 in
-    --session)
-        [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage
-        session=$2
-        shift 2
-        ;;
     --count)
-        [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage
+        [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || {
+            echo "usage: scripts/bench/${0##*/} [--count N]" >&2
+            exit 2
+        }
         count=$2
         shift 2
         ;;
-    *) usage ;;
+    *)
+        echo "usage: scripts/bench/${0##*/} [--count N]" >&2
+        exit 2
+        ;;
     esac
 done
-[[ -n $session && -n ${AIOPS_URL:-} && -n ${AIOPS_API_KEY:-} ]] || usage
-[[ $AIOPS_URL == http://* ]] || {
-    echo "${0##*/}: AIOPS_URL must be http://… (loopback; the client has no TLS)" >&2
-    exit 2
-}
-url="ws://${AIOPS_URL#http://}"
-url="${url%/}/api/v1/sessions/$session/terminal"
+bench_need git tmux curl
+bench_workdir
+# The sessions outlive the server by design: stop this data dir's own tmux server too.
+trap 'tmux -S "$data/tmux.sock" kill-server 2>/dev/null || true; bench_cleanup' EXIT
 
+step "build release server" bench_build
 step "build the echo client (release)" \
     cargo build --release -p aiops-server --example terminal_echo
+step "create admin and API key" bench_create_admin
 
+seed_repo() {
+    local seed="$work/seed"
+    git init --quiet --bare --initial-branch=main "$work/demo.git" &&
+        git init --quiet --initial-branch=main "$seed" &&
+        echo "# demo" >"$seed/README.md" &&
+        git -C "$seed" add README.md &&
+        git -C "$seed" -c user.name=bench -c user.email=bench@example.com \
+            commit --quiet -m seed &&
+        git -C "$seed" push --quiet "$work/demo.git" main
+}
+step "make a local bare repository" seed_repo
+# Eleven live sessions: above the default per-user limit of 8.
+export AIOPS_MAX_SESSIONS_PER_USER=50
+step "start aiops serve on a loopback port" bench_start_server
+
+cli() { AIOPS_URL=$base AIOPS_API_KEY=$key AIOPS_CONFIG_DIR=$work/cli timeout 30 "$bin" "$@"; }
+
+issues=()
+setup() {
+    cli tenants create --name bench >/dev/null &&
+        cli projects create --tenant bench --name demo --repo-url "$work/demo.git" >/dev/null || return
+    local i id
+    for i in $(seq 0 10); do
+        id=$(cli -o json issues create --tenant bench --project demo --title "Bench task $i" |
+            sed -n 's/^  "id": \([0-9]*\),$/\1/p') || return
+        [[ -n $id ]] || return
+        issues+=("$id")
+    done
+}
+step "create tenant, project and 11 issues" setup
+
+declare -a work_ms=()
+time_work() {
+    local i start end
+    cli -o json issues work "${issues[0]}" --tool shell >/dev/null || return # cold: clones
+    for i in $(seq 1 10); do
+        start=$(date +%s%N)
+        cli -o json issues work "${issues[$i]}" --tool shell >/dev/null || return
+        end=$(date +%s%N)
+        work_ms+=("$(((end - start) / 1000))")
+    done
+}
+step "time aiops issues work on a warm clone (10 runs)" time_work
+
+# Median and max of the runs, in ms with one decimal.
+read -r work_median work_max < <(printf '%s\n' "${work_ms[@]}" | sort -n |
+    awk '{ v[NR] = $1 } END { printf "%.1f %.1f\n", v[int((NR + 1) / 2)] / 1000, v[NR] / 1000 }')
+
+session=$(cli -o json sessions list --live | sed -n 's/^    "id": \([0-9]*\),$/\1/p' | head -n 1)
+url="ws://${base#http://}/api/v1/sessions/$session/terminal"
 measure() {
-    table=$(timeout 600 "$CARGO_TARGET_DIR/release/examples/terminal_echo" "$url" "$count")
+    table=$(AIOPS_API_KEY=$key timeout 600 \
+        "$CARGO_TARGET_DIR/release/examples/terminal_echo" "$url" "$count")
 }
 step "type $count keys into session $session, one at a time" measure
 
 cat <<EOF
 
-## Terminal: keystroke echo over the WebSocket
+## Sessions
 
-$(nproc) cores, $(uname -m), $(tmux -V), loopback, release build; one key at a time through
-server → PTY → tmux attach → pane → back.
+$(nproc) cores, $(uname -m), $(tmux -V), $(git --version), loopback, release build.
+
+| \`aiops issues work\` to a live pane (warm clone, 10 runs) | median | max |
+|---|---:|---:|
+| wall time of the CLI | ${work_median} ms | ${work_max} ms |
+
+Keystroke echo over the terminal WebSocket (server → PTY → tmux attach → shell → back):
 
 $table
 EOF

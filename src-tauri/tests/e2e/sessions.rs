@@ -349,8 +349,22 @@ fn sessions_outlive_a_killed_server_and_are_reconciled_at_start() {
         let attach = json(&server, &["sessions", "get", &id.to_string()]);
         assert_eq!(attach["tmux_target"], target.as_str());
     }
-    // And they can be attached through the restarted server.
+    // And they can be attached through the restarted server: natively (what `aiops
+    // sessions attach` runs over ssh or locally) and through the terminal WebSocket.
     runtime().block_on(async {
+        let info = server.admin_client().session_attach(ids[0]).await.unwrap();
+        let socket = server.data_dir.join("tmux.sock").display().to_string();
+        assert_eq!(info.socket, socket, "{info:?}");
+        assert_eq!(info.target, targets[0]);
+        assert_eq!(info.host, "127.0.0.1");
+        assert!(!info.read_only, "the owner may type");
+        assert!(
+            info.command.first().map(String::as_str) == Some("tmux")
+                && info.command.contains(&"attach-session".to_owned())
+                && info.command.last() == Some(&targets[0]),
+            "{:?}",
+            info.command
+        );
         let mut t = crate::terminal::Term::open(&server, ids[0], &server.admin_key, "")
             .await
             .expect("the terminal of a session that outlived the server");

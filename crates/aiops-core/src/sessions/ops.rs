@@ -261,7 +261,13 @@ pub fn attach(
         session_id: id,
         host: server_host.to_owned(),
         ssh_user: ssh_user.to_owned(),
-        socket: command.get(2).cloned().unwrap_or_default(),
+        // The argument after `-S`.
+        socket: command
+            .iter()
+            .skip_while(|a| *a != "-S")
+            .nth(1)
+            .cloned()
+            .unwrap_or_default(),
         target: format!("={}", t.tmux_name),
         command,
         read_only: t.read_only,
