@@ -80,19 +80,27 @@ fn used_by(tool: &Tool) -> &'static [ToolCredentialKind] {
     }
 }
 
-/// The owner's credentials for a session of `tool`: environment variables, and Codex's
-/// `auth.json` if stored.
+/// What a session's command gets of its owner's credentials.
+#[derive(Default)]
+pub struct SessionSecrets {
+    /// `ANTHROPIC_API_KEY`, … with their values.
+    pub env: Vec<(String, String)>,
+    /// Codex's `auth.json`.
+    pub codex_auth: Option<String>,
+}
+
+/// The owner's credentials for a session of `tool`.
 pub fn for_session(
     store: &impl Store,
     key: &SecretKey,
     owner_id: i64,
     tool: &Tool,
-) -> CoreResult<(Vec<(String, String)>, Option<String>)> {
+) -> CoreResult<SessionSecrets> {
     let wanted = used_by(tool);
     let mut env = Vec::new();
     let mut codex_auth = None;
     if wanted.is_empty() {
-        return Ok((env, codex_auth));
+        return Ok(SessionSecrets::default());
     }
     for (kind, sealed) in store.sealed_tool_credentials(owner_id)? {
         if !wanted.contains(&kind) {
@@ -112,5 +120,5 @@ pub fn for_session(
         };
         env.push((var.to_owned(), value));
     }
-    Ok((env, codex_auth))
+    Ok(SessionSecrets { env, codex_auth })
 }

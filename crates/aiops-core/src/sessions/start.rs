@@ -384,9 +384,9 @@ pub(super) fn launch_plan(
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let (secrets, codex_auth) =
-        super::credentials::for_session(store, host.secret_key, owner.id, tool)?;
-    env.extend(secrets);
+    let secrets = super::credentials::for_session(store, host.secret_key, owner.id, tool)?;
+    let codex_auth = secrets.codex_auth;
+    env.extend(secrets.env);
     env.extend(git_env(owner));
     env.extend([
         ("AIOPS_URL".to_owned(), host.server_url.to_owned()),
