@@ -200,3 +200,52 @@ pub fn interactive(argv: &[String]) -> Result<i32, ExecError> {
         })?;
     Ok(status.code().unwrap_or(1))
 }
+
+/// `ssh -t -- <destination> <remote command>`: ssh joins the remote command into one
+/// string for the remote user's shell, so each argument is shell-quoted here and arrives
+/// as exactly one word. `destination` (`user@host`) must not start with `-`.
+pub fn ssh_argv(destination: &str, remote: &[String]) -> Result<Vec<String>, ExecError> {
+    let bad = |message: &str| ExecError::Spawn {
+        program: "ssh".into(),
+        message: message.into(),
+    };
+    if destination.is_empty()
+        || destination.starts_with('-')
+        || destination.contains(char::is_whitespace)
+    {
+        return Err(bad("the SSH destination is not user@host"));
+    }
+    let quoted = remote
+        .iter()
+        .map(|a| shlex::try_quote(a).map(|q| q.into_owned()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| bad("the remote command contains a NUL byte"))?;
+    let mut argv = vec![
+        "ssh".to_owned(),
+        "-t".to_owned(),
+        "--".to_owned(),
+        destination.to_owned(),
+    ];
+    argv.push(quoted.join(" "));
+    Ok(argv)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_remote_command_arrives_as_the_same_words() {
+        let argv = super::ssh_argv(
+            "aiops@example.com",
+            &[
+                "tmux".into(),
+                "-S".into(),
+                "/data dir/$(id)/tmux.sock".into(),
+                "=aiops-1-x".into(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(argv[..4], ["ssh", "-t", "--", "aiops@example.com"]);
+        assert_eq!(argv[4], "tmux -S '/data dir/$(id)/tmux.sock' '=aiops-1-x'");
+        assert!(super::ssh_argv("-oProxyCommand=x", &[]).is_err());
+    }
+}

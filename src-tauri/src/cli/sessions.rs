@@ -306,14 +306,8 @@ async fn attach(client: &Client, id: i64) -> Result<(), CliError> {
     let argv = if local {
         info.command.clone()
     } else {
-        let mut argv = vec![
-            "ssh".to_owned(),
-            "-t".to_owned(),
-            "--".to_owned(),
-            format!("{}@{}", info.ssh_user, info.host),
-        ];
-        argv.extend(info.command.iter().cloned());
-        argv
+        aiops_exec::process::ssh_argv(&format!("{}@{}", info.ssh_user, info.host), &info.command)
+            .map_err(|e| CliError::error(e.to_string()))?
     };
     let code =
         aiops_exec::process::interactive(&argv).map_err(|e| CliError::error(e.to_string()))?;

@@ -278,7 +278,6 @@ pub fn attach(
 /// is `exited`; one whose pane is gone or dead without a status is `failed`. Returns how many
 /// sessions changed. Run at start (sessions outlive the server) and by the scheduler.
 pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
-    let panes = host.runtime.panes()?;
     let live = store.list_sessions(
         &SessionFilter {
             live: true,
@@ -289,6 +288,11 @@ pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
             limit: 10_000,
         },
     )?;
+    if live.is_empty() {
+        // Nothing to check: do not even ask tmux (which may not be installed).
+        return Ok(0);
+    }
+    let panes = host.runtime.panes()?;
     let mut changed = 0;
     for s in live {
         let pane = panes.iter().find(|p| p.tmux_name == tmux_name(&s));

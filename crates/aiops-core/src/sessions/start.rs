@@ -149,7 +149,10 @@ fn request<'a>(
             format!("the prompt must be under {MAX_PROMPT_BYTES} bytes without NUL"),
         ));
     }
-    host.runtime.check_program(&tool.command)?;
+    // What every session needs on the server, then the tool itself.
+    for program in ["git", "tmux", tool.command.as_str()] {
+        host.runtime.check_program(program)?;
+    }
     Ok(Request {
         owner,
         tool,
