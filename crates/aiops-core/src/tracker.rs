@@ -184,6 +184,17 @@ pub trait Tracker: Send {
         remote_id: &str,
         status: IssueStatus,
     ) -> TrackerResult<RemoteIssue>;
+    /// Moves the issue into an "in progress" state where the tracker has one (Jira: the
+    /// workflow transition into the `indeterminate` status category). `Ok(None)` when the
+    /// tracker has no such state (GitHub, GitLab: open is open) or none is offered now.
+    fn start_progress(
+        &self,
+        target: &Target,
+        remote_id: &str,
+    ) -> TrackerResult<Option<RemoteIssue>> {
+        let _ = (target, remote_id);
+        Ok(None)
+    }
     /// Replaces the assignee; `None` unassigns.
     fn assign(
         &self,

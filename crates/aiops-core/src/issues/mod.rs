@@ -305,6 +305,31 @@ pub fn set_status(
     store.update_issue(id, &row, audit)
 }
 
+/// Moves a tracker issue to "in progress" where its tracker has such a state (Jira);
+/// `Ok(None)` for native issues and trackers without one.
+pub fn start_progress(
+    store: &impl Store,
+    access: TrackerAccess<'_>,
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<Option<Issue>> {
+    let issue = get_writable(store, caller, id)?;
+    let Some(r) = remote_of(store, access, caller, &issue)? else {
+        return Ok(None);
+    };
+    let moved = r
+        .tracker
+        .start_progress(&r.target(), &r.remote_id)
+        .map_err(|e| r.error(store, Some(id), e))?;
+    match moved {
+        Some(changed) => {
+            let audit = NewAudit::by(caller, "issue.start_progress").target("issue", id);
+            r.apply(store, &changed, audit).map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
 /// Assigns (or, with `None`, unassigns). Native: an aiops user's email. Tracker: a
 /// tracker login / accountId, or an aiops user's email mapped through their recorded
 /// identity for the integration.

@@ -219,7 +219,8 @@ fn check_limit(store: &impl Store, host: &Host<'_>, owner: &User) -> CoreResult<
     Ok(())
 }
 
-/// Assigns the issue to the owner (at the tracker as the caller). Returns what happened.
+/// Assigns the issue to the owner (at the tracker as the caller) and moves it to "in
+/// progress" where the tracker has that (Jira). Returns what happened.
 fn claim(
     store: &impl Store,
     access: TrackerAccess<'_>,
@@ -233,13 +234,21 @@ fn claim(
     let req = AssignIssue {
         assignee: Some(owner.email.clone()),
     };
-    match issues::assign(store, access, caller, issue.id, &req) {
-        Ok(i) => vec![format!(
-            "assigned to {}",
-            i.assignee.unwrap_or_else(|| owner.email.clone())
-        )],
-        Err(e) => vec![format!("not assigned: {e}")],
+    let mut said = vec![
+        match issues::assign(store, access, caller, issue.id, &req) {
+            Ok(i) => format!(
+                "assigned to {}",
+                i.assignee.unwrap_or_else(|| owner.email.clone())
+            ),
+            Err(e) => format!("not assigned: {e}"),
+        },
+    ];
+    match issues::start_progress(store, access, caller, issue.id) {
+        Ok(Some(i)) => said.push(format!("moved to {}", i.provider_status)),
+        Ok(None) => {}
+        Err(e) => said.push(format!("not moved to in progress: {e}")),
     }
+    said
 }
 
 /// `<root>/<user id>/<tenant>/<project>`: one user's workspace of one project.

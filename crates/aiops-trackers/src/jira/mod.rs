@@ -291,6 +291,33 @@ impl Tracker for Jira {
         self.read(key)
     }
 
+    /// The first offered transition into the `indeterminate` category (`Start Progress`,
+    /// `In Progress` by name first), via `GET|POST …/transitions`
+    /// (<https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-transitions-post>).
+    fn start_progress(
+        &self,
+        target: &Target,
+        remote_id: &str,
+    ) -> TrackerResult<Option<RemoteIssue>> {
+        Scope::parse(target)?;
+        let key = wire::issue_key(remote_id)?;
+        let path = format!("{}/transitions", Self::issue_path(key));
+        let offered = wire::transitions(&self.http.json(Method::GET, &path, &[], None)?)?;
+        let by_name = ["Start Progress", "In Progress"].iter().find_map(|wanted| {
+            offered
+                .iter()
+                .find(|t| t.name.trim().eq_ignore_ascii_case(wanted))
+        });
+        let Some(chosen) =
+            by_name.or_else(|| offered.iter().find(|t| t.category == "indeterminate"))
+        else {
+            return Ok(None);
+        };
+        let body = json!({ "transition": { "id": chosen.id } });
+        self.http.send(Method::POST, &path, &[], Some(&body), &[])?;
+        self.read(key).map(Some)
+    }
+
     /// `PUT /rest/api/3/issue/{key}/assignee` with `{accountId}` (`null` unassigns)
     /// (<https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-assignee-put>).
     fn assign(

@@ -202,6 +202,23 @@ fn close_and_reopen_take_the_default_transitions() {
 }
 
 #[test]
+fn start_progress_takes_the_in_progress_transition() {
+    let fake = fake();
+    fake.state().seed_issues(PROJECT, 1);
+    let jira = open(&fake);
+    let moved = jira
+        .start_progress(&target(), "PROJ-1")
+        .unwrap()
+        .expect("Jira offers Start Progress from To Do");
+    assert_eq!(moved.provider_status, "In Progress");
+    assert_eq!(moved.status, IssueStatus::Open, "in progress is still open");
+    assert_eq!(
+        fake.state().issue(PROJECT, 1).unwrap().transitions,
+        ["Start Progress"]
+    );
+}
+
+#[test]
 fn configured_transition_names_are_tried_in_order() {
     let fake = fake();
     fake.state().seed_issues(PROJECT, 1);
