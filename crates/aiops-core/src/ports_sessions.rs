@@ -94,6 +94,8 @@ pub trait SessionStore {
     fn events_after(&self, viewer: Viewer, after: i64, limit: u32) -> CoreResult<Vec<Event>>;
     /// The newest event id (0 when none): where a stream without `Last-Event-ID` starts.
     fn last_event_id(&self) -> CoreResult<i64>;
+    /// Deletes all but the newest `keep` events; returns how many went.
+    fn prune_events(&self, keep: i64) -> CoreResult<usize>;
 }
 
 pub trait ToolStore {

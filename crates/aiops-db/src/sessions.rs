@@ -327,6 +327,17 @@ impl SessionStore for Db {
         })
     }
 
+    fn prune_events(&self, keep: i64) -> CoreResult<usize> {
+        // Ids only grow, so "all but the newest N" is a primary-key range.
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM events WHERE id <= (SELECT ifnull(max(id), 0) FROM events) - ?1",
+                [keep],
+            )
+            .map_err(internal)
+        })
+    }
+
     fn last_event_id(&self) -> CoreResult<i64> {
         self.read(|c| {
             c.query_row("SELECT ifnull(max(id), 0) FROM events", [], |r| r.get(0))

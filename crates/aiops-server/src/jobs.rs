@@ -53,11 +53,15 @@ pub fn start(state: AppState) -> JoinHandle<()> {
     })
 }
 
+/// Events kept for clients resuming with `Last-Event-ID`; older ones are pruned each tick.
+const EVENTS_KEPT: i64 = 100_000;
+
 /// Ends sessions whose tmux pane is gone or dead (at start: sessions outlive the server;
 /// then on every tick, for launchers that died without reporting).
 async fn reconcile_sessions(state: &AppState) {
     let st = state.clone();
     let done = tokio::task::spawn_blocking(move || {
+        aiops_core::ports::SessionStore::prune_events(st.db(), EVENTS_KEPT)?;
         aiops_core::sessions::ops::reconcile(st.db(), &st.host())
     })
     .await;

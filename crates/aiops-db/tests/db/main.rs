@@ -8,6 +8,7 @@ use aiops_core::ports::{
 use aiops_db::{Db, DbError, supported_schema_version};
 use aiops_types::Role;
 
+mod events;
 mod sync;
 
 fn user(email: &str) -> NewUserRow {
