@@ -167,6 +167,38 @@ fn members_see_only_their_sessions_and_bad_starts_are_refused() {
     });
     assert!(gone, "the tmux session is gone");
     json(&server, &["issues", "work", &third, "--tool", "shell"]);
+
+    // An admin may start a session as a member; a member may not as anyone else.
+    let fourth = issue(&server, "Fourth");
+    let for_mona = json(
+        &server,
+        &[
+            "issues",
+            "work",
+            &fourth,
+            "--tool",
+            "shell",
+            "--user",
+            "mona@example.com",
+        ],
+    );
+    assert_eq!(for_mona["user"], "mona@example.com", "{for_mona}");
+    let out = as_mona(&["sessions", "get", &for_mona["id"].to_string()]);
+    assert_success(&out, "mona sees the session started for her");
+    let out = as_mona(&[
+        "issues",
+        "work",
+        &fourth,
+        "--tool",
+        "shell",
+        "--user",
+        "admin@example.com",
+    ]);
+    assert_refused(
+        &out,
+        "only admins may start a session as another user",
+        "a member as the admin",
+    );
 }
 
 #[test]
