@@ -185,7 +185,7 @@ fn typing_resizing_interrupting_and_50_mb_through_the_terminal() {
 }
 
 #[test]
-fn members_cannot_attach_to_others_sessions_and_admins_only_watch() {
+fn members_cannot_attach_to_others_sessions_and_admins_watch_unless_they_ask() {
     let (_repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start();
     project_on(&server, &repo);
@@ -215,5 +215,21 @@ fn members_cannot_attach_to_others_sessions_and_admins_only_watch() {
                 && find(&own.seen, b"admin-typed").is_none(),
             "an admin's attach to another user's session is read-only"
         );
+        // Unless the admin asks to type, which is audited.
+        let mut support = Term::open(&server, id, &server.admin_key, "?mode=write")
+            .await
+            .unwrap();
+        support.type_text("echo admin-wrote-$((1+1))\r").await;
+        support.wait_for(0, "admin-wrote-2").await;
     });
+    let log = crate::common::sqlite(
+        &server.data_dir.join("aiops.db"),
+        &format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'session.attach_write' AND target_id = '{id}'"
+        ),
+    );
+    assert_eq!(
+        log, "1",
+        "the admin's typing into mona's session is in the audit log"
+    );
 }

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use crate::ports::Runtime;
 
-pub use ops::{TerminalTarget, terminal_target};
+pub use ops::{TerminalMode, TerminalTarget, terminal_target};
 
 /// What the server knows about where sessions run.
 #[derive(Clone, Copy)]

@@ -224,13 +224,22 @@ pub struct TerminalTarget {
     pub read_only: bool,
 }
 
-/// Owners attach read-write (or read-only when they ask); admins watching another user's
-/// session always read-only. Other members get `NotFound`; an ended session `Conflict`.
+/// Which access a terminal asks for: the default, or explicitly read-only / read-write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminalMode {
+    Default,
+    Read,
+    Write,
+}
+
+/// Owners attach read-write unless they ask for read-only. Admins attach to another
+/// user's session read-only by default and read-write only when they ask (audited).
+/// Other members get `NotFound`; an ended session is a `Conflict`.
 pub fn terminal_target(
     store: &impl Store,
     caller: &Principal,
     id: i64,
-    want_write: bool,
+    mode: TerminalMode,
 ) -> CoreResult<TerminalTarget> {
     let s = get(store, caller, id)?;
     if !s.state.is_live() {
@@ -239,10 +248,24 @@ pub fn terminal_target(
             s.state.as_str()
         )));
     }
+    let own = s.user_id == caller.user_id;
+    let read_only = match mode {
+        TerminalMode::Read => true,
+        TerminalMode::Default => !own,
+        // `get` let the caller see it: the owner, or an admin.
+        TerminalMode::Write => false,
+    };
+    if !own && !read_only {
+        store.append_audit(
+            NewAudit::by(caller, "session.attach_write")
+                .target("session", id)
+                .detail(json!({ "owner": s.user })),
+        )?;
+    }
     Ok(TerminalTarget {
         session_id: s.id,
         tmux_name: tmux_name(&s).to_owned(),
-        read_only: !want_write || s.user_id != caller.user_id,
+        read_only,
     })
 }
 
@@ -255,7 +278,7 @@ pub fn attach(
     server_host: &str,
     ssh_user: &str,
 ) -> CoreResult<AttachInfo> {
-    let t = terminal_target(store, caller, id, true)?;
+    let t = terminal_target(store, caller, id, TerminalMode::Default)?;
     let command = host.runtime.attach_command(&t.tmux_name, t.read_only);
     Ok(AttachInfo {
         session_id: id,

@@ -5,8 +5,9 @@
 //!
 //! A WebSocket upgrade (`GET`, HTTP/1.1) with a credential: the `aiops_session` cookie
 //! (browsers) or `Authorization: Bearer <API key>` with scope `read`. Query parameters:
-//! `mode=read` asks for a read-only attach (default: the caller wants to type; the server
-//! decides, and the session's owner may, others watch read-only); `cols` and `rows` set
+//! `mode=read` asks for a read-only attach, `mode=write` for typing; by default the
+//! session's owner types and an admin watching another user's session is read-only (an
+//! admin's explicit `mode=write` is allowed and audited); `cols` and `rows` set
 //! the initial size (1..=1000 each, default 80 × 24), so tmux draws the first screen at
 //! the right size. An `Origin` header, when present (every browser sends one), must be
 //! this server's own origin: the scheme (`https` when the server or its `public_url` uses
@@ -104,7 +105,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct TerminalParams {
-    /// `read` asks for a read-only attach; default `write` (granted to the owner only).
+    /// `read`: a read-only attach; `write`: typing (owners by default; admins on another
+    /// user's session only when asked, audited).
     #[param(inline)]
     mode: Option<TerminalMode>,
     /// Initial width in cells, 1..=1000 (default 80).
@@ -235,9 +237,13 @@ async fn terminal(
             "cols and rows must be 1..=1000",
         ));
     }
-    let want_write = q.mode != Some(TerminalMode::Read);
+    let mode = match q.mode {
+        None => aiops_core::sessions::TerminalMode::Default,
+        Some(TerminalMode::Read) => aiops_core::sessions::TerminalMode::Read,
+        Some(TerminalMode::Write) => aiops_core::sessions::TerminalMode::Write,
+    };
     let target = st
-        .run(move |db| aiops_core::sessions::terminal_target(db, &principal, id, want_write))
+        .run(move |db| aiops_core::sessions::terminal_target(db, &principal, id, mode))
         .await?;
     let ws = ws.map_err(|r| from_rejection(r.status(), r.body_text()))?;
     let argv = st
