@@ -72,6 +72,10 @@ pub fn update(
     req: &UpdateProject,
 ) -> CoreResult<Project> {
     let current = get(store, caller, id)?;
+    if req.setup_command.is_some() {
+        // It runs on the server for every user's new worktree.
+        caller.require_admin("only admins set a project's setup command")?;
+    }
     let row = ProjectRow {
         tenant_id: current.tenant_id,
         name: match req.name.as_deref() {

@@ -131,9 +131,10 @@ pub struct StartedSession {
     pub session: Session,
     /// True when a live session for the same issue, user and tool was reused.
     pub reused: bool,
-    /// What happened upstream when claiming the issue (assign, move to in progress);
-    /// empty when nothing was needed. A refused claim does not stop the session.
-    pub claim: Vec<String>,
+    /// What else happened, one line each: the claim upstream (assigned, moved to in
+    /// progress, or why not: a refused claim does not stop the session) and workspace
+    /// warnings (a failed fetch, a missing setup file, a failed setup command).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]

@@ -120,8 +120,8 @@ pub struct ProjectFields {
     #[arg(long, conflicts_with = "setup_files")]
     no_setup_files: bool,
     /// Command run once in each new worktree, one argument per flag:
-    /// `--setup-command npm --setup-command ci` (no shell).
-    #[arg(long = "setup-command", value_name = "ARG")]
+    /// `--setup-command npm --setup-command ci` (no shell; admins only).
+    #[arg(long = "setup-command", value_name = "ARG", allow_hyphen_values = true)]
     setup_command: Vec<String>,
     /// Remove the setup command.
     #[arg(long, conflicts_with = "setup_command")]

@@ -140,7 +140,7 @@ async fn started_then(
     started: StartedSession,
     attach_after: bool,
 ) -> Result<(), CliError> {
-    for note in &started.claim {
+    for note in &started.notes {
         eprintln!("aiops: {note}");
     }
     if started.reused {

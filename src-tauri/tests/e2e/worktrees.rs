@@ -97,3 +97,100 @@ fn worktrees_are_listed_and_removed_only_when_safe() {
         "the branch and its commit stay"
     );
 }
+
+#[test]
+fn new_worktrees_get_the_projects_setup_files_and_command() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let issue = |title: &str| {
+        json(
+            &server,
+            &[
+                "issues",
+                "create",
+                "--project",
+                "demo",
+                "--tenant",
+                "acme",
+                "--title",
+                title,
+            ],
+        )["id"]
+            .as_i64()
+            .unwrap()
+            .to_string()
+    };
+    // The first session clones; then the developer keeps an ignored `.env` there.
+    let first = json(
+        &server,
+        &["issues", "work", &issue("First"), "--tool", "shell"],
+    );
+    let base = Path::new(first["worktree_path"].as_str().unwrap())
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("repo");
+    std::fs::write(base.join(".env"), "TOKEN=local\n").unwrap();
+
+    let project = first["project_id"].to_string();
+    let mona = crate::trackers::Member::create(&server, "mona@example.com");
+    let out = crate::common::run(
+        mona.command(
+            &server,
+            &[
+                "projects",
+                "update",
+                &project,
+                "--setup-command",
+                "touch",
+                "--setup-command",
+                "x",
+            ],
+        ),
+        None,
+    );
+    assert!(
+        !out.status.success(),
+        "a member may not set a command run on the server"
+    );
+    assert!(text(&out.stderr).contains("only admins set a project's setup command"));
+
+    let out = server.cli(
+        &[
+            "projects",
+            "update",
+            &project,
+            "--setup-file",
+            ".env",
+            "--setup-file",
+            "missing.txt",
+            "--setup-command",
+            "sh",
+            "--setup-command",
+            "-c",
+            "--setup-command",
+            "echo set-up > setup.out",
+        ],
+        None,
+    );
+    assert_success(&out, "projects update with setup files and command");
+    let second = json(
+        &server,
+        &["issues", "work", &issue("Second"), "--tool", "shell"],
+    );
+    let wt = Path::new(second["worktree_path"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(wt.join(".env")).unwrap(),
+        "TOKEN=local\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("setup.out")).unwrap(),
+        "set-up\n"
+    );
+    assert!(
+        !wt.join("missing.txt").exists(),
+        "a missing setup file is skipped"
+    );
+}

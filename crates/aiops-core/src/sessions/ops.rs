@@ -122,7 +122,7 @@ pub fn kill(
         return Ok(s);
     }
     let audit = NewAudit::by(caller, "session.kill").target("session", id);
-    store.set_session_state(
+    let killed = store.set_session_state(
         id,
         &StateChange {
             to: SessionState::Killed,
@@ -131,7 +131,12 @@ pub fn kill(
             detail: Some(format!("killed by {}", caller.email)),
         },
         Some(audit),
-    )
+    );
+    match killed {
+        // It ended by itself just before (its launcher reported first): that stands.
+        Err(CoreError::Conflict(_)) => get(store, caller, id),
+        other => other,
+    }
 }
 
 /// Starts the session's command again in its tmux session (a new one if it is gone),

@@ -35,7 +35,7 @@ struct Request<'a> {
 
 /// Claims issue `issue_id` for the caller (or, for admins, `req.user`), prepares its
 /// worktree, writes `AGENTS.override.md` and starts the agent — or returns the live
-/// session of the same issue, user and tool. A refused claim is reported in `claim` and
+/// session of the same issue, user and tool. A refused claim is reported in `notes` and
 /// does not stop the session.
 pub fn work(
     store: &impl Store,
@@ -60,13 +60,13 @@ pub fn work(
         return Ok(StartedSession {
             session: live,
             reused: true,
-            claim: Vec::new(),
+            notes: Vec::new(),
         });
     }
     check_limit(store, host, &r.owner)?;
     let claim = claim(store, access, caller, &r.owner, &issue);
     let mut started = launch(store, host, &r, &project, Some(&issue))?;
-    started.claim = claim;
+    started.notes.splice(0..0, claim);
     Ok(started)
 }
 
@@ -344,12 +344,11 @@ fn launch(
         store.set_session_state(session.id, &change, None)?;
         return Err(e);
     }
-    let mut claim = Vec::new();
-    claim.extend(prepared.warnings);
+    let notes = prepared.warnings;
     Ok(StartedSession {
         session,
         reused: false,
-        claim,
+        notes,
     })
 }
 
