@@ -208,7 +208,9 @@ pub trait Runtime: Send + Sync {
     /// The exit status the session's launcher recorded, if its command ended.
     fn recorded_exit(&self, session_id: i64) -> Option<i32>;
     /// Ends the tmux session; a session already gone is not an error.
-    fn kill(&self, tmux_name: &str) -> CoreResult<()>;
+    /// Also removes what the session kept for its command (the hook's session key, the
+    /// Codex `auth.json`).
+    fn kill(&self, session_id: i64, tmux_name: &str) -> CoreResult<()>;
     fn send(&self, tmux_name: &str, text: &str, enter: bool) -> CoreResult<()>;
     /// The recorded output (redacted), the last `tail` lines when given.
     fn transcript(&self, session_id: i64, tail: Option<u32>) -> CoreResult<Transcript>;

@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 pub const LAUNCH_FILE: &str = "launch.json";
+/// How tmux's `pane-died` hook reports: the API URL and the session key (0600; the key is
+/// revoked when the session ends, so a leftover file opens nothing).
+pub const HOOK_FILE: &str = "hook.json";
 pub const READY_FILE: &str = "ready";
 pub const EXIT_FILE: &str = "exit";
 pub const TRANSCRIPT_FILE: &str = "transcript.log";
@@ -72,6 +75,30 @@ impl LaunchFile {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// What `hook.json` holds.
+#[derive(Serialize, Deserialize)]
+pub struct HookFile {
+    pub session_id: i64,
+    pub url: String,
+    pub key: String,
+}
+
+impl std::fmt::Debug for HookFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HookFile")
+            .field("session_id", &self.session_id)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads `hook.json`.
+pub fn read_hook_file(dir: &Path) -> std::io::Result<HookFile> {
+    let bytes = std::fs::read(dir.join(HOOK_FILE))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 /// Creates the session's private directory.

@@ -37,9 +37,22 @@ pub struct TmuxRuntime {
 
 impl TmuxRuntime {
     pub fn new(data_dir: &Path, aiops_bin: PathBuf) -> Self {
+        let sessions_dir = data_dir.join("sessions");
+        let mut tmux = Tmux::new(data_dir);
+        // The fallback when a launcher dies without reporting (killed, out of memory):
+        // tmux runs `aiops sessions hook` for the dead pane at once. Paths tmux would
+        // expand (`#`) get no hook; the scheduler's reconcile still sees the pane die.
+        if let (Some(bin), Some(dir)) = (quoted(&aiops_bin), quoted(&sessions_dir))
+            && !bin.contains('#')
+            && !dir.contains('#')
+        {
+            tmux = tmux.with_pane_died(&format!(
+                "exec {bin} sessions hook --sessions-dir {dir} --tmux-session '#{{session_name}}'"
+            ));
+        }
         Self {
-            tmux: Tmux::new(data_dir),
-            sessions_dir: data_dir.join("sessions"),
+            tmux,
+            sessions_dir,
             aiops_bin,
             preparing: Mutex::new(()),
         }
@@ -53,21 +66,18 @@ impl TmuxRuntime {
         self.sessions_dir.join(id.to_string())
     }
 
-    /// The shell command tmux's `pipe-pane` runs: our recorder, both paths quoted.
-    fn recorder(&self, dir: &Path) -> CoreResult<String> {
-        let quote = |p: &Path| {
-            let s = p
-                .to_str()
-                .ok_or_else(|| CoreError::Internal(format!("{} is not UTF-8", p.display())))?;
-            shlex::try_quote(s)
-                .map(|q| q.into_owned())
-                .map_err(|e| CoreError::Internal(format!("cannot quote {s}: {e}")))
+    /// `exec <aiops> sessions <verb> --dir <dir>` for tmux to run with `/bin/sh -c`
+    /// (`pipe-pane`): only our executable's path and the session dir, both quoted; never
+    /// user text.
+    fn our_command(&self, verb: &str, dir: &Path) -> CoreResult<String> {
+        let (Some(bin), Some(dir)) = (quoted(&self.aiops_bin), quoted(dir)) else {
+            return Err(CoreError::Internal(format!(
+                "{} or {} cannot be quoted for a shell",
+                self.aiops_bin.display(),
+                dir.display()
+            )));
         };
-        Ok(format!(
-            "exec {} sessions record --dir {}",
-            quote(&self.aiops_bin)?,
-            quote(dir)?
-        ))
+        Ok(format!("exec {bin} sessions {verb} --dir {dir}"))
     }
 
     /// The command with the agent hooks the tool understands.
@@ -123,6 +133,20 @@ fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
     Git::default()
         .exclude(dir, &format!("/{CLAUDE_SETTINGS}"))
         .map_err(|e| CoreError::Internal(e.to_string()))
+}
+
+/// `path` quoted for `/bin/sh`; None when it is not UTF-8 (or holds a NUL).
+fn quoted(path: &Path) -> Option<String> {
+    shlex::try_quote(path.to_str()?)
+        .ok()
+        .map(|q| q.into_owned())
+}
+
+fn var(env: &[(String, String)], key: &str) -> String {
+    env.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 fn io(path: &Path, e: std::io::Error) -> CoreError {
@@ -242,8 +266,17 @@ impl Runtime for TmuxRuntime {
                 .map_err(tmux_err)?;
         }
         self.tmux
-            .pipe_pane(&plan.tmux_name, &self.recorder(&dir)?)
+            .pipe_pane(&plan.tmux_name, &self.our_command("record", &dir)?)
             .map_err(tmux_err)?;
+        // The fallback when the launcher itself dies (killed, out of memory): tmux reports
+        // the dead pane at once, through the session key kept for that in `hook.json`.
+        let report = launch::HookFile {
+            session_id: plan.session_id,
+            url: var(&plan.env, "AIOPS_URL"),
+            key: var(&plan.env, "AIOPS_API_KEY"),
+        };
+        let json = serde_json::to_vec(&report).map_err(|e| CoreError::Internal(e.to_string()))?;
+        launch::write_private(&dir, launch::HOOK_FILE, &json).map_err(|e| io(&dir, e))?;
         launch::write_private(&dir, launch::READY_FILE, b"").map_err(|e| io(&dir, e))
     }
 
@@ -264,7 +297,10 @@ impl Runtime for TmuxRuntime {
         launch::recorded_exit(&self.session_dir(session_id))
     }
 
-    fn kill(&self, tmux_name: &str) -> CoreResult<()> {
+    fn kill(&self, session_id: i64, tmux_name: &str) -> CoreResult<()> {
+        let dir = self.session_dir(session_id);
+        launch::forget_credentials(&dir);
+        let _ = std::fs::remove_file(dir.join(launch::HOOK_FILE));
         match self.tmux.kill_session(tmux_name) {
             Ok(()) | Err(TmuxError::NoSession(_)) => Ok(()),
             // No tmux server at all: nothing to kill.

@@ -68,6 +68,8 @@ pub struct NewSession<'a> {
 pub struct Tmux {
     socket: PathBuf,
     config: PathBuf,
+    /// Lines appended to [`CONFIG`] (the `pane-died` hook).
+    extra: String,
 }
 
 impl Tmux {
@@ -77,7 +79,20 @@ impl Tmux {
         Self {
             socket: dir.join("tmux.sock"),
             config: dir.join("tmux.conf"),
+            extra: String::new(),
         }
+    }
+
+    /// Runs `shell_command` (with `/bin/sh -c`) whenever a pane's command dies: a global
+    /// `pane-died` hook in the config; `#{session_name}` in it becomes the session's
+    /// name. tmux expands `$…` inside double quotes, so a command holding `"`, `\\`,
+    /// `$`, `` ` `` or a newline is not installed.
+    pub fn with_pane_died(mut self, shell_command: &str) -> Self {
+        if !shell_command.contains(['"', '\\', '$', '`', '\n']) {
+            self.extra =
+                format!("set-hook -g pane-died \"run-shell -b \\\"{shell_command}\\\"\"\n");
+        }
+        self
     }
 
     pub fn socket(&self) -> &Path {
@@ -108,7 +123,7 @@ impl Tmux {
     /// Starts a detached session running `command` in `dir`.
     pub fn new_session(&self, s: &NewSession<'_>) -> Result<(), TmuxError> {
         Self::target(s.name)?;
-        std::fs::write(&self.config, CONFIG)?;
+        std::fs::write(&self.config, format!("{CONFIG}{}", self.extra))?;
         let mut spec = self
             .spec()
             .args(["new-session", "-d", "-s", s.name, "-c"])

@@ -155,7 +155,8 @@ pub struct SessionListParams {
 /// session's launcher or tmux. `exited` needs `exit_code`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct SessionReport {
-    /// `running`, `waiting` or `exited`.
+    /// `running`, `waiting`, `exited` (with `exit_code`), or `failed` (the command is gone
+    /// without an exit status; tmux's `pane-died` hook).
     pub state: String,
     #[serde(default)]
     pub exit_code: Option<i32>,

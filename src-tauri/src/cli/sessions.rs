@@ -119,6 +119,15 @@ pub enum SessionsCommand {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Reports a dead pane (started by tmux's pane-died hook).
+    #[command(hide = true)]
+    Hook {
+        #[arg(long)]
+        sessions_dir: PathBuf,
+        /// `aiops-<id>-<slug>`.
+        #[arg(long)]
+        tmux_session: String,
+    },
 }
 
 pub async fn work(ctx: &Ctx, args: WorkArgs) -> Result<(), CliError> {
@@ -164,8 +173,67 @@ pub fn internal(cmd: SessionsCommand) -> Result<Result<(), CliError>, SessionsCo
             Ok(aiops_exec::launch::record(&dir, std::io::stdin().lock())
                 .map_err(|e| CliError::error(format!("transcript: {e}"))))
         }
+        SessionsCommand::Hook {
+            sessions_dir,
+            tmux_session,
+        } => Ok(pane_died(&sessions_dir, &tmux_session)),
         other => Err(other),
     }
+}
+
+/// tmux's `pane-died` hook: the launcher normally reports the exit itself; when it could
+/// not (killed), this reports the recorded status or `failed`. Errors are ignored: after
+/// a normal exit the session has ended and its key is revoked, as it should be.
+fn pane_died(sessions_dir: &std::path::Path, tmux_session: &str) -> Result<(), CliError> {
+    // `aiops-<id>-<slug>` (names aiops generates); anything else is not ours.
+    let Some(id) = tmux_session
+        .strip_prefix("aiops-")
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
+        return Ok(());
+    };
+    let dir = sessions_dir.join(id.to_string());
+    let dir = dir.as_path();
+    let Ok(hook) = aiops_exec::launch::read_hook_file(dir) else {
+        return Ok(());
+    };
+    let req = match aiops_exec::launch::recorded_exit(dir) {
+        Some(code) => SessionReport {
+            state: "exited".into(),
+            exit_code: Some(code),
+            detail: None,
+        },
+        None => SessionReport {
+            state: "failed".into(),
+            exit_code: None,
+            detail: Some("the launcher died without an exit status (tmux pane-died)".into()),
+        },
+    };
+    let _ = send_report(&hook.url, &hook.key, hook.session_id, &req);
+    let _ = std::fs::remove_file(dir.join(aiops_exec::launch::HOOK_FILE));
+    Ok(())
+}
+
+/// One state report with a session key, on a runtime of its own (the pane's verbs run
+/// outside the CLI's runtime).
+fn send_report(url: &str, key: &str, session_id: i64, req: &SessionReport) -> Result<(), String> {
+    Client::builder(url)
+        .credential(aiops_client::Credential::ApiKey(aiops_client::Secret::new(
+            key.to_owned(),
+        )))
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|c| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?
+                .block_on(c.report_session(session_id, req))
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
 }
 
 pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
@@ -262,7 +330,9 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
             let s = client.report_session(id, &req).await?;
             output::notice(out, &format!("Session {id} is {}.", s.state.as_str()))
         }
-        SessionsCommand::Run { .. } | SessionsCommand::Record { .. } => Ok(()),
+        SessionsCommand::Run { .. }
+        | SessionsCommand::Record { .. }
+        | SessionsCommand::Hook { .. } => Ok(()),
     }
 }
 
@@ -329,22 +399,7 @@ fn launch(dir: &std::path::Path) -> Result<(), CliError> {
         let (Some(url), Some(key)) = (file.var("AIOPS_URL"), file.var("AIOPS_API_KEY")) else {
             return;
         };
-        let sent = Client::builder(url)
-            .credential(aiops_client::Credential::ApiKey(aiops_client::Secret::new(
-                key.to_owned(),
-            )))
-            .timeout(std::time::Duration::from_secs(5))
-            .build()
-            .map_err(|e| e.to_string())
-            .and_then(|c| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| e.to_string())?
-                    .block_on(c.report_session(file.session_id, &req))
-                    .map_err(|e| e.to_string())
-            });
-        if let Err(e) = sent {
+        if let Err(e) = send_report(url, key, file.session_id, &req) {
             eprintln!("aiops: could not report `{}`: {e}", req.state);
         }
     };

@@ -441,3 +441,51 @@ fn work_on_a_github_issue_claims_it_and_writes_its_context() {
     let log = git(&worktree, &["log", "--format=%s", "-1", "aiops/2-issue-2"]);
     assert_eq!(log.trim(), "Resolve the issue (stand-in agent)");
 }
+
+#[test]
+fn a_launcher_killed_outright_is_reported_by_tmux_pane_died() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let issue = json(
+        &server,
+        &[
+            "issues",
+            "create",
+            "--project",
+            "demo",
+            "--tenant",
+            "acme",
+            "--title",
+            "Crash",
+        ],
+    );
+    let s = json(
+        &server,
+        &[
+            "issues",
+            "work",
+            &issue["id"].to_string(),
+            "--tool",
+            "shell",
+        ],
+    );
+    let id = s["id"].as_i64().unwrap();
+    let target = wait_state(&server, id, "running")["tmux_target"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The pane's process is the launcher (`aiops sessions run`); SIGKILL gives it no
+    // chance to record or report anything.
+    let pid = text(&tmux(&server, &["list-panes", "-t", &target, "-F", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_owned();
+    let mut kill = Command::new("kill");
+    kill.args(["-KILL", &pid]);
+    assert_success(&run(kill, None), "kill -KILL the launcher");
+    let failed = wait_state(&server, id, "failed");
+    assert_eq!(
+        failed["detail"], "the launcher died without an exit status (tmux pane-died)",
+        "reported by the hook, not by the periodic reconcile: {failed}"
+    );
+}

@@ -157,6 +157,15 @@ fn members_see_only_their_sessions_and_bad_starts_are_refused() {
     assert_success(&out, "sessions kill");
     let killed = json(&server, &["sessions", "get", &admin_session]);
     assert_eq!(killed["state"], "killed");
+    let dir = server.data_dir.join("sessions").join(&admin_session);
+    assert!(
+        dir.join("transcript.log").exists(),
+        "the transcript stays for `sessions logs`"
+    );
+    assert!(
+        !dir.join("hook.json").exists(),
+        "the session key's file went with the session"
+    );
     let tmux = server.data_dir.join("tmux.sock");
     let gone = wait_until(std::time::Duration::from_secs(10), || {
         let mut c = std::process::Command::new("tmux");

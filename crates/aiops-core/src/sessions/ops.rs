@@ -79,7 +79,7 @@ pub fn report(
         .as_deref()
         .map(|d| d.chars().take(MAX_DETAIL_CHARS).collect::<String>());
     let exit_code = match to {
-        SessionState::Running | SessionState::Waiting => None,
+        SessionState::Running | SessionState::Waiting | SessionState::Failed => None,
         SessionState::Exited => Some(req.exit_code.ok_or_else(|| {
             CoreError::invalid("exit_code", "an `exited` report needs exit_code")
         })?),
@@ -87,7 +87,7 @@ pub fn report(
             return Err(CoreError::invalid(
                 "state",
                 format!(
-                    "`{}` cannot be reported (report running, waiting or exited)",
+                    "`{}` cannot be reported (report running, waiting, exited or failed)",
                     other.as_str()
                 ),
             ));
@@ -117,7 +117,7 @@ pub fn kill(
     id: i64,
 ) -> CoreResult<Session> {
     let s = get_own(store, caller, id)?;
-    host.runtime.kill(tmux_name(&s))?;
+    host.runtime.kill(s.id, tmux_name(&s))?;
     if !s.state.is_live() {
         return Ok(s);
     }
