@@ -255,10 +255,13 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
         "the session key is revoked when the session ends"
     );
 
-    // Working on it again starts a new session in the same worktree.
+    // Working on it again, even after a rename, starts a new session in the same worktree.
+    let out = server.cli(&["issues", "update", &issue_id, "--title", "Renamed"], None);
+    assert_success(&out, "issues update --title");
     let again = json(&server, &["issues", "work", &issue_id, "--tool", "standin"]);
     assert_ne!(again["id"], id);
     assert_eq!(again["worktree_path"], started["worktree_path"]);
+    assert_eq!(again["branch"], started["branch"]);
 }
 
 /// `tmux -S <data>/tmux.sock ARGS` (the server's own tmux server).

@@ -64,8 +64,9 @@ pub fn work(
         });
     }
     check_limit(store, host, &r.owner)?;
-    let claim = claim(store, access, caller, &r.owner, &issue);
+    // Claim only once the session runs: a start that fails changes nothing upstream.
     let mut started = launch(store, host, &r, &project, Some(&issue))?;
+    let claim = claim(store, access, caller, &r.owner, &issue);
     started.notes.splice(0..0, claim);
     Ok(started)
 }
@@ -259,6 +260,37 @@ pub fn workspace_dir(host: &Host<'_>, owner: &User, project: &Project) -> PathBu
         .join(&project.slug)
 }
 
+/// Where the owner's last session of this issue worked, when that was a worktree of
+/// this workspace.
+fn earlier_worktree(
+    store: &impl Store,
+    owner: &User,
+    issue: &Issue,
+    ws: &std::path::Path,
+) -> Option<WorktreePlan> {
+    let filter = crate::ports::SessionFilter {
+        user_id: Some(owner.id),
+        live: false,
+        issue_id: Some(issue.id),
+    };
+    let last = store
+        .list_sessions(
+            &filter,
+            PageQuery {
+                after: None,
+                limit: 1,
+            },
+        )
+        .ok()?
+        .into_iter()
+        .next()?;
+    let path = PathBuf::from(&last.worktree_path);
+    (path.starts_with(ws.join("worktrees")) && !last.branch.is_empty()).then(|| WorktreePlan {
+        path,
+        branch: last.branch,
+    })
+}
+
 fn git_env(owner: &User) -> Vec<(String, String)> {
     let name = if owner.name.trim().is_empty() {
         owner.email.clone()
@@ -282,12 +314,15 @@ fn launch(
 ) -> CoreResult<StartedSession> {
     let ws = workspace_dir(host, &r.owner, project);
     let worktree = match (issue, project.workspace.isolation) {
-        (Some(i), Isolation::Worktree) => Some(WorktreePlan {
-            path: ws
-                .join("worktrees")
-                .join(names::worktree_dir(&i.external_id, &i.title)),
-            branch: names::branch_name(&i.external_id, &i.title),
-        }),
+        (Some(i), Isolation::Worktree) => Some(
+            // The issue's earlier worktree, even if its title changed since.
+            earlier_worktree(store, &r.owner, i, &ws).unwrap_or_else(|| WorktreePlan {
+                path: ws
+                    .join("worktrees")
+                    .join(names::worktree_dir(&i.external_id, &i.title)),
+                branch: names::branch_name(&i.external_id, &i.title),
+            }),
+        ),
         _ => None,
     };
     let plan = WorkspacePlan {
