@@ -285,7 +285,10 @@ fn earlier_worktree(
         .into_iter()
         .next()?;
     let path = PathBuf::from(&last.worktree_path);
-    (path.starts_with(ws.join("worktrees")) && !last.branch.is_empty()).then(|| WorktreePlan {
+    if !path.starts_with(ws.join("worktrees")) || last.branch.is_empty() {
+        return None;
+    }
+    Some(WorktreePlan {
         path,
         branch: last.branch,
     })
