@@ -254,7 +254,7 @@ impl SessionStore for Db {
             let at = Ts(now());
             let ended = !change.to.is_live();
             tx.execute(
-                "UPDATE sessions SET state = ?2, exit_code = ?3, detail = ifnull(?4, detail),
+                "UPDATE sessions SET state = ?2, exit_code = ?3, detail = ifnull(?4, ''),
                     updated_at = ?5, ended_at = CASE WHEN ?6 THEN ?5 ELSE NULL END
                  WHERE id = ?1",
                 params![

@@ -134,6 +134,12 @@ impl Tmux {
         }
         spec = spec.arg("--");
         spec.args(s.command.iter().map(String::as_str)).run()?;
+        // A server started by an earlier aiops (another binary path, older options) read
+        // an older config: apply the current one; setting options twice changes nothing.
+        self.spec()
+            .arg("source-file")
+            .arg(self.config.as_os_str())
+            .run()?;
         Ok(())
     }
 
