@@ -5,6 +5,7 @@
 //! redacted before it can reach a user or a log. Must never import: axum, rusqlite,
 //! reqwest, tauri.
 
+pub mod files;
 pub mod git;
 pub mod launch;
 pub mod process;

@@ -367,3 +367,51 @@ pub struct RemoveWorktree {
     #[serde(default)]
     pub force: bool,
 }
+
+/// `GET /api/v1/projects/{id}/git/status`: the caller's base clone, or a session's worktree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GitStatus {
+    /// Where it was read.
+    pub path: String,
+    /// Empty when detached.
+    pub branch: String,
+    /// `origin/<branch>` when the branch tracks one.
+    pub upstream: Option<String>,
+    /// Commits on the branch not on its upstream.
+    pub ahead: u32,
+    /// Commits on the upstream not on the branch.
+    pub behind: u32,
+    /// Changed tracked files: `XY path` as `git status --porcelain` shows them.
+    pub changed: Vec<String>,
+    /// Untracked files (the context file is excluded from git, so never here).
+    pub untracked: Vec<String>,
+}
+
+/// Which working copy a git verb reads: a session's worktree, else the caller's base clone.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GitWhere {
+    pub session: Option<i64>,
+    /// A path relative to the working copy's root (`files`, `cat`).
+    pub path: Option<String>,
+}
+
+/// One entry of `GET …/git/files`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FileEntry {
+    pub name: String,
+    /// `file`, `dir` or `symlink`.
+    pub kind: String,
+    /// Bytes (files only).
+    pub size: Option<u64>,
+}
+
+/// `GET …/git/cat`: one file of the working copy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FileContent {
+    pub path: String,
+    pub size: u64,
+    /// UTF-8 text (invalid bytes replaced), at most 1 MiB.
+    pub text: String,
+    pub truncated: bool,
+}
