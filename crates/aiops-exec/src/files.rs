@@ -55,9 +55,18 @@ pub fn resolve(root: &Path, rel: &str) -> Result<PathBuf, FileError> {
     Ok(full)
 }
 
-/// The entries of directory `rel` (`""` = the root), `.git` left out, sorted by name:
-/// (name, kind `file`/`dir`/`symlink`, size of files).
-pub fn list(root: &Path, rel: &str) -> Result<Vec<(String, &'static str, Option<u64>)>, FileError> {
+/// One entry of a directory.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    pub name: String,
+    /// `file`, `dir` or `symlink` (not followed).
+    pub kind: &'static str,
+    /// Bytes, for files.
+    pub size: Option<u64>,
+}
+
+/// The entries of directory `rel` (`""` = the root), `.git` left out, sorted by name.
+pub fn list(root: &Path, rel: &str) -> Result<Vec<Entry>, FileError> {
     let dir = resolve(root, if rel.is_empty() { "." } else { rel })?;
     let io = |e: std::io::Error| FileError::Io {
         path: rel.to_owned(),
@@ -78,7 +87,11 @@ pub fn list(root: &Path, rel: &str) -> Result<Vec<(String, &'static str, Option<
         } else {
             "file"
         };
-        out.push((name, kind, meta.is_file().then_some(meta.len())));
+        out.push(Entry {
+            name,
+            kind,
+            size: meta.is_file().then_some(meta.len()),
+        });
     }
     out.sort();
     Ok(out)

@@ -35,6 +35,10 @@ fn paths_out_of_the_working_copy_are_refused() {
         "a link inside is fine"
     );
     assert!(matches!(read(&root, "nope.rs"), Err(FileError::Missing(_))));
-    let names: Vec<String> = list(&root, "").unwrap().into_iter().map(|e| e.0).collect();
+    let names: Vec<String> = list(&root, "")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
     assert_eq!(names, ["inside", "out", "src"], ".git is not listed");
 }
