@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 pub mod credentials;
 pub mod exit;
+pub mod git;
 pub mod integrations;
 pub mod issues;
 pub mod output;
@@ -95,6 +96,9 @@ pub enum Command {
     /// Agent sessions: coding agents in tmux, one per issue and tool.
     #[command(subcommand)]
     Sessions(sessions::SessionsCommand),
+    /// Read your working copy of a project: status, files, cat.
+    #[command(subcommand)]
+    Git(git::GitCommand),
     /// Issue worktrees in your workspace: list, remove stale ones.
     #[command(subcommand)]
     Worktrees(worktrees::WorktreesCommand),
@@ -145,6 +149,7 @@ pub fn run(
         },
         Command::Tools(cmd) => rt.block_on(tools::run(&Ctx::load(&global)?, cmd)),
         Command::Worktrees(cmd) => rt.block_on(worktrees::run(&Ctx::load(&global)?, cmd)),
+        Command::Git(cmd) => rt.block_on(git::run(&Ctx::load(&global)?, cmd)),
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
     }

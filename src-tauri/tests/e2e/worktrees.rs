@@ -194,3 +194,91 @@ fn new_worktrees_get_the_projects_setup_files_and_command() {
         "a missing setup file is skipped"
     );
 }
+
+#[test]
+fn git_status_files_and_cat_read_the_working_copy_and_nothing_outside() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let issue = json(
+        &server,
+        &[
+            "issues",
+            "create",
+            "--project",
+            "demo",
+            "--tenant",
+            "acme",
+            "--title",
+            "Read me",
+        ],
+    );
+    let s = json(
+        &server,
+        &[
+            "issues",
+            "work",
+            &issue["id"].to_string(),
+            "--tool",
+            "standin",
+        ],
+    );
+    let id = s["id"].as_i64().unwrap();
+    wait_state(&server, id, "waiting");
+    let sid = id.to_string();
+    let wt = Path::new(s["worktree_path"].as_str().unwrap()).to_owned();
+    std::fs::write(wt.join("draft.txt"), "not yet\n").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", wt.join("escape")).unwrap();
+
+    let at = ["demo", "--tenant", "acme", "--session", sid.as_str()];
+    let status = json(&server, &[&["git", "status"][..], &at].concat());
+    assert_eq!(status["branch"], "aiops/1-read-me", "{status}");
+    assert_eq!(
+        status["changed"],
+        serde_json::json!([]),
+        "the agent committed its change"
+    );
+    assert_eq!(
+        status["untracked"],
+        serde_json::json!(["draft.txt", "escape"]),
+        "the context file is excluded, so never listed"
+    );
+    let files = json(&server, &[&["git", "files"][..], &at].concat());
+    let names: Vec<&str> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"RESOLVED.md") && !names.contains(&".git"),
+        "{names:?}"
+    );
+    let cat = json(
+        &server,
+        &[&["git", "cat"][..], &at, &["RESOLVED.md"]].concat(),
+    );
+    assert_eq!(cat["text"], "# Issue #1: Read me\n");
+
+    for bad in [
+        "../../../../etc/passwd",
+        "/etc/passwd",
+        "escape",
+        ".git/config",
+    ] {
+        let out = server.cli(&[&["git", "cat"][..], &at, &[bad]].concat(), None);
+        assert!(!out.status.success(), "{bad} is refused");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.starts_with("error: invalid_input"),
+            "{bad}: a 400, not a read: {stderr}"
+        );
+    }
+    // Without --session: the caller's base clone.
+    let base = json(&server, &["git", "status", "demo", "--tenant", "acme"]);
+    assert_eq!(base["branch"], "main", "{base}");
+    assert_success(
+        &server.cli(&["sessions", "send", &sid, "0"], None),
+        "let the agent finish",
+    );
+}

@@ -29,7 +29,7 @@ pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Sessio
 }
 
 /// Like [`get`], for changes: admins may act on any session, others on their own.
-fn get_own(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Session> {
+pub(crate) fn get_own(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Session> {
     let s = get(store, caller, id)?;
     if s.user_id != caller.user_id && !caller.is_admin() {
         return Err(CoreError::not_found(format!("session {id}")));

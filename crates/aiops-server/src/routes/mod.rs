@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod credentials;
 mod events;
+mod git;
 mod integrations;
 mod issues;
 mod keys;
@@ -44,6 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tools::router())
         .merge(tool_credentials::router())
         .merge(worktrees::router())
+        .merge(git::router())
         .merge(audit::router())
         .merge(system::router())
         .merge(terminal::router())
