@@ -101,14 +101,19 @@ pub fn read_hook_file(dir: &Path) -> std::io::Result<HookFile> {
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
-/// Creates the session's private directory.
-pub fn session_dir(root: &Path, session_id: i64) -> std::io::Result<PathBuf> {
-    let dir = root.join(session_id.to_string());
+/// Creates `dir` and its missing parents private to aiops's user (0700).
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(&dir)?;
+    b.create(dir)
+}
+
+/// Creates the session's private directory.
+pub fn session_dir(root: &Path, session_id: i64) -> std::io::Result<PathBuf> {
+    let dir = root.join(session_id.to_string());
+    private_dir(&dir)?;
     Ok(dir)
 }
 
@@ -130,11 +135,7 @@ pub fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()
 /// while the command runs.
 pub fn codex_home(dir: &Path) -> std::io::Result<PathBuf> {
     let home = dir.join("codex");
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(&home)?;
+    private_dir(&home)?;
     Ok(home)
 }
 

@@ -33,11 +33,7 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> WorkspaceError {
 
 /// Creates `dir` and its parents; the directories aiops creates are private (0700).
 fn private_dir(dir: &Path) -> Result<(), WorkspaceError> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir).map_err(|e| io("create", dir, e))
+    crate::launch::private_dir(dir).map_err(|e| io("create", dir, e))
 }
 
 /// Clones or fetches, then adds or reuses the worktree. Safe to call again.
