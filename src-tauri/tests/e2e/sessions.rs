@@ -83,6 +83,23 @@ pub fn project_on(server: &ServerProcess, repo: &Path) {
     assert_success(&out, "tools set standin");
 }
 
+/// A native issue titled `title` in `acme/demo` (see [`project_on`]).
+pub fn demo_issue(server: &ServerProcess, title: &str) -> Value {
+    json(
+        server,
+        &[
+            "issues",
+            "create",
+            "--project",
+            "demo",
+            "--tenant",
+            "acme",
+            "--title",
+            title,
+        ],
+    )
+}
+
 pub fn session(server: &ServerProcess, id: i64) -> Value {
     json(server, &["sessions", "get", &id.to_string()])
 }
@@ -109,19 +126,7 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
     project_on(&server, &repo);
     // A title no shell, git or tmux name may see raw.
     let title = "Fix $(touch /tmp/aiops-canary); rm -rf ~ -- --upload-pack=x \u{e9}t\u{e9}";
-    let issue = json(
-        &server,
-        &[
-            "issues",
-            "create",
-            "--project",
-            "demo",
-            "--tenant",
-            "acme",
-            "--title",
-            title,
-        ],
-    );
+    let issue = demo_issue(&server, title);
     let issue_id = issue["id"].as_i64().unwrap().to_string();
     let out = server.cli(
         &[
@@ -280,19 +285,7 @@ fn sessions_outlive_a_killed_server_and_are_reconciled_at_start() {
     project_on(&server, &repo);
     let mut ids = Vec::new();
     for n in 1..=3 {
-        let issue = json(
-            &server,
-            &[
-                "issues",
-                "create",
-                "--project",
-                "demo",
-                "--tenant",
-                "acme",
-                "--title",
-                &format!("Task {n}"),
-            ],
-        );
+        let issue = demo_issue(&server, &format!("Task {n}"));
         let issue_id = issue["id"].as_i64().unwrap().to_string();
         let s = json(&server, &["issues", "work", &issue_id, "--tool", "shell"]);
         ids.push(s["id"].as_i64().unwrap());
@@ -450,19 +443,7 @@ fn a_launcher_killed_outright_is_reported_by_tmux_pane_died() {
     let (_repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start();
     project_on(&server, &repo);
-    let issue = json(
-        &server,
-        &[
-            "issues",
-            "create",
-            "--project",
-            "demo",
-            "--tenant",
-            "acme",
-            "--title",
-            "Crash",
-        ],
-    );
+    let issue = demo_issue(&server, "Crash");
     let s = json(
         &server,
         &[

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::common::{ServerProcess, assert_success, json, run, text, wait_until};
-use crate::sessions::{project_on, seeded_repo, wait_state};
+use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
 use crate::trackers::{Member, id_of};
 
 fn probe_agent() -> String {
@@ -16,19 +16,7 @@ fn probe_agent() -> String {
 }
 
 fn issue(server: &ServerProcess, title: &str) -> String {
-    id_of(&json(
-        server,
-        &[
-            "issues",
-            "create",
-            "--project",
-            "demo",
-            "--tenant",
-            "acme",
-            "--title",
-            title,
-        ],
-    ))
+    id_of(&demo_issue(server, title))
 }
 
 /// A failed command: non-zero exit and one `error:` line saying `words`.

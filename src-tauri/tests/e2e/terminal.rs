@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::common::{ServerProcess, json, runtime};
-use crate::sessions::{project_on, seeded_repo, wait_state};
+use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
 use crate::trackers::Member;
 
 /// Longest wait for something to appear on the terminal.
@@ -113,19 +113,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// A server, a project and a `shell` session of `key`'s user on a new issue.
 fn shell_session(server: &ServerProcess, title: &str, as_member: Option<&Member>) -> i64 {
-    let issue = json(
-        server,
-        &[
-            "issues",
-            "create",
-            "--project",
-            "demo",
-            "--tenant",
-            "acme",
-            "--title",
-            title,
-        ],
-    );
+    let issue = demo_issue(server, title);
     let issue = issue["id"].as_i64().unwrap().to_string();
     let args = ["-o", "json", "issues", "work", &issue, "--tool", "shell"];
     let s = match as_member {

@@ -4,26 +4,14 @@
 use std::path::Path;
 
 use crate::common::{ServerProcess, assert_success, json, text};
-use crate::sessions::{project_on, seeded_repo, wait_state};
+use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
 
 #[test]
 fn worktrees_are_listed_and_removed_only_when_safe() {
     let (_repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start();
     project_on(&server, &repo);
-    let issue = json(
-        &server,
-        &[
-            "issues",
-            "create",
-            "--project",
-            "demo",
-            "--tenant",
-            "acme",
-            "--title",
-            "Tidy up",
-        ],
-    );
+    let issue = demo_issue(&server, "Tidy up");
     let issue = issue["id"].as_i64().unwrap().to_string();
     let s = json(&server, &["issues", "work", &issue, "--tool", "standin"]);
     let id = s["id"].as_i64().unwrap();
@@ -104,19 +92,7 @@ fn new_worktrees_get_the_projects_setup_files_and_command() {
     let server = ServerProcess::start();
     project_on(&server, &repo);
     let issue = |title: &str| {
-        json(
-            &server,
-            &[
-                "issues",
-                "create",
-                "--project",
-                "demo",
-                "--tenant",
-                "acme",
-                "--title",
-                title,
-            ],
-        )["id"]
+        demo_issue(&server, title)["id"]
             .as_i64()
             .unwrap()
             .to_string()
@@ -200,19 +176,7 @@ fn git_status_files_and_cat_read_the_working_copy_and_nothing_outside() {
     let (_repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start();
     project_on(&server, &repo);
-    let issue = json(
-        &server,
-        &[
-            "issues",
-            "create",
-            "--project",
-            "demo",
-            "--tenant",
-            "acme",
-            "--title",
-            "Read me",
-        ],
-    );
+    let issue = demo_issue(&server, "Read me");
     let s = json(
         &server,
         &[
