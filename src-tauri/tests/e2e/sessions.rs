@@ -270,7 +270,7 @@ fn work_on_a_native_issue_runs_the_agent_in_its_worktree_and_streams_its_states(
 }
 
 /// `tmux -S <data>/tmux.sock ARGS` (the server's own tmux server).
-fn tmux(server: &ServerProcess, args: &[&str]) -> std::process::Output {
+pub fn tmux(server: &ServerProcess, args: &[&str]) -> std::process::Output {
     let mut cmd = Command::new("tmux");
     cmd.arg("-S")
         .arg(server.data_dir.join("tmux.sock"))

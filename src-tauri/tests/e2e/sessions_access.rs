@@ -154,13 +154,11 @@ fn members_see_only_their_sessions_and_bad_starts_are_refused() {
         !dir.join("hook.json").exists(),
         "the session key's file went with the session"
     );
-    let tmux = server.data_dir.join("tmux.sock");
     let gone = wait_until(std::time::Duration::from_secs(10), || {
-        let mut c = std::process::Command::new("tmux");
-        c.arg("-S")
-            .arg(&tmux)
-            .args(["has-session", "-t", killed["tmux_target"].as_str().unwrap()]);
-        !run(c, None).status.success()
+        let target = killed["tmux_target"].as_str().unwrap();
+        !crate::sessions::tmux(&server, &["has-session", "-t", target])
+            .status
+            .success()
     });
     assert!(gone, "the tmux session is gone");
     json(&server, &["issues", "work", &third, "--tool", "shell"]);
