@@ -187,9 +187,13 @@ async fn a_program_that_cannot_start_closes_with_an_internal_error() {
 
 #[tokio::test]
 async fn a_paste_larger_than_the_watermark_does_not_deadlock_a_paused_terminal() {
-    // 3 MiB of lines into `cat`: its output (echo + copy, ~6 MiB) pauses the terminal
-    // while the client's acks are still queued behind the input in the same stream.
-    let c = connect(&["cat"], false).await;
+    // 3 MiB of lines into `cat`, whose copy pauses the terminal (above the high
+    // watermark) while the client's acks are still queued behind the input in the same
+    // stream. Echo is off: under output pressure the kernel's line discipline drops echoes
+    // (n_tty's echo buffer overflows), so only cat's copy has an exact length. (tmux attach
+    // puts its terminal in raw mode, so production output has no such echo either.)
+    let mut c = connect(&["sh", "-c", "stty -echo && echo READY && exec cat"], false).await;
+    output_until(&mut c, "READY\r\n").await;
     let (mut sink, mut stream) = c.split();
     let (to_sink, mut queued) = tokio::sync::mpsc::unbounded_channel::<WsMessage>();
     tokio::spawn(async move {
@@ -202,13 +206,20 @@ async fn a_paste_larger_than_the_watermark_does_not_deadlock_a_paused_terminal()
     // In 1 KiB frames (a fast typist, or a client that splits pastes): far more messages
     // than the channel to the PTY thread holds.
     let frame = format!("{}\n", "a".repeat(99)).repeat(10);
-    for _ in 0..3 * 1024 {
+    let frames = 3 * 1024;
+    for _ in 0..frames {
         to_sink.send(WsMessage::binary(frame.clone())).unwrap();
     }
-    to_sink.send(WsMessage::binary("END-OF-PASTE\n")).unwrap();
+    let end = "END-OF-PASTE\n";
+    to_sink.send(WsMessage::binary(end)).unwrap();
+    // cat's copy, every `\n` written as `\r\n` (the terminal's `onlcr`); the marker's
+    // line is the last output.
+    let lines = frames * 10 + 1;
+    let expected = frames * frame.len() + end.len() + lines;
     let read_all = async {
-        let (mut seen, mut tail) = (0, Vec::new());
-        while seen < 2 {
+        let mut tail = Vec::new();
+        let mut total = 0;
+        while !String::from_utf8_lossy(&tail).contains("END-OF-PASTE\r\n") {
             let b = match stream.next().await {
                 Some(Ok(WsMessage::Binary(b))) => b,
                 Some(Ok(_)) => continue,
@@ -216,16 +227,16 @@ async fn a_paste_larger_than_the_watermark_does_not_deadlock_a_paused_terminal()
             };
             let ack = serde_json::json!({"type": "ack", "bytes": b.len()});
             to_sink.send(json(ack)).unwrap();
+            total += b.len();
             tail.extend_from_slice(&b);
-            seen += String::from_utf8_lossy(&tail)
-                .matches("END-OF-PASTE")
-                .count();
-            tail.drain(..tail.len().saturating_sub(11));
+            tail.drain(..tail.len().saturating_sub(16));
         }
+        total
     };
-    tokio::time::timeout(Duration::from_secs(30), read_all)
+    let total = tokio::time::timeout(Duration::from_secs(30), read_all)
         .await
-        .expect("the paste's echo and copy never came back: deadlocked");
+        .expect("the paste's copy never came back: deadlocked");
+    assert_eq!(total, expected, "bytes of the paste were lost on the way");
 }
 
 fn settings(public_url: &str, tls: bool) -> Settings {
