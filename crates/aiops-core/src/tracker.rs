@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use aiops_types::{IssueStatus, Provider, Timestamp};
+use aiops_types::{IssueStatus, MergeMethod, Provider, PullRequest, PullRequestState, Timestamp};
 
 /// A provider token. `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -217,8 +217,71 @@ pub trait Tracker: Send {
         comment_id: &str,
         body: &str,
     ) -> TrackerResult<RemoteComment>;
+    /// Pull requests (GitHub) / merge requests (GitLab) of `target` in `state` (`None`:
+    /// all), newest first, at most `limit`. Jira: `Invalid` (no pull requests).
+    fn pull_requests(
+        &self,
+        target: &Target,
+        state: Option<PullRequestState>,
+        limit: u32,
+    ) -> TrackerResult<Vec<PullRequest>> {
+        let _ = (target, state, limit);
+        Err(no_pull_requests())
+    }
+    fn create_pull_request(
+        &self,
+        target: &Target,
+        pr: &NewPullRequest,
+    ) -> TrackerResult<PullRequest> {
+        let _ = (target, pr);
+        Err(no_pull_requests())
+    }
+    /// Merges with `method`; with `delete_branch` the source branch is deleted afterwards
+    /// (GitHub: `DELETE …/git/refs/heads/<branch>`; GitLab: `should_remove_source_branch`).
+    /// A pull request that cannot be merged (conflicts, checks, already closed) is
+    /// `Invalid` with the provider's message.
+    fn merge_pull_request(
+        &self,
+        target: &Target,
+        number: u64,
+        merge: &MergeOptions,
+    ) -> TrackerResult<PullRequest> {
+        let _ = (target, number, merge);
+        Err(no_pull_requests())
+    }
+    /// Closes without merging.
+    fn close_pull_request(&self, target: &Target, number: u64) -> TrackerResult<PullRequest> {
+        let _ = (target, number);
+        Err(no_pull_requests())
+    }
     /// HTTP requests made so far by this client (including `304`s and retries).
     fn requests(&self) -> u32;
+}
+
+fn no_pull_requests() -> TrackerError {
+    TrackerError::Invalid("this tracker has no pull requests".into())
+}
+
+/// Fields of a new pull request. `assignee` is already a tracker identity (login /
+/// username).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewPullRequest {
+    pub title: String,
+    /// Markdown, the issue link already in it.
+    pub description: String,
+    pub source: String,
+    pub target: String,
+    pub draft: bool,
+    pub assignee: Option<String>,
+}
+
+/// How to merge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergeOptions {
+    pub method: MergeMethod,
+    pub delete_branch: bool,
+    /// Merge (or squash) commit message; the provider's default when None.
+    pub message: Option<String>,
 }
 
 /// Opens provider clients; the server holds one for its whole life.

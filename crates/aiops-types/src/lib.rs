@@ -10,6 +10,7 @@
 mod agents;
 mod auth;
 mod error;
+mod git;
 mod integrations;
 mod issues;
 mod page;
@@ -20,6 +21,7 @@ mod tenancy;
 pub use agents::*;
 pub use auth::*;
 pub use error::*;
+pub use git::*;
 pub use integrations::*;
 pub use issues::*;
 pub use page::*;

@@ -1,0 +1,225 @@
+//! Git write verbs and pull/merge requests (issue 5): `/projects/{id}/git/…` and
+//! `/projects/{id}/pulls…`. The read verbs' types (status, files, cat) are in `sessions.rs`.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use time::OffsetDateTime;
+
+use crate::Provider;
+
+/// State of a pull request (GitHub) or merge request (GitLab), normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PullRequestState {
+    Open,
+    Closed,
+    Merged,
+}
+
+impl PullRequestState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Merged => "merged",
+        }
+    }
+}
+
+/// A GitHub pull request or a GitLab merge request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PullRequest {
+    pub provider: Provider,
+    /// GitHub: the pull request number; GitLab: the merge request `iid`.
+    pub number: u64,
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+    pub state: PullRequestState,
+    pub draft: bool,
+    /// The branch with the changes (GitHub `head.ref`, GitLab `source_branch`).
+    pub source: String,
+    /// The branch it merges into (GitHub `base.ref`, GitLab `target_branch`).
+    pub target: String,
+    /// Login / username of the author.
+    pub author: Option<String>,
+    pub assignees: Vec<String>,
+    /// The web page.
+    pub url: String,
+    /// The merge commit (or squash commit) once merged.
+    pub merge_commit: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// How a pull request is merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MergeMethod {
+    Merge,
+    Squash,
+    Rebase,
+}
+
+impl MergeMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Merge => "merge",
+            Self::Squash => "squash",
+            Self::Rebase => "rebase",
+        }
+    }
+}
+
+/// `POST /api/v1/projects/{id}/pulls`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CreatePullRequest {
+    pub title: String,
+    /// The branch with the changes; pushed already.
+    pub source: String,
+    /// Default: the repository's default branch.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Markdown. The issue link ("Closes #N" / the Jira key) is appended when `issue_id`
+    /// is given and the text does not mention it yet.
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub draft: bool,
+    /// Login / username to assign.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// The aiops issue this resolves (linked in the description).
+    #[serde(default)]
+    pub issue_id: Option<i64>,
+    /// `github` or `gitlab` when the project links both.
+    #[serde(default)]
+    pub provider: Option<Provider>,
+}
+
+/// `POST /api/v1/projects/{id}/pulls/{number}/merge`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MergePullRequest {
+    pub method: MergeMethod,
+    /// Delete the source branch after the merge.
+    #[serde(default)]
+    pub delete_branch: bool,
+    /// The merge (or squash) commit message.
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub provider: Option<Provider>,
+}
+
+/// Query of the pull request routes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PullRequestQuery {
+    /// `open` (default), `closed`, `merged` or `all` (list only).
+    pub state: Option<String>,
+    /// `github` or `gitlab` when the project links both.
+    pub provider: Option<Provider>,
+}
+
+/// `POST /api/v1/projects/{id}/git/pull`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GitPull {
+    #[serde(default)]
+    pub session: Option<i64>,
+    /// Discard local changes (tracked and untracked) before pulling.
+    #[serde(default)]
+    pub clean: bool,
+}
+
+/// `POST /api/v1/projects/{id}/git/push`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GitPush {
+    #[serde(default)]
+    pub session: Option<i64>,
+    /// Default: the checked-out branch (pushed to `origin` with the same name, tracked).
+    #[serde(default)]
+    pub branch: Option<String>,
+}
+
+/// `POST /api/v1/projects/{id}/git/commit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GitCommit {
+    #[serde(default)]
+    pub session: Option<i64>,
+    pub message: String,
+    /// Only these paths are staged and committed (relative to the working copy). Empty:
+    /// every change, untracked files included.
+    #[serde(default)]
+    pub files: Vec<String>,
+}
+
+/// `POST /api/v1/projects/{id}/git/branch` (create) and `…/git/checkout`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GitBranch {
+    #[serde(default)]
+    pub session: Option<i64>,
+    pub name: String,
+    /// `branch`: start point (default `HEAD`). Ignored by `checkout`.
+    #[serde(default)]
+    pub from: Option<String>,
+}
+
+/// What a write verb did, in a line, and the commit it left checked out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GitResult {
+    pub path: String,
+    pub branch: String,
+    /// Full SHA of `HEAD` afterwards (empty in a repository without commits).
+    pub head: String,
+    /// One line for people: `committed 3 files as 1a2b3c4`, `already up to date`, …
+    pub message: String,
+}
+
+/// One branch of `GET …/git/branches`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GitBranchInfo {
+    pub name: String,
+    /// Checked out here.
+    pub current: bool,
+    /// Local branch (`refs/heads`) or remote-tracking (`refs/remotes/origin`).
+    pub remote: bool,
+    pub commit: String,
+    pub upstream: Option<String>,
+}
+
+/// One commit of `GET …/git/log`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GitCommitInfo {
+    pub sha: String,
+    pub author: String,
+    pub email: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub date: OffsetDateTime,
+    pub subject: String,
+}
+
+/// Query of `GET …/git/diff` and `…/git/log`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GitRangeQuery {
+    pub session: Option<i64>,
+    /// diff: compare the working tree with this ref (default: `HEAD`, i.e. uncommitted
+    /// changes); log: start from this ref (default `HEAD`).
+    pub rev: Option<String>,
+    /// diff: staged changes only.
+    #[serde(default)]
+    pub staged: bool,
+    /// log: most commits returned, 1..=500 (default 20).
+    pub limit: Option<u32>,
+}
+
+/// `GET …/git/diff`: a unified diff, capped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GitDiff {
+    pub diff: String,
+    /// The diff was longer than 1 MiB and was cut.
+    pub truncated: bool,
+}
