@@ -188,35 +188,3 @@ impl Client {
             .await
     }
 }
-
-impl Client {
-    /// `GET /projects/{id}/git/status`
-    pub async fn git_status(
-        &self,
-        project: i64,
-        at: &aiops_types::GitWhere,
-    ) -> Result<aiops_types::GitStatus> {
-        self.get(&["projects", &project.to_string(), "git", "status"], at)
-            .await
-    }
-
-    /// `GET /projects/{id}/git/files`
-    pub async fn git_files(
-        &self,
-        project: i64,
-        at: &aiops_types::GitWhere,
-    ) -> Result<Vec<aiops_types::FileEntry>> {
-        self.get(&["projects", &project.to_string(), "git", "files"], at)
-            .await
-    }
-
-    /// `GET /projects/{id}/git/cat`
-    pub async fn git_cat(
-        &self,
-        project: i64,
-        at: &aiops_types::GitWhere,
-    ) -> Result<aiops_types::FileContent> {
-        self.get(&["projects", &project.to_string(), "git", "cat"], at)
-            .await
-    }
-}

@@ -11,6 +11,7 @@
 
 mod api;
 mod api_agents;
+mod api_git;
 mod api_sessions;
 mod api_trackers;
 mod client;

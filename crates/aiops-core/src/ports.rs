@@ -11,6 +11,7 @@ use aiops_types::{
 
 use crate::CoreResult;
 use crate::page::PageQuery;
+pub use crate::ports_git::*;
 pub use crate::ports_sessions::*;
 pub use crate::ports_trackers::*;
 pub use crate::principal::Viewer;

@@ -216,16 +216,6 @@ pub trait Runtime: Send + Sync {
     fn transcript(&self, session_id: i64, tail: Option<u32>) -> CoreResult<Transcript>;
     /// `tmux -S <socket> attach-session -t =<name>` (`-r` when read-only).
     fn attach_command(&self, tmux_name: &str, read_only: bool) -> Vec<String>;
-    /// `git status` of a working copy.
-    fn git_status(&self, dir: &std::path::Path) -> CoreResult<aiops_types::GitStatus>;
-    /// Directory `rel` of a working copy; `Invalid` for a path that leads out of it.
-    fn list_files(
-        &self,
-        dir: &std::path::Path,
-        rel: &str,
-    ) -> CoreResult<Vec<aiops_types::FileEntry>>;
-    /// File `rel` of a working copy (at most 1 MiB); `Invalid` for a path that leads out.
-    fn read_file(&self, dir: &std::path::Path, rel: &str) -> CoreResult<aiops_types::FileContent>;
     /// The worktrees of the base clone at `base` (none when it does not exist).
     fn worktrees(&self, base: &std::path::Path) -> CoreResult<Vec<WorktreeInfo>>;
     /// Removes a worktree; `Conflict` listing the changes when it has some and not `force`.

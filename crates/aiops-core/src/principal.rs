@@ -36,7 +36,9 @@ impl SessionGrant {
     /// Whether a request `method path` (path relative to `/api/v1`, no query) is inside the
     /// grant: `GET /sessions/{s}`, `POST /sessions/{s}/events`, and on the session's issue
     /// `GET|PATCH /issues/{i}`, `POST /issues/{i}/close|reopen`, `PUT /issues/{i}/assignee`,
-    /// `GET|POST /issues/{i}/comments`, `PATCH /issues/{i}/comments/{c}`.
+    /// `GET|POST /issues/{i}/comments`, `PATCH /issues/{i}/comments/{c}`,
+    /// `POST /issues/{i}/workflow/{verb}`; and `GET|POST /projects/{p}/git/{verb}`, which
+    /// the domain confines to the session's own worktree.
     pub fn allows(&self, method: &str, path: &str) -> bool {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
         let is = |id: &str, want: i64| id.parse::<i64>().ok() == Some(want);
@@ -44,6 +46,8 @@ impl SessionGrant {
             ("GET", ["sessions", s]) | ("POST", ["sessions", s, "events"]) => {
                 is(s, self.session_id)
             }
+            // The domain confines these to the session's own worktree (`aiops_core::git`).
+            ("GET" | "POST", ["projects", _, "git", _]) => true,
             (_, ["issues", i, rest @ ..]) => {
                 let Some(issue) = self.issue_id else {
                     return false;
@@ -56,6 +60,7 @@ impl SessionGrant {
                             | ("PUT", ["assignee"])
                             | ("GET" | "POST", ["comments"])
                             | ("PATCH", ["comments", _])
+                            | ("POST", ["workflow", _])
                     )
             }
             _ => false,
@@ -159,6 +164,17 @@ mod tests {
         assert!(!g.allows("POST", "/sessions/8/events"), "another session");
         assert!(!g.allows("POST", "/issues/43/comments"), "another issue");
         assert!(!g.allows("DELETE", "/issues/42"));
+        assert!(g.allows("POST", "/issues/42/workflow/submit"));
+        assert!(
+            !g.allows("POST", "/issues/43/workflow/submit"),
+            "another issue"
+        );
+        assert!(g.allows("POST", "/projects/3/git/commit"));
+        assert!(
+            !g.allows("POST", "/projects/3/pulls"),
+            "pull requests are for people"
+        );
+        assert!(!g.allows("DELETE", "/projects/3"));
         assert!(
             !g.allows("GET", "/issues"),
             "listing issues is outside the grant"

@@ -12,4 +12,5 @@ pub mod process;
 pub mod pty;
 pub mod runtime;
 pub mod tmux;
+pub mod working_copy;
 pub mod workspace;

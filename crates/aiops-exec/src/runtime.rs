@@ -153,14 +153,6 @@ fn io(path: &Path, e: std::io::Error) -> CoreError {
     CoreError::Internal(format!("{}: {e}", path.display()))
 }
 
-fn file_err(e: crate::files::FileError) -> CoreError {
-    match e {
-        crate::files::FileError::Outside(m) => CoreError::invalid("path", m),
-        crate::files::FileError::Missing(m) => CoreError::not_found(m),
-        crate::files::FileError::Io { .. } => CoreError::Internal(e.to_string()),
-    }
-}
-
 fn tmux_err(e: TmuxError) -> CoreError {
     CoreError::Internal(format!("tmux: {e}"))
 }
@@ -335,43 +327,6 @@ impl Runtime for TmuxRuntime {
         Ok(Transcript {
             session_id,
             text: aiops_core::redact::redact(&text).into_owned(),
-            truncated,
-        })
-    }
-
-    fn git_status(&self, dir: &Path) -> CoreResult<aiops_types::GitStatus> {
-        let s = Git::default()
-            .status(dir)
-            .map_err(|e| CoreError::Conflict(e.to_string()))?;
-        Ok(aiops_types::GitStatus {
-            path: dir.display().to_string(),
-            branch: s.branch,
-            upstream: s.upstream,
-            ahead: s.ahead,
-            behind: s.behind,
-            changed: s.changed,
-            untracked: s.untracked,
-        })
-    }
-
-    fn list_files(&self, dir: &Path, rel: &str) -> CoreResult<Vec<aiops_types::FileEntry>> {
-        Ok(crate::files::list(dir, rel)
-            .map_err(file_err)?
-            .into_iter()
-            .map(|e| aiops_types::FileEntry {
-                name: e.name,
-                kind: e.kind.to_owned(),
-                size: e.size,
-            })
-            .collect())
-    }
-
-    fn read_file(&self, dir: &Path, rel: &str) -> CoreResult<aiops_types::FileContent> {
-        let (size, bytes, truncated) = crate::files::read(dir, rel).map_err(file_err)?;
-        Ok(aiops_types::FileContent {
-            path: rel.to_owned(),
-            size,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
             truncated,
         })
     }

@@ -137,6 +137,7 @@ impl AppState {
     pub fn host(&self) -> aiops_core::sessions::Host<'_> {
         aiops_core::sessions::Host {
             runtime: &self.0.runtime,
+            git: &aiops_exec::working_copy::LocalGit,
             secret_key: &self.0.secret_key,
             workspace_root: &self.0.workspaces,
             server_url: self.0.url.get().map_or("", String::as_str),

@@ -1,7 +1,11 @@
-//! `aiops git status|files|cat <project>`: read your working copy of a project (your
-//! base clone, or a session's worktree with `--session`).
+//! `aiops git status|pull|push|commit|branches|branch|checkout|diff|log|files|cat
+//! <project>`: git on your working copy of a project (your base clone, or a session's
+//! worktree with `--session`). Pull requests: `cli/pulls.rs`.
 
-use aiops_types::{FileEntry, GitWhere};
+use aiops_types::{
+    FileEntry, GitBranch, GitBranchInfo, GitCommit, GitCommitInfo, GitPull, GitPush, GitRangeQuery,
+    GitResult, GitStatus, GitWhere,
+};
 
 use crate::cli::Ctx;
 use crate::cli::exit::CliError;
@@ -35,51 +39,194 @@ pub enum GitCommand {
         at: Where,
         path: String,
     },
+    /// Fetch and fast-forward; refuses to discard local changes unless --clean.
+    Pull {
+        #[command(flatten)]
+        at: Where,
+        /// Discard local changes (tracked and untracked) first.
+        #[arg(long)]
+        clean: bool,
+    },
+    /// Push a branch (default: the checked-out one) to origin and track it.
+    Push {
+        #[command(flatten)]
+        at: Where,
+        /// The branch to push.
+        #[arg(long)]
+        branch: Option<String>,
+    },
+    /// Commit as you: only --files when given, else every change.
+    Commit {
+        #[command(flatten)]
+        at: Where,
+        /// The commit message.
+        #[arg(long, short = 'm')]
+        message: String,
+        /// Comma-separated paths to stage and commit, nothing else.
+        #[arg(long, value_delimiter = ',')]
+        files: Vec<String>,
+    },
+    /// Local branches and origin's.
+    Branches(Where),
+    /// Create a branch (not checked out).
+    Branch {
+        #[command(flatten)]
+        at: Where,
+        name: String,
+        /// Start point (default: HEAD).
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Check out a branch (one only on origin becomes a local tracking branch).
+    Checkout {
+        #[command(flatten)]
+        at: Where,
+        name: String,
+    },
+    /// Uncommitted changes (or against --rev; --staged: the index only).
+    Diff {
+        #[command(flatten)]
+        at: Where,
+        /// Compare with this revision instead of HEAD.
+        #[arg(long)]
+        rev: Option<String>,
+        /// The staged changes only.
+        #[arg(long)]
+        staged: bool,
+    },
+    /// The newest commits.
+    Log {
+        #[command(flatten)]
+        at: Where,
+        /// Start from this revision instead of HEAD.
+        #[arg(long)]
+        rev: Option<String>,
+        /// How many (1..=500).
+        #[arg(long, short = 'n', default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+impl GitCommand {
+    fn at(&self) -> &Where {
+        match self {
+            Self::Status(at) | Self::Branches(at) => at,
+            Self::Files { at, .. }
+            | Self::Cat { at, .. }
+            | Self::Pull { at, .. }
+            | Self::Push { at, .. }
+            | Self::Commit { at, .. }
+            | Self::Branch { at, .. }
+            | Self::Checkout { at, .. }
+            | Self::Diff { at, .. }
+            | Self::Log { at, .. } => at,
+        }
+    }
 }
 
 pub async fn run(ctx: &Ctx, cmd: GitCommand) -> Result<(), CliError> {
     let client = ctx.client()?;
-    let (at, path) = match &cmd {
-        GitCommand::Status(at) => (at, None),
-        GitCommand::Files { at, path } => (at, path.clone()),
-        GitCommand::Cat { at, path } => (at, Some(path.clone())),
-    };
+    let at = cmd.at();
     let project = crate::cli::projects::resolve(&client, &at.project, at.tenant.as_deref()).await?;
-    let q = GitWhere {
-        session: at.session,
-        path,
-    };
+    let session = at.session;
+    let here = |path| GitWhere { session, path };
+    let done = |r: GitResult| output::value(ctx.out, &r, || format!("{}\n", r.message));
     match cmd {
         GitCommand::Status(_) => {
-            let s = client.git_status(project, &q).await?;
-            output::value(ctx.out, &s, || {
-                let mut text = format!(
-                    "On branch {}{}\n",
-                    if s.branch.is_empty() {
-                        "(detached)"
-                    } else {
-                        &s.branch
-                    },
-                    match &s.upstream {
-                        Some(u) => format!(" ({u}: {} ahead, {} behind)", s.ahead, s.behind),
-                        None => " (no upstream)".to_owned(),
-                    }
-                );
-                for c in &s.changed {
-                    text.push_str(&format!("  {c}\n"));
-                }
-                for u in &s.untracked {
-                    text.push_str(&format!("  ?? {u}\n"));
-                }
-                text
-            })
+            let s = client.git_status(project, &here(None)).await?;
+            output::value(ctx.out, &s, || status_text(&s))
         }
-        GitCommand::Files { .. } => output::list(ctx.out, &client.git_files(project, &q).await?),
-        GitCommand::Cat { .. } => {
-            let f = client.git_cat(project, &q).await?;
+        GitCommand::Files { path, .. } => {
+            output::list(ctx.out, &client.git_files(project, &here(path)).await?)
+        }
+        GitCommand::Cat { path, .. } => {
+            let f = client.git_cat(project, &here(Some(path))).await?;
             output::value(ctx.out, &f, || f.text.clone())
         }
+        GitCommand::Pull { clean, .. } => done(
+            client
+                .git_pull(project, &GitPull { session, clean })
+                .await?,
+        ),
+        GitCommand::Push { branch, .. } => done(
+            client
+                .git_push(project, &GitPush { session, branch })
+                .await?,
+        ),
+        GitCommand::Commit { message, files, .. } => {
+            let req = GitCommit {
+                session,
+                message,
+                files,
+            };
+            done(client.git_commit(project, &req).await?)
+        }
+        GitCommand::Branches(_) => {
+            output::list(ctx.out, &client.git_branches(project, &here(None)).await?)
+        }
+        GitCommand::Branch { name, from, .. } => {
+            let req = GitBranch {
+                session,
+                name,
+                from,
+            };
+            done(client.git_branch(project, &req).await?)
+        }
+        GitCommand::Checkout { name, .. } => {
+            let req = GitBranch {
+                session,
+                name,
+                from: None,
+            };
+            done(client.git_checkout(project, &req).await?)
+        }
+        GitCommand::Diff { rev, staged, .. } => {
+            let q = GitRangeQuery {
+                session,
+                rev,
+                staged,
+                limit: None,
+            };
+            let d = client.git_diff(project, &q).await?;
+            output::value(ctx.out, &d, || {
+                let cut = if d.truncated {
+                    "\n(diff cut at 1 MiB)\n"
+                } else {
+                    ""
+                };
+                format!("{}{cut}", d.diff)
+            })
+        }
+        GitCommand::Log { rev, limit, .. } => {
+            let q = GitRangeQuery {
+                session,
+                rev,
+                staged: false,
+                limit: Some(limit),
+            };
+            output::list(ctx.out, &client.git_log(project, &q).await?)
+        }
     }
+}
+
+fn status_text(s: &GitStatus) -> String {
+    let branch = if s.branch.is_empty() {
+        "(detached)"
+    } else {
+        &s.branch
+    };
+    let upstream = match &s.upstream {
+        Some(u) => format!(" ({u}: {} ahead, {} behind)", s.ahead, s.behind),
+        None => " (no upstream)".to_owned(),
+    };
+    let mut text = format!("On branch {branch}{upstream}\n");
+    for c in &s.changed {
+        text.push_str(&format!("  {c}\n"));
+    }
+    for u in &s.untracked {
+        text.push_str(&format!("  ?? {u}\n"));
+    }
+    text
 }
 
 impl Render for FileEntry {
@@ -96,6 +243,47 @@ impl Render for FileEntry {
             ("name", self.name.clone()),
             ("kind", self.kind.clone()),
             ("size", self.size.map_or("-".into(), |s| s.to_string())),
+        ]
+    }
+}
+
+impl Render for GitBranchInfo {
+    const HEADERS: &'static [&'static str] = &["", "NAME", "COMMIT", "UPSTREAM"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            if self.current { "*" } else { "" }.into(),
+            self.name.clone(),
+            self.commit.chars().take(7).collect(),
+            output::or_dash(self.upstream.as_deref()),
+        ]
+    }
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("name", self.name.clone()),
+            ("current", self.current.to_string()),
+            ("remote", self.remote.to_string()),
+            ("commit", self.commit.clone()),
+            ("upstream", output::or_dash(self.upstream.as_deref())),
+        ]
+    }
+}
+
+impl Render for GitCommitInfo {
+    const HEADERS: &'static [&'static str] = &["COMMIT", "DATE", "AUTHOR", "SUBJECT"];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.sha.chars().take(7).collect(),
+            output::ts(&self.date),
+            self.author.clone(),
+            self.subject.clone(),
+        ]
+    }
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("sha", self.sha.clone()),
+            ("date", output::ts(&self.date)),
+            ("author", format!("{} <{}>", self.author, self.email)),
+            ("subject", self.subject.clone()),
         ]
     }
 }

@@ -8,6 +8,7 @@
 mod cli_live;
 mod common;
 mod crash;
+mod git_verbs;
 mod issues;
 mod secrets;
 mod sessions;

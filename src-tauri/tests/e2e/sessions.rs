@@ -20,7 +20,7 @@ pub fn standin_agent() -> String {
         .to_string()
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub fn git(dir: &Path, args: &[&str]) -> String {
     let mut cmd = Command::new("git");
     cmd.arg("-C")
         .arg(dir)

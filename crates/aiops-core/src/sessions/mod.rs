@@ -8,7 +8,6 @@
 
 pub mod context;
 pub mod credentials;
-pub mod files;
 pub mod names;
 pub mod ops;
 pub mod start;
@@ -25,6 +24,8 @@ pub use ops::{TerminalMode, TerminalTarget, terminal_target};
 #[derive(Clone, Copy)]
 pub struct Host<'a> {
     pub runtime: &'a dyn Runtime,
+    /// Git on working copies (base clones and worktrees).
+    pub git: &'a dyn crate::ports::WorkingCopies,
     /// Opens the owner's sealed tool credentials for the launch.
     pub secret_key: &'a crate::sealed::SecretKey,
     /// `<data>/workspaces` unless configured.

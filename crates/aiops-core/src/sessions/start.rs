@@ -294,7 +294,7 @@ fn earlier_worktree(
     })
 }
 
-fn git_env(owner: &User) -> Vec<(String, String)> {
+pub(crate) fn git_env(owner: &User) -> Vec<(String, String)> {
     let name = if owner.name.trim().is_empty() {
         owner.email.clone()
     } else {

@@ -1,14 +1,18 @@
-//! `/projects/{id}/git/…`: reading the caller's working copy of a project (their base
-//! clone, or one of their sessions' worktrees with `session=`).
+//! `/projects/{id}/git/…`: git on the caller's working copy of a project (their base
+//! clone, or one of their sessions' worktrees with `session`). Reads need `read`, the
+//! verbs that change the working copy or a remote need `write`.
 
-use aiops_core::sessions::files;
-use aiops_types::{ErrorBody, FileContent, FileEntry, GitStatus, GitWhere};
+use aiops_core::git;
+use aiops_types::{
+    ErrorBody, FileContent, FileEntry, GitBranch, GitBranchInfo, GitCommit, GitCommitInfo, GitDiff,
+    GitPull, GitPush, GitRangeQuery, GitResult, GitStatus, GitWhere,
+};
 use axum::Json;
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{Auth, Read};
-use crate::error::{ApiPath, ApiQuery, ApiResult};
+use crate::auth::{Auth, Read, Write};
+use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -16,6 +20,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(status))
         .routes(routes!(list_files))
         .routes(routes!(cat))
+        .routes(routes!(branches))
+        .routes(routes!(log))
+        .routes(routes!(diff))
+        .routes(routes!(pull))
+        .routes(routes!(push))
+        .routes(routes!(commit))
+        .routes(routes!(branch))
+        .routes(routes!(checkout))
 }
 
 /// Branch, upstream, ahead/behind, changed and untracked files.
@@ -29,7 +41,7 @@ async fn status(
     ApiQuery(q): ApiQuery<GitWhere>,
 ) -> ApiResult<Json<GitStatus>> {
     Ok(Json(
-        st.run_sessions(move |db, _, host| files::status(db, host, &a.principal, id, q.session))
+        st.run_sessions(move |db, _, host| git::status(db, host, &a.principal, id, q.session))
             .await?,
     ))
 }
@@ -48,7 +60,7 @@ async fn list_files(
     let path = q.path.clone().unwrap_or_default();
     Ok(Json(
         st.run_sessions(move |db, _, host| {
-            files::files(db, host, &a.principal, id, q.session, &path)
+            git::files(db, host, &a.principal, id, q.session, &path)
         })
         .await?,
     ))
@@ -66,9 +78,136 @@ async fn cat(
 ) -> ApiResult<Json<FileContent>> {
     let path = q.path.clone().unwrap_or_default();
     Ok(Json(
-        st.run_sessions(move |db, _, host| {
-            files::cat(db, host, &a.principal, id, q.session, &path)
-        })
-        .await?,
+        st.run_sessions(move |db, _, host| git::cat(db, host, &a.principal, id, q.session, &path))
+            .await?,
+    ))
+}
+
+/// Local branches and `origin`'s remote-tracking branches.
+#[utoipa::path(get, path = "/projects/{id}/git/branches", tag = "git",
+    params(("id" = i64, Path), GitWhere), security(("api_key" = ["read"])),
+    responses((status = 200, body = Vec<GitBranchInfo>), (status = 404, body = ErrorBody)))]
+async fn branches(
+    a: Auth<Read>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<GitWhere>,
+) -> ApiResult<Json<Vec<GitBranchInfo>>> {
+    Ok(Json(
+        st.run_sessions(move |db, _, host| git::branches(db, host, &a.principal, id, q.session))
+            .await?,
+    ))
+}
+
+/// The newest commits from `rev` (default `HEAD`).
+#[utoipa::path(get, path = "/projects/{id}/git/log", tag = "git",
+    params(("id" = i64, Path), GitRangeQuery), security(("api_key" = ["read"])),
+    responses((status = 200, body = Vec<GitCommitInfo>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn log(
+    a: Auth<Read>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<GitRangeQuery>,
+) -> ApiResult<Json<Vec<GitCommitInfo>>> {
+    Ok(Json(
+        st.run_sessions(move |db, _, host| git::log(db, host, &a.principal, id, &q))
+            .await?,
+    ))
+}
+
+/// Uncommitted changes (against `rev` when given; the index with `staged`), at most 1 MiB.
+#[utoipa::path(get, path = "/projects/{id}/git/diff", tag = "git",
+    params(("id" = i64, Path), GitRangeQuery), security(("api_key" = ["read"])),
+    responses((status = 200, body = GitDiff), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn diff(
+    a: Auth<Read>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<GitRangeQuery>,
+) -> ApiResult<Json<GitDiff>> {
+    Ok(Json(
+        st.run_sessions(move |db, _, host| git::diff(db, host, &a.principal, id, &q))
+            .await?,
+    ))
+}
+
+/// Fetch and fast-forward. `409` listing the local changes unless `clean` (which
+/// discards them), and when the branch diverged from its upstream.
+#[utoipa::path(post, path = "/projects/{id}/git/pull", tag = "git",
+    params(("id" = i64, Path)), request_body = GitPull, security(("api_key" = ["write"])),
+    responses((status = 200, body = GitResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn pull(
+    a: Auth<Write>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<GitPull>,
+) -> ApiResult<Json<GitResult>> {
+    Ok(Json(
+        st.run_sessions(move |db, _, host| git::pull(db, host, &a.principal, id, &req))
+            .await?,
+    ))
+}
+
+/// Push a branch (default: the checked-out one) to `origin` and track it.
+#[utoipa::path(post, path = "/projects/{id}/git/push", tag = "git",
+    params(("id" = i64, Path)), request_body = GitPush, security(("api_key" = ["write"])),
+    responses((status = 200, body = GitResult), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn push(
+    a: Auth<Write>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<GitPush>,
+) -> ApiResult<Json<GitResult>> {
+    Ok(Json(
+        st.run_sessions(move |db, _, host| git::push(db, host, &a.principal, id, &req))
+            .await?,
+    ))
+}
+
+/// Commit `files` only (every change when empty) as the caller.
+#[utoipa::path(post, path = "/projects/{id}/git/commit", tag = "git",
+    params(("id" = i64, Path)), request_body = GitCommit, security(("api_key" = ["write"])),
+    responses((status = 200, body = GitResult), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn commit(
+    a: Auth<Write>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<GitCommit>,
+) -> ApiResult<Json<GitResult>> {
+    Ok(Json(
+        st.run_sessions(move |db, _, host| git::commit(db, host, &a.principal, id, &req))
+            .await?,
+    ))
+}
+
+/// Create a branch at `from` (default `HEAD`) without checking it out.
+#[utoipa::path(post, path = "/projects/{id}/git/branch", tag = "git",
+    params(("id" = i64, Path)), request_body = GitBranch, security(("api_key" = ["write"])),
+    responses((status = 200, body = GitResult), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn branch(
+    a: Auth<Write>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<GitBranch>,
+) -> ApiResult<Json<GitResult>> {
+    Ok(Json(
+        st.run_sessions(move |db, _, host| git::create_branch(db, host, &a.principal, id, &req))
+            .await?,
+    ))
+}
+
+/// Check out a branch (a branch only on `origin` becomes a local tracking branch).
+#[utoipa::path(post, path = "/projects/{id}/git/checkout", tag = "git",
+    params(("id" = i64, Path)), request_body = GitBranch, security(("api_key" = ["write"])),
+    responses((status = 200, body = GitResult), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn checkout(
+    a: Auth<Write>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<GitBranch>,
+) -> ApiResult<Json<GitResult>> {
+    Ok(Json(
+        st.run_sessions(move |db, _, host| git::checkout(db, host, &a.principal, id, &req))
+            .await?,
     ))
 }

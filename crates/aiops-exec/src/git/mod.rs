@@ -10,6 +10,13 @@ use std::time::Duration;
 
 use crate::process::{ExecError, Output, Spec};
 
+mod history;
+mod status;
+mod write;
+
+pub use history::{Branch, Commit};
+pub use status::{RepoStatus, parse_status};
+
 /// Local commands (status, branch, worktree) finish in well under this.
 pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Network commands (clone, fetch, push).
@@ -20,6 +27,10 @@ pub enum GitError {
     /// A ref, path or URL refused before git ran.
     #[error("{0}")]
     Invalid(String),
+    /// The working copy's state stops the verb (local changes, a diverged branch, an
+    /// existing branch).
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Exec(#[from] ExecError),
     /// A file git keeps (e.g. `info/exclude`) could not be read or written.
@@ -87,13 +98,9 @@ impl Git {
         }
     }
 
-    /// `git clone --end-of-options <url> <dest>`.
+    /// `git clone --end-of-options <url> <dest>`, after [`check_url`].
     pub fn clone(&self, url: &str, dest: &Path) -> Result<Output, GitError> {
-        if url.starts_with('-') {
-            return Err(GitError::Invalid(format!(
-                "`{url}` is not a repository URL"
-            )));
-        }
+        check_url(url, self.allow_file)?;
         Ok(self
             .spec(None, NETWORK_TIMEOUT)
             .args(["clone", "--quiet", "--end-of-options"])
@@ -268,95 +275,53 @@ impl Git {
         spec.arg("--").arg(path.as_os_str()).run()?;
         Ok(())
     }
+}
 
-    /// Branch, upstream, ahead/behind, changed and untracked files of `dir`, from
-    /// `git status --porcelain=v2 --branch` (machine format, stable across versions).
-    pub fn status(&self, dir: &Path) -> Result<RepoStatus, GitError> {
-        let out = self
-            .spec(Some(dir), LOCAL_TIMEOUT)
-            .args([
-                "status",
-                "--porcelain=v2",
-                "--branch",
-                "--untracked-files=all",
-            ])
-            .run()?;
-        Ok(parse_status(&out.stdout))
+/// Checks a repository URL before git sees it: `https://…`, `ssh://…` or scp-like
+/// `user@host:path`; with `allow_file` also an absolute path or `file://…`. Refused:
+/// anything starting with `-`, a host starting with `-` (git would pass it to ssh as an
+/// option, CVE-2017-1000117), control characters and whitespace, and every other
+/// transport (`ext::`, `fd::`, `git://`, …; `GIT_ALLOW_PROTOCOL` refuses them again).
+pub fn check_url(url: &str, allow_file: bool) -> Result<(), GitError> {
+    let bad = || GitError::Invalid(format!("`{url}` is not a repository URL aiops can use"));
+    if url.is_empty()
+        || url.starts_with('-')
+        || url.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(bad());
     }
-}
-
-/// What [`Git::status`] reports.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RepoStatus {
-    pub branch: String,
-    pub upstream: Option<String>,
-    pub ahead: u32,
-    pub behind: u32,
-    /// `XY path` (`XY` as in `git status --short`).
-    pub changed: Vec<String>,
-    pub untracked: Vec<String>,
-}
-
-/// Parses `git status --porcelain=v2 --branch` (git-status(1), "Porcelain Format Version 2").
-pub fn parse_status(text: &str) -> RepoStatus {
-    let mut s = RepoStatus::default();
-    for line in text.lines() {
-        if let Some(head) = line.strip_prefix("# branch.head ") {
-            s.branch = if head == "(detached)" {
-                String::new()
+    let host_ok = |rest: &str| {
+        let authority = rest.split('/').next().unwrap_or("");
+        let host = authority.rsplit('@').next().unwrap_or("");
+        !host.is_empty() && !host.starts_with('-')
+    };
+    if let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("ssh://"))
+    {
+        return if host_ok(rest) { Ok(()) } else { Err(bad()) };
+    }
+    if let Some(rest) = url.strip_prefix("file://") {
+        return if allow_file && rest.starts_with('/') {
+            Ok(())
+        } else {
+            Err(bad())
+        };
+    }
+    if url.starts_with('/') {
+        return if allow_file { Ok(()) } else { Err(bad()) };
+    }
+    // scp-like `[user@]host:path`: no `://`, a colon before any slash.
+    match url.split_once(':') {
+        Some((authority, path))
+            if !url.contains("://") && !authority.contains('/') && !path.is_empty() =>
+        {
+            if host_ok(authority) {
+                Ok(())
             } else {
-                head.to_owned()
-            };
-        } else if let Some(up) = line.strip_prefix("# branch.upstream ") {
-            s.upstream = Some(up.to_owned());
-        } else if let Some(ab) = line.strip_prefix("# branch.ab ") {
-            let mut it = ab.split_whitespace();
-            s.ahead = it
-                .next()
-                .and_then(|a| a.trim_start_matches('+').parse().ok())
-                .unwrap_or(0);
-            s.behind = it
-                .next()
-                .and_then(|b| b.trim_start_matches('-').parse().ok())
-                .unwrap_or(0);
-        } else if let Some(path) = line.strip_prefix("? ") {
-            s.untracked.push(path.to_owned());
-        } else if let Some(rest) = line.strip_prefix("1 ") {
-            // 1 XY sub mH mI mW hH hI path
-            let f: Vec<&str> = rest.splitn(8, ' ').collect();
-            if let (Some(xy), Some(path)) = (f.first(), f.get(7)) {
-                s.changed.push(format!("{xy} {path}"));
-            }
-        } else if let Some(rest) = line.strip_prefix("2 ") {
-            // 2 XY sub mH mI mW hH hI Xscore path<TAB>origPath
-            let f: Vec<&str> = rest.splitn(9, ' ').collect();
-            if let (Some(xy), Some(paths)) = (f.first(), f.get(8)) {
-                let path = paths.split('\t').next().unwrap_or(paths);
-                s.changed.push(format!("{xy} {path}"));
-            }
-        } else if let Some(rest) = line.strip_prefix("u ") {
-            let f: Vec<&str> = rest.splitn(10, ' ').collect();
-            if let (Some(xy), Some(path)) = (f.first(), f.get(9)) {
-                s.changed.push(format!("{xy} {path}"));
+                Err(bad())
             }
         }
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn porcelain_v2_status_parses() {
-        let s = super::parse_status(
-            "# branch.oid abc\n# branch.head aiops/1-x\n# branch.upstream origin/aiops/1-x\n\
-             # branch.ab +2 -1\n1 .M N... 100644 100644 100644 a b src/lib.rs\n\
-             2 R. N... 100644 100644 100644 a b R100 new name.rs\told.rs\n? notes.txt\n",
-        );
-        assert_eq!(s.branch, "aiops/1-x");
-        assert_eq!(s.upstream.as_deref(), Some("origin/aiops/1-x"));
-        assert_eq!((s.ahead, s.behind), (2, 1));
-        assert_eq!(s.changed, [".M src/lib.rs", "R. new name.rs"]);
-        assert_eq!(s.untracked, ["notes.txt"]);
+        _ => Err(bad()),
     }
 }

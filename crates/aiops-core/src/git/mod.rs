@@ -1,0 +1,126 @@
+//! Git on working copies (issue 5): the verbs of `aiops git …` on the caller's base clone
+//! of a project or on one of their sessions' worktrees (admins: anyone's), and pull /
+//! merge requests on the project's GitHub or GitLab repository ([`pulls`]).
+//!
+//! Which directory, as whom and with what is decided here; running git is the
+//! [`WorkingCopies`](crate::ports::WorkingCopies) port's job. Paths and refs from users
+//! are validated again by the port, which passes them after `--end-of-options`/`--`.
+
+pub mod pulls;
+mod verbs;
+
+use aiops_types::{FileContent, FileEntry, GitStatus, Project, Session};
+
+pub use verbs::*;
+
+use crate::ports::{GitContext, Store};
+use crate::sessions::Host;
+use crate::sessions::start::{git_env, workspace_dir};
+use crate::{CoreError, CoreResult, Principal};
+
+/// A working copy the caller may use, with the context to run git in it.
+pub(crate) struct WorkingCopy {
+    pub ctx: GitContext,
+    pub project: Project,
+    pub session: Option<Session>,
+}
+
+/// The session's worktree, or the caller's base clone of `project_id`. A session key
+/// reaches only its own session's worktree (`session` defaults to it).
+pub(crate) fn working_copy(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    project_id: i64,
+    session: Option<i64>,
+) -> CoreResult<WorkingCopy> {
+    let session = match (caller.session, session) {
+        (Some(grant), Some(s)) if s != grant.session_id => {
+            return Err(CoreError::Forbidden(
+                "a session key reaches only its own session's worktree".into(),
+            ));
+        }
+        (Some(grant), _) => Some(grant.session_id),
+        (None, s) => s,
+    };
+    let project = store
+        .project(caller.viewer(), project_id)?
+        .ok_or_else(|| CoreError::not_found(format!("project {project_id}")))?;
+    let me = store
+        .user_by_id(caller.user_id)?
+        .ok_or_else(|| CoreError::Unauthorized("your user no longer exists".into()))?
+        .user;
+    let mut ctx = GitContext {
+        dir: Default::default(),
+        allow_file: project.repo_url.starts_with('/') || project.repo_url.starts_with("file://"),
+        env: git_env(&me),
+    };
+    if let Some(id) = session {
+        let s = crate::sessions::ops::get_own(store, caller, id)?;
+        if s.project_id != project.id {
+            return Err(CoreError::invalid(
+                "session",
+                format!("session {id} is not on project {project_id}"),
+            ));
+        }
+        ctx.dir = s.worktree_path.clone().into();
+        return Ok(WorkingCopy {
+            ctx,
+            project,
+            session: Some(s),
+        });
+    }
+    ctx.dir = workspace_dir(host, &me, &project).join("repo");
+    if !ctx.dir.join(".git").exists() {
+        return Err(CoreError::NotFound(format!(
+            "you have no clone of {}/{} yet: start a session on it first",
+            project.tenant_slug, project.slug
+        )));
+    }
+    Ok(WorkingCopy {
+        ctx,
+        project,
+        session: None,
+    })
+}
+
+/// Branch, upstream, ahead/behind, changed and untracked files.
+pub fn status(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    project_id: i64,
+    session: Option<i64>,
+) -> CoreResult<GitStatus> {
+    let wc = working_copy(store, host, caller, project_id, session)?;
+    host.git.status(&wc.ctx)
+}
+
+/// Directory `path` of the working copy.
+pub fn files(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    project_id: i64,
+    session: Option<i64>,
+    path: &str,
+) -> CoreResult<Vec<FileEntry>> {
+    let wc = working_copy(store, host, caller, project_id, session)?;
+    host.git.list_files(&wc.ctx, path)
+}
+
+/// File `path` of the working copy (at most 1 MiB).
+pub fn cat(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    project_id: i64,
+    session: Option<i64>,
+    path: &str,
+) -> CoreResult<FileContent> {
+    if path.trim().is_empty() {
+        return Err(CoreError::invalid("path", "name a file to read"));
+    }
+    let wc = working_copy(store, host, caller, project_id, session)?;
+    host.git.read_file(&wc.ctx, path)
+}

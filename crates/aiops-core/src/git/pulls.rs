@@ -1,0 +1,1 @@
+//! Pull requests (GitHub) and merge requests (GitLab) of a project's repository.

@@ -1,0 +1,53 @@
+//! The working-copy port: git verbs on a base clone or a session's worktree (issue 5).
+//! `aiops-exec` implements it with the hardened git wrapper; the domain decides which
+//! directory, which identity and which credentials.
+
+use std::path::PathBuf;
+
+use aiops_types::{FileContent, FileEntry, GitBranchInfo, GitCommitInfo, GitDiff, GitStatus};
+
+use crate::CoreResult;
+
+/// Where and as whom a git verb runs.
+#[derive(Debug, Clone, Default)]
+pub struct GitContext {
+    /// The working copy (base clone or worktree).
+    pub dir: PathBuf,
+    /// The project's repository is a path on the server's disk (set by an admin), so the
+    /// `file` transport is allowed.
+    pub allow_file: bool,
+    /// Author and committer identity (`GIT_AUTHOR_NAME`, …).
+    pub env: Vec<(String, String)>,
+}
+
+/// Git on the machine where working copies live. Errors: `Invalid` for input refused
+/// before git ran (a bad ref, a path out of the working copy, nothing to commit),
+/// `Conflict` when the working copy's state stops the verb (local changes, a diverged
+/// branch, git's own refusal with its message), `Upstream` when a remote did not answer
+/// in time.
+pub trait WorkingCopies: Send + Sync {
+    fn status(&self, ctx: &GitContext) -> CoreResult<GitStatus>;
+    /// Directory `rel` of the working copy; `Invalid` for a path that leads out of it.
+    fn list_files(&self, ctx: &GitContext, rel: &str) -> CoreResult<Vec<FileEntry>>;
+    /// File `rel` (at most 1 MiB); `Invalid` for a path that leads out.
+    fn read_file(&self, ctx: &GitContext, rel: &str) -> CoreResult<FileContent>;
+    /// Fetch and fast-forward; refuses local changes unless `clean` discards them.
+    fn pull(&self, ctx: &GitContext, clean: bool) -> CoreResult<String>;
+    /// Pushes `branch` to `origin` under the same name and tracks it.
+    fn push(&self, ctx: &GitContext, branch: &str) -> CoreResult<String>;
+    /// Commits `paths` only (every change when empty) with `message`.
+    fn commit(&self, ctx: &GitContext, message: &str, paths: &[String]) -> CoreResult<String>;
+    fn create_branch(&self, ctx: &GitContext, name: &str, from: Option<&str>)
+    -> CoreResult<String>;
+    fn checkout(&self, ctx: &GitContext, name: &str) -> CoreResult<String>;
+    fn branches(&self, ctx: &GitContext) -> CoreResult<Vec<GitBranchInfo>>;
+    fn log(
+        &self,
+        ctx: &GitContext,
+        rev: Option<&str>,
+        limit: u32,
+    ) -> CoreResult<Vec<GitCommitInfo>>;
+    fn diff(&self, ctx: &GitContext, rev: Option<&str>, staged: bool) -> CoreResult<GitDiff>;
+    /// The checked-out branch (empty when detached) and the SHA of `HEAD`.
+    fn head(&self, ctx: &GitContext) -> CoreResult<(String, String)>;
+}
