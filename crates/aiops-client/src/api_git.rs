@@ -2,8 +2,9 @@
 //! (`/projects/{id}/pulls…`).
 
 use aiops_types::{
-    FileContent, FileEntry, GitBranch, GitBranchInfo, GitCommit, GitCommitInfo, GitDiff, GitPull,
-    GitPush, GitRangeQuery, GitResult, GitStatus, GitWhere,
+    CreatePullRequest, FileContent, FileEntry, GitBranch, GitBranchInfo, GitCommit, GitCommitInfo,
+    GitDiff, GitPull, GitPush, GitRangeQuery, GitResult, GitStatus, GitWhere, MergePullRequest,
+    PullRequest, PullRequestQuery, WorkflowRequest, WorkflowResult, WorkflowVerb,
 };
 use reqwest::Method;
 use serde::Serialize;
@@ -99,5 +100,82 @@ impl Client {
     /// `POST /projects/{id}/git/checkout`
     pub async fn git_checkout(&self, project: i64, req: &GitBranch) -> Result<GitResult> {
         self.git_post(project, "checkout", req).await
+    }
+
+    /// `POST /issues/{id}/workflow/{verb}`
+    pub async fn workflow(
+        &self,
+        issue: i64,
+        verb: WorkflowVerb,
+        req: &WorkflowRequest,
+    ) -> Result<WorkflowResult> {
+        let path = ["issues", &issue.to_string(), "workflow", verb.as_str()];
+        self.with_body(Method::POST, &path, req).await
+    }
+
+    /// `GET /projects/{id}/pulls`
+    pub async fn pull_requests(
+        &self,
+        project: i64,
+        q: &PullRequestQuery,
+    ) -> Result<Vec<PullRequest>> {
+        self.get(&["projects", &project.to_string(), "pulls"], q)
+            .await
+    }
+
+    /// `POST /projects/{id}/pulls`
+    pub async fn create_pull_request(
+        &self,
+        project: i64,
+        req: &CreatePullRequest,
+    ) -> Result<PullRequest> {
+        self.with_body(
+            Method::POST,
+            &["projects", &project.to_string(), "pulls"],
+            req,
+        )
+        .await
+    }
+
+    /// `POST /projects/{id}/pulls/{number}/merge`
+    pub async fn merge_pull_request(
+        &self,
+        project: i64,
+        number: u64,
+        req: &MergePullRequest,
+    ) -> Result<PullRequest> {
+        let path = [
+            "projects",
+            &project.to_string(),
+            "pulls",
+            &number.to_string(),
+            "merge",
+        ];
+        let rb = self
+            .request(Method::POST, &path)?
+            .timeout(REMOTE_TIMEOUT)
+            .json(req);
+        let resp = self.send(rb).await?;
+        self.json(resp).await
+    }
+
+    /// `POST /projects/{id}/pulls/{number}/close`
+    pub async fn close_pull_request(
+        &self,
+        project: i64,
+        number: u64,
+        q: &PullRequestQuery,
+    ) -> Result<PullRequest> {
+        let path = [
+            "projects",
+            &project.to_string(),
+            "pulls",
+            &number.to_string(),
+            "close",
+        ];
+        let resp = self
+            .send(self.request(Method::POST, &path)?.query(q))
+            .await?;
+        self.json(resp).await
     }
 }

@@ -223,3 +223,57 @@ pub struct GitDiff {
     /// The diff was longer than 1 MiB and was cut.
     pub truncated: bool,
 }
+
+/// The workflow verbs of `POST /api/v1/issues/{id}/workflow/{verb}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkflowVerb {
+    /// Assign to the caller and move to "in progress" where the tracker has it.
+    Claim,
+    /// A status comment (`message`).
+    Progress,
+    /// Commit `files` (all changes when empty) with `message`, then comment the short SHA.
+    Submit,
+    /// A review-request comment.
+    Approve,
+    /// A summary comment (`message`), then close.
+    Complete,
+}
+
+impl WorkflowVerb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Claim => "claim",
+            Self::Progress => "progress",
+            Self::Submit => "submit",
+            Self::Approve => "approve",
+            Self::Complete => "complete",
+        }
+    }
+}
+
+/// Body of `POST /api/v1/issues/{id}/workflow/{verb}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WorkflowRequest {
+    /// The comment (progress, approve, complete) or commit message (submit). Required
+    /// for progress, submit and complete.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// submit: the paths to commit (every change when empty).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// submit: the session whose worktree to commit in (default: the caller's live
+    /// session on the issue, else their base clone; a session key: its own session).
+    #[serde(default)]
+    pub session: Option<i64>,
+}
+
+/// What a workflow verb did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WorkflowResult {
+    pub issue: crate::Issue,
+    /// The comment it posted, as the caller.
+    pub comment: Option<crate::Comment>,
+    /// submit: the commit.
+    pub commit: Option<GitResult>,
+}

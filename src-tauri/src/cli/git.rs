@@ -25,6 +25,15 @@ pub struct Where {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum GitCommand {
+    #[command(flatten)]
+    Copy(CopyCommand),
+    #[command(flatten)]
+    Pulls(crate::cli::pulls::PrVerb),
+}
+
+/// The verbs on a working copy.
+#[derive(Debug, clap::Subcommand)]
+pub enum CopyCommand {
     /// Branch, ahead/behind its upstream, changed and untracked files.
     Status(Where),
     /// List a directory of the working copy (default: its root).
@@ -107,7 +116,7 @@ pub enum GitCommand {
     },
 }
 
-impl GitCommand {
+impl CopyCommand {
     fn at(&self) -> &Where {
         match self {
             Self::Status(at) | Self::Branches(at) => at,
@@ -125,6 +134,13 @@ impl GitCommand {
 }
 
 pub async fn run(ctx: &Ctx, cmd: GitCommand) -> Result<(), CliError> {
+    match cmd {
+        GitCommand::Copy(cmd) => copy(ctx, cmd).await,
+        GitCommand::Pulls(verb) => crate::cli::pulls::verb(ctx, verb).await,
+    }
+}
+
+async fn copy(ctx: &Ctx, cmd: CopyCommand) -> Result<(), CliError> {
     let client = ctx.client()?;
     let at = cmd.at();
     let project = crate::cli::projects::resolve(&client, &at.project, at.tenant.as_deref()).await?;
@@ -132,28 +148,28 @@ pub async fn run(ctx: &Ctx, cmd: GitCommand) -> Result<(), CliError> {
     let here = |path| GitWhere { session, path };
     let done = |r: GitResult| output::value(ctx.out, &r, || format!("{}\n", r.message));
     match cmd {
-        GitCommand::Status(_) => {
+        CopyCommand::Status(_) => {
             let s = client.git_status(project, &here(None)).await?;
             output::value(ctx.out, &s, || status_text(&s))
         }
-        GitCommand::Files { path, .. } => {
+        CopyCommand::Files { path, .. } => {
             output::list(ctx.out, &client.git_files(project, &here(path)).await?)
         }
-        GitCommand::Cat { path, .. } => {
+        CopyCommand::Cat { path, .. } => {
             let f = client.git_cat(project, &here(Some(path))).await?;
             output::value(ctx.out, &f, || f.text.clone())
         }
-        GitCommand::Pull { clean, .. } => done(
+        CopyCommand::Pull { clean, .. } => done(
             client
                 .git_pull(project, &GitPull { session, clean })
                 .await?,
         ),
-        GitCommand::Push { branch, .. } => done(
+        CopyCommand::Push { branch, .. } => done(
             client
                 .git_push(project, &GitPush { session, branch })
                 .await?,
         ),
-        GitCommand::Commit { message, files, .. } => {
+        CopyCommand::Commit { message, files, .. } => {
             let req = GitCommit {
                 session,
                 message,
@@ -161,10 +177,10 @@ pub async fn run(ctx: &Ctx, cmd: GitCommand) -> Result<(), CliError> {
             };
             done(client.git_commit(project, &req).await?)
         }
-        GitCommand::Branches(_) => {
+        CopyCommand::Branches(_) => {
             output::list(ctx.out, &client.git_branches(project, &here(None)).await?)
         }
-        GitCommand::Branch { name, from, .. } => {
+        CopyCommand::Branch { name, from, .. } => {
             let req = GitBranch {
                 session,
                 name,
@@ -172,7 +188,7 @@ pub async fn run(ctx: &Ctx, cmd: GitCommand) -> Result<(), CliError> {
             };
             done(client.git_branch(project, &req).await?)
         }
-        GitCommand::Checkout { name, .. } => {
+        CopyCommand::Checkout { name, .. } => {
             let req = GitBranch {
                 session,
                 name,
@@ -180,7 +196,7 @@ pub async fn run(ctx: &Ctx, cmd: GitCommand) -> Result<(), CliError> {
             };
             done(client.git_checkout(project, &req).await?)
         }
-        GitCommand::Diff { rev, staged, .. } => {
+        CopyCommand::Diff { rev, staged, .. } => {
             let q = GitRangeQuery {
                 session,
                 rev,
@@ -197,7 +213,7 @@ pub async fn run(ctx: &Ctx, cmd: GitCommand) -> Result<(), CliError> {
                 format!("{}{cut}", d.diff)
             })
         }
-        GitCommand::Log { rev, limit, .. } => {
+        CopyCommand::Log { rev, limit, .. } => {
             let q = GitRangeQuery {
                 session,
                 rev,

@@ -15,11 +15,13 @@ pub mod integrations;
 pub mod issues;
 pub mod output;
 pub mod projects;
+pub mod pulls;
 pub mod sessions;
 pub mod sync;
 pub mod tenants;
 pub mod tools;
 pub mod users;
+pub mod workflow;
 pub mod worktrees;
 
 use std::future::Future;
@@ -96,9 +98,15 @@ pub enum Command {
     /// Agent sessions: coding agents in tmux, one per issue and tool.
     #[command(subcommand)]
     Sessions(sessions::SessionsCommand),
-    /// Read your working copy of a project: status, files, cat.
+    /// Git on your working copy of a project: status, commit, push, pull, branches, …
     #[command(subcommand)]
     Git(git::GitCommand),
+    /// Pull requests (GitHub) and merge requests (GitLab) of a project.
+    #[command(subcommand)]
+    Prs(pulls::PrsCommand),
+    /// Report on an issue as you: claim, progress, submit, approve, complete.
+    #[command(subcommand)]
+    Workflow(workflow::WorkflowCommand),
     /// Issue worktrees in your workspace: list, remove stale ones.
     #[command(subcommand)]
     Worktrees(worktrees::WorktreesCommand),
@@ -150,6 +158,8 @@ pub fn run(
         Command::Tools(cmd) => rt.block_on(tools::run(&Ctx::load(&global)?, cmd)),
         Command::Worktrees(cmd) => rt.block_on(worktrees::run(&Ctx::load(&global)?, cmd)),
         Command::Git(cmd) => rt.block_on(git::run(&Ctx::load(&global)?, cmd)),
+        Command::Prs(cmd) => rt.block_on(pulls::run(&Ctx::load(&global)?, cmd)),
+        Command::Workflow(cmd) => rt.block_on(workflow::run(&Ctx::load(&global)?, cmd)),
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
     }

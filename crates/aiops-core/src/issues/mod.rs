@@ -17,7 +17,8 @@ use crate::tracker::{NewRemoteIssue, RemoteIssuePatch};
 use crate::{CoreError, CoreResult, Principal, projects, tenants};
 
 mod remote;
-use remote::Remote;
+pub mod workflow;
+pub(crate) use remote::Remote;
 pub use remote::TrackerAccess;
 
 pub const MAX_TITLE_CHARS: usize = 500;

@@ -17,7 +17,7 @@ pub struct TrackerAccess<'a> {
 }
 
 /// An open tracker client for one issue, acting as the caller when they have a token.
-pub(super) struct Remote {
+pub(crate) struct Remote {
     pub integration: IntegrationRecord,
     pub link: LinkRecord,
     pub remote_id: String,
@@ -117,6 +117,42 @@ impl Remote {
         };
         let (integration, link) = link_parts(store, link.link.id)?;
         open(store, access, caller, integration, link, String::new()).map(Some)
+    }
+
+    /// The client of the project's code host, acting as the caller: the GitHub or
+    /// GitLab link of `provider`, or the project's only one when `provider` is None.
+    pub fn for_code_host(
+        store: &impl Store,
+        access: TrackerAccess<'_>,
+        caller: &Principal,
+        project_id: i64,
+        provider: Option<Provider>,
+    ) -> CoreResult<Self> {
+        let hosts: Vec<_> = store
+            .list_links(Some(project_id), None)?
+            .into_iter()
+            .filter(|l| matches!(l.link.provider, Provider::Github | Provider::Gitlab))
+            .filter(|l| provider.is_none_or(|p| l.link.provider == p))
+            .collect();
+        let link = match hosts.as_slice() {
+            [one] => one.link.id,
+            [] => {
+                return Err(CoreError::invalid(
+                    "provider",
+                    format!("project {project_id} has no GitHub or GitLab link for pull requests"),
+                ));
+            }
+            _ => {
+                return Err(CoreError::invalid(
+                    "provider",
+                    format!(
+                        "project {project_id} links several code hosts: choose one with provider"
+                    ),
+                ));
+            }
+        };
+        let (integration, link) = link_parts(store, link)?;
+        open(store, access, caller, integration, link, String::new())
     }
 
     pub fn target(&self) -> Target {

@@ -12,6 +12,7 @@ mod issues;
 mod keys;
 mod links;
 mod projects;
+mod pulls;
 mod sessions;
 mod sync;
 mod system;
@@ -20,6 +21,7 @@ mod terminal;
 mod tool_credentials;
 mod tools;
 mod users;
+mod workflow;
 mod worktrees;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -46,6 +48,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tool_credentials::router())
         .merge(worktrees::router())
         .merge(git::router())
+        .merge(workflow::router())
+        .merge(pulls::router())
         .merge(audit::router())
         .merge(system::router())
         .merge(terminal::router())

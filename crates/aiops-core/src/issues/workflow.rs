@@ -1,0 +1,99 @@
+//! The workflow verbs agents and people use to report on an issue (`aiops workflow
+//! claim|progress|submit|approve|complete`): each is one or two of the plain verbs
+//! (assign, start progress, commit, comment, close) done as the caller, so comments at
+//! a tracker carry the caller's name when they have a personal token.
+
+use aiops_types::{
+    AssignIssue, CommentBody, GitCommit, IssueStatus, WorkflowRequest, WorkflowResult, WorkflowVerb,
+};
+
+use super::{TrackerAccess, assign, comment, get, set_status, start_progress};
+use crate::page::PageQuery;
+use crate::ports::{SessionFilter, Store};
+use crate::sessions::Host;
+use crate::{CoreError, CoreResult, Principal};
+
+/// Runs `verb` on issue `id`. `Invalid` when the verb needs a message and has none;
+/// errors of the underlying verbs as they are (nothing after a failed step runs).
+pub fn run(
+    store: &impl Store,
+    access: TrackerAccess<'_>,
+    host: &Host<'_>,
+    caller: &Principal,
+    id: i64,
+    verb: WorkflowVerb,
+    req: &WorkflowRequest,
+) -> CoreResult<WorkflowResult> {
+    let message = req
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty());
+    let needed = || CoreError::invalid("message", format!("{} needs a message", verb.as_str()));
+    let say =
+        |text: String| comment(store, access, caller, id, &CommentBody { body: text }).map(Some);
+    let (comment, commit) = match verb {
+        WorkflowVerb::Claim => {
+            let me = AssignIssue {
+                assignee: Some(caller.email.clone()),
+            };
+            assign(store, access, caller, id, &me)?;
+            start_progress(store, access, caller, id)?;
+            (None, None)
+        }
+        WorkflowVerb::Progress => (
+            say(format!("**Progress:** {}", message.ok_or_else(needed)?))?,
+            None,
+        ),
+        WorkflowVerb::Submit => {
+            let message = message.ok_or_else(needed)?;
+            let issue = get(store, caller, id)?;
+            let session = match req.session {
+                Some(s) => Some(s),
+                None if caller.session.is_some() => None,
+                None => live_session(store, caller, id)?,
+            };
+            let commit = GitCommit {
+                session,
+                message: message.to_owned(),
+                files: req.files.clone(),
+            };
+            let done = crate::git::commit(store, host, caller, issue.project_id, &commit)?;
+            let short = done.head.get(..7).unwrap_or(&done.head);
+            let text = format!("**Submitted** `{short}` on `{}`: {message}", done.branch);
+            (say(text)?, Some(done))
+        }
+        WorkflowVerb::Approve => {
+            let text = match message {
+                Some(m) => format!("**Ready for review:** {m}"),
+                None => "**Ready for review.**".to_owned(),
+            };
+            (say(text)?, None)
+        }
+        WorkflowVerb::Complete => {
+            let text = format!("**Completed:** {}", message.ok_or_else(needed)?);
+            let posted = say(text)?;
+            set_status(store, access, caller, id, IssueStatus::Closed)?;
+            (posted, None)
+        }
+    };
+    Ok(WorkflowResult {
+        issue: get(store, caller, id)?,
+        comment,
+        commit,
+    })
+}
+
+/// The caller's newest live session on the issue, if any.
+fn live_session(store: &impl Store, caller: &Principal, issue_id: i64) -> CoreResult<Option<i64>> {
+    let filter = SessionFilter {
+        user_id: Some(caller.user_id),
+        live: true,
+        issue_id: Some(issue_id),
+    };
+    let page = PageQuery {
+        after: None,
+        limit: 1,
+    };
+    Ok(store.list_sessions(&filter, page)?.first().map(|s| s.id))
+}
