@@ -13,6 +13,7 @@ use crate::CoreResult;
 use crate::page::PageQuery;
 pub use crate::ports_git::*;
 pub use crate::ports_sessions::*;
+pub use crate::ports_ssh::*;
 pub use crate::ports_trackers::*;
 pub use crate::principal::Viewer;
 
@@ -376,6 +377,7 @@ pub trait Store:
     + AgentStore
     + SessionStore
     + ToolStore
+    + SshStore
     + AuditStore
     + SettingsStore
     + SystemStore
@@ -393,6 +395,7 @@ impl<T> Store for T where
         + AgentStore
         + SessionStore
         + ToolStore
+        + SshStore
         + AuditStore
         + SettingsStore
         + SystemStore

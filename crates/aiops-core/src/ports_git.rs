@@ -18,6 +18,8 @@ pub struct GitContext {
     pub allow_file: bool,
     /// Author and committer identity (`GIT_AUTHOR_NAME`, …).
     pub env: Vec<(String, String)>,
+    /// Key and host keys when the repository is reached over ssh.
+    pub ssh: Option<crate::ssh::SshMaterial>,
 }
 
 /// Git on the machine where working copies live. Errors: `Invalid` for input refused
@@ -50,4 +52,7 @@ pub trait WorkingCopies: Send + Sync {
     fn diff(&self, ctx: &GitContext, rev: Option<&str>, staged: bool) -> CoreResult<GitDiff>;
     /// The checked-out branch (empty when detached) and the SHA of `HEAD`.
     fn head(&self, ctx: &GitContext) -> CoreResult<(String, String)>;
+    /// The host keys `host:port` offers (`ssh-keyscan`), as `<type> <base64>` lines.
+    /// `Upstream` when the host does not answer.
+    fn scan_host_keys(&self, host: &str, port: u16) -> CoreResult<Vec<String>>;
 }

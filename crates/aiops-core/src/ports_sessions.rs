@@ -140,6 +140,8 @@ pub struct WorkspacePlan {
     pub setup_command: Vec<String>,
     /// Git author/committer identity (`GIT_AUTHOR_NAME`, …) for commits made while preparing.
     pub git_env: Vec<(String, String)>,
+    /// Key and host keys when the repository is reached over ssh.
+    pub ssh: Option<crate::ssh::SshMaterial>,
 }
 
 #[derive(Debug, Clone)]

@@ -18,6 +18,7 @@ mod pool;
 mod projects;
 mod sessions;
 mod settings;
+mod ssh;
 mod sync;
 mod tenants;
 mod time_text;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_integrations.sql"),
     include_str!("../migrations/0004_agents.sql"),
     include_str!("../migrations/0005_sessions.sql"),
+    include_str!("../migrations/0006_ssh.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

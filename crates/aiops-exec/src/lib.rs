@@ -1,4 +1,4 @@
-//! Child processes of aiops: git, tmux, PTYs, and the session launcher; ssh later.
+//! Child processes of aiops: git, ssh, tmux, PTYs, and the session launcher.
 //!
 //! Owns: the only places aiops spawns programs. Arguments are typed (never a shell
 //! string), the environment starts empty, every call has a deadline, and stderr is
@@ -11,6 +11,7 @@ pub mod launch;
 pub mod process;
 pub mod pty;
 pub mod runtime;
+pub mod ssh;
 pub mod tmux;
 pub mod working_copy;
 pub mod workspace;

@@ -20,6 +20,20 @@ fn git(ctx: &GitContext) -> Git {
     }
 }
 
+/// Git for a verb that reaches `origin`, and the guard of its ssh files (when the
+/// remote is reached over ssh), which must live until the verb is done.
+fn remote_git(ctx: &GitContext) -> CoreResult<(Git, Option<crate::ssh::SshFiles>)> {
+    let mut g = git(ctx);
+    let Some(material) = &ctx.ssh else {
+        return Ok((g, None));
+    };
+    let files = crate::ssh::files(material)
+        .map_err(|e| CoreError::Internal(format!("ssh key files: {e}")))?;
+    g.env
+        .push(("GIT_SSH_COMMAND".into(), files.command.clone()));
+    Ok((g, Some(files)))
+}
+
 fn git_err(e: GitError) -> CoreError {
     match e {
         GitError::Invalid(m) => CoreError::Invalid {
@@ -81,11 +95,13 @@ impl WorkingCopies for LocalGit {
     }
 
     fn pull(&self, ctx: &GitContext, clean: bool) -> CoreResult<String> {
-        git(ctx).pull(&ctx.dir, clean).map_err(git_err)
+        let (git, _files) = remote_git(ctx)?;
+        git.pull(&ctx.dir, clean).map_err(git_err)
     }
 
     fn push(&self, ctx: &GitContext, branch: &str) -> CoreResult<String> {
-        git(ctx).push(&ctx.dir, branch).map_err(git_err)
+        let (git, _files) = remote_git(ctx)?;
+        git.push(&ctx.dir, branch).map_err(git_err)
     }
 
     fn commit(&self, ctx: &GitContext, message: &str, paths: &[String]) -> CoreResult<String> {
@@ -149,6 +165,15 @@ impl WorkingCopies for LocalGit {
     fn diff(&self, ctx: &GitContext, rev: Option<&str>, staged: bool) -> CoreResult<GitDiff> {
         let (diff, truncated) = git(ctx).diff(&ctx.dir, rev, staged).map_err(git_err)?;
         Ok(GitDiff { diff, truncated })
+    }
+
+    fn scan_host_keys(&self, host: &str, port: u16) -> CoreResult<Vec<String>> {
+        crate::ssh::scan(host, port).map_err(|e| match e {
+            ExecError::NotFound { .. } | ExecError::Spawn { .. } => {
+                CoreError::Internal(e.to_string())
+            }
+            e => CoreError::Upstream(format!("scanning the host keys of {host}:{port}: {e}")),
+        })
     }
 
     fn head(&self, ctx: &GitContext) -> CoreResult<(String, String)> {

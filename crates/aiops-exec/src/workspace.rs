@@ -38,9 +38,20 @@ fn private_dir(dir: &Path) -> Result<(), WorkspaceError> {
 
 /// Clones or fetches, then adds or reuses the worktree. Safe to call again.
 pub fn prepare(plan: &WorkspacePlan) -> Result<Prepared, WorkspaceError> {
-    let git = Git {
+    let mut git = Git {
         allow_file: plan.allow_file,
         env: plan.git_env.clone(),
+    };
+    // Lives until preparing is done: the key files go with it.
+    let _ssh = match &plan.ssh {
+        Some(material) => {
+            let files = crate::ssh::files(material)
+                .map_err(|e| WorkspaceError::Io(format!("ssh key files: {e}")))?;
+            git.env
+                .push(("GIT_SSH_COMMAND".into(), files.command.clone()));
+            Some(files)
+        }
+        None => None,
     };
     let mut warnings = Vec::new();
     if plan.base.join(".git").exists() {

@@ -15,6 +15,7 @@ mod integrations;
 mod issues;
 mod page;
 mod sessions;
+mod ssh;
 mod system;
 mod tenancy;
 
@@ -26,6 +27,7 @@ pub use integrations::*;
 pub use issues::*;
 pub use page::*;
 pub use sessions::*;
+pub use ssh::*;
 pub use system::*;
 pub use tenancy::*;
 

@@ -17,6 +17,7 @@ pub mod output;
 pub mod projects;
 pub mod pulls;
 pub mod sessions;
+pub mod ssh;
 pub mod sync;
 pub mod tenants;
 pub mod tools;
@@ -104,6 +105,12 @@ pub enum Command {
     /// Pull requests (GitHub) and merge requests (GitLab) of a project.
     #[command(subcommand)]
     Prs(pulls::PrsCommand),
+    /// Your SSH keys for git over ssh (and projects' deploy keys).
+    #[command(subcommand)]
+    SshKeys(ssh::SshKeysCommand),
+    /// Host keys of git servers: confirm a new host's key on first use.
+    #[command(subcommand)]
+    KnownHosts(ssh::KnownHostsCommand),
     /// Report on an issue as you: claim, progress, submit, approve, complete.
     #[command(subcommand)]
     Workflow(workflow::WorkflowCommand),
@@ -159,6 +166,8 @@ pub fn run(
         Command::Worktrees(cmd) => rt.block_on(worktrees::run(&Ctx::load(&global)?, cmd)),
         Command::Git(cmd) => rt.block_on(git::run(&Ctx::load(&global)?, cmd)),
         Command::Prs(cmd) => rt.block_on(pulls::run(&Ctx::load(&global)?, cmd)),
+        Command::SshKeys(cmd) => rt.block_on(ssh::run(&Ctx::load(&global)?, cmd)),
+        Command::KnownHosts(cmd) => rt.block_on(ssh::run_hosts(&Ctx::load(&global)?, cmd)),
         Command::Workflow(cmd) => rt.block_on(workflow::run(&Ctx::load(&global)?, cmd)),
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),

@@ -54,6 +54,8 @@ pub(crate) fn working_copy(
         dir: Default::default(),
         allow_file: project.repo_url.starts_with('/') || project.repo_url.starts_with("file://"),
         env: git_env(&me),
+        // Set by the verbs that reach the remote (see `remote`).
+        ssh: None,
     };
     if let Some(id) = session {
         let s = crate::sessions::ops::get_own(store, caller, id)?;
@@ -82,6 +84,26 @@ pub(crate) fn working_copy(
         project,
         session: None,
     })
+}
+
+impl WorkingCopy {
+    /// Adds what reaching `origin` over ssh needs (the caller's key or the project's
+    /// deploy key, and the host's confirmed keys); nothing for https or local remotes.
+    pub(crate) fn remote(
+        mut self,
+        store: &impl Store,
+        host: &Host<'_>,
+        caller: &Principal,
+    ) -> CoreResult<Self> {
+        self.ctx.ssh = crate::ssh::material(
+            store,
+            host.secret_key,
+            host.git,
+            caller.user_id,
+            &self.project,
+        )?;
+        Ok(self)
+    }
 }
 
 /// Branch, upstream, ahead/behind, changed and untracked files.

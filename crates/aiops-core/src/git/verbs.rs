@@ -52,7 +52,8 @@ pub fn pull(
     project_id: i64,
     req: &GitPull,
 ) -> CoreResult<GitResult> {
-    let wc = working_copy(store, host, caller, project_id, req.session)?;
+    let wc =
+        working_copy(store, host, caller, project_id, req.session)?.remote(store, host, caller)?;
     let message = host.git.pull(&wc.ctx, req.clean)?;
     let detail = serde_json::json!({ "clean": req.clean });
     audited(store, host, caller, &wc, "git.pull", message, detail)
@@ -66,7 +67,8 @@ pub fn push(
     project_id: i64,
     req: &GitPush,
 ) -> CoreResult<GitResult> {
-    let wc = working_copy(store, host, caller, project_id, req.session)?;
+    let wc =
+        working_copy(store, host, caller, project_id, req.session)?.remote(store, host, caller)?;
     let branch = match req.branch.as_deref().map(str::trim) {
         Some(b) if !b.is_empty() => b.to_owned(),
         _ => match host.git.head(&wc.ctx)?.0 {

@@ -337,6 +337,7 @@ fn launch(
         setup_files: project.workspace.setup_files.clone(),
         setup_command: project.workspace.setup_command.clone(),
         git_env: git_env(&r.owner),
+        ssh: crate::ssh::material(store, host.secret_key, host.git, r.owner.id, project)?,
     };
     let prepared = host.runtime.prepare(&plan)?;
     if let Some(issue) = issue {

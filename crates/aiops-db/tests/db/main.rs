@@ -227,6 +227,10 @@ fn shipped_migrations_are_unchanged() {
             "0005_sessions.sql",
             "778a4b819e555ba2d7e54c6cb4b308b98d54f5fa2dce34d6c5192afe17b900b0",
         ),
+        (
+            "0006_ssh.sql",
+            "c17f2f8edeb11f5797a0a6cde4d5b97fc3b113af273898865cb1e7cb16821168",
+        ),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut files: Vec<_> = std::fs::read_dir(&dir)

@@ -14,6 +14,7 @@ mod links;
 mod projects;
 mod pulls;
 mod sessions;
+mod ssh;
 mod sync;
 mod system;
 mod tenants;
@@ -50,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(git::router())
         .merge(workflow::router())
         .merge(pulls::router())
+        .merge(ssh::router())
         .merge(audit::router())
         .merge(system::router())
         .merge(terminal::router())

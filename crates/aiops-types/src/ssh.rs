@@ -1,0 +1,75 @@
+//! SSH keys for git over ssh and the server's known hosts (issue 5):
+//! `/me/ssh-keys…`, `/projects/{id}/deploy-key`, `/known-hosts…`.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+/// An SSH key as the API shows it: never the private part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SshKey {
+    pub id: i64,
+    pub name: String,
+    /// One OpenSSH line, `ssh-ed25519 AAAA… name`: what to add to GitHub/GitLab.
+    pub public_key: String,
+    /// `SHA256:…`, as `ssh-keygen -l` prints it.
+    pub fingerprint: String,
+    /// `sealed` (the private key is encrypted in aiops's database) or `path` (a key file
+    /// on the server's disk, for single-user installs).
+    pub storage: String,
+    /// The project whose deploy key this is; None for a user's own key.
+    pub project_id: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// `POST /api/v1/me/ssh-keys` and `PUT /api/v1/projects/{id}/deploy-key`: exactly one of
+/// `private_key`, `path` or `generate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AddSshKey {
+    /// 1..=64 characters.
+    pub name: String,
+    /// An OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----` …) without a
+    /// passphrase (git runs without a prompt). Write-only: never returned.
+    #[serde(default)]
+    pub private_key: Option<String>,
+    /// An absolute path to a key file on the server's disk (admins only: it is read as
+    /// the server's own user).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Generate an Ed25519 key; its public part is in the answer.
+    #[serde(default)]
+    pub generate: bool,
+}
+
+/// A host key aiops has seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct KnownHost {
+    /// `name` for port 22, `[name]:port` otherwise (the known_hosts form).
+    pub host: String,
+    /// `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`, …
+    pub key_type: String,
+    /// `SHA256:…`: compare with the host's published fingerprints before confirming.
+    pub fingerprint: String,
+    /// `pending` (seen, not trusted yet) or `trusted`.
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub seen_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub confirmed_at: Option<OffsetDateTime>,
+}
+
+/// `POST /api/v1/known-hosts/confirm`: trust a pending key after comparing fingerprints.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ConfirmKnownHost {
+    pub host: String,
+    /// The fingerprint you compared; must match the pending key's.
+    pub fingerprint: String,
+}
+
+/// Query of `DELETE /api/v1/known-hosts`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KnownHostQuery {
+    pub host: String,
+}
