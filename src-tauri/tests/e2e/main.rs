@@ -8,6 +8,7 @@
 mod cli_live;
 mod common;
 mod crash;
+mod git_ssh;
 mod git_verbs;
 mod issues;
 mod secrets;
@@ -19,4 +20,5 @@ mod trackers;
 mod trackers_github;
 mod trackers_gitlab;
 mod trackers_jira;
+mod workflow;
 mod worktrees;
