@@ -156,7 +156,8 @@ impl Git {
             .run()?;
         let path = std::path::PathBuf::from(out.stdout.trim());
         let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if current.lines().any(|l| l.trim() == pattern) {
+        // Exact lines: a trimmed comparison took ` x` for `x` (they differ in gitignore).
+        if current.lines().any(|l| l == pattern) {
             return Ok(());
         }
         if let Some(parent) = path.parent() {
@@ -204,8 +205,15 @@ impl Git {
     }
 
     /// Whether `refname` (a full ref such as `refs/heads/aiops/12-x`) exists in `repo`.
+    /// `Invalid` for revision syntax (`~`, `^`, `:`, `@{`, `..`) and control characters:
+    /// `rev-parse` would otherwise answer for another commit (`refs/heads/main~1`).
     pub fn ref_exists(&self, repo: &Path, refname: &str) -> Result<bool, GitError> {
-        if !refname.starts_with("refs/") {
+        if !refname.starts_with("refs/")
+            || refname.contains(['~', '^', ':'])
+            || refname.contains("@{")
+            || refname.contains("..")
+            || refname.chars().any(char::is_control)
+        {
             return Err(GitError::Invalid(format!(
                 "`{refname}` is not a full ref name"
             )));
@@ -222,7 +230,9 @@ impl Git {
         }
     }
 
-    /// A new worktree at `path` on the existing branch `branch`.
+    /// A new worktree at `path` on the existing branch `branch`. Only a local branch:
+    /// given another name (`origin/x`, a tag, a SHA) git would check out a detached HEAD
+    /// or create a branch from a remote one.
     pub fn worktree_add_existing(
         &self,
         repo: &Path,
@@ -230,6 +240,11 @@ impl Git {
         branch: &str,
     ) -> Result<Output, GitError> {
         self.check_branch(branch)?;
+        if !self.ref_exists(repo, &format!("refs/heads/{branch}"))? {
+            return Err(GitError::Invalid(format!(
+                "there is no branch `{branch}` here"
+            )));
+        }
         Ok(self
             .spec(Some(repo), LOCAL_TIMEOUT)
             .args(["worktree", "add", "--quiet", "--end-of-options"])
@@ -279,9 +294,10 @@ impl Git {
 
 /// Checks a repository URL before git sees it: `https://…`, `ssh://…` or scp-like
 /// `user@host:path`; with `allow_file` also an absolute path or `file://…`. Refused:
-/// anything starting with `-`, a host starting with `-` (git would pass it to ssh as an
-/// option, CVE-2017-1000117), control characters and whitespace, and every other
-/// transport (`ext::`, `fd::`, `git://`, …; `GIT_ALLOW_PROTOCOL` refuses them again).
+/// anything starting with `-`, a user or host starting with `-`, bracketed or not (git
+/// would pass `user@host` to ssh as an option, CVE-2017-1000117), control characters
+/// and whitespace, and every other transport (`ext::`, `fd::`, `git://`, …;
+/// `GIT_ALLOW_PROTOCOL` refuses them again).
 pub fn check_url(url: &str, allow_file: bool) -> Result<(), GitError> {
     let bad = || GitError::Invalid(format!("`{url}` is not a repository URL aiops can use"));
     if url.is_empty()
@@ -293,7 +309,7 @@ pub fn check_url(url: &str, allow_file: bool) -> Result<(), GitError> {
     let host_ok = |rest: &str| {
         let authority = rest.split('/').next().unwrap_or("");
         let host = authority.rsplit('@').next().unwrap_or("");
-        !host.is_empty() && !host.starts_with('-')
+        !host.is_empty() && !authority.split(['@', '[']).any(|p| p.starts_with('-'))
     };
     if let Some(rest) = url
         .strip_prefix("https://")
@@ -311,10 +327,14 @@ pub fn check_url(url: &str, allow_file: bool) -> Result<(), GitError> {
     if url.starts_with('/') {
         return if allow_file { Ok(()) } else { Err(bad()) };
     }
-    // scp-like `[user@]host:path`: no `://`, a colon before any slash.
+    // scp-like `[user@]host:path`: no `://`, a colon before any slash, and not
+    // `<helper>::…`, which git hands to the remote helper `git-remote-<helper>`.
     match url.split_once(':') {
         Some((authority, path))
-            if !url.contains("://") && !authority.contains('/') && !path.is_empty() =>
+            if !url.contains("://")
+                && !authority.contains('/')
+                && !path.is_empty()
+                && !path.starts_with(':') =>
         {
             if host_ok(authority) {
                 Ok(())
