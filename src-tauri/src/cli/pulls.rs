@@ -76,18 +76,21 @@ pub struct PrClose {
 #[derive(Debug, clap::Subcommand)]
 pub enum PrVerb {
     /// Open a pull request (GitHub) / merge request (GitLab).
-    PrCreate(PrCreate),
+    #[command(name = "pr-create")]
+    Create(PrCreate),
     /// Merge a pull request: --method merge|squash|rebase [--delete-branch].
-    PrMerge(PrMerge),
+    #[command(name = "pr-merge")]
+    Merge(PrMerge),
     /// Close a pull request without merging.
-    PrClose(PrClose),
+    #[command(name = "pr-close")]
+    Close(PrClose),
 }
 
 pub async fn verb(ctx: &Ctx, verb: PrVerb) -> Result<(), CliError> {
     match verb {
-        PrVerb::PrCreate(a) => create(ctx, a).await,
-        PrVerb::PrMerge(a) => merge(ctx, a).await,
-        PrVerb::PrClose(a) => close(ctx, a).await,
+        PrVerb::Create(a) => create(ctx, a).await,
+        PrVerb::Merge(a) => merge(ctx, a).await,
+        PrVerb::Close(a) => close(ctx, a).await,
     }
 }
 
