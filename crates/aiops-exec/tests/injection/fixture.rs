@@ -124,13 +124,10 @@ struct Cwd {
 fn cwd() -> &'static Cwd {
     static CWD: OnceLock<Cwd> = OnceLock::new();
     CWD.get_or_init(|| {
-        // Kept for the life of the process (a static is never dropped), so under the
-        // target directory rather than in /tmp.
-        let root = tempfile::Builder::new()
-            .prefix("injection-cwd")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .unwrap()
-            .keep();
+        // Outlives the process (a static is never dropped), so one fixed directory under
+        // the target directory, reused by every run, rather than a new one in /tmp each
+        // time. A canary left by an earlier run fails this one too, as it should.
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("injection-cwd");
         let dir = root.join("a/b/cwd");
         std::fs::create_dir_all(&dir).unwrap();
         // Process-wide, but set once before any test runs git (every test starts with
