@@ -51,8 +51,8 @@ fn clones_a_local_bare_repo_only_when_file_is_allowed() {
     let url = format!("file://{}", bare.display());
     let refused = Git::default().clone(&url, &tmp.path().join("a"));
     assert!(
-        matches!(&refused, Err(GitError::Exec(ExecError::Failed { stderr, .. })) if stderr.contains("not allowed")),
-        "file:// needs allow_file: {refused:?}"
+        matches!(&refused, Err(GitError::Invalid(_))),
+        "file:// needs allow_file, refused before git runs: {refused:?}"
     );
     let git = Git {
         allow_file: true,
@@ -60,6 +60,13 @@ fn clones_a_local_bare_repo_only_when_file_is_allowed() {
     };
     git.clone(&url, &tmp.path().join("b")).unwrap();
     assert_eq!(git.current_branch(&tmp.path().join("b")).unwrap(), "main");
+    // And git itself refuses the transport (GIT_ALLOW_PROTOCOL) when a clone's remote is
+    // a local path but the caller does not allow it.
+    let fetched = Git::default().fetch(&tmp.path().join("b"));
+    assert!(
+        matches!(&fetched, Err(GitError::Exec(ExecError::Failed { stderr, .. })) if stderr.contains("not allowed")),
+        "fetching from file:// needs allow_file: {fetched:?}"
+    );
 }
 
 #[test]
