@@ -11,8 +11,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::pulls::Call;
 use super::render::{self, error, pairs, param, validation};
-use super::{FakeComment, GitHubState, RATE_LIMIT, new_issue};
+use super::{FakeComment, FakeIssue, GitHubState, RATE_LIMIT, new_issue};
 
 /// API versions GitHub accepts in `X-GitHub-Api-Version`.
 const VERSIONS: &[&str] = &["2022-11-28", "2026-03-10"];
@@ -35,13 +36,14 @@ pub(super) fn router(state: Arc<Mutex<GitHubState>>) -> Router {
 }
 
 /// A handler's answer before the shared headers are added.
-struct Out {
-    status: u16,
-    body: Value,
-    link: Option<String>,
+pub(super) struct Out {
+    pub(super) status: u16,
+    /// Sent as JSON, except for a `204`, which has no body.
+    pub(super) body: Value,
+    pub(super) link: Option<String>,
 }
 
-fn out(status: u16, body: Value) -> Out {
+pub(super) fn out(status: u16, body: Value) -> Out {
     Out {
         status,
         body,
@@ -87,7 +89,11 @@ impl GitHubState {
         }
         let q = pairs(query);
         let o = self.route(method, path, &q, body, &api, &login);
-        let bytes = serde_json::to_vec(&o.body).expect("json");
+        let bytes = if o.status == 204 {
+            Vec::new()
+        } else {
+            serde_json::to_vec(&o.body).expect("json")
+        };
         let mut tag = None;
         if *method == Method::GET && o.status == 200 {
             let t = render::etag(&bytes);
@@ -119,7 +125,7 @@ impl GitHubState {
         let mut set = |k: &'static str, v: String| {
             h.insert(k, HeaderValue::from_str(&v).expect("header value"));
         };
-        if status != 304 {
+        if status != 304 && status != 204 {
             set("content-type", "application/json; charset=utf-8".into());
         }
         set("x-ratelimit-limit", RATE_LIMIT.to_string());
@@ -154,21 +160,37 @@ impl GitHubState {
         if seg == ["user"] && *method == Method::GET {
             return out(200, render::user(api, login));
         }
-        if seg.len() < 4 || seg[0] != "repos" || seg[3] != "issues" {
+        if seg.len() < 4 || seg[0] != "repos" {
             return not_found();
         }
         let Some(repo) = self.repo_key(seg[1], seg[2]) else {
             return not_found();
         };
         let url = format!("{api}{path}");
+        let call = Call {
+            q,
+            body,
+            api,
+            url: &url,
+            login,
+        };
+        match seg[3] {
+            "issues" => {}
+            "pulls" => return self.pulls(method, &repo, &seg[4..], &call),
+            "git" => return self.git(method, &repo, &seg[4..]),
+            _ => return not_found(),
+        }
         match (method.clone(), &seg[4..]) {
             (Method::GET, []) => self.list_issues(&repo, q, api, &url),
             (Method::POST, []) => self.create_issue(&repo, body, api, login),
             (Method::PATCH, ["comments", id]) => self.edit_comment(&repo, id, body, api),
             (Method::GET, [n]) => self.with_issue(&repo, n, |s, n| {
                 let i = &s.repos[&repo].issues[&n];
-                out(200, render::issue(api, &repo, i))
+                out(200, s.render_issue(api, &repo, i))
             }),
+            (Method::POST, [n, "assignees"]) => {
+                self.with_issue(&repo, n, |s, n| s.add_assignees(&repo, n, body, api))
+            }
             (Method::PATCH, [n]) => {
                 self.with_issue(&repo, n, |s, n| s.update_issue(&repo, n, body, api))
             }
@@ -232,7 +254,10 @@ impl GitHubState {
             items.reverse();
         }
         let (slice, link) = render::page(&items, url, q);
-        let body = slice.iter().map(|i| render::issue(api, repo, i)).collect();
+        let body = slice
+            .iter()
+            .map(|i| self.render_issue(api, repo, i))
+            .collect();
         Out {
             status: 200,
             body: Value::Array(body),
@@ -273,7 +298,7 @@ impl GitHubState {
         );
         issue.labels = dedup(labels);
         issue.assignees = dedup(assignees);
-        let rendered = render::issue(api, repo, &issue);
+        let rendered = render::issue(api, repo, &issue, None);
         r.issues.insert(number, issue);
         out(201, rendered)
     }
@@ -340,7 +365,12 @@ impl GitHubState {
             self.clock = now;
         }
         let i = &self.repos[repo].issues[&n];
-        out(200, render::issue(api, repo, i))
+        out(200, self.render_issue(api, repo, i))
+    }
+
+    /// The issue object, with a pull request's `merged_at`.
+    pub(super) fn render_issue(&self, api: &str, repo: &str, i: &FakeIssue) -> Value {
+        render::issue(api, repo, i, self.repos[repo].pulls.get(&i.number))
     }
 
     fn list_comments(
@@ -416,7 +446,7 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// A list of names given as strings or as `{ "name": … }` objects.
-fn strings(v: &Value) -> Vec<String> {
+pub(super) fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
             a.iter()
@@ -427,7 +457,7 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn dedup(v: Vec<String>) -> Vec<String> {
+pub(super) fn dedup(v: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in v {
         if !out.contains(&s) {

@@ -6,6 +6,10 @@
 //!   (issues/issues)
 //! - `GET|POST /repos/{owner}/{repo}/issues/{n}/comments`,
 //!   `PATCH /repos/{owner}/{repo}/issues/comments/{id}` (issues/comments)
+//! - `POST /repos/{owner}/{repo}/issues/{n}/assignees` (issues/assignees)
+//! - `GET|POST /repos/{owner}/{repo}/pulls`, `GET|PATCH /repos/{owner}/{repo}/pulls/{n}`,
+//!   `GET|PUT /repos/{owner}/{repo}/pulls/{n}/merge` (pulls/pulls)
+//! - `DELETE /repos/{owner}/{repo}/git/refs/{ref}` (git/refs)
 //!
 //! Behaviour taken from the documentation: `Authorization: Bearer|token <t>` (else `401
 //! {"message":"Bad credentials",…}`); pull requests are listed among issues and carry a
@@ -17,13 +21,17 @@
 //! `304`, and `403` "API rate limit exceeded" once it is spent; `410` for deleted issues;
 //! `422 Validation Failed` with an `errors` list for a missing title or comment body and
 //! for an assignee that cannot be assigned when creating an issue (an edit drops such
-//! assignees silently); labels unknown to the repository are created on use.
+//! assignees silently); labels unknown to the repository are created on use. Pull
+//! requests and their branches follow [`pulls`].
 //!
 //! Time is a deterministic clock starting at 2026-01-01T00:00:00Z that advances one
 //! second on every mutation, so `updated_at` values are distinct and ordered.
 
 mod api;
+mod pulls;
 mod render;
+
+pub use pulls::{FakeMerge, FakePull};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -86,11 +94,21 @@ impl FakeIssue {
     }
 }
 
+/// A repository. [`GitHubState::add_repo`] gives it a `main` branch.
 #[derive(Debug, Clone, Default)]
 pub struct FakeRepo {
+    /// Issues and pull requests, by number.
     pub issues: BTreeMap<u64, FakeIssue>,
+    /// What only pull requests have, by the number of their [`FakeIssue`].
+    pub pulls: BTreeMap<u64, FakePull>,
     /// Label names defined in the repository.
     pub labels: BTreeSet<String>,
+    /// Branch names (`refs/heads/…`) that exist.
+    pub branches: BTreeSet<String>,
+    /// `merge`, `squash` or `rebase` refused with `405` (the repository settings).
+    pub disallowed_merge_methods: BTreeSet<String>,
+    /// The setting "Automatically delete head branches": a merge deletes the head.
+    pub delete_branch_on_merge: bool,
 }
 
 /// Everything the fake GitHub knows. Repositories are keyed `owner/repo`.
@@ -100,6 +118,8 @@ pub struct GitHubState {
     /// Logins that exist (and so can be assigned).
     users: BTreeSet<String>,
     repos: BTreeMap<String, FakeRepo>,
+    /// Every successful merge, oldest first.
+    merges: Vec<FakeMerge>,
     clock: OffsetDateTime,
     next_comment_id: u64,
     remaining: u64,
@@ -117,6 +137,7 @@ impl Default for GitHubState {
             tokens: HashMap::new(),
             users: BTreeSet::new(),
             repos: BTreeMap::new(),
+            merges: Vec::new(),
             clock: datetime!(2026-01-01 00:00:00 UTC),
             next_comment_id: 1_000_001,
             remaining: RATE_LIMIT,
@@ -137,9 +158,9 @@ impl GitHubState {
         self.users.insert(login.to_owned());
     }
 
-    /// An empty repository `owner/repo` (seeding creates it too).
+    /// An empty repository `owner/repo` with a `main` branch (seeding creates it too).
     pub fn add_repo(&mut self, repo: &str) {
-        self.repos.entry(repo.to_owned()).or_default();
+        self.repo_entry(repo);
     }
 
     /// Issues `Issue {i}` / `Body {i}`, open, no comments, numbered after the existing ones,
@@ -148,7 +169,8 @@ impl GitHubState {
         self.seed(repo, n, false);
     }
 
-    /// Pull requests `PR {i}`, numbered after the existing issues, listed among issues.
+    /// Pull requests `PR {i}` from branch `pr-{i}` (created) into `main`, numbered after
+    /// the existing issues, listed among issues.
     pub fn seed_pull_requests(&mut self, repo: &str, n: usize) {
         self.seed(repo, n, true);
     }
@@ -156,7 +178,7 @@ impl GitHubState {
     fn seed(&mut self, repo: &str, n: usize, pull_request: bool) {
         for _ in 0..n {
             let at = self.tick();
-            let r = self.repos.entry(repo.to_owned()).or_default();
+            let r = self.repo_entry(repo);
             let number = r.issues.keys().next_back().copied().unwrap_or(0) + 1;
             let (title, body) = if pull_request {
                 (format!("PR {number}"), format!("Changes {number}"))
@@ -165,10 +187,16 @@ impl GitHubState {
             };
             r.issues
                 .insert(number, new_issue(number, title, Some(body), "octocat", at));
-            r.issues
-                .get_mut(&number)
-                .expect("just inserted")
-                .pull_request = pull_request;
+            if pull_request {
+                let head = format!("pr-{number}");
+                r.branches.insert(head.clone());
+                r.pulls
+                    .insert(number, FakePull::new(repo, number, head, "main"));
+                r.issues
+                    .get_mut(&number)
+                    .expect("just inserted")
+                    .pull_request = true;
+            }
         }
     }
 
@@ -224,6 +252,16 @@ impl GitHubState {
     /// The fake's current time (the last mutation's timestamp).
     pub fn now(&self) -> OffsetDateTime {
         self.clock
+    }
+
+    /// The repository, created with a `main` branch when new.
+    fn repo_entry(&mut self, repo: &str) -> &mut FakeRepo {
+        self.repos
+            .entry(repo.to_owned())
+            .or_insert_with(|| FakeRepo {
+                branches: BTreeSet::from(["main".to_owned()]),
+                ..FakeRepo::default()
+            })
     }
 
     fn tick(&mut self) -> OffsetDateTime {

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{FakeComment, FakeIssue};
+use super::{FakeComment, FakeIssue, FakePull};
 use crate::rfc3339;
 
 /// Where `html_url`s point (the web host, not the API host).
@@ -22,7 +22,7 @@ pub(super) fn user(api: &str, login: &str) -> Value {
 }
 
 /// The issue object of the issues API; pull requests get their `pull_request` key.
-pub(super) fn issue(api: &str, repo: &str, i: &FakeIssue) -> Value {
+pub(super) fn issue(api: &str, repo: &str, i: &FakeIssue, pull: Option<&FakePull>) -> Value {
     let n = i.number;
     let web_kind = if i.pull_request { "pull" } else { "issues" };
     let mut v = json!({
@@ -61,10 +61,112 @@ pub(super) fn issue(api: &str, repo: &str, i: &FakeIssue) -> Value {
             "html_url": format!("{WEB}/{repo}/pull/{n}"),
             "diff_url": format!("{WEB}/{repo}/pull/{n}.diff"),
             "patch_url": format!("{WEB}/{repo}/pull/{n}.patch"),
-            "merged_at": null,
+            "merged_at": pull.and_then(|p| p.merged_at).map(rfc3339),
         });
     }
     v
+}
+
+/// The pull request object of the pulls API
+/// (<https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request>). `full` adds what only
+/// the single-item answers (get, create, update) carry: `merged`, `mergeable`, counts.
+pub(super) fn pull(api: &str, repo: &str, i: &FakeIssue, p: &FakePull, full: bool) -> Value {
+    let n = i.number;
+    let owner = repo.split('/').next().unwrap_or(repo);
+    let side = |branch: &str, sha: &str| {
+        json!({
+            "label": format!("{owner}:{branch}"),
+            "ref": branch,
+            "sha": sha,
+            "user": user(api, owner),
+            "repo": repository(api, repo),
+        })
+    };
+    let mut v = json!({
+        "url": format!("{api}/repos/{repo}/pulls/{n}"),
+        "id": stable_id(repo) * 1_000_000 + n,
+        "node_id": format!("PR_{repo}#{n}"),
+        "html_url": format!("{WEB}/{repo}/pull/{n}"),
+        "diff_url": format!("{WEB}/{repo}/pull/{n}.diff"),
+        "patch_url": format!("{WEB}/{repo}/pull/{n}.patch"),
+        "issue_url": format!("{api}/repos/{repo}/issues/{n}"),
+        "number": n,
+        "state": i.state,
+        "locked": false,
+        "title": i.title,
+        "user": user(api, &i.author),
+        "body": i.body,
+        "labels": i.labels.iter().map(|name| json!({"name": name})).collect::<Vec<_>>(),
+        "milestone": null,
+        "active_lock_reason": null,
+        "created_at": rfc3339(i.created_at),
+        "updated_at": rfc3339(i.updated_at),
+        "closed_at": i.closed_at.map(rfc3339),
+        "merged_at": p.merged_at.map(rfc3339),
+        "merge_commit_sha": p.merge_commit_sha.clone().unwrap_or_else(|| sha(&format!("test-merge {repo}#{n}"))),
+        "assignee": i.assignee().map(|a| user(api, a)),
+        "assignees": i.assignees.iter().map(|a| user(api, a)).collect::<Vec<_>>(),
+        "requested_reviewers": [],
+        "requested_teams": [],
+        "head": side(&p.head, &p.head_sha),
+        "base": side(&p.base, &sha(&format!("{repo}@{}", p.base))),
+        "author_association": "OWNER",
+        "auto_merge": null,
+        "draft": p.draft,
+    });
+    if full {
+        let open = i.state == "open";
+        let mergeable = open.then_some(p.mergeable);
+        let state = match (open, p.draft, p.mergeable) {
+            (false, _, _) => "unknown",
+            (true, true, _) => "draft",
+            (true, false, false) => "dirty",
+            (true, false, true) => "clean",
+        };
+        for (k, val) in [
+            ("merged", json!(p.merged_at.is_some())),
+            ("mergeable", json!(mergeable)),
+            ("rebaseable", json!(mergeable)),
+            ("mergeable_state", json!(state)),
+            (
+                "merged_by",
+                json!(p.merged_by.as_deref().map(|l| user(api, l))),
+            ),
+            ("comments", json!(i.comments.len())),
+            ("review_comments", json!(0)),
+            ("maintainer_can_modify", json!(false)),
+            ("commits", json!(1)),
+            ("additions", json!(1)),
+            ("deletions", json!(0)),
+            ("changed_files", json!(1)),
+        ] {
+            v[k] = val;
+        }
+    }
+    v
+}
+
+/// The repository object embedded in a pull request's `head` and `base`.
+fn repository(api: &str, repo: &str) -> Value {
+    let (owner, name) = repo.split_once('/').unwrap_or((repo, repo));
+    json!({
+        "id": stable_id(repo),
+        "node_id": format!("R_{repo}"),
+        "name": name,
+        "full_name": repo,
+        "private": false,
+        "owner": user(api, owner),
+        "html_url": format!("{WEB}/{repo}"),
+        "url": format!("{api}/repos/{repo}"),
+        "default_branch": "main",
+    })
+}
+
+/// A deterministic 40-hex-digit commit id for `seed`.
+pub(super) fn sha(seed: &str) -> String {
+    let digest = etag(seed.as_bytes());
+    let tail = etag(format!("{seed}.").as_bytes());
+    format!("{}{}", &digest[1..33], &tail[1..9])
 }
 
 pub(super) fn comment(api: &str, repo: &str, number: u64, c: &FakeComment) -> Value {
@@ -101,6 +203,17 @@ pub(super) fn validation(resource: &str, field: &str, code: &str, value: Option<
         "message": "Validation Failed",
         "errors": [e],
         "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
+        "status": "422",
+    })
+}
+
+/// `422 Validation Failed` whose one error is a `custom` message (e.g. "A pull request
+/// already exists for owner:branch.").
+pub(super) fn validation_custom(resource: &str, message: &str) -> Value {
+    json!({
+        "message": "Validation Failed",
+        "errors": [{"resource": resource, "code": "custom", "message": message}],
+        "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
         "status": "422",
     })
 }
