@@ -1,5 +1,6 @@
 //! The fake's HTTP routes: authentication and rate-limit headers around every request,
-//! then the handlers of [`super::issues`] and [`super::notes`].
+//! then the handlers of [`super::issues`], [`super::notes`] and
+//! [`super::merge_requests`].
 
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,12 +9,14 @@ use axum::extract::{Query, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use super::Shared;
 use super::issues::{create_issue, get_issue, list_issues, update_issue};
+use super::merge_requests::{create_mr, get_mr, list_mrs, update_mr};
+use super::mr_merge::{merge_mr, rebase_mr};
 use super::notes::{create_note, get_note, list_notes, update_note};
 use super::render::{self, error, message};
 
@@ -42,6 +45,22 @@ pub fn router(s: Shared) -> Router {
         .route(
             "/api/v4/projects/{id}/issues/{iid}/notes/{note_id}",
             get(get_note).put(update_note),
+        )
+        .route(
+            "/api/v4/projects/{id}/merge_requests",
+            get(list_mrs).post(create_mr),
+        )
+        .route(
+            "/api/v4/projects/{id}/merge_requests/{iid}",
+            get(get_mr).put(update_mr),
+        )
+        .route(
+            "/api/v4/projects/{id}/merge_requests/{iid}/merge",
+            put(merge_mr),
+        )
+        .route(
+            "/api/v4/projects/{id}/merge_requests/{iid}/rebase",
+            put(rebase_mr),
         )
         .fallback(|| async { error(404, "404 Not Found") })
         .layer(middleware::from_fn_with_state(s.clone(), guard))

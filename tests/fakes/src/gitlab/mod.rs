@@ -4,6 +4,9 @@
 //! - `GET /user`, `GET /users?username=` (users.md)
 //! - `GET|POST /projects/:id/issues`, `GET|PUT /projects/:id/issues/:iid` (issues.md)
 //! - `GET|POST /projects/:id/issues/:iid/notes`, `GET|PUT …/notes/:note_id` (notes.md)
+//! - `GET|POST /projects/:id/merge_requests`, `GET|PUT …/merge_requests/:iid`,
+//!   `PUT …/merge_requests/:iid/merge`, `PUT …/merge_requests/:iid/rebase`
+//!   (merge_requests.md; behaviour in [`merge_requests`])
 //!
 //! Behaviour copied from the documentation: `PRIVATE-TOKEN` or `Authorization: Bearer`
 //! (else `401 {"message":"401 Unauthorized"}`); `:id` is a numeric id or a URL-encoded
@@ -18,11 +21,15 @@
 
 mod api;
 mod issues;
+mod merge_requests;
+mod mr_merge;
 mod notes;
 mod params;
 mod render;
 
-use std::collections::{BTreeMap, HashMap};
+pub use merge_requests::{FakeMergeRequest, FakeMrMerge};
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
@@ -95,7 +102,12 @@ pub struct FakeProject {
     pub path: String,
     /// By iid.
     pub issues: BTreeMap<u64, FakeIssue>,
+    /// By iid (numbered apart from issues).
+    pub merge_requests: BTreeMap<u64, FakeMergeRequest>,
+    /// Branch names that exist; `main` from the start.
+    pub branches: BTreeSet<String>,
     next_iid: u64,
+    next_mr_iid: u64,
 }
 
 /// Everything the fake GitLab knows; seed it before and inspect it after a test.
@@ -111,10 +123,18 @@ pub struct GitLabState {
     pub web_url: String,
     pub users: Vec<FakeUser>,
     pub projects: Vec<FakeProject>,
+    /// Every merge accepted, oldest first.
+    pub merges: Vec<FakeMrMerge>,
+    /// Every rebase started, as `(project path, iid)`, oldest first.
+    pub rebases: Vec<(String, u64)>,
+    /// How many `GET`s of a merge request still see a rebase in progress after
+    /// `PUT …/rebase` (0: it is done at once).
+    pub rebase_polls: u32,
     tokens: HashMap<String, String>,
     next_issue_id: u64,
     next_note_id: u64,
     next_project_id: u64,
+    next_mr_id: u64,
     /// `(project id, iid, page)`: touch that issue just before serving that list page.
     races: Vec<(u64, u64, u32)>,
 }
@@ -132,10 +152,14 @@ impl Default for GitLabState {
                 name: "Administrator".into(),
             }],
             projects: Vec::new(),
+            merges: Vec::new(),
+            rebases: Vec::new(),
+            rebase_polls: 1,
             tokens: HashMap::new(),
             next_issue_id: 5001,
             next_note_id: 9001,
             next_project_id: 101,
+            next_mr_id: 7001,
             races: Vec::new(),
         }
     }
@@ -168,7 +192,7 @@ impl GitLabState {
             .find(|u| u.username.eq_ignore_ascii_case(login))
     }
 
-    /// Creates the project `path` if missing; returns its numeric id.
+    /// Creates the project `path` (with a `main` branch) if missing; returns its numeric id.
     pub fn add_project(&mut self, path: &str) -> u64 {
         if let Some(p) = self.project(path) {
             return p.id;
@@ -179,7 +203,10 @@ impl GitLabState {
             id,
             path: path.to_owned(),
             issues: BTreeMap::new(),
+            merge_requests: BTreeMap::new(),
+            branches: BTreeSet::from(["main".to_owned()]),
             next_iid: 1,
+            next_mr_iid: 1,
         });
         id
     }

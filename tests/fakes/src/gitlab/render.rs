@@ -1,7 +1,8 @@
 //! GitLab's JSON shapes and offset-paging headers.
 //!
 //! Shapes: <https://docs.gitlab.com/api/issues/#single-project-issue>,
-//! <https://docs.gitlab.com/api/notes/#list-project-issue-notes>. Paging:
+//! <https://docs.gitlab.com/api/notes/#list-project-issue-notes>,
+//! <https://docs.gitlab.com/api/merge_requests/#get-single-mr>. Paging:
 //! <https://docs.gitlab.com/api/rest/#offset-based-pagination>.
 
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::{FakeIssue, FakeNote, FakeProject, GitLabState};
+use super::{FakeIssue, FakeMergeRequest, FakeNote, FakeProject, GitLabState};
 
 /// GitLab prints UTC with milliseconds: `2026-01-01T00:00:00.000Z`.
 pub fn stamp(t: OffsetDateTime) -> String {
@@ -83,6 +84,97 @@ pub fn issue(st: &GitLabState, p: &FakeProject, i: &FakeIssue) -> Value {
             "full": format!("{}#{}", p.path, i.iid),
         },
     })
+}
+
+/// A merge request. `single` adds what only the single-MR answers (get, create, edit,
+/// merge) carry (`merge_error`, `changes_count`, `user`); `rebase` is the
+/// `rebase_in_progress` shown when the caller asked `include_rebase_in_progress`.
+pub fn merge_request(
+    st: &GitLabState,
+    p: &FakeProject,
+    mr: &FakeMergeRequest,
+    single: bool,
+    rebase: Option<bool>,
+) -> Value {
+    let assignees: Vec<Value> = mr.assignees.iter().map(|a| user(st, a)).collect();
+    let merged_by = mr.merged_by.as_deref().map(|u| user(st, u));
+    let (status, detailed) = if mr.state != "opened" {
+        ("cannot_be_merged", "not_open")
+    } else if mr.draft() {
+        ("can_be_merged", "draft_status")
+    } else if mr.has_conflicts {
+        ("cannot_be_merged", "conflict")
+    } else if !p.branches.contains(&mr.source_branch) {
+        ("cannot_be_merged", "broken_status")
+    } else {
+        ("can_be_merged", "mergeable")
+    };
+    let mut v = json!({
+        "id": mr.id,
+        "iid": mr.iid,
+        "project_id": p.id,
+        "title": mr.title,
+        "description": mr.description,
+        "state": mr.state,
+        "created_at": stamp(mr.created_at),
+        "updated_at": stamp(mr.updated_at),
+        "merged_by": merged_by,
+        "merge_user": merged_by,
+        "merged_at": mr.merged_at.map(stamp),
+        "closed_by": mr.closed_at.map(|_| user(st, &mr.author)),
+        "closed_at": mr.closed_at.map(stamp),
+        "target_branch": mr.target_branch,
+        "source_branch": mr.source_branch,
+        "user_notes_count": 0,
+        "upvotes": 0,
+        "downvotes": 0,
+        "author": user(st, &mr.author),
+        "assignees": assignees,
+        "assignee": assignees.first().cloned(),
+        "reviewers": [],
+        "source_project_id": p.id,
+        "target_project_id": p.id,
+    });
+    // Two objects: one `json!` with every field passes the macro recursion limit.
+    let rest = json!({
+        "labels": [],
+        "draft": mr.draft(),
+        "work_in_progress": mr.draft(),
+        "milestone": null,
+        "merge_when_pipeline_succeeds": false,
+        "merge_status": status,
+        "detailed_merge_status": detailed,
+        "sha": mr.sha,
+        "merge_commit_sha": mr.merge_commit_sha,
+        "squash_commit_sha": mr.squash_commit_sha,
+        "discussion_locked": null,
+        "should_remove_source_branch": mr.should_remove_source_branch,
+        "force_remove_source_branch": mr.force_remove_source_branch,
+        "reference": format!("!{}", mr.iid),
+        "references": {
+            "short": format!("!{}", mr.iid),
+            "relative": format!("!{}", mr.iid),
+            "full": format!("{}!{}", p.path, mr.iid),
+        },
+        "web_url": format!("{}/{}/-/merge_requests/{}", st.web_url, p.path, mr.iid),
+        "squash": mr.squash,
+        "squash_on_merge": mr.squash,
+        "has_conflicts": mr.has_conflicts,
+        "blocking_discussions_resolved": true,
+    });
+    if let (Some(v), Value::Object(rest)) = (v.as_object_mut(), rest) {
+        v.extend(rest);
+    }
+    if single {
+        v["merge_error"] = json!(mr.merge_error);
+        v["changes_count"] = json!("1");
+        v["first_contribution"] = json!(false);
+        v["user"] = json!({ "can_merge": true });
+    }
+    if let Some(r) = rebase {
+        v["rebase_in_progress"] = json!(r);
+    }
+    v
 }
 
 pub fn note(st: &GitLabState, p: &FakeProject, i: &FakeIssue, n: &FakeNote) -> Value {
