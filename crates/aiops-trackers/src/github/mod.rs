@@ -11,17 +11,20 @@
 //! `since` (inclusive on GitHub's side), following `Link: rel="next"`. The first page is
 //! asked with `If-None-Match: <cursor.etag>`: when nothing changed GitHub answers `304`,
 //! which costs no quota (<https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate>).
+//!
+//! Pull requests are in [`pulls`].
 
+mod pulls;
 mod wire;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use aiops_core::tracker::{
-    Changes, Connection, NewRemoteIssue, RemoteComment, RemoteIssue, RemoteIssuePatch, SyncCursor,
-    Target, Tracker, TrackerError, TrackerResult,
+    Changes, Connection, MergeOptions, NewPullRequest, NewRemoteIssue, RemoteComment, RemoteIssue,
+    RemoteIssuePatch, SyncCursor, Target, Tracker, TrackerError, TrackerResult,
 };
-use aiops_types::{IssueStatus, Timestamp};
+use aiops_types::{IssueStatus, PullRequest, PullRequestState, Timestamp};
 use serde_json::{Map, Value, json};
 use ureq::http::Method;
 
@@ -365,6 +368,36 @@ impl Tracker for GitHub {
             wire::number("comment", comment_id)?
         );
         wire::comment(&self.write(Method::PATCH, &path, &json!({ "body": body }))?)
+    }
+
+    fn pull_requests(
+        &self,
+        target: &Target,
+        state: Option<PullRequestState>,
+        limit: u32,
+    ) -> TrackerResult<Vec<PullRequest>> {
+        self.list_pulls(target, state, limit)
+    }
+
+    fn create_pull_request(
+        &self,
+        target: &Target,
+        pr: &NewPullRequest,
+    ) -> TrackerResult<PullRequest> {
+        self.create_pull(target, pr)
+    }
+
+    fn merge_pull_request(
+        &self,
+        target: &Target,
+        number: u64,
+        merge: &MergeOptions,
+    ) -> TrackerResult<PullRequest> {
+        self.merge_pull(target, number, merge)
+    }
+
+    fn close_pull_request(&self, target: &Target, number: u64) -> TrackerResult<PullRequest> {
+        self.close_pull(target, number)
     }
 
     fn requests(&self) -> u32 {

@@ -1,13 +1,14 @@
 //! GitHub's JSON → the port's types, and the checks on what goes into a URL path.
 //!
-//! Shapes: the issue object of <https://docs.github.com/en/rest/issues/issues#get-an-issue>
-//! and the comment object of
-//! <https://docs.github.com/en/rest/issues/comments#get-an-issue-comment>.
+//! Shapes: the issue object of <https://docs.github.com/en/rest/issues/issues#get-an-issue>,
+//! the comment object of
+//! <https://docs.github.com/en/rest/issues/comments#get-an-issue-comment> and the pull
+//! request object of <https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request>.
 
 use aiops_core::tracker::{
     RemoteComment, RemoteIssue, Target, TrackerError, TrackerResult, normalise_status,
 };
-use aiops_types::{Provider, Timestamp};
+use aiops_types::{Provider, PullRequest, PullRequestState, Timestamp};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
@@ -116,6 +117,69 @@ pub fn comment(v: &Value) -> TrackerResult<RemoteComment> {
     })
 }
 
+/// A pull request object (listed or single) as a [`PullRequest`]. Merged is `closed` with
+/// `merged_at` set: only the single-item answer has `merged`. `merge_commit` is
+/// `merge_commit_sha` once merged (before that GitHub fills it with a test merge).
+pub fn pull_request(v: &Value) -> TrackerResult<PullRequest> {
+    const WHAT: &str = "pull request";
+    let number = v
+        .get("number")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| malformed(WHAT, "number"))?;
+    let merged = v.get("merged_at").is_some_and(|m| !m.is_null());
+    let state = match text(v, "state").as_deref() {
+        Some("open") => PullRequestState::Open,
+        Some("closed") if merged => PullRequestState::Merged,
+        Some("closed") => PullRequestState::Closed,
+        _ => return Err(malformed(WHAT, "state")),
+    };
+    let branch = |side: &str| {
+        v.get(side)
+            .and_then(|b| b.get("ref"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| malformed(WHAT, &format!("{side}.ref")))
+    };
+    Ok(PullRequest {
+        provider: Provider::Github,
+        number,
+        title: text(v, "title").ok_or_else(|| malformed(WHAT, "title"))?,
+        description: text(v, "body").unwrap_or_default(),
+        state,
+        draft: v.get("draft").and_then(Value::as_bool).unwrap_or(false),
+        source: branch("head")?,
+        target: branch("base")?,
+        author: v.get("user").and_then(login),
+        assignees: logins(v),
+        url: text(v, "html_url").ok_or_else(|| malformed(WHAT, "html_url"))?,
+        merge_commit: if merged {
+            text(v, "merge_commit_sha")
+        } else {
+            None
+        },
+        created_at: time_field(v, WHAT, "created_at")?,
+        updated_at: time_field(v, WHAT, "updated_at")?,
+    })
+}
+
+/// The logins of an issue's or pull request's `assignees`.
+pub fn logins(v: &Value) -> Vec<String> {
+    v.get("assignees")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(login).collect())
+        .unwrap_or_default()
+}
+
+/// The head branch of a pull request when it lives in `target` itself (not in a fork,
+/// whose branches this repository cannot delete).
+pub fn own_head_branch(v: &Value, target: &Target) -> Option<String> {
+    let head = v.get("head")?;
+    let repo = head.get("repo")?.get("full_name")?.as_str()?;
+    repo.eq_ignore_ascii_case(&target.external)
+        .then(|| head.get("ref")?.as_str().map(str::to_owned))
+        .flatten()
+}
+
 /// `updated_at` of any listed item (issue or pull request).
 pub fn updated_at(v: &Value) -> TrackerResult<Timestamp> {
     time_field(v, "issue", "updated_at")
@@ -219,6 +283,43 @@ mod tests {
             "created_at": "yesterday", "updated_at": "2026-01-01T00:00:00Z"}))
         .unwrap_err();
         assert!(matches!(e, TrackerError::Upstream(ref m) if m.contains("created_at")));
+    }
+
+    #[test]
+    fn pull_request_state_follows_merged_at() {
+        let pr = |state: &str, merged_at: Value| {
+            json!({
+                "number": 4, "title": "T", "body": "B", "state": state, "draft": true,
+                "head": {"ref": "feat/x", "repo": {"full_name": "O/R"}}, "base": {"ref": "main"},
+                "user": {"login": "al"}, "assignees": [{"login": "bo"}],
+                "html_url": "https://github.com/o/r/pull/4", "merged_at": merged_at,
+                "merge_commit_sha": "abc", "created_at": "2026-01-01T00:00:01Z",
+                "updated_at": "2026-01-01T00:00:02Z"
+            })
+        };
+        let open = pull_request(&pr("open", Value::Null)).unwrap();
+        assert_eq!(open.state, PullRequestState::Open);
+        assert_eq!(
+            open.merge_commit, None,
+            "a test merge is not a merge commit"
+        );
+        assert_eq!(
+            (open.source.as_str(), open.target.as_str()),
+            ("feat/x", "main")
+        );
+        assert_eq!(open.assignees, ["bo"]);
+        assert!(open.draft);
+        let merged = pull_request(&pr("closed", json!("2026-01-01T00:00:02Z"))).unwrap();
+        assert_eq!(merged.state, PullRequestState::Merged);
+        assert_eq!(merged.merge_commit.as_deref(), Some("abc"));
+        let closed = pull_request(&pr("closed", Value::Null)).unwrap();
+        assert_eq!(closed.state, PullRequestState::Closed);
+        let v = pr("open", Value::Null);
+        assert_eq!(
+            own_head_branch(&v, &target("o/r")).as_deref(),
+            Some("feat/x")
+        );
+        assert_eq!(own_head_branch(&v, &target("fork/r")), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The GitHub provider against the fake GitHub (`aiops_fakes::github`): every verb's
 //! effect on the provider side, errors, rate limits. Sync (paging, ETag/304) is in
-//! [`sync`].
+//! [`sync`], pull requests in [`pulls`].
 
+mod pulls;
 mod sync;
 
 use aiops_core::tracker::{
