@@ -10,17 +10,20 @@
 //! we page (the edited issue jumps to the end and the rest shift by one); we notice this
 //! because the edited issue then shows up twice, and answer with the old cursor and
 //! `complete = false`, so the next run covers the same window again.
+//!
+//! Merge requests are in [`merge_requests`].
 
+mod merge_requests;
 mod wire;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use aiops_core::tracker::{
-    Changes, Connection, NewRemoteIssue, RemoteComment, RemoteIssue, RemoteIssuePatch, SyncCursor,
-    Target, Tracker, TrackerError, TrackerResult,
+    Changes, Connection, MergeOptions, NewPullRequest, NewRemoteIssue, RemoteComment, RemoteIssue,
+    RemoteIssuePatch, SyncCursor, Target, Tracker, TrackerError, TrackerResult,
 };
-use aiops_types::{IssueStatus, Timestamp};
+use aiops_types::{IssueStatus, PullRequest, PullRequestState, Timestamp};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use ureq::http::Method;
@@ -334,6 +337,36 @@ impl Tracker for GitLab {
             .http
             .json(Method::PUT, &path, &[], Some(&json!({ "body": body })))?;
         user_note(&v)
+    }
+
+    fn pull_requests(
+        &self,
+        target: &Target,
+        state: Option<PullRequestState>,
+        limit: u32,
+    ) -> TrackerResult<Vec<PullRequest>> {
+        self.list_merge_requests(target, state, limit)
+    }
+
+    fn create_pull_request(
+        &self,
+        target: &Target,
+        pr: &NewPullRequest,
+    ) -> TrackerResult<PullRequest> {
+        self.create_merge_request(target, pr)
+    }
+
+    fn merge_pull_request(
+        &self,
+        target: &Target,
+        number: u64,
+        merge: &MergeOptions,
+    ) -> TrackerResult<PullRequest> {
+        self.merge_merge_request(target, number, merge)
+    }
+
+    fn close_pull_request(&self, target: &Target, number: u64) -> TrackerResult<PullRequest> {
+        self.close_merge_request(target, number)
     }
 
     fn requests(&self) -> u32 {

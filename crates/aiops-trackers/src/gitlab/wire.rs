@@ -1,13 +1,14 @@
-//! GitLab's JSON (issues and notes) read into the port's types. Any missing or malformed
-//! field the port needs is a [`TrackerError::Upstream`] naming the field.
+//! GitLab's JSON (issues, notes, merge requests) read into the port's types. Any missing
+//! or malformed field the port needs is a [`TrackerError::Upstream`] naming the field.
 //!
-//! Shapes: <https://docs.gitlab.com/api/issues/#single-project-issue> and
-//! <https://docs.gitlab.com/api/notes/#list-project-issue-notes>.
+//! Shapes: <https://docs.gitlab.com/api/issues/#single-project-issue>,
+//! <https://docs.gitlab.com/api/notes/#list-project-issue-notes> and
+//! <https://docs.gitlab.com/api/merge_requests/#get-single-mr>.
 
 use aiops_core::tracker::{
     RemoteComment, RemoteIssue, TrackerError, TrackerResult, normalise_status,
 };
-use aiops_types::{Provider, Timestamp};
+use aiops_types::{Provider, PullRequest, PullRequestState, Timestamp};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 
@@ -76,6 +77,61 @@ pub(super) fn comment(v: &Value) -> TrackerResult<Option<RemoteComment>> {
         created_at,
         updated_at: optional_time(v, "updated_at", &what)?.unwrap_or(created_at),
     }))
+}
+
+/// A merge request object as a [`PullRequest`]: `opened` and `locked` are open. The merge
+/// commit is `merge_commit_sha`, else `squash_commit_sha`, else (a fast-forward merge
+/// makes no commit of its own) the merged head `sha`. Drafts: `draft`, or
+/// `work_in_progress` on instances older than 14.0.
+pub(super) fn merge_request(v: &Value) -> TrackerResult<PullRequest> {
+    let iid = v
+        .get("iid")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| bad("a merge request without a numeric `iid`"))?;
+    let what = format!("merge request !{iid}");
+    let state = match text(v, "state", &what)?.as_str() {
+        "opened" | "locked" => PullRequestState::Open,
+        "closed" => PullRequestState::Closed,
+        "merged" => PullRequestState::Merged,
+        other => return Err(bad(&format!("{what} in an unknown state `{other}`"))),
+    };
+    let sha = |field: &str| {
+        v.get(field)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let flag = |field: &str| v.get(field).and_then(Value::as_bool);
+    Ok(PullRequest {
+        provider: Provider::Gitlab,
+        number: iid,
+        title: text(v, "title", &what)?,
+        description: v
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
+        state,
+        draft: flag("draft")
+            .or_else(|| flag("work_in_progress"))
+            .unwrap_or(false),
+        source: text(v, "source_branch", &what)?,
+        target: text(v, "target_branch", &what)?,
+        author: v.get("author").and_then(username),
+        assignees: match v.get("assignees").and_then(Value::as_array) {
+            Some(a) => a.iter().filter_map(username).collect(),
+            None => v.get("assignee").and_then(username).into_iter().collect(),
+        },
+        url: text(v, "web_url", &what)?,
+        merge_commit: match state {
+            PullRequestState::Merged => sha("merge_commit_sha")
+                .or_else(|| sha("squash_commit_sha"))
+                .or_else(|| sha("sha")),
+            _ => None,
+        },
+        created_at: time(v, "created_at", &what)?,
+        updated_at: time(v, "updated_at", &what)?,
+    })
 }
 
 /// `labels` is an array of names (or of objects with `name` when the caller asked for
@@ -161,6 +217,41 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, TrackerError::Upstream(m) if m.contains("created_at")));
         assert!(issue(&json!({"title": "no iid"})).is_err());
+    }
+
+    #[test]
+    fn merge_request_states_and_commits() {
+        let mr = |state: &str, merge: Value, squash: Value| {
+            json!({
+                "iid": 3, "title": "Draft: T", "description": null, "state": state,
+                "draft": true, "source_branch": "aiops/3-x", "target_branch": "main",
+                "author": {"username": "al"}, "assignees": [{"username": "bo"}],
+                "web_url": "https://g/x/-/merge_requests/3", "sha": "head",
+                "merge_commit_sha": merge, "squash_commit_sha": squash,
+                "created_at": "2026-01-01T00:00:00.000Z",
+                "updated_at": "2026-01-01T00:00:01.000Z"
+            })
+        };
+        let open = merge_request(&mr("opened", Value::Null, Value::Null)).unwrap();
+        assert_eq!(open.state, PullRequestState::Open);
+        assert_eq!(open.merge_commit, None);
+        assert!(open.draft);
+        assert_eq!(
+            (open.source.as_str(), open.target.as_str()),
+            ("aiops/3-x", "main")
+        );
+        assert_eq!(open.assignees, ["bo"]);
+        assert_eq!(open.description, "");
+        let locked = merge_request(&mr("locked", Value::Null, Value::Null)).unwrap();
+        assert_eq!(locked.state, PullRequestState::Open);
+        let squashed = merge_request(&mr("merged", Value::Null, json!("sq"))).unwrap();
+        assert_eq!(squashed.state, PullRequestState::Merged);
+        assert_eq!(squashed.merge_commit.as_deref(), Some("sq"));
+        let both = merge_request(&mr("merged", json!("mc"), json!("sq"))).unwrap();
+        assert_eq!(both.merge_commit.as_deref(), Some("mc"));
+        let ff = merge_request(&mr("merged", Value::Null, Value::Null)).unwrap();
+        assert_eq!(ff.merge_commit.as_deref(), Some("head"), "fast-forward");
+        assert!(merge_request(&mr("weird", Value::Null, Value::Null)).is_err());
     }
 
     #[test]

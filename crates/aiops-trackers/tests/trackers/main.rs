@@ -2,4 +2,5 @@
 
 mod github;
 mod gitlab;
+mod gitlab_mrs;
 mod jira;
