@@ -140,8 +140,7 @@ impl GitHub {
                 body["commit_message"] = json!(rest.trim());
             }
         }
-        self.write(Method::PUT, &format!("{pull}/merge"), &body)
-            .map_err(refused)?;
+        self.write(Method::PUT, &format!("{pull}/merge"), &body)?;
         let v = self.get(&pull)?;
         let merged = wire::pull_request(&v)?;
         if merge.delete_branch
@@ -190,17 +189,6 @@ fn branch_path(branch: &str) -> TrackerResult<String> {
         .join("/"))
 }
 
-/// GitHub refuses a merge with `405` ("Pull Request is not mergeable", "… is still a
-/// draft", "Merge commits are not allowed on this repository."). The shared client knows
-/// no port meaning for a `405` and reports it as `Upstream`; for a merge it is GitHub's
-/// refusal, so `Invalid` with its message.
-fn refused(e: TrackerError) -> TrackerError {
-    match e {
-        TrackerError::Upstream(m) if m.contains("answered 405") => TrackerError::Invalid(m),
-        e => e,
-    }
-}
-
 /// The error of a second step, saying that the first one (`done`) happened: a caller
 /// retrying the whole verb would otherwise create a duplicate or merge twice.
 fn afterwards(e: TrackerError, done: &str) -> TrackerError {
@@ -225,17 +213,5 @@ mod tests {
         for bad in ["", "a//b", "../x", "a/.", "/a"] {
             assert!(branch_path(bad).is_err(), "{bad:?} must not reach a URL");
         }
-    }
-
-    #[test]
-    fn only_a_405_becomes_a_refusal() {
-        let e = refused(TrackerError::Upstream(
-            "PUT /x: the tracker answered 405: Pull Request is not mergeable".into(),
-        ));
-        assert!(matches!(e, TrackerError::Invalid(m) if m.contains("not mergeable")));
-        let e = refused(TrackerError::Upstream(
-            "PUT /x: the tracker answered 502".into(),
-        ));
-        assert!(matches!(e, TrackerError::Upstream(_)));
     }
 }

@@ -150,8 +150,7 @@ impl GitLab {
         }
         let v = self
             .http
-            .json(Method::PUT, &format!("{mr}/merge"), &[], Some(&body))
-            .map_err(refused)?;
+            .json(Method::PUT, &format!("{mr}/merge"), &[], Some(&body))?;
         wire::merge_request(&v)
     }
 
@@ -222,19 +221,6 @@ fn is_draft_title(title: &str) -> bool {
         .any(|p| t.starts_with(p))
 }
 
-/// GitLab refuses a merge with `405 Method Not Allowed` (and `406 Branch cannot be
-/// merged` before 16.0). The shared client knows no port meaning for those and reports
-/// them as `Upstream`; for a merge they are GitLab's refusal, so `Invalid` with its
-/// message.
-fn refused(e: TrackerError) -> TrackerError {
-    match e {
-        TrackerError::Upstream(m) if m.contains("answered 405") || m.contains("answered 406") => {
-            TrackerError::Invalid(m)
-        }
-        e => e,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,17 +237,5 @@ mod tests {
     fn rebase_waits_stay_short() {
         let total: Duration = REBASE_WAITS.iter().sum();
         assert!(total <= Duration::from_secs(15), "bounded: {total:?}");
-    }
-
-    #[test]
-    fn merge_refusals_become_invalid() {
-        let e = refused(TrackerError::Upstream(
-            "PUT /m: the tracker answered 405: 405 Method Not Allowed".into(),
-        ));
-        assert!(matches!(e, TrackerError::Invalid(m) if m.contains("Method Not Allowed")));
-        let e = refused(TrackerError::Upstream(
-            "PUT /m: the tracker answered 500".into(),
-        ));
-        assert!(matches!(e, TrackerError::Upstream(_)));
     }
 }

@@ -217,7 +217,9 @@ impl Http {
                     "{what}: {status}{}",
                     detail(&text)
                 ))),
-                400 | 409 | 422 => Err(TrackerError::Invalid(format!(
+                // 405/406: the tracker refuses the verb in this state (a merge of a closed
+                // pull request: GitHub 405, GitLab 405/406).
+                400 | 405 | 406 | 409 | 422 => Err(TrackerError::Invalid(format!(
                     "{what}: {status}{}",
                     detail(&text)
                 ))),
@@ -359,10 +361,14 @@ fn detail(body: &str) -> String {
     let text = match serde_json::from_str::<Value>(body) {
         Ok(v) => {
             let mut parts: Vec<String> = Vec::new();
-            for key in ["message", "error", "error_description"] {
+            for key in ["message", "error", "error_description", "merge_error"] {
                 if let Some(s) = v.get(key).and_then(Value::as_str) {
                     parts.push(s.to_owned());
                 }
+            }
+            // GitLab: `{"message": ["Another open merge request already exists…"]}`.
+            if let Some(list) = v.get("message").and_then(Value::as_array) {
+                parts.extend(list.iter().filter_map(Value::as_str).map(str::to_owned));
             }
             if let Some(m) = v.get("message").filter(|m| m.is_object()) {
                 parts.push(m.to_string());

@@ -351,12 +351,14 @@ fn refusals_are_invalid_with_gitlabs_message() {
 
     let dup = gl.create_pull_request(&t, &new_mr("b2")).unwrap_err();
     assert!(
-        matches!(&dup, TrackerError::Invalid(m) if m.contains("409")),
+        matches!(&dup, TrackerError::Invalid(m)
+            if m.contains("409") && m.contains("Another open merge request already exists")),
         "an open MR for b2 → main exists: {dup:?}"
     );
     let missing = gl.create_pull_request(&t, &new_mr("nowhere")).unwrap_err();
     assert!(
-        matches!(&missing, TrackerError::Invalid(m) if m.contains("422")),
+        matches!(&missing, TrackerError::Invalid(m)
+            if m.contains("422") && m.contains("does not exist")),
         "{missing:?}"
     );
     let unknown = gl.create_pull_request(
