@@ -11,6 +11,7 @@ mod crash;
 mod git_ssh;
 mod git_verbs;
 mod issues;
+mod pulls;
 mod secrets;
 mod sessions;
 mod sessions_access;
