@@ -53,17 +53,7 @@ step "build the echo client (release)" \
     cargo build --release -p aiops-server --example terminal_echo
 step "create admin and API key" bench_create_admin
 
-seed_repo() {
-    local seed="$work/seed"
-    git init --quiet --bare --initial-branch=main "$work/demo.git" &&
-        git init --quiet --initial-branch=main "$seed" &&
-        echo "# demo" >"$seed/README.md" &&
-        git -C "$seed" add README.md &&
-        git -C "$seed" -c user.name=bench -c user.email=bench@example.com \
-            commit --quiet -m seed &&
-        git -C "$seed" push --quiet "$work/demo.git" main
-}
-step "make a local bare repository" seed_repo
+step "make a local bare repository" bench_seed_repo
 # Eleven live sessions: above the default per-user limit of 8.
 export AIOPS_MAX_SESSIONS_PER_USER=50
 step "start aiops serve on a loopback port" bench_start_server

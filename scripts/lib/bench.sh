@@ -139,3 +139,14 @@ run_wrk() {
     result[$name.p50]=$(awk '$1 == "50%" { print $2 }' <<<"$out")
     result[$name.p99]=$(awk '$1 == "99%" { print $2 }' <<<"$out")
 }
+
+bench_seed_repo() { # a bare repository $work/demo.git whose main has one commit
+    local seed="$work/seed"
+    git init --quiet --bare --initial-branch=main "$work/demo.git" &&
+        git init --quiet --initial-branch=main "$seed" &&
+        echo "# demo" >"$seed/README.md" &&
+        git -C "$seed" add README.md &&
+        git -C "$seed" -c user.name=bench -c user.email=bench@example.com \
+            commit --quiet -m seed &&
+        git -C "$seed" push --quiet "$work/demo.git" main
+}
