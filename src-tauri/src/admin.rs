@@ -42,6 +42,9 @@ pub enum AdminCommand {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Print the OpenAPI document of /api/v1 (what `GET /api/openapi.json` serves) as
+    /// pretty JSON; the web UI's API types are generated from it (`scripts/gen-types`).
+    Openapi,
 }
 
 fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf, CliError> {
@@ -126,6 +129,13 @@ pub fn run(cmd: AdminCommand) -> Result<(), CliError> {
                 "Password of {} reset; their browser sessions were signed out.",
                 user.email
             );
+        }
+        AdminCommand::Openapi => {
+            let (_, doc) = aiops_server::api();
+            let json = doc
+                .to_pretty_json()
+                .map_err(|e| CliError::error(format!("encoding the OpenAPI document: {e}")))?;
+            crate::cli::output::stdout(&format!("{json}\n"))?;
         }
     }
     Ok(())

@@ -21,6 +21,7 @@ mod ratelimit;
 mod routes;
 pub mod secret_key;
 mod state;
+mod ui;
 mod web;
 
 use std::future::Future;
@@ -132,7 +133,7 @@ pub fn app(state: AppState) -> Router {
     let (api, doc) = api();
     api.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .merge(web::pages())
-        .fallback(web::not_found)
+        .fallback(ui::serve)
         .method_not_allowed_fallback(web::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(web::security_headers))

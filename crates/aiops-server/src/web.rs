@@ -50,8 +50,12 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-/// The pages served outside `/api/v1`, all public: they hold no data.
+/// The built-in pages served outside `/api/v1` when the web UI is not built (see
+/// `ui.rs`), all public: they hold no data.
 pub fn pages() -> Router<AppState> {
+    if crate::ui::built() {
+        return Router::new();
+    }
     Router::new()
         .route(
             "/",

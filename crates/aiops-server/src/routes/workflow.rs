@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// (review-request comment), `complete` (summary comment + close). A session key may run
 /// them on its own issue; `submit` then commits in its own worktree.
 #[utoipa::path(post, path = "/issues/{id}/workflow/{verb}", tag = "issues",
-    params(("id" = i64, Path), ("verb" = WorkflowVerb, Path)),
+    params(("id" = i64, Path), ("verb" = inline(WorkflowVerb), Path)),
     request_body = WorkflowRequest, security(("api_key" = ["write"])),
     responses((status = 200, body = WorkflowResult), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),

@@ -10,3 +10,4 @@ mod issues;
 mod matrix;
 mod scoping;
 mod terminal;
+mod ui;
