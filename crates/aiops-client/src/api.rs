@@ -206,6 +206,12 @@ impl Client {
         self.get(&["issues", &id.to_string()], NO_QUERY).await
     }
 
+    /// `GET /issues/{id}/view`: with description and comments as sanitized HTML.
+    pub async fn issue_view(&self, id: i64) -> Result<aiops_types::IssueView> {
+        self.get(&["issues", &id.to_string(), "view"], NO_QUERY)
+            .await
+    }
+
     /// `PATCH /issues/{id}`; `labels` replaces the whole set.
     pub async fn update_issue(&self, id: i64, req: &UpdateIssue) -> Result<Issue> {
         self.with_body(Method::PATCH, &["issues", &id.to_string()], req)

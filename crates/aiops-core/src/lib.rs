@@ -19,6 +19,7 @@ pub mod integrations;
 pub mod issues;
 pub mod keys;
 pub mod links;
+pub mod markdown;
 pub mod page;
 pub mod ports;
 mod ports_git;

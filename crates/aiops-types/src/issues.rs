@@ -183,3 +183,21 @@ pub struct IssueListParams {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
+
+/// `GET /api/v1/issues/{id}/view`: an issue with its description and comments rendered
+/// to sanitized HTML (see `aiops_core::markdown`), for pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IssueView {
+    pub issue: Issue,
+    pub description_html: String,
+    /// Oldest first (at most 1,000).
+    pub comments: Vec<RenderedComment>,
+}
+
+/// A comment with its body rendered to sanitized HTML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RenderedComment {
+    #[serde(flatten)]
+    pub comment: Comment,
+    pub body_html: String,
+}

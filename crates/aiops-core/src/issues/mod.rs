@@ -18,6 +18,9 @@ use crate::{CoreError, CoreResult, Principal, projects, tenants};
 
 mod remote;
 pub mod workflow;
+
+pub use view::view;
+mod view;
 pub(crate) use remote::Remote;
 pub use remote::TrackerAccess;
 

@@ -4,7 +4,7 @@ use aiops_core::issues;
 use aiops_core::page::PageQuery;
 use aiops_types::{
     AssignIssue, Comment, CommentBody, CreateIssue, ErrorBody, Issue, IssueListParams, IssueStatus,
-    Page, PageParams, UpdateIssue,
+    IssueView, Page, PageParams, UpdateIssue,
 };
 use axum::Json;
 use axum::extract::State;
@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_issues, create_issue))
         .routes(routes!(get_issue, update_issue))
+        .routes(routes!(view_issue))
         .routes(routes!(close_issue))
         .routes(routes!(reopen_issue))
         .routes(routes!(assign_issue))
@@ -72,6 +73,22 @@ async fn get_issue(
 ) -> ApiResult<Json<Issue>> {
     Ok(Json(
         st.run(move |db| issues::get(db, &a.principal, id)).await?,
+    ))
+}
+
+/// The issue with its description and comments (oldest first, at most 1,000) rendered
+/// from Markdown to sanitized HTML, for pages: no script, no event handlers, links only
+/// to http(s) and mailto.
+#[utoipa::path(get, path = "/issues/{id}/view", tag = "issues", params(("id" = i64, Path)),
+    security(("api_key" = ["read"])),
+    responses((status = 200, body = IssueView), (status = 404, body = ErrorBody)))]
+async fn view_issue(
+    a: Auth<Read>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<IssueView>> {
+    Ok(Json(
+        st.run(move |db| issues::view(db, &a.principal, id)).await?,
     ))
 }
 

@@ -358,3 +358,43 @@ async fn members_see_only_their_tenants_issues_and_edit_only_their_comments() {
         "nothing the member tried in B was written"
     );
 }
+
+#[tokio::test]
+async fn the_page_view_renders_markdown_and_leaves_active_content_inert() {
+    let s = TestServer::start().await;
+    let admin = s.admin();
+    let p = project(&admin, "md").await;
+    let hostile = "# Steps\n\n<script>alert(1)</script>\n\n[click](javascript:alert(2)) \
+                   <img src=x onerror=alert(3)> [docs](https://example.com)";
+    let issue = admin
+        .create_issue(&CreateIssue {
+            description: Some(hostile.into()),
+            ..new_issue(p, "Markdown")
+        })
+        .await
+        .unwrap();
+    admin
+        .add_comment(issue.id, "**seen** <script>x</script>")
+        .await
+        .unwrap();
+    let view = admin.issue_view(issue.id).await.unwrap();
+    assert_eq!(view.issue.id, issue.id);
+    assert_eq!(
+        view.issue.description, hostile,
+        "the Markdown itself is kept as written"
+    );
+    let html = format!("{}{}", view.description_html, view.comments[0].body_html);
+    assert!(
+        html.contains("<h1>Steps</h1>") && html.contains("<strong>seen</strong>"),
+        "{html}"
+    );
+    assert!(html.contains(r#"href="https://example.com""#), "{html}");
+    for bad in ["<script", "href=\"javascript:", "onerror"] {
+        assert!(!html.contains(bad), "{bad} survived: {html}");
+    }
+    let other = s.anonymous();
+    assert!(
+        other.issue_view(issue.id).await.is_err(),
+        "needs a credential"
+    );
+}

@@ -433,6 +433,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/issues/{id}/view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The issue with its description and comments (oldest first, at most 1,000) rendered
+         *     from Markdown to sanitized HTML, for pages: no script, no event handlers, links only
+         *     to http(s) and mailto.
+         */
+        get: operations["view_issue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/issues/{id}/work": {
         parameters: {
             query?: never;
@@ -1929,6 +1950,16 @@ export interface components {
          * @enum {string}
          */
         IssueStatus: "open" | "closed";
+        /**
+         * @description `GET /api/v1/issues/{id}/view`: an issue with its description and comments rendered
+         *     to sanitized HTML (see `aiops_core::markdown`), for pages.
+         */
+        IssueView: {
+            /** @description Oldest first (at most 1,000). */
+            comments: components["schemas"]["RenderedComment"][];
+            description_html: string;
+            issue: components["schemas"]["Issue"];
+        };
         /** @description A host key aiops has seen. */
         KnownHost: {
             /** Format: date-time */
@@ -2439,6 +2470,10 @@ export interface components {
              * @description Admins: another user's worktree.
              */
             user_id?: number | null;
+        };
+        /** @description A comment with its body rendered to sanitized HTML. */
+        RenderedComment: components["schemas"]["Comment"] & {
+            body_html: string;
         };
         /**
          * @description A user's role. `admin` sees and manages everything; `member` sees only the tenants and
@@ -3957,6 +3992,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Issue"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    view_issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueView"];
                 };
             };
             404: {
