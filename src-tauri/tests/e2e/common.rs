@@ -318,7 +318,12 @@ fn config_dir(root: &Path) -> PathBuf {
 }
 
 /// Runs `cmd` to completion (at most [`PROCESS_TIMEOUT`]) with `stdin` as its input.
-pub fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
+pub fn run(cmd: Command, stdin: Option<&str>) -> Output {
+    run_within(cmd, stdin, PROCESS_TIMEOUT)
+}
+
+/// [`run`] with another deadline (a browser spec takes longer than a CLI call).
+pub fn run_within(mut cmd: Command, stdin: Option<&str>, timeout: Duration) -> Output {
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -336,10 +341,10 @@ pub fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
         // A command that exits without reading is not this helper's failure.
         let _ = pipe.write_all(input.as_bytes());
     }
-    let status = wait_for_exit(&mut child, PROCESS_TIMEOUT).unwrap_or_else(|| {
+    let status = wait_for_exit(&mut child, timeout).unwrap_or_else(|| {
         let _ = child.kill();
         let _ = child.wait();
-        panic!("{shown} did not finish within {PROCESS_TIMEOUT:?}")
+        panic!("{shown} did not finish within {timeout:?}")
     });
     Output {
         status,

@@ -21,5 +21,6 @@ mod trackers;
 mod trackers_github;
 mod trackers_gitlab;
 mod trackers_jira;
+mod web_ui;
 mod workflow;
 mod worktrees;

@@ -1,0 +1,55 @@
+//! The web UI in a real browser: each spec under `tests/e2e/ui/` is a node script that
+//! drives Debian's chromium with playwright-core (from `ui/node_modules`) against a live
+//! `aiops serve` started here, and exits 0 when every step held. Its step log is printed
+//! on failure. Screenshots go to `<target>/ui-screenshots/` (test artifacts; the ones in
+//! `tests/e2e/screenshots/` change only on purpose).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::common::{ServerProcess, run_within, text};
+
+/// Longest a spec may run: a few dozen browser steps on a loaded 2-core machine.
+const SPEC_TIMEOUT: Duration = Duration::from_secs(240);
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs spec `name` (`tests/e2e/ui/<name>.cjs`) against `server` with `env`.
+pub fn spec(server: &ServerProcess, name: &str, env: &[(&str, &str)]) {
+    let root = repo_root();
+    let shots = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("ui-screenshots");
+    let mut cmd = Command::new("node");
+    cmd.arg(root.join("tests/e2e/ui").join(format!("{name}.cjs")))
+        .env("AIOPS_URL", &server.url)
+        .env("AIOPS_SCREENSHOTS", &shots);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = run_within(cmd, None, SPEC_TIMEOUT);
+    assert!(
+        out.status.success(),
+        "web UI spec {name} failed\n--- steps ---\n{}\n--- error ---\n{}\n--- server stderr ---\n{}",
+        text(&out.stdout),
+        text(&out.stderr),
+        server.stderr()
+    );
+}
+
+#[test]
+fn pages_carry_the_csp_cookie_writes_need_csrf_and_foreign_origins_get_no_terminal() {
+    let server = ServerProcess::start();
+    spec(
+        &server,
+        "security",
+        &[
+            ("AIOPS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL),
+            ("AIOPS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD),
+        ],
+    );
+}

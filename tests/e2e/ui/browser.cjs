@@ -1,0 +1,77 @@
+// Shared by the web UI specs (run by src-tauri/tests/e2e/web_ui.rs, one node process per
+// spec): Debian's chromium through playwright-core (never a downloaded browser), the
+// server under test from AIOPS_URL, screenshots into AIOPS_SCREENSHOTS, and a step log
+// so a failure says where it stopped.
+'use strict';
+
+const path = require('node:path');
+const root = path.resolve(__dirname, '../../..');
+const { chromium } = require(path.join(root, 'ui/node_modules/playwright-core'));
+
+const base = process.env.AIOPS_URL;
+if (!base) throw new Error('AIOPS_URL is not set (run through cargo test: web_ui)');
+const shots = process.env.AIOPS_SCREENSHOTS || path.join(root, 'target/ui-screenshots');
+
+/** Longest wait for any one condition, in ms: generous for a loaded 2-core machine. */
+const WAIT = 15_000;
+
+async function launch() {
+  return chromium.launch({
+    executablePath: process.env.AIOPS_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh context (its own cookies) and page, failing on any uncaught page error. */
+async function page(browser, opts = {}) {
+  const context = await browser.newContext({ baseURL: base, ...opts });
+  context.setDefaultTimeout(WAIT);
+  const p = await context.newPage();
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(String(e)));
+  p.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  p.assertNoErrors = () => {
+    if (errors.length) throw new Error(`errors in the page:\n${errors.join('\n')}`);
+  };
+  return p;
+}
+
+async function screenshot(p, name) {
+  require('node:fs').mkdirSync(shots, { recursive: true });
+  await p.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
+}
+
+/** Runs `body` as one named step, so a failure names the step. */
+async function step(name, body) {
+  process.stdout.write(`step: ${name}\n`);
+  try {
+    return await body();
+  } catch (e) {
+    e.message = `${name}: ${e.message}`;
+    throw e;
+  }
+}
+
+/** Runs a spec's main, exiting 1 with the error on failure. */
+function run(main) {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      process.stderr.write(`${e.stack || e}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { base, launch, page, screenshot, step, run, WAIT };
