@@ -1,0 +1,147 @@
+// The one seam between the UI and the server. Components import `backend` (and the
+// types) from here and never call fetch, WebSocket, EventSource or Tauri themselves.
+//
+// The implementation is chosen once, at start: the HTTP one in the browser. The desktop
+// issue adds `tauri.ts` (same interface over Tauri commands and an SSH/local PTY) and
+// picks it here when running inside the webview, e.g.
+// `export const backend: Backend = '__TAURI_INTERNALS__' in window ? tauriBackend() : httpBackend();`
+import { httpBackend } from './http';
+import type * as T from './types';
+
+export { ApiError, errorMessage } from './error';
+export type * from './types';
+
+/** Stops a subscription. */
+export type Unsubscribe = () => void;
+
+/** Callbacks of a terminal connection. */
+export interface TerminalHandlers {
+  /** The connection is up. */
+  onOpen(): void;
+  /** Output bytes; acknowledge them with `ack` once written to the screen. */
+  onData(data: Uint8Array): void;
+  /** The connection ended (closed by either side, or never opened). */
+  onClose(info: { code: number; reason: string }): void;
+}
+
+/** A live terminal attach (`tmux attach` on the server). */
+export interface TerminalSocket {
+  /** Keystrokes or a paste. */
+  send(data: string | Uint8Array): void;
+  /** The terminal's size in cells. */
+  resize(cols: number, rows: number): void;
+  /** `bytes` more output bytes were written to the screen (flow control). */
+  ack(bytes: number): void;
+  /** Detach; the session keeps running. */
+  close(): void;
+}
+
+/** Event-stream connection state, for an indicator. */
+export type StreamState = 'connecting' | 'open' | 'closed';
+
+export interface Backend {
+  auth: {
+    /** The caller, or null when not signed in. */
+    me(): Promise<T.Me | null>;
+    login(email: string, password: string): Promise<T.SessionInfo>;
+    setup(body: T.SetupRequest): Promise<T.SessionInfo>;
+    logout(): Promise<void>;
+    changePassword(current: string, next: string): Promise<void>;
+    /** Called whenever the server answers 401 to a signed-in caller (the session ended). */
+    onSignedOut(cb: () => void): void;
+  };
+  keys: {
+    list(all: boolean, page?: T.PageQuery): Promise<T.Page<T.ApiKey>>;
+    create(body: T.CreateApiKey): Promise<T.CreatedApiKey>;
+    revoke(id: number): Promise<void>;
+  };
+  system: {
+    health(): Promise<T.Health>;
+    status(): Promise<T.Status>;
+  };
+  issues: {
+    list(q: T.IssueQuery): Promise<T.Page<T.Issue>>;
+    get(id: number): Promise<T.Issue>;
+    /** The issue with description and comments as server-sanitized HTML. */
+    view(id: number): Promise<T.IssueView>;
+    create(body: T.CreateIssue): Promise<T.Issue>;
+    update(id: number, body: T.UpdateIssue): Promise<T.Issue>;
+    assign(id: number, assignee: string | null): Promise<T.Issue>;
+    close(id: number): Promise<T.Issue>;
+    reopen(id: number): Promise<T.Issue>;
+    comment(id: number, body: string): Promise<T.Comment>;
+    editComment(id: number, commentId: number, body: string): Promise<T.Comment>;
+    work(id: number, body: T.WorkIssue): Promise<T.StartedSession>;
+  };
+  tools: {
+    list(): Promise<T.Tool[]>;
+    put(name: string, body: T.PutTool): Promise<T.Tool>;
+    remove(name: string): Promise<void>;
+  };
+  sessions: {
+    list(q: T.SessionQuery): Promise<T.Page<T.Session>>;
+    get(id: number): Promise<T.Session>;
+    kill(id: number): Promise<T.Session>;
+    respawn(id: number): Promise<T.Session>;
+    /** The recorded output (ANSI escapes kept), redacted; `tail` lines at most. */
+    logs(id: number, tail: number): Promise<T.Transcript>;
+    /** Attach to the session's terminal. */
+    terminal(id: number, cols: number, rows: number, handlers: TerminalHandlers): TerminalSocket;
+  };
+  git: {
+    /** The base clone's status, or a session's worktree with `session`. */
+    status(projectId: number, session?: number): Promise<T.GitStatus>;
+    createPull(projectId: number, body: T.CreatePullRequest): Promise<T.PullRequest>;
+  };
+  tenants: {
+    list(page?: T.PageQuery): Promise<T.Page<T.Tenant>>;
+    create(body: T.CreateTenant): Promise<T.Tenant>;
+    update(tenant: string, body: T.UpdateTenant): Promise<T.Tenant>;
+    remove(tenant: string): Promise<void>;
+    members(tenant: string, page?: T.PageQuery): Promise<T.Page<T.Member>>;
+    addMember(tenant: string, userId: number): Promise<T.Member>;
+    removeMember(tenant: string, userId: number): Promise<void>;
+  };
+  projects: {
+    list(q: { tenant?: string } & T.PageQuery): Promise<T.Page<T.Project>>;
+    get(id: number): Promise<T.Project>;
+    create(body: T.CreateProject): Promise<T.Project>;
+    update(id: number, body: T.UpdateProject): Promise<T.Project>;
+    remove(id: number): Promise<void>;
+    members(id: number, page?: T.PageQuery): Promise<T.Page<T.Member>>;
+    addMember(id: number, userId: number): Promise<T.Member>;
+    removeMember(id: number, userId: number): Promise<void>;
+    links(id: number): Promise<T.ProjectLink[]>;
+    link(id: number, body: T.CreateProjectLink): Promise<T.ProjectLink>;
+    unlink(id: number, linkId: number): Promise<void>;
+  };
+  integrations: {
+    list(q: { tenant?: string } & T.PageQuery): Promise<T.Page<T.Integration>>;
+    create(body: T.CreateIntegration): Promise<T.Integration>;
+    update(id: number, body: T.UpdateIntegration): Promise<T.Integration>;
+    remove(id: number): Promise<void>;
+    test(id: number): Promise<T.ConnectionTest>;
+  };
+  users: {
+    list(page?: T.PageQuery): Promise<T.Page<T.User>>;
+    create(body: T.CreateUser): Promise<T.User>;
+    update(id: number, body: T.UpdateUser): Promise<T.User>;
+  };
+  agents: {
+    get(): Promise<T.AgentInstructions>;
+    set(body: T.SetAgentInstructions): Promise<T.AgentInstructions>;
+    history(page?: T.PageQuery): Promise<T.Page<T.AgentInstructions>>;
+    diff(from: number, to?: number): Promise<T.AgentInstructionsDiff>;
+    rollback(version: number): Promise<T.AgentInstructions>;
+  };
+  audit: {
+    list(q: T.AuditQuery): Promise<T.Page<T.AuditEntry>>;
+  };
+  /**
+   * The event stream (`session.state`, `sync.failed`, …), resumed after `after` (an
+   * event id) when given. Reconnects by itself.
+   */
+  events(after: number | null, onEvent: (e: T.Event) => void, onState: (s: StreamState) => void): Unsubscribe;
+}
+
+export const backend: Backend = httpBackend();

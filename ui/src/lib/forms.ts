@@ -1,0 +1,34 @@
+// Form plumbing shared by every form: field errors from client-side checks and from the
+// server's `invalid_input` answers (which name the field), else one form-level message.
+import { ApiError, errorMessage } from './backend';
+
+export type Errors = Record<string, string>;
+
+/** `aria-describedby` for a control rendered inside `Field`. */
+export function describedBy(id: string, error?: string, hint?: string): string | undefined {
+  return error || hint ? `${id}-msg` : undefined;
+}
+
+/**
+ * Splits a thrown error into a field error (when the server named one of `fields`) or
+ * a form error. Returns `[fieldErrors, formError]`.
+ */
+export function serverErrors(e: unknown, fields: readonly string[]): [Errors, string] {
+  if (e instanceof ApiError && e.field && fields.includes(e.field)) return [{ [e.field]: e.message }, ''];
+  return [{}, errorMessage(e)];
+}
+
+/** Focuses the first control marked invalid inside `form`. */
+export function focusFirstInvalid(form: HTMLFormElement | undefined): void {
+  queueMicrotask(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+}
+
+export const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
+
+/** "a, b , c" → ["a","b","c"] (empty parts dropped). */
+export function splitList(s: string, sep: RegExp | string = ','): string[] {
+  return s
+    .split(sep)
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+}
