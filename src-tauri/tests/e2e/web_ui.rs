@@ -53,3 +53,19 @@ fn pages_carry_the_csp_cookie_writes_need_csrf_and_foreign_origins_get_no_termin
         ],
     );
 }
+
+#[test]
+fn first_run_setup_login_and_an_issue_from_creation_to_reopened() {
+    let server = ServerProcess::start_fresh();
+    let line = server.next_stdout_line(crate::common::START_TIMEOUT);
+    let token = line
+        .split_once("/setup#token=")
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .unwrap_or_else(|| panic!("a fresh data dir prints a setup URL, got {line:?}"));
+    spec(&server, "issue_flow", &[("AIOPS_SETUP_TOKEN", &token)]);
+}
