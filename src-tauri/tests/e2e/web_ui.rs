@@ -69,3 +69,16 @@ fn first_run_setup_login_and_an_issue_from_creation_to_reopened() {
         .unwrap_or_else(|| panic!("a fresh data dir prints a setup URL, got {line:?}"));
     spec(&server, "issue_flow", &[("AIOPS_SETUP_TOKEN", &token)]);
 }
+
+#[test]
+fn a_member_in_a_second_browser_context_sees_only_their_tenants_issues() {
+    let server = ServerProcess::start();
+    spec(
+        &server,
+        "isolation",
+        &[
+            ("AIOPS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL),
+            ("AIOPS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD),
+        ],
+    );
+}
