@@ -82,3 +82,18 @@ fn a_member_in_a_second_browser_context_sees_only_their_tenants_issues() {
         ],
     );
 }
+
+#[test]
+fn work_on_this_opens_a_live_terminal_that_echoes_and_reports_its_exit() {
+    let (_repo_dir, repo) = crate::sessions::seeded_repo();
+    let server = ServerProcess::start();
+    spec(
+        &server,
+        "session_flow",
+        &[
+            ("AIOPS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL),
+            ("AIOPS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD),
+            ("AIOPS_REPO", repo.to_str().unwrap()),
+        ],
+    );
+}
