@@ -26,11 +26,13 @@ export const route = readable<Location>(current(), (set) => {
 
 /** Goes to `to` (a path with an optional query), pushing a history entry unless `replace`. */
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
-  if (to === location.pathname + location.search) return;
+  const hash = to.includes('#') ? to.slice(to.indexOf('#') + 1) : '';
+  if (to === location.pathname + location.search + location.hash) return;
   if (opts.replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   notify?.(current());
-  if (!opts.replace) window.scrollTo(0, 0);
+  if (hash) requestAnimationFrame(() => document.getElementById(hash)?.scrollIntoView());
+  else if (!opts.replace) window.scrollTo(0, 0);
 }
 
 /** Replaces the query (empty values dropped) on the current path without a new entry. */
@@ -68,7 +70,7 @@ export function interceptLinks(): () => void {
     const url = new URL(a.href, location.href);
     if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
     e.preventDefault();
-    navigate(url.pathname + url.search);
+    navigate(url.pathname + url.search + url.hash);
   };
   document.addEventListener('click', onClick);
   return () => document.removeEventListener('click', onClick);
