@@ -37,3 +37,9 @@ export function closeTab(id: number): number | undefined {
   save();
   return terminalTabs.ids[Math.min(i, terminalTabs.ids.length - 1)];
 }
+
+/** Forgets every tab (another user signed in). */
+export function resetTabs(): void {
+  terminalTabs.ids = [];
+  save();
+}
