@@ -1,7 +1,8 @@
 // First run to an issue's life in the browser (issue 6 acceptance): the one-time setup
 // page creates the admin, sign out and back in, a tenant and a project, a native issue
 // with hostile Markdown that must render inert, a comment, close, reopen. Screenshots
-// of the inbox and the issue in light and dark at desktop and phone sizes.
+// of the inbox, the issue and the admin page in light and dark at desktop and phone
+// sizes.
 'use strict';
 
 const { launch, page, screenshot, step, run, api } = require('./browser.cjs');
@@ -87,7 +88,7 @@ run(async () => {
       await tid('issue-status').getByText('Open').waitFor();
     });
 
-    await step('screenshots: inbox and issue, light and dark, desktop and phone', async () => {
+    await step('screenshots: inbox, issue and admin, light and dark, desktop and phone', async () => {
       const issueUrl = p.url();
       for (const scheme of ['light', 'dark']) {
         for (const [w, h] of [
@@ -102,6 +103,9 @@ run(async () => {
           await p.goto(issueUrl);
           await tid('issue-title').waitFor();
           await screenshot(p, `issue-${scheme}-${w}x${h}`);
+          await p.goto('/admin');
+          await tid('admin-users').waitFor();
+          await screenshot(p, `admin-${scheme}-${w}x${h}`);
         }
       }
     });
