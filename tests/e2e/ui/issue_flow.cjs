@@ -1,11 +1,12 @@
 // First run to an issue's life in the browser (issue 6 acceptance): the one-time setup
-// page creates the admin, sign out and back in, a tenant and a project, a native issue
+// page creates the admin, sign out and back in, a tenant and a project from the projects
+// page, a native issue
 // with hostile Markdown that must render inert, a comment, close, reopen. Screenshots
 // of the inbox, the issue and the admin page in light and dark at desktop and phone
 // sizes.
 'use strict';
 
-const { launch, page, screenshot, step, run, api } = require('./browser.cjs');
+const { launch, page, screenshot, step, run } = require('./browser.cjs');
 
 const token = process.env.AIOPS_SETUP_TOKEN;
 const email = 'first-admin@example.com';
@@ -43,13 +44,20 @@ run(async () => {
       await tid('inbox-list').waitFor();
     });
 
-    await step('a tenant and a project', async () => {
-      await api(p, 'POST', '/tenants', { name: 'Acme' });
-      await api(p, 'POST', '/projects', {
-        tenant: 'acme',
-        name: 'demo',
-        repo_url: 'https://example.com/demo.git',
-      });
+    await step('a tenant and a project from the projects page', async () => {
+      await p.goto('/projects');
+      await tid('tenant-new').click();
+      await tid('tenant-name').fill('Acme');
+      await tid('tenant-submit').click();
+      await p.getByTestId('tenant').filter({ hasText: 'Acme' }).first().waitFor();
+      await tid('project-new').click();
+      await tid('project-tenant').selectOption('acme');
+      await tid('project-name').fill('demo');
+      await tid('project-repo').fill('https://example.com/demo.git');
+      await tid('project-submit').click();
+      // A new project opens its settings page.
+      await p.waitForURL(/\/projects\/\d+$/);
+      await tid('project-settings').waitFor();
     });
 
     await step('a native issue from the inbox', async () => {
