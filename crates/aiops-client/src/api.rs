@@ -281,6 +281,11 @@ impl Client {
         self.get(&["system", "health"], NO_QUERY).await
     }
 
+    /// `GET /system/features`: what this server allows (yolo, session limit).
+    pub async fn features(&self) -> Result<aiops_types::Features> {
+        self.get(&["system", "features"], NO_QUERY).await
+    }
+
     /// `GET /system/status` (admin).
     pub async fn status(&self) -> Result<Status> {
         self.get(&["system", "status"], NO_QUERY).await

@@ -27,3 +27,13 @@ pub struct Status {
     pub projects: u64,
     pub api_keys_active: u64,
 }
+
+/// `GET /api/v1/system/features`: what this server lets its users do, for clients that
+/// shape their forms by it (e.g. the yolo switch only where it would be accepted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Features {
+    /// `--yolo` (a tool's skip-permissions mode) is accepted (`allow_yolo` in the config).
+    pub allow_yolo: bool,
+    /// Live sessions each user may have.
+    pub max_sessions_per_user: u32,
+}

@@ -1,12 +1,12 @@
-//! `/system`: health (public) and status (admins).
+//! `/system`: health (public), features (any user) and status (admins).
 
 use aiops_core::ports::{SystemStore, UserStore};
-use aiops_types::{ErrorBody, Health, Status};
+use aiops_types::{ErrorBody, Features, Health, Status};
 use axum::Json;
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{Admin, Auth};
+use crate::auth::{Admin, Auth, Read};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -14,6 +14,19 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health))
         .routes(routes!(status))
+        .routes(routes!(features))
+}
+
+/// What this server lets its users do (from its configuration).
+#[utoipa::path(get, path = "/system/features", tag = "system",
+    security(("api_key" = ["read"])),
+    responses((status = 200, body = Features)))]
+async fn features(_a: Auth<Read>, State(st): State<AppState>) -> Json<Features> {
+    let s = st.settings();
+    Json(Features {
+        allow_yolo: s.allow_yolo,
+        max_sessions_per_user: s.max_sessions_per_user,
+    })
 }
 
 /// Liveness: answers while the server runs; says whether first-admin setup is pending.

@@ -286,3 +286,15 @@ async fn setup_token_works_once() {
         "token is single-use"
     );
 }
+
+#[tokio::test]
+async fn features_tell_any_user_what_the_server_allows() {
+    let s = TestServer::start().await;
+    let f = s.admin().features().await.unwrap();
+    assert!(!f.allow_yolo, "yolo is off unless the admin allows it");
+    assert_eq!(f.max_sessions_per_user, 8);
+    assert!(
+        s.anonymous().features().await.is_err(),
+        "needs a credential"
+    );
+}

@@ -1224,6 +1224,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/system/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What this server lets its users do (from its configuration). */
+        get: operations["features"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/system/health": {
         parameters: {
             query?: never;
@@ -1752,6 +1769,19 @@ export interface components {
             kind: string;
             /** @description Kind-specific: `session.state` carries the [`Session`]. */
             payload: unknown;
+        };
+        /**
+         * @description `GET /api/v1/system/features`: what this server lets its users do, for clients that
+         *     shape their forms by it (e.g. the yolo switch only where it would be accepted).
+         */
+        Features: {
+            /** @description `--yolo` (a tool's skip-permissions mode) is accepted (`allow_yolo` in the config). */
+            allow_yolo: boolean;
+            /**
+             * Format: int32
+             * @description Live sessions each user may have.
+             */
+            max_sessions_per_user: number;
         };
         /** @description `GET …/git/cat`: one file of the working copy. */
         FileContent: {
@@ -6114,6 +6144,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    features: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Features"];
                 };
             };
         };

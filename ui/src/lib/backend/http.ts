@@ -104,6 +104,7 @@ export function httpBackend(): Backend {
     },
     system: {
       health: () => get('/system/health'),
+      features: () => get('/system/features'),
       status: () => get('/system/status'),
     },
     issues: {

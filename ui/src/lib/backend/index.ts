@@ -57,6 +57,8 @@ export interface Backend {
   };
   system: {
     health(): Promise<T.Health>;
+    /** What this server allows its users (yolo, the session limit). */
+    features(): Promise<T.Features>;
     status(): Promise<T.Status>;
   };
   issues: {

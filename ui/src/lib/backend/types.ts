@@ -22,6 +22,7 @@ export type CreateUser = S['CreateUser'];
 export type ErrorCode = S['ErrorCode'];
 export type Event = S['Event'];
 export type GitStatus = S['GitStatus'];
+export type Features = S['Features'];
 export type Health = S['Health'];
 export type Integration = S['Integration'];
 export type Isolation = S['Isolation'];
