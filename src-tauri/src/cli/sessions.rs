@@ -210,30 +210,40 @@ fn pane_died(sessions_dir: &std::path::Path, tmux_session: &str) -> Result<(), C
             detail: Some("the launcher died without an exit status (tmux pane-died)".into()),
         },
     };
-    let _ = send_report(&hook.url, &hook.key, hook.session_id, &req);
+    // Nobody sees this process's output: a report that did not get through is noted in
+    // the session dir (no secrets: the error names the URL, never the key).
+    if let Err(e) = send_report(&hook.url, &hook.key, hook.session_id, &req) {
+        let _ = std::fs::write(dir.join("hook.err"), format!("{e}\n"));
+    }
     let _ = std::fs::remove_file(dir.join(aiops_exec::launch::HOOK_FILE));
     Ok(())
 }
 
 /// One state report with a session key, on a runtime of its own (the pane's verbs run
-/// outside the CLI's runtime).
+/// outside the CLI's runtime). A server that does not answer (busy, restarting) is asked
+/// again, three times in all over about 40 s; an answer, even a refusal, is final.
 fn send_report(url: &str, key: &str, session_id: i64, req: &SessionReport) -> Result<(), String> {
-    Client::builder(url)
+    let client = Client::builder(url)
         .credential(aiops_client::Credential::ApiKey(aiops_client::Secret::new(
             key.to_owned(),
         )))
-        .timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(12))
         .build()
-        .map_err(|e| e.to_string())
-        .and_then(|c| {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?
-                .block_on(c.report_session(session_id, req))
-                .map(drop)
-                .map_err(|e| e.to_string())
-        })
+        .map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut last = String::new();
+    for pause in [1, 2, 0] {
+        match rt.block_on(client.report_session(session_id, req)) {
+            Ok(_) => return Ok(()),
+            Err(aiops_client::ClientError::Transport(e)) => last = e,
+            Err(e) => return Err(e.to_string()),
+        }
+        std::thread::sleep(std::time::Duration::from_secs(pause));
+    }
+    Err(last)
 }
 
 pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {

@@ -468,8 +468,17 @@ fn a_launcher_killed_outright_is_reported_by_tmux_pane_died() {
     kill.args(["-KILL", &pid]);
     assert_success(&run(kill, None), "kill -KILL the launcher");
     let failed = wait_state(&server, id, "failed");
+    let hook_err = std::fs::read_to_string(
+        server
+            .data_dir
+            .join("sessions")
+            .join(id.to_string())
+            .join("hook.err"),
+    );
     assert_eq!(
-        failed["detail"], "the launcher died without an exit status (tmux pane-died)",
-        "reported by the hook, not by the periodic reconcile: {failed}"
+        failed["detail"],
+        "the launcher died without an exit status (tmux pane-died)",
+        "reported by the hook, not by the periodic reconcile: {failed}\nthe hook's error: {hook_err:?}\nserver stderr:\n{}",
+        server.stderr()
     );
 }
