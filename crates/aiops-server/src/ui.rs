@@ -52,6 +52,11 @@ pub async fn serve(method: Method, uri: Uri) -> Response {
         return crate::web::method_not_allowed().await.into_response();
     }
     let rel = path.trim_start_matches('/');
+    // Debug builds read `ui/dist` from disk: never let a path step out of it (rust-embed
+    // checks too; this does not depend on it).
+    if rel.split('/').any(|seg| seg == ".." || seg.contains('\\')) {
+        return ApiError::new(aiops_types::ErrorCode::NotFound, "no such file").into_response();
+    }
     if !rel.is_empty() {
         let cache = if rel.starts_with("assets/") {
             IMMUTABLE

@@ -101,3 +101,25 @@ async fn pages_get_the_ui_assets_are_immutable_and_misses_are_json() {
         "pages are GET only"
     );
 }
+
+#[tokio::test]
+async fn a_raw_path_with_dot_dot_gets_nothing_from_disk() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start().await;
+    let addr = s.url.trim_start_matches("http://").to_owned();
+    for path in [
+        "/../Cargo.toml",
+        "/assets/../../../Cargo.toml",
+        "/..%2f..%2fCargo.toml",
+    ] {
+        let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        tcp.write_all(req.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        tcp.read_to_string(&mut answer).await.unwrap();
+        assert!(
+            !answer.contains("[workspace]") && !answer.contains("[package]"),
+            "{path}: {answer}"
+        );
+    }
+}
