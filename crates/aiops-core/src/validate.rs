@@ -150,7 +150,7 @@ pub fn repo_url(value: &str, caller_is_admin: bool) -> CoreResult<String> {
     if SCP_URL.is_match(v) {
         return Ok(v.to_owned());
     }
-    if v.starts_with('/') || v.starts_with("file://") {
+    if local_repo(v) {
         if !caller_is_admin {
             return Err(CoreError::Forbidden(
                 "only admins may use a repository path on the server's disk".into(),
@@ -159,6 +159,12 @@ pub fn repo_url(value: &str, caller_is_admin: bool) -> CoreResult<String> {
         return Ok(v.to_owned());
     }
     bad("repo_url must be https://…, ssh://…, user@host:path, or an absolute path")
+}
+
+/// Whether a repository URL is a path on the server's disk (absolute, or `file://…`):
+/// only admins may set one, and git then needs the `file` transport.
+pub fn local_repo(url: &str) -> bool {
+    url.starts_with('/') || url.starts_with("file://")
 }
 
 /// A branch name per `git check-ref-format --branch`'s main rules, never starting with `-`.

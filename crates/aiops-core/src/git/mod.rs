@@ -52,7 +52,7 @@ pub(crate) fn working_copy(
         .user;
     let mut ctx = GitContext {
         dir: Default::default(),
-        allow_file: project.repo_url.starts_with('/') || project.repo_url.starts_with("file://"),
+        allow_file: crate::validate::local_repo(&project.repo_url),
         env: git_env(&me),
         // Set by the verbs that reach the remote (see `remote`).
         ssh: None,

@@ -330,7 +330,7 @@ fn launch(
     };
     let plan = WorkspacePlan {
         repo_url: project.repo_url.clone(),
-        allow_file: project.repo_url.starts_with('/') || project.repo_url.starts_with("file://"),
+        allow_file: crate::validate::local_repo(&project.repo_url),
         default_branch: project.default_branch.clone(),
         base: ws.join("repo"),
         worktree,
