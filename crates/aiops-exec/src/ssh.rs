@@ -39,7 +39,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Writes `material` for one command (in the system temp dir, `TMPDIR`).
-pub fn files(material: &SshMaterial) -> std::io::Result<SshFiles> {
+fn files(material: &SshMaterial) -> std::io::Result<SshFiles> {
     let dir = tempfile::Builder::new().prefix("aiops-ssh-").tempdir()?;
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;
     let known = dir.path().join("known_hosts");
@@ -65,6 +65,21 @@ pub fn files(material: &SshMaterial) -> std::io::Result<SshFiles> {
         quote(&key)?
     );
     Ok(SshFiles { _dir: dir, command })
+}
+
+/// Points `git` at `material` when there is some: writes its files and adds
+/// `GIT_SSH_COMMAND`. Keep the returned guard until git is done: the files go with it.
+pub fn apply(
+    git: &mut crate::git::Git,
+    material: Option<&SshMaterial>,
+) -> std::io::Result<Option<SshFiles>> {
+    let Some(material) = material else {
+        return Ok(None);
+    };
+    let files = files(material)?;
+    git.env
+        .push(("GIT_SSH_COMMAND".into(), files.command.clone()));
+    Ok(Some(files))
 }
 
 /// `ssh-keyscan -p <port> -- <host>`: the host's keys as `<type> <base64>` lines.

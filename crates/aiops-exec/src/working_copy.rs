@@ -24,14 +24,9 @@ fn git(ctx: &GitContext) -> Git {
 /// remote is reached over ssh), which must live until the verb is done.
 fn remote_git(ctx: &GitContext) -> CoreResult<(Git, Option<crate::ssh::SshFiles>)> {
     let mut g = git(ctx);
-    let Some(material) = &ctx.ssh else {
-        return Ok((g, None));
-    };
-    let files = crate::ssh::files(material)
+    let files = crate::ssh::apply(&mut g, ctx.ssh.as_ref())
         .map_err(|e| CoreError::Internal(format!("ssh key files: {e}")))?;
-    g.env
-        .push(("GIT_SSH_COMMAND".into(), files.command.clone()));
-    Ok((g, Some(files)))
+    Ok((g, files))
 }
 
 fn git_err(e: GitError) -> CoreError {

@@ -43,16 +43,8 @@ pub fn prepare(plan: &WorkspacePlan) -> Result<Prepared, WorkspaceError> {
         env: plan.git_env.clone(),
     };
     // Lives until preparing is done: the key files go with it.
-    let _ssh = match &plan.ssh {
-        Some(material) => {
-            let files = crate::ssh::files(material)
-                .map_err(|e| WorkspaceError::Io(format!("ssh key files: {e}")))?;
-            git.env
-                .push(("GIT_SSH_COMMAND".into(), files.command.clone()));
-            Some(files)
-        }
-        None => None,
-    };
+    let _ssh = crate::ssh::apply(&mut git, plan.ssh.as_ref())
+        .map_err(|e| WorkspaceError::Io(format!("ssh key files: {e}")))?;
     let mut warnings = Vec::new();
     if plan.base.join(".git").exists() {
         if let Err(e) = git.fetch(&plan.base) {
