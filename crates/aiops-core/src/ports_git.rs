@@ -37,7 +37,8 @@ pub trait WorkingCopies: Send + Sync {
     fn pull(&self, ctx: &GitContext, clean: bool) -> CoreResult<String>;
     /// Pushes `branch` to `origin` under the same name and tracks it.
     fn push(&self, ctx: &GitContext, branch: &str) -> CoreResult<String>;
-    /// Commits `paths` only (every change when empty) with `message`.
+    /// Commits `paths` only (every change when empty) with `message`; says what it
+    /// committed (the caller reads the new `head`).
     fn commit(&self, ctx: &GitContext, message: &str, paths: &[String]) -> CoreResult<String>;
     fn create_branch(&self, ctx: &GitContext, name: &str, from: Option<&str>)
     -> CoreResult<String>;

@@ -118,7 +118,10 @@ pub fn commit(
     let wc = working_copy(store, host, caller, project_id, req.session)?;
     let message = host.git.commit(&wc.ctx, &req.message, &files)?;
     let detail = serde_json::json!({ "files": files });
-    audited(store, host, caller, &wc, "git.commit", message, detail)
+    let mut done = audited(store, host, caller, &wc, "git.commit", message, detail)?;
+    let short: String = done.head.chars().take(7).collect();
+    done.message = format!("{} as {short}", done.message);
+    Ok(done)
 }
 
 /// Creates branch `name` at `from` (default `HEAD`).

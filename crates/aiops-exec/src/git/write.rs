@@ -51,7 +51,15 @@ impl Git {
     /// ignored files such as the context file and copied `.env`s stay). A branch that
     /// diverged from its upstream is refused too: merging is left to a person.
     pub fn pull(&self, dir: &Path, clean: bool) -> Result<String, GitError> {
-        let dirty = self.dirty_paths(dir)?;
+        // One status read serves all: the changes, the branch and its upstream (neither
+        // of which a reset, a clean or a fetch changes).
+        let status = self.status(dir)?;
+        let dirty: Vec<String> = status
+            .changed
+            .iter()
+            .map(|c| c.get(3..).unwrap_or(c).to_owned())
+            .chain(status.untracked.iter().cloned())
+            .collect();
         if !dirty.is_empty() {
             if !clean {
                 return Err(GitError::Conflict(format!(
@@ -67,12 +75,12 @@ impl Git {
                 .run()?;
         }
         self.fetch(dir)?;
-        let branch = self.current_branch(dir).map_err(|_| {
-            GitError::Conflict(
+        let branch = status.branch;
+        if branch.is_empty() {
+            return Err(GitError::Conflict(
                 "no branch is checked out (detached HEAD): check one out first".into(),
-            )
-        })?;
-        let status = self.status(dir)?;
+            ));
+        }
         let upstream = match status.upstream {
             Some(u) => u,
             None if self.ref_exists(dir, &format!("refs/remotes/origin/{branch}"))? => {
@@ -157,14 +165,12 @@ impl Git {
             commit = commit.args(["--only", "--"]).args(paths);
         }
         commit.run_with_input(Some(message.as_bytes()))?;
-        let head = self.head(dir)?;
-        let short = head.get(..7).unwrap_or(&head);
-        let files = if paths.is_empty() {
-            "every change".to_owned()
+        // The new commit's SHA is read once by the caller, with the branch (`head`).
+        Ok(if paths.is_empty() {
+            "committed every change".to_owned()
         } else {
-            format!("{} path(s)", paths.len())
-        };
-        Ok(format!("committed {files} as {short}"))
+            format!("committed {} path(s)", paths.len())
+        })
     }
 
     /// Whether `paths` (or the whole tree) has no change against `HEAD`.
