@@ -30,21 +30,28 @@ impl Client {
             .await
     }
 
+    /// POST with [`REMOTE_TIMEOUT`].
+    async fn post_remote<T: DeserializeOwned, B: Serialize>(
+        &self,
+        segments: &[&str],
+        body: &B,
+    ) -> Result<T> {
+        let rb = self
+            .request(Method::POST, segments)?
+            .timeout(REMOTE_TIMEOUT)
+            .json(body);
+        let resp = self.send(rb).await?;
+        self.json(resp).await
+    }
+
     async fn git_post<T: DeserializeOwned, B: Serialize>(
         &self,
         project: i64,
         verb: &str,
         body: &B,
     ) -> Result<T> {
-        let rb = self
-            .request(
-                Method::POST,
-                &["projects", &project.to_string(), "git", verb],
-            )?
-            .timeout(REMOTE_TIMEOUT)
-            .json(body);
-        let resp = self.send(rb).await?;
-        self.json(resp).await
+        self.post_remote(&["projects", &project.to_string(), "git", verb], body)
+            .await
     }
 
     /// `GET /projects/{id}/git/status`
@@ -151,12 +158,7 @@ impl Client {
             &number.to_string(),
             "merge",
         ];
-        let rb = self
-            .request(Method::POST, &path)?
-            .timeout(REMOTE_TIMEOUT)
-            .json(req);
-        let resp = self.send(rb).await?;
-        self.json(resp).await
+        self.post_remote(&path, req).await
     }
 
     /// `POST /projects/{id}/pulls/{number}/close`
