@@ -196,6 +196,23 @@ impl ServerProcess {
         })
     }
 
+    /// The one-time setup token a server on an empty data dir prints (`…/setup#token=T`)
+    /// as its next stdout line.
+    pub fn setup_token(&self) -> String {
+        let line = self.next_stdout_line(START_TIMEOUT);
+        let token = line
+            .split_once("/setup#token=")
+            .map(|(_, rest)| {
+                rest.split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .unwrap_or_else(|| panic!("a fresh data dir prints a setup URL, got {line:?}"));
+        assert!(!token.is_empty(), "the setup URL carries a token: {line:?}");
+        token
+    }
+
     /// SIGKILL (what `Child::kill` sends on Unix), then reap the child.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -10,7 +10,7 @@ use aiops_client::{Credential, Secret};
 use aiops_types::{ChangePassword, CreateApiKey, CreateUser, ErrorCode, Role, Scope};
 
 use crate::common::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, START_TIMEOUT, ServerProcess, assert_success, files_under, runtime,
+    ADMIN_EMAIL, ADMIN_PASSWORD, ServerProcess, assert_success, files_under, runtime,
 };
 
 const LOG_LEVEL: (&str, &str) = ("AIOPS_LOG_LEVEL", "debug");
@@ -161,15 +161,7 @@ fn auth_flows_leave_no_secret_in_the_data_dir() {
 #[test]
 fn the_setup_token_stays_out_of_the_data_dir() {
     let mut server = ServerProcess::start_with(false, &[LOG_LEVEL]);
-    let line = server.next_stdout_line(START_TIMEOUT);
-    let (_, rest) = line
-        .split_once("/setup#token=")
-        .unwrap_or_else(|| panic!("a fresh data dir prints a setup URL, got {line:?}"));
-    let token = rest
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let token = server.setup_token();
     let password = "first-admin-setup-password";
     let mut secrets = Secrets::default();
     secrets.add("the setup token", &token);

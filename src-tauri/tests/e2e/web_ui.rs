@@ -17,6 +17,12 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The admin [`ServerProcess::start`] creates, as the specs read it.
+const ADMIN: [(&str, &str); 2] = [
+    ("AIOPS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL),
+    ("AIOPS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD),
+];
+
 /// Runs spec `name` (`tests/e2e/ui/<name>.cjs`) against `server` with `env`.
 pub fn spec(server: &ServerProcess, name: &str, env: &[(&str, &str)]) {
     let root = repo_root();
@@ -44,43 +50,20 @@ pub fn spec(server: &ServerProcess, name: &str, env: &[(&str, &str)]) {
 #[test]
 fn pages_carry_the_csp_cookie_writes_need_csrf_and_foreign_origins_get_no_terminal() {
     let server = ServerProcess::start();
-    spec(
-        &server,
-        "security",
-        &[
-            ("AIOPS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL),
-            ("AIOPS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD),
-        ],
-    );
+    spec(&server, "security", &ADMIN);
 }
 
 #[test]
 fn first_run_setup_login_and_an_issue_from_creation_to_reopened() {
     let server = ServerProcess::start_fresh();
-    let line = server.next_stdout_line(crate::common::START_TIMEOUT);
-    let token = line
-        .split_once("/setup#token=")
-        .map(|(_, rest)| {
-            rest.split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .unwrap_or_else(|| panic!("a fresh data dir prints a setup URL, got {line:?}"));
+    let token = server.setup_token();
     spec(&server, "issue_flow", &[("AIOPS_SETUP_TOKEN", &token)]);
 }
 
 #[test]
 fn a_member_in_a_second_browser_context_sees_only_their_tenants_issues() {
     let server = ServerProcess::start();
-    spec(
-        &server,
-        "isolation",
-        &[
-            ("AIOPS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL),
-            ("AIOPS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD),
-        ],
-    );
+    spec(&server, "isolation", &ADMIN);
 }
 
 #[test]
@@ -90,10 +73,6 @@ fn work_on_this_opens_a_live_terminal_that_echoes_and_reports_its_exit() {
     spec(
         &server,
         "session_flow",
-        &[
-            ("AIOPS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL),
-            ("AIOPS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD),
-            ("AIOPS_REPO", repo.to_str().unwrap()),
-        ],
+        &[&ADMIN[..], &[("AIOPS_REPO", repo.to_str().unwrap())]].concat(),
     );
 }
