@@ -75,8 +75,7 @@ timed() {
         end=$(date +%s%N)
         ms+=("$(((end - start) / 1000))")
     done
-    printf '%s\n' "${ms[@]}" | sort -n |
-        awk '{ v[NR] = $1 } END { printf "%.1f %.1f\n", v[int((NR + 1) / 2)] / 1000, v[NR] / 1000 }'
+    printf '%s\n' "${ms[@]}" | bench_median_max
 }
 prepare_run() { :; }
 

@@ -88,8 +88,7 @@ time_work() {
 step "time aiops issues work on a warm clone (10 runs)" time_work
 
 # Median and max of the runs, in ms with one decimal.
-read -r work_median work_max < <(printf '%s\n' "${work_ms[@]}" | sort -n |
-    awk '{ v[NR] = $1 } END { printf "%.1f %.1f\n", v[int((NR + 1) / 2)] / 1000, v[NR] / 1000 }')
+read -r work_median work_max < <(printf '%s\n' "${work_ms[@]}" | bench_median_max)
 
 session=$(cli -o json sessions list --live | sed -n 's/^    "id": \([0-9]*\),$/\1/p' | head -n 1)
 url="ws://${base#http://}/api/v1/sessions/$session/terminal"

@@ -141,6 +141,12 @@ run_wrk() {
     result[$name.p99]=$(awk '$1 == "99%" { print $2 }' <<<"$out")
 }
 
+# bench_median_max: reads one duration in microseconds per line; prints "MEDIAN MAX" in
+# ms with one decimal (the lower middle value for an even count).
+bench_median_max() {
+    sort -n | awk '{ v[NR] = $1 } END { printf "%.1f %.1f\n", v[int((NR + 1) / 2)] / 1000, v[NR] / 1000 }'
+}
+
 bench_seed_repo() { # a bare repository $work/demo.git whose main has one commit
     local seed="$work/seed"
     git init --quiet --bare --initial-branch=main "$work/demo.git" &&
