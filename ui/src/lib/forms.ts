@@ -25,6 +25,14 @@ export function focusFirstInvalid(form: HTMLFormElement | undefined): void {
 
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 
+/** The server's shortest password (`MIN_PASSWORD_LEN` in aiops-core's credentials). */
+export const MIN_PASSWORD = 8;
+
+/** What is wrong with a new password, checked before the server does; else undefined. */
+export function passwordError(password: string): string | undefined {
+  return password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : undefined;
+}
+
 /** "a, b , c" → ["a","b","c"] (empty parts dropped). */
 export function splitList(s: string, sep: RegExp | string = ','): string[] {
   return s
