@@ -37,6 +37,10 @@ fn file(path: &str, cache: &'static str) -> Option<Response> {
     Some(resp)
 }
 
+fn no_such_file() -> Response {
+    ApiError::new(aiops_types::ErrorCode::NotFound, "no such file").into_response()
+}
+
 /// Whether the UI was built (and, in release builds, embedded).
 pub fn built() -> bool {
     Dist::get("index.html").is_some()
@@ -55,7 +59,7 @@ pub async fn serve(method: Method, uri: Uri) -> Response {
     // Debug builds read `ui/dist` from disk: never let a path step out of it (rust-embed
     // checks too; this does not depend on it).
     if rel.split('/').any(|seg| seg == ".." || seg.contains('\\')) {
-        return ApiError::new(aiops_types::ErrorCode::NotFound, "no such file").into_response();
+        return no_such_file();
     }
     if !rel.is_empty() {
         let cache = if rel.starts_with("assets/") {
@@ -69,7 +73,7 @@ pub async fn serve(method: Method, uri: Uri) -> Response {
         // A missing asset is a 404, not the page: a stale tab asking for an old bundle
         // must not get HTML for its JavaScript.
         if rel.starts_with("assets/") || rel.contains('.') {
-            return ApiError::new(aiops_types::ErrorCode::NotFound, "no such file").into_response();
+            return no_such_file();
         }
     }
     match file("index.html", REVALIDATE) {
