@@ -68,7 +68,7 @@ export function httpBackend(): Backend {
   const post = <R>(path: string, body?: unknown, query?: Query) => call<R>('POST', path, { body, query });
   const put = <R>(path: string, body?: unknown) => call<R>('PUT', path, { body });
   const patch = <R>(path: string, body: unknown) => call<R>('PATCH', path, { body });
-  const del = (path: string) => call<void>('DELETE', path);
+  const del = (path: string, query?: Query) => call<void>('DELETE', path, { query });
   const enc = encodeURIComponent;
   const remember = (info: T.SessionInfo) => {
     csrf = info.csrf_token;
@@ -102,6 +102,26 @@ export function httpBackend(): Backend {
       create: (body) => post('/auth/keys', body),
       revoke: (id) => del(`/auth/keys/${id}`),
     },
+    sshKeys: {
+      list: () => get('/me/ssh-keys'),
+      add: (body) => post('/me/ssh-keys', body),
+      remove: (id) => del(`/me/ssh-keys/${id}`),
+    },
+    credentials: {
+      list: () => get('/me/credentials'),
+      set: (id, body) => put(`/me/credentials/${id}`, body),
+      remove: (id) => del(`/me/credentials/${id}`),
+    },
+    toolCredentials: {
+      list: () => get('/me/tool-credentials'),
+      set: (kind, value) => put(`/me/tool-credentials/${enc(kind)}`, { value }),
+      remove: (kind) => del(`/me/tool-credentials/${enc(kind)}`),
+    },
+    knownHosts: {
+      list: () => get('/known-hosts'),
+      confirm: (body) => post('/known-hosts/confirm', body),
+      forget: (host) => del('/known-hosts', { host }),
+    },
     system: {
       health: () => get('/system/health'),
       features: () => get('/system/features'),
@@ -120,6 +140,11 @@ export function httpBackend(): Backend {
       comment: (id, body) => post(`/issues/${id}/comments`, { body }),
       editComment: (id, commentId, body) => patch(`/issues/${id}/comments/${commentId}`, { body }),
       work: (id, body) => post(`/issues/${id}/work`, body),
+      sync: (body) => post('/issues/sync', body),
+    },
+    syncRuns: {
+      list: (q) => get('/sync-runs', q),
+      get: (id) => get(`/sync-runs/${id}`),
     },
     tools: {
       list: () => get('/tools'),
@@ -128,6 +153,7 @@ export function httpBackend(): Backend {
     },
     sessions: {
       list: (q) => get('/sessions', q),
+      start: (body) => post('/sessions', body),
       get: (id) => get(`/sessions/${id}`),
       kill: (id) => post(`/sessions/${id}/kill`),
       respawn: (id) => post(`/sessions/${id}/respawn`),
@@ -137,6 +163,13 @@ export function httpBackend(): Backend {
     git: {
       status: (projectId, session) => get(`/projects/${projectId}/git/status`, { session }),
       createPull: (projectId, body) => post(`/projects/${projectId}/pulls`, body),
+      pulls: (projectId, q) => get(`/projects/${projectId}/pulls`, q),
+      mergePull: (projectId, n, body) => post(`/projects/${projectId}/pulls/${n}/merge`, body),
+      closePull: (projectId, n, provider) => post(`/projects/${projectId}/pulls/${n}/close`, undefined, { provider }),
+    },
+    worktrees: {
+      list: (allUsers) => get('/worktrees', { all_users: allUsers || undefined }),
+      remove: (body) => post('/worktrees/remove', body),
     },
     tenants: {
       list: (page) => get('/tenants', { ...page }),

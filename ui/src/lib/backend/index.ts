@@ -55,6 +55,30 @@ export interface Backend {
     create(body: T.CreateApiKey): Promise<T.CreatedApiKey>;
     revoke(id: number): Promise<void>;
   };
+  /** The caller's SSH keys for git (the private part is write-only). */
+  sshKeys: {
+    list(): Promise<T.SshKey[]>;
+    add(body: T.AddSshKey): Promise<T.SshKey>;
+    remove(id: number): Promise<void>;
+  };
+  /** The caller's personal tracker tokens and identities, per integration (write-only tokens). */
+  credentials: {
+    list(): Promise<T.PersonalCredential[]>;
+    set(integrationId: number, body: T.SetPersonalCredential): Promise<T.PersonalCredential>;
+    remove(integrationId: number): Promise<void>;
+  };
+  /** The caller's keys for the agents themselves (write-only). */
+  toolCredentials: {
+    list(): Promise<T.ToolCredential[]>;
+    set(kind: T.ToolCredentialKind, value: string): Promise<T.ToolCredential>;
+    remove(kind: T.ToolCredentialKind): Promise<void>;
+  };
+  /** SSH host keys aiops has seen; admins trust pending ones and forget hosts. */
+  knownHosts: {
+    list(): Promise<T.KnownHost[]>;
+    confirm(body: T.ConfirmKnownHost): Promise<T.KnownHost>;
+    forget(host: string): Promise<void>;
+  };
   system: {
     health(): Promise<T.Health>;
     /** What this server allows its users (yolo, the session limit). */
@@ -74,6 +98,12 @@ export interface Backend {
     comment(id: number, body: string): Promise<T.Comment>;
     editComment(id: number, commentId: number, body: string): Promise<T.Comment>;
     work(id: number, body: T.WorkIssue): Promise<T.StartedSession>;
+    /** Queues a sync per integration (of a project, or one integration); poll the runs. */
+    sync(body: T.SyncRequest): Promise<T.SyncQueued>;
+  };
+  syncRuns: {
+    list(q: T.SyncRunQuery): Promise<T.Page<T.SyncRun>>;
+    get(id: number): Promise<T.SyncRun>;
   };
   tools: {
     list(): Promise<T.Tool[]>;
@@ -82,6 +112,8 @@ export interface Backend {
   };
   sessions: {
     list(q: T.SessionQuery): Promise<T.Page<T.Session>>;
+    /** A session on a project without an issue (in the user's base clone). */
+    start(body: T.StartSession): Promise<T.StartedSession>;
     get(id: number): Promise<T.Session>;
     kill(id: number): Promise<T.Session>;
     respawn(id: number): Promise<T.Session>;
@@ -94,6 +126,16 @@ export interface Backend {
     /** The base clone's status, or a session's worktree with `session`. */
     status(projectId: number, session?: number): Promise<T.GitStatus>;
     createPull(projectId: number, body: T.CreatePullRequest): Promise<T.PullRequest>;
+    /** The code host's pull requests (a remote call: can be slow). */
+    pulls(projectId: number, q: T.PullQuery): Promise<T.PullRequest[]>;
+    mergePull(projectId: number, number: number, body: T.MergePullRequest): Promise<T.PullRequest>;
+    closePull(projectId: number, number: number, provider?: T.Provider): Promise<T.PullRequest>;
+  };
+  /** Issue worktrees in users' workspaces. */
+  worktrees: {
+    /** The caller's; admins every user's with `allUsers`. */
+    list(allUsers: boolean): Promise<T.Worktree[]>;
+    remove(body: T.RemoveWorktree): Promise<void>;
   };
   tenants: {
     list(page?: T.PageQuery): Promise<T.Page<T.Tenant>>;

@@ -4,11 +4,13 @@ import type { components, operations } from '../api/schema';
 
 type S = components['schemas'];
 
+export type AddSshKey = S['AddSshKey'];
 export type AgentInstructions = S['AgentInstructions'];
 export type AgentInstructionsDiff = S['AgentInstructionsDiff'];
 export type ApiKey = S['ApiKey'];
 export type AuditEntry = S['AuditEntry'];
 export type Comment = S['Comment'];
+export type ConfirmKnownHost = S['ConfirmKnownHost'];
 export type ConnectionTest = S['ConnectionTest'];
 export type CreateApiKey = S['CreateApiKey'];
 export type CreatedApiKey = S['CreatedApiKey'];
@@ -21,32 +23,46 @@ export type CreateTenant = S['CreateTenant'];
 export type CreateUser = S['CreateUser'];
 export type ErrorCode = S['ErrorCode'];
 export type Event = S['Event'];
-export type GitStatus = S['GitStatus'];
 export type Features = S['Features'];
+export type GitStatus = S['GitStatus'];
 export type Health = S['Health'];
 export type Integration = S['Integration'];
 export type Isolation = S['Isolation'];
 export type Issue = S['Issue'];
 export type IssueStatus = S['IssueStatus'];
+export type KnownHost = S['KnownHost'];
 export type Me = S['Me'];
 export type Member = S['Member'];
+export type MergeMethod = S['MergeMethod'];
+export type MergePullRequest = S['MergePullRequest'];
+export type PersonalCredential = S['PersonalCredential'];
 export type Project = S['Project'];
 export type ProjectLink = S['ProjectLink'];
 export type Provider = S['Provider'];
 export type PullRequest = S['PullRequest'];
+export type PullRequestState = S['PullRequestState'];
 export type PutTool = S['PutTool'];
+export type RemoveWorktree = S['RemoveWorktree'];
 export type Role = S['Role'];
 export type Scope = S['Scope'];
 export type Session = S['Session'];
 export type SessionInfo = S['SessionInfo'];
 export type SessionState = S['SessionState'];
 export type SetAgentInstructions = S['SetAgentInstructions'];
+export type SetPersonalCredential = S['SetPersonalCredential'];
 export type SetupRequest = S['SetupRequest'];
+export type SshKey = S['SshKey'];
 export type StartedSession = S['StartedSession'];
+export type StartSession = S['StartSession'];
 export type Status = S['Status'];
+export type SyncQueued = S['SyncQueued'];
+export type SyncRequest = S['SyncRequest'];
 export type SyncRun = S['SyncRun'];
+export type SyncState = S['SyncState'];
 export type Tenant = S['Tenant'];
 export type Tool = S['Tool'];
+export type ToolCredential = S['ToolCredential'];
+export type ToolCredentialKind = S['ToolCredentialKind'];
 export type Transcript = S['Transcript'];
 export type UpdateIntegration = S['UpdateIntegration'];
 export type UpdateIssue = S['UpdateIssue'];
@@ -55,6 +71,7 @@ export type UpdateTenant = S['UpdateTenant'];
 export type UpdateUser = S['UpdateUser'];
 export type User = S['User'];
 export type WorkIssue = S['WorkIssue'];
+export type Worktree = S['Worktree'];
 
 /** One page of a keyset-paginated list; `next_cursor` is absent on the last page. */
 export interface Page<T> {
@@ -68,6 +85,16 @@ export type IssueQuery = NonNullable<operations['list_issues']['parameters']['qu
 export type SessionQuery = NonNullable<operations['list_sessions']['parameters']['query']>;
 /** Query of `GET /api/v1/audit`. */
 export type AuditQuery = NonNullable<operations['list_audit']['parameters']['query']>;
+/** Query of `GET /api/v1/projects/{id}/pulls` (`state` defaults to open on the server). */
+export interface PullQuery {
+  state?: PullRequestState | 'all';
+  /** Which code host, when the project links both GitHub and GitLab. */
+  provider?: Provider;
+}
+/** Query of `GET /api/v1/sync-runs`. */
+export interface SyncRunQuery extends PageQuery {
+  integration?: number;
+}
 /** Keyset pagination alone. */
 export interface PageQuery {
   limit?: number;
