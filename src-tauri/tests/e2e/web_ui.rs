@@ -76,3 +76,9 @@ fn work_on_this_opens_a_live_terminal_that_echoes_and_reports_its_exit() {
         &[&ADMIN[..], &[("AIOPS_REPO", repo.to_str().unwrap())]].concat(),
     );
 }
+
+#[test]
+fn account_ssh_keys_and_tool_credentials_then_known_hosts_and_worktrees_empty_states() {
+    let server = ServerProcess::start();
+    spec(&server, "account_flow", &ADMIN);
+}
