@@ -139,20 +139,24 @@ pub fn execute(
     Ok(finished)
 }
 
-/// `sync.finished` / `sync.failed` on the event stream, for the integration's tenant.
+/// `sync.finished` / `sync.failed` on the event stream, for the integration's tenant: the
+/// run, plus `integration_name` so a notification can say which one.
 fn announce(store: &impl Store, run: &SyncRun) -> CoreResult<()> {
-    let tenant_id = store
+    let integration = store
         .integration(Viewer::All, run.integration_id)?
-        .map(|r| r.integration.tenant_id);
+        .map(|r| r.integration);
     let kind = if run.state == SyncState::Failed {
         "sync.failed"
     } else {
         "sync.finished"
     };
-    let payload = serde_json::to_value(run).map_err(|e| CoreError::Internal(e.to_string()))?;
+    let mut payload = serde_json::to_value(run).map_err(|e| CoreError::Internal(e.to_string()))?;
+    if let (Some(obj), Some(i)) = (payload.as_object_mut(), &integration) {
+        obj.insert("integration_name".into(), i.name.clone().into());
+    }
     store.insert_event(&crate::ports::NewEvent {
         kind: kind.to_owned(),
-        tenant_id,
+        tenant_id: integration.map(|i| i.tenant_id),
         project_id: None,
         user_id: None,
         payload,

@@ -255,7 +255,8 @@ pub struct Event {
     pub kind: String,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
-    /// Kind-specific: `session.state` carries the [`Session`].
+    /// Kind-specific: `session.state` carries the [`Session`]; `sync.finished` and
+    /// `sync.failed` the `SyncRun` plus `integration_name` (so a notification can name it).
     pub payload: serde_json::Value,
 }
 

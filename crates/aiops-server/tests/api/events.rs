@@ -107,6 +107,10 @@ async fn events_are_scoped_to_the_callers_tenants_and_resume_after_last_event_id
     sync(&admin, b).await;
     let b_failed = next_of(&admin, Some(0), "sync.failed").await;
     assert_eq!(b_failed.payload["integration_id"], b);
+    assert_eq!(
+        b_failed.payload["integration_name"], "gh-b",
+        "a notification can name the integration"
+    );
     sync(&admin, a).await;
     let a_failed = next_of(&admin, Some(b_failed.id), "sync.failed").await;
     assert_eq!(

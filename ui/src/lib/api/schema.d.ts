@@ -1767,7 +1767,10 @@ export interface components {
             id: number;
             /** @description `session.state`, `sync.finished`, `sync.failed`, `issue.updated`. */
             kind: string;
-            /** @description Kind-specific: `session.state` carries the [`Session`]. */
+            /**
+             * @description Kind-specific: `session.state` carries the [`Session`]; `sync.finished` and
+             *     `sync.failed` the `SyncRun` plus `integration_name` (so a notification can name it).
+             */
             payload: unknown;
         };
         /**

@@ -80,11 +80,12 @@ function apply(e: Event): void {
     liveSessions.set(s.id, s);
     if (s.state === 'waiting' || s.state === 'exited' || s.state === 'failed') notify(e, sessionNotice(e, s));
   } else if (e.kind === 'sync.failed') {
-    const run = e.payload as SyncRun;
+    // The server adds the integration's name to the run (see the Event schema).
+    const run = e.payload as SyncRun & { integration_name?: string };
     notify(e, {
       id: e.id,
       kind: 'sync_failed',
-      title: `Sync of integration #${run.integration_id} failed`,
+      title: `Sync of ${run.integration_name ?? `integration #${run.integration_id}`} failed`,
       detail: run.error ?? '',
       href: '/projects',
       at: e.at,
