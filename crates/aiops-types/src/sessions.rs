@@ -117,6 +117,7 @@ pub struct StartSession {
     /// Project id, or `tenant/project` slugs.
     pub project: String,
     pub tool: String,
+    /// Initial prompt for tools that take one; none by default (no issue to resolve).
     #[serde(default)]
     pub prompt: Option<String>,
     #[serde(default)]

@@ -20,8 +20,8 @@ pub struct StartArgs {
     /// claude, codex, aider, shell, or a custom tool (`aiops tools list`).
     #[arg(long)]
     tool: String,
-    /// Initial prompt for tools that take one (default: "Read AGENTS.override.md and
-    /// resolve the issue.").
+    /// Initial prompt for tools that take one (`issues work` default: "Read
+    /// AGENTS.override.md and resolve the issue."; `sessions start`: none).
     #[arg(long)]
     prompt: Option<String>,
     /// The tool's skip-permissions mode; refused unless the admin allows it; audited.

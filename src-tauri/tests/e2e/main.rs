@@ -15,6 +15,7 @@ mod pulls;
 mod secrets;
 mod sessions;
 mod sessions_access;
+mod sessions_prompt;
 mod terminal;
 mod tls;
 mod trackers;

@@ -19,7 +19,9 @@ use crate::ports::{
 };
 use crate::{CoreError, CoreResult, Principal, credentials, issues, projects};
 
-/// The initial prompt when the caller gives none (issue 4, "Tools").
+/// The initial prompt of a session on an issue when the caller gives none (issue 4,
+/// "Tools"). A session without an issue starts its tool with no prompt: there is no
+/// issue to resolve and no context file naming one.
 pub const DEFAULT_PROMPT: &str = "Read AGENTS.override.md and resolve the issue.";
 /// Longest initial prompt, in bytes.
 const MAX_PROMPT_BYTES: usize = 16 * 1024;
@@ -51,7 +53,12 @@ pub fn work(
         host,
         caller,
         &req.tool,
-        req.prompt.as_deref(),
+        Some(
+            req.prompt
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .unwrap_or(DEFAULT_PROMPT),
+        ),
         req.yolo,
         req.user.as_deref(),
     )?;
@@ -93,6 +100,7 @@ pub fn start(
     launch(store, host, &r, &project, None)
 }
 
+/// Who the session is for, its tool and its checked prompt (`None` or blank: none).
 fn request<'a>(
     store: &impl Store,
     host: &Host<'_>,
@@ -140,10 +148,7 @@ fn request<'a>(
             ));
         }
     }
-    let prompt = prompt
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .unwrap_or(DEFAULT_PROMPT);
+    let prompt = prompt.map(str::trim).unwrap_or_default();
     if prompt.len() > MAX_PROMPT_BYTES || prompt.contains('\0') {
         return Err(CoreError::invalid(
             "prompt",

@@ -2664,6 +2664,7 @@ export interface components {
         StartSession: {
             /** @description Project id, or `tenant/project` slugs. */
             project: string;
+            /** @description Initial prompt for tools that take one; none by default (no issue to resolve). */
             prompt?: string | null;
             tool: string;
             user?: string | null;
