@@ -63,7 +63,7 @@ async fn history(
 }
 
 /// Unified diff between two versions (`to` defaults to the current one).
-#[utoipa::path(get, path = "/agents/global/diff", tag = "agents", params(AgentDiffParams),
+#[utoipa::path(get, operation_id = "diff_instructions", path = "/agents/global/diff", tag = "agents", params(AgentDiffParams),
     security(("api_key" = ["read"])),
     responses((status = 200, body = AgentInstructionsDiff), (status = 404, body = ErrorBody)))]
 async fn diff(

@@ -31,7 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Branch, upstream, ahead/behind, changed and untracked files.
-#[utoipa::path(get, path = "/projects/{id}/git/status", tag = "git",
+#[utoipa::path(get, operation_id = "git_status", path = "/projects/{id}/git/status", tag = "git",
     params(("id" = i64, Path), GitWhere), security(("api_key" = ["read"])),
     responses((status = 200, body = GitStatus), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn status(
@@ -116,7 +116,7 @@ async fn log(
 }
 
 /// Uncommitted changes (against `rev` when given; the index with `staged`), at most 1 MiB.
-#[utoipa::path(get, path = "/projects/{id}/git/diff", tag = "git",
+#[utoipa::path(get, operation_id = "git_diff", path = "/projects/{id}/git/diff", tag = "git",
     params(("id" = i64, Path), GitRangeQuery), security(("api_key" = ["read"])),
     responses((status = 200, body = GitDiff), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn diff(

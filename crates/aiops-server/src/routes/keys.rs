@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Lists API keys, newest first. Secrets are never shown, only their prefix.
-#[utoipa::path(get, path = "/auth/keys", tag = "auth", params(KeyListParams),
+#[utoipa::path(get, operation_id = "list_api_keys", path = "/auth/keys", tag = "auth", params(KeyListParams),
     security(("api_key" = ["read"])),
     responses((status = 200, body = Page<ApiKey>), (status = 403, body = ErrorBody)))]
 async fn list_keys(

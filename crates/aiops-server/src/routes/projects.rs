@@ -96,7 +96,7 @@ async fn delete_project(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/projects/{id}/members", tag = "projects", params(("id" = i64, Path), PageParams),
+#[utoipa::path(get, operation_id = "list_project_members", path = "/projects/{id}/members", tag = "projects", params(("id" = i64, Path), PageParams),
     security(("api_key" = ["read"])),
     responses((status = 200, body = Page<Member>), (status = 404, body = ErrorBody)))]
 async fn list_members(
@@ -113,7 +113,7 @@ async fn list_members(
 }
 
 /// Gives a user access to this one project (idempotent).
-#[utoipa::path(put, path = "/projects/{id}/members/{user_id}", tag = "projects",
+#[utoipa::path(put, operation_id = "add_project_member", path = "/projects/{id}/members/{user_id}", tag = "projects",
     params(("id" = i64, Path), ("user_id" = i64, Path)),
     security(("api_key" = ["admin"])),
     responses((status = 200, body = Member), (status = 404, body = ErrorBody)))]
@@ -128,7 +128,7 @@ async fn add_member(
     ))
 }
 
-#[utoipa::path(delete, path = "/projects/{id}/members/{user_id}", tag = "projects",
+#[utoipa::path(delete, operation_id = "remove_project_member", path = "/projects/{id}/members/{user_id}", tag = "projects",
     params(("id" = i64, Path), ("user_id" = i64, Path)),
     security(("api_key" = ["admin"])),
     responses((status = 204), (status = 404, body = ErrorBody)))]

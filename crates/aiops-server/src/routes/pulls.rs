@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Pull requests in `state` (default `open`; `closed`, `merged`, `all`), newest first,
 /// at most 100. `provider` picks the code host when the project links both.
-#[utoipa::path(get, path = "/projects/{id}/pulls", tag = "git",
+#[utoipa::path(get, operation_id = "list_pulls", path = "/projects/{id}/pulls", tag = "git",
     params(("id" = i64, Path), PullRequestQuery), security(("api_key" = ["read"])),
     responses((status = 200, body = Vec<PullRequest>), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]

@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The caller's SSH keys (public parts and fingerprints).
-#[utoipa::path(get, path = "/me/ssh-keys", tag = "git", security(("api_key" = ["read"])),
+#[utoipa::path(get, operation_id = "list_ssh_keys", path = "/me/ssh-keys", tag = "git", security(("api_key" = ["read"])),
     responses((status = 200, body = Vec<SshKey>)))]
 async fn list_keys(a: Auth<Read>, State(st): State<AppState>) -> ApiResult<Json<Vec<SshKey>>> {
     Ok(Json(

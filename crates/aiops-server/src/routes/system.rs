@@ -41,7 +41,7 @@ async fn health(State(st): State<AppState>) -> ApiResult<Json<Health>> {
     }))
 }
 
-#[utoipa::path(get, path = "/system/status", tag = "system",
+#[utoipa::path(get, operation_id = "system_status", path = "/system/status", tag = "system",
     security(("api_key" = ["admin"])),
     responses((status = 200, body = Status), (status = 403, body = ErrorBody)))]
 async fn status(_a: Auth<Admin>, State(st): State<AppState>) -> ApiResult<Json<Status>> {

@@ -95,7 +95,7 @@ async fn delete_tenant(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/tenants/{tenant}/members", tag = "tenants",
+#[utoipa::path(get, operation_id = "list_tenant_members", path = "/tenants/{tenant}/members", tag = "tenants",
     params(("tenant" = String, Path, description = "id or slug"), PageParams),
     security(("api_key" = ["read"])),
     responses((status = 200, body = Page<Member>), (status = 404, body = ErrorBody)))]
@@ -113,7 +113,7 @@ async fn list_members(
 }
 
 /// Adds a user to a tenant (idempotent).
-#[utoipa::path(put, path = "/tenants/{tenant}/members/{user_id}", tag = "tenants",
+#[utoipa::path(put, operation_id = "add_tenant_member", path = "/tenants/{tenant}/members/{user_id}", tag = "tenants",
     params(("tenant" = String, Path, description = "id or slug"), ("user_id" = i64, Path)),
     security(("api_key" = ["admin"])),
     responses((status = 200, body = Member), (status = 404, body = ErrorBody)))]
@@ -128,7 +128,7 @@ async fn add_member(
     ))
 }
 
-#[utoipa::path(delete, path = "/tenants/{tenant}/members/{user_id}", tag = "tenants",
+#[utoipa::path(delete, operation_id = "remove_tenant_member", path = "/tenants/{tenant}/members/{user_id}", tag = "tenants",
     params(("tenant" = String, Path, description = "id or slug"), ("user_id" = i64, Path)),
     security(("api_key" = ["admin"])),
     responses((status = 204), (status = 404, body = ErrorBody)))]

@@ -25,7 +25,7 @@ fn kind(text: &str) -> Result<ToolCredentialKind, ApiError> {
 }
 
 /// Which tool credentials the caller has stored.
-#[utoipa::path(get, path = "/me/tool-credentials", tag = "sessions",
+#[utoipa::path(get, operation_id = "list_tool_credentials", path = "/me/tool-credentials", tag = "sessions",
     security(("api_key" = ["read"])),
     responses((status = 200, body = Vec<ToolCredential>)))]
 async fn list(a: Auth<Read>, State(st): State<AppState>) -> ApiResult<Json<Vec<ToolCredential>>> {

@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The caller's worktrees (admins: `all_users=true`), with uncommitted changes and the
 /// live session using each; `stale=true` keeps those without one.
-#[utoipa::path(get, path = "/worktrees", tag = "sessions", params(WorktreeListParams),
+#[utoipa::path(get, operation_id = "list_worktrees", path = "/worktrees", tag = "sessions", params(WorktreeListParams),
     security(("api_key" = ["read"])),
     responses((status = 200, body = Vec<Worktree>), (status = 403, body = ErrorBody)))]
 async fn list(

@@ -257,3 +257,22 @@ async fn unknown_routes_and_methods_answer_json_not_html() {
         "{csp}"
     );
 }
+
+/// OpenAPI 3.1 §4.8.10: `operationId` is unique among all operations, so generated
+/// clients (the web UI's types among them) name each operation once.
+#[test]
+fn every_operation_id_is_unique() {
+    let (_, doc) = aiops_server::api();
+    let doc = serde_json::to_value(&doc).unwrap();
+    let mut seen = std::collections::BTreeMap::<String, String>::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            let at = format!("{method} {path}");
+            if let Some(first) = seen.insert(id.clone(), at.clone()) {
+                panic!("operationId `{id}` of {at} is also {first}'s");
+            }
+        }
+    }
+    assert!(seen.len() >= 90, "only {} operations", seen.len());
+}

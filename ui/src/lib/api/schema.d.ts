@@ -30,7 +30,7 @@ export interface paths {
             cookie?: never;
         };
         /** Unified diff between two versions (`to` defaults to the current one). */
-        get: operations["diff"];
+        get: operations["diff_instructions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -97,7 +97,7 @@ export interface paths {
             cookie?: never;
         };
         /** Lists API keys, newest first. Secrets are never shown, only their prefix. */
-        get: operations["list_keys"];
+        get: operations["list_api_keys"];
         put?: never;
         /**
          * Mints an API key for the caller. Scopes are capped by the caller's role (a member
@@ -583,7 +583,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's SSH keys (public parts and fingerprints). */
-        get: operations["list_keys"];
+        get: operations["list_ssh_keys"];
         put?: never;
         /**
          * Adds a key: an OpenSSH private key without a passphrase (sealed at rest), a generated
@@ -621,7 +621,7 @@ export interface paths {
             cookie?: never;
         };
         /** Which tool credentials the caller has stored. */
-        get: operations["list"];
+        get: operations["list_tool_credentials"];
         put?: never;
         post?: never;
         delete?: never;
@@ -795,7 +795,7 @@ export interface paths {
             cookie?: never;
         };
         /** Uncommitted changes (against `rev` when given; the index with `staged`), at most 1 MiB. */
-        get: operations["diff"];
+        get: operations["git_diff"];
         put?: never;
         post?: never;
         delete?: never;
@@ -886,7 +886,7 @@ export interface paths {
             cookie?: never;
         };
         /** Branch, upstream, ahead/behind, changed and untracked files. */
-        get: operations["status"];
+        get: operations["git_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -942,7 +942,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["list_members"];
+        get: operations["list_project_members"];
         put?: never;
         post?: never;
         delete?: never;
@@ -960,9 +960,9 @@ export interface paths {
         };
         get?: never;
         /** Gives a user access to this one project (idempotent). */
-        put: operations["add_member"];
+        put: operations["add_project_member"];
         post?: never;
-        delete: operations["remove_member"];
+        delete: operations["remove_project_member"];
         options?: never;
         head?: never;
         patch?: never;
@@ -979,7 +979,7 @@ export interface paths {
          * Pull requests in `state` (default `open`; `closed`, `merged`, `all`), newest first,
          *     at most 100. `provider` picks the code host when the project links both.
          */
-        get: operations["list"];
+        get: operations["list_pulls"];
         put?: never;
         /**
          * Opens a pull request; with `issue_id` its description links the issue ("Closes #N"
@@ -1265,7 +1265,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["status"];
+        get: operations["system_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1316,7 +1316,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["list_members"];
+        get: operations["list_tenant_members"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1334,9 +1334,9 @@ export interface paths {
         };
         get?: never;
         /** Adds a user to a tenant (idempotent). */
-        put: operations["add_member"];
+        put: operations["add_tenant_member"];
         post?: never;
-        delete: operations["remove_member"];
+        delete: operations["remove_tenant_member"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1439,7 +1439,7 @@ export interface paths {
          * The caller's worktrees (admins: `all_users=true`), with uncommitted changes and the
          *     live session using each; `stale=true` keeps those without one.
          */
-        get: operations["list"];
+        get: operations["list_worktrees"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3010,7 +3010,7 @@ export interface operations {
             };
         };
     };
-    diff: {
+    diff_instructions: {
         parameters: {
             query: {
                 from: number;
@@ -3151,7 +3151,7 @@ export interface operations {
             };
         };
     };
-    list_keys: {
+    list_api_keys: {
         parameters: {
             query?: {
                 /** @description Admins only: list every user's keys instead of their own. */
@@ -4362,7 +4362,7 @@ export interface operations {
             };
         };
     };
-    list_keys: {
+    list_ssh_keys: {
         parameters: {
             query?: never;
             header?: never;
@@ -4447,7 +4447,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_tool_credentials: {
         parameters: {
             query?: never;
             header?: never;
@@ -4998,7 +4998,7 @@ export interface operations {
             };
         };
     };
-    diff: {
+    git_diff: {
         parameters: {
             query?: {
                 session?: number;
@@ -5217,7 +5217,7 @@ export interface operations {
             };
         };
     };
-    status: {
+    git_status: {
         parameters: {
             query?: {
                 session?: number;
@@ -5364,7 +5364,7 @@ export interface operations {
             };
         };
     };
-    list_members: {
+    list_project_members: {
         parameters: {
             query?: {
                 /** @description Rows per page, 1..=500 (default 50). */
@@ -5398,7 +5398,7 @@ export interface operations {
             };
         };
     };
-    add_member: {
+    add_project_member: {
         parameters: {
             query?: never;
             header?: never;
@@ -5428,7 +5428,7 @@ export interface operations {
             };
         };
     };
-    remove_member: {
+    remove_project_member: {
         parameters: {
             query?: never;
             header?: never;
@@ -5456,7 +5456,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_pulls: {
         parameters: {
             query?: {
                 /** @description `open` (default), `closed`, `merged` or `all` (list only). */
@@ -6190,7 +6190,7 @@ export interface operations {
             };
         };
     };
-    status: {
+    system_status: {
         parameters: {
             query?: never;
             header?: never;
@@ -6388,7 +6388,7 @@ export interface operations {
             };
         };
     };
-    list_members: {
+    list_tenant_members: {
         parameters: {
             query?: {
                 /** @description Rows per page, 1..=500 (default 50). */
@@ -6423,7 +6423,7 @@ export interface operations {
             };
         };
     };
-    add_member: {
+    add_tenant_member: {
         parameters: {
             query?: never;
             header?: never;
@@ -6454,7 +6454,7 @@ export interface operations {
             };
         };
     };
-    remove_member: {
+    remove_tenant_member: {
         parameters: {
             query?: never;
             header?: never;
@@ -6769,7 +6769,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_worktrees: {
         parameters: {
             query?: {
                 /** @description Admins: every user's worktrees. */
