@@ -3,6 +3,7 @@
 // for terminals. The only file that talks HTTP.
 import { ApiError } from './error';
 import type { Backend, StreamState, TerminalHandlers, TerminalSocket } from './index';
+import type { FromWorker, ToWorker } from './terminalWorker';
 import type * as T from './types';
 
 const API = '/api/v1';
@@ -262,32 +263,57 @@ function openEvents(after: number | null, onEvent: (e: T.Event) => void, onState
   };
 }
 
+/**
+ * The terminal socket lives in a worker (see `terminalWorker.ts` for why); this side
+ * keeps the handlers and the open state.
+ */
 function openTerminal(id: number, cols: number, rows: number, h: TerminalHandlers): TerminalSocket {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const url = `${scheme}://${location.host}${withQuery(`${API}/sessions/${id}/terminal`, { cols, rows })}`;
-  const ws = new WebSocket(url);
-  ws.binaryType = 'arraybuffer';
+  const worker = new Worker(new URL('./terminalWorker.ts', import.meta.url), { type: 'module' });
   const encoder = new TextEncoder();
-  ws.onopen = () => h.onOpen();
-  ws.onmessage = (m: MessageEvent<ArrayBuffer | string>) => {
-    // Output is binary; the server sends no text frames today (ignore any).
-    if (m.data instanceof ArrayBuffer) h.onData(new Uint8Array(m.data));
+  let open = false;
+  let closed = false;
+  const post = (m: ToWorker) => {
+    if (open) worker.postMessage(m);
   };
-  ws.onclose = (c) => h.onClose({ code: c.code, reason: c.reason });
-  const open = () => ws.readyState === WebSocket.OPEN;
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data;
+    if (closed) return;
+    if (m.type === 'open') {
+      open = true;
+      h.onOpen();
+    } else if (m.type === 'data') {
+      h.onData(new Uint8Array(m.data));
+    } else {
+      open = false;
+      closed = true;
+      worker.terminate();
+      h.onClose({ code: m.code, reason: m.reason });
+    }
+  };
+  worker.onerror = () => {
+    if (closed) return;
+    open = false;
+    closed = true;
+    worker.terminate();
+    h.onClose({ code: 1006, reason: 'The terminal could not start in this browser.' });
+  };
+  worker.postMessage({ type: 'open', url } satisfies ToWorker);
   return {
     send(data) {
-      if (open()) ws.send(typeof data === 'string' ? encoder.encode(data) : data);
+      post({ type: 'send', data: typeof data === 'string' ? encoder.encode(data) : data });
     },
     resize(c, r) {
-      if (open()) ws.send(JSON.stringify({ type: 'resize', cols: c, rows: r }));
+      post({ type: 'send', data: JSON.stringify({ type: 'resize', cols: c, rows: r }) });
     },
     ack(bytes) {
-      if (open() && bytes > 0) ws.send(JSON.stringify({ type: 'ack', bytes }));
+      if (bytes > 0) post({ type: 'send', data: JSON.stringify({ type: 'ack', bytes }) });
     },
     close() {
-      ws.onclose = null;
-      ws.close(1000);
+      closed = true;
+      open = false;
+      worker.postMessage({ type: 'close' } satisfies ToWorker);
     },
   };
 }
