@@ -2,8 +2,9 @@
 // scripts/bench/ui.sh, which starts the server and passes AIOPS_URL, AIOPS_EMAIL,
 // AIOPS_PASSWORD, AIOPS_SESSION (a live shell session) and AIOPS_TRIALS. Prints one JSON
 // object: inbox first paint (ms from navigation start to the first issue row drawn, 5
-// loads), and keystroke-to-glyph latency (ms from the keydown event to the echoed character in the
-// terminal's buffer, and to the animation frame that draws it; AIOPS_TRIALS keys).
+// loads), and keystroke-to-glyph latency over AIOPS_TRIALS keys, in ms from the keydown
+// event to: the key's bytes handed to the terminal socket, the echo's first frame back,
+// the echoed character in the terminal's buffer, and the animation frame that draws it.
 'use strict';
 
 const path = require('node:path');
@@ -25,6 +26,29 @@ const pct = (xs, q) => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
   });
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } });
+  // Stamps of the terminal socket, which runs in a worker (ui/src/lib/backend/
+  // terminalWorker.ts): the last key's bytes handed to it (acks and resizes are text) and
+  // the first output frame it hands back after them, and a wake-up for the watcher below
+  // when output arrives.
+  await context.addInitScript(() => {
+    const Native = window.Worker;
+    const ws = (window.__ws = { sent: 0, recv: 0, wake: () => {} });
+    const post = Native.prototype.postMessage;
+    Native.prototype.postMessage = function (m, ...rest) {
+      if (m?.type === 'send' && typeof m.data !== 'string') ws.sent = performance.now();
+      return post.call(this, m, ...rest);
+    };
+    window.Worker = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => {
+          if (e.data?.type !== 'data' || ws.sent === 0 || ws.recv > 0) return;
+          ws.recv = performance.now();
+          ws.wake();
+        });
+      }
+    };
+  });
   context.setDefaultTimeout(30_000);
   const p = await context.newPage();
   await p.goto('/');
@@ -48,13 +72,15 @@ const pct = (xs, q) => {
   const lat = [];
   for (let i = 0; i < trials + 5; i++) {
     const ch = 'abcdefghij'[i % 10];
-    // Arm the watcher in the page, then press. The clock starts at the keydown event
-    // (the page's own time, not the test driver's), the buffer is checked on every
-    // message-loop turn, and the glyph counts as drawn at the animation frame after it
-    // reached the buffer.
+    // Arm the watcher in the page, then press. Times are the page's own clock, from the
+    // keydown event: the key's bytes leaving on the WebSocket, the first output frame
+    // after them, the character in xterm.js's buffer (checked on every message-loop turn
+    // once output arrived), and the animation frame after that, which draws it.
     await p.evaluate((ch) => {
       const el = document.querySelector('[data-testid=terminal]');
       const before = el.readText().split(ch).length;
+      const ws = window.__ws;
+      ws.sent = ws.recv = 0;
       window.__glyph = new Promise((resolve) => {
         let t0 = null;
         const onKey = (e) => {
@@ -64,16 +90,17 @@ const pct = (xs, q) => {
         const mc = new MessageChannel();
         mc.port1.onmessage = () => {
           if (t0 !== null && el.readText().split(ch).length > before) {
-            const inBuffer = performance.now() - t0;
+            const buffer = performance.now() - t0;
             requestAnimationFrame(() => {
               document.removeEventListener('keydown', onKey, { capture: true });
-              resolve({ buffer: inBuffer, frame: performance.now() - t0 });
+              resolve({ sent: ws.sent - t0, recv: ws.recv - t0, buffer, frame: performance.now() - t0 });
             });
           } else {
-            mc.port2.postMessage(0);
+            ws.wake = () => mc.port2.postMessage(0);
+            if (ws.recv > 0) mc.port2.postMessage(0);
           }
         };
-        mc.port2.postMessage(0);
+        ws.wake = () => mc.port2.postMessage(0);
       });
     }, ch);
     await p.keyboard.press(ch);
@@ -89,6 +116,8 @@ const pct = (xs, q) => {
         p50: pct(lat.map((l) => l.frame), 0.5),
         p95: pct(lat.map((l) => l.frame), 0.95),
         max: Math.max(...lat.map((l) => l.frame)),
+        sent_p50: pct(lat.map((l) => l.sent), 0.5),
+        recv_p50: pct(lat.map((l) => l.recv), 0.5),
         buffer_p50: pct(lat.map((l) => l.buffer), 0.5),
         buffer_p95: pct(lat.map((l) => l.buffer), 0.95),
       },
