@@ -33,6 +33,13 @@ export function passwordError(password: string): string | undefined {
   return password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : undefined;
 }
 
+/** What is wrong with an issue title; else undefined. */
+export function issueTitleError(title: string): string | undefined {
+  const t = title.trim();
+  if (!t) return 'Give the issue a title.';
+  return t.length > 500 ? 'At most 500 characters.' : undefined;
+}
+
 /** "a, b , c" → ["a","b","c"] (empty parts dropped). */
 export function splitList(s: string, sep: RegExp | string = ','): string[] {
   return s
