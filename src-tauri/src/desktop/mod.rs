@@ -6,6 +6,11 @@
 //! only place that names `tauri`: `main` dispatches every subcommand before calling
 //! [`run`], so the CLI and `aiops serve` never initialise GTK or WebKit.
 
+// Saved connections and notification toggles; the window reads them once the
+// connection commands land (issue 7), until then only the tests do.
+#[cfg_attr(not(test), allow(dead_code))]
+pub mod settings;
+
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
