@@ -1,9 +1,9 @@
 // The one seam between the UI and the server. Components import `backend` (and the
 // types) from here and never call fetch, WebSocket, EventSource or Tauri themselves.
 //
-// The implementation is chosen once, at start: the HTTP one in the browser. The desktop
-// issue adds `tauri.ts` (same interface over Tauri commands and an SSH/local PTY) and
-// picks it here when running inside the webview, e.g.
+// The implementation is chosen once, at start. Every method is one request over a
+// transport (`methods.ts`): HTTP in the browser (`http.ts`); the desktop adds a Tauri
+// transport and picks it here when running inside the webview, e.g.
 // `export const backend: Backend = '__TAURI_INTERNALS__' in window ? tauriBackend() : httpBackend();`
 import { httpBackend } from './http';
 import type * as T from './types';
