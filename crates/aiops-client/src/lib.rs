@@ -18,6 +18,7 @@ mod api_trackers;
 mod client;
 pub mod credentials;
 mod error;
+mod raw;
 mod secret;
 
 pub use client::{
@@ -25,4 +26,5 @@ pub use client::{
     SessionCookie, normalize_url,
 };
 pub use error::ClientError;
+pub use raw::RawAnswer;
 pub use secret::Secret;

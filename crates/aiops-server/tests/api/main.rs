@@ -8,6 +8,7 @@ mod events;
 mod integrations;
 mod issues;
 mod matrix;
+mod raw;
 mod scoping;
 mod terminal;
 mod ui;
