@@ -100,6 +100,17 @@ impl Client {
     pub async fn follow_events(
         &self,
         after: Option<i64>,
+        on_event: impl FnMut(Event) -> bool,
+    ) -> Result<()> {
+        self.follow_events_from(after, || {}, on_event).await
+    }
+
+    /// [`follow_events`](Self::follow_events), calling `on_open` once the server has
+    /// accepted the stream (before any event), e.g. to show the stream as live.
+    pub async fn follow_events_from(
+        &self,
+        after: Option<i64>,
+        on_open: impl FnOnce(),
         mut on_event: impl FnMut(Event) -> bool,
     ) -> Result<()> {
         // A stream lasts as long as the caller wants: lift the client's request timeout.
@@ -110,6 +121,7 @@ impl Client {
             rb = rb.header("Last-Event-ID", id.to_string());
         }
         let mut resp = self.send(rb).await?;
+        on_open();
         let mut pending = String::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
             pending.push_str(&String::from_utf8_lossy(&chunk));

@@ -1,13 +1,16 @@
 //! The desktop face: a Tauri v2 window, started by `aiops` with no subcommand.
 //!
-//! For now it opens one window showing the placeholder page in `src-tauri/placeholder/`;
-//! the web UI, the tray, the keychain-backed server connection and the terminal arrive
-//! with their issues. This module is compiled only with the `desktop` feature and is the
+//! One window showing the web UI (`ui/dist`, embedded at build time) over the Tauri
+//! transport: its API calls are the commands of [`api`], sent with the key of the
+//! connection [`connection::resolve`] finds. The tray, notifications, connection
+//! choice and terminal attach arrive with the rest of issue 7. This module is compiled only with the `desktop` feature and is the
 //! only place that names `tauri`: `main` dispatches every subcommand before calling
 //! [`run`], so the CLI and `aiops serve` never initialise GTK or WebKit.
 
-// Saved connections and notification toggles; the window reads them once the
-// connection commands land (issue 7), until then only the tests do.
+mod api;
+mod connection;
+// Saved connections and notification toggles; only the active connection is read so
+// far, the rest waits for the connection and notification settings (issue 7).
 #[cfg_attr(not(test), allow(dead_code))]
 pub mod settings;
 
@@ -23,7 +26,8 @@ use anyhow::{Context, Result, anyhow, bail};
 /// is no display or the windowing toolkit cannot start.
 pub fn run() -> Result<()> {
     ensure_display()?;
-    let app = build_app()?;
+    let client = connection::resolve().context("cannot read the desktop's connection")?;
+    let app = build_app(api::Desktop::new(client))?;
     let code = app.run_return(|_app, _event| {});
     if code != 0 {
         bail!("the desktop app exited with code {code}");
@@ -49,11 +53,18 @@ fn ensure_display() -> Result<()> {
 /// `tao` panics (instead of returning an error) when GTK cannot open the display, e.g. a
 /// stale `DISPLAY`. Turn that panic into an error and keep the default panic report off
 /// the terminal while the app is being built.
-fn build_app() -> Result<tauri::App> {
+fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let built = panic::catch_unwind(AssertUnwindSafe(|| {
-        tauri::Builder::default().build(tauri::generate_context!())
+        tauri::Builder::default()
+            .manage(desktop)
+            .invoke_handler(tauri::generate_handler![
+                api::api,
+                api::events_follow,
+                api::events_stop
+            ])
+            .build(tauri::generate_context!())
     }));
     panic::set_hook(previous_hook);
     match built {

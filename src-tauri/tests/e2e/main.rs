@@ -8,6 +8,7 @@
 mod cli_live;
 mod common;
 mod crash;
+mod desktop;
 mod git_ssh;
 mod git_verbs;
 mod issues;

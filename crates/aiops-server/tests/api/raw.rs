@@ -14,7 +14,10 @@ async fn answers_keep_their_status_and_body_whatever_the_status() {
 
     let me = admin.raw("GET", "/auth/me", &[], None).await.unwrap();
     assert_eq!(me.status, 200);
-    assert_eq!(me.body.unwrap()["user"]["email"], crate::common::ADMIN_EMAIL);
+    assert_eq!(
+        me.body.unwrap()["user"]["email"],
+        crate::common::ADMIN_EMAIL
+    );
 
     let created = admin
         .raw(

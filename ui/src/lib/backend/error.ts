@@ -26,3 +26,13 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/** The error for a non-2xx answer: the envelope `{"error":{"code","message","field"}}`,
+ * or a generic one when the body is not one (a proxy's page, say). */
+export function errorFrom(status: number, body: unknown): ApiError {
+  const err = (body as { error?: { code?: unknown; message?: unknown; field?: string | null } } | null)?.error;
+  if (err && typeof err.code === 'string' && typeof err.message === 'string') {
+    return new ApiError(status, err.code as ErrorCode, err.message, err.field);
+  }
+  return new ApiError(status, status >= 500 ? 'internal' : 'invalid_input', `The server answered ${status}.`);
+}

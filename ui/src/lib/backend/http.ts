@@ -1,7 +1,7 @@
 // The browser's `Transport` (see `methods.ts`): fetch with the `aiops_session` cookie
 // (same-origin), the CSRF token on every write, EventSource for events and a WebSocket
 // (in a worker) for terminals. The only file that talks HTTP.
-import { ApiError } from './error';
+import { ApiError, errorFrom } from './error';
 import type { Backend, StreamState, TerminalHandlers, TerminalSocket } from './index';
 import { backendOver, queryString, type Method, type Query, type Transport } from './methods';
 import type { FromWorker, ToWorker } from './terminalWorker';
@@ -14,14 +14,8 @@ const EVENT_KINDS = ['session.state', 'sync.finished', 'sync.failed', 'issue.upd
 const withQuery = (path: string, query?: Query) => path + queryString(query);
 
 
-/** The error body `{"error":{"code","message","field"}}`, or a generic one. */
 async function toError(res: Response): Promise<ApiError> {
-  const body: unknown = await res.json().catch(() => null);
-  const err = (body as { error?: { code?: unknown; message?: unknown; field?: string | null } } | null)?.error;
-  if (err && typeof err.code === 'string' && typeof err.message === 'string') {
-    return new ApiError(res.status, err.code as T.ErrorCode, err.message, err.field);
-  }
-  return new ApiError(res.status, res.status >= 500 ? 'internal' : 'invalid_input', `The server answered ${res.status}.`);
+  return errorFrom(res.status, await res.json().catch(() => null));
 }
 
 export function httpBackend(): Backend {

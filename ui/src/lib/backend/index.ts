@@ -3,9 +3,9 @@
 //
 // The implementation is chosen once, at start. Every method is one request over a
 // transport (`methods.ts`): HTTP in the browser (`http.ts`); the desktop adds a Tauri
-// transport and picks it here when running inside the webview, e.g.
-// `export const backend: Backend = '__TAURI_INTERNALS__' in window ? tauriBackend() : httpBackend();`
+// transport (`tauri.ts`), picked here when running inside the webview.
 import { httpBackend } from './http';
+import { inDesktop, tauriBackend } from './tauri';
 import type * as T from './types';
 
 export { ApiError, errorMessage } from './error';
@@ -188,4 +188,4 @@ export interface Backend {
   events(after: number | null, onEvent: (e: T.Event) => void, onState: (s: StreamState) => void): Unsubscribe;
 }
 
-export const backend: Backend = httpBackend();
+export const backend: Backend = inDesktop() ? tauriBackend() : httpBackend();

@@ -21,15 +21,17 @@ export interface Transport {
   terminal(id: number, cols: number, rows: number, handlers: TerminalHandlers): TerminalSocket;
 }
 
+/** `Query` as name/value pairs, undefined, null and empty values left out. */
+export function queryPairs(query?: Query): [string, string][] {
+  if (!query) return [];
+  return (Object.entries(query) as [string, unknown][])
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => [k, String(v)]);
+}
+
 /** `Query` as a query string (`?a=1&b=x`, or empty). */
 export function queryString(query?: Query): string {
-  if (!query) return '';
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(query) as [string, unknown][]) {
-    if (v === undefined || v === null || v === '') continue;
-    qs.set(k, String(v));
-  }
-  const s = qs.toString();
+  const s = new URLSearchParams(queryPairs(query)).toString();
   return s ? `?${s}` : '';
 }
 

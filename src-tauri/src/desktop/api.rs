@@ -1,0 +1,131 @@
+//! The Tauri commands behind the webview's transport (`ui/src/lib/backend/tauri.ts`):
+//! `api` sends one request with the connection's key and answers like `fetch` would
+//! (status and JSON body); `events_follow` / `events_stop` keep an event stream open and
+//! forward it through a channel. The key stays in [`Desktop`]; nothing here returns it.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use aiops_client::{Client, RawAnswer};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tauri::async_runtime::JoinHandle;
+use tauri::ipc::Channel;
+
+/// How long a dropped event stream waits before it reconnects (as `EventSource` does).
+const RECONNECT_AFTER: Duration = Duration::from_secs(5);
+
+/// The window's connection: the server's client (with its key) and the open streams.
+pub struct Desktop {
+    client: Option<Client>,
+    next_stream: AtomicU32,
+    streams: Mutex<HashMap<u32, JoinHandle<()>>>,
+}
+
+impl Desktop {
+    pub fn new(client: Option<Client>) -> Self {
+        Self {
+            client,
+            next_stream: AtomicU32::new(1),
+            streams: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// The answer when no server is set up: what the UI shows as "sign in".
+fn not_connected() -> RawAnswer {
+    RawAnswer {
+        status: 401,
+        body: Some(json!({ "error": {
+            "code": "unauthorized",
+            "message": "This app is not connected to a server yet. Sign in once with \
+                        `aiops login --url <server> --email <you>`, then restart the app.",
+        }})),
+    }
+}
+
+/// One API request (see `aiops_client::Client::raw` for what `path` may be). `Err` is a
+/// one-line reason when no answer came: the server is unreachable, or the request was
+/// refused before sending.
+#[tauri::command]
+pub async fn api(
+    desktop: tauri::State<'_, Desktop>,
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<Value>,
+) -> Result<RawAnswer, String> {
+    let Some(client) = &desktop.client else {
+        return Ok(not_connected());
+    };
+    client
+        .raw(&method, &path, &query, body.as_ref())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// A message on an `events_follow` channel.
+#[derive(Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamMessage {
+    Event { event: aiops_types::Event },
+    State { state: &'static str },
+}
+
+/// Follows `/api/v1/events` after event `after`, reconnecting (and resuming after the
+/// last event seen) until [`events_stop`]. Returns the subscription's id.
+#[tauri::command]
+pub fn events_follow(
+    desktop: tauri::State<'_, Desktop>,
+    after: Option<i64>,
+    channel: Channel<StreamMessage>,
+) -> Result<u32, String> {
+    let client = desktop
+        .client
+        .clone()
+        .ok_or_else(|| "not connected to a server".to_owned())?;
+    let id = desktop.next_stream.fetch_add(1, Ordering::Relaxed);
+    let task = tauri::async_runtime::spawn(follow(client, after, channel));
+    desktop
+        .streams
+        .lock()
+        .map_err(|_| "the stream table is poisoned".to_owned())?
+        .insert(id, task);
+    Ok(id)
+}
+
+#[tauri::command]
+pub fn events_stop(desktop: tauri::State<'_, Desktop>, id: u32) {
+    if let Ok(mut streams) = desktop.streams.lock()
+        && let Some(task) = streams.remove(&id)
+    {
+        task.abort();
+    }
+}
+
+async fn follow(client: Client, mut after: Option<i64>, channel: Channel<StreamMessage>) {
+    loop {
+        let state = |state| channel.send(StreamMessage::State { state });
+        if state("connecting").is_err() {
+            return; // The page that asked is gone.
+        }
+        let _ = client
+            .follow_events_from(
+                after,
+                || {
+                    let _ = channel.send(StreamMessage::State { state: "open" });
+                },
+                |event| {
+                    after = Some(event.id);
+                    channel.send(StreamMessage::Event { event }).is_ok()
+                },
+            )
+            .await;
+        if state("closed").is_err() {
+            return;
+        }
+        tokio::time::sleep(RECONNECT_AFTER).await;
+    }
+}

@@ -1,0 +1,112 @@
+//! The desktop window, driven through WebDriver: tauri-driver (on free ports) starts the
+//! real `aiops` binary with Debian's WebKitWebDriver, and `tests/e2e/desktop/*.cjs` drive
+//! it. Needs a display: the test command runs the suite under `scripts/headless` (Xvfb,
+//! a private D-Bus session and an unlocked throwaway keyring).
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{AIOPS, ServerProcess, run_within, text};
+use crate::sessions::{demo_issue, project_on, seeded_repo};
+
+/// Longest a desktop spec may run: a debug WebKit window on a loaded 2-core machine.
+const SPEC_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// tauri-driver, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    log: std::path::PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Starts tauri-driver with `env` (which the app it launches inherits) and waits until it
+/// accepts connections.
+fn driver(dir: &Path, env: &[(&str, &str)]) -> Driver {
+    assert!(
+        std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()),
+        "no DISPLAY: run the desktop tests under scripts/headless (scripts/test does)"
+    );
+    let (port, native) = (free_port(), free_port());
+    let log = dir.join("tauri-driver.log");
+    let mut cmd = Command::new("tauri-driver");
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--native-port",
+        &native.to_string(),
+    ])
+    .stdin(Stdio::null())
+    .stdout(std::fs::File::create(&log).unwrap())
+    .stderr(std::fs::File::create(dir.join("tauri-driver.err")).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd
+        .spawn()
+        .expect("tauri-driver (scripts/install-deps installs it)");
+    let d = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        log,
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver never listened on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    d
+}
+
+#[test]
+fn the_window_shows_the_servers_issues_and_javascript_never_sees_the_key() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let title = "Desktop sees this issue";
+    demo_issue(&server, title);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let d = driver(
+        dir.path(),
+        &[
+            // Where the CLI (and so the desktop) finds its server and key.
+            ("AIOPS_CONFIG_DIR", config.to_str().unwrap()),
+            ("AIOPS_URL", &server.url),
+            ("AIOPS_API_KEY", &server.admin_key),
+        ],
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut cmd = Command::new("node");
+    cmd.arg(root.join("tests/e2e/desktop/window.cjs"))
+        .env("AIOPS_WEBDRIVER", &d.url)
+        .env("AIOPS_APP", AIOPS)
+        .env("AIOPS_ISSUE_TITLE", title)
+        .env("AIOPS_SECRET", &server.admin_key);
+    let out = run_within(cmd, None, SPEC_TIMEOUT);
+    assert!(
+        out.status.success(),
+        "desktop spec failed\n--- steps ---\n{}\n--- error ---\n{}\n--- tauri-driver ---\n{}\n--- server stderr ---\n{}",
+        text(&out.stdout),
+        text(&out.stderr),
+        std::fs::read_to_string(&d.log).unwrap_or_default(),
+        server.stderr()
+    );
+}
