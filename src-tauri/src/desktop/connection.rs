@@ -13,10 +13,13 @@ use anyhow::{Context, Result};
 use super::settings::{ConnectionKind, FILE, Settings};
 use crate::cli::{Ctx, GlobalArgs, config};
 
+/// `desktop.toml` from the CLI's config dir (defaults when there is none).
+pub fn settings() -> Result<Settings> {
+    Settings::load(&config::dir()?.join(FILE))
+}
+
 /// The client of the server to use, or `None` when no key is known for any.
-pub fn resolve() -> Result<Option<Client>> {
-    let dir = config::dir()?;
-    let settings = Settings::load(&dir.join(FILE))?;
+pub fn resolve(settings: &Settings) -> Result<Option<Client>> {
     if let Some(active) = settings.active() {
         return match &active.kind {
             ConnectionKind::Remote { url, .. } => {

@@ -9,6 +9,7 @@
 
 mod api;
 mod connection;
+mod notify;
 // Saved connections and notification toggles; only the active connection is read so
 // far, the rest waits for the connection and notification settings (issue 7).
 #[cfg_attr(not(test), allow(dead_code))]
@@ -26,13 +27,30 @@ use anyhow::{Context, Result, anyhow, bail};
 /// is no display or the windowing toolkit cannot start.
 pub fn run() -> Result<()> {
     ensure_display()?;
-    let client = connection::resolve().context("cannot read the desktop's connection")?;
-    let app = build_app(api::Desktop::new(client))?;
+    let settings = connection::settings().context("cannot read the desktop settings")?;
+    let client = connection::resolve(&settings).context("cannot read the desktop's connection")?;
+    let app = build_app(api::Desktop::new(client.clone()))?;
+    if let Some(client) = client {
+        let handle = app.handle().clone();
+        let open = move |session: i64| open_session(&handle, session);
+        tauri::async_runtime::spawn(notify::follow(client, settings.notifications, open));
+    }
     let code = app.run_return(|_app, _event| {});
     if code != 0 {
         bail!("the desktop app exited with code {code}");
     }
     Ok(())
+}
+
+/// Brings the window up on session `id` (a notification was clicked).
+fn open_session(app: &tauri::AppHandle, id: i64) {
+    use tauri::Manager;
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.set_focus();
+        // A number formatted into a fixed script: nothing of the event's text runs.
+        let _ = window.eval(format!("window.location.assign('/sessions/{id}')"));
+    }
 }
 
 /// Fails early, with a hint, where GTK would have no display to connect to.

@@ -110,3 +110,102 @@ fn the_window_shows_the_servers_issues_and_javascript_never_sees_the_key() {
         server.stderr()
     );
 }
+
+/// A child process killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until `file` contains `needle`; panics with `why` and the file otherwise.
+fn wait_for_text(file: &Path, needle: &str, why: &str, also: impl Fn() -> String) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let got = std::fs::read_to_string(file).unwrap_or_default();
+        if got.contains(needle) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{why}: `{needle}` never appeared in {}:\n{got}\n{}",
+            file.display(),
+            also()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_session_that_exits_raises_an_os_notification_naming_its_issue() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no session bus: run the desktop tests under scripts/headless (scripts/test does)"
+    );
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let title = "Notify me when the shell exits";
+    let issue = demo_issue(&server, title)["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+
+    let dir = tempfile::tempdir().unwrap();
+    let bus_log = dir.path().join("notifications.log");
+    let _monitor = Killed(
+        Command::new("dbus-monitor")
+            .args([
+                "--session",
+                "interface='org.freedesktop.Notifications',member='Notify'",
+            ])
+            .stdout(std::fs::File::create(&bus_log).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-monitor (package dbus)"),
+    );
+    let app_log = dir.path().join("app.err");
+    let _app = Killed(
+        Command::new(AIOPS)
+            .env("AIOPS_CONFIG_DIR", dir.path().join("config"))
+            .env("AIOPS_URL", &server.url)
+            .env("AIOPS_API_KEY", &server.admin_key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&app_log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let app_said = || std::fs::read_to_string(&app_log).unwrap_or_default();
+    wait_for_text(
+        &app_log,
+        "notifications follow the events",
+        "the app follows the event stream",
+        || String::new(),
+    );
+
+    let started = crate::common::json(&server, &["issues", "work", &issue, "--tool", "shell"]);
+    let id = started["id"].as_i64().unwrap().to_string();
+    crate::sessions::wait_state(&server, started["id"].as_i64().unwrap(), "running");
+    let out = server.cli(&["sessions", "send", &id, "exit"], None);
+    crate::common::assert_success(&out, "sessions send exit");
+    wait_for_text(
+        &bus_log,
+        title,
+        "an OS notification names the issue",
+        || format!("--- app stderr ---\n{}", app_said()),
+    );
+    let log = std::fs::read_to_string(&bus_log).unwrap();
+    assert!(
+        log.contains("exited"),
+        "the notification says what happened:\n{log}"
+    );
+    assert!(
+        !app_said().contains("warning: OS notifications are unavailable"),
+        "{}",
+        app_said()
+    );
+}
