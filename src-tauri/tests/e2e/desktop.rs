@@ -184,7 +184,7 @@ fn a_session_that_exits_raises_an_os_notification_naming_its_issue() {
         &app_log,
         "notifications follow the events",
         "the app follows the event stream",
-        || String::new(),
+        String::new,
     );
 
     let started = crate::common::json(&server, &["issues", "work", &issue, "--tool", "shell"]);
