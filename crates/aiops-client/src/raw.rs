@@ -95,6 +95,34 @@ fn api_path(path: &str) -> Result<Vec<String>, ClientError> {
         .collect()
 }
 
+impl Client {
+    /// Where the terminal WebSocket of session `session` is (`ws://` or `wss://…/api/v1/
+    /// sessions/{id}/terminal?cols=&rows=`) and the `Authorization` header value to open
+    /// it with. For the desktop, which opens the socket in Rust; the value carries the
+    /// key, so it must never leave the process. [`ClientError::InvalidInput`] without an
+    /// API key.
+    pub fn terminal_endpoint(
+        &self,
+        session: i64,
+        cols: u16,
+        rows: u16,
+    ) -> Result<(String, String), ClientError> {
+        let crate::Credential::ApiKey(key) = self.credential() else {
+            return Err(ClientError::InvalidInput(
+                "a terminal needs an API key".into(),
+            ));
+        };
+        let mut url = self.url(&["sessions", &session.to_string(), "terminal"])?;
+        let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+        url.set_scheme(scheme)
+            .map_err(|()| ClientError::InvalidUrl(format!("{url} cannot be a WebSocket URL")))?;
+        url.query_pairs_mut()
+            .append_pair("cols", &cols.to_string())
+            .append_pair("rows", &rows.to_string());
+        Ok((url.to_string(), format!("Bearer {}", key.expose())))
+    }
+}
+
 /// `%XX` escapes decoded as UTF-8; `None` for a malformed escape or invalid UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();

@@ -32,6 +32,11 @@ impl Desktop {
             streams: Mutex::new(HashMap::new()),
         }
     }
+
+    /// The server's client, when connected.
+    pub fn client(&self) -> Option<&Client> {
+        self.client.as_ref()
+    }
 }
 
 /// The answer when no server is set up: what the UI shows as "sign in".

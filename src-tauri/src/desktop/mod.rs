@@ -10,6 +10,7 @@
 mod api;
 mod connection;
 mod notify;
+mod terminal;
 // Saved connections and notification toggles; only the active connection is read so
 // far, the rest waits for the connection and notification settings (issue 7).
 #[cfg_attr(not(test), allow(dead_code))]
@@ -77,10 +78,15 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
     let built = panic::catch_unwind(AssertUnwindSafe(|| {
         tauri::Builder::default()
             .manage(desktop)
+            .manage(terminal::Terminals::default())
             .invoke_handler(tauri::generate_handler![
                 api::api,
                 api::events_follow,
-                api::events_stop
+                api::events_stop,
+                terminal::terminal_open,
+                terminal::terminal_input,
+                terminal::terminal_control,
+                terminal::terminal_close,
             ])
             .build(tauri::generate_context!())
     }));

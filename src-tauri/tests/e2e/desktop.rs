@@ -75,12 +75,15 @@ fn driver(dir: &Path, env: &[(&str, &str)]) -> Driver {
 }
 
 #[test]
-fn the_window_shows_the_servers_issues_and_javascript_never_sees_the_key() {
+fn the_window_shows_the_servers_issues_attaches_terminals_and_javascript_never_sees_the_key() {
     let (_repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start();
     project_on(&server, &repo);
     let title = "Desktop sees this issue";
-    demo_issue(&server, title);
+    let issue = demo_issue(&server, title)["id"].as_i64().unwrap().to_string();
+    let started = crate::common::json(&server, &["issues", "work", &issue, "--tool", "shell"]);
+    let session = started["id"].as_i64().unwrap();
+    crate::sessions::wait_state(&server, session, "running");
 
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
@@ -99,7 +102,8 @@ fn the_window_shows_the_servers_issues_and_javascript_never_sees_the_key() {
         .env("AIOPS_WEBDRIVER", &d.url)
         .env("AIOPS_APP", AIOPS)
         .env("AIOPS_ISSUE_TITLE", title)
-        .env("AIOPS_SECRET", &server.admin_key);
+        .env("AIOPS_SECRET", &server.admin_key)
+        .env("AIOPS_SESSION", session.to_string());
     let out = run_within(cmd, None, SPEC_TIMEOUT);
     assert!(
         out.status.success(),

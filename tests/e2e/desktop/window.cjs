@@ -3,14 +3,18 @@
 // with the app's environment (the server URL and an API key, as the CLI would find them).
 // Checks: the window shows the web UI signed in to that server, with the issue in the
 // inbox; the API key is nowhere JavaScript can read (window, storage, cookies, the DOM).
+// Then the terminal of a live `shell` session (AIOPS_SESSION) opens in the window, and a
+// command typed into it prints its output.
 // Env: AIOPS_WEBDRIVER (tauri-driver's URL), AIOPS_APP (the binary), AIOPS_ISSUE_TITLE,
-// AIOPS_SECRET (the key to look for). Prints a step log; exits non-zero on failure.
+// AIOPS_SECRET (the key to look for), AIOPS_SESSION. Prints a step log; exits non-zero
+// on failure.
 'use strict';
 
 const driver = process.env.AIOPS_WEBDRIVER;
 const app = process.env.AIOPS_APP;
 const title = process.env.AIOPS_ISSUE_TITLE;
 const secret = process.env.AIOPS_SECRET;
+const session = process.env.AIOPS_SESSION;
 /** Longest wait for one condition, in ms (a debug WebKit build on 2 loaded cores). */
 const WAIT = 60_000;
 
@@ -73,6 +77,15 @@ const EXPOSED = `
     if (exposed.length < 1000) throw new Error(`the page exposes too little to be a real check (${exposed.length} chars)`);
     if (exposed.includes(secret)) throw new Error('the API key is readable from the page');
     if (exposed.includes(secret.slice(0, 12))) throw new Error('the start of the API key is readable from the page');
+
+    step('the session page attaches its terminal');
+    await wd('POST', `/session/${sessionId}/execute/sync`, { script: `window.location.assign('/sessions/${Number(session)}')`, args: [] });
+    await until(sessionId, 'an open terminal', `return document.querySelector('[data-testid=terminal]')?.dataset.state === 'open' && document.querySelector('[data-testid=terminal]').readText().trim().length > 0`);
+    step('typed input runs in the session');
+    const input = await wd('POST', `/session/${sessionId}/element`, { using: 'css selector', value: '.xterm-helper-textarea' });
+    const element = Object.values(input)[0];
+    await wd('POST', `/session/${sessionId}/element/${element}/value`, { text: 'echo desktop-$((40 + 2))\uE007' });
+    await until(sessionId, 'the output of the command', `return document.querySelector('[data-testid=terminal]').readText().split('\\n').some((l) => l.trim() === 'desktop-42')`);
   } finally {
     await wd('DELETE', `/session/${sessionId}`).catch(() => {});
   }

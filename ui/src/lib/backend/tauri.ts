@@ -1,7 +1,7 @@
 // The desktop's `Transport` (see `methods.ts`): every request is the `api` Tauri command,
 // which the Rust side sends with the connection's API key (`src-tauri/src/desktop/api.rs`).
-// The key never enters this webview. Events come through a Tauri channel from a
-// subscription the Rust side keeps open.
+// The key never enters this webview. Events and terminal output come through Tauri
+// channels from connections the Rust side keeps open.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { ApiError, errorFrom } from './error';
 import type { Backend, StreamState, TerminalHandlers, TerminalSocket, Unsubscribe } from './index';
@@ -60,12 +60,57 @@ function tauriTransport(): Transport {
     };
   }
 
-  function terminal(_id: number, _cols: number, _rows: number, h: TerminalHandlers): TerminalSocket {
-    // The desktop attaches through SSH or a local PTY; until that lands, say so.
-    queueMicrotask(() =>
-      h.onClose({ code: 1000, reason: 'Terminals in the desktop app are not available yet: open this session in a browser, or attach with `aiops sessions attach`.' }),
+  /**
+   * The server's terminal socket, opened by the Rust side with the key (`terminal.rs`).
+   * Output arrives on a channel as ArrayBuffers, then one close message. Calls go out
+   * one after another, so keystrokes reach the server in the order they were typed.
+   */
+  function terminal(session: number, cols: number, rows: number, h: TerminalHandlers): TerminalSocket {
+    const channel = new Channel<ArrayBuffer | { type: 'close'; code: number; reason: string }>();
+    let ended = false;
+    const end = (info: { code: number; reason: string }) => {
+      if (ended) return;
+      ended = true;
+      h.onClose(info);
+    };
+    channel.onmessage = (m) => {
+      if (m instanceof ArrayBuffer) h.onData(new Uint8Array(m));
+      else end({ code: m.code, reason: m.reason });
+    };
+    let queue: Promise<number | null> = invoke<number>('terminal_open', { session, cols, rows, channel }).then(
+      (id) => {
+        h.onOpen();
+        return id;
+      },
+      (e: unknown) => {
+        end({ code: 1011, reason: typeof e === 'string' ? e : 'The terminal could not open.' });
+        return null;
+      },
     );
-    return { send() {}, resize() {}, ack() {}, close() {} };
+    /** Queues one command on the open terminal (`closing`: also once it has ended). */
+    const then = (cmd: string, args: (id: number) => Record<string, unknown>, closing = false) => {
+      queue = queue.then(async (id) => {
+        if (id !== null && (closing || !ended)) await invoke(cmd, args(id)).catch(() => undefined);
+        return id;
+      });
+    };
+    const encoder = new TextEncoder();
+    return {
+      send(data) {
+        const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+        then('terminal_input', (id) => ({ id, data: Array.from(bytes) }));
+      },
+      resize(c, r) {
+        then('terminal_control', (id) => ({ id, text: JSON.stringify({ type: 'resize', cols: c, rows: r }) }));
+      },
+      ack(bytes) {
+        if (bytes > 0) then('terminal_control', (id) => ({ id, text: JSON.stringify({ type: 'ack', bytes }) }));
+      },
+      close() {
+        ended = true;
+        then('terminal_close', (id) => ({ id }), true);
+      },
+    };
   }
 
   return {
