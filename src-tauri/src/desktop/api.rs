@@ -4,8 +4,8 @@
 //! forward it through a channel. The key stays in [`Desktop`]; nothing here returns it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
 use aiops_client::{Client, RawAnswer};
@@ -14,28 +14,54 @@ use serde_json::{Value, json};
 use tauri::async_runtime::JoinHandle;
 use tauri::ipc::Channel;
 
+use super::settings::Notifications;
+
 /// How long a dropped event stream waits before it reconnects (as `EventSource` does).
 const RECONNECT_AFTER: Duration = Duration::from_secs(5);
 
-/// The window's connection: the server's client (with its key) and the open streams.
+/// The window's connection: the server's client (with its key), the open event streams
+/// of the page, and the app's own notification task.
 pub struct Desktop {
-    client: Option<Client>,
+    client: RwLock<Option<Client>>,
     next_stream: AtomicU32,
     streams: Mutex<HashMap<u32, JoinHandle<()>>>,
+    notifications: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Desktop {
-    pub fn new(client: Option<Client>) -> Self {
+    pub fn new() -> Self {
         Self {
-            client,
+            client: RwLock::new(None),
             next_stream: AtomicU32::new(1),
             streams: Mutex::new(HashMap::new()),
+            notifications: Mutex::new(None),
         }
     }
 
     /// The server's client, when connected.
-    pub fn client(&self) -> Option<&Client> {
-        self.client.as_ref()
+    pub fn client(&self) -> Option<Client> {
+        self.client.read().ok()?.clone()
+    }
+
+    /// Connects to `client`'s server (or disconnects with `None`): later calls use it,
+    /// and the notification task follows its events instead of the previous server's.
+    pub fn connect(&self, app: &tauri::AppHandle, client: Option<Client>, prefs: Notifications) {
+        if let Ok(mut current) = self.client.write() {
+            current.clone_from(&client);
+        }
+        let Ok(mut task) = self.notifications.lock() else {
+            return;
+        };
+        if let Some(old) = task.take() {
+            old.abort();
+        }
+        if let Some(client) = client {
+            let handle = app.clone();
+            let open = move |session: i64| super::open_session(&handle, session);
+            *task = Some(tauri::async_runtime::spawn(super::notify::follow(
+                client, prefs, open,
+            )));
+        }
     }
 }
 
@@ -45,8 +71,7 @@ fn not_connected() -> RawAnswer {
         status: 401,
         body: Some(json!({ "error": {
             "code": "unauthorized",
-            "message": "This app is not connected to a server yet. Sign in once with \
-                        `aiops login --url <server> --email <you>`, then restart the app.",
+            "message": "This app is not connected to a server yet: sign in to one.",
         }})),
     }
 }
@@ -62,7 +87,7 @@ pub async fn api(
     query: Vec<(String, String)>,
     body: Option<Value>,
 ) -> Result<RawAnswer, String> {
-    let Some(client) = &desktop.client else {
+    let Some(client) = desktop.client() else {
         return Ok(not_connected());
     };
     client
@@ -88,8 +113,7 @@ pub fn events_follow(
     channel: Channel<StreamMessage>,
 ) -> Result<u32, String> {
     let client = desktop
-        .client
-        .clone()
+        .client()
         .ok_or_else(|| "not connected to a server".to_owned())?;
     let id = desktop.next_stream.fetch_add(1, Ordering::Relaxed);
     let task = tauri::async_runtime::spawn(follow(client, after, channel));

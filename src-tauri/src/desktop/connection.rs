@@ -18,6 +18,11 @@ pub fn settings() -> Result<Settings> {
     Settings::load(&config::dir()?.join(FILE))
 }
 
+/// Replaces `desktop.toml`.
+pub fn save(settings: &Settings) -> Result<()> {
+    settings.save(&config::dir()?.join(FILE))
+}
+
 /// The client of the server to use, or `None` when no key is known for any.
 pub fn resolve(settings: &Settings) -> Result<Option<Client>> {
     if let Some(active) = settings.active() {

@@ -8,6 +8,7 @@
 //! [`run`], so the CLI and `aiops serve` never initialise GTK or WebKit.
 
 mod api;
+mod connect;
 mod connection;
 mod notify;
 mod terminal;
@@ -20,6 +21,7 @@ use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
 use anyhow::{Context, Result, anyhow, bail};
+use tauri::Manager;
 
 /// Builds the Tauri app and runs its event loop until the last window closes.
 ///
@@ -30,12 +32,9 @@ pub fn run() -> Result<()> {
     ensure_display()?;
     let settings = connection::settings().context("cannot read the desktop settings")?;
     let client = connection::resolve(&settings).context("cannot read the desktop's connection")?;
-    let app = build_app(api::Desktop::new(client.clone()))?;
-    if let Some(client) = client {
-        let handle = app.handle().clone();
-        let open = move |session: i64| open_session(&handle, session);
-        tauri::async_runtime::spawn(notify::follow(client, settings.notifications, open));
-    }
+    let app = build_app(api::Desktop::new())?;
+    app.state::<api::Desktop>()
+        .connect(app.handle(), client, settings.notifications);
     let code = app.run_return(|_app, _event| {});
     if code != 0 {
         bail!("the desktop app exited with code {code}");
@@ -45,7 +44,6 @@ pub fn run() -> Result<()> {
 
 /// Brings the window up on session `id` (a notification was clicked).
 fn open_session(app: &tauri::AppHandle, id: i64) {
-    use tauri::Manager;
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.show();
         let _ = window.set_focus();
@@ -83,6 +81,9 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
                 api::api,
                 api::events_follow,
                 api::events_stop,
+                connect::desktop_server,
+                connect::connect,
+                connect::disconnect,
                 terminal::terminal_open,
                 terminal::terminal_input,
                 terminal::terminal_control,

@@ -80,7 +80,10 @@ fn the_window_shows_the_servers_issues_attaches_terminals_and_javascript_never_s
     let server = ServerProcess::start();
     project_on(&server, &repo);
     let title = "Desktop sees this issue";
-    let issue = demo_issue(&server, title)["id"].as_i64().unwrap().to_string();
+    let issue = demo_issue(&server, title)["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
     let started = crate::common::json(&server, &["issues", "work", &issue, "--tool", "shell"]);
     let session = started["id"].as_i64().unwrap();
     crate::sessions::wait_state(&server, session, "running");
@@ -96,22 +99,69 @@ fn the_window_shows_the_servers_issues_attaches_terminals_and_javascript_never_s
             ("AIOPS_API_KEY", &server.admin_key),
         ],
     );
+    spec(
+        &d,
+        &server,
+        "window",
+        &[
+            ("AIOPS_ISSUE_TITLE", title),
+            ("AIOPS_SECRET", &server.admin_key),
+            ("AIOPS_SESSION", &session.to_string()),
+        ],
+    );
+}
+
+/// Runs `tests/e2e/desktop/<name>.cjs` against the app through `d`; panics with its step
+/// log, tauri-driver's and the server's output when it fails.
+fn spec(d: &Driver, server: &ServerProcess, name: &str, env: &[(&str, &str)]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut cmd = Command::new("node");
-    cmd.arg(root.join("tests/e2e/desktop/window.cjs"))
+    cmd.arg(root.join(format!("tests/e2e/desktop/{name}.cjs")))
         .env("AIOPS_WEBDRIVER", &d.url)
-        .env("AIOPS_APP", AIOPS)
-        .env("AIOPS_ISSUE_TITLE", title)
-        .env("AIOPS_SECRET", &server.admin_key)
-        .env("AIOPS_SESSION", session.to_string());
+        .env("AIOPS_APP", AIOPS);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let out = run_within(cmd, None, SPEC_TIMEOUT);
     assert!(
         out.status.success(),
-        "desktop spec failed\n--- steps ---\n{}\n--- error ---\n{}\n--- tauri-driver ---\n{}\n--- server stderr ---\n{}",
+        "desktop spec {name} failed\n--- steps ---\n{}\n--- error ---\n{}\n--- tauri-driver ---\n{}\n--- server stderr ---\n{}",
         text(&out.stdout),
         text(&out.stderr),
         std::fs::read_to_string(&d.log).unwrap_or_default(),
         server.stderr()
+    );
+}
+
+#[test]
+fn signing_in_to_a_server_keeps_the_key_in_the_keychain_until_signing_out() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let title = "Seen after signing in";
+    demo_issue(&server, title);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    // No CLI config and no key in the environment: the app starts signed out.
+    let d = driver(
+        dir.path(),
+        &[("AIOPS_CONFIG_DIR", config.to_str().unwrap())],
+    );
+    spec(
+        &d,
+        &server,
+        "connect",
+        &[
+            ("AIOPS_URL", &server.url),
+            ("AIOPS_EMAIL", crate::common::ADMIN_EMAIL),
+            ("AIOPS_PASSWORD", crate::common::ADMIN_PASSWORD),
+            ("AIOPS_ISSUE_TITLE", title),
+        ],
+    );
+    let settings = std::fs::read_to_string(config.join("aiops/desktop.toml")).unwrap();
+    assert!(
+        !settings.contains(&server.url),
+        "signing out forgets the connection:\n{settings}"
     );
 }
 

@@ -10,39 +10,12 @@
 // on failure.
 'use strict';
 
-const driver = process.env.AIOPS_WEBDRIVER;
+const { step, wd, until } = require('./webdriver.cjs');
+
 const app = process.env.AIOPS_APP;
 const title = process.env.AIOPS_ISSUE_TITLE;
 const secret = process.env.AIOPS_SECRET;
 const session = process.env.AIOPS_SESSION;
-/** Longest wait for one condition, in ms (a debug WebKit build on 2 loaded cores). */
-const WAIT = 60_000;
-
-const step = (what) => console.log(`step: ${what}`);
-
-/** One W3C WebDriver command; throws with the driver's error otherwise. */
-async function wd(method, path, body) {
-  const res = await fetch(driver + path, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const answer = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(answer.value)}`);
-  return answer.value;
-}
-
-/** Runs `script` in the page until it returns something truthy, or fails after WAIT. */
-async function until(session, what, script) {
-  const deadline = Date.now() + WAIT;
-  let last;
-  while (Date.now() < deadline) {
-    last = await wd('POST', `/session/${session}/execute/sync`, { script, args: [] });
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last answer: ${JSON.stringify(last)}`);
-}
 
 // Everything a script in the page can reach without the network: the window's own
 // properties (as JSON where they serialise), both storages, cookies and the document.

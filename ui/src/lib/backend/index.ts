@@ -39,7 +39,17 @@ export interface TerminalSocket {
 /** Event-stream connection state, for an indicator. */
 export type StreamState = 'connecting' | 'open' | 'closed';
 
+/** What only the desktop app has: signing in to a server with the key kept in Rust. */
+export interface DesktopConnection {
+  /** The server the app is signed in to, if any. */
+  server(): Promise<string | null>;
+  /** Signs in to the server at `url`; its API key goes to the OS keychain, never here. */
+  connect(url: string, email: string, password: string): Promise<T.User>;
+}
+
 export interface Backend {
+  /** Present in the desktop app only. */
+  desktop?: DesktopConnection;
   auth: {
     /** The caller, or null when not signed in. */
     me(): Promise<T.Me | null>;

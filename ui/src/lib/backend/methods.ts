@@ -2,7 +2,7 @@
 // query. The browser's transport is HTTP (`http.ts`); the desktop's is Tauri commands
 // (`tauri.ts`), so both speak the same API with the same shapes and errors.
 import { ApiError } from './error';
-import type { Backend, StreamState, TerminalHandlers, TerminalSocket, Unsubscribe } from './index';
+import type { Backend, DesktopConnection, StreamState, TerminalHandlers, TerminalSocket, Unsubscribe } from './index';
 import type * as T from './types';
 
 /** Query parameters; undefined, null and empty values are left out. */
@@ -19,6 +19,8 @@ export interface Transport {
   onSignedOut(cb: () => void): void;
   events(after: number | null, onEvent: (e: T.Event) => void, onState: (s: StreamState) => void): Unsubscribe;
   terminal(id: number, cols: number, rows: number, handlers: TerminalHandlers): TerminalSocket;
+  /** The desktop's own sign-in (see `Backend.desktop`). */
+  desktop?: DesktopConnection;
 }
 
 /** `Query` as name/value pairs, undefined, null and empty values left out. */
@@ -48,6 +50,7 @@ export function backendOver(t: Transport): Backend {
   };
 
   return {
+    desktop: t.desktop,
     auth: {
       async me() {
         try {

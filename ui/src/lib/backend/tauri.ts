@@ -30,6 +30,13 @@ function tauriTransport(): Transport {
   const signedOut: (() => void)[] = [];
 
   async function call<R>(method: Method, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<R> {
+    // Signing out forgets this app's key (and revokes it), not a browser session.
+    if (path === '/auth/logout') {
+      await invoke('disconnect').catch((e: unknown) => {
+        throw new ApiError(0, 'network', typeof e === 'string' ? e : 'Signing out failed.');
+      });
+      return undefined as R;
+    }
     let answer: Answer;
     try {
       answer = await invoke<Answer>('api', { method, path, query: queryPairs(opts.query), body: opts.body ?? null });
@@ -113,8 +120,20 @@ function tauriTransport(): Transport {
     };
   }
 
+  const desktop = {
+    server: () => invoke<string | null>('desktop_server'),
+    async connect(url: string, email: string, password: string) {
+      try {
+        return await invoke<T.User>('connect', { url, email, password });
+      } catch (e) {
+        throw new ApiError(0, 'invalid_input', typeof e === 'string' ? e : 'Signing in failed.');
+      }
+    },
+  };
+
   return {
     call,
+    desktop,
     // The key lives in Rust; there is no browser session or CSRF token here.
     signedIn: () => {},
     onSignedOut: (cb) => void signedOut.push(cb),

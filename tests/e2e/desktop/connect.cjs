@@ -1,0 +1,73 @@
+// "A server" in the desktop app, through WebDriver (run by src-tauri/tests/e2e/desktop.rs):
+// the sign-in form asks for the server; signing in keeps an API key in the OS keychain
+// (read back with secret-tool); the app restarted is still signed in; signing out
+// removes the key. Env: AIOPS_WEBDRIVER, AIOPS_APP, AIOPS_URL (the server),
+// AIOPS_EMAIL, AIOPS_PASSWORD, AIOPS_ISSUE_TITLE.
+'use strict';
+
+const { execFileSync } = require('node:child_process');
+const { step, wd, until, script } = require('./webdriver.cjs');
+
+const server = process.env.AIOPS_URL;
+const title = process.env.AIOPS_ISSUE_TITLE;
+
+/** The key the keychain holds for the server, or '' (secret-tool exits 1 for none). */
+function keychainKey() {
+  try {
+    return execFileSync('secret-tool', ['lookup', 'service', 'aiops', 'username', server], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+const inboxShows = `return [...document.querySelectorAll('[data-testid=inbox-row]')].some((r) => r.textContent.includes(${JSON.stringify(title)}))`;
+
+async function withApp(body) {
+  const { sessionId } = await wd('POST', '/session', {
+    capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: process.env.AIOPS_APP } } },
+  });
+  try {
+    await body(sessionId);
+  } finally {
+    await wd('DELETE', `/session/${sessionId}`).catch(() => {});
+  }
+}
+
+/** Types `text` into the element `css`. */
+async function type(session, css, text) {
+  const found = await wd('POST', `/session/${session}/element`, { using: 'css selector', value: css });
+  await wd('POST', `/session/${session}/element/${Object.values(found)[0]}/value`, { text });
+}
+
+(async () => {
+  if (keychainKey()) throw new Error('the keychain holds a key before the test signed in');
+  await withApp(async (s) => {
+    step('first start: the sign-in form asks for the server');
+    await until(s, 'the server field', `return !!document.querySelector('[data-testid=login-server]')`);
+    await type(s, '[data-testid=login-server]', server);
+    await type(s, '[data-testid=login-email]', process.env.AIOPS_EMAIL);
+    await type(s, '[data-testid=login-password]', process.env.AIOPS_PASSWORD);
+    await script(s, `document.querySelector('[data-testid=login-submit]').click()`);
+    step('signed in: the inbox lists the server’s issue');
+    await until(s, 'the issue in the inbox', inboxShows);
+  });
+  step('the key is in the OS keychain');
+  const key = keychainKey();
+  if (!key.startsWith('aiops_')) throw new Error(`no API key in the keychain for ${server}`);
+
+  await withApp(async (s) => {
+    step('restarted: still signed in');
+    await until(s, 'the issue in the inbox', inboxShows);
+    step('sign out');
+    await script(s, `document.querySelector('[data-testid=user-menu]').click()`);
+    await until(s, 'the sign-out item', `return !!document.querySelector('[data-testid=logout]')`);
+    await script(s, `document.querySelector('[data-testid=logout]').click()`);
+    await until(s, 'the sign-in form', `return !!document.querySelector('[data-testid=login-server]')`);
+  });
+  step('the key is gone from the keychain');
+  if (keychainKey()) throw new Error('the key is still in the keychain after signing out');
+  step('done');
+})().catch((e) => {
+  console.error(e.stack || String(e));
+  process.exit(1);
+});
