@@ -2,9 +2,10 @@
 //! in the Rust side's [`Client`], and never handed to the webview.
 //!
 //! In order: the active connection of `desktop.toml` (a server, with its key from the OS
-//! keychain); else the server the CLI is set up for (`AIOPS_URL` / `AIOPS_API_KEY`, else
-//! `config.toml` and its stored key, exactly as `aiops` commands find them); else none,
-//! and the window asks the user to sign in.
+//! keychain); else, while the app has no `desktop.toml` yet (it never signed in or out),
+//! the server the CLI is set up for (`AIOPS_URL` / `AIOPS_API_KEY`, else `config.toml`
+//! and its stored key, exactly as `aiops` commands find them); else none, and the window
+//! asks the user to sign in. So signing out of the app stays signed out.
 
 use aiops_client::credentials::Keychain;
 use aiops_client::{Client, Credential};
@@ -38,6 +39,9 @@ pub fn resolve(settings: &Settings) -> Result<Option<Client>> {
             // In-process control plane: not built yet; the window asks to sign in.
             ConnectionKind::Local => Ok(None),
         };
+    }
+    if config::dir()?.join(FILE).exists() {
+        return Ok(None);
     }
     let global = GlobalArgs {
         url: std::env::var("AIOPS_URL").ok().filter(|u| !u.is_empty()),
