@@ -55,11 +55,12 @@ impl Desktop {
         if let Some(old) = task.take() {
             old.abort();
         }
+        super::tray::show(app, &super::tray::model(&[]));
         if let Some(client) = client {
-            let handle = app.clone();
-            let open = move |session: i64| super::open_session(&handle, session);
             *task = Some(tauri::async_runtime::spawn(super::notify::follow(
-                client, prefs, open,
+                app.clone(),
+                client,
+                prefs,
             )));
         }
     }

@@ -12,6 +12,7 @@ mod connect;
 mod connection;
 mod notify;
 mod terminal;
+mod tray;
 // Saved connections and notification toggles; only the active connection is read so
 // far, the rest waits for the connection and notification settings (issue 7).
 #[cfg_attr(not(test), allow(dead_code))]
@@ -33,6 +34,7 @@ pub fn run() -> Result<()> {
     let settings = connection::settings().context("cannot read the desktop settings")?;
     let client = connection::resolve(&settings).context("cannot read the desktop's connection")?;
     let app = build_app(api::Desktop::new())?;
+    tray::create(app.handle());
     app.state::<api::Desktop>()
         .connect(app.handle(), client, settings.notifications);
     let code = app.run_return(|_app, _event| {});
@@ -42,11 +44,19 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// Brings the window up on session `id` (a notification was clicked).
-fn open_session(app: &tauri::AppHandle, id: i64) {
+/// Brings the window up.
+fn show_window(app: &tauri::AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
+    }
+}
+
+/// Brings the window up on session `id` (a notification or the tray was clicked).
+fn open_session(app: &tauri::AppHandle, id: i64) {
+    show_window(app);
+    if let Some(window) = app.get_webview_window("main") {
         // A number formatted into a fixed script: nothing of the event's text runs.
         let _ = window.eval(format!("window.location.assign('/sessions/{id}')"));
     }

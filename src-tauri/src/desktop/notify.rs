@@ -77,13 +77,10 @@ pub fn notice_for(event: &Event, prefs: &Notifications) -> Option<Notice> {
     }
 }
 
-/// Follows the event stream until the app ends, raising a notification for each event
-/// [`notice_for`] picks. `open` (a session id) is called when the user clicks one.
-pub async fn follow(
-    client: Client,
-    prefs: Notifications,
-    open: impl Fn(i64) + Clone + Send + 'static,
-) {
+/// Follows the event stream until the app ends (or the task is aborted on sign-out),
+/// raising a notification for each event [`notice_for`] picks and redrawing the tray
+/// when a session changes state. A click on a notification opens its session.
+pub async fn follow(app: tauri::AppHandle, client: Client, prefs: Notifications) {
     let warned = AtomicBool::new(false);
     let mut after = None;
     loop {
@@ -94,12 +91,17 @@ pub async fn follow(
                     eprintln!(
                         "aiops: notifications follow the events of {}",
                         client.base_url()
-                    )
+                    );
+                    redraw_tray(&app, &client);
                 },
                 |event| {
                     after = Some(event.id);
+                    if event.kind == "session.state" {
+                        redraw_tray(&app, &client);
+                    }
                     if let Some(notice) = notice_for(&event, &prefs) {
-                        show(notice, &warned, open.clone());
+                        let handle = app.clone();
+                        show(notice, &warned, move |id| super::open_session(&handle, id));
                     }
                     true
                 },
@@ -110,6 +112,11 @@ pub async fn follow(
         }
         tokio::time::sleep(RECONNECT_AFTER).await;
     }
+}
+
+fn redraw_tray(app: &tauri::AppHandle, client: &Client) {
+    let (app, client) = (app.clone(), client.clone());
+    tauri::async_runtime::spawn(async move { super::tray::refresh(&app, &client).await });
 }
 
 /// Raises `notice`; the first failure (no daemon, no session bus) is logged once. Waits
