@@ -123,9 +123,10 @@ fn redraw_tray(app: &tauri::AppHandle, client: &Client) {
 /// for a click on a blocking thread (the D-Bus signal wait blocks).
 fn show(notice: Notice, warned: &AtomicBool, open: impl Fn(i64) + Send + 'static) {
     let mut n = notify_rust::Notification::new();
+    // The body may carry markup (spec, "Markup"); issue titles and errors are text.
     n.appname("aiops")
         .summary(&notice.summary)
-        .body(&notice.body);
+        .body(&escape_markup(&notice.body));
     if notice.session_id.is_some() {
         n.action("default", "Open");
     }
@@ -150,6 +151,13 @@ fn show(notice: Notice, warned: &AtomicBool, open: impl Fn(i64) + Send + 'static
             }
         }
     }
+}
+
+/// `&`, `<` and `>` as entities, so server text shows as written.
+fn escape_markup(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

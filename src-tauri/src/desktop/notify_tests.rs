@@ -106,3 +106,11 @@ fn toggles_and_do_not_disturb_silence_their_events() {
     };
     assert_eq!(notice_for(&failed_sync, &no_sync), None);
 }
+
+#[test]
+fn markup_in_server_text_is_shown_as_text() {
+    assert_eq!(
+        escape_markup("<a href=\"x\">Fix</a> & more"),
+        "&lt;a href=\"x\"&gt;Fix&lt;/a&gt; &amp; more"
+    );
+}

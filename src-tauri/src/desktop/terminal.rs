@@ -40,6 +40,7 @@ pub struct Terminals {
 /// the server's refusal (not found, ended, forbidden) or why it could not be reached.
 #[tauri::command]
 pub async fn terminal_open(
+    app: tauri::AppHandle,
     desktop: tauri::State<'_, Desktop>,
     terminals: tauri::State<'_, Terminals>,
     session: i64,
@@ -126,6 +127,9 @@ pub async fn terminal_open(
         }
         let close = json!({ "type": "close", "code": code, "reason": reason });
         let _ = channel.send(InvokeResponseBody::Json(close.to_string()));
+        // Dropping the input sender ends the writer, which closes the socket.
+        use tauri::Manager;
+        terminal_close(app.state::<Terminals>(), id);
     });
     Ok(id)
 }
