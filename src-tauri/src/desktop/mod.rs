@@ -2,21 +2,21 @@
 //!
 //! One window showing the web UI (`ui/dist`, embedded at build time) over the Tauri
 //! transport: its API calls are the commands of [`api`], sent with the key of the
-//! connection [`connection::resolve`] finds. The tray, notifications, connection
-//! choice and terminal attach arrive with the rest of issue 7. This module is compiled only with the `desktop` feature and is the
-//! only place that names `tauri`: `main` dispatches every subcommand before calling
-//! [`run`], so the CLI and `aiops serve` never initialise GTK or WebKit.
+//! connection [`connection::resolve`] finds or [`connect`] signs in to; terminals through
+//! [`terminal`]; OS notifications ([`notify`]) and the tray ([`tray`]) from the app's
+//! own event stream. Local mode and SSH/PTY attach arrive with the rest of issue 7.
+//!
+//! This module is compiled only with the `desktop` feature and is the only place that
+//! names `tauri`: `main` dispatches every subcommand before calling [`run`], so the CLI
+//! and `aiops serve` never initialise GTK or WebKit.
 
 mod api;
 mod connect;
 mod connection;
 mod notify;
+mod settings;
 mod terminal;
 mod tray;
-// Saved connections and notification toggles; only the active connection is read so
-// far, the rest waits for the connection and notification settings (issue 7).
-#[cfg_attr(not(test), allow(dead_code))]
-pub mod settings;
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
