@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 13] = [
+const ENV_KEYS: [&str; 14] = [
     "bind",
     "allow_remote",
     "tls_cert",
@@ -28,6 +28,7 @@ const ENV_KEYS: [&str; 13] = [
     "workspace_root",
     "allow_yolo",
     "max_sessions_per_user",
+    "scheduler_tick_secs",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +53,9 @@ pub struct Settings {
     pub allow_yolo: bool,
     /// Live sessions one user may have at once.
     pub max_sessions_per_user: u32,
+    /// How often the background jobs reconcile live sessions with tmux (catching panes
+    /// that died unreported) and queue due syncs, in seconds.
+    pub scheduler_tick_secs: u64,
     /// Not read from the file (the file lives inside it).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -73,6 +77,7 @@ impl Default for Settings {
             workspace_root: String::new(),
             allow_yolo: false,
             max_sessions_per_user: 8,
+            scheduler_tick_secs: 30,
             data_dir: PathBuf::new(),
         }
     }
@@ -169,6 +174,9 @@ impl Settings {
         }
         if !(1..=1000).contains(&self.max_sessions_per_user) {
             return bad("max_sessions_per_user must be between 1 and 1000");
+        }
+        if !(1..=3600).contains(&self.scheduler_tick_secs) {
+            return bad("scheduler_tick_secs must be between 1 and 3600");
         }
         if !self.workspace_root.is_empty() && !Path::new(&self.workspace_root).is_absolute() {
             return bad("workspace_root must be an absolute path");

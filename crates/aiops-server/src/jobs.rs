@@ -12,9 +12,6 @@ use tokio::task::JoinHandle;
 
 use crate::state::AppState;
 
-/// How often the scheduler looks for integrations that are due.
-const SCHEDULER_TICK: Duration = Duration::from_secs(30);
-
 /// Starts the worker; abort the handle to stop it (an in-flight run finishes on its
 /// blocking thread, and its row is completed by it).
 pub fn start(state: AppState) -> JoinHandle<()> {
@@ -31,7 +28,8 @@ pub fn start(state: AppState) -> JoinHandle<()> {
             Ok(Err(e)) => tracing::error!(error = %e, "cannot mark interrupted sync runs"),
             _ => {}
         }
-        let mut tick = tokio::time::interval(SCHEDULER_TICK);
+        let every = Duration::from_secs(state.settings().scheduler_tick_secs);
+        let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
