@@ -64,6 +64,7 @@ pub async fn connect(
             },
         )
         .map_err(|e| format!("{e:#}"))?;
+    settings.signed_out = false;
     connection::save(&settings).map_err(|e| format!("{e:#}"))?;
     desktop.connect(&app, Some(keyed), settings.notifications);
     Ok(info.user)
@@ -90,9 +91,9 @@ pub async fn disconnect(
     Keychain
         .delete(&url)
         .map_err(|e| format!("cannot remove the key from the OS keychain: {e}"))?;
-    if settings.remove(&url) {
-        connection::save(&settings).map_err(|e| format!("{e:#}"))?;
-    }
+    settings.remove(&url);
+    settings.signed_out = true;
+    connection::save(&settings).map_err(|e| format!("{e:#}"))?;
     Ok(())
 }
 

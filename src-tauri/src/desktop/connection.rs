@@ -2,8 +2,8 @@
 //! in the Rust side's [`Client`], and never handed to the webview.
 //!
 //! In order: the active connection of `desktop.toml` (a server, with its key from the OS
-//! keychain); else, while the app has no `desktop.toml` yet (it never signed in or out),
-//! the server the CLI is set up for (`AIOPS_URL` / `AIOPS_API_KEY`, else `config.toml`
+//! keychain); else, unless the user signed out of the app, the server the CLI is set up
+//! for (`AIOPS_URL` / `AIOPS_API_KEY`, else `config.toml`
 //! and its stored key, exactly as `aiops` commands find them); else none, and the window
 //! asks the user to sign in. So signing out of the app stays signed out.
 
@@ -40,7 +40,7 @@ pub fn resolve(settings: &Settings) -> Result<Option<Client>> {
             ConnectionKind::Local => Ok(None),
         };
     }
-    if config::dir()?.join(FILE).exists() {
+    if settings.signed_out {
         return Ok(None);
     }
     let global = GlobalArgs {

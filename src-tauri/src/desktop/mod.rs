@@ -14,6 +14,7 @@ mod api;
 mod connect;
 mod connection;
 mod notify;
+mod prefs;
 mod settings;
 mod terminal;
 mod tray;
@@ -94,6 +95,8 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
                 connect::desktop_server,
                 connect::connect,
                 connect::disconnect,
+                prefs::notifications_get,
+                prefs::notifications_set,
                 terminal::terminal_open,
                 terminal::terminal_input,
                 terminal::terminal_control,

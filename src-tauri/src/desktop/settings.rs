@@ -31,6 +31,9 @@ pub struct Settings {
     /// `id` of the connection the app opens with; none before the first-start choice.
     #[serde(default)]
     pub active: Option<String>,
+    /// The user signed out of the app: do not fall back to the CLI's server.
+    #[serde(default)]
+    pub signed_out: bool,
     #[serde(default)]
     pub notifications: Notifications,
     #[serde(default)]
@@ -42,6 +45,7 @@ impl Default for Settings {
         Self {
             version: VERSION,
             active: None,
+            signed_out: false,
             notifications: Notifications::default(),
             connections: Vec::new(),
         }

@@ -160,8 +160,12 @@ fn signing_in_to_a_server_keeps_the_key_in_the_keychain_until_signing_out() {
     );
     let settings = std::fs::read_to_string(config.join("aiops/desktop.toml")).unwrap();
     assert!(
-        !settings.contains(&server.url),
-        "signing out forgets the connection:\n{settings}"
+        !settings.contains(&server.url) && settings.contains("signed_out = true"),
+        "signing out forgets the connection and is remembered:\n{settings}"
+    );
+    assert!(
+        settings.contains("do_not_disturb = true"),
+        "the toggle set on the account page is saved:\n{settings}"
     );
 }
 

@@ -1,7 +1,7 @@
 // "A server" in the desktop app, through WebDriver (run by src-tauri/tests/e2e/desktop.rs):
 // the sign-in form asks for the server; signing in keeps an API key in the OS keychain
 // (read back with secret-tool); the app restarted is still signed in; signing out
-// removes the key. Env: AIOPS_WEBDRIVER, AIOPS_APP, AIOPS_URL (the server),
+// removes the key; the notification toggles are saved from the account page. Env: AIOPS_WEBDRIVER, AIOPS_APP, AIOPS_URL (the server),
 // AIOPS_EMAIL, AIOPS_PASSWORD, AIOPS_ISSUE_TITLE.
 'use strict';
 
@@ -50,6 +50,11 @@ async function type(session, css, text) {
     await script(s, `document.querySelector('[data-testid=login-submit]').click()`);
     step('signed in: the inbox lists the server’s issue');
     await until(s, 'the issue in the inbox', inboxShows);
+    step('do not disturb, from the account page');
+    await script(s, `window.location.assign('/account')`);
+    await until(s, 'the notification toggles', `return !!document.querySelector('[data-testid=notify-do_not_disturb]')`);
+    await script(s, `document.querySelector('[data-testid=notify-do_not_disturb]').click()`);
+    await until(s, 'the saved notice', `return document.querySelector('[data-testid=desktop-notifications] [role=status]')?.textContent.includes('Saved')`);
   });
   step('the key is in the OS keychain');
   const key = keychainKey();

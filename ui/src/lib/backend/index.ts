@@ -45,6 +45,18 @@ export interface DesktopConnection {
   server(): Promise<string | null>;
   /** Signs in to the server at `url`; its API key goes to the OS keychain, never here. */
   connect(url: string, email: string, password: string): Promise<T.User>;
+  /** Which events raise an OS notification (kept in the app's `desktop.toml`). */
+  notifications(): Promise<NotificationPrefs>;
+  setNotifications(prefs: NotificationPrefs): Promise<void>;
+}
+
+/** The desktop's notification toggles. */
+export interface NotificationPrefs {
+  waiting: boolean;
+  exited: boolean;
+  failed: boolean;
+  sync_failed: boolean;
+  do_not_disturb: boolean;
 }
 
 export interface Backend {

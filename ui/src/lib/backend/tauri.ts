@@ -4,7 +4,15 @@
 // channels from connections the Rust side keeps open.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { ApiError, errorFrom } from './error';
-import type { Backend, StreamState, TerminalHandlers, TerminalSocket, Unsubscribe } from './index';
+import type {
+  Backend,
+  DesktopConnection,
+  NotificationPrefs,
+  StreamState,
+  TerminalHandlers,
+  TerminalSocket,
+  Unsubscribe,
+} from './index';
 import { backendOver, queryPairs, type Method, type Query, type Transport } from './methods';
 import type * as T from './types';
 
@@ -120,8 +128,16 @@ function tauriTransport(): Transport {
     };
   }
 
-  const desktop = {
+  const desktop: DesktopConnection = {
     server: () => invoke<string | null>('desktop_server'),
+    notifications: () => invoke<NotificationPrefs>('notifications_get'),
+    async setNotifications(prefs) {
+      try {
+        await invoke('notifications_set', { prefs });
+      } catch (e) {
+        throw new ApiError(0, 'internal', typeof e === 'string' ? e : 'The settings could not be saved.');
+      }
+    },
     async connect(url: string, email: string, password: string) {
       try {
         return await invoke<T.User>('connect', { url, email, password });

@@ -1,0 +1,28 @@
+//! The notification toggles of `desktop.toml`, read and changed from the account page.
+//! A change is saved at once and the notification task restarts with it (resuming
+//! after the next event, so nothing already shown comes back).
+
+use super::api::Desktop;
+use super::connection;
+use super::settings::Notifications;
+
+#[tauri::command]
+pub fn notifications_get() -> Result<Notifications, String> {
+    Ok(connection::settings()
+        .map_err(|e| format!("{e:#}"))?
+        .notifications)
+}
+
+/// Saves `prefs`; `Err` is one line (an unreadable or unwritable settings file).
+#[tauri::command]
+pub fn notifications_set(
+    app: tauri::AppHandle,
+    desktop: tauri::State<'_, Desktop>,
+    prefs: Notifications,
+) -> Result<(), String> {
+    let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
+    settings.notifications = prefs;
+    connection::save(&settings).map_err(|e| format!("{e:#}"))?;
+    desktop.connect(&app, desktop.client(), prefs);
+    Ok(())
+}
