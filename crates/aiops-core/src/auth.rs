@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::credentials::{self, digest, looks_like_api_key, random_token};
 use crate::ports::{NewAudit, NewUserRow, Store, UserRecord};
-use crate::principal::{SessionGrant, role_scopes};
+use crate::principal::SessionGrant;
 use crate::{CoreError, CoreResult, Principal, validate};
 
 /// Settings key holding the SHA-256 (hex) of the one-time setup token.
@@ -87,7 +87,7 @@ pub fn authenticate_session(
     let principal = Principal {
         user_id: rec.user.id,
         email: rec.user.email,
-        scopes: role_scopes(rec.user.role),
+        scopes: rec.user.role.scopes(),
         role: rec.user.role,
         method: AuthMethod::Session,
         credential_id: session.id,

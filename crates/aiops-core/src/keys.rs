@@ -1,6 +1,6 @@
 //! API keys: mint (capped by role and by the minting credential), list, revoke.
 
-use aiops_types::{ApiKey, CreateApiKey, CreatedApiKey, Page, Scope, Timestamp};
+use aiops_types::{ApiKey, CreateApiKey, CreatedApiKey, Page, Timestamp};
 use serde_json::json;
 
 use crate::credentials::new_api_key;
@@ -131,9 +131,4 @@ pub fn revoke(store: &impl Store, caller: &Principal, id: i64, now: Timestamp) -
         now,
         NewAudit::by(caller, "api_key.revoke").target("api_key", id),
     )
-}
-
-/// The scopes a role may hold, for clients that mint "everything I can".
-pub fn max_scopes(role: aiops_types::Role) -> Vec<Scope> {
-    crate::principal::role_scopes(role)
 }

@@ -126,22 +126,14 @@ impl Viewer {
     }
 }
 
-/// The scopes a browser session carries: everything the role allows.
-pub fn role_scopes(role: Role) -> Vec<Scope> {
-    Scope::ALL
-        .into_iter()
-        .filter(|s| *s <= role.max_scope())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn scopes_are_ordered_and_capped_by_role() {
-        assert_eq!(role_scopes(Role::Member), vec![Scope::Read, Scope::Write]);
-        assert_eq!(role_scopes(Role::Admin).len(), 3);
+        assert_eq!(Role::Member.scopes(), vec![Scope::Read, Scope::Write]);
+        assert_eq!(Role::Admin.scopes().len(), 3);
         let p = Principal {
             user_id: 1,
             email: "a@b".into(),

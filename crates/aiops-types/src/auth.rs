@@ -29,6 +29,15 @@ impl Role {
             Self::Member => Scope::Write,
         }
     }
+
+    /// Every scope this role may hold, lowest first: what a browser session carries and
+    /// what a client minting "everything I can" asks for.
+    pub fn scopes(self) -> Vec<Scope> {
+        Scope::ALL
+            .into_iter()
+            .filter(|s| *s <= self.max_scope())
+            .collect()
+    }
 }
 
 impl std::str::FromStr for Role {

@@ -135,11 +135,8 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<(), CliError> {
     let session = public.with_credential(cookie.into_credential(info.csrf_token));
     let role = info.user.role;
     let req = CreateApiKey {
-        name: key_name(),
-        scopes: Scope::ALL
-            .into_iter()
-            .filter(|s| *s <= role.max_scope())
-            .collect(),
+        name: key_name("cli"),
+        scopes: role.scopes(),
         expires_in_days: None,
     };
     let created = match session.create_key(&req).await {
@@ -234,16 +231,17 @@ async fn revoke_own(client: &Client) -> Result<(), aiops_client::ClientError> {
     }
 }
 
-/// `cli@<hostname>`, from /etc/hostname, else $HOSTNAME / $HOST, else `cli@cli`.
-fn key_name() -> String {
+/// `<client>@<hostname>` (`cli@…`, `desktop@…`), the name of a key a client mints for
+/// itself: the host from /etc/hostname, else $HOSTNAME / $HOST, else `client` again.
+pub fn key_name(client: &str) -> String {
     let host = std::fs::read_to_string("/etc/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .or_else(|| std::env::var("HOST").ok())
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "cli".to_owned());
-    format!("cli@{}", host.chars().take(90).collect::<String>())
+        .unwrap_or_else(|| client.to_owned());
+    format!("{client}@{}", host.chars().take(90).collect::<String>())
 }
 
 /// A password from the first line of stdin (`from_stdin`), else a no-echo prompt on the

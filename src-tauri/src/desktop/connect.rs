@@ -8,7 +8,7 @@
 
 use aiops_client::credentials::Keychain;
 use aiops_client::{Client, ClientError, Credential, Secret, normalize_url};
-use aiops_types::{CreateApiKey, Scope, User};
+use aiops_types::{CreateApiKey, User};
 
 use super::api::Desktop;
 use super::connection;
@@ -38,11 +38,8 @@ pub async fn connect(
     let session = public.with_credential(cookie.into_credential(info.csrf_token));
     let role = info.user.role;
     let req = CreateApiKey {
-        name: key_name(),
-        scopes: Scope::ALL
-            .into_iter()
-            .filter(|s| *s <= role.max_scope())
-            .collect(),
+        name: crate::cli::auth::key_name("desktop"),
+        scopes: role.scopes(),
         expires_in_days: None,
     };
     let created = session.create_key(&req).await;
@@ -103,14 +100,4 @@ fn say(e: ClientError) -> String {
         ClientError::Api { message, .. } => message,
         other => other.to_string(),
     }
-}
-
-/// `desktop@<hostname>`, to tell this app's key apart in the key list.
-fn key_name() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "desktop".to_owned());
-    format!("desktop@{}", host.chars().take(90).collect::<String>())
 }

@@ -406,7 +406,7 @@ pub(super) fn session_key(owner: &User) -> (String, NewApiKeyRow) {
         name: "session".to_owned(),
         prefix: secret.prefix.clone(),
         digest: secret.digest.clone(),
-        scopes: crate::principal::role_scopes(owner.role),
+        scopes: owner.role.scopes(),
         expires_at: None,
     };
     (secret.secret, row)
