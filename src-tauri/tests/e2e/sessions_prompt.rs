@@ -43,49 +43,33 @@ fn issue_work_prompts_for_the_issue_and_a_bare_session_starts_without_a_prompt()
 
     let issue = demo_issue(&server, "Prompted");
     let issue = issue["id"].as_i64().unwrap().to_string();
-    let on_issue = json(&server, &["issues", "work", &issue, "--tool", "args"]);
-    wait_state(&server, on_issue["id"].as_i64().unwrap(), "exited");
-    assert_eq!(
-        started_with(&on_issue),
-        ["Read AGENTS.override.md and resolve the issue."]
-    );
-    assert_eq!(
-        on_issue["prompt"],
-        "Read AGENTS.override.md and resolve the issue."
-    );
+    let (on_issue, argv) = run_to_exit(&server, &["issues", "work", &issue, "--tool", "args"]);
+    let default = "Read AGENTS.override.md and resolve the issue.";
+    assert_eq!(argv, [default]);
+    assert_eq!(on_issue["prompt"], default);
 
-    let bare = json(
-        &server,
-        &[
-            "sessions",
-            "start",
-            "--project",
-            "acme/demo",
-            "--tool",
-            "args",
-        ],
-    );
-    wait_state(&server, bare["id"].as_i64().unwrap(), "exited");
-    assert!(
-        started_with(&bare).is_empty(),
-        "no issue, no prompt: {:?}",
-        started_with(&bare)
-    );
-    assert_eq!(bare["prompt"], "");
+    let bare = [
+        "sessions",
+        "start",
+        "--project",
+        "acme/demo",
+        "--tool",
+        "args",
+    ];
+    let (session, argv) = run_to_exit(&server, &bare);
+    assert!(argv.is_empty(), "no issue, no prompt: {argv:?}");
+    assert_eq!(session["prompt"], "");
 
-    let asked = json(
-        &server,
-        &[
-            "sessions",
-            "start",
-            "--project",
-            "acme/demo",
-            "--tool",
-            "args",
-            "--prompt",
-            "List the TODOs",
-        ],
-    );
-    wait_state(&server, asked["id"].as_i64().unwrap(), "exited");
-    assert_eq!(started_with(&asked), ["List the TODOs"]);
+    let asked = [&bare[..], &["--prompt", "List the TODOs"]].concat();
+    let (_, argv) = run_to_exit(&server, &asked);
+    assert_eq!(argv, ["List the TODOs"]);
+}
+
+/// Starts a session with the CLI `args`, waits until its tool exited, and returns the
+/// session and the tool's argv.
+fn run_to_exit(server: &ServerProcess, args: &[&str]) -> (serde_json::Value, Vec<String>) {
+    let session = json(server, args);
+    wait_state(server, session["id"].as_i64().unwrap(), "exited");
+    let argv = started_with(&session);
+    (session, argv)
 }
