@@ -56,6 +56,7 @@ function httpTransport(): Transport {
   return {
     call,
     signedIn: (token) => void (csrf = token),
+    signOut: () => call<void>('POST', '/auth/logout'),
     onSignedOut: (cb) => void signedOut.push(cb),
     events: openEvents,
     terminal: openTerminal,

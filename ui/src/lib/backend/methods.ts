@@ -15,6 +15,8 @@ export interface Transport {
   call<R>(method: Method, path: string, opts?: { query?: Query; body?: unknown }): Promise<R>;
   /** A browser session began or was found (login, setup, `me`): its CSRF token, or null. */
   signedIn(csrf: string | null): void;
+  /** Ends the sign-in: the browser's session, or the desktop's key for its server. */
+  signOut(): Promise<void>;
   /** Calls `cb` when the server says the sign-in ended (401 on a signed-in call). */
   onSignedOut(cb: () => void): void;
   events(after: number | null, onEvent: (e: T.Event) => void, onState: (s: StreamState) => void): Unsubscribe;
@@ -65,7 +67,7 @@ export function backendOver(t: Transport): Backend {
       login: async (email, password) => remember(await post<T.SessionInfo>('/auth/login', { email, password })),
       setup: async (body) => remember(await post<T.SessionInfo>('/auth/setup', body)),
       async logout() {
-        await post<void>('/auth/logout');
+        await t.signOut();
         t.signedIn(null);
       },
       changePassword: (current_password, new_password) =>

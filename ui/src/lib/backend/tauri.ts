@@ -38,13 +38,6 @@ function tauriTransport(): Transport {
   const signedOut: (() => void)[] = [];
 
   async function call<R>(method: Method, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<R> {
-    // Signing out forgets this app's key (and revokes it), not a browser session.
-    if (path === '/auth/logout') {
-      await invoke('disconnect').catch((e: unknown) => {
-        throw new ApiError(0, 'network', typeof e === 'string' ? e : 'Signing out failed.');
-      });
-      return undefined as R;
-    }
     let answer: Answer;
     try {
       answer = await invoke<Answer>('api', { method, path, query: queryPairs(opts.query), body: opts.body ?? null });
@@ -152,6 +145,12 @@ function tauriTransport(): Transport {
     desktop,
     // The key lives in Rust; there is no browser session or CSRF token here.
     signedIn: () => {},
+    // Signing out forgets this app's key (and revokes it), not a browser session.
+    async signOut() {
+      await invoke('disconnect').catch((e: unknown) => {
+        throw new ApiError(0, 'network', typeof e === 'string' ? e : 'Signing out failed.');
+      });
+    },
     onSignedOut: (cb) => void signedOut.push(cb),
     events,
     terminal,
