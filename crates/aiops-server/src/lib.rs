@@ -136,6 +136,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(ui::serve)
         .method_not_allowed_fallback(web::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::loopback_host,
+        ))
         .layer(axum::middleware::from_fn(web::security_headers))
         // One span and one line per request at DEBUG (method, path, status, latency);
         // headers are not recorded, so credentials never reach the log.

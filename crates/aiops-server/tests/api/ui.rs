@@ -123,3 +123,34 @@ async fn a_raw_path_with_dot_dot_gets_nothing_from_disk() {
         );
     }
 }
+
+/// DNS rebinding: a page on another site that points its name at 127.0.0.1 reaches the
+/// port, but its requests name that site in `Host`; a loopback server refuses them before
+/// any route or credential, and still answers its own names.
+#[tokio::test]
+async fn a_loopback_server_refuses_requests_for_another_host() {
+    let s = TestServer::start().await;
+    let http = reqwest::Client::new();
+    let port = s.url.rsplit(':').next().unwrap();
+    let send = |host: String, path: &'static str| {
+        http.get(format!("{}{path}", s.url))
+            .header("host", host)
+            .bearer_auth(&s.admin_key)
+            .send()
+    };
+    for path in ["/api/v1/auth/me", "/", "/api/openapi.json"] {
+        let resp = send(format!("rebind.example:{port}"), path).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_locked_down(&resp, path);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "forbidden", "{path}");
+    }
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LocalHost:{port}"),
+    ] {
+        let resp = send(host.clone(), "/api/v1/auth/me").await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{host}");
+    }
+}
