@@ -94,26 +94,44 @@ fn account(url: &str) -> Result<String, CredentialError> {
 pub struct Keychain;
 
 impl Keychain {
-    fn entry(url: &str) -> Result<keyring::Entry, CredentialError> {
-        keyring::Entry::new(KEYCHAIN_SERVICE, &account(url)?).map_err(keychain_error)
+    /// The account of the desktop app's in-process control plane ("This computer"): its
+    /// port may change between starts, so its key is not filed under a URL.
+    pub const LOCAL_ACCOUNT: &'static str = "local";
+
+    fn entry(account: &str) -> Result<keyring::Entry, CredentialError> {
+        keyring::Entry::new(KEYCHAIN_SERVICE, account).map_err(keychain_error)
     }
 
     pub fn get(&self, url: &str) -> Result<Option<Secret>, CredentialError> {
-        match Self::entry(url)?.get_password() {
+        self.get_account(&account(url)?)
+    }
+
+    pub fn set(&self, url: &str, secret: &Secret) -> Result<(), CredentialError> {
+        self.set_account(&account(url)?, secret)
+    }
+
+    pub fn delete(&self, url: &str) -> Result<bool, CredentialError> {
+        self.delete_account(&account(url)?)
+    }
+
+    /// The secret under a fixed account name instead of a server URL.
+    pub fn get_account(&self, account: &str) -> Result<Option<Secret>, CredentialError> {
+        match Self::entry(account)?.get_password() {
             Ok(secret) => Ok(Some(Secret::new(secret))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(keychain_error(e)),
         }
     }
 
-    pub fn set(&self, url: &str, secret: &Secret) -> Result<(), CredentialError> {
-        Self::entry(url)?
+    pub fn set_account(&self, account: &str, secret: &Secret) -> Result<(), CredentialError> {
+        Self::entry(account)?
             .set_password(secret.expose())
             .map_err(keychain_error)
     }
 
-    pub fn delete(&self, url: &str) -> Result<bool, CredentialError> {
-        match Self::entry(url)?.delete_credential() {
+    /// `Ok(false)` when there was none.
+    pub fn delete_account(&self, account: &str) -> Result<bool, CredentialError> {
+        match Self::entry(account)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
             Err(e) => Err(keychain_error(e)),

@@ -59,3 +59,10 @@ pub fn reset_password(data_dir: &Path, email: &str, password: &str) -> Result<Us
         &db, email, password,
     )?)
 }
+
+/// True when the data dir's database has at least one user (no setup is pending).
+pub fn has_users(data_dir: &Path) -> Result<bool, AdminError> {
+    use aiops_core::ports::UserStore;
+    let db = open_store(data_dir)?;
+    Ok(db.count_users()? > 0)
+}

@@ -2,8 +2,9 @@
 //! OpenAPI document, and the serve loop.
 //!
 //! Entry points: [`open`] (data dir + database → [`AppState`]), [`serve`] (one listener,
-//! until `shutdown` resolves — what tests call with port 0), and [`run`] (what `aiops
-//! serve` calls: logging, setup token, bind checks, signals).
+//! until `shutdown` resolves — what tests call with port 0), [`run`] (what `aiops
+//! serve` calls: logging, setup token, bind checks, signals), and [`Embedded`] (the
+//! control plane inside the desktop app). Both of the last hold the data dir's lock.
 //!
 //! Owns: HTTP concerns only (extractors, status codes, cookies, headers, rate limits).
 //! Decisions live in `aiops-core`; SQL lives in `aiops-db`. Must never import: tauri,
@@ -13,6 +14,7 @@ pub mod admin;
 mod auth;
 mod auth_cache;
 pub mod config;
+mod embedded;
 mod error;
 mod jobs;
 mod json;
@@ -38,6 +40,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use crate::config::{ConfigError, Overrides, Settings};
+pub use crate::embedded::{DataDirLock, Embedded};
 pub use crate::state::AppState;
 
 /// Largest accepted request body.
@@ -95,6 +98,9 @@ pub enum ServeError {
     SecretKey(#[from] secret_key::KeyFileError),
     #[error("cannot load the TLS certificate and key {0}")]
     Tls(String),
+    /// Another server holds the data dir's lock (`serve.lock`).
+    #[error("another aiops control plane uses the data dir {data_dir}{}: stop it first, or connect to it", if url.is_empty() { String::new() } else { format!(" (listening on {url})") })]
+    Busy { data_dir: String, url: String },
 }
 
 /// Creates `dir` (and parents) and makes it owner-only: it holds the database, logs and,
@@ -218,6 +224,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     } else {
         None
     };
+    let mut lock = DataDirLock::acquire(&settings.data_dir)?;
     let state = open(settings.clone())?;
     let listener = TcpListener::bind(settings.bind)
         .await
@@ -227,6 +234,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         })?;
     let bound = listener.local_addr()?;
     let base = settings.base_url(bound);
+    lock.announce(&base)?;
     tracing::info!(data_dir = %settings.data_dir.display(), %bound, "aiops serve starting");
     // stdout, not the log: scripts and tests read these lines, and the setup token must
     // not land in a log file.

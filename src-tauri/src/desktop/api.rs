@@ -19,10 +19,19 @@ use super::settings::Notifications;
 /// How long a dropped event stream waits before it reconnects (as `EventSource` does).
 const RECONNECT_AFTER: Duration = Duration::from_secs(5);
 
+/// A server the app is signed in to.
+#[derive(Clone)]
+pub struct Connected {
+    /// With the connection's API key.
+    pub client: Client,
+    /// True for "This computer", the control plane inside the app.
+    pub local: bool,
+}
+
 /// The window's connection: the server's client (with its key), the open event streams
 /// of the page, and the app's own notification task.
 pub struct Desktop {
-    client: RwLock<Option<Client>>,
+    current: RwLock<Option<Connected>>,
     next_stream: AtomicU32,
     streams: Mutex<HashMap<u32, JoinHandle<()>>>,
     notifications: Mutex<Option<JoinHandle<()>>>,
@@ -31,7 +40,7 @@ pub struct Desktop {
 impl Desktop {
     pub fn new() -> Self {
         Self {
-            client: RwLock::new(None),
+            current: RwLock::new(None),
             next_stream: AtomicU32::new(1),
             streams: Mutex::new(HashMap::new()),
             notifications: Mutex::new(None),
@@ -40,14 +49,26 @@ impl Desktop {
 
     /// The server's client, when connected.
     pub fn client(&self) -> Option<Client> {
-        self.client.read().ok()?.clone()
+        Some(self.current()?.client)
     }
 
-    /// Connects to `client`'s server (or disconnects with `None`): later calls use it,
-    /// and the notification task follows its events instead of the previous server's.
-    pub fn connect(&self, app: &tauri::AppHandle, client: Option<Client>, prefs: Notifications) {
-        if let Ok(mut current) = self.client.write() {
-            current.clone_from(&client);
+    pub fn current(&self) -> Option<Connected> {
+        self.current.read().ok()?.clone()
+    }
+
+    /// True when connected to "This computer" (the session's tmux is on this machine).
+    // Read by the terminal's local PTY attach, which lands separately.
+    #[allow(dead_code)]
+    pub fn is_local(&self) -> bool {
+        self.current().is_some_and(|c| c.local)
+    }
+
+    /// Connects to a server (or disconnects with `None`): later calls use it, and the
+    /// notification task follows its events instead of the previous server's.
+    pub fn connect(&self, app: &tauri::AppHandle, to: Option<Connected>, prefs: Notifications) {
+        let client = to.as_ref().map(|c| c.client.clone());
+        if let Ok(mut current) = self.current.write() {
+            *current = to;
         }
         let Ok(mut task) = self.notifications.lock() else {
             return;

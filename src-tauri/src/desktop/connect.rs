@@ -4,20 +4,52 @@
 //! login session, and makes the server the active connection of `desktop.toml`. The
 //! password and the key never reach the webview; the page gets the signed-in user.
 //! Signing out revokes the key on the server (best effort), removes it from the keychain
-//! and forgets the connection.
+//! and forgets the connection. "This computer" ([`super::local`]) signs in the same way
+//! through [`sign_in`].
 
 use aiops_client::credentials::Keychain;
 use aiops_client::{Client, ClientError, Credential, Secret, normalize_url};
 use aiops_types::{CreateApiKey, User};
 
-use super::api::Desktop;
+use super::api::{Connected, Desktop};
 use super::connection;
+use super::local::Local;
 use super::settings::ConnectionKind;
 
-/// The active server's URL, if the app has one (to prefill the sign-in form).
-#[tauri::command]
-pub fn desktop_server(desktop: tauri::State<'_, Desktop>) -> Option<String> {
-    desktop.client().map(|c| c.base_url().to_owned())
+/// A key minted by [`sign_in`].
+pub struct SignedIn {
+    pub user: User,
+    pub key: Secret,
+    pub key_id: i64,
+    /// The server's client with that key.
+    pub client: Client,
+}
+
+/// Logs in to `url` with email and password, mints this app's key and ends the login
+/// session. `Err` is one line to show under the form (the server's own sentence when it
+/// refused).
+pub async fn sign_in(url: &str, email: &str, password: String) -> Result<SignedIn, String> {
+    let public = Client::new(url, Credential::None).map_err(|e| e.to_string())?;
+    let (info, cookie) = public
+        .login(email.trim(), &Secret::new(password))
+        .await
+        .map_err(say)?;
+    let session = public.with_credential(cookie.into_credential(info.csrf_token));
+    let req = CreateApiKey {
+        name: crate::cli::auth::key_name("desktop"),
+        scopes: info.user.role.scopes(),
+        expires_in_days: None,
+    };
+    let created = session.create_key(&req).await;
+    let _ = session.logout().await;
+    let created = created.map_err(say)?;
+    let key = Secret::new(created.secret);
+    Ok(SignedIn {
+        user: info.user,
+        client: public.with_credential(Credential::ApiKey(key.clone())),
+        key,
+        key_id: created.key.id,
+    })
 }
 
 /// Signs in to `url`; `Err` is one line to show under the form.
@@ -30,25 +62,9 @@ pub async fn connect(
     password: String,
 ) -> Result<User, String> {
     let url = normalize_url(&url).map_err(|e| e.to_string())?;
-    let public = Client::new(&url, Credential::None).map_err(|e| e.to_string())?;
-    let (info, cookie) = public
-        .login(email.trim(), &Secret::new(password))
-        .await
-        .map_err(say)?;
-    let session = public.with_credential(cookie.into_credential(info.csrf_token));
-    let role = info.user.role;
-    let req = CreateApiKey {
-        name: crate::cli::auth::key_name("desktop"),
-        scopes: role.scopes(),
-        expires_in_days: None,
-    };
-    let created = session.create_key(&req).await;
-    let _ = session.logout().await;
-    let created = created.map_err(say)?;
-    let key = Secret::new(created.secret);
-    let keyed = public.with_credential(Credential::ApiKey(key.clone()));
-    if let Err(e) = Keychain.set(&url, &key) {
-        let _ = keyed.revoke_key(created.key.id).await;
+    let signed = sign_in(&url, &email, password).await?;
+    if let Err(e) = Keychain.set(&url, &signed.key) {
+        let _ = signed.client.revoke_key(signed.key_id).await;
         return Err(format!("cannot keep the key in the OS keychain: {e}"));
     }
     let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
@@ -57,45 +73,58 @@ pub async fn connect(
             "",
             ConnectionKind::Remote {
                 url: url.clone(),
-                email: Some(info.user.email.clone()),
+                email: Some(signed.user.email.clone()),
             },
         )
         .map_err(|e| format!("{e:#}"))?;
     settings.signed_out = false;
     connection::save(&settings).map_err(|e| format!("{e:#}"))?;
-    desktop.connect(&app, Some(keyed), settings.notifications);
-    Ok(info.user)
+    let to = Connected {
+        client: signed.client,
+        local: false,
+    };
+    desktop.connect(&app, Some(to), settings.notifications);
+    Ok(signed.user)
 }
 
-/// Signs out of the active server. Forgetting locally always happens; the server may be
-/// unreachable, and then its key stays listed there until revoked.
+/// Signs out of the active connection. Forgetting locally always happens; a server may
+/// be unreachable, and then its key stays listed there until revoked. Signing out of
+/// "This computer" also stops its control plane.
 #[tauri::command]
 pub async fn disconnect(
     app: tauri::AppHandle,
     desktop: tauri::State<'_, Desktop>,
+    local: tauri::State<'_, Local>,
 ) -> Result<(), String> {
-    let Some(client) = desktop.client() else {
+    let Some(current) = desktop.current() else {
         return Ok(());
     };
-    if let Ok(me) = client.me().await
+    if let Ok(me) = current.client.me().await
         && let Some(id) = me.api_key_id
     {
-        let _ = client.revoke_key(id).await;
+        let _ = current.client.revoke_key(id).await;
     }
-    let url = client.base_url().to_owned();
     let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
     desktop.connect(&app, None, settings.notifications);
-    Keychain
-        .delete(&url)
-        .map_err(|e| format!("cannot remove the key from the OS keychain: {e}"))?;
-    settings.remove(&url);
+    let id = if current.local {
+        local.stop().await;
+        Keychain.delete_account(Keychain::LOCAL_ACCOUNT)
+    } else {
+        Keychain.delete(current.client.base_url())
+    }
+    .map_err(|e| format!("cannot remove the key from the OS keychain: {e}"))
+    .map(|_| connection::id_of(&current))?;
+    settings.remove(&id);
+    // Signed out means the sign-in page, also at the next start, rather than whichever
+    // saved connection `remove` fell back to.
+    settings.active = None;
     settings.signed_out = true;
     connection::save(&settings).map_err(|e| format!("{e:#}"))?;
     Ok(())
 }
 
 /// The server's own sentence for a refusal, else the error's one line.
-fn say(e: ClientError) -> String {
+pub fn say(e: ClientError) -> String {
     match e {
         ClientError::Api { message, .. } => message,
         other => other.to_string(),

@@ -4,7 +4,8 @@
 //! transport: its API calls are the commands of [`api`], sent with the key of the
 //! connection [`connection::resolve`] finds or [`connect`] signs in to; terminals through
 //! [`terminal`]; OS notifications ([`notify`]) and the tray ([`tray`]) from the app's
-//! own event stream. Local mode and SSH/PTY attach arrive with the rest of issue 7.
+//! own event stream. "This computer" ([`local`]) runs the control plane inside the app;
+//! it stops when the app quits.
 //!
 //! This module is compiled only with the `desktop` feature and is the only place that
 //! names `tauri`: `main` dispatches every subcommand before calling [`run`], so the CLI
@@ -13,6 +14,8 @@
 mod api;
 mod connect;
 mod connection;
+mod connections;
+mod local;
 mod notify;
 mod prefs;
 mod settings;
@@ -33,12 +36,40 @@ use tauri::Manager;
 pub fn run() -> Result<()> {
     ensure_display()?;
     let settings = connection::settings().context("cannot read the desktop settings")?;
-    let client = connection::resolve(&settings).context("cannot read the desktop's connection")?;
     let app = build_app(api::Desktop::new())?;
-    tray::create(app.handle());
+    let handle = app.handle().clone();
+    let local = app.state::<local::Local>();
+    // A saved connection that cannot open (this computer's data dir held by another
+    // control plane, no keychain) is the sign-in page's to explain, not a reason to die.
+    let opened = tauri::async_runtime::block_on(connection::resolve(&settings, &local))
+        .unwrap_or_else(|e| {
+            let problem = format!("{e:#}");
+            eprintln!("aiops: warning: {problem}");
+            if let Ok(mut slot) = app.state::<connections::StartupProblem>().0.lock() {
+                *slot = Some(problem);
+            }
+            None
+        });
+    let has_tray = tray::create(&handle) && tray::host_present();
     app.state::<api::Desktop>()
-        .connect(app.handle(), client, settings.notifications);
-    let code = app.run_return(|_app, _event| {});
+        .connect(&handle, opened, settings.notifications);
+    let code = app.run_return(move |app, event| match event {
+        // With a tray to come back from, closing the window only hides it: notifications
+        // and the tray keep working. Without one, closing quits as usual.
+        tauri::RunEvent::WindowEvent {
+            event: tauri::WindowEvent::CloseRequested { api, .. },
+            ..
+        } if has_tray => {
+            api.prevent_close();
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.hide();
+            }
+        }
+        tauri::RunEvent::Exit => {
+            tauri::async_runtime::block_on(app.state::<local::Local>().stop());
+        }
+        _ => {}
+    });
     if code != 0 {
         bail!("the desktop app exited with code {code}");
     }
@@ -56,10 +87,18 @@ fn show_window(app: &tauri::AppHandle) {
 
 /// Brings the window up on session `id` (a notification or the tray was clicked).
 fn open_session(app: &tauri::AppHandle, id: i64) {
+    // A number formatted into a fixed path: nothing of the event's text runs.
+    open_page(app, &format!("/sessions/{id}"));
+}
+
+/// Brings the window up on the UI's `path`, one of this module's fixed paths.
+fn open_page(app: &tauri::AppHandle, path: &str) {
     show_window(app);
     if let Some(window) = app.get_webview_window("main") {
-        // A number formatted into a fixed script: nothing of the event's text runs.
-        let _ = window.eval(format!("window.location.assign('/sessions/{id}')"));
+        let _ = window.eval(format!(
+            "window.location.assign({})",
+            serde_json::Value::from(path)
+        ));
     }
 }
 
@@ -88,13 +127,20 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
         tauri::Builder::default()
             .manage(desktop)
             .manage(terminal::Terminals::default())
+            .manage(local::Local::default())
+            .manage(connections::StartupProblem::default())
             .invoke_handler(tauri::generate_handler![
                 api::api,
                 api::events_follow,
                 api::events_stop,
-                connect::desktop_server,
                 connect::connect,
                 connect::disconnect,
+                connections::desktop_status,
+                connections::connections_list,
+                connections::connection_switch,
+                connections::connection_forget,
+                local::local_status,
+                local::connect_local,
                 prefs::notifications_get,
                 prefs::notifications_set,
                 terminal::terminal_open,

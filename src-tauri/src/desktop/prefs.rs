@@ -23,6 +23,6 @@ pub fn notifications_set(
     let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
     settings.notifications = prefs;
     connection::save(&settings).map_err(|e| format!("{e:#}"))?;
-    desktop.connect(&app, desktop.client(), prefs);
+    desktop.connect(&app, desktop.current(), prefs);
     Ok(())
 }

@@ -34,6 +34,10 @@ pub struct Settings {
     /// The user signed out of the app: do not fall back to the CLI's server.
     #[serde(default)]
     pub signed_out: bool,
+    /// The port "This computer" listened on last; the next start tries it first, because
+    /// sessions started then call back to that URL (their agents' hooks).
+    #[serde(default)]
+    pub local_port: Option<u16>,
     #[serde(default)]
     pub notifications: Notifications,
     #[serde(default)]
@@ -46,6 +50,7 @@ impl Default for Settings {
             version: VERSION,
             active: None,
             signed_out: false,
+            local_port: None,
             notifications: Notifications::default(),
             connections: Vec::new(),
         }

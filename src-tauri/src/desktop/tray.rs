@@ -99,6 +99,7 @@ fn build(app: &AppHandle, m: &TrayModel) -> tauri::Result<()> {
         .on_menu_event(|app, event| match event.id.as_ref() {
             "quit" => app.exit(0),
             "open" => super::show_window(app),
+            "new-session" => super::open_page(app, "/sessions?new=1"),
             id => {
                 if let Some(session) = id.strip_prefix("session-").and_then(|n| n.parse().ok()) {
                     super::open_session(app, session);
@@ -121,6 +122,13 @@ fn menu(app: &AppHandle, m: &TrayModel) -> tauri::Result<Menu<tauri::Wry>> {
     }
     menu.append(&MenuItem::with_id(
         app,
+        "new-session",
+        "New session…",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
         "open",
         "Open aiops",
         true,
@@ -128,6 +136,22 @@ fn menu(app: &AppHandle, m: &TrayModel) -> tauri::Result<Menu<tauri::Wry>> {
     )?)?;
     menu.append(&MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?)?;
     Ok(menu)
+}
+
+/// True when the desktop shows tray icons, so a hidden window can be found again. On
+/// Linux that means a StatusNotifierWatcher on the session bus: plain GNOME has none, and
+/// an icon there is never seen.
+pub fn host_present() -> bool {
+    if cfg!(target_os = "macos") || cfg!(windows) {
+        return true;
+    }
+    let watcher = async {
+        let bus = zbus::Connection::session().await?;
+        let dbus = zbus::fdo::DBusProxy::new(&bus).await?;
+        let name = zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher")?;
+        zbus::Result::Ok(dbus.name_has_owner(name).await?)
+    };
+    tauri::async_runtime::block_on(watcher).unwrap_or(false)
 }
 
 /// Reads the caller's live sessions and redraws the tray (quietly keeps the old one when

@@ -101,7 +101,7 @@ fn the_window_shows_the_servers_issues_attaches_terminals_and_javascript_never_s
     );
     spec(
         &d,
-        &server,
+        Some(&server),
         "window",
         &[
             ("AIOPS_ISSUE_TITLE", title),
@@ -113,7 +113,7 @@ fn the_window_shows_the_servers_issues_attaches_terminals_and_javascript_never_s
 
 /// Runs `tests/e2e/desktop/<name>.cjs` against the app through `d`; panics with its step
 /// log, tauri-driver's and the server's output when it fails.
-fn spec(d: &Driver, server: &ServerProcess, name: &str, env: &[(&str, &str)]) {
+fn spec(d: &Driver, server: Option<&ServerProcess>, name: &str, env: &[(&str, &str)]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut cmd = Command::new("node");
     cmd.arg(root.join(format!("tests/e2e/desktop/{name}.cjs")))
@@ -129,7 +129,7 @@ fn spec(d: &Driver, server: &ServerProcess, name: &str, env: &[(&str, &str)]) {
         text(&out.stdout),
         text(&out.stderr),
         std::fs::read_to_string(&d.log).unwrap_or_default(),
-        server.stderr()
+        server.map(ServerProcess::stderr).unwrap_or_default()
     );
 }
 
@@ -149,7 +149,7 @@ fn signing_in_to_a_server_keeps_the_key_in_the_keychain_until_signing_out() {
     );
     spec(
         &d,
-        &server,
+        Some(&server),
         "connect",
         &[
             ("AIOPS_URL", &server.url),
@@ -167,6 +167,78 @@ fn signing_in_to_a_server_keeps_the_key_in_the_keychain_until_signing_out() {
         settings.contains("do_not_disturb = true"),
         "the toggle set on the account page is saved:\n{settings}"
     );
+}
+
+/// Starts dbus-monitor, writing the session bus's `Notify` calls to `log`.
+fn monitor_notifications(log: &Path) -> Killed {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no session bus: run the desktop tests under scripts/headless (scripts/test does)"
+    );
+    Killed(
+        Command::new("dbus-monitor")
+            .args([
+                "--session",
+                "interface='org.freedesktop.Notifications',member='Notify'",
+            ])
+            .stdout(std::fs::File::create(log).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-monitor (package dbus)"),
+    )
+}
+
+#[test]
+fn this_computer_runs_aiops_inside_the_app_from_first_start_to_a_notification() {
+    let (_repo_dir, repo) = seeded_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let bus_log = dir.path().join("notifications.log");
+    let _monitor = monitor_notifications(&bus_log);
+    let d = driver(
+        dir.path(),
+        &[
+            (
+                "AIOPS_CONFIG_DIR",
+                dir.path().join("config").to_str().unwrap(),
+            ),
+            ("AIOPS_DATA_DIR", data.to_str().unwrap()),
+        ],
+    );
+    // The sessions of the app's control plane outlive it, as with `aiops serve`.
+    struct StopTmux(std::path::PathBuf);
+    impl Drop for StopTmux {
+        fn drop(&mut self) {
+            let _ = Command::new("tmux")
+                .arg("-S")
+                .arg(&self.0)
+                .arg("kill-server")
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+    let _tmux = StopTmux(data.join("tmux.sock"));
+    spec(
+        &d,
+        None,
+        "local",
+        &[
+            ("AIOPS_REPO", repo.to_str().unwrap()),
+            ("AIOPS_EMAIL", "me@example.com"),
+            ("AIOPS_PASSWORD", "local-password-1"),
+            ("AIOPS_BUS_LOG", bus_log.to_str().unwrap()),
+        ],
+    );
+    // The app may take a moment to end after the WebDriver session does.
+    let lock = std::fs::File::open(data.join("serve.lock")).expect("the data dir's lock file");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while lock.try_lock().is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the app kept this computer's data dir locked after it ended"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// A child process killed when dropped.
@@ -199,10 +271,6 @@ fn wait_for_text(file: &Path, needle: &str, why: &str, also: impl Fn() -> String
 
 #[test]
 fn a_session_that_exits_raises_an_os_notification_naming_its_issue() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "no session bus: run the desktop tests under scripts/headless (scripts/test does)"
-    );
     let (_repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start();
     project_on(&server, &repo);
@@ -214,17 +282,7 @@ fn a_session_that_exits_raises_an_os_notification_naming_its_issue() {
 
     let dir = tempfile::tempdir().unwrap();
     let bus_log = dir.path().join("notifications.log");
-    let _monitor = Killed(
-        Command::new("dbus-monitor")
-            .args([
-                "--session",
-                "interface='org.freedesktop.Notifications',member='Notify'",
-            ])
-            .stdout(std::fs::File::create(&bus_log).unwrap())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-monitor (package dbus)"),
-    );
+    let _monitor = monitor_notifications(&bus_log);
     let app_log = dir.path().join("app.err");
     let _app = Killed(
         Command::new(AIOPS)

@@ -6,7 +6,7 @@
 'use strict';
 
 const { execFileSync } = require('node:child_process');
-const { step, wd, until, script } = require('./webdriver.cjs');
+const { step, until, script, withApp, type, click, present } = require('./webdriver.cjs');
 
 const server = process.env.AIOPS_URL;
 const title = process.env.AIOPS_ISSUE_TITLE;
@@ -22,28 +22,13 @@ function keychainKey() {
 
 const inboxShows = `return [...document.querySelectorAll('[data-testid=inbox-row]')].some((r) => r.textContent.includes(${JSON.stringify(title)}))`;
 
-async function withApp(body) {
-  const { sessionId } = await wd('POST', '/session', {
-    capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: process.env.AIOPS_APP } } },
-  });
-  try {
-    await body(sessionId);
-  } finally {
-    await wd('DELETE', `/session/${sessionId}`).catch(() => {});
-  }
-}
-
-/** Types `text` into the element `css`. */
-async function type(session, css, text) {
-  const found = await wd('POST', `/session/${session}/element`, { using: 'css selector', value: css });
-  await wd('POST', `/session/${session}/element/${Object.values(found)[0]}/value`, { text });
-}
-
 (async () => {
   if (keychainKey()) throw new Error('the keychain holds a key before the test signed in');
   await withApp(async (s) => {
-    step('first start: the sign-in form asks for the server');
-    await until(s, 'the server field', `return !!document.querySelector('[data-testid=login-server]')`);
+    step('first start: "A server" asks for its address');
+    await present(s, '[data-testid=choose-remote]');
+    await click(s, '[data-testid=choose-remote]');
+    await present(s, '[data-testid=login-server]');
     await type(s, '[data-testid=login-server]', server);
     await type(s, '[data-testid=login-email]', process.env.AIOPS_EMAIL);
     await type(s, '[data-testid=login-password]', process.env.AIOPS_PASSWORD);
@@ -67,7 +52,7 @@ async function type(session, css, text) {
     await script(s, `document.querySelector('[data-testid=user-menu]').click()`);
     await until(s, 'the sign-out item', `return !!document.querySelector('[data-testid=logout]')`);
     await script(s, `document.querySelector('[data-testid=logout]').click()`);
-    await until(s, 'the sign-in form', `return !!document.querySelector('[data-testid=login-server]')`);
+    await present(s, '[data-testid=choose-remote]');
   });
   step('the key is gone from the keychain');
   if (keychainKey()) throw new Error('the key is still in the keychain after signing out');

@@ -37,4 +37,28 @@ async function until(session, what, source) {
   throw new Error(`timed out waiting for ${what}; last answer: ${JSON.stringify(last)}`);
 }
 
-module.exports = { step, wd, script, until };
+/** Starts the app (AIOPS_APP) in a WebDriver session, runs `body(session)`, then ends it. */
+async function withApp(body) {
+  const { sessionId } = await wd('POST', '/session', {
+    capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: process.env.AIOPS_APP } } },
+  });
+  try {
+    await body(sessionId);
+  } finally {
+    await wd('DELETE', `/session/${sessionId}`).catch(() => {});
+  }
+}
+
+/** Types `text` into the element `css` as key presses (`\uE007` is Enter). */
+async function type(session, css, text) {
+  const found = await wd('POST', `/session/${session}/element`, { using: 'css selector', value: css });
+  await wd('POST', `/session/${session}/element/${Object.values(found)[0]}/value`, { text });
+}
+
+/** Clicks the element `css` (from the page: WebKitWebDriver's click needs it in view). */
+const click = (session, css) => script(session, `document.querySelector(${JSON.stringify(css)}).click()`);
+
+/** Waits for the element `css` to exist. */
+const present = (session, css) => until(session, css, `return !!document.querySelector(${JSON.stringify(css)})`);
+
+module.exports = { step, wd, script, until, withApp, type, click, present };

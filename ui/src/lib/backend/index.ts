@@ -39,15 +39,52 @@ export interface TerminalSocket {
 /** Event-stream connection state, for an indicator. */
 export type StreamState = 'connecting' | 'open' | 'closed';
 
-/** What only the desktop app has: signing in to a server with the key kept in Rust. */
+/** What only the desktop app has: its connections, with every key kept in Rust. */
 export interface DesktopConnection {
-  /** The server the app is signed in to, if any. */
-  server(): Promise<string | null>;
+  /** The open connection, and why the saved one did not open at start. */
+  status(): Promise<DesktopStatus>;
+  /** Whether this computer's control plane has a user yet (else the form creates one). */
+  localStatus(): Promise<LocalStatus>;
   /** Signs in to the server at `url`; its API key goes to the OS keychain, never here. */
   connect(url: string, email: string, password: string): Promise<T.User>;
+  /** "This computer": starts the control plane in the app, creating the first admin on a
+   *  fresh data dir, else signing in with this account. */
+  connectLocal(email: string, password: string): Promise<T.User>;
+  /** The saved connections and which is open. */
+  connections(): Promise<ConnectionList>;
+  /** Opens a saved connection (the page reloads after). */
+  switchTo(id: string): Promise<void>;
+  /** Forgets a saved connection that is not the open one, and its key. */
+  forget(id: string): Promise<void>;
   /** Which events raise an OS notification (kept in the app's `desktop.toml`). */
   notifications(): Promise<NotificationPrefs>;
   setNotifications(prefs: NotificationPrefs): Promise<void>;
+}
+
+export interface DesktopStatus {
+  server: string | null;
+  local: boolean;
+  problem: string | null;
+}
+
+export interface LocalStatus {
+  has_users: boolean;
+  data_dir: string;
+}
+
+/** A connection saved in the app's `desktop.toml`. */
+export interface SavedConnection {
+  /** `local`, or the server's URL. */
+  id: string;
+  name: string;
+  kind: 'local' | 'remote';
+  url?: string;
+  email?: string | null;
+}
+
+export interface ConnectionList {
+  open: string | null;
+  connections: SavedConnection[];
 }
 
 /** The desktop's notification toggles. */

@@ -6,7 +6,10 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { ApiError, errorFrom } from './error';
 import type {
   Backend,
+  ConnectionList,
   DesktopConnection,
+  DesktopStatus,
+  LocalStatus,
   NotificationPrefs,
   StreamState,
   TerminalHandlers,
@@ -121,23 +124,28 @@ function tauriTransport(): Transport {
     };
   }
 
+  /** Runs a desktop command; its `Err` string becomes an `ApiError` with `code`. */
+  async function command<R>(name: string, args: Record<string, unknown>, code: ApiError['code'], fallback: string): Promise<R> {
+    try {
+      return await invoke<R>(name, args);
+    } catch (e) {
+      throw new ApiError(0, code, typeof e === 'string' ? e : fallback);
+    }
+  }
+
   const desktop: DesktopConnection = {
-    server: () => invoke<string | null>('desktop_server'),
+    status: () => invoke<DesktopStatus>('desktop_status'),
+    localStatus: () => command<LocalStatus>('local_status', {}, 'internal', 'This computer’s data could not be read.'),
+    connectLocal: (email, password) =>
+      command<T.User>('connect_local', { email, password }, 'invalid_input', 'Signing in failed.'),
+    connections: () => command<ConnectionList>('connections_list', {}, 'internal', 'The connections could not be read.'),
+    switchTo: (id) => command<void>('connection_switch', { id }, 'invalid_input', 'That connection could not open.'),
+    forget: (id) => command<void>('connection_forget', { id }, 'invalid_input', 'That connection could not be forgotten.'),
     notifications: () => invoke<NotificationPrefs>('notifications_get'),
-    async setNotifications(prefs) {
-      try {
-        await invoke('notifications_set', { prefs });
-      } catch (e) {
-        throw new ApiError(0, 'internal', typeof e === 'string' ? e : 'The settings could not be saved.');
-      }
-    },
-    async connect(url: string, email: string, password: string) {
-      try {
-        return await invoke<T.User>('connect', { url, email, password });
-      } catch (e) {
-        throw new ApiError(0, 'invalid_input', typeof e === 'string' ? e : 'Signing in failed.');
-      }
-    },
+    setNotifications: (prefs) =>
+      command<void>('notifications_set', { prefs }, 'internal', 'The settings could not be saved.'),
+    connect: (url, email, password) =>
+      command<T.User>('connect', { url, email, password }, 'invalid_input', 'Signing in failed.'),
   };
 
   return {
