@@ -145,7 +145,11 @@ fn signing_in_to_a_server_keeps_the_key_in_the_keychain_until_signing_out() {
     // No CLI config and no key in the environment: the app starts signed out.
     let d = driver(
         dir.path(),
-        &[("AIOPS_CONFIG_DIR", config.to_str().unwrap())],
+        &[
+            ("AIOPS_CONFIG_DIR", config.to_str().unwrap()),
+            // For the second connection, "This computer".
+            ("AIOPS_DATA_DIR", dir.path().join("data").to_str().unwrap()),
+        ],
     );
     spec(
         &d,

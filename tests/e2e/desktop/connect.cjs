@@ -1,7 +1,8 @@
 // "A server" in the desktop app, through WebDriver (run by src-tauri/tests/e2e/desktop.rs):
 // the sign-in form asks for the server; signing in keeps an API key in the OS keychain
 // (read back with secret-tool); the app restarted is still signed in; signing out
-// removes the key; the notification toggles are saved from the account page. Env: AIOPS_WEBDRIVER, AIOPS_APP, AIOPS_URL (the server),
+// removes the key; the notification toggles are saved from the account page; a second
+// connection (This computer) is added and the app switches between them. Env: AIOPS_WEBDRIVER, AIOPS_APP, AIOPS_URL (the server),
 // AIOPS_EMAIL, AIOPS_PASSWORD, AIOPS_ISSUE_TITLE.
 'use strict';
 
@@ -40,6 +41,23 @@ const inboxShows = `return [...document.querySelectorAll('[data-testid=inbox-row
     await until(s, 'the notification toggles', `return !!document.querySelector('[data-testid=notify-do_not_disturb]')`);
     await script(s, `document.querySelector('[data-testid=notify-do_not_disturb]').click()`);
     await until(s, 'the saved notice', `return document.querySelector('[data-testid=desktop-notifications] [role=status]')?.textContent.includes('Saved')`);
+
+    step('add a second connection: This computer');
+    await click(s, '[data-testid=connection-add]');
+    await present(s, '[data-testid=choose-local]');
+    await click(s, '[data-testid=choose-local]');
+    await present(s, '[data-testid=local-first-user]');
+    await type(s, '[data-testid=login-email]', 'me@example.com');
+    await type(s, '[data-testid=login-password]', 'local-password-1');
+    await click(s, '[data-testid=login-submit]');
+    await present(s, '[data-testid=inbox-list]');
+    await until(s, 'an inbox without the server’s issue', `return !document.querySelector('[data-testid=inbox-row]') && !${inboxShows.replace(/^return /, '')}`);
+
+    step('switch back to the server from the account page');
+    await script(s, `window.location.assign('/account')`);
+    await present(s, '[data-testid=connection-local] [data-testid=connection-open]');
+    await click(s, '[data-testid=switch-remote]');
+    await until(s, 'the server’s issue again', inboxShows);
   });
   step('the key is in the OS keychain');
   const key = keychainKey();
@@ -53,6 +71,8 @@ const inboxShows = `return [...document.querySelectorAll('[data-testid=inbox-row
     await until(s, 'the sign-out item', `return !!document.querySelector('[data-testid=logout]')`);
     await script(s, `document.querySelector('[data-testid=logout]').click()`);
     await present(s, '[data-testid=choose-remote]');
+    step('this computer stays saved, to reopen');
+    await present(s, '[data-testid=reopen-local]');
   });
   step('the key is gone from the keychain');
   if (keychainKey()) throw new Error('the key is still in the keychain after signing out');
