@@ -340,6 +340,28 @@ fn a_remote_bind_needs_allow_remote() {
     );
 }
 
+/// Two control planes on one data dir would both run the jobs: the second `aiops serve`
+/// (or the desktop's "This computer") is refused in one line naming the first one's URL.
+#[test]
+fn a_second_server_on_the_same_data_dir_is_refused() {
+    let server = ServerProcess::start();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = server.data_dir.display().to_string();
+    let mut cmd = isolated(dir.path());
+    cmd.args(["serve", "--bind", "127.0.0.1:0", "--data-dir", &data]);
+    let out = run(cmd, None);
+    assert_eq!(out.status.code(), Some(1), "a busy data dir is an error");
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
+    assert!(
+        stderr.starts_with("error: another aiops control plane uses the data dir")
+            && stderr.contains(&server.url),
+        "the refusal names the running server: {stderr:?}"
+    );
+    // The first one is untouched.
+    assert_success(&server.cli(&["auth", "whoami"], None), "whoami");
+}
+
 /// The setup token in `aiops serve`'s stdout creates the first admin once.
 #[test]
 fn the_setup_token_creates_the_first_admin_once() {
