@@ -174,4 +174,33 @@ mod tests {
         assert!(reqwest::get(&health).await.is_err(), "still answering");
         Embedded::start(settings).await.unwrap().stop().await;
     }
+
+    /// An open event stream would hold a graceful shutdown forever (its client never
+    /// hangs up); the server ends it instead, well before the grace deadline.
+    #[tokio::test]
+    async fn stopping_ends_open_event_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        admin::create_admin(dir.path(), "a@example.com", "password-123").unwrap();
+        let key = admin::create_api_key(
+            dir.path(),
+            "a@example.com",
+            "t",
+            &[aiops_types::Scope::Read],
+        )
+        .unwrap()
+        .secret;
+        let mut settings = Settings::for_data_dir(dir.path());
+        settings.bind = "127.0.0.1:0".parse().unwrap();
+        let server = Embedded::start(settings).await.unwrap();
+        let mut stream = reqwest::Client::new()
+            .get(format!("{}/api/v1/events", server.url()))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert!(stream.status().is_success(), "{}", stream.status());
+        let stopped = tokio::time::timeout(crate::SHUTDOWN_GRACE / 2, server.stop()).await;
+        assert!(stopped.is_ok(), "stop waited on the open event stream");
+        while let Ok(Some(_)) = stream.chunk().await {}
+    }
 }

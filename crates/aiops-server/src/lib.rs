@@ -153,8 +153,11 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves, then finishes in-flight
-/// requests and returns.
+/// Longest a graceful shutdown waits for in-flight requests once streams have ended.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves `state` on `listener` until `shutdown` resolves, then ends event streams and
+/// terminals, lets other in-flight requests finish (up to [`SHUTDOWN_GRACE`]) and returns.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
@@ -162,6 +165,13 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // Sessions on this machine call the API directly, not through a proxy.
     state.set_url(format!("http://{}", listener.local_addr()?));
+    let (grace_tx, grace_rx) = tokio::sync::oneshot::channel::<()>();
+    let closing = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        closing.begin_shutdown();
+        let _ = grace_tx.send(());
+    };
     let jobs = jobs::start(state.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     // TCP_NODELAY: a keystroke's echo on the terminal WebSocket is a few bytes that must
@@ -169,9 +179,21 @@ pub async fn serve(
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+    let deadline = async {
+        if grace_rx.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let served = tokio::select! {
+        served = served.into_future() => served,
+        () = deadline => {
+            tracing::warn!("shutdown: requests still open after {SHUTDOWN_GRACE:?}; stopping anyway");
+            Ok(())
+        }
+    };
     jobs.abort();
     served
 }
@@ -193,9 +215,11 @@ pub async fn serve_tls(
 ) -> Result<(), ServeError> {
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
+    let closing = state.clone();
     tokio::spawn(async move {
         shutdown.await;
-        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        closing.begin_shutdown();
+        stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
     });
     state.set_url(state.settings().base_url(listener.local_addr()?));
     let jobs = jobs::start(state.clone());

@@ -48,6 +48,9 @@ struct Inner {
     /// Bumped (with the newest event id) whenever an event may have been written, so
     /// event streams wake instead of polling.
     events: tokio::sync::watch::Sender<u64>,
+    /// Set once when the server starts shutting down: long-lived answers (event streams,
+    /// terminals) end on it, so a graceful shutdown does not wait for their clients.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
             aiops_bin,
             url: std::sync::OnceLock::new(),
             events: tokio::sync::watch::Sender::new(0),
+            closing: tokio::sync::watch::Sender::new(false),
         }))
     }
 
@@ -96,6 +100,19 @@ impl AppState {
     /// Records the URL sessions use to reach the API (set once, when bound).
     pub fn set_url(&self, url: String) {
         let _ = self.0.url.set(url);
+    }
+
+    /// Starts the shutdown of long-lived answers (see [`closed`](Self::closed)).
+    pub fn begin_shutdown(&self) {
+        self.0.closing.send_replace(true);
+    }
+
+    /// Resolves once the server is shutting down.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut closing = self.0.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|c| *c).await;
+        }
     }
 
     /// Event streams wait on this; [`notify_events`](Self::notify_events) wakes them.

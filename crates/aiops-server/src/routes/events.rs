@@ -63,6 +63,8 @@ async fn events(
         let e = c.next().await?;
         Some((Ok(to_sse(&e)), c))
     });
+    // Ends with the server: a client reconnects with `Last-Event-ID` and misses nothing.
+    let stream = futures_util::StreamExt::take_until(stream, st.closed());
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -253,7 +253,7 @@ async fn terminal(
     Ok(ws
         .max_message_size(MAX_INPUT_BYTES)
         .max_frame_size(MAX_INPUT_BYTES)
-        .on_upgrade(move |socket| attach(socket, target, argv, cols, rows)))
+        .on_upgrade(move |socket| attach(socket, target, argv, cols, rows, st.closed())))
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
@@ -271,6 +271,7 @@ async fn attach(
     argv: Vec<std::ffi::OsString>,
     cols: u16,
     rows: u16,
+    closed: impl std::future::Future<Output = ()>,
 ) {
     let id = target.session_id;
     let spawned = tokio::task::spawn_blocking(move || Pty::spawn(&argv, cols, rows)).await;
@@ -305,7 +306,11 @@ async fn attach(
         read_only = target.read_only,
         "terminal attached"
     );
-    pump(&mut socket, out_rx, in_tx, target.read_only).await;
+    tokio::select! {
+        () = pump(&mut socket, out_rx, in_tx, target.read_only) => {}
+        // Detaches (the session keeps running); the client may reconnect to the next server.
+        () = closed => close(&mut socket, close_code::AWAY, "the server is shutting down").await,
+    }
     tracing::info!(session_id = id, "terminal detached");
 }
 

@@ -33,7 +33,9 @@ async fn connect(argv: &[&str], read_only: bool) -> Client {
     let app = Router::new().route(
         "/t",
         get(move |ws: WebSocketUpgrade| async move {
-            ws.on_upgrade(move |socket| attach(socket, target, argv, 80, 24))
+            ws.on_upgrade(move |socket| {
+                attach(socket, target, argv, 80, 24, std::future::pending())
+            })
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
