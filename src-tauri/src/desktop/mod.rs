@@ -12,6 +12,7 @@
 //! and `aiops serve` never initialise GTK or WebKit.
 
 mod api;
+mod browser;
 mod connect;
 mod connection;
 mod connections;
@@ -125,6 +126,8 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
     panic::set_hook(Box::new(|_| {}));
     let built = panic::catch_unwind(AssertUnwindSafe(|| {
         tauri::Builder::default()
+            .plugin(single_instance())
+            .plugin(tauri_plugin_opener::init())
             .manage(desktop)
             .manage(terminal::Terminals::default())
             .manage(local::Local::default())
@@ -133,6 +136,7 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
                 api::api,
                 api::events_follow,
                 api::events_stop,
+                browser::open_external,
                 connect::connect,
                 connect::disconnect,
                 connections::desktop_status,
@@ -159,6 +163,25 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
             panic_message(payload.as_ref())
         )),
     }
+}
+
+/// A second `aiops` with no subcommand shows this app's window and exits. One app per
+/// config dir (its `desktop.toml`), named on the session bus after that dir, so apps with
+/// separate `AIOPS_CONFIG_DIR`s (tests, a second profile) run side by side.
+fn single_instance() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let dir = crate::cli::config::dir().unwrap_or_default();
+    // FNV-1a: stable across builds, unlike std's hasher, so two builds agree on the name.
+    let hash = dir
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    tauri_plugin_single_instance::Builder::new()
+        .dbus_id(format!("dev.aiops.app.c{hash:016x}"))
+        .callback(|app, _args, _cwd| show_window(app))
+        .build()
 }
 
 fn display_name() -> String {

@@ -231,6 +231,7 @@ fn this_computer_runs_aiops_inside_the_app_from_first_start_to_a_notification() 
             ("AIOPS_EMAIL", "me@example.com"),
             ("AIOPS_PASSWORD", "local-password-1"),
             ("AIOPS_BUS_LOG", bus_log.to_str().unwrap()),
+            ("AIOPS_DATA_DIR", data.to_str().unwrap()),
         ],
     );
     // The app may take a moment to end after the WebDriver session does.
@@ -330,4 +331,39 @@ fn a_session_that_exits_raises_an_os_notification_naming_its_issue() {
     );
     // Xvfb has no tray host: the app runs on without a tray and without a crash.
     assert!(!app_said().contains("internal error"), "{}", app_said());
+}
+
+#[test]
+fn a_second_app_on_the_same_config_shows_the_first_and_exits() {
+    let server = ServerProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    let app_log = dir.path().join("app.err");
+    let app = |log: &Path| {
+        let mut cmd = Command::new(AIOPS);
+        cmd.env("AIOPS_CONFIG_DIR", dir.path().join("config"))
+            .env("AIOPS_URL", &server.url)
+            .env("AIOPS_API_KEY", &server.admin_key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap());
+        cmd
+    };
+    let mut first = Killed(app(&app_log).spawn().unwrap());
+    wait_for_text(
+        &app_log,
+        "notifications follow the events",
+        "the first app is up",
+        String::new,
+    );
+    let second = run_within(app(&dir.path().join("second.err")), None, SPEC_TIMEOUT);
+    assert!(
+        second.status.success(),
+        "the second app hands over and exits: {:?}\n{}",
+        second.status,
+        std::fs::read_to_string(dir.path().join("second.err")).unwrap_or_default()
+    );
+    assert!(
+        first.0.try_wait().unwrap().is_none(),
+        "the first app keeps running"
+    );
 }

@@ -4,7 +4,7 @@
 // in the terminal → `exit` → an OS notification naming the issue on the session bus.
 // Then the app restarted opens this computer again, still signed in.
 // Env: AIOPS_WEBDRIVER, AIOPS_APP, AIOPS_REPO (a local git repository), AIOPS_EMAIL,
-// AIOPS_PASSWORD, AIOPS_BUS_LOG (dbus-monitor's output file).
+// AIOPS_PASSWORD, AIOPS_BUS_LOG (dbus-monitor's output file), AIOPS_DATA_DIR.
 'use strict';
 
 const { execFileSync } = require('node:child_process');
@@ -85,6 +85,19 @@ async function waitForFile(path, needle, what) {
     const bus = await waitForFile(process.env.AIOPS_BUS_LOG, title, 'a Notify call naming the issue');
     if (!bus.includes('exited')) throw new Error(`the notification does not say the session exited:\n${bus}`);
   });
+
+  step('the app ended and released the data dir');
+  const lock = `${process.env.AIOPS_DATA_DIR}/serve.lock`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      execFileSync('flock', ['--nonblock', lock, 'true']);
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`the data dir stayed locked after the app ended: ${e}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 
   step('the key is in the OS keychain under the local account');
   const key = execFileSync('secret-tool', ['lookup', 'service', 'aiops', 'username', 'local'], { encoding: 'utf8' }).trim();

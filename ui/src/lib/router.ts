@@ -61,14 +61,23 @@ export function match(pattern: string, path: string): Record<string, string> | n
 /**
  * Same-origin `<a href="/…">` clicks become history navigations (one listener for the
  * whole app). Modified clicks, `target`, `download` and `/api/` links stay with the browser.
+ * With `openExternal` (the desktop), http(s) links to other sites go to it instead.
  */
-export function interceptLinks(): () => void {
+export function interceptLinks(openExternal?: (url: string) => void): () => void {
   const onClick = (e: MouseEvent) => {
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     const a = (e.target as Element | null)?.closest('a');
-    if (!a || a.target || a.hasAttribute('download')) return;
+    if (!a || a.hasAttribute('download')) return;
     const url = new URL(a.href, location.href);
-    if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+    if (url.origin !== location.origin) {
+      // The desktop's window must never load another site: it goes to the OS browser.
+      if (openExternal && (url.protocol === 'https:' || url.protocol === 'http:')) {
+        e.preventDefault();
+        openExternal(url.href);
+      }
+      return;
+    }
+    if (a.target || url.pathname.startsWith('/api/')) return;
     e.preventDefault();
     navigate(url.pathname + url.search + url.hash);
   };

@@ -56,6 +56,8 @@ export interface DesktopConnection {
   switchTo(id: string): Promise<void>;
   /** Forgets a saved connection that is not the open one, and its key. */
   forget(id: string): Promise<void>;
+  /** Opens an http(s) URL in the OS's browser (never in the app's window). */
+  openExternal(url: string): void;
   /** Which events raise an OS notification (kept in the app's `desktop.toml`). */
   notifications(): Promise<NotificationPrefs>;
   setNotifications(prefs: NotificationPrefs): Promise<void>;

@@ -141,6 +141,7 @@ function tauriTransport(): Transport {
     connections: () => command<ConnectionList>('connections_list', {}, 'internal', 'The connections could not be read.'),
     switchTo: (id) => command<void>('connection_switch', { id }, 'invalid_input', 'That connection could not open.'),
     forget: (id) => command<void>('connection_forget', { id }, 'invalid_input', 'That connection could not be forgotten.'),
+    openExternal: (url) => void invoke('open_external', { url }).catch(() => undefined),
     notifications: () => invoke<NotificationPrefs>('notifications_get'),
     setNotifications: (prefs) =>
       command<void>('notifications_set', { prefs }, 'internal', 'The settings could not be saved.'),
