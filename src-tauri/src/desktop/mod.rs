@@ -51,7 +51,7 @@ pub fn run() -> Result<()> {
             }
             None
         });
-    let has_tray = tray::create(&handle) && tray::host_present();
+    let has_tray = tray::create(&handle);
     app.state::<api::Desktop>()
         .connect(&handle, opened, settings.notifications);
     let code = app.run_return(move |app, event| match event {

@@ -73,11 +73,19 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Creates the tray; `false` (after one warning) where this desktop cannot have one.
+/// Creates the tray; `false` (after one warning) where this desktop cannot have one or
+/// would not show it.
 pub fn create(app: &AppHandle) -> bool {
     let built = panic::catch_unwind(AssertUnwindSafe(|| build(app, &model(&[]))));
     match built {
-        Ok(Ok(())) => true,
+        Ok(Ok(())) if host_present() => true,
+        Ok(Ok(())) => {
+            eprintln!(
+                "aiops: warning: no tray host on this desktop (no StatusNotifierWatcher on \
+                 the session bus): the tray icon is not shown, and closing the window quits"
+            );
+            false
+        }
         Ok(Err(e)) => {
             eprintln!("aiops: warning: no tray icon ({e}); the app runs without it");
             false

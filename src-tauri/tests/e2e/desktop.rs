@@ -367,3 +367,84 @@ fn a_second_app_on_the_same_config_shows_the_first_and_exits() {
         "the first app keeps running"
     );
 }
+
+/// A session bus with nothing to activate: no notification daemon, no tray host.
+const BARE_BUS: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+#[test]
+fn without_a_tray_host_or_a_notification_daemon_the_app_warns_once_each_and_runs_on() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let issue = demo_issue(&server, "Nobody shows this")["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let bus = dir.path().join("bus.conf");
+    std::fs::write(&bus, BARE_BUS).unwrap();
+    let app_log = dir.path().join("app.err");
+    let mut app = Killed(
+        Command::new("dbus-run-session")
+            .arg(format!("--config-file={}", bus.display()))
+            .arg("--")
+            .arg(AIOPS)
+            .env("AIOPS_CONFIG_DIR", dir.path().join("config"))
+            .env("AIOPS_URL", &server.url)
+            .env("AIOPS_API_KEY", &server.admin_key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&app_log).unwrap())
+            .spawn()
+            .expect("dbus-run-session (package dbus)"),
+    );
+    let app_said = || std::fs::read_to_string(&app_log).unwrap_or_default();
+    wait_for_text(
+        &app_log,
+        "notifications follow the events",
+        "the app follows the event stream",
+        String::new,
+    );
+    // Two sessions end: two notifications the app would raise, one warning.
+    for _ in 0..2 {
+        let started = crate::common::json(&server, &["issues", "work", &issue, "--tool", "shell"]);
+        let id = started["id"].as_i64().unwrap();
+        crate::sessions::wait_state(&server, id, "running");
+        let out = server.cli(&["sessions", "send", &id.to_string(), "exit"], None);
+        crate::common::assert_success(&out, "sessions send exit");
+        crate::sessions::wait_state(&server, id, "exited");
+    }
+    let warning = "warning: OS notifications are unavailable";
+    wait_for_text(
+        &app_log,
+        warning,
+        "one warning about notifications",
+        String::new,
+    );
+    wait_for_text(
+        &app_log,
+        "aiops: warning: no tray host",
+        "one warning about the tray",
+        String::new,
+    );
+    let said = app_said();
+    assert_eq!(said.matches(warning).count(), 1, "{said}");
+    assert_eq!(said.matches("warning: no tray host").count(), 1, "{said}");
+    assert!(!said.contains("internal error"), "{said}");
+    assert!(
+        app.0.try_wait().unwrap().is_none(),
+        "the app keeps running:\n{said}"
+    );
+}
