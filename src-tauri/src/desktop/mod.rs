@@ -125,8 +125,11 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let built = panic::catch_unwind(AssertUnwindSafe(|| {
-        tauri::Builder::default()
-            .plugin(single_instance())
+        let mut builder = tauri::Builder::default();
+        if session_bus() {
+            builder = builder.plugin(single_instance());
+        }
+        builder
             .plugin(tauri_plugin_opener::init())
             .manage(desktop)
             .manage(terminal::Terminals::default())
@@ -163,6 +166,13 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
             panic_message(payload.as_ref())
         )),
     }
+}
+
+/// True when the D-Bus session bus answers. The single-instance plugin needs it (and
+/// panics without it); a desktop without one runs the app without that plugin.
+fn session_bus() -> bool {
+    cfg!(not(target_os = "linux"))
+        || tauri::async_runtime::block_on(zbus::Connection::session()).is_ok()
 }
 
 /// A second `aiops` with no subcommand shows this app's window and exits. One app per

@@ -6,6 +6,7 @@
 //! notify-rust (<https://specifications.freedesktop.org/notification-spec/latest/>); with
 //! no notification daemon the app logs one warning and goes on without them.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -83,6 +84,7 @@ pub fn notice_for(event: &Event, prefs: &Notifications) -> Option<Notice> {
 pub async fn follow(app: tauri::AppHandle, client: Client, prefs: Notifications) {
     let warned = AtomicBool::new(false);
     let mut after = None;
+    let tray = TrayRedraw::start(&app, &client);
     loop {
         let result = client
             .follow_events_from(
@@ -92,12 +94,12 @@ pub async fn follow(app: tauri::AppHandle, client: Client, prefs: Notifications)
                         "aiops: notifications follow the events of {}",
                         client.base_url()
                     );
-                    redraw_tray(&app, &client);
+                    tray.request();
                 },
                 |event| {
                     after = Some(event.id);
                     if event.kind == "session.state" {
-                        redraw_tray(&app, &client);
+                        tray.request();
                     }
                     if let Some(notice) = notice_for(&event, &prefs) {
                         let handle = app.clone();
@@ -114,9 +116,41 @@ pub async fn follow(app: tauri::AppHandle, client: Client, prefs: Notifications)
     }
 }
 
-fn redraw_tray(app: &tauri::AppHandle, client: &Client) {
-    let (app, client) = (app.clone(), client.clone());
-    tauri::async_runtime::spawn(async move { super::tray::refresh(&app, &client).await });
+/// Redraws the tray after session changes, once per burst: requests within
+/// [`TRAY_SETTLE`] of each other cost one session list, not one each. Stops when dropped
+/// (with the task following the events).
+struct TrayRedraw {
+    wanted: Arc<tokio::sync::Notify>,
+    task: tauri::async_runtime::JoinHandle<()>,
+}
+
+/// How long a redraw waits for more session changes to fold into it.
+const TRAY_SETTLE: Duration = Duration::from_millis(250);
+
+impl TrayRedraw {
+    fn start(app: &tauri::AppHandle, client: &Client) -> Self {
+        let wanted = Arc::new(tokio::sync::Notify::new());
+        let (app, client, woken) = (app.clone(), client.clone(), wanted.clone());
+        let task = tauri::async_runtime::spawn(async move {
+            loop {
+                woken.notified().await;
+                tokio::time::sleep(TRAY_SETTLE).await;
+                super::tray::refresh(&app, &client).await;
+            }
+        });
+        Self { wanted, task }
+    }
+
+    /// Asks for a redraw (a pending one absorbs it).
+    fn request(&self) {
+        self.wanted.notify_one();
+    }
+}
+
+impl Drop for TrayRedraw {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Raises `notice`; the first failure (no daemon, no session bus) is logged once. Waits

@@ -19,6 +19,8 @@ struct Driver {
     child: Child,
     url: String,
     log: std::path::PathBuf,
+    /// The environment the app gets, which its specs see too.
+    env: Vec<(String, String)>,
 }
 
 impl Drop for Driver {
@@ -62,6 +64,10 @@ fn driver(dir: &Path, env: &[(&str, &str)]) -> Driver {
         child,
         url: format!("http://127.0.0.1:{port}"),
         log,
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -117,6 +123,7 @@ fn spec(d: &Driver, server: Option<&ServerProcess>, name: &str, env: &[(&str, &s
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut cmd = Command::new("node");
     cmd.arg(root.join(format!("tests/e2e/desktop/{name}.cjs")))
+        .envs(d.env.iter().map(|(k, v)| (k, v)))
         .env("AIOPS_WEBDRIVER", &d.url)
         .env("AIOPS_APP", AIOPS);
     for (k, v) in env {
@@ -231,7 +238,6 @@ fn this_computer_runs_aiops_inside_the_app_from_first_start_to_a_notification() 
             ("AIOPS_EMAIL", "me@example.com"),
             ("AIOPS_PASSWORD", "local-password-1"),
             ("AIOPS_BUS_LOG", bus_log.to_str().unwrap()),
-            ("AIOPS_DATA_DIR", data.to_str().unwrap()),
         ],
     );
     // The app may take a moment to end after the WebDriver session does.

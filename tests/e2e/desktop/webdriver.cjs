@@ -3,6 +3,8 @@
 // says where it stopped.
 'use strict';
 
+const fs = require('node:fs');
+
 const driver = process.env.AIOPS_WEBDRIVER;
 if (!driver) throw new Error('AIOPS_WEBDRIVER is not set (run through cargo test: desktop)');
 /** Longest wait for one condition, in ms (a debug WebKit build on 2 loaded cores). */
@@ -37,7 +39,24 @@ async function until(session, what, source) {
   throw new Error(`timed out waiting for ${what}; last answer: ${JSON.stringify(last)}`);
 }
 
-/** Starts the app (AIOPS_APP) in a WebDriver session, runs `body(session)`, then ends it. */
+/** PIDs of the app running with this spec's AIOPS_CONFIG_DIR (other tests run theirs). */
+function ourApps() {
+  const mine = `AIOPS_CONFIG_DIR=${process.env.AIOPS_CONFIG_DIR}\0`;
+  return fs.readdirSync('/proc').filter((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
+    try {
+      return fs.readlinkSync(`/proc/${pid}/exe`) === process.env.AIOPS_APP && `${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}\0`.includes(mine);
+    } catch {
+      return false; // gone, or not ours to read
+    }
+  });
+}
+
+/**
+ * Starts the app (AIOPS_APP) in a WebDriver session, runs `body(session)`, then ends it
+ * and waits until the app has exited: a second app on the same config would otherwise
+ * hand over to the one still quitting (single instance) and leave WebDriver waiting.
+ */
 async function withApp(body) {
   const { sessionId } = await wd('POST', '/session', {
     capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: process.env.AIOPS_APP } } },
@@ -46,6 +65,11 @@ async function withApp(body) {
     await body(sessionId);
   } finally {
     await wd('DELETE', `/session/${sessionId}`).catch(() => {});
+  }
+  const deadline = Date.now() + WAIT;
+  while (ourApps().length) {
+    if (Date.now() > deadline) throw new Error(`the app (pid ${ourApps()}) did not exit after its WebDriver session ended`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
