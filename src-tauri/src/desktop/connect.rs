@@ -58,6 +58,8 @@ pub async fn connect(
             ConnectionKind::Remote {
                 url: url.clone(),
                 email: Some(info.user.email.clone()),
+                // Kept from an earlier sign-in to this server (see `Settings::upsert`).
+                ssh: None,
             },
         )
         .map_err(|e| format!("{e:#}"))?;
