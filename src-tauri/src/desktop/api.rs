@@ -66,6 +66,16 @@ impl Desktop {
     }
 }
 
+// --- attach branch stand-in: BEGIN (the local-mode branch defines the real one) ---
+impl Desktop {
+    /// True when the connection is the control plane inside this app ("This computer"),
+    /// whose sessions live on this machine: terminals attach in a local PTY.
+    pub fn is_local(&self) -> bool {
+        false
+    }
+}
+// --- attach branch stand-in: END ---
+
 /// The answer when no server is set up: what the UI shows as "sign in".
 fn not_connected() -> RawAnswer {
     RawAnswer {

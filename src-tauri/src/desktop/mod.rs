@@ -3,20 +3,20 @@
 //! One window showing the web UI (`ui/dist`, embedded at build time) over the Tauri
 //! transport: its API calls are the commands of [`api`], sent with the key of the
 //! connection [`connection::resolve`] finds or [`connect`] signs in to; terminals through
-//! [`terminal`]; OS notifications ([`notify`]) and the tray ([`tray`]) from the app's
-//! own event stream. Local mode and SSH/PTY attach arrive with the rest of issue 7.
+//! [`attach`] (a local PTY, SSH, or the server's WebSocket); OS notifications
+//! ([`notify`]) and the tray ([`tray`]) from the app's own event stream.
 //!
 //! This module is compiled only with the `desktop` feature and is the only place that
 //! names `tauri`: `main` dispatches every subcommand before calling [`run`], so the CLI
 //! and `aiops serve` never initialise GTK or WebKit.
 
 mod api;
+mod attach;
 mod connect;
 mod connection;
 mod notify;
 mod prefs;
 mod settings;
-mod terminal;
 mod tray;
 
 use std::any::Any;
@@ -87,7 +87,8 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
     let built = panic::catch_unwind(AssertUnwindSafe(|| {
         tauri::Builder::default()
             .manage(desktop)
-            .manage(terminal::Terminals::default())
+            .manage(attach::Terminals::default())
+            .manage(attach::SshKeys::default())
             .invoke_handler(tauri::generate_handler![
                 api::api,
                 api::events_follow,
@@ -97,10 +98,14 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
                 connect::disconnect,
                 prefs::notifications_get,
                 prefs::notifications_set,
-                terminal::terminal_open,
-                terminal::terminal_input,
-                terminal::terminal_control,
-                terminal::terminal_close,
+                attach::terminal_open,
+                attach::terminal_input,
+                attach::terminal_control,
+                attach::terminal_close,
+                attach::ssh::ssh_prefs_get,
+                attach::ssh::ssh_prefs_set,
+                attach::ssh::ssh_trust_host,
+                attach::ssh::ssh_key_passphrase,
             ])
             .build(tauri::generate_context!())
     }));
