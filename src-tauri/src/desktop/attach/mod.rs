@@ -6,7 +6,7 @@
 //!
 //! Transports, chosen per terminal:
 //! - local mode ("This computer"): the attach command of `GET /sessions/{id}/attach` in a
-//!   local PTY (`aiops_exec::attach::local`);
+//!   local PTY ([`local`]);
 //! - a remote server: SSH to its host ([`remote`], `aiops_exec::attach::ssh`), else the
 //!   server's terminal WebSocket ([`websocket`], `ws:` or `wss:`), opened here with the
 //!   connection's key so the webview never holds it.
@@ -23,6 +23,7 @@
 //! message, or what the page must ask the user (an unknown host key, a key passphrase)
 //! before it opens the terminal again.
 
+mod local;
 mod remote;
 pub mod ssh;
 mod websocket;
@@ -128,7 +129,7 @@ pub async fn terminal_open(
     });
     let size = (cols, rows);
     let link = if desktop.is_local() {
-        remote::local(&client, session, size, screen.clone()).await?
+        local::open(&client, session, size, screen.clone()).await?
     } else {
         remote::open(&client, &keys, session, size, screen.clone()).await?
     };

@@ -8,8 +8,6 @@
 //! server's WebSocket carries the terminal instead, and the page is told why in the
 //! transport message's `note`. What needs the user is never skipped that way: an unknown
 //! host key (first-use prompt), a changed or revoked one (refused), a key's passphrase.
-//!
-//! Local mode runs the attach command in a local PTY: the sessions are on this machine.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -90,29 +88,11 @@ impl Refusal {
 }
 
 /// The server's own sentence for a refusal (not found, ended, forbidden), else one line.
-fn say(e: ClientError) -> Refusal {
+pub fn say(e: ClientError) -> Refusal {
     match e {
         ClientError::Api { message, .. } => Refusal::message(message),
         other => Refusal::message(other.to_string()),
     }
-}
-
-/// Local mode: the attach command in a local PTY.
-pub async fn local(
-    client: &Client,
-    session: i64,
-    (cols, rows): (u16, u16),
-    screen: Arc<PageScreen>,
-) -> Result<Link, Refusal> {
-    let info = client.session_attach(session).await.map_err(say)?;
-    screen.transport("local", None);
-    let attached = tauri::async_runtime::spawn_blocking(move || {
-        aiops_exec::attach::local(&info.command, cols, rows, info.read_only, screen)
-    })
-    .await
-    .map_err(|e| Refusal::message(e.to_string()))?
-    .map_err(|e| Refusal::message(e.to_string()))?;
-    Ok(Link::Pty(attached))
 }
 
 /// A remote server: SSH, else the WebSocket (see the module doc).
@@ -194,7 +174,10 @@ fn plan(url: &str, host: &str, server_user: &str, keys: &SshKeys) -> Result<Conn
             Some(rest) => home.join(rest),
             None => PathBuf::from(file),
         };
-        let passphrase = keys.passphrase(&path);
+        // Only a locked key has a passphrase to look up (the keychain is a D-Bus call).
+        let passphrase = ssh::key_is_encrypted(&path)
+            .then(|| keys.passphrase(&path))
+            .flatten();
         credentials.push(SshCredential::KeyFile { path, passphrase });
     }
     if std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty()) {
