@@ -4,9 +4,9 @@
 //! signed in to the server (its key in the headless keyring) with that port and key
 //! file in its settings and `HOME` in a temp dir, so `~/.ssh/known_hosts` is the test's.
 //!
-//! First: the unknown host is shown with sshd's fingerprint, trusted, and typing runs
-//! over SSH; the host key lands in known_hosts; closing the tab detaches and the session
-//! runs on. Then an `https://` server whose SSH port is closed: the terminal falls back to
+//! First: the unknown host is shown with sshd's fingerprint and trusted, the key file's
+//! passphrase is asked for and remembered (in the keychain), and typing runs over SSH;
+//! the host key lands in known_hosts; closing the tab detaches and the session runs on. Then an `https://` server whose SSH port is closed: the terminal falls back to
 //! the `wss:` WebSocket and says so.
 
 use std::os::unix::fs::PermissionsExt;
@@ -21,6 +21,9 @@ use aiops_fakes::sshd::{Sshd, current_user, keygen};
 use crate::common::{ServerProcess, json, text, wait_until};
 use crate::desktop::{driver, spec};
 use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
+
+/// The test key's passphrase.
+const PASSPHRASE: &str = "correct horse";
 
 /// A `shell` session on `server` for an issue titled `title`, once in `state`; its id.
 fn shell_session(server: &ServerProcess, repo: &Path, title: &str, state: &str) -> i64 {
@@ -75,7 +78,7 @@ fn tmux_clients(server: &ServerProcess) -> String {
 }
 
 #[test]
-fn an_ssh_terminal_asks_to_trust_the_unknown_host_then_types_over_ssh() {
+fn an_ssh_terminal_asks_to_trust_the_host_and_for_the_key_passphrase_then_types_over_ssh() {
     let (_repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start();
     let title = "Attach over SSH";
@@ -83,7 +86,7 @@ fn an_ssh_terminal_asks_to_trust_the_unknown_host_then_types_over_ssh() {
 
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("id_test");
-    keygen(&key, "");
+    keygen(&key, PASSPHRASE);
     let authorized = dir.path().join("authorized_keys");
     std::fs::copy(key.with_extension("pub"), &authorized).unwrap();
     let sshd_dir = dir.path().join("sshd");
@@ -119,7 +122,21 @@ fn an_ssh_terminal_asks_to_trust_the_unknown_host_then_types_over_ssh() {
             ("AIOPS_SESSION", &session.to_string()),
             ("AIOPS_TRANSPORT", "ssh"),
             ("AIOPS_HOST_FINGERPRINT", &sshd.host_fingerprint()),
+            ("AIOPS_KEY_PASSPHRASE", PASSPHRASE),
         ],
+    );
+    let account = format!("ssh-key:{}", key.display());
+    let kept = Command::new("secret-tool")
+        .args(["lookup", "service", "aiops", "username", &account])
+        .output()
+        .expect("secret-tool (package libsecret-tools)");
+    let _ = Command::new("secret-tool")
+        .args(["clear", "service", "aiops", "username", &account])
+        .status();
+    assert_eq!(
+        text(&kept.stdout).trim(),
+        PASSPHRASE,
+        "Remember kept the passphrase in the keychain under {account}"
     );
 
     let known = home.join(".ssh/known_hosts");

@@ -1,11 +1,12 @@
 // A remote server's terminal in the desktop app, by transport (run by
 // src-tauri/tests/e2e/desktop_ssh.rs, which starts the server, an sshd and tauri-driver).
 // With AIOPS_HOST_FINGERPRINT: the first attach stops at the unknown-host prompt showing
-// exactly that fingerprint; trusting it attaches. Then the terminal is carried by
+// exactly that fingerprint; trusting it attaches. With AIOPS_KEY_PASSPHRASE: the key file
+// then asks for its passphrase, which is typed with Remember ticked. Then the terminal is carried by
 // AIOPS_TRANSPORT (`ssh` or `websocket`, shown in the terminal's label; a WebSocket one
 // says why SSH was not used), a typed command prints its output, and closing the tab
 // detaches. Env: AIOPS_WEBDRIVER, AIOPS_APP, AIOPS_ISSUE_TITLE, AIOPS_SESSION,
-// AIOPS_TRANSPORT, AIOPS_HOST_FINGERPRINT (optional).
+// AIOPS_TRANSPORT, AIOPS_HOST_FINGERPRINT and AIOPS_KEY_PASSPHRASE (optional).
 'use strict';
 
 const { step, wd, until, script } = require('./webdriver.cjs');
@@ -14,8 +15,15 @@ const title = process.env.AIOPS_ISSUE_TITLE;
 const session = Number(process.env.AIOPS_SESSION);
 const transport = process.env.AIOPS_TRANSPORT;
 const fingerprint = process.env.AIOPS_HOST_FINGERPRINT;
+const passphrase = process.env.AIOPS_KEY_PASSPHRASE;
 
 const TERM = `document.querySelector('[data-testid=terminal][data-session-id="${session}"]')`;
+
+/** Types `text` into the element `css` (a WebDriver element, as a user types). */
+async function type(s, css, text) {
+  const found = await wd('POST', `/session/${s}/element`, { using: 'css selector', value: css });
+  await wd('POST', `/session/${s}/element/${Object.values(found)[0]}/value`, { text });
+}
 
 (async () => {
   step('start the app through tauri-driver');
@@ -43,6 +51,13 @@ const TERM = `document.querySelector('[data-testid=terminal][data-session-id="${
       step('trust it');
       await script(s, `${TERM}.querySelector('[data-testid=terminal-trust-host]').click()`);
     }
+    if (passphrase) {
+      step('the key asks for its passphrase: type it, remember it');
+      await until(s, 'the passphrase prompt', `return !!${TERM}?.querySelector('[data-testid=terminal-passphrase]')`);
+      await type(s, '[data-testid=terminal-passphrase]', passphrase);
+      await script(s, `${TERM}.querySelector('[data-testid=terminal-passphrase-remember]').click()`);
+      await script(s, `${TERM}.querySelector('[data-testid=terminal-passphrase-submit]').click()`);
+    }
 
     step(`the terminal opens over ${transport}`);
     await until(
@@ -59,8 +74,7 @@ const TERM = `document.querySelector('[data-testid=terminal][data-session-id="${
     }
 
     step('typed input runs in the session');
-    const input = await wd('POST', `/session/${s}/element`, { using: 'css selector', value: '.xterm-helper-textarea' });
-    await wd('POST', `/session/${s}/element/${Object.values(input)[0]}/value`, { text: `echo ${transport}-$((6*7))\uE007` });
+    await type(s, '.xterm-helper-textarea', `echo ${transport}-$((6*7))\uE007`);
     await until(
       s,
       'the output of the command',
