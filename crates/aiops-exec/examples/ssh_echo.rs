@@ -92,6 +92,7 @@ fn main() -> Result<(), Error> {
             user: dir.path().join("known_hosts"),
             global: vec![],
         },
+        connect_timeout: Duration::from_secs(5),
         timeout: Duration::from_secs(10),
     };
     // First contact: trust the key, as the user does at the prompt.

@@ -77,7 +77,10 @@ pub struct Connect {
     /// goes last (an agent may hold the same key).
     pub credentials: Vec<SshCredential>,
     pub known_hosts: KnownHostsFiles,
-    /// Bound on the TCP connect and on each blocking step of the handshake and login.
+    /// Bound on the TCP connect to each address of the host. Short is kind: a port that
+    /// drops packets (a firewalled 22) costs this long before another transport is tried.
+    pub connect_timeout: Duration,
+    /// Bound on each blocking step of the handshake and the login.
     pub timeout: Duration,
 }
 
@@ -152,7 +155,7 @@ pub fn connect(c: &Connect) -> Result<SshSession, SshError> {
         port: *port,
         message,
     };
-    let tcp = tcp(host, *port, c.timeout).map_err(unreachable)?;
+    let tcp = tcp(host, *port, c.connect_timeout).map_err(unreachable)?;
     let _ = tcp.set_nodelay(true);
     let fd = tcp.as_raw_fd();
     let mut session = Session::new().map_err(|e| SshError::Session(e.to_string()))?;

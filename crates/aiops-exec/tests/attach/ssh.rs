@@ -49,6 +49,7 @@ fn fixture() -> Fixture {
             user: dir.path().join("home/.ssh/known_hosts"),
             global: vec![],
         },
+        connect_timeout: Duration::from_secs(5),
         timeout: Duration::from_secs(20),
     };
     Fixture { dir, sshd, connect }

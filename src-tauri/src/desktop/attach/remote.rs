@@ -22,7 +22,10 @@ use super::ssh::SshKeys;
 use super::{Link, PageScreen, websocket};
 use crate::desktop::connection;
 
-/// How long each step of reaching the SSH server may take.
+/// How long a TCP connect to the SSH port may take: a firewall that drops packets costs
+/// this much on every terminal before the WebSocket is tried.
+const SSH_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long each step of the SSH handshake and login may take.
 const SSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a terminal did not open, as the page gets it (`kind` tells it what to do).
@@ -194,6 +197,7 @@ fn plan(url: &str, host: &str, server_user: &str, keys: &SshKeys) -> Result<Conn
         },
         credentials,
         known_hosts: KnownHostsFiles::in_home(&home),
+        connect_timeout: SSH_CONNECT_TIMEOUT,
         timeout: SSH_TIMEOUT,
     })
 }
