@@ -9,7 +9,7 @@
 //! difference: no server or no usable credential (try another transport), an unknown host
 //! (ask the user), a changed or revoked host key (refuse), a passphrase (ask for it).
 //! [`SshSession::attach`] then opens the PTY channel, runs the command and hands the
-//! session to one thread ([`super::ssh_pump`]).
+//! session to one thread (`ssh_pump.rs`).
 
 use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};
