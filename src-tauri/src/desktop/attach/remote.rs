@@ -3,11 +3,11 @@
 //! A remote server: SSH to the host `GET /sessions/{id}/attach` names (port, user and key
 //! file from the connection's [`SshPrefs`](crate::desktop::settings::SshPrefs); the user
 //! defaults to the one the server runs as, then to ours; the ssh-agent when
-//! `SSH_AUTH_SOCK` is set). When SSH is not possible — no credential to
-//! try, no SSH server answering, none of the credentials accepted, the PTY refused — the
-//! server's WebSocket carries the terminal instead, and the page is told why in the
-//! transport message's `note`. What needs the user is never skipped that way: an unknown
-//! host key (first-use prompt), a changed or revoked one (refused), a key's passphrase.
+//! `SSH_AUTH_SOCK` is set). When SSH is not possible — no credential to try, no SSH
+//! server answering, none of the credentials accepted, the PTY refused — the server's
+//! WebSocket carries the terminal instead, and the page is told why in the transport
+//! message's `note`. What needs the user is never skipped that way: an unknown host key
+//! (first-use prompt), a changed or revoked one (refused), a key's passphrase.
 
 use std::path::PathBuf;
 use std::sync::Arc;
