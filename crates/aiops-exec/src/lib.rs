@@ -1,10 +1,12 @@
-//! Child processes of aiops: git, ssh, tmux, PTYs, and the session launcher.
+//! Child processes of aiops: git, ssh, tmux, PTYs, the session launcher, and the
+//! terminal attach of native clients (a local PTY, or a PTY over SSH with `ssh`).
 //!
 //! Owns: the only places aiops spawns programs. Arguments are typed (never a shell
 //! string), the environment starts empty, every call has a deadline, and stderr is
 //! redacted before it can reach a user or a log. Must never import: axum, rusqlite,
 //! reqwest, tauri.
 
+pub mod attach;
 pub mod files;
 pub mod git;
 pub mod launch;

@@ -56,9 +56,8 @@ impl Desktop {
         self.current.read().ok()?.clone()
     }
 
-    /// True when connected to "This computer" (the session's tmux is on this machine).
-    // Read by the terminal's local PTY attach, which lands separately.
-    #[allow(dead_code)]
+    /// True when connected to "This computer", whose sessions live on this machine:
+    /// terminals attach in a local PTY.
     pub fn is_local(&self) -> bool {
         self.current().is_some_and(|c| c.local)
     }

@@ -74,6 +74,8 @@ pub async fn connect(
             ConnectionKind::Remote {
                 url: url.clone(),
                 email: Some(signed.user.email.clone()),
+                // Kept from an earlier sign-in to this server (see `Settings::upsert`).
+                ssh: None,
             },
         )
         .map_err(|e| format!("{e:#}"))?;

@@ -3,15 +3,16 @@
 //! One window showing the web UI (`ui/dist`, embedded at build time) over the Tauri
 //! transport: its API calls are the commands of [`api`], sent with the key of the
 //! connection [`connection::resolve`] finds or [`connect`] signs in to; terminals through
-//! [`terminal`]; OS notifications ([`notify`]) and the tray ([`tray`]) from the app's
-//! own event stream. "This computer" ([`local`]) runs the control plane inside the app;
-//! it stops when the app quits.
+//! [`attach`] (a local PTY, SSH, or the server's WebSocket); OS notifications
+//! ([`notify`]) and the tray ([`tray`]) from the app's own event stream. "This computer"
+//! ([`local`]) runs the control plane inside the app; it stops when the app quits.
 //!
 //! This module is compiled only with the `desktop` feature and is the only place that
 //! names `tauri`: `main` dispatches every subcommand before calling [`run`], so the CLI
 //! and `aiops serve` never initialise GTK or WebKit.
 
 mod api;
+mod attach;
 mod browser;
 mod connect;
 mod connection;
@@ -20,7 +21,6 @@ mod local;
 mod notify;
 mod prefs;
 mod settings;
-mod terminal;
 mod tray;
 
 use std::any::Any;
@@ -132,7 +132,8 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
         builder
             .plugin(tauri_plugin_opener::init())
             .manage(desktop)
-            .manage(terminal::Terminals::default())
+            .manage(attach::Terminals::default())
+            .manage(attach::SshKeys::default())
             .manage(local::Local::default())
             .manage(connections::StartupProblem::default())
             .invoke_handler(tauri::generate_handler![
@@ -150,10 +151,14 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
                 local::connect_local,
                 prefs::notifications_get,
                 prefs::notifications_set,
-                terminal::terminal_open,
-                terminal::terminal_input,
-                terminal::terminal_control,
-                terminal::terminal_close,
+                attach::terminal_open,
+                attach::terminal_input,
+                attach::terminal_control,
+                attach::terminal_close,
+                attach::ssh::ssh_prefs_get,
+                attach::ssh::ssh_prefs_set,
+                attach::ssh::ssh_trust_host,
+                attach::ssh::ssh_key_passphrase,
             ])
             .build(tauri::generate_context!())
     }));

@@ -79,7 +79,50 @@ pub enum ConnectionKind {
         url: String,
         #[serde(default)]
         email: Option<String>,
+        /// How terminals reach the server's host over SSH; absent: the defaults.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ssh: Option<SshPrefs>,
     },
+}
+
+/// A remote connection's SSH settings for terminals (see `desktop::attach`). Each unset
+/// field takes its default: port 22, the user the server runs as (`AttachInfo.ssh_user`),
+/// and no key file (the ssh-agent's keys only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SshPrefs {
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    /// A private key file: absolute, or `~/…` (the user's home).
+    pub key_file: Option<String>,
+}
+
+impl SshPrefs {
+    /// The same prefs with blank fields unset, or why they are not usable: port 0, a
+    /// user name with spaces, control characters or a leading `-`, a key file that is
+    /// neither absolute nor `~/…`.
+    pub fn checked(self) -> Result<Self> {
+        let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let (user, key_file) = (blank(self.user), blank(self.key_file));
+        if self.port == Some(0) {
+            bail!("the SSH port must be 1 to 65535");
+        }
+        if let Some(u) = &user
+            && (u.starts_with('-') || u.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            bail!("`{u}` is not a user name");
+        }
+        if let Some(k) = &key_file
+            && !(k.starts_with('/') || k.starts_with("~/"))
+        {
+            bail!("the key file must be an absolute path or start with ~/");
+        }
+        Ok(Self {
+            port: self.port,
+            user,
+            key_file,
+        })
+    }
 }
 
 /// Which session and sync events raise an OS notification.
@@ -176,9 +219,11 @@ impl Settings {
     pub fn upsert(&mut self, name: &str, kind: ConnectionKind) -> Result<&Connection> {
         let (id, kind) = match kind {
             ConnectionKind::Local => ("local".to_owned(), ConnectionKind::Local),
-            ConnectionKind::Remote { url, email } => {
+            ConnectionKind::Remote { url, email, ssh } => {
                 let url = normalize_url(&url).map_err(|e| anyhow::anyhow!("{e}"))?;
-                (url.clone(), ConnectionKind::Remote { url, email })
+                // Signing in again keeps the SSH settings made for this server.
+                let ssh = ssh.or_else(|| self.ssh_prefs(&url).cloned());
+                (url.clone(), ConnectionKind::Remote { url, email, ssh })
             }
         };
         let name = match name.trim() {
@@ -203,6 +248,32 @@ impl Settings {
             .iter()
             .find(|c| c.id == id)
             .expect("just saved"))
+    }
+
+    /// The SSH settings of the remote connection `id`, if it has any.
+    pub fn ssh_prefs(&self, id: &str) -> Option<&SshPrefs> {
+        match &self.connections.iter().find(|c| c.id == id)?.kind {
+            ConnectionKind::Remote { ssh, .. } => ssh.as_ref(),
+            ConnectionKind::Local => None,
+        }
+    }
+
+    /// Replaces the SSH settings of the remote connection `id` (checked, see
+    /// [`SshPrefs::checked`]). Errors: no such remote connection, or unusable prefs.
+    pub fn set_ssh_prefs(&mut self, id: &str, prefs: SshPrefs) -> Result<()> {
+        let prefs = prefs.checked()?;
+        let kind = self
+            .connections
+            .iter_mut()
+            .find(|c| c.id == id)
+            .map(|c| &mut c.kind);
+        match kind {
+            Some(ConnectionKind::Remote { ssh, .. }) => {
+                *ssh = (prefs != SshPrefs::default()).then_some(prefs);
+                Ok(())
+            }
+            _ => bail!("`{id}` is not a server this app has signed in to"),
+        }
     }
 
     /// Forgets a connection (its keychain entry is the caller's to remove). The active

@@ -4,6 +4,7 @@ fn remote(url: &str) -> ConnectionKind {
     ConnectionKind::Remote {
         url: url.into(),
         email: Some("dev@example.com".into()),
+        ssh: None,
     }
 }
 
@@ -105,4 +106,102 @@ fn a_written_file_names_each_connections_kind() {
         !text.to_lowercase().contains("key"),
         "no API key here: {text}"
     );
+}
+
+#[test]
+fn a_version_1_file_without_ssh_prefs_loads_and_one_with_them_reads_back() {
+    let without = "version = 1\nactive = \"https://aiops.example.com\"\n\
+        [[connections]]\nid = \"https://aiops.example.com\"\nname = \"Team\"\n\
+        kind = \"remote\"\nurl = \"https://aiops.example.com\"\nemail = \"dev@example.com\"\n";
+    let s = Settings::parse(without).unwrap();
+    assert_eq!(s.ssh_prefs("https://aiops.example.com"), None);
+    assert!(
+        !toml::to_string(&s).unwrap().contains("ssh"),
+        "no empty ssh table is written"
+    );
+
+    let with = format!(
+        "{without}[connections.ssh]\nport = 2222\nuser = \"aiops\"\nkey_file = \"~/.ssh/id_aiops\"\n"
+    );
+    let s = Settings::parse(&with).unwrap();
+    let prefs = SshPrefs {
+        port: Some(2222),
+        user: Some("aiops".into()),
+        key_file: Some("~/.ssh/id_aiops".into()),
+    };
+    assert_eq!(s.ssh_prefs("https://aiops.example.com"), Some(&prefs));
+    let again = Settings::parse(&toml::to_string(&s).unwrap()).unwrap();
+    assert_eq!(again, s, "written and read back the same");
+
+    // Only some fields: the others stay unset.
+    let port_only = format!("{without}[connections.ssh]\nport = 2200\n");
+    let s = Settings::parse(&port_only).unwrap();
+    assert_eq!(
+        s.ssh_prefs("https://aiops.example.com"),
+        Some(&SshPrefs {
+            port: Some(2200),
+            ..SshPrefs::default()
+        })
+    );
+}
+
+#[test]
+fn signing_in_again_keeps_the_ssh_prefs_and_bad_ones_are_refused() {
+    let mut s = Settings::default();
+    s.upsert("", ConnectionKind::Local).unwrap();
+    s.upsert("Team", remote("https://aiops.example.com"))
+        .unwrap();
+    let prefs = SshPrefs {
+        port: Some(2222),
+        user: Some(" aiops ".into()),
+        key_file: Some("/home/dev/.ssh/id_ed25519".into()),
+    };
+    s.set_ssh_prefs("https://aiops.example.com", prefs).unwrap();
+    let saved = s.ssh_prefs("https://aiops.example.com").cloned().unwrap();
+    assert_eq!(saved.user.as_deref(), Some("aiops"), "trimmed");
+
+    s.upsert("", remote("https://aiops.example.com/")).unwrap();
+    assert_eq!(
+        s.ssh_prefs("https://aiops.example.com"),
+        Some(&saved),
+        "a new sign-in to the same server keeps them"
+    );
+
+    for bad in [
+        SshPrefs {
+            port: Some(0),
+            ..SshPrefs::default()
+        },
+        SshPrefs {
+            user: Some("-oProxyCommand=x".into()),
+            ..SshPrefs::default()
+        },
+        SshPrefs {
+            user: Some("two words".into()),
+            ..SshPrefs::default()
+        },
+        SshPrefs {
+            key_file: Some("relative/key".into()),
+            ..SshPrefs::default()
+        },
+    ] {
+        assert!(
+            s.set_ssh_prefs("https://aiops.example.com", bad.clone())
+                .is_err(),
+            "{bad:?}"
+        );
+    }
+    assert!(s.set_ssh_prefs("local", SshPrefs::default()).is_err());
+    assert_eq!(s.ssh_prefs("https://aiops.example.com"), Some(&saved));
+
+    // Blank fields clear the table.
+    s.set_ssh_prefs(
+        "https://aiops.example.com",
+        SshPrefs {
+            user: Some("  ".into()),
+            ..SshPrefs::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(s.ssh_prefs("https://aiops.example.com"), None);
 }

@@ -37,6 +37,8 @@ pub struct ServerProcess {
     pub data_dir: PathBuf,
     /// Extra environment of `aiops serve` (e.g. `AIOPS_LOG_LEVEL`), kept for restarts.
     serve_env: Vec<(String, String)>,
+    /// Extra environment of every CLI run against it (e.g. `SSL_CERT_FILE`).
+    cli_env: Vec<(String, String)>,
     child: Option<Child>,
     /// The child's stdout after the listening line, one line per message.
     stdout: Option<Receiver<String>>,
@@ -67,6 +69,7 @@ impl ServerProcess {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            cli_env: Vec::new(),
             child: None,
             stdout: None,
             starts: 0,
@@ -259,11 +262,19 @@ impl ServerProcess {
         config_dir(self.tmp.path())
     }
 
+    /// Sets `key=value` in the environment of every later CLI run against this server
+    /// (e.g. `SSL_CERT_FILE` for a server with a self-signed certificate).
+    pub fn set_cli_env(&mut self, key: &str, value: &str) {
+        self.cli_env.push((key.to_owned(), value.to_owned()));
+    }
+
     /// `aiops ARGS` with `AIOPS_URL` and the admin's `AIOPS_API_KEY` set; change the
     /// environment of the returned command as a test needs, then [`run`] it.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = self.base_command();
-        cmd.args(args).env("AIOPS_URL", &self.url);
+        cmd.args(args)
+            .env("AIOPS_URL", &self.url)
+            .envs(self.cli_env.iter().map(|(k, v)| (k, v)));
         if !self.admin_key.is_empty() {
             cmd.env("AIOPS_API_KEY", &self.admin_key);
         }

@@ -15,7 +15,7 @@ use crate::sessions::{demo_issue, project_on, seeded_repo};
 const SPEC_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// tauri-driver, killed when dropped.
-struct Driver {
+pub struct Driver {
     child: Child,
     url: String,
     log: std::path::PathBuf,
@@ -36,8 +36,8 @@ fn free_port() -> u16 {
 }
 
 /// Starts tauri-driver with `env` (which the app it launches inherits) and waits until it
-/// accepts connections.
-fn driver(dir: &Path, env: &[(&str, &str)]) -> Driver {
+/// accepts connections. The app never sees the user's ssh-agent (`SSH_AUTH_SOCK`).
+pub fn driver(dir: &Path, env: &[(&str, &str)]) -> Driver {
     assert!(
         std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()),
         "no DISPLAY: run the desktop tests under scripts/headless (scripts/test does)"
@@ -51,6 +51,7 @@ fn driver(dir: &Path, env: &[(&str, &str)]) -> Driver {
         "--native-port",
         &native.to_string(),
     ])
+    .env_remove("SSH_AUTH_SOCK")
     .stdin(Stdio::null())
     .stdout(std::fs::File::create(&log).unwrap())
     .stderr(std::fs::File::create(dir.join("tauri-driver.err")).unwrap());
@@ -119,7 +120,7 @@ fn the_window_shows_the_servers_issues_attaches_terminals_and_javascript_never_s
 
 /// Runs `tests/e2e/desktop/<name>.cjs` against the app through `d`; panics with its step
 /// log, tauri-driver's and the server's output when it fails.
-fn spec(d: &Driver, server: Option<&ServerProcess>, name: &str, env: &[(&str, &str)]) {
+pub fn spec(d: &Driver, server: Option<&ServerProcess>, name: &str, env: &[(&str, &str)]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut cmd = Command::new("node");
     cmd.arg(root.join(format!("tests/e2e/desktop/{name}.cjs")))

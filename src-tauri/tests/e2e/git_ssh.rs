@@ -4,90 +4,12 @@
 //! status and pull through it, and no key material left on disk afterwards.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-use crate::common::{ServerProcess, assert_success, json, run, text, wait_until};
+use aiops_fakes::sshd::{Sshd, current_user, fingerprint, keygen};
+
+use crate::common::{ServerProcess, assert_success, json, run, text};
 use crate::sessions::{demo_issue, git, seeded_repo};
-
-/// An sshd that accepts one key; killed on drop.
-struct Sshd {
-    child: Child,
-    port: u16,
-    host_fingerprint: String,
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn keygen(path: &Path) {
-    let mut cmd = Command::new("ssh-keygen");
-    cmd.args(["-q", "-t", "ed25519", "-N", "", "-C", "aiops-test", "-f"])
-        .arg(path);
-    assert_success(&run(cmd, None), "ssh-keygen");
-}
-
-fn fingerprint(public: &Path) -> String {
-    let mut cmd = Command::new("ssh-keygen");
-    cmd.arg("-lf").arg(public);
-    let out = run(cmd, None);
-    assert_success(&out, "ssh-keygen -l");
-    text(&out.stdout)
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_owned()
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-fn start_sshd(dir: &Path, authorized: &Path) -> Sshd {
-    std::fs::create_dir_all("/run/sshd").unwrap();
-    let host_key = dir.join("host_key");
-    keygen(&host_key);
-    let port = free_port();
-    let config = dir.join("sshd_config");
-    std::fs::write(
-        &config,
-        format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\n\
-             PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
-             StrictModes no\nPermitRootLogin prohibit-password\nPidFile {}\n",
-            host_key.display(),
-            authorized.display(),
-            dir.join("sshd.pid").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new("/usr/sbin/sshd")
-        .args(["-D", "-e", "-f"])
-        .arg(&config)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("sshd.log")).unwrap())
-        .spawn()
-        .expect("start sshd");
-    let up = wait_until(Duration::from_secs(10), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    assert!(
-        up,
-        "sshd listens on {port}: {:?}",
-        std::fs::read_to_string(dir.join("sshd.log"))
-    );
-    Sshd {
-        child,
-        port,
-        host_fingerprint: fingerprint(&host_key.with_extension("pub")),
-    }
-}
 
 /// Every file under `dir` whose text holds a private key.
 fn private_keys_under(dir: &Path) -> Vec<PathBuf> {
@@ -115,18 +37,17 @@ fn private_keys_under(dir: &Path) -> Vec<PathBuf> {
 fn clone_commit_push_and_pull_over_ssh_with_a_registered_key_and_a_confirmed_host() {
     let dir = tempfile::tempdir().unwrap();
     let user_key = dir.path().join("user_key");
-    keygen(&user_key);
+    keygen(&user_key, "");
     let authorized = dir.path().join("authorized_keys");
     std::fs::copy(user_key.with_extension("pub"), &authorized).unwrap();
-    let sshd = start_sshd(dir.path(), &authorized);
+    let sshd = Sshd::start(dir.path(), &authorized);
+    let host_fingerprint = sshd.host_fingerprint();
     let (_repo_dir, bare) = seeded_repo();
     let server_tmp = dir.path().join("server-tmp");
     std::fs::create_dir_all(&server_tmp).unwrap();
     let server = ServerProcess::start_with(true, &[("TMPDIR", server_tmp.to_str().unwrap())]);
 
-    let mut id = Command::new("id");
-    id.arg("-un");
-    let user = text(&run(id, None).stdout).trim().to_owned();
+    let user = current_user();
     let url = format!("ssh://{user}@127.0.0.1:{}{}", sshd.port, bare.display());
     assert_success(
         &server.cli(&["tenants", "create", "--name", "acme"], None),
@@ -190,7 +111,7 @@ fn clone_commit_push_and_pull_over_ssh_with_a_registered_key_and_a_confirmed_hos
         "{err}"
     );
     assert!(
-        err.contains(&sshd.host_fingerprint),
+        err.contains(&host_fingerprint),
         "the refusal shows the fingerprint: {err}"
     );
     let hosts = json(&server, &["known-hosts", "list"]);
@@ -203,7 +124,7 @@ fn clone_commit_push_and_pull_over_ssh_with_a_registered_key_and_a_confirmed_hos
     );
     let confirmed = json(
         &server,
-        &["known-hosts", "confirm", &host, &sshd.host_fingerprint],
+        &["known-hosts", "confirm", &host, &host_fingerprint],
     );
     assert_eq!(confirmed["status"], "trusted");
 

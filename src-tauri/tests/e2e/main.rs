@@ -9,6 +9,7 @@ mod cli_live;
 mod common;
 mod crash;
 mod desktop;
+mod desktop_ssh;
 mod git_ssh;
 mod git_verbs;
 mod issues;

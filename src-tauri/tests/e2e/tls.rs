@@ -7,8 +7,10 @@ use crate::common::{
     ADMIN_EMAIL, ADMIN_PASSWORD, ServerProcess, have_tool, isolated, run, runtime, text,
 };
 
-/// A self-signed certificate for 127.0.0.1, made with the openssl CLI.
-fn self_signed(dir: &std::path::Path) -> (String, String) {
+/// A self-signed certificate for 127.0.0.1, made with the openssl CLI. Not a CA
+/// (`CA:FALSE`), so a client given it as its only trusted root (`SSL_CERT_FILE`) accepts
+/// it as the server's own certificate (webpki refuses a CA certificate there).
+pub fn self_signed(dir: &std::path::Path) -> (String, String) {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let out = Command::new("openssl")
         .args([
@@ -27,6 +29,8 @@ fn self_signed(dir: &std::path::Path) -> (String, String) {
             "/CN=127.0.0.1",
             "-addext",
             "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
         ])
         .arg("-keyout")
         .arg(&key)

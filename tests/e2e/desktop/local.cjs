@@ -76,6 +76,9 @@ async function waitForFile(path, needle, what) {
     await click(s, '[data-testid=work-submit]');
     await until(s, 'an open terminal with a prompt', `return document.querySelector('[data-testid=terminal]')?.dataset.state === 'open' && document.querySelector('[data-testid=terminal]').readText().trim().length > 0`);
 
+    step('the terminal is a local PTY, not a network hop');
+    await until(s, 'the local transport', `return document.querySelector('[data-testid=terminal]').dataset.transport === 'local'`);
+
     step('typed input runs in the session');
     await type(s, '.xterm-helper-textarea', 'echo local-$((40 + 2))\uE007');
     await until(s, 'the output of the command', terminalHasLine('local-42'));

@@ -7,10 +7,14 @@
 //! other processes, via [`Fake::url`]) can use it. Every request is logged with its
 //! method, path, query, headers and the status answered, so tests can assert the exact
 //! number and shape of requests. [`Fake::fail_next`] injects faults (e.g. a `429`).
+//!
+//! Beside the fakes, [`sshd`] runs the real OpenSSH server on a free loopback port for
+//! tests of SSH clients (git over ssh, the desktop's SSH terminal).
 
 pub mod github;
 pub mod gitlab;
 pub mod jira;
+pub mod sshd;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

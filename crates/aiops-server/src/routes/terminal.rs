@@ -80,10 +80,11 @@ use crate::config::Settings;
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, from_rejection};
 use crate::state::AppState;
 
-/// Unacknowledged output above which the server stops reading the PTY, in bytes.
-pub const HIGH_WATERMARK: u64 = 1024 * 1024;
+/// Unacknowledged output above which the server stops reading the PTY, in bytes (the
+/// desktop's own terminals use the same window).
+pub const HIGH_WATERMARK: u64 = aiops_exec::attach::HIGH_WATERMARK;
 /// Unacknowledged output below which a paused terminal resumes, in bytes.
-pub const LOW_WATERMARK: u64 = 256 * 1024;
+pub const LOW_WATERMARK: u64 = aiops_exec::attach::LOW_WATERMARK;
 /// Largest single PTY read, in bytes.
 pub const CHUNK: usize = 64 * 1024;
 /// Reads queued between the reader thread and the socket.

@@ -21,7 +21,39 @@ export interface TerminalHandlers {
   /** Output bytes; acknowledge them with `ack` once written to the screen. */
   onData(data: Uint8Array): void;
   /** The connection ended (closed by either side, or never opened). */
-  onClose(info: { code: number; reason: string }): void;
+  onClose(info: TerminalClose): void;
+  /** What carries the terminal (the desktop app says; the browser's is a WebSocket). */
+  onTransport?(transport: TerminalTransport): void;
+}
+
+/** How a terminal ended; `refusal` when it never opened for a reason the user acts on. */
+export interface TerminalClose {
+  code: number;
+  reason: string;
+  refusal?: TerminalRefusal;
+}
+
+/** Which transport carries a desktop terminal; `note` says why SSH was not used. */
+export interface TerminalTransport {
+  name: 'ssh' | 'websocket' | 'local';
+  note?: string | null;
+}
+
+/**
+ * Why the desktop could not open a terminal (`kind` says what to do): an SSH host seen
+ * for the first time (show the fingerprint; trust it, then reconnect), one whose key
+ * changed (refused), a key file's passphrase (ask; then reconnect), or just a message.
+ */
+export type TerminalRefusal =
+  | { kind: 'message'; message: string }
+  | { kind: 'unknown_host' | 'changed_host'; message: string; host: string; port: number; key_type: string; fingerprint: string }
+  | { kind: 'passphrase'; message: string; key_file: string; wrong: boolean };
+
+/** A saved server's SSH settings for terminals; unset fields take the defaults. */
+export interface SshPrefs {
+  port?: number | null;
+  user?: string | null;
+  key_file?: string | null;
 }
 
 /** A live terminal attach (`tmux attach` on the server). */
@@ -61,6 +93,14 @@ export interface DesktopConnection {
   /** Which events raise an OS notification (kept in the app's `desktop.toml`). */
   notifications(): Promise<NotificationPrefs>;
   setNotifications(prefs: NotificationPrefs): Promise<void>;
+  /** SSH settings of the server signed in to; null when it is not a saved server. */
+  sshPrefs(): Promise<SshPrefs | null>;
+  /** Saves them; resolves to what was saved. */
+  setSshPrefs(prefs: SshPrefs): Promise<SshPrefs>;
+  /** Trusts a host key an `unknown_host` refusal showed (appends it to ~/.ssh/known_hosts). */
+  trustHost(host: string, port: number, fingerprint: string): Promise<void>;
+  /** A key file's passphrase for the next attempts; `remember` keeps it in the OS keychain. */
+  unlockKey(keyFile: string, passphrase: string, remember: boolean): Promise<void>;
 }
 
 export interface DesktopStatus {

@@ -11,9 +11,12 @@ import type {
   DesktopStatus,
   LocalStatus,
   NotificationPrefs,
+  SshPrefs,
   StreamState,
   TerminalHandlers,
+  TerminalRefusal,
   TerminalSocket,
+  TerminalTransport,
   Unsubscribe,
 } from './index';
 import { backendOver, queryPairs, type Method, type Query, type Transport } from './methods';
@@ -27,6 +30,11 @@ interface Answer {
 
 /** Messages of the `events` command's channel. */
 type EventMessage = { type: 'event'; event: T.Event } | { type: 'state'; state: StreamState };
+
+/** A `terminal_open` refusal (`Refusal` in `desktop/attach/remote.rs`). */
+function isRefusal(e: unknown): e is TerminalRefusal {
+  return typeof e === 'object' && e !== null && 'kind' in e && 'message' in e;
+}
 
 /** True inside the desktop's webview. */
 export function inDesktop(): boolean {
@@ -72,20 +80,26 @@ function tauriTransport(): Transport {
   }
 
   /**
-   * The server's terminal socket, opened by the Rust side with the key (`terminal.rs`).
-   * Output arrives on a channel as ArrayBuffers, then one close message. Calls go out
-   * one after another, so keystrokes reach the server in the order they were typed.
+   * A terminal the Rust side attaches (`src-tauri/src/desktop/attach`): over SSH, the
+   * server's socket (opened with the key) or a local PTY. Output arrives on a channel as
+   * ArrayBuffers between a transport message and a close message. Calls go out one after
+   * another, so keystrokes arrive in the order they were typed.
    */
   function terminal(session: number, cols: number, rows: number, h: TerminalHandlers): TerminalSocket {
-    const channel = new Channel<ArrayBuffer | { type: 'close'; code: number; reason: string }>();
+    type Message =
+      | ArrayBuffer
+      | { type: 'close'; code: number; reason: string }
+      | ({ type: 'transport' } & TerminalTransport);
+    const channel = new Channel<Message>();
     let ended = false;
-    const end = (info: { code: number; reason: string }) => {
+    const end = (info: { code: number; reason: string; refusal?: TerminalRefusal }) => {
       if (ended) return;
       ended = true;
       h.onClose(info);
     };
     channel.onmessage = (m) => {
       if (m instanceof ArrayBuffer) h.onData(new Uint8Array(m));
+      else if (m.type === 'transport') h.onTransport?.({ name: m.name, note: m.note });
       else end({ code: m.code, reason: m.reason });
     };
     let queue: Promise<number | null> = invoke<number>('terminal_open', { session, cols, rows, channel }).then(
@@ -94,7 +108,9 @@ function tauriTransport(): Transport {
         return id;
       },
       (e: unknown) => {
-        end({ code: 1011, reason: typeof e === 'string' ? e : 'The terminal could not open.' });
+        const refusal = isRefusal(e) ? e : undefined;
+        const reason = refusal?.message ?? (typeof e === 'string' ? e : 'The terminal could not open.');
+        end({ code: 1011, reason, refusal });
         return null;
       },
     );
@@ -147,6 +163,12 @@ function tauriTransport(): Transport {
       command<void>('notifications_set', { prefs }, 'internal', 'The settings could not be saved.'),
     connect: (url, email, password) =>
       command<T.User>('connect', { url, email, password }, 'invalid_input', 'Signing in failed.'),
+    sshPrefs: () => invoke<SshPrefs | null>('ssh_prefs_get'),
+    setSshPrefs: (prefs) => command<SshPrefs>('ssh_prefs_set', { prefs }, 'invalid_input', 'The settings could not be saved.'),
+    trustHost: (host, port, fingerprint) =>
+      command<void>('ssh_trust_host', { host, port, fingerprint }, 'internal', 'The host key could not be saved.'),
+    unlockKey: (keyFile, passphrase, remember) =>
+      command<void>('ssh_key_passphrase', { keyFile, passphrase, remember }, 'internal', 'The passphrase could not be kept.'),
   };
 
   return {

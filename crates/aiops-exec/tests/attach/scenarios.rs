@@ -1,0 +1,130 @@
+//! What every attach transport must do, as functions of how to start one: the local PTY
+//! and the SSH PTY run the same checks against a real tmux session.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use aiops_exec::attach::{Attached, CHUNK, HIGH_WATERMARK, Screen, close};
+
+use super::support::{Recorder, Server, tmux_session, wait_until};
+
+/// Starts an attach of `command` at `cols` × `rows` (read-only or not) onto a screen.
+pub type Start<'a> = &'a dyn Fn(&[String], u16, u16, bool, Arc<dyn Screen>) -> Attached;
+
+/// Typed input runs in the session, a resize reaches tmux, and dropping the handle
+/// detaches the client while the session runs on.
+pub fn types_resizes_and_detaches(dir: &std::path::Path, start: Start<'_>) {
+    let name = "aiops-1-attach";
+    let s = tmux_session(dir, name, &["sh"]);
+    let screen = Recorder::new();
+    let attached = start(
+        &s.attach_command(name, false),
+        100,
+        30,
+        false,
+        screen.clone(),
+    );
+    wait_until("the client to attach at 100x30", || {
+        s.client_sizes().contains("100x30")
+    });
+    attached.input(b"echo attach-$((6*7))\r".to_vec());
+    wait_until("the command's output on the screen", || {
+        screen.text().contains("attach-42")
+    });
+    attached.resize(120, 40);
+    wait_until("tmux to see the new size", || {
+        s.client_sizes().contains("120x40")
+    });
+    attached.resize(0, 40); // ignored, not fatal
+    drop(attached);
+    wait_until("the terminal to end", || screen.ended().is_some());
+    wait_until("the client to be gone", || s.client_sizes().is_empty());
+    assert!(
+        !s.0.pane(name).unwrap().dead,
+        "detaching left the session and its shell running"
+    );
+}
+
+/// The number in the last `flow N` line the pane shows.
+fn last_flow_line(s: &Server, name: &str) -> u64 {
+    let screen = s.0.capture(name).unwrap_or_default();
+    screen
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("flow ")?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Without acks output stops at the high watermark while the program runs on; acks
+/// bring it back.
+pub fn output_pauses_without_acks_and_resumes_with_them(dir: &std::path::Path, start: Start<'_>) {
+    let name = "aiops-2-flow";
+    let flood = "i=0; while :; do i=$((i+1)); echo \"flow $i\"; done";
+    let s = tmux_session(dir, name, &["sh", "-c", flood]);
+    let screen = Recorder::new();
+    let attached = start(&s.attach_command(name, true), 80, 24, true, screen.clone());
+    wait_until("output up to the high watermark", || {
+        screen.len() as u64 > HIGH_WATERMARK
+    });
+    let at_pause = last_flow_line(&s, name);
+    wait_until("the pane to run on while the client is paused", || {
+        last_flow_line(&s, name) > at_pause + 50_000
+    });
+    let shown = screen.len() as u64;
+    assert!(
+        shown <= HIGH_WATERMARK + CHUNK as u64,
+        "{shown} bytes reached the screen without an ack"
+    );
+    attached.ack(shown);
+    wait_until("output to flow again after the ack", || {
+        screen.len() as u64 > shown + CHUNK as u64
+    });
+    drop(attached);
+    wait_until("the terminal to end", || screen.ended().is_some());
+}
+
+/// A read-only attach drops typed input; a screen that stops listening detaches; a
+/// killed session ends the terminal normally.
+pub fn read_only_gone_screens_and_killed_sessions(dir: &std::path::Path, start: Start<'_>) {
+    let name = "aiops-3-ro";
+    let s = tmux_session(dir, name, &["cat"]);
+    let viewer = Recorder::new();
+    let watching = start(&s.attach_command(name, true), 80, 24, true, viewer.clone());
+    wait_until("the viewer to attach", || !s.client_sizes().is_empty());
+    watching.input(b"from-the-viewer\r".to_vec());
+    s.0.send_text(name, "from-the-owner", true).unwrap();
+    wait_until("the owner's line on the viewer's screen", || {
+        viewer.text().contains("from-the-owner")
+    });
+    assert!(
+        !s.0.capture(name).unwrap().contains("from-the-viewer"),
+        "a read-only attach typed"
+    );
+
+    // The page went away: the next output detaches.
+    viewer.gone.store(true, Ordering::SeqCst);
+    s.0.send_text(name, "more", true).unwrap();
+    wait_until("the viewer to detach", || viewer.ended().is_some());
+    wait_until("its client to be gone", || s.client_sizes().is_empty());
+    drop(watching);
+
+    let typist = Recorder::new();
+    let _attached = start(
+        &s.attach_command(name, false),
+        80,
+        24,
+        false,
+        typist.clone(),
+    );
+    wait_until("the typist to attach", || !s.client_sizes().is_empty());
+    s.0.kill_session(name).unwrap();
+    wait_until("the terminal to end with the session", || {
+        typist.ended().is_some()
+    });
+    assert_eq!(
+        typist.ended().unwrap().0,
+        close::NORMAL,
+        "{:?}",
+        typist.ended()
+    );
+}
