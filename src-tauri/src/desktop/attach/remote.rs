@@ -92,10 +92,7 @@ impl Refusal {
 
 /// The server's own sentence for a refusal (not found, ended, forbidden), else one line.
 pub fn say(e: ClientError) -> Refusal {
-    match e {
-        ClientError::Api { message, .. } => Refusal::message(message),
-        other => Refusal::message(other.to_string()),
-    }
+    Refusal::message(crate::desktop::connect::say(e))
 }
 
 /// A remote server: SSH, else the WebSocket (see the module doc).
