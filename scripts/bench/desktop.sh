@@ -69,15 +69,6 @@ pkg-config --exists webkit2gtk-4.1 2>/dev/null || {
 }
 bench_workdir
 
-# ui/dist is current when nothing it is built from is newer than it. Rebuilding it anyway
-# would give its files new times and so recompile the release binary that embeds them
-# (~6 min on 2 cores) for nothing.
-ui_current() {
-    [[ -f ui/dist/index.html ]] &&
-        [[ -z $(find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts \
-            ui/svelte.config.js ui/tsconfig.json -newer ui/dist/index.html -print -quit) ]]
-}
-
 rows=2000 projects=5 word=scheduler
 target_bin="$CARGO_TARGET_DIR/release/aiops"
 build_desktop() {

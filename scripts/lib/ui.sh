@@ -20,3 +20,11 @@ ui_install() {
 ui_build() {
     ui_install && npm --prefix ui run --silent build
 }
+
+# True when ui/dist is newer than every UI source. Rebuilding anyway gives ui/dist new
+# file times, which recompiles the release binary that embeds them (~6 min on 2 cores).
+ui_current() {
+    [[ -f ui/dist/index.html ]] &&
+        [[ -z $(find ui/src ui/index.html ui/package.json ui/package-lock.json ui/vite.config.ts \
+            ui/svelte.config.js ui/tsconfig.json -newer ui/dist/index.html -print -quit) ]]
+}
