@@ -62,6 +62,10 @@ async function waitForFile(path, needle, what) {
     await click(s, '[data-testid=project-submit]');
     await present(s, '[data-testid=project-settings]');
 
+    step("the tray's New session… page opens the form at once");
+    await script(s, `window.location.assign('/sessions?new=1')`);
+    await present(s, '[data-testid=new-session-project]');
+
     step('a native issue from the inbox');
     await script(s, `window.location.assign('/')`);
     await present(s, '[data-testid=new-issue]');
