@@ -63,6 +63,7 @@ use std::time::Duration;
 
 use aiops_core::sessions::TerminalTarget;
 use aiops_exec::pty::{MAX_SIDE, Pty, PtyReader};
+use aiops_types::TerminalControl as Control;
 use aiops_types::{ErrorBody, ErrorCode};
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
@@ -121,21 +122,6 @@ struct TerminalParams {
 enum TerminalMode {
     Read,
     Write,
-}
-
-/// A client's JSON control message (text frame); see the module doc.
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-#[serde(tag = "type", rename_all = "lowercase")]
-enum Control {
-    Resize {
-        cols: u16,
-        rows: u16,
-    },
-    Ack {
-        bytes: u64,
-    },
-    #[serde(other)]
-    Unknown,
 }
 
 /// What the socket loop asks of the thread that owns the PTY.

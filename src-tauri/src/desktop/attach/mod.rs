@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aiops_exec::attach::{Attached, Screen};
-use serde::Deserialize;
+use aiops_types::TerminalControl as Control;
 use serde_json::json;
 use tauri::Manager;
 use tauri::ipc::{Channel, InvokeResponseBody};
@@ -157,21 +157,6 @@ pub fn terminal_input(terminals: tauri::State<'_, Terminals>, id: u32, data: Vec
             None => {}
         }
     }
-}
-
-/// A control message of the page (terminal WebSocket protocol, `routes/terminal.rs`).
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-enum Control {
-    Resize {
-        cols: u16,
-        rows: u16,
-    },
-    Ack {
-        bytes: u64,
-    },
-    #[serde(other)]
-    Unknown,
 }
 
 /// A control message for terminal `id` (`{"type":"resize",…}` or `{"type":"ack",…}`).
