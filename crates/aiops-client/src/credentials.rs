@@ -94,9 +94,12 @@ fn account(url: &str) -> Result<String, CredentialError> {
 pub struct Keychain;
 
 impl Keychain {
-    /// The account of the desktop app's in-process control plane ("This computer"): its
-    /// port may change between starts, so its key is not filed under a URL.
-    pub const LOCAL_ACCOUNT: &'static str = "local";
+    /// The account of the desktop app's in-process control plane ("This computer") on
+    /// `data_dir`: `local:<data dir>`. Its port may change between starts, so its key is
+    /// not filed under a URL; each data dir has its own users, so its own key.
+    pub fn local_account(data_dir: &Path) -> String {
+        format!("local:{}", data_dir.display())
+    }
 
     fn entry(account: &str) -> Result<keyring::Entry, CredentialError> {
         keyring::Entry::new(KEYCHAIN_SERVICE, account).map_err(keychain_error)

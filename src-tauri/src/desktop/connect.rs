@@ -63,29 +63,49 @@ pub async fn connect(
 ) -> Result<User, String> {
     let url = normalize_url(&url).map_err(|e| e.to_string())?;
     let signed = sign_in(&url, &email, password).await?;
-    if let Err(e) = Keychain.set(&url, &signed.key) {
+    let kind = ConnectionKind::Remote {
+        url,
+        email: Some(signed.user.email.clone()),
+        // Kept from an earlier sign-in to this server (see `Settings::upsert`).
+        ssh: None,
+    };
+    keep(&app, &desktop, signed, kind, None).await
+}
+
+/// Keeps a fresh sign-in: its key in the keychain (revoked again when that fails), the
+/// connection saved as the active one (with "This computer"'s `local_port`), and the
+/// app switched to it. Returns the signed-in user.
+pub async fn keep(
+    app: &tauri::AppHandle,
+    desktop: &Desktop,
+    signed: SignedIn,
+    kind: ConnectionKind,
+    local_port: Option<u16>,
+) -> Result<User, String> {
+    let local = matches!(kind, ConnectionKind::Local);
+    let stored = match &kind {
+        ConnectionKind::Remote { url, .. } => Keychain.set(url, &signed.key),
+        ConnectionKind::Local => {
+            let account = super::local::keychain_account().map_err(|e| format!("{e:#}"))?;
+            Keychain.set_account(&account, &signed.key)
+        }
+    };
+    if let Err(e) = stored {
         let _ = signed.client.revoke_key(signed.key_id).await;
         return Err(format!("cannot keep the key in the OS keychain: {e}"));
     }
     let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
-    settings
-        .upsert(
-            "",
-            ConnectionKind::Remote {
-                url: url.clone(),
-                email: Some(signed.user.email.clone()),
-                // Kept from an earlier sign-in to this server (see `Settings::upsert`).
-                ssh: None,
-            },
-        )
-        .map_err(|e| format!("{e:#}"))?;
+    settings.upsert("", kind).map_err(|e| format!("{e:#}"))?;
+    if local {
+        settings.local_port = local_port;
+    }
     settings.signed_out = false;
     connection::save(&settings).map_err(|e| format!("{e:#}"))?;
     let to = Connected {
         client: signed.client,
-        local: false,
+        local,
     };
-    desktop.connect(&app, Some(to), settings.notifications);
+    desktop.connect(app, Some(to), settings.notifications);
     Ok(signed.user)
 }
 
@@ -110,7 +130,8 @@ pub async fn disconnect(
     desktop.connect(&app, None, settings.notifications);
     let id = if current.local {
         local.stop().await;
-        Keychain.delete_account(Keychain::LOCAL_ACCOUNT)
+        let account = super::local::keychain_account().map_err(|e| format!("{e:#}"))?;
+        Keychain.delete_account(&account)
     } else {
         Keychain.delete(current.client.base_url())
     }

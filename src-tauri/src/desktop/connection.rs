@@ -67,7 +67,7 @@ pub async fn open(
         }
         ConnectionKind::Local => {
             let key = Keychain
-                .get_account(Keychain::LOCAL_ACCOUNT)
+                .get_account(&super::local::keychain_account()?)
                 .context("the key for this computer")?;
             if key.is_none() {
                 return Ok(None);

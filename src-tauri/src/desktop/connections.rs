@@ -124,7 +124,10 @@ pub async fn connection_forget(
         }
         // Its control plane may not run now; the key stays listed there until revoked
         // from the account page.
-        ConnectionKind::Local => Keychain.delete_account(Keychain::LOCAL_ACCOUNT),
+        ConnectionKind::Local => {
+            let account = super::local::keychain_account().map_err(|e| format!("{e:#}"))?;
+            Keychain.delete_account(&account)
+        }
     };
     removed.map_err(|e| format!("cannot remove the key from the OS keychain: {e}"))?;
     settings.remove(&id);

@@ -5,7 +5,7 @@
 //!
 //! Signing in to it works as with "A server" (email and password, a key minted for the
 //! app), except that with no user yet the form creates the first admin, and the key goes
-//! to the keychain under the fixed account `local` (the port may change). The port of the
+//! to the keychain under the account `local:<data dir>` (the port may change). The port of the
 //! last run is tried first: sessions started then call back to that URL.
 
 use aiops_client::credentials::Keychain;
@@ -15,8 +15,8 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
-use super::api::{Connected, Desktop};
-use super::connect::sign_in;
+use super::api::Desktop;
+use super::connect::{keep, sign_in};
 use super::connection;
 use super::settings::ConnectionKind;
 
@@ -58,6 +58,11 @@ impl Local {
     }
 }
 
+/// The keychain account of this computer's key: the data dir's own.
+pub fn keychain_account() -> Result<String> {
+    Ok(Keychain::local_account(&server_settings(0)?.data_dir))
+}
+
 /// `aiops serve`'s settings with the app's bind address.
 fn server_settings(port: u16) -> Result<aiops_server::Settings> {
     let settings = aiops_server::Settings::load(Overrides {
@@ -97,7 +102,7 @@ pub async fn connect_local(
     email: String,
     password: String,
 ) -> Result<User, String> {
-    let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
+    let settings = connection::settings().map_err(|e| format!("{e:#}"))?;
     let url = local
         .ensure(settings.local_port)
         .await
@@ -109,20 +114,12 @@ pub async fn connect_local(
             .map_err(|e| e.to_string())?;
     }
     let signed = sign_in(&url, &email, password).await?;
-    if let Err(e) = Keychain.set_account(Keychain::LOCAL_ACCOUNT, &signed.key) {
-        let _ = signed.client.revoke_key(signed.key_id).await;
-        return Err(format!("cannot keep the key in the OS keychain: {e}"));
-    }
-    settings
-        .upsert("", ConnectionKind::Local)
-        .map_err(|e| format!("{e:#}"))?;
-    settings.local_port = local.port().await;
-    settings.signed_out = false;
-    connection::save(&settings).map_err(|e| format!("{e:#}"))?;
-    let to = Connected {
-        client: signed.client,
-        local: true,
-    };
-    desktop.connect(&app, Some(to), settings.notifications);
-    Ok(signed.user)
+    keep(
+        &app,
+        &desktop,
+        signed,
+        ConnectionKind::Local,
+        local.port().await,
+    )
+    .await
 }

@@ -106,13 +106,18 @@ async function waitForFile(path, needle, what) {
     }
   }
 
-  step('the key is in the OS keychain under the local account');
-  const key = execFileSync('secret-tool', ['lookup', 'service', 'aiops', 'username', 'local'], { encoding: 'utf8' }).trim();
+  step('the key is in the OS keychain under this data dir’s local account');
+  const account = `local:${process.env.AIOPS_DATA_DIR}`;
+  const key = execFileSync('secret-tool', ['lookup', 'service', 'aiops', 'username', account], { encoding: 'utf8' }).trim();
   if (!key.startsWith('aiops_')) throw new Error('no API key in the keychain for this computer');
 
   await withApp(async (s) => {
     step('restarted: this computer opens again, signed in');
-    await until(s, 'the issue in the inbox', `return [...document.querySelectorAll('[data-testid=inbox-row]')].some((r) => r.textContent.includes(${JSON.stringify(title)}))`);
+    try {
+      await until(s, 'the issue in the inbox', `return [...document.querySelectorAll('[data-testid=inbox-row]')].some((r) => r.textContent.includes(${JSON.stringify(title)}))`);
+    } catch (e) {
+      throw new Error(`${e.message}\n--- the page ---\n${await script(s, 'return location.href + "\\n" + document.body.innerText')}`);
+    }
   });
   step('done');
 })().catch((e) => {

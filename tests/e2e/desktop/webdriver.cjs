@@ -32,8 +32,15 @@ async function until(session, what, source) {
   const deadline = Date.now() + WAIT;
   let last;
   while (Date.now() < deadline) {
-    last = await script(session, source);
-    if (last) return last;
+    try {
+      last = await script(session, source);
+      if (last) return last;
+    } catch (e) {
+      // A navigation the spec started (location.assign) can unload the page under the
+      // script: ask again on the next page. Anything else is a real failure.
+      if (!/no such frame|unload/i.test(String(e))) throw e;
+      last = String(e);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}; last answer: ${JSON.stringify(last)}`);
