@@ -5,8 +5,8 @@
 //!
 //! Signing in to it works as with "A server" (email and password, a key minted for the
 //! app), except that with no user yet the form creates the first admin, and the key goes
-//! to the keychain under the account `local:<data dir>` (the port may change). The port of the
-//! last run is tried first: sessions started then call back to that URL.
+//! to the keychain under the account `local:<data dir>` (the port may change). The port
+//! of the last run is tried first: sessions started then call back to that URL.
 
 use aiops_client::credentials::Keychain;
 use aiops_server::{Embedded, Overrides, ServeError};
@@ -83,8 +83,9 @@ pub struct LocalStatus {
 #[tauri::command]
 pub fn local_status() -> Result<LocalStatus, String> {
     let settings = server_settings(0).map_err(|e| format!("{e:#}"))?;
-    let has_users =
-        aiops_server::admin::has_users(&settings.data_dir).map_err(|e| e.to_string())?;
+    // Looking must not create the data dir: no database yet means no user yet.
+    let has_users = settings.db_path().exists()
+        && aiops_server::admin::has_users(&settings.data_dir).map_err(|e| e.to_string())?;
     Ok(LocalStatus {
         has_users,
         data_dir: settings.data_dir.display().to_string(),
