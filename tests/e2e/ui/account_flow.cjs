@@ -118,6 +118,28 @@ run(async () => {
       await qid('known-hosts-empty').waitFor();
     });
 
+    await step('the keyboard moves between tabs and menu items (WAI-ARIA arrows, Home, End)', async () => {
+      const focused = () => q.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+      await qid('admin-tab-users').focus();
+      await q.keyboard.press('ArrowRight');
+      if ((await focused()) !== 'admin-tab-keys') throw new Error(`ArrowRight focused ${await focused()}`);
+      await q.keyboard.press('ArrowLeft');
+      await q.keyboard.press('ArrowLeft');
+      const last = await q.evaluate(() => [...document.querySelectorAll('[role=tab]')].at(-1)?.getAttribute('data-testid'));
+      if ((await focused()) !== last) throw new Error(`ArrowLeft from the first tab focused ${await focused()}, not ${last}`);
+      await q.keyboard.press('Home');
+      if ((await focused()) !== 'admin-tab-users') throw new Error(`Home focused ${await focused()}`);
+      await qid('user-menu').focus();
+      await q.keyboard.press('Enter');
+      await q.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'menu-account');
+      await q.keyboard.press('End');
+      if ((await focused()) !== 'logout') throw new Error(`End focused ${await focused()}`);
+      await q.keyboard.press('ArrowDown');
+      if ((await focused()) !== 'menu-account') throw new Error(`ArrowDown from the last item focused ${await focused()}`);
+      await q.keyboard.press('Escape');
+      await q.locator('[role=menu]').waitFor({ state: 'detached' });
+    });
+
     await step('the Worktrees page, from the Sessions page, shows its empty state', async () => {
       await q.goto('/sessions');
       await qid('worktrees-link').click();
