@@ -81,16 +81,23 @@ pub fn driver(dir: &Path, env: &[(&str, &str)]) -> Driver {
     d
 }
 
-#[test]
-fn the_window_shows_the_servers_issues_attaches_terminals_and_javascript_never_sees_the_key() {
-    let (_repo_dir, repo) = seeded_repo();
+/// A server with a project on a seeded repository and one native issue titled `title`:
+/// the repository's temp dir (keep it alive), the server and the issue's id.
+fn server_with_issue(title: &str) -> (tempfile::TempDir, ServerProcess, String) {
+    let (repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start();
     project_on(&server, &repo);
-    let title = "Desktop sees this issue";
     let issue = demo_issue(&server, title)["id"]
         .as_i64()
         .unwrap()
         .to_string();
+    (repo_dir, server, issue)
+}
+
+#[test]
+fn the_window_shows_the_servers_issues_attaches_terminals_and_javascript_never_sees_the_key() {
+    let title = "Desktop sees this issue";
+    let (_repo_dir, server, issue) = server_with_issue(title);
     let started = crate::common::json(&server, &["issues", "work", &issue, "--tool", "shell"]);
     let session = started["id"].as_i64().unwrap();
     crate::sessions::wait_state(&server, session, "running");
@@ -143,11 +150,8 @@ pub fn spec(d: &Driver, server: Option<&ServerProcess>, name: &str, env: &[(&str
 
 #[test]
 fn signing_in_to_a_server_keeps_the_key_in_the_keychain_until_signing_out() {
-    let (_repo_dir, repo) = seeded_repo();
-    let server = ServerProcess::start();
-    project_on(&server, &repo);
     let title = "Seen after signing in";
-    demo_issue(&server, title);
+    let (_repo_dir, server, _issue) = server_with_issue(title);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
     // No CLI config and no key in the environment: the app starts signed out.
@@ -263,6 +267,39 @@ impl Drop for Killed {
     }
 }
 
+/// `cmd` (the app, or a wrapper that runs it) signed in to `server` the way the CLI is
+/// (`AIOPS_URL` / `AIOPS_API_KEY`), with its settings in `config` and its stderr in `log`.
+fn signed_in_app(mut cmd: Command, config: &Path, server: &ServerProcess, log: &Path) -> Command {
+    cmd.env("AIOPS_CONFIG_DIR", config)
+        .env("AIOPS_URL", &server.url)
+        .env("AIOPS_API_KEY", &server.admin_key)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap());
+    cmd
+}
+
+/// Waits until the app whose stderr is `log` follows the server's events.
+fn wait_app_up(log: &Path) {
+    wait_for_text(
+        log,
+        "notifications follow the events",
+        "the app follows the event stream",
+        String::new,
+    );
+}
+
+/// Starts `shell` on `issue`, waits until it runs, and types `exit`; returns the
+/// session's id.
+fn shell_session_that_exits(server: &ServerProcess, issue: &str) -> i64 {
+    let started = crate::common::json(server, &["issues", "work", issue, "--tool", "shell"]);
+    let id = started["id"].as_i64().unwrap();
+    crate::sessions::wait_state(server, id, "running");
+    let out = server.cli(&["sessions", "send", &id.to_string(), "exit"], None);
+    crate::common::assert_success(&out, "sessions send exit");
+    id
+}
+
 /// Waits until `file` contains `needle`; panics with `why` and the file otherwise.
 fn wait_for_text(file: &Path, needle: &str, why: &str, also: impl Fn() -> String) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -283,43 +320,23 @@ fn wait_for_text(file: &Path, needle: &str, why: &str, also: impl Fn() -> String
 
 #[test]
 fn a_session_that_exits_raises_an_os_notification_naming_its_issue() {
-    let (_repo_dir, repo) = seeded_repo();
-    let server = ServerProcess::start();
-    project_on(&server, &repo);
     let title = "Notify me when the shell exits";
-    let issue = demo_issue(&server, title)["id"]
-        .as_i64()
-        .unwrap()
-        .to_string();
+    let (_repo_dir, server, issue) = server_with_issue(title);
 
     let dir = tempfile::tempdir().unwrap();
     let bus_log = dir.path().join("notifications.log");
     let _monitor = monitor_notifications(&bus_log);
     let app_log = dir.path().join("app.err");
+    let config = dir.path().join("config");
     let _app = Killed(
-        Command::new(AIOPS)
-            .env("AIOPS_CONFIG_DIR", dir.path().join("config"))
-            .env("AIOPS_URL", &server.url)
-            .env("AIOPS_API_KEY", &server.admin_key)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&app_log).unwrap())
+        signed_in_app(Command::new(AIOPS), &config, &server, &app_log)
             .spawn()
             .unwrap(),
     );
     let app_said = || std::fs::read_to_string(&app_log).unwrap_or_default();
-    wait_for_text(
-        &app_log,
-        "notifications follow the events",
-        "the app follows the event stream",
-        String::new,
-    );
+    wait_app_up(&app_log);
 
-    let started = crate::common::json(&server, &["issues", "work", &issue, "--tool", "shell"]);
-    let id = started["id"].as_i64().unwrap().to_string();
-    crate::sessions::wait_state(&server, started["id"].as_i64().unwrap(), "running");
-    let out = server.cli(&["sessions", "send", &id, "exit"], None);
-    crate::common::assert_success(&out, "sessions send exit");
+    shell_session_that_exits(&server, &issue);
     wait_for_text(
         &bus_log,
         title,
@@ -345,23 +362,10 @@ fn a_second_app_on_the_same_config_shows_the_first_and_exits() {
     let server = ServerProcess::start();
     let dir = tempfile::tempdir().unwrap();
     let app_log = dir.path().join("app.err");
-    let app = |log: &Path| {
-        let mut cmd = Command::new(AIOPS);
-        cmd.env("AIOPS_CONFIG_DIR", dir.path().join("config"))
-            .env("AIOPS_URL", &server.url)
-            .env("AIOPS_API_KEY", &server.admin_key)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).unwrap());
-        cmd
-    };
+    let config = dir.path().join("config");
+    let app = |log: &Path| signed_in_app(Command::new(AIOPS), &config, &server, log);
     let mut first = Killed(app(&app_log).spawn().unwrap());
-    wait_for_text(
-        &app_log,
-        "notifications follow the events",
-        "the first app is up",
-        String::new,
-    );
+    wait_app_up(&app_log);
     let second = run_within(app(&dir.path().join("second.err")), None, SPEC_TIMEOUT);
     assert!(
         second.status.success(),
@@ -392,45 +396,25 @@ const BARE_BUS: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS 
 
 #[test]
 fn without_a_tray_host_or_a_notification_daemon_the_app_warns_once_each_and_runs_on() {
-    let (_repo_dir, repo) = seeded_repo();
-    let server = ServerProcess::start();
-    project_on(&server, &repo);
-    let issue = demo_issue(&server, "Nobody shows this")["id"]
-        .as_i64()
-        .unwrap()
-        .to_string();
+    let (_repo_dir, server, issue) = server_with_issue("Nobody shows this");
     let dir = tempfile::tempdir().unwrap();
     let bus = dir.path().join("bus.conf");
     std::fs::write(&bus, BARE_BUS).unwrap();
     let app_log = dir.path().join("app.err");
+    let mut bare = Command::new("dbus-run-session");
+    bare.arg(format!("--config-file={}", bus.display()))
+        .arg("--")
+        .arg(AIOPS);
     let mut app = Killed(
-        Command::new("dbus-run-session")
-            .arg(format!("--config-file={}", bus.display()))
-            .arg("--")
-            .arg(AIOPS)
-            .env("AIOPS_CONFIG_DIR", dir.path().join("config"))
-            .env("AIOPS_URL", &server.url)
-            .env("AIOPS_API_KEY", &server.admin_key)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&app_log).unwrap())
+        signed_in_app(bare, &dir.path().join("config"), &server, &app_log)
             .spawn()
             .expect("dbus-run-session (package dbus)"),
     );
     let app_said = || std::fs::read_to_string(&app_log).unwrap_or_default();
-    wait_for_text(
-        &app_log,
-        "notifications follow the events",
-        "the app follows the event stream",
-        String::new,
-    );
+    wait_app_up(&app_log);
     // Two sessions end: two notifications the app would raise, one warning.
     for _ in 0..2 {
-        let started = crate::common::json(&server, &["issues", "work", &issue, "--tool", "shell"]);
-        let id = started["id"].as_i64().unwrap();
-        crate::sessions::wait_state(&server, id, "running");
-        let out = server.cli(&["sessions", "send", &id.to_string(), "exit"], None);
-        crate::common::assert_success(&out, "sessions send exit");
+        let id = shell_session_that_exits(&server, &issue);
         crate::sessions::wait_state(&server, id, "exited");
     }
     let warning = "warning: OS notifications are unavailable";
