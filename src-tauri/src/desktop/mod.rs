@@ -38,7 +38,11 @@ pub fn run() -> Result<()> {
     ensure_display()?;
     software_rendering_without_dmabuf();
     let settings = connection::settings().context("cannot read the desktop settings")?;
-    let app = build_app(api::Desktop::new())?;
+    let bus = session_bus();
+    let app = build_app(
+        api::Desktop::new(),
+        !cfg!(target_os = "linux") || bus.is_some(),
+    )?;
     let handle = app.handle().clone();
     let local = app.state::<local::Local>();
     // A saved connection that cannot open (this computer's data dir held by another
@@ -52,7 +56,7 @@ pub fn run() -> Result<()> {
             }
             None
         });
-    let has_tray = tray::create(&handle);
+    let has_tray = tray::create(&handle, bus.as_ref());
     app.state::<api::Desktop>()
         .connect(&handle, opened, settings.notifications);
     let code = app.run_return(move |app, event| match event {
@@ -143,12 +147,12 @@ fn ensure_display() -> Result<()> {
 /// `tao` panics (instead of returning an error) when GTK cannot open the display, e.g. a
 /// stale `DISPLAY`. Turn that panic into an error and keep the default panic report off
 /// the terminal while the app is being built.
-fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
+fn build_app(desktop: api::Desktop, single: bool) -> Result<tauri::App> {
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let built = panic::catch_unwind(AssertUnwindSafe(|| {
         let mut builder = tauri::Builder::default();
-        if session_bus() {
+        if single {
             builder = builder.plugin(single_instance());
         }
         builder
@@ -195,11 +199,15 @@ fn build_app(desktop: api::Desktop) -> Result<tauri::App> {
     }
 }
 
-/// True when the D-Bus session bus answers. The single-instance plugin needs it (and
-/// panics without it); a desktop without one runs the app without that plugin.
-fn session_bus() -> bool {
-    cfg!(not(target_os = "linux"))
-        || tauri::async_runtime::block_on(zbus::Connection::session()).is_ok()
+/// The D-Bus session bus of a Linux desktop, when it answers: one connection for the
+/// start-up questions. The single-instance plugin needs the bus there (it panics without
+/// one, so a desktop without a bus runs the app without it); the tray asks it for a tray
+/// host.
+fn session_bus() -> Option<zbus::Connection> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    tauri::async_runtime::block_on(zbus::Connection::session()).ok()
 }
 
 /// A second `aiops` with no subcommand shows this app's window and exits. One app per

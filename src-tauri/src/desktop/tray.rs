@@ -74,11 +74,11 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Creates the tray; `false` (after one warning) where this desktop cannot have one or
-/// would not show it.
-pub fn create(app: &AppHandle) -> bool {
+/// would not show it. `bus`: the Linux session bus, if any.
+pub fn create(app: &AppHandle, bus: Option<&zbus::Connection>) -> bool {
     let built = panic::catch_unwind(AssertUnwindSafe(|| build(app, &model(&[]))));
     match built {
-        Ok(Ok(())) if host_present() => true,
+        Ok(Ok(())) if host_present(bus) => true,
         Ok(Ok(())) => {
             eprintln!(
                 "aiops: warning: no tray host on this desktop (no StatusNotifierWatcher on \
@@ -147,15 +147,17 @@ fn menu(app: &AppHandle, m: &TrayModel) -> tauri::Result<Menu<tauri::Wry>> {
 }
 
 /// True when the desktop shows tray icons, so a hidden window can be found again. On
-/// Linux that means a StatusNotifierWatcher on the session bus: plain GNOME has none, and
-/// an icon there is never seen.
-pub fn host_present() -> bool {
+/// Linux that means a StatusNotifierWatcher on the session `bus`: plain GNOME has none,
+/// and an icon there is never seen; no bus, no host.
+fn host_present(bus: Option<&zbus::Connection>) -> bool {
     if cfg!(target_os = "macos") || cfg!(windows) {
         return true;
     }
+    let Some(bus) = bus else {
+        return false;
+    };
     let watcher = async {
-        let bus = zbus::Connection::session().await?;
-        let dbus = zbus::fdo::DBusProxy::new(&bus).await?;
+        let dbus = zbus::fdo::DBusProxy::new(bus).await?;
         let name = zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher")?;
         zbus::Result::Ok(dbus.name_has_owner(name).await?)
     };
