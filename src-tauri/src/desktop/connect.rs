@@ -86,7 +86,7 @@ pub async fn keep(
     let stored = match &kind {
         ConnectionKind::Remote { url, .. } => Keychain.set(url, &signed.key),
         ConnectionKind::Local => {
-            let account = super::local::keychain_account().map_err(|e| format!("{e:#}"))?;
+            let account = super::local::keychain_account().map_err(super::line)?;
             Keychain.set_account(&account, &signed.key)
         }
     };
@@ -94,13 +94,13 @@ pub async fn keep(
         let _ = signed.client.revoke_key(signed.key_id).await;
         return Err(format!("cannot keep the key in the OS keychain: {e}"));
     }
-    let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
-    settings.upsert("", kind).map_err(|e| format!("{e:#}"))?;
+    let mut settings = connection::settings().map_err(super::line)?;
+    settings.upsert("", kind).map_err(super::line)?;
     if local {
         settings.local_port = local_port;
     }
     settings.signed_out = false;
-    connection::save(&settings).map_err(|e| format!("{e:#}"))?;
+    connection::save(&settings).map_err(super::line)?;
     let to = Connected {
         client: signed.client,
         local,
@@ -126,11 +126,11 @@ pub async fn disconnect(
     {
         let _ = current.client.revoke_key(id).await;
     }
-    let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
+    let mut settings = connection::settings().map_err(super::line)?;
     desktop.connect(&app, None, settings.notifications);
     let id = if current.local {
         local.stop().await;
-        let account = super::local::keychain_account().map_err(|e| format!("{e:#}"))?;
+        let account = super::local::keychain_account().map_err(super::line)?;
         Keychain.delete_account(&account)
     } else {
         Keychain.delete(current.client.base_url())
@@ -142,7 +142,7 @@ pub async fn disconnect(
     // saved connection `remove` fell back to.
     settings.active = None;
     settings.signed_out = true;
-    connection::save(&settings).map_err(|e| format!("{e:#}"))?;
+    connection::save(&settings).map_err(super::line)?;
     Ok(())
 }
 

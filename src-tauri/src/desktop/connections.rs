@@ -51,7 +51,7 @@ pub struct ConnectionList {
 
 #[tauri::command]
 pub fn connections_list(desktop: tauri::State<'_, Desktop>) -> Result<ConnectionList, String> {
-    let settings = connection::settings().map_err(|e| format!("{e:#}"))?;
+    let settings = connection::settings().map_err(super::line)?;
     Ok(ConnectionList {
         open: desktop.current().map(|c| connection::id_of(&c)),
         connections: settings.connections,
@@ -68,7 +68,7 @@ pub async fn connection_switch(
     local: tauri::State<'_, Local>,
     id: String,
 ) -> Result<(), String> {
-    let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
+    let mut settings = connection::settings().map_err(super::line)?;
     let target = settings
         .connections
         .iter()
@@ -77,7 +77,7 @@ pub async fn connection_switch(
         .ok_or_else(|| format!("no saved connection `{id}`"))?;
     let opened = connection::open(&target, settings.local_port, &local)
         .await
-        .map_err(|e| format!("{e:#}"))?
+        .map_err(super::line)?
         .ok_or_else(|| {
             format!(
                 "the key for {} is no longer in the OS keychain: sign in to it again",
@@ -89,7 +89,7 @@ pub async fn connection_switch(
     }
     settings.active = Some(id);
     settings.signed_out = false;
-    connection::save(&settings).map_err(|e| format!("{e:#}"))?;
+    connection::save(&settings).map_err(super::line)?;
     desktop.connect(&app, Some(opened), settings.notifications);
     Ok(())
 }
@@ -107,7 +107,7 @@ pub async fn connection_forget(
     {
         return Err("this is the open connection: sign out of it instead".into());
     }
-    let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
+    let mut settings = connection::settings().map_err(super::line)?;
     let Some(target) = settings.connections.iter().find(|c| c.id == id).cloned() else {
         return Ok(());
     };
@@ -125,12 +125,12 @@ pub async fn connection_forget(
         // Its control plane may not run now; the key stays listed there until revoked
         // from the account page.
         ConnectionKind::Local => {
-            let account = super::local::keychain_account().map_err(|e| format!("{e:#}"))?;
+            let account = super::local::keychain_account().map_err(super::line)?;
             Keychain.delete_account(&account)
         }
     };
     removed.map_err(|e| format!("cannot remove the key from the OS keychain: {e}"))?;
     settings.remove(&id);
-    connection::save(&settings).map_err(|e| format!("{e:#}"))?;
+    connection::save(&settings).map_err(super::line)?;
     Ok(())
 }

@@ -82,7 +82,7 @@ pub struct LocalStatus {
 
 #[tauri::command]
 pub fn local_status() -> Result<LocalStatus, String> {
-    let settings = server_settings(0).map_err(|e| format!("{e:#}"))?;
+    let settings = server_settings(0).map_err(super::line)?;
     // Looking must not create the data dir: no database yet means no user yet.
     let has_users = settings.db_path().exists()
         && aiops_server::admin::has_users(&settings.data_dir).map_err(|e| e.to_string())?;
@@ -103,12 +103,12 @@ pub async fn connect_local(
     email: String,
     password: String,
 ) -> Result<User, String> {
-    let settings = connection::settings().map_err(|e| format!("{e:#}"))?;
+    let settings = connection::settings().map_err(super::line)?;
     let url = local
         .ensure(settings.local_port)
         .await
-        .map_err(|e| format!("{e:#}"))?;
-    let data_dir = server_settings(0).map_err(|e| format!("{e:#}"))?.data_dir;
+        .map_err(super::line)?;
+    let data_dir = server_settings(0).map_err(super::line)?.data_dir;
     let has_users = aiops_server::admin::has_users(&data_dir).map_err(|e| e.to_string())?;
     if !has_users {
         aiops_server::admin::create_admin(&data_dir, email.trim(), &password)

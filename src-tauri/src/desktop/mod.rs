@@ -49,7 +49,7 @@ pub fn run() -> Result<()> {
     // control plane, no keychain) is the sign-in page's to explain, not a reason to die.
     let opened = tauri::async_runtime::block_on(connection::resolve(&settings, &local))
         .unwrap_or_else(|e| {
-            let problem = format!("{e:#}");
+            let problem = line(e);
             eprintln!("aiops: warning: {problem}");
             if let Ok(mut slot) = app.state::<connections::StartupProblem>().0.lock() {
                 *slot = Some(problem);
@@ -80,6 +80,12 @@ pub fn run() -> Result<()> {
         bail!("the desktop app exited with code {code}");
     }
     Ok(())
+}
+
+/// A command's error as the page shows it: one line, the causes included (`{:#}` of
+/// anyhow's chain).
+fn line(e: impl std::fmt::Display) -> String {
+    format!("{e:#}")
 }
 
 /// Brings the window up.

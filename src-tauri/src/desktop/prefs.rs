@@ -8,9 +8,7 @@ use super::settings::Notifications;
 
 #[tauri::command]
 pub fn notifications_get() -> Result<Notifications, String> {
-    Ok(connection::settings()
-        .map_err(|e| format!("{e:#}"))?
-        .notifications)
+    Ok(connection::settings().map_err(super::line)?.notifications)
 }
 
 /// Saves `prefs`; `Err` is one line (an unreadable or unwritable settings file).
@@ -20,9 +18,9 @@ pub fn notifications_set(
     desktop: tauri::State<'_, Desktop>,
     prefs: Notifications,
 ) -> Result<(), String> {
-    let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
+    let mut settings = connection::settings().map_err(super::line)?;
     settings.notifications = prefs;
-    connection::save(&settings).map_err(|e| format!("{e:#}"))?;
+    connection::save(&settings).map_err(super::line)?;
     desktop.connect(&app, desktop.current(), prefs);
     Ok(())
 }

@@ -85,7 +85,7 @@ pub fn ssh_prefs_get(desktop: tauri::State<'_, Desktop>) -> Result<Option<SshPre
     let Some(client) = desktop.client().filter(|_| !desktop.is_local()) else {
         return Ok(None);
     };
-    let settings = connection::settings().map_err(|e| format!("{e:#}"))?;
+    let settings = connection::settings().map_err(crate::desktop::line)?;
     let saved = settings
         .connections
         .iter()
@@ -107,11 +107,11 @@ pub fn ssh_prefs_set(
 ) -> Result<SshPrefs, String> {
     let client = desktop.client().ok_or("not connected to a server")?;
     let url = client.base_url();
-    let mut settings = connection::settings().map_err(|e| format!("{e:#}"))?;
+    let mut settings = connection::settings().map_err(crate::desktop::line)?;
     settings
         .set_ssh_prefs(url, prefs)
-        .map_err(|e| format!("{e:#}"))?;
-    connection::save(&settings).map_err(|e| format!("{e:#}"))?;
+        .map_err(crate::desktop::line)?;
+    connection::save(&settings).map_err(crate::desktop::line)?;
     Ok(settings.ssh_prefs(url).cloned().unwrap_or_default())
 }
 
