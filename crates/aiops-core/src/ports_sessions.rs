@@ -26,6 +26,8 @@ pub struct NewSessionRow {
     pub worktree_path: String,
     /// Text the tmux name is derived from (`aiops-<id>-<slug>`; the id is the row's).
     pub name_hint: String,
+    /// The sandbox the command runs in (`bubblewrap`, `seatbelt`) or `none`.
+    pub sandbox: String,
 }
 
 /// A state change. `from` lists the states it may leave; any other current state is a
@@ -185,6 +187,12 @@ pub struct LaunchPlan {
     /// The user's Codex `auth.json`: written 0600 into the session's own `CODEX_HOME`
     /// (removed when the command exits).
     pub codex_auth: Option<String>,
+    /// The owner's tool home (`$HOME` of the command, sandboxed or not); created 0700 with
+    /// a minimal profile on first use.
+    pub home: PathBuf,
+    /// None: the command runs without a sandbox (`session_sandbox = "off"`, an admin's
+    /// `--no-sandbox`, or no mechanism under `auto`).
+    pub sandbox: Option<crate::sessions::sandbox::SandboxPlan>,
 }
 
 /// One tmux pane aiops owns, as found on its socket.
@@ -205,6 +213,9 @@ pub trait Runtime: Send + Sync {
     fn write_context(&self, dir: &std::path::Path, text: &str) -> CoreResult<()>;
     /// `Invalid` naming the program when it is not installed.
     fn check_program(&self, program: &str) -> CoreResult<()>;
+    /// The sandbox mechanism that works on this machine (`bubblewrap`, `seatbelt`), if
+    /// any; probed once.
+    fn sandbox_mechanism(&self) -> Option<&'static str>;
     fn launch(&self, plan: &LaunchPlan) -> CoreResult<()>;
     fn panes(&self) -> CoreResult<Vec<PaneInfo>>;
     /// The exit status the session's launcher recorded, if its command ended.

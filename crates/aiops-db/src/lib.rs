@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_agents.sql"),
     include_str!("../migrations/0005_sessions.sql"),
     include_str!("../migrations/0006_ssh.sql"),
+    include_str!("../migrations/0007_sandbox.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

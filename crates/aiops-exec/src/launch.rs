@@ -139,6 +139,33 @@ pub fn codex_home(dir: &Path) -> std::io::Result<PathBuf> {
     Ok(home)
 }
 
+/// Creates an aiops user's tool home (0700) on first use, with a minimal profile — never
+/// a copy of the server account's dotfiles, so a slow or broken `~/.bashrc` of the host
+/// cannot hang a pane. Files the user's tools wrote there later are kept.
+pub fn seed_home(home: &Path) -> std::io::Result<()> {
+    private_dir(home)?;
+    let files: [(&str, &str); 2] = [
+        (
+            ".profile",
+            "# The aiops tool home of one aiops user: $HOME of their sessions.\n\
+             [ -n \"$BASH_VERSION\" ] && [ -f \"$HOME/.bashrc\" ] && . \"$HOME/.bashrc\"\n",
+        ),
+        (".bashrc", "PS1='\\w \\$ '\n"),
+    ];
+    for (name, text) in files {
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        match o.open(home.join(name)) {
+            Ok(mut f) => f.write_all(text.as_bytes())?,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Removes credentials the command no longer needs once it has exited.
 pub fn forget_credentials(dir: &Path) {
     let _ = std::fs::remove_file(dir.join("codex").join("auth.json"));

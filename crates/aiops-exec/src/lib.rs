@@ -13,6 +13,7 @@ pub mod launch;
 pub mod process;
 pub mod pty;
 pub mod runtime;
+pub mod sandbox;
 pub mod ssh;
 pub mod tmux;
 pub mod working_copy;

@@ -15,6 +15,7 @@ use aiops_types::Transcript;
 use crate::git::Git;
 use crate::launch::{self, LaunchFile};
 use crate::process::ExecError;
+use crate::sandbox;
 use crate::tmux::{NewSession, Tmux, TmuxError};
 use crate::workspace::{self, WorkspaceError};
 
@@ -135,6 +136,64 @@ fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
         .map_err(|e| CoreError::Internal(e.to_string()))
 }
 
+/// Where `program` is: itself when it holds a `/`, else the first match on `PATH`.
+fn find_program(program: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        return Path::new(program).is_file().then(|| PathBuf::from(program));
+    }
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+impl TmuxRuntime {
+    /// What the sandbox must show read-only for `program` to run when it is installed
+    /// outside the system folders (e.g. `~/.nvm/versions/node/v22/bin/claude`): its
+    /// install prefix (the folder above `bin/`), for the program and for what its symlink
+    /// points at. A prefix that would show the server account's home, the data dir or the
+    /// workspaces shrinks to the program file itself.
+    fn install_prefix(&self, program: &str, repo: &Path) -> Vec<PathBuf> {
+        let Some(found) = find_program(program) else {
+            return Vec::new();
+        };
+        let system = |p: &Path| {
+            ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/opt", "/etc"]
+                .iter()
+                .any(|s| p.starts_with(s))
+        };
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let data = self.sessions_dir.parent().map(Path::to_path_buf);
+        let too_wide = |prefix: &Path| {
+            prefix == Path::new("/")
+                || home.as_deref().is_some_and(|h| h.starts_with(prefix))
+                || data.as_deref().is_some_and(|d| d.starts_with(prefix))
+                || repo.starts_with(prefix)
+        };
+        let mut out = Vec::new();
+        for p in [Some(found.clone()), std::fs::canonicalize(&found).ok()]
+            .into_iter()
+            .flatten()
+        {
+            if system(&p) {
+                continue;
+            }
+            let dir = p.parent().unwrap_or(Path::new("/"));
+            let prefix = if dir.file_name().is_some_and(|n| n == "bin") {
+                dir.parent().unwrap_or(dir)
+            } else {
+                dir
+            };
+            out.push(if too_wide(prefix) {
+                p.clone()
+            } else {
+                prefix.to_owned()
+            });
+        }
+        out
+    }
+}
+
 /// `path` quoted for `/bin/sh`; None when it is not UTF-8 (or holds a NUL).
 fn quoted(path: &Path) -> Option<String> {
     shlex::try_quote(path.to_str()?)
@@ -199,21 +258,17 @@ impl Runtime for TmuxRuntime {
     }
 
     fn check_program(&self, program: &str) -> CoreResult<()> {
-        let found = if program.contains('/') {
-            Path::new(program).is_file()
-        } else {
-            std::env::var_os("PATH").is_some_and(|paths| {
-                std::env::split_paths(&paths).any(|d| d.join(program).is_file())
-            })
-        };
-        if found {
-            Ok(())
-        } else {
-            Err(CoreError::invalid(
+        match find_program(program) {
+            Some(_) => Ok(()),
+            None => Err(CoreError::invalid(
                 "tool",
                 format!("`{program}` is not installed on the server (not found on PATH)"),
-            ))
+            )),
         }
+    }
+
+    fn sandbox_mechanism(&self) -> Option<&'static str> {
+        sandbox::mechanism()
     }
 
     fn launch(&self, plan: &LaunchPlan) -> CoreResult<()> {
@@ -222,15 +277,28 @@ impl Runtime for TmuxRuntime {
         for stale in [launch::EXIT_FILE, launch::READY_FILE] {
             let _ = std::fs::remove_file(dir.join(stale));
         }
+        launch::seed_home(&plan.home).map_err(|e| io(&plan.home, e))?;
         let mut env = plan.env.clone();
+        let mut extras = sandbox::Extras::default();
         if let Some(auth) = &plan.codex_auth {
             let home = launch::codex_home(&dir).map_err(|e| io(&dir, e))?;
             launch::write_private(&home, "auth.json", auth.as_bytes()).map_err(|e| io(&home, e))?;
             env.push(("CODEX_HOME".to_owned(), home.display().to_string()));
+            extras.writable.push(home);
+        }
+        let mut argv = self.argv_with_hooks(plan)?;
+        if let Some(sb) = &plan.sandbox {
+            let mechanism = sandbox::mechanism().ok_or_else(|| {
+                CoreError::Conflict("the session sandbox no longer works on this machine".into())
+            })?;
+            extras
+                .read_only
+                .extend(self.install_prefix(&argv[0], &sb.repo));
+            argv = sandbox::wrap(mechanism, sb, &extras, &argv);
         }
         let file = LaunchFile {
             session_id: plan.session_id,
-            argv: self.argv_with_hooks(plan)?,
+            argv,
             env,
             dir: plan.dir.clone(),
         };

@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use aiops_core::sessions::sandbox::SandboxMode;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 14] = [
+const ENV_KEYS: [&str; 16] = [
     "bind",
     "allow_remote",
     "tls_cert",
@@ -29,6 +30,8 @@ const ENV_KEYS: [&str; 14] = [
     "allow_yolo",
     "max_sessions_per_user",
     "scheduler_tick_secs",
+    "session_sandbox",
+    "sandbox_read_only",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +59,11 @@ pub struct Settings {
     /// How often the background jobs reconcile live sessions with tmux (catching panes
     /// that died unreported) and queue due syncs, in seconds.
     pub scheduler_tick_secs: u64,
+    /// `auto`, `required` or `off`: whether sessions run in the sandbox (issue 14).
+    pub session_sandbox: String,
+    /// Absolute paths sandboxed sessions may also read (e.g. a tool installed under the
+    /// server account's home).
+    pub sandbox_read_only: Vec<String>,
     /// Not read from the file (the file lives inside it).
     #[serde(skip)]
     pub data_dir: PathBuf,
@@ -78,6 +86,8 @@ impl Default for Settings {
             allow_yolo: false,
             max_sessions_per_user: 8,
             scheduler_tick_secs: 30,
+            session_sandbox: "auto".into(),
+            sandbox_read_only: Vec::new(),
             data_dir: PathBuf::new(),
         }
     }
@@ -181,6 +191,16 @@ impl Settings {
         if !self.workspace_root.is_empty() && !Path::new(&self.workspace_root).is_absolute() {
             return bad("workspace_root must be an absolute path");
         }
+        self.session_sandbox
+            .parse::<SandboxMode>()
+            .map_err(ConfigError::Invalid)?;
+        if self
+            .sandbox_read_only
+            .iter()
+            .any(|p| !Path::new(p).is_absolute())
+        {
+            return bad("sandbox_read_only must list absolute paths");
+        }
         if !(1..=64).contains(&self.db_readers) {
             return bad("db_readers must be between 1 and 64");
         }
@@ -244,6 +264,16 @@ impl Settings {
         } else {
             PathBuf::from(&self.workspace_root)
         }
+    }
+
+    /// `session_sandbox`, checked when the settings were loaded.
+    pub fn sandbox_mode(&self) -> SandboxMode {
+        self.session_sandbox.parse().unwrap_or_default()
+    }
+
+    /// `<data dir>/homes`: one tool home per aiops user.
+    pub fn homes_dir(&self) -> PathBuf {
+        self.data_dir.join("homes")
     }
 
     pub fn logs_dir(&self) -> PathBuf {

@@ -100,6 +100,7 @@ impl Embedded {
                 })?;
         let url = settings.base_url(listener.local_addr()?);
         lock.announce(&url)?;
+        crate::sandbox_notice(&settings);
         let state = crate::open(settings)?;
         let (stop, stopped) = oneshot::channel::<()>();
         let served = tokio::spawn(crate::serve(state, listener, async {

@@ -43,6 +43,39 @@ pub use crate::config::{ConfigError, Overrides, Settings};
 pub use crate::embedded::{DataDirLock, Embedded};
 pub use crate::state::AppState;
 
+/// Says loudly, at start, when sessions will not be contained: `session_sandbox = "off"`,
+/// or no mechanism works here (bubblewrap missing or refused its namespaces).
+pub(crate) fn sandbox_notice(settings: &Settings) {
+    use aiops_core::sessions::sandbox::SandboxMode;
+    let mode = settings.sandbox_mode();
+    let found = aiops_exec::sandbox::mechanism();
+    let line = match (mode, found) {
+        (SandboxMode::Off, _) => Some(
+            "session_sandbox = \"off\": agent sessions run UNSANDBOXED and can read this \
+             server's data dir (database, secret.key) and every other session"
+                .to_owned(),
+        ),
+        (SandboxMode::Auto, None) => Some(
+            "no session sandbox works here (install bubblewrap: `apt install bubblewrap`): \
+             agent sessions run UNSANDBOXED and can read this server's data dir"
+                .to_owned(),
+        ),
+        (SandboxMode::Required, None) => Some(
+            "session_sandbox = \"required\" but no sandbox works here (install bubblewrap): \
+             every session start will be refused"
+                .to_owned(),
+        ),
+        (_, Some(m)) => {
+            tracing::info!(mechanism = m, "sessions run sandboxed");
+            None
+        }
+    };
+    if let Some(line) = line {
+        tracing::warn!("{line}");
+        eprintln!("aiops serve: WARNING: {line}");
+    }
+}
+
 /// Largest accepted request body.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -260,6 +293,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let base = settings.base_url(bound);
     lock.announce(&base)?;
     tracing::info!(data_dir = %settings.data_dir.display(), %bound, "aiops serve starting");
+    sandbox_notice(&settings);
     // stdout, not the log: scripts and tests read these lines, and the setup token must
     // not land in a log file.
     let scheme = if tls.is_some() { "https" } else { "http" };

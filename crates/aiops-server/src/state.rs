@@ -41,6 +41,10 @@ struct Inner {
     /// Workspaces, aiops's own tmux server (`<data>/tmux.sock`) and the launcher.
     runtime: aiops_exec::runtime::TmuxRuntime,
     workspaces: std::path::PathBuf,
+    /// `<data>/homes`: the aiops users' tool homes.
+    homes: std::path::PathBuf,
+    /// `sandbox_read_only` as paths.
+    sandbox_read_only: Vec<std::path::PathBuf>,
     /// This executable (the session launcher); from `current_exe` at start.
     aiops_bin: String,
     /// The URL sessions reach the API at, known once the listener is bound.
@@ -65,6 +69,12 @@ impl AppState {
         let runtime =
             aiops_exec::runtime::TmuxRuntime::new(&settings.data_dir, aiops_bin.clone().into());
         let workspaces = settings.workspaces_dir();
+        let homes = settings.homes_dir();
+        let sandbox_read_only = settings
+            .sandbox_read_only
+            .iter()
+            .map(std::path::PathBuf::from)
+            .collect();
         Self(Arc::new(Inner {
             limiter: LoginLimiter::new(settings.login_failures_per_minute),
             db,
@@ -78,6 +88,8 @@ impl AppState {
             store_calls: Semaphore::new(store_calls),
             runtime,
             workspaces,
+            homes,
+            sandbox_read_only,
             aiops_bin,
             url: std::sync::OnceLock::new(),
             events: tokio::sync::watch::Sender::new(0),
@@ -161,6 +173,11 @@ impl AppState {
             aiops_bin: &self.0.aiops_bin,
             allow_yolo: self.0.settings.allow_yolo,
             max_sessions_per_user: self.0.settings.max_sessions_per_user,
+            sandbox: aiops_core::sessions::sandbox::SandboxPolicy {
+                mode: self.0.settings.sandbox_mode(),
+                homes_root: &self.0.homes,
+                read_only: &self.0.sandbox_read_only,
+            },
         }
     }
 

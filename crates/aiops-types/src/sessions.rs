@@ -75,6 +75,9 @@ pub struct Session {
     pub issue_title: Option<String>,
     pub tool: String,
     pub yolo: bool,
+    /// What contains the command: `bubblewrap` (Linux), `seatbelt` (macOS), or `none` (the
+    /// server runs sessions unsandboxed, or an admin started this one with `no_sandbox`).
+    pub sandbox: String,
     /// The initial prompt given to tools that take one.
     pub prompt: String,
     pub state: SessionState,
@@ -109,6 +112,10 @@ pub struct WorkIssue {
     /// Admins only: start the session as this user (email).
     #[serde(default)]
     pub user: Option<String>,
+    /// Admins only, audited: run this session without the sandbox (refused when the
+    /// server's `session_sandbox` is `required`).
+    #[serde(default)]
+    pub no_sandbox: bool,
 }
 
 /// `POST /api/v1/sessions`: a session on a project without an issue (in the base clone).
@@ -124,6 +131,9 @@ pub struct StartSession {
     pub yolo: bool,
     #[serde(default)]
     pub user: Option<String>,
+    /// Admins only, audited: run without the sandbox.
+    #[serde(default)]
+    pub no_sandbox: bool,
 }
 
 /// The answer of `work` and `start`.

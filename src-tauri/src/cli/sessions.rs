@@ -33,6 +33,10 @@ pub struct StartArgs {
     /// Admins: start the session as this user (email).
     #[arg(long, value_name = "EMAIL")]
     user: Option<String>,
+    /// Admins: run this session without the sandbox (audited; refused when the server's
+    /// `session_sandbox` is `required`).
+    #[arg(long)]
+    no_sandbox: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -138,6 +142,7 @@ pub async fn work(ctx: &Ctx, args: WorkArgs) -> Result<(), CliError> {
         prompt: s.prompt.clone(),
         yolo: s.yolo,
         user: s.user.clone(),
+        no_sandbox: s.no_sandbox,
     };
     let started = client.work_issue(args.id, &req).await?;
     started_then(ctx, &client, started, s.attach).await
@@ -258,6 +263,7 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
                 prompt: start.prompt.clone(),
                 yolo: start.yolo,
                 user: start.user.clone(),
+                no_sandbox: start.no_sandbox,
             };
             let started = client.start_session(&req).await?;
             started_then(ctx, client, started, start.attach).await
@@ -466,6 +472,14 @@ impl Render for Session {
             ),
             ("project_id", self.project_id.to_string()),
             ("user", self.user.clone()),
+            (
+                "sandbox",
+                if self.sandbox == "none" {
+                    "none (UNSANDBOXED: the command sees what the server account sees)".into()
+                } else {
+                    self.sandbox.clone()
+                },
+            ),
             ("branch", self.branch.clone()),
             ("worktree_path", self.worktree_path.clone()),
             ("tmux_target", self.tmux_target.clone()),

@@ -10,6 +10,7 @@ pub mod context;
 pub mod credentials;
 pub mod names;
 pub mod ops;
+pub mod sandbox;
 pub mod start;
 pub mod tools;
 pub mod worktrees;
@@ -37,4 +38,6 @@ pub struct Host<'a> {
     /// Whether `--yolo` is allowed at all.
     pub allow_yolo: bool,
     pub max_sessions_per_user: u32,
+    /// `session_sandbox`, the tool homes and the admin's extra read-only paths.
+    pub sandbox: sandbox::SandboxPolicy<'a>,
 }

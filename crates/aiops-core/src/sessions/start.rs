@@ -32,7 +32,20 @@ struct Request<'a> {
     tool: Tool,
     prompt: String,
     yolo: bool,
+    /// The sandbox mechanism the session will run in, or `none`.
+    sandbox: &'static str,
+    /// An admin asked for no sandbox (audited with the start).
+    no_sandbox: bool,
     caller: &'a Principal,
+}
+
+/// What the caller asked for, before it is checked.
+struct Ask<'a> {
+    tool: &'a str,
+    prompt: Option<&'a str>,
+    yolo: bool,
+    user: Option<&'a str>,
+    no_sandbox: bool,
 }
 
 /// Claims issue `issue_id` for the caller (or, for admins, `req.user`), prepares its
@@ -48,20 +61,19 @@ pub fn work(
     req: &WorkIssue,
 ) -> CoreResult<StartedSession> {
     let issue = issues::get(store, caller, issue_id)?;
-    let r = request(
-        store,
-        host,
-        caller,
-        &req.tool,
-        Some(
+    let ask = Ask {
+        tool: &req.tool,
+        prompt: Some(
             req.prompt
                 .as_deref()
                 .filter(|p| !p.trim().is_empty())
                 .unwrap_or(DEFAULT_PROMPT),
         ),
-        req.yolo,
-        req.user.as_deref(),
-    )?;
+        yolo: req.yolo,
+        user: req.user.as_deref(),
+        no_sandbox: req.no_sandbox,
+    };
+    let r = request(store, host, caller, &ask)?;
     let project = visible_project(store, &r.owner, issue.project_id)?;
     if let Some(live) = store.live_session_for(r.owner.id, issue.id, &r.tool.name)? {
         return Ok(StartedSession {
@@ -85,15 +97,14 @@ pub fn start(
     caller: &Principal,
     req: &StartSession,
 ) -> CoreResult<StartedSession> {
-    let r = request(
-        store,
-        host,
-        caller,
-        &req.tool,
-        req.prompt.as_deref(),
-        req.yolo,
-        req.user.as_deref(),
-    )?;
+    let ask = Ask {
+        tool: &req.tool,
+        prompt: req.prompt.as_deref(),
+        yolo: req.yolo,
+        user: req.user.as_deref(),
+        no_sandbox: req.no_sandbox,
+    };
+    let r = request(store, host, caller, &ask)?;
     let project = find_project(store, caller, &req.project)?;
     let project = visible_project(store, &r.owner, project.id)?;
     check_limit(store, host, &r.owner)?;
@@ -105,12 +116,24 @@ fn request<'a>(
     store: &impl Store,
     host: &Host<'_>,
     caller: &'a Principal,
-    tool: &str,
-    prompt: Option<&str>,
-    yolo: bool,
-    user: Option<&str>,
+    ask: &Ask<'_>,
 ) -> CoreResult<Request<'a>> {
+    let Ask {
+        tool,
+        prompt,
+        yolo,
+        user,
+        no_sandbox,
+    } = *ask;
     caller.require(Scope::Write)?;
+    if no_sandbox {
+        caller.require_admin("only admins may start a session without the sandbox")?;
+    }
+    let sandbox = super::sandbox::decide(
+        host.sandbox.mode,
+        host.runtime.sandbox_mechanism(),
+        no_sandbox,
+    )?;
     let owner = match user.map(str::trim).filter(|u| !u.is_empty()) {
         Some(email) if email != caller.email => {
             caller.require_admin("only admins may start a session as another user")?;
@@ -164,6 +187,8 @@ fn request<'a>(
         tool,
         prompt: prompt.to_owned(),
         yolo,
+        sandbox,
+        no_sandbox,
         caller,
     })
 }
@@ -367,6 +392,7 @@ fn launch(
         branch: prepared.branch.clone(),
         worktree_path: prepared.dir.display().to_string(),
         name_hint: issue.map_or_else(|| project.slug.clone(), |i| i.title.clone()),
+        sandbox: r.sandbox.to_owned(),
     };
     let audit = NewAudit::by(r.caller, "session.start").detail(json!({
         "user": r.owner.email,
@@ -374,6 +400,8 @@ fn launch(
         "issue_id": row.issue_id,
         "tool": r.tool.name,
         "yolo": r.yolo,
+        "sandbox": r.sandbox,
+        "no_sandbox": r.no_sandbox,
     }));
     let session = store.insert_session(&row, &key, audit)?;
     let launched = launch_plan(store, host, &r.tool, &r.owner, &session, &secret, false)
@@ -432,6 +460,10 @@ pub(super) fn launch_plan(
         tool.args.iter().cloned()
     });
     if tool.prompt == "argument" && !session.prompt.is_empty() {
+        // After `--`, so a prompt that starts with `-` is never read as an option (e.g.
+        // `--dangerously-skip-permissions` past `allow_yolo` and its audit). Claude Code
+        // (commander), Codex (clap) and getopt-style tools all end options there.
+        argv.push("--".to_owned());
         argv.push(session.prompt.clone());
     }
     let mut env: Vec<(String, String)> = tool
@@ -452,6 +484,11 @@ pub(super) fn launch_plan(
     if let Some(issue) = session.issue_id {
         env.push(("AIOPS_ISSUE_ID".to_owned(), issue.to_string()));
     }
+    let home = super::sandbox::tool_home(&host.sandbox, owner.id);
+    env.push(("HOME".to_owned(), home.display().to_string()));
+    let sandbox = (session.sandbox != super::sandbox::NO_SANDBOX)
+        .then(|| sandbox_plan(store, host, owner, session, &home))
+        .transpose()?;
     Ok(LaunchPlan {
         session_id: session.id,
         tmux_name: session.tmux_target.trim_start_matches('=').to_owned(),
@@ -465,6 +502,31 @@ pub(super) fn launch_plan(
         },
         respawn,
         codex_auth,
+        home,
+        sandbox,
+    })
+}
+
+/// What a sandboxed session sees: its working copy, the base clone's `.git` (a
+/// worktree's objects and refs live there), the owner's tool home, the aiops binary and
+/// the admin's extra read-only paths.
+fn sandbox_plan(
+    store: &impl Store,
+    host: &Host<'_>,
+    owner: &User,
+    session: &aiops_types::Session,
+    home: &std::path::Path,
+) -> CoreResult<super::sandbox::SandboxPlan> {
+    let project = store
+        .project(Viewer::All, session.project_id)?
+        .ok_or_else(|| CoreError::not_found(format!("project {}", session.project_id)))?;
+    let mut read_only = vec![PathBuf::from(host.aiops_bin)];
+    read_only.extend(host.sandbox.read_only.iter().cloned());
+    Ok(super::sandbox::SandboxPlan {
+        work_dir: PathBuf::from(&session.worktree_path),
+        repo: workspace_dir(host, owner, &project).join("repo"),
+        home: home.to_owned(),
+        read_only,
     })
 }
 

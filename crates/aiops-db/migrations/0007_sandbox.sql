@@ -1,0 +1,4 @@
+-- 0007: the session sandbox (issue 14). What contained each session's command:
+-- 'bubblewrap' (Linux), 'seatbelt' (macOS) or 'none'. Sessions from before this
+-- migration ran unsandboxed, which 'none' says truthfully.
+ALTER TABLE sessions ADD COLUMN sandbox TEXT NOT NULL DEFAULT 'none';
