@@ -154,6 +154,9 @@ pub fn bwrap_args(plan: &SandboxPlan, extras: &Extras) -> Vec<String> {
     }
     a.same("--bind", &plan.work_dir);
     protect_git(&mut a, plan, &git_dir);
+    // The folders bwrap made on its root to hold the binds (e.g. `<data>/homes`) would
+    // take writes that vanish with the sandbox; refuse them instead.
+    a.flag("--remount-ro").flag("/");
     a.flag("--setenv").flag("TMPDIR").flag("/tmp");
     a.flag("--chdir").path(&plan.work_dir);
     a.0

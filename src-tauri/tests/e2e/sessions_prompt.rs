@@ -1,6 +1,7 @@
 //! The initial prompt a tool that takes one (`prompt = argument`) is started with: the
 //! default names the issue's context file when working on an issue; a session without
-//! an issue has neither, so its tool starts with no prompt unless one is given.
+//! an issue has neither, so its tool starts with no prompt unless one is given. The
+//! prompt always follows `--`, so it can never be read as one of the tool's options.
 
 use std::path::Path;
 
@@ -45,7 +46,7 @@ fn issue_work_prompts_for_the_issue_and_a_bare_session_starts_without_a_prompt()
     let issue = issue["id"].as_i64().unwrap().to_string();
     let (on_issue, argv) = run_to_exit(&server, &["issues", "work", &issue, "--tool", "args"]);
     let default = "Read AGENTS.override.md and resolve the issue.";
-    assert_eq!(argv, [default]);
+    assert_eq!(argv, ["--", default], "the prompt comes after `--`");
     assert_eq!(on_issue["prompt"], default);
 
     let bare = [
@@ -62,7 +63,13 @@ fn issue_work_prompts_for_the_issue_and_a_bare_session_starts_without_a_prompt()
 
     let asked = [&bare[..], &["--prompt", "List the TODOs"]].concat();
     let (_, argv) = run_to_exit(&server, &asked);
-    assert_eq!(argv, ["List the TODOs"]);
+    assert_eq!(argv, ["--", "List the TODOs"]);
+
+    // A prompt that is an option of the tool stays a prompt: `allow_yolo` and its audit
+    // cannot be bypassed by prompting `--dangerously-skip-permissions`.
+    let sneaky = [&bare[..], &["--prompt=--dangerously-skip-permissions"]].concat();
+    let (_, argv) = run_to_exit(&server, &sneaky);
+    assert_eq!(argv, ["--", "--dangerously-skip-permissions"]);
 }
 
 /// Starts a session with the CLI `args`, waits until its tool exited, and returns the

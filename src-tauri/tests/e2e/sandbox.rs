@@ -1,0 +1,262 @@
+//! The session sandbox from the attacker's side (issue 14): a member's session runs a
+//! hostile script that tries to reach what no agent may — the data dir, another user's
+//! session, worktree and base clone, the tmux socket, the server account's home, another
+//! pane's processes, the git config aiops itself obeys — and must still do an agent's
+//! work. The same script without the sandbox (an admin's audited `--no-sandbox`) reaches
+//! it all, which proves the sandbox is what stops it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::{ServerProcess, assert_success, json, run, sqlite, text};
+use crate::sessions::{demo_issue, project_on, seeded_repo, tmux, wait_state};
+use crate::trackers::{Member, id_of};
+
+/// Whether bubblewrap works here (the test environment installs it; a machine without
+/// user namespaces cannot run this test at all, and says so).
+fn sandbox_works() -> bool {
+    aiops_exec::sandbox::mechanism().is_some()
+}
+
+/// What hostile-agent.sh recorded: probe name → `got` or `denied`.
+fn probes(worktree: &Path) -> BTreeMap<String, String> {
+    let out = std::fs::read_to_string(worktree.join("probe.out")).expect("probe.out");
+    assert!(out.ends_with("done\n"), "the script ran to its end: {out}");
+    out.lines()
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+struct Scene {
+    server: ServerProcess,
+    _repo: tempfile::TempDir,
+    mona: Member,
+    /// The admin's live shell session: another user's session, worktree and process.
+    other: Value,
+    real_home: PathBuf,
+}
+
+/// A server, project `acme/demo`, member mona, the admin's live `shell` session, a key
+/// in the server account's `~/.ssh`, and the tool `hostile` pointed at all of it.
+fn scene() -> Scene {
+    let (repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let mona = Member::create(&server, "mona@example.com");
+    let other_issue = id_of(&demo_issue(&server, "The admin's own work"));
+    let other = json(
+        &server,
+        &["issues", "work", &other_issue, "--tool", "shell"],
+    );
+    let other = wait_state(&server, other["id"].as_i64().unwrap(), "running");
+    let pid = tmux(
+        &server,
+        &[
+            "display-message",
+            "-p",
+            "-t",
+            other["tmux_target"].as_str().unwrap(),
+            "#{pane_pid}",
+        ],
+    );
+    assert_success(&pid, "the other pane's pid");
+    let real_home = server.data_dir.parent().unwrap().join("home");
+    std::fs::create_dir_all(real_home.join(".ssh")).unwrap();
+    std::fs::write(real_home.join(".ssh/id_ed25519"), "PRIVATE KEY\n").unwrap();
+    let other_wt = PathBuf::from(other["worktree_path"].as_str().unwrap());
+    let other_base = other_wt.parent().unwrap().parent().unwrap().join("repo");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e/fixtures/hostile-agent.sh")
+        .display()
+        .to_string();
+    let env = [
+        ("PROBE_DATA", server.data_dir.clone()),
+        ("PROBE_OTHER_WT", other_wt),
+        ("PROBE_OTHER_BASE", other_base),
+        ("PROBE_REAL_HOME", real_home.clone()),
+    ]
+    .map(|(k, v)| format!("{k}={}", v.display()));
+    let mut args = vec!["tools", "set", "hostile", "--command", &script];
+    let other_session = format!("PROBE_OTHER_SESSION={}", other["id"]);
+    let other_pid = format!("PROBE_OTHER_PID={}", text(&pid.stdout).trim());
+    for kv in env.iter().chain([&other_session, &other_pid]) {
+        args.extend(["--env", kv]);
+    }
+    assert_success(&server.cli(&args, None), "tools set hostile");
+    Scene {
+        server,
+        _repo: repo_dir,
+        mona,
+        other,
+        real_home,
+    }
+}
+
+/// Starts `hostile` on a new issue with `extra` arguments (as `who`), waits for it to
+/// exit, and returns the session and what it recorded.
+fn run_hostile(
+    s: &Scene,
+    title: &str,
+    as_mona: bool,
+    extra: &[&str],
+) -> (Value, BTreeMap<String, String>) {
+    let issue = id_of(&demo_issue(&s.server, title));
+    let args = [&["issues", "work", &issue, "--tool", "hostile"][..], extra].concat();
+    let started = if as_mona {
+        crate::common::json_of(s.mona.command(&s.server, &args), None, "issues work")
+    } else {
+        json(&s.server, &args)
+    };
+    let id = started["id"].as_i64().unwrap();
+    let ended = wait_state(&s.server, id, "exited");
+    let worktree = PathBuf::from(ended["worktree_path"].as_str().unwrap());
+    (ended, probes(&worktree))
+}
+
+#[test]
+fn a_hostile_session_reaches_nothing_outside_its_worktree_but_does_its_work() {
+    if !sandbox_works() {
+        panic!("bubblewrap does not work on this machine: scripts/install-deps installs it");
+    }
+    let s = scene();
+    let (session, got) = run_hostile(&s, "Injected", true, &[]);
+    assert_eq!(session["sandbox"], "bubblewrap", "{session}");
+    for probe in [
+        "secret_key",
+        "database",
+        "list_sessions",
+        "other_hook",
+        "tmux_socket",
+        "other_worktree",
+        "other_base",
+        "real_ssh",
+        "write_outside",
+        "signal_other",
+        "git_config",
+    ] {
+        assert_eq!(
+            got.get(probe).map(String::as_str),
+            Some("denied"),
+            "the sandbox stops `{probe}`: {got:?}"
+        );
+    }
+    for probe in ["edit", "commit", "comment", "http", "home"] {
+        assert_eq!(
+            got.get(probe).map(String::as_str),
+            Some("got"),
+            "a sandboxed agent can still `{probe}`: {got:?}"
+        );
+    }
+    // This test's data dir lives under /tmp, which is private inside the sandbox: the
+    // script's write may land in that tmpfs, but never in the real data dir.
+    assert!(
+        !s.server.data_dir.join("pwned").exists(),
+        "write_data reached the data dir: {got:?}"
+    );
+    assert!(!s.real_home.join("pwned").exists());
+    let worktree = PathBuf::from(session["worktree_path"].as_str().unwrap());
+    let config = std::fs::read_to_string(
+        worktree
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("repo/.git/config"),
+    )
+    .unwrap();
+    assert!(!config.contains("fsmonitor"), "git config untouched");
+    let home = s
+        .server
+        .data_dir
+        .join("homes")
+        .join(session["user_id"].to_string());
+    assert!(
+        home.join(".tool-state").is_file() && home.join(".profile").is_file(),
+        "the member's tool home is $HOME, seeded on first use"
+    );
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&home).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o700, "the tool home is private");
+    let issue = session["issue_id"].to_string();
+    let comments = s.server.cli(&["issues", "view", &issue], None);
+    assert!(
+        text(&comments.stdout).contains("comment from the sandbox"),
+        "the session key still works from inside: {}",
+        text(&comments.stdout)
+    );
+    let other = crate::sessions::session(&s.server, s.other["id"].as_i64().unwrap());
+    assert_eq!(
+        other["state"], "running",
+        "the other pane was not signalled"
+    );
+}
+
+#[test]
+fn without_the_sandbox_the_same_script_reaches_it_all_and_only_admins_may_ask() {
+    if !sandbox_works() {
+        panic!("bubblewrap does not work on this machine: scripts/install-deps installs it");
+    }
+    let s = scene();
+    let issue = id_of(&demo_issue(&s.server, "Please no sandbox"));
+    let out = run(
+        s.mona.command(
+            &s.server,
+            &[
+                "issues",
+                "work",
+                &issue,
+                "--tool",
+                "hostile",
+                "--no-sandbox",
+            ],
+        ),
+        None,
+    );
+    assert!(
+        !out.status.success(),
+        "a member may not turn the sandbox off"
+    );
+    assert!(
+        text(&out.stderr).contains("only admins may start a session without the sandbox"),
+        "{}",
+        text(&out.stderr)
+    );
+    let (session, got) = run_hostile(&s, "Unsandboxed", false, &["--no-sandbox"]);
+    assert_eq!(session["sandbox"], "none");
+    for probe in [
+        "secret_key",
+        "database",
+        "list_sessions",
+        "other_hook",
+        "tmux_socket",
+        "other_worktree",
+        "other_base",
+        "real_ssh",
+    ] {
+        assert_eq!(
+            got.get(probe).map(String::as_str),
+            Some("got"),
+            "unsandboxed, `{probe}` succeeds (so the sandbox is what stops it): {got:?}"
+        );
+    }
+    let get = s
+        .server
+        .cli(&["sessions", "get", &session["id"].to_string()], None);
+    assert!(
+        text(&get.stdout).contains("UNSANDBOXED"),
+        "`sessions get` says so: {}",
+        text(&get.stdout)
+    );
+    let audited = sqlite(
+        &s.server.data_dir.join("aiops.db"),
+        &format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'session.start' AND target_id = '{}' \
+             AND json_extract(detail, '$.no_sandbox') = 1",
+            session["id"]
+        ),
+    );
+    assert_eq!(audited, "1", "the unsandboxed start is in the audit log");
+}
