@@ -107,7 +107,13 @@ pub fn read(root: &Path, rel: &str) -> Result<(u64, Vec<u8>, bool), FileError> {
     if !path.is_file() {
         return Err(FileError::Outside(format!("`{rel}` is not a file")));
     }
-    let f = std::fs::File::open(&path).map_err(io)?;
+    // Open the canonical path again without following symlinks: one swapped in since
+    // `resolve` looked (an agent racing `aiops git cat`) is refused, not followed.
+    let base = root.canonicalize().map_err(io)?;
+    let inside = path.strip_prefix(&base).map_err(|_| {
+        FileError::Outside(format!("`{rel}` is not a path inside the working copy"))
+    })?;
+    let f = crate::beneath::open(&base, inside).map_err(io)?;
     let size = f.metadata().map_err(io)?.len();
     let mut bytes = Vec::new();
     f.take(MAX_CAT_BYTES).read_to_end(&mut bytes).map_err(io)?;

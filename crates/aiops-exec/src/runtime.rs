@@ -110,10 +110,10 @@ impl TmuxRuntime {
 /// turn ended) report `waiting`; `UserPromptSubmit` reports `running`. Merged into an
 /// existing local settings file; the file is kept out of git.
 fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
-    let path = dir.join(CLAUDE_SETTINGS);
-    let mut settings: serde_json::Value = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
+    // The worktree is the agent's: read and write beneath it without following symlinks.
+    let rel = Path::new(CLAUDE_SETTINGS);
+    let mut settings: serde_json::Value = crate::beneath::read_small(dir, rel, 1024 * 1024)
+        .and_then(|b| serde_json::from_slice(&b).ok())
         .filter(serde_json::Value::is_object)
         .unwrap_or_else(|| serde_json::json!({}));
     let hook = |state: &str| {
@@ -127,10 +127,8 @@ fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
     settings["hooks"]["UserPromptSubmit"] = hook("running");
     let text =
         serde_json::to_string_pretty(&settings).map_err(|e| CoreError::Internal(e.to_string()))?;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| io(&path, e))?;
-    }
-    std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+    let path = dir.join(rel);
+    crate::beneath::write(dir, rel, text.as_bytes(), 0o644).map_err(|e| io(&path, e))?;
     Git::default()
         .exclude(dir, &format!("/{CLAUDE_SETTINGS}"))
         .map_err(|e| CoreError::Internal(e.to_string()))
@@ -237,21 +235,15 @@ impl Runtime for TmuxRuntime {
     }
 
     fn read_text(&self, dir: &Path, name: &str) -> Option<String> {
-        let path = dir.join(name);
         // Only a regular file of the working copy: a symlink could point anywhere.
-        let meta = std::fs::symlink_metadata(&path).ok()?;
-        if !meta.is_file() || meta.len() > 1024 * 1024 {
-            return None;
-        }
-        std::fs::read_to_string(path).ok()
+        let bytes = crate::beneath::read_small(dir, Path::new(name), 1024 * 1024)?;
+        String::from_utf8(bytes).ok()
     }
 
     fn write_context(&self, dir: &Path, text: &str) -> CoreResult<()> {
         let path = dir.join(CONTEXT_FILE);
-        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
-            std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
-        }
-        std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+        crate::beneath::write(dir, Path::new(CONTEXT_FILE), text.as_bytes(), 0o644)
+            .map_err(|e| io(&path, e))?;
         Git::default()
             .exclude(dir, &format!("/{CONTEXT_FILE}"))
             .map_err(|e| CoreError::Internal(e.to_string()))

@@ -14,9 +14,11 @@
 //!
 //! aiops itself runs git in a session's working copy outside the sandbox (status,
 //! commit, push), so what steers git stays read-only inside: the base clone's
-//! `.git/config`, `.git/hooks` and `.git/objects/info` (alternates), a worktree's `.git`
-//! pointer file and its admin folder's `commondir` and `gitdir`. Those are mount points
-//! inside, so they can be neither written nor renamed away.
+//! `.git` itself, its `config`, `hooks`, `info` (`exclude`, `attributes`) and
+//! `objects/info` (alternates), a worktree's `.git` pointer file and its admin folder's
+//! `commondir` and `gitdir`. Those are mount points inside, so they can be neither
+//! written nor renamed away. (aiops's git also pins `GIT_COMMON_DIR`, never runs the
+//! fsmonitor hook and never looks inside submodules; see `git`.)
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -151,8 +153,13 @@ pub fn bwrap_args(plan: &SandboxPlan, extras: &Extras) -> Vec<String> {
     let git_dir = plan.repo.join(".git");
     if plan.work_dir != plan.repo {
         a.same("--bind-try", &git_dir);
+        a.same("--bind", &plan.work_dir);
+    } else {
+        // In place: `.git` gets a mount of its own so it cannot be renamed away and
+        // replaced by a `.git` file pointing at a repository the agent made.
+        a.same("--bind", &plan.work_dir);
+        a.same("--bind-try", &git_dir);
     }
-    a.same("--bind", &plan.work_dir);
     protect_git(&mut a, plan, &git_dir);
     // The folders bwrap made on its root to hold the binds (e.g. `<data>/homes`) would
     // take writes that vanish with the sandbox; refuse them instead.
@@ -190,7 +197,7 @@ fn mask_private(a: &mut Args, dir: &Path) {
 /// Read-only mounts over what steers aiops's own git in the working copy (see the module
 /// doc), after the read-write binds they sit in.
 fn protect_git(a: &mut Args, plan: &SandboxPlan, git_dir: &Path) {
-    for name in ["config", "hooks", "objects/info"] {
+    for name in ["config", "hooks", "info", "objects/info"] {
         a.same("--ro-bind-try", &git_dir.join(name));
     }
     if plan.work_dir == plan.repo {

@@ -64,8 +64,9 @@ fn a_worktree_session_sees_its_worktree_and_home_and_git_controls_read_only() {
 fn an_in_place_session_binds_the_base_clone_once() {
     let p = plan(Path::new("/srv/aiops"), true);
     let args = bwrap_args(&p, &Extras::default());
-    bound(&args, "--bind", &p.repo).expect("the base clone read-write");
-    assert!(bound(&args, "--bind-try", &p.repo.join(".git")).is_none());
+    let repo = bound(&args, "--bind", &p.repo).expect("the base clone read-write");
+    let git = bound(&args, "--bind-try", &p.repo.join(".git")).expect(".git a mount of its own");
+    assert!(git > repo, "inside the base clone's bind");
     bound(&args, "--ro-bind-try", &p.repo.join(".git/hooks")).expect("hooks read-only");
 }
 

@@ -149,11 +149,11 @@ impl Probe {
 
 /// The git subcommand of `argv` (after `-C <dir>`).
 fn subcommand(argv: &[String]) -> &str {
-    let i = if argv.first().is_some_and(|a| a == "-C") {
-        2
-    } else {
-        0
-    };
+    // Global options first: `-C <dir>` and `-c <name=value>` each take one value.
+    let mut i = 0;
+    while argv.get(i).is_some_and(|a| a == "-C" || a == "-c") {
+        i += 2;
+    }
     argv.get(i).map_or("", String::as_str)
 }
 
@@ -222,7 +222,10 @@ fn assert_calls(
             "{what} {argv:?}: {LEAK} leaked"
         );
         for k in call.env.keys() {
+            // A main repository's common dir is pinned to its own `.git`.
+            let pinned = k == "GIT_COMMON_DIR" && call.env[k].ends_with("/.git");
             let allowed = INHERITED.contains(&k.as_str())
+                || pinned
                 || required.iter().any(|(r, _)| r == k)
                 || git.env.iter().any(|(e, _)| e == k)
                 || extra.contains(&k.as_str());

@@ -135,6 +135,7 @@ fn a_hostile_session_reaches_nothing_outside_its_worktree_but_does_its_work() {
         "real_ssh",
         "write_outside",
         "signal_other",
+        "git_pointer",
         "git_config",
     ] {
         assert_eq!(
@@ -143,7 +144,7 @@ fn a_hostile_session_reaches_nothing_outside_its_worktree_but_does_its_work() {
             "the sandbox stops `{probe}`: {got:?}"
         );
     }
-    for probe in ["edit", "commit", "comment", "http", "home"] {
+    for probe in ["edit", "commit", "comment", "http", "home", "nested"] {
         assert_eq!(
             got.get(probe).map(String::as_str),
             Some("got"),
@@ -191,6 +192,25 @@ fn a_hostile_session_reaches_nothing_outside_its_worktree_but_does_its_work() {
     assert_eq!(
         other["state"], "running",
         "the other pane was not signalled"
+    );
+
+    // aiops's own git in that worktree runs outside the sandbox: what the agent planted
+    // (a nested repository whose config names a program) must not run there.
+    let id = session["id"].to_string();
+    let args = [
+        "git",
+        "status",
+        "demo",
+        "--tenant",
+        "acme",
+        "--session",
+        &id,
+    ];
+    let status = run(s.mona.command(&s.server, &args), None);
+    assert_success(&status, "git status of the hostile session's worktree");
+    assert!(
+        !s.real_home.join("escaped").exists(),
+        "aiops's git ran a program the agent's nested repository named"
     );
 }
 

@@ -65,9 +65,24 @@ impl Git {
             spec = spec.env(k, v.as_str());
         }
         if let Some(dir) = dir {
+            // A main repository's common dir is its `.git`, whatever a `commondir` file a
+            // sandboxed agent may have put there says (gitrepository-layout(5)).
+            let git_dir = dir.join(".git");
+            if git_dir.is_dir() {
+                spec = spec.env("GIT_COMMON_DIR", git_dir.as_os_str());
+            }
             spec = spec.arg("-C").arg(dir.as_os_str());
         }
-        spec
+        // Working copies are an agent's to write, and git runs programs that a
+        // repository's config or a nested repository names; aiops's git runs outside the
+        // sandbox, so never the fsmonitor hook, and never `git status` inside
+        // submodules (each has a config of its own). See git-config(1).
+        spec.args([
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "diff.ignoreSubmodules=all",
+        ])
     }
 
     /// Checks a branch name the way `git branch` does (`git check-ref-format
