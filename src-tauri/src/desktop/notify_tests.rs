@@ -17,7 +17,7 @@ fn session(state: &str, issue_title: Option<&str>, exit_code: Option<i32>, detai
         json!({
             "id": 12, "user_id": 1, "user": "dev@example.com", "project_id": 3,
             "issue_id": issue_title.map(|_| 5), "issue_title": issue_title,
-            "tool": "claude", "yolo": false, "prompt": "", "state": state,
+            "tool": "claude", "yolo": false, "sandbox": "bubblewrap", "prompt": "", "state": state,
             "exit_code": exit_code, "detail": detail, "branch": "aiops/5-x",
             "worktree_path": "/w", "tmux_target": "=aiops-12-x",
             "created_at": "2026-12-06T00:00:00Z", "updated_at": "2026-12-06T00:00:00Z",

@@ -6,7 +6,7 @@ fn session(id: i64, state: &str, title: Option<&str>) -> Session {
     serde_json::from_value(json!({
         "id": id, "user_id": 1, "user": "dev@example.com", "project_id": 3,
         "issue_id": title.map(|_| 5), "issue_title": title,
-        "tool": "shell", "yolo": false, "prompt": "", "state": state,
+        "tool": "shell", "yolo": false, "sandbox": "bubblewrap", "prompt": "", "state": state,
         "exit_code": null, "detail": "", "branch": "aiops/x",
         "worktree_path": "/w", "tmux_target": "=aiops-x",
         "created_at": "2026-12-06T00:00:00Z", "updated_at": "2026-12-06T00:00:00Z",

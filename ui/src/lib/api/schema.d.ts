@@ -2272,6 +2272,11 @@ export interface components {
                 project_id: number;
                 /** @description The initial prompt given to tools that take one. */
                 prompt: string;
+                /**
+                 * @description What contains the command: `bubblewrap` (Linux), `seatbelt` (macOS), or `none` (the
+                 *     server runs sessions unsandboxed, or an admin started this one with `no_sandbox`).
+                 */
+                sandbox: string;
                 state: components["schemas"]["SessionState"];
                 /** @description The exact tmux target (`=<name>`) on aiops's socket. */
                 tmux_target: string;
@@ -2557,6 +2562,11 @@ export interface components {
             project_id: number;
             /** @description The initial prompt given to tools that take one. */
             prompt: string;
+            /**
+             * @description What contains the command: `bubblewrap` (Linux), `seatbelt` (macOS), or `none` (the
+             *     server runs sessions unsandboxed, or an admin started this one with `no_sandbox`).
+             */
+            sandbox: string;
             state: components["schemas"]["SessionState"];
             /** @description The exact tmux target (`=<name>`) on aiops's socket. */
             tmux_target: string;
@@ -2662,6 +2672,8 @@ export interface components {
         };
         /** @description `POST /api/v1/sessions`: a session on a project without an issue (in the base clone). */
         StartSession: {
+            /** @description Admins only, audited: run without the sandbox. */
+            no_sandbox?: boolean;
             /** @description Project id, or `tenant/project` slugs. */
             project: string;
             /** @description Initial prompt for tools that take one; none by default (no issue to resolve). */
@@ -2889,6 +2901,11 @@ export interface components {
         };
         /** @description `POST /api/v1/issues/{id}/work`: claim the issue and start (or reuse) its session. */
         WorkIssue: {
+            /**
+             * @description Admins only, audited: run this session without the sandbox (refused when the
+             *     server's `session_sandbox` is `required`).
+             */
+            no_sandbox?: boolean;
             /**
              * @description Initial prompt for tools that take one; default "Read AGENTS.override.md and
              *     resolve the issue".
