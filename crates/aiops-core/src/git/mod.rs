@@ -15,7 +15,8 @@ pub use verbs::*;
 
 use crate::ports::{GitContext, Store};
 use crate::sessions::Host;
-use crate::sessions::start::{git_env, workspace_dir};
+use crate::sessions::plan::git_env;
+use crate::sessions::start::workspace_dir;
 use crate::{CoreError, CoreResult, Principal};
 
 /// A working copy the caller may use, with the context to run git in it.

@@ -10,6 +10,7 @@ pub mod context;
 pub mod credentials;
 pub mod names;
 pub mod ops;
+pub mod plan;
 pub mod sandbox;
 pub mod start;
 pub mod tools;

@@ -7,7 +7,7 @@ use aiops_types::{
 use serde_json::json;
 
 use super::Host;
-use super::start::{launch_plan, session_key};
+use super::plan::{launch_plan, session_key};
 use crate::page::PageQuery;
 use crate::ports::{NewAudit, SessionFilter, StateChange, Store};
 use crate::{CoreError, CoreResult, Principal};

@@ -10,14 +10,15 @@ use aiops_types::{
 };
 use serde_json::json;
 
+use super::plan::{git_env, launch_plan, session_key};
 use super::{Host, context, names};
 use crate::issues::TrackerAccess;
 use crate::page::PageQuery;
 use crate::ports::{
-    Hooks, IssueFilter, LaunchPlan, NewApiKeyRow, NewAudit, NewSessionRow, StateChange, Store,
-    TenantRef, Viewer, WorkspacePlan, WorktreePlan,
+    IssueFilter, NewAudit, NewSessionRow, StateChange, Store, TenantRef, Viewer, WorkspacePlan,
+    WorktreePlan,
 };
-use crate::{CoreError, CoreResult, Principal, credentials, issues, projects};
+use crate::{CoreError, CoreResult, Principal, issues, projects};
 
 /// The initial prompt of a session on an issue when the caller gives none (issue 4,
 /// "Tools"). A session without an issue starts its tool with no prompt: there is no
@@ -324,20 +325,6 @@ fn earlier_worktree(
     })
 }
 
-pub(crate) fn git_env(owner: &User) -> Vec<(String, String)> {
-    let name = if owner.name.trim().is_empty() {
-        owner.email.clone()
-    } else {
-        owner.name.clone()
-    };
-    vec![
-        ("GIT_AUTHOR_NAME".into(), name.clone()),
-        ("GIT_AUTHOR_EMAIL".into(), owner.email.clone()),
-        ("GIT_COMMITTER_NAME".into(), name),
-        ("GIT_COMMITTER_EMAIL".into(), owner.email.clone()),
-    ]
-}
-
 fn launch(
     store: &impl Store,
     host: &Host<'_>,
@@ -421,112 +408,6 @@ fn launch(
         session,
         reused: false,
         notes,
-    })
-}
-
-/// Mints the session-scoped key of a session: the owner's scopes (so it sees what the
-/// owner sees), confined by [`SessionGrant`](crate::principal::SessionGrant) to the
-/// session and its issue.
-pub(super) fn session_key(owner: &User) -> (String, NewApiKeyRow) {
-    let secret = credentials::new_api_key();
-    let row = NewApiKeyRow {
-        user_id: owner.id,
-        name: "session".to_owned(),
-        prefix: secret.prefix.clone(),
-        digest: secret.digest.clone(),
-        scopes: owner.role.scopes(),
-        expires_at: None,
-    };
-    (secret.secret, row)
-}
-
-/// The argv and environment of a session's command: the tool's command and arguments
-/// (`yolo_args` instead of `args` under `--yolo`), the prompt last for tools that take
-/// one, and the session's variables (the key among them, which the runtime hands over
-/// through a 0600 file).
-pub(super) fn launch_plan(
-    store: &impl Store,
-    host: &Host<'_>,
-    tool: &Tool,
-    owner: &User,
-    session: &aiops_types::Session,
-    key: &str,
-    respawn: bool,
-) -> CoreResult<LaunchPlan> {
-    let mut argv = vec![tool.command.clone()];
-    argv.extend(if session.yolo {
-        tool.yolo_args.iter().cloned()
-    } else {
-        tool.args.iter().cloned()
-    });
-    if tool.prompt == "argument" && !session.prompt.is_empty() {
-        // After `--`, so a prompt that starts with `-` is never read as an option (e.g.
-        // `--dangerously-skip-permissions` past `allow_yolo` and its audit). Claude Code
-        // (commander), Codex (clap) and getopt-style tools all end options there.
-        argv.push("--".to_owned());
-        argv.push(session.prompt.clone());
-    }
-    let mut env: Vec<(String, String)> = tool
-        .env
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let secrets = super::credentials::for_session(store, host.secret_key, owner.id, tool)?;
-    let codex_auth = secrets.codex_auth;
-    env.extend(secrets.env);
-    env.extend(git_env(owner));
-    env.extend([
-        ("AIOPS_URL".to_owned(), host.server_url.to_owned()),
-        ("AIOPS_SESSION_ID".to_owned(), session.id.to_string()),
-        ("AIOPS_API_KEY".to_owned(), key.to_owned()),
-        ("AIOPS_BIN".to_owned(), host.aiops_bin.to_owned()),
-    ]);
-    if let Some(issue) = session.issue_id {
-        env.push(("AIOPS_ISSUE_ID".to_owned(), issue.to_string()));
-    }
-    let home = super::sandbox::tool_home(&host.sandbox, owner.id);
-    env.push(("HOME".to_owned(), home.display().to_string()));
-    let sandbox = (session.sandbox != super::sandbox::NO_SANDBOX)
-        .then(|| sandbox_plan(store, host, owner, session, &home))
-        .transpose()?;
-    Ok(LaunchPlan {
-        session_id: session.id,
-        tmux_name: session.tmux_target.trim_start_matches('=').to_owned(),
-        dir: PathBuf::from(&session.worktree_path),
-        argv,
-        env,
-        hooks: match tool.hooks.as_str() {
-            "claude" => Hooks::Claude,
-            "codex" => Hooks::Codex,
-            _ => Hooks::None,
-        },
-        respawn,
-        codex_auth,
-        home,
-        sandbox,
-    })
-}
-
-/// What a sandboxed session sees: its working copy, the base clone's `.git` (a
-/// worktree's objects and refs live there), the owner's tool home, the aiops binary and
-/// the admin's extra read-only paths.
-fn sandbox_plan(
-    store: &impl Store,
-    host: &Host<'_>,
-    owner: &User,
-    session: &aiops_types::Session,
-    home: &std::path::Path,
-) -> CoreResult<super::sandbox::SandboxPlan> {
-    let project = store
-        .project(Viewer::All, session.project_id)?
-        .ok_or_else(|| CoreError::not_found(format!("project {}", session.project_id)))?;
-    let mut read_only = vec![PathBuf::from(host.aiops_bin)];
-    read_only.extend(host.sandbox.read_only.iter().cloned());
-    Ok(super::sandbox::SandboxPlan {
-        work_dir: PathBuf::from(&session.worktree_path),
-        repo: workspace_dir(host, owner, &project).join("repo"),
-        home: home.to_owned(),
-        read_only,
     })
 }
 
