@@ -84,6 +84,7 @@ pub struct UserRow {
     pub name: String,
     pub role: Role,
     pub disabled: bool,
+    pub tool_home: Option<String>,
 }
 
 pub struct NewApiKeyRow {

@@ -75,11 +75,39 @@ pub fn update(
         },
         role: req.role.unwrap_or(current.role),
         disabled: req.disabled.unwrap_or(current.disabled),
+        tool_home: match req.tool_home.as_deref().map(str::trim) {
+            None => current.tool_home,
+            Some("") => None,
+            Some(p) => Some(tool_home(p)?),
+        },
     };
     let audit = NewAudit::by(caller, "user.update")
         .target("user", id)
-        .detail(json!({ "name": req.name, "role": req.role, "disabled": req.disabled }));
+        .detail(json!({
+            "name": req.name,
+            "role": req.role,
+            "disabled": req.disabled,
+            "tool_home": req.tool_home,
+        }));
     store.update_user(id, &row, audit)
+}
+
+/// An absolute, normalised path (no `..`, no control characters) for a tool home.
+fn tool_home(p: &str) -> CoreResult<String> {
+    let path = std::path::Path::new(p);
+    let normal = path.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::RootDir | std::path::Component::Normal(_)
+        )
+    });
+    if !path.is_absolute() || !normal || p.chars().any(char::is_control) || p == "/" {
+        return Err(CoreError::invalid(
+            "tool_home",
+            "tool_home must be an absolute path without `..` (or empty for the default)",
+        ));
+    }
+    Ok(p.trim_end_matches('/').to_owned())
 }
 
 /// Changes the caller's own password after checking the current one; signs out every

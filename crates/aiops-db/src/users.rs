@@ -9,13 +9,14 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal};
 
-const COLUMNS: &str = "id, email, name, role, disabled, created_at, updated_at, password_hash";
+const COLUMNS: &str =
+    "id, email, name, role, disabled, created_at, updated_at, password_hash, tool_home";
 
 pub(crate) fn role_from(s: &str) -> rusqlite::Result<Role> {
     crate::parse_text(3, s)
 }
 
-/// Reads a user from columns `offset..offset+8` in [`COLUMNS`] order.
+/// Reads a user from columns `offset..offset+9` in [`COLUMNS`] order.
 pub(crate) fn record_at(row: &Row<'_>, o: usize) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
         user: User {
@@ -26,6 +27,7 @@ pub(crate) fn record_at(row: &Row<'_>, o: usize) -> rusqlite::Result<UserRecord>
             disabled: row.get(o + 4)?,
             created_at: row.get::<_, Ts>(o + 5)?.0,
             updated_at: row.get::<_, Ts>(o + 6)?.0,
+            tool_home: row.get(o + 8)?,
         },
         password_hash: row.get(o + 7)?,
     })
@@ -142,18 +144,29 @@ impl UserStore for Db {
         self.write(|tx| {
             let n = tx
                 .execute(
-                    "UPDATE users SET name = ?2, role = ?3, disabled = ?4, updated_at = ?5 WHERE id = ?1",
-                    params![id, row.name, row.role.as_str(), row.disabled, Ts(now())],
+                    "UPDATE users SET name = ?2, role = ?3, disabled = ?4, updated_at = ?5,
+                        tool_home = ?6 WHERE id = ?1",
+                    params![
+                        id,
+                        row.name,
+                        row.role.as_str(),
+                        row.disabled,
+                        Ts(now()),
+                        row.tool_home
+                    ],
                 )
                 .map_err(internal)?;
             if n == 0 {
                 return Err(CoreError::not_found(format!("user {id}")));
             }
             if row.disabled {
-                tx.execute("DELETE FROM web_sessions WHERE user_id = ?1", [id]).map_err(internal)?;
+                tx.execute("DELETE FROM web_sessions WHERE user_id = ?1", [id])
+                    .map_err(internal)?;
             }
             audit::insert(tx, audit)?;
-            Ok(by_id(tx, id)?.ok_or_else(|| CoreError::not_found(format!("user {id}")))?.user)
+            Ok(by_id(tx, id)?
+                .ok_or_else(|| CoreError::not_found(format!("user {id}")))?
+                .user)
         })
     }
 

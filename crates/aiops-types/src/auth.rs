@@ -101,6 +101,10 @@ pub struct User {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Where an admin put this user's tool home (`$HOME` of their sessions); absent:
+    /// `<data>/homes/<id>`.
+    #[serde(default)]
+    pub tool_home: Option<String>,
 }
 
 /// `POST /api/v1/auth/login`
@@ -225,6 +229,10 @@ pub struct UpdateUser {
     /// `true` signs the user out everywhere and makes their keys stop working.
     #[serde(default)]
     pub disabled: Option<bool>,
+    /// An absolute path for the user's tool home (`$HOME` of their sessions, created
+    /// 0700); `""` puts it back at `<data>/homes/<id>`.
+    #[serde(default)]
+    pub tool_home: Option<String>,
 }
 
 /// `POST /api/v1/users/me/password`

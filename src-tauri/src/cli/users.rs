@@ -29,7 +29,7 @@ pub enum UsersCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Change a user's role or name, or enable a disabled user.
+    /// Change a user's role, name or tool home, or enable a disabled user.
     Update {
         id: i64,
         #[command(flatten)]
@@ -50,6 +50,10 @@ pub struct UserFields {
     /// Enable a disabled user.
     #[arg(long)]
     enable: bool,
+    /// Where the user's tool home is (`$HOME` of their sessions; an absolute path);
+    /// `""` puts it back at `<data dir>/homes/<id>`.
+    #[arg(long, value_name = "PATH")]
+    tool_home: Option<String>,
 }
 
 pub async fn run(ctx: &Ctx, cmd: UsersCommand) -> Result<(), CliError> {
@@ -81,6 +85,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCommand) -> Result<(), CliError> {
                 name: fields.name,
                 role: fields.role,
                 disabled: fields.enable.then_some(false),
+                tool_home: fields.tool_home,
             };
             output::one(ctx.out, &client.update_user(id, &req).await?)
         }
@@ -115,6 +120,12 @@ impl Render for User {
             .zip(self.row())
             .collect();
         fields.push(("updated_at", ts(&self.updated_at)));
+        fields.push((
+            "tool_home",
+            self.tool_home
+                .clone()
+                .unwrap_or_else(|| "<data dir>/homes/<id> (default)".into()),
+        ));
         fields
     }
 }

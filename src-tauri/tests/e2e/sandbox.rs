@@ -280,3 +280,47 @@ fn without_the_sandbox_the_same_script_reaches_it_all_and_only_admins_may_ask() 
     );
     assert_eq!(audited, "1", "the unsandboxed start is in the audit log");
 }
+
+#[test]
+fn an_admin_moves_a_users_tool_home_and_the_sandbox_follows() {
+    if !sandbox_works() {
+        panic!("bubblewrap does not work on this machine: scripts/install-deps installs it");
+    }
+    let s = scene();
+    let mona_id = json(&s.server, &["users", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "mona@example.com")
+        .map(|u| u["id"].to_string())
+        .expect("mona in the user list");
+    let moved = s.server.data_dir.parent().unwrap().join("mona-tools");
+    let moved_text = moved.display().to_string();
+    let args = ["users", "update", &mona_id, "--tool-home", &moved_text];
+    let out = run(s.mona.command(&s.server, &args), None);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("forbidden"),
+        "a member may not move tool homes: {}",
+        text(&out.stderr)
+    );
+    let out = s.server.cli(
+        &["users", "update", &mona_id, "--tool-home", "relative/x"],
+        None,
+    );
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("absolute path"),
+        "{}",
+        text(&out.stderr)
+    );
+    let user = json(&s.server, &args);
+    assert_eq!(user["tool_home"], moved_text);
+    let (_, got) = run_hostile(&s, "In the moved home", true, &[]);
+    assert_eq!(got.get("home").map(String::as_str), Some("got"), "{got:?}");
+    assert!(
+        moved.join(".tool-state").is_file(),
+        "the session's $HOME is the moved tool home"
+    );
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&moved).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o700, "created private");
+}

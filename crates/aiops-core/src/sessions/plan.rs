@@ -85,7 +85,7 @@ pub(super) fn launch_plan(
     if let Some(issue) = session.issue_id {
         env.push(("AIOPS_ISSUE_ID".to_owned(), issue.to_string()));
     }
-    let home = super::sandbox::tool_home(&host.sandbox, owner.id);
+    let home = super::sandbox::tool_home(&host.sandbox, owner);
     env.push(("HOME".to_owned(), home.display().to_string()));
     let sandbox = (session.sandbox != super::sandbox::NO_SANDBOX)
         .then(|| sandbox_plan(store, host, owner, session, &home))

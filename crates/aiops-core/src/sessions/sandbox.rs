@@ -77,10 +77,14 @@ pub struct SandboxPlan {
     pub read_only: Vec<PathBuf>,
 }
 
-/// The owner's tool home: `<homes_root>/<user id>`. Every session of that user has it as
-/// `$HOME`, sandboxed or not, so tools never read the server account's dotfiles.
-pub fn tool_home(policy: &SandboxPolicy<'_>, user_id: i64) -> PathBuf {
-    policy.homes_root.join(user_id.to_string())
+/// The owner's tool home: where an admin put it (`aiops users update --tool-home`), else
+/// `<homes_root>/<user id>`. Every session of that user has it as `$HOME`, sandboxed or
+/// not, so tools never read the server account's dotfiles.
+pub fn tool_home(policy: &SandboxPolicy<'_>, user: &aiops_types::User) -> PathBuf {
+    match &user.tool_home {
+        Some(p) => PathBuf::from(p),
+        None => policy.homes_root.join(user.id.to_string()),
+    }
 }
 
 /// Decides whether a new session runs sandboxed, and with which mechanism.

@@ -2368,6 +2368,11 @@ export interface components {
                 id: number;
                 name: string;
                 role: components["schemas"]["Role"];
+                /**
+                 * @description Where an admin put this user's tool home (`$HOME` of their sessions); absent:
+                 *     `<data>/homes/<id>`.
+                 */
+                tool_home?: string | null;
                 /** Format: date-time */
                 updated_at: string;
             }[];
@@ -2885,6 +2890,11 @@ export interface components {
             disabled?: boolean | null;
             name?: string | null;
             role?: components["schemas"]["Role"] | null;
+            /**
+             * @description An absolute path for the user's tool home (`$HOME` of their sessions, created
+             *     0700); `""` puts it back at `<data>/homes/<id>`.
+             */
+            tool_home?: string | null;
         };
         /** @description A user as the API shows it. Never carries the password hash. */
         User: {
@@ -2896,6 +2906,11 @@ export interface components {
             id: number;
             name: string;
             role: components["schemas"]["Role"];
+            /**
+             * @description Where an admin put this user's tool home (`$HOME` of their sessions); absent:
+             *     `<data>/homes/<id>`.
+             */
+            tool_home?: string | null;
             /** Format: date-time */
             updated_at: string;
         };
