@@ -7,6 +7,7 @@ mod common;
 mod events;
 mod integrations;
 mod issues;
+mod login_limit;
 mod matrix;
 mod raw;
 mod scoping;
