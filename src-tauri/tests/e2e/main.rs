@@ -14,6 +14,7 @@ mod git_ssh;
 mod git_verbs;
 mod issues;
 mod pulls;
+mod revocation;
 mod secrets;
 mod sessions;
 mod sessions_access;

@@ -102,7 +102,12 @@ async fn login(
     responses((status = 204, description = "signed out"), (status = 401, body = ErrorBody)))]
 async fn logout(a: Auth<Read>, State(st): State<AppState>) -> ApiResult<Response> {
     let p = a.principal;
+    let ended = (p.method == aiops_types::AuthMethod::Session).then_some(p.credential_id);
     st.run(move |db| auth::end_web_session(db, &p)).await?;
+    if let Some(id) = ended {
+        st.revocations()
+            .publish(crate::revocations::Revocation::WebSession(id));
+    }
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, session_cookie(&st, "", 0));
     Ok((StatusCode::NO_CONTENT, headers).into_response())
