@@ -5,6 +5,7 @@ mod agents;
 mod auth;
 mod common;
 mod events;
+mod input;
 mod integrations;
 mod issues;
 mod login_limit;
