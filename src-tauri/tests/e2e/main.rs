@@ -7,6 +7,7 @@
 
 mod cli_live;
 mod common;
+mod control_input;
 mod crash;
 mod desktop;
 mod desktop_ssh;

@@ -213,6 +213,7 @@ pub fn send(
     text: &str,
     enter: bool,
 ) -> CoreResult<()> {
+    crate::validate::no_nul("text", text)?;
     let s = get_own(store, caller, id)?;
     if !s.state.is_live() {
         return Err(CoreError::Conflict(format!(
