@@ -25,13 +25,19 @@ pub struct NewWebSession {
 /// Checks email + password; returns the user or `Unauthorized` (same message for an
 /// unknown email, a wrong password and a disabled account, and the same argon2 cost).
 /// Failures are audited as `auth.login_failed`.
+/// The form an email is stored and looked up in: trimmed, lowercased. Login throttling
+/// counts failures per account under this key.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 pub fn verify_login(
     store: &impl Store,
     email: &str,
     password: &str,
     ip: Option<String>,
 ) -> CoreResult<UserRecord> {
-    let email_norm = email.trim().to_lowercase();
+    let email_norm = normalize_email(email);
     let found = store.user_by_email(&email_norm)?;
     let hash = found
         .as_ref()

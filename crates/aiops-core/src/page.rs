@@ -50,6 +50,19 @@ impl PageQuery {
             next_cursor,
         }
     }
+
+    /// Like [`finish`](Self::finish), keeping only the rows `keep` accepts; the cursor is
+    /// still the last fetched row's, so the next page starts after the rows left out.
+    pub fn finish_where<T>(
+        &self,
+        rows: Vec<T>,
+        id: impl Fn(&T) -> i64,
+        keep: impl Fn(&T) -> bool,
+    ) -> Page<T> {
+        let mut page = self.finish(rows, id);
+        page.items.retain(keep);
+        page
+    }
 }
 
 fn encode_cursor(id: i64) -> String {

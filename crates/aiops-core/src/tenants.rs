@@ -104,16 +104,19 @@ pub fn add_member(
     store.put_tenant_member(t.id, user_id, audit)
 }
 
+/// Removes `user_id` from `tenant`; the tenant's id, so open streams of the removed
+/// member can be ended.
 pub fn remove_member(
     store: &impl Store,
     caller: &Principal,
     tenant: &str,
     user_id: i64,
-) -> CoreResult<()> {
+) -> CoreResult<i64> {
     caller.require_admin("only admins manage tenants")?;
     let t = get(store, caller, tenant)?;
     let audit = NewAudit::by(caller, "tenant.member_remove")
         .target("tenant", t.id)
         .detail(json!({ "user_id": user_id }));
-    store.delete_tenant_member(t.id, user_id, audit)
+    store.delete_tenant_member(t.id, user_id, audit)?;
+    Ok(t.id)
 }

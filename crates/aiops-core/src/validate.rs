@@ -167,9 +167,39 @@ pub fn local_repo(url: &str) -> bool {
     url.starts_with('/') || url.starts_with("file://")
 }
 
-/// A branch name per `git check-ref-format --branch`'s main rules, never starting with `-`.
+/// Text bound for a child's argv, a tmux pane or a file path: all of them end at a NUL
+/// byte (C strings), so one is refused here with a clear message instead of failing in
+/// the child (a 500). Other control characters are literal input a terminal takes.
+pub fn no_nul(field: &'static str, value: &str) -> CoreResult<()> {
+    if value.contains('\0') {
+        return Err(CoreError::invalid(
+            field,
+            format!("{field} must not contain NUL bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// `Invalid` when `name` is a full ref name (`refs/heads/main`) given as a branch name:
+/// git would take it as a branch literally called `refs/heads/main`.
+pub fn not_full_ref(field: &'static str, name: &str) -> CoreResult<()> {
+    if name.starts_with("refs/") {
+        let short = name.strip_prefix("refs/heads/").unwrap_or(name);
+        return Err(CoreError::invalid(
+            field,
+            format!(
+                "`{name}` is a full ref name; give the branch name alone (e.g. `{short}`), without refs/"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A branch name per `git check-ref-format --branch`'s main rules, never starting with `-`
+/// nor with `refs/` (a full ref name).
 pub fn branch(value: &str) -> CoreResult<String> {
     let v = value.trim();
+    not_full_ref("default_branch", v)?;
     let bad = || {
         Err(CoreError::invalid(
             "default_branch",
@@ -294,6 +324,8 @@ mod tests {
         ] {
             assert!(branch(bad).is_err(), "{bad} should be refused");
         }
+        let err = branch("refs/heads/main").unwrap_err().to_string();
+        assert!(err.contains("refs/"), "a clear message: {err}");
     }
 
     #[test]

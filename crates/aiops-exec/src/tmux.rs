@@ -26,6 +26,29 @@ set -g default-terminal tmux-256color
 set -g exit-empty off
 ";
 
+/// Most bytes of text one `send-keys` carries. tmux refuses a command whose message to
+/// its server exceeds its imsg limit (16 KiB, "command too long"), so longer text goes in
+/// pieces of at most this size, split between characters.
+const SEND_PIECE: usize = 8 * 1024;
+
+/// `text` in pieces of at most `max` bytes, never inside a UTF-8 sequence; one empty
+/// piece for empty text (so `send-keys` still runs and reports a missing session).
+fn pieces(text: &str, max: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while rest.len() > max {
+        let mut end = max;
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        let (piece, tail) = rest.split_at(end);
+        out.push(piece);
+        rest = tail;
+    }
+    out.push(rest);
+    out
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TmuxError {
     #[error("`{0}` is not a tmux session name aiops would generate")]
@@ -203,9 +226,11 @@ impl Tmux {
     /// Types `text` literally into the pane (no key names, no shell), then Enter when asked.
     pub fn send_text(&self, name: &str, text: &str, enter: bool) -> Result<(), TmuxError> {
         let target = Self::pane_target(name)?;
-        self.spec()
-            .args(["send-keys", "-t", &target, "-l", "--", text])
-            .run()?;
+        for piece in pieces(text, SEND_PIECE) {
+            self.spec()
+                .args(["send-keys", "-t", &target, "-l", "--", piece])
+                .run()?;
+        }
         if enter {
             self.spec()
                 .args(["send-keys", "-t", &target, "Enter"])
@@ -294,5 +319,20 @@ impl Tmux {
         }
         argv.extend(["-t".into(), target.into()]);
         Ok(argv)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pieces;
+
+    #[test]
+    fn long_text_is_split_between_characters() {
+        let text = "é".repeat(10);
+        let got = pieces(&text, 5);
+        assert!(got.iter().all(|p| p.len() <= 5), "{got:?}");
+        assert_eq!(got.concat(), text);
+        assert_eq!(pieces("", 5), [""]);
+        assert_eq!(pieces("abc", 5), ["abc"]);
     }
 }

@@ -123,7 +123,21 @@ fn hostile_names_never_reach_git_as_options() {
         git.clone("--upload-pack=touch /tmp/x", &tmp.path().join("c")),
         Err(GitError::Invalid(_))
     ));
-    for good in ["aiops/12-crash", "feature/ünïcode", "fix-1.2"] {
+    // A full ref name is not a branch name: `git branch refs/heads/x` would make
+    // `refs/heads/refs/heads/x`, which later reads as the branch `x` or is ambiguous.
+    for full in ["refs/heads/x", "refs/tags/v1", "refs/remotes/origin/main"] {
+        match git.check_branch(full) {
+            Err(GitError::Invalid(m)) => assert!(m.contains("refs/"), "{full}: {m}"),
+            other => panic!("{full} must be refused, got {other:?}"),
+        }
+    }
+    for good in [
+        "aiops/12-crash",
+        "feature/ünïcode",
+        "fix-1.2",
+        "refsx/y",
+        "my-refs/x",
+    ] {
         git.check_branch(good)
             .unwrap_or_else(|e| panic!("{good}: {e}"));
     }

@@ -49,6 +49,9 @@ pub struct Auth<S> {
     pub principal: Principal,
     /// The CSRF token of a cookie session (for `auth/me`), None for API keys.
     pub csrf_token: Option<String>,
+    /// [`Revocations::current`](crate::revocations::Revocations::current) before the
+    /// credential was read: a long-lived answer ends on any revocation after it.
+    pub revocations_seen: u64,
     _scope: PhantomData<S>,
 }
 
@@ -81,6 +84,7 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let revocations_seen = state.revocations().current();
         let ip = client_ip(parts).map(|ip| ip.to_string());
         let now = time::OffsetDateTime::now_utc();
         let (principal, csrf_token) = if let Some(value) = parts.headers.get(header::AUTHORIZATION)
@@ -151,6 +155,7 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {
         Ok(Auth {
             principal,
             csrf_token,
+            revocations_seen,
             _scope: PhantomData,
         })
     }

@@ -20,6 +20,7 @@ mod jobs;
 mod json;
 mod logging;
 mod ratelimit;
+mod revocations;
 mod routes;
 pub mod secret_key;
 mod state;

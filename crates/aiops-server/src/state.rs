@@ -55,6 +55,8 @@ struct Inner {
     /// Set once when the server starts shutting down: long-lived answers (event streams,
     /// terminals) end on it, so a graceful shutdown does not wait for their clients.
     closing: tokio::sync::watch::Sender<bool>,
+    /// Access revoked while streams and terminals authenticated before it still run.
+    revocations: crate::revocations::Revocations,
 }
 
 impl AppState {
@@ -94,6 +96,7 @@ impl AppState {
             url: std::sync::OnceLock::new(),
             events: tokio::sync::watch::Sender::new(0),
             closing: tokio::sync::watch::Sender::new(false),
+            revocations: Default::default(),
         }))
     }
 
@@ -125,6 +128,22 @@ impl AppState {
         async move {
             let _ = closing.wait_for(|c| *c).await;
         }
+    }
+
+    /// Revoked access, for long-lived answers (see `revocations`).
+    pub fn revocations(&self) -> &crate::revocations::Revocations {
+        &self.0.revocations
+    }
+
+    /// Resolves once access revoked after sequence number `since` (noted before the
+    /// credential was read) affects `holder`.
+    pub fn revoked(
+        &self,
+        holder: crate::revocations::Holder,
+        since: u64,
+    ) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let me = self.clone();
+        async move { me.0.revocations.ended(holder, since).await }
     }
 
     /// Event streams wait on this; [`notify_events`](Self::notify_events) wakes them.

@@ -7,6 +7,7 @@
 
 mod cli_live;
 mod common;
+mod control_input;
 mod crash;
 mod desktop;
 mod desktop_ssh;
@@ -14,6 +15,7 @@ mod git_ssh;
 mod git_verbs;
 mod issues;
 mod pulls;
+mod revocation;
 mod sandbox;
 mod secrets;
 mod sessions;

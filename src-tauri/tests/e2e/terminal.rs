@@ -69,6 +69,23 @@ impl Term {
         })
     }
 
+    /// Reads until the server closes the socket; its close code (None: the connection
+    /// ended without a close frame). Panics when it is still open after `within`.
+    pub async fn wait_closed(&mut self, within: Duration) -> Option<u16> {
+        let closed = tokio::time::timeout(within, async {
+            loop {
+                match self.ws.next().await {
+                    Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                    Some(Ok(Message::Binary(b))) => self.seen.extend_from_slice(&b),
+                    Some(Ok(_)) => {}
+                    None | Some(Err(_)) => return None,
+                }
+            }
+        })
+        .await;
+        closed.unwrap_or_else(|_| panic!("the terminal was still open after {within:?}"))
+    }
+
     /// Like [`wait_for`](Self::wait_for), giving up (None) after `within`.
     async fn try_wait_for(&mut self, from: usize, needle: &str, within: Duration) -> Option<usize> {
         tokio::time::timeout(within, async {
@@ -112,7 +129,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// A server, a project and a `shell` session of `key`'s user on a new issue.
-fn shell_session(server: &ServerProcess, title: &str, as_member: Option<&Member>) -> i64 {
+pub fn shell_session(server: &ServerProcess, title: &str, as_member: Option<&Member>) -> i64 {
     let issue = demo_issue(server, title);
     let issue = issue["id"].as_i64().unwrap().to_string();
     let args = ["-o", "json", "issues", "work", &issue, "--tool", "shell"];

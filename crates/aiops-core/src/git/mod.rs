@@ -128,6 +128,7 @@ pub fn files(
     session: Option<i64>,
     path: &str,
 ) -> CoreResult<Vec<FileEntry>> {
+    crate::validate::no_nul("path", path)?;
     let wc = working_copy(store, host, caller, project_id, session)?;
     host.git.list_files(&wc.ctx, path)
 }
@@ -144,6 +145,7 @@ pub fn cat(
     if path.trim().is_empty() {
         return Err(CoreError::invalid("path", "name a file to read"));
     }
+    crate::validate::no_nul("path", path)?;
     let wc = working_copy(store, host, caller, project_id, session)?;
     host.git.read_file(&wc.ctx, path)
 }

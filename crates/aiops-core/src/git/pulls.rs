@@ -205,6 +205,7 @@ pub fn close(
 /// host; this refuses what can never be a branch before a request is made.
 fn branch_name(field: &'static str, name: &str) -> CoreResult<String> {
     let name = name.trim();
+    crate::validate::not_full_ref(field, name)?;
     let bad = name.is_empty()
         || name.len() > 255
         || name.starts_with('-')
@@ -258,6 +259,7 @@ mod tests {
             "x\ny",
             "a~1",
             "a^",
+            "refs/heads/x",
         ] {
             assert!(branch_name("source", bad).is_err(), "{bad:?}");
         }

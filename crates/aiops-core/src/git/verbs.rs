@@ -10,6 +10,7 @@ use aiops_types::{
 use super::{WorkingCopy, working_copy};
 use crate::ports::{NewAudit, Store};
 use crate::sessions::Host;
+use crate::validate::no_nul;
 use crate::{CoreError, CoreResult, Principal};
 
 /// Most paths one commit may name (the port checks it again).
@@ -100,6 +101,7 @@ pub fn commit(
     if req.message.len() > MAX_MESSAGE {
         return Err(CoreError::invalid("message", "the message is over 64 KiB"));
     }
+    no_nul("message", &req.message)?;
     if req.files.len() > MAX_FILES {
         return Err(CoreError::invalid(
             "files",
@@ -114,6 +116,9 @@ pub fn commit(
         .collect();
     if files.len() != req.files.len() {
         return Err(CoreError::invalid("files", "a file name is empty"));
+    }
+    for f in &files {
+        no_nul("files", f)?;
     }
     let wc = working_copy(store, host, caller, project_id, req.session)?;
     let message = host.git.commit(&wc.ctx, &req.message, &files)?;
@@ -132,6 +137,9 @@ pub fn create_branch(
     project_id: i64,
     req: &GitBranch,
 ) -> CoreResult<GitResult> {
+    if let Some(from) = &req.from {
+        no_nul("from", from)?;
+    }
     let wc = working_copy(store, host, caller, project_id, req.session)?;
     let message = host
         .git
@@ -177,6 +185,9 @@ pub fn log(
     if !(1..=500).contains(&limit) {
         return Err(CoreError::invalid("limit", "limit must be 1..=500"));
     }
+    if let Some(rev) = &q.rev {
+        no_nul("rev", rev)?;
+    }
     let wc = working_copy(store, host, caller, project_id, q.session)?;
     host.git.log(&wc.ctx, q.rev.as_deref(), limit)
 }
@@ -189,6 +200,9 @@ pub fn diff(
     project_id: i64,
     q: &GitRangeQuery,
 ) -> CoreResult<GitDiff> {
+    if let Some(rev) = &q.rev {
+        no_nul("rev", rev)?;
+    }
     let wc = working_copy(store, host, caller, project_id, q.session)?;
     host.git.diff(&wc.ctx, q.rev.as_deref(), q.staged)
 }

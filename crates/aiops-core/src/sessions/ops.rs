@@ -21,11 +21,26 @@ const MAX_DETAIL_CHARS: usize = 1000;
 /// Longest text `send` types, in bytes.
 const MAX_SEND_BYTES: usize = 64 * 1024;
 
-/// Owners see their sessions, admins every session; others get `NotFound`.
+/// Owners see their sessions while they may see its project, admins every session;
+/// others get `NotFound`.
 pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Session> {
-    store
-        .session(caller.viewer(), id)?
-        .ok_or_else(|| CoreError::not_found(format!("session {id}")))
+    match store.session(caller.viewer(), id)? {
+        Some(s) if owner_may_reach(store, caller, &s)? => Ok(s),
+        _ => Err(CoreError::not_found(format!("session {id}"))),
+    }
+}
+
+/// Whether `caller` may still reach session `s` that the store let them see: an admin
+/// always (by role, not key scope: admins reach their own sessions with write keys and
+/// the session's key too); a member only while the session's project is visible to them
+/// (tenant or project membership), so a member removed from a tenant loses its sessions
+/// although they still own them.
+fn owner_may_reach(store: &impl Store, caller: &Principal, s: &Session) -> CoreResult<bool> {
+    if caller.role == aiops_types::Role::Admin {
+        return Ok(true);
+    }
+    let viewer = crate::ports::Viewer::Member(caller.user_id);
+    Ok(store.project(viewer, s.project_id)?.is_some())
 }
 
 /// Like [`get`], for changes: admins may act on any session, others on their own.
@@ -51,7 +66,16 @@ pub fn list(
         live: params.live,
         issue_id: params.issue_id,
     };
-    Ok(page.finish(store.list_sessions(&filter, page)?, |s| s.id))
+    let rows = store.list_sessions(&filter, page)?;
+    // The same rule as `get`: a member's sessions in projects they no longer see are not
+    // listed (the page's cursor still moves past them).
+    let mut hidden = std::collections::HashSet::new();
+    for s in &rows {
+        if !owner_may_reach(store, caller, s)? {
+            hidden.insert(s.id);
+        }
+    }
+    Ok(page.finish_where(rows, |s| s.id, |s| !hidden.contains(&s.id)))
 }
 
 /// A state report (agent hooks, the launcher). Only the session's owner (usually through
@@ -189,6 +213,7 @@ pub fn send(
     text: &str,
     enter: bool,
 ) -> CoreResult<()> {
+    crate::validate::no_nul("text", text)?;
     let s = get_own(store, caller, id)?;
     if !s.state.is_live() {
         return Err(CoreError::Conflict(format!(
@@ -225,6 +250,9 @@ pub fn logs(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TerminalTarget {
     pub session_id: i64,
+    /// The tenant of the session's project: removing the caller from it ends the
+    /// terminal. None when the project is gone.
+    pub tenant_id: Option<i64>,
     pub tmux_name: String,
     pub read_only: bool,
 }
@@ -267,8 +295,12 @@ pub fn terminal_target(
                 .detail(json!({ "owner": s.user })),
         )?;
     }
+    let tenant_id = store
+        .project(crate::ports::Viewer::All, s.project_id)?
+        .map(|p| p.tenant_id);
     Ok(TerminalTarget {
         session_id: s.id,
+        tenant_id,
         tmux_name: tmux_name(&s).to_owned(),
         read_only,
     })

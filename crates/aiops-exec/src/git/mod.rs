@@ -87,7 +87,8 @@ impl Git {
 
     /// Checks a branch name the way `git branch` does (`git check-ref-format
     /// refs/heads/<name>`, and neither `HEAD` nor `@`), after refusing a leading `-` (which git would
-    /// read as an option). `--branch` mode is not used: it expands `@` and `@{-1}`.
+    /// read as an option) and a full ref name (`refs/…`). `--branch` mode is not used: it
+    /// expands `@` and `@{-1}`.
     pub fn check_branch(&self, name: &str) -> Result<(), GitError> {
         if name.is_empty()
             || name.starts_with('-')
@@ -97,6 +98,14 @@ impl Git {
         {
             return Err(GitError::Invalid(format!(
                 "`{name}` is not a valid branch name"
+            )));
+        }
+        // git would accept it as a branch literally named `refs/heads/…`
+        // (`refs/heads/refs/heads/…`), which later reads as another ref or ambiguously.
+        if name.starts_with("refs/") {
+            let short = name.strip_prefix("refs/heads/").unwrap_or(name);
+            return Err(GitError::Invalid(format!(
+                "`{name}` is a full ref name; give the branch name alone (e.g. `{short}`), without refs/"
             )));
         }
         match self

@@ -57,8 +57,9 @@ async fn session_response(
 }
 
 /// Signs in with email and password; sets the `aiops_session` cookie (HttpOnly,
-/// SameSite=Strict). After `login_failures_per_minute` failures from one IP within a
-/// minute, answers 429 with `Retry-After`.
+/// SameSite=Strict). After `login_failures_per_minute` failures from one IP, or at one
+/// account (from any IP), within a minute, answers 429 with `Retry-After`; the attempt is
+/// counted before the password is checked (see `ratelimit`).
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     security(()),
     responses(
@@ -70,10 +71,13 @@ async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     let key = ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    if let Err(retry_after_secs) = st.limiter().check(key, Instant::now()) {
-        tracing::warn!(ip = %key, retry_after_secs, "login rate limited");
-        return Err(CoreError::RateLimited { retry_after_secs }.into());
-    }
+    let reservation = match st.limiter().reserve(key, &req.email, Instant::now()) {
+        Ok(r) => r,
+        Err(retry_after_secs) => {
+            tracing::warn!(ip = %key, retry_after_secs, "login rate limited");
+            return Err(CoreError::RateLimited { retry_after_secs }.into());
+        }
+    };
     let ip_text = ip.map(|i| i.to_string());
     let audit_ip = ip_text.clone();
     let verified = st
@@ -82,12 +86,12 @@ async fn login(
     let rec = match verified {
         Err(e) if e.code == ErrorCode::Unauthorized => {
             tracing::info!(ip = %key, "login failed");
-            st.limiter().record_failure(key, Instant::now());
+            // The reservation stays: it is the failure.
             return Err(e);
         }
         other => other?,
     };
-    st.limiter().record_success(key);
+    st.limiter().succeeded(reservation);
     session_response(&st, rec.user, ip_text, StatusCode::OK).await
 }
 
@@ -98,7 +102,12 @@ async fn login(
     responses((status = 204, description = "signed out"), (status = 401, body = ErrorBody)))]
 async fn logout(a: Auth<Read>, State(st): State<AppState>) -> ApiResult<Response> {
     let p = a.principal;
+    let ended = (p.method == aiops_types::AuthMethod::Session).then_some(p.credential_id);
     st.run(move |db| auth::end_web_session(db, &p)).await?;
+    if let Some(id) = ended {
+        st.revocations()
+            .publish(crate::revocations::Revocation::WebSession(id));
+    }
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, session_cookie(&st, "", 0));
     Ok((StatusCode::NO_CONTENT, headers).into_response())

@@ -52,6 +52,11 @@ async fn events(
         Some(id) => id.max(0),
         None => st.run(|db| db.last_event_id()).await?,
     };
+    let holder = crate::revocations::Holder {
+        principal: a.principal.clone(),
+        tenant_id: None,
+    };
+    let revoked = st.revoked(holder, a.revocations_seen);
     let cursor = Cursor {
         st: st.clone(),
         viewer: a.principal.viewer(),
@@ -65,6 +70,9 @@ async fn events(
     });
     // Ends with the server: a client reconnects with `Last-Event-ID` and misses nothing.
     let stream = futures_util::StreamExt::take_until(stream, st.closed());
+    // Ends when the caller's access does (a revoked key, a disabled user, a removed
+    // member): the stream must not outlive the decision that allowed it.
+    let stream = futures_util::StreamExt::take_until(stream, revoked);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

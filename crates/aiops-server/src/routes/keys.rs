@@ -10,6 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{Auth, Read, Write};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::revocations::Revocation;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -53,7 +54,8 @@ async fn create_key(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// Revokes a key at once; later requests with it get 401. Idempotent.
+/// Revokes a key at once; later requests with it get 401, and event streams and terminals
+/// opened with it end. Idempotent.
 #[utoipa::path(delete, path = "/auth/keys/{id}", tag = "auth", params(("id" = i64, Path)),
     security(("api_key" = ["write"])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
@@ -65,5 +67,7 @@ async fn revoke_key(
     let now = time::OffsetDateTime::now_utc();
     st.run(move |db| keys::revoke(db, &a.principal, id, now))
         .await?;
+    // Streams and terminals opened with the key end too.
+    st.revocations().publish(Revocation::ApiKey(id));
     Ok(StatusCode::NO_CONTENT)
 }

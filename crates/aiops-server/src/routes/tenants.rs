@@ -10,6 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{Admin, Auth, Read};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::revocations::Revocation;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -128,6 +129,8 @@ async fn add_member(
     ))
 }
 
+/// Removes a user from a tenant; their open event streams and terminals on the tenant's
+/// sessions end, and the tenant's sessions are out of their reach.
 #[utoipa::path(delete, operation_id = "remove_tenant_member", path = "/tenants/{tenant}/members/{user_id}", tag = "tenants",
     params(("tenant" = String, Path, description = "id or slug"), ("user_id" = i64, Path)),
     security(("api_key" = ["admin"])),
@@ -137,7 +140,11 @@ async fn remove_member(
     State(st): State<AppState>,
     ApiPath((tenant, user_id)): ApiPath<(String, i64)>,
 ) -> ApiResult<StatusCode> {
-    st.run(move |db| tenants::remove_member(db, &a.principal, &tenant, user_id))
+    let tenant_id = st
+        .run(move |db| tenants::remove_member(db, &a.principal, &tenant, user_id))
         .await?;
+    // Their event streams and terminals in the tenant end now, not at their next request.
+    st.revocations()
+        .publish(Revocation::Membership { user_id, tenant_id });
     Ok(StatusCode::NO_CONTENT)
 }

@@ -54,6 +54,9 @@
 //! SIGHUP (it detaches; the session keeps running) and reaped. When `tmux attach` ends on
 //! its own (the session was killed, or someone detached the client) the server closes the
 //! socket with 1000 (normal). 1011 (internal error) when the attach could not start.
+//! 1008 (policy violation, reason `access revoked`) within a moment of the caller's key
+//! being revoked, their user disabled or demoted, their browser session ended, or their
+//! membership of the session's tenant removed; 1001 (going away) at server shutdown.
 //!
 //! Threads: PTY reads block, so a dedicated thread per terminal reads and feeds a bounded
 //! channel ([`CHUNKS`] × up to [`CHUNK`] bytes); a second thread owns the PTY and does the
@@ -132,7 +135,8 @@ enum ToPty {
 
 /// `Auth<Read>` for the upgrade, after the `Origin` check. Every refusal is 403: a browser
 /// cannot read a refused handshake's status anyway, and no credential gets no detail.
-struct TerminalAuth(aiops_core::Principal);
+/// Carries the principal and [`Auth::revocations_seen`].
+struct TerminalAuth(aiops_core::Principal, u64);
 
 impl FromRequestParts<AppState> for TerminalAuth {
     type Rejection = ApiError;
@@ -157,7 +161,7 @@ impl FromRequestParts<AppState> for TerminalAuth {
             ));
         }
         match Auth::<Read>::from_request_parts(parts, st).await {
-            Ok(a) => Ok(Self(a.principal)),
+            Ok(a) => Ok(Self(a.principal, a.revocations_seen)),
             Err(e) if e.code == ErrorCode::Unauthorized => Err(ApiError::new(
                 ErrorCode::Forbidden,
                 "a terminal needs the session cookie or `Authorization: Bearer <API key>`",
@@ -211,7 +215,7 @@ fn origin_allowed(origin: &str, host: Option<&str>, settings: &Settings) -> bool
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn terminal(
-    TerminalAuth(principal): TerminalAuth,
+    TerminalAuth(principal, revocations_seen): TerminalAuth,
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<TerminalParams>,
@@ -229,9 +233,17 @@ async fn terminal(
         Some(TerminalMode::Read) => aiops_core::sessions::TerminalMode::Read,
         Some(TerminalMode::Write) => aiops_core::sessions::TerminalMode::Write,
     };
+    let caller = principal.clone();
     let target = st
-        .run(move |db| aiops_core::sessions::terminal_target(db, &principal, id, mode))
+        .run(move |db| aiops_core::sessions::terminal_target(db, &caller, id, mode))
         .await?;
+    // Ends the terminal when the caller's key, user or membership of the session's
+    // tenant is revoked, even if that happened while this handshake was checked.
+    let holder = crate::revocations::Holder {
+        principal,
+        tenant_id: target.tenant_id,
+    };
+    let revoked = st.revoked(holder, revocations_seen);
     let ws = ws.map_err(|r| from_rejection(r.status(), r.body_text()))?;
     let argv = st
         .tmux()
@@ -240,7 +252,7 @@ async fn terminal(
     Ok(ws
         .max_message_size(MAX_INPUT_BYTES)
         .max_frame_size(MAX_INPUT_BYTES)
-        .on_upgrade(move |socket| attach(socket, target, argv, cols, rows, st.closed())))
+        .on_upgrade(move |socket| attach(socket, target, argv, (cols, rows), st.closed(), revoked)))
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
@@ -251,14 +263,15 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
-/// Runs one attached terminal until either side ends.
+/// Runs one attached terminal until either side ends, the server shuts down (`closed`)
+/// or the caller's access is revoked (`revoked`).
 async fn attach(
     mut socket: WebSocket,
     target: TerminalTarget,
     argv: Vec<std::ffi::OsString>,
-    cols: u16,
-    rows: u16,
+    (cols, rows): (u16, u16),
     closed: impl std::future::Future<Output = ()>,
+    revoked: impl std::future::Future<Output = ()>,
 ) {
     let id = target.session_id;
     let spawned = tokio::task::spawn_blocking(move || Pty::spawn(&argv, cols, rows)).await;
@@ -297,6 +310,10 @@ async fn attach(
         () = pump(&mut socket, out_rx, in_tx, target.read_only) => {}
         // Detaches (the session keeps running); the client may reconnect to the next server.
         () = closed => close(&mut socket, close_code::AWAY, "the server is shutting down").await,
+        () = revoked => {
+            tracing::info!(session_id = id, "terminal closed: the caller's access was revoked");
+            close(&mut socket, close_code::POLICY, "access revoked").await;
+        }
     }
     tracing::info!(session_id = id, "terminal detached");
 }

@@ -27,6 +27,7 @@ async fn connect(argv: &[&str], read_only: bool) -> Client {
     let argv: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
     let target = TerminalTarget {
         session_id: 1,
+        tenant_id: None,
         tmux_name: "unused".into(),
         read_only,
     };
@@ -34,7 +35,14 @@ async fn connect(argv: &[&str], read_only: bool) -> Client {
         "/t",
         get(move |ws: WebSocketUpgrade| async move {
             ws.on_upgrade(move |socket| {
-                attach(socket, target, argv, 80, 24, std::future::pending())
+                attach(
+                    socket,
+                    target,
+                    argv,
+                    (80, 24),
+                    std::future::pending(),
+                    std::future::pending(),
+                )
             })
         }),
     );

@@ -2,7 +2,9 @@
 
 use aiops_core::page::PageQuery;
 use aiops_core::users;
-use aiops_types::{ChangePassword, CreateUser, ErrorBody, Page, PageParams, UpdateUser, User};
+use aiops_types::{
+    ChangePassword, CreateUser, ErrorBody, Page, PageParams, Role, UpdateUser, User,
+};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,6 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{Admin, Auth, Write};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::revocations::Revocation;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -62,7 +65,8 @@ async fn get_user(
     ))
 }
 
-/// Changes name, role or disabled. Disabling signs the user out and stops their keys.
+/// Changes name, role or disabled. Disabling signs the user out and stops their keys;
+/// disabling or demoting ends their open event streams and terminals.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UpdateUser,
     security(("api_key" = ["admin"])),
     responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -72,10 +76,15 @@ async fn update_user(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<UpdateUser>,
 ) -> ApiResult<Json<User>> {
-    Ok(Json(
-        st.run(move |db| users::update(db, &a.principal, id, &req))
-            .await?,
-    ))
+    let ends_access = req.disabled == Some(true) || req.role == Some(Role::Member);
+    let user = st
+        .run(move |db| users::update(db, &a.principal, id, &req))
+        .await?;
+    if ends_access {
+        // Streams and terminals were allowed under the old role or while enabled.
+        st.revocations().publish(Revocation::User(id));
+    }
+    Ok(Json(user))
 }
 
 /// Changes the caller's own password; signs out every browser session of the caller.
@@ -87,7 +96,9 @@ async fn change_password(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<ChangePassword>,
 ) -> ApiResult<StatusCode> {
+    let user_id = a.principal.user_id;
     st.run_hashing(move |db| users::change_password(db, &a.principal, &req))
         .await?;
+    st.revocations().publish(Revocation::WebSessionsOf(user_id));
     Ok(StatusCode::NO_CONTENT)
 }

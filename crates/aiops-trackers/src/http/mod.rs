@@ -1,5 +1,6 @@
 //! The one HTTP path every provider uses: auth header, JSON bodies, request counting,
-//! rate-limit handling and error mapping.
+//! redirects (followed here, the credential kept on the base URL's origin only: see
+//! [`redirect`]), rate-limit handling and error mapping.
 //!
 //! Rate limits (each provider documents the same idea with its own header names):
 //! - GitHub: `x-ratelimit-limit`, `x-ratelimit-remaining`, `x-ratelimit-reset` (epoch s);
@@ -22,6 +23,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aiops_core::tracker::{Token, TrackerError, TrackerResult};
 use serde_json::Value;
 use ureq::http::{HeaderMap, Method, Request};
+
+mod redirect;
 
 /// Longest `Retry-After` we wait out inside a call; longer ones are returned to the caller.
 pub const MAX_INLINE_WAIT: Duration = Duration::from_secs(20);
@@ -107,6 +110,8 @@ impl Http {
             .build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Followed in `exchange`, which decides each hop's headers.
+            .max_redirects(0)
             .timeout_global(Some(timeout))
             .user_agent(concat!("aiops/", env!("CARGO_PKG_VERSION")))
             .tls_config(tls)
@@ -148,47 +153,7 @@ impl Http {
         };
         let what = format!("{method} {}", path.split('?').next().unwrap_or(path));
         for attempt in 1..=MAX_ATTEMPTS {
-            let mut req = Request::builder().method(method.clone()).uri(&url);
-            // A provider's own `Accept` (GitHub's media type) replaces the default.
-            if !self
-                .extra
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
-            {
-                req = req.header("Accept", "application/json");
-            }
-            req = match &self.auth {
-                AuthScheme::Bearer(t) => {
-                    req.header("Authorization", format!("Bearer {}", t.expose()))
-                }
-                AuthScheme::PrivateToken(t) => req.header("PRIVATE-TOKEN", t.expose()),
-                AuthScheme::Basic { email, token } => req.header(
-                    "Authorization",
-                    format!("Basic {}", basic(email, token.expose())),
-                ),
-            };
-            for (k, v) in &self.extra {
-                req = req.header(*k, *v);
-            }
-            for (k, v) in headers {
-                req = req.header(*k, v.as_str());
-            }
-            if body.is_some() {
-                req = req.header("Content-Type", "application/json");
-            }
-            let req = req
-                .body(payload.clone())
-                .map_err(|e| TrackerError::Invalid(format!("bad request to {what}: {e}")))?;
-            self.requests.set(self.requests.get() + 1);
-            let mut resp = self.agent.run(req).map_err(|e| transport(&what, e))?;
-            let status = resp.status().as_u16();
-            let headers = resp.headers().clone();
-            let text = resp
-                .body_mut()
-                .with_config()
-                .limit(MAX_BODY_BYTES)
-                .read_to_string()
-                .map_err(|e| transport(&what, e))?;
+            let (status, headers, text) = self.exchange(&method, &url, &payload, headers, &what)?;
             self.note_budget(&headers);
             if let Some(wait) = rate_limit_wait(status, &headers) {
                 if wait <= MAX_INLINE_WAIT && attempt < MAX_ATTEMPTS {
@@ -230,6 +195,96 @@ impl Http {
             };
         }
         unreachable!("the last attempt always returns")
+    }
+
+    /// One request and the redirects it leads to (see [`redirect`]): the final status,
+    /// headers and body.
+    fn exchange(
+        &self,
+        method: &Method,
+        url: &str,
+        payload: &[u8],
+        headers: &[(&str, String)],
+        what: &str,
+    ) -> TrackerResult<(u16, HeaderMap, String)> {
+        let home = redirect::origin(&self.base_url);
+        let (mut method, mut url, mut with_body) = (method.clone(), url.to_owned(), true);
+        let mut credentials = true;
+        for _ in 0..=redirect::MAX_REDIRECTS {
+            credentials &= home.is_some() && redirect::origin(&url) == home;
+            let body = if with_body { payload } else { &[] };
+            let req = self.request(&method, &url, body, headers, credentials, what)?;
+            self.requests.set(self.requests.get() + 1);
+            let mut resp = self.agent.run(req).map_err(|e| transport(what, e))?;
+            let status = resp.status().as_u16();
+            let location = resp.headers().get("location").and_then(|v| v.to_str().ok());
+            if let (true, Some(location)) = (redirect::is_redirect(status), location) {
+                url = redirect::resolve(&url, location, what)?;
+                let (next, keep_body) = redirect::next_method(status, &method);
+                method = next;
+                with_body &= keep_body;
+                continue;
+            }
+            let headers = resp.headers().clone();
+            let text = resp
+                .body_mut()
+                .with_config()
+                .limit(MAX_BODY_BYTES)
+                .read_to_string()
+                .map_err(|e| transport(what, e))?;
+            return Ok((status, headers, text));
+        }
+        Err(TrackerError::Upstream(format!(
+            "{what}: the tracker redirected more than {} times",
+            redirect::MAX_REDIRECTS
+        )))
+    }
+
+    /// One hop's request. Without `credentials` (the hop left the base URL's origin) it
+    /// carries no auth header and none of the headers [`redirect::is_credential_header`]
+    /// names, whoever added them.
+    fn request(
+        &self,
+        method: &Method,
+        url: &str,
+        body: &[u8],
+        headers: &[(&str, String)],
+        credentials: bool,
+        what: &str,
+    ) -> TrackerResult<Request<Vec<u8>>> {
+        let mut req = Request::builder().method(method.clone()).uri(url);
+        // A provider's own `Accept` (GitHub's media type) replaces the default.
+        if !self
+            .extra
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
+        {
+            req = req.header("Accept", "application/json");
+        }
+        if credentials {
+            req = match &self.auth {
+                AuthScheme::Bearer(t) => {
+                    req.header("Authorization", format!("Bearer {}", t.expose()))
+                }
+                AuthScheme::PrivateToken(t) => req.header("PRIVATE-TOKEN", t.expose()),
+                AuthScheme::Basic { email, token } => req.header(
+                    "Authorization",
+                    format!("Basic {}", basic(email, token.expose())),
+                ),
+            };
+        }
+        let extra = self.extra.iter().map(|(k, v)| (*k, *v));
+        let asked = headers.iter().map(|(k, v)| (*k, v.as_str()));
+        for (k, v) in extra.chain(asked) {
+            if credentials || !redirect::is_credential_header(k) {
+                req = req.header(k, v);
+            }
+        }
+        if !body.is_empty() {
+            req = req.header("Content-Type", "application/json");
+        }
+        req.body(body.to_vec())
+            .map_err(|e| TrackerError::Invalid(format!("bad request to {what}: {e}")))
     }
 
     /// `send` + JSON body of the reply.

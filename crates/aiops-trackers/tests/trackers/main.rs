@@ -4,3 +4,4 @@ mod github;
 mod gitlab;
 mod gitlab_mrs;
 mod jira;
+mod redirects;
