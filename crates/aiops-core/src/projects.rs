@@ -105,7 +105,7 @@ pub fn update(
                 None => current.workspace.setup_files,
             },
             setup_command: match &req.setup_command {
-                Some(c) => validate::argv("setup_command", c)?,
+                Some(c) => validate::setup_command(c)?,
                 None => current.workspace.setup_command,
             },
         },

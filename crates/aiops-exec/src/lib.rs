@@ -7,6 +7,7 @@
 //! reqwest, tauri.
 
 pub mod attach;
+pub mod beneath;
 pub mod files;
 pub mod git;
 pub mod launch;
