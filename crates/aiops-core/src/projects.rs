@@ -1,5 +1,9 @@
 //! Projects: one repository inside a tenant. Tenant members create and change them;
-//! project members (without tenant membership) see and change that one project.
+//! project members (without tenant membership) see and change that one project. What
+//! decides what runs and what is read on the server — the repository URL, the setup
+//! files and command — and deleting a project are for the tenant's admins (and the
+//! server's); the setup command stays with the server's admins alone, since it runs on
+//! the server for every user's worktree.
 
 use aiops_types::{
     CreateProject, Member, Page, Project, ProjectListParams, ProjectWorkspace, UpdateProject,
@@ -76,6 +80,25 @@ pub fn update(
         // It runs on the server for every user's new worktree.
         caller.require_admin("only admins set a project's setup command")?;
     }
+    let admin_of_tenant = |what: &str| {
+        tenants::require_admin_of(store, caller, current.tenant_id, &current.tenant_slug, what)
+    };
+    // Judged on what would change, so a form that sends every field back unchanged
+    // still works for a plain member.
+    let repo_url = match req.repo_url.as_deref() {
+        Some(u) => validate::repo_url(u, caller.is_admin())?,
+        None => current.repo_url.clone(),
+    };
+    if repo_url != current.repo_url {
+        admin_of_tenant("change a project's repository URL")?;
+    }
+    let setup_files = match &req.setup_files {
+        Some(f) => validate::setup_files(f)?,
+        None => current.workspace.setup_files.clone(),
+    };
+    if setup_files != current.workspace.setup_files {
+        admin_of_tenant("change a project's setup files")?;
+    }
     let row = ProjectRow {
         tenant_id: current.tenant_id,
         name: match req.name.as_deref() {
@@ -86,10 +109,7 @@ pub fn update(
             Some(s) => validate::slug(s)?,
             None => current.slug,
         },
-        repo_url: match req.repo_url.as_deref() {
-            Some(u) => validate::repo_url(u, caller.is_admin())?,
-            None => current.repo_url,
-        },
+        repo_url,
         default_branch: match req.default_branch.as_deref() {
             Some(b) => validate::branch(b)?,
             None => current.default_branch,
@@ -100,10 +120,7 @@ pub fn update(
         },
         workspace: ProjectWorkspace {
             isolation: req.isolation.unwrap_or(current.workspace.isolation),
-            setup_files: match &req.setup_files {
-                Some(f) => validate::setup_files(f)?,
-                None => current.workspace.setup_files,
-            },
+            setup_files,
             setup_command: match &req.setup_command {
                 Some(c) => validate::setup_command(c)?,
                 None => current.workspace.setup_command,
@@ -114,8 +131,16 @@ pub fn update(
     store.update_project(id, &row, audit)
 }
 
+/// Deletes a project: server admins and the tenant's admins; `Forbidden` for members.
 pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
     let current = get(store, caller, id)?;
+    tenants::require_admin_of(
+        store,
+        caller,
+        current.tenant_id,
+        &current.tenant_slug,
+        "delete a project",
+    )?;
     let audit = NewAudit::by(caller, "project.delete")
         .target("project", id)
         .detail(json!({ "tenant": current.tenant_slug, "slug": current.slug }));

@@ -44,6 +44,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_agents.sql"),
     include_str!("../migrations/0005_sessions.sql"),
     include_str!("../migrations/0006_ssh.sql"),
+    // 0007 is reserved for work landing beside this one; it goes before this line.
+    include_str!("../migrations/0008_tenant_roles.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

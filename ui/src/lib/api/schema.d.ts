@@ -1333,7 +1333,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Adds a user to a tenant (idempotent). */
+        /**
+         * Adds a user to a tenant or sets their role (idempotent). The body is optional: without
+         *     it (or without `role`) a new member is a `member` and an existing one keeps their role.
+         */
         put: operations["add_tenant_member"];
         post?: never;
         delete: operations["remove_tenant_member"];
@@ -2033,6 +2036,8 @@ export interface components {
             added_at: string;
             email: string;
             name: string;
+            /** @description The member's role in the tenant; always `member` for project members. */
+            role?: components["schemas"]["TenantRole"];
             /** Format: int64 */
             user_id: number;
         };
@@ -2219,6 +2224,8 @@ export interface components {
                 added_at: string;
                 email: string;
                 name: string;
+                /** @description The member's role in the tenant; always `member` for project members. */
+                role?: components["schemas"]["TenantRole"];
                 /** Format: int64 */
                 user_id: number;
             }[];
@@ -2475,6 +2482,14 @@ export interface components {
          * @enum {string}
          */
         PullRequestState: "open" | "closed" | "merged";
+        /**
+         * @description `PUT /api/v1/tenants/{tenant}/members/{user_id}` (admin); the body is optional. A new
+         *     member gets `role` (default `member`); an existing one keeps theirs unless `role` is
+         *     given.
+         */
+        PutTenantMember: {
+            role?: components["schemas"]["TenantRole"] | null;
+        };
         /**
          * @description `PUT /api/v1/tools/{name}` (admin): creates or replaces a custom tool, or changes a
          *     built-in one.
@@ -2787,6 +2802,12 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description A role inside one tenant. Tenant `admin`s (and the server's admins) change a
+         *     project's repository, setup files and delete projects; `member`s work in them.
+         * @enum {string}
+         */
+        TenantRole: "admin" | "member";
         /** @description One row of the tool table. */
         Tool: {
             /** @description Arguments after the command, the safe permission mode included. */
@@ -6434,7 +6455,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description optional */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PutTenantMember"] | null;
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -6442,6 +6468,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
