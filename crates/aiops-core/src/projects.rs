@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::page::PageQuery;
 use crate::ports::{NewAudit, ProjectFilter, ProjectRow, Store, TenantRef};
+use crate::repo_host::RepoHosts;
 use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
 const DEFAULT_BRANCH: &str = "main";
@@ -44,8 +45,14 @@ pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Projec
 }
 
 /// Creates a project in a tenant the caller belongs to (admins: any tenant). An unknown
-/// or invisible tenant is `NotFound` — nothing is written.
-pub fn create(store: &impl Store, caller: &Principal, req: &CreateProject) -> CoreResult<Project> {
+/// or invisible tenant is `NotFound`; a non-admin's `repo_url` on an internal address is
+/// `Invalid` ([`RepoHosts::check`]) — nothing is written.
+pub fn create(
+    store: &impl Store,
+    caller: &Principal,
+    req: &CreateProject,
+    hosts: &RepoHosts<'_>,
+) -> CoreResult<Project> {
     let name = validate::name("name", &req.name)?;
     let tenant = store
         .tenant(caller.viewer(), &TenantRef::parse(req.tenant.trim()))?
@@ -64,16 +71,20 @@ pub fn create(store: &impl Store, caller: &Principal, req: &CreateProject) -> Co
         workspace: Default::default(),
         name,
     };
+    hosts.check(caller, &row.repo_url)?;
     let audit = NewAudit::by(caller, "project.create")
         .detail(json!({ "tenant": tenant.slug, "slug": row.slug, "repo_url": row.repo_url }));
     store.insert_project(&row, audit)
 }
 
+/// Changes a project; see the module docs for who may change what. A changed
+/// `repo_url` is judged like a new one ([`RepoHosts::check`]).
 pub fn update(
     store: &impl Store,
     caller: &Principal,
     id: i64,
     req: &UpdateProject,
+    hosts: &RepoHosts<'_>,
 ) -> CoreResult<Project> {
     let current = get(store, caller, id)?;
     if req.setup_command.is_some() {
@@ -91,6 +102,7 @@ pub fn update(
     };
     if repo_url != current.repo_url {
         admin_of_tenant("change a project's repository URL")?;
+        hosts.check(caller, &repo_url)?;
     }
     let setup_files = match &req.setup_files {
         Some(f) => validate::setup_files(f)?,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 14] = [
+const ENV_KEYS: [&str; 15] = [
     "bind",
     "allow_remote",
     "tls_cert",
@@ -29,6 +29,7 @@ const ENV_KEYS: [&str; 14] = [
     "allow_yolo",
     "max_sessions_per_user",
     "scheduler_tick_secs",
+    "repo_url_allow",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +60,10 @@ pub struct Settings {
     /// Not read from the file (the file lives inside it).
     #[serde(skip)]
     pub data_dir: PathBuf,
+    // Issue 14 (trust boundaries).
+    /// Host names and address ranges (`git.internal.example`, `10.0.0.0/8`) that
+    /// non-admins' `repo_url`s may point at although they are internal.
+    pub repo_url_allow: Vec<String>,
 }
 
 impl Default for Settings {
@@ -79,6 +84,7 @@ impl Default for Settings {
             max_sessions_per_user: 8,
             scheduler_tick_secs: 30,
             data_dir: PathBuf::new(),
+            repo_url_allow: Vec::new(),
         }
     }
 }
@@ -197,6 +203,7 @@ impl Settings {
         if self.tls_cert.is_empty() != self.tls_key.is_empty() {
             return bad("tls_cert and tls_key must be set together");
         }
+        self.repo_url_allow()?;
         Ok(())
     }
 
@@ -248,6 +255,11 @@ impl Settings {
 
     pub fn logs_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
+    }
+
+    /// `repo_url_allow`, parsed; `Invalid` naming the first bad entry.
+    pub fn repo_url_allow(&self) -> Result<aiops_core::repo_host::AllowList, ConfigError> {
+        aiops_core::repo_host::AllowList::parse(&self.repo_url_allow).map_err(ConfigError::Invalid)
     }
 }
 
@@ -304,6 +316,28 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("bnd"), "{err}");
+        std::fs::write(
+            dir.path().join("aiops.toml"),
+            "repo_url_allow = [\"git.internal.example\", \"10.0.0.0/8\"]\n",
+        )
+        .unwrap();
+        let s = Settings::load(Overrides {
+            data_dir: Some(dir.path().to_owned()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(s.repo_url_allow, ["git.internal.example", "10.0.0.0/8"]);
+        std::fs::write(
+            dir.path().join("aiops.toml"),
+            "repo_url_allow = [\"10.0.0.0/40\"]\n",
+        )
+        .unwrap();
+        let err = Settings::load(Overrides {
+            data_dir: Some(dir.path().to_owned()),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("10.0.0.0/40"), "{err}");
     }
 
     #[test]

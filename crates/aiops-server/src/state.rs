@@ -51,6 +51,19 @@ struct Inner {
     /// Set once when the server starts shutting down: long-lived answers (event streams,
     /// terminals) end on it, so a graceful shutdown does not wait for their clients.
     closing: tokio::sync::watch::Sender<bool>,
+    /// `repo_url_allow`, parsed once.
+    repo_allow: aiops_core::repo_host::AllowList,
+}
+
+/// The system resolver (getaddrinfo through `std::net`): every address of a host, as
+/// git will see them. Blocking; called inside the store's blocking tasks.
+struct SystemResolver;
+
+impl aiops_core::repo_host::Resolve for SystemResolver {
+    fn resolve(&self, host: &str, port: u16) -> std::io::Result<Vec<std::net::IpAddr>> {
+        use std::net::ToSocketAddrs;
+        Ok((host, port).to_socket_addrs()?.map(|a| a.ip()).collect())
+    }
 }
 
 impl AppState {
@@ -65,7 +78,14 @@ impl AppState {
         let runtime =
             aiops_exec::runtime::TmuxRuntime::new(&settings.data_dir, aiops_bin.clone().into());
         let workspaces = settings.workspaces_dir();
+        // `Settings::load` refused a bad list already; one built in code that is wrong
+        // allows nothing (the strict default) rather than failing the start.
+        let repo_allow = settings.repo_url_allow().unwrap_or_else(|e| {
+            tracing::error!("{e}; members' repository URLs get no exceptions");
+            Default::default()
+        });
         Self(Arc::new(Inner {
+            repo_allow,
             limiter: LoginLimiter::new(settings.login_failures_per_minute),
             db,
             secret_key,
@@ -161,6 +181,14 @@ impl AppState {
             aiops_bin: &self.0.aiops_bin,
             allow_yolo: self.0.settings.allow_yolo,
             max_sessions_per_user: self.0.settings.max_sessions_per_user,
+        }
+    }
+
+    /// What judges a non-admin's `repo_url`: `repo_url_allow` and the system resolver.
+    pub fn repo_hosts(&self) -> aiops_core::repo_host::RepoHosts<'_> {
+        aiops_core::repo_host::RepoHosts {
+            allow: &self.0.repo_allow,
+            resolver: &SystemResolver,
         }
     }
 

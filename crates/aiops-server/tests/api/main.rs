@@ -9,6 +9,7 @@ mod integrations;
 mod issues;
 mod matrix;
 mod raw;
+mod repo_hosts;
 mod roles;
 mod scoping;
 mod terminal;

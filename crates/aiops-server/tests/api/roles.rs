@@ -18,7 +18,8 @@ struct Fixture {
 /// Tenants `a` and `b` with a project each; `member@` is a member of `a`, `lead@` (a
 /// plain user of the server) is an admin of `a` and a member of `b`.
 async fn fixture() -> Fixture {
-    let s = TestServer::start().await;
+    // example.org does not resolve where the tests run; members' URLs must (repo_hosts.rs).
+    let s = TestServer::start_with(|s| s.repo_url_allow = vec!["example.org".into()]).await;
     let admin = s.admin();
     for name in ["a", "b"] {
         admin

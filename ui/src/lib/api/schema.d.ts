@@ -658,7 +658,9 @@ export interface paths {
         put?: never;
         /**
          * Creates a project in a tenant the caller belongs to. A local-path `repo_url` needs an
-         *     admin. 400 on an unknown tenant, 409 on a slug taken in the tenant.
+         *     admin; a non-admin's `repo_url` may not resolve to an internal address (unless in
+         *     `repo_url_allow`). 400 on an unknown tenant or such a URL, 409 on a slug taken in the
+         *     tenant.
          */
         post: operations["create_project"];
         delete?: never;
@@ -678,9 +680,15 @@ export interface paths {
         get: operations["get_project"];
         put?: never;
         post?: never;
+        /** Deletes a project: server or tenant admins; 403 for members. */
         delete: operations["delete_project"];
         options?: never;
         head?: never;
+        /**
+         * Changes a project. The repository URL and setup files: server or tenant admins (403
+         *     otherwise); the setup command: server admins. A changed `repo_url` is judged like a
+         *     new one (400).
+         */
         patch: operations["update_project"];
         trace?: never;
     };
@@ -4674,6 +4682,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4705,6 +4721,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Project"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
