@@ -5,8 +5,8 @@ use aiops_types::{
     ApiKey, AssignIssue, AuditEntry, AuditListParams, ChangePassword, Comment, CommentBody,
     CreateApiKey, CreateIssue, CreateProject, CreateTenant, CreateUser, CreatedApiKey, Health,
     Issue, IssueListParams, KeyListParams, LoginRequest, Me, Member, Page, PageParams, Project,
-    ProjectListParams, SessionInfo, Status, Tenant, UpdateIssue, UpdateProject, UpdateTenant,
-    UpdateUser, User,
+    ProjectListParams, PutTenantMember, SessionInfo, Status, Tenant, TenantRole, UpdateIssue,
+    UpdateProject, UpdateTenant, UpdateUser, User,
 };
 use reqwest::Method;
 
@@ -138,11 +138,27 @@ impl Client {
         self.get(&["tenants", tenant, "members"], params).await
     }
 
-    /// `PUT /tenants/{tenant}/members/{user_id}`
+    /// `PUT /tenants/{tenant}/members/{user_id}`: a new member with the `member` role
+    /// (an existing one keeps theirs).
     pub async fn add_tenant_member(&self, tenant: &str, user_id: i64) -> Result<Member> {
+        self.put_tenant_member(tenant, user_id, None).await
+    }
+
+    /// `PUT /tenants/{tenant}/members/{user_id}` with a role: adds the member with `role`,
+    /// or changes an existing member's role (`None`: `member` when new, else unchanged).
+    pub async fn put_tenant_member(
+        &self,
+        tenant: &str,
+        user_id: i64,
+        role: Option<TenantRole>,
+    ) -> Result<Member> {
         let user = user_id.to_string();
-        self.call(Method::PUT, &["tenants", tenant, "members", &user])
-            .await
+        self.with_body(
+            Method::PUT,
+            &["tenants", tenant, "members", &user],
+            &PutTenantMember { role },
+        )
+        .await
     }
 
     /// `DELETE /tenants/{tenant}/members/{user_id}`

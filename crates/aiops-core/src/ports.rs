@@ -6,7 +6,7 @@
 
 use aiops_types::{
     ApiKey, AuditEntry, Comment, Issue, IssueStatus, Member, Project, Provider, Role, Scope,
-    Tenant, Timestamp, User,
+    Tenant, TenantRole, Timestamp, User,
 };
 
 use crate::CoreResult;
@@ -208,19 +208,24 @@ pub trait CredentialStore {
 pub trait TenantStore {
     fn list_tenants(&self, viewer: Viewer, page: PageQuery) -> CoreResult<Vec<Tenant>>;
     fn tenant(&self, viewer: Viewer, tenant: &TenantRef) -> CoreResult<Option<Tenant>>;
-    /// `Conflict` when the slug is taken.
-    fn insert_tenant(&self, row: &TenantRow, audit: NewAudit) -> CoreResult<Tenant>;
+    /// `Conflict` when the slug is taken. The user `creator` (when one has that id)
+    /// becomes the tenant's first admin, in the same transaction.
+    fn insert_tenant(&self, row: &TenantRow, creator: i64, audit: NewAudit) -> CoreResult<Tenant>;
     fn update_tenant(&self, id: i64, row: &TenantRow, audit: NewAudit) -> CoreResult<Tenant>;
     /// `Conflict` while the tenant still has projects.
     fn delete_tenant(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
     fn list_tenant_members(&self, tenant_id: i64, page: PageQuery) -> CoreResult<Vec<Member>>;
-    /// Idempotent; `NotFound` when the user does not exist.
+    /// Idempotent; `NotFound` when the user does not exist. `role`: a new member's role
+    /// (`None` = member) or an existing member's new one (`None` keeps it).
     fn put_tenant_member(
         &self,
         tenant_id: i64,
         user_id: i64,
+        role: Option<TenantRole>,
         audit: NewAudit,
     ) -> CoreResult<Member>;
+    /// The user's role in the tenant; `None` when they are not a member of it.
+    fn tenant_role(&self, tenant_id: i64, user_id: i64) -> CoreResult<Option<TenantRole>>;
     /// `NotFound` when the user was not a member.
     fn delete_tenant_member(&self, tenant_id: i64, user_id: i64, audit: NewAudit)
     -> CoreResult<()>;

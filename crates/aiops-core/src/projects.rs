@@ -1,5 +1,9 @@
 //! Projects: one repository inside a tenant. Tenant members create and change them;
-//! project members (without tenant membership) see and change that one project.
+//! project members (without tenant membership) see and change that one project. What
+//! decides what runs and what is read on the server — the repository URL, the setup
+//! files and command — and deleting a project are for the tenant's admins (and the
+//! server's); the setup command stays with the server's admins alone, since it runs on
+//! the server for every user's worktree.
 
 use aiops_types::{
     CreateProject, Member, Page, Project, ProjectListParams, ProjectWorkspace, UpdateProject,
@@ -8,6 +12,7 @@ use serde_json::json;
 
 use crate::page::PageQuery;
 use crate::ports::{NewAudit, ProjectFilter, ProjectRow, Store, TenantRef};
+use crate::repo_host::RepoHosts;
 use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
 const DEFAULT_BRANCH: &str = "main";
@@ -40,8 +45,14 @@ pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Projec
 }
 
 /// Creates a project in a tenant the caller belongs to (admins: any tenant). An unknown
-/// or invisible tenant is `NotFound` — nothing is written.
-pub fn create(store: &impl Store, caller: &Principal, req: &CreateProject) -> CoreResult<Project> {
+/// or invisible tenant is `NotFound`; a non-admin's `repo_url` on an internal address is
+/// `Invalid` ([`RepoHosts::check`]) — nothing is written.
+pub fn create(
+    store: &impl Store,
+    caller: &Principal,
+    req: &CreateProject,
+    hosts: &RepoHosts<'_>,
+) -> CoreResult<Project> {
     let name = validate::name("name", &req.name)?;
     let tenant = store
         .tenant(caller.viewer(), &TenantRef::parse(req.tenant.trim()))?
@@ -60,21 +71,45 @@ pub fn create(store: &impl Store, caller: &Principal, req: &CreateProject) -> Co
         workspace: Default::default(),
         name,
     };
+    hosts.check(caller, &row.repo_url)?;
     let audit = NewAudit::by(caller, "project.create")
         .detail(json!({ "tenant": tenant.slug, "slug": row.slug, "repo_url": row.repo_url }));
     store.insert_project(&row, audit)
 }
 
+/// Changes a project; see the module docs for who may change what. A changed
+/// `repo_url` is judged like a new one ([`RepoHosts::check`]).
 pub fn update(
     store: &impl Store,
     caller: &Principal,
     id: i64,
     req: &UpdateProject,
+    hosts: &RepoHosts<'_>,
 ) -> CoreResult<Project> {
     let current = get(store, caller, id)?;
     if req.setup_command.is_some() {
         // It runs on the server for every user's new worktree.
         caller.require_admin("only admins set a project's setup command")?;
+    }
+    let admin_of_tenant = |what: &str| {
+        tenants::require_admin_of(store, caller, current.tenant_id, &current.tenant_slug, what)
+    };
+    // Judged on what would change, so a form that sends every field back unchanged
+    // still works for a plain member.
+    let repo_url = match req.repo_url.as_deref() {
+        Some(u) => validate::repo_url(u, caller.is_admin())?,
+        None => current.repo_url.clone(),
+    };
+    if repo_url != current.repo_url {
+        admin_of_tenant("change a project's repository URL")?;
+        hosts.check(caller, &repo_url)?;
+    }
+    let setup_files = match &req.setup_files {
+        Some(f) => validate::setup_files(f)?,
+        None => current.workspace.setup_files.clone(),
+    };
+    if setup_files != current.workspace.setup_files {
+        admin_of_tenant("change a project's setup files")?;
     }
     let row = ProjectRow {
         tenant_id: current.tenant_id,
@@ -86,10 +121,7 @@ pub fn update(
             Some(s) => validate::slug(s)?,
             None => current.slug,
         },
-        repo_url: match req.repo_url.as_deref() {
-            Some(u) => validate::repo_url(u, caller.is_admin())?,
-            None => current.repo_url,
-        },
+        repo_url,
         default_branch: match req.default_branch.as_deref() {
             Some(b) => validate::branch(b)?,
             None => current.default_branch,
@@ -100,12 +132,9 @@ pub fn update(
         },
         workspace: ProjectWorkspace {
             isolation: req.isolation.unwrap_or(current.workspace.isolation),
-            setup_files: match &req.setup_files {
-                Some(f) => validate::setup_files(f)?,
-                None => current.workspace.setup_files,
-            },
+            setup_files,
             setup_command: match &req.setup_command {
-                Some(c) => validate::argv("setup_command", c)?,
+                Some(c) => validate::setup_command(c)?,
                 None => current.workspace.setup_command,
             },
         },
@@ -114,8 +143,16 @@ pub fn update(
     store.update_project(id, &row, audit)
 }
 
+/// Deletes a project: server admins and the tenant's admins; `Forbidden` for members.
 pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
     let current = get(store, caller, id)?;
+    tenants::require_admin_of(
+        store,
+        caller,
+        current.tenant_id,
+        &current.tenant_slug,
+        "delete a project",
+    )?;
     let audit = NewAudit::by(caller, "project.delete")
         .target("project", id)
         .detail(json!({ "tenant": current.tenant_slug, "slug": current.slug }));

@@ -2,7 +2,7 @@
 //! tenants they belong to. A tenant a caller may not see is "not found", not "forbidden",
 //! so slugs of other teams do not leak.
 
-use aiops_types::{CreateTenant, Member, Page, Tenant, UpdateTenant};
+use aiops_types::{CreateTenant, Member, Page, Tenant, TenantRole, UpdateTenant};
 use serde_json::json;
 
 use crate::page::PageQuery;
@@ -38,7 +38,7 @@ pub fn create(store: &impl Store, caller: &Principal, req: &CreateTenant) -> Cor
     };
     let audit =
         NewAudit::by(caller, "tenant.create").detail(json!({ "slug": row.slug, "name": row.name }));
-    store.insert_tenant(&row, audit)
+    store.insert_tenant(&row, caller.user_id, audit)
 }
 
 pub fn update(
@@ -90,18 +90,40 @@ pub fn members(
     Ok(page.finish(store.list_tenant_members(t.id, page)?, |m| m.user_id))
 }
 
+/// Adds a member or changes a member's role (`None`: `member` for a new one, unchanged
+/// for an existing one). Admins only.
 pub fn add_member(
     store: &impl Store,
     caller: &Principal,
     tenant: &str,
     user_id: i64,
+    role: Option<TenantRole>,
 ) -> CoreResult<Member> {
     caller.require_admin("only admins manage tenants")?;
     let t = get(store, caller, tenant)?;
     let audit = NewAudit::by(caller, "tenant.member_add")
         .target("tenant", t.id)
-        .detail(json!({ "user_id": user_id }));
-    store.put_tenant_member(t.id, user_id, audit)
+        .detail(json!({ "user_id": user_id, "role": role.map(TenantRole::as_str) }));
+    store.put_tenant_member(t.id, user_id, role, audit)
+}
+
+/// `Ok` when the caller may change the sensitive settings of `tenant`'s projects
+/// (repository, setup files, deletion): a server admin, or an admin of that tenant.
+/// Otherwise `Forbidden` naming `what` and who may do it.
+pub fn require_admin_of(
+    store: &impl Store,
+    caller: &Principal,
+    tenant_id: i64,
+    tenant_slug: &str,
+    what: &str,
+) -> CoreResult<()> {
+    if caller.is_admin() || store.tenant_role(tenant_id, caller.user_id)? == Some(TenantRole::Admin)
+    {
+        return Ok(());
+    }
+    Err(CoreError::Forbidden(format!(
+        "only admins of tenant `{tenant_slug}` may {what}"
+    )))
 }
 
 /// Removes `user_id` from `tenant`; the tenant's id, so open streams of the removed

@@ -230,7 +230,9 @@ pub fn branch(value: &str) -> CoreResult<String> {
 const MAX_SETUP_FILES: usize = 50;
 
 /// Relative paths inside a repository (`.env`, `config/local.toml`): no absolute paths,
-/// no `..`, no empty or control characters, at most [`MAX_SETUP_FILES`].
+/// no `..`, no `.git` component (git's own files are never setup files), no empty or
+/// control characters, at most [`MAX_SETUP_FILES`]. Symlinks are judged when the files
+/// are copied (`aiops-exec`'s `beneath`), since only the clone knows them.
 pub fn setup_files(files: &[String]) -> CoreResult<Vec<String>> {
     if files.len() > MAX_SETUP_FILES {
         return Err(CoreError::invalid(
@@ -247,13 +249,16 @@ pub fn setup_files(files: &[String]) -> CoreResult<Vec<String>> {
                 && !f.starts_with('/')
                 && !f.starts_with('-')
                 && !f.chars().any(char::is_control)
-                && f.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+                && f.split('/')
+                    .all(|c| !c.is_empty() && c != "." && c != ".." && c != ".git");
             if ok {
                 Ok(f.to_owned())
             } else {
                 Err(CoreError::invalid(
                     "setup_files",
-                    format!("`{f}` must be a relative path inside the repository (no `..`)"),
+                    format!(
+                        "`{f}` must be a relative path inside the repository (no `..` or `.git`)"
+                    ),
                 ))
             }
         })
@@ -282,6 +287,23 @@ pub fn argv(field: &'static str, argv: &[String]) -> CoreResult<Vec<String>> {
         ));
     }
     Ok(argv.to_vec())
+}
+
+/// A project's setup command: [`argv`], and a relative program (`./scripts/setup`),
+/// which runs from inside the new worktree, may not climb out of it with `..`.
+pub fn setup_command(value: &[String]) -> CoreResult<Vec<String>> {
+    let field = "setup_command";
+    let argv = argv(field, value)?;
+    if argv
+        .first()
+        .is_some_and(|p| !p.starts_with('/') && p.split('/').any(|c| c == ".."))
+    {
+        return Err(CoreError::invalid(
+            field,
+            "setup_command's program must not climb out of the worktree with `..`",
+        ));
+    }
+    Ok(argv)
 }
 
 #[cfg(test)]
@@ -342,11 +364,26 @@ mod tests {
     #[test]
     fn setup_files_stay_inside_the_repository() {
         assert!(setup_files(&[".env".into(), "config/local.toml".into()]).is_ok());
-        for bad in ["/etc/passwd", "../x", "a/../../b", "", "-rf", "a//b", "./a"] {
+        for bad in [
+            "/etc/passwd",
+            "../x",
+            "a/../../b",
+            "",
+            "-rf",
+            "a//b",
+            "./a",
+            ".git/config",
+            "sub/.git/hooks/pre-commit",
+        ] {
             assert!(setup_files(&[bad.into()]).is_err(), "{bad:?} is refused");
         }
         assert!(argv("setup_command", &["npm".into(), "ci".into()]).is_ok());
         assert!(argv("setup_command", &[" ".into()]).is_err(), "no program");
         assert!(argv("setup_command", &["a\0b".into()]).is_err(), "NUL");
+        assert!(setup_command(&["./scripts/setup".into()]).is_ok());
+        assert!(
+            setup_command(&["../../bin/x".into()]).is_err(),
+            "a relative program stays inside the worktree"
+        );
     }
 }

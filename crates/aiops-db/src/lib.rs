@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_sessions.sql"),
     include_str!("../migrations/0006_ssh.sql"),
     include_str!("../migrations/0007_sandbox.sql"),
+    include_str!("../migrations/0008_tenant_roles.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

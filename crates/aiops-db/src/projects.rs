@@ -174,6 +174,7 @@ impl ProjectStore for Db {
                 "project_id",
                 project_id,
                 user_id,
+                None,
                 audit,
             )
         })

@@ -4,7 +4,7 @@
 use aiops_core::page::PageQuery;
 use aiops_core::ports::{NewAudit, TenantRef, TenantRow, TenantStore, Viewer};
 use aiops_core::{CoreError, CoreResult};
-use aiops_types::{Member, Tenant};
+use aiops_types::{Member, Tenant, TenantRole};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::time_text::now;
@@ -45,6 +45,16 @@ fn slug_taken(slug: &str) -> impl FnOnce() -> String + '_ {
     move || format!("a tenant with slug `{slug}` already exists")
 }
 
+/// The role column of a membership table: tenants have one (migration 0008), project
+/// memberships are always plain members.
+fn role_column(table: &str) -> &'static str {
+    if table == "tenant_members" {
+        "m.role"
+    } else {
+        "'member'"
+    }
+}
+
 /// Members of a tenant or project: `table` and `key` name the membership table.
 pub(crate) fn list_members(
     c: &Connection,
@@ -55,8 +65,9 @@ pub(crate) fn list_members(
 ) -> CoreResult<Vec<Member>> {
     let mut st = c
         .prepare_cached(&format!(
-            "SELECT u.id, u.email, u.name, m.added_at FROM {table} m JOIN users u ON u.id = m.user_id
-             WHERE m.{key} = ?1 AND u.id > ifnull(?2, 0) ORDER BY u.id LIMIT ?3"
+            "SELECT u.id, u.email, u.name, m.added_at, {} FROM {table} m JOIN users u ON u.id = m.user_id
+             WHERE m.{key} = ?1 AND u.id > ifnull(?2, 0) ORDER BY u.id LIMIT ?3",
+            role_column(table)
         ))
         .map_err(internal)?;
     let rows = st
@@ -71,16 +82,21 @@ fn member(r: &Row<'_>) -> rusqlite::Result<Member> {
         email: r.get(1)?,
         name: r.get(2)?,
         added_at: r.get::<_, Ts>(3)?.0,
+        role: TenantRole::parse(&r.get::<_, String>(4)?).unwrap_or_default(),
     })
 }
 
-/// Adds a membership (idempotent) and returns it; `NotFound` for an unknown user.
+/// Adds a membership (idempotent) and returns it; `NotFound` for an unknown user. For a
+/// tenant, `role` is the new member's role (default `member`) or an existing member's
+/// new one (`None` keeps it); project memberships have no role. Audited only when
+/// something changed.
 pub(crate) fn put_member(
     c: &Connection,
     table: &str,
     key: &str,
     id: i64,
     user_id: i64,
+    role: Option<TenantRole>,
     audit: NewAudit,
 ) -> CoreResult<Member> {
     let exists: bool = c
@@ -93,21 +109,31 @@ pub(crate) fn put_member(
     if !exists {
         return Err(CoreError::not_found(format!("user {user_id}")));
     }
-    let n = c
-        .execute(
+    let n = if table == "tenant_members" {
+        c.execute(
+            "INSERT INTO tenant_members (tenant_id, user_id, added_at, role)
+             VALUES (?1, ?2, ?3, ifnull(?4, 'member'))
+             ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = ?4
+             WHERE ?4 IS NOT NULL AND role <> ?4",
+            params![id, user_id, Ts(now()), role.map(TenantRole::as_str)],
+        )
+    } else {
+        c.execute(
             &format!(
                 "INSERT OR IGNORE INTO {table} ({key}, user_id, added_at) VALUES (?1, ?2, ?3)"
             ),
             params![id, user_id, Ts(now())],
         )
-        .map_err(internal)?;
+    }
+    .map_err(internal)?;
     if n > 0 {
         audit::insert(c, audit)?;
     }
     c.query_row(
         &format!(
-            "SELECT u.id, u.email, u.name, m.added_at FROM {table} m JOIN users u ON u.id = m.user_id
-             WHERE m.{key} = ?1 AND m.user_id = ?2"
+            "SELECT u.id, u.email, u.name, m.added_at, {} FROM {table} m JOIN users u ON u.id = m.user_id
+             WHERE m.{key} = ?1 AND m.user_id = ?2",
+            role_column(table)
         ),
         params![id, user_id],
         member,
@@ -158,7 +184,7 @@ impl TenantStore for Db {
         self.read(|c| find(c, viewer, r))
     }
 
-    fn insert_tenant(&self, row: &TenantRow, audit: NewAudit) -> CoreResult<Tenant> {
+    fn insert_tenant(&self, row: &TenantRow, creator: i64, audit: NewAudit) -> CoreResult<Tenant> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO tenants (slug, name, color, description, created_at, updated_at)
@@ -167,6 +193,12 @@ impl TenantStore for Db {
             )
             .map_err(conflict_on_unique(slug_taken(&row.slug)))?;
             let id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO tenant_members (tenant_id, user_id, added_at, role)
+                 SELECT ?1, id, ?3, 'admin' FROM users WHERE id = ?2",
+                params![id, creator, Ts(now())],
+            )
+            .map_err(internal)?;
             audit::insert(tx, audit.target("tenant", id))?;
             find(tx, Viewer::All, &TenantRef::Id(id))?
                 .ok_or_else(|| CoreError::Internal("inserted tenant vanished".into()))
@@ -223,9 +255,34 @@ impl TenantStore for Db {
         &self,
         tenant_id: i64,
         user_id: i64,
+        role: Option<TenantRole>,
         audit: NewAudit,
     ) -> CoreResult<Member> {
-        self.write(|tx| put_member(tx, "tenant_members", "tenant_id", tenant_id, user_id, audit))
+        self.write(|tx| {
+            put_member(
+                tx,
+                "tenant_members",
+                "tenant_id",
+                tenant_id,
+                user_id,
+                role,
+                audit,
+            )
+        })
+    }
+
+    fn tenant_role(&self, tenant_id: i64, user_id: i64) -> CoreResult<Option<TenantRole>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT role FROM tenant_members WHERE tenant_id = ?1 AND user_id = ?2",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![tenant_id, user_id], |r| r.get::<_, String>(0))
+                    .optional()
+            })
+            .map(|r| r.as_deref().and_then(TenantRole::parse))
+            .map_err(internal)
+        })
     }
 
     fn delete_tenant_member(

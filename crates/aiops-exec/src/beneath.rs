@@ -1,121 +1,274 @@
-//! Opening, reading and writing files inside a folder an agent can write, without ever
-//! following a symlink.
+//! Opening and creating files *beneath* a directory without following any symlink.
 //!
-//! aiops reads and writes a session's working copy from outside its sandbox (the context
-//! file, Claude Code's hook settings, `aiops git cat`), as the server's OS user. An agent
-//! that swaps a folder or file for a symlink between aiops's check and its open would
-//! otherwise steer that read or write anywhere the server may go (`secret.key`,
-//! `aiops.toml`). So every component is opened relative to the folder before it with
-//! `O_NOFOLLOW` (openat(2)); a symlink anywhere is `ELOOP`/`ENOTDIR`, never followed.
-//! Writes go to a fresh file (`O_CREAT | O_EXCL`) renamed over the target with
-//! renameat(2), which replaces a symlink instead of writing through it.
+//! A project's setup files are copied from a user's base clone into each new worktree.
+//! Both trees hold whatever anyone with push access committed, so a symlink anywhere on
+//! the way (the file itself or a directory above it, on the source or the destination
+//! side) could read a file outside the clone (`.env -> /etc/shadow`) or write one
+//! (`conf -> ~/.ssh`). Every component is therefore resolved relative to an open
+//! directory and a symlink is refused, never followed:
+//!
+//! - Linux ≥ 5.6: one `openat2(2)` with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS` (see the
+//!   openat2(2) man page: `ELOOP` for a symlink on the path, `EXDEV` for an escape).
+//! - Elsewhere, or where the kernel answers `ENOSYS`/`EPERM` (older kernels, seccomp
+//!   filters, sandboxes such as gVisor): a walk that opens each component with
+//!   `openat(…, O_NOFOLLOW)` relative to the directory opened before it. Equally
+//!   race-free (no path is looked up twice), one call per component.
+//!
+//! Files are opened with `O_NONBLOCK` so a FIFO planted in the clone cannot hang the
+//! server; anything but a regular file is refused after `fstat`.
 
-use std::ffi::CString;
+use std::ffi::OsStr;
 use std::fs::File;
-use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path};
 
-fn cstr(name: &std::ffi::OsStr) -> std::io::Result<CString> {
-    CString::new(name.as_bytes())
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BeneathError {
+    /// Absolute, `..`, `.` or empty: never inside the directory.
+    #[error("`{0}` is not a relative path inside the directory")]
+    NotRelative(String),
+    /// A symlink (or an escape) on the way; it was not followed.
+    #[error("`{0}` leads through a symlink; symlinks are not followed")]
+    Symlink(String),
+    #[error("`{0}` is not a regular file")]
+    NotAFile(String),
+    #[error("`{0}` does not exist")]
+    Missing(String),
+    /// The destination is the source itself (copying would truncate it).
+    #[error("`{0}` is the same file as its source")]
+    SameFile(String),
+    #[error("`{path}`: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
-/// The plain names of `rel`; `..`, roots and prefixes are refused.
-fn names(rel: &Path) -> std::io::Result<Vec<&std::ffi::OsStr>> {
-    rel.components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .map(|c| match c {
-            Component::Normal(n) => Ok(n),
-            _ => Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("{} is not a relative path without `..`", rel.display()),
-            )),
-        })
-        .collect()
+/// Opens `root` itself (the trusted starting point; symlinks above it are the
+/// operator's business) as a directory handle.
+pub fn open_root(root: &Path) -> std::io::Result<OwnedFd> {
+    rustix::fs::open(
+        root,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(std::io::Error::from)
 }
 
-fn openat(
-    dir: &OwnedFd,
-    name: &std::ffi::OsStr,
-    flags: i32,
-    mode: u32,
-) -> std::io::Result<OwnedFd> {
-    let c = cstr(name)?;
-    // SAFETY: `dir` is an open descriptor and `c` a NUL-terminated string that outlive
-    // the call; a non-negative result is a new descriptor we own.
-    let fd = unsafe {
-        libc::openat(
-            dir.as_raw_fd(),
-            c.as_ptr(),
-            flags | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-            mode,
-        )
-    };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
+/// The normal components of `rel`; `NotRelative` for anything else.
+fn components(rel: &str) -> Result<Vec<&OsStr>, BeneathError> {
+    let mut out = Vec::new();
+    for c in Path::new(rel).components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            _ => return Err(BeneathError::NotRelative(rel.to_owned())),
+        }
     }
-    // SAFETY: `fd` was just returned by openat and is owned by no one else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    if out.is_empty() || rel.contains('\0') {
+        return Err(BeneathError::NotRelative(rel.to_owned()));
+    }
+    Ok(out)
 }
 
-fn open_root(root: &Path) -> std::io::Result<OwnedFd> {
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_DIRECTORY)
-        .open(root)?;
-    Ok(file.into())
+/// Maps an errno of a lookup beneath the root to the error a user can act on.
+fn lookup_err(rel: &str, e: Errno) -> BeneathError {
+    match e {
+        Errno::LOOP | Errno::XDEV | Errno::NOTDIR => BeneathError::Symlink(rel.to_owned()),
+        Errno::NOENT => BeneathError::Missing(rel.to_owned()),
+        other => BeneathError::Io {
+            path: rel.to_owned(),
+            source: other.into(),
+        },
+    }
 }
 
-use std::os::unix::fs::OpenOptionsExt;
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
 
-/// The folder `rel` under `root`, each component opened without following symlinks;
-/// missing folders are created (0755) when `create`.
-fn open_dir(root: &Path, rel: &[&std::ffi::OsStr], create: bool) -> std::io::Result<OwnedFd> {
-    let mut dir = open_root(root)?;
-    for name in rel {
-        let flags = libc::O_RDONLY | libc::O_DIRECTORY;
-        dir = match openat(&dir, name, flags, 0) {
-            Err(e) if create && e.kind() == std::io::ErrorKind::NotFound => {
-                let c = cstr(name)?;
-                // SAFETY: as in `openat`.
-                if unsafe { libc::mkdirat(dir.as_raw_fd(), c.as_ptr(), 0o755) } != 0 {
-                    let e = std::io::Error::last_os_error();
-                    if e.kind() != std::io::ErrorKind::AlreadyExists {
-                        return Err(e);
-                    }
+/// `openat2(root, rel, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`, or `None` when this
+/// kernel (or sandbox) does not offer it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn openat2(
+    root: BorrowedFd<'_>,
+    rel: &str,
+    flags: OFlags,
+    mode: Mode,
+) -> Option<Result<OwnedFd, Errno>> {
+    use rustix::fs::ResolveFlags;
+    match rustix::fs::openat2(
+        root,
+        rel,
+        flags,
+        mode,
+        ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS,
+    ) {
+        Err(Errno::NOSYS | Errno::PERM) => None,
+        r => Some(r),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn openat2(_: BorrowedFd<'_>, _: &str, _: OFlags, _: Mode) -> Option<Result<OwnedFd, Errno>> {
+    None
+}
+
+/// The component walk: each directory opened `O_NOFOLLOW` relative to the one before,
+/// the last component with `flags | O_NOFOLLOW`. With `create_dirs`, missing
+/// directories are made (`mkdirat`, mode 0777 less the umask, as `mkdir -p` does).
+pub fn walk(
+    root: BorrowedFd<'_>,
+    rel: &str,
+    flags: OFlags,
+    mode: Mode,
+    create_dirs: bool,
+) -> Result<OwnedFd, BeneathError> {
+    let parts = components(rel)?;
+    let (last, dirs) = parts.split_last().expect("components() is never empty");
+    let dir = open_dirs(root, rel, dirs, create_dirs)?;
+    let at = dir.as_ref().map_or(root, AsFd::as_fd);
+    rustix::fs::openat(at, *last, flags | OFlags::NOFOLLOW, mode).map_err(|e| lookup_err(rel, e))
+}
+
+/// The folder `dirs` (components of `rel`) beneath `root`, each opened `O_NOFOLLOW`
+/// relative to the one before, made when missing and `create`; `None` for `root` itself.
+fn open_dirs(
+    root: BorrowedFd<'_>,
+    rel: &str,
+    dirs: &[&OsStr],
+    create: bool,
+) -> Result<Option<OwnedFd>, BeneathError> {
+    let mut dir: Option<OwnedFd> = None;
+    for name in dirs {
+        let at = dir.as_ref().map_or(root, AsFd::as_fd);
+        let next = match rustix::fs::openat(at, *name, DIR_FLAGS, Mode::empty()) {
+            Err(Errno::NOENT) if create => {
+                match rustix::fs::mkdirat(at, *name, Mode::from_raw_mode(0o777)) {
+                    Ok(()) | Err(Errno::EXIST) => {}
+                    Err(e) => return Err(lookup_err(rel, e)),
                 }
-                openat(&dir, name, flags, 0)?
+                rustix::fs::openat(at, *name, DIR_FLAGS, Mode::empty())
             }
-            other => other?,
+            r => r,
         };
+        dir = Some(next.map_err(|e| lookup_err(rel, e))?);
     }
     Ok(dir)
 }
 
-/// Opens the regular file `root/rel` for reading; a symlink on the way or at the end is
-/// an error (`ELOOP` or `ENOTDIR`), as is anything but a regular file.
-pub fn open(root: &Path, rel: &Path) -> std::io::Result<File> {
-    let parts = names(rel)?;
-    let (last, dirs) = parts
-        .split_last()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "an empty path"))?;
-    let dir = open_dir(root, dirs, false)?;
-    let file = File::from(openat(&dir, last, libc::O_RDONLY | libc::O_NONBLOCK, 0)?);
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("{} is not a regular file", rel.display()),
-        ));
+/// Opens `rel` beneath `root` (openat2, else the walk) with `flags`.
+fn open(
+    root: BorrowedFd<'_>,
+    rel: &str,
+    flags: OFlags,
+    mode: Mode,
+) -> Result<OwnedFd, BeneathError> {
+    components(rel)?;
+    match openat2(root, rel, flags | OFlags::NOFOLLOW, mode) {
+        Some(r) => r.map_err(|e| lookup_err(rel, e)),
+        None => walk(root, rel, flags, mode, false),
+    }
+}
+
+/// The regular file `rel` beneath `root`, open for reading.
+pub fn open_file(root: BorrowedFd<'_>, rel: &str) -> Result<File, BeneathError> {
+    let fd = open(
+        root,
+        rel,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let file = File::from(fd);
+    let meta = file.metadata().map_err(|source| BeneathError::Io {
+        path: rel.to_owned(),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(BeneathError::NotAFile(rel.to_owned()));
     }
     Ok(file)
 }
 
-/// At most `max` bytes of `root/rel` (see [`open`]); `None` when it is missing, not a
+/// Copies the regular file `rel` from beneath `from` to the same path beneath `to`,
+/// creating missing directories there and keeping the permission bits. Refuses a
+/// symlink anywhere on either path and a destination that is the source itself (by
+/// device and inode, checked before anything is truncated).
+pub fn copy(from: BorrowedFd<'_>, to: BorrowedFd<'_>, rel: &str) -> Result<u64, BeneathError> {
+    let io = |source| BeneathError::Io {
+        path: rel.to_owned(),
+        source,
+    };
+    let mut src = open_file(from, rel)?;
+    let meta = src.metadata().map_err(io)?;
+    // An existing destination: never a symlink (O_NOFOLLOW), never the source itself.
+    match walk(
+        to,
+        rel,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+        true,
+    ) {
+        Ok(fd) => {
+            let existing = File::from(fd).metadata().map_err(io)?;
+            if (existing.dev(), existing.ino()) == (meta.dev(), meta.ino()) {
+                return Err(BeneathError::SameFile(rel.to_owned()));
+            }
+            if !existing.is_file() {
+                return Err(BeneathError::NotAFile(rel.to_owned()));
+            }
+        }
+        Err(BeneathError::Missing(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let perm = Mode::from_raw_mode(meta.mode() & 0o777);
+    let dst = walk(
+        to,
+        rel,
+        OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC,
+        perm,
+        true,
+    )?;
+    rustix::fs::fchmod(&dst, perm).map_err(|e| io(e.into()))?;
+    std::io::copy(&mut src, &mut File::from(dst)).map_err(io)
+}
+
+// What aiops reads and writes in a session's working copy from outside its sandbox (the
+// context file, Claude Code's hook settings, `aiops git cat`) goes through the same
+// resolution: an agent that swaps a folder or file for a symlink between a check and an
+// open would otherwise steer that read or write anywhere the server may go.
+
+impl From<BeneathError> for std::io::Error {
+    fn from(e: BeneathError) -> Self {
+        match e {
+            BeneathError::Io { source, .. } => source,
+            BeneathError::Missing(_) => std::io::Error::new(std::io::ErrorKind::NotFound, e),
+            other => std::io::Error::new(std::io::ErrorKind::InvalidInput, other),
+        }
+    }
+}
+
+fn rel_str(rel: &Path) -> Result<&str, BeneathError> {
+    rel.to_str()
+        .ok_or_else(|| BeneathError::NotRelative(rel.display().to_string()))
+}
+
+/// Opens the regular file `rel` beneath the folder `root` for reading (see
+/// [`open_file`]).
+pub fn open_in(root: &Path, rel: &Path) -> std::io::Result<File> {
+    let dir = open_root(root)?;
+    Ok(open_file(dir.as_fd(), rel_str(rel)?)?)
+}
+
+/// At most `max` bytes of the regular file `root/rel`; `None` when it is missing, not a
 /// regular file, behind a symlink or larger than `max`.
 pub fn read_small(root: &Path, rel: &Path, max: u64) -> Option<Vec<u8>> {
-    let f = open(root, rel).ok()?;
+    use std::io::Read;
+    let f = open_in(root, rel).ok()?;
     if f.metadata().ok()?.len() > max {
         return None;
     }
@@ -124,97 +277,41 @@ pub fn read_small(root: &Path, rel: &Path, max: u64) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// Replaces `root/rel` with `bytes` (mode `mode`), creating missing folders, never
-/// following a symlink: the new content goes to a fresh temporary file in the same folder
-/// that is then renamed over the target (an existing symlink there is replaced, not
-/// followed).
+/// Replaces `root/rel` with `bytes` (permission bits `mode`), creating missing folders,
+/// never following a symlink: the content goes to a fresh file (`O_CREAT | O_EXCL`) in
+/// the same folder, renamed over the target with renameat(2), which replaces a symlink
+/// there instead of writing through it.
 pub fn write(root: &Path, rel: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    let parts = names(rel)?;
-    let (last, dirs) = parts
-        .split_last()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "an empty path"))?;
-    let dir = open_dir(root, dirs, true)?;
+    use std::io::Write;
+    let text = rel_str(rel)?;
+    let parts = components(text)?;
+    let (last, dirs) = parts.split_last().expect("components() is never empty");
+    let root_fd = open_root(root)?;
+    let dir = open_dirs(root_fd.as_fd(), text, dirs, true)?.unwrap_or(root_fd);
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(last);
     tmp_name.push(format!(".aiops-{}.tmp", std::process::id()));
-    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL;
-    let tmp = match openat(&dir, &tmp_name, flags, mode) {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            // Left by a crash (or planted): remove the name, never what it points at.
-            unlink(&dir, &tmp_name)?;
-            openat(&dir, &tmp_name, flags, mode)?
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let perm = Mode::from_raw_mode(mode);
+    let tmp = match rustix::fs::openat(&dir, &tmp_name, flags, perm) {
+        // Left by a crash (or planted): remove the name, never what it points at.
+        Err(Errno::EXIST) => {
+            rustix::fs::unlinkat(&dir, &tmp_name, rustix::fs::AtFlags::empty())?;
+            rustix::fs::openat(&dir, &tmp_name, flags, perm)?
         }
-        other => other?,
+        r => r?,
     };
     let mut f = File::from(tmp);
-    let written = f.write_all(bytes).and_then(|()| f.sync_all());
-    if let Err(e) = written {
-        let _ = unlink(&dir, &tmp_name);
-        return Err(e);
+    let done = f
+        .write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .and_then(|()| Ok(rustix::fs::renameat(&dir, &tmp_name, &dir, *last)?));
+    if done.is_err() {
+        let _ = rustix::fs::unlinkat(&dir, &tmp_name, rustix::fs::AtFlags::empty());
     }
-    let (from, to) = (cstr(&tmp_name)?, cstr(last)?);
-    // SAFETY: both descriptors are open folders and both names NUL-terminated.
-    let r = unsafe { libc::renameat(dir.as_raw_fd(), from.as_ptr(), dir.as_raw_fd(), to.as_ptr()) };
-    if r != 0 {
-        let e = std::io::Error::last_os_error();
-        let _ = unlink(&dir, &tmp_name);
-        return Err(e);
-    }
-    Ok(())
-}
-
-fn unlink(dir: &OwnedFd, name: &std::ffi::OsStr) -> std::io::Result<()> {
-    let c = cstr(name)?;
-    // SAFETY: as in `openat`.
-    if unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), 0) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
+    done
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn writes_replace_a_planted_symlink_instead_of_following_it() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (work, outside) = (tmp.path().join("work"), tmp.path().join("secret"));
-        std::fs::create_dir(&work).unwrap();
-        std::fs::write(&outside, "keep").unwrap();
-        std::os::unix::fs::symlink(&outside, work.join("AGENTS.override.md")).unwrap();
-        write(&work, Path::new("AGENTS.override.md"), b"context", 0o644).unwrap();
-        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
-        assert_eq!(
-            std::fs::read_to_string(work.join("AGENTS.override.md")).unwrap(),
-            "context"
-        );
-    }
-
-    #[test]
-    fn a_symlinked_folder_on_the_way_is_refused_for_reads_and_writes() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (work, outside) = (tmp.path().join("work"), tmp.path().join("data"));
-        std::fs::create_dir_all(&work).unwrap();
-        std::fs::create_dir_all(&outside).unwrap();
-        std::fs::write(outside.join("secret.key"), "k").unwrap();
-        std::os::unix::fs::symlink(&outside, work.join(".claude")).unwrap();
-        let rel = Path::new(".claude/settings.local.json");
-        assert!(write(&work, rel, b"{}", 0o644).is_err());
-        assert!(!outside.join("settings.local.json").exists());
-        assert!(open(&work, Path::new(".claude/secret.key")).is_err());
-        assert!(read_small(&work, Path::new(".claude/secret.key"), 10).is_none());
-    }
-
-    #[test]
-    fn missing_folders_are_made_and_dot_dot_is_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), Path::new("a/b/c.txt"), b"x", 0o600).unwrap();
-        assert_eq!(
-            read_small(tmp.path(), Path::new("a/b/c.txt"), 10).unwrap(),
-            b"x"
-        );
-        assert!(write(tmp.path(), Path::new("../escape"), b"x", 0o600).is_err());
-        assert!(open(tmp.path(), Path::new("/etc/passwd")).is_err());
-    }
-}
+#[path = "beneath_tests.rs"]
+mod tests;

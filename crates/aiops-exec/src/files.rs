@@ -113,7 +113,7 @@ pub fn read(root: &Path, rel: &str) -> Result<(u64, Vec<u8>, bool), FileError> {
     let inside = path.strip_prefix(&base).map_err(|_| {
         FileError::Outside(format!("`{rel}` is not a path inside the working copy"))
     })?;
-    let f = crate::beneath::open(&base, inside).map_err(io)?;
+    let f = crate::beneath::open_in(&base, inside).map_err(io)?;
     let size = f.metadata().map_err(io)?.len();
     let mut bytes = Vec::new();
     f.take(MAX_CAT_BYTES).read_to_end(&mut bytes).map_err(io)?;

@@ -1,14 +1,16 @@
 //! A session's working copy: the user's base clone of a project (cloned once, fetched
 //! on later starts) and, with worktree isolation, the git worktree on its own
 //! branch from `origin/<default branch>`. A new worktree gets the project's setup files
-//! (copied from the base clone, regular files only) and its setup command (argv, with a
-//! deadline). Everything goes through [`Git`], so the hardening lives in one place.
+//! (copied from the base clone, regular files only, never through a symlink) and its
+//! setup command (argv, with a deadline). Everything goes through [`Git`], so the hardening lives in one place.
 
-use std::path::{Path, PathBuf};
+use std::os::fd::AsFd;
+use std::path::Path;
 use std::time::Duration;
 
 use aiops_core::ports::{Prepared, WorkspacePlan};
 
+use crate::beneath::{self, BeneathError};
 use crate::git::{Git, GitError};
 use crate::process::Spec;
 
@@ -116,35 +118,52 @@ fn clone(git: &Git, plan: &WorkspacePlan) -> Result<(), WorkspaceError> {
     Ok(())
 }
 
-/// Copies each setup file that exists as a regular file in `from` (symlinks are not
-/// followed, so nothing outside the clone is read). Returns warnings for the rest.
-fn copy_setup_files(from: &Path, to: &Path, files: &[String]) -> Vec<String> {
-    let mut warnings = Vec::new();
-    for f in files {
-        let src: PathBuf = from.join(f);
-        match std::fs::symlink_metadata(&src) {
-            Ok(m) if m.is_file() => {
-                let dst = to.join(f);
-                let copied = dst
-                    .parent()
-                    .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|()| std::fs::copy(&src, &dst).map(|_| ()));
-                if let Err(e) = copied {
-                    warnings.push(format!("setup file {f} not copied: {e}"));
-                }
-            }
-            Ok(_) => warnings.push(format!("setup file {f} is not a regular file; skipped")),
-            Err(_) => warnings.push(format!("setup file {f} does not exist in the base clone")),
+/// Copies each setup file from the base clone `from` to the same path in the worktree
+/// `to`, regular files only. Nothing outside either tree is read or written: every path
+/// is resolved beneath its root without following a symlink ([`beneath`]), and a
+/// destination that is the source itself is refused before it could be truncated.
+/// Returns one warning per file not copied (the session's notes show them).
+pub fn copy_setup_files(from: &Path, to: &Path, files: &[String]) -> Vec<String> {
+    let (src_root, dst_root) = match (beneath::open_root(from), beneath::open_root(to)) {
+        (Ok(s), Ok(d)) => (s, d),
+        (Err(e), _) | (_, Err(e)) => {
+            return vec![format!("setup files not copied: {e}")];
         }
-    }
-    warnings
+    };
+    files
+        .iter()
+        .filter_map(|f| {
+            beneath::copy(src_root.as_fd(), dst_root.as_fd(), f)
+                .err()
+                .map(|e| match e {
+                    BeneathError::Missing(_) => {
+                        format!("setup file {f} does not exist in the base clone")
+                    }
+                    e => format!("setup file {f} not copied: {e}"),
+                })
+        })
+        .collect()
 }
 
 /// Runs the setup command in a new worktree; a failure is a warning (the worktree is
 /// usable, the developer sees why setup did not finish).
 fn run_setup(dir: &Path, argv: &[String], env: &[(String, String)]) -> Option<String> {
     let (program, args) = argv.split_first()?;
-    let mut spec = Spec::new(program, SETUP_TIMEOUT).dir(dir).args(args);
+    // A program inside the worktree (`./scripts/setup`) must be a regular file there,
+    // reached without a symlink: the repository's content decides what it points at.
+    let program = if program.contains('/') && !Path::new(program).is_absolute() {
+        let rel = program.trim_start_matches("./");
+        let inside = beneath::open_root(dir)
+            .map_err(|e| e.to_string())
+            .and_then(|root| beneath::open_file(root.as_fd(), rel).map_err(|e| e.to_string()));
+        if let Err(e) = inside {
+            return Some(format!("setup command not run: {e}"));
+        }
+        dir.join(rel).display().to_string()
+    } else {
+        program.clone()
+    };
+    let mut spec = Spec::new(&program, SETUP_TIMEOUT).dir(dir).args(args);
     for (k, v) in env {
         spec = spec.env(k, v.as_str());
     }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 16] = [
+const ENV_KEYS: [&str; 17] = [
     "bind",
     "allow_remote",
     "tls_cert",
@@ -32,6 +32,7 @@ const ENV_KEYS: [&str; 16] = [
     "scheduler_tick_secs",
     "session_sandbox",
     "sandbox_read_only",
+    "repo_url_allow",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +68,10 @@ pub struct Settings {
     /// Not read from the file (the file lives inside it).
     #[serde(skip)]
     pub data_dir: PathBuf,
+    // Issue 14 (trust boundaries).
+    /// Host names and address ranges (`git.internal.example`, `10.0.0.0/8`) that
+    /// non-admins' `repo_url`s may point at although they are internal.
+    pub repo_url_allow: Vec<String>,
 }
 
 impl Default for Settings {
@@ -89,6 +94,7 @@ impl Default for Settings {
             session_sandbox: "auto".into(),
             sandbox_read_only: Vec::new(),
             data_dir: PathBuf::new(),
+            repo_url_allow: Vec::new(),
         }
     }
 }
@@ -217,6 +223,7 @@ impl Settings {
         if self.tls_cert.is_empty() != self.tls_key.is_empty() {
             return bad("tls_cert and tls_key must be set together");
         }
+        self.repo_url_allow()?;
         Ok(())
     }
 
@@ -279,6 +286,11 @@ impl Settings {
     pub fn logs_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }
+
+    /// `repo_url_allow`, parsed; `Invalid` naming the first bad entry.
+    pub fn repo_url_allow(&self) -> Result<aiops_core::repo_host::AllowList, ConfigError> {
+        aiops_core::repo_host::AllowList::parse(&self.repo_url_allow).map_err(ConfigError::Invalid)
+    }
 }
 
 fn one_line(e: &figment::Error) -> String {
@@ -334,6 +346,28 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("bnd"), "{err}");
+        std::fs::write(
+            dir.path().join("aiops.toml"),
+            "repo_url_allow = [\"git.internal.example\", \"10.0.0.0/8\"]\n",
+        )
+        .unwrap();
+        let s = Settings::load(Overrides {
+            data_dir: Some(dir.path().to_owned()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(s.repo_url_allow, ["git.internal.example", "10.0.0.0/8"]);
+        std::fs::write(
+            dir.path().join("aiops.toml"),
+            "repo_url_allow = [\"10.0.0.0/40\"]\n",
+        )
+        .unwrap();
+        let err = Settings::load(Overrides {
+            data_dir: Some(dir.path().to_owned()),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("10.0.0.0/40"), "{err}");
     }
 
     #[test]

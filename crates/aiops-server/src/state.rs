@@ -57,6 +57,19 @@ struct Inner {
     closing: tokio::sync::watch::Sender<bool>,
     /// Access revoked while streams and terminals authenticated before it still run.
     revocations: crate::revocations::Revocations,
+    /// `repo_url_allow`, parsed once.
+    repo_allow: aiops_core::repo_host::AllowList,
+}
+
+/// The system resolver (getaddrinfo through `std::net`): every address of a host, as
+/// git will see them. Blocking; called inside the store's blocking tasks.
+struct SystemResolver;
+
+impl aiops_core::repo_host::Resolve for SystemResolver {
+    fn resolve(&self, host: &str, port: u16) -> std::io::Result<Vec<std::net::IpAddr>> {
+        use std::net::ToSocketAddrs;
+        Ok((host, port).to_socket_addrs()?.map(|a| a.ip()).collect())
+    }
 }
 
 impl AppState {
@@ -77,7 +90,14 @@ impl AppState {
             .iter()
             .map(std::path::PathBuf::from)
             .collect();
+        // `Settings::load` refused a bad list already; one built in code that is wrong
+        // allows nothing (the strict default) rather than failing the start.
+        let repo_allow = settings.repo_url_allow().unwrap_or_else(|e| {
+            tracing::error!("{e}; members' repository URLs get no exceptions");
+            Default::default()
+        });
         Self(Arc::new(Inner {
+            repo_allow,
             limiter: LoginLimiter::new(settings.login_failures_per_minute),
             db,
             secret_key,
@@ -197,6 +217,14 @@ impl AppState {
                 homes_root: &self.0.homes,
                 read_only: &self.0.sandbox_read_only,
             },
+        }
+    }
+
+    /// What judges a non-admin's `repo_url`: `repo_url_allow` and the system resolver.
+    pub fn repo_hosts(&self) -> aiops_core::repo_host::RepoHosts<'_> {
+        aiops_core::repo_host::RepoHosts {
+            allow: &self.0.repo_allow,
+            resolver: &SystemResolver,
         }
     }
 

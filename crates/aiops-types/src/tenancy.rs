@@ -58,6 +58,46 @@ pub struct Member {
     pub name: String,
     #[serde(with = "time::serde::rfc3339")]
     pub added_at: OffsetDateTime,
+    /// The member's role in the tenant; always `member` for project members.
+    #[serde(default)]
+    pub role: TenantRole,
+}
+
+/// A role inside one tenant. Tenant `admin`s (and the server's admins) change a
+/// project's repository, setup files and delete projects; `member`s work in them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantRole {
+    Admin,
+    #[default]
+    Member,
+}
+
+impl TenantRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Member => "member",
+        }
+    }
+
+    /// `admin` or `member`, as stored and as the CLI takes it.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Self::Admin),
+            "member" => Some(Self::Member),
+            _ => None,
+        }
+    }
+}
+
+/// `PUT /api/v1/tenants/{tenant}/members/{user_id}` (admin); the body is optional. A new
+/// member gets `role` (default `member`); an existing one keeps theirs unless `role` is
+/// given.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct PutTenantMember {
+    #[serde(default)]
+    pub role: Option<TenantRole>,
 }
 
 /// A project: one repository inside a tenant.

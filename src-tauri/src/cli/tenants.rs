@@ -1,7 +1,7 @@
 //! `aiops tenants …`: tenants and their members. `T` is a tenant id or slug; the server
 //! accepts both.
 
-use aiops_types::{CreateTenant, Member, Tenant, UpdateTenant};
+use aiops_types::{CreateTenant, Member, Tenant, TenantRole, UpdateTenant};
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, or_dash, ts};
@@ -71,13 +71,28 @@ pub enum MembersCommand {
         #[command(flatten)]
         page: PageArgs,
     },
-    /// Add a user to a tenant (admin).
+    /// Add a user to a tenant (admin); on an existing member, `--role` changes the role.
     Add {
         /// Tenant id or slug.
         tenant: String,
         /// User id.
         #[arg(long)]
         user: i64,
+        /// `admin` (changes the tenant's projects' repository, setup files; deletes
+        /// projects) or `member`. Default: `member` for a new member, unchanged otherwise.
+        #[arg(long, value_parser = parse_role)]
+        role: Option<TenantRole>,
+    },
+    /// Change a member's role in a tenant (admin).
+    Update {
+        /// Tenant id or slug.
+        tenant: String,
+        /// User id.
+        #[arg(long)]
+        user: i64,
+        /// `admin` or `member`.
+        #[arg(long, value_parser = parse_role)]
+        role: TenantRole,
     },
     /// Remove a user from a tenant (admin).
     Remove {
@@ -87,6 +102,10 @@ pub enum MembersCommand {
         #[arg(long)]
         user: i64,
     },
+}
+
+fn parse_role(s: &str) -> Result<TenantRole, String> {
+    TenantRole::parse(s).ok_or_else(|| format!("`{s}` is not a role: admin or member"))
 }
 
 pub async fn run(ctx: &Ctx, cmd: TenantsCommand) -> Result<(), CliError> {
@@ -140,9 +159,14 @@ pub async fn run(ctx: &Ctx, cmd: TenantsCommand) -> Result<(), CliError> {
             .await?;
             output::list(ctx.out, &members)
         }
-        TenantsCommand::Members(MembersCommand::Add { tenant, user }) => {
-            output::one(ctx.out, &client.add_tenant_member(&tenant, user).await?)
-        }
+        TenantsCommand::Members(MembersCommand::Add { tenant, user, role }) => output::one(
+            ctx.out,
+            &client.put_tenant_member(&tenant, user, role).await?,
+        ),
+        TenantsCommand::Members(MembersCommand::Update { tenant, user, role }) => output::one(
+            ctx.out,
+            &client.put_tenant_member(&tenant, user, Some(role)).await?,
+        ),
         TenantsCommand::Members(MembersCommand::Remove { tenant, user }) => {
             client.remove_tenant_member(&tenant, user).await?;
             output::notice(
@@ -180,19 +204,20 @@ impl Render for Tenant {
 }
 
 impl Render for Member {
-    const HEADERS: &'static [&'static str] = &["USER ID", "EMAIL", "NAME", "ADDED"];
+    const HEADERS: &'static [&'static str] = &["USER ID", "EMAIL", "NAME", "ROLE", "ADDED"];
 
     fn row(&self) -> Vec<String> {
         vec![
             self.user_id.to_string(),
             self.email.clone(),
             or_dash(Some(&self.name)),
+            self.role.as_str().to_owned(),
             ts(&self.added_at),
         ]
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        ["user_id", "email", "name", "added_at"]
+        ["user_id", "email", "name", "role", "added_at"]
             .into_iter()
             .zip(self.row())
             .collect()

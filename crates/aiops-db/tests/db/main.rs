@@ -9,6 +9,7 @@ use aiops_db::{Db, DbError, supported_schema_version};
 use aiops_types::Role;
 
 mod events;
+mod roles;
 mod sync;
 
 fn user(email: &str) -> NewUserRow {
@@ -128,11 +129,11 @@ fn member_visibility_is_in_the_query() {
         description: String::new(),
     };
     let a = db
-        .insert_tenant(&row("a"), NewAudit::new(None, "t", "x"))
+        .insert_tenant(&row("a"), 0, NewAudit::new(None, "t", "x"))
         .unwrap();
-    db.insert_tenant(&row("b"), NewAudit::new(None, "t", "x"))
+    db.insert_tenant(&row("b"), 0, NewAudit::new(None, "t", "x"))
         .unwrap();
-    db.put_tenant_member(a.id, uid, NewAudit::new(None, "t", "x"))
+    db.put_tenant_member(a.id, uid, None, NewAudit::new(None, "t", "x"))
         .unwrap();
     let page = PageQuery::parse(None, None).unwrap();
     let seen: Vec<_> = db
@@ -230,6 +231,10 @@ fn shipped_migrations_are_unchanged() {
         (
             "0006_ssh.sql",
             "c17f2f8edeb11f5797a0a6cde4d5b97fc3b113af273898865cb1e7cb16821168",
+        ),
+        (
+            "0008_tenant_roles.sql",
+            "471688f614f62d7cf6796f1ba4508b6f319cbf341ec3298a5233eeb411e06ead",
         ),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");

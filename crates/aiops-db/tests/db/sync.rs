@@ -26,6 +26,7 @@ fn linked_db() -> (tempfile::TempDir, Db, ProjectLink) {
                 color: "#000000".into(),
                 description: String::new(),
             },
+            0,
             audit(),
         )
         .unwrap();

@@ -38,7 +38,9 @@ async fn list_projects(
 }
 
 /// Creates a project in a tenant the caller belongs to. A local-path `repo_url` needs an
-/// admin. 400 on an unknown tenant, 409 on a slug taken in the tenant.
+/// admin; a non-admin's `repo_url` may not resolve to an internal address (unless in
+/// `repo_url_allow`). 400 on an unknown tenant or such a URL, 409 on a slug taken in the
+/// tenant.
 #[utoipa::path(post, path = "/projects", tag = "projects", request_body = CreateProject,
     security(("api_key" = ["write"])),
     responses((status = 201, body = Project), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -47,8 +49,9 @@ async fn create_project(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<CreateProject>,
 ) -> ApiResult<(StatusCode, Json<Project>)> {
+    let me = st.clone();
     let p = st
-        .run(move |db| projects::create(db, &a.principal, &req))
+        .run(move |db| projects::create(db, &a.principal, &req, &me.repo_hosts()))
         .await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
@@ -68,24 +71,29 @@ async fn get_project(
     ))
 }
 
+/// Changes a project. The repository URL and setup files: server or tenant admins (403
+/// otherwise); the setup command: server admins. A changed `repo_url` is judged like a
+/// new one (400).
 #[utoipa::path(patch, path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)), request_body = UpdateProject,
     security(("api_key" = ["write"])),
-    responses((status = 200, body = Project), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Project), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn update_project(
     a: Auth<Write>,
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<UpdateProject>,
 ) -> ApiResult<Json<Project>> {
+    let me = st.clone();
     Ok(Json(
-        st.run(move |db| projects::update(db, &a.principal, id, &req))
+        st.run(move |db| projects::update(db, &a.principal, id, &req, &me.repo_hosts()))
             .await?,
     ))
 }
 
+/// Deletes a project: server or tenant admins; 403 for members.
 #[utoipa::path(delete, path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)),
     security(("api_key" = ["write"])),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_project(
     a: Auth<Write>,
     State(st): State<AppState>,

@@ -4,6 +4,7 @@
 
 use aiops_core::page::PageQuery;
 use aiops_core::sessions::{ops, start};
+use aiops_core::{CoreResult, Principal, repo_host};
 use aiops_types::{
     AttachInfo, ErrorBody, Page, SendText, Session, SessionListParams, SessionReport, StartSession,
     StartedSession, Transcript, TranscriptParams, WorkIssue,
@@ -46,9 +47,33 @@ async fn work_issue(
     ApiJson(req): ApiJson<WorkIssue>,
 ) -> ApiResult<(StatusCode, Json<StartedSession>)> {
     let started = st
-        .run_sessions(move |db, access, host| start::work(db, access, host, &a.principal, id, &req))
+        .run_sessions(move |db, access, host| {
+            let started = start::work(db, access, host, &a.principal, id, &req);
+            shown_to(&a.principal, started)
+        })
         .await?;
     Ok((created_or_ok(&started), Json(started)))
+}
+
+/// A session start as `caller` may see it: for a non-admin, a clone or fetch that could
+/// not reach the repository's host (refused, timed out, no such name) is one message,
+/// so members cannot map internal ports through it; the details go to the server log.
+fn shown_to(caller: &Principal, r: CoreResult<StartedSession>) -> CoreResult<StartedSession> {
+    match r {
+        Ok(mut started) => {
+            for detail in repo_host::shown_notes(caller, &mut started.notes) {
+                tracing::warn!(user = %caller.email, "session start: {detail}");
+            }
+            Ok(started)
+        }
+        Err(e) => {
+            let (shown, detail) = repo_host::shown_error(caller, e);
+            if let Some(detail) = detail {
+                tracing::warn!(user = %caller.email, "session start: {detail}");
+            }
+            Err(shown)
+        }
+    }
 }
 
 fn created_or_ok(s: &StartedSession) -> StatusCode {
@@ -86,7 +111,9 @@ async fn start_session(
     ApiJson(req): ApiJson<StartSession>,
 ) -> ApiResult<(StatusCode, Json<StartedSession>)> {
     let started = st
-        .run_sessions(move |db, _, host| start::start(db, host, &a.principal, &req))
+        .run_sessions(move |db, _, host| {
+            shown_to(&a.principal, start::start(db, host, &a.principal, &req))
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(started)))
 }

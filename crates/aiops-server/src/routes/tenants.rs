@@ -2,14 +2,18 @@
 
 use aiops_core::page::PageQuery;
 use aiops_core::tenants;
-use aiops_types::{CreateTenant, ErrorBody, Member, Page, PageParams, Tenant, UpdateTenant};
+use aiops_types::{
+    CreateTenant, ErrorBody, ErrorCode, Member, Page, PageParams, PutTenantMember, Tenant,
+    UpdateTenant,
+};
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{Admin, Auth, Read};
-use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::revocations::Revocation;
 use crate::state::AppState;
 
@@ -113,18 +117,28 @@ async fn list_members(
     ))
 }
 
-/// Adds a user to a tenant (idempotent).
+/// Adds a user to a tenant or sets their role (idempotent). The body is optional: without
+/// it (or without `role`) a new member is a `member` and an existing one keeps their role.
 #[utoipa::path(put, operation_id = "add_tenant_member", path = "/tenants/{tenant}/members/{user_id}", tag = "tenants",
     params(("tenant" = String, Path, description = "id or slug"), ("user_id" = i64, Path)),
+    request_body(content = Option<PutTenantMember>, description = "optional"),
     security(("api_key" = ["admin"])),
-    responses((status = 200, body = Member), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Member), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn add_member(
     a: Auth<Admin>,
     State(st): State<AppState>,
     ApiPath((tenant, user_id)): ApiPath<(String, i64)>,
+    body: Bytes,
 ) -> ApiResult<Json<Member>> {
+    // Older clients (and `curl -X PUT`) send no body at all, so `Json` cannot be required.
+    let req: PutTenantMember = if body.iter().all(u8::is_ascii_whitespace) {
+        PutTenantMember::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("invalid body: {e}")))?
+    };
     Ok(Json(
-        st.run(move |db| tenants::add_member(db, &a.principal, &tenant, user_id))
+        st.run(move |db| tenants::add_member(db, &a.principal, &tenant, user_id, req.role))
             .await?,
     ))
 }

@@ -17,13 +17,19 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`start`](Self::start), with `configure` changing the settings first.
+    pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> TestServer {
         let data_dir = tempfile::tempdir().expect("temp data dir");
         admin::create_admin(data_dir.path(), ADMIN_EMAIL, ADMIN_PASSWORD).expect("create admin");
         let admin_key = admin::create_api_key(data_dir.path(), ADMIN_EMAIL, "tests", &Scope::ALL)
             .expect("admin key")
             .secret;
-        let state =
-            aiops_server::open(Settings::for_data_dir(data_dir.path())).expect("open server state");
+        let mut settings = Settings::for_data_dir(data_dir.path());
+        configure(&mut settings);
+        let state = aiops_server::open(settings).expect("open server state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");

@@ -11,6 +11,8 @@ mod issues;
 mod login_limit;
 mod matrix;
 mod raw;
+mod repo_hosts;
+mod roles;
 mod scoping;
 mod terminal;
 mod ui;

@@ -7,7 +7,8 @@ use crate::common::TestServer;
 
 #[tokio::test]
 async fn member_of_a_gets_404_for_b() {
-    let s = TestServer::start().await;
+    // example.com does not resolve where the tests run; members' URLs must (repo_hosts.rs).
+    let s = TestServer::start_with(|s| s.repo_url_allow = vec!["example.com".into()]).await;
     let admin = s.admin();
     for name in ["a", "b"] {
         admin

@@ -121,7 +121,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revokes a key at once; later requests with it get 401. Idempotent. */
+        /**
+         * Revokes a key at once; later requests with it get 401, and event streams and terminals
+         *     opened with it end. Idempotent.
+         */
         delete: operations["revoke_key"];
         options?: never;
         head?: never;
@@ -139,8 +142,9 @@ export interface paths {
         put?: never;
         /**
          * Signs in with email and password; sets the `aiops_session` cookie (HttpOnly,
-         *     SameSite=Strict). After `login_failures_per_minute` failures from one IP within a
-         *     minute, answers 429 with `Retry-After`.
+         *     SameSite=Strict). After `login_failures_per_minute` failures from one IP, or at one
+         *     account (from any IP), within a minute, answers 429 with `Retry-After`; the attempt is
+         *     counted before the password is checked (see `ratelimit`).
          */
         post: operations["login"];
         delete?: never;
@@ -658,7 +662,9 @@ export interface paths {
         put?: never;
         /**
          * Creates a project in a tenant the caller belongs to. A local-path `repo_url` needs an
-         *     admin. 400 on an unknown tenant, 409 on a slug taken in the tenant.
+         *     admin; a non-admin's `repo_url` may not resolve to an internal address (unless in
+         *     `repo_url_allow`). 400 on an unknown tenant or such a URL, 409 on a slug taken in the
+         *     tenant.
          */
         post: operations["create_project"];
         delete?: never;
@@ -678,9 +684,15 @@ export interface paths {
         get: operations["get_project"];
         put?: never;
         post?: never;
+        /** Deletes a project: server or tenant admins; 403 for members. */
         delete: operations["delete_project"];
         options?: never;
         head?: never;
+        /**
+         * Changes a project. The repository URL and setup files: server or tenant admins (403
+         *     otherwise); the setup command: server admins. A changed `repo_url` is judged like a
+         *     new one (400).
+         */
         patch: operations["update_project"];
         trace?: never;
     };
@@ -1333,9 +1345,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Adds a user to a tenant (idempotent). */
+        /**
+         * Adds a user to a tenant or sets their role (idempotent). The body is optional: without
+         *     it (or without `role`) a new member is a `member` and an existing one keeps their role.
+         */
         put: operations["add_tenant_member"];
         post?: never;
+        /**
+         * Removes a user from a tenant; their open event streams and terminals on the tenant's
+         *     sessions end, and the tenant's sessions are out of their reach.
+         */
         delete: operations["remove_tenant_member"];
         options?: never;
         head?: never;
@@ -1424,7 +1443,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Changes name, role or disabled. Disabling signs the user out and stops their keys. */
+        /**
+         * Changes name, role or disabled. Disabling signs the user out and stops their keys;
+         *     disabling or demoting ends their open event streams and terminals.
+         */
         patch: operations["update_user"];
         trace?: never;
     };
@@ -2033,6 +2055,8 @@ export interface components {
             added_at: string;
             email: string;
             name: string;
+            /** @description The member's role in the tenant; always `member` for project members. */
+            role?: components["schemas"]["TenantRole"];
             /** Format: int64 */
             user_id: number;
         };
@@ -2219,6 +2243,8 @@ export interface components {
                 added_at: string;
                 email: string;
                 name: string;
+                /** @description The member's role in the tenant; always `member` for project members. */
+                role?: components["schemas"]["TenantRole"];
                 /** Format: int64 */
                 user_id: number;
             }[];
@@ -2485,6 +2511,14 @@ export interface components {
          * @enum {string}
          */
         PullRequestState: "open" | "closed" | "merged";
+        /**
+         * @description `PUT /api/v1/tenants/{tenant}/members/{user_id}` (admin); the body is optional. A new
+         *     member gets `role` (default `member`); an existing one keeps theirs unless `role` is
+         *     given.
+         */
+        PutTenantMember: {
+            role?: components["schemas"]["TenantRole"] | null;
+        };
         /**
          * @description `PUT /api/v1/tools/{name}` (admin): creates or replaces a custom tool, or changes a
          *     built-in one.
@@ -2804,6 +2838,12 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description A role inside one tenant. Tenant `admin`s (and the server's admins) change a
+         *     project's repository, setup files and delete projects; `member`s work in them.
+         * @enum {string}
+         */
+        TenantRole: "admin" | "member";
         /** @description One row of the tool table. */
         Tool: {
             /** @description Arguments after the command, the safe permission mode included. */
@@ -4685,6 +4725,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4716,6 +4764,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Project"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
@@ -6466,7 +6530,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description optional */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PutTenantMember"] | null;
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -6474,6 +6543,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {

@@ -244,7 +244,8 @@ export interface Backend {
     update(tenant: string, body: T.UpdateTenant): Promise<T.Tenant>;
     remove(tenant: string): Promise<void>;
     members(tenant: string, page?: T.PageQuery): Promise<T.Page<T.Member>>;
-    addMember(tenant: string, userId: number): Promise<T.Member>;
+    /** Adds a member, or sets an existing member's role (`role` absent: unchanged). */
+    addMember(tenant: string, userId: number, role?: T.TenantRole): Promise<T.Member>;
     removeMember(tenant: string, userId: number): Promise<void>;
   };
   projects: {

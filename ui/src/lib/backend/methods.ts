@@ -154,7 +154,7 @@ export function backendOver(t: Transport): Backend {
       update: (t, body) => patch(`/tenants/${enc(t)}`, body),
       remove: (t) => del(`/tenants/${enc(t)}`),
       members: (t, page) => get(`/tenants/${enc(t)}/members`, { ...page }),
-      addMember: (t, userId) => put(`/tenants/${enc(t)}/members/${userId}`),
+      addMember: (t, userId, role) => put(`/tenants/${enc(t)}/members/${userId}`, role ? { role } : undefined),
       removeMember: (t, userId) => del(`/tenants/${enc(t)}/members/${userId}`),
     },
     projects: {

@@ -33,6 +33,7 @@ export type IssueStatus = S['IssueStatus'];
 export type KnownHost = S['KnownHost'];
 export type Me = S['Me'];
 export type Member = S['Member'];
+export type TenantRole = S['TenantRole'];
 export type MergeMethod = S['MergeMethod'];
 export type MergePullRequest = S['MergePullRequest'];
 export type PersonalCredential = S['PersonalCredential'];
