@@ -54,6 +54,10 @@ pub struct LaunchFile {
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
     pub dir: PathBuf,
+    /// The command is sandboxed: also keep it from abstract Unix sockets and signals
+    /// outside it ([`crate::sandbox::scope_ipc`]).
+    #[serde(default)]
+    pub scope_ipc: bool,
 }
 
 impl std::fmt::Debug for LaunchFile {
@@ -204,6 +208,11 @@ pub fn run_command(launch: &LaunchFile) -> std::io::Result<i32> {
     }
     for (k, v) in &launch.env {
         cmd.env(k, v);
+    }
+    if launch.scope_ipc {
+        // This thread's domain is what the command inherits; the launcher itself only
+        // waits and reports over TCP afterwards.
+        crate::sandbox::scope_ipc();
     }
     let status = cmd.status()?;
     #[cfg(unix)]

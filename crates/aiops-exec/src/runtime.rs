@@ -279,6 +279,7 @@ impl Runtime for TmuxRuntime {
             extras.writable.push(home);
         }
         let mut argv = self.argv_with_hooks(plan)?;
+        let scope_ipc = plan.sandbox.is_some();
         if let Some(sb) = &plan.sandbox {
             let mechanism = sandbox::mechanism().ok_or_else(|| {
                 CoreError::Conflict("the session sandbox no longer works on this machine".into())
@@ -293,6 +294,7 @@ impl Runtime for TmuxRuntime {
             argv,
             env,
             dir: plan.dir.clone(),
+            scope_ipc,
         };
         let json = serde_json::to_vec(&file).map_err(|e| CoreError::Internal(e.to_string()))?;
         launch::write_private(&dir, launch::LAUNCH_FILE, &json).map_err(|e| io(&dir, e))?;

@@ -226,6 +226,27 @@ pub fn worktree_admin_dir(git_dir: &Path, work_dir: &Path) -> Option<PathBuf> {
         })
 }
 
+/// Keeps the calling thread and its future children from connecting to abstract Unix
+/// sockets and from signalling processes outside their Landlock domain (scopes of
+/// Landlock ABI 6, Linux ≥ 6.12; see landlock(7), "Scope flags"). A mount namespace
+/// cannot hide abstract sockets, which live in the network namespace the sandbox shares
+/// with the host: an X11 display (`@/tmp/.X11-unix/X0`) would otherwise take keystrokes
+/// from an agent. Best effort: an older kernel leaves the rest of the sandbox as it is.
+/// bubblewrap runs under such a domain (it restricts no file system access or mount).
+pub fn scope_ipc() {
+    #[cfg(target_os = "linux")]
+    {
+        use landlock::{Ruleset, RulesetAttr, Scope};
+        let applied = Ruleset::default()
+            .scope(Scope::AbstractUnixSocket | Scope::Signal)
+            .and_then(|r| r.create())
+            .and_then(|r| r.restrict_self());
+        if let Err(e) = applied {
+            eprintln!("aiops: Landlock IPC scoping unavailable ({e}); the sandbox runs without it");
+        }
+    }
+}
+
 /// A Seatbelt profile (SBPL, the language of sandbox-exec(1)) with the same rules as the
 /// bubblewrap sandbox, as far as Seatbelt can say them: writes only to the working copy,
 /// the base clone's `.git` (not its config or hooks), the tool home and the temp folders;

@@ -37,6 +37,8 @@ struct Scene {
     /// The admin's live shell session: another user's session, worktree and process.
     other: Value,
     real_home: PathBuf,
+    /// An abstract Unix socket listening outside, as an X11 display's does.
+    _abstract: std::os::unix::net::UnixListener,
 }
 
 /// A server, project `acme/demo`, member mona, the admin's live `shell` session, a key
@@ -80,9 +82,20 @@ fn scene() -> Scene {
     ]
     .map(|(k, v)| format!("{k}={}", v.display()));
     let mut args = vec!["tools", "set", "hostile", "--command", &script];
+    let name = format!("aiops-sandbox-probe-{}-{}", std::process::id(), other["id"]);
+    let addr =
+        <std::os::unix::net::SocketAddr as std::os::linux::net::SocketAddrExt>::from_abstract_name(
+            &name,
+        )
+        .unwrap();
+    let listener = std::os::unix::net::UnixListener::bind_addr(&addr).expect("an abstract socket");
+    let abstract_name = format!("PROBE_ABSTRACT={name}");
     let other_session = format!("PROBE_OTHER_SESSION={}", other["id"]);
     let other_pid = format!("PROBE_OTHER_PID={}", text(&pid.stdout).trim());
-    for kv in env.iter().chain([&other_session, &other_pid]) {
+    for kv in env
+        .iter()
+        .chain([&other_session, &other_pid, &abstract_name])
+    {
         args.extend(["--env", kv]);
     }
     assert_success(&server.cli(&args, None), "tools set hostile");
@@ -92,6 +105,7 @@ fn scene() -> Scene {
         mona,
         other,
         real_home,
+        _abstract: listener,
     }
 }
 
@@ -135,6 +149,7 @@ fn a_hostile_session_reaches_nothing_outside_its_worktree_but_does_its_work() {
         "real_ssh",
         "write_outside",
         "signal_other",
+        "abstract_socket",
         "git_pointer",
         "git_config",
     ] {
@@ -255,6 +270,7 @@ fn without_the_sandbox_the_same_script_reaches_it_all_and_only_admins_may_ask() 
         "other_worktree",
         "other_base",
         "real_ssh",
+        "abstract_socket",
     ] {
         assert_eq!(
             got.get(probe).map(String::as_str),
