@@ -109,8 +109,8 @@ fn scene() -> Scene {
     }
 }
 
-/// Starts `hostile` on a new issue with `extra` arguments (as `who`), waits for it to
-/// exit, and returns the session and what it recorded.
+/// Starts `hostile` on a new issue with `extra` arguments (as mona, else as the admin),
+/// waits for it to exit, and returns the session and what it recorded.
 fn run_hostile(
     s: &Scene,
     title: &str,
