@@ -130,11 +130,7 @@ pub(super) fn messages(
     let (empty_block, deltas) = match &answer {
         Answer::Text(t) => (
             json!({ "type": "text", "text": "" }),
-            // Two deltas, as a real stream splits text.
-            split_in_two(t)
-                .into_iter()
-                .map(|part| json!({ "type": "text_delta", "text": part }))
-                .collect::<Vec<_>>(),
+            vec![json!({ "type": "text_delta", "text": t })],
         ),
         Answer::Tool { id, call } => (
             json!({ "type": "tool_use", "id": id, "name": call.name, "input": {} }),
@@ -173,16 +169,6 @@ pub(super) fn messages(
         &json!({ "type": "message_stop" }),
     );
     (sse_response(out, &[("request-id", request_id())]), label)
-}
-
-/// `text` as two parts at a character boundary near its middle.
-fn split_in_two(text: &str) -> Vec<&str> {
-    let mut mid = text.len() / 2;
-    while !text.is_char_boundary(mid) {
-        mid += 1;
-    }
-    let (a, b) = text.split_at(mid);
-    [a, b].into_iter().filter(|p| !p.is_empty()).collect()
 }
 
 pub(super) fn count_tokens(body: &str) -> Response {

@@ -20,7 +20,10 @@
 //! start-up probes show up in the log instead of hanging.
 //!
 //! Answers are the text `FAKE-MODEL-ANSWER-<n>`, `n` counting the model answers given
-//! (1-based), unless [`ModelState::tool_call`] asks for a tool call first.
+//! (1-based), unless [`ModelState::tool_call`] asks for a tool call first. A streamed
+//! answer carries its text in one delta (the APIs allow any split): a full-screen TUI
+//! that redraws on every delta (Codex) then draws it in one run, so a terminal
+//! transcript holds it whole, and tests can look for it there.
 
 pub mod anthropic;
 pub mod openai;

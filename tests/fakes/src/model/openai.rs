@@ -119,13 +119,9 @@ pub(super) fn responses(st: &mut ModelState, body: &str) -> (Response, Option<St
                 "content_index": 0,
                 "part": { "type": "output_text", "text": "", "annotations": [] } }),
     ];
-    for word in text.split_inclusive('-') {
-        events.push(
-            json!({ "type": "response.output_text.delta", "item_id": item_id,
-                            "output_index": 0, "content_index": 0, "delta": word }),
-        );
-    }
     events.extend([
+        json!({ "type": "response.output_text.delta", "item_id": item_id, "output_index": 0,
+                "content_index": 0, "delta": text }),
         json!({ "type": "response.output_text.done", "item_id": item_id, "output_index": 0,
                 "content_index": 0, "text": text }),
         json!({ "type": "response.content_part.done", "item_id": item_id, "output_index": 0,
@@ -185,11 +181,10 @@ pub(super) fn chat(st: &mut ModelState, body: &str) -> (Response, Option<String>
                 "model": model, "choices": choices })
     };
     let mut out = String::new();
-    let mut deltas = vec![json!({ "role": "assistant", "content": "" })];
-    deltas.extend(
-        text.split_inclusive('-')
-            .map(|part| json!({ "content": part })),
-    );
+    let deltas = [
+        json!({ "role": "assistant", "content": "" }),
+        json!({ "content": text }),
+    ];
     for delta in deltas {
         let c = chunk(json!([{ "index": 0, "delta": delta, "logprobs": null,
                                "finish_reason": null }]));
