@@ -244,17 +244,21 @@ impl Scene {
     /// the sandbox; returns that answer.
     fn wait_answer_to_context(&self, id: i64) -> String {
         let mut shown = None;
+        let mut ended = false;
         let answered = wait_until(ANSWER_TIMEOUT, || {
             let answers = self.context_answers();
             if answers.is_empty() {
-                return false;
+                // A tool that died at start (not installed right, a crash) ends the wait.
+                let state = session(&self.server, id)["state"].clone();
+                ended = state == "exited" || state == "failed";
+                return ended;
             }
             let screen = self.screen(id);
             shown = answers.into_iter().find(|a| screen.contains(a.as_str()));
             shown.is_some()
         });
         assert!(
-            answered,
+            answered && !ended,
             "within {ANSWER_TIMEOUT:?} the model should get the context file's canary {} and \
              the tool show the answer\n{}",
             self.canary,
