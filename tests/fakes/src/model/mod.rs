@@ -91,7 +91,9 @@ impl ModelCall {
 }
 
 /// A tool call the fake answers with before it answers with text: to a request that
-/// offers a tool named `name` and whose conversation holds no tool result yet.
+/// offers a tool named `name` and whose conversation holds no tool result yet. For the
+/// Responses API a string `input` makes a `custom_tool_call` (free-form input), any other
+/// JSON a `function_call`.
 #[derive(Debug, Clone)]
 pub struct ToolCall {
     pub name: String,
@@ -103,7 +105,7 @@ pub struct ModelState {
     key: String,
     /// Every request, oldest first.
     pub calls: Vec<ModelCall>,
-    /// See [`ToolCall`]; Anthropic Messages only.
+    /// See [`ToolCall`]; Anthropic Messages and OpenAI Responses.
     pub tool_call: Option<ToolCall>,
     /// Model answers given so far (text and tool calls).
     answers: usize,

@@ -22,7 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{Answer, ModelState, now_secs, sse_event, sse_response, tokens};
+use super::{Answer, ModelState, ToolCall, now_secs, sse_event, sse_response, tokens};
 
 /// An error answer in the API's shape.
 pub fn error(status: u16, kind: &str, code: Option<&str>, message: &str) -> Response {
@@ -62,7 +62,7 @@ pub(super) fn masked(key: &str) -> String {
 fn text_of(answer: &Answer) -> String {
     match answer {
         Answer::Text(t) => t.clone(),
-        // Tool calls are planned for the Messages API only.
+        // Chat Completions gets no planned tool calls (Aider needs none).
         Answer::Tool { call, .. } => format!("(tool {})", call.name),
     }
 }
@@ -77,16 +77,19 @@ pub(super) fn responses(st: &mut ModelState, body: &str) -> (Response, Option<St
     if req["input"].is_null() {
         return invalid("input");
     }
-    let answer = st.next_answer(|_| false, false);
-    let text = text_of(&answer);
-    let n = st.answers;
-    let (resp_id, item_id) = (format!("resp_fake_{n:04}"), format!("msg_fake_{n:04}"));
-    let (input_tokens, output_tokens) = (tokens(body), tokens(&text));
-    let part = json!({ "type": "output_text", "text": text, "annotations": [] });
-    let item = json!({
-        "id": item_id, "type": "message", "status": "completed", "role": "assistant",
-        "content": [part],
+    let items = req["input"].as_array().cloned().unwrap_or_default();
+    // Tools come in `tools`, or (Codex) in input items that carry their own `tools`,
+    // nested in namespaces.
+    let offered =
+        |name: &str| offers(&req["tools"], name) || items.iter().any(|i| offers(&i["tools"], name));
+    let has_result = items.iter().any(|i| {
+        i["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("_call_output"))
     });
+    let answer = st.next_answer(offered, has_result);
+    let n = st.answers;
+    let resp_id = format!("resp_fake_{n:04}");
     let response = |status: &str, output: Value, usage: Value| {
         json!({
             "id": resp_id, "object": "response", "created_at": now_secs(), "status": status,
@@ -95,6 +98,12 @@ pub(super) fn responses(st: &mut ModelState, body: &str) -> (Response, Option<St
             "store": req["store"].as_bool().unwrap_or(true), "usage": usage,
         })
     };
+    let (item, middle) = match &answer {
+        Answer::Text(text) => text_item(n, text),
+        Answer::Tool { call, .. } => call_item(n, call),
+    };
+    let input_tokens = tokens(body);
+    let output_tokens = tokens(&item.to_string());
     let usage = json!({
         "input_tokens": input_tokens,
         "input_tokens_details": { "cached_tokens": 0 },
@@ -112,20 +121,9 @@ pub(super) fn responses(st: &mut ModelState, body: &str) -> (Response, Option<St
                 "response": response("in_progress", json!([]), Value::Null) }),
         json!({ "type": "response.in_progress",
                 "response": response("in_progress", json!([]), Value::Null) }),
-        json!({ "type": "response.output_item.added", "output_index": 0,
-                "item": { "id": item_id, "type": "message", "status": "in_progress",
-                          "role": "assistant", "content": [] } }),
-        json!({ "type": "response.content_part.added", "item_id": item_id, "output_index": 0,
-                "content_index": 0,
-                "part": { "type": "output_text", "text": "", "annotations": [] } }),
     ];
+    events.extend(middle);
     events.extend([
-        json!({ "type": "response.output_text.delta", "item_id": item_id, "output_index": 0,
-                "content_index": 0, "delta": text }),
-        json!({ "type": "response.output_text.done", "item_id": item_id, "output_index": 0,
-                "content_index": 0, "text": text }),
-        json!({ "type": "response.content_part.done", "item_id": item_id, "output_index": 0,
-                "content_index": 0, "part": part }),
         json!({ "type": "response.output_item.done", "output_index": 0, "item": item }),
         json!({ "type": "response.completed",
                 "response": response("completed", json!([item]), usage) }),
@@ -140,6 +138,70 @@ pub(super) fn responses(st: &mut ModelState, body: &str) -> (Response, Option<St
         sse_response(out, &[("x-request-id", format!("req_{resp_id}"))]),
         label,
     )
+}
+
+/// Whether `tools` (a list) holds a tool named `name`, also inside a namespace's `tools`.
+fn offers(tools: &Value, name: &str) -> bool {
+    tools.as_array().is_some_and(|ts| {
+        ts.iter()
+            .any(|t| t["name"] == name || offers(&t["tools"], name))
+    })
+}
+
+/// An assistant message with one `output_text` part, and its events up to (not
+/// including) `response.output_item.done`.
+fn text_item(n: usize, text: &str) -> (Value, Vec<Value>) {
+    let id = format!("msg_fake_{n:04}");
+    let part = json!({ "type": "output_text", "text": text, "annotations": [] });
+    let item = json!({
+        "id": id, "type": "message", "status": "completed", "role": "assistant",
+        "content": [part],
+    });
+    let events = vec![
+        json!({ "type": "response.output_item.added", "output_index": 0,
+                "item": { "id": id, "type": "message", "status": "in_progress",
+                          "role": "assistant", "content": [] } }),
+        json!({ "type": "response.content_part.added", "item_id": id, "output_index": 0,
+                "content_index": 0,
+                "part": { "type": "output_text", "text": "", "annotations": [] } }),
+        json!({ "type": "response.output_text.delta", "item_id": id, "output_index": 0,
+                "content_index": 0, "delta": text }),
+        json!({ "type": "response.output_text.done", "item_id": id, "output_index": 0,
+                "content_index": 0, "text": text }),
+        json!({ "type": "response.content_part.done", "item_id": id, "output_index": 0,
+                "content_index": 0, "part": part }),
+    ];
+    (item, events)
+}
+
+/// A tool call: a `custom_tool_call` (free-form `input`) when the planned input is a
+/// string, else a `function_call` with JSON `arguments`
+/// (<https://platform.openai.com/docs/guides/function-calling>).
+fn call_item(n: usize, call: &ToolCall) -> (Value, Vec<Value>) {
+    let call_id = format!("call_fake_{n:04}");
+    let (item, pending) = match call.input.as_str() {
+        Some(input) => {
+            let id = format!("ctc_fake_{n:04}");
+            let item = json!({ "id": id, "type": "custom_tool_call", "status": "completed",
+                               "call_id": call_id, "name": call.name, "input": input });
+            let pending = json!({ "id": id, "type": "custom_tool_call",
+                                  "status": "in_progress", "call_id": call_id,
+                                  "name": call.name, "input": "" });
+            (item, pending)
+        }
+        None => {
+            let id = format!("fc_fake_{n:04}");
+            let args = call.input.to_string();
+            let item = json!({ "id": id, "type": "function_call", "status": "completed",
+                               "call_id": call_id, "name": call.name, "arguments": args });
+            let pending = json!({ "id": id, "type": "function_call", "status": "in_progress",
+                                  "call_id": call_id, "name": call.name, "arguments": "" });
+            (item, pending)
+        }
+    };
+    let added = json!({ "type": "response.output_item.added", "output_index": 0,
+                        "item": pending });
+    (item, vec![added])
 }
 
 pub(super) fn chat(st: &mut ModelState, body: &str) -> (Response, Option<String>) {
