@@ -5,6 +5,7 @@
 
 #![cfg(all(unix, feature = "server"))]
 
+mod agents_real;
 mod cli_live;
 mod common;
 mod control_input;

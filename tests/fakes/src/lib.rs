@@ -1,5 +1,5 @@
-//! Local fakes of the GitHub, GitLab and Jira REST APIs for tests. Each follows its API's
-//! documented behaviour closely enough that a client written against the documentation
+//! Local fakes of the GitHub, GitLab and Jira REST APIs and of the model APIs for tests.
+//! Each follows its API's documented behaviour closely enough that a client written against the documentation
 //! works against it unchanged: auth header scheme, JSON shapes, paging, ETag/304,
 //! rate-limit headers, `429` + `Retry-After`, error bodies.
 //!
@@ -8,12 +8,16 @@
 //! method, path, query, headers and the status answered, so tests can assert the exact
 //! number and shape of requests. [`Fake::fail_next`] injects faults (e.g. a `429`).
 //!
+//! [`model`] is a fake model endpoint (Anthropic Messages, OpenAI Responses and Chat
+//! Completions) for starting the real agent CLIs without network.
+//!
 //! Beside the fakes, [`sshd`] runs the real OpenSSH server on a free loopback port for
 //! tests of SSH clients (git over ssh, the desktop's SSH terminal).
 
 pub mod github;
 pub mod gitlab;
 pub mod jira;
+pub mod model;
 pub mod sshd;
 
 use std::collections::VecDeque;

@@ -1,0 +1,392 @@
+//! The real agent CLIs inside the session sandbox (issue 14): Claude Code, Codex and Aider,
+//! as scripts/install-deps installs them (versions pinned in scripts/lib/agents.sh), start
+//! in bubblewrap, read the issue's `AGENTS.override.md` and answer once — from a fake
+//! model endpoint on loopback ([`aiops_fakes::model`]), so nothing leaves the machine.
+//!
+//! Each test proves the context reached the model (a canary from the issue title is in a
+//! request the fake answered) and the answer reached the pane (the fake's numbered answer
+//! is on the pane's screen, and in `aiops sessions logs` once the session ended).
+//!
+//! The tools are installed under the server account's home, which the sandbox hides, so
+//! the server lists the install folder in `sandbox_read_only` — what an admin does for a
+//! tool installed there (README, "Agent sessions").
+//!
+//! A fresh `$HOME` makes each tool ask first-run questions no one is there to answer. The
+//! tests seed the answers in the user's tool home (`<data>/homes/<user id>`) before the
+//! session starts — what issue 15 makes aiops do itself:
+//! - Claude Code, `~/.claude.json`: `hasCompletedOnboarding` (else the onboarding
+//!   screens, whose connectivity check calls api.anthropic.com whatever the base URL),
+//!   `customApiKeyResponses.approved` with the key's last 20 characters (else "Detected a
+//!   custom API key … use it?", default No), `projects.<base clone>.hasTrustDialogAccepted`
+//!   (else the folder trust dialog; a worktree is trusted through its main repository).
+//! - Codex, `~/.codex/auth.json` `{"auth_mode":"apikey","OPENAI_API_KEY":…}` (what `codex
+//!   login --with-api-key` writes; `OPENAI_API_KEY` in the environment alone leaves the
+//!   sign-in screen up) and `~/.codex/config.toml`: `projects."<base clone>".trust_level =
+//!   "trusted"` (else the folder trust screen, even with `--sandbox`/`--ask-for-approval`
+//!   given) and `openai_base_url` (Codex 0.171 ignores `OPENAI_BASE_URL`).
+//! - Aider, `~/.aider.conf.yml`: `analytics-disable`, `check-update: false`,
+//!   `show-release-notes: false`, `show-model-warnings: false`, `gitignore: false` (each
+//!   a yes/no question otherwise), and `read: AGENTS.override.md` (Aider reads no context
+//!   file by itself); `~/.gitconfig` with `user.name`/`user.email` (without one Aider
+//!   writes a placeholder identity into the base clone's `.git/config`, read-only in the
+//!   sandbox, and dies).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aiops_fakes::Fake;
+use aiops_fakes::model::{ANSWER_PREFIX, ModelState, ToolCall};
+use serde_json::{Value, json};
+
+use crate::common::{ServerProcess, assert_success, json, text, wait_until};
+use crate::sessions::{demo_issue, project_on, seeded_repo, session, tmux, wait_state};
+use crate::trackers::id_of;
+
+/// The users' model key (fake; the fake endpoint accepts only it).
+const KEY: &str = "sk-fake-aiops-0123456789abcdefghij";
+/// Longest a real CLI may take from start to its first answer (Codex tries a WebSocket
+/// a dozen times before it falls back to HTTP).
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Where scripts/lib/agents.sh installs the CLIs (keep the two in step).
+fn agents_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("AIOPS_AGENTS_DIR") {
+        return dir.into();
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache"));
+    cache.join("aiops/agents")
+}
+
+/// An installed CLI; fails (never skips) when it is missing, since CI installs them.
+fn installed(relative: &str) -> PathBuf {
+    let path = agents_dir().join(relative);
+    assert!(
+        path.is_file(),
+        "{} is not installed: run scripts/install-deps, which installs the agent CLIs \
+         pinned in scripts/lib/agents.sh into {} (or set AIOPS_AGENTS_DIR)",
+        path.display(),
+        agents_dir().display()
+    );
+    path
+}
+
+/// One tool's scene: a server whose sandbox shows the agents' install folder, project
+/// `acme/demo`, the fake model, and the admin's tool home and base clone paths.
+struct Scene {
+    server: ServerProcess,
+    _repo: tempfile::TempDir,
+    model: Fake<ModelState>,
+    /// `<data>/homes/<user id>`: `$HOME` of the admin's sessions.
+    home: PathBuf,
+    /// `<data>/workspaces/<user id>/acme/demo/repo`: what the tools trust.
+    base_clone: PathBuf,
+    /// In the issue title, so in `AGENTS.override.md`.
+    canary: String,
+}
+
+fn scene(tool: &str) -> Scene {
+    assert!(
+        aiops_exec::sandbox::mechanism().is_some(),
+        "bubblewrap does not work on this machine: scripts/install-deps installs it"
+    );
+    let (repo_dir, repo) = seeded_repo();
+    let read_only = json!([agents_dir()]).to_string();
+    let server = ServerProcess::start_with(true, &[("AIOPS_SANDBOX_READ_ONLY", &read_only)]);
+    project_on(&server, &repo);
+    let users = json(&server, &["users", "list"]);
+    let uid = users
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["email"] == crate::common::ADMIN_EMAIL))
+        .map(id_of)
+        .unwrap_or_else(|| panic!("the admin among the users: {users}"));
+    let data = &server.data_dir;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    Scene {
+        home: data.join("homes").join(&uid),
+        base_clone: data.join("workspaces").join(&uid).join("acme/demo/repo"),
+        model: aiops_fakes::model::start(KEY),
+        server,
+        _repo: repo_dir,
+        canary: format!("CANARY-{tool}-{}-{nanos}", std::process::id()),
+    }
+}
+
+impl Scene {
+    /// Stores the admin's credential `kind` (the fake key).
+    fn credential(&self, kind: &str) {
+        let out = self
+            .server
+            .cli(&["tools", "credentials", "set", kind], Some(KEY));
+        assert_success(&out, &format!("tools credentials set {kind}"));
+    }
+
+    /// Points the built-in tool `name` at `program`, keeping its arguments, prompt and
+    /// hooks, with `env` added.
+    fn use_program(&self, name: &str, program: &Path, env: &[(&str, String)]) {
+        let tools = json(&self.server, &["tools", "list"]);
+        let builtin = tools
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["name"] == name))
+            .unwrap_or_else(|| panic!("built-in tool {name} in {tools}"))
+            .clone();
+        let strings = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut args: Vec<String> = ["tools", "set", name, "--command"]
+            .map(str::to_owned)
+            .to_vec();
+        args.push(program.display().to_string());
+        for key in ["prompt", "hooks"] {
+            args.push(format!("--{key}"));
+            args.push(builtin[key].as_str().unwrap_or("none").to_owned());
+        }
+        for yolo in strings(&builtin["yolo_args"]) {
+            args.push(format!("--yolo-arg={yolo}"));
+        }
+        for (k, v) in env {
+            args.extend(["--env".to_owned(), format!("{k}={v}")]);
+        }
+        args.push("--".to_owned());
+        args.extend(strings(&builtin["args"]));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_success(&self.server.cli(&args, None), &format!("tools set {name}"));
+    }
+
+    /// Writes `text` to `relative` in the tool home.
+    fn seed(&self, relative: &str, text: &str) {
+        let path = self.home.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+
+    /// `issues work` on a new issue whose title holds the canary; the session's id.
+    fn work(&self, tool: &str) -> i64 {
+        let issue = id_of(&demo_issue(
+            &self.server,
+            &format!("Fix the flaky build {}", self.canary),
+        ));
+        let started = json(&self.server, &["issues", "work", &issue, "--tool", tool]);
+        started["id"].as_i64().expect("the session's id")
+    }
+
+    /// The texts the fake answered to requests that hold the canary (the tool's turn,
+    /// and side requests such as a title, which also carry the conversation).
+    fn context_answers(&self) -> Vec<String> {
+        let st = self.model.state();
+        st.calls_mentioning(&self.canary)
+            .iter()
+            .filter_map(|c| c.answer.clone())
+            .filter(|a| a.starts_with(ANSWER_PREFIX))
+            .collect()
+    }
+
+    /// The pane's screen as tmux shows it now.
+    fn screen(&self, id: i64) -> String {
+        let s = session(&self.server, id);
+        // A pane target: the session's current window (`=name:`).
+        let pane = format!("{}:", s["tmux_target"].as_str().unwrap_or(""));
+        let out = tmux(&self.server, &["capture-pane", "-p", "-t", &pane]);
+        format!("{}{}", text(&out.stdout), text(&out.stderr))
+    }
+
+    /// What a failure message shows: the model's requests, the session, the screen.
+    fn report(&self, id: i64) -> String {
+        let calls: Vec<String> = self
+            .model
+            .state()
+            .calls
+            .iter()
+            .map(|c| {
+                let canary = c.mentions(&self.canary);
+                format!(
+                    "{} {} -> {} {:?} (canary: {canary})",
+                    c.method, c.path, c.status, c.answer
+                )
+            })
+            .collect();
+        format!(
+            "model requests: {calls:#?}\nsession: {}\nscreen:\n{}",
+            session(&self.server, id),
+            self.screen(id)
+        )
+    }
+
+    fn transcript(&self, id: i64) -> String {
+        let out = self
+            .server
+            .cli(&["sessions", "logs", &id.to_string()], None);
+        assert_success(&out, "sessions logs");
+        text(&out.stdout)
+    }
+
+    /// Waits until the pane's screen shows `needle`.
+    fn wait_screen(&self, id: i64, needle: &str) {
+        let shown = wait_until(ANSWER_TIMEOUT, || self.screen(id).contains(needle));
+        assert!(
+            shown,
+            "the session's screen should show {needle:?} within {ANSWER_TIMEOUT:?}\n{}",
+            self.report(id)
+        );
+    }
+
+    /// Waits until the model got the context file and the tool shows an answer to it, in
+    /// the sandbox; returns that answer.
+    fn wait_answer_to_context(&self, id: i64) -> String {
+        let mut shown = None;
+        let mut ended = false;
+        let answered = wait_until(ANSWER_TIMEOUT, || {
+            let answers = self.context_answers();
+            if answers.is_empty() {
+                // A tool that died at start (not installed right, a crash) ends the wait.
+                let state = session(&self.server, id)["state"].clone();
+                ended = state == "exited" || state == "failed";
+                return ended;
+            }
+            let screen = self.screen(id);
+            shown = answers.into_iter().find(|a| screen.contains(a.as_str()));
+            shown.is_some()
+        });
+        assert!(
+            answered && !ended,
+            "within {ANSWER_TIMEOUT:?} the model should get the context file's canary {} and \
+             the tool show the answer\n{}",
+            self.canary,
+            self.report(id)
+        );
+        let s = session(&self.server, id);
+        assert_eq!(s["sandbox"], "bubblewrap", "the tool ran sandboxed: {s}");
+        assert_ne!(s["state"], "exited", "the tool is still up: {s}");
+        shown.unwrap()
+    }
+
+    /// Ends the session and checks its transcript holds `answer`. Ended, because the
+    /// recorder keeps output back until a line ends, and a full-screen TUI (Codex) may
+    /// write none while it waits.
+    fn assert_transcript_after_kill(&self, id: i64, answer: &str) {
+        let out = self
+            .server
+            .cli(&["sessions", "kill", &id.to_string()], None);
+        assert_success(&out, "sessions kill");
+        wait_state(&self.server, id, "killed");
+        let mut last = String::new();
+        let recorded = wait_until(ANSWER_TIMEOUT, || {
+            last = self.transcript(id);
+            last.contains(answer)
+        });
+        assert!(
+            recorded,
+            "`sessions logs` should hold the answer {answer:?} once the pane closed:\n{last:?}"
+        );
+    }
+}
+
+#[test]
+fn claude_code_starts_in_the_sandbox_reads_the_context_and_answers() {
+    let program = installed("npm/node_modules/.bin/claude");
+    let s = scene("claude");
+    s.credential("anthropic_api_key");
+    s.use_program(
+        "claude",
+        &program,
+        &[("ANTHROPIC_BASE_URL", s.model.url().to_owned())],
+    );
+    let settings = json!({
+        "hasCompletedOnboarding": true,
+        "customApiKeyResponses": { "approved": [&KEY[KEY.len() - 20..]], "rejected": [] },
+        "projects": { s.base_clone.display().to_string(): { "hasTrustDialogAccepted": true } },
+    });
+    s.seed(".claude.json", &settings.to_string());
+    // Claude Code reads no AGENTS file by itself: the model asks it to, through its
+    // Read tool, as a real model given the prompt would.
+    s.model.state().tool_call = Some(ToolCall {
+        name: "Read".into(),
+        input: json!({ "file_path": "AGENTS.override.md" }),
+    });
+
+    let id = s.work("claude");
+    let answer = s.wait_answer_to_context(id);
+    // Its Stop hook ran `aiops sessions event waiting` from inside the sandbox.
+    wait_state(&s.server, id, "waiting");
+    s.assert_transcript_after_kill(id, &answer);
+}
+
+#[test]
+fn codex_starts_in_the_sandbox_reads_the_context_and_answers() {
+    let program = installed("npm/node_modules/.bin/codex");
+    let s = scene("codex");
+    s.credential("openai_api_key");
+    s.use_program("codex", &program, &[]);
+    s.seed(
+        ".codex/auth.json",
+        &json!({ "auth_mode": "apikey", "OPENAI_API_KEY": KEY }).to_string(),
+    );
+    s.seed(
+        ".codex/config.toml",
+        &format!(
+            "openai_base_url = {}\n\n[projects.{}]\ntrust_level = \"trusted\"\n",
+            json!(format!("{}/v1", s.model.url())),
+            json!(s.base_clone.display().to_string()),
+        ),
+    );
+
+    let id = s.work("codex");
+    let answer = s.wait_answer_to_context(id);
+    // Its `notify` command (`aiops sessions event waiting`) ran inside the sandbox.
+    wait_state(&s.server, id, "waiting");
+    s.assert_transcript_after_kill(id, &answer);
+}
+
+#[test]
+fn aider_starts_in_the_sandbox_reads_the_context_and_answers() {
+    let program = installed("aider-venv/bin/aider");
+    let s = scene("aider");
+    s.credential("openai_api_key");
+    s.use_program(
+        "aider",
+        &program,
+        &[
+            ("OPENAI_API_BASE", format!("{}/v1", s.model.url())),
+            ("AIDER_MODEL", "openai/gpt-fake-1".to_owned()),
+        ],
+    );
+    s.seed(
+        ".aider.conf.yml",
+        "analytics-disable: true\ncheck-update: false\nshow-release-notes: false\n\
+         show-model-warnings: false\ngitignore: false\nread: AGENTS.override.md\n",
+    );
+    // Aider reads the git identity from git's config files, not from the GIT_AUTHOR_*
+    // variables aiops sets, and else writes a placeholder into the repository's config,
+    // which the sandbox keeps read-only: it dies with EROFS on `.git/config`.
+    s.seed(
+        ".gitconfig",
+        "[user]\n\tname = Admin\n\temail = admin@example.com\n",
+    );
+
+    let id = s.work("aider");
+    // Aider takes no prompt argument: it waits at its own prompt, under the read-only
+    // files it added.
+    s.wait_screen(id, "Readonly: AGENTS.override.md");
+    let out = s.server.cli(
+        &[
+            "sessions",
+            "send",
+            &id.to_string(),
+            "Read AGENTS.override.md and resolve the issue.",
+        ],
+        None,
+    );
+    assert_success(&out, "sessions send");
+    let answer = s.wait_answer_to_context(id);
+    s.assert_transcript_after_kill(id, &answer);
+}
