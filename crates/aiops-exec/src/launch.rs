@@ -239,13 +239,22 @@ pub fn recorded_exit(dir: &Path) -> Option<i32> {
 const MAX_PENDING: usize = 16 * 1024;
 
 /// Where pending output may be cut without cutting a token: after the last newline, else
-/// (when too much is pending) after the last space or control byte.
+/// before the last escape sequence or after the last carriage return or bell (a TUI that
+/// redraws in place — a spinner, Codex's answer — may print no newline for a long
+/// while, and no token holds those bytes), else (when too much is pending) after the
+/// last space or control byte.
 fn cut(pending: &[u8], end_of_input: bool) -> usize {
     if end_of_input {
         return pending.len();
     }
     if let Some(i) = pending.iter().rposition(|&b| b == b'\n') {
         return i + 1;
+    }
+    if let Some(i) = pending
+        .iter()
+        .rposition(|&b| b == 0x1b || b == b'\r' || b == 0x07)
+    {
+        return if pending[i] == 0x1b { i } else { i + 1 };
     }
     if pending.len() > MAX_PENDING {
         return pending
@@ -352,6 +361,27 @@ mod tests {
             text.ends_with("next line\r\nno newline at the end"),
             "nothing else is lost: {text:?}"
         );
+    }
+
+    #[test]
+    fn output_redrawn_in_place_reaches_the_transcript_without_a_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let path = dir.path().to_owned();
+        let recorder = std::thread::spawn(move || record(&path, reader));
+        writer
+            .write_all(b"\x1b[2K\x1b[1Gthinking\r\x1b[2K\x1b[1GFAKE-ANSWER-1\x1b[0m")
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !read_transcript(dir.path()).0.contains("FAKE-ANSWER-1") {
+            assert!(
+                Instant::now() < deadline,
+                "the answer is held back until a newline"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        drop(writer);
+        recorder.join().unwrap().unwrap();
     }
 
     #[test]

@@ -177,7 +177,15 @@ impl TmuxRuntime {
                 continue;
             }
             let dir = p.parent().unwrap_or(Path::new("/"));
-            let prefix = if dir.file_name().is_some_and(|n| n == "bin") {
+            // An npm package's program (`…/node_modules/.bin/codex`) needs its sibling
+            // packages (Codex's native binary is one): the folder holding node_modules.
+            let npm = p
+                .ancestors()
+                .find(|a| a.file_name().is_some_and(|n| n == "node_modules"))
+                .and_then(Path::parent);
+            let prefix = if let Some(project) = npm {
+                project
+            } else if dir.file_name().is_some_and(|n| n == "bin") {
                 dir.parent().unwrap_or(dir)
             } else {
                 dir

@@ -116,6 +116,13 @@ pub fn bwrap_args(plan: &SandboxPlan, extras: &Extras) -> Vec<String> {
         a.flag(f);
     }
     a.flag("--cap-drop").flag("ALL");
+    if rustix::process::geteuid().is_root() {
+        // Root inside a user namespace without capabilities still looks privileged to a
+        // nested bubblewrap (Codex's `--sandbox workspace-write`, Claude Code's sandbox),
+        // which then fails to write its uid map: be `nobody` inside instead. Access
+        // outside is unchanged (the namespace maps this id to the server's).
+        a.flag("--uid").flag("65534").flag("--gid").flag("65534");
+    }
     for dir in SYSTEM {
         let p = Path::new(dir);
         match std::fs::symlink_metadata(p) {
