@@ -306,6 +306,26 @@ pub fn setup_command(value: &[String]) -> CoreResult<Vec<String>> {
     Ok(argv)
 }
 
+/// The origin of an absolute http(s) URL (RFC 6454, section 4): `scheme://host[:port]`,
+/// lowercased, the scheme's default port dropped; None for anything else (no scheme,
+/// user info, another scheme, the `null` origin of a sandboxed page). Used wherever
+/// aiops compares origins: a WebSocket's `Origin`, a tracker redirect's target.
+pub fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let default_port = match scheme.as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return None,
+    };
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    Some(format!("{scheme}://{authority}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -149,8 +149,8 @@ impl TmuxRuntime {
     /// What the sandbox must show read-only for `program` to run when it is installed
     /// outside the system folders (e.g. `~/.nvm/versions/node/v22/bin/claude`): its
     /// install prefix (the folder above `bin/`), for the program and for what its symlink
-    /// points at. A prefix that would show the server account's home, the data dir or the
-    /// workspaces shrinks to the program file itself.
+    /// points at. A prefix that would show the server account's home, or anything of the
+    /// data dir or the workspaces, shrinks to the program file itself.
     fn install_prefix(&self, program: &str, repo: &Path) -> Vec<PathBuf> {
         let Some(found) = find_program(program) else {
             return Vec::new();
@@ -162,11 +162,16 @@ impl TmuxRuntime {
         };
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let data = self.sessions_dir.parent().map(Path::to_path_buf);
+        // `<root>/<user>/<tenant>/<project>/repo`: the root of everyone's workspaces.
+        let workspaces = repo.ancestors().nth(4).unwrap_or(repo);
         let too_wide = |prefix: &Path| {
             prefix == Path::new("/")
                 || home.as_deref().is_some_and(|h| h.starts_with(prefix))
-                || data.as_deref().is_some_and(|d| d.starts_with(prefix))
-                || repo.starts_with(prefix)
+                || data
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with(prefix) || prefix.starts_with(d))
+                || workspaces.starts_with(prefix)
+                || prefix.starts_with(workspaces)
         };
         let mut out = Vec::new();
         for p in [Some(found.clone()), std::fs::canonicalize(&found).ok()]

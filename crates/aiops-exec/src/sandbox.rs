@@ -81,8 +81,9 @@ pub fn wrap(mechanism: &str, plan: &SandboxPlan, extras: &Extras, argv: &[String
     out
 }
 
-/// Collects bwrap arguments as strings (paths lossily: a non-UTF-8 path is refused
-/// earlier, when the workspace is made).
+/// Collects bwrap arguments as strings. aiops's own paths are UTF-8 (slugs under the
+/// data dir, whose path tmux's hooks need as UTF-8 already); another path is passed
+/// lossily and then simply not found inside.
 #[derive(Default)]
 struct Args(Vec<String>);
 

@@ -30,6 +30,30 @@ fn probes(worktree: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// What the script may not reach: every probe of it that reads or writes outside.
+const READS: &[&str] = &[
+    "secret_key",
+    "database",
+    "list_sessions",
+    "other_hook",
+    "tmux_socket",
+    "other_worktree",
+    "other_base",
+    "real_ssh",
+    "abstract_socket",
+];
+
+/// Each of `names` in `got` is `want` ("got" or "denied"), else a failure saying `why`.
+fn assert_probes(got: &BTreeMap<String, String>, names: &[&str], want: &str, why: &str) {
+    for probe in names {
+        assert_eq!(
+            got.get(*probe).map(String::as_str),
+            Some(want),
+            "{why}: `{probe}` {want}: {got:?}"
+        );
+    }
+}
+
 struct Scene {
     server: ServerProcess,
     _repo: tempfile::TempDir,
@@ -44,8 +68,13 @@ struct Scene {
 /// A server, project `acme/demo`, member mona, the admin's live `shell` session, a key
 /// in the server account's `~/.ssh`, and the tool `hostile` pointed at all of it.
 fn scene() -> Scene {
+    scene_with(&[])
+}
+
+/// [`scene`] with extra `aiops serve` environment.
+fn scene_with(env: &[(&str, &str)]) -> Scene {
     let (repo_dir, repo) = seeded_repo();
-    let server = ServerProcess::start();
+    let server = ServerProcess::start_with(true, env);
     project_on(&server, &repo);
     let mona = Member::create(&server, "mona@example.com");
     let other_issue = id_of(&demo_issue(&server, "The admin's own work"));
@@ -138,34 +167,11 @@ fn a_hostile_session_reaches_nothing_outside_its_worktree_but_does_its_work() {
     let s = scene();
     let (session, got) = run_hostile(&s, "Injected", true, &[]);
     assert_eq!(session["sandbox"], "bubblewrap", "{session}");
-    for probe in [
-        "secret_key",
-        "database",
-        "list_sessions",
-        "other_hook",
-        "tmux_socket",
-        "other_worktree",
-        "other_base",
-        "real_ssh",
-        "write_outside",
-        "signal_other",
-        "abstract_socket",
-        "git_pointer",
-        "git_config",
-    ] {
-        assert_eq!(
-            got.get(probe).map(String::as_str),
-            Some("denied"),
-            "the sandbox stops `{probe}`: {got:?}"
-        );
-    }
-    for probe in ["edit", "commit", "comment", "http", "home", "nested"] {
-        assert_eq!(
-            got.get(probe).map(String::as_str),
-            Some("got"),
-            "a sandboxed agent can still `{probe}`: {got:?}"
-        );
-    }
+    assert_probes(&got, READS, "denied", "the sandbox stops it");
+    let escapes = ["write_outside", "signal_other", "git_pointer", "git_config"];
+    assert_probes(&got, &escapes, "denied", "the sandbox stops it");
+    let work = ["edit", "commit", "comment", "http", "home", "nested"];
+    assert_probes(&got, &work, "got", "a sandboxed agent can still do it");
     // This test's data dir lives under /tmp, which is private inside the sandbox: the
     // script's write may land in that tmpfs, but never in the real data dir.
     assert!(
@@ -261,23 +267,8 @@ fn without_the_sandbox_the_same_script_reaches_it_all_and_only_admins_may_ask() 
     );
     let (session, got) = run_hostile(&s, "Unsandboxed", false, &["--no-sandbox"]);
     assert_eq!(session["sandbox"], "none");
-    for probe in [
-        "secret_key",
-        "database",
-        "list_sessions",
-        "other_hook",
-        "tmux_socket",
-        "other_worktree",
-        "other_base",
-        "real_ssh",
-        "abstract_socket",
-    ] {
-        assert_eq!(
-            got.get(probe).map(String::as_str),
-            Some("got"),
-            "unsandboxed, `{probe}` succeeds (so the sandbox is what stops it): {got:?}"
-        );
-    }
+    let why = "unsandboxed it succeeds, so the sandbox is what stops it";
+    assert_probes(&got, READS, "got", why);
     let get = s
         .server
         .cli(&["sessions", "get", &session["id"].to_string()], None);
@@ -331,7 +322,7 @@ fn an_admin_moves_a_users_tool_home_and_the_sandbox_follows() {
     let user = json(&s.server, &args);
     assert_eq!(user["tool_home"], moved_text);
     let (_, got) = run_hostile(&s, "In the moved home", true, &[]);
-    assert_eq!(got.get("home").map(String::as_str), Some("got"), "{got:?}");
+    assert_probes(&got, &["home"], "got", "the moved home is writable");
     assert!(
         moved.join(".tool-state").is_file(),
         "the session's $HOME is the moved tool home"
@@ -339,4 +330,43 @@ fn an_admin_moves_a_users_tool_home_and_the_sandbox_follows() {
     let mode =
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&moved).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o700, "created private");
+}
+
+#[test]
+fn session_sandbox_off_is_said_at_start_and_required_refuses_no_sandbox() {
+    let s = scene_with(&[("AIOPS_SESSION_SANDBOX", "off")]);
+    assert!(
+        s.server
+            .stderr()
+            .contains("WARNING: session_sandbox = \"off\""),
+        "the server says so at start: {}",
+        s.server.stderr()
+    );
+    let (session, got) = run_hostile(&s, "Nobody sandboxed", true, &[]);
+    assert_eq!(session["sandbox"], "none");
+    assert_probes(
+        &got,
+        READS,
+        "got",
+        "session_sandbox = \"off\" sandboxes no one",
+    );
+
+    let (_repo, repo) = seeded_repo();
+    let strict = ServerProcess::start_with(true, &[("AIOPS_SESSION_SANDBOX", "required")]);
+    project_on(&strict, &repo);
+    let issue = id_of(&demo_issue(&strict, "Strict"));
+    let out = strict.cli(
+        &["issues", "work", &issue, "--tool", "shell", "--no-sandbox"],
+        None,
+    );
+    assert!(
+        !out.status.success()
+            && text(&out.stderr).contains("requires every session to be sandboxed"),
+        "`required` refuses even an admin's --no-sandbox: {}",
+        text(&out.stderr)
+    );
+    if sandbox_works() {
+        let ok = json(&strict, &["issues", "work", &issue, "--tool", "shell"]);
+        assert_eq!(ok["sandbox"], "bubblewrap");
+    }
 }

@@ -171,35 +171,17 @@ impl FromRequestParts<AppState> for TerminalAuth {
     }
 }
 
-/// `scheme://host[:port]`, lowercased, without a default port; None when `url` has no
-/// such prefix (e.g. the `null` origin of a sandboxed page).
-fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    let default_port = match scheme.as_str() {
-        "http" => ":80",
-        "https" => ":443",
-        _ => return None,
-    };
-    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
-    Some(format!("{scheme}://{authority}"))
-}
-
 /// True when `origin` is this server's: the request's `host` with the server's scheme, or
 /// the origin of `public_url` when set.
 fn origin_allowed(origin: &str, host: Option<&str>, settings: &Settings) -> bool {
-    let Some(origin) = origin_of(origin) else {
+    let Some(origin) = aiops_core::validate::origin(origin) else {
         return false;
     };
     let scheme = if settings.https() { "https" } else { "http" };
-    let own = host.and_then(|h| origin_of(&format!("{scheme}://{h}")));
+    let own = host.and_then(|h| aiops_core::validate::origin(&format!("{scheme}://{h}")));
     let public = Some(settings.public_url.as_str())
         .filter(|u| !u.is_empty())
-        .and_then(origin_of);
+        .and_then(aiops_core::validate::origin);
     own.as_deref() == Some(origin.as_str()) || public.as_deref() == Some(origin.as_str())
 }
 

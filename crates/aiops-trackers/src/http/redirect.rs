@@ -36,23 +36,7 @@ pub fn is_credential_header(name: &str) -> bool {
         .any(|c| c.eq_ignore_ascii_case(name))
 }
 
-/// `scheme://host[:port]` of an absolute http(s) URL, lowercased, the scheme's default
-/// port dropped; None for anything else (no scheme, user info, another scheme).
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    let default_port = match scheme.as_str() {
-        "http" => ":80",
-        "https" => ":443",
-        _ => return None,
-    };
-    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
-    Some(format!("{scheme}://{authority}"))
-}
+pub use aiops_core::validate::origin;
 
 /// The absolute URL a `Location` value names, relative to the request's `current` URL
 /// (RFC 9110 §10.2.2, RFC 3986 §5.2: absolute, `//authority…`, `/path`, `?query` or a
