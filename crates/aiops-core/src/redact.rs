@@ -10,35 +10,48 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// What may stand right before a token whose own shape is too loose to match anywhere
+/// (`sk-…`, Telegram's `<digits>:…`): the start, a character that is not part of a word,
+/// or a terminal escape sequence. A colour code ends in a letter (`ESC[39;49m`), so a
+/// word boundary alone missed `ESC[39;49msk-proj-…` as Codex prints it.
+const LEAD: &str = r"(?:^|(?P<lead>[^A-Za-z0-9_]|\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]))";
+
 static PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"aiops_[A-Za-z0-9_-]{8,}",
-        r"|gh[pousr]_[A-Za-z0-9]{20,}",
-        r"|github_pat_[A-Za-z0-9_]{20,}",
-        r"|glpat-[A-Za-z0-9_-]{20,}",
-        r"|xox[abposr]-[A-Za-z0-9-]{10,}",
-        r"|\b\d{6,12}:[A-Za-z0-9_-]{30,}",
-        r"|ATATT[A-Za-z0-9_=-]{20,}",
-        r"|\bsk-[A-Za-z0-9_-]{20,}",
-        r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}",
-        r#"|(?i:password|passwd|secret|token|api_key)("?\s*[:=]\s*"?)[^\s"&,}]+"#,
-        r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
-    ))
+    let loose = format!(r"{LEAD}(?:\d{{6,12}}:[A-Za-z0-9_-]{{30,}}|sk-[A-Za-z0-9_-]{{20,}})");
+    Regex::new(
+        &[
+            r"aiops_[A-Za-z0-9_-]{8,}",
+            r"gh[pousr]_[A-Za-z0-9]{20,}",
+            r"github_pat_[A-Za-z0-9_]{20,}",
+            r"glpat-[A-Za-z0-9_-]{20,}",
+            r"xox[abposr]-[A-Za-z0-9-]{10,}",
+            &loose,
+            r"ATATT[A-Za-z0-9_=-]{20,}",
+            r"(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}",
+            r#"(?i:password|passwd|secret|token|api_key)(?P<sep>"?\s*[:=]\s*"?)[^\s"&,}]+"#,
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
+        ]
+        .join("|"),
+    )
     .expect("valid redaction regex")
 });
 
 pub const REDACTED: &str = "[REDACTED]";
 
 /// Replaces every secret-looking run in `text` with `[REDACTED]`; borrows when clean.
+/// Terminal output is fine as it is: escape sequences around a token do not hide it.
 pub fn redact(text: &str) -> Cow<'_, str> {
-    PATTERNS.replace_all(text, |caps: &regex::Captures<'_>| match caps.get(1) {
-        // key=value pairs keep their key so the line still says what was there.
-        Some(sep) => {
-            let whole = caps.get(0).map_or("", |m| m.as_str());
-            let key_end = sep.start() - caps.get(0).map_or(0, |m| m.start());
-            format!("{}{}{REDACTED}", &whole[..key_end], sep.as_str())
+    PATTERNS.replace_all(text, |caps: &regex::Captures<'_>| {
+        let whole = caps.get(0).map_or("", |m| m.as_str());
+        let start = caps.get(0).map_or(0, |m| m.start());
+        if let Some(sep) = caps.name("sep") {
+            // key=value pairs keep their key so the line still says what was there.
+            let key_end = sep.start() - start;
+            return format!("{}{}{REDACTED}", &whole[..key_end], sep.as_str());
         }
-        None => REDACTED.to_owned(),
+        // What led up to a loose token is not part of it.
+        let lead = caps.name("lead").map_or("", |m| m.as_str());
+        format!("{lead}{REDACTED}")
     })
 }
 
@@ -92,5 +105,50 @@ mod tests {
             "Authorization: [REDACTED]"
         );
         assert!(matches!(redact("nothing secret here"), Cow::Borrowed(_)));
+    }
+
+    /// Keys as terminals and logs show them: after colour codes and other escape
+    /// sequences, in JSON, quoted, at the start of a line, after punctuation.
+    #[test]
+    fn keys_behind_escape_sequences_and_in_json_are_redacted() {
+        let openai = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+        let anthropic = "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz01";
+        let telegram = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+        for key in [openai, anthropic, telegram] {
+            for (shown, kept) in [
+                (format!("\x1b[39;49m{key}\x1b[0m"), "\x1b[39;49m"),
+                (format!("\x1b[1;32m{key}"), "\x1b[1;32m"),
+                (format!("\x1b(B{key}"), "\x1b(B"),
+                (format!("\x1b]0;title\x07{key}"), "\x1b]0;title\x07"),
+                (
+                    format!("{{\"OPENAI_API_KEY\":\"{key}\"}}"),
+                    "OPENAI_API_KEY",
+                ),
+                (format!("{key} at the start"), "at the start"),
+                (format!("key=({key})"), "key=("),
+            ] {
+                let out = redact(&shown);
+                assert!(
+                    !out.contains(&key[8..]),
+                    "{key} leaked from {shown:?}: {out:?}"
+                );
+                assert!(out.contains(REDACTED), "{shown:?}: {out:?}");
+                assert!(out.contains(kept), "what led up to it stays: {out:?}");
+            }
+        }
+        let mut v = serde_json::json!({"env": [format!("\x1b[2m{openai}")]});
+        redact_json(&mut v);
+        assert!(!v.to_string().contains(&openai[8..]), "{v}");
+    }
+
+    #[test]
+    fn words_that_merely_contain_sk_dash_are_left_alone() {
+        for text in [
+            "aiops/12-fix-the-risk-assessment-document-generator",
+            "desk-0123456789012345678901234",
+            "task-abcdefghijklmnopqrstuvwxyz",
+        ] {
+            assert_eq!(redact(text), text);
+        }
     }
 }
