@@ -184,15 +184,56 @@ pub struct LaunchPlan {
     pub hooks: Hooks,
     /// Restart a dead (or live) pane of an existing tmux session instead of creating one.
     pub respawn: bool,
-    /// The user's Codex `auth.json`: written 0600 into the session's own `CODEX_HOME`
-    /// (removed when the command exits).
-    pub codex_auth: Option<String>,
+    /// What the runtime writes into the tool home first, so the tool's first-run screens
+    /// never block the session.
+    pub home_setup: HomeSetup,
     /// The owner's tool home (`$HOME` of the command, sandboxed or not); created 0700 with
     /// a minimal profile on first use.
     pub home: PathBuf,
     /// None: the command runs without a sandbox (`session_sandbox = "off"`, an admin's
     /// `--no-sandbox`, or no mechanism under `auto`).
     pub sandbox: Option<crate::sessions::sandbox::SandboxPlan>,
+}
+
+/// Which agent a tool is, for what its home needs before it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ToolKind {
+    Claude,
+    Codex,
+    Aider,
+    #[default]
+    Generic,
+}
+
+/// The first-run answers a tool's home gets before a session starts (issue 15): what a
+/// person would click through once, decided here, written by the runtime into the
+/// owner's tool home, merged with what is there.
+#[derive(Clone, Default)]
+pub struct HomeSetup {
+    pub kind: ToolKind,
+    /// Folders the tool may treat as trusted: the project's base clone (a worktree is
+    /// trusted through its main repository).
+    pub trusted: Vec<PathBuf>,
+    /// Claude Code: the API key it should use without asking (only its last 20
+    /// characters are written, which is how Claude records an approval).
+    pub claude_key: Option<String>,
+    /// Codex: its `auth.json` (the user's `codex_auth_json`, else an API-key login of
+    /// their `openai_api_key`), 0600 in `~/.codex`.
+    pub codex_auth: Option<String>,
+    /// Aider: the git identity for `~/.gitconfig` (it reads git's files, not the
+    /// `GIT_AUTHOR_*` variables): name, email.
+    pub git_identity: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for HomeSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HomeSetup")
+            .field("kind", &self.kind)
+            .field("trusted", &self.trusted)
+            .field("claude_key", &self.claude_key.as_ref().map(|_| "<set>"))
+            .field("codex_auth", &self.codex_auth.as_ref().map(|_| "<set>"))
+            .finish_non_exhaustive()
+    }
 }
 
 /// One tmux pane aiops owns, as found on its socket.

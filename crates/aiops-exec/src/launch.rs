@@ -135,14 +135,6 @@ pub fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()
     std::fs::rename(&tmp, dir.join(name))
 }
 
-/// The session's own `CODEX_HOME` (`<dir>/codex`, 0700), holding the user's `auth.json`
-/// while the command runs.
-pub fn codex_home(dir: &Path) -> std::io::Result<PathBuf> {
-    let home = dir.join("codex");
-    private_dir(&home)?;
-    Ok(home)
-}
-
 /// Creates an aiops user's tool home (0700) on first use, with a minimal profile — never
 /// a copy of the server account's dotfiles, so a slow or broken `~/.bashrc` of the host
 /// cannot hang a pane. Files the user's tools wrote there later are kept.
@@ -170,7 +162,8 @@ pub fn seed_home(home: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Removes credentials the command no longer needs once it has exited.
+/// Removes the Codex `auth.json` that sessions of aiops before the tool homes kept in
+/// their own folder (`<dir>/codex`); Codex's login now lives in the user's tool home.
 pub fn forget_credentials(dir: &Path) {
     let _ = std::fs::remove_file(dir.join("codex").join("auth.json"));
 }

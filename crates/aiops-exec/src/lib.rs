@@ -17,5 +17,6 @@ pub mod runtime;
 pub mod sandbox;
 pub mod ssh;
 pub mod tmux;
+pub mod tool_home;
 pub mod working_copy;
 pub mod workspace;

@@ -283,14 +283,14 @@ impl Runtime for TmuxRuntime {
             let _ = std::fs::remove_file(dir.join(stale));
         }
         launch::seed_home(&plan.home).map_err(|e| io(&plan.home, e))?;
-        let mut env = plan.env.clone();
+        let env = plan.env.clone();
+        crate::tool_home::prepare(&plan.home, &plan.home_setup).map_err(|e| {
+            CoreError::Conflict(format!(
+                "could not prepare the tool home {}: {e}",
+                plan.home.display()
+            ))
+        })?;
         let mut extras = sandbox::Extras::default();
-        if let Some(auth) = &plan.codex_auth {
-            let home = launch::codex_home(&dir).map_err(|e| io(&dir, e))?;
-            launch::write_private(&home, "auth.json", auth.as_bytes()).map_err(|e| io(&home, e))?;
-            env.push(("CODEX_HOME".to_owned(), home.display().to_string()));
-            extras.writable.push(home);
-        }
         let mut argv = self.argv_with_hooks(plan)?;
         let scope_ipc = plan.sandbox.is_some();
         if let Some(sb) = &plan.sandbox {

@@ -11,9 +11,9 @@
 //! the server lists the install folder in `sandbox_read_only` — what an admin does for a
 //! tool installed there (README, "Agent sessions").
 //!
-//! A fresh `$HOME` makes each tool ask first-run questions no one is there to answer. The
-//! tests seed the answers in the user's tool home (`<data>/homes/<user id>`) before the
-//! session starts — what issue 15 makes aiops do itself:
+//! A fresh `$HOME` makes each tool ask first-run questions no one is there to answer.
+//! aiops answers them in the user's tool home (`<data>/homes/<user id>`) before the
+//! session starts (`aiops-exec::tool_home`), and these tests seed none of them:
 //! - Claude Code, `~/.claude.json`: `hasCompletedOnboarding` (else the onboarding
 //!   screens, whose connectivity check calls api.anthropic.com whatever the base URL),
 //!   `customApiKeyResponses.approved` with the key's last 20 characters (else "Detected a
@@ -23,7 +23,7 @@
 //!   login --with-api-key` writes; `OPENAI_API_KEY` in the environment alone leaves the
 //!   sign-in screen up) and `~/.codex/config.toml`: `projects."<base clone>".trust_level =
 //!   "trusted"` (else the folder trust screen, even with `--sandbox`/`--ask-for-approval`
-//!   given) and `openai_base_url` (Codex 0.171 ignores `OPENAI_BASE_URL`).
+//!   given). Only `openai_base_url` is the test's (Codex 0.171 ignores `OPENAI_BASE_URL`).
 //! - Aider, `~/.aider.conf.yml`: `analytics-disable`, `check-update: false`,
 //!   `show-release-notes: false`, `show-model-warnings: false`, `gitignore: false` (each
 //!   a yes/no question otherwise), and `read: AGENTS.override.md` (Aider reads no context
@@ -301,12 +301,8 @@ fn claude_code_starts_in_the_sandbox_reads_the_context_and_answers() {
         &program,
         &[("ANTHROPIC_BASE_URL", s.model.url().to_owned())],
     );
-    let settings = json!({
-        "hasCompletedOnboarding": true,
-        "customApiKeyResponses": { "approved": [&KEY[KEY.len() - 20..]], "rejected": [] },
-        "projects": { s.base_clone.display().to_string(): { "hasTrustDialogAccepted": true } },
-    });
-    s.seed(".claude.json", &settings.to_string());
+    // Onboarding, the key's approval and the folder's trust: aiops answers them in the
+    // tool home (nothing seeded here).
     // Claude Code reads no AGENTS file by itself: the model asks it to, through its
     // Read tool, as a real model given the prompt would.
     s.model.state().tool_call = Some(ToolCall {
@@ -327,16 +323,13 @@ fn codex_starts_in_the_sandbox_reads_the_context_and_answers() {
     let s = scene("codex");
     s.credential("openai_api_key");
     s.use_program("codex", &program, &[]);
-    s.seed(
-        ".codex/auth.json",
-        &json!({ "auth_mode": "apikey", "OPENAI_API_KEY": KEY }).to_string(),
-    );
+    // The login and the folder's trust: aiops writes them into the tool home. Only
+    // where the model is comes from here (Codex 0.171 reads no OPENAI_BASE_URL).
     s.seed(
         ".codex/config.toml",
         &format!(
-            "openai_base_url = {}\n\n[projects.{}]\ntrust_level = \"trusted\"\n",
-            json!(format!("{}/v1", s.model.url())),
-            json!(s.base_clone.display().to_string()),
+            "openai_base_url = {}\n",
+            json!(format!("{}/v1", s.model.url()))
         ),
     );
 
@@ -360,18 +353,9 @@ fn aider_starts_in_the_sandbox_reads_the_context_and_answers() {
             ("AIDER_MODEL", "openai/gpt-fake-1".to_owned()),
         ],
     );
-    s.seed(
-        ".aider.conf.yml",
-        "analytics-disable: true\ncheck-update: false\nshow-release-notes: false\n\
-         show-model-warnings: false\ngitignore: false\nread: AGENTS.override.md\n",
-    );
-    // Aider reads the git identity from git's config files, not from the GIT_AUTHOR_*
-    // variables aiops sets, and else writes a placeholder into the repository's config,
-    // which the sandbox keeps read-only: it dies with EROFS on `.git/config`.
-    s.seed(
-        ".gitconfig",
-        "[user]\n\tname = Admin\n\temail = admin@example.com\n",
-    );
+    // Its first-run answers and the git identity it reads from ~/.gitconfig (without
+    // one it writes a placeholder into the read-only `.git/config` and dies): aiops
+    // writes both into the tool home (nothing seeded here).
 
     let id = s.work("aider");
     // Aider takes no prompt argument: it waits at its own prompt, under the read-only

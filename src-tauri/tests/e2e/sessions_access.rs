@@ -276,7 +276,7 @@ fn tool_credentials_reach_only_their_owners_sessions_and_never_the_transcript() 
         "not mona's"
     );
 
-    // Codex gets its auth.json as a 0600 file in the session's own CODEX_HOME.
+    // Codex gets its auth.json as a 0600 file in her own tool home's ~/.codex.
     const CODEX_AUTH: &str = r#"{"tokens": {"access_token": "codex-secret-for-mona-only"}}"#;
     let out = as_mona(
         &["tools", "credentials", "set", "codex_auth_json"],
@@ -323,18 +323,37 @@ fn tool_credentials_reach_only_their_owners_sessions_and_never_the_transcript() 
     );
     assert!(!text(&logs.stdout).contains(MONA_KEY));
     // Nothing aiops keeps (database, logs, session dirs) holds a key in clear text once
-    // the sessions ended; the worktrees hold what the agents chose to write.
+    // the sessions ended; the worktrees hold what the agents chose to write. Codex's
+    // login is in mona's own tool home, as Codex keeps it, and nowhere else: not in the
+    // admin's tool home, not in the server account's home.
     let workspaces = server.data_dir.join("workspaces");
+    let mona_codex = server
+        .data_dir
+        .join("homes")
+        .join(c["user_id"].to_string())
+        .join(".codex/auth.json");
+    let server_home = server.data_dir.parent().unwrap().join("home");
+    std::fs::create_dir_all(&server_home).unwrap();
+    let mut found = Vec::new();
     for file in crate::common::files_under(&server.data_dir)
         .into_iter()
+        .chain(crate::common::files_under(&server_home))
         .filter(|f| !f.starts_with(&workspaces))
     {
         let bytes = std::fs::read(&file).unwrap_or_default();
         let hay = String::from_utf8_lossy(&bytes);
         assert!(
-            !hay.contains(MONA_KEY) && !hay.contains(ADMIN_KEY) && !hay.contains("codex-secret"),
+            !hay.contains(MONA_KEY) && !hay.contains(ADMIN_KEY),
             "{} holds a tool key in clear text",
             file.display()
         );
+        if hay.contains("codex-secret") {
+            found.push(file);
+        }
     }
+    assert_eq!(
+        found,
+        [mona_codex],
+        "Codex's login is in her tool home only"
+    );
 }

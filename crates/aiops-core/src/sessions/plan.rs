@@ -8,15 +8,21 @@ use aiops_types::{Tool, User};
 
 use super::Host;
 use super::start::workspace_dir;
-use crate::ports::{Hooks, LaunchPlan, NewApiKeyRow, Store, Viewer};
+use crate::ports::{HomeSetup, Hooks, LaunchPlan, NewApiKeyRow, Store, ToolKind, Viewer};
 use crate::{CoreError, CoreResult, credentials};
 
-pub(crate) fn git_env(owner: &User) -> Vec<(String, String)> {
+/// The owner's git author name (their name, else their email) and email.
+fn git_identity(owner: &User) -> (String, String) {
     let name = if owner.name.trim().is_empty() {
         owner.email.clone()
     } else {
         owner.name.clone()
     };
+    (name, owner.email.clone())
+}
+
+pub(crate) fn git_env(owner: &User) -> Vec<(String, String)> {
+    let (name, _) = git_identity(owner);
     vec![
         ("GIT_AUTHOR_NAME".into(), name.clone()),
         ("GIT_AUTHOR_EMAIL".into(), owner.email.clone()),
@@ -73,7 +79,7 @@ pub(super) fn launch_plan(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let secrets = super::credentials::for_session(store, host.secret_key, owner.id, tool)?;
-    let codex_auth = secrets.codex_auth;
+    let home_setup = home_setup(store, host, tool, owner, session, &secrets)?;
     env.extend(secrets.env);
     env.extend(git_env(owner));
     env.extend([
@@ -102,7 +108,7 @@ pub(super) fn launch_plan(
             _ => Hooks::None,
         },
         respawn,
-        codex_auth,
+        home_setup,
         home,
         sandbox,
     })
@@ -128,5 +134,52 @@ fn sandbox_plan(
         repo: workspace_dir(host, owner, &project).join("repo"),
         home: home.to_owned(),
         read_only,
+    })
+}
+
+/// What `tool`'s home needs so no first-run screen blocks the session: Claude Code's
+/// onboarding done, the user's API key approved, the project's base clone trusted;
+/// Codex's login and trust; Aider's git identity. Which tool it is: its hooks for Claude
+/// and Codex, its program's name for Aider.
+fn home_setup(
+    store: &impl Store,
+    host: &Host<'_>,
+    tool: &Tool,
+    owner: &User,
+    session: &aiops_types::Session,
+    secrets: &super::credentials::SessionSecrets,
+) -> CoreResult<HomeSetup> {
+    let var = |k: &str| {
+        secrets
+            .env
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let program = std::path::Path::new(&tool.command)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let kind = match (tool.hooks.as_str(), program) {
+        ("claude", _) => ToolKind::Claude,
+        ("codex", _) => ToolKind::Codex,
+        (_, "aider") => ToolKind::Aider,
+        _ => ToolKind::Generic,
+    };
+    let project = store
+        .project(Viewer::All, session.project_id)?
+        .ok_or_else(|| CoreError::not_found(format!("project {}", session.project_id)))?;
+    let (name, email) = git_identity(owner);
+    Ok(HomeSetup {
+        kind,
+        trusted: vec![workspace_dir(host, owner, &project).join("repo")],
+        claude_key: var("ANTHROPIC_API_KEY"),
+        codex_auth: secrets.codex_auth.clone().or_else(|| {
+            var("OPENAI_API_KEY").map(|key| {
+                // What `codex login --with-api-key` writes.
+                serde_json::json!({ "auth_mode": "apikey", "OPENAI_API_KEY": key }).to_string()
+            })
+        }),
+        git_identity: Some((name, email)),
     })
 }
