@@ -80,8 +80,6 @@ struct Scene {
     model: Fake<ModelState>,
     /// `<data>/homes/<user id>`: `$HOME` of the admin's sessions.
     home: PathBuf,
-    /// `<data>/workspaces/<user id>/acme/demo/repo`: what the tools trust.
-    base_clone: PathBuf,
     /// In the issue title, so in `AGENTS.override.md`.
     canary: String,
 }
@@ -108,7 +106,6 @@ fn scene(tool: &str) -> Scene {
         .subsec_nanos();
     Scene {
         home: data.join("homes").join(&uid),
-        base_clone: data.join("workspaces").join(&uid).join("acme/demo/repo"),
         model: aiops_fakes::model::start(KEY),
         server,
         _repo: repo_dir,
