@@ -106,9 +106,25 @@ impl TmuxRuntime {
     }
 }
 
-/// Claude Code hooks: `Notification` (a permission prompt or idle input) and `Stop` (its
-/// turn ended) report `waiting`; `UserPromptSubmit` reports `running`. Merged into an
-/// existing local settings file; the file is kept out of git.
+/// Claude Code hooks (<https://docs.anthropic.com/en/docs/claude-code/hooks>): every event
+/// that changes what Claude is doing runs one command, which reads the hook's input and
+/// reports the state it means (`aiops sessions event --claude-hook`: `UserPromptSubmit`,
+/// `PreToolUse`, `PostToolUse` → running; `Stop`, `StopFailure`, `Notification` →
+/// waiting, with the error or message as detail). The command prints nothing (a hook's
+/// stdout goes into the model's context), never fails the hook, and does nothing where
+/// `AIOPS_BIN` is unset (the worktree used outside aiops). Merged into an existing local
+/// settings file; the file is kept out of git.
+const CLAUDE_HOOK_EVENTS: [&str; 7] = [
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "Stop",
+    "StopFailure",
+    "Notification",
+];
+const CLAUDE_HOOK_COMMAND: &str =
+    "[ -z \"$AIOPS_BIN\" ] || \"$AIOPS_BIN\" sessions event --claude-hook >/dev/null 2>&1 || true";
 fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
     // The worktree is the agent's: read and write beneath it without following symlinks.
     let rel = Path::new(CLAUDE_SETTINGS);
@@ -116,15 +132,16 @@ fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
         .and_then(|b| serde_json::from_slice(&b).ok())
         .filter(serde_json::Value::is_object)
         .unwrap_or_else(|| serde_json::json!({}));
-    let hook = |state: &str| {
-        serde_json::json!([{ "hooks": [{
-            "type": "command",
-            "command": format!("\"$AIOPS_BIN\" sessions event {state}"),
-        }]}])
-    };
-    settings["hooks"]["Notification"] = hook("waiting");
-    settings["hooks"]["Stop"] = hook("waiting");
-    settings["hooks"]["UserPromptSubmit"] = hook("running");
+    let hook = serde_json::json!([{ "hooks": [{
+        "type": "command",
+        "command": CLAUDE_HOOK_COMMAND,
+    }]}]);
+    if !settings["hooks"].is_object() {
+        settings["hooks"] = serde_json::json!({});
+    }
+    for event in CLAUDE_HOOK_EVENTS {
+        settings["hooks"][event] = hook.clone();
+    }
     let text =
         serde_json::to_string_pretty(&settings).map_err(|e| CoreError::Internal(e.to_string()))?;
     let path = dir.join(rel);

@@ -97,8 +97,13 @@ pub enum SessionsCommand {
     },
     /// Report the session's state (what agent hooks call): running, waiting, or exited.
     Event {
-        /// running | waiting | exited
-        state: String,
+        /// running | waiting | exited (from the hook's input with --claude-hook)
+        #[arg(required_unless_present = "claude_hook")]
+        state: Option<String>,
+        /// Read a Claude Code hook's input (JSON on stdin) and report what it says;
+        /// print nothing (a hook's stdout goes into the model's context).
+        #[arg(long)]
+        claude_hook: bool,
         /// Default: $AIOPS_SESSION_ID.
         #[arg(long, value_name = "ID")]
         session: Option<i64>,
@@ -324,6 +329,7 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
         }
         SessionsCommand::Event {
             state,
+            claude_hook,
             session,
             exit_code,
             detail,
@@ -338,8 +344,15 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
                         CliError::usage("pass --session ID (or run inside a session)")
                     })?,
             };
+            if claude_hook {
+                let Some(req) = hook_input()? else {
+                    return Ok(());
+                };
+                client.report_session(id, &req).await?;
+                return Ok(());
+            }
             let req = SessionReport {
-                state,
+                state: state.unwrap_or_default(),
                 exit_code,
                 detail,
             };
@@ -499,4 +512,18 @@ fn state(s: &Session) -> String {
         Some(code) => format!("{}({code})", s.state.as_str()),
         None => s.state.as_str().to_owned(),
     }
+}
+
+/// A Claude Code hook's input on stdin (at most 1 MiB) as a report; None when the event
+/// reports nothing.
+fn hook_input() -> Result<Option<SessionReport>, CliError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(1024 * 1024)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::usage(format!("reading the hook's input: {e}")))?;
+    let input: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| CliError::usage(format!("the hook's input is not JSON: {e}")))?;
+    Ok(aiops_types::claude_hook_report(&input))
 }

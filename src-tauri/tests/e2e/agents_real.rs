@@ -315,6 +315,44 @@ fn claude_code_starts_in_the_sandbox_reads_the_context_and_answers() {
 }
 
 #[test]
+fn claude_code_stopped_by_an_api_error_is_waiting_with_the_error() {
+    let program = installed("npm/node_modules/.bin/claude");
+    let s = scene("claude-401");
+    // A key the model endpoint refuses (401): Claude's turn ends in `StopFailure`.
+    let wrong = "sk-ant-api03-WrongWrongWrong0123456789abcdefgh";
+    let out = s.server.cli(
+        &["tools", "credentials", "set", "anthropic_api_key"],
+        Some(wrong),
+    );
+    assert_success(&out, "tools credentials set anthropic_api_key");
+    // Claude retries a refused request ten times with backoff; once is enough here.
+    s.use_program(
+        "claude",
+        &program,
+        &[
+            ("ANTHROPIC_BASE_URL", s.model.url().to_owned()),
+            ("CLAUDE_CODE_MAX_RETRIES", "0".to_owned()),
+        ],
+    );
+    let id = s.work("claude");
+    let mut last = serde_json::Value::Null;
+    let reported = wait_until(ANSWER_TIMEOUT, || {
+        last = session(&s.server, id);
+        last["state"] == "waiting" && last["detail"].as_str().is_some_and(|d| d.contains("error"))
+    });
+    assert!(
+        reported,
+        "a refused key ends in `waiting` with the error as detail; last: {last}\n{}",
+        s.report(id)
+    );
+    let logs = s.server.cli(&["sessions", "logs", &id.to_string()], None);
+    assert!(
+        !text(&logs.stdout).contains(&wrong[10..]),
+        "the key never reaches the transcript"
+    );
+}
+
+#[test]
 fn codex_starts_in_the_sandbox_reads_the_context_and_answers() {
     let program = installed("npm/node_modules/.bin/codex");
     let s = scene("codex");
