@@ -96,6 +96,11 @@ pub(super) fn launch_plan(
     let sandbox = (session.sandbox != super::sandbox::NO_SANDBOX)
         .then(|| sandbox_plan(store, host, owner, session, &home))
         .transpose()?;
+    if sandbox.is_some() {
+        // How a tool learns it is contained: Claude Code then allows
+        // `--dangerously-skip-permissions` under a server that runs as root.
+        env.push(("IS_SANDBOX".to_owned(), "1".to_owned()));
+    }
     Ok(LaunchPlan {
         session_id: session.id,
         tmux_name: session.tmux_target.trim_start_matches('=').to_owned(),
