@@ -11,6 +11,7 @@ pub mod beneath;
 pub mod files;
 pub mod git;
 pub mod launch;
+pub mod pane_guard;
 pub mod process;
 pub mod pty;
 pub mod runtime;

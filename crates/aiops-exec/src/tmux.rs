@@ -68,8 +68,9 @@ pub struct PaneState {
     /// The command has exited; `exit_status` says how.
     pub dead: bool,
     /// From tmux's `pane_dead_status`. Not reliable: when tmux sees the PTY close before
-    /// it reaps the child (seen under load with tmux 3.3a), the status never arrives.
-    /// Sessions must record their command's exit status themselves.
+    /// it reaps the child (seen under load with tmux 3.3a), the status can be lost (its
+    /// utempter helper discards `SIGCHLD`; see [`crate::pane_guard`]). Sessions must
+    /// record their command's exit status themselves.
     pub exit_status: Option<i32>,
     pub pid: Option<u32>,
 }

@@ -422,6 +422,9 @@ async fn attach(client: &Client, id: i64) -> Result<(), CliError> {
 /// with the command's status. A report that fails (server down) is said in the pane; the
 /// server reads the recorded status when it reconciles.
 fn launch(dir: &std::path::Path) -> Result<(), CliError> {
+    // Before anything can die: the pane's terminal stays open until tmux has been told
+    // this process died, or tmux may never run its `pane-died` hook (see `pane_guard`).
+    aiops_exec::pane_guard::hold_terminal_until_exit();
     let file = aiops_exec::launch::take_launch_file(dir)
         .map_err(|e| CliError::error(format!("cannot read the session's launch file: {e}")))?;
     let report = |req: SessionReport| {
