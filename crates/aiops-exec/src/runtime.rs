@@ -335,6 +335,16 @@ impl Runtime for TmuxRuntime {
             "--dir".to_owned(),
             dir.display().to_string(),
         ];
+        // The fallback when the launcher itself dies (killed, out of memory): tmux reports
+        // the dead pane at once, through the session key kept for that in `hook.json`.
+        // Written before the pane exists, so a launcher that dies at once is reported too.
+        let report = launch::HookFile {
+            session_id: plan.session_id,
+            url: var(&plan.env, "AIOPS_URL"),
+            key: var(&plan.env, "AIOPS_API_KEY"),
+        };
+        let json = serde_json::to_vec(&report).map_err(|e| CoreError::Internal(e.to_string()))?;
+        launch::write_private(&dir, launch::HOOK_FILE, &json).map_err(|e| io(&dir, e))?;
         let exists = self
             .tmux
             .list()
@@ -360,15 +370,6 @@ impl Runtime for TmuxRuntime {
         self.tmux
             .pipe_pane(&plan.tmux_name, &self.our_command("record", &dir)?)
             .map_err(tmux_err)?;
-        // The fallback when the launcher itself dies (killed, out of memory): tmux reports
-        // the dead pane at once, through the session key kept for that in `hook.json`.
-        let report = launch::HookFile {
-            session_id: plan.session_id,
-            url: var(&plan.env, "AIOPS_URL"),
-            key: var(&plan.env, "AIOPS_API_KEY"),
-        };
-        let json = serde_json::to_vec(&report).map_err(|e| CoreError::Internal(e.to_string()))?;
-        launch::write_private(&dir, launch::HOOK_FILE, &json).map_err(|e| io(&dir, e))?;
         launch::write_private(&dir, launch::READY_FILE, b"").map_err(|e| io(&dir, e))
     }
 
