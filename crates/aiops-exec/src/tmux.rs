@@ -26,28 +26,8 @@ set -g default-terminal tmux-256color
 set -g exit-empty off
 ";
 
-/// Most bytes of text one `send-keys` carries. tmux refuses a command whose message to
-/// its server exceeds its imsg limit (16 KiB, "command too long"), so longer text goes in
-/// pieces of at most this size, split between characters.
-const SEND_PIECE: usize = 8 * 1024;
-
-/// `text` in pieces of at most `max` bytes, never inside a UTF-8 sequence; one empty
-/// piece for empty text (so `send-keys` still runs and reports a missing session).
-fn pieces(text: &str, max: usize) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while rest.len() > max {
-        let mut end = max;
-        while !rest.is_char_boundary(end) {
-            end -= 1;
-        }
-        let (piece, tail) = rest.split_at(end);
-        out.push(piece);
-        rest = tail;
-    }
-    out.push(rest);
-    out
-}
+/// Numbers the paste buffers of `send_text` within this process.
+static SEND_SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TmuxError {
@@ -224,12 +204,36 @@ impl Tmux {
             .ok_or_else(|| TmuxError::NoSession(name.to_owned()))
     }
 
-    /// Types `text` literally into the pane (no key names, no shell), then Enter when asked.
+    /// Puts `text` into the pane as one paste, then Enter when asked. The text goes
+    /// through a buffer of its own (`load-buffer` from stdin: no command-size limit, and
+    /// never an argument a process list shows), pasted with `paste-buffer -p`: a
+    /// bracketed paste where the pane's program asked for one (Claude Code, Codex, bash's
+    /// readline), so the Enter after it is a key of its own and submits; Codex took an
+    /// Enter typed right after the text as part of it. Line ends stay line feeds (`-r`).
     pub fn send_text(&self, name: &str, text: &str, enter: bool) -> Result<(), TmuxError> {
         let target = Self::pane_target(name)?;
-        for piece in pieces(text, SEND_PIECE) {
+        if text.is_empty() {
+            // Still asks tmux, so a missing session is reported.
             self.spec()
-                .args(["send-keys", "-t", &target, "-l", "--", piece])
+                .args(["send-keys", "-t", &target, "-l", "--", ""])
+                .run()?;
+        } else {
+            let seq = SEND_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let buffer = format!("aiops-send-{}-{seq}", std::process::id());
+            self.spec()
+                .args(["load-buffer", "-b", &buffer, "-"])
+                .run_with_input(Some(text.as_bytes()))?;
+            self.spec()
+                .args([
+                    "paste-buffer",
+                    "-p",
+                    "-d",
+                    "-r",
+                    "-b",
+                    &buffer,
+                    "-t",
+                    &target,
+                ])
                 .run()?;
         }
         if enter {
@@ -320,20 +324,5 @@ impl Tmux {
         }
         argv.extend(["-t".into(), target.into()]);
         Ok(argv)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pieces;
-
-    #[test]
-    fn long_text_is_split_between_characters() {
-        let text = "é".repeat(10);
-        let got = pieces(&text, 5);
-        assert!(got.iter().all(|p| p.len() <= 5), "{got:?}");
-        assert_eq!(got.concat(), text);
-        assert_eq!(pieces("", 5), [""]);
-        assert_eq!(pieces("abc", 5), ["abc"]);
     }
 }

@@ -267,6 +267,28 @@ impl Scene {
         shown.unwrap()
     }
 
+    /// `aiops sessions send` of a new message, once: the tool submits it to the model
+    /// (no second Enter needed) and is `waiting` again after its turn.
+    fn send_is_submitted(&self, id: i64) {
+        let message = format!(
+            "And now the docs {}",
+            self.canary.replace("CANARY", "SECOND")
+        );
+        let out = self
+            .server
+            .cli(&["sessions", "send", &id.to_string(), &message], None);
+        assert_success(&out, "sessions send");
+        let submitted = wait_until(Duration::from_secs(30), || {
+            !self.model.state().calls_mentioning(&message).is_empty()
+        });
+        assert!(
+            submitted,
+            "one `sessions send` submits the message to the model\n{}",
+            self.report(id)
+        );
+        wait_state(&self.server, id, "waiting");
+    }
+
     /// Ends the session and checks its transcript holds `answer`. Ended, because the
     /// recorder keeps output back until a line ends, and a full-screen TUI (Codex) may
     /// write none while it waits.
@@ -311,6 +333,7 @@ fn claude_code_starts_in_the_sandbox_reads_the_context_and_answers() {
     let answer = s.wait_answer_to_context(id);
     // Its Stop hook ran `aiops sessions event waiting` from inside the sandbox.
     wait_state(&s.server, id, "waiting");
+    s.send_is_submitted(id);
     s.assert_transcript_after_kill(id, &answer);
 }
 
@@ -372,6 +395,7 @@ fn codex_starts_in_the_sandbox_reads_the_context_and_answers() {
     let answer = s.wait_answer_to_context(id);
     // Its `notify` command (`aiops sessions event waiting`) ran inside the sandbox.
     wait_state(&s.server, id, "waiting");
+    s.send_is_submitted(id);
     s.assert_transcript_after_kill(id, &answer);
 }
 
