@@ -11,7 +11,7 @@ use aiops_types::{
 };
 
 use crate::cli::exit::CliError;
-use crate::cli::output::{self, Render, opt_ts, or_dash, ts};
+use crate::cli::output;
 use crate::cli::{Ctx, PageArgs, pages};
 
 /// How a session starts: shared by `issues work` and `sessions start`.
@@ -459,64 +459,6 @@ fn launch(dir: &std::path::Path) -> Result<(), CliError> {
     std::process::exit(code);
 }
 
-impl Render for Session {
-    const HEADERS: &'static [&'static str] =
-        &["ID", "STATE", "TOOL", "ISSUE", "USER", "BRANCH", "UPDATED"];
-    fn row(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            state(self),
-            self.tool.clone(),
-            self.issue_title.clone().unwrap_or_else(|| "-".into()),
-            self.user.clone(),
-            self.branch.clone(),
-            ts(&self.updated_at),
-        ]
-    }
-    fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("id", self.id.to_string()),
-            ("state", state(self)),
-            (
-                "tool",
-                format!("{}{}", self.tool, if self.yolo { " (yolo)" } else { "" }),
-            ),
-            ("issue", or_dash(self.issue_title.as_deref())),
-            (
-                "issue_id",
-                self.issue_id.map_or("-".into(), |i| i.to_string()),
-            ),
-            ("project_id", self.project_id.to_string()),
-            ("user", self.user.clone()),
-            (
-                "sandbox",
-                if self.sandbox == "none" {
-                    "none (UNSANDBOXED: the command sees what the server account sees)".into()
-                } else {
-                    self.sandbox.clone()
-                },
-            ),
-            ("branch", self.branch.clone()),
-            ("worktree_path", self.worktree_path.clone()),
-            ("tmux_target", self.tmux_target.clone()),
-            (
-                "detail",
-                or_dash(Some(self.detail.as_str()).filter(|d| !d.is_empty())),
-            ),
-            ("created_at", ts(&self.created_at)),
-            ("updated_at", ts(&self.updated_at)),
-            ("ended_at", opt_ts(self.ended_at.as_ref())),
-        ]
-    }
-}
-
-fn state(s: &Session) -> String {
-    match s.exit_code {
-        Some(code) => format!("{}({code})", s.state.as_str()),
-        None => s.state.as_str().to_owned(),
-    }
-}
-
 /// A Claude Code hook's input on stdin (at most 1 MiB) as a report; None when the event
 /// reports nothing.
 fn hook_input() -> Result<Option<SessionReport>, CliError> {
@@ -530,3 +472,6 @@ fn hook_input() -> Result<Option<SessionReport>, CliError> {
         .map_err(|e| CliError::usage(format!("the hook's input is not JSON: {e}")))?;
     Ok(aiops_types::claude_hook_report(&input))
 }
+
+#[path = "sessions_render.rs"]
+mod render;
