@@ -92,3 +92,14 @@ pub fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> ErrorCode {
         other => panic!("expected an API error, got {other:?}"),
     }
 }
+
+/// Creates tenant `name` as `admin` (an admin's client); panics when refused.
+pub async fn create_tenant(admin: &Client, name: &str) {
+    admin
+        .create_tenant(&aiops_types::CreateTenant {
+            name: name.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("create tenant {name}: {e}"));
+}

@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use aiops_client::Client;
 use aiops_types::{
-    CreateIntegration, CreateProject, CreateProjectLink, CreateTenant, Event, Provider, Role,
-    Scope, SyncRequest,
+    CreateIntegration, CreateProject, CreateProjectLink, Event, Provider, Role, Scope, SyncRequest,
 };
 
-use crate::common::TestServer;
+use crate::common::{TestServer, create_tenant};
 
 /// Longest wait for an event.
 const WAIT: Duration = Duration::from_secs(30);
@@ -17,13 +16,7 @@ const WAIT: Duration = Duration::from_secs(30);
 /// Tenant `t` with a GitHub integration that cannot be reached (its syncs fail fast, on
 /// loopback) linked to a project; returns the integration id.
 async fn failing_integration(admin: &Client, t: &str) -> i64 {
-    admin
-        .create_tenant(&CreateTenant {
-            name: t.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    create_tenant(admin, t).await;
     let i = admin
         .create_integration(&CreateIntegration {
             tenant: t.into(),

@@ -2,21 +2,15 @@
 //! branch name is asked for is a 400 with a clear message.
 
 use aiops_client::ClientError;
-use aiops_types::{CreateProject, CreateTenant, ErrorCode};
+use aiops_types::{CreateProject, ErrorCode};
 
-use crate::common::TestServer;
+use crate::common::{TestServer, create_tenant};
 
 #[tokio::test]
 async fn a_full_ref_name_is_not_a_default_branch() {
     let s = TestServer::start().await;
     let admin = s.admin();
-    admin
-        .create_tenant(&CreateTenant {
-            name: "acme".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    create_tenant(&admin, "acme").await;
     let r = admin
         .create_project(&CreateProject {
             tenant: "acme".into(),

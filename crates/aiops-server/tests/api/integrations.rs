@@ -3,13 +3,12 @@
 //! validation that writes nothing.
 
 use aiops_types::{
-    CreateIntegration, CreateProject, CreateProjectLink, CreateTenant, ErrorCode,
-    IntegrationListParams, Provider, Role, Scope, SetPersonalCredential, SyncRequest,
-    UpdateIntegration,
+    CreateIntegration, CreateProject, CreateProjectLink, ErrorCode, IntegrationListParams,
+    Provider, Role, Scope, SetPersonalCredential, SyncRequest, UpdateIntegration,
 };
 
-use crate::common::TestServer;
 use crate::common::code;
+use crate::common::{TestServer, create_tenant};
 
 const TOKEN: &str = "ghp_apiTestToken0123456789abcdefABCDEF";
 
@@ -32,13 +31,7 @@ fn github(tenant: &str, name: &str) -> CreateIntegration {
 async fn tokens_are_sealed_and_never_returned() {
     let s = TestServer::start().await;
     let admin = s.admin();
-    admin
-        .create_tenant(&CreateTenant {
-            name: "a".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    create_tenant(&admin, "a").await;
     let created = admin
         .create_integration(&CreateIntegration {
             base_url: None,
@@ -90,13 +83,7 @@ async fn members_read_their_tenants_integrations_and_change_nothing() {
     let s = TestServer::start().await;
     let admin = s.admin();
     for t in ["a", "b"] {
-        admin
-            .create_tenant(&CreateTenant {
-                name: t.into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        create_tenant(&admin, t).await;
     }
     let ia = admin
         .create_integration(&github("a", "gh-a"))
@@ -240,13 +227,7 @@ async fn members_read_their_tenants_integrations_and_change_nothing() {
 async fn bad_input_is_refused_and_writes_nothing() {
     let s = TestServer::start().await;
     let admin = s.admin();
-    admin
-        .create_tenant(&CreateTenant {
-            name: "a".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    create_tenant(&admin, "a").await;
     let bad = [
         CreateIntegration {
             base_url: Some("http://gitlab.lan".into()),

@@ -3,22 +3,16 @@
 
 use aiops_client::Client;
 use aiops_types::{
-    CreateIssue, CreateProject, CreateTenant, ErrorCode, IssueListParams, IssueStatus, Provider,
-    Role, Scope, UpdateIssue,
+    CreateIssue, CreateProject, ErrorCode, IssueListParams, IssueStatus, Provider, Role, Scope,
+    UpdateIssue,
 };
 
 use crate::common::code;
-use crate::common::{ADMIN_EMAIL, TestServer};
+use crate::common::{ADMIN_EMAIL, TestServer, create_tenant};
 
 /// A tenant with one project; returns the project id.
 async fn project(admin: &Client, tenant: &str) -> i64 {
-    admin
-        .create_tenant(&CreateTenant {
-            name: tenant.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    create_tenant(admin, tenant).await;
     admin
         .create_project(&CreateProject {
             tenant: tenant.into(),

@@ -3,21 +3,13 @@
 //! and a member's failed clone does not tell an open internal port from a closed one.
 
 use aiops_client::{Client, ClientError};
-use aiops_types::{
-    CreateProject, CreateTenant, ErrorCode, Role, Scope, StartSession, TenantRole, UpdateProject,
-};
+use aiops_types::{CreateProject, ErrorCode, Role, Scope, StartSession, TenantRole, UpdateProject};
 
-use crate::common::TestServer;
+use crate::common::{TestServer, create_tenant};
 
 /// Tenant `a`, a member of it and an admin of it (neither is a server admin).
 async fn with_tenant(s: &TestServer) -> (Client, Client) {
-    s.admin()
-        .create_tenant(&CreateTenant {
-            name: "a".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    create_tenant(&s.admin(), "a").await;
     let rw = [Scope::Read, Scope::Write];
     let (m, m_key) = s.user_with_key("m@example.com", Role::Member, &rw).await;
     let (l, l_key) = s.user_with_key("l@example.com", Role::Member, &rw).await;

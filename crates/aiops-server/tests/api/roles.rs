@@ -2,11 +2,9 @@
 //! project's repository URL and setup files or delete it; a plain member gets 403.
 
 use aiops_client::{Client, ClientError};
-use aiops_types::{
-    CreateProject, CreateTenant, ErrorCode, Project, Role, Scope, TenantRole, UpdateProject,
-};
+use aiops_types::{CreateProject, ErrorCode, Project, Role, Scope, TenantRole, UpdateProject};
 
-use crate::common::{ADMIN_EMAIL, TestServer, code};
+use crate::common::{ADMIN_EMAIL, TestServer, code, create_tenant};
 
 struct Fixture {
     s: TestServer,
@@ -22,13 +20,7 @@ async fn fixture() -> Fixture {
     let s = TestServer::start_with(|s| s.repo_url_allow = vec!["example.org".into()]).await;
     let admin = s.admin();
     for name in ["a", "b"] {
-        admin
-            .create_tenant(&CreateTenant {
-                name: name.into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        create_tenant(&admin, name).await;
     }
     let project = admin
         .create_project(&CreateProject {

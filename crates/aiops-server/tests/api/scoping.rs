@@ -3,7 +3,7 @@
 use aiops_client::ClientError;
 use aiops_types::{CreateProject, CreateTenant, ErrorCode, ProjectListParams, Role, Scope};
 
-use crate::common::TestServer;
+use crate::common::{TestServer, create_tenant};
 
 #[tokio::test]
 async fn member_of_a_gets_404_for_b() {
@@ -11,13 +11,7 @@ async fn member_of_a_gets_404_for_b() {
     let s = TestServer::start_with(|s| s.repo_url_allow = vec!["example.com".into()]).await;
     let admin = s.admin();
     for name in ["a", "b"] {
-        admin
-            .create_tenant(&CreateTenant {
-                name: name.into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        create_tenant(&admin, name).await;
     }
     let project = |t: &str| CreateProject {
         tenant: t.into(),
@@ -163,13 +157,7 @@ async fn lists_page_by_cursor_without_gaps_or_repeats() {
 async fn conflicts_and_validation_write_nothing() {
     let s = TestServer::start().await;
     let admin = s.admin();
-    admin
-        .create_tenant(&CreateTenant {
-            name: "acme".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    create_tenant(&admin, "acme").await;
     let dup = admin
         .create_tenant(&CreateTenant {
             name: "Acme".into(),
