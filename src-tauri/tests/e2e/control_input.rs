@@ -7,8 +7,8 @@
 use aiops_client::{Client, ClientError};
 use aiops_types::{ErrorCode, GitBranch, GitCommit, GitPush, GitRangeQuery, GitWhere, SendText};
 
-use crate::common::{ServerProcess, json, runtime};
-use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
+use crate::common::{ServerProcess, runtime};
+use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state, work};
 use crate::terminal::Term;
 
 /// A 400 `invalid_input` whose message says `words`; anything else fails the test.
@@ -32,16 +32,7 @@ fn nul_bytes_and_full_ref_names_are_bad_input_and_long_text_arrives() {
     let server = ServerProcess::start();
     project_on(&server, &repo);
     let issue = demo_issue(&server, "Inputs");
-    let s = json(
-        &server,
-        &[
-            "issues",
-            "work",
-            &issue["id"].to_string(),
-            "--tool",
-            "shell",
-        ],
-    );
+    let s = work(&server, &issue, "shell");
     let sid = s["id"].as_i64().unwrap();
     let project = s["project_id"].as_i64().unwrap();
     wait_state(&server, sid, "running");

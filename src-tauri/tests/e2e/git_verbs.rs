@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::common::{ServerProcess, assert_success, json, text};
-use crate::sessions::{demo_issue, git, project_on, seeded_repo};
+use crate::sessions::{demo_issue, git, project_on, seeded_repo, work};
 
 /// `aiops git <verb> demo --tenant acme --session <id> <extra…>` as JSON.
 fn verb(server: &ServerProcess, sid: &str, v: &str, extra: &[&str]) -> Value {
@@ -28,16 +28,7 @@ fn commit_push_pull_and_branches_on_a_session_worktree() {
     let server = ServerProcess::start();
     project_on(&server, &repo);
     let issue = demo_issue(&server, "Ship it");
-    let s = json(
-        &server,
-        &[
-            "issues",
-            "work",
-            &issue["id"].to_string(),
-            "--tool",
-            "shell",
-        ],
-    );
+    let s = work(&server, &issue, "shell");
     let sid = s["id"].to_string();
     let wt = Path::new(s["worktree_path"].as_str().unwrap()).to_owned();
     let me = json(&server, &["auth", "whoami"]);

@@ -100,6 +100,14 @@ pub fn demo_issue(server: &ServerProcess, title: &str) -> Value {
     )
 }
 
+/// `aiops issues work` on `issue` (as [`demo_issue`] returns it) with `tool`: the session.
+pub fn work(server: &ServerProcess, issue: &Value, tool: &str) -> Value {
+    json(
+        server,
+        &["issues", "work", &issue["id"].to_string(), "--tool", tool],
+    )
+}
+
 pub fn session(server: &ServerProcess, id: i64) -> Value {
     json(server, &["sessions", "get", &id.to_string()])
 }
@@ -446,16 +454,7 @@ fn a_launcher_killed_outright_is_reported_by_tmux_pane_died() {
     let server = ServerProcess::start_with(true, &[("AIOPS_SCHEDULER_TICK_SECS", "3600")]);
     project_on(&server, &repo);
     let issue = demo_issue(&server, "Crash");
-    let s = json(
-        &server,
-        &[
-            "issues",
-            "work",
-            &issue["id"].to_string(),
-            "--tool",
-            "shell",
-        ],
-    );
+    let s = work(&server, &issue, "shell");
     let id = s["id"].as_i64().unwrap();
     let target = wait_state(&server, id, "running")["tmux_target"]
         .as_str()

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::common::{ServerProcess, assert_success, json, text};
-use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
+use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state, work};
 
 #[test]
 fn worktrees_are_listed_and_removed_only_when_safe() {
@@ -177,16 +177,7 @@ fn git_status_files_and_cat_read_the_working_copy_and_nothing_outside() {
     let server = ServerProcess::start();
     project_on(&server, &repo);
     let issue = demo_issue(&server, "Read me");
-    let s = json(
-        &server,
-        &[
-            "issues",
-            "work",
-            &issue["id"].to_string(),
-            "--tool",
-            "standin",
-        ],
-    );
+    let s = work(&server, &issue, "standin");
     let id = s["id"].as_i64().unwrap();
     wait_state(&server, id, "waiting");
     let sid = id.to_string();
