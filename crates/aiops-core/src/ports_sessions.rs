@@ -163,14 +163,6 @@ pub struct Prepared {
     pub warnings: Vec<String>,
 }
 
-/// Which agent hooks to write into the worktree so the tool reports its state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hooks {
-    Claude,
-    Codex,
-    None,
-}
-
 /// A session's command and environment. `env` may hold secrets (the session key, tool
 /// credentials): the runtime hands them to the pane through a 0600 file, never through
 /// tmux arguments or keys typed into the pane.
@@ -181,7 +173,9 @@ pub struct LaunchPlan {
     pub dir: PathBuf,
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
-    pub hooks: Hooks,
+    /// Which agent it is: the hooks written into the worktree so it reports its state
+    /// (Claude, Codex) and what its tool home gets first.
+    pub kind: ToolKind,
     /// Restart a dead (or live) pane of an existing tmux session instead of creating one.
     pub respawn: bool,
     /// What the runtime writes into the tool home first, so the tool's first-run screens
@@ -195,7 +189,7 @@ pub struct LaunchPlan {
     pub sandbox: Option<crate::sessions::sandbox::SandboxPlan>,
 }
 
-/// Which agent a tool is, for what its home needs before it starts.
+/// Which agent a tool is: its hooks for Claude and Codex, its program's name for Aider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ToolKind {
     Claude,
@@ -210,7 +204,6 @@ pub enum ToolKind {
 /// owner's tool home, merged with what is there.
 #[derive(Clone, Default)]
 pub struct HomeSetup {
-    pub kind: ToolKind,
     /// Folders the tool may treat as trusted: the project's base clone (a worktree is
     /// trusted through its main repository).
     pub trusted: Vec<PathBuf>,
@@ -228,7 +221,6 @@ pub struct HomeSetup {
 impl std::fmt::Debug for HomeSetup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HomeSetup")
-            .field("kind", &self.kind)
             .field("trusted", &self.trusted)
             .field("claude_key", &self.claude_key.as_ref().map(|_| "<set>"))
             .field("codex_auth", &self.codex_auth.as_ref().map(|_| "<set>"))

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use aiops_core::ports::{
-    Hooks, LaunchPlan, PaneInfo, Prepared, Runtime, WorkspacePlan, WorktreeInfo,
+    LaunchPlan, PaneInfo, Prepared, Runtime, ToolKind, WorkspacePlan, WorktreeInfo,
 };
 use aiops_core::sessions::context::FILE_NAME as CONTEXT_FILE;
 use aiops_core::{CoreError, CoreResult};
@@ -84,12 +84,12 @@ impl TmuxRuntime {
     /// The command with the agent hooks the tool understands.
     fn argv_with_hooks(&self, plan: &LaunchPlan) -> CoreResult<Vec<String>> {
         let mut argv = plan.argv.clone();
-        match plan.hooks {
-            Hooks::Claude => write_claude_hooks(&plan.dir)?,
+        match plan.kind {
+            ToolKind::Claude => write_claude_hooks(&plan.dir)?,
             // Codex runs `notify` (argv) when a turn ends; a `-c` override keeps the
             // user's own `~/.codex/config.toml` untouched. See
             // <https://github.com/openai/codex/blob/main/docs/config.md#notify>.
-            Hooks::Codex => {
+            ToolKind::Codex => {
                 let bin = serde_json::to_string(&self.aiops_bin.display().to_string())
                     .map_err(|e| CoreError::Internal(e.to_string()))?;
                 argv.splice(
@@ -100,7 +100,7 @@ impl TmuxRuntime {
                     ],
                 );
             }
-            Hooks::None => {}
+            ToolKind::Aider | ToolKind::Generic => {}
         }
         Ok(argv)
     }
@@ -301,23 +301,20 @@ impl Runtime for TmuxRuntime {
         }
         launch::seed_home(&plan.home).map_err(|e| io(&plan.home, e))?;
         let env = plan.env.clone();
-        crate::tool_home::prepare(&plan.home, &plan.home_setup).map_err(|e| {
+        crate::tool_home::prepare(&plan.home, plan.kind, &plan.home_setup).map_err(|e| {
             CoreError::Conflict(format!(
                 "could not prepare the tool home {}: {e}",
                 plan.home.display()
             ))
         })?;
-        let mut extras = sandbox::Extras::default();
         let mut argv = self.argv_with_hooks(plan)?;
         let scope_ipc = plan.sandbox.is_some();
         if let Some(sb) = &plan.sandbox {
             let mechanism = sandbox::mechanism().ok_or_else(|| {
                 CoreError::Conflict("the session sandbox no longer works on this machine".into())
             })?;
-            extras
-                .read_only
-                .extend(self.install_prefix(&argv[0], &sb.repo));
-            argv = sandbox::wrap(mechanism, sb, &extras, &argv);
+            let prefix = self.install_prefix(&argv[0], &sb.repo);
+            argv = sandbox::wrap(mechanism, sb, &prefix, &argv);
         }
         let file = LaunchFile {
             session_id: plan.session_id,

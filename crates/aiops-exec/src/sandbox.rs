@@ -58,23 +58,21 @@ pub fn mechanism() -> Option<&'static str> {
     })
 }
 
-/// What the runtime adds to core's plan: the tool's install prefix when it lives outside
-/// the system folders (read-only), the session's own `CODEX_HOME` (read-write).
-#[derive(Debug, Clone, Default)]
-pub struct Extras {
-    pub read_only: Vec<PathBuf>,
-    pub writable: Vec<PathBuf>,
-}
-
-/// `argv` wrapped in `mechanism`'s sandbox for `plan`.
-pub fn wrap(mechanism: &str, plan: &SandboxPlan, extras: &Extras, argv: &[String]) -> Vec<String> {
+/// `argv` wrapped in `mechanism`'s sandbox for `plan`. `extra_read_only` is what the
+/// runtime adds: the tool's install prefix when it lives outside the system folders.
+pub fn wrap(
+    mechanism: &str,
+    plan: &SandboxPlan,
+    extra_read_only: &[PathBuf],
+    argv: &[String],
+) -> Vec<String> {
     let mut out = match mechanism {
         SEATBELT => vec![
             "/usr/bin/sandbox-exec".to_owned(),
             "-p".to_owned(),
-            seatbelt_profile(plan, extras),
+            seatbelt_profile(plan, extra_read_only),
         ],
-        _ => bwrap_args(plan, extras),
+        _ => bwrap_args(plan, extra_read_only),
     };
     out.push("--".to_owned());
     out.extend(argv.iter().cloned());
@@ -103,7 +101,7 @@ impl Args {
 }
 
 /// The bwrap command line up to (not including) `--`.
-pub fn bwrap_args(plan: &SandboxPlan, extras: &Extras) -> Vec<String> {
+pub fn bwrap_args(plan: &SandboxPlan, extra_read_only: &[PathBuf]) -> Vec<String> {
     let mut a = Args::default();
     a.flag("bwrap");
     for f in [
@@ -151,13 +149,10 @@ pub fn bwrap_args(plan: &SandboxPlan, extras: &Extras) -> Vec<String> {
     {
         a.same("--ro-bind-try", &target);
     }
-    for p in plan.read_only.iter().chain(&extras.read_only) {
+    for p in plan.read_only.iter().chain(extra_read_only) {
         a.same("--ro-bind-try", p);
     }
     a.same("--bind", &plan.home);
-    for p in &extras.writable {
-        a.same("--bind-try", p);
-    }
     let git_dir = plan.repo.join(".git");
     if plan.work_dir != plan.repo {
         a.same("--bind-try", &git_dir);
@@ -263,7 +258,7 @@ pub fn scope_ipc() {
 ///
 /// Later rules win over earlier ones that match the same operation. Generated and unit
 /// tested here; not verified on a Mac (see the README's security model).
-pub fn seatbelt_profile(plan: &SandboxPlan, extras: &Extras) -> String {
+pub fn seatbelt_profile(plan: &SandboxPlan, extra_read_only: &[PathBuf]) -> String {
     let q = |p: &Path| sbpl_string(&real(p));
     let git_dir = plan.repo.join(".git");
     let mut hidden: Vec<PathBuf> = Vec::new();
@@ -281,7 +276,6 @@ pub fn seatbelt_profile(plan: &SandboxPlan, extras: &Extras) -> String {
         hidden.push(PathBuf::from(h));
     }
     let mut visible_rw = vec![plan.work_dir.clone(), git_dir.clone(), plan.home.clone()];
-    visible_rw.extend(extras.writable.iter().cloned());
     visible_rw.dedup();
     let mut p = String::from("(version 1)\n(allow default)\n");
     p.push_str("(deny signal (target others))\n");
@@ -290,7 +284,7 @@ pub fn seatbelt_profile(plan: &SandboxPlan, extras: &Extras) -> String {
         p.push_str(&format!("\n    (subpath {})", q(h)));
     }
     p.push_str(")\n(allow file-read*");
-    for r in plan.read_only.iter().chain(&extras.read_only) {
+    for r in plan.read_only.iter().chain(extra_read_only) {
         p.push_str(&format!("\n    (subpath {})", q(r)));
     }
     for w in &visible_rw {

@@ -29,7 +29,7 @@ fn bound(args: &[String], flag: &str, p: &Path) -> Option<usize> {
 fn a_worktree_session_sees_its_worktree_and_home_and_git_controls_read_only() {
     let root = Path::new("/srv/aiops");
     let p = plan(root, false);
-    let args = bwrap_args(&p, &Extras::default());
+    let args = bwrap_args(&p, &[]);
     assert_eq!(args[0], "bwrap");
     for f in ["--unshare-pid", "--unshare-user", "--die-with-parent"] {
         assert!(args.iter().any(|a| a == f), "{f} missing: {args:?}");
@@ -63,7 +63,7 @@ fn a_worktree_session_sees_its_worktree_and_home_and_git_controls_read_only() {
 #[test]
 fn an_in_place_session_binds_the_base_clone_once() {
     let p = plan(Path::new("/srv/aiops"), true);
-    let args = bwrap_args(&p, &Extras::default());
+    let args = bwrap_args(&p, &[]);
     let repo = bound(&args, "--bind", &p.repo).expect("the base clone read-write");
     let git = bound(&args, "--bind-try", &p.repo.join(".git")).expect(".git a mount of its own");
     assert!(git > repo, "inside the base clone's bind");
@@ -72,7 +72,7 @@ fn an_in_place_session_binds_the_base_clone_once() {
 
 #[test]
 fn private_system_files_are_masked() {
-    let args = bwrap_args(&plan(Path::new("/srv/aiops"), false), &Extras::default());
+    let args = bwrap_args(&plan(Path::new("/srv/aiops"), false), &[]);
     // /etc/shadow is 0640 on Debian: not world-readable.
     if Path::new("/etc/shadow").exists() {
         assert!(
@@ -87,9 +87,9 @@ fn private_system_files_are_masked() {
 fn wrap_ends_options_before_the_command() {
     let p = plan(Path::new("/srv/aiops"), false);
     let argv = vec!["bash".to_owned(), "-l".to_owned()];
-    let out = wrap(BUBBLEWRAP, &p, &Extras::default(), &argv);
+    let out = wrap(BUBBLEWRAP, &p, &[], &argv);
     assert_eq!(&out[out.len() - 3..], ["--", "bash", "-l"]);
-    let out = wrap(SEATBELT, &p, &Extras::default(), &argv);
+    let out = wrap(SEATBELT, &p, &[], &argv);
     assert_eq!(out[0], "/usr/bin/sandbox-exec");
     assert_eq!(&out[out.len() - 3..], ["--", "bash", "-l"]);
 }
@@ -97,10 +97,7 @@ fn wrap_ends_options_before_the_command() {
 #[test]
 fn the_seatbelt_profile_hides_the_data_dir_and_confines_writes() {
     let p = plan(Path::new("/srv/ai\"ops"), false);
-    let extras = Extras {
-        read_only: vec![PathBuf::from("/Users/me/.nvm/versions/node/v22")],
-        writable: Vec::new(),
-    };
+    let extras = vec![PathBuf::from("/Users/me/.nvm/versions/node/v22")];
     let profile = seatbelt_profile(&p, &extras);
     assert!(profile.starts_with("(version 1)"), "{profile}");
     assert!(

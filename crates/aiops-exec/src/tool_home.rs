@@ -23,9 +23,9 @@ use std::path::Path;
 
 use aiops_core::ports::{HomeSetup, ToolKind};
 
-/// Prepares `home` for `setup.kind`; nothing for a generic tool.
-pub fn prepare(home: &Path, setup: &HomeSetup) -> std::io::Result<()> {
-    match setup.kind {
+/// Prepares `home` for a tool of `kind`; nothing for a generic tool.
+pub fn prepare(home: &Path, kind: ToolKind, setup: &HomeSetup) -> std::io::Result<()> {
+    match kind {
         ToolKind::Claude => claude(home, setup),
         ToolKind::Codex => codex(home, setup),
         ToolKind::Aider => aider(home, setup),

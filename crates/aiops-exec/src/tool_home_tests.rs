@@ -4,9 +4,8 @@ use aiops_core::ports::{HomeSetup, ToolKind};
 
 use super::*;
 
-fn setup(kind: ToolKind) -> HomeSetup {
+fn setup() -> HomeSetup {
     HomeSetup {
-        kind,
         trusted: vec![PathBuf::from("/srv/ws/5/acme/web/repo")],
         claude_key: Some("sk-ant-api03-0123456789abcdefghijKLMNOPQRSTUVWXYZ".into()),
         codex_auth: Some(r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-x"}"#.into()),
@@ -27,8 +26,8 @@ fn claude_is_onboarded_its_key_approved_and_the_clone_trusted_keeping_the_rest()
         r#"{"theme":"dark","customApiKeyResponses":{"approved":["old"],"rejected":["x"]}}"#,
     )
     .unwrap();
-    prepare(home, &setup(ToolKind::Claude)).unwrap();
-    prepare(home, &setup(ToolKind::Claude)).unwrap();
+    prepare(home, ToolKind::Claude, &setup()).unwrap();
+    prepare(home, ToolKind::Claude, &setup()).unwrap();
     let v: serde_json::Value = serde_json::from_str(&read(home, ".claude.json")).unwrap();
     assert_eq!(v["theme"], "dark", "what Claude keeps stays");
     assert_eq!(v["hasCompletedOnboarding"], true);
@@ -57,8 +56,8 @@ fn codex_gets_its_login_0600_and_trust_merged_into_its_config() {
     let home = tmp.path();
     std::fs::create_dir(home.join(".codex")).unwrap();
     std::fs::write(home.join(".codex/config.toml"), "model = \"o4\"\n# mine\n").unwrap();
-    prepare(home, &setup(ToolKind::Codex)).unwrap();
-    prepare(home, &setup(ToolKind::Codex)).unwrap();
+    prepare(home, ToolKind::Codex, &setup()).unwrap();
+    prepare(home, ToolKind::Codex, &setup()).unwrap();
     let config = read(home, ".codex/config.toml");
     assert!(
         config.contains("model = \"o4\"") && config.contains("# mine"),
@@ -85,7 +84,7 @@ fn aider_gets_its_answers_and_identity_once_and_a_planted_symlink_is_not_followe
     let outside = tmp.path().join("secret.key");
     std::fs::write(&outside, "keep").unwrap();
     std::os::unix::fs::symlink(&outside, home.join(".gitconfig")).unwrap();
-    prepare(&home, &setup(ToolKind::Aider)).unwrap();
+    prepare(&home, ToolKind::Aider, &setup()).unwrap();
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
     assert!(read(&home, ".aider.conf.yml").contains("read: AGENTS.override.md"));
     assert_eq!(
@@ -93,7 +92,7 @@ fn aider_gets_its_answers_and_identity_once_and_a_planted_symlink_is_not_followe
         "[user]\n\tname = \"Mona \\\"M\\\" Lisa\"\n\temail = \"mona@example.com\"\n"
     );
     std::fs::write(home.join(".aider.conf.yml"), "mine: true\n").unwrap();
-    prepare(&home, &setup(ToolKind::Aider)).unwrap();
+    prepare(&home, ToolKind::Aider, &setup()).unwrap();
     assert_eq!(
         read(&home, ".aider.conf.yml"),
         "mine: true\n",

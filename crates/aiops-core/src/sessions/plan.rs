@@ -8,7 +8,7 @@ use aiops_types::{Tool, User};
 
 use super::Host;
 use super::start::workspace_dir;
-use crate::ports::{HomeSetup, Hooks, LaunchPlan, NewApiKeyRow, Store, ToolKind, Viewer};
+use crate::ports::{HomeSetup, LaunchPlan, NewApiKeyRow, Store, ToolKind, Viewer};
 use crate::{CoreError, CoreResult, credentials};
 
 /// The owner's git author name (their name, else their email) and email.
@@ -79,7 +79,12 @@ pub(super) fn launch_plan(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let secrets = super::credentials::for_session(store, host.secret_key, owner.id, tool)?;
-    let home_setup = home_setup(store, host, tool, owner, session, &secrets)?;
+    let project = store
+        .project(Viewer::All, session.project_id)?
+        .ok_or_else(|| CoreError::not_found(format!("project {}", session.project_id)))?;
+    // The owner's base clone: trusted by the tools, and holding a worktree's git data.
+    let repo = workspace_dir(host, owner, &project).join("repo");
+    let home_setup = home_setup(owner, &repo, &secrets);
     env.extend(secrets.env);
     env.extend(git_env(owner));
     env.extend([
@@ -94,8 +99,7 @@ pub(super) fn launch_plan(
     let home = super::sandbox::tool_home(&host.sandbox, owner);
     env.push(("HOME".to_owned(), home.display().to_string()));
     let sandbox = (session.sandbox != super::sandbox::NO_SANDBOX)
-        .then(|| sandbox_plan(store, host, owner, session, &home))
-        .transpose()?;
+        .then(|| sandbox_plan(host, session, &repo, &home));
     if sandbox.is_some() {
         // How a tool learns it is contained: Claude Code then allows
         // `--dangerously-skip-permissions` under a server that runs as root.
@@ -107,11 +111,7 @@ pub(super) fn launch_plan(
         dir: PathBuf::from(&session.worktree_path),
         argv,
         env,
-        hooks: match tool.hooks.as_str() {
-            "claude" => Hooks::Claude,
-            "codex" => Hooks::Codex,
-            _ => Hooks::None,
-        },
+        kind: tool_kind(tool),
         respawn,
         home_setup,
         home,
@@ -119,41 +119,47 @@ pub(super) fn launch_plan(
     })
 }
 
-/// What a sandboxed session sees: its working copy, the base clone's `.git` (a
-/// worktree's objects and refs live there), the owner's tool home, the aiops binary and
-/// the admin's extra read-only paths.
+/// What a sandboxed session sees: its working copy, the base clone `repo` (its `.git`
+/// holds a worktree's objects and refs), the owner's tool home, the aiops binary and the
+/// admin's extra read-only paths.
 fn sandbox_plan(
-    store: &impl Store,
     host: &Host<'_>,
-    owner: &User,
     session: &aiops_types::Session,
+    repo: &std::path::Path,
     home: &std::path::Path,
-) -> CoreResult<super::sandbox::SandboxPlan> {
-    let project = store
-        .project(Viewer::All, session.project_id)?
-        .ok_or_else(|| CoreError::not_found(format!("project {}", session.project_id)))?;
+) -> super::sandbox::SandboxPlan {
     let mut read_only = vec![PathBuf::from(host.aiops_bin)];
     read_only.extend(host.sandbox.read_only.iter().cloned());
-    Ok(super::sandbox::SandboxPlan {
+    super::sandbox::SandboxPlan {
         work_dir: PathBuf::from(&session.worktree_path),
-        repo: workspace_dir(host, owner, &project).join("repo"),
+        repo: repo.to_owned(),
         home: home.to_owned(),
         read_only,
-    })
+    }
 }
 
-/// What `tool`'s home needs so no first-run screen blocks the session: Claude Code's
-/// onboarding done, the user's API key approved, the project's base clone trusted;
-/// Codex's login and trust; Aider's git identity. Which tool it is: its hooks for Claude
-/// and Codex, its program's name for Aider.
+/// Which agent `tool` is: its hooks for Claude and Codex, its program's name for Aider.
+fn tool_kind(tool: &Tool) -> ToolKind {
+    let program = std::path::Path::new(&tool.command)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    match (tool.hooks.as_str(), program) {
+        ("claude", _) => ToolKind::Claude,
+        ("codex", _) => ToolKind::Codex,
+        (_, "aider") => ToolKind::Aider,
+        _ => ToolKind::Generic,
+    }
+}
+
+/// What the tool's home needs so no first-run screen blocks the session: the base clone
+/// `repo` trusted, the user's keys approved or logged in, their git identity (the runtime
+/// writes what the tool's kind reads).
 fn home_setup(
-    store: &impl Store,
-    host: &Host<'_>,
-    tool: &Tool,
     owner: &User,
-    session: &aiops_types::Session,
+    repo: &std::path::Path,
     secrets: &super::credentials::SessionSecrets,
-) -> CoreResult<HomeSetup> {
+) -> HomeSetup {
     let var = |k: &str| {
         secrets
             .env
@@ -161,23 +167,9 @@ fn home_setup(
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.clone())
     };
-    let program = std::path::Path::new(&tool.command)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let kind = match (tool.hooks.as_str(), program) {
-        ("claude", _) => ToolKind::Claude,
-        ("codex", _) => ToolKind::Codex,
-        (_, "aider") => ToolKind::Aider,
-        _ => ToolKind::Generic,
-    };
-    let project = store
-        .project(Viewer::All, session.project_id)?
-        .ok_or_else(|| CoreError::not_found(format!("project {}", session.project_id)))?;
     let (name, email) = git_identity(owner);
-    Ok(HomeSetup {
-        kind,
-        trusted: vec![workspace_dir(host, owner, &project).join("repo")],
+    HomeSetup {
+        trusted: vec![repo.to_owned()],
         claude_key: var("ANTHROPIC_API_KEY"),
         codex_auth: secrets.codex_auth.clone().or_else(|| {
             var("OPENAI_API_KEY").map(|key| {
@@ -186,5 +178,5 @@ fn home_setup(
             })
         }),
         git_identity: Some((name, email)),
-    })
+    }
 }
