@@ -1,6 +1,7 @@
 //! The terminal WebSocket against real sessions: a shell in tmux, typed to and read from
 //! the way xterm.js does (binary frames, JSON resize and ack).
 
+use std::num::NonZeroU16;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -20,6 +21,10 @@ pub struct Term {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     /// Everything received so far.
     seen: Vec<u8>,
+    /// The screen those bytes draw: tmux may redraw a line in pieces (cursor moves
+    /// between "seq-don" and "e-1" when its client lags), so a needle that is not in
+    /// the byte stream is looked for on the screen too.
+    screen: vt100::Parser,
 }
 
 impl Term {
@@ -37,10 +42,22 @@ impl Term {
         req.headers_mut()
             .insert("authorization", format!("Bearer {key}").parse().unwrap());
         match tokio_tungstenite::connect_async(req).await {
-            Ok((ws, _)) => Ok(Term {
-                ws,
-                seen: Vec::new(),
-            }),
+            Ok((ws, _)) => {
+                let size = |name: &str, default: u16| -> NonZeroU16 {
+                    let n = query
+                        .trim_start_matches('?')
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+                        .unwrap_or(default);
+                    NonZeroU16::new(n).expect("a terminal size is not zero")
+                };
+                let screen = vt100::Parser::new(size("rows", 24), size("cols", 80), 0);
+                Ok(Term {
+                    ws,
+                    seen: Vec::new(),
+                    screen,
+                })
+            }
             Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
             Err(e) => panic!("terminal handshake: {e}"),
         }
@@ -56,6 +73,8 @@ impl Term {
     async fn resize(&mut self, cols: u16, rows: u16) {
         let msg = format!(r#"{{"type":"resize","cols":{cols},"rows":{rows}}}"#);
         self.ws.send(Message::text(msg)).await.unwrap();
+        let nz = |n| NonZeroU16::new(n).expect("a terminal size is not zero");
+        self.screen.set_size(nz(rows), nz(cols));
     }
 
     /// Reads (acking every frame, as xterm.js does after drawing) until the output
@@ -76,7 +95,10 @@ impl Term {
             loop {
                 match self.ws.next().await {
                     Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                    Some(Ok(Message::Binary(b))) => self.seen.extend_from_slice(&b),
+                    Some(Ok(Message::Binary(b))) => {
+                        self.seen.extend_from_slice(&b);
+                        self.screen.process(&b);
+                    }
                     Some(Ok(_)) => {}
                     None | Some(Err(_)) => return None,
                 }
@@ -96,10 +118,14 @@ impl Term {
                 if let Some(i) = find(&self.seen[start..], needle.as_bytes()) {
                     return start + i + needle.len();
                 }
+                if self.screen.screen().contents().contains(needle) {
+                    return self.seen.len();
+                }
                 start = self.seen.len().saturating_sub(needle.len()).max(from);
                 match self.ws.next().await {
                     Some(Ok(Message::Binary(b))) => {
                         self.seen.extend_from_slice(&b);
+                        self.screen.process(&b);
                         let ack = format!(r#"{{"type":"ack","bytes":{}}}"#, b.len());
                         self.ws.send(Message::text(ack)).await.unwrap();
                     }
