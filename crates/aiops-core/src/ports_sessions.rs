@@ -213,6 +213,9 @@ pub struct HomeSetup {
     /// Codex: its `auth.json` (the user's `codex_auth_json`, else an API-key login of
     /// their `openai_api_key`), 0600 in `~/.codex`.
     pub codex_auth: Option<String>,
+    /// Codex: where the OpenAI API is (`openai_base_url` in its config.toml), from
+    /// `OPENAI_BASE_URL` in the tool's environment, which Codex itself does not read.
+    pub openai_base_url: Option<String>,
     /// Aider: the git identity for `~/.gitconfig` (it reads git's files, not the
     /// `GIT_AUTHOR_*` variables): name, email.
     pub git_identity: Option<(String, String)>,

@@ -81,39 +81,22 @@ impl TmuxRuntime {
         Ok(format!("exec {bin} sessions {verb} --dir {dir}"))
     }
 
-    /// The command with the agent hooks the tool understands.
-    fn argv_with_hooks(&self, plan: &LaunchPlan) -> CoreResult<Vec<String>> {
-        let mut argv = plan.argv.clone();
+    /// Installs the hooks a Claude session reports through (its worktree's local
+    /// settings). Codex's hooks and Aider's notification command live in the tool home
+    /// and the environment, so no tool's argv is touched: a wrapper command (`env …
+    /// codex`, a script) works like the program itself.
+    fn install_hooks(&self, plan: &LaunchPlan) -> CoreResult<()> {
         match plan.kind {
-            ToolKind::Claude => write_claude_hooks(&plan.dir)?,
-            // Codex runs `notify` (argv) when a turn ends; a `-c` override keeps the
-            // user's own `~/.codex/config.toml` untouched. See
-            // <https://github.com/openai/codex/blob/main/docs/config.md#notify>.
-            ToolKind::Codex => {
-                let bin = serde_json::to_string(&self.aiops_bin.display().to_string())
-                    .map_err(|e| CoreError::Internal(e.to_string()))?;
-                argv.splice(
-                    1..1,
-                    [
-                        "-c".to_owned(),
-                        format!("notify=[{bin},\"sessions\",\"event\",\"waiting\"]"),
-                    ],
-                );
-            }
-            ToolKind::Aider | ToolKind::Generic => {}
+            ToolKind::Claude => write_claude_hooks(&plan.dir),
+            ToolKind::Codex | ToolKind::Aider | ToolKind::Generic => Ok(()),
         }
-        Ok(argv)
     }
 }
 
 /// Claude Code hooks (<https://docs.anthropic.com/en/docs/claude-code/hooks>): every event
-/// that changes what Claude is doing runs one command, which reads the hook's input and
-/// reports the state it means (`aiops sessions event --claude-hook`: `UserPromptSubmit`,
-/// `PreToolUse`, `PostToolUse` → running; `Stop`, `StopFailure`, `Notification` →
-/// waiting, with the error or message as detail). The command prints nothing (a hook's
-/// stdout goes into the model's context), never fails the hook, and does nothing where
-/// `AIOPS_BIN` is unset (the worktree used outside aiops). Merged into an existing local
-/// settings file; the file is kept out of git.
+/// that changes what Claude is doing runs [`aiops_types::HOOK_COMMAND`], which reads the
+/// hook's input and reports the state it means ([`aiops_types::hook_report`]). Merged
+/// into an existing local settings file; the file is kept out of git.
 const CLAUDE_HOOK_EVENTS: [&str; 7] = [
     "UserPromptSubmit",
     "PreToolUse",
@@ -123,8 +106,6 @@ const CLAUDE_HOOK_EVENTS: [&str; 7] = [
     "StopFailure",
     "Notification",
 ];
-const CLAUDE_HOOK_COMMAND: &str =
-    "[ -z \"$AIOPS_BIN\" ] || \"$AIOPS_BIN\" sessions event --claude-hook >/dev/null 2>&1 || true";
 fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
     // The worktree is the agent's: read and write beneath it without following symlinks.
     let rel = Path::new(CLAUDE_SETTINGS);
@@ -134,7 +115,7 @@ fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
         .unwrap_or_else(|| serde_json::json!({}));
     let hook = serde_json::json!([{ "hooks": [{
         "type": "command",
-        "command": CLAUDE_HOOK_COMMAND,
+        "command": aiops_types::HOOK_COMMAND,
     }]}]);
     if !settings["hooks"].is_object() {
         settings["hooks"] = serde_json::json!({});
@@ -307,7 +288,8 @@ impl Runtime for TmuxRuntime {
                 plan.home.display()
             ))
         })?;
-        let mut argv = self.argv_with_hooks(plan)?;
+        self.install_hooks(plan)?;
+        let mut argv = plan.argv.clone();
         let scope_ipc = plan.sandbox.is_some();
         if let Some(sb) = &plan.sandbox {
             let mechanism = sandbox::mechanism().ok_or_else(|| {

@@ -8,9 +8,13 @@
 //!   characters in `customApiKeyResponses.approved`, and
 //!   `projects.<folder>.hasTrustDialogAccepted` (see
 //!   <https://docs.anthropic.com/en/docs/claude-code/settings>).
-//! - Codex, `~/.codex/auth.json` (0600; what `codex login --with-api-key` writes) and
-//!   `~/.codex/config.toml` `[projects."<folder>"] trust_level = "trusted"` (see
-//!   <https://github.com/openai/codex/blob/main/docs/config.md>).
+//! - Codex, `~/.codex/auth.json` (0600; what `codex login --with-api-key` writes),
+//!   `~/.codex/hooks.json` with aiops's state hooks ([`codex_hooks`]), and
+//!   `~/.codex/config.toml`: `[projects."<folder>"] trust_level = "trusted"`, the hooks'
+//!   trust (`[hooks.state."<hooks.json>:<event>:0:0"] trusted_hash`, else Codex shows
+//!   "Hooks need review" first) and `openai_base_url` when the tool's environment sets
+//!   `OPENAI_BASE_URL` (Codex reads no such variable) (see
+//!   <https://github.com/openai/codex/blob/main/docs/config.md>, `docs/hooks.md`).
 //! - Aider, `~/.aider.conf.yml` (its yes/no questions answered, `AGENTS.override.md`
 //!   read) and `~/.gitconfig` with the user's identity, both only when missing
 //!   (<https://aider.chat/docs/config/aider_conf.html>).
@@ -116,7 +120,85 @@ fn codex(home: &Path, setup: &HomeSetup) -> std::io::Result<()> {
         }
         projects[key.as_str()]["trust_level"] = toml_edit::value("trusted");
     }
+    if let Some(url) = &setup.openai_base_url {
+        doc["openai_base_url"] = toml_edit::value(url.as_str());
+    }
+    codex_hooks(home, &mut doc)?;
     crate::beneath::write(home, rel, doc.to_string().as_bytes(), 0o600)
+}
+
+/// Codex hook events aiops reports from, with the label Codex keys their trust by:
+/// `UserPromptSubmit`, `PreToolUse`, `PostToolUse` → running; `PermissionRequest`,
+/// `Stop` → waiting ([`aiops_types::hook_report`]). (Codex's `notify` is not used: it
+/// also fires when the side thread that titles the conversation ends, mid-turn.)
+const CODEX_HOOK_EVENTS: [(&str, &str); 5] = [
+    ("UserPromptSubmit", "user_prompt_submit"),
+    ("PreToolUse", "pre_tool_use"),
+    ("PostToolUse", "post_tool_use"),
+    ("PermissionRequest", "permission_request"),
+    ("Stop", "stop"),
+];
+/// Seconds Codex waits for a hook (the report is one local HTTP request).
+const CODEX_HOOK_TIMEOUT: u64 = 10;
+
+/// Puts aiops's hook first under each of [`CODEX_HOOK_EVENTS`] in `~/.codex/hooks.json`
+/// (other hooks kept after it) and records its trust in `doc` (config.toml), as Codex's
+/// `/hooks` review does once a person trusts them.
+fn codex_hooks(home: &Path, doc: &mut toml_edit::DocumentMut) -> std::io::Result<()> {
+    let rel = ".codex/hooks.json";
+    let mut file = json_object(home, rel);
+    let hooks = object(&mut file, "hooks");
+    let ours = serde_json::json!({ "hooks": [{
+        "type": "command",
+        "command": aiops_types::HOOK_COMMAND,
+        "timeout": CODEX_HOOK_TIMEOUT,
+    }]});
+    let path = home.join(rel);
+    for (event, label) in CODEX_HOOK_EVENTS {
+        let mut groups = vec![ours.clone()];
+        if let Some(serde_json::Value::Array(old)) = hooks.remove(event) {
+            groups.extend(old.into_iter().filter(|g| *g != ours));
+        }
+        hooks.insert(event.into(), serde_json::Value::Array(groups));
+        let key = format!("{}:{label}:0:0", path.display());
+        let state = &mut doc["hooks"]["state"];
+        if state.is_none() {
+            *state = toml_edit::Item::Table(toml_edit::Table::new());
+        }
+        let Some(state) = state.as_table_like_mut() else {
+            return Err(std::io::Error::other(
+                "`hooks.state` in ~/.codex/config.toml is not a table",
+            ));
+        };
+        let mut entry = toml_edit::Table::new();
+        entry["trusted_hash"] = toml_edit::value(codex_hook_hash(
+            label,
+            aiops_types::HOOK_COMMAND,
+            CODEX_HOOK_TIMEOUT,
+        ));
+        state.insert(&key, toml_edit::Item::Table(entry));
+    }
+    let text = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
+    crate::beneath::write(home, Path::new(rel), &text, 0o600)
+}
+
+/// The trust hash Codex gives a hook running `command` under event `label`: SHA-256 of the hook's
+/// identity as compact JSON with sorted keys, `sha256:<hex>` (Codex 0.171,
+/// `codex-rs/hooks/src/engine/discovery.rs` `command_hook_hash` and
+/// `codex-rs/config/src/fingerprint.rs` `version_for_toml`; checked against hashes its
+/// `/hooks` review wrote).
+fn codex_hook_hash(label: &str, command: &str, timeout: u64) -> String {
+    use sha2::Digest;
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    // Keys in sorted order, written out: the hash depends on the exact bytes.
+    let identity = format!(
+        r#"{{"event_name":{},"hooks":[{{"async":false,"command":{},"timeout":{timeout},"type":"command"}}]}}"#,
+        quote(label),
+        quote(command),
+    );
+    let digest = sha2::Sha256::digest(identity.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 fn aider(home: &Path, setup: &HomeSetup) -> std::io::Result<()> {

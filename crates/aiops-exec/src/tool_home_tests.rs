@@ -9,6 +9,7 @@ fn setup() -> HomeSetup {
         trusted: vec![PathBuf::from("/srv/ws/5/acme/web/repo")],
         claude_key: Some("sk-ant-api03-0123456789abcdefghijKLMNOPQRSTUVWXYZ".into()),
         codex_auth: Some(r#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-x"}"#.into()),
+        openai_base_url: Some("http://127.0.0.1:9/v1".into()),
         git_identity: Some(("Mona \"M\" Lisa".into(), "mona@example.com".into())),
     }
 }
@@ -69,10 +70,60 @@ fn codex_gets_its_login_0600_and_trust_merged_into_its_config() {
         Some("trusted"),
         "{config}"
     );
+    assert_eq!(
+        parsed["openai_base_url"].as_str(),
+        Some("http://127.0.0.1:9/v1")
+    );
     let meta = std::fs::metadata(home.join(".codex/auth.json")).unwrap();
     assert_eq!(
         std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
         0o600
+    );
+}
+
+#[test]
+fn codex_hooks_are_installed_once_first_and_trusted_keeping_the_users() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path();
+    std::fs::create_dir(home.join(".codex")).unwrap();
+    let mine = serde_json::json!({"hooks": [{"type": "command", "command": "echo mine"}]});
+    std::fs::write(
+        home.join(".codex/hooks.json"),
+        serde_json::json!({"hooks": {"Stop": [mine], "SessionStart": [mine]}}).to_string(),
+    )
+    .unwrap();
+    prepare(home, ToolKind::Codex, &setup()).unwrap();
+    prepare(home, ToolKind::Codex, &setup()).unwrap();
+    let hooks: serde_json::Value = serde_json::from_str(&read(home, ".codex/hooks.json")).unwrap();
+    let stop = hooks["hooks"]["Stop"].as_array().unwrap();
+    assert_eq!(stop.len(), 2, "ours once, then the user's: {hooks}");
+    assert_eq!(stop[0]["hooks"][0]["command"], aiops_types::HOOK_COMMAND);
+    assert_eq!(stop[1], mine);
+    assert_eq!(hooks["hooks"]["SessionStart"], serde_json::json!([mine]));
+    let config: toml::Table = read(home, ".codex/config.toml").parse().unwrap();
+    let key = format!(
+        "{}:permission_request:0:0",
+        home.join(".codex/hooks.json").display()
+    );
+    assert_eq!(
+        config["hooks"]["state"][&key]["trusted_hash"].as_str(),
+        Some(codex_hook_hash("permission_request", aiops_types::HOOK_COMMAND, 10).as_str()),
+        "{config:#?}"
+    );
+}
+
+#[test]
+fn codex_hook_trust_hash_is_the_one_codex_computes() {
+    // Written by Codex 0.171's "Trust all and continue" for this hooks.json entry:
+    // {"Stop": [{"hooks": [{"type": "command", "command": <below>}]}]} (timeout 600 by
+    // default).
+    assert_eq!(
+        codex_hook_hash(
+            "stop",
+            "echo Stop >> /tmp/cx/hooks.log; cat >> /tmp/cx/hooks.log; echo >> /tmp/cx/hooks.log",
+            600
+        ),
+        "sha256:e66deb07ca62d6af7ea6b792874d59ca2972cc852ff46329def1ee3d6af547a9"
     );
 }
 

@@ -97,13 +97,14 @@ pub enum SessionsCommand {
     },
     /// Report the session's state (what agent hooks call): running, waiting, or exited.
     Event {
-        /// running | waiting | exited (from the hook's input with --claude-hook)
-        #[arg(required_unless_present = "claude_hook")]
+        /// running | waiting | exited (from the hook's input with --hook)
+        #[arg(required_unless_present = "hook")]
         state: Option<String>,
-        /// Read a Claude Code hook's input (JSON on stdin) and report what it says;
-        /// print nothing (a hook's stdout goes into the model's context).
-        #[arg(long)]
-        claude_hook: bool,
+        /// Read a Claude Code or Codex hook's input (JSON on stdin) and report what it
+        /// says; print nothing (a hook's stdout goes into the model's context).
+        /// `--claude-hook` is its older name.
+        #[arg(long, alias = "claude-hook")]
+        hook: bool,
         /// Default: $AIOPS_SESSION_ID.
         #[arg(long, value_name = "ID")]
         session: Option<i64>,
@@ -329,7 +330,7 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
         }
         SessionsCommand::Event {
             state,
-            claude_hook,
+            hook,
             session,
             exit_code,
             detail,
@@ -344,7 +345,7 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
                         CliError::usage("pass --session ID (or run inside a session)")
                     })?,
             };
-            if claude_hook {
+            if hook {
                 let Some(req) = hook_input()? else {
                     return Ok(());
                 };
@@ -459,7 +460,7 @@ fn launch(dir: &std::path::Path) -> Result<(), CliError> {
     std::process::exit(code);
 }
 
-/// A Claude Code hook's input on stdin (at most 1 MiB) as a report; None when the event
+/// A Claude Code or Codex hook's input on stdin (at most 1 MiB) as a report; None when the event
 /// reports nothing.
 fn hook_input() -> Result<Option<SessionReport>, CliError> {
     use std::io::Read;
@@ -470,7 +471,7 @@ fn hook_input() -> Result<Option<SessionReport>, CliError> {
         .map_err(|e| CliError::usage(format!("reading the hook's input: {e}")))?;
     let input: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| CliError::usage(format!("the hook's input is not JSON: {e}")))?;
-    Ok(aiops_types::claude_hook_report(&input))
+    Ok(aiops_types::hook_report(&input))
 }
 
 #[path = "sessions_render.rs"]

@@ -160,13 +160,6 @@ impl Scene {
         assert_success(&self.server.cli(&args, None), &format!("tools set {name}"));
     }
 
-    /// Writes `text` to `relative` in the tool home.
-    fn seed(&self, relative: &str, text: &str) {
-        let path = self.home.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-    }
-
     /// `issues work` on a new issue whose title holds the canary; the session's id.
     fn work(&self, tool: &str) -> i64 {
         let issue = id_of(&demo_issue(
@@ -195,6 +188,34 @@ impl Scene {
         let pane = format!("{}:", s["tmux_target"].as_str().unwrap_or(""));
         let out = tmux(&self.server, &["capture-pane", "-p", "-t", &pane]);
         format!("{}{}", text(&out.stdout), text(&out.stderr))
+    }
+
+    /// The states the session went through, oldest first (its `session.state` events).
+    fn states(&self, id: i64) -> Vec<String> {
+        let sql = format!(
+            "SELECT json_extract(payload, '$.state') FROM events \
+             WHERE kind = 'session.state' AND json_extract(payload, '$.id') = {id} ORDER BY id"
+        );
+        crate::common::sqlite(&self.server.data_dir.join("aiops.db"), &sql)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Waits until the session is `waiting` with a detail holding `needle`; the detail.
+    fn wait_waiting_with(&self, id: i64, needle: &str) -> String {
+        let mut last = Value::Null;
+        let reported = wait_until(ANSWER_TIMEOUT, || {
+            last = session(&self.server, id);
+            last["state"] == "waiting"
+                && last["detail"].as_str().is_some_and(|d| d.contains(needle))
+        });
+        assert!(
+            reported,
+            "the session should be `waiting` with {needle:?} in its detail; last: {last}\n{}",
+            self.report(id)
+        );
+        last["detail"].as_str().unwrap_or_default().to_owned()
     }
 
     /// What a failure message shows: the model's requests, the session, the screen.
@@ -287,6 +308,11 @@ impl Scene {
             self.report(id)
         );
         wait_state(&self.server, id, "waiting");
+        let states = self.states(id);
+        assert!(
+            states.ends_with(&["waiting".into(), "running".into(), "waiting".into()]),
+            "the turn the message started was `running`, then `waiting` again: {states:?}"
+        );
     }
 
     /// Ends the session and checks its transcript holds `answer`. Ended, because the
@@ -380,23 +406,66 @@ fn codex_starts_in_the_sandbox_reads_the_context_and_answers() {
     let program = installed("npm/node_modules/.bin/codex");
     let s = scene("codex");
     s.credential("openai_api_key");
-    s.use_program("codex", &program, &[]);
-    // The login and the folder's trust: aiops writes them into the tool home. Only
-    // where the model is comes from here (Codex 0.171 reads no OPENAI_BASE_URL).
-    s.seed(
-        ".codex/config.toml",
-        &format!(
-            "openai_base_url = {}\n",
-            json!(format!("{}/v1", s.model.url()))
-        ),
+    // The login, the folder's trust, the hooks' trust and `openai_base_url` (Codex reads
+    // no OPENAI_BASE_URL): aiops writes them into the tool home.
+    s.use_program(
+        "codex",
+        &program,
+        &[("OPENAI_BASE_URL", format!("{}/v1", s.model.url()))],
     );
 
     let id = s.work("codex");
     let answer = s.wait_answer_to_context(id);
-    // Its `notify` command (`aiops sessions event waiting`) ran inside the sandbox.
+    // Its `Stop` hook (`aiops sessions event --hook`) ran inside the sandbox.
     wait_state(&s.server, id, "waiting");
     s.send_is_submitted(id);
     s.assert_transcript_after_kill(id, &answer);
+    let hooks = std::fs::read_to_string(s.home.join(".codex/hooks.json")).unwrap();
+    assert!(
+        hooks.contains("--hook"),
+        "aiops's hooks are in the user's Codex home"
+    );
+}
+
+#[test]
+fn codex_asking_for_approval_is_waiting_and_approving_it_is_running() {
+    let program = installed("npm/node_modules/.bin/codex");
+    let s = scene("codex-approval");
+    s.credential("openai_api_key");
+    s.use_program(
+        "codex",
+        &program,
+        &[("OPENAI_BASE_URL", format!("{}/v1", s.model.url()))],
+    );
+    // A model asking to run a command outside Codex's own sandbox, through the `exec`
+    // tool Codex 0.171 offers (its nested `exec_command`): Codex asks its user first.
+    let code = "const r = await tools.exec_command({cmd: \"echo approved-run\", \
+                sandbox_permissions: \"require_escalated\", justification: \"Check\"}); \
+                text(JSON.stringify(r));";
+    s.model.state().tool_call = Some(ToolCall {
+        name: "exec".into(),
+        input: json!(code),
+    });
+    let id = s.work("codex");
+    let detail = s.wait_waiting_with(id, "asks to run");
+    assert!(detail.contains("echo approved-run"), "{detail}");
+    // "Yes, proceed" is `y` in its menu (no Enter).
+    let out = s.server.cli(
+        &["sessions", "send", &id.to_string(), "--no-enter", "y"],
+        None,
+    );
+    assert_success(&out, "sessions send --no-enter y");
+    let answered = wait_until(ANSWER_TIMEOUT, || {
+        s.states(id)
+            .ends_with(&["running".into(), "waiting".into()])
+    });
+    assert!(
+        answered,
+        "approved, Codex ran the command (`running`) and ended its turn (`waiting`): {:?}\n{}",
+        s.states(id),
+        s.report(id)
+    );
+    s.wait_screen(id, "approved-run");
 }
 
 #[test]
@@ -431,5 +500,8 @@ fn aider_starts_in_the_sandbox_reads_the_context_and_answers() {
     );
     assert_success(&out, "sessions send");
     let answer = s.wait_answer_to_context(id);
+    // Its notification command reported the end of its turn.
+    wait_state(&s.server, id, "waiting");
+    s.send_is_submitted(id);
     s.assert_transcript_after_kill(id, &answer);
 }

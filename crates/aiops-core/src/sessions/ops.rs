@@ -231,7 +231,30 @@ pub fn send(
         .target("session", id)
         .detail(json!({ "bytes": text.len(), "enter": enter }));
     host.runtime.send(tmux_name(&s), text, enter)?;
-    store.append_audit(audit)
+    store.append_audit(audit)?;
+    if enter && s.state == SessionState::Waiting && submits_unreported(store, &s)? {
+        let change = StateChange {
+            to: SessionState::Running,
+            from: &[SessionState::Waiting],
+            exit_code: None,
+            detail: None,
+        };
+        match store.set_session_state(id, &change, None) {
+            // It changed meanwhile (a report, an exit): that stands.
+            Ok(_) | Err(CoreError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Whether the session's tool starts a turn without reporting it: Aider says when it
+/// waits (its notification command) but has no hook for "working", so the Enter aiops
+/// sends is that start. Claude and Codex report it themselves (`UserPromptSubmit`).
+fn submits_unreported(store: &impl Store, s: &Session) -> CoreResult<bool> {
+    Ok(store
+        .tool(&s.tool)?
+        .is_some_and(|t| super::plan::tool_kind(&t) == crate::ports::ToolKind::Aider))
 }
 
 pub fn logs(

@@ -84,8 +84,10 @@ pub(super) fn launch_plan(
         .ok_or_else(|| CoreError::not_found(format!("project {}", session.project_id)))?;
     // The owner's base clone: trusted by the tools, and holding a worktree's git data.
     let repo = workspace_dir(host, owner, &project).join("repo");
-    let home_setup = home_setup(owner, &repo, &secrets);
+    let kind = tool_kind(tool);
+    let home_setup = home_setup(owner, &repo, &secrets, &env);
     env.extend(secrets.env);
+    env.extend(kind_env(kind));
     env.extend(git_env(owner));
     env.extend([
         ("AIOPS_URL".to_owned(), host.server_url.to_owned()),
@@ -111,7 +113,7 @@ pub(super) fn launch_plan(
         dir: PathBuf::from(&session.worktree_path),
         argv,
         env,
-        kind: tool_kind(tool),
+        kind,
         respawn,
         home_setup,
         home,
@@ -139,7 +141,7 @@ fn sandbox_plan(
 }
 
 /// Which agent `tool` is: its hooks for Claude and Codex, its program's name for Aider.
-fn tool_kind(tool: &Tool) -> ToolKind {
+pub(super) fn tool_kind(tool: &Tool) -> ToolKind {
     let program = std::path::Path::new(&tool.command)
         .file_name()
         .and_then(|n| n.to_str())
@@ -152,13 +154,32 @@ fn tool_kind(tool: &Tool) -> ToolKind {
     }
 }
 
+/// Variables a tool of `kind` reads its aiops settings from (settings in the environment
+/// compose with wrapper commands, unlike arguments): Aider's notification command
+/// reports `waiting` when it waits for its user (`AIDER_NOTIFICATIONS*`, see
+/// <https://aider.chat/docs/config/options.html#--notifications-command-command>).
+fn kind_env(kind: ToolKind) -> Vec<(String, String)> {
+    match kind {
+        ToolKind::Aider => vec![
+            ("AIDER_NOTIFICATIONS".to_owned(), "true".to_owned()),
+            (
+                "AIDER_NOTIFICATIONS_COMMAND".to_owned(),
+                aiops_types::WAITING_COMMAND.to_owned(),
+            ),
+        ],
+        ToolKind::Claude | ToolKind::Codex | ToolKind::Generic => Vec::new(),
+    }
+}
+
 /// What the tool's home needs so no first-run screen blocks the session: the base clone
-/// `repo` trusted, the user's keys approved or logged in, their git identity (the runtime
-/// writes what the tool's kind reads).
+/// `repo` trusted, the user's keys approved or logged in, their git identity, where the
+/// OpenAI API is when the tool's environment `tool_env` says (the runtime writes what the
+/// tool's kind reads).
 fn home_setup(
     owner: &User,
     repo: &std::path::Path,
     secrets: &super::credentials::SessionSecrets,
+    tool_env: &[(String, String)],
 ) -> HomeSetup {
     let var = |k: &str| {
         secrets
@@ -167,6 +188,10 @@ fn home_setup(
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.clone())
     };
+    let openai_base_url = tool_env
+        .iter()
+        .find(|(k, v)| k == "OPENAI_BASE_URL" && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_owned());
     let (name, email) = git_identity(owner);
     HomeSetup {
         trusted: vec![repo.to_owned()],
@@ -177,6 +202,7 @@ fn home_setup(
                 serde_json::json!({ "auth_mode": "apikey", "OPENAI_API_KEY": key }).to_string()
             })
         }),
+        openai_base_url,
         git_identity: Some((name, email)),
     }
 }
