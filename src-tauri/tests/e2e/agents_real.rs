@@ -364,6 +364,43 @@ fn claude_code_starts_in_the_sandbox_reads_the_context_and_answers() {
 }
 
 #[test]
+fn claude_code_asking_for_permission_is_waiting_and_approving_it_is_running() {
+    let program = installed("npm/node_modules/.bin/claude");
+    let s = scene("claude-permission");
+    s.credential("anthropic_api_key");
+    s.use_program(
+        "claude",
+        &program,
+        &[("ANTHROPIC_BASE_URL", s.model.url().to_owned())],
+    );
+    // A network command: not among what `--permission-mode acceptEdits` runs unasked.
+    s.model.state().tool_call = Some(ToolCall {
+        name: "Bash".into(),
+        input: json!({ "command": "curl -s http://127.0.0.1:9/ || echo approved-run",
+                       "description": "Check" }),
+    });
+    let id = s.work("claude");
+    s.wait_waiting_with(id, "permission");
+    // "1. Yes" in its menu.
+    let out = s.server.cli(
+        &["sessions", "send", &id.to_string(), "--no-enter", "1"],
+        None,
+    );
+    assert_success(&out, "sessions send --no-enter 1");
+    let answered = wait_until(ANSWER_TIMEOUT, || {
+        s.states(id)
+            .ends_with(&["running".into(), "waiting".into()])
+            && session(&s.server, id)["state"] == "waiting"
+    });
+    assert!(
+        answered,
+        "approved, Claude ran the command (`running`) and ended its turn (`waiting`): {:?}\n{}",
+        s.states(id),
+        s.report(id)
+    );
+}
+
+#[test]
 fn claude_code_stopped_by_an_api_error_is_waiting_with_the_error() {
     let program = installed("npm/node_modules/.bin/claude");
     let s = scene("claude-401");
