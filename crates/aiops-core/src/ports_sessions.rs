@@ -189,7 +189,7 @@ pub struct LaunchPlan {
     pub sandbox: Option<crate::sessions::sandbox::SandboxPlan>,
 }
 
-/// Which agent a tool is: its hooks for Claude and Codex, its program's name for Aider.
+/// Which agent a tool is: its declared kind (`Tool::kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ToolKind {
     Claude,

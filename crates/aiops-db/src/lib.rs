@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_ssh.sql"),
     include_str!("../migrations/0007_sandbox.sql"),
     include_str!("../migrations/0008_tenant_roles.sql"),
+    include_str!("../migrations/0009_tool_kind.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

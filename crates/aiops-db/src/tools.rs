@@ -11,7 +11,7 @@ use crate::time_text::now;
 use crate::{Db, Ts, audit, internal, json_list, json_text, parse_text};
 
 const SELECT: &str =
-    "SELECT name, command, args, yolo_args, env, prompt, hooks, builtin FROM tools";
+    "SELECT name, command, args, yolo_args, env, prompt, hooks, builtin, kind FROM tools";
 
 fn tool(r: &Row<'_>) -> rusqlite::Result<Tool> {
     let env: String = r.get(4)?;
@@ -26,6 +26,7 @@ fn tool(r: &Row<'_>) -> rusqlite::Result<Tool> {
         prompt: r.get(5)?,
         hooks: r.get(6)?,
         builtin: r.get(7)?,
+        kind: r.get(8)?,
     })
 }
 
@@ -55,10 +56,11 @@ impl ToolStore for Db {
             let env =
                 serde_json::to_string(&t.env).map_err(|e| CoreError::Internal(e.to_string()))?;
             tx.execute(
-                "INSERT INTO tools (name, command, args, yolo_args, env, prompt, hooks, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO tools (name, command, args, yolo_args, env, prompt, hooks, updated_at,
+                    kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (name) DO UPDATE SET command = ?2, args = ?3, yolo_args = ?4,
-                    env = ?5, prompt = ?6, hooks = ?7, updated_at = ?8",
+                    env = ?5, prompt = ?6, hooks = ?7, updated_at = ?8, kind = ?9",
                 params![
                     name,
                     t.command,
@@ -67,7 +69,8 @@ impl ToolStore for Db {
                     env,
                     t.prompt.as_deref().unwrap_or("none"),
                     t.hooks.as_deref().unwrap_or("none"),
-                    Ts(now())
+                    Ts(now()),
+                    t.kind.as_deref().unwrap_or("generic")
                 ],
             )
             .map_err(internal)?;

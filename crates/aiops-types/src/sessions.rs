@@ -252,7 +252,11 @@ pub struct Tool {
     pub env: std::collections::BTreeMap<String, String>,
     /// `argument`: the initial prompt is the last argument; `none`: not passed.
     pub prompt: String,
-    /// Agent hooks aiops writes into the worktree: `claude`, `codex` or `none`.
+    /// Which agent it is: `claude`, `codex`, `aider` or `generic`. The kind, not the
+    /// name or the program, decides the tool's hooks (how it reports its state), which
+    /// of its user's keys it gets and what aiops writes into its tool home.
+    pub kind: String,
+    /// Deprecated (read `kind`): `claude` or `codex` for those kinds, else `none`.
     pub hooks: String,
     pub builtin: bool,
 }
@@ -271,7 +275,11 @@ pub struct PutTool {
     /// `argument` or `none` (default).
     #[serde(default)]
     pub prompt: Option<String>,
-    /// `claude`, `codex` or `none` (default).
+    /// `claude`, `codex`, `aider` or `generic` (default: what `hooks` says, else
+    /// `generic`).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Deprecated (use `kind`): `claude`, `codex` or `none`; must agree with `kind`.
     #[serde(default)]
     pub hooks: Option<String>,
 }

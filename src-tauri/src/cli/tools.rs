@@ -25,8 +25,12 @@ pub enum ToolsCommand {
         /// `argument`: the initial prompt is passed as the last argument.
         #[arg(long, value_parser = ["argument", "none"])]
         prompt: Option<String>,
-        /// Agent hooks aiops writes so the tool reports its state.
-        #[arg(long, value_parser = ["claude", "codex", "none"])]
+        /// Which agent it is (its hooks, keys and tool-home files follow): claude,
+        /// codex, aider or generic (default).
+        #[arg(long, value_parser = ["claude", "codex", "aider", "generic"])]
+        kind: Option<String>,
+        /// Deprecated: use --kind.
+        #[arg(long, value_parser = ["claude", "codex", "none"], hide = true)]
         hooks: Option<String>,
         #[arg(last = true)]
         args: Vec<String>,
@@ -59,6 +63,7 @@ pub async fn run(ctx: &Ctx, cmd: ToolsCommand) -> Result<(), CliError> {
             yolo_args,
             env,
             prompt,
+            kind,
             hooks,
             args,
         } => {
@@ -76,6 +81,7 @@ pub async fn run(ctx: &Ctx, cmd: ToolsCommand) -> Result<(), CliError> {
                 yolo_args,
                 env,
                 prompt,
+                kind,
                 hooks,
             };
             output::one(ctx.out, &client.put_tool(&name, &req).await?)
@@ -127,15 +133,15 @@ impl Render for ToolCredential {
 
 impl Render for Tool {
     const HEADERS: &'static [&'static str] =
-        &["NAME", "COMMAND", "ARGS", "YOLO ARGS", "PROMPT", "HOOKS"];
+        &["NAME", "KIND", "COMMAND", "ARGS", "YOLO ARGS", "PROMPT"];
     fn row(&self) -> Vec<String> {
         vec![
             self.name.clone(),
+            self.kind.clone(),
             self.command.clone(),
             self.args.join(" "),
             self.yolo_args.join(" "),
             self.prompt.clone(),
-            self.hooks.clone(),
         ]
     }
     fn fields(&self) -> Vec<(&'static str, String)> {
@@ -149,7 +155,7 @@ impl Render for Tool {
                 self.env.keys().cloned().collect::<Vec<_>>().join(", "),
             ),
             ("prompt", self.prompt.clone()),
-            ("hooks", self.hooks.clone()),
+            ("kind", self.kind.clone()),
             ("builtin", self.builtin.to_string()),
         ]
     }

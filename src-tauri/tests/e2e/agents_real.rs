@@ -144,7 +144,7 @@ impl Scene {
             .map(str::to_owned)
             .to_vec();
         args.push(program.display().to_string());
-        for key in ["prompt", "hooks"] {
+        for key in ["prompt", "kind"] {
             args.push(format!("--{key}"));
             args.push(builtin[key].as_str().unwrap_or("none").to_owned());
         }

@@ -207,7 +207,7 @@ fn tool_credentials_reach_only_their_owners_sessions_and_never_the_transcript() 
         .join("tests/e2e/fixtures/env-agent.sh")
         .display()
         .to_string();
-    // A Claude-like tool (hooks = claude) gets the Anthropic credentials.
+    // A tool of kind claude (whatever its name and program) gets the Anthropic credentials.
     let out = server.cli(
         &[
             "tools",
@@ -215,7 +215,7 @@ fn tool_credentials_reach_only_their_owners_sessions_and_never_the_transcript() 
             "envprobe",
             "--command",
             &agent,
-            "--hooks",
+            "--kind",
             "claude",
         ],
         None,
@@ -290,6 +290,7 @@ fn tool_credentials_reach_only_their_owners_sessions_and_never_the_transcript() 
             "codexprobe",
             "--command",
             &agent,
+            // The deprecated spelling still works.
             "--hooks",
             "codex",
         ],

@@ -7,7 +7,7 @@
 use aiops_types::{Tool, ToolCredential, ToolCredentialKind};
 use serde_json::json;
 
-use crate::ports::{NewAudit, Store};
+use crate::ports::{NewAudit, Store, ToolKind};
 use crate::sealed::SecretKey;
 use crate::{CoreError, CoreResult, Principal};
 
@@ -68,15 +68,15 @@ pub fn delete(store: &impl Store, caller: &Principal, kind: ToolCredentialKind) 
     store.delete_tool_credential(caller.user_id, kind, audit)
 }
 
-/// Which credentials a tool gets: by the agent it is (its hooks), `aider` both keys, any
-/// other tool none.
+/// Which credentials a tool gets: by the agent it is (its kind, whatever its name),
+/// Aider both model keys, a generic tool none.
 fn used_by(tool: &Tool) -> &'static [ToolCredentialKind] {
     use ToolCredentialKind::*;
-    match (tool.hooks.as_str(), tool.name.as_str()) {
-        ("claude", _) => &[AnthropicApiKey, ClaudeOauthToken],
-        ("codex", _) => &[OpenaiApiKey, CodexAuthJson],
-        (_, "aider") => &[AnthropicApiKey, OpenaiApiKey],
-        _ => &[],
+    match super::plan::tool_kind(tool) {
+        ToolKind::Claude => &[AnthropicApiKey, ClaudeOauthToken],
+        ToolKind::Codex => &[OpenaiApiKey, CodexAuthJson],
+        ToolKind::Aider => &[AnthropicApiKey, OpenaiApiKey],
+        ToolKind::Generic => &[],
     }
 }
 

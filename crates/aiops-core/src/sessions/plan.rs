@@ -140,16 +140,12 @@ fn sandbox_plan(
     }
 }
 
-/// Which agent `tool` is: its hooks for Claude and Codex, its program's name for Aider.
+/// Which agent `tool` is: its declared kind (an unknown one is generic).
 pub(super) fn tool_kind(tool: &Tool) -> ToolKind {
-    let program = std::path::Path::new(&tool.command)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    match (tool.hooks.as_str(), program) {
-        ("claude", _) => ToolKind::Claude,
-        ("codex", _) => ToolKind::Codex,
-        (_, "aider") => ToolKind::Aider,
+    match tool.kind.as_str() {
+        "claude" => ToolKind::Claude,
+        "codex" => ToolKind::Codex,
+        "aider" => ToolKind::Aider,
         _ => ToolKind::Generic,
     }
 }

@@ -46,18 +46,49 @@ pub fn put(store: &impl Store, caller: &Principal, name: &str, req: &PutTool) ->
     }
     let prompt = one_of("prompt", req.prompt.as_deref(), &["argument", "none"])?;
     let hooks = one_of("hooks", req.hooks.as_deref(), &["claude", "codex", "none"])?;
+    let kind = match req.kind.as_deref().map(str::trim) {
+        None => match hooks.as_str() {
+            "none" => "generic".to_owned(),
+            h => h.to_owned(),
+        },
+        Some(k) => {
+            let kind = one_of("kind", Some(k), &["claude", "codex", "aider", "generic"])?;
+            if req.hooks.is_some() && hooks_of(&kind) != hooks {
+                return Err(CoreError::invalid(
+                    "hooks",
+                    format!(
+                        "hooks `{hooks}` contradicts kind `{kind}` (hooks is deprecated: pass kind alone)"
+                    ),
+                ));
+            }
+            kind
+        }
+    };
     let row = PutTool {
         command: command.to_owned(),
         args,
         yolo_args,
         env: req.env.clone(),
         prompt: Some(prompt),
-        hooks: Some(hooks),
+        hooks: Some(hooks_of(&kind).to_owned()),
+        kind: Some(kind),
     };
     let audit = NewAudit::by(caller, "tool.put")
         .target("tool", &name)
-        .detail(json!({ "command": row.command, "args": row.args, "yolo_args": row.yolo_args }));
+        .detail(
+            json!({ "command": row.command, "args": row.args, "yolo_args": row.yolo_args,
+                        "kind": row.kind }),
+        );
     store.put_tool(&name, &row, audit)
+}
+
+/// The deprecated `hooks` value of a tool of `kind`.
+fn hooks_of(kind: &str) -> &'static str {
+    match kind {
+        "claude" => "claude",
+        "codex" => "codex",
+        _ => "none",
+    }
 }
 
 pub fn delete(store: &impl Store, caller: &Principal, name: &str) -> CoreResult<()> {

@@ -2529,8 +2529,13 @@ export interface components {
             env?: {
                 [key: string]: string;
             };
-            /** @description `claude`, `codex` or `none` (default). */
+            /** @description Deprecated (use `kind`): `claude`, `codex` or `none`; must agree with `kind`. */
             hooks?: string | null;
+            /**
+             * @description `claude`, `codex`, `aider` or `generic` (default: what `hooks` says, else
+             *     `generic`).
+             */
+            kind?: string | null;
             /** @description `argument` or `none` (default). */
             prompt?: string | null;
             yolo_args?: string[];
@@ -2853,8 +2858,14 @@ export interface components {
             env: {
                 [key: string]: string;
             };
-            /** @description Agent hooks aiops writes into the worktree: `claude`, `codex` or `none`. */
+            /** @description Deprecated (read `kind`): `claude` or `codex` for those kinds, else `none`. */
             hooks: string;
+            /**
+             * @description Which agent it is: `claude`, `codex`, `aider` or `generic`. The kind, not the
+             *     name or the program, decides the tool's hooks (how it reports its state), which
+             *     of its user's keys it gets and what aiops writes into its tool home.
+             */
+            kind: string;
             name: string;
             /** @description `argument`: the initial prompt is the last argument; `none`: not passed. */
             prompt: string;
