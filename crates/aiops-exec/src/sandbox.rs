@@ -58,6 +58,11 @@ pub fn mechanism() -> Option<&'static str> {
     })
 }
 
+/// Whether this process (the server, so its sessions' commands) runs as root.
+pub fn runs_as_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
 /// `argv` wrapped in `mechanism`'s sandbox for `plan`. `extra_read_only` is what the
 /// runtime adds: the tool's install prefix when it lives outside the system folders.
 pub fn wrap(
@@ -115,7 +120,7 @@ pub fn bwrap_args(plan: &SandboxPlan, extra_read_only: &[PathBuf]) -> Vec<String
         a.flag(f);
     }
     a.flag("--cap-drop").flag("ALL");
-    if rustix::process::geteuid().is_root() {
+    if runs_as_root() {
         // Root inside a user namespace without capabilities still looks privileged to a
         // nested bubblewrap (Codex's `--sandbox workspace-write`, Claude Code's sandbox),
         // which then fails to write its uid map: be `nobody` inside instead. Access

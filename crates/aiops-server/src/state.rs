@@ -211,6 +211,7 @@ impl AppState {
             server_url: self.0.url.get().map_or("", String::as_str),
             aiops_bin: &self.0.aiops_bin,
             allow_yolo: self.0.settings.allow_yolo,
+            runs_as_root: aiops_exec::sandbox::runs_as_root(),
             max_sessions_per_user: self.0.settings.max_sessions_per_user,
             sandbox: aiops_core::sessions::sandbox::SandboxPolicy {
                 mode: self.0.settings.sandbox_mode(),

@@ -370,3 +370,45 @@ fn session_sandbox_off_is_said_at_start_and_required_refuses_no_sandbox() {
         assert_eq!(ok["sandbox"], "bubblewrap");
     }
 }
+
+#[test]
+fn yolo_as_root_outside_the_sandbox_is_refused_with_the_reason() {
+    let (_repo, repo) = seeded_repo();
+    let server = ServerProcess::start_with(
+        true,
+        &[
+            ("AIOPS_SESSION_SANDBOX", "off"),
+            ("AIOPS_ALLOW_YOLO", "true"),
+        ],
+    );
+    project_on(&server, &repo);
+    // A yolo-capable tool whose program exists everywhere (the check comes first anyway).
+    let out = server.cli(
+        &[
+            "tools",
+            "set",
+            "yolo-sh",
+            "--command",
+            "sh",
+            "--yolo-arg=-c",
+            "--yolo-arg=exit 0",
+        ],
+        None,
+    );
+    crate::common::assert_success(&out, "tools set yolo-sh");
+    let issue = id_of(&demo_issue(&server, "Yolo"));
+    let out = server.cli(
+        &["issues", "work", &issue, "--tool", "yolo-sh", "--yolo"],
+        None,
+    );
+    if aiops_exec::sandbox::runs_as_root() {
+        assert!(
+            !out.status.success()
+                && text(&out.stderr).contains("--yolo as root needs the session sandbox"),
+            "a root server refuses yolo without the sandbox, and says why: {}",
+            text(&out.stderr)
+        );
+    } else {
+        crate::common::assert_success(&out, "yolo for a server that is not root");
+    }
+}

@@ -38,6 +38,9 @@ pub struct Host<'a> {
     pub aiops_bin: &'a str,
     /// Whether `--yolo` is allowed at all.
     pub allow_yolo: bool,
+    /// Whether the server (so every session's command) runs as root: `--yolo` then needs
+    /// the sandbox.
+    pub runs_as_root: bool,
     pub max_sessions_per_user: u32,
     /// `session_sandbox`, the tool homes and the admin's extra read-only paths.
     pub sandbox: sandbox::SandboxPolicy<'a>,

@@ -171,6 +171,16 @@ fn request<'a>(
                 format!("tool `{}` has no skip-permissions mode", tool.name),
             ));
         }
+        if host.runs_as_root && sandbox == super::sandbox::NO_SANDBOX {
+            // An agent that skips its permission prompts, as root, with the whole machine
+            // in view: never. (Claude Code refuses it too, with a less helpful message.)
+            return Err(CoreError::Conflict(
+                "--yolo as root needs the session sandbox: this server runs as root and this \
+                 session would run unsandboxed (turn session_sandbox on, install bubblewrap, \
+                 or run aiops as a normal user)"
+                    .into(),
+            ));
+        }
     }
     let prompt = prompt.map(str::trim).unwrap_or_default();
     if prompt.len() > MAX_PROMPT_BYTES || prompt.contains('\0') {

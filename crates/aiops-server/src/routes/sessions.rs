@@ -194,8 +194,6 @@ async fn send(
 ) -> ApiResult<StatusCode> {
     st.run_sessions(move |db, _, host| ops::send(db, host, &a.principal, id, &req.text, req.enter))
         .await?;
-    // Sending may have started a turn (`running`).
-    st.notify_events();
     Ok(StatusCode::NO_CONTENT)
 }
 
