@@ -8,6 +8,7 @@
 
 pub mod context;
 pub mod credentials;
+pub mod dialogs;
 pub mod names;
 pub mod ops;
 pub mod plan;
