@@ -13,7 +13,8 @@
 //!   `~/.codex/config.toml`: `[projects."<folder>"] trust_level = "trusted"`, the hooks'
 //!   trust (`[hooks.state."<hooks.json>:<event>:0:0"] trusted_hash`, else Codex shows
 //!   "Hooks need review" first) and `openai_base_url` when the tool's environment sets
-//!   `OPENAI_BASE_URL` (Codex reads no such variable) (see
+//!   `OPENAI_BASE_URL` (Codex reads no such variable); no background server
+//!   (`[features] daemon_auto_start = false`) and no update check (see
 //!   <https://github.com/openai/codex/blob/main/docs/config.md>, `docs/hooks.md`).
 //! - Aider, `~/.aider.conf.yml` (its yes/no questions answered, `AGENTS.override.md`
 //!   read) and `~/.gitconfig` with the user's identity, both only when missing
@@ -123,6 +124,18 @@ fn codex(home: &Path, setup: &HomeSetup) -> std::io::Result<()> {
     if let Some(url) = &setup.openai_base_url {
         doc["openai_base_url"] = toml_edit::value(url.as_str());
     }
+    // No shared background server: Codex 0.171 otherwise starts one from the tool home
+    // (`codex app-server --managed-daemon`) inside the first session's sandbox, and the
+    // user's next Codex session would run its threads there — in another worktree's
+    // sandbox, gone when that session ends. Nor an update check at every start.
+    if !doc
+        .get("features")
+        .is_some_and(toml_edit::Item::is_table_like)
+    {
+        doc["features"] = toml_edit::Item::Table(toml_edit::Table::new());
+    }
+    doc["features"]["daemon_auto_start"] = toml_edit::value(false);
+    doc["check_for_update_on_startup"] = toml_edit::value(false);
     codex_hooks(home, &mut doc)?;
     crate::beneath::write(home, rel, doc.to_string().as_bytes(), 0o600)
 }
@@ -154,6 +167,10 @@ fn codex_hooks(home: &Path, doc: &mut toml_edit::DocumentMut) -> std::io::Result
         "timeout": CODEX_HOOK_TIMEOUT,
     }]});
     let path = home.join(rel);
+    // Indexing a value that is not a table would panic: a broken `hooks` is replaced.
+    if !doc.get("hooks").is_some_and(toml_edit::Item::is_table_like) {
+        doc["hooks"] = toml_edit::Item::Table(toml_edit::Table::new());
+    }
     for (event, label) in CODEX_HOOK_EVENTS {
         let mut groups = vec![ours.clone()];
         if let Some(serde_json::Value::Array(old)) = hooks.remove(event) {

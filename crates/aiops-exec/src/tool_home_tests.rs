@@ -74,6 +74,11 @@ fn codex_gets_its_login_0600_and_trust_merged_into_its_config() {
         parsed["openai_base_url"].as_str(),
         Some("http://127.0.0.1:9/v1")
     );
+    assert_eq!(
+        parsed["features"]["daemon_auto_start"].as_bool(),
+        Some(false),
+        "no daemon shared between sessions"
+    );
     let meta = std::fs::metadata(home.join(".codex/auth.json")).unwrap();
     assert_eq!(
         std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
@@ -148,5 +153,24 @@ fn aider_gets_its_answers_and_identity_once_and_a_planted_symlink_is_not_followe
         read(&home, ".aider.conf.yml"),
         "mine: true\n",
         "a user's file stays"
+    );
+}
+
+#[test]
+fn a_codex_config_with_odd_values_is_mended_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path();
+    std::fs::create_dir(home.join(".codex")).unwrap();
+    std::fs::write(
+        home.join(".codex/config.toml"),
+        "hooks = 1\nfeatures = \"x\"\n",
+    )
+    .unwrap();
+    prepare(home, ToolKind::Codex, &setup()).unwrap();
+    let config: toml::Table = read(home, ".codex/config.toml").parse().unwrap();
+    assert!(config["hooks"]["state"].is_table());
+    assert_eq!(
+        config["features"]["daemon_auto_start"].as_bool(),
+        Some(false)
     );
 }

@@ -456,6 +456,18 @@ fn codex_starts_in_the_sandbox_reads_the_context_and_answers() {
     // Its `Stop` hook (`aiops sessions event --hook`) ran inside the sandbox.
     wait_state(&s.server, id, "waiting");
     s.send_is_submitted(id);
+    // Checked while the session lives (its sandbox's processes end with it).
+    let home = s.home.display().to_string();
+    let daemons: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&home) && c.contains("app-server"))
+        .collect();
+    assert!(
+        daemons.is_empty(),
+        "no Codex background server shared between sessions: {daemons:?}"
+    );
     s.assert_transcript_after_kill(id, &answer);
     let hooks = std::fs::read_to_string(s.home.join(".codex/hooks.json")).unwrap();
     assert!(
