@@ -17,7 +17,12 @@ use regex::Regex;
 const LEAD: &str = r"(?:^|(?P<lead>[^A-Za-z0-9_]|\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]))";
 
 static PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
-    let loose = format!(r"{LEAD}(?:\d{{6,12}}:[A-Za-z0-9_-]{{30,}}|sk-[A-Za-z0-9_-]{{20,}})");
+    // A masked key shows its end (Claude Code's "use this API key?" dialog prints
+    // `sk-ant-...` and the last 20 characters; OpenAI's errors `sk-pro***…abcd`): the
+    // shown part is redacted too, since enough of a key narrows it down.
+    let loose = format!(
+        r"{LEAD}(?:\d{{6,12}}:[A-Za-z0-9_-]{{30,}}|sk-[A-Za-z0-9_-]{{20,}}|sk-[A-Za-z0-9_-]*(?:\.{{3}}|\*{{3,}})[A-Za-z0-9_-]{{4,}})"
+    );
     Regex::new(
         &[
             r"aiops_[A-Za-z0-9_-]{8,}",
@@ -105,6 +110,24 @@ mod tests {
             "Authorization: [REDACTED]"
         );
         assert!(matches!(redact("nothing secret here"), Cow::Borrowed(_)));
+    }
+
+    /// A key's visible end in a masked form is as good as gone from the transcript.
+    #[test]
+    fn masked_keys_are_redacted_with_their_visible_end() {
+        for shown in [
+            "  ANTHROPIC_API_KEY: sk-ant-...ghijKLMNOPQRSTUVWXYZ",
+            "\x1b[2msk-ant-...ghijKLMNOPQRSTUVWXYZ\x1b[0m",
+            "Incorrect API key provided: sk-fak***************************ghij.",
+        ] {
+            let out = redact(shown);
+            assert!(
+                !out.contains("KLMNOPQRSTUVWXYZ") && !out.contains("ghij."),
+                "{shown:?}: {out:?}"
+            );
+            assert!(out.contains(REDACTED), "{out:?}");
+        }
+        assert_eq!(redact("tasks... done"), "tasks... done");
     }
 
     /// Keys as terminals and logs show them: after colour codes and other escape
