@@ -14,6 +14,7 @@ pub mod launch;
 pub mod pane_guard;
 pub mod process;
 pub mod pty;
+pub mod render;
 pub mod runtime;
 pub mod sandbox;
 pub mod ssh;

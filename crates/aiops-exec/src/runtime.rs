@@ -20,8 +20,8 @@ use crate::tmux::{NewSession, Tmux, TmuxError};
 use crate::workspace::{self, WorkspaceError};
 
 /// A new pane's size until a client attaches and resizes it.
-const COLUMNS: u16 = 200;
-const ROWS: u16 = 50;
+pub(crate) const COLUMNS: u16 = 200;
+pub(crate) const ROWS: u16 = 50;
 /// Where Claude Code reads a worktree's local settings (hooks among them); see
 /// <https://docs.anthropic.com/en/docs/claude-code/settings> and `…/hooks`.
 const CLAUDE_SETTINGS: &str = ".claude/settings.local.json";
