@@ -187,6 +187,15 @@ pub fn wait_ready(dir: &Path) {
     }
 }
 
+/// Resets the pane's terminal (`ESC c`) before the command starts: tmux starts a
+/// respawned command on a cleared screen without a byte on the pipe, so this is how the
+/// recorder's emulator learns of it (it writes what the screen showed, then starts over;
+/// see [`crate::render`]). On a new pane it changes nothing.
+pub fn reset_terminal() {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(b"\x1bc").and_then(|()| out.flush());
+}
+
 /// Runs the command in the pane's terminal with exactly the environment it was given
 /// (plus [`PASSED`]); returns its exit status (128 + signal when killed by one).
 pub fn run_command(launch: &LaunchFile) -> std::io::Result<i32> {

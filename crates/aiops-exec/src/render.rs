@@ -10,8 +10,10 @@
 //!   Codex's TUI): what it drew there earlier and redrew over is not kept, and the lines
 //!   that were on the normal screen before it started come after it (when they scroll
 //!   off, or at the end);
-//! - the visible screen when the input ends (the pane closed): the normal screen, then
-//!   the alternate one if a program still had it open.
+//! - the visible screen before a terminal reset (`ESC c`: `reset`, or the launcher when
+//!   it starts a respawned command, which tmux starts on a cleared screen) and when the
+//!   input ends (the pane closed): the normal screen, then the alternate one if a
+//!   program still had it open.
 //!
 //! A line wrapped over several rows is one line; trailing blanks are trimmed. Text that is
 //! erased (`ESC[2J`, a line redrawn in place) never scrolls, so it is not in the log: the
@@ -76,6 +78,8 @@ pub struct Renderer {
     cols: usize,
     /// What went out last ends inside a line (its `\n` comes with the next row).
     line_open: bool,
+    /// The end of the last read when it was the start of an escape (`ESC`, `ESC [`).
+    carry: Vec<u8>,
 }
 
 impl Renderer {
@@ -91,6 +95,7 @@ impl Renderer {
             ),
             cols: usize::from(cols.max(1)),
             line_open: false,
+            carry: Vec::new(),
         }
     }
 
@@ -100,11 +105,33 @@ impl Renderer {
     /// yet), so a secret in it is never cut by a later call; a row that may go on in the
     /// next row waits for it.
     pub fn feed(&mut self, bytes: &[u8], out: &mut String) {
+        // An escape cut at the end of a read waits for the rest, so the checks below see
+        // `ESC c` and `ESC [ ?` whole.
+        let joined;
+        let bytes = if self.carry.is_empty() {
+            bytes
+        } else {
+            joined = [std::mem::take(&mut self.carry).as_slice(), bytes].concat();
+            &joined
+        };
+        let cut = if bytes.ends_with(b"\x1b[") {
+            2
+        } else {
+            usize::from(bytes.ends_with(b"\x1b"))
+        };
+        let (bytes, carry) = bytes.split_at(bytes.len() - cut);
+        self.carry = carry.to_vec();
         let mut rest = bytes;
         while !rest.is_empty() {
-            // One private mode change (`ESC [ ?`) per piece, at its start: a program that
-            // leaves the alternate screen is seen leaving before anything else happens.
-            let end = private_mode_after_first(rest).unwrap_or(rest.len());
+            // One private mode change (`ESC [ ?`) or reset (`ESC c`) per piece, at its
+            // start: a program that leaves the alternate screen is seen leaving before
+            // anything else happens.
+            let end = boundary_after_first(rest).unwrap_or(rest.len());
+            if rest.starts_with(b"\x1bc") {
+                // A terminal reset (`reset`; the launcher before a respawned command,
+                // which tmux starts on a cleared screen): what the screen showed first.
+                self.append_visible();
+            }
             let was_alternate = self.parser.screen().alternate_screen();
             self.parser.process(&rest[..end]);
             if was_alternate && !self.parser.screen().alternate_screen() {
@@ -123,6 +150,17 @@ impl Renderer {
     /// normal one, then the alternate one if it is open), ending with a `\n`. Feed it
     /// nothing after this.
     pub fn finish(&mut self, out: &mut String) {
+        let carry = std::mem::take(&mut self.carry);
+        self.parser.process(&carry);
+        self.append_visible();
+        self.flush(out, true);
+        if std::mem::take(&mut self.line_open) {
+            out.push('\n');
+        }
+    }
+
+    /// Appends the visible screen: the normal one, then the alternate one if it is open.
+    fn append_visible(&mut self) {
         let alternate = self.parser.screen().alternate_screen();
         if alternate {
             self.parser.process(b"\x1b[?47l");
@@ -132,10 +170,6 @@ impl Renderer {
             self.parser.process(b"\x1b[?47h");
             self.append_screen();
         }
-        self.flush(out, true);
-        if std::mem::take(&mut self.line_open) {
-            out.push('\n');
-        }
     }
 
     /// Appends the current screen's rows to the scrolled text as plain text, without its
@@ -143,6 +177,7 @@ impl Renderer {
     fn append_screen(&mut self) {
         let (screen, scrolled) = self.parser.screen_and_callbacks_mut();
         let mut rows = String::new();
+        let before = scrolled.state.clone();
         // `Full` continues the scrolled rows (a row wrapped into the screen is one line);
         // no scrollback is kept, so it is the visible rows only.
         let _ = screen.write_contents_formatted_basic(
@@ -151,7 +186,12 @@ impl Renderer {
         );
         let mut plain = String::with_capacity(rows.len());
         push_plain(&mut plain, &rows);
-        scrolled.formatted.push_str(plain.trim_end());
+        let plain = plain.trim_end();
+        if plain.is_empty() {
+            // A blank screen: nothing written, so no line end owed for it either.
+            scrolled.state = before;
+        }
+        scrolled.formatted.push_str(plain);
     }
 
     /// Moves the scrolled text to `out` as plain text; the last line waits when it fills
@@ -187,12 +227,13 @@ impl Renderer {
     }
 }
 
-/// Where the next `ESC [ ?` starts in `bytes`, not counting one at the very start.
-fn private_mode_after_first(bytes: &[u8]) -> Option<usize> {
+/// Where the next `ESC [ ?` or `ESC c` starts in `bytes`, not counting one at the start.
+fn boundary_after_first(bytes: &[u8]) -> Option<usize> {
     let mut from = 1;
     while let Some(i) = bytes.get(from..)?.iter().position(|&b| b == 0x1b) {
         let at = from + i;
-        if bytes.get(at + 1..at + 3) == Some(b"[?") {
+        let next = &bytes[at + 1..];
+        if next.starts_with(b"[?") || next.starts_with(b"c") {
             return Some(at);
         }
         from = at + 1;

@@ -347,3 +347,20 @@ fn a_flood_left_out_still_ends_with_its_last_screen() {
         "the note counts what is not in the log"
     );
 }
+
+#[test]
+fn a_terminal_reset_writes_the_screen_first_and_starts_over() {
+    // The launcher's reset on a new pane (a blank screen: nothing to write), the command's
+    // last screen (its cursor mid-screen), then the launcher's reset before a respawned
+    // command, which starts from the top of a blank screen.
+    let stream =
+        b"\x1bcold prompt\r\nold answer\r\n\x1b[1;1H\x1b[5Bcursor left here\x1bcnew run\r\n";
+    let log = rendered(10, 40, &[stream]);
+    assert_eq!(
+        log, "old prompt\nold answer\n\n\n\ncursor left here\nnew run\n",
+        "{log:?}"
+    );
+    let esc = stream.windows(2).position(|w| w == b"\x1bc").unwrap();
+    let split: Vec<&[u8]> = vec![&stream[..=esc], &stream[esc + 1..]];
+    assert_eq!(rendered(10, 40, &split), log, "a reset cut after its ESC");
+}

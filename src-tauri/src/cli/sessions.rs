@@ -437,6 +437,7 @@ fn launch(dir: &std::path::Path) -> Result<(), CliError> {
         }
     };
     aiops_exec::launch::wait_ready(dir);
+    aiops_exec::launch::reset_terminal();
     report(SessionReport {
         state: "running".into(),
         ..Default::default()
