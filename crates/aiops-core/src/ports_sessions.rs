@@ -261,8 +261,10 @@ pub trait Runtime: Send + Sync {
     /// Codex `auth.json`).
     fn kill(&self, session_id: i64, tmux_name: &str) -> CoreResult<()>;
     fn send(&self, tmux_name: &str, text: &str, enter: bool) -> CoreResult<()>;
-    /// The recorded output (redacted), the last `tail` lines when given.
-    fn transcript(&self, session_id: i64, tail: Option<u32>) -> CoreResult<Transcript>;
+    /// The recorded output (redacted), the last `tail` lines when given: the rendered log
+    /// (what the screen showed, then what the pane shows now), or the raw stream when
+    /// `raw` or when the session has no rendered log (`Transcript::rendered` says which).
+    fn transcript(&self, session_id: i64, tail: Option<u32>, raw: bool) -> CoreResult<Transcript>;
     /// `tmux -S <socket> attach-session -t =<name>` (`-r` when read-only).
     fn attach_command(&self, tmux_name: &str, read_only: bool) -> Vec<String>;
     /// The worktrees of the base clone at `base` (none when it does not exist).

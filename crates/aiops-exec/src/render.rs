@@ -418,6 +418,57 @@ fn write(log: &mut LogFile, text: &mut String) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A session's output for a reader (`sessions logs`), redacted: its rendered log followed
+/// by `screen()` (what its pane shows now, see [`with_screen`]), or the raw transcript
+/// when `raw` or when the session has none (recorded before the rendered log existed);
+/// the last `tail` lines when given.
+pub fn transcript(
+    dir: &Path,
+    session_id: i64,
+    tail: Option<u32>,
+    raw: bool,
+    screen: impl FnOnce() -> String,
+) -> aiops_types::Transcript {
+    let rendered = if raw { None } else { read_rendered(dir) };
+    let is_rendered = rendered.is_some();
+    let (text, truncated) = match rendered {
+        Some((log, truncated)) => (with_screen(log, &screen()), truncated),
+        None => crate::launch::read_transcript(dir),
+    };
+    let text = match tail {
+        Some(n) => {
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(n as usize)..].join("\n")
+        }
+        None => text,
+    };
+    aiops_types::Transcript {
+        session_id,
+        text: aiops_core::redact::redact(&text).into_owned(),
+        truncated,
+        rendered: is_rendered,
+    }
+}
+
+/// The rendered log as a reader gets it: `log`, then `screen` (what the pane shows now,
+/// from `tmux capture-pane`, while the pane is there: the recorder writes the screen only
+/// when the pane closes), each line's trailing blanks and the screen's blank bottom rows
+/// trimmed.
+pub fn with_screen(mut log: String, screen: &str) -> String {
+    let mut lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
+    while lines.last() == Some(&"") {
+        lines.pop();
+    }
+    if !lines.is_empty() && !log.is_empty() && !log.ends_with('\n') {
+        log.push('\n');
+    }
+    for line in lines {
+        log.push_str(line);
+        log.push('\n');
+    }
+    log
+}
+
 /// The rendered log (older part first) and whether older output was dropped; `None`
 /// when the session has none (its recorder predates the rendered log).
 pub fn read_rendered(dir: &Path) -> Option<(String, bool)> {

@@ -364,3 +364,45 @@ fn a_terminal_reset_writes_the_screen_first_and_starts_over() {
     let split: Vec<&[u8]> = vec![&stream[..=esc], &stream[esc + 1..]];
     assert_eq!(rendered(10, 40, &split), log, "a reset cut after its ESC");
 }
+
+#[test]
+fn the_live_screen_follows_the_log_on_a_line_of_its_own() {
+    let screen = "$ make   \nok\n\n\n";
+    assert_eq!(with_screen("built\n".into(), screen), "built\n$ make\nok\n");
+    assert_eq!(
+        with_screen("half a line".into(), screen),
+        "half a line\n$ make\nok\n"
+    );
+    assert_eq!(
+        with_screen("log\n".into(), "\n  \n"),
+        "log\n",
+        "a blank screen"
+    );
+    assert_eq!(with_screen(String::new(), screen), "$ make\nok\n");
+}
+
+#[test]
+fn a_reader_gets_the_rendered_log_and_the_screen_or_the_raw_stream_and_is_told_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw_stream = format!("\x1b[1mone\x1b[0m\r\ntwo {KEY}\r\nthree\r\n");
+    std::fs::write(dir.path().join(crate::launch::TRANSCRIPT_FILE), &raw_stream).unwrap();
+    let t = transcript(dir.path(), 7, None, false, || {
+        unreachable!("no log, no screen")
+    });
+    assert!(
+        !t.rendered,
+        "recorded before the rendered log: the raw stream, said so"
+    );
+    assert!(t.text.starts_with("\x1b[1mone"), "{:?}", t.text);
+    assert!(!t.text.contains(KEY), "redacted on the way out too");
+
+    std::fs::write(dir.path().join(RENDERED_FILE), "one\ntwo\n").unwrap();
+    let t = transcript(dir.path(), 7, None, false, || "three\n\n".to_owned());
+    assert!(t.rendered);
+    assert_eq!(t.text, "one\ntwo\nthree\n");
+    let t = transcript(dir.path(), 7, Some(2), false, String::new);
+    assert_eq!(t.text, "one\ntwo", "--tail counts lines");
+    let t = transcript(dir.path(), 7, Some(1), true, || unreachable!());
+    assert!(!t.rendered);
+    assert_eq!(t.text, "three", "--raw: the raw stream's lines");
+}

@@ -15,6 +15,7 @@ use aiops_types::Transcript;
 use crate::git::Git;
 use crate::launch::{self, LaunchFile};
 use crate::process::ExecError;
+use crate::render;
 use crate::sandbox;
 use crate::tmux::{NewSession, Tmux, TmuxError};
 use crate::workspace::{self, WorkspaceError};
@@ -79,6 +80,19 @@ impl TmuxRuntime {
             )));
         };
         Ok(format!("exec {bin} sessions {verb} --dir {dir}"))
+    }
+
+    /// What the session's pane shows now (its tmux session is `aiops-<id>-<slug>`);
+    /// empty when it has none. A dead pane's "Pane is dead" line scrolled its top line
+    /// into tmux's history, where the recorder never saw it go: that line too.
+    fn screen(&self, session_id: i64) -> String {
+        let prefix = format!("aiops-{session_id}-");
+        let panes = self.tmux.list().unwrap_or_default();
+        panes
+            .iter()
+            .find(|p| p.session.starts_with(&prefix))
+            .and_then(|p| self.tmux.capture_joined(&p.session, p.dead.into()).ok())
+            .unwrap_or_default()
     }
 
     /// Installs the hooks a Claude session reports through (its worktree's local
@@ -387,20 +401,11 @@ impl Runtime for TmuxRuntime {
             .map_err(tmux_err)
     }
 
-    fn transcript(&self, session_id: i64, tail: Option<u32>) -> CoreResult<Transcript> {
-        let (text, truncated) = launch::read_transcript(&self.session_dir(session_id));
-        let text = match tail {
-            Some(n) => {
-                let lines: Vec<&str> = text.lines().collect();
-                lines[lines.len().saturating_sub(n as usize)..].join("\n")
-            }
-            None => text,
-        };
-        Ok(Transcript {
-            session_id,
-            text: aiops_core::redact::redact(&text).into_owned(),
-            truncated,
-        })
+    fn transcript(&self, session_id: i64, tail: Option<u32>, raw: bool) -> CoreResult<Transcript> {
+        let dir = self.session_dir(session_id);
+        Ok(render::transcript(&dir, session_id, tail, raw, || {
+            self.screen(session_id)
+        }))
     }
 
     fn worktrees(&self, base: &Path) -> CoreResult<Vec<WorktreeInfo>> {

@@ -298,6 +298,19 @@ impl Tmux {
             .stdout)
     }
 
+    /// The pane's visible text and its last `history` lines before it, wrapped lines
+    /// joined (`capture-pane -J -S -<history>`): for a session's screen after its
+    /// rendered log, on request, never in a loop.
+    pub fn capture_joined(&self, name: &str, history: u16) -> Result<String, TmuxError> {
+        let target = Self::pane_target(name)?;
+        let start = format!("-{history}");
+        Ok(self
+            .spec()
+            .args(["capture-pane", "-p", "-J", "-S", &start, "-t", &target])
+            .run()?
+            .stdout)
+    }
+
     /// Stops aiops's own tmux server (tests; never the user's).
     pub fn kill_server(&self) -> Result<(), TmuxError> {
         match self.spec().arg("kill-server").run() {

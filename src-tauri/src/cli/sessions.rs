@@ -88,12 +88,16 @@ pub enum SessionsCommand {
     Kill { session: String },
     /// Start the session's tool again in the same worktree.
     Respawn { session: String },
-    /// The session's recorded output (redacted).
+    /// The session's output, redacted: the rendered log (one line per screen line, no
+    /// escapes or redraws; then what the pane shows now), or the raw stream with --raw.
     Logs {
         session: String,
         /// Only the last N lines.
         #[arg(long, value_name = "N")]
         tail: Option<u32>,
+        /// The raw stream the pane wrote (terminal escapes and redraws kept).
+        #[arg(long)]
+        raw: bool,
     },
     /// Report the session's state (what agent hooks call): running, waiting, or exited.
     Event {
@@ -323,9 +327,17 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
             let id = resolve(client, &session).await?;
             output::one(out, &client.respawn_session(id).await?)
         }
-        SessionsCommand::Logs { session, tail } => {
+        SessionsCommand::Logs { session, tail, raw } => {
             let id = resolve(client, &session).await?;
-            let t = client.session_logs(id, &TranscriptParams { tail }).await?;
+            let t = client
+                .session_logs(id, &TranscriptParams { tail, raw })
+                .await?;
+            if !raw && !t.rendered {
+                eprintln!(
+                    "aiops: session {id} has no rendered log (it started before aiops kept \
+                     one); showing the raw output"
+                );
+            }
             output::value(out, &t, || t.text.clone())
         }
         SessionsCommand::Event {

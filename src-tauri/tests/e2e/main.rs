@@ -21,6 +21,7 @@ mod sandbox;
 mod secrets;
 mod sessions;
 mod sessions_access;
+mod sessions_logs;
 mod sessions_prompt;
 mod terminal;
 mod tls;
