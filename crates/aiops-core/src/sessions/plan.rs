@@ -66,7 +66,15 @@ pub(super) fn launch_plan(
     } else {
         tool.args.iter().cloned()
     });
-    if tool.prompt == "argument" && !session.prompt.is_empty() {
+    let resume = if respawn {
+        resume_args(tool_kind(tool))
+    } else {
+        &[]
+    };
+    if !resume.is_empty() {
+        // The tool's own conversation goes on; the prompt was its first message already.
+        argv.extend(resume.iter().map(|a| (*a).to_owned()));
+    } else if tool.prompt == "argument" && !session.prompt.is_empty() {
         // After `--`, so a prompt that starts with `-` is never read as an option (e.g.
         // `--dangerously-skip-permissions` past `allow_yolo` and its audit). Claude Code
         // (commander), Codex (clap) and getopt-style tools all end options there.
@@ -140,6 +148,20 @@ fn sandbox_plan(
     }
 }
 
+/// The arguments (after the tool's own) with which a respawned tool of `kind` resumes its
+/// conversation in the session's directory instead of starting over: Claude Code
+/// `--continue` ("continue the most recent conversation in the current directory"),
+/// Codex `resume --last` (its subcommand, taking the same options as `codex`: the most
+/// recent session of this directory, a new one when there is none). None for the others,
+/// which start again with the prompt.
+fn resume_args(kind: ToolKind) -> &'static [&'static str] {
+    match kind {
+        ToolKind::Claude => &["--continue"],
+        ToolKind::Codex => &["resume", "--last"],
+        ToolKind::Aider | ToolKind::Generic => &[],
+    }
+}
+
 /// Which agent `tool` is: its declared kind (an unknown one is generic).
 pub(super) fn tool_kind(tool: &Tool) -> ToolKind {
     match tool.kind.as_str() {
@@ -200,5 +222,24 @@ fn home_setup(
         }),
         openai_base_url,
         git_identity: Some((name, email)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_respawn_resumes_claude_and_codex_conversations_and_nothing_else() {
+        assert_eq!(resume_args(ToolKind::Claude), ["--continue"]);
+        assert_eq!(resume_args(ToolKind::Codex), ["resume", "--last"]);
+        assert!(
+            resume_args(ToolKind::Aider).is_empty(),
+            "aider starts again"
+        );
+        assert!(
+            resume_args(ToolKind::Generic).is_empty(),
+            "a shell starts again"
+        );
     }
 }
