@@ -8,6 +8,7 @@
 
 pub mod attach;
 pub mod beneath;
+pub mod conversation;
 pub mod files;
 pub mod git;
 pub mod launch;

@@ -12,6 +12,7 @@ use aiops_core::sessions::context::FILE_NAME as CONTEXT_FILE;
 use aiops_core::{CoreError, CoreResult};
 use aiops_types::Transcript;
 
+use crate::conversation;
 use crate::git::Git;
 use crate::launch::{self, LaunchFile};
 use crate::process::ExecError;
@@ -304,6 +305,13 @@ impl Runtime for TmuxRuntime {
         })?;
         self.install_hooks(plan)?;
         let mut argv = plan.argv.clone();
+        if plan.respawn
+            && plan.kind == ToolKind::Claude
+            && !conversation::claude_has_conversation(&plan.home, &plan.dir)
+        {
+            // Nothing to continue: `claude --continue` would exit at once; start afresh.
+            argv.retain(|a| a != "--continue");
+        }
         let scope_ipc = plan.sandbox.is_some();
         if let Some(sb) = &plan.sandbox {
             let mechanism = sandbox::mechanism().ok_or_else(|| {
