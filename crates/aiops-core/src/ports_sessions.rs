@@ -199,6 +199,28 @@ pub enum ToolKind {
     Generic,
 }
 
+impl ToolKind {
+    /// `claude`, `codex`, `aider` or `generic`: how `Tool::kind` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Claude => "claude",
+            Self::Codex => "codex",
+            Self::Aider => "aider",
+            Self::Generic => "generic",
+        }
+    }
+
+    /// The kind `name` spells; anything unknown is generic.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "claude" => Self::Claude,
+            "codex" => Self::Codex,
+            "aider" => Self::Aider,
+            _ => Self::Generic,
+        }
+    }
+}
+
 /// The first-run answers a tool's home gets before a session starts (issue 15): what a
 /// person would click through once, decided here, written by the runtime into the
 /// owner's tool home, merged with what is there.

@@ -89,6 +89,10 @@ pub struct HookFile {
     pub session_id: i64,
     pub url: String,
     pub key: String,
+    /// The tool's kind (`claude`, `codex`, `aider`, `generic`): which dialogs the
+    /// recorder watches for. Empty in files written before it existed.
+    #[serde(default)]
+    pub kind: String,
 }
 
 impl std::fmt::Debug for HookFile {
@@ -316,9 +320,19 @@ impl LogFile {
 /// it to the rendered log's own thread ([`crate::render`]), which never holds this one
 /// back. Returns at end of input (the pane closed), once the rendered log has the last
 /// screen.
-pub fn record(dir: &Path, mut input: impl Read) -> std::io::Result<()> {
+pub fn record(dir: &Path, input: impl Read) -> std::io::Result<()> {
+    record_watched(dir, input, None)
+}
+
+/// Like [`record`], also showing `watch` the pane's settled screen
+/// ([`RenderThread::start_watched`]): how a session notices its tool is blocked.
+pub fn record_watched(
+    dir: &Path,
+    mut input: impl Read,
+    watch: Option<crate::render::ScreenWatch>,
+) -> std::io::Result<()> {
     let mut raw = LogFile::open(dir, TRANSCRIPT_FILE, TRANSCRIPT_OLD_FILE)?;
-    let mut rendered = RenderThread::start(dir, RENDER_QUEUE_BYTES)?;
+    let mut rendered = RenderThread::start_watched(dir, RENDER_QUEUE_BYTES, watch)?;
     let mut buf = vec![0u8; 64 * 1024];
     let mut pending: Vec<u8> = Vec::new();
     loop {

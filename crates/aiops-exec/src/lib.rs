@@ -21,5 +21,6 @@ pub mod sandbox;
 pub mod ssh;
 pub mod tmux;
 pub mod tool_home;
+pub mod watch;
 pub mod working_copy;
 pub mod workspace;

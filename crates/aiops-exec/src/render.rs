@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::Duration;
 
 use unicode_width::UnicodeWidthStr;
 
@@ -144,6 +145,11 @@ impl Renderer {
             rest = &rest[end..];
         }
         self.flush(out, false);
+    }
+
+    /// The visible screen as text, one line per row (trailing blanks trimmed).
+    pub fn screen_text(&self) -> String {
+        self.parser.screen().contents()
     }
 
     /// The input ended: appends to `out` whatever is left and the visible screen (the
@@ -286,6 +292,16 @@ impl RenderThread {
     /// Opens (creates) the rendered log in `dir` and starts the thread; at most `budget`
     /// bytes wait for it.
     pub fn start(dir: &Path, budget: usize) -> std::io::Result<Self> {
+        Self::start_watched(dir, budget, None)
+    }
+
+    /// Like [`start`](Self::start), also showing `watch` the screen's text (one line per
+    /// row) each time output has settled ([`SETTLE`] without new bytes) after changing it.
+    pub fn start_watched(
+        dir: &Path,
+        budget: usize,
+        watch: Option<ScreenWatch>,
+    ) -> std::io::Result<Self> {
         let log = LogFile::open(dir, RENDERED_FILE, RENDERED_OLD_FILE)?;
         let (tx, rx) = mpsc::channel();
         let queued = Arc::new(AtomicUsize::new(0));
@@ -293,7 +309,7 @@ impl RenderThread {
             let queued = Arc::clone(&queued);
             std::thread::Builder::new()
                 .name("render".to_owned())
-                .spawn(move || render_loop(&rx, &queued, log))?
+                .spawn(move || render_loop(&rx, &queued, log, watch))?
         };
         Ok(Self {
             dir: dir.to_owned(),
@@ -373,15 +389,37 @@ fn admit(queued: usize, skipped: u64, cost: usize, budget: usize) -> bool {
 }
 
 /// The rendering thread: renders what comes until the recorder is done, then the screen.
+/// What the settled screen is shown to (the session's dialog watch).
+pub type ScreenWatch = Box<dyn FnMut(&str) + Send>;
+
+/// How long output must pause before the screen counts as settled: a dialog is drawn in
+/// a burst, and this is what noticing it adds.
+pub const SETTLE: Duration = Duration::from_millis(100);
+
 fn render_loop(
     rx: &mpsc::Receiver<Msg>,
     queued: &AtomicUsize,
     mut log: LogFile,
+    mut watch: Option<ScreenWatch>,
 ) -> std::io::Result<()> {
     let new = || Renderer::new(crate::runtime::ROWS, crate::runtime::COLUMNS);
     let mut renderer = new();
     let mut text = String::new();
-    for msg in rx {
+    // The screen changed since `watch` last saw it.
+    let mut unseen = false;
+    loop {
+        let msg = match rx.recv_timeout(if unseen { SETTLE } else { Duration::MAX }) {
+            Ok(msg) => msg,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Some(w) = watch.as_mut() {
+                    w(&renderer.screen_text());
+                }
+                unseen = false;
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        unseen = watch.is_some();
         match msg {
             Msg::Bytes(bytes) => {
                 renderer.feed(&bytes, &mut text);

@@ -343,6 +343,7 @@ impl Runtime for TmuxRuntime {
             session_id: plan.session_id,
             url: var(&plan.env, "AIOPS_URL"),
             key: var(&plan.env, "AIOPS_API_KEY"),
+            kind: plan.kind.as_str().to_owned(),
         };
         let json = serde_json::to_vec(&report).map_err(|e| CoreError::Internal(e.to_string()))?;
         launch::write_private(&dir, launch::HOOK_FILE, &json).map_err(|e| io(&dir, e))?;

@@ -185,8 +185,11 @@ pub fn internal(cmd: SessionsCommand) -> Result<Result<(), CliError>, SessionsCo
     match cmd {
         SessionsCommand::Run { dir } => Ok(launch(&dir)),
         SessionsCommand::Record { dir } => {
-            Ok(aiops_exec::launch::record(&dir, std::io::stdin().lock())
-                .map_err(|e| CliError::error(format!("transcript: {e}"))))
+            let watch = watch::dialog_watch(&dir);
+            Ok(
+                aiops_exec::launch::record_watched(&dir, std::io::stdin().lock(), watch)
+                    .map_err(|e| CliError::error(format!("transcript: {e}"))),
+            )
         }
         SessionsCommand::Hook {
             sessions_dir,
@@ -489,3 +492,5 @@ fn hook_input() -> Result<Option<SessionReport>, CliError> {
 
 #[path = "sessions_render.rs"]
 mod render;
+#[path = "sessions_watch.rs"]
+mod watch;

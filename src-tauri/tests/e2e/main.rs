@@ -12,6 +12,7 @@ mod control_input;
 mod crash;
 mod desktop;
 mod desktop_ssh;
+mod dialogs;
 mod git_ssh;
 mod git_verbs;
 mod issues;

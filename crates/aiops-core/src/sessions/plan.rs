@@ -164,12 +164,7 @@ fn resume_args(kind: ToolKind) -> &'static [&'static str] {
 
 /// Which agent `tool` is: its declared kind (an unknown one is generic).
 pub(super) fn tool_kind(tool: &Tool) -> ToolKind {
-    match tool.kind.as_str() {
-        "claude" => ToolKind::Claude,
-        "codex" => ToolKind::Codex,
-        "aider" => ToolKind::Aider,
-        _ => ToolKind::Generic,
-    }
+    ToolKind::from_name(&tool.kind)
 }
 
 /// Variables a tool of `kind` reads its aiops settings from (settings in the environment
