@@ -305,7 +305,7 @@ fn what_was_left_out_is_marked_where_it_happened() {
     tx.send(Msg::Bytes(second.to_vec())).unwrap();
     drop(tx);
     let queued = AtomicUsize::new(2 * PER_READ + first.len() + second.len());
-    render_loop(&rx, &queued, log).unwrap();
+    render_loop(&rx, &queued, log, None).unwrap();
     let (text, _) = read_rendered(dir.path()).unwrap();
     assert_eq!(
         text,
@@ -405,4 +405,28 @@ fn a_reader_gets_the_rendered_log_and_the_screen_or_the_raw_stream_and_is_told_w
     let t = transcript(dir.path(), 7, Some(1), true, || unreachable!());
     assert!(!t.rendered);
     assert_eq!(t.text, "three", "--raw: the raw stream's lines");
+}
+
+#[test]
+fn the_watch_sees_the_settled_screen_once_per_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let watch: ScreenWatch = Box::new(move |screen: &str| {
+        let _ = tx.send(screen.to_owned());
+    });
+    let mut r = RenderThread::start_watched(dir.path(), 1 << 20, Some(watch)).unwrap();
+    // A dialog drawn in two bursts (a loaded machine may show the first one alone).
+    r.feed(b"\x1b[2J\x1b[H  Trust this folder?");
+    r.feed(b"\r\n> 1. Trust and continue\r\n");
+    let whole = |s: &String| s.contains("Trust this folder?") && s.contains("Trust and continue");
+    let seen = std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(10)).ok()).find(whole);
+    assert!(seen.is_some(), "the settled screen is shown whole");
+    // Nothing new drawn: nothing new shown.
+    assert!(rx.recv_timeout(SETTLE * 5).is_err(), "shown once");
+    r.feed(b"\x1b[2J\x1b[Hworking\r\n");
+    let seen = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the next screen");
+    assert_eq!(seen.trim(), "working");
+    r.finish().unwrap();
 }
