@@ -178,6 +178,9 @@ pub struct LaunchPlan {
     pub kind: ToolKind,
     /// Restart a dead (or live) pane of an existing tmux session instead of creating one.
     pub respawn: bool,
+    /// A prompt to type at the tool's first input prompt (Aider, which takes none as an
+    /// argument), through the session's own `send`.
+    pub typed_prompt: Option<String>,
     /// What the runtime writes into the tool home first, so the tool's first-run screens
     /// never block the session.
     pub home_setup: HomeSetup,

@@ -93,6 +93,12 @@ pub struct HookFile {
     /// recorder watches for. Empty in files written before it existed.
     #[serde(default)]
     pub kind: String,
+    /// The prompt the recorder types at the tool's first input prompt, if any, and the
+    /// tmux session it types into.
+    #[serde(default)]
+    pub typed_prompt: Option<String>,
+    #[serde(default)]
+    pub tmux_name: String,
 }
 
 impl std::fmt::Debug for HookFile {

@@ -344,6 +344,8 @@ impl Runtime for TmuxRuntime {
             url: var(&plan.env, "AIOPS_URL"),
             key: var(&plan.env, "AIOPS_API_KEY"),
             kind: plan.kind.as_str().to_owned(),
+            typed_prompt: plan.typed_prompt.clone(),
+            tmux_name: plan.tmux_name.clone(),
         };
         let json = serde_json::to_vec(&report).map_err(|e| CoreError::Internal(e.to_string()))?;
         launch::write_private(&dir, launch::HOOK_FILE, &json).map_err(|e| io(&dir, e))?;

@@ -259,7 +259,9 @@ pub struct Tool {
     /// Replace `args` under `--yolo`; empty: the tool has no such mode.
     pub yolo_args: Vec<String>,
     pub env: std::collections::BTreeMap<String, String>,
-    /// `argument`: the initial prompt is the last argument; `none`: not passed.
+    /// `argument`: the initial prompt is the last argument (after `--`; an Aider tool,
+    /// which takes none and would exit after a `--message`, gets it typed at its first
+    /// input prompt instead); `none`: not passed.
     pub prompt: String,
     /// Which agent it is: `claude`, `codex`, `aider` or `generic`. The kind, not the
     /// name or the program, decides the tool's hooks (how it reports its state), which

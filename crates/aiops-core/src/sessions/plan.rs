@@ -71,9 +71,17 @@ pub(super) fn launch_plan(
     } else {
         &[]
     };
+    let kind = tool_kind(tool);
+    let mut typed_prompt = None;
     if !resume.is_empty() {
         // The tool's own conversation goes on; the prompt was its first message already.
         argv.extend(resume.iter().map(|a| (*a).to_owned()));
+    } else if tool.prompt == "argument" && !session.prompt.is_empty() && kind == ToolKind::Aider {
+        // Aider takes no prompt argument (`--message` answers once and exits): the prompt
+        // is typed at its first input prompt instead, and the chat goes on.
+        if !respawn {
+            typed_prompt = Some(session.prompt.clone());
+        }
     } else if tool.prompt == "argument" && !session.prompt.is_empty() {
         // After `--`, so a prompt that starts with `-` is never read as an option (e.g.
         // `--dangerously-skip-permissions` past `allow_yolo` and its audit). Claude Code
@@ -92,7 +100,6 @@ pub(super) fn launch_plan(
         .ok_or_else(|| CoreError::not_found(format!("project {}", session.project_id)))?;
     // The owner's base clone: trusted by the tools, and holding a worktree's git data.
     let repo = workspace_dir(host, owner, &project).join("repo");
-    let kind = tool_kind(tool);
     let home_setup = home_setup(owner, &repo, &secrets, &env);
     env.extend(secrets.env);
     env.extend(kind_env(kind));
@@ -124,6 +131,7 @@ pub(super) fn launch_plan(
         kind,
         respawn,
         home_setup,
+        typed_prompt,
         home,
         sandbox,
     })
