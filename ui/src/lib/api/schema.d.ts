@@ -2872,7 +2872,11 @@ export interface components {
              */
             kind: string;
             name: string;
-            /** @description `argument`: the initial prompt is the last argument; `none`: not passed. */
+            /**
+             * @description `argument`: the initial prompt is the last argument (after `--`; an Aider tool,
+             *     which takes none and would exit after a `--message`, gets it typed at its first
+             *     input prompt instead); `none`: not passed.
+             */
             prompt: string;
             /** @description Replace `args` under `--yolo`; empty: the tool has no such mode. */
             yolo_args: string[];
