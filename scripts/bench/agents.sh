@@ -32,22 +32,7 @@ source "$AIOPS_ROOT/scripts/lib/bench.sh"
 source "$AIOPS_ROOT/scripts/lib/agents.sh"
 
 count=10
-while (($#)); do
-    case $1 in
-    --count)
-        [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || {
-            echo "usage: scripts/bench/${0##*/} [--count N]" >&2
-            exit 2
-        }
-        count=$2
-        shift 2
-        ;;
-    *)
-        echo "usage: scripts/bench/${0##*/} [--count N]" >&2
-        exit 2
-        ;;
-    esac
-done
+bench_count_args "$@"
 bench_need git tmux curl jq bwrap
 bench_workdir
 model_pid=

@@ -20,22 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$AIOPS_ROOT/scripts/lib/bench.sh"
 
 count=20
-while (($#)); do
-    case $1 in
-    --count)
-        [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || {
-            echo "usage: scripts/bench/${0##*/} [--count N]" >&2
-            exit 2
-        }
-        count=$2
-        shift 2
-        ;;
-    *)
-        echo "usage: scripts/bench/${0##*/} [--count N]" >&2
-        exit 2
-        ;;
-    esac
-done
+bench_count_args "$@"
 bench_need git tmux curl
 bench_workdir
 trap 'tmux -S "$data/tmux.sock" kill-server 2>/dev/null || true; bench_cleanup' EXIT

@@ -42,6 +42,28 @@ bench_args() {
     done
 }
 
+# bench_count_args "$@": the only flag a counting benchmark takes, --count N (a whole
+# number; the script sets its default in $count first).
+# shellcheck disable=SC2034 # count is read by the scripts that source this file
+bench_count_args() {
+    while (($#)); do
+        case $1 in
+        --count)
+            [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || {
+                echo "usage: scripts/bench/${0##*/} [--count N]" >&2
+                exit 2
+            }
+            count=$2
+            shift 2
+            ;;
+        *)
+            echo "usage: scripts/bench/${0##*/} [--count N]" >&2
+            exit 2
+            ;;
+        esac
+    done
+}
+
 # bench_need TOOL...: exit 1 naming the first tool not on PATH.
 bench_need() {
     local tool

@@ -380,11 +380,11 @@ pub fn read_transcript(dir: &Path) -> (String, bool) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Hands out its chunks one read at a time, like a pipe.
-    struct Chunks(Vec<Vec<u8>>);
+    pub(crate) struct Chunks(pub(crate) Vec<Vec<u8>>);
 
     impl Read for Chunks {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {

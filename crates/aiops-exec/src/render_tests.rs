@@ -1,4 +1,5 @@
 use super::*;
+use crate::launch::tests::Chunks;
 
 /// The rendered log of `chunks` fed one call each to a `rows` x `cols` screen, each
 /// call's text taken away as the rendering thread does.
@@ -172,20 +173,6 @@ fn an_endless_line_is_written_in_bounded_pieces() {
 fn an_empty_stream_renders_nothing() {
     assert_eq!(rendered(10, 40, &[]), "");
     assert_eq!(rendered(10, 40, &[b"\x1b[31m\x1b[0m\r\n\r\n"]), "");
-}
-
-/// Hands out its chunks one read at a time, like a pipe.
-struct Chunks(Vec<Vec<u8>>);
-
-impl std::io::Read for Chunks {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.0.is_empty() {
-            return Ok(0);
-        }
-        let chunk = self.0.remove(0);
-        buf[..chunk.len()].copy_from_slice(&chunk);
-        Ok(chunk.len())
-    }
 }
 
 const KEY: &str = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123";

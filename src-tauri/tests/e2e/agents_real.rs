@@ -113,6 +113,32 @@ fn scene(tool: &str) -> Scene {
     }
 }
 
+/// A scene whose `claude` tool is the pinned Claude Code on the fake model, with the
+/// admin's Anthropic key stored.
+fn claude_scene(tag: &str) -> Scene {
+    let s = scene(tag);
+    s.credential("anthropic_api_key");
+    s.use_program(
+        "claude",
+        &installed("npm/node_modules/.bin/claude"),
+        &[("ANTHROPIC_BASE_URL", s.model.url().to_owned())],
+    );
+    s
+}
+
+/// A scene whose `codex` tool is the pinned Codex on the fake model, with the admin's
+/// OpenAI key stored.
+fn codex_scene(tag: &str) -> Scene {
+    let s = scene(tag);
+    s.credential("openai_api_key");
+    s.use_program(
+        "codex",
+        &installed("npm/node_modules/.bin/codex"),
+        &[("OPENAI_BASE_URL", format!("{}/v1", s.model.url()))],
+    );
+    s
+}
+
 impl Scene {
     /// Stores the admin's credential `kind` (the fake key).
     fn credential(&self, kind: &str) {
@@ -216,6 +242,28 @@ impl Scene {
             self.report(id)
         );
         last["detail"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Answers the tool's permission prompt with `key` (its menu's "yes", no Enter) and
+    /// waits until it ran what it asked (`running`) and ended its turn (`waiting`).
+    fn approve(&self, id: i64, key: &str) {
+        let out = self.server.cli(
+            &["sessions", "send", &id.to_string(), "--no-enter", key],
+            None,
+        );
+        assert_success(&out, "sessions send --no-enter");
+        let answered = wait_until(ANSWER_TIMEOUT, || {
+            self.states(id)
+                .ends_with(&["running".into(), "waiting".into()])
+                && session(&self.server, id)["state"] == "waiting"
+        });
+        assert!(
+            answered,
+            "approved, the tool ran the command (`running`) and ended its turn (`waiting`): \
+             {:?}\n{}",
+            self.states(id),
+            self.report(id)
+        );
     }
 
     /// What a failure message shows: the model's requests, the session, the screen.
@@ -338,14 +386,7 @@ impl Scene {
 
 #[test]
 fn claude_code_starts_in_the_sandbox_reads_the_context_and_answers() {
-    let program = installed("npm/node_modules/.bin/claude");
-    let s = scene("claude");
-    s.credential("anthropic_api_key");
-    s.use_program(
-        "claude",
-        &program,
-        &[("ANTHROPIC_BASE_URL", s.model.url().to_owned())],
-    );
+    let s = claude_scene("claude");
     // Onboarding, the key's approval and the folder's trust: aiops answers them in the
     // tool home (nothing seeded here).
     // Claude Code reads no AGENTS file by itself: the model asks it to, through its
@@ -365,14 +406,7 @@ fn claude_code_starts_in_the_sandbox_reads_the_context_and_answers() {
 
 #[test]
 fn claude_code_asking_for_permission_is_waiting_and_approving_it_is_running() {
-    let program = installed("npm/node_modules/.bin/claude");
-    let s = scene("claude-permission");
-    s.credential("anthropic_api_key");
-    s.use_program(
-        "claude",
-        &program,
-        &[("ANTHROPIC_BASE_URL", s.model.url().to_owned())],
-    );
+    let s = claude_scene("claude-permission");
     // A network command: not among what `--permission-mode acceptEdits` runs unasked.
     s.model.state().tool_call = Some(ToolCall {
         name: "Bash".into(),
@@ -382,22 +416,7 @@ fn claude_code_asking_for_permission_is_waiting_and_approving_it_is_running() {
     let id = s.work("claude");
     s.wait_waiting_with(id, "permission");
     // "1. Yes" in its menu.
-    let out = s.server.cli(
-        &["sessions", "send", &id.to_string(), "--no-enter", "1"],
-        None,
-    );
-    assert_success(&out, "sessions send --no-enter 1");
-    let answered = wait_until(ANSWER_TIMEOUT, || {
-        s.states(id)
-            .ends_with(&["running".into(), "waiting".into()])
-            && session(&s.server, id)["state"] == "waiting"
-    });
-    assert!(
-        answered,
-        "approved, Claude ran the command (`running`) and ended its turn (`waiting`): {:?}\n{}",
-        s.states(id),
-        s.report(id)
-    );
+    s.approve(id, "1");
 }
 
 #[test]
@@ -440,16 +459,9 @@ fn claude_code_stopped_by_an_api_error_is_waiting_with_the_error() {
 
 #[test]
 fn codex_starts_in_the_sandbox_reads_the_context_and_answers() {
-    let program = installed("npm/node_modules/.bin/codex");
-    let s = scene("codex");
-    s.credential("openai_api_key");
     // The login, the folder's trust, the hooks' trust and `openai_base_url` (Codex reads
     // no OPENAI_BASE_URL): aiops writes them into the tool home.
-    s.use_program(
-        "codex",
-        &program,
-        &[("OPENAI_BASE_URL", format!("{}/v1", s.model.url()))],
-    );
+    let s = codex_scene("codex");
 
     let id = s.work("codex");
     let answer = s.wait_answer_to_context(id);
@@ -478,14 +490,7 @@ fn codex_starts_in_the_sandbox_reads_the_context_and_answers() {
 
 #[test]
 fn codex_asking_for_approval_is_waiting_and_approving_it_is_running() {
-    let program = installed("npm/node_modules/.bin/codex");
-    let s = scene("codex-approval");
-    s.credential("openai_api_key");
-    s.use_program(
-        "codex",
-        &program,
-        &[("OPENAI_BASE_URL", format!("{}/v1", s.model.url()))],
-    );
+    let s = codex_scene("codex-approval");
     // A model asking to run a command outside Codex's own sandbox, through the `exec`
     // tool Codex 0.171 offers (its nested `exec_command`): Codex asks its user first.
     let code = "const r = await tools.exec_command({cmd: \"echo approved-run\", \
@@ -498,22 +503,8 @@ fn codex_asking_for_approval_is_waiting_and_approving_it_is_running() {
     let id = s.work("codex");
     let detail = s.wait_waiting_with(id, "asks to run");
     assert!(detail.contains("echo approved-run"), "{detail}");
-    // "Yes, proceed" is `y` in its menu (no Enter).
-    let out = s.server.cli(
-        &["sessions", "send", &id.to_string(), "--no-enter", "y"],
-        None,
-    );
-    assert_success(&out, "sessions send --no-enter y");
-    let answered = wait_until(ANSWER_TIMEOUT, || {
-        s.states(id)
-            .ends_with(&["running".into(), "waiting".into()])
-    });
-    assert!(
-        answered,
-        "approved, Codex ran the command (`running`) and ended its turn (`waiting`): {:?}\n{}",
-        s.states(id),
-        s.report(id)
-    );
+    // "Yes, proceed" is `y` in its menu.
+    s.approve(id, "y");
     s.wait_screen(id, "approved-run");
 }
 

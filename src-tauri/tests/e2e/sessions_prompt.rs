@@ -20,15 +20,20 @@ fn started_with(session: &serde_json::Value) -> Vec<String> {
     out.lines().skip(1).map(str::to_owned).collect()
 }
 
+/// The stand-in agent that writes its arguments to `args.out`.
+fn args_agent() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e/fixtures/args-agent.sh")
+        .display()
+        .to_string()
+}
+
 #[test]
 fn issue_work_prompts_for_the_issue_and_a_bare_session_starts_without_a_prompt() {
     let (_repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start();
     project_on(&server, &repo);
-    let agent = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/e2e/fixtures/args-agent.sh")
-        .display()
-        .to_string();
+    let agent = args_agent();
     let out = server.cli(
         &[
             "tools",
@@ -87,10 +92,7 @@ fn a_respawn_resumes_claude_and_codex_conversations_instead_of_prompting_again()
     let (_repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start();
     project_on(&server, &repo);
-    let agent = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/e2e/fixtures/args-agent.sh")
-        .display()
-        .to_string();
+    let agent = args_agent();
     for (name, kind) in [("claudeargs", "claude"), ("codexargs", "codex")] {
         let out = server.cli(
             &[
