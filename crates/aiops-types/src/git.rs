@@ -259,6 +259,13 @@ pub struct WorkflowRequest {
     /// for progress, submit and complete.
     #[serde(default)]
     pub message: Option<String>,
+    /// progress, submit: more text for the comment, after `message` (a blank line
+    /// between them).
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// submit: the project the caller means; a 400 when the issue is in another one.
+    #[serde(default)]
+    pub project: Option<i64>,
     /// submit: the paths to commit (every change when empty).
     #[serde(default)]
     pub files: Vec<String>,

@@ -131,11 +131,15 @@ pub struct DescriptionArgs {
     description_stdin: bool,
 }
 
-/// Where a comment's text comes from: inline, a file, or stdin (exactly one).
+/// Where a comment's text comes from: the argument, `--body`, a file, or stdin (exactly
+/// one). Text that begins with `-` goes after `--`.
 #[derive(Debug, clap::Args)]
 #[group(required = true, multiple = false)]
 pub struct BodyArgs {
-    /// Markdown.
+    /// The comment (Markdown).
+    #[arg(value_name = "TEXT")]
+    text: Option<String>,
+    /// The same as TEXT.
     #[arg(long)]
     body: Option<String>,
     /// Read the text from this file.
@@ -321,8 +325,8 @@ impl DescriptionArgs {
 
 impl BodyArgs {
     fn read(self) -> Result<String, CliError> {
-        read_text(self.body, self.body_file, self.body_stdin)?
-            .ok_or_else(|| CliError::usage("pass --body, --body-file or --body-stdin"))
+        read_text(self.text.or(self.body), self.body_file, self.body_stdin)?
+            .ok_or_else(|| CliError::usage("pass TEXT, --body, --body-file or --body-stdin"))
     }
 }
 

@@ -6,6 +6,7 @@
 #![cfg(all(unix, feature = "server"))]
 
 mod agents_real;
+mod cli_grammar;
 mod cli_live;
 mod common;
 mod control_input;

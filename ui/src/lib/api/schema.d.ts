@@ -2986,6 +2986,11 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/issues/{id}/workflow/{verb}`. */
         WorkflowRequest: {
+            /**
+             * @description progress, submit: more text for the comment, after `message` (a blank line
+             *     between them).
+             */
+            comment?: string | null;
             /** @description submit: the paths to commit (every change when empty). */
             files?: string[];
             /**
@@ -2993,6 +2998,11 @@ export interface components {
              *     for progress, submit and complete.
              */
             message?: string | null;
+            /**
+             * Format: int64
+             * @description submit: the project the caller means; a 400 when the issue is in another one.
+             */
+            project?: number | null;
             /**
              * Format: int64
              * @description submit: the session whose worktree to commit in (default: the caller's live
