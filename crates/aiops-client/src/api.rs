@@ -250,8 +250,14 @@ impl Client {
     pub async fn assign_issue(&self, id: i64, assignee: Option<&str>) -> Result<Issue> {
         let body = AssignIssue {
             assignee: assignee.map(str::to_owned),
+            user: None,
         };
-        self.with_body(Method::PUT, &["issues", &id.to_string(), "assignee"], &body)
+        self.assign_issue_with(id, &body).await
+    }
+
+    /// `PUT /issues/{id}/assignee` with the whole request (`user`: an id or email).
+    pub async fn assign_issue_with(&self, id: i64, body: &AssignIssue) -> Result<Issue> {
+        self.with_body(Method::PUT, &["issues", &id.to_string(), "assignee"], body)
             .await
     }
 

@@ -44,6 +44,52 @@ pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Projec
         .ok_or_else(|| CoreError::not_found(format!("project {id}")))
 }
 
+/// The project the caller names as `12`, `demo` or `acme/demo`, among those they see.
+/// `NotFound` when none; `Invalid` when a bare slug is in several of the caller's tenants,
+/// the message listing each `tenant/slug` form.
+pub fn find(store: &impl Store, caller: &Principal, text: &str) -> CoreResult<Project> {
+    let text = text.trim();
+    if let Ok(id) = text.parse::<i64>() {
+        return get(store, caller, id);
+    }
+    let (tenant_id, slug) = match text.split_once('/') {
+        Some((tenant, slug)) => {
+            let tenant = store
+                .tenant(caller.viewer(), &TenantRef::parse(tenant))?
+                .ok_or_else(|| CoreError::not_found(format!("project `{text}`")))?;
+            (Some(tenant.id), slug)
+        }
+        None => (None, text),
+    };
+    let filter = ProjectFilter {
+        tenant_id,
+        slug: Some(slug.to_owned()),
+    };
+    // Two rows are enough to know it is ambiguous; a few more name the choices.
+    let page = PageQuery {
+        after: None,
+        limit: 20,
+    };
+    let mut found = store.list_projects(caller.viewer(), &filter, page)?;
+    match found.len() {
+        0 => Err(CoreError::not_found(format!("project `{text}`"))),
+        1 => Ok(found.remove(0)),
+        _ => Err(CoreError::invalid("project", ambiguous(slug, &found))),
+    }
+}
+
+/// `several projects have the slug `demo`: name one as acme/demo or beta/demo`.
+fn ambiguous(slug: &str, found: &[Project]) -> String {
+    let forms: Vec<String> = found
+        .iter()
+        .map(|p| format!("{}/{}", p.tenant_slug, p.slug))
+        .collect();
+    format!(
+        "several projects have the slug `{slug}`: name one as {}",
+        forms.join(" or ")
+    )
+}
+
 /// Creates a project in a tenant the caller belongs to (admins: any tenant). An unknown
 /// or invisible tenant is `NotFound`; a non-admin's `repo_url` on an internal address is
 /// `Invalid` ([`RepoHosts::check`]) — nothing is written.

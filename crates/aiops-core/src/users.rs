@@ -170,6 +170,24 @@ pub fn local_reset_password(store: &impl Store, email: &str, password: &str) -> 
     Ok(rec.user)
 }
 
+/// The active user named by id (`5`) or email. `Invalid` when there is none or they are
+/// disabled (the name came from the caller's request, not the path).
+pub fn find_active(store: &impl Store, text: &str) -> CoreResult<User> {
+    let text = text.trim();
+    let rec = match text.parse::<i64>() {
+        Ok(id) => store.user_by_id(id)?,
+        Err(_) => store.user_by_email(&text.to_ascii_lowercase())?,
+    };
+    match rec {
+        Some(r) if !r.user.disabled => Ok(r.user),
+        Some(_) => Err(CoreError::invalid(
+            "user",
+            format!("user `{text}` is disabled"),
+        )),
+        None => Err(CoreError::invalid("user", format!("no user `{text}`"))),
+    }
+}
+
 fn by_email(store: &impl Store, email: &str) -> CoreResult<UserRecord> {
     let email = validate::email(email)?;
     store

@@ -152,10 +152,15 @@ pub struct UpdateIssue {
     pub labels: Option<Vec<String>>,
 }
 
-/// `PUT /api/v1/issues/{id}/assignee`: `null` unassigns.
+/// `PUT /api/v1/issues/{id}/assignee`: `null` (and no `user`) unassigns.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct AssignIssue {
+    /// A native issue: an aiops user's email; a tracker's: their login or account id, or
+    /// an aiops user's email (mapped to the login they recorded).
     pub assignee: Option<String>,
+    /// An aiops user by id or email, mapped as `assignee` maps an email; wins over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 /// `POST /api/v1/issues/{id}/comments` and `PATCH …/comments/{comment_id}`.

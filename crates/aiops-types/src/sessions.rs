@@ -109,7 +109,7 @@ pub struct WorkIssue {
     /// The tool's skip-permissions mode; refused unless the admin allows it; audited.
     #[serde(default)]
     pub yolo: bool,
-    /// Admins only: start the session as this user (email).
+    /// Admins only: start the session as this user (id or email).
     #[serde(default)]
     pub user: Option<String>,
     /// Admins only, audited: run this session without the sandbox (refused when the
@@ -121,7 +121,8 @@ pub struct WorkIssue {
 /// `POST /api/v1/sessions`: a session on a project without an issue (in the base clone).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct StartSession {
-    /// Project id, or `tenant/project` slugs.
+    /// Project id, slug, or `tenant/slug` (a slug in several of the caller's tenants is
+    /// a 400 naming each `tenant/slug`).
     pub project: String,
     pub tool: String,
     /// Initial prompt for tools that take one; none by default (no issue to resolve).
@@ -129,6 +130,7 @@ pub struct StartSession {
     pub prompt: Option<String>,
     #[serde(default)]
     pub yolo: bool,
+    /// Admins only: start the session as this user (id or email).
     #[serde(default)]
     pub user: Option<String>,
     /// Admins only, audited: run without the sandbox.
@@ -158,6 +160,8 @@ pub struct SessionListParams {
     #[serde(default)]
     pub live: bool,
     pub issue_id: Option<i64>,
+    /// Only sessions on this project (id).
+    pub project: Option<i64>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -13,7 +13,7 @@ use crate::cli::output::{self, Render};
 
 #[derive(Debug, clap::Args)]
 pub struct Where {
-    /// Project id or slug.
+    /// Project id, slug or tenant/slug.
     project: String,
     /// The project's tenant (id or slug), when its slug is not unique.
     #[arg(long)]

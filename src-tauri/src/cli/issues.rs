@@ -27,7 +27,7 @@ pub enum IssuesCommand {
     View { id: i64 },
     /// Create an issue in a project.
     Create {
-        /// Project id or slug.
+        /// Project id, slug or tenant/slug.
         #[arg(long, value_name = "P")]
         project: String,
         /// The project's tenant (id or slug), when its slug is not unique.
@@ -94,7 +94,7 @@ pub struct ListArgs {
     /// Only this tenant's issues (id or slug); also narrows a `--project` slug.
     #[arg(long)]
     tenant: Option<String>,
-    /// Only this project's issues (id or slug).
+    /// Only this project's issues (id, slug or tenant/slug).
     #[arg(long, value_name = "P")]
     project: Option<String>,
     /// native, github, gitlab or jira.
@@ -156,6 +156,9 @@ pub struct AssigneeArgs {
     /// Native issues: an aiops user's email; else the tracker's login or account.
     #[arg(long)]
     assignee: Option<String>,
+    /// An aiops user's id or email (at a tracker: the login they recorded).
+    #[arg(long, value_name = "ID|EMAIL")]
+    user: Option<String>,
     /// Remove the assignee.
     #[arg(long)]
     unassign: bool,
@@ -281,7 +284,11 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
             done(out, &comment, &msg)
         }
         IssuesCommand::Assign { id, who } => {
-            let issue = client.assign_issue(id, who.assignee.as_deref()).await?;
+            let req = aiops_types::AssignIssue {
+                assignee: who.assignee,
+                user: who.user,
+            };
+            let issue = client.assign_issue_with(id, &req).await?;
             let msg = match &issue.assignee {
                 Some(a) => format!("Assigned issue {} to {a}.", name(&issue)),
                 None => format!("Unassigned issue {}.", name(&issue)),

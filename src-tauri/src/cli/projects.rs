@@ -1,5 +1,5 @@
-//! `aiops projects …`. `P` is a project id, or a slug looked up with `GET /projects?slug=`
-//! (narrowed by `--tenant` when the slug exists in several tenants).
+//! `aiops projects …`. `P` is a project id, a slug looked up with `GET /projects?slug=`,
+//! or `tenant/slug` (`--tenant` also narrows a slug that exists in several tenants).
 
 use aiops_client::Client;
 use aiops_types::{
@@ -88,7 +88,7 @@ pub enum ProjectsCommand {
 /// Which project: `P` plus the tenant that disambiguates a slug.
 #[derive(Debug, clap::Args)]
 pub struct ProjectRef {
-    /// Project id or slug.
+    /// Project id, slug or tenant/slug.
     #[arg(value_name = "P")]
     project: String,
     /// The project's tenant (id or slug), when its slug is not unique.
@@ -305,8 +305,9 @@ async fn find(client: &Client, project: &ProjectRef) -> Result<Project, CliError
     find_by_slug(client, &project.project, project.tenant.as_deref()).await
 }
 
-/// The id of a project named by id or slug; `tenant` (id or slug) narrows a slug that
-/// exists in several tenants. Every command taking a project goes through this.
+/// The id of a project named by id, slug or `tenant/slug`; `tenant` (id or slug) narrows
+/// a bare slug that exists in several tenants. Every command taking a project goes
+/// through this.
 pub async fn resolve(
     client: &Client,
     project: &str,
@@ -318,12 +319,16 @@ pub async fn resolve(
     }
 }
 
-/// The one project with slug `slug` (in `tenant`, if given).
+/// The one project with slug `slug` (in `tenant`, if given; `slug` may be `tenant/slug`).
 async fn find_by_slug(
     client: &Client,
     slug: &str,
     tenant: Option<&str>,
 ) -> Result<Project, CliError> {
+    let (tenant, slug) = match slug.split_once('/') {
+        Some((t, s)) => (Some(t), s),
+        None => (tenant, slug),
+    };
     let params = ProjectListParams {
         tenant: tenant.map(str::to_owned),
         slug: Some(slug.to_owned()),
@@ -337,10 +342,13 @@ async fn find_by_slug(
         })),
         1 => Ok(found.remove(0)),
         _ => {
-            let tenants: Vec<&str> = found.iter().map(|p| p.tenant_slug.as_str()).collect();
+            let forms: Vec<String> = found
+                .iter()
+                .map(|p| format!("{}/{}", p.tenant_slug, p.slug))
+                .collect();
             Err(CliError::error(format!(
-                "several projects have the slug `{slug}` (in tenants {}); pass --tenant",
-                tenants.join(", ")
+                "several projects have the slug `{slug}`: name one as {}",
+                forms.join(" or ")
             )))
         }
     }

@@ -30,8 +30,8 @@ pub struct StartArgs {
     /// Attach to the session's terminal once it runs (detach: tmux prefix, then `d`).
     #[arg(long)]
     attach: bool,
-    /// Admins: start the session as this user (email).
-    #[arg(long, value_name = "EMAIL")]
+    /// Admins: start the session as this user (id or email).
+    #[arg(long, value_name = "ID|EMAIL")]
     user: Option<String>,
     /// Admins: run this session without the sandbox (audited; refused when the server's
     /// `session_sandbox` is `required`).
@@ -51,8 +51,8 @@ pub struct WorkArgs {
 pub enum SessionsCommand {
     /// Start a session on a project without an issue (in your base clone).
     Start {
-        /// Project id or `tenant/project`.
-        #[arg(long)]
+        /// Project id, slug or tenant/slug.
+        #[arg(long, value_name = "P")]
         project: String,
         #[command(flatten)]
         start: StartArgs,
@@ -68,6 +68,9 @@ pub enum SessionsCommand {
         /// Only sessions of this issue.
         #[arg(long, value_name = "ID")]
         issue: Option<i64>,
+        /// Only sessions on this project (id, slug or tenant/slug).
+        #[arg(long, value_name = "P")]
+        project: Option<String>,
         #[command(flatten)]
         page: PageArgs,
     },
@@ -278,13 +281,19 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
             all_users,
             live,
             issue,
+            project,
             page,
         } => {
+            let project = match &project {
+                Some(p) => Some(crate::cli::projects::resolve(client, p, None).await?),
+                None => None,
+            };
             let rows = pages(&page, |p| {
                 let params = SessionListParams {
                     all_users,
                     live,
                     issue_id: issue,
+                    project,
                     limit: p.limit,
                     cursor: p.cursor,
                 };

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{ServerProcess, assert_success, json, text};
+use crate::common::{ServerProcess, assert_success, json, json_of, text};
 use crate::sessions::{demo_issue, git, project_on, seeded_repo, work};
 
 /// One form: the arguments (`{id}`, `{sid}`, `{cid}` are filled in), stdin, the
@@ -233,7 +233,15 @@ fn git_commit_and_workflow_submit_take_the_message_as_an_argument_or_a_flag() {
             "flag",
         ),
         (
-            &["git", "commit", "demo", "--session", "{sid}", "--", "-dash"],
+            &[
+                "git",
+                "commit",
+                "acme/demo",
+                "--session",
+                "{sid}",
+                "--",
+                "-dash",
+            ],
             "-dash",
         ),
         (
@@ -268,7 +276,7 @@ fn git_commit_and_workflow_submit_take_the_message_as_an_argument_or_a_flag() {
             "submit",
             "{id}",
             "--project",
-            "demo",
+            "acme/demo",
             "-m",
             "Add b",
             "--comment",
@@ -322,4 +330,160 @@ fn git_commit_and_workflow_submit_take_the_message_as_an_argument_or_a_flag() {
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     let status = git(&wt, &["status", "--porcelain"]);
     assert!(status.contains("c.txt"), "nothing was committed: {status}");
+}
+
+/// `ids` of a JSON array of rows.
+fn ids(rows: &Value) -> Vec<i64> {
+    rows.as_array()
+        .map(|a| a.iter().filter_map(|r| r["id"].as_i64()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn users_are_named_by_id_or_email_and_projects_by_id_slug_or_tenant_slug() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let repo = repo.display().to_string();
+    // A second tenant with a project of the same slug.
+    assert_success(
+        &server.cli(&["tenants", "create", "--name", "beta"], None),
+        "beta",
+    );
+    let beta = json(
+        &server,
+        &[
+            "projects",
+            "create",
+            "--name",
+            "demo",
+            "--repo-url",
+            &repo,
+            "--tenant",
+            "beta",
+        ],
+    );
+    let acme = json(&server, &["projects", "get", "acme/demo"]);
+    assert_eq!(acme["tenant_slug"], "acme", "{acme}");
+    let me = json(&server, &["auth", "whoami"]);
+    let my_id = me["user"]["id"].to_string();
+    let bob = json_of(
+        server.command(&[
+            "users",
+            "create",
+            "--email",
+            "bob@example.com",
+            "--role",
+            "member",
+            "--password-stdin",
+        ]),
+        Some("a-long-enough-password-for-bob\n"),
+        "users create bob",
+    );
+    let bob_id = bob["id"].to_string();
+
+    // An ambiguous slug is an error naming each tenant/slug form, here and on the server.
+    for args in [
+        &["issues", "list", "--project", "demo"][..],
+        &["sessions", "start", "--project", "demo", "--tool", "shell"],
+        &["sessions", "list", "--project", "demo"],
+    ] {
+        let out = server.cli(args, None);
+        let err = text(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("acme/demo") && err.contains("beta/demo"),
+            "`{}` names both projects: {err}",
+            args.join(" ")
+        );
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    }
+
+    // Every project form reaches the same project.
+    let acme_id = acme["id"].to_string();
+    for p in [acme_id.as_str(), "acme/demo"] {
+        let issue = json(
+            &server,
+            &[
+                "issues",
+                "create",
+                "--project",
+                p,
+                "--title",
+                &format!("in {p}"),
+            ],
+        );
+        assert_eq!(issue["project_id"], acme["id"], "--project {p}");
+    }
+    let listed = json(&server, &["issues", "list", "--project", "acme/demo"]);
+    assert_eq!(ids(&listed).len(), 2, "{listed}");
+    let issue_id = listed[0]["id"].to_string();
+
+    // sessions start: project and user in every form; sessions list --project filters.
+    let s1 = json(
+        &server,
+        &[
+            "sessions",
+            "start",
+            "--project",
+            "acme/demo",
+            "--tool",
+            "shell",
+            "--user",
+            &my_id,
+        ],
+    );
+    let s2 = json(
+        &server,
+        &[
+            "sessions",
+            "start",
+            "--project",
+            &beta["id"].to_string(),
+            "--tool",
+            "shell",
+            "--user",
+            "admin@example.com",
+        ],
+    );
+    assert_eq!(s1["project_id"], acme["id"], "{s1}");
+    assert_eq!(s2["project_id"], beta["id"], "{s2}");
+    let in_acme = json(&server, &["sessions", "list", "--project", "acme/demo"]);
+    assert_eq!(ids(&in_acme), vec![s1["id"].as_i64().unwrap()], "{in_acme}");
+    let in_beta = json(&server, &["sessions", "list", "--project", "beta/demo"]);
+    assert_eq!(ids(&in_beta), vec![s2["id"].as_i64().unwrap()], "{in_beta}");
+
+    // issues assign --user: an id or an email; --assignee keeps taking an email.
+    let out = server.cli(
+        &[
+            "tenants",
+            "members",
+            "add",
+            "acme",
+            "--user",
+            "bob@example.com",
+        ],
+        None,
+    );
+    assert_success(&out, "tenants members add --user EMAIL");
+    for (flag, who, want) in [
+        ("--user", bob_id.as_str(), "bob@example.com"),
+        ("--user", "admin@example.com", "admin@example.com"),
+        ("--assignee", "bob@example.com", "bob@example.com"),
+    ] {
+        let issue = json(&server, &["issues", "assign", &issue_id, flag, who]);
+        assert_eq!(issue["assignee"], want, "issues assign {flag} {who}");
+    }
+    let members = json(&server, &["tenants", "members", "list", "acme"]);
+    assert!(members.to_string().contains("bob@example.com"), "{members}");
+    let out = server.cli(
+        &["tenants", "members", "remove", "acme", "--user", &bob_id],
+        None,
+    );
+    assert_success(&out, "tenants members remove --user ID");
+    let out = server.cli(&["issues", "assign", &issue_id, "--user", "9999"], None);
+    assert!(
+        text(&out.stderr).contains("no user `9999`"),
+        "{}",
+        text(&out.stderr)
+    );
 }

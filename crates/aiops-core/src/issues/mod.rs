@@ -345,6 +345,14 @@ pub fn assign(
     req: &AssignIssue,
 ) -> CoreResult<Issue> {
     let issue = get_writable(store, caller, id)?;
+    let named = match req.user.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => Some(crate::users::find_active(store, u)?.email),
+        None => req.assignee.clone(),
+    };
+    let req = &AssignIssue {
+        assignee: named,
+        user: None,
+    };
     if let Some(r) = remote_of(store, access, caller, &issue)? {
         let who = r.identity(store, req.assignee.as_deref())?;
         let audit = NewAudit::by(caller, "issue.assign")

@@ -42,6 +42,7 @@ pub fn run(
         WorkflowVerb::Claim => {
             let me = AssignIssue {
                 assignee: Some(caller.email.clone()),
+                user: None,
             };
             assign(store, access, caller, id, &me)?;
             start_progress(store, access, caller, id)?;
@@ -114,6 +115,7 @@ fn live_session(store: &impl Store, caller: &Principal, issue_id: i64) -> CoreRe
         user_id: Some(caller.user_id),
         live: true,
         issue_id: Some(issue_id),
+        project_id: None,
     };
     let page = PageQuery {
         after: None,

@@ -65,6 +65,7 @@ pub fn list(
         user_id: (!params.all_users).then_some(caller.user_id),
         live: params.live,
         issue_id: params.issue_id,
+        project_id: params.project,
     };
     let rows = store.list_sessions(&filter, page)?;
     // The same rule as `get`: a member's sessions in projects they no longer see are not

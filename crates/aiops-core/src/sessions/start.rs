@@ -15,8 +15,7 @@ use super::{Host, context, names};
 use crate::issues::TrackerAccess;
 use crate::page::PageQuery;
 use crate::ports::{
-    IssueFilter, NewAudit, NewSessionRow, StateChange, Store, TenantRef, Viewer, WorkspacePlan,
-    WorktreePlan,
+    IssueFilter, NewAudit, NewSessionRow, StateChange, Store, Viewer, WorkspacePlan, WorktreePlan,
 };
 use crate::{CoreError, CoreResult, Principal, issues, projects};
 
@@ -106,7 +105,7 @@ pub fn start(
         no_sandbox: req.no_sandbox,
     };
     let r = request(store, host, caller, &ask)?;
-    let project = find_project(store, caller, &req.project)?;
+    let project = projects::find(store, caller, &req.project)?;
     let project = visible_project(store, &r.owner, project.id)?;
     check_limit(store, host, &r.owner)?;
     launch(store, host, &r, &project, None)
@@ -135,19 +134,12 @@ fn request<'a>(
         host.runtime.sandbox_mechanism(),
         no_sandbox,
     )?;
+    // `user` is an id or an email; anyone may name themselves.
+    let me = |u: &str| u.eq_ignore_ascii_case(&caller.email) || u == caller.user_id.to_string();
     let owner = match user.map(str::trim).filter(|u| !u.is_empty()) {
-        Some(email) if email != caller.email => {
+        Some(u) if !me(u) => {
             caller.require_admin("only admins may start a session as another user")?;
-            let rec = store
-                .user_by_email(email)?
-                .ok_or_else(|| CoreError::invalid("user", format!("no user `{email}`")))?;
-            if rec.user.disabled {
-                return Err(CoreError::invalid(
-                    "user",
-                    format!("user `{email}` is disabled"),
-                ));
-            }
-            rec.user
+            crate::users::find_active(store, u)?
         }
         _ => {
             store
@@ -204,39 +196,6 @@ fn request<'a>(
     })
 }
 
-/// `12` or `tenant/project`.
-fn find_project(store: &impl Store, caller: &Principal, text: &str) -> CoreResult<Project> {
-    let text = text.trim();
-    if let Ok(id) = text.parse::<i64>() {
-        return projects::get(store, caller, id);
-    }
-    let Some((tenant, slug)) = text.split_once('/') else {
-        return Err(CoreError::invalid(
-            "project",
-            "project must be an id or `tenant/project`",
-        ));
-    };
-    let tenant = store
-        .tenant(caller.viewer(), &TenantRef::parse(tenant))?
-        .ok_or_else(|| CoreError::not_found(format!("project `{text}`")))?;
-    let filter = crate::ports::ProjectFilter {
-        tenant_id: Some(tenant.id),
-        slug: Some(slug.to_owned()),
-    };
-    store
-        .list_projects(
-            caller.viewer(),
-            &filter,
-            PageQuery {
-                after: None,
-                limit: 1,
-            },
-        )?
-        .into_iter()
-        .next()
-        .ok_or_else(|| CoreError::not_found(format!("project `{text}`")))
-}
-
 /// The project as the session's owner sees it: an admin may start a session for a user
 /// only on a project that user can reach.
 fn visible_project(store: &impl Store, owner: &User, id: i64) -> CoreResult<Project> {
@@ -275,6 +234,7 @@ fn claim(
     }
     let req = AssignIssue {
         assignee: Some(owner.email.clone()),
+        user: None,
     };
     let mut said = vec![
         match issues::assign(store, access, caller, issue.id, &req) {
@@ -313,6 +273,7 @@ fn earlier_worktree(
         user_id: Some(owner.id),
         live: false,
         issue_id: Some(issue.id),
+        project_id: None,
     };
     let last = store
         .list_sessions(

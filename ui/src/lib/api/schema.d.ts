@@ -1561,9 +1561,15 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
-        /** @description `PUT /api/v1/issues/{id}/assignee`: `null` unassigns. */
+        /** @description `PUT /api/v1/issues/{id}/assignee`: `null` (and no `user`) unassigns. */
         AssignIssue: {
+            /**
+             * @description A native issue: an aiops user's email; a tracker's: their login or account id, or
+             *     an aiops user's email (mapped to the login they recorded).
+             */
             assignee?: string | null;
+            /** @description An aiops user by id or email, mapped as `assignee` maps an email; wins over it. */
+            user?: string | null;
         };
         /** @description What a native client needs to attach to a session's tmux pane (over SSH or locally). */
         AttachInfo: {
@@ -2718,11 +2724,15 @@ export interface components {
         StartSession: {
             /** @description Admins only, audited: run without the sandbox. */
             no_sandbox?: boolean;
-            /** @description Project id, or `tenant/project` slugs. */
+            /**
+             * @description Project id, slug, or `tenant/slug` (a slug in several of the caller's tenants is
+             *     a 400 naming each `tenant/slug`).
+             */
             project: string;
             /** @description Initial prompt for tools that take one; none by default (no issue to resolve). */
             prompt?: string | null;
             tool: string;
+            /** @description Admins only: start the session as this user (id or email). */
             user?: string | null;
             yolo?: boolean;
         };
@@ -2979,7 +2989,7 @@ export interface components {
             prompt?: string | null;
             /** @description A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom). */
             tool: string;
-            /** @description Admins only: start the session as this user (email). */
+            /** @description Admins only: start the session as this user (id or email). */
             user?: string | null;
             /** @description The tool's skip-permissions mode; refused unless the admin allows it; audited. */
             yolo?: boolean;
@@ -5781,6 +5791,8 @@ export interface operations {
                 /** @description Only live sessions (starting, running, waiting). */
                 live?: boolean;
                 issue_id?: number;
+                /** @description Only sessions on this project (id). */
+                project?: number;
                 limit?: number;
                 cursor?: string;
             };
