@@ -104,6 +104,9 @@ pub struct Issue {
     /// The issue was deleted or moved at its tracker: kept here, closed, and marked.
     #[serde(default)]
     pub removed_upstream: bool,
+    /// The tracker integration the issue came through; `null` for native issues.
+    #[serde(default)]
+    pub integration_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -138,6 +141,10 @@ pub struct CreateIssue {
     pub labels: Vec<String>,
     #[serde(default)]
     pub assignee: Option<String>,
+    /// The integration whose link receives the issue, when the project has several
+    /// (`aiops integrations list`); with `provider`, both must agree.
+    #[serde(default)]
+    pub integration: Option<i64>,
 }
 
 /// `PATCH /api/v1/issues/{id}`. Absent fields are left as they are; `labels` replaces the

@@ -47,6 +47,10 @@ pub enum IssuesCommand {
         /// one, else native.
         #[arg(long)]
         provider: Option<Provider>,
+        /// The integration (`aiops projects links P` shows them) whose link receives the
+        /// issue, when the project has several.
+        #[arg(long, value_name = "ID")]
+        integration: Option<i64>,
     },
     /// Change an issue's title, description or labels.
     Update {
@@ -224,8 +228,10 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
             labels,
             assignee,
             provider,
+            integration,
         } => {
             let req = CreateIssue {
+                integration,
                 project: projects::resolve(client, &project, tenant.as_deref()).await?,
                 provider,
                 title,
@@ -443,6 +449,10 @@ impl Render for Issue {
                 ),
             ),
             ("provider", self.provider.as_str().to_owned()),
+            (
+                "integration_id",
+                self.integration_id.map_or("-".into(), |i| i.to_string()),
+            ),
             ("status", status(self)),
             ("title", self.title.clone()),
             ("labels", or_dash(Some(&self.labels.join(",")))),

@@ -487,3 +487,109 @@ fn users_are_named_by_id_or_email_and_projects_by_id_slug_or_tenant_slug() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn issues_create_integration_picks_the_link_and_get_names_where_an_issue_lives() {
+    let token = "ghp_e2eGrammarToken0123456789abcdef";
+    let github = aiops_fakes::github::start();
+    {
+        let mut s = github.state();
+        s.add_token(token, "aiops-bot");
+        s.add_repo("acme/web");
+    }
+    let jira_token = "ATATT-grammar-7rKd2WbQ9xNz";
+    let jira = aiops_fakes::jira::start();
+    {
+        let mut s = jira.state();
+        s.add_token(jira_token, "aiops-bot");
+        s.add_project("WEB");
+    }
+    let l = crate::trackers::linked("github", github.url(), token, None, "acme/web");
+    let second = json_of(
+        l.server.command(&[
+            "integrations",
+            "create",
+            "--tenant",
+            "acme",
+            "--provider",
+            "jira",
+            "--name",
+            "jira",
+            "--base-url",
+            jira.url(),
+            "--email",
+            "aiops-bot@example.com",
+            "--token-stdin",
+            "--sync-interval",
+            "0",
+        ]),
+        Some(&format!("{jira_token}\n")),
+        "integrations create jira",
+    );
+    let second_id = second["id"].to_string();
+    l.json(&[
+        "projects",
+        "link",
+        &l.project,
+        "--integration",
+        &second_id,
+        "--external",
+        "WEB",
+    ]);
+
+    // Two links: without --integration (or --provider) the server asks which.
+    let out = l.cli(&[
+        "issues",
+        "create",
+        "--project",
+        &l.project,
+        "--title",
+        "Which?",
+    ]);
+    assert!(
+        text(&out.stderr).contains("integration"),
+        "{}",
+        text(&out.stderr)
+    );
+    for (integration, provider) in [(&second_id, "jira"), (&l.integration, "github")] {
+        let made = l.json(&[
+            "issues",
+            "create",
+            "--project",
+            &l.project,
+            "--title",
+            "Picked",
+            "--integration",
+            integration,
+        ]);
+        let got = l.json(&["issues", "get", &made["id"].to_string()]);
+        assert_eq!(got["integration_id"].to_string(), *integration, "{got}");
+        assert_eq!(got["provider"], provider, "{got}");
+        assert_eq!(got["tenant_slug"], "acme", "{got}");
+        assert_eq!(got["project_slug"], "web", "{got}");
+        assert!(
+            got["external_id"].as_str().is_some_and(|e| !e.is_empty()),
+            "{got}"
+        );
+        assert!(
+            got["url"].as_str().is_some_and(|u| u.starts_with("http")),
+            "{got}"
+        );
+    }
+    // A native issue says so with a null integration.
+    let native = l.json(&[
+        "issues",
+        "create",
+        "--project",
+        &l.project,
+        "--title",
+        "Here",
+        "--provider",
+        "native",
+    ]);
+    let native = l.json(&["issues", "get", &native["id"].to_string()]);
+    assert!(
+        native["integration_id"].is_null() && native["url"].is_null(),
+        "{native}"
+    );
+}

@@ -203,7 +203,7 @@ pub fn create(
     let new_labels = labels(&req.labels)?;
     let audit = NewAudit::by(caller, "issue.create")
         .detail(json!({ "project_id": project.id, "title": new_title }));
-    if let Some(r) = Remote::for_new_issue(store, access, caller, project.id, req.provider)? {
+    if let Some(r) = Remote::for_new_issue(store, access, caller, project.id, req)? {
         let new = NewRemoteIssue {
             title: new_title,
             description,

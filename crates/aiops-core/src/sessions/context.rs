@@ -187,6 +187,7 @@ mod tests {
             updated_at: datetime!(2026-01-01 0:00 UTC),
             closed_at: None,
             removed_upstream: false,
+            integration_id: Some(1),
         }
     }
 

@@ -1693,6 +1693,12 @@ export interface components {
         CreateIssue: {
             assignee?: string | null;
             description?: string | null;
+            /**
+             * Format: int64
+             * @description The integration whose link receives the issue, when the project has several
+             *     (`aiops integrations list`); with `provider`, both must agree.
+             */
+            integration?: number | null;
             labels?: string[];
             /**
              * Format: int64
@@ -1989,6 +1995,11 @@ export interface components {
             external_id: string;
             /** Format: int64 */
             id: number;
+            /**
+             * Format: int64
+             * @description The tracker integration the issue came through; `null` for native issues.
+             */
+            integration_id?: number | null;
             labels: string[];
             /** Format: int64 */
             project_id: number;
@@ -2223,6 +2234,11 @@ export interface components {
                 external_id: string;
                 /** Format: int64 */
                 id: number;
+                /**
+                 * Format: int64
+                 * @description The tracker integration the issue came through; `null` for native issues.
+                 */
+                integration_id?: number | null;
                 labels: string[];
                 /** Format: int64 */
                 project_id: number;
