@@ -46,6 +46,9 @@ pub struct Config {
     pub url: String,
     pub output_format: OutputFormat,
     pub credential_store: StoreKind,
+    /// `issues work` and `sessions start` attach to the session when run at a terminal
+    /// (`--attach` / `--no-attach` decide for one run).
+    pub auto_attach: bool,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             url: DEFAULT_URL.to_owned(),
             output_format: OutputFormat::Table,
             credential_store: StoreKind::Keychain,
+            auto_attach: true,
         }
     }
 }
@@ -115,6 +119,8 @@ pub enum GetKey {
     OutputFormat,
     #[value(name = "credential_store")]
     CredentialStore,
+    #[value(name = "auto_attach")]
+    AutoAttach,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -125,6 +131,8 @@ pub enum SetKey {
     OutputFormat,
     #[value(name = "api_key")]
     ApiKey,
+    #[value(name = "auto_attach")]
+    AutoAttach,
 }
 
 #[derive(Debug, clap::Args)]
@@ -148,6 +156,7 @@ pub fn run(ctx: &Ctx, cmd: ConfigCommand) -> Result<(), CliError> {
                 GetKey::Url => c.url.as_str(),
                 GetKey::OutputFormat => c.output_format.as_str(),
                 GetKey::CredentialStore => c.credential_store.as_str(),
+                GetKey::AutoAttach => bool_str(c.auto_attach),
             };
             output::stdout(&format!("{value}\n"))
         }
@@ -163,6 +172,7 @@ struct ShowView {
     output_format: OutputFormat,
     credential_store: StoreKind,
     credential: String,
+    auto_attach: bool,
 }
 
 fn show(ctx: &Ctx) -> Result<(), CliError> {
@@ -190,6 +200,7 @@ fn show(ctx: &Ctx) -> Result<(), CliError> {
         output_format: ctx.config.output_format,
         credential_store: ctx.config.credential_store,
         credential,
+        auto_attach: ctx.config.auto_attach,
     };
     output::value(ctx.out, &view, || {
         output::fields_table(&[
@@ -201,6 +212,7 @@ fn show(ctx: &Ctx) -> Result<(), CliError> {
                 view.credential_store.as_str().to_owned(),
             ),
             ("credential", view.credential.clone()),
+            ("auto_attach", bool_str(view.auto_attach).to_owned()),
         ])
     })
 }
@@ -217,6 +229,15 @@ fn set(ctx: &Ctx, args: SetArgs) -> Result<(), CliError> {
         }
         SetKey::OutputFormat => {
             config.output_format = required(args.value)?.parse().map_err(CliError::usage)?;
+        }
+        SetKey::AutoAttach => {
+            config.auto_attach = match required(args.value)?.as_str() {
+                "true" | "yes" | "on" | "1" => true,
+                "false" | "no" | "off" | "0" => false,
+                other => {
+                    return Err(CliError::usage(format!("`{other}` is not true or false")));
+                }
+            };
         }
         SetKey::ApiKey => {
             let key = match args.value {
@@ -241,6 +262,10 @@ fn set(ctx: &Ctx, args: SetArgs) -> Result<(), CliError> {
         }
     }
     config.save(&ctx.config_path())
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
 }
 
 fn required(value: Option<String>) -> Result<String, CliError> {
@@ -305,6 +330,7 @@ mod tests {
             url: "http://10.0.0.1:9000".into(),
             output_format: OutputFormat::Json,
             credential_store: StoreKind::File,
+            auto_attach: false,
         };
         c.save(&path).unwrap();
         assert_eq!(Config::load(&path).unwrap(), c);

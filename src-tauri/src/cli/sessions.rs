@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use aiops_client::Client;
 use aiops_types::{
-    Page, SendText, Session, SessionListParams, SessionReport, StartSession, StartedSession,
-    TranscriptParams, WorkIssue,
+    SendText, SessionListParams, SessionReport, StartSession, StartedSession, TranscriptParams,
+    WorkIssue,
 };
 
 use crate::cli::exit::CliError;
@@ -28,8 +28,12 @@ pub struct StartArgs {
     #[arg(long)]
     yolo: bool,
     /// Attach to the session's terminal once it runs (detach: tmux prefix, then `d`).
-    #[arg(long)]
+    /// Default: attach when at a terminal, unless the `auto_attach` config key is false.
+    #[arg(long, overrides_with = "no_attach")]
     attach: bool,
+    /// Do not attach; print the session instead.
+    #[arg(long)]
+    no_attach: bool,
     /// Admins: start the session as this user (id or email).
     #[arg(long, value_name = "ID|EMAIL")]
     user: Option<String>,
@@ -154,15 +158,32 @@ pub async fn work(ctx: &Ctx, args: WorkArgs) -> Result<(), CliError> {
         no_sandbox: s.no_sandbox,
     };
     let started = client.work_issue(args.id, &req).await?;
-    started_then(ctx, &client, started, s.attach).await
+    started_then(ctx, &client, started, s.attach_flag()).await
+}
+
+impl StartArgs {
+    /// `--attach` / `--no-attach` (the later one wins), or None when neither was given.
+    fn attach_flag(&self) -> Option<bool> {
+        match (self.attach, self.no_attach) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
 }
 
 async fn started_then(
     ctx: &Ctx,
     client: &Client,
     started: StartedSession,
-    attach_after: bool,
+    attach_flag: Option<bool>,
 ) -> Result<(), CliError> {
+    let attach_after = attaching::should_attach(
+        attach_flag,
+        ctx.config.auto_attach,
+        ctx.out,
+        attaching::at_terminal(),
+    );
     for note in &started.notes {
         eprintln!("aiops: {note}");
     }
@@ -275,7 +296,7 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
                 no_sandbox: start.no_sandbox,
             };
             let started = client.start_session(&req).await?;
-            started_then(ctx, client, started, start.attach).await
+            started_then(ctx, client, started, start.attach_flag()).await
         }
         SessionsCommand::List {
             all_users,
@@ -375,58 +396,6 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
     }
 }
 
-/// A session id, or the start of its tmux name (`aiops-12-…`) among your live sessions.
-async fn resolve(client: &Client, text: &str) -> Result<i64, CliError> {
-    let text = text.trim().trim_start_matches('=');
-    if let Ok(id) = text.parse() {
-        return Ok(id);
-    }
-    let params = SessionListParams {
-        live: true,
-        limit: Some(500),
-        ..Default::default()
-    };
-    let page: Page<Session> = client.list_sessions(&params).await?;
-    let hits: Vec<&Session> = page
-        .items
-        .iter()
-        .filter(|s| s.tmux_target.trim_start_matches('=').starts_with(text))
-        .collect();
-    match hits.as_slice() {
-        [one] => Ok(one.id),
-        [] => Err(CliError::not_found(format!(
-            "no live session matches `{text}`"
-        ))),
-        _ => Err(CliError::usage(format!(
-            "`{text}` matches {} sessions; give more of the name or the id",
-            hits.len()
-        ))),
-    }
-}
-
-/// `tmux attach` when the server's socket is on this machine, else `ssh -t`.
-async fn attach(client: &Client, id: i64) -> Result<(), CliError> {
-    let info = client.session_attach(id).await?;
-    let local = std::path::Path::new(&info.socket).exists()
-        && matches!(
-            info.host.as_str(),
-            "localhost" | "127.0.0.1" | "::1" | "[::1]"
-        );
-    let argv = if local {
-        info.command.clone()
-    } else {
-        aiops_exec::process::ssh_argv(&format!("{}@{}", info.ssh_user, info.host), &info.command)
-            .map_err(|e| CliError::error(e.to_string()))?
-    };
-    let code =
-        aiops_exec::process::interactive(&argv).map_err(|e| CliError::error(e.to_string()))?;
-    if code == 0 {
-        Ok(())
-    } else {
-        Err(CliError::error(format!("`{}` exited with {code}", argv[0])))
-    }
-}
-
 /// The launcher: runs in the session's pane. Reads (and deletes) the launch file, reports
 /// `running`, runs the command, records its exit status, reports `exited`, and exits
 /// with the command's status. A report that fails (server down) is said in the pane; the
@@ -485,3 +454,7 @@ fn hook_input() -> Result<Option<SessionReport>, CliError> {
 
 #[path = "sessions_render.rs"]
 mod render;
+
+#[path = "sessions_attach.rs"]
+mod attaching;
+use attaching::{attach, resolve};

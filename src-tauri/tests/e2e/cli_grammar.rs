@@ -593,3 +593,121 @@ fn issues_create_integration_picks_the_link_and_get_names_where_an_issue_lives()
         "{native}"
     );
 }
+
+#[test]
+fn sessions_are_named_by_id_name_prefix_or_user_colon_name_among_all_the_caller_sees() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let bob = crate::trackers::Member::create(&server, "bob@example.com");
+    let start = |user: &str| {
+        json(
+            &server,
+            &[
+                "sessions",
+                "start",
+                "--project",
+                "demo",
+                "--tool",
+                "shell",
+                "--user",
+                user,
+            ],
+        )
+    };
+    let mine = start("admin@example.com");
+    let his = start("bob@example.com");
+    let name = |s: &Value| {
+        s["tmux_target"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches('=')
+            .to_owned()
+    };
+    let (my_name, his_name) = (name(&mine), name(&his));
+
+    // The admin reaches any user's session: by its full name, USER:NAME with the email
+    // or its local part, USER:prefix.
+    for (form, want) in [
+        (his_name.clone(), &his),
+        (format!("bob@example.com:{his_name}"), &his),
+        (format!("bob:{his_name}"), &his),
+        ("bob:aiops-".to_owned(), &his),
+        (format!("admin:{my_name}"), &mine),
+    ] {
+        let got = json(&server, &["sessions", "get", &form]);
+        assert_eq!(got["id"], want["id"], "sessions get {form}");
+    }
+    // A prefix two sessions share is refused, naming them as USER:NAME.
+    let out = server.cli(&["sessions", "get", "aiops-"], None);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("bob@example.com:") && err.contains("admin@example.com:"),
+        "{err}"
+    );
+
+    // A member's search covers their own sessions only.
+    let as_bob = |args: &[&str]| {
+        let mut cmd = bob.command(&server, args);
+        cmd.args(["-o", "json"]);
+        crate::common::run(cmd, None)
+    };
+    let out = as_bob(&["sessions", "get", "aiops-"]);
+    assert_success(&out, "bob: sessions get aiops-");
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["id"], his["id"], "bob's only session");
+    let out = as_bob(&["sessions", "get", &format!("admin:{my_name}")]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "not bob's: {}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn auto_attach_is_a_config_key_and_a_pipe_never_attaches() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let get = |key: &str| text(&server.cli(&["config", "get", key], None).stdout);
+    assert_eq!(get("auto_attach").trim(), "true", "the default");
+    assert_success(
+        &server.cli(&["config", "set", "auto_attach", "false"], None),
+        "set",
+    );
+    assert_eq!(get("auto_attach").trim(), "false");
+    let out = server.cli(&["config", "set", "auto_attach", "maybe"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_success(
+        &server.cli(&["config", "set", "auto_attach", "true"], None),
+        "set",
+    );
+    // Not a terminal: the session is printed, not attached, even with auto_attach on.
+    let issue = demo_issue(&server, "No attach in a pipe");
+    let s = json(
+        &server,
+        &[
+            "issues",
+            "work",
+            &issue["id"].to_string(),
+            "--tool",
+            "shell",
+        ],
+    );
+    assert!(s["id"].as_i64().is_some(), "{s}");
+    let s = json(
+        &server,
+        &[
+            "sessions",
+            "start",
+            "--project",
+            "demo",
+            "--tool",
+            "shell",
+            "--no-attach",
+        ],
+    );
+    assert!(s["id"].as_i64().is_some(), "{s}");
+}
