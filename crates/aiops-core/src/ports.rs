@@ -176,6 +176,14 @@ pub trait UserStore {
     fn update_user(&self, id: i64, row: &UserRow, audit: NewAudit) -> CoreResult<User>;
     /// Also deletes every browser session of the user (a password change signs out).
     fn set_password_hash(&self, id: i64, hash: &str, audit: NewAudit) -> CoreResult<()>;
+    /// The user's preferences (`NotFound` for an unknown user).
+    fn preferences(&self, id: i64) -> CoreResult<aiops_types::Preferences>;
+    fn set_preferences(
+        &self,
+        id: i64,
+        prefs: &aiops_types::Preferences,
+        audit: NewAudit,
+    ) -> CoreResult<aiops_types::Preferences>;
 }
 
 pub trait CredentialStore {

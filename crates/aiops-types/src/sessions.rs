@@ -100,7 +100,10 @@ pub struct Session {
 /// `POST /api/v1/issues/{id}/work`: claim the issue and start (or reuse) its session.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct WorkIssue {
-    /// A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom).
+    /// A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom). Empty or
+    /// absent: the owner's `default_tool`, else the server's, else the first installed of
+    /// claude, codex, aider, shell (named in `notes`).
+    #[serde(default)]
     pub tool: String,
     /// Initial prompt for tools that take one; default "Read AGENTS.override.md and
     /// resolve the issue".
@@ -124,6 +127,8 @@ pub struct StartSession {
     /// Project id, slug, or `tenant/slug` (a slug in several of the caller's tenants is
     /// a 400 naming each `tenant/slug`).
     pub project: String,
+    /// As in `WorkIssue`: empty or absent picks the default tool.
+    #[serde(default)]
     pub tool: String,
     /// Initial prompt for tools that take one; none by default (no issue to resolve).
     #[serde(default)]

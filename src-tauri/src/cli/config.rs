@@ -121,6 +121,9 @@ pub enum GetKey {
     CredentialStore,
     #[value(name = "auto_attach")]
     AutoAttach,
+    /// Kept on the server, for your account.
+    #[value(name = "default_tool")]
+    DefaultTool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -133,6 +136,9 @@ pub enum SetKey {
     ApiKey,
     #[value(name = "auto_attach")]
     AutoAttach,
+    /// Kept on the server, for your account; "" clears it.
+    #[value(name = "default_tool")]
+    DefaultTool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -147,9 +153,36 @@ pub struct SetArgs {
     insecure_store: bool,
 }
 
-pub fn run(ctx: &Ctx, cmd: ConfigCommand) -> Result<(), CliError> {
+pub fn run(ctx: &Ctx, cmd: ConfigCommand, rt: &tokio::runtime::Runtime) -> Result<(), CliError> {
     match cmd {
         ConfigCommand::Show => show(ctx),
+        ConfigCommand::Get {
+            key: GetKey::DefaultTool,
+        } => {
+            let prefs =
+                rt.block_on(async { ctx.client()?.preferences().await.map_err(CliError::from) })?;
+            output::stdout(&format!("{}\n", prefs.default_tool.unwrap_or_default()))
+        }
+        ConfigCommand::Set(SetArgs {
+            key: SetKey::DefaultTool,
+            value,
+            ..
+        }) => {
+            let prefs = aiops_types::Preferences {
+                default_tool: Some(required(value)?).filter(|t| !t.trim().is_empty()),
+            };
+            let saved = rt.block_on(async {
+                ctx.client()?
+                    .set_preferences(&prefs)
+                    .await
+                    .map_err(CliError::from)
+            })?;
+            let msg = match &saved.default_tool {
+                Some(t) => format!("Your default tool is {t}."),
+                None => "You have no default tool (the server's applies).".to_owned(),
+            };
+            output::notice(ctx.out, &msg)
+        }
         ConfigCommand::Get { key } => {
             let c = &ctx.config;
             let value = match key {
@@ -157,6 +190,8 @@ pub fn run(ctx: &Ctx, cmd: ConfigCommand) -> Result<(), CliError> {
                 GetKey::OutputFormat => c.output_format.as_str(),
                 GetKey::CredentialStore => c.credential_store.as_str(),
                 GetKey::AutoAttach => bool_str(c.auto_attach),
+                // Read from the server above; never stored in this file.
+                GetKey::DefaultTool => "",
             };
             output::stdout(&format!("{value}\n"))
         }
@@ -230,6 +265,8 @@ fn set(ctx: &Ctx, args: SetArgs) -> Result<(), CliError> {
         SetKey::OutputFormat => {
             config.output_format = required(args.value)?.parse().map_err(CliError::usage)?;
         }
+        // Stored on the server by `run`; never in this file.
+        SetKey::DefaultTool => return Ok(()),
         SetKey::AutoAttach => {
             config.auto_attach = match required(args.value)?.as_str() {
                 "true" | "yes" | "on" | "1" => true,

@@ -148,7 +148,7 @@ pub fn run(
         Command::Serve(args) => rt.block_on(crate::serve::run(args)),
         #[cfg(feature = "server")]
         Command::Admin(cmd) => crate::admin::run(cmd),
-        Command::Config(cmd) => config::run(&Ctx::load(&global)?, cmd),
+        Command::Config(cmd) => config::run(&Ctx::load(&global)?, cmd, rt),
         Command::Login(args) => rt.block_on(auth::login(&Ctx::load(&global)?, args)),
         Command::Logout => rt.block_on(auth::logout(&Ctx::load(&global)?)),
         Command::Auth(cmd) => rt.block_on(auth::run(&Ctx::load(&global)?, cmd)),

@@ -17,9 +17,11 @@ use crate::cli::{Ctx, PageArgs, pages};
 /// How a session starts: shared by `issues work` and `sessions start`.
 #[derive(Debug, clap::Args)]
 pub struct StartArgs {
-    /// claude, codex, aider, shell, or a custom tool (`aiops tools list`).
+    /// claude, codex, aider, shell, or a custom tool (`aiops tools list`). Default: your
+    /// default_tool (`aiops config set default_tool …`), else the server's, else the
+    /// first installed of claude, codex, aider, shell.
     #[arg(long)]
-    tool: String,
+    tool: Option<String>,
     /// Initial prompt for tools that take one (`issues work` default: "Read
     /// AGENTS.override.md and resolve the issue."; `sessions start`: none).
     #[arg(long)]
@@ -151,7 +153,7 @@ pub async fn work(ctx: &Ctx, args: WorkArgs) -> Result<(), CliError> {
     let client = ctx.client()?;
     let s = &args.start;
     let req = WorkIssue {
-        tool: s.tool.clone(),
+        tool: s.tool.clone().unwrap_or_default(),
         prompt: s.prompt.clone(),
         yolo: s.yolo,
         user: s.user.clone(),
@@ -289,7 +291,7 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
         SessionsCommand::Start { project, start } => {
             let req = StartSession {
                 project,
-                tool: start.tool.clone(),
+                tool: start.tool.clone().unwrap_or_default(),
                 prompt: start.prompt.clone(),
                 yolo: start.yolo,
                 user: start.user.clone(),

@@ -711,3 +711,83 @@ fn auto_attach_is_a_config_key_and_a_pipe_never_attaches() {
     );
     assert!(s["id"].as_i64().is_some(), "{s}");
 }
+
+/// Runs `args -o json` as the admin: the JSON and stderr.
+fn json_and_notes(server: &ServerProcess, args: &[&str]) -> (Value, String) {
+    let mut cmd = server.command(args);
+    cmd.args(["-o", "json"]);
+    let out = crate::common::run(cmd, None);
+    assert_success(&out, &args.join(" "));
+    (
+        serde_json::from_slice(&out.stdout).unwrap(),
+        text(&out.stderr),
+    )
+}
+
+#[test]
+fn without_tool_a_session_runs_the_users_default_then_the_servers_then_the_first_installed() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start_with(true, &[("AIOPS_DEFAULT_TOOL", "standin")]);
+    project_on(&server, &repo);
+    let get = || text(&server.cli(&["config", "get", "default_tool"], None).stdout);
+    assert_eq!(get().trim(), "", "no preference yet");
+
+    let one = demo_issue(&server, "Server default");
+    let (s, notes) = json_and_notes(&server, &["issues", "work", &one["id"].to_string()]);
+    assert_eq!(s["tool"], "standin", "{s}");
+    assert!(
+        notes.contains("aiops: tool standin (the server's default_tool"),
+        "{notes}"
+    );
+
+    assert_success(
+        &server.cli(&["config", "set", "default_tool", "shell"], None),
+        "set",
+    );
+    assert_eq!(get().trim(), "shell", "kept on the server");
+    let two = demo_issue(&server, "My default");
+    let (s, notes) = json_and_notes(&server, &["issues", "work", &two["id"].to_string()]);
+    assert_eq!(s["tool"], "shell", "{s}");
+    assert!(
+        notes.contains("aiops: tool shell (your default_tool"),
+        "{notes}"
+    );
+    let (s, _) = json_and_notes(
+        &server,
+        &[
+            "sessions",
+            "start",
+            "--project",
+            "demo",
+            "--tool",
+            "standin",
+        ],
+    );
+    assert_eq!(s["tool"], "standin", "--tool still decides: {s}");
+
+    let out = server.cli(&["config", "set", "default_tool", "nope"], None);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("no tool `nope`"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_success(
+        &server.cli(&["config", "set", "default_tool", ""], None),
+        "clear",
+    );
+    assert_eq!(get().trim(), "", "cleared");
+
+    // Neither the user nor the server names one: the first installed built-in.
+    let bare = ServerProcess::start();
+    project_on(&bare, &repo);
+    let (s, notes) = json_and_notes(&bare, &["sessions", "start", "--project", "demo"]);
+    let tool = s["tool"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        ["claude", "codex", "aider", "shell"].contains(&tool.as_str()),
+        "{s}"
+    );
+    assert!(
+        notes.contains(&format!("aiops: tool {tool} (the first installed of")),
+        "{notes}"
+    );
+}

@@ -30,6 +30,8 @@ const MAX_PROMPT_BYTES: usize = 16 * 1024;
 struct Request<'a> {
     owner: User,
     tool: Tool,
+    /// How the tool was chosen when the caller named none (said in the notes).
+    chosen: Option<String>,
     prompt: String,
     yolo: bool,
     /// The sandbox mechanism the session will run in, or `none`.
@@ -79,14 +81,16 @@ pub fn work(
         return Ok(StartedSession {
             session: live,
             reused: true,
-            notes: Vec::new(),
+            notes: r.chosen.into_iter().collect(),
         });
     }
     check_limit(store, host, &r.owner)?;
     // Claim only once the session runs: a start that fails changes nothing upstream.
     let mut started = launch(store, host, &r, &project, Some(&issue))?;
     let claim = claim(store, access, caller, &r.owner, &issue);
-    started.notes.splice(0..0, claim);
+    started
+        .notes
+        .splice(0..0, r.chosen.into_iter().chain(claim));
     Ok(started)
 }
 
@@ -108,7 +112,9 @@ pub fn start(
     let project = projects::find(store, caller, &req.project)?;
     let project = visible_project(store, &r.owner, project.id)?;
     check_limit(store, host, &r.owner)?;
-    launch(store, host, &r, &project, None)
+    let mut started = launch(store, host, &r, &project, None)?;
+    started.notes.splice(0..0, r.chosen.clone());
+    Ok(started)
 }
 
 /// Who the session is for, its tool and its checked prompt (`None` or blank: none).
@@ -148,9 +154,18 @@ fn request<'a>(
                 .user
         }
     };
-    let tool = store.tool(tool.trim())?.ok_or_else(|| {
-        CoreError::invalid("tool", format!("no tool `{tool}` (see `aiops tools list`)"))
-    })?;
+    let (tool, chosen) = match tool.trim() {
+        "" => {
+            let (tool, why) = super::tools::choose(store, host, owner.id)?;
+            (tool, Some(why))
+        }
+        name => (
+            store.tool(name)?.ok_or_else(|| {
+                CoreError::invalid("tool", format!("no tool `{name}` (see `aiops tools list`)"))
+            })?,
+            None,
+        ),
+    };
     if yolo {
         if !host.allow_yolo {
             return Err(CoreError::Forbidden(
@@ -188,6 +203,7 @@ fn request<'a>(
     Ok(Request {
         owner,
         tool,
+        chosen,
         prompt: prompt.to_owned(),
         yolo,
         sandbox,

@@ -193,6 +193,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's preferences (`default_tool`). */
+        get: operations["preferences"];
+        /**
+         * Replaces the caller's preferences; a `default_tool` naming no tool is a 400, `null`
+         *     or blank clears it. Session keys are refused.
+         */
+        put: operations["set_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/setup": {
         parameters: {
             query?: never;
@@ -2443,6 +2464,17 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description `GET|PUT /api/v1/auth/me/preferences`: the caller's own defaults, kept on the server
+         *     so every machine they use agrees.
+         */
+        Preferences: {
+            /**
+             * @description The tool `issues work` and `sessions start` use without `--tool` (`null`: the
+             *     server's `default_tool`, else the first installed of claude, codex, aider, shell).
+             */
+            default_tool?: string | null;
+        };
         /** @description A project: one repository inside a tenant. */
         Project: {
             /** Format: date-time */
@@ -2747,7 +2779,8 @@ export interface components {
             project: string;
             /** @description Initial prompt for tools that take one; none by default (no issue to resolve). */
             prompt?: string | null;
-            tool: string;
+            /** @description As in `WorkIssue`: empty or absent picks the default tool. */
+            tool?: string;
             /** @description Admins only: start the session as this user (id or email). */
             user?: string | null;
             yolo?: boolean;
@@ -3003,8 +3036,12 @@ export interface components {
              *     resolve the issue".
              */
             prompt?: string | null;
-            /** @description A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom). */
-            tool: string;
+            /**
+             * @description A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom). Empty or
+             *     absent: the owner's `default_tool`, else the server's, else the first installed of
+             *     claude, codex, aider, shell (named in `notes`).
+             */
+            tool?: string;
             /** @description Admins only: start the session as this user (id or email). */
             user?: string | null;
             /** @description The tool's skip-permissions mode; refused unless the admin allows it; audited. */
@@ -3452,6 +3489,80 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Preferences"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
