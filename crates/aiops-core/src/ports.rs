@@ -138,6 +138,7 @@ pub struct ProjectRow {
     pub default_branch: String,
     pub description: String,
     pub workspace: aiops_types::ProjectWorkspace,
+    pub merge_method: aiops_types::MergeMethod,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -115,6 +115,7 @@ pub fn create(
         default_branch: validate::branch(req.default_branch.as_deref().unwrap_or(DEFAULT_BRANCH))?,
         description: validate::description(req.description.as_deref())?,
         workspace: Default::default(),
+        merge_method: Default::default(),
         name,
     };
     hosts.check(caller, &row.repo_url)?;
@@ -184,6 +185,7 @@ pub fn update(
                 None => current.workspace.setup_command,
             },
         },
+        merge_method: req.merge_method.unwrap_or(current.merge_method),
     };
     let audit = NewAudit::by(caller, "project.update").target("project", id);
     store.update_project(id, &row, audit)

@@ -126,6 +126,9 @@ pub struct ProjectFields {
     /// Remove the setup command.
     #[arg(long, conflicts_with = "setup_command")]
     no_setup_command: bool,
+    /// How `git pr-merge` merges without --method: merge, squash or rebase.
+    #[arg(long, value_parser = ["merge", "squash", "rebase"])]
+    merge_method: Option<String>,
 }
 
 /// A repeatable list flag: given → set it; `--no-…` → clear it; neither → keep.
@@ -194,6 +197,7 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                 no_setup_files,
                 setup_command,
                 no_setup_command,
+                merge_method,
             } = fields;
             let req = UpdateProject {
                 name,
@@ -207,6 +211,10 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                     .map_err(CliError::usage)?,
                 setup_files: list_change(setup_files, no_setup_files),
                 setup_command: list_change(setup_command, no_setup_command),
+                merge_method: merge_method
+                    .map(|m| m.parse())
+                    .transpose()
+                    .map_err(CliError::usage)?,
             };
             output::one(ctx.out, &client.update_project(id, &req).await?)
         }
@@ -381,6 +389,7 @@ impl Render for Project {
             ("name", self.name.clone()),
             ("repo_url", self.repo_url.clone()),
             ("default_branch", self.default_branch.clone()),
+            ("merge_method", self.merge_method.as_str().to_owned()),
             ("description", or_dash(Some(&self.description))),
             ("created_at", ts(&self.created_at)),
             ("updated_at", ts(&self.updated_at)),

@@ -24,10 +24,13 @@ const LIST_LIMIT: u32 = 100;
 const MAX_TITLE: usize = 256;
 const MAX_DESCRIPTION: usize = 64 * 1024;
 
-fn project_of(store: &impl Store, caller: &Principal, project_id: i64) -> CoreResult<()> {
+fn project_of(
+    store: &impl Store,
+    caller: &Principal,
+    project_id: i64,
+) -> CoreResult<aiops_types::Project> {
     store
         .project(caller.viewer(), project_id)?
-        .map(drop)
         .ok_or_else(|| CoreError::not_found(format!("project {project_id}")))
 }
 
@@ -156,10 +159,10 @@ pub fn merge(
     {
         return Err(CoreError::invalid("message", "the message is over 64 KiB"));
     }
-    project_of(store, caller, project_id)?;
+    let project = project_of(store, caller, project_id)?;
     let r = Remote::for_code_host(store, access, caller, project_id, req.provider)?;
     let options = MergeOptions {
-        method: req.method,
+        method: req.method.unwrap_or(project.merge_method),
         delete_branch: req.delete_branch,
         message: req.message.clone().filter(|m| !m.trim().is_empty()),
     };
@@ -172,7 +175,7 @@ pub fn merge(
             .target("project", project_id)
             .detail(json!({
                 "number": number, "provider": pr.provider.as_str(),
-                "method": req.method.as_str(), "delete_branch": req.delete_branch,
+                "method": options.method.as_str(), "delete_branch": req.delete_branch,
             })),
     )?;
     Ok(pr)

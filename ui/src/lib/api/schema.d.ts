@@ -2109,7 +2109,7 @@ export interface components {
             delete_branch?: boolean;
             /** @description The merge (or squash) commit message. */
             message?: string | null;
-            method: components["schemas"]["MergeMethod"];
+            method?: components["schemas"]["MergeMethod"] | null;
             provider?: components["schemas"]["Provider"] | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
@@ -2302,6 +2302,8 @@ export interface components {
                 description: string;
                 /** Format: int64 */
                 id: number;
+                /** @description How `git pr-merge` merges when given no `--method`. */
+                merge_method?: components["schemas"]["MergeMethod"];
                 name: string;
                 repo_url: string;
                 /** @description Unique within its tenant. */
@@ -2483,6 +2485,8 @@ export interface components {
             description: string;
             /** Format: int64 */
             id: number;
+            /** @description How `git pr-merge` merges when given no `--method`. */
+            merge_method?: components["schemas"]["MergeMethod"];
             name: string;
             repo_url: string;
             /** @description Unique within its tenant. */
@@ -2979,6 +2983,7 @@ export interface components {
             default_branch?: string | null;
             description?: string | null;
             isolation?: components["schemas"]["Isolation"] | null;
+            merge_method?: components["schemas"]["MergeMethod"] | null;
             name?: string | null;
             repo_url?: string | null;
             /** @description argv; `[]` removes it. */
