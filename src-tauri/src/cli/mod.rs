@@ -9,6 +9,7 @@ pub mod agents;
 pub mod auth;
 pub mod config;
 pub mod credentials;
+pub mod examples;
 pub mod exit;
 pub mod git;
 pub mod integrations;
@@ -31,7 +32,7 @@ use std::path::PathBuf;
 use aiops_client::credentials::{CredentialError, CredentialStore, FileStore, Keychain};
 use aiops_client::{Client, ClientError, Credential, Secret, normalize_url};
 use aiops_types::{Page, PageParams};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use self::config::{Config, StoreKind};
 use self::exit::CliError;
@@ -46,7 +47,8 @@ use self::output::OutputFormat;
     name = "aiops",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -132,9 +134,47 @@ pub enum Command {
     /// User accounts (admin).
     #[command(subcommand)]
     Users(users::UsersCommand),
-    /// The CLI's settings (server URL, output format, stored key).
+    /// The CLI's settings (server URL, output format, stored key, defaults).
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Help on a command (`aiops help issues list`), or a guide: `aiops help agents`
+    /// (how an agent works from inside its session).
+    Help {
+        /// A command path, or `agents`.
+        #[arg(value_name = "COMMAND|TOPIC")]
+        topic: Vec<String>,
+    },
+}
+
+/// The command tree with every verb's examples (see `examples`).
+pub fn command() -> clap::Command {
+    examples::attach(Cli::command())
+}
+
+/// Parses the process's arguments against [`command`]; exits on a usage error or
+/// `--help` the way clap does.
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// `aiops help [COMMAND…|agents]`.
+fn help(topic: &[String]) -> Result<(), CliError> {
+    if topic == ["agents"] {
+        return output::stdout(&examples::agents_guide());
+    }
+    let mut cmd = command();
+    cmd.build();
+    let mut at = &mut cmd;
+    for word in topic {
+        at = at.find_subcommand_mut(word).ok_or_else(|| {
+            CliError::usage(format!(
+                "no command `{}` (see `aiops --help`; guides: agents)",
+                topic.join(" ")
+            ))
+        })?;
+    }
+    output::stdout(&format!("{}\n", at.render_long_help()))
 }
 
 /// Runs one command. `rt` drives the async ones; sync ones never enter it.
@@ -149,6 +189,7 @@ pub fn run(
         #[cfg(feature = "server")]
         Command::Admin(cmd) => crate::admin::run(cmd),
         Command::Config(cmd) => config::run(&Ctx::load(&global)?, cmd, rt),
+        Command::Help { topic } => help(&topic),
         Command::Login(args) => rt.block_on(auth::login(&Ctx::load(&global)?, args)),
         Command::Logout => rt.block_on(auth::logout(&Ctx::load(&global)?)),
         Command::Auth(cmd) => rt.block_on(auth::run(&Ctx::load(&global)?, cmd)),

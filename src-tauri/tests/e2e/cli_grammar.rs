@@ -791,3 +791,44 @@ fn without_tool_a_session_runs_the_users_default_then_the_servers_then_the_first
         "{notes}"
     );
 }
+
+#[test]
+fn help_agents_prints_the_workflow_every_context_file_carries() {
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start();
+    project_on(&server, &repo);
+    let out = server.cli_offline(&["help", "agents"], None);
+    assert_success(&out, "aiops help agents");
+    let guide = text(&out.stdout);
+    assert!(
+        guide.contains(&aiops_types::agent_guide("ISSUE", "PROJECT", "BRANCH")),
+        "{guide}"
+    );
+
+    let issue = demo_issue(&server, "Guide");
+    let s = work(&server, &issue, "shell");
+    let wt = Path::new(s["worktree_path"].as_str().unwrap()).to_owned();
+    let context = std::fs::read_to_string(wt.join("AGENTS.override.md")).unwrap();
+    let filled = aiops_types::agent_guide(
+        &issue["id"].to_string(),
+        &issue["project_id"].to_string(),
+        s["branch"].as_str().unwrap(),
+    );
+    assert!(
+        context.contains(&filled),
+        "the same text, filled in:\n{context}"
+    );
+
+    // Every verb's help ends with examples.
+    for verb in [
+        &["issues", "comment"][..],
+        &["git", "commit"],
+        &["workflow", "progress"],
+    ] {
+        let out = server.cli_offline(&[verb, &["--help"]].concat(), None);
+        assert!(
+            text(&out.stdout).contains("Examples:\n  aiops "),
+            "{verb:?}"
+        );
+    }
+}

@@ -92,13 +92,12 @@ pub fn issue_block(c: &IssueContext<'_>) -> String {
     for o in c.others.iter().filter(|o| o.id != i.id).take(MAX_OTHERS) {
         s.push_str(&format!("- {} {}\n", o.external_id, one_line(&o.title)));
     }
-    s.push_str(&format!(
-        "\n## Workflow\n\n\
-         - Work on branch `{}` only; commit with clear messages.\n\
-         - Report progress and the result as comments: `aiops issues comment {id} --body-stdin`.\n\
-         - Ask the developer when a decision is theirs; do not guess.\n",
+    s.push_str("\n## Workflow\n\n");
+    // The project by id: a session key may not look projects up by slug.
+    s.push_str(&aiops_types::agent_guide(
+        &i.id.to_string(),
+        &i.project_id.to_string(),
         c.branch,
-        id = i.id,
     ));
     s.push_str(END);
     s.push('\n');
