@@ -146,8 +146,8 @@ pub struct BodyArgs {
     /// The same as TEXT.
     #[arg(long)]
     body: Option<String>,
-    /// Read the text from this file.
-    #[arg(long, value_name = "PATH")]
+    /// Read the text from this file (`--file` is the seed system's name).
+    #[arg(long, value_name = "PATH", alias = "file")]
     body_file: Option<PathBuf>,
     /// Read the text from stdin.
     #[arg(long)]

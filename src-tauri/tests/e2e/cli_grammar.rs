@@ -131,6 +131,22 @@ fn free_text_is_an_argument_or_a_flag_in_every_verb_that_posts_it() {
         assert_eq!(c["body"], f.comment, "`{}` posts its text", args.join(" "));
     }
 
+    // --body-file, and --file (the seed system's name for it).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("comment.md");
+    for flag in ["--body-file", "--file"] {
+        std::fs::write(&file, format!("from {flag}\n")).unwrap();
+        let args = [
+            "issues".to_owned(),
+            "comment".to_owned(),
+            id.clone(),
+            flag.to_owned(),
+            file.display().to_string(),
+        ];
+        run(&server, &args, None, &[]);
+        assert_eq!(last_comment(&server, &id)["body"], format!("from {flag}"));
+    }
+
     // modify-comment: positional, flag and after `--`.
     for (args, body) in [
         (
