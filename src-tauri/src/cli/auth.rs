@@ -9,7 +9,7 @@ use aiops_types::{ApiKey, ChangePassword, CreateApiKey, KeyListParams, Me, Scope
 use crate::cli::config::{StoreKind, read_stdin_line};
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, opt_ts, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages};
 
 #[derive(Debug, clap::Args)]
 pub struct LoginArgs {
@@ -70,7 +70,7 @@ pub async fn run(ctx: &Ctx, cmd: AuthCommand) -> Result<(), CliError> {
         AuthCommand::Whoami => output::one(ctx.out, &client.me().await?),
         AuthCommand::Keys(KeysCommand::List { all_users, page }) => {
             let all = all_users.then_some(true);
-            let keys = pages(&page, |p| {
+            list_pages(ctx.out, &page, |p| {
                 let params = KeyListParams {
                     all,
                     limit: p.limit,
@@ -79,8 +79,7 @@ pub async fn run(ctx: &Ctx, cmd: AuthCommand) -> Result<(), CliError> {
                 let client = &client;
                 async move { client.list_keys(&params).await }
             })
-            .await?;
-            output::list(ctx.out, &keys)
+            .await
         }
         AuthCommand::Keys(KeysCommand::Create {
             name,

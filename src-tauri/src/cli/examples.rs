@@ -275,6 +275,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("users update", "aiops users update 5 --role admin"),
     ("users disable", "aiops users disable 5"),
+    (
+        "audit list",
+        "aiops audit list --action issue. --limit 200\naiops audit list --actor bob@example.com --since 2026-12-01T00:00:00Z",
+    ),
     ("config show", "aiops config show"),
     (
         "config get",

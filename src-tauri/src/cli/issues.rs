@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, OutputFormat, Render, opt_ts, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages, projects};
+use crate::cli::{Ctx, PageArgs, list_pages, pages, projects};
 
 /// Longest title `list` shows, in characters.
 const TITLE_WIDTH: usize = 60;
@@ -185,7 +185,7 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
                 Some(p) => Some(projects::resolve(client, p, args.tenant.as_deref()).await?),
                 None => None,
             };
-            let issues = pages(&args.page, |p| {
+            list_pages(out, &args.page, |p| {
                 let params = IssueListParams {
                     tenant: args.tenant.clone(),
                     project,
@@ -199,8 +199,7 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
                 };
                 async move { client.list_issues(&params).await }
             })
-            .await?;
-            output::list(out, &issues)
+            .await
         }
         IssuesCommand::Get { id } => output::one(out, &client.get_issue(id).await?),
         IssuesCommand::View { id } => {

@@ -6,6 +6,7 @@
 //! credential store.
 
 pub mod agents;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod credentials;
@@ -15,6 +16,7 @@ pub mod git;
 pub mod integrations;
 pub mod issues;
 pub mod output;
+pub mod paging;
 pub mod projects;
 pub mod pulls;
 pub mod sessions;
@@ -26,17 +28,16 @@ pub mod users;
 pub mod workflow;
 pub mod worktrees;
 
-use std::future::Future;
 use std::path::PathBuf;
 
 use aiops_client::credentials::{CredentialError, CredentialStore, FileStore, Keychain};
-use aiops_client::{Client, ClientError, Credential, Secret, normalize_url};
-use aiops_types::{Page, PageParams};
+use aiops_client::{Client, Credential, Secret, normalize_url};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use self::config::{Config, StoreKind};
 use self::exit::CliError;
 use self::output::OutputFormat;
+pub use self::paging::{PageArgs, list_pages, pages};
 
 /// aiops: a self-hosted control plane for AI coding agents.
 ///
@@ -134,6 +135,9 @@ pub enum Command {
     /// User accounts (admin).
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// The audit log (admin): who did what, when.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// The CLI's settings (server URL, output format, stored key, defaults).
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -197,6 +201,7 @@ pub fn run(
         Command::Projects(cmd) => rt.block_on(projects::run(&Ctx::load(&global)?, cmd)),
         Command::Issues(cmd) => rt.block_on(issues::run(&Ctx::load(&global)?, cmd)),
         Command::Users(cmd) => rt.block_on(users::run(&Ctx::load(&global)?, cmd)),
+        Command::Audit(cmd) => rt.block_on(audit::run(&Ctx::load(&global)?, cmd)),
         Command::Agents(cmd) => rt.block_on(agents::run(&Ctx::load(&global)?, cmd)),
         // The pane's launcher and recorder need no config and no runtime of ours.
         Command::Sessions(cmd) => match sessions::internal(cmd) {
@@ -328,83 +333,12 @@ impl Ctx {
     }
 }
 
-/// `--limit`, `--cursor`, `--all` of every list.
-#[derive(Debug, Clone, Args)]
-pub struct PageArgs {
-    /// Rows per page.
-    #[arg(long, default_value_t = 50)]
-    pub limit: u32,
-    /// Start at this cursor (from the hint a previous page printed).
-    #[arg(long)]
-    pub cursor: Option<String>,
-    /// Follow the pages to the end instead of stopping after one.
-    #[arg(long)]
-    pub all: bool,
-}
-
-/// Fetches one page, or every page with `--all`. When more pages exist and `--all` was
-/// not given, says so on stderr.
-pub async fn pages<T, F, Fut>(args: &PageArgs, mut fetch: F) -> Result<Vec<T>, CliError>
-where
-    F: FnMut(PageParams) -> Fut,
-    Fut: Future<Output = Result<Page<T>, ClientError>>,
-{
-    let mut items = Vec::new();
-    let mut cursor = args.cursor.clone();
-    loop {
-        let params = PageParams {
-            limit: Some(args.limit),
-            cursor: cursor.clone(),
-        };
-        let page = fetch(params).await?;
-        items.extend(page.items);
-        match page.next_cursor {
-            // A server that repeats a cursor would loop forever.
-            Some(next) if args.all && cursor.as_ref() != Some(&next) => cursor = Some(next),
-            Some(next) if !args.all => {
-                eprintln!("more results: add --cursor {next} for the next page, or --all");
-                break;
-            }
-            _ => break,
-        }
-    }
-    Ok(items)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn the_command_tree_is_valid() {
         Cli::command().debug_assert();
-    }
-
-    #[tokio::test]
-    async fn pages_follow_cursors_only_with_all() {
-        let fetch = |p: PageParams| async move {
-            let n: u32 = p.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
-            Ok::<_, ClientError>(Page {
-                items: vec![n],
-                next_cursor: (n < 2).then(|| (n + 1).to_string()),
-            })
-        };
-        let one = PageArgs {
-            limit: 1,
-            cursor: None,
-            all: false,
-        };
-        assert_eq!(pages(&one, fetch).await.unwrap(), vec![0]);
-        let all = PageArgs {
-            all: true,
-            ..one.clone()
-        };
-        assert_eq!(pages(&all, fetch).await.unwrap(), vec![0, 1, 2]);
-        let from = PageArgs {
-            cursor: Some("1".into()),
-            ..all
-        };
-        assert_eq!(pages(&from, fetch).await.unwrap(), vec![1, 2]);
     }
 }

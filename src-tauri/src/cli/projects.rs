@@ -8,7 +8,7 @@ use aiops_types::{
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, opt_ts, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ProjectsCommand {
@@ -147,7 +147,7 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
     let client = &client;
     match cmd {
         ProjectsCommand::List { tenant, page } => {
-            let projects = pages(&page, |p| {
+            list_pages(ctx.out, &page, |p| {
                 let params = ProjectListParams {
                     tenant: tenant.clone(),
                     slug: None,
@@ -156,8 +156,7 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                 };
                 async move { client.list_projects(&params).await }
             })
-            .await?;
-            output::list(ctx.out, &projects)
+            .await
         }
         ProjectsCommand::Get { project } => {
             let found = match project.project.parse::<i64>() {

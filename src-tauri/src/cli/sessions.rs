@@ -12,7 +12,7 @@ use aiops_types::{
 
 use crate::cli::exit::CliError;
 use crate::cli::output;
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages};
 
 /// How a session starts: shared by `issues work` and `sessions start`.
 #[derive(Debug, clap::Args)]
@@ -311,7 +311,7 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
                 Some(p) => Some(crate::cli::projects::resolve(client, p, None).await?),
                 None => None,
             };
-            let rows = pages(&page, |p| {
+            list_pages(out, &page, |p| {
                 let params = SessionListParams {
                     all_users,
                     live,
@@ -322,8 +322,7 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
                 };
                 async move { client.list_sessions(&params).await }
             })
-            .await?;
-            output::list(out, &rows)
+            .await
         }
         SessionsCommand::Get { session } => {
             let id = resolve(client, &session).await?;

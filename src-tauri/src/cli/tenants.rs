@@ -5,7 +5,7 @@ use aiops_types::{CreateTenant, Member, Tenant, TenantRole, UpdateTenant};
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages, users};
+use crate::cli::{Ctx, PageArgs, list_pages, users};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TenantsCommand {
@@ -113,8 +113,12 @@ pub async fn run(ctx: &Ctx, cmd: TenantsCommand) -> Result<(), CliError> {
     let client = &client;
     match cmd {
         TenantsCommand::List { page } => {
-            let tenants = pages(&page, |p| async move { client.list_tenants(&p).await }).await?;
-            output::list(ctx.out, &tenants)
+            list_pages(
+                ctx.out,
+                &page,
+                |p| async move { client.list_tenants(&p).await },
+            )
+            .await
         }
         TenantsCommand::Get { tenant } => output::one(ctx.out, &client.get_tenant(&tenant).await?),
         TenantsCommand::Create {
@@ -152,12 +156,10 @@ pub async fn run(ctx: &Ctx, cmd: TenantsCommand) -> Result<(), CliError> {
         }
         TenantsCommand::Members(MembersCommand::List { tenant, page }) => {
             let tenant = &tenant;
-            let members = pages(
-                &page,
-                |p| async move { client.tenant_members(tenant, &p).await },
-            )
-            .await?;
-            output::list(ctx.out, &members)
+            list_pages(ctx.out, &page, |p| async move {
+                client.tenant_members(tenant, &p).await
+            })
+            .await
         }
         TenantsCommand::Members(MembersCommand::Add { tenant, user, role }) => output::one(
             ctx.out,

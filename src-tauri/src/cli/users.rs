@@ -6,7 +6,7 @@ use aiops_types::{CreateUser, MAX_PAGE_LIMIT, PageParams, Role, UpdateUser, User
 use crate::cli::auth::new_password;
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum UsersCommand {
@@ -62,8 +62,12 @@ pub async fn run(ctx: &Ctx, cmd: UsersCommand) -> Result<(), CliError> {
     let client = &client;
     match cmd {
         UsersCommand::List { page } => {
-            let users = pages(&page, |p| async move { client.list_users(&p).await }).await?;
-            output::list(ctx.out, &users)
+            list_pages(
+                ctx.out,
+                &page,
+                |p| async move { client.list_users(&p).await },
+            )
+            .await
         }
         UsersCommand::Get { id } => output::one(ctx.out, &client.get_user(id).await?),
         UsersCommand::Create {
