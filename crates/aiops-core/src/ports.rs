@@ -187,13 +187,20 @@ pub trait UserStore {
     ) -> CoreResult<aiops_types::Preferences>;
 }
 
+/// What a session-scoped API key's session is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySession {
+    pub issue_id: Option<i64>,
+    pub project_id: i64,
+}
+
 pub trait CredentialStore {
     fn insert_api_key(&self, row: &NewApiKeyRow, audit: NewAudit) -> CoreResult<ApiKey>;
-    /// The key, its owner, and for a session-scoped key the session's issue id.
+    /// The key, its owner, and for a session-scoped key the session's issue and project.
     fn api_key_by_digest(
         &self,
         digest: &[u8],
-    ) -> CoreResult<Option<(ApiKey, UserRecord, Option<i64>)>>;
+    ) -> CoreResult<Option<(ApiKey, UserRecord, Option<KeySession>)>>;
     fn touch_api_key(&self, id: i64, at: Timestamp) -> CoreResult<()>;
     fn api_key(&self, id: i64) -> CoreResult<Option<ApiKey>>;
     /// Newest first; `owner` None lists every user's keys.

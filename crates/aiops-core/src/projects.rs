@@ -31,14 +31,14 @@ pub fn list(
         tenant_id,
         slug: params.slug.clone(),
     };
-    Ok(
-        page.finish(store.list_projects(caller.viewer(), &filter, page)?, |p| {
-            p.id
-        }),
-    )
+    let rows = store.list_projects(caller.viewer(), &filter, page)?;
+    // A session key sees its own project only (so `aiops git commit demo` resolves).
+    let own = |p: &Project| caller.session.is_none_or(|g| g.project_id == p.id);
+    Ok(page.finish_where(rows, |p| p.id, own))
 }
 
 pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Project> {
+    caller.confine_project(id)?;
     store
         .project(caller.viewer(), id)?
         .ok_or_else(|| CoreError::not_found(format!("project {id}")))

@@ -6,7 +6,10 @@
 pub const AGENT_GUIDE: &str = "\
 - Work on branch `{branch}` only; commit with clear messages.
 - Inside this session `aiops` is logged in with a key that reaches this session, its
-  issue and its worktree only; the issue (`{issue}`) is the default of `aiops workflow`.
+  issue, its project's issues and its worktree only; the issue (`{issue}`) is the default
+  of `aiops workflow`.
+- Sync the project's trackers: `aiops issues sync --project {project}`
+- The project's open issues: `aiops issues list --project {project}`
 - The issue and every comment: `aiops issues view {issue}`
 - What changed: `aiops git status {project}`, `aiops git diff {project}`
 - Commit: `aiops git commit {project} \"message\" --files a,b` (without --files: every
@@ -15,7 +18,9 @@ pub const AGENT_GUIDE: &str = "\
 - Any other comment: `aiops issues comment {issue} \"text\"` (text that begins with `-`
   goes after `--`)
 - Commit and report it in one step: `aiops workflow submit -m \"message\" --files a,b`
-- Push the branch: `aiops git push {project}`
+- Push the branch: `aiops git push {project}`; open a pull request from it:
+  `aiops git pr-create {project} --title \"…\" --source {branch} --issue {issue}` (merging
+  is for people)
 - Ask the developer when a decision is theirs; do not guess.
 - When the work is done: `aiops workflow complete --summary \"what changed\"` (comments
   and closes the issue)
@@ -39,5 +44,6 @@ mod tests {
         assert!(!text.contains('{') && !text.contains('}'), "{text}");
         assert!(text.contains("aiops issues view 12"), "{text}");
         assert!(text.contains("aiops git commit 7 \"message\""), "{text}");
+        assert!(text.contains("aiops issues list --project 7"), "{text}");
     }
 }

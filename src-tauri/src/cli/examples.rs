@@ -298,8 +298,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
 pub fn agents_guide() -> String {
     format!(
         "How an agent works from inside its session: the workflow every session's\n\
-         AGENTS.override.md carries, with ISSUE, PROJECT (the project's id; people may\n\
-         also give its slug or tenant/slug) and BRANCH filled in.\n\n{}",
+         AGENTS.override.md carries, with ISSUE, PROJECT (tenant/slug; an id or a bare\n\
+         slug work too) and BRANCH filled in.\n\n{}",
         aiops_types::agent_guide("ISSUE", "PROJECT", "BRANCH")
     )
 }

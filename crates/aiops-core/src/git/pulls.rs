@@ -85,6 +85,17 @@ pub fn create(
     let project = store
         .project(caller.viewer(), project_id)?
         .ok_or_else(|| CoreError::not_found(format!("project {project_id}")))?;
+    if let Some(g) = caller.session {
+        // An agent opens a pull request from its own session's branch only.
+        caller.confine_project(project_id)?;
+        let own = crate::sessions::ops::get_own(store, caller, g.session_id)?;
+        if own.branch != source {
+            return Err(CoreError::Forbidden(format!(
+                "a session key opens pull requests from its own branch `{}` only",
+                own.branch
+            )));
+        }
+    }
     let target = match req.target.as_deref() {
         Some(t) => branch_name("target", t)?,
         None => project.default_branch.clone(),

@@ -137,9 +137,11 @@ pub fn list(
         Some(t) => Some(tenants::get(store, caller, t)?.id),
         None => None,
     };
-    let project_id = match params.project {
-        Some(id) => Some(projects::get(store, caller, id)?.id),
-        None => None,
+    let project_id = match (params.project, caller.session) {
+        (Some(id), _) => Some(projects::get(store, caller, id)?.id),
+        // A session key lists its own project's issues, named or not.
+        (None, Some(g)) => Some(g.project_id),
+        (None, None) => None,
     };
     let filter = IssueFilter {
         tenant_id,
@@ -154,9 +156,11 @@ pub fn list(
 }
 
 pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Issue> {
-    store
+    let issue = store
         .issue(caller.viewer(), id)?
-        .ok_or_else(|| CoreError::not_found(format!("issue {id}")))
+        .ok_or_else(|| CoreError::not_found(format!("issue {id}")))?;
+    caller.confine_project(issue.project_id)?;
+    Ok(issue)
 }
 
 /// An issue the caller may change; a tracker issue deleted upstream may not be.

@@ -93,10 +93,9 @@ pub fn issue_block(c: &IssueContext<'_>) -> String {
         s.push_str(&format!("- {} {}\n", o.external_id, one_line(&o.title)));
     }
     s.push_str("\n## Workflow\n\n");
-    // The project by id: a session key may not look projects up by slug.
     s.push_str(&aiops_types::agent_guide(
         &i.id.to_string(),
-        &i.project_id.to_string(),
+        &format!("{}/{}", i.tenant_slug, i.project_slug),
         c.branch,
     ));
     s.push_str(END);

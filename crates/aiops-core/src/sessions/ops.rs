@@ -72,7 +72,9 @@ pub fn list(
     // listed (the page's cursor still moves past them).
     let mut hidden = std::collections::HashSet::new();
     for s in &rows {
-        if !owner_may_reach(store, caller, s)? {
+        // A session key lists its own session only.
+        let other = caller.session.is_some_and(|g| g.session_id != s.id);
+        if other || !owner_may_reach(store, caller, s)? {
             hidden.insert(s.id);
         }
     }
