@@ -1,7 +1,7 @@
 //! The CLI's own settings: `<config dir>/aiops/config.toml`, where the config dir is
 //! `$AIOPS_CONFIG_DIR` if set, else the platform's (`$XDG_CONFIG_HOME` or `~/.config`,
 //! `~/Library/Application Support`). The same directory holds `credentials.toml` when the
-//! user chose `--insecure-store`.
+//! user chose `--insecure-store` or the machine has no OS keychain.
 //!
 //! Precedence: flags > `AIOPS_URL` / `AIOPS_API_KEY` > this file > defaults.
 
@@ -26,7 +26,7 @@ pub enum StoreKind {
     /// The OS keychain (Secret Service, macOS Keychain).
     #[default]
     Keychain,
-    /// `credentials.toml`, mode 0600 (only after `--insecure-store`).
+    /// `credentials.toml`, mode 0600 (`--insecure-store`, or no OS keychain reachable).
     File,
 }
 
@@ -148,7 +148,8 @@ pub struct SetArgs {
     /// The new value. For api_key, leave it out to be prompted (or pipe the key on
     /// stdin) so it stays out of your shell history.
     value: Option<String>,
-    /// With api_key: keep the key in a 0600 file instead of the OS keychain.
+    /// With api_key: keep the key in a 0600 file instead of the OS keychain (without a
+    /// keychain that happens anyway, with a warning naming the file).
     #[arg(long)]
     insecure_store: bool,
 }

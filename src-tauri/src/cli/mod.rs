@@ -273,27 +273,34 @@ impl Ctx {
         }
     }
 
-    /// Stores `key` for `url`: in the keychain, or with `insecure` in the 0600 file.
-    /// Never falls back from one to the other. Returns where it went.
+    /// Stores `key` for `url`: in the OS keychain; where there is none (a headless
+    /// server, an agent's sandbox), or with `insecure`, in the 0600 file, saying so in one
+    /// line that names the file (as `gh` does). Returns where it went.
     pub fn store_key(
         &self,
         url: &str,
         key: &Secret,
         insecure: bool,
     ) -> Result<StoreKind, CliError> {
-        let kind = if insecure {
+        let mut kind = if insecure {
             StoreKind::File
         } else {
             StoreKind::Keychain
         };
-        self.store_of(kind).set(url, key).map_err(|e| match e {
-            CredentialError::NoKeychain(why) => CliError::error(format!(
-                "no OS keychain is reachable ({why}); pass --insecure-store to keep the key \
-                 in a 0600 file at {} instead",
-                FileStore::in_dir(&self.dir).path().display()
-            )),
-            other => other.into(),
-        })?;
+        match self.store_of(kind).set(url, key) {
+            Ok(()) => {}
+            Err(CredentialError::NoKeychain(why)) => {
+                let file = FileStore::in_dir(&self.dir);
+                eprintln!(
+                    "warning: no OS keychain is reachable ({why}); the API key is stored in \
+                     {} (mode 0600)",
+                    file.path().display()
+                );
+                kind = StoreKind::File;
+                self.store_of(kind).set(url, key)?;
+            }
+            Err(other) => return Err(other.into()),
+        }
         if kind == StoreKind::Keychain {
             // Moving to the keychain: leave no plaintext copy behind.
             let _ = self.store_of(StoreKind::File).delete(url);
@@ -305,8 +312,8 @@ impl Ctx {
     pub fn stored_key(&self, url: &str) -> Result<Option<Secret>, CliError> {
         self.store().get(url).map_err(|e| match e {
             CredentialError::NoKeychain(why) => CliError::auth(format!(
-                "not logged in to {url}: no OS keychain is reachable ({why}); set \
-                 AIOPS_API_KEY, or run `aiops login --insecure-store …`"
+                "not logged in to {url}: no OS keychain is reachable ({why}); run `aiops \
+                 login` again (it keeps the key in a 0600 file then), or set AIOPS_API_KEY"
             )),
             other => other.into(),
         })

@@ -1135,3 +1135,61 @@ fn the_standard_workflow_typed_into_a_shell_session_works_inside_its_project_onl
         assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     }
 }
+
+#[test]
+fn without_a_keychain_the_key_goes_to_a_private_file_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = ServerProcess::start();
+    // No Secret Service reachable: what a headless server or an agent's sandbox has.
+    let no_keychain = |args: &[&str]| {
+        let mut cmd = server.command(args);
+        cmd.env_remove("AIOPS_API_KEY").env_remove("AIOPS_URL").env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/aiops-test-bus",
+        );
+        cmd
+    };
+    let file = server.config_dir().join("aiops").join("credentials.toml");
+    let login = no_keychain(&[
+        "login",
+        "--url",
+        &server.url,
+        "--email",
+        crate::common::ADMIN_EMAIL,
+        "--password-stdin",
+    ]);
+    let out = crate::common::run(login, Some(&format!("{}\n", crate::common::ADMIN_PASSWORD)));
+    assert_success(
+        &out,
+        "login without a keychain and without --insecure-store",
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: no OS keychain") && err.contains(&file.display().to_string()),
+        "one warning naming the file: {err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    let out = crate::common::run(no_keychain(&["auth", "whoami"]), None);
+    assert_success(&out, "whoami with the key from the file");
+    let show = json_of(no_keychain(&["config", "show"]), None, "config show");
+    assert!(
+        show["credential"]
+            .as_str()
+            .is_some_and(|c| c.contains(&file.display().to_string())),
+        "config show says where the key is: {show}"
+    );
+
+    // config set api_key: the same.
+    let out = crate::common::run(
+        no_keychain(&["config", "set", "api_key"]),
+        Some("aiops_notarealkeybutwellformed\n"),
+    );
+    assert_success(&out, "config set api_key without a keychain");
+    assert!(
+        text(&out.stderr).contains("warning: no OS keychain"),
+        "{}",
+        text(&out.stderr)
+    );
+}
