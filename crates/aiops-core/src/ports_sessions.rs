@@ -179,6 +179,9 @@ pub struct LaunchPlan {
     pub kind: ToolKind,
     /// Restart a dead (or live) pane of an existing tmux session instead of creating one.
     pub respawn: bool,
+    /// A prompt to type at the tool's first input prompt (Aider, which takes none as an
+    /// argument), through the session's own `send`.
+    pub typed_prompt: Option<String>,
     /// What the runtime writes into the tool home first, so the tool's first-run screens
     /// never block the session.
     pub home_setup: HomeSetup,
@@ -198,6 +201,28 @@ pub enum ToolKind {
     Aider,
     #[default]
     Generic,
+}
+
+impl ToolKind {
+    /// `claude`, `codex`, `aider` or `generic`: how `Tool::kind` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Claude => "claude",
+            Self::Codex => "codex",
+            Self::Aider => "aider",
+            Self::Generic => "generic",
+        }
+    }
+
+    /// The kind `name` spells; anything unknown is generic.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "claude" => Self::Claude,
+            "codex" => Self::Codex,
+            "aider" => Self::Aider,
+            _ => Self::Generic,
+        }
+    }
 }
 
 /// The first-run answers a tool's home gets before a session starts (issue 15): what a
@@ -262,8 +287,10 @@ pub trait Runtime: Send + Sync {
     /// Codex `auth.json`).
     fn kill(&self, session_id: i64, tmux_name: &str) -> CoreResult<()>;
     fn send(&self, tmux_name: &str, text: &str, enter: bool) -> CoreResult<()>;
-    /// The recorded output (redacted), the last `tail` lines when given.
-    fn transcript(&self, session_id: i64, tail: Option<u32>) -> CoreResult<Transcript>;
+    /// The recorded output (redacted), the last `tail` lines when given: the rendered log
+    /// (what the screen showed, then what the pane shows now), or the raw stream when
+    /// `raw` or when the session has no rendered log (`Transcript::rendered` says which).
+    fn transcript(&self, session_id: i64, tail: Option<u32>, raw: bool) -> CoreResult<Transcript>;
     /// `tmux -S <socket> attach-session -t =<name>` (`-r` when read-only).
     fn attach_command(&self, tmux_name: &str, read_only: bool) -> Vec<String>;
     /// The worktrees of the base clone at `base` (none when it does not exist).

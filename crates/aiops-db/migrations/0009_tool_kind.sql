@@ -8,3 +8,8 @@ UPDATE tools SET kind = CASE
     WHEN name = 'aider' OR command = 'aider' OR command LIKE '%/aider' THEN 'aider'
     ELSE 'generic'
 END;
+-- Aider takes its prompt typed at its first input prompt (it has no prompt argument that
+-- keeps the chat going): the built-in `aider`, where an admin left it as shipped, gets
+-- the prompt like the other agents.
+UPDATE tools SET prompt = 'argument'
+WHERE name = 'aider' AND builtin = 1 AND command = 'aider' AND prompt = 'none';

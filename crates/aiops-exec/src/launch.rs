@@ -8,14 +8,16 @@
 //! place (`ready`), runs the command with exactly that environment, and records its exit
 //! status in `exit` before reporting it — so a status survives a server that is down.
 //! The transcript (`transcript.log`, rotated to `transcript.1.log` at
-//! [`TRANSCRIPT_ROTATE_BYTES`]) is written by `aiops sessions record`, fed by tmux
-//! `pipe-pane`.
+//! [`TRANSCRIPT_ROTATE_BYTES`]) and its rendered text (`rendered.log`, [`crate::render`])
+//! are written by `aiops sessions record`, fed by tmux `pipe-pane`.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+
+use crate::render::{RENDER_QUEUE_BYTES, RenderThread};
 
 pub const LAUNCH_FILE: &str = "launch.json";
 /// How tmux's `pane-died` hook reports: the API URL and the session key (0600; the key is
@@ -87,6 +89,16 @@ pub struct HookFile {
     pub session_id: i64,
     pub url: String,
     pub key: String,
+    /// The tool's kind (`claude`, `codex`, `aider`, `generic`): which dialogs the
+    /// recorder watches for. Empty in files written before it existed.
+    #[serde(default)]
+    pub kind: String,
+    /// The prompt the recorder types at the tool's first input prompt, if any, and the
+    /// tmux session it types into.
+    #[serde(default)]
+    pub typed_prompt: Option<String>,
+    #[serde(default)]
+    pub tmux_name: String,
 }
 
 impl std::fmt::Debug for HookFile {
@@ -185,6 +197,15 @@ pub fn wait_ready(dir: &Path) {
     }
 }
 
+/// Resets the pane's terminal (`ESC c`) before the command starts: tmux starts a
+/// respawned command on a cleared screen without a byte on the pipe, so this is how the
+/// recorder's emulator learns of it (it writes what the screen showed, then starts over;
+/// see [`crate::render`]). On a new pane it changes nothing.
+pub fn reset_terminal() {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(b"\x1bc").and_then(|()| out.flush());
+}
+
 /// Runs the command in the pane's terminal with exactly the environment it was given
 /// (plus [`PASSED`]); returns its exit status (128 + signal when killed by one).
 pub fn run_command(launch: &LaunchFile) -> std::io::Result<i32> {
@@ -258,21 +279,66 @@ fn cut(pending: &[u8], end_of_input: bool) -> usize {
     0
 }
 
-/// Appends everything from `input` to the transcript in `dir`, redacted (secrets an agent
-/// prints never reach the disk), rotating at [`TRANSCRIPT_ROTATE_BYTES`]. Output is
-/// written a line at a time so a token split across reads is still seen whole. Returns
-/// at end of input (the pane closed).
-pub fn record(dir: &Path, mut input: impl Read) -> std::io::Result<()> {
-    let path = dir.join(TRANSCRIPT_FILE);
-    let open = |p: &Path| {
+/// An append-only file of the session dir, 0600, moved to `old` (replacing it) when it
+/// would pass [`TRANSCRIPT_ROTATE_BYTES`], so at most twice that is kept.
+pub(crate) struct LogFile {
+    path: PathBuf,
+    old: PathBuf,
+    file: std::fs::File,
+    size: u64,
+}
+
+impl LogFile {
+    pub(crate) fn open(dir: &Path, name: &str, old: &str) -> std::io::Result<Self> {
+        let path = dir.join(name);
+        let file = Self::create(&path)?;
+        Ok(Self {
+            size: file.metadata()?.len(),
+            old: dir.join(old),
+            path,
+            file,
+        })
+    }
+
+    fn create(path: &Path) -> std::io::Result<std::fs::File> {
         let mut o = std::fs::OpenOptions::new();
         o.append(true).create(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-        o.open(p)
-    };
-    let mut file = open(&path)?;
-    let mut size = file.metadata()?.len();
+        o.open(path)
+    }
+
+    pub(crate) fn append(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if self.size + bytes.len() as u64 > TRANSCRIPT_ROTATE_BYTES {
+            std::fs::rename(&self.path, &self.old)?;
+            self.file = Self::create(&self.path)?;
+            self.size = 0;
+        }
+        self.file.write_all(bytes)?;
+        self.size += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+/// Appends everything from `input` to the transcript in `dir`, redacted (secrets an agent
+/// prints never reach the disk), rotating at [`TRANSCRIPT_ROTATE_BYTES`]. Output is
+/// written a line at a time so a token split across reads is still seen whole. Also hands
+/// it to the rendered log's own thread ([`crate::render`]), which never holds this one
+/// back. Returns at end of input (the pane closed), once the rendered log has the last
+/// screen.
+pub fn record(dir: &Path, input: impl Read) -> std::io::Result<()> {
+    record_watched(dir, input, None)
+}
+
+/// Like [`record`], also showing `watch` the pane's settled screen
+/// ([`RenderThread::start_watched`]): how a session notices its tool is blocked.
+pub fn record_watched(
+    dir: &Path,
+    mut input: impl Read,
+    watch: Option<crate::render::ScreenWatch>,
+) -> std::io::Result<()> {
+    let mut raw = LogFile::open(dir, TRANSCRIPT_FILE, TRANSCRIPT_OLD_FILE)?;
+    let mut rendered = RenderThread::start_watched(dir, RENDER_QUEUE_BYTES, watch)?;
     let mut buf = vec![0u8; 64 * 1024];
     let mut pending: Vec<u8> = Vec::new();
     loop {
@@ -285,33 +351,32 @@ pub fn record(dir: &Path, mut input: impl Read) -> std::io::Result<()> {
         pending.extend_from_slice(&buf[..n]);
         let at = cut(&pending, done);
         if at > 0 {
-            let text = String::from_utf8_lossy(&pending[..at]);
-            let clean = aiops_core::redact::redact(&text);
-            let bytes = clean.as_bytes();
-            if size + bytes.len() as u64 > TRANSCRIPT_ROTATE_BYTES {
-                std::fs::rename(&path, dir.join(TRANSCRIPT_OLD_FILE))?;
-                file = open(&path)?;
-                size = 0;
-            }
-            file.write_all(bytes)?;
-            size += bytes.len() as u64;
+            let chunk = String::from_utf8_lossy(&pending[..at]);
+            raw.append(aiops_core::redact::redact(&chunk).as_bytes())?;
             pending.drain(..at);
         }
+        rendered.feed(&buf[..n]);
         if done {
-            return Ok(());
+            return rendered.finish();
         }
     }
 }
 
-/// The transcript (older part first), lossily decoded; `truncated` when the rotated part
-/// exists (older output was dropped).
-pub fn read_transcript(dir: &Path) -> (String, bool) {
-    let old = std::fs::read(dir.join(TRANSCRIPT_OLD_FILE)).ok();
-    let new = std::fs::read(dir.join(TRANSCRIPT_FILE)).unwrap_or_default();
+/// The log `name` (after its rotated part `old`), lossily decoded; `truncated` when the
+/// rotated part exists (older output was dropped).
+pub(crate) fn read_rotated(dir: &Path, name: &str, old: &str) -> (String, bool) {
+    let old = std::fs::read(dir.join(old)).ok();
+    let new = std::fs::read(dir.join(name)).unwrap_or_default();
     let truncated = old.is_some();
     let mut bytes = old.unwrap_or_default();
     bytes.extend_from_slice(&new);
     (String::from_utf8_lossy(&bytes).into_owned(), truncated)
+}
+
+/// The raw transcript (older part first), lossily decoded; `truncated` when the rotated
+/// part exists (older output was dropped).
+pub fn read_transcript(dir: &Path) -> (String, bool) {
+    read_rotated(dir, TRANSCRIPT_FILE, TRANSCRIPT_OLD_FILE)
 }
 
 #[cfg(test)]

@@ -8,16 +8,19 @@
 
 pub mod attach;
 pub mod beneath;
+pub mod conversation;
 pub mod files;
 pub mod git;
 pub mod launch;
 pub mod pane_guard;
 pub mod process;
 pub mod pty;
+pub mod render;
 pub mod runtime;
 pub mod sandbox;
 pub mod ssh;
 pub mod tmux;
 pub mod tool_home;
+pub mod watch;
 pub mod working_copy;
 pub mod workspace;

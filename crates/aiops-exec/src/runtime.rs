@@ -12,16 +12,18 @@ use aiops_core::sessions::context::FILE_NAME as CONTEXT_FILE;
 use aiops_core::{CoreError, CoreResult};
 use aiops_types::Transcript;
 
+use crate::conversation;
 use crate::git::Git;
 use crate::launch::{self, LaunchFile};
 use crate::process::ExecError;
+use crate::render;
 use crate::sandbox;
 use crate::tmux::{NewSession, Tmux, TmuxError};
 use crate::workspace::{self, WorkspaceError};
 
 /// A new pane's size until a client attaches and resizes it.
-const COLUMNS: u16 = 200;
-const ROWS: u16 = 50;
+pub(crate) const COLUMNS: u16 = 200;
+pub(crate) const ROWS: u16 = 50;
 /// Where Claude Code reads a worktree's local settings (hooks among them); see
 /// <https://docs.anthropic.com/en/docs/claude-code/settings> and `…/hooks`.
 const CLAUDE_SETTINGS: &str = ".claude/settings.local.json";
@@ -79,6 +81,19 @@ impl TmuxRuntime {
             )));
         };
         Ok(format!("exec {bin} sessions {verb} --dir {dir}"))
+    }
+
+    /// What the session's pane shows now (its tmux session is `aiops-<id>-<slug>`);
+    /// empty when it has none. A dead pane's "Pane is dead" line scrolled its top line
+    /// into tmux's history, where the recorder never saw it go: that line too.
+    fn screen(&self, session_id: i64) -> String {
+        let prefix = format!("aiops-{session_id}-");
+        let panes = self.tmux.list().unwrap_or_default();
+        panes
+            .iter()
+            .find(|p| p.session.starts_with(&prefix))
+            .and_then(|p| self.tmux.capture_joined(&p.session, p.dead.into()).ok())
+            .unwrap_or_default()
     }
 
     /// Installs the hooks a Claude session reports through (its worktree's local
@@ -290,6 +305,13 @@ impl Runtime for TmuxRuntime {
         })?;
         self.install_hooks(plan)?;
         let mut argv = plan.argv.clone();
+        if plan.respawn
+            && plan.kind == ToolKind::Claude
+            && !conversation::claude_has_conversation(&plan.home, &plan.dir)
+        {
+            // Nothing to continue: `claude --continue` would exit at once; start afresh.
+            argv.retain(|a| a != "--continue");
+        }
         let scope_ipc = plan.sandbox.is_some();
         if let Some(sb) = &plan.sandbox {
             let mechanism = sandbox::mechanism().ok_or_else(|| {
@@ -321,6 +343,9 @@ impl Runtime for TmuxRuntime {
             session_id: plan.session_id,
             url: var(&plan.env, "AIOPS_URL"),
             key: var(&plan.env, "AIOPS_API_KEY"),
+            kind: plan.kind.as_str().to_owned(),
+            typed_prompt: plan.typed_prompt.clone(),
+            tmux_name: plan.tmux_name.clone(),
         };
         let json = serde_json::to_vec(&report).map_err(|e| CoreError::Internal(e.to_string()))?;
         launch::write_private(&dir, launch::HOOK_FILE, &json).map_err(|e| io(&dir, e))?;
@@ -387,20 +412,11 @@ impl Runtime for TmuxRuntime {
             .map_err(tmux_err)
     }
 
-    fn transcript(&self, session_id: i64, tail: Option<u32>) -> CoreResult<Transcript> {
-        let (text, truncated) = launch::read_transcript(&self.session_dir(session_id));
-        let text = match tail {
-            Some(n) => {
-                let lines: Vec<&str> = text.lines().collect();
-                lines[lines.len().saturating_sub(n as usize)..].join("\n")
-            }
-            None => text,
-        };
-        Ok(Transcript {
-            session_id,
-            text: aiops_core::redact::redact(&text).into_owned(),
-            truncated,
-        })
+    fn transcript(&self, session_id: i64, tail: Option<u32>, raw: bool) -> CoreResult<Transcript> {
+        let dir = self.session_dir(session_id);
+        Ok(render::transcript(&dir, session_id, tail, raw, || {
+            self.screen(session_id)
+        }))
     }
 
     fn worktrees(&self, base: &Path) -> CoreResult<Vec<WorktreeInfo>> {

@@ -257,14 +257,22 @@ impl Tmux {
         Ok(())
     }
 
-    /// Pipes the pane's output to `shell_command` unless a pipe is already open
-    /// (`pipe-pane -o`). tmux runs it with `/bin/sh -c`: callers build it only from
-    /// paths they quoted, never from user text.
+    /// Pipes the pane's output to `shell_command` unless a pipe is already open (a
+    /// respawned pane keeps its pipe and the process reading it). Not `pipe-pane -o`,
+    /// which toggles: it closes an open pipe and opens nothing. tmux runs the command
+    /// with `/bin/sh -c`: callers build it only from paths they quoted, never from user
+    /// text.
     pub fn pipe_pane(&self, name: &str, shell_command: &str) -> Result<(), TmuxError> {
         let target = Self::pane_target(name)?;
-        self.spec()
-            .args(["pipe-pane", "-o", "-t", &target, shell_command])
+        let open = self
+            .spec()
+            .args(["display-message", "-p", "-t", &target, "#{pane_pipe}"])
             .run()?;
+        if open.stdout.trim() != "1" {
+            self.spec()
+                .args(["pipe-pane", "-t", &target, shell_command])
+                .run()?;
+        }
         Ok(())
     }
 
@@ -286,6 +294,19 @@ impl Tmux {
         Ok(self
             .spec()
             .args(["capture-pane", "-p", "-t", &target])
+            .run()?
+            .stdout)
+    }
+
+    /// The pane's visible text and its last `history` lines before it, wrapped lines
+    /// joined (`capture-pane -J -S -<history>`): for a session's screen after its
+    /// rendered log, on request, never in a loop.
+    pub fn capture_joined(&self, name: &str, history: u16) -> Result<String, TmuxError> {
+        let target = Self::pane_target(name)?;
+        let start = format!("-{history}");
+        Ok(self
+            .spec()
+            .args(["capture-pane", "-p", "-J", "-S", &start, "-t", &target])
             .run()?
             .stdout)
     }

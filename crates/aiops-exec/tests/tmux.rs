@@ -130,3 +130,26 @@ fn targets_are_exact_not_prefixes() {
         "the prefix match did not kill aiops-10-long"
     );
 }
+
+#[test]
+fn a_pipe_stays_open_across_a_respawn_that_asks_for_it_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = server(tmp.path());
+    let name = "aiops-5-pipe";
+    start(&s.0, name, tmp.path(), &[], &["cat"]);
+    let out = tmp.path().join("piped");
+    let pipe = format!("exec cat >> '{}'", out.display());
+    let piped = || std::fs::read_to_string(&out).unwrap_or_default();
+    s.0.pipe_pane(name, &pipe).unwrap();
+    s.0.send_text(name, "first-line", true).unwrap();
+    wait_until("the first line in the pipe", || {
+        piped().contains("first-line")
+    });
+    // A respawn asks again (as the runtime does): the pipe and its reader carry on.
+    s.0.respawn(name, tmp.path(), &["cat".to_owned()]).unwrap();
+    s.0.pipe_pane(name, &pipe).unwrap();
+    s.0.send_text(name, "after-respawn", true).unwrap();
+    wait_until("the respawned pane's line in the pipe", || {
+        piped().contains("after-respawn")
+    });
+}

@@ -203,15 +203,24 @@ fn yes() -> bool {
 pub struct TranscriptParams {
     /// Last N lines only.
     pub tail: Option<u32>,
+    /// The raw stream (terminal escapes and redraws kept) instead of the rendered log.
+    #[serde(default)]
+    pub raw: bool,
 }
 
-/// A session's output as recorded (ANSI escapes kept), redacted.
+/// A session's output, redacted. By default the rendered log: the pane's output replayed
+/// through a terminal emulator, one line per screen line (what scrolled off the top, a
+/// full-screen program's last screen, and what the pane shows now), without escapes or
+/// redraws. With `raw`, the bytes the pane wrote, escapes kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Transcript {
     pub session_id: i64,
     pub text: String,
     /// True when older output was dropped to keep the log under its size cap.
     pub truncated: bool,
+    /// True when `text` is the rendered log; false when it is the raw stream: asked for
+    /// (`raw`), or the session started before aiops kept a rendered log.
+    pub rendered: bool,
 }
 
 /// A terminal client's control message, a JSON text frame of the terminal WebSocket
@@ -259,7 +268,9 @@ pub struct Tool {
     /// Replace `args` under `--yolo`; empty: the tool has no such mode.
     pub yolo_args: Vec<String>,
     pub env: std::collections::BTreeMap<String, String>,
-    /// `argument`: the initial prompt is the last argument; `none`: not passed.
+    /// `argument`: the initial prompt is the last argument (after `--`; an Aider tool,
+    /// which takes none and would exit after a `--message`, gets it typed at its first
+    /// input prompt instead); `none`: not passed.
     pub prompt: String,
     /// Which agent it is: `claude`, `codex`, `aider` or `generic`. The kind, not the
     /// name or the program, decides the tool's hooks (how it reports its state), which

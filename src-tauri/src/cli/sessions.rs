@@ -97,12 +97,16 @@ pub enum SessionsCommand {
     Kill { session: String },
     /// Start the session's tool again in the same worktree.
     Respawn { session: String },
-    /// The session's recorded output (redacted).
+    /// The session's output, redacted: the rendered log (one line per screen line, no
+    /// escapes or redraws; then what the pane shows now), or the raw stream with --raw.
     Logs {
         session: String,
         /// Only the last N lines.
         #[arg(long, value_name = "N")]
         tail: Option<u32>,
+        /// The raw stream the pane wrote (terminal escapes and redraws kept).
+        #[arg(long)]
+        raw: bool,
     },
     /// Report the session's state (what agent hooks call): running, waiting, or exited.
     Event {
@@ -207,8 +211,11 @@ pub fn internal(cmd: SessionsCommand) -> Result<Result<(), CliError>, SessionsCo
     match cmd {
         SessionsCommand::Run { dir } => Ok(launch(&dir)),
         SessionsCommand::Record { dir } => {
-            Ok(aiops_exec::launch::record(&dir, std::io::stdin().lock())
-                .map_err(|e| CliError::error(format!("transcript: {e}"))))
+            let watch = watch::dialog_watch(&dir);
+            Ok(
+                aiops_exec::launch::record_watched(&dir, std::io::stdin().lock(), watch)
+                    .map_err(|e| CliError::error(format!("transcript: {e}"))),
+            )
         }
         SessionsCommand::Hook {
             sessions_dir,
@@ -354,9 +361,17 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
             let id = resolve(client, &session).await?;
             output::one(out, &client.respawn_session(id).await?)
         }
-        SessionsCommand::Logs { session, tail } => {
+        SessionsCommand::Logs { session, tail, raw } => {
             let id = resolve(client, &session).await?;
-            let t = client.session_logs(id, &TranscriptParams { tail }).await?;
+            let t = client
+                .session_logs(id, &TranscriptParams { tail, raw })
+                .await?;
+            if !raw && !t.rendered {
+                eprintln!(
+                    "aiops: session {id} has no rendered log (it started before aiops kept \
+                     one); showing the raw output"
+                );
+            }
             output::value(out, &t, || t.text.clone())
         }
         SessionsCommand::Event {
@@ -416,6 +431,7 @@ fn launch(dir: &std::path::Path) -> Result<(), CliError> {
         }
     };
     aiops_exec::launch::wait_ready(dir);
+    aiops_exec::launch::reset_terminal();
     report(SessionReport {
         state: "running".into(),
         ..Default::default()
@@ -455,6 +471,9 @@ fn hook_input() -> Result<Option<SessionReport>, CliError> {
 
 #[path = "sessions_render.rs"]
 mod render;
+
+#[path = "sessions_watch.rs"]
+mod watch;
 
 #[path = "sessions_attach.rs"]
 mod attaching;

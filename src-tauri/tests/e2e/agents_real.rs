@@ -534,20 +534,10 @@ fn aider_starts_in_the_sandbox_reads_the_context_and_answers() {
     // one it writes a placeholder into the read-only `.git/config` and dies): aiops
     // writes both into the tool home (nothing seeded here).
 
+    // Aider takes no prompt argument: aiops types the prompt at its first input prompt
+    // (the session recorder sees it on the rendered screen), under the read-only context
+    // file it added.
     let id = s.work("aider");
-    // Aider takes no prompt argument: it waits at its own prompt, under the read-only
-    // files it added.
-    s.wait_screen(id, "Readonly: AGENTS.override.md");
-    let out = s.server.cli(
-        &[
-            "sessions",
-            "send",
-            &id.to_string(),
-            "Read AGENTS.override.md and resolve the issue.",
-        ],
-        None,
-    );
-    assert_success(&out, "sessions send");
     let answer = s.wait_answer_to_context(id);
     // Its notification command reported the end of its turn.
     wait_state(&s.server, id, "waiting");

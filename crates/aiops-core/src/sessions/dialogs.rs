@@ -143,6 +143,20 @@ pub fn blocking(kind: ToolKind, screen: &str) -> Option<(String, bool)> {
     })
 }
 
+/// Whether a tool of `kind` shows its input prompt on `screen`, ready for a typed
+/// message: Aider's last line is its prompt (`>`, or the edit mode's name before it, e.g.
+/// `ask>`). Only Aider is typed to this way (the others take the prompt as an argument).
+pub fn ready_for_input(kind: ToolKind, screen: &str) -> bool {
+    let last = screen.lines().map(str::trim).rfind(|l| !l.is_empty());
+    kind == ToolKind::Aider
+        && last.is_some_and(|l| {
+            l.strip_suffix('>').is_some_and(|mode| {
+                mode.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
+        })
+}
+
 /// Follows one session's screen: reports only changes, so a dialog is reported once when
 /// it appears, and `running` once when an answered one goes away.
 #[derive(Debug)]

@@ -135,3 +135,13 @@ fn the_watch_reports_changes_only() {
     // The error scrolling away is the user's next turn, which Codex's hooks report.
     assert_eq!(state(w.screen(CODEX_WORKING)), None);
 }
+
+#[test]
+fn aider_is_ready_for_input_at_its_prompt_only() {
+    let ready = |s: &str| ready_for_input(ToolKind::Aider, s);
+    assert!(ready("Aider v0.86.2\nReadonly: AGENTS.override.md\n>\n\n"));
+    assert!(ready("Readonly: AGENTS.override.md\nask>"));
+    assert!(!ready(AIDER_ASKS), "a question is not its input prompt");
+    assert!(!ready("> fix it\nThinking..."));
+    assert!(!ready_for_input(ToolKind::Codex, "> "));
+}

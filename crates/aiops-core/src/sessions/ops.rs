@@ -266,9 +266,10 @@ pub fn logs(
     caller: &Principal,
     id: i64,
     tail: Option<u32>,
+    raw: bool,
 ) -> CoreResult<Transcript> {
     let s = get(store, caller, id)?;
-    host.runtime.transcript(s.id, tail)
+    host.runtime.transcript(s.id, tail, raw)
 }
 
 /// What the terminal WebSocket attaches to: the session's tmux name and whether the

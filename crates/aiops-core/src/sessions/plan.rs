@@ -66,7 +66,23 @@ pub(super) fn launch_plan(
     } else {
         tool.args.iter().cloned()
     });
-    if tool.prompt == "argument" && !session.prompt.is_empty() {
+    let resume = if respawn {
+        resume_args(tool_kind(tool))
+    } else {
+        &[]
+    };
+    let kind = tool_kind(tool);
+    let mut typed_prompt = None;
+    if !resume.is_empty() {
+        // The tool's own conversation goes on; the prompt was its first message already.
+        argv.extend(resume.iter().map(|a| (*a).to_owned()));
+    } else if tool.prompt == "argument" && !session.prompt.is_empty() && kind == ToolKind::Aider {
+        // Aider takes no prompt argument (`--message` answers once and exits): the prompt
+        // is typed at its first input prompt instead, and the chat goes on.
+        if !respawn {
+            typed_prompt = Some(session.prompt.clone());
+        }
+    } else if tool.prompt == "argument" && !session.prompt.is_empty() {
         // After `--`, so a prompt that starts with `-` is never read as an option (e.g.
         // `--dangerously-skip-permissions` past `allow_yolo` and its audit). Claude Code
         // (commander), Codex (clap) and getopt-style tools all end options there.
@@ -84,7 +100,6 @@ pub(super) fn launch_plan(
         .ok_or_else(|| CoreError::not_found(format!("project {}", session.project_id)))?;
     // The owner's base clone: trusted by the tools, and holding a worktree's git data.
     let repo = workspace_dir(host, owner, &project).join("repo");
-    let kind = tool_kind(tool);
     let home_setup = home_setup(owner, &repo, &secrets, &env);
     env.extend(secrets.env);
     env.extend(kind_env(kind));
@@ -116,6 +131,7 @@ pub(super) fn launch_plan(
         kind,
         respawn,
         home_setup,
+        typed_prompt,
         home,
         sandbox,
     })
@@ -140,14 +156,23 @@ fn sandbox_plan(
     }
 }
 
+/// The arguments (after the tool's own) with which a respawned tool of `kind` resumes its
+/// conversation in the session's directory instead of starting over: Claude Code
+/// `--continue` ("continue the most recent conversation in the current directory"),
+/// Codex `resume --last` (its subcommand, taking the same options as `codex`: the most
+/// recent session of this directory, a new one when there is none). None for the others,
+/// which start again with the prompt.
+fn resume_args(kind: ToolKind) -> &'static [&'static str] {
+    match kind {
+        ToolKind::Claude => &["--continue"],
+        ToolKind::Codex => &["resume", "--last"],
+        ToolKind::Aider | ToolKind::Generic => &[],
+    }
+}
+
 /// Which agent `tool` is: its declared kind (an unknown one is generic).
 pub(super) fn tool_kind(tool: &Tool) -> ToolKind {
-    match tool.kind.as_str() {
-        "claude" => ToolKind::Claude,
-        "codex" => ToolKind::Codex,
-        "aider" => ToolKind::Aider,
-        _ => ToolKind::Generic,
-    }
+    ToolKind::from_name(&tool.kind)
 }
 
 /// Variables a tool of `kind` reads its aiops settings from (settings in the environment
@@ -200,5 +225,24 @@ fn home_setup(
         }),
         openai_base_url,
         git_identity: Some((name, email)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_respawn_resumes_claude_and_codex_conversations_and_nothing_else() {
+        assert_eq!(resume_args(ToolKind::Claude), ["--continue"]);
+        assert_eq!(resume_args(ToolKind::Codex), ["resume", "--last"]);
+        assert!(
+            resume_args(ToolKind::Aider).is_empty(),
+            "aider starts again"
+        );
+        assert!(
+            resume_args(ToolKind::Generic).is_empty(),
+            "a shell starts again"
+        );
     }
 }

@@ -197,7 +197,10 @@ async fn send(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The session's recorded output, redacted (`tail`: the last N lines).
+/// The session's recorded output, redacted: the rendered log (one line per screen line,
+/// then what the pane shows now), or the raw stream with `raw=true` (`tail`: the last N
+/// lines of either). A session started before aiops kept a rendered log gets the raw
+/// stream with `rendered: false`.
 #[utoipa::path(get, path = "/sessions/{id}/logs", tag = "sessions",
     params(("id" = i64, Path), TranscriptParams), security(("api_key" = ["read"])),
     responses((status = 200, body = Transcript), (status = 404, body = ErrorBody)))]
@@ -208,7 +211,7 @@ async fn logs(
     ApiQuery(q): ApiQuery<TranscriptParams>,
 ) -> ApiResult<Json<Transcript>> {
     Ok(Json(
-        st.run_sessions(move |db, _, host| ops::logs(db, host, &a.principal, id, q.tail))
+        st.run_sessions(move |db, _, host| ops::logs(db, host, &a.principal, id, q.tail, q.raw))
             .await?,
     ))
 }

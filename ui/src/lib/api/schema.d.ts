@@ -1157,7 +1157,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The session's recorded output, redacted (`tail`: the last N lines). */
+        /**
+         * The session's recorded output, redacted: the rendered log (one line per screen line,
+         *     then what the pane shows now), or the raw stream with `raw=true` (`tail`: the last N
+         *     lines of either). A session started before aiops kept a rendered log gets the raw
+         *     stream with `rendered: false`.
+         */
         get: operations["logs"];
         put?: never;
         post?: never;
@@ -2930,7 +2935,11 @@ export interface components {
              */
             kind: string;
             name: string;
-            /** @description `argument`: the initial prompt is the last argument; `none`: not passed. */
+            /**
+             * @description `argument`: the initial prompt is the last argument (after `--`; an Aider tool,
+             *     which takes none and would exit after a `--message`, gets it typed at its first
+             *     input prompt instead); `none`: not passed.
+             */
             prompt: string;
             /** @description Replace `args` under `--yolo`; empty: the tool has no such mode. */
             yolo_args: string[];
@@ -2947,8 +2956,18 @@ export interface components {
          * @enum {string}
          */
         ToolCredentialKind: "anthropic_api_key" | "claude_oauth_token" | "openai_api_key" | "codex_auth_json";
-        /** @description A session's output as recorded (ANSI escapes kept), redacted. */
+        /**
+         * @description A session's output, redacted. By default the rendered log: the pane's output replayed
+         *     through a terminal emulator, one line per screen line (what scrolled off the top, a
+         *     full-screen program's last screen, and what the pane shows now), without escapes or
+         *     redraws. With `raw`, the bytes the pane wrote, escapes kept.
+         */
         Transcript: {
+            /**
+             * @description True when `text` is the rendered log; false when it is the raw stream: asked for
+             *     (`raw`), or the session started before aiops kept a rendered log.
+             */
+            rendered: boolean;
             /** Format: int64 */
             session_id: number;
             text: string;
@@ -6172,6 +6191,8 @@ export interface operations {
             query?: {
                 /** @description Last N lines only. */
                 tail?: number;
+                /** @description The raw stream (terminal escapes and redraws kept) instead of the rendered log. */
+                raw?: boolean;
             };
             header?: never;
             path: {
