@@ -147,28 +147,31 @@ impl<T: Render> ListWriter<T> {
                 self.written += 1;
                 output::stdout_open(&text)
             }
+            _ if items.is_empty() => Ok(true),
             _ => {
-                let mut text = String::new();
-                for item in &items {
-                    text.push_str(&self.element(item)?);
-                    self.written += 1;
-                }
+                let text = self.elements(&items)?;
+                self.written += items.len();
                 output::stdout_open(&text)
             }
         }
     }
 
-    /// One array element: `[` or `,` before it (json), a `- ` entry (yaml).
-    fn element(&self, item: &T) -> Result<String, CliError> {
+    /// A page's elements of the one array: `- ` entries (yaml); the page serialised as an
+    /// array, its brackets swapped for the `[` or `,` that joins it to the others (json).
+    fn elements(&self, items: &[T]) -> Result<String, CliError> {
         if self.format == OutputFormat::Yaml {
-            return serde_norway::to_string(&[item])
+            return serde_norway::to_string(items)
                 .map_err(|e| CliError::error(format!("cannot write YAML: {e}")));
         }
-        let json = serde_json::to_string_pretty(item)
+        let json = serde_json::to_string_pretty(items)
             .map_err(|e| CliError::error(format!("cannot write JSON: {e}")))?;
-        let indented: Vec<String> = json.lines().map(|l| format!("  {l}")).collect();
+        // `[\n  {…},\n  {…}\n]`: the elements are already indented as an array's.
+        let inner = json
+            .strip_prefix("[\n")
+            .and_then(|j| j.strip_suffix("\n]"))
+            .unwrap_or(&json);
         let sep = if self.written == 0 { "[\n" } else { ",\n" };
-        Ok(format!("{sep}{}", indented.join("\n")))
+        Ok(format!("{sep}{inner}"))
     }
 
     fn finish(mut self) -> Result<(), CliError> {
@@ -266,6 +269,31 @@ mod tests {
             pages(&args(3, false, Some("2")), fake).await.unwrap(),
             vec![2, 3, 4]
         );
+    }
+
+    #[derive(serde::Serialize)]
+    struct Row {
+        id: u32,
+    }
+
+    impl Render for Row {
+        const HEADERS: &'static [&'static str] = &["ID"];
+        fn row(&self) -> Vec<String> {
+            vec![self.id.to_string()]
+        }
+        fn fields(&self) -> Vec<(&'static str, String)> {
+            vec![("id", self.id.to_string())]
+        }
+    }
+
+    #[test]
+    fn pages_join_into_one_json_array() {
+        let mut w = ListWriter::new(OutputFormat::Json);
+        let a = w.elements(&[Row { id: 1 }, Row { id: 2 }]).unwrap();
+        w.written = 2;
+        let b = w.elements(&[Row { id: 3 }]).unwrap();
+        let all: serde_json::Value = serde_json::from_str(&format!("{a}{b}\n]")).unwrap();
+        assert_eq!(all, serde_json::json!([{"id": 1}, {"id": 2}, {"id": 3}]));
     }
 
     #[test]
