@@ -21,11 +21,14 @@
 #   full-text search   GET /api/v1/issues?limit=50&q=scheduler  (~10% of titles)
 # then 20 timed runs each of `aiops issues list --limit 50` and `… -o json` (after one
 # untimed run each) with AIOPS_URL, AIOPS_API_KEY and a temp AIOPS_CONFIG_DIR; the
-# median and the slowest are reported.
+# median and the slowest are reported. Last, `aiops issues list --status all --all`
+# (table and -o json: every one of the 100,000 rows, the CLI following the cursors and
+# streaming), 3 runs each under GNU time: wall time and the CLI's peak RSS (issue 16
+# targets: ≤ 1.5 s, ≤ 60 MB).
 #
 # Bounded: every wait has a deadline, wrk runs 3 x 15 s, each CLI run has a 10 s
 # timeout; only loopback is used; the server is stopped and the temp dir removed on
-# exit. Needs wrk, sqlite3, curl, jq (scripts/install-deps installs them). The parts
+# exit. Needs wrk, sqlite3, curl, jq, GNU time (scripts/install-deps installs them). The parts
 # shared with the other benchmarks are in scripts/lib/bench.sh.
 #
 #   scripts/bench/issues.sh [--duration SECONDS]
@@ -41,6 +44,10 @@ word=scheduler # the full-text query; one of the ten title areas below
 cli_runs=20
 bench_args "$@"
 bench_need wrk sqlite3 curl jq
+[[ -x /usr/bin/time ]] || {
+    echo "GNU time (/usr/bin/time) is missing: apt-get install time" >&2
+    exit 1
+}
 bench_workdir
 
 step "build release server" bench_build
@@ -110,6 +117,37 @@ time_cli() { # time_cli NAME [ARGS...]: one untimed run, then $cli_runs timed on
 step "CLI: aiops issues list --limit 50 ($cli_runs runs)" time_cli table
 step "CLI: aiops issues list --limit 50 -o json ($cli_runs runs)" time_cli json -o json
 
+declare -A all_wall all_rss
+time_all() { # time_all NAME [ARGS...]: 3 runs of --all; the slowest wall time, the largest RSS
+    local name=$1 out rows wall=0 rss=0 w r
+    shift
+    for _ in 1 2 3; do
+        out=$(AIOPS_URL=$base AIOPS_API_KEY=$key AIOPS_CONFIG_DIR="$work/config" \
+            /usr/bin/time -f "%e %M" -o "$work/time.txt" \
+            timeout 60 "$bin" issues list --status all --all "$@" 2>"$work/cli.err") || {
+            cat "$work/cli.err" >&2
+            return 1
+        }
+        case $name in
+        json) rows=$(jq length <<<"$out") ;;
+        *) rows=$(($(wc -l <<<"$out") - 1)) ;;
+        esac
+        [[ $rows -eq $rows_total ]] || {
+            echo "aiops issues list --all $* gave $rows rows, not $rows_total" >&2
+            return 1
+        }
+        read -r w r <"$work/time.txt"
+        wall=$(awk -v a="$wall" -v b="$w" 'BEGIN { print (b > a) ? b : a }')
+        ((r > rss)) && rss=$r
+    done
+    all_wall[$name]=$wall
+    all_rss[$name]=$((rss / 1024))
+    echo "slowest ${wall} s, peak RSS ${all_rss[$name]} MB"
+}
+rows_total=$rows
+step "CLI: aiops issues list --status all --all (3 runs)" time_all table
+step "CLI: aiops issues list --status all --all -o json (3 runs)" time_all json -o json
+
 cat <<EOF
 
 ## Issue inbox: 50-row pages of /api/v1/issues over $rows issues in $projects projects
@@ -127,4 +165,9 @@ Data: $n_open open; $n_labelled labelled ($n_bug bug); $n_fts match \`$word\`.
 |---|---:|---:|
 | table | ${cli_median[table]} ms | ${cli_max[table]} ms |
 | \`-o json\` | ${cli_median[json]} ms | ${cli_max[json]} ms |
+
+| \`aiops issues list --status all --all\` ($rows rows), 3 runs | slowest wall | peak RSS |
+|---|---:|---:|
+| table | ${all_wall[table]} s | ${all_rss[table]} MB |
+| \`-o json\` | ${all_wall[json]} s | ${all_rss[json]} MB |
 EOF

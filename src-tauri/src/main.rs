@@ -19,8 +19,6 @@ mod serve;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::cli::exit::CliError;
 
 // mimalloc instead of glibc malloc: the server's request path is allocation-heavy (rows,
@@ -46,7 +44,7 @@ fn main() -> ExitCode {
             );
         }));
     }
-    let args = cli::Cli::parse();
+    let args = cli::parse();
     let result = match args.command {
         Some(command) => runtime().and_then(|rt| cli::run(args.global, command, &rt)),
         None => no_command(),
@@ -85,8 +83,7 @@ fn no_command() -> Result<(), CliError> {
 
 #[cfg(not(feature = "desktop"))]
 fn no_command() -> Result<(), CliError> {
-    use clap::CommandFactory;
-    eprintln!("{}", cli::Cli::command().render_help());
+    eprintln!("{}", cli::command().render_help());
     Err(CliError::usage(
         "this build has no desktop app; give a command (see above)",
     ))

@@ -4,9 +4,9 @@
 use aiops_types::{
     ApiKey, AssignIssue, AuditEntry, AuditListParams, ChangePassword, Comment, CommentBody,
     CreateApiKey, CreateIssue, CreateProject, CreateTenant, CreateUser, CreatedApiKey, Health,
-    Issue, IssueListParams, KeyListParams, LoginRequest, Me, Member, Page, PageParams, Project,
-    ProjectListParams, PutTenantMember, SessionInfo, Status, Tenant, TenantRole, UpdateIssue,
-    UpdateProject, UpdateTenant, UpdateUser, User,
+    Issue, IssueListParams, KeyListParams, LoginRequest, Me, Member, Page, PageParams, Preferences,
+    Project, ProjectListParams, PutTenantMember, SessionInfo, Status, Tenant, TenantRole,
+    UpdateIssue, UpdateProject, UpdateTenant, UpdateUser, User,
 };
 use reqwest::Method;
 
@@ -54,6 +54,17 @@ impl Client {
     /// `GET /auth/me`: who this credential is, and what it may do.
     pub async fn me(&self) -> Result<Me> {
         self.get(&["auth", "me"], NO_QUERY).await
+    }
+
+    /// `GET /auth/me/preferences`
+    pub async fn preferences(&self) -> Result<Preferences> {
+        self.get(&["auth", "me", "preferences"], NO_QUERY).await
+    }
+
+    /// `PUT /auth/me/preferences`
+    pub async fn set_preferences(&self, prefs: &Preferences) -> Result<Preferences> {
+        self.with_body(Method::PUT, &["auth", "me", "preferences"], prefs)
+            .await
     }
 
     /// `GET /auth/keys`: the caller's keys (`all: Some(true)`: everyone's, admins only).
@@ -250,8 +261,14 @@ impl Client {
     pub async fn assign_issue(&self, id: i64, assignee: Option<&str>) -> Result<Issue> {
         let body = AssignIssue {
             assignee: assignee.map(str::to_owned),
+            user: None,
         };
-        self.with_body(Method::PUT, &["issues", &id.to_string(), "assignee"], &body)
+        self.assign_issue_with(id, &body).await
+    }
+
+    /// `PUT /issues/{id}/assignee` with the whole request (`user`: an id or email).
+    pub async fn assign_issue_with(&self, id: i64, body: &AssignIssue) -> Result<Issue> {
+        self.with_body(Method::PUT, &["issues", &id.to_string(), "assignee"], body)
             .await
     }
 

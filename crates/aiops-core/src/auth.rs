@@ -117,10 +117,14 @@ pub fn authenticate_api_key(
     if !looks_like_api_key(secret) {
         return Err(invalid());
     }
-    let (key, rec, session_issue) = store
+    let (key, rec, key_session) = store
         .api_key_by_digest(&digest(secret))?
         .ok_or_else(invalid)?;
     if key.revoked_at.is_some() || key.expires_at.is_some_and(|e| e <= now) || rec.user.disabled {
+        return Err(invalid());
+    }
+    // A session key whose session row is gone reaches nothing (never its owner's all).
+    if key.session_id.is_some() && key_session.is_none() {
         return Err(invalid());
     }
     if key
@@ -140,10 +144,14 @@ pub fn authenticate_api_key(
         method: AuthMethod::ApiKey,
         credential_id: key.id,
         ip,
-        session: key.session_id.map(|session_id| SessionGrant {
-            session_id,
-            issue_id: session_issue,
-        }),
+        session: key
+            .session_id
+            .zip(key_session)
+            .map(|(session_id, s)| SessionGrant {
+                session_id,
+                issue_id: s.issue_id,
+                project_id: s.project_id,
+            }),
     };
     Ok((principal, key.expires_at))
 }

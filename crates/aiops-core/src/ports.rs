@@ -138,6 +138,7 @@ pub struct ProjectRow {
     pub default_branch: String,
     pub description: String,
     pub workspace: aiops_types::ProjectWorkspace,
+    pub merge_method: aiops_types::MergeMethod,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -176,15 +177,30 @@ pub trait UserStore {
     fn update_user(&self, id: i64, row: &UserRow, audit: NewAudit) -> CoreResult<User>;
     /// Also deletes every browser session of the user (a password change signs out).
     fn set_password_hash(&self, id: i64, hash: &str, audit: NewAudit) -> CoreResult<()>;
+    /// The user's preferences (`NotFound` for an unknown user).
+    fn preferences(&self, id: i64) -> CoreResult<aiops_types::Preferences>;
+    fn set_preferences(
+        &self,
+        id: i64,
+        prefs: &aiops_types::Preferences,
+        audit: NewAudit,
+    ) -> CoreResult<aiops_types::Preferences>;
+}
+
+/// What a session-scoped API key's session is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySession {
+    pub issue_id: Option<i64>,
+    pub project_id: i64,
 }
 
 pub trait CredentialStore {
     fn insert_api_key(&self, row: &NewApiKeyRow, audit: NewAudit) -> CoreResult<ApiKey>;
-    /// The key, its owner, and for a session-scoped key the session's issue id.
+    /// The key, its owner, and for a session-scoped key the session's issue and project.
     fn api_key_by_digest(
         &self,
         digest: &[u8],
-    ) -> CoreResult<Option<(ApiKey, UserRecord, Option<i64>)>>;
+    ) -> CoreResult<Option<(ApiKey, UserRecord, Option<KeySession>)>>;
     fn touch_api_key(&self, id: i64, at: Timestamp) -> CoreResult<()>;
     fn api_key(&self, id: i64) -> CoreResult<Option<ApiKey>>;
     /// Newest first; `owner` None lists every user's keys.

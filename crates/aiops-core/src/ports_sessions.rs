@@ -46,6 +46,7 @@ pub struct SessionFilter {
     pub user_id: Option<i64>,
     pub live: bool,
     pub issue_id: Option<i64>,
+    pub project_id: Option<i64>,
 }
 
 /// An event for the log; the store fills `id` and `at`.

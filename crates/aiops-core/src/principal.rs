@@ -24,12 +24,15 @@ pub struct Principal {
 }
 
 /// What a session-scoped key may reach: posting its session's events, reading it, and
-/// reading, commenting on and updating the session's issue. Enforced once, in the
-/// server's auth extractor, against the request path.
+/// reading, commenting on and updating the session's issue; reading its project and that
+/// project's issues, syncing them, git in its own worktree and opening a pull request from
+/// its branch (never merging). Enforced in two places: the request path here, in the
+/// server's auth extractor; which rows, in the domain ([`Principal::confine_project`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionGrant {
     pub session_id: i64,
     pub issue_id: Option<i64>,
+    pub project_id: i64,
 }
 
 impl SessionGrant {
@@ -48,6 +51,15 @@ impl SessionGrant {
             }
             // The domain confines these to the session's own worktree (`aiops_core::git`).
             ("GET" | "POST", ["projects", _, "git", _]) => true,
+            // Its project, its project's issues and syncs, its own session in the list:
+            // the domain keeps every other row out (`Principal::confine_project`).
+            ("GET", ["projects"] | ["issues"] | ["sessions"] | ["sync-runs", _])
+            | ("POST", ["issues", "sync"]) => true,
+            ("GET", ["projects", p]) | ("GET" | "POST", ["projects", p, "pulls"]) => {
+                is(p, self.project_id)
+            }
+            // Reading any issue of its project (the domain checks which project).
+            ("GET", ["issues", _] | ["issues", _, "comments" | "view"]) => true,
             (_, ["issues", i, rest @ ..]) => {
                 let Some(issue) = self.issue_id else {
                     return false;
@@ -69,6 +81,17 @@ impl SessionGrant {
 }
 
 impl Principal {
+    /// `Forbidden` when the caller holds a session key of another project than
+    /// `project_id`; anyone else passes (their visibility is checked as usual).
+    pub fn confine_project(&self, project_id: i64) -> CoreResult<()> {
+        match self.session {
+            Some(g) if g.project_id != project_id => Err(CoreError::Forbidden(
+                "a session key reaches only its own session's project".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin && self.has_scope(Scope::Admin)
     }
@@ -148,6 +171,7 @@ mod tests {
         let g = SessionGrant {
             session_id: 7,
             issue_id: Some(42),
+            project_id: 3,
         };
         assert!(g.allows("POST", "/sessions/7/events"));
         assert!(g.allows("GET", "/sessions/7"));
@@ -163,21 +187,37 @@ mod tests {
         );
         assert!(g.allows("POST", "/projects/3/git/commit"));
         assert!(
-            !g.allows("POST", "/projects/3/pulls"),
-            "pull requests are for people"
+            g.allows("POST", "/projects/3/pulls"),
+            "a pull request from its branch"
+        );
+        assert!(!g.allows("POST", "/projects/4/pulls"), "another project");
+        assert!(
+            !g.allows("POST", "/projects/3/pulls/5/merge"),
+            "merging is for people"
         );
         assert!(!g.allows("DELETE", "/projects/3"));
+        assert!(!g.allows("PATCH", "/projects/3"));
         assert!(
-            !g.allows("GET", "/issues"),
-            "listing issues is outside the grant"
+            g.allows("GET", "/issues"),
+            "its project's issues (rows: the domain)"
         );
+        assert!(
+            g.allows("GET", "/issues/43"),
+            "reading (the domain checks the project)"
+        );
+        assert!(
+            !g.allows("POST", "/issues/43/close"),
+            "changing another issue"
+        );
+        assert!(g.allows("POST", "/issues/sync"));
         assert!(!g.allows("POST", "/sessions/7/kill"));
         assert!(!g.allows("GET", "/sessions/07x"));
         let no_issue = SessionGrant {
             session_id: 7,
             issue_id: None,
+            project_id: 3,
         };
-        assert!(!no_issue.allows("GET", "/issues/42"));
+        assert!(!no_issue.allows("POST", "/issues/42/comments"));
         assert!(!p.has_scope(Scope::Admin));
         assert!(
             !p.is_admin(),

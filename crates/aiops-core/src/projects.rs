@@ -31,17 +31,63 @@ pub fn list(
         tenant_id,
         slug: params.slug.clone(),
     };
-    Ok(
-        page.finish(store.list_projects(caller.viewer(), &filter, page)?, |p| {
-            p.id
-        }),
-    )
+    let rows = store.list_projects(caller.viewer(), &filter, page)?;
+    // A session key sees its own project only (so `aiops git commit demo` resolves).
+    let own = |p: &Project| caller.session.is_none_or(|g| g.project_id == p.id);
+    Ok(page.finish_where(rows, |p| p.id, own))
 }
 
 pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Project> {
+    caller.confine_project(id)?;
     store
         .project(caller.viewer(), id)?
         .ok_or_else(|| CoreError::not_found(format!("project {id}")))
+}
+
+/// The project the caller names as `12`, `demo` or `acme/demo`, among those they see.
+/// `NotFound` when none; `Invalid` when a bare slug is in several of the caller's tenants,
+/// the message listing each `tenant/slug` form.
+pub fn find(store: &impl Store, caller: &Principal, text: &str) -> CoreResult<Project> {
+    let text = text.trim();
+    if let Ok(id) = text.parse::<i64>() {
+        return get(store, caller, id);
+    }
+    let (tenant_id, slug) = match text.split_once('/') {
+        Some((tenant, slug)) => {
+            let tenant = store
+                .tenant(caller.viewer(), &TenantRef::parse(tenant))?
+                .ok_or_else(|| CoreError::not_found(format!("project `{text}`")))?;
+            (Some(tenant.id), slug)
+        }
+        None => (None, text),
+    };
+    let filter = ProjectFilter {
+        tenant_id,
+        slug: Some(slug.to_owned()),
+    };
+    // Two rows are enough to know it is ambiguous; a few more name the choices.
+    let page = PageQuery {
+        after: None,
+        limit: 20,
+    };
+    let mut found = store.list_projects(caller.viewer(), &filter, page)?;
+    match found.len() {
+        0 => Err(CoreError::not_found(format!("project `{text}`"))),
+        1 => Ok(found.remove(0)),
+        _ => Err(CoreError::invalid("project", ambiguous(slug, &found))),
+    }
+}
+
+/// `several projects have the slug `demo`: name one as acme/demo or beta/demo`.
+fn ambiguous(slug: &str, found: &[Project]) -> String {
+    let forms: Vec<String> = found
+        .iter()
+        .map(|p| format!("{}/{}", p.tenant_slug, p.slug))
+        .collect();
+    format!(
+        "several projects have the slug `{slug}`: name one as {}",
+        forms.join(" or ")
+    )
 }
 
 /// Creates a project in a tenant the caller belongs to (admins: any tenant). An unknown
@@ -69,6 +115,7 @@ pub fn create(
         default_branch: validate::branch(req.default_branch.as_deref().unwrap_or(DEFAULT_BRANCH))?,
         description: validate::description(req.description.as_deref())?,
         workspace: Default::default(),
+        merge_method: Default::default(),
         name,
     };
     hosts.check(caller, &row.repo_url)?;
@@ -138,6 +185,7 @@ pub fn update(
                 None => current.workspace.setup_command,
             },
         },
+        merge_method: req.merge_method.unwrap_or(current.merge_method),
     };
     let audit = NewAudit::by(caller, "project.update").target("project", id);
     store.update_project(id, &row, audit)

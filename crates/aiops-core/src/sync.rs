@@ -30,6 +30,15 @@ pub fn request(
     caller: &Principal,
     req: &SyncRequest,
 ) -> CoreResult<SyncQueued> {
+    if let Some(g) = caller.session {
+        // A session key syncs its own project's trackers, nothing else.
+        caller.confine_project(req.project.unwrap_or(g.project_id))?;
+        if req.integration.is_some() || req.project.is_none() {
+            return Err(CoreError::Forbidden(
+                "a session key syncs only its own project: pass --project".into(),
+            ));
+        }
+    }
     let ids: Vec<i64> = match (req.integration, req.project) {
         (Some(id), _) => vec![integrations::get(store, caller, id)?.id],
         (None, Some(pid)) => {
@@ -77,9 +86,19 @@ pub fn request(
 }
 
 pub fn get_run(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<SyncRun> {
-    store
+    let run = store
         .sync_run(caller.viewer(), id)?
-        .ok_or_else(|| CoreError::not_found(format!("sync run {id}")))
+        .ok_or_else(|| CoreError::not_found(format!("sync run {id}")))?;
+    if let Some(g) = caller.session {
+        let linked = store
+            .list_links(Some(g.project_id), None)?
+            .iter()
+            .any(|l| l.link.integration_id == run.integration_id);
+        if !linked {
+            return Err(CoreError::not_found(format!("sync run {id}")));
+        }
+    }
+    Ok(run)
 }
 
 pub fn list_runs(

@@ -2,8 +2,8 @@
 //! commands that run against the data dir without a server.
 
 use aiops_types::{
-    ChangePassword, CreateApiKey, CreateUser, CreatedApiKey, Page, Role, Scope, Timestamp,
-    UpdateUser, User,
+    ChangePassword, CreateApiKey, CreateUser, CreatedApiKey, Page, Preferences, Role, Scope,
+    Timestamp, UpdateUser, User,
 };
 use serde_json::json;
 
@@ -168,6 +168,64 @@ pub fn local_reset_password(store: &impl Store, email: &str, password: &str) -> 
     let audit = NewAudit::new(None, LOCAL_ACTOR, "user.password_reset").target("user", rec.user.id);
     store.set_password_hash(rec.user.id, &hash_password(password)?, audit)?;
     Ok(rec.user)
+}
+
+/// The caller's preferences.
+pub fn preferences(store: &impl Store, caller: &Principal) -> CoreResult<Preferences> {
+    store.preferences(caller.user_id)
+}
+
+/// Replaces the caller's preferences. `Invalid` when `default_tool` names no tool; a blank
+/// one clears it. A session key may not change its owner's preferences.
+pub fn set_preferences(
+    store: &impl Store,
+    caller: &Principal,
+    req: &Preferences,
+) -> CoreResult<Preferences> {
+    caller.require(Scope::Write)?;
+    if caller.session.is_some() {
+        return Err(CoreError::Forbidden(
+            "a session key cannot change its owner's preferences".into(),
+        ));
+    }
+    let tool = req
+        .default_tool
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if let Some(t) = tool
+        && store.tool(t)?.is_none()
+    {
+        return Err(CoreError::invalid(
+            "default_tool",
+            format!("no tool `{t}` (see `aiops tools list`)"),
+        ));
+    }
+    let prefs = Preferences {
+        default_tool: tool.map(str::to_owned),
+    };
+    let audit = NewAudit::by(caller, "user.preferences")
+        .target("user", caller.user_id)
+        .detail(json!({ "default_tool": prefs.default_tool }));
+    store.set_preferences(caller.user_id, &prefs, audit)
+}
+
+/// The active user named by id (`5`) or email. `Invalid` when there is none or they are
+/// disabled (the name came from the caller's request, not the path).
+pub fn find_active(store: &impl Store, text: &str) -> CoreResult<User> {
+    let text = text.trim();
+    let rec = match text.parse::<i64>() {
+        Ok(id) => store.user_by_id(id)?,
+        Err(_) => store.user_by_email(&text.to_ascii_lowercase())?,
+    };
+    match rec {
+        Some(r) if !r.user.disabled => Ok(r.user),
+        Some(_) => Err(CoreError::invalid(
+            "user",
+            format!("user `{text}` is disabled"),
+        )),
+        None => Err(CoreError::invalid("user", format!("no user `{text}`"))),
+    }
 }
 
 fn by_email(store: &impl Store, email: &str) -> CoreResult<UserRecord> {

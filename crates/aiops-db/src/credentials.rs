@@ -2,7 +2,9 @@
 //! up by digest (unique index), never by secret.
 
 use aiops_core::page::PageQuery;
-use aiops_core::ports::{CredentialStore, NewApiKeyRow, NewAudit, UserRecord, WebSessionRecord};
+use aiops_core::ports::{
+    CredentialStore, KeySession, NewApiKeyRow, NewAudit, UserRecord, WebSessionRecord,
+};
 use aiops_core::{CoreError, CoreResult};
 use aiops_types::{ApiKey, Scope, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -75,17 +77,29 @@ impl CredentialStore for Db {
     fn api_key_by_digest(
         &self,
         digest: &[u8],
-    ) -> CoreResult<Option<(ApiKey, UserRecord, Option<i64>)>> {
+    ) -> CoreResult<Option<(ApiKey, UserRecord, Option<KeySession>)>> {
         let sql = format!(
-            "SELECT {KEY_COLUMNS}, s.issue_id, {} FROM api_keys k JOIN users u ON u.id = k.user_id
+            "SELECT {KEY_COLUMNS}, s.issue_id, s.project_id, {} FROM api_keys k
+             JOIN users u ON u.id = k.user_id
              LEFT JOIN sessions s ON s.id = k.session_id WHERE k.digest = ?1",
             columns("u")
         );
         self.read(|c| {
             c.prepare_cached(&sql)
                 .and_then(|mut st| {
-                    st.query_row([digest], |r| Ok((key(r)?, record_at(r, 11)?, r.get(10)?)))
-                        .optional()
+                    st.query_row([digest], |r| {
+                        let session = r
+                            .get::<_, Option<i64>>(11)?
+                            .map(|project_id| -> rusqlite::Result<KeySession> {
+                                Ok(KeySession {
+                                    issue_id: r.get(10)?,
+                                    project_id,
+                                })
+                            })
+                            .transpose()?;
+                        Ok((key(r)?, record_at(r, 12)?, session))
+                    })
+                    .optional()
                 })
                 .map_err(internal)
         })

@@ -16,7 +16,8 @@ use crate::{Db, Ts, audit, internal, parse_text};
 const COLUMNS: &str = "i.id, i.project_id, p.slug, t.slug, i.provider, i.external_id, i.title,
     i.description, i.status, i.provider_status, {labels},
     i.assignee, i.author, i.url, i.comments, i.created_at, i.updated_at, i.closed_at,
-    i.removed_at IS NOT NULL";
+    i.removed_at IS NOT NULL,
+    (SELECT l.integration_id FROM project_links l WHERE l.id = i.link_id)";
 const LABELS: &str =
     "(SELECT group_concat(l.label, char(31)) FROM issue_labels l WHERE l.issue_id = i.id)";
 const JOINS: &str = "JOIN projects p ON p.id = i.project_id JOIN tenants t ON t.id = p.tenant_id";
@@ -63,6 +64,7 @@ fn issue(r: &Row<'_>) -> rusqlite::Result<Issue> {
         updated_at: r.get::<_, Ts>(16)?.0,
         closed_at: r.get::<_, Option<Ts>>(17)?.map(|t| t.0),
         removed_upstream: r.get(18)?,
+        integration_id: r.get(19)?,
     })
 }
 

@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_sandbox.sql"),
     include_str!("../migrations/0008_tenant_roles.sql"),
     include_str!("../migrations/0009_tool_kind.sql"),
+    include_str!("../migrations/0010_cli_defaults.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

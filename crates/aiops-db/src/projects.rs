@@ -13,7 +13,8 @@ use crate::{Db, Ts, audit, conflict_on_unique, internal, json_list, json_text, p
 
 const SELECT: &str =
     "SELECT p.id, p.tenant_id, t.slug, p.slug, p.name, p.repo_url, p.default_branch,
-    p.description, p.created_at, p.updated_at, p.isolation, p.setup_files, p.setup_command
+    p.description, p.created_at, p.updated_at, p.isolation, p.setup_files, p.setup_command,
+    p.merge_method
     FROM projects p JOIN tenants t ON t.id = p.tenant_id";
 /// `?1` = member user id or NULL for admins.
 const VISIBLE: &str = "(?1 IS NULL
@@ -37,6 +38,7 @@ fn project(row: &Row<'_>) -> rusqlite::Result<Project> {
             setup_files: json_list(row, 11)?,
             setup_command: json_list(row, 12)?,
         },
+        merge_method: parse_text(13, &row.get::<_, String>(13)?)?,
     })
 }
 
@@ -92,8 +94,8 @@ impl ProjectStore for Db {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO projects (tenant_id, slug, name, repo_url, default_branch, description,
-                    isolation, setup_files, setup_command, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                    isolation, setup_files, setup_command, created_at, updated_at, merge_method)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
                 params![
                     row.tenant_id,
                     row.slug,
@@ -104,7 +106,8 @@ impl ProjectStore for Db {
                     row.workspace.isolation.as_str(),
                     json_text(&row.workspace.setup_files),
                     json_text(&row.workspace.setup_command),
-                    Ts(now())
+                    Ts(now()),
+                    row.merge_method.as_str()
                 ],
             )
             .map_err(conflict_on_unique(slug_taken(&row.slug)))?;
@@ -121,7 +124,7 @@ impl ProjectStore for Db {
                 .execute(
                     "UPDATE projects SET slug = ?2, name = ?3, repo_url = ?4, default_branch = ?5,
                      description = ?6, updated_at = ?7, isolation = ?8, setup_files = ?9,
-                     setup_command = ?10 WHERE id = ?1",
+                     setup_command = ?10, merge_method = ?11 WHERE id = ?1",
                     params![
                         id,
                         row.slug,
@@ -133,6 +136,7 @@ impl ProjectStore for Db {
                         row.workspace.isolation.as_str(),
                         json_text(&row.workspace.setup_files),
                         json_text(&row.workspace.setup_command),
+                        row.merge_method.as_str(),
                     ],
                 )
                 .map_err(conflict_on_unique(slug_taken(&row.slug)))?;

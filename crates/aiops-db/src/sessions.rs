@@ -194,12 +194,20 @@ impl SessionStore for Db {
                      AND (?2 = 0 OR s.state IN ('starting', 'running', 'waiting'))
                      AND (?3 IS NULL OR s.issue_id = ?3)
                      AND s.id < ifnull(?4, 9223372036854775807)
+                     AND (?6 IS NULL OR s.project_id = ?6)
                      ORDER BY s.id DESC LIMIT ?5"
                 ))
                 .map_err(internal)?;
             let rows = st
                 .query_map(
-                    params![f.user_id, f.live, f.issue_id, page.after, page.fetch()],
+                    params![
+                        f.user_id,
+                        f.live,
+                        f.issue_id,
+                        page.after,
+                        page.fetch(),
+                        f.project_id
+                    ],
                     session,
                 )
                 .map_err(internal)?;

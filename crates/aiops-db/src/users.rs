@@ -3,7 +3,7 @@
 use aiops_core::page::PageQuery;
 use aiops_core::ports::{NewAudit, NewUserRow, UserRecord, UserRow, UserStore};
 use aiops_core::{CoreError, CoreResult};
-use aiops_types::{Role, User};
+use aiops_types::{Preferences, Role, User};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::time_text::now;
@@ -170,6 +170,31 @@ impl UserStore for Db {
         })
     }
 
+    fn preferences(&self, id: i64) -> CoreResult<Preferences> {
+        self.read(|c| prefs(c, id))
+    }
+
+    fn set_preferences(
+        &self,
+        id: i64,
+        p: &Preferences,
+        audit: NewAudit,
+    ) -> CoreResult<Preferences> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE users SET default_tool = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![id, p.default_tool, Ts(now())],
+                )
+                .map_err(internal)?;
+            if n == 0 {
+                return Err(CoreError::not_found(format!("user {id}")));
+            }
+            audit::insert(tx, audit)?;
+            prefs(tx, id)
+        })
+    }
+
     fn set_password_hash(&self, id: i64, hash: &str, audit: NewAudit) -> CoreResult<()> {
         self.write(|tx| {
             let n = tx
@@ -186,4 +211,18 @@ impl UserStore for Db {
             audit::insert(tx, audit)
         })
     }
+}
+
+fn prefs(c: &Connection, id: i64) -> CoreResult<Preferences> {
+    c.prepare_cached("SELECT default_tool FROM users WHERE id = ?1")
+        .and_then(|mut st| {
+            st.query_row([id], |r| {
+                Ok(Preferences {
+                    default_tool: r.get(0)?,
+                })
+            })
+            .optional()
+        })
+        .map_err(internal)?
+        .ok_or_else(|| CoreError::not_found(format!("user {id}")))
 }

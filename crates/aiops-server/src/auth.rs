@@ -148,7 +148,7 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {
             if !grant.allows(parts.method.as_str(), path) {
                 return Err(ApiError::new(
                     ErrorCode::Forbidden,
-                    "a session key may only report its session's events and work on its issue",
+                    "a session key reaches only its session, its issue, its project's issues and its own worktree",
                 ));
             }
         }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 17] = [
+const ENV_KEYS: [&str; 18] = [
     "bind",
     "allow_remote",
     "tls_cert",
@@ -29,6 +29,7 @@ const ENV_KEYS: [&str; 17] = [
     "workspace_root",
     "allow_yolo",
     "max_sessions_per_user",
+    "default_tool",
     "scheduler_tick_secs",
     "session_sandbox",
     "sandbox_read_only",
@@ -57,6 +58,9 @@ pub struct Settings {
     pub allow_yolo: bool,
     /// Live sessions one user may have at once.
     pub max_sessions_per_user: u32,
+    /// The tool of a session started without one, for users without their own
+    /// preference; empty = the first installed of claude, codex, aider, shell.
+    pub default_tool: String,
     /// How often the background jobs reconcile live sessions with tmux (catching panes
     /// that died unreported) and queue due syncs, in seconds.
     pub scheduler_tick_secs: u64,
@@ -90,6 +94,7 @@ impl Default for Settings {
             workspace_root: String::new(),
             allow_yolo: false,
             max_sessions_per_user: 8,
+            default_tool: String::new(),
             scheduler_tick_secs: 30,
             session_sandbox: "auto".into(),
             sandbox_read_only: Vec::new(),

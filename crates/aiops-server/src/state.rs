@@ -213,6 +213,7 @@ impl AppState {
             allow_yolo: self.0.settings.allow_yolo,
             runs_as_root: aiops_exec::sandbox::runs_as_root(),
             max_sessions_per_user: self.0.settings.max_sessions_per_user,
+            default_tool: &self.0.settings.default_tool,
             sandbox: aiops_core::sessions::sandbox::SandboxPolicy {
                 mode: self.0.settings.sandbox_mode(),
                 homes_root: &self.0.homes,

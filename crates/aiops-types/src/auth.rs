@@ -141,6 +141,16 @@ pub enum AuthMethod {
     ApiKey,
 }
 
+/// `GET|PUT /api/v1/auth/me/preferences`: the caller's own defaults, kept on the server
+/// so every machine they use agrees.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Preferences {
+    /// The tool `issues work` and `sessions start` use without `--tool` (`null`: the
+    /// server's `default_tool`, else the first installed of claude, codex, aider, shell).
+    #[serde(default)]
+    pub default_tool: Option<String>,
+}
+
 /// `GET /api/v1/auth/me`
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Me {

@@ -56,12 +56,26 @@ pub struct PullRequest {
 }
 
 /// How a pull request is merged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MergeMethod {
+    #[default]
     Merge,
     Squash,
     Rebase,
+}
+
+impl std::str::FromStr for MergeMethod {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "merge" => Ok(Self::Merge),
+            "squash" => Ok(Self::Squash),
+            "rebase" => Ok(Self::Rebase),
+            other => Err(format!("`{other}` is not merge, squash or rebase")),
+        }
+    }
 }
 
 impl MergeMethod {
@@ -103,7 +117,9 @@ pub struct CreatePullRequest {
 /// `POST /api/v1/projects/{id}/pulls/{number}/merge`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MergePullRequest {
-    pub method: MergeMethod,
+    /// Absent: the project's `merge_method`.
+    #[serde(default)]
+    pub method: Option<MergeMethod>,
     /// Delete the source branch after the merge.
     #[serde(default)]
     pub delete_branch: bool,
@@ -259,6 +275,13 @@ pub struct WorkflowRequest {
     /// for progress, submit and complete.
     #[serde(default)]
     pub message: Option<String>,
+    /// progress, submit: more text for the comment, after `message` (a blank line
+    /// between them).
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// submit: the project the caller means; a 400 when the issue is in another one.
+    #[serde(default)]
+    pub project: Option<i64>,
     /// submit: the paths to commit (every change when empty).
     #[serde(default)]
     pub files: Vec<String>,

@@ -104,6 +104,9 @@ pub struct Issue {
     /// The issue was deleted or moved at its tracker: kept here, closed, and marked.
     #[serde(default)]
     pub removed_upstream: bool,
+    /// The tracker integration the issue came through; `null` for native issues.
+    #[serde(default)]
+    pub integration_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -138,6 +141,10 @@ pub struct CreateIssue {
     pub labels: Vec<String>,
     #[serde(default)]
     pub assignee: Option<String>,
+    /// The integration whose link receives the issue, when the project has several
+    /// (`aiops integrations list`); with `provider`, both must agree.
+    #[serde(default)]
+    pub integration: Option<i64>,
 }
 
 /// `PATCH /api/v1/issues/{id}`. Absent fields are left as they are; `labels` replaces the
@@ -152,10 +159,15 @@ pub struct UpdateIssue {
     pub labels: Option<Vec<String>>,
 }
 
-/// `PUT /api/v1/issues/{id}/assignee`: `null` unassigns.
+/// `PUT /api/v1/issues/{id}/assignee`: `null` (and no `user`) unassigns.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct AssignIssue {
+    /// A native issue: an aiops user's email; a tracker's: their login or account id, or
+    /// an aiops user's email (mapped to the login they recorded).
     pub assignee: Option<String>,
+    /// An aiops user by id or email, mapped as `assignee` maps an email; wins over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 /// `POST /api/v1/issues/{id}/comments` and `PATCH …/comments/{comment_id}`.

@@ -7,6 +7,7 @@
 //!
 //! Must never import: anything that does I/O (tokio, reqwest, rusqlite, axum).
 
+mod agent_guide;
 mod agents;
 mod auth;
 mod error;
@@ -20,6 +21,7 @@ mod ssh;
 mod system;
 mod tenancy;
 
+pub use agent_guide::{AGENT_GUIDE, agent_guide};
 pub use agents::*;
 pub use auth::*;
 pub use error::*;

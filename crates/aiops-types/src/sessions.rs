@@ -100,7 +100,10 @@ pub struct Session {
 /// `POST /api/v1/issues/{id}/work`: claim the issue and start (or reuse) its session.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct WorkIssue {
-    /// A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom).
+    /// A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom). Empty or
+    /// absent: the owner's `default_tool`, else the server's, else the first installed of
+    /// claude, codex, aider, shell (named in `notes`).
+    #[serde(default)]
     pub tool: String,
     /// Initial prompt for tools that take one; default "Read AGENTS.override.md and
     /// resolve the issue".
@@ -109,7 +112,7 @@ pub struct WorkIssue {
     /// The tool's skip-permissions mode; refused unless the admin allows it; audited.
     #[serde(default)]
     pub yolo: bool,
-    /// Admins only: start the session as this user (email).
+    /// Admins only: start the session as this user (id or email).
     #[serde(default)]
     pub user: Option<String>,
     /// Admins only, audited: run this session without the sandbox (refused when the
@@ -121,14 +124,18 @@ pub struct WorkIssue {
 /// `POST /api/v1/sessions`: a session on a project without an issue (in the base clone).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct StartSession {
-    /// Project id, or `tenant/project` slugs.
+    /// Project id, slug, or `tenant/slug` (a slug in several of the caller's tenants is
+    /// a 400 naming each `tenant/slug`).
     pub project: String,
+    /// As in `WorkIssue`: empty or absent picks the default tool.
+    #[serde(default)]
     pub tool: String,
     /// Initial prompt for tools that take one; none by default (no issue to resolve).
     #[serde(default)]
     pub prompt: Option<String>,
     #[serde(default)]
     pub yolo: bool,
+    /// Admins only: start the session as this user (id or email).
     #[serde(default)]
     pub user: Option<String>,
     /// Admins only, audited: run without the sandbox.
@@ -158,6 +165,8 @@ pub struct SessionListParams {
     #[serde(default)]
     pub live: bool,
     pub issue_id: Option<i64>,
+    /// Only sessions on this project (id).
+    pub project: Option<i64>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

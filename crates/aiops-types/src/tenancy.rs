@@ -114,6 +114,9 @@ pub struct Project {
     pub description: String,
     /// How sessions get a working copy (issue 4, "Workspaces").
     pub workspace: ProjectWorkspace,
+    /// How `git pr-merge` merges when given no `--method`.
+    #[serde(default)]
+    pub merge_method: crate::MergeMethod,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -203,6 +206,9 @@ pub struct UpdateProject {
     /// argv; `[]` removes it.
     #[serde(default)]
     pub setup_command: Option<Vec<String>>,
+    /// How pull requests merge when no method is given.
+    #[serde(default)]
+    pub merge_method: Option<crate::MergeMethod>,
 }
 
 /// Query of `GET /api/v1/projects`.

@@ -6,7 +6,7 @@ use aiops_types::{AgentDiffParams, AgentInstructions, SetAgentInstructions};
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, OutputFormat, Render, opt_ts, or_dash};
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AgentsCommand {
@@ -84,11 +84,10 @@ pub async fn run(ctx: &Ctx, cmd: AgentsCommand) -> Result<(), CliError> {
         }
         GlobalCommand::History { page } => {
             let client = &client;
-            let rows = pages(&page, |p| async move {
+            list_pages(out, &page, |p| async move {
                 client.agent_instructions_history(&p).await
             })
-            .await?;
-            output::list(out, &rows)
+            .await
         }
         GlobalCommand::Diff { from, to } => {
             let d = client

@@ -9,7 +9,7 @@ use aiops_types::{ApiKey, ChangePassword, CreateApiKey, KeyListParams, Me, Scope
 use crate::cli::config::{StoreKind, read_stdin_line};
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, opt_ts, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages};
 
 #[derive(Debug, clap::Args)]
 pub struct LoginArgs {
@@ -19,7 +19,8 @@ pub struct LoginArgs {
     /// Read the password from the first line of stdin instead of prompting.
     #[arg(long)]
     password_stdin: bool,
-    /// Keep the API key in a 0600 file instead of the OS keychain.
+    /// Keep the API key in a 0600 file instead of the OS keychain (without a keychain
+    /// that happens anyway, with a warning naming the file).
     #[arg(long)]
     insecure_store: bool,
 }
@@ -70,7 +71,7 @@ pub async fn run(ctx: &Ctx, cmd: AuthCommand) -> Result<(), CliError> {
         AuthCommand::Whoami => output::one(ctx.out, &client.me().await?),
         AuthCommand::Keys(KeysCommand::List { all_users, page }) => {
             let all = all_users.then_some(true);
-            let keys = pages(&page, |p| {
+            list_pages(ctx.out, &page, |p| {
                 let params = KeyListParams {
                     all,
                     limit: p.limit,
@@ -79,8 +80,7 @@ pub async fn run(ctx: &Ctx, cmd: AuthCommand) -> Result<(), CliError> {
                 let client = &client;
                 async move { client.list_keys(&params).await }
             })
-            .await?;
-            output::list(ctx.out, &keys)
+            .await
         }
         AuthCommand::Keys(KeysCommand::Create {
             name,
@@ -146,27 +146,37 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<(), CliError> {
             return Err(e.into());
         }
     };
-    let kind = if args.insecure_store {
+    let intended = if args.insecure_store {
         StoreKind::File
     } else {
         StoreKind::Keychain
     };
-    let previous = ctx.store_of(kind).get(&url).ok().flatten();
+    // This machine's previous key, wherever it is (a keychain-less machine keeps it in
+    // the file).
+    let previous = ctx
+        .store_of(intended)
+        .get(&url)
+        .ok()
+        .flatten()
+        .or_else(|| ctx.store_of(StoreKind::File).get(&url).ok().flatten());
     let secret = Secret::new(created.secret);
-    if let Err(e) = ctx.store_key(&url, &secret, args.insecure_store) {
-        let revoked = session.revoke_key(created.key.id).await;
-        let _ = session.logout().await;
-        return Err(match revoked {
-            Ok(()) => e,
-            Err(r) => CliError::new(
-                e.code,
-                format!(
-                    "{}; and the new key {} could not be revoked: {r}",
-                    e.message, created.key.id
+    let kind = match ctx.store_key(&url, &secret, args.insecure_store) {
+        Ok(kind) => kind,
+        Err(e) => {
+            let revoked = session.revoke_key(created.key.id).await;
+            let _ = session.logout().await;
+            return Err(match revoked {
+                Ok(()) => e,
+                Err(r) => CliError::new(
+                    e.code,
+                    format!(
+                        "{}; and the new key {} could not be revoked: {r}",
+                        e.message, created.key.id
+                    ),
                 ),
-            ),
-        });
-    }
+            });
+        }
+    };
     if let Some(old) = previous.filter(|old| *old != secret) {
         // Replaced this machine's previous key: revoke it, quietly (it may be gone).
         let _ = revoke_own(&public.with_credential(Credential::ApiKey(old))).await;

@@ -1,7 +1,7 @@
 //! The CLI's own settings: `<config dir>/aiops/config.toml`, where the config dir is
 //! `$AIOPS_CONFIG_DIR` if set, else the platform's (`$XDG_CONFIG_HOME` or `~/.config`,
 //! `~/Library/Application Support`). The same directory holds `credentials.toml` when the
-//! user chose `--insecure-store`.
+//! user chose `--insecure-store` or the machine has no OS keychain.
 //!
 //! Precedence: flags > `AIOPS_URL` / `AIOPS_API_KEY` > this file > defaults.
 
@@ -26,7 +26,7 @@ pub enum StoreKind {
     /// The OS keychain (Secret Service, macOS Keychain).
     #[default]
     Keychain,
-    /// `credentials.toml`, mode 0600 (only after `--insecure-store`).
+    /// `credentials.toml`, mode 0600 (`--insecure-store`, or no OS keychain reachable).
     File,
 }
 
@@ -46,6 +46,9 @@ pub struct Config {
     pub url: String,
     pub output_format: OutputFormat,
     pub credential_store: StoreKind,
+    /// `issues work` and `sessions start` attach to the session when run at a terminal
+    /// (`--attach` / `--no-attach` decide for one run).
+    pub auto_attach: bool,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             url: DEFAULT_URL.to_owned(),
             output_format: OutputFormat::Table,
             credential_store: StoreKind::Keychain,
+            auto_attach: true,
         }
     }
 }
@@ -115,6 +119,11 @@ pub enum GetKey {
     OutputFormat,
     #[value(name = "credential_store")]
     CredentialStore,
+    #[value(name = "auto_attach")]
+    AutoAttach,
+    /// Kept on the server, for your account.
+    #[value(name = "default_tool")]
+    DefaultTool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -125,6 +134,11 @@ pub enum SetKey {
     OutputFormat,
     #[value(name = "api_key")]
     ApiKey,
+    #[value(name = "auto_attach")]
+    AutoAttach,
+    /// Kept on the server, for your account; "" clears it.
+    #[value(name = "default_tool")]
+    DefaultTool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -134,20 +148,51 @@ pub struct SetArgs {
     /// The new value. For api_key, leave it out to be prompted (or pipe the key on
     /// stdin) so it stays out of your shell history.
     value: Option<String>,
-    /// With api_key: keep the key in a 0600 file instead of the OS keychain.
+    /// With api_key: keep the key in a 0600 file instead of the OS keychain (without a
+    /// keychain that happens anyway, with a warning naming the file).
     #[arg(long)]
     insecure_store: bool,
 }
 
-pub fn run(ctx: &Ctx, cmd: ConfigCommand) -> Result<(), CliError> {
+pub fn run(ctx: &Ctx, cmd: ConfigCommand, rt: &tokio::runtime::Runtime) -> Result<(), CliError> {
     match cmd {
         ConfigCommand::Show => show(ctx),
+        ConfigCommand::Get {
+            key: GetKey::DefaultTool,
+        } => {
+            let prefs =
+                rt.block_on(async { ctx.client()?.preferences().await.map_err(CliError::from) })?;
+            output::stdout(&format!("{}\n", prefs.default_tool.unwrap_or_default()))
+        }
+        ConfigCommand::Set(SetArgs {
+            key: SetKey::DefaultTool,
+            value,
+            ..
+        }) => {
+            let prefs = aiops_types::Preferences {
+                default_tool: Some(required(value)?).filter(|t| !t.trim().is_empty()),
+            };
+            let saved = rt.block_on(async {
+                ctx.client()?
+                    .set_preferences(&prefs)
+                    .await
+                    .map_err(CliError::from)
+            })?;
+            let msg = match &saved.default_tool {
+                Some(t) => format!("Your default tool is {t}."),
+                None => "You have no default tool (the server's applies).".to_owned(),
+            };
+            output::notice(ctx.out, &msg)
+        }
         ConfigCommand::Get { key } => {
             let c = &ctx.config;
             let value = match key {
                 GetKey::Url => c.url.as_str(),
                 GetKey::OutputFormat => c.output_format.as_str(),
                 GetKey::CredentialStore => c.credential_store.as_str(),
+                GetKey::AutoAttach => bool_str(c.auto_attach),
+                // Read from the server above; never stored in this file.
+                GetKey::DefaultTool => "",
             };
             output::stdout(&format!("{value}\n"))
         }
@@ -163,6 +208,7 @@ struct ShowView {
     output_format: OutputFormat,
     credential_store: StoreKind,
     credential: String,
+    auto_attach: bool,
 }
 
 fn show(ctx: &Ctx) -> Result<(), CliError> {
@@ -190,6 +236,7 @@ fn show(ctx: &Ctx) -> Result<(), CliError> {
         output_format: ctx.config.output_format,
         credential_store: ctx.config.credential_store,
         credential,
+        auto_attach: ctx.config.auto_attach,
     };
     output::value(ctx.out, &view, || {
         output::fields_table(&[
@@ -201,6 +248,7 @@ fn show(ctx: &Ctx) -> Result<(), CliError> {
                 view.credential_store.as_str().to_owned(),
             ),
             ("credential", view.credential.clone()),
+            ("auto_attach", bool_str(view.auto_attach).to_owned()),
         ])
     })
 }
@@ -217,6 +265,17 @@ fn set(ctx: &Ctx, args: SetArgs) -> Result<(), CliError> {
         }
         SetKey::OutputFormat => {
             config.output_format = required(args.value)?.parse().map_err(CliError::usage)?;
+        }
+        // Stored on the server by `run`; never in this file.
+        SetKey::DefaultTool => return Ok(()),
+        SetKey::AutoAttach => {
+            config.auto_attach = match required(args.value)?.as_str() {
+                "true" | "yes" | "on" | "1" => true,
+                "false" | "no" | "off" | "0" => false,
+                other => {
+                    return Err(CliError::usage(format!("`{other}` is not true or false")));
+                }
+            };
         }
         SetKey::ApiKey => {
             let key = match args.value {
@@ -241,6 +300,10 @@ fn set(ctx: &Ctx, args: SetArgs) -> Result<(), CliError> {
         }
     }
     config.save(&ctx.config_path())
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
 }
 
 fn required(value: Option<String>) -> Result<String, CliError> {
@@ -305,6 +368,7 @@ mod tests {
             url: "http://10.0.0.1:9000".into(),
             output_format: OutputFormat::Json,
             credential_store: StoreKind::File,
+            auto_attach: false,
         };
         c.save(&path).unwrap();
         assert_eq!(Config::load(&path).unwrap(), c);

@@ -13,7 +13,7 @@ use crate::cli::output::{self, Render};
 
 #[derive(Debug, clap::Args)]
 pub struct Where {
-    /// Project id or slug.
+    /// Project id, slug or tenant/slug.
     project: String,
     /// The project's tenant (id or slug), when its slug is not unique.
     #[arg(long)]
@@ -68,9 +68,12 @@ pub enum CopyCommand {
     Commit {
         #[command(flatten)]
         at: Where,
+        /// The commit message (or -m; after `--` when it begins with `-`).
+        #[arg(value_name = "MESSAGE", required_unless_present = "message")]
+        text: Option<String>,
         /// The commit message.
-        #[arg(long, short = 'm')]
-        message: String,
+        #[arg(long, short = 'm', conflicts_with = "text")]
+        message: Option<String>,
         /// Comma-separated paths to stage and commit, nothing else.
         #[arg(long, value_delimiter = ',')]
         files: Vec<String>,
@@ -169,10 +172,15 @@ async fn copy(ctx: &Ctx, cmd: CopyCommand) -> Result<(), CliError> {
                 .git_push(project, &GitPush { session, branch })
                 .await?,
         ),
-        CopyCommand::Commit { message, files, .. } => {
+        CopyCommand::Commit {
+            text,
+            message,
+            files,
+            ..
+        } => {
             let req = GitCommit {
                 session,
-                message,
+                message: text.or(message).unwrap_or_default(),
                 files,
             };
             done(client.git_commit(project, &req).await?)

@@ -11,7 +11,7 @@ use aiops_types::{
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, opt_ts, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum IntegrationsCommand {
@@ -107,7 +107,7 @@ pub async fn run(ctx: &Ctx, cmd: IntegrationsCommand) -> Result<(), CliError> {
     let out = ctx.out;
     match cmd {
         IntegrationsCommand::List { tenant, page } => {
-            let rows = pages(&page, |p| {
+            list_pages(out, &page, |p| {
                 let params = IntegrationListParams {
                     tenant: tenant.clone(),
                     limit: p.limit,
@@ -115,8 +115,7 @@ pub async fn run(ctx: &Ctx, cmd: IntegrationsCommand) -> Result<(), CliError> {
                 };
                 async move { client.list_integrations(&params).await }
             })
-            .await?;
-            output::list(out, &rows)
+            .await
         }
         IntegrationsCommand::Get { id } => output::one(out, &client.get_integration(id).await?),
         IntegrationsCommand::Create {

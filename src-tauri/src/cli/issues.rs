@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, OutputFormat, Render, opt_ts, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages, projects};
+use crate::cli::{Ctx, PageArgs, list_pages, pages, projects};
 
 /// Longest title `list` shows, in characters.
 const TITLE_WIDTH: usize = 60;
@@ -27,7 +27,7 @@ pub enum IssuesCommand {
     View { id: i64 },
     /// Create an issue in a project.
     Create {
-        /// Project id or slug.
+        /// Project id, slug or tenant/slug.
         #[arg(long, value_name = "P")]
         project: String,
         /// The project's tenant (id or slug), when its slug is not unique.
@@ -47,6 +47,10 @@ pub enum IssuesCommand {
         /// one, else native.
         #[arg(long)]
         provider: Option<Provider>,
+        /// The integration (`aiops projects links P` shows them) whose link receives the
+        /// issue, when the project has several.
+        #[arg(long, value_name = "ID")]
+        integration: Option<i64>,
     },
     /// Change an issue's title, description or labels.
     Update {
@@ -94,7 +98,7 @@ pub struct ListArgs {
     /// Only this tenant's issues (id or slug); also narrows a `--project` slug.
     #[arg(long)]
     tenant: Option<String>,
-    /// Only this project's issues (id or slug).
+    /// Only this project's issues (id, slug or tenant/slug).
     #[arg(long, value_name = "P")]
     project: Option<String>,
     /// native, github, gitlab or jira.
@@ -131,15 +135,19 @@ pub struct DescriptionArgs {
     description_stdin: bool,
 }
 
-/// Where a comment's text comes from: inline, a file, or stdin (exactly one).
+/// Where a comment's text comes from: the argument, `--body`, a file, or stdin (exactly
+/// one). Text that begins with `-` goes after `--`.
 #[derive(Debug, clap::Args)]
 #[group(required = true, multiple = false)]
 pub struct BodyArgs {
-    /// Markdown.
+    /// The comment (Markdown).
+    #[arg(value_name = "TEXT")]
+    text: Option<String>,
+    /// The same as TEXT.
     #[arg(long)]
     body: Option<String>,
-    /// Read the text from this file.
-    #[arg(long, value_name = "PATH")]
+    /// Read the text from this file (`--file` is the seed system's name).
+    #[arg(long, value_name = "PATH", alias = "file")]
     body_file: Option<PathBuf>,
     /// Read the text from stdin.
     #[arg(long)]
@@ -152,6 +160,9 @@ pub struct AssigneeArgs {
     /// Native issues: an aiops user's email; else the tracker's login or account.
     #[arg(long)]
     assignee: Option<String>,
+    /// An aiops user's id or email (at a tracker: the login they recorded).
+    #[arg(long, value_name = "ID|EMAIL")]
+    user: Option<String>,
     /// Remove the assignee.
     #[arg(long)]
     unassign: bool,
@@ -174,7 +185,7 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
                 Some(p) => Some(projects::resolve(client, p, args.tenant.as_deref()).await?),
                 None => None,
             };
-            let issues = pages(&args.page, |p| {
+            list_pages(out, &args.page, |p| {
                 let params = IssueListParams {
                     tenant: args.tenant.clone(),
                     project,
@@ -188,8 +199,7 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
                 };
                 async move { client.list_issues(&params).await }
             })
-            .await?;
-            output::list(out, &issues)
+            .await
         }
         IssuesCommand::Get { id } => output::one(out, &client.get_issue(id).await?),
         IssuesCommand::View { id } => {
@@ -217,8 +227,10 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
             labels,
             assignee,
             provider,
+            integration,
         } => {
             let req = CreateIssue {
+                integration,
                 project: projects::resolve(client, &project, tenant.as_deref()).await?,
                 provider,
                 title,
@@ -277,7 +289,11 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
             done(out, &comment, &msg)
         }
         IssuesCommand::Assign { id, who } => {
-            let issue = client.assign_issue(id, who.assignee.as_deref()).await?;
+            let req = aiops_types::AssignIssue {
+                assignee: who.assignee,
+                user: who.user,
+            };
+            let issue = client.assign_issue_with(id, &req).await?;
             let msg = match &issue.assignee {
                 Some(a) => format!("Assigned issue {} to {a}.", name(&issue)),
                 None => format!("Unassigned issue {}.", name(&issue)),
@@ -321,8 +337,8 @@ impl DescriptionArgs {
 
 impl BodyArgs {
     fn read(self) -> Result<String, CliError> {
-        read_text(self.body, self.body_file, self.body_stdin)?
-            .ok_or_else(|| CliError::usage("pass --body, --body-file or --body-stdin"))
+        read_text(self.text.or(self.body), self.body_file, self.body_stdin)?
+            .ok_or_else(|| CliError::usage("pass TEXT, --body, --body-file or --body-stdin"))
     }
 }
 
@@ -432,6 +448,10 @@ impl Render for Issue {
                 ),
             ),
             ("provider", self.provider.as_str().to_owned()),
+            (
+                "integration_id",
+                self.integration_id.map_or("-".into(), |i| i.to_string()),
+            ),
             ("status", status(self)),
             ("title", self.title.clone()),
             ("labels", or_dash(Some(&self.labels.join(",")))),

@@ -6,14 +6,17 @@
 //! credential store.
 
 pub mod agents;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod credentials;
+pub mod examples;
 pub mod exit;
 pub mod git;
 pub mod integrations;
 pub mod issues;
 pub mod output;
+pub mod paging;
 pub mod projects;
 pub mod pulls;
 pub mod sessions;
@@ -25,17 +28,16 @@ pub mod users;
 pub mod workflow;
 pub mod worktrees;
 
-use std::future::Future;
 use std::path::PathBuf;
 
 use aiops_client::credentials::{CredentialError, CredentialStore, FileStore, Keychain};
-use aiops_client::{Client, ClientError, Credential, Secret, normalize_url};
-use aiops_types::{Page, PageParams};
-use clap::{Args, Parser, Subcommand};
+use aiops_client::{Client, Credential, Secret, normalize_url};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use self::config::{Config, StoreKind};
 use self::exit::CliError;
 use self::output::OutputFormat;
+pub use self::paging::{PageArgs, list_pages, pages};
 
 /// aiops: a self-hosted control plane for AI coding agents.
 ///
@@ -46,7 +48,8 @@ use self::output::OutputFormat;
     name = "aiops",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -132,9 +135,50 @@ pub enum Command {
     /// User accounts (admin).
     #[command(subcommand)]
     Users(users::UsersCommand),
-    /// The CLI's settings (server URL, output format, stored key).
+    /// The audit log (admin): who did what, when.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// The CLI's settings (server URL, output format, stored key, defaults).
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Help on a command (`aiops help issues list`), or a guide: `aiops help agents`
+    /// (how an agent works from inside its session).
+    Help {
+        /// A command path, or `agents`.
+        #[arg(value_name = "COMMAND|TOPIC")]
+        topic: Vec<String>,
+    },
+}
+
+/// The command tree with every verb's examples (see `examples`).
+pub fn command() -> clap::Command {
+    examples::attach(Cli::command())
+}
+
+/// Parses the process's arguments against [`command`]; exits on a usage error or
+/// `--help` the way clap does.
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// `aiops help [COMMAND…|agents]`.
+fn help(topic: &[String]) -> Result<(), CliError> {
+    if topic == ["agents"] {
+        return output::stdout(&examples::agents_guide());
+    }
+    let mut cmd = command();
+    cmd.build();
+    let mut at = &mut cmd;
+    for word in topic {
+        at = at.find_subcommand_mut(word).ok_or_else(|| {
+            CliError::usage(format!(
+                "no command `{}` (see `aiops --help`; guides: agents)",
+                topic.join(" ")
+            ))
+        })?;
+    }
+    output::stdout(&format!("{}\n", at.render_long_help()))
 }
 
 /// Runs one command. `rt` drives the async ones; sync ones never enter it.
@@ -148,7 +192,8 @@ pub fn run(
         Command::Serve(args) => rt.block_on(crate::serve::run(args)),
         #[cfg(feature = "server")]
         Command::Admin(cmd) => crate::admin::run(cmd),
-        Command::Config(cmd) => config::run(&Ctx::load(&global)?, cmd),
+        Command::Config(cmd) => config::run(&Ctx::load(&global)?, cmd, rt),
+        Command::Help { topic } => help(&topic),
         Command::Login(args) => rt.block_on(auth::login(&Ctx::load(&global)?, args)),
         Command::Logout => rt.block_on(auth::logout(&Ctx::load(&global)?)),
         Command::Auth(cmd) => rt.block_on(auth::run(&Ctx::load(&global)?, cmd)),
@@ -156,6 +201,7 @@ pub fn run(
         Command::Projects(cmd) => rt.block_on(projects::run(&Ctx::load(&global)?, cmd)),
         Command::Issues(cmd) => rt.block_on(issues::run(&Ctx::load(&global)?, cmd)),
         Command::Users(cmd) => rt.block_on(users::run(&Ctx::load(&global)?, cmd)),
+        Command::Audit(cmd) => rt.block_on(audit::run(&Ctx::load(&global)?, cmd)),
         Command::Agents(cmd) => rt.block_on(agents::run(&Ctx::load(&global)?, cmd)),
         // The pane's launcher and recorder need no config and no runtime of ours.
         Command::Sessions(cmd) => match sessions::internal(cmd) {
@@ -227,27 +273,34 @@ impl Ctx {
         }
     }
 
-    /// Stores `key` for `url`: in the keychain, or with `insecure` in the 0600 file.
-    /// Never falls back from one to the other. Returns where it went.
+    /// Stores `key` for `url`: in the OS keychain; where there is none (a headless
+    /// server, an agent's sandbox), or with `insecure`, in the 0600 file, saying so in one
+    /// line that names the file (as `gh` does). Returns where it went.
     pub fn store_key(
         &self,
         url: &str,
         key: &Secret,
         insecure: bool,
     ) -> Result<StoreKind, CliError> {
-        let kind = if insecure {
+        let mut kind = if insecure {
             StoreKind::File
         } else {
             StoreKind::Keychain
         };
-        self.store_of(kind).set(url, key).map_err(|e| match e {
-            CredentialError::NoKeychain(why) => CliError::error(format!(
-                "no OS keychain is reachable ({why}); pass --insecure-store to keep the key \
-                 in a 0600 file at {} instead",
-                FileStore::in_dir(&self.dir).path().display()
-            )),
-            other => other.into(),
-        })?;
+        match self.store_of(kind).set(url, key) {
+            Ok(()) => {}
+            Err(CredentialError::NoKeychain(why)) => {
+                let file = FileStore::in_dir(&self.dir);
+                eprintln!(
+                    "warning: no OS keychain is reachable ({why}); the API key is stored in \
+                     {} (mode 0600)",
+                    file.path().display()
+                );
+                kind = StoreKind::File;
+                self.store_of(kind).set(url, key)?;
+            }
+            Err(other) => return Err(other.into()),
+        }
         if kind == StoreKind::Keychain {
             // Moving to the keychain: leave no plaintext copy behind.
             let _ = self.store_of(StoreKind::File).delete(url);
@@ -259,8 +312,8 @@ impl Ctx {
     pub fn stored_key(&self, url: &str) -> Result<Option<Secret>, CliError> {
         self.store().get(url).map_err(|e| match e {
             CredentialError::NoKeychain(why) => CliError::auth(format!(
-                "not logged in to {url}: no OS keychain is reachable ({why}); set \
-                 AIOPS_API_KEY, or run `aiops login --insecure-store …`"
+                "not logged in to {url}: no OS keychain is reachable ({why}); run `aiops \
+                 login` again (it keeps the key in a 0600 file then), or set AIOPS_API_KEY"
             )),
             other => other.into(),
         })
@@ -287,83 +340,12 @@ impl Ctx {
     }
 }
 
-/// `--limit`, `--cursor`, `--all` of every list.
-#[derive(Debug, Clone, Args)]
-pub struct PageArgs {
-    /// Rows per page.
-    #[arg(long, default_value_t = 50)]
-    pub limit: u32,
-    /// Start at this cursor (from the hint a previous page printed).
-    #[arg(long)]
-    pub cursor: Option<String>,
-    /// Follow the pages to the end instead of stopping after one.
-    #[arg(long)]
-    pub all: bool,
-}
-
-/// Fetches one page, or every page with `--all`. When more pages exist and `--all` was
-/// not given, says so on stderr.
-pub async fn pages<T, F, Fut>(args: &PageArgs, mut fetch: F) -> Result<Vec<T>, CliError>
-where
-    F: FnMut(PageParams) -> Fut,
-    Fut: Future<Output = Result<Page<T>, ClientError>>,
-{
-    let mut items = Vec::new();
-    let mut cursor = args.cursor.clone();
-    loop {
-        let params = PageParams {
-            limit: Some(args.limit),
-            cursor: cursor.clone(),
-        };
-        let page = fetch(params).await?;
-        items.extend(page.items);
-        match page.next_cursor {
-            // A server that repeats a cursor would loop forever.
-            Some(next) if args.all && cursor.as_ref() != Some(&next) => cursor = Some(next),
-            Some(next) if !args.all => {
-                eprintln!("more results: add --cursor {next} for the next page, or --all");
-                break;
-            }
-            _ => break,
-        }
-    }
-    Ok(items)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn the_command_tree_is_valid() {
         Cli::command().debug_assert();
-    }
-
-    #[tokio::test]
-    async fn pages_follow_cursors_only_with_all() {
-        let fetch = |p: PageParams| async move {
-            let n: u32 = p.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
-            Ok::<_, ClientError>(Page {
-                items: vec![n],
-                next_cursor: (n < 2).then(|| (n + 1).to_string()),
-            })
-        };
-        let one = PageArgs {
-            limit: 1,
-            cursor: None,
-            all: false,
-        };
-        assert_eq!(pages(&one, fetch).await.unwrap(), vec![0]);
-        let all = PageArgs {
-            all: true,
-            ..one.clone()
-        };
-        assert_eq!(pages(&all, fetch).await.unwrap(), vec![0, 1, 2]);
-        let from = PageArgs {
-            cursor: Some("1".into()),
-            ..all
-        };
-        assert_eq!(pages(&from, fetch).await.unwrap(), vec![1, 2]);
     }
 }

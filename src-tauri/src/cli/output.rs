@@ -165,6 +165,17 @@ pub fn stdout(text: &str) -> Result<(), CliError> {
     }
 }
 
+/// Writes to stdout; false when the reader went away (`| head`), so a list stops
+/// fetching pages nobody reads.
+pub fn stdout_open(text: &str) -> Result<bool, CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e.into()),
+        Ok(()) => Ok(true),
+    }
+}
+
 /// `2026-11-21T20:06:36Z`: UTC, trimmed to seconds.
 pub fn ts(t: &OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC)

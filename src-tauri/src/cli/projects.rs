@@ -1,5 +1,5 @@
-//! `aiops projects …`. `P` is a project id, or a slug looked up with `GET /projects?slug=`
-//! (narrowed by `--tenant` when the slug exists in several tenants).
+//! `aiops projects …`. `P` is a project id, a slug looked up with `GET /projects?slug=`,
+//! or `tenant/slug` (`--tenant` also narrows a slug that exists in several tenants).
 
 use aiops_client::Client;
 use aiops_types::{
@@ -8,7 +8,7 @@ use aiops_types::{
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, opt_ts, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ProjectsCommand {
@@ -88,7 +88,7 @@ pub enum ProjectsCommand {
 /// Which project: `P` plus the tenant that disambiguates a slug.
 #[derive(Debug, clap::Args)]
 pub struct ProjectRef {
-    /// Project id or slug.
+    /// Project id, slug or tenant/slug.
     #[arg(value_name = "P")]
     project: String,
     /// The project's tenant (id or slug), when its slug is not unique.
@@ -126,6 +126,9 @@ pub struct ProjectFields {
     /// Remove the setup command.
     #[arg(long, conflicts_with = "setup_command")]
     no_setup_command: bool,
+    /// How `git pr-merge` merges without --method: merge, squash or rebase.
+    #[arg(long, value_parser = ["merge", "squash", "rebase"])]
+    merge_method: Option<String>,
 }
 
 /// A repeatable list flag: given → set it; `--no-…` → clear it; neither → keep.
@@ -144,7 +147,7 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
     let client = &client;
     match cmd {
         ProjectsCommand::List { tenant, page } => {
-            let projects = pages(&page, |p| {
+            list_pages(ctx.out, &page, |p| {
                 let params = ProjectListParams {
                     tenant: tenant.clone(),
                     slug: None,
@@ -153,8 +156,7 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                 };
                 async move { client.list_projects(&params).await }
             })
-            .await?;
-            output::list(ctx.out, &projects)
+            .await
         }
         ProjectsCommand::Get { project } => {
             let found = match project.project.parse::<i64>() {
@@ -194,6 +196,7 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                 no_setup_files,
                 setup_command,
                 no_setup_command,
+                merge_method,
             } = fields;
             let req = UpdateProject {
                 name,
@@ -207,6 +210,10 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                     .map_err(CliError::usage)?,
                 setup_files: list_change(setup_files, no_setup_files),
                 setup_command: list_change(setup_command, no_setup_command),
+                merge_method: merge_method
+                    .map(|m| m.parse())
+                    .transpose()
+                    .map_err(CliError::usage)?,
             };
             output::one(ctx.out, &client.update_project(id, &req).await?)
         }
@@ -305,8 +312,9 @@ async fn find(client: &Client, project: &ProjectRef) -> Result<Project, CliError
     find_by_slug(client, &project.project, project.tenant.as_deref()).await
 }
 
-/// The id of a project named by id or slug; `tenant` (id or slug) narrows a slug that
-/// exists in several tenants. Every command taking a project goes through this.
+/// The id of a project named by id, slug or `tenant/slug`; `tenant` (id or slug) narrows
+/// a bare slug that exists in several tenants. Every command taking a project goes
+/// through this.
 pub async fn resolve(
     client: &Client,
     project: &str,
@@ -318,12 +326,16 @@ pub async fn resolve(
     }
 }
 
-/// The one project with slug `slug` (in `tenant`, if given).
+/// The one project with slug `slug` (in `tenant`, if given; `slug` may be `tenant/slug`).
 async fn find_by_slug(
     client: &Client,
     slug: &str,
     tenant: Option<&str>,
 ) -> Result<Project, CliError> {
+    let (tenant, slug) = match slug.split_once('/') {
+        Some((t, s)) => (Some(t), s),
+        None => (tenant, slug),
+    };
     let params = ProjectListParams {
         tenant: tenant.map(str::to_owned),
         slug: Some(slug.to_owned()),
@@ -337,10 +349,13 @@ async fn find_by_slug(
         })),
         1 => Ok(found.remove(0)),
         _ => {
-            let tenants: Vec<&str> = found.iter().map(|p| p.tenant_slug.as_str()).collect();
+            let forms: Vec<String> = found
+                .iter()
+                .map(|p| format!("{}/{}", p.tenant_slug, p.slug))
+                .collect();
             Err(CliError::error(format!(
-                "several projects have the slug `{slug}` (in tenants {}); pass --tenant",
-                tenants.join(", ")
+                "several projects have the slug `{slug}`: name one as {}",
+                forms.join(" or ")
             )))
         }
     }
@@ -373,6 +388,7 @@ impl Render for Project {
             ("name", self.name.clone()),
             ("repo_url", self.repo_url.clone()),
             ("default_branch", self.default_branch.clone()),
+            ("merge_method", self.merge_method.as_str().to_owned()),
             ("description", or_dash(Some(&self.description))),
             ("created_at", ts(&self.created_at)),
             ("updated_at", ts(&self.updated_at)),

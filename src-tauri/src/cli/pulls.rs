@@ -11,7 +11,7 @@ use crate::cli::output::{self, Render};
 
 #[derive(Debug, clap::Args)]
 pub struct On {
-    /// Project id or slug.
+    /// Project id, slug or tenant/slug.
     project: String,
     /// The project's tenant (id or slug), when its slug is not unique.
     #[arg(long)]
@@ -54,8 +54,10 @@ pub struct PrMerge {
     on: On,
     /// The pull request number (GitLab: the merge request iid).
     number: u64,
+    /// Default: the project's merge method (`aiops projects update P --merge-method …`;
+    /// `merge` unless set).
     #[arg(long, value_enum)]
-    method: MergeMethodArg,
+    method: Option<MergeMethodArg>,
     /// Delete the source branch after the merge.
     #[arg(long)]
     delete_branch: bool,
@@ -140,11 +142,11 @@ async fn create(ctx: &Ctx, a: PrCreate) -> Result<(), CliError> {
 async fn merge(ctx: &Ctx, a: PrMerge) -> Result<(), CliError> {
     let (client, id) = project(ctx, &a.on).await?;
     let req = MergePullRequest {
-        method: match a.method {
+        method: a.method.map(|m| match m {
             MergeMethodArg::Merge => MergeMethod::Merge,
             MergeMethodArg::Squash => MergeMethod::Squash,
             MergeMethodArg::Rebase => MergeMethod::Rebase,
-        },
+        }),
         delete_branch: a.delete_branch,
         message: a.message,
         provider: a.on.provider,

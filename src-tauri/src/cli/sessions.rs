@@ -6,20 +6,22 @@ use std::path::PathBuf;
 
 use aiops_client::Client;
 use aiops_types::{
-    Page, SendText, Session, SessionListParams, SessionReport, StartSession, StartedSession,
-    TranscriptParams, WorkIssue,
+    SendText, SessionListParams, SessionReport, StartSession, StartedSession, TranscriptParams,
+    WorkIssue,
 };
 
 use crate::cli::exit::CliError;
 use crate::cli::output;
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages};
 
 /// How a session starts: shared by `issues work` and `sessions start`.
 #[derive(Debug, clap::Args)]
 pub struct StartArgs {
-    /// claude, codex, aider, shell, or a custom tool (`aiops tools list`).
+    /// claude, codex, aider, shell, or a custom tool (`aiops tools list`). Default: your
+    /// default_tool (`aiops config set default_tool …`), else the server's, else the
+    /// first installed of claude, codex, aider, shell.
     #[arg(long)]
-    tool: String,
+    tool: Option<String>,
     /// Initial prompt for tools that take one (`issues work` default: "Read
     /// AGENTS.override.md and resolve the issue."; `sessions start`: none).
     #[arg(long)]
@@ -28,10 +30,14 @@ pub struct StartArgs {
     #[arg(long)]
     yolo: bool,
     /// Attach to the session's terminal once it runs (detach: tmux prefix, then `d`).
-    #[arg(long)]
+    /// Default: attach when at a terminal, unless the `auto_attach` config key is false.
+    #[arg(long, overrides_with = "no_attach")]
     attach: bool,
-    /// Admins: start the session as this user (email).
-    #[arg(long, value_name = "EMAIL")]
+    /// Do not attach; print the session instead.
+    #[arg(long)]
+    no_attach: bool,
+    /// Admins: start the session as this user (id or email).
+    #[arg(long, value_name = "ID|EMAIL")]
     user: Option<String>,
     /// Admins: run this session without the sandbox (audited; refused when the server's
     /// `session_sandbox` is `required`).
@@ -51,8 +57,8 @@ pub struct WorkArgs {
 pub enum SessionsCommand {
     /// Start a session on a project without an issue (in your base clone).
     Start {
-        /// Project id or `tenant/project`.
-        #[arg(long)]
+        /// Project id, slug or tenant/slug.
+        #[arg(long, value_name = "P")]
         project: String,
         #[command(flatten)]
         start: StartArgs,
@@ -68,6 +74,9 @@ pub enum SessionsCommand {
         /// Only sessions of this issue.
         #[arg(long, value_name = "ID")]
         issue: Option<i64>,
+        /// Only sessions on this project (id, slug or tenant/slug).
+        #[arg(long, value_name = "P")]
+        project: Option<String>,
         #[command(flatten)]
         page: PageArgs,
     },
@@ -148,22 +157,39 @@ pub async fn work(ctx: &Ctx, args: WorkArgs) -> Result<(), CliError> {
     let client = ctx.client()?;
     let s = &args.start;
     let req = WorkIssue {
-        tool: s.tool.clone(),
+        tool: s.tool.clone().unwrap_or_default(),
         prompt: s.prompt.clone(),
         yolo: s.yolo,
         user: s.user.clone(),
         no_sandbox: s.no_sandbox,
     };
     let started = client.work_issue(args.id, &req).await?;
-    started_then(ctx, &client, started, s.attach).await
+    started_then(ctx, &client, started, s.attach_flag()).await
+}
+
+impl StartArgs {
+    /// `--attach` / `--no-attach` (the later one wins), or None when neither was given.
+    fn attach_flag(&self) -> Option<bool> {
+        match (self.attach, self.no_attach) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
 }
 
 async fn started_then(
     ctx: &Ctx,
     client: &Client,
     started: StartedSession,
-    attach_after: bool,
+    attach_flag: Option<bool>,
 ) -> Result<(), CliError> {
+    let attach_after = attaching::should_attach(
+        attach_flag,
+        ctx.config.auto_attach,
+        ctx.out,
+        attaching::at_terminal(),
+    );
     for note in &started.notes {
         eprintln!("aiops: {note}");
     }
@@ -272,33 +298,38 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
         SessionsCommand::Start { project, start } => {
             let req = StartSession {
                 project,
-                tool: start.tool.clone(),
+                tool: start.tool.clone().unwrap_or_default(),
                 prompt: start.prompt.clone(),
                 yolo: start.yolo,
                 user: start.user.clone(),
                 no_sandbox: start.no_sandbox,
             };
             let started = client.start_session(&req).await?;
-            started_then(ctx, client, started, start.attach).await
+            started_then(ctx, client, started, start.attach_flag()).await
         }
         SessionsCommand::List {
             all_users,
             live,
             issue,
+            project,
             page,
         } => {
-            let rows = pages(&page, |p| {
+            let project = match &project {
+                Some(p) => Some(crate::cli::projects::resolve(client, p, None).await?),
+                None => None,
+            };
+            list_pages(out, &page, |p| {
                 let params = SessionListParams {
                     all_users,
                     live,
                     issue_id: issue,
+                    project,
                     limit: p.limit,
                     cursor: p.cursor,
                 };
                 async move { client.list_sessions(&params).await }
             })
-            .await?;
-            output::list(out, &rows)
+            .await
         }
         SessionsCommand::Get { session } => {
             let id = resolve(client, &session).await?;
@@ -381,58 +412,6 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
     }
 }
 
-/// A session id, or the start of its tmux name (`aiops-12-…`) among your live sessions.
-async fn resolve(client: &Client, text: &str) -> Result<i64, CliError> {
-    let text = text.trim().trim_start_matches('=');
-    if let Ok(id) = text.parse() {
-        return Ok(id);
-    }
-    let params = SessionListParams {
-        live: true,
-        limit: Some(500),
-        ..Default::default()
-    };
-    let page: Page<Session> = client.list_sessions(&params).await?;
-    let hits: Vec<&Session> = page
-        .items
-        .iter()
-        .filter(|s| s.tmux_target.trim_start_matches('=').starts_with(text))
-        .collect();
-    match hits.as_slice() {
-        [one] => Ok(one.id),
-        [] => Err(CliError::not_found(format!(
-            "no live session matches `{text}`"
-        ))),
-        _ => Err(CliError::usage(format!(
-            "`{text}` matches {} sessions; give more of the name or the id",
-            hits.len()
-        ))),
-    }
-}
-
-/// `tmux attach` when the server's socket is on this machine, else `ssh -t`.
-async fn attach(client: &Client, id: i64) -> Result<(), CliError> {
-    let info = client.session_attach(id).await?;
-    let local = std::path::Path::new(&info.socket).exists()
-        && matches!(
-            info.host.as_str(),
-            "localhost" | "127.0.0.1" | "::1" | "[::1]"
-        );
-    let argv = if local {
-        info.command.clone()
-    } else {
-        aiops_exec::process::ssh_argv(&format!("{}@{}", info.ssh_user, info.host), &info.command)
-            .map_err(|e| CliError::error(e.to_string()))?
-    };
-    let code =
-        aiops_exec::process::interactive(&argv).map_err(|e| CliError::error(e.to_string()))?;
-    if code == 0 {
-        Ok(())
-    } else {
-        Err(CliError::error(format!("`{}` exited with {code}", argv[0])))
-    }
-}
-
 /// The launcher: runs in the session's pane. Reads (and deletes) the launch file, reports
 /// `running`, runs the command, records its exit status, reports `exited`, and exits
 /// with the command's status. A report that fails (server down) is said in the pane; the
@@ -492,5 +471,10 @@ fn hook_input() -> Result<Option<SessionReport>, CliError> {
 
 #[path = "sessions_render.rs"]
 mod render;
+
 #[path = "sessions_watch.rs"]
 mod watch;
+
+#[path = "sessions_attach.rs"]
+mod attaching;
+use attaching::{attach, resolve};

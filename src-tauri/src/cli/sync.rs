@@ -18,7 +18,7 @@ pub struct SyncArgs {
     /// Only this integration.
     #[arg(long)]
     integration: Option<i64>,
-    /// Only the integrations linked to this project (id or slug).
+    /// Only the integrations linked to this project (id, slug or tenant/slug).
     #[arg(long, value_name = "P")]
     project: Option<String>,
     /// The project's tenant, when its slug is not unique.

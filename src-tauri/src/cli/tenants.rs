@@ -5,7 +5,7 @@ use aiops_types::{CreateTenant, Member, Tenant, TenantRole, UpdateTenant};
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages, users};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TenantsCommand {
@@ -75,9 +75,9 @@ pub enum MembersCommand {
     Add {
         /// Tenant id or slug.
         tenant: String,
-        /// User id.
-        #[arg(long)]
-        user: i64,
+        /// User id or email.
+        #[arg(long, value_name = "ID|EMAIL")]
+        user: String,
         /// `admin` (changes the tenant's projects' repository, setup files; deletes
         /// projects) or `member`. Default: `member` for a new member, unchanged otherwise.
         #[arg(long, value_parser = parse_role)]
@@ -87,9 +87,9 @@ pub enum MembersCommand {
     Update {
         /// Tenant id or slug.
         tenant: String,
-        /// User id.
-        #[arg(long)]
-        user: i64,
+        /// User id or email.
+        #[arg(long, value_name = "ID|EMAIL")]
+        user: String,
         /// `admin` or `member`.
         #[arg(long, value_parser = parse_role)]
         role: TenantRole,
@@ -98,9 +98,9 @@ pub enum MembersCommand {
     Remove {
         /// Tenant id or slug.
         tenant: String,
-        /// User id.
-        #[arg(long)]
-        user: i64,
+        /// User id or email.
+        #[arg(long, value_name = "ID|EMAIL")]
+        user: String,
     },
 }
 
@@ -113,8 +113,12 @@ pub async fn run(ctx: &Ctx, cmd: TenantsCommand) -> Result<(), CliError> {
     let client = &client;
     match cmd {
         TenantsCommand::List { page } => {
-            let tenants = pages(&page, |p| async move { client.list_tenants(&p).await }).await?;
-            output::list(ctx.out, &tenants)
+            list_pages(
+                ctx.out,
+                &page,
+                |p| async move { client.list_tenants(&p).await },
+            )
+            .await
         }
         TenantsCommand::Get { tenant } => output::one(ctx.out, &client.get_tenant(&tenant).await?),
         TenantsCommand::Create {
@@ -152,23 +156,26 @@ pub async fn run(ctx: &Ctx, cmd: TenantsCommand) -> Result<(), CliError> {
         }
         TenantsCommand::Members(MembersCommand::List { tenant, page }) => {
             let tenant = &tenant;
-            let members = pages(
-                &page,
-                |p| async move { client.tenant_members(tenant, &p).await },
-            )
-            .await?;
-            output::list(ctx.out, &members)
+            list_pages(ctx.out, &page, |p| async move {
+                client.tenant_members(tenant, &p).await
+            })
+            .await
         }
         TenantsCommand::Members(MembersCommand::Add { tenant, user, role }) => output::one(
             ctx.out,
-            &client.put_tenant_member(&tenant, user, role).await?,
+            &client
+                .put_tenant_member(&tenant, users::resolve(client, &user).await?, role)
+                .await?,
         ),
         TenantsCommand::Members(MembersCommand::Update { tenant, user, role }) => output::one(
             ctx.out,
-            &client.put_tenant_member(&tenant, user, Some(role)).await?,
+            &client
+                .put_tenant_member(&tenant, users::resolve(client, &user).await?, Some(role))
+                .await?,
         ),
         TenantsCommand::Members(MembersCommand::Remove { tenant, user }) => {
-            client.remove_tenant_member(&tenant, user).await?;
+            let id = users::resolve(client, &user).await?;
+            client.remove_tenant_member(&tenant, id).await?;
             output::notice(
                 ctx.out,
                 &format!("Removed user {user} from tenant {tenant}."),

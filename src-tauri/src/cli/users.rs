@@ -1,11 +1,12 @@
 //! `aiops users …` (admin): accounts, roles, disabling.
 
-use aiops_types::{CreateUser, Role, UpdateUser, User};
+use aiops_client::Client;
+use aiops_types::{CreateUser, MAX_PAGE_LIMIT, PageParams, Role, UpdateUser, User};
 
 use crate::cli::auth::new_password;
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, or_dash, ts};
-use crate::cli::{Ctx, PageArgs, pages};
+use crate::cli::{Ctx, PageArgs, list_pages};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum UsersCommand {
@@ -61,8 +62,12 @@ pub async fn run(ctx: &Ctx, cmd: UsersCommand) -> Result<(), CliError> {
     let client = &client;
     match cmd {
         UsersCommand::List { page } => {
-            let users = pages(&page, |p| async move { client.list_users(&p).await }).await?;
-            output::list(ctx.out, &users)
+            list_pages(
+                ctx.out,
+                &page,
+                |p| async move { client.list_users(&p).await },
+            )
+            .await
         }
         UsersCommand::Get { id } => output::one(ctx.out, &client.get_user(id).await?),
         UsersCommand::Create {
@@ -95,6 +100,33 @@ pub async fn run(ctx: &Ctx, cmd: UsersCommand) -> Result<(), CliError> {
                 ..Default::default()
             };
             output::one(ctx.out, &client.update_user(id, &req).await?)
+        }
+    }
+}
+
+/// The id of a user named by id (`5`) or email. An email is looked up in `GET /users`
+/// (admins), page by page.
+pub async fn resolve(client: &Client, text: &str) -> Result<i64, CliError> {
+    let text = text.trim();
+    if let Ok(id) = text.parse() {
+        return Ok(id);
+    }
+    let mut params = PageParams {
+        limit: Some(MAX_PAGE_LIMIT),
+        cursor: None,
+    };
+    loop {
+        let page = client.list_users(&params).await?;
+        if let Some(u) = page
+            .items
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(text))
+        {
+            return Ok(u.id);
+        }
+        match page.next_cursor {
+            Some(next) if params.cursor.as_ref() != Some(&next) => params.cursor = Some(next),
+            _ => return Err(CliError::not_found(format!("no user `{text}`"))),
         }
     }
 }

@@ -20,16 +20,16 @@ pub enum WorktreesCommand {
     /// Remove a worktree (its branch stays). Refused while a session works in it, and
     /// with uncommitted work unless --force (which loses that work).
     Remove {
-        /// Project id (`aiops worktrees list` shows it).
-        #[arg(long)]
-        project: i64,
+        /// Project id (`aiops worktrees list` shows it), slug or tenant/slug.
+        #[arg(long, value_name = "P")]
+        project: String,
         /// The worktree's name, e.g. `12-fix-login`.
         name: String,
         #[arg(long)]
         force: bool,
-        /// Admins: another user's worktree (user id).
-        #[arg(long, value_name = "ID")]
-        user: Option<i64>,
+        /// Admins: another user's worktree (user id or email).
+        #[arg(long, value_name = "ID|EMAIL")]
+        user: Option<String>,
     },
 }
 
@@ -48,10 +48,14 @@ pub async fn run(ctx: &Ctx, cmd: WorktreesCommand) -> Result<(), CliError> {
             force,
             user,
         } => {
+            let user_id = match &user {
+                Some(u) => Some(crate::cli::users::resolve(&client, u).await?),
+                None => None,
+            };
             let req = RemoveWorktree {
-                project_id: project,
+                project_id: crate::cli::projects::resolve(&client, &project, None).await?,
                 name: name.clone(),
-                user_id: user,
+                user_id,
                 force,
             };
             client.remove_worktree(&req).await?;

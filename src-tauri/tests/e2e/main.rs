@@ -6,7 +6,12 @@
 #![cfg(all(unix, feature = "server"))]
 
 mod agents_real;
+mod cli_agent;
+mod cli_defaults;
+mod cli_grammar;
+mod cli_lists;
 mod cli_live;
+mod cli_naming;
 mod common;
 mod control_input;
 mod crash;

@@ -95,15 +95,20 @@ fn ship(l: &Linked, host: &Host<'_>) {
     }
     let listed = l.json(&["prs", "list", "web", "--tenant", "acme"]);
     assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    // The project's merge method applies without --method: the last one is a rebase.
+    let p = l.json(&["projects", "get", &l.project]);
+    assert_eq!(p["merge_method"], "merge", "the default: {p}");
+    let p = l.json(&["projects", "update", &l.project, "--merge-method", "rebase"]);
+    assert_eq!(p["merge_method"], "rebase", "{p}");
     for (n, method) in numbers.iter().zip(["merge", "squash", "rebase"]) {
+        let n = n.to_string();
+        let how: &[&str] = match method {
+            "rebase" => &[],
+            m => &["--method", m],
+        };
         let merged = git_pr(
             l,
-            &[
-                &["pr-merge"][..],
-                &at,
-                &[&n.to_string(), "--method", method, "--delete-branch"],
-            ]
-            .concat(),
+            &[&["pr-merge"][..], &at, &[&n], how, &["--delete-branch"]].concat(),
         );
         assert_eq!(merged["state"], "merged", "{merged}");
     }

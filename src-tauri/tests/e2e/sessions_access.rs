@@ -1,4 +1,5 @@
-//! Who may do what with sessions: a session's own key reaches only its session and issue;
+//! Who may do what with sessions: a session's own key reaches only its session, its issue
+//! and (to read) its project's issues;
 //! members never see each other's sessions; `--yolo`, unknown or missing tools and the
 //! per-user limit are refused with one clear line.
 
@@ -43,6 +44,34 @@ fn a_session_key_reaches_only_its_session_and_issue() {
     );
     let id = issue(&server, "Probe me");
     issue(&server, "Someone else's issue");
+    // Issue id + 2: in another project of the tenant.
+    let repo_url = repo.display().to_string();
+    let out = server.cli(
+        &[
+            "projects",
+            "create",
+            "--name",
+            "other",
+            "--repo-url",
+            &repo_url,
+            "--tenant",
+            "acme",
+        ],
+        None,
+    );
+    assert_success(&out, "projects create other");
+    let out = server.cli(
+        &[
+            "issues",
+            "create",
+            "--project",
+            "acme/other",
+            "--title",
+            "Elsewhere",
+        ],
+        None,
+    );
+    assert_success(&out, "an issue in the other project");
     let s = json(&server, &["issues", "work", &id, "--tool", "probe"]);
     let sid = s["id"].as_i64().unwrap();
     let exited = wait_state(&server, sid, "exited");
@@ -59,8 +88,10 @@ fn a_session_key_reaches_only_its_session_and_issue() {
         [
             "comment ok",
             "get-issue ok",
-            "other-issue refused",
-            "list-issues refused",
+            "project-issue ok",
+            "list-issues ok",
+            "other-project-issue refused",
+            "close-project-issue refused",
             "kill-own-session refused",
             "report-waiting ok",
             "list-users refused",

@@ -24,10 +24,13 @@ const LIST_LIMIT: u32 = 100;
 const MAX_TITLE: usize = 256;
 const MAX_DESCRIPTION: usize = 64 * 1024;
 
-fn project_of(store: &impl Store, caller: &Principal, project_id: i64) -> CoreResult<()> {
+fn project_of(
+    store: &impl Store,
+    caller: &Principal,
+    project_id: i64,
+) -> CoreResult<aiops_types::Project> {
     store
         .project(caller.viewer(), project_id)?
-        .map(drop)
         .ok_or_else(|| CoreError::not_found(format!("project {project_id}")))
 }
 
@@ -82,6 +85,17 @@ pub fn create(
     let project = store
         .project(caller.viewer(), project_id)?
         .ok_or_else(|| CoreError::not_found(format!("project {project_id}")))?;
+    if let Some(g) = caller.session {
+        // An agent opens a pull request from its own session's branch only.
+        caller.confine_project(project_id)?;
+        let own = crate::sessions::ops::get_own(store, caller, g.session_id)?;
+        if own.branch != source {
+            return Err(CoreError::Forbidden(format!(
+                "a session key opens pull requests from its own branch `{}` only",
+                own.branch
+            )));
+        }
+    }
     let target = match req.target.as_deref() {
         Some(t) => branch_name("target", t)?,
         None => project.default_branch.clone(),
@@ -156,10 +170,10 @@ pub fn merge(
     {
         return Err(CoreError::invalid("message", "the message is over 64 KiB"));
     }
-    project_of(store, caller, project_id)?;
+    let project = project_of(store, caller, project_id)?;
     let r = Remote::for_code_host(store, access, caller, project_id, req.provider)?;
     let options = MergeOptions {
-        method: req.method,
+        method: req.method.unwrap_or(project.merge_method),
         delete_branch: req.delete_branch,
         message: req.message.clone().filter(|m| !m.trim().is_empty()),
     };
@@ -172,7 +186,7 @@ pub fn merge(
             .target("project", project_id)
             .detail(json!({
                 "number": number, "provider": pr.provider.as_str(),
-                "method": req.method.as_str(), "delete_branch": req.delete_branch,
+                "method": options.method.as_str(), "delete_branch": req.delete_branch,
             })),
     )?;
     Ok(pr)

@@ -137,9 +137,11 @@ pub fn list(
         Some(t) => Some(tenants::get(store, caller, t)?.id),
         None => None,
     };
-    let project_id = match params.project {
-        Some(id) => Some(projects::get(store, caller, id)?.id),
-        None => None,
+    let project_id = match (params.project, caller.session) {
+        (Some(id), _) => Some(projects::get(store, caller, id)?.id),
+        // A session key lists its own project's issues, named or not.
+        (None, Some(g)) => Some(g.project_id),
+        (None, None) => None,
     };
     let filter = IssueFilter {
         tenant_id,
@@ -154,9 +156,11 @@ pub fn list(
 }
 
 pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Issue> {
-    store
+    let issue = store
         .issue(caller.viewer(), id)?
-        .ok_or_else(|| CoreError::not_found(format!("issue {id}")))
+        .ok_or_else(|| CoreError::not_found(format!("issue {id}")))?;
+    caller.confine_project(issue.project_id)?;
+    Ok(issue)
 }
 
 /// An issue the caller may change; a tracker issue deleted upstream may not be.
@@ -203,7 +207,7 @@ pub fn create(
     let new_labels = labels(&req.labels)?;
     let audit = NewAudit::by(caller, "issue.create")
         .detail(json!({ "project_id": project.id, "title": new_title }));
-    if let Some(r) = Remote::for_new_issue(store, access, caller, project.id, req.provider)? {
+    if let Some(r) = Remote::for_new_issue(store, access, caller, project.id, req)? {
         let new = NewRemoteIssue {
             title: new_title,
             description,
@@ -345,6 +349,14 @@ pub fn assign(
     req: &AssignIssue,
 ) -> CoreResult<Issue> {
     let issue = get_writable(store, caller, id)?;
+    let named = match req.user.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => Some(crate::users::find_active(store, u)?.email),
+        None => req.assignee.clone(),
+    };
+    let req = &AssignIssue {
+        assignee: named,
+        user: None,
+    };
     if let Some(r) = remote_of(store, access, caller, &issue)? {
         let who = r.identity(store, req.assignee.as_deref())?;
         let audit = NewAudit::by(caller, "issue.assign")

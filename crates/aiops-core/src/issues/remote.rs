@@ -90,12 +90,34 @@ impl Remote {
         access: TrackerAccess<'_>,
         caller: &Principal,
         project_id: i64,
-        provider: Option<Provider>,
+        req: &aiops_types::CreateIssue,
     ) -> CoreResult<Option<Self>> {
+        let provider = req.provider;
         if provider == Some(Provider::Native) {
+            if req.integration.is_some() {
+                return Err(CoreError::invalid(
+                    "integration",
+                    "a native issue goes through no integration",
+                ));
+            }
             return Ok(None);
         }
         let links = store.list_links(Some(project_id), None)?;
+        if let Some(i) = req.integration {
+            let link = links
+                .into_iter()
+                .find(|l| {
+                    l.link.integration_id == i && provider.is_none_or(|p| l.link.provider == p)
+                })
+                .ok_or_else(|| {
+                    CoreError::invalid(
+                        "integration",
+                        format!("project {project_id} has no link to integration {i}"),
+                    )
+                })?;
+            let (integration, link) = link_parts(store, link.link.id)?;
+            return open(store, access, caller, integration, link, String::new()).map(Some);
+        }
         let link = match provider {
             Some(p) => links
                 .into_iter()
@@ -111,7 +133,9 @@ impl Remote {
             None => {
                 return Err(CoreError::invalid(
                     "provider",
-                    format!("project {project_id} has several trackers: choose one with provider"),
+                    format!(
+                        "project {project_id} has several trackers: choose one with provider or integration"
+                    ),
                 ));
             }
         };

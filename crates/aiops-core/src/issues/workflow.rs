@@ -13,8 +13,9 @@ use crate::ports::{SessionFilter, Store};
 use crate::sessions::Host;
 use crate::{CoreError, CoreResult, Principal};
 
-/// Runs `verb` on issue `id`. `Invalid` when the verb needs a message and has none;
-/// errors of the underlying verbs as they are (nothing after a failed step runs).
+/// Runs `verb` on issue `id`. `Invalid` when the verb needs a message and has none, or
+/// when `req.project` is not the issue's project; errors of the underlying verbs as they
+/// are (nothing after a failed step runs).
 pub fn run(
     store: &impl Store,
     access: TrackerAccess<'_>,
@@ -29,6 +30,11 @@ pub fn run(
         .as_deref()
         .map(str::trim)
         .filter(|m| !m.is_empty());
+    let more = req
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     let needed = || CoreError::invalid("message", format!("{} needs a message", verb.as_str()));
     let say =
         |text: String| comment(store, access, caller, id, &CommentBody { body: text }).map(Some);
@@ -36,18 +42,28 @@ pub fn run(
         WorkflowVerb::Claim => {
             let me = AssignIssue {
                 assignee: Some(caller.email.clone()),
+                user: None,
             };
             assign(store, access, caller, id, &me)?;
             start_progress(store, access, caller, id)?;
             (None, None)
         }
-        WorkflowVerb::Progress => (
-            say(format!("**Progress:** {}", message.ok_or_else(needed)?))?,
-            None,
-        ),
+        WorkflowVerb::Progress => {
+            let text = join(message, more).ok_or_else(needed)?;
+            (say(format!("**Progress:** {text}"))?, None)
+        }
         WorkflowVerb::Submit => {
             let message = message.ok_or_else(needed)?;
             let issue = get(store, caller, id)?;
+            if let Some(named) = req.project.filter(|p| *p != issue.project_id) {
+                return Err(CoreError::invalid(
+                    "project",
+                    format!(
+                        "issue {id} is in project {}/{} (id {}), not in project {named}",
+                        issue.tenant_slug, issue.project_slug, issue.project_id
+                    ),
+                ));
+            }
             let session = match req.session {
                 Some(s) => Some(s),
                 None if caller.session.is_some() => None,
@@ -60,7 +76,8 @@ pub fn run(
             };
             let done = crate::git::commit(store, host, caller, issue.project_id, &commit)?;
             let short = done.head.get(..7).unwrap_or(&done.head);
-            let text = format!("**Submitted** `{short}` on `{}`: {message}", done.branch);
+            let line = format!("**Submitted** `{short}` on `{}`: {message}", done.branch);
+            let text = join(Some(&line), more).unwrap_or(line.clone());
             (say(text)?, Some(done))
         }
         WorkflowVerb::Approve => {
@@ -84,12 +101,21 @@ pub fn run(
     })
 }
 
+/// `first`, then `second` after a blank line; either alone; `None` when both are.
+fn join(first: Option<&str>, second: Option<&str>) -> Option<String> {
+    match (first, second) {
+        (Some(a), Some(b)) => Some(format!("{a}\n\n{b}")),
+        (a, b) => a.or(b).map(str::to_owned),
+    }
+}
+
 /// The caller's newest live session on the issue, if any.
 fn live_session(store: &impl Store, caller: &Principal, issue_id: i64) -> CoreResult<Option<i64>> {
     let filter = SessionFilter {
         user_id: Some(caller.user_id),
         live: true,
         issue_id: Some(issue_id),
+        project_id: None,
     };
     let page = PageQuery {
         after: None,

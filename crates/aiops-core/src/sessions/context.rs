@@ -92,13 +92,11 @@ pub fn issue_block(c: &IssueContext<'_>) -> String {
     for o in c.others.iter().filter(|o| o.id != i.id).take(MAX_OTHERS) {
         s.push_str(&format!("- {} {}\n", o.external_id, one_line(&o.title)));
     }
-    s.push_str(&format!(
-        "\n## Workflow\n\n\
-         - Work on branch `{}` only; commit with clear messages.\n\
-         - Report progress and the result as comments: `aiops issues comment {id} --body-stdin`.\n\
-         - Ask the developer when a decision is theirs; do not guess.\n",
+    s.push_str("\n## Workflow\n\n");
+    s.push_str(&aiops_types::agent_guide(
+        &i.id.to_string(),
+        &format!("{}/{}", i.tenant_slug, i.project_slug),
         c.branch,
-        id = i.id,
     ));
     s.push_str(END);
     s.push('\n');
@@ -187,6 +185,7 @@ mod tests {
             updated_at: datetime!(2026-01-01 0:00 UTC),
             closed_at: None,
             removed_upstream: false,
+            integration_id: Some(1),
         }
     }
 

@@ -43,6 +43,8 @@ pub struct Host<'a> {
     /// the sandbox.
     pub runs_as_root: bool,
     pub max_sessions_per_user: u32,
+    /// The server's `default_tool` (empty: none): see [`start::choose_tool`].
+    pub default_tool: &'a str,
     /// `session_sandbox`, the tool homes and the admin's extra read-only paths.
     pub sandbox: sandbox::SandboxPolicy<'a>,
 }

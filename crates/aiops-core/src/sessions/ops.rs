@@ -65,13 +65,16 @@ pub fn list(
         user_id: (!params.all_users).then_some(caller.user_id),
         live: params.live,
         issue_id: params.issue_id,
+        project_id: params.project,
     };
     let rows = store.list_sessions(&filter, page)?;
     // The same rule as `get`: a member's sessions in projects they no longer see are not
     // listed (the page's cursor still moves past them).
     let mut hidden = std::collections::HashSet::new();
     for s in &rows {
-        if !owner_may_reach(store, caller, s)? {
+        // A session key lists its own session only.
+        let other = caller.session.is_some_and(|g| g.session_id != s.id);
+        if other || !owner_may_reach(store, caller, s)? {
             hidden.insert(s.id);
         }
     }

@@ -15,8 +15,7 @@ use super::{Host, context, names};
 use crate::issues::TrackerAccess;
 use crate::page::PageQuery;
 use crate::ports::{
-    IssueFilter, NewAudit, NewSessionRow, StateChange, Store, TenantRef, Viewer, WorkspacePlan,
-    WorktreePlan,
+    IssueFilter, NewAudit, NewSessionRow, StateChange, Store, Viewer, WorkspacePlan, WorktreePlan,
 };
 use crate::{CoreError, CoreResult, Principal, issues, projects};
 
@@ -31,6 +30,8 @@ const MAX_PROMPT_BYTES: usize = 16 * 1024;
 struct Request<'a> {
     owner: User,
     tool: Tool,
+    /// How the tool was chosen when the caller named none (said in the notes).
+    chosen: Option<String>,
     prompt: String,
     yolo: bool,
     /// The sandbox mechanism the session will run in, or `none`.
@@ -80,14 +81,16 @@ pub fn work(
         return Ok(StartedSession {
             session: live,
             reused: true,
-            notes: Vec::new(),
+            notes: r.chosen.into_iter().collect(),
         });
     }
     check_limit(store, host, &r.owner)?;
     // Claim only once the session runs: a start that fails changes nothing upstream.
     let mut started = launch(store, host, &r, &project, Some(&issue))?;
     let claim = claim(store, access, caller, &r.owner, &issue);
-    started.notes.splice(0..0, claim);
+    started
+        .notes
+        .splice(0..0, r.chosen.into_iter().chain(claim));
     Ok(started)
 }
 
@@ -106,10 +109,12 @@ pub fn start(
         no_sandbox: req.no_sandbox,
     };
     let r = request(store, host, caller, &ask)?;
-    let project = find_project(store, caller, &req.project)?;
+    let project = projects::find(store, caller, &req.project)?;
     let project = visible_project(store, &r.owner, project.id)?;
     check_limit(store, host, &r.owner)?;
-    launch(store, host, &r, &project, None)
+    let mut started = launch(store, host, &r, &project, None)?;
+    started.notes.splice(0..0, r.chosen.clone());
+    Ok(started)
 }
 
 /// Who the session is for, its tool and its checked prompt (`None` or blank: none).
@@ -135,19 +140,12 @@ fn request<'a>(
         host.runtime.sandbox_mechanism(),
         no_sandbox,
     )?;
+    // `user` is an id or an email; anyone may name themselves.
+    let me = |u: &str| u.eq_ignore_ascii_case(&caller.email) || u == caller.user_id.to_string();
     let owner = match user.map(str::trim).filter(|u| !u.is_empty()) {
-        Some(email) if email != caller.email => {
+        Some(u) if !me(u) => {
             caller.require_admin("only admins may start a session as another user")?;
-            let rec = store
-                .user_by_email(email)?
-                .ok_or_else(|| CoreError::invalid("user", format!("no user `{email}`")))?;
-            if rec.user.disabled {
-                return Err(CoreError::invalid(
-                    "user",
-                    format!("user `{email}` is disabled"),
-                ));
-            }
-            rec.user
+            crate::users::find_active(store, u)?
         }
         _ => {
             store
@@ -156,9 +154,18 @@ fn request<'a>(
                 .user
         }
     };
-    let tool = store.tool(tool.trim())?.ok_or_else(|| {
-        CoreError::invalid("tool", format!("no tool `{tool}` (see `aiops tools list`)"))
-    })?;
+    let (tool, chosen) = match tool.trim() {
+        "" => {
+            let (tool, why) = super::tools::choose(store, host, owner.id)?;
+            (tool, Some(why))
+        }
+        name => (
+            store.tool(name)?.ok_or_else(|| {
+                CoreError::invalid("tool", format!("no tool `{name}` (see `aiops tools list`)"))
+            })?,
+            None,
+        ),
+    };
     if yolo {
         if !host.allow_yolo {
             return Err(CoreError::Forbidden(
@@ -196,45 +203,13 @@ fn request<'a>(
     Ok(Request {
         owner,
         tool,
+        chosen,
         prompt: prompt.to_owned(),
         yolo,
         sandbox,
         no_sandbox,
         caller,
     })
-}
-
-/// `12` or `tenant/project`.
-fn find_project(store: &impl Store, caller: &Principal, text: &str) -> CoreResult<Project> {
-    let text = text.trim();
-    if let Ok(id) = text.parse::<i64>() {
-        return projects::get(store, caller, id);
-    }
-    let Some((tenant, slug)) = text.split_once('/') else {
-        return Err(CoreError::invalid(
-            "project",
-            "project must be an id or `tenant/project`",
-        ));
-    };
-    let tenant = store
-        .tenant(caller.viewer(), &TenantRef::parse(tenant))?
-        .ok_or_else(|| CoreError::not_found(format!("project `{text}`")))?;
-    let filter = crate::ports::ProjectFilter {
-        tenant_id: Some(tenant.id),
-        slug: Some(slug.to_owned()),
-    };
-    store
-        .list_projects(
-            caller.viewer(),
-            &filter,
-            PageQuery {
-                after: None,
-                limit: 1,
-            },
-        )?
-        .into_iter()
-        .next()
-        .ok_or_else(|| CoreError::not_found(format!("project `{text}`")))
 }
 
 /// The project as the session's owner sees it: an admin may start a session for a user
@@ -275,6 +250,7 @@ fn claim(
     }
     let req = AssignIssue {
         assignee: Some(owner.email.clone()),
+        user: None,
     };
     let mut said = vec![
         match issues::assign(store, access, caller, issue.id, &req) {
@@ -313,6 +289,7 @@ fn earlier_worktree(
         user_id: Some(owner.id),
         live: false,
         issue_id: Some(issue.id),
+        project_id: None,
     };
     let last = store
         .list_sessions(

@@ -9,6 +9,56 @@ use serde_json::json;
 use crate::ports::{NewAudit, Store};
 use crate::{CoreError, CoreResult, Principal, validate};
 
+/// The built-ins tried, in this order, when neither the user nor the server names a
+/// default tool: the seed system's order.
+pub const FALLBACK_ORDER: [&str; 4] = ["claude", "codex", "aider", "shell"];
+
+/// The tool of a session started without `--tool`, and why, for the user to read: the
+/// user's `default_tool`, else the server's, else the first of [`FALLBACK_ORDER`] whose
+/// program is installed. A named default that no longer exists is `Invalid`, naming
+/// where it was set; nothing installed is `Invalid` too.
+pub fn choose(
+    store: &impl Store,
+    host: &super::Host<'_>,
+    owner_id: i64,
+) -> CoreResult<(Tool, String)> {
+    let mine = store.preferences(owner_id)?.default_tool;
+    let server = Some(host.default_tool.trim()).filter(|t| !t.is_empty());
+    let named = match (mine.as_deref(), server) {
+        (Some(t), _) => Some((t, "your default_tool")),
+        (None, Some(t)) => Some((t, "the server's default_tool")),
+        (None, None) => None,
+    };
+    if let Some((name, whose)) = named {
+        let tool = store.tool(name)?.ok_or_else(|| {
+            CoreError::invalid(
+                "tool",
+                format!("{whose} is `{name}`, which is not a tool (see `aiops tools list`)"),
+            )
+        })?;
+        return Ok((tool, format!("tool {name} ({whose}; --tool picks another)")));
+    }
+    for name in FALLBACK_ORDER {
+        if let Some(tool) = store.tool(name)?
+            && host.runtime.check_program(&tool.command).is_ok()
+        {
+            let why = format!(
+                "tool {name} (the first installed of {}; set yours with `aiops config set \
+                 default_tool …`)",
+                FALLBACK_ORDER.join(", ")
+            );
+            return Ok((tool, why));
+        }
+    }
+    Err(CoreError::invalid(
+        "tool",
+        format!(
+            "no --tool given and none of {} is installed",
+            FALLBACK_ORDER.join(", ")
+        ),
+    ))
+}
+
 pub fn list(store: &impl Store) -> CoreResult<Vec<Tool>> {
     store.tools()
 }

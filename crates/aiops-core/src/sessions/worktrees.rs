@@ -33,6 +33,7 @@ fn live_sessions(store: &impl Store, user_id: i64) -> CoreResult<Vec<Session>> {
             user_id: Some(user_id),
             live: true,
             issue_id: None,
+            project_id: None,
         },
         ALL,
     )

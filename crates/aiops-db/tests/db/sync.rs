@@ -40,6 +40,7 @@ fn linked_db() -> (tempfile::TempDir, Db, ProjectLink) {
                 default_branch: "main".into(),
                 description: String::new(),
                 workspace: Default::default(),
+                merge_method: Default::default(),
             },
             audit(),
         )

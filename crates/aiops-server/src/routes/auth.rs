@@ -4,14 +4,16 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
 use aiops_core::{CoreError, auth};
-use aiops_types::{ErrorBody, ErrorCode, LoginRequest, Me, SessionInfo, SetupRequest, User};
+use aiops_types::{
+    ErrorBody, ErrorCode, LoginRequest, Me, Preferences, SessionInfo, SetupRequest, User,
+};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{Auth, ClientIp, Read, SESSION_COOKIE};
+use crate::auth::{Auth, ClientIp, Read, SESSION_COOKIE, Write};
 use crate::error::{ApiJson, ApiResult};
 use crate::state::AppState;
 
@@ -21,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(setup))
         .routes(routes!(me))
+        .routes(routes!(preferences, set_preferences))
 }
 
 fn session_cookie(st: &AppState, value: &str, max_age_secs: u64) -> HeaderValue {
@@ -155,4 +158,32 @@ async fn me(a: Auth<Read>, State(st): State<AppState>) -> ApiResult<Json<Me>> {
         api_key_id: (method == aiops_types::AuthMethod::ApiKey)
             .then_some(a.principal.credential_id),
     }))
+}
+
+/// The caller's preferences (`default_tool`).
+#[utoipa::path(get, path = "/auth/me/preferences", tag = "auth",
+    security(("api_key" = ["read"])),
+    responses((status = 200, body = Preferences), (status = 401, body = ErrorBody)))]
+async fn preferences(a: Auth<Read>, State(st): State<AppState>) -> ApiResult<Json<Preferences>> {
+    Ok(Json(
+        st.run(move |db| aiops_core::users::preferences(db, &a.principal))
+            .await?,
+    ))
+}
+
+/// Replaces the caller's preferences; a `default_tool` naming no tool is a 400, `null`
+/// or blank clears it. Session keys are refused.
+#[utoipa::path(put, path = "/auth/me/preferences", tag = "auth", request_body = Preferences,
+    security(("api_key" = ["write"])),
+    responses((status = 200, body = Preferences), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn set_preferences(
+    a: Auth<Write>,
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<Preferences>,
+) -> ApiResult<Json<Preferences>> {
+    Ok(Json(
+        st.run(move |db| aiops_core::users::set_preferences(db, &a.principal, &req))
+            .await?,
+    ))
 }

@@ -193,6 +193,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's preferences (`default_tool`). */
+        get: operations["preferences"];
+        /**
+         * Replaces the caller's preferences; a `default_tool` naming no tool is a 400, `null`
+         *     or blank clears it. Session keys are refused.
+         */
+        put: operations["set_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/setup": {
         parameters: {
             query?: never;
@@ -1566,9 +1587,15 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
-        /** @description `PUT /api/v1/issues/{id}/assignee`: `null` unassigns. */
+        /** @description `PUT /api/v1/issues/{id}/assignee`: `null` (and no `user`) unassigns. */
         AssignIssue: {
+            /**
+             * @description A native issue: an aiops user's email; a tracker's: their login or account id, or
+             *     an aiops user's email (mapped to the login they recorded).
+             */
             assignee?: string | null;
+            /** @description An aiops user by id or email, mapped as `assignee` maps an email; wins over it. */
+            user?: string | null;
         };
         /** @description What a native client needs to attach to a session's tmux pane (over SSH or locally). */
         AttachInfo: {
@@ -1692,6 +1719,12 @@ export interface components {
         CreateIssue: {
             assignee?: string | null;
             description?: string | null;
+            /**
+             * Format: int64
+             * @description The integration whose link receives the issue, when the project has several
+             *     (`aiops integrations list`); with `provider`, both must agree.
+             */
+            integration?: number | null;
             labels?: string[];
             /**
              * Format: int64
@@ -1988,6 +2021,11 @@ export interface components {
             external_id: string;
             /** Format: int64 */
             id: number;
+            /**
+             * Format: int64
+             * @description The tracker integration the issue came through; `null` for native issues.
+             */
+            integration_id?: number | null;
             labels: string[];
             /** Format: int64 */
             project_id: number;
@@ -2076,7 +2114,7 @@ export interface components {
             delete_branch?: boolean;
             /** @description The merge (or squash) commit message. */
             message?: string | null;
-            method: components["schemas"]["MergeMethod"];
+            method?: components["schemas"]["MergeMethod"] | null;
             provider?: components["schemas"]["Provider"] | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
@@ -2222,6 +2260,11 @@ export interface components {
                 external_id: string;
                 /** Format: int64 */
                 id: number;
+                /**
+                 * Format: int64
+                 * @description The tracker integration the issue came through; `null` for native issues.
+                 */
+                integration_id?: number | null;
                 labels: string[];
                 /** Format: int64 */
                 project_id: number;
@@ -2264,6 +2307,8 @@ export interface components {
                 description: string;
                 /** Format: int64 */
                 id: number;
+                /** @description How `git pr-merge` merges when given no `--method`. */
+                merge_method?: components["schemas"]["MergeMethod"];
                 name: string;
                 repo_url: string;
                 /** @description Unique within its tenant. */
@@ -2426,6 +2471,17 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description `GET|PUT /api/v1/auth/me/preferences`: the caller's own defaults, kept on the server
+         *     so every machine they use agrees.
+         */
+        Preferences: {
+            /**
+             * @description The tool `issues work` and `sessions start` use without `--tool` (`null`: the
+             *     server's `default_tool`, else the first installed of claude, codex, aider, shell).
+             */
+            default_tool?: string | null;
+        };
         /** @description A project: one repository inside a tenant. */
         Project: {
             /** Format: date-time */
@@ -2434,6 +2490,8 @@ export interface components {
             description: string;
             /** Format: int64 */
             id: number;
+            /** @description How `git pr-merge` merges when given no `--method`. */
+            merge_method?: components["schemas"]["MergeMethod"];
             name: string;
             repo_url: string;
             /** @description Unique within its tenant. */
@@ -2723,11 +2781,16 @@ export interface components {
         StartSession: {
             /** @description Admins only, audited: run without the sandbox. */
             no_sandbox?: boolean;
-            /** @description Project id, or `tenant/project` slugs. */
+            /**
+             * @description Project id, slug, or `tenant/slug` (a slug in several of the caller's tenants is
+             *     a 400 naming each `tenant/slug`).
+             */
             project: string;
             /** @description Initial prompt for tools that take one; none by default (no issue to resolve). */
             prompt?: string | null;
-            tool: string;
+            /** @description As in `WorkIssue`: empty or absent picks the default tool. */
+            tool?: string;
+            /** @description Admins only: start the session as this user (id or email). */
             user?: string | null;
             yolo?: boolean;
         };
@@ -2939,6 +3002,7 @@ export interface components {
             default_branch?: string | null;
             description?: string | null;
             isolation?: components["schemas"]["Isolation"] | null;
+            merge_method?: components["schemas"]["MergeMethod"] | null;
             name?: string | null;
             repo_url?: string | null;
             /** @description argv; `[]` removes it. */
@@ -2996,15 +3060,24 @@ export interface components {
              *     resolve the issue".
              */
             prompt?: string | null;
-            /** @description A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom). */
-            tool: string;
-            /** @description Admins only: start the session as this user (email). */
+            /**
+             * @description A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom). Empty or
+             *     absent: the owner's `default_tool`, else the server's, else the first installed of
+             *     claude, codex, aider, shell (named in `notes`).
+             */
+            tool?: string;
+            /** @description Admins only: start the session as this user (id or email). */
             user?: string | null;
             /** @description The tool's skip-permissions mode; refused unless the admin allows it; audited. */
             yolo?: boolean;
         };
         /** @description Body of `POST /api/v1/issues/{id}/workflow/{verb}`. */
         WorkflowRequest: {
+            /**
+             * @description progress, submit: more text for the comment, after `message` (a blank line
+             *     between them).
+             */
+            comment?: string | null;
             /** @description submit: the paths to commit (every change when empty). */
             files?: string[];
             /**
@@ -3012,6 +3085,11 @@ export interface components {
              *     for progress, submit and complete.
              */
             message?: string | null;
+            /**
+             * Format: int64
+             * @description submit: the project the caller means; a 400 when the issue is in another one.
+             */
+            project?: number | null;
             /**
              * Format: int64
              * @description submit: the session whose worktree to commit in (default: the caller's live
@@ -3435,6 +3513,80 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Preferences"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5790,6 +5942,8 @@ export interface operations {
                 /** @description Only live sessions (starting, running, waiting). */
                 live?: boolean;
                 issue_id?: number;
+                /** @description Only sessions on this project (id). */
+                project?: number;
                 limit?: number;
                 cursor?: string;
             };
