@@ -1,6 +1,7 @@
 //! Blocked is waiting (issue 15): a tool showing a dialog its kind is known for is
 //! `waiting` with what the dialog asks, and `running` again once it is answered — noticed
-//! on the pane's rendered screen by the session recorder, with no hook from the tool.
+//! on the pane's rendered screen by the session recorder, with no hook from the tool;
+//! and a turn ended by an error is `waiting` with the error, its key redacted.
 
 use std::path::Path;
 use std::time::Duration;
@@ -56,5 +57,24 @@ fn a_known_dialog_is_waiting_with_what_it_asks_until_answered() {
     assert!(
         answered,
         "answered, the dialog went away and the tool goes on: {last}"
+    );
+
+    // A turn ended by an error: waiting, with the error's line, and no key in it.
+    assert_success(
+        &server.cli(&["sessions", "send", &id_text, "go"], None),
+        "sessions send go",
+    );
+    let stopped = wait_until(Duration::from_secs(30), || {
+        last = session(&server, id);
+        last["state"] == "waiting"
+            && last["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("Codex stopped: unexpected status 401"))
+    });
+    assert!(stopped, "the error line is the detail: {last}");
+    let detail = last["detail"].as_str().unwrap_or_default();
+    assert!(
+        !detail.contains("AbCdEfGhIjKlMnOp") && detail.contains("[REDACTED]"),
+        "the key it quotes is redacted: {detail}"
     );
 }

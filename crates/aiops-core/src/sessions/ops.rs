@@ -101,10 +101,15 @@ pub fn report(
         .trim()
         .parse()
         .map_err(|e: String| CoreError::invalid("state", e))?;
-    let detail = req
-        .detail
-        .as_deref()
-        .map(|d| d.chars().take(MAX_DETAIL_CHARS).collect::<String>());
+    // A detail comes from the agent's side (a hook's error text, a line of its screen):
+    // redacted like the transcript, since it is shown and notified (an API's 401 text
+    // may quote the key).
+    let detail = req.detail.as_deref().map(|d| {
+        crate::redact::redact(d)
+            .chars()
+            .take(MAX_DETAIL_CHARS)
+            .collect::<String>()
+    });
     let exit_code = match to {
         SessionState::Running | SessionState::Waiting | SessionState::Failed => None,
         SessionState::Exited => Some(req.exit_code.ok_or_else(|| {
