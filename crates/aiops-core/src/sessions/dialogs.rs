@@ -1,12 +1,14 @@
 //! Blocked is waiting: the screens an agent shows when it needs its user before it can go
-//! on (a folder-trust or login dialog, an approval, an error that ended its turn), known
-//! by their text on the rendered pane. The session recorder feeds it the screen as output
+//! on (a folder-trust or login dialog, an error that ended its turn, an inline question),
+//! known by their text on the rendered pane. The session recorder feeds it the screen as output
 //! settles ([`DialogWatch`]); a dialog that appears makes the session `waiting` with a
 //! detail saying what is asked, notified like any other wait, and one that goes away
 //! (answered) makes it `running` again.
 //!
 //! Hooks come first where a tool has them (Claude's `Notification`, Codex's
-//! `PermissionRequest`); this table covers what happens before or outside them. Every text
+//! `PermissionRequest`, which say more: what is asked), and this table leaves their
+//! dialogs out, so a report never overwrites theirs; it covers what happens before or
+//! outside them. Every text
 //! was read off the real tool (Claude Code 2.1.332, Codex 0.171.0, Aider 0.86.2) on a
 //! fresh home: a newer version that rewords a dialog just stops matching it, and the
 //! session then says `running` as it did before this table.
@@ -84,13 +86,6 @@ const KNOWN: &[Known] = &[
         scope: Scope::Screen,
         texts: &["Hooks need review"],
         detail: "Codex asks to review its hooks",
-        answered_when_gone: true,
-    },
-    Known {
-        kind: ToolKind::Codex,
-        scope: Scope::Screen,
-        texts: &["Would you like to run the following command?"],
-        detail: "Codex asks to run a command",
         answered_when_gone: true,
     },
     Known {
