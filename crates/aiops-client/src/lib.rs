@@ -14,6 +14,7 @@ mod api_agents;
 mod api_git;
 mod api_sessions;
 mod api_ssh;
+mod api_system;
 mod api_trackers;
 mod client;
 pub mod credentials;

@@ -17,6 +17,7 @@ mod error;
 pub mod git;
 pub mod integrations;
 pub mod issues;
+pub mod jobs;
 pub mod keys;
 pub mod links;
 pub mod markdown;

@@ -13,6 +13,7 @@ mod audit;
 mod credentials;
 mod integrations;
 mod issues;
+mod jobs;
 mod personal;
 mod pool;
 mod projects;
@@ -48,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_tenant_roles.sql"),
     include_str!("../migrations/0009_tool_kind.sql"),
     include_str!("../migrations/0010_cli_defaults.sql"),
+    include_str!("../migrations/0011_jobs.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

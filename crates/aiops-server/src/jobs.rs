@@ -18,14 +18,18 @@ pub fn start(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
         let db = state.clone();
         match tokio::task::spawn_blocking(move || {
-            aiops_core::ports::SyncStore::fail_interrupted_syncs(db.db())
+            let runs = aiops_core::ports::SyncStore::fail_interrupted_syncs(db.db())?;
+            let jobs = aiops_core::jobs::JobStore::fail_interrupted_jobs(db.db())?;
+            Ok::<_, aiops_core::CoreError>((runs, jobs))
         })
         .await
         {
-            Ok(Ok(n)) if n > 0 => {
-                tracing::warn!(runs = n, "sync runs interrupted by a restart marked failed")
-            }
-            Ok(Err(e)) => tracing::error!(error = %e, "cannot mark interrupted sync runs"),
+            Ok(Ok((runs, jobs))) if runs + jobs > 0 => tracing::warn!(
+                runs,
+                jobs,
+                "sync runs and jobs interrupted by a restart marked failed"
+            ),
+            Ok(Err(e)) => tracing::error!(error = %e, "cannot mark interrupted sync runs and jobs"),
             _ => {}
         }
         let every = Duration::from_secs(state.settings().scheduler_tick_secs);

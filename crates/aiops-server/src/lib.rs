@@ -22,6 +22,7 @@ mod logging;
 mod ratelimit;
 mod revocations;
 mod routes;
+mod runner;
 pub mod secret_key;
 mod state;
 mod ui;

@@ -33,6 +33,8 @@ struct Inner {
     trackers: Arc<dyn Trackers>,
     /// Wakes the job worker when a sync is queued.
     jobs: Notify,
+    /// Backups, restores and tool installs.
+    runner: crate::runner::Runner,
     auth_cache: crate::auth_cache::AuthCache,
     /// Store calls in flight: one per reader connection plus the writer and one spare, so
     /// excess requests wait here (cheaply, as tasks) instead of as parked blocking
@@ -106,6 +108,7 @@ impl AppState {
             started: Instant::now(),
             trackers,
             jobs: Notify::new(),
+            runner: Default::default(),
             auth_cache: Default::default(),
             store_calls: Semaphore::new(store_calls),
             runtime,
@@ -232,6 +235,10 @@ impl AppState {
 
     pub fn jobs(&self) -> &Notify {
         &self.0.jobs
+    }
+
+    pub fn runner(&self) -> &crate::runner::Runner {
+        &self.0.runner
     }
 
     /// Like [`run`](Self::run) for calls that may reach a tracker.

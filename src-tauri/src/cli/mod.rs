@@ -15,6 +15,7 @@ pub mod exit;
 pub mod git;
 pub mod integrations;
 pub mod issues;
+pub mod jobs;
 pub mod output;
 pub mod paging;
 pub mod projects;
@@ -22,6 +23,7 @@ pub mod pulls;
 pub mod sessions;
 pub mod ssh;
 pub mod sync;
+pub mod system;
 pub mod tenants;
 pub mod tools;
 pub mod users;
@@ -138,6 +140,9 @@ pub enum Command {
     /// The audit log (admin): who did what, when.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The server (admin): status, backups, restart, update, background jobs.
+    #[command(subcommand)]
+    System(system::SystemCommand),
     /// The CLI's settings (server URL, output format, stored key, defaults).
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -217,6 +222,7 @@ pub fn run(
         Command::Workflow(cmd) => rt.block_on(workflow::run(&Ctx::load(&global)?, cmd)),
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
+        Command::System(cmd) => rt.block_on(system::run(&Ctx::load(&global)?, cmd)),
     }
 }
 

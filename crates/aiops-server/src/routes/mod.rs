@@ -9,6 +9,7 @@ mod events;
 mod git;
 mod integrations;
 mod issues;
+mod jobs;
 mod keys;
 mod links;
 mod projects;
@@ -54,5 +55,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(ssh::router())
         .merge(audit::router())
         .merge(system::router())
+        .merge(jobs::router())
         .merge(terminal::router())
 }
