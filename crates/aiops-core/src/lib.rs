@@ -12,6 +12,7 @@
 pub mod agents;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod credentials;
 mod error;
 pub mod git;

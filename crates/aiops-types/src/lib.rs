@@ -10,6 +10,7 @@
 mod agent_guide;
 mod agents;
 mod auth;
+mod backups;
 mod error;
 mod git;
 mod hooks;
@@ -25,6 +26,7 @@ mod tenancy;
 pub use agent_guide::{AGENT_GUIDE, agent_guide};
 pub use agents::*;
 pub use auth::*;
+pub use backups::*;
 pub use error::*;
 pub use git::*;
 pub use hooks::*;
