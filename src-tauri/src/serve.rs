@@ -43,7 +43,14 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     settings
         .check_bind()
         .map_err(|e| CliError::usage(e.to_string()))?;
-    aiops_server::run(settings)
+    match aiops_server::run(settings)
         .await
-        .map_err(|e| CliError::error(e.to_string()))
+        .map_err(|e| CliError::error(e.to_string()))?
+    {
+        aiops_server::Exit::Stopped => Ok(()),
+        aiops_server::Exit::Restart(listener) => {
+            let e = aiops_exec::reexec::reexec(listener);
+            Err(CliError::error(format!("cannot restart: {e}")))
+        }
+    }
 }

@@ -10,6 +10,7 @@
 
 mod agents;
 mod audit;
+pub mod backup;
 mod credentials;
 mod integrations;
 mod issues;
@@ -128,7 +129,7 @@ fn configure_library() {
 }
 
 /// Settings every connection (writer and readers) needs.
-fn configure_common(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn configure_common(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // Without the query-planner stability guarantee, a bound `LIMIT ?` makes SQLite
     // re-compile a cached statement every time it is re-bound (~21% of CPU on list pages,

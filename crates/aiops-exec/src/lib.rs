@@ -15,6 +15,7 @@ pub mod launch;
 pub mod pane_guard;
 pub mod process;
 pub mod pty;
+pub mod reexec;
 pub mod render;
 pub mod runtime;
 pub mod sandbox;

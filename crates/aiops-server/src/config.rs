@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 18] = [
+const ENV_KEYS: [&str; 22] = [
     "bind",
     "allow_remote",
     "tls_cert",
@@ -34,6 +34,10 @@ const ENV_KEYS: [&str; 18] = [
     "session_sandbox",
     "sandbox_read_only",
     "repo_url_allow",
+    "backup_interval_hours",
+    "backup_keep",
+    "update_url",
+    "update_public_key",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +80,17 @@ pub struct Settings {
     /// Host names and address ranges (`git.internal.example`, `10.0.0.0/8`) that
     /// non-admins' `repo_url`s may point at although they are internal.
     pub repo_url_allow: Vec<String>,
+    // Issue 17 (operations).
+    /// Hours between scheduled backups (0 = none).
+    pub backup_interval_hours: u32,
+    /// Backups kept in `<data dir>/backups` (older ones are deleted; 0 = keep all).
+    pub backup_keep: u32,
+    /// URL of the signed release manifest `aiops system update` reads; empty = updates
+    /// are not offered.
+    pub update_url: String,
+    /// The minisign public key (base64 line of a `.pub` file) releases must be signed
+    /// with; empty = the key compiled into this binary.
+    pub update_public_key: String,
 }
 
 impl Default for Settings {
@@ -100,6 +115,10 @@ impl Default for Settings {
             sandbox_read_only: Vec::new(),
             data_dir: PathBuf::new(),
             repo_url_allow: Vec::new(),
+            backup_interval_hours: 24,
+            backup_keep: 14,
+            update_url: String::new(),
+            update_public_key: String::new(),
         }
     }
 }
@@ -199,6 +218,18 @@ impl Settings {
         if !(1..=3600).contains(&self.scheduler_tick_secs) {
             return bad("scheduler_tick_secs must be between 1 and 3600");
         }
+        if self.backup_interval_hours > 8760 {
+            return bad("backup_interval_hours must be between 0 and 8760");
+        }
+        if self.backup_keep > 1000 {
+            return bad("backup_keep must be between 0 and 1000");
+        }
+        if !(self.update_url.is_empty()
+            || self.update_url.starts_with("https://")
+            || self.update_url.starts_with("http://"))
+        {
+            return bad("update_url must start with https:// or http://");
+        }
         if !self.workspace_root.is_empty() && !Path::new(&self.workspace_root).is_absolute() {
             return bad("workspace_root must be an absolute path");
         }
@@ -286,6 +317,10 @@ impl Settings {
     /// `<data dir>/homes`: one tool home per aiops user.
     pub fn homes_dir(&self) -> PathBuf {
         self.data_dir.join("homes")
+    }
+
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
     }
 
     pub fn logs_dir(&self) -> PathBuf {

@@ -1,4 +1,4 @@
-//! Background jobs: issue sync and session reconciliation. One worker runs queued sync runs one at a time (a run
+//! Background jobs: issue sync, session reconciliation and scheduled backups. One worker runs queued sync runs one at a time (a run
 //! makes at most a few hundred tracker requests, and trackers prefer serial clients);
 //! a scheduler queues a run for every integration whose interval has passed.
 //!
@@ -39,6 +39,9 @@ pub fn start(state: AppState) -> JoinHandle<()> {
             tokio::select! {
                 _ = tick.tick() => {
                     reconcile_sessions(&state).await;
+                    if let Err(e) = crate::backups::schedule(&state).await {
+                        tracing::error!(error = ?e, "backup scheduler failed");
+                    }
                     let db = state.clone();
                     let due = tokio::task::spawn_blocking(move || {
                         aiops_core::sync::queue_due(db.db(), time::OffsetDateTime::now_utc())

@@ -13,6 +13,7 @@
 pub mod admin;
 mod auth;
 mod auth_cache;
+mod backups;
 pub mod config;
 mod embedded;
 mod error;
@@ -20,6 +21,7 @@ mod jobs;
 mod json;
 mod logging;
 mod ratelimit;
+mod restart;
 mod revocations;
 mod routes;
 mod runner;
@@ -156,6 +158,10 @@ pub fn open(settings: Settings) -> Result<AppState, ServeError> {
         path: settings.data_dir.display().to_string(),
         source,
     })?;
+    if let Some(done) = backups::restore::apply_pending(&settings.data_dir)? {
+        tracing::warn!("{done}");
+        println!("aiops serve: {done}");
+    }
     let db = aiops_db::Db::open(&settings.db_path(), settings.db_readers)
         .map_err(admin::AdminError::from)?;
     let key = secret_key::load_or_create(&settings.data_dir)?;
@@ -165,7 +171,7 @@ pub fn open(settings: Settings) -> Result<AppState, ServeError> {
 /// The API router and its OpenAPI document, from one route table.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", routes::router())
+        .nest("/api/v1", routes::router().merge(restart::router()))
         .split_for_parts()
 }
 
@@ -271,7 +277,7 @@ pub async fn serve_tls(
 
 /// `aiops serve`: logs, database, one-time setup URL on a fresh data dir, loopback check,
 /// and serving until SIGINT or SIGTERM.
-pub async fn run(settings: Settings) -> Result<(), ServeError> {
+pub async fn run(settings: Settings) -> Result<Exit, ServeError> {
     settings.check_bind()?;
     prepare_data_dir(&settings.data_dir).map_err(|source| admin::AdminError::Io {
         path: settings.data_dir.display().to_string(),
@@ -285,12 +291,19 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     };
     let mut lock = DataDirLock::acquire(&settings.data_dir)?;
     let state = open(settings.clone())?;
-    let listener = TcpListener::bind(settings.bind)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: settings.bind,
-            source,
-        })?;
+    let listener = match aiops_exec::reexec::inherited_listener() {
+        // A restart: the socket stayed open, so clients never saw it closed.
+        Some(l) => TcpListener::from_std(l)?,
+        None => TcpListener::bind(settings.bind)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: settings.bind,
+                source,
+            })?,
+    };
+    // Kept for a restart: the new image takes the socket over (see `restart`).
+    let keep = std::os::fd::AsFd::as_fd(&listener).try_clone_to_owned()?;
+    state.allow_restart();
     let bound = listener.local_addr()?;
     let base = settings.base_url(bound);
     lock.announce(&base)?;
@@ -309,12 +322,34 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         println!("aiops serve: no users yet. Create the first admin at {base}/setup#token={token}");
         println!("aiops serve: (or run `aiops admin create-admin --email you@example.com`)");
     }
+    let restarting = state.clone();
+    let shutdown = async move {
+        tokio::select! {
+            () = shutdown_signal() => {}
+            () = restarting.restarting() => {}
+        }
+    };
+    let restart = state.clone();
     match tls {
-        Some(config) => serve_tls(state, listener, config, shutdown_signal()).await?,
-        None => serve(state, listener, shutdown_signal()).await?,
+        Some(config) => serve_tls(state, listener, config, shutdown).await?,
+        None => serve(state, listener, shutdown).await?,
+    }
+    if restart.restart_requested() {
+        tracing::info!("aiops serve restarting");
+        return Ok(Exit::Restart(keep));
     }
     tracing::info!("aiops serve stopped");
-    Ok(())
+    Ok(Exit::Stopped)
+}
+
+/// How [`run`] ended.
+#[derive(Debug)]
+pub enum Exit {
+    /// SIGINT or SIGTERM.
+    Stopped,
+    /// A restart was asked for: re-execute with this listening socket
+    /// (`aiops_exec::reexec::reexec`).
+    Restart(std::os::fd::OwnedFd),
 }
 
 async fn shutdown_signal() {

@@ -29,6 +29,9 @@ const FLUSH_EVERY: Duration = Duration::from_millis(200);
 /// the job's `result` or a one-line error (already redacted: it is stored and shown).
 pub type Work = Box<dyn FnOnce(&dyn JobContext) -> Result<serde_json::Value, String> + Send>;
 
+/// What to do once a job has succeeded and its row says so (a restore's restart).
+pub type Then = Box<dyn FnOnce(&AppState) + Send>;
+
 pub struct Runner {
     slots: Arc<Semaphore>,
     cancels: Mutex<HashMap<i64, Arc<AtomicBool>>>,
@@ -79,6 +82,7 @@ pub async fn submit(
     subject: String,
     requested_by: Option<i64>,
     work: Work,
+    then: Option<Then>,
 ) -> ApiResult<Job> {
     let job = st
         .run(move |db| db.queue_job(kind, &subject, requested_by))
@@ -97,6 +101,9 @@ pub async fn submit(
         };
         let st3 = st2.clone();
         let done = tokio::task::spawn_blocking(move || execute(&st3, id, &flag, work)).await;
+        if let (Ok(true), Some(then)) = (&done, then) {
+            then(&st2);
+        }
         if let Err(e) = done {
             tracing::error!(job = id, error = %e, "job panicked");
             let db = st2.clone();
@@ -117,17 +124,17 @@ pub async fn submit(
     Ok(job)
 }
 
-/// Runs one job to its end state (on a blocking thread).
-fn execute(st: &AppState, id: i64, flag: &AtomicBool, work: Work) {
+/// Runs one job to its end state (on a blocking thread); true when it succeeded.
+fn execute(st: &AppState, id: i64, flag: &AtomicBool, work: Work) -> bool {
     let db = st.db();
     match db.start_job(id) {
         Ok(Some(job)) => {
             tracing::info!(job = id, kind = %job.kind, subject = %job.subject, "job started")
         }
-        Ok(None) => return, // cancelled while queued
+        Ok(None) => return false, // cancelled while queued
         Err(e) => {
             tracing::error!(job = id, error = %e, "cannot start a job");
-            return;
+            return false;
         }
     }
     st.runner().bump();
@@ -155,6 +162,7 @@ fn execute(st: &AppState, id: i64, flag: &AtomicBool, work: Work) {
         Ok(None) => {}
         Err(e) => tracing::error!(job = id, error = %e, "cannot record a job's end"),
     }
+    state == JobState::Succeeded
 }
 
 struct Ctx<'a> {

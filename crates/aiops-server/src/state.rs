@@ -35,6 +35,11 @@ struct Inner {
     jobs: Notify,
     /// Backups, restores and tool installs.
     runner: crate::runner::Runner,
+    /// Set when an admin (or a restore) asked for a restart; `run` then re-executes.
+    restart: tokio::sync::watch::Sender<bool>,
+    /// Whether this control plane can restart itself (`aiops serve`, not the desktop's
+    /// embedded one).
+    can_restart: std::sync::atomic::AtomicBool,
     auth_cache: crate::auth_cache::AuthCache,
     /// Store calls in flight: one per reader connection plus the writer and one spare, so
     /// excess requests wait here (cheaply, as tasks) instead of as parked blocking
@@ -109,6 +114,8 @@ impl AppState {
             trackers,
             jobs: Notify::new(),
             runner: Default::default(),
+            restart: tokio::sync::watch::Sender::new(false),
+            can_restart: std::sync::atomic::AtomicBool::new(false),
             auth_cache: Default::default(),
             store_calls: Semaphore::new(store_calls),
             runtime,
@@ -239,6 +246,38 @@ impl AppState {
 
     pub fn runner(&self) -> &crate::runner::Runner {
         &self.0.runner
+    }
+
+    /// Marks this control plane as one that can restart itself (`aiops serve`).
+    pub fn allow_restart(&self) {
+        self.0
+            .can_restart
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    pub fn can_restart(&self) -> bool {
+        self.0
+            .can_restart
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Asks `run` to stop serving gracefully and re-execute the binary.
+    pub fn request_restart(&self) {
+        if self.can_restart() {
+            self.0.restart.send_replace(true);
+        }
+    }
+
+    pub fn restart_requested(&self) -> bool {
+        *self.0.restart.borrow()
+    }
+
+    /// Resolves once a restart was requested.
+    pub fn restarting(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut rx = self.0.restart.subscribe();
+        async move {
+            let _ = rx.wait_for(|r| *r).await;
+        }
     }
 
     /// Like [`run`](Self::run) for calls that may reach a tracker.

@@ -37,3 +37,10 @@ pub struct Features {
     /// Live sessions each user may have.
     pub max_sessions_per_user: u32,
 }
+
+/// `POST /api/v1/system/restart`: the restart is under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Restarting {
+    /// The version answering (the restarted server may run a newer one after an update).
+    pub version: String,
+}

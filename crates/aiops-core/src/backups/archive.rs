@@ -147,9 +147,17 @@ fn read_tar<R: Read>(input: R, dest: &Path) -> CoreResult<Manifest> {
     let mut seen = BTreeSet::new();
     for entry in entries {
         let entry = entry.map_err(read_err)?;
-        let name = entry.path().map_err(read_err)?.to_string_lossy().into_owned();
-        if !MEMBERS.contains(&name.as_str()) || entry.header().entry_type() != tar::EntryType::Regular {
-            return Err(invalid(format!("unexpected member `{name}` in the archive")));
+        let name = entry
+            .path()
+            .map_err(read_err)?
+            .to_string_lossy()
+            .into_owned();
+        if !MEMBERS.contains(&name.as_str())
+            || entry.header().entry_type() != tar::EntryType::Regular
+        {
+            return Err(invalid(format!(
+                "unexpected member `{name}` in the archive"
+            )));
         }
         let Some(want) = manifest.members.iter().find(|m| m.name == name) else {
             return Err(invalid(format!("member `{name}` is not in the manifest")));
@@ -161,7 +169,10 @@ fn read_tar<R: Read>(input: R, dest: &Path) -> CoreResult<Manifest> {
         let mut out = File::create(&path)
             .map_err(|e| CoreError::Internal(format!("{}: {e}", path.display())))?;
         let mut h = Sha256::new();
-        let mut tee = Tee { a: &mut out, b: &mut h };
+        let mut tee = Tee {
+            a: &mut out,
+            b: &mut h,
+        };
         let size = io::copy(&mut entry.take(want.size + 1), &mut tee).map_err(read_err)?;
         if size != want.size || hex(&h.finalize()) != want.sha256 {
             return Err(invalid(format!(
@@ -173,7 +184,10 @@ fn read_tar<R: Read>(input: R, dest: &Path) -> CoreResult<Manifest> {
     }
     for m in &manifest.members {
         if !seen.contains(&m.name) {
-            return Err(invalid(format!("member `{}` is missing: the archive is truncated", m.name)));
+            return Err(invalid(format!(
+                "member `{}` is missing: the archive is truncated",
+                m.name
+            )));
         }
     }
     Ok(manifest)
@@ -204,7 +218,11 @@ mod tests {
     /// An archive of a 200 KiB "database" and a key, encrypted or not.
     fn make(dir: &Path, passphrase: Option<&str>) -> Vec<u8> {
         let db = dir.join("src.db");
-        std::fs::write(&db, (0..200_000u32).map(|i| (i % 253) as u8).collect::<Vec<_>>()).unwrap();
+        std::fs::write(
+            &db,
+            (0..200_000u32).map(|i| (i % 253) as u8).collect::<Vec<_>>(),
+        )
+        .unwrap();
         let key = dir.join("src.key");
         std::fs::write(&key, b"aiops-secret-key v1\nAAAA\n").unwrap();
         let mut files = vec![(DATABASE, db.as_path())];
@@ -224,7 +242,10 @@ mod tests {
         write(Vec::new(), &manifest, &files, passphrase, &|_| {}).unwrap()
     }
 
-    fn restore(bytes: &[u8], passphrase: Option<&str>) -> CoreResult<(Manifest, tempfile::TempDir)> {
+    fn restore(
+        bytes: &[u8],
+        passphrase: Option<&str>,
+    ) -> CoreResult<(Manifest, tempfile::TempDir)> {
         let out = tempfile::tempdir().unwrap();
         read(bytes, passphrase, out.path()).map(|m| (m, out))
     }
@@ -244,7 +265,9 @@ mod tests {
         let sealed = make(src.path(), Some("a long passphrase"));
         let e = restore(&sealed, None).unwrap_err().to_string();
         assert!(e.contains("encrypted"), "{e}");
-        let e = restore(&sealed, Some("another passphrase")).unwrap_err().to_string();
+        let e = restore(&sealed, Some("another passphrase"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("wrong passphrase"), "{e}");
         let (m, out) = restore(&sealed, Some("a long passphrase")).unwrap();
         assert!(m.includes_secret_key);
@@ -256,7 +279,10 @@ mod tests {
         let src = tempfile::tempdir().unwrap();
         let plain = make(src.path(), None);
         for cut in [10, plain.len() / 3, plain.len() - 30] {
-            assert!(restore(&plain[..cut], None).is_err(), "cut at {cut} must fail");
+            assert!(
+                restore(&plain[..cut], None).is_err(),
+                "cut at {cut} must fail"
+            );
         }
         // Decompress, change one byte of the database inside, recompress: the gzip
         // stream is then valid and only the manifest's sum can tell.
@@ -266,7 +292,9 @@ mod tests {
         tar[at] ^= 0x55;
         let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
         gz.write_all(&tar).unwrap();
-        let e = restore(&gz.finish().unwrap(), None).unwrap_err().to_string();
+        let e = restore(&gz.finish().unwrap(), None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("checksum"), "{e}");
         let sealed = make(src.path(), Some("a long passphrase"));
         assert!(restore(&sealed[..sealed.len() - 20], Some("a long passphrase")).is_err());

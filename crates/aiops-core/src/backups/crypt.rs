@@ -13,11 +13,11 @@
 use std::io::{self, Read, Write};
 
 use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::XChaCha20Poly1305;
 use chacha20poly1305::aead::KeyInit;
+use chacha20poly1305::aead::Payload;
 use chacha20poly1305::aead::generic_array::GenericArray;
 use chacha20poly1305::aead::stream::{DecryptorBE32, EncryptorBE32};
-use chacha20poly1305::aead::Payload;
-use chacha20poly1305::XChaCha20Poly1305;
 use rand::RngCore;
 use zeroize::Zeroizing;
 
@@ -49,14 +49,18 @@ fn bad(msg: &str) -> io::Error {
 
 fn derive(passphrase: &str, m: u32, t: u32, p: u32, salt: &[u8]) -> io::Result<XChaCha20Poly1305> {
     if m > MAX_M_COST_KIB || t > 16 || p > 16 {
-        return Err(bad("the archive asks for an unreasonable key-derivation cost"));
+        return Err(bad(
+            "the archive asks for an unreasonable key-derivation cost",
+        ));
     }
     let params = Params::new(m, t, p, Some(32)).map_err(|e| bad(&e.to_string()))?;
     let mut key = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(passphrase.as_bytes(), salt, key.as_mut())
         .map_err(|e| bad(&e.to_string()))?;
-    Ok(XChaCha20Poly1305::new(GenericArray::from_slice(key.as_ref())))
+    Ok(XChaCha20Poly1305::new(GenericArray::from_slice(
+        key.as_ref(),
+    )))
 }
 
 /// Encrypts what is written to it into `inner`; [`finish`](Self::finish) seals the last
@@ -87,7 +91,10 @@ impl<W: Write> Encrypt<W> {
         Ok(Self {
             inner,
             header,
-            stream: Some(EncryptorBE32::from_aead(aead, GenericArray::from_slice(&nonce))),
+            stream: Some(EncryptorBE32::from_aead(
+                aead,
+                GenericArray::from_slice(&nonce),
+            )),
             buf: Vec::with_capacity(CHUNK),
         })
     }
@@ -100,7 +107,10 @@ impl<W: Write> Encrypt<W> {
             let chunk = std::mem::replace(&mut self.buf, rest);
             let stream = self.stream.as_mut().ok_or_else(|| bad("stream finished"))?;
             let sealed = stream
-                .encrypt_next(Payload { msg: &chunk, aad: &self.header })
+                .encrypt_next(Payload {
+                    msg: &chunk,
+                    aad: &self.header,
+                })
                 .map_err(|_| bad("cannot encrypt the archive"))?;
             self.inner.write_all(&sealed)?;
         }
@@ -111,7 +121,10 @@ impl<W: Write> Encrypt<W> {
     pub fn finish(mut self) -> io::Result<W> {
         let stream = self.stream.take().ok_or_else(|| bad("stream finished"))?;
         let sealed = stream
-            .encrypt_last(Payload { msg: &self.buf, aad: &self.header })
+            .encrypt_last(Payload {
+                msg: &self.buf,
+                aad: &self.header,
+            })
             .map_err(|_| bad("cannot encrypt the archive"))?;
         self.inner.write_all(&sealed)?;
         self.inner.flush()?;
@@ -156,7 +169,8 @@ impl<R: Read> Decrypt<R> {
         if header[8] != VERSION {
             return Err(bad("an encrypted backup of a newer format"));
         }
-        let word = |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
+        let word =
+            |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
         let (m, t, p) = (word(9), word(13), word(17));
         let salt = &header[21..21 + SALT_LEN];
         let nonce = GenericArray::clone_from_slice(&header[21 + SALT_LEN..HEADER_LEN]);
@@ -194,12 +208,18 @@ impl<R: Read> Decrypt<R> {
             let chunk = std::mem::replace(&mut self.sealed, rest);
             let stream = self.stream.as_mut().ok_or_else(failed)?;
             self.plain = stream
-                .decrypt_next(Payload { msg: &chunk, aad: &self.header })
+                .decrypt_next(Payload {
+                    msg: &chunk,
+                    aad: &self.header,
+                })
                 .map_err(|_| failed())?;
         } else if let Some(stream) = self.stream.take() {
             let chunk = std::mem::take(&mut self.sealed);
             self.plain = stream
-                .decrypt_last(Payload { msg: &chunk, aad: &self.header })
+                .decrypt_last(Payload {
+                    msg: &chunk,
+                    aad: &self.header,
+                })
                 .map_err(|_| failed())?;
         } else {
             self.plain.clear();
@@ -263,11 +283,17 @@ mod tests {
             Decrypt::new(bytes, pw).and_then(|mut d| d.read_to_end(&mut out))
         };
         assert!(read(&s, "pw-123456").is_ok());
-        assert!(read(&s, "pw-654321").is_err(), "a wrong passphrase must fail");
+        assert!(
+            read(&s, "pw-654321").is_err(),
+            "a wrong passphrase must fail"
+        );
         // Cut at a chunk boundary: every remaining chunk is intact, yet the last one
         // was not sealed as last.
         let cut = HEADER_LEN + CHUNK + TAG;
-        assert!(read(&s[..cut], "pw-123456").is_err(), "truncation must fail");
+        assert!(
+            read(&s[..cut], "pw-123456").is_err(),
+            "truncation must fail"
+        );
         let mut t = s.clone();
         let mid = t.len() / 2;
         t[mid] ^= 1;

@@ -147,7 +147,10 @@ pub fn check_restorable(m: &Manifest, supported_schema: u32) -> CoreResult<()> {
     if m.format != FORMAT {
         return Err(CoreError::invalid(
             "archive",
-            format!("archive format {} is not one this aiops reads ({FORMAT})", m.format),
+            format!(
+                "archive format {} is not one this aiops reads ({FORMAT})",
+                m.format
+            ),
         ));
     }
     if m.schema_version > supported_schema {
@@ -164,7 +167,10 @@ pub fn check_restorable(m: &Manifest, supported_schema: u32) -> CoreResult<()> {
         ));
     }
     if !m.members.iter().any(|x| x.name == DATABASE) {
-        return Err(CoreError::invalid("archive", "the archive holds no database"));
+        return Err(CoreError::invalid(
+            "archive",
+            "the archive holds no database",
+        ));
     }
     Ok(())
 }
@@ -176,7 +182,11 @@ pub fn to_prune(backups: &[Backup], keep: usize) -> Vec<String> {
     }
     let mut sorted: Vec<&Backup> = backups.iter().collect();
     sorted.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-    sorted.into_iter().skip(keep).map(|b| b.id.clone()).collect()
+    sorted
+        .into_iter()
+        .skip(keep)
+        .map(|b| b.id.clone())
+        .collect()
 }
 
 /// True when a scheduled backup is due: `interval_hours` (0 = never) have passed since

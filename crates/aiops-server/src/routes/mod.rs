@@ -4,6 +4,7 @@
 mod agents;
 mod audit;
 mod auth;
+mod backups;
 mod credentials;
 mod events;
 mod git;
@@ -56,5 +57,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(system::router())
         .merge(jobs::router())
+        .merge(backups::router())
         .merge(terminal::router())
 }
