@@ -20,6 +20,7 @@ pub mod issues;
 pub mod keys;
 pub mod links;
 pub mod markdown;
+pub mod metrics;
 pub mod page;
 pub mod ports;
 mod ports_git;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 18] = [
+const ENV_KEYS: [&str; 19] = [
     "bind",
     "allow_remote",
     "tls_cert",
@@ -34,6 +34,7 @@ const ENV_KEYS: [&str; 18] = [
     "session_sandbox",
     "sandbox_read_only",
     "repo_url_allow",
+    "metrics_token",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +77,8 @@ pub struct Settings {
     /// Host names and address ranges (`git.internal.example`, `10.0.0.0/8`) that
     /// non-admins' `repo_url`s may point at although they are internal.
     pub repo_url_allow: Vec<String>,
+    /// Bearer token a scraper may read `GET /metrics` with; empty = admins only.
+    pub metrics_token: ScrapeToken,
 }
 
 impl Default for Settings {
@@ -100,7 +103,40 @@ impl Default for Settings {
             sandbox_read_only: Vec::new(),
             data_dir: PathBuf::new(),
             repo_url_allow: Vec::new(),
+            metrics_token: ScrapeToken::default(),
         }
+    }
+}
+
+/// A bearer token kept out of logs: `Debug` says whether it is set, never its value
+/// (settings are printed in debug logs and error reports).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ScrapeToken(String);
+
+impl ScrapeToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `sent` is this token, compared in constant time; an empty token matches
+    /// nothing.
+    pub fn matches(&self, sent: &str) -> bool {
+        !self.0.is_empty() && aiops_core::credentials::tokens_equal(sent, &self.0)
+    }
+}
+
+impl std::fmt::Debug for ScrapeToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "[redacted]"
+        })
     }
 }
 
@@ -373,6 +409,23 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("10.0.0.0/40"), "{err}");
+    }
+
+    #[test]
+    fn the_scrape_token_never_prints() {
+        let s = Settings {
+            metrics_token: ScrapeToken::new("s3cret-scrape-token"),
+            ..Settings::default()
+        };
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+        assert!(s.metrics_token.matches("s3cret-scrape-token"));
+        assert!(!s.metrics_token.matches("s3cret-scrape-tokeX"));
+        assert!(
+            !ScrapeToken::default().matches(""),
+            "an empty token lets nobody in"
+        );
     }
 
     #[test]

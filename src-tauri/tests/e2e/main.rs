@@ -21,6 +21,7 @@ mod dialogs;
 mod git_ssh;
 mod git_verbs;
 mod issues;
+mod metrics;
 mod pulls;
 mod revocation;
 mod sandbox;
