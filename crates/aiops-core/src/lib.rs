@@ -13,6 +13,7 @@ pub mod agents;
 pub mod audit;
 pub mod auth;
 pub mod credentials;
+pub mod demo;
 mod error;
 pub mod git;
 pub mod integrations;

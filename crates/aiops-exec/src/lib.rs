@@ -18,6 +18,7 @@ pub mod pty;
 pub mod render;
 pub mod runtime;
 pub mod sandbox;
+pub mod seed_repo;
 pub mod ssh;
 pub mod tmux;
 pub mod tool_home;

@@ -26,6 +26,7 @@ mod pulls;
 mod revocation;
 mod sandbox;
 mod secrets;
+mod seed_demo;
 mod sessions;
 mod sessions_access;
 mod sessions_logs;
