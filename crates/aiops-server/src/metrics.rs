@@ -180,7 +180,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, content_type = "application/openmetrics-text", body = String),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn metrics(_r: MetricsReader, State(st): State<AppState>) -> ApiResult<Response> {
-    let snapshot = st.run(|db| aiops_core::metrics::snapshot(db)).await?;
+    let snapshot = st.run(aiops_core::metrics::snapshot).await?;
     let data_dir = st.settings().data_dir.clone();
     let db_path = st.settings().db_path();
     let (db_bytes, backup_age) = tokio::task::spawn_blocking(move || {

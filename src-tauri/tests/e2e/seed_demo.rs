@@ -16,9 +16,15 @@ fn seed(server: &ServerProcess) -> std::process::Output {
 /// Rows of every table a seed writes to, as one comparable string.
 fn row_counts(server: &ServerProcess) -> String {
     let db = server.data_dir.join("aiops.db");
-    ["tenants", "projects", "issues", "issue_comments", "audit_log"]
-        .map(|t| format!("{t}={}", sqlite(&db, &format!("SELECT count(*) FROM {t}"))))
-        .join(" ")
+    [
+        "tenants",
+        "projects",
+        "issues",
+        "issue_comments",
+        "audit_log",
+    ]
+    .map(|t| format!("{t}={}", sqlite(&db, &format!("SELECT count(*) FROM {t}"))))
+    .join(" ")
 }
 
 #[test]

@@ -168,8 +168,8 @@ fn seed_issue(
     made: &mut DemoSeed,
 ) -> CoreResult<()> {
     let (_, author) = content::CAST[n % content::CAST.len()];
-    let assignee =
-        (n % 3 != 0 && !assignees.is_empty()).then(|| assignees[n % assignees.len()].clone());
+    let assignee = (!n.is_multiple_of(3) && !assignees.is_empty())
+        .then(|| assignees[n % assignees.len()].clone());
     let description = content::description(&project.name, title, labels);
     let labels: Vec<String> = labels.iter().map(|l| (*l).to_owned()).collect();
     let issue = store.insert_native_issue(
