@@ -42,6 +42,13 @@ pub enum AdminCommand {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Fill an empty instance with demo data: tenant `demo`, projects `web` and `api` on
+    /// local git repositories, 50 issues with labels and comments. Refused (nothing
+    /// written) when a tenant or project exists.
+    SeedDemo {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Print the OpenAPI document of /api/v1 (what `GET /api/openapi.json` serves) as
     /// pretty JSON; the web UI's API types are generated from it (`scripts/gen-types`).
     Openapi,
@@ -129,6 +136,33 @@ pub fn run(cmd: AdminCommand) -> Result<(), CliError> {
                 "Password of {} reset; their browser sessions were signed out.",
                 user.email
             );
+        }
+        AdminCommand::SeedDemo { data_dir: dir } => {
+            let dir = data_dir(dir)?;
+            let seed = ops::seed_demo(&dir).map_err(failed)?;
+            let projects: Vec<String> = seed
+                .projects
+                .iter()
+                .map(|p| format!("{}/{}", seed.tenant.slug, p.slug))
+                .collect();
+            eprintln!(
+                "Seeded tenant {} with projects {} (repositories in {}), {} issues ({} closed) \
+                 and {} comments.",
+                seed.tenant.slug,
+                projects.join(" and "),
+                dir.join("demo-repos").display(),
+                seed.issues,
+                seed.closed,
+                seed.comments
+            );
+            if seed.assignees.is_empty() {
+                eprintln!(
+                    "No user exists yet, so no issue is assigned. Create the first admin with \
+                     `aiops admin create-admin --data-dir {} --email you@example.com` (or the \
+                     setup URL `aiops serve` prints); admins see every tenant.",
+                    dir.display()
+                );
+            }
         }
         AdminCommand::Openapi => {
             let (_, doc) = aiops_server::api();

@@ -57,8 +57,8 @@ pub trait JobStore {
     fn list_jobs(&self, kind: Option<&str>, page: PageQuery) -> CoreResult<Vec<Job>>;
     /// The newest job of `kind` in `state`, if any (e.g. the last succeeded backup).
     fn last_job(&self, kind: &str, state: JobState) -> CoreResult<Option<Job>>;
-    /// Jobs queued or running.
-    fn active_jobs(&self) -> CoreResult<u64>;
+    /// How many jobs are in `state`.
+    fn count_jobs(&self, state: JobState) -> CoreResult<u64>;
 }
 
 const ADMIN_ONLY: &str = "jobs are visible to admins only";

@@ -382,9 +382,28 @@ pub struct Counts {
     pub api_keys_active: u64,
 }
 
+/// Sync runs of one integration, for `/metrics`: every row of `sync_runs` ever kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncRunTotals {
+    pub integration_id: i64,
+    /// `github`, `gitlab` or `jira`.
+    pub provider: String,
+    /// Runs that finished (succeeded or failed).
+    pub finished: u64,
+    /// Runs that failed.
+    pub failed: u64,
+}
+
 pub trait SystemStore {
     fn counts(&self) -> CoreResult<Counts>;
     fn schema_version(&self) -> CoreResult<u32>;
+    /// Sessions per state (`starting`, `running`, …); states without a session are left
+    /// out.
+    fn sessions_by_state(&self) -> CoreResult<Vec<(String, u64)>>;
+    /// One entry per integration that has at least one sync run, by integration id.
+    fn sync_run_totals(&self) -> CoreResult<Vec<SyncRunTotals>>;
+    /// Sync runs waiting for the worker (`state = 'queued'`).
+    fn queued_sync_runs(&self) -> CoreResult<u64>;
 }
 
 /// Everything the domain needs, in one bound.

@@ -2,7 +2,7 @@
 //! `aiops-exec` implements it with the hardened git wrapper; the domain decides which
 //! directory, which identity and which credentials.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use aiops_types::{FileContent, FileEntry, GitBranchInfo, GitCommitInfo, GitDiff, GitStatus};
 
@@ -56,4 +56,26 @@ pub trait WorkingCopies: Send + Sync {
     /// The host keys `host:port` offers (`ssh-keyscan`), as `<type> <base64>` lines.
     /// `Upstream` when the host does not answer.
     fn scan_host_keys(&self, host: &str, port: u16) -> CoreResult<Vec<String>>;
+}
+
+/// One commit of a repository made from nothing ([`RepoSeeder`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedCommit {
+    pub message: String,
+    pub author_name: String,
+    pub author_email: String,
+    /// Author and committer date, seconds since the Unix epoch, UTC (fixed, so the same
+    /// seed gives the same SHAs).
+    pub date_unix: i64,
+    /// Files to write before committing: path relative to the repository, and content.
+    pub files: Vec<(String, String)>,
+}
+
+/// Makes local repositories from scratch (`aiops admin seed-demo`). `aiops-exec`
+/// implements it with its git wrapper.
+pub trait RepoSeeder {
+    /// Creates the bare repository `dest` whose `branch` holds `commits`, oldest first.
+    /// `Conflict` when `dest` already exists; `Invalid` for a file path that leads out of
+    /// the repository.
+    fn create_repo(&self, dest: &Path, branch: &str, commits: &[SeedCommit]) -> CoreResult<()>;
 }

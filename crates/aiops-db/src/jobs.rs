@@ -233,11 +233,11 @@ impl JobStore for Db {
         })
     }
 
-    fn active_jobs(&self) -> CoreResult<u64> {
+    fn count_jobs(&self, state: JobState) -> CoreResult<u64> {
         self.read(|c| {
             c.query_row(
-                "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')",
-                [],
+                "SELECT count(*) FROM jobs WHERE state = ?1",
+                [state.as_str()],
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n as u64)

@@ -19,6 +19,7 @@ pub mod reexec;
 pub mod render;
 pub mod runtime;
 pub mod sandbox;
+pub mod seed_repo;
 pub mod ssh;
 pub mod tmux;
 pub mod tool_home;

@@ -60,6 +60,19 @@ pub fn reset_password(data_dir: &Path, email: &str, password: &str) -> Result<Us
     )?)
 }
 
+/// `aiops admin seed-demo`: demo data in an empty instance (see [`aiops_core::demo`]);
+/// the repositories go to `<data dir>/demo-repos/`. `Conflict` when the instance already
+/// has a tenant or project (then nothing is written).
+pub fn seed_demo(data_dir: &Path) -> Result<aiops_core::demo::DemoSeed, AdminError> {
+    let db = open_store(data_dir)?;
+    let repos = data_dir.join("demo-repos");
+    Ok(aiops_core::demo::seed(
+        &db,
+        &aiops_exec::working_copy::LocalGit,
+        &repos,
+    )?)
+}
+
 /// True when the data dir's database has at least one user (no setup is pending).
 pub fn has_users(data_dir: &Path) -> Result<bool, AdminError> {
     use aiops_core::ports::UserStore;

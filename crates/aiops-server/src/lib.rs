@@ -20,6 +20,7 @@ mod error;
 mod jobs;
 mod json;
 mod logging;
+mod metrics;
 mod ratelimit;
 mod restart;
 mod revocations;
@@ -172,6 +173,9 @@ pub fn open(settings: Settings) -> Result<AppState, ServeError> {
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", routes::router().merge(restart::router()))
+        // Outside /api/v1 by Prometheus convention; a real route, so the UI's fallback
+        // never answers it.
+        .merge(metrics::router())
         .split_for_parts()
 }
 
@@ -191,6 +195,11 @@ pub fn app(state: AppState) -> Router {
         // One span and one line per request at DEBUG (method, path, status, latency);
         // headers are not recorded, so credentials never reach the log.
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Outermost, so a request refused by the layers above is counted too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 

@@ -66,6 +66,8 @@ struct Inner {
     revocations: crate::revocations::Revocations,
     /// `repo_url_allow`, parsed once.
     repo_allow: aiops_core::repo_host::AllowList,
+    /// Request counts and latencies for `/metrics`.
+    http_metrics: crate::metrics::HttpMetrics,
 }
 
 /// The system resolver (getaddrinfo through `std::net`): every address of a host, as
@@ -127,6 +129,7 @@ impl AppState {
             events: tokio::sync::watch::Sender::new(0),
             closing: tokio::sync::watch::Sender::new(false),
             revocations: Default::default(),
+            http_metrics: Default::default(),
         }))
     }
 
@@ -297,6 +300,10 @@ impl AppState {
         .await
         .map_err(|e| ApiError::internal("blocking task failed", e))?
         .map_err(ApiError::from)
+    }
+
+    pub fn http_metrics(&self) -> &crate::metrics::HttpMetrics {
+        &self.0.http_metrics
     }
 
     pub fn db(&self) -> &Db {

@@ -184,3 +184,46 @@ fn issues_missing_from_a_full_listing_are_marked_removed_and_closed() {
         .unwrap();
     assert!(!back.removed_upstream);
 }
+
+/// What `/metrics` reads: finished and failed runs per integration, and the queue.
+#[test]
+fn sync_run_totals_count_finished_and_failed_runs_and_the_queue() {
+    use aiops_core::ports::{SyncCounts, SyncRunTotals, SystemStore};
+    use aiops_types::SyncState;
+
+    let (_dir, db, link) = linked_db();
+    assert_eq!(
+        db.sync_run_totals().unwrap(),
+        vec![],
+        "no run yet: no entry"
+    );
+    for (state, error) in [
+        (SyncState::Succeeded, None),
+        (SyncState::Failed, Some("401")),
+    ] {
+        let run = db.queue_sync(link.integration_id, "manual", None).unwrap();
+        db.start_sync(run.id)
+            .unwrap()
+            .expect("the queued run starts");
+        db.finish_sync(run.id, state, &SyncCounts::default(), error)
+            .unwrap();
+    }
+    db.queue_sync(link.integration_id, "schedule", None)
+        .unwrap();
+    assert_eq!(
+        db.sync_run_totals().unwrap(),
+        vec![SyncRunTotals {
+            integration_id: link.integration_id,
+            provider: "github".into(),
+            finished: 2,
+            failed: 1,
+        }],
+        "the queued run is not finished"
+    );
+    assert_eq!(db.queued_sync_runs().unwrap(), 1);
+    assert_eq!(
+        db.sessions_by_state().unwrap(),
+        vec![],
+        "no session: no row"
+    );
+}

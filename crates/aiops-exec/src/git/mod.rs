@@ -133,6 +133,35 @@ impl Git {
             .run()?)
     }
 
+    /// `git init --quiet --initial-branch=<branch> -- <dir>`: a new, empty repository with
+    /// a work tree (git creates `dir` and its parents).
+    pub fn init(&self, dir: &Path, branch: &str) -> Result<Output, GitError> {
+        self.check_branch(branch)?;
+        Ok(self
+            .spec(None, LOCAL_TIMEOUT)
+            .args(["init", "--quiet"])
+            .arg(format!("--initial-branch={branch}"))
+            .arg("--")
+            .arg(dir.as_os_str())
+            .run()?)
+    }
+
+    /// `git clone --bare` of the repository at the local path `src` into `dest`: a
+    /// repository others clone from and push to (a non-bare one refuses pushes to its
+    /// checked-out branch). Always allows the `file` transport, whatever `allow_file`.
+    pub fn clone_bare(&self, src: &Path, dest: &Path) -> Result<Output, GitError> {
+        let local = Git {
+            allow_file: true,
+            env: self.env.clone(),
+        };
+        Ok(local
+            .spec(None, LOCAL_TIMEOUT)
+            .args(["clone", "--quiet", "--bare", "--end-of-options"])
+            .arg(src.as_os_str())
+            .arg(dest.as_os_str())
+            .run()?)
+    }
+
     /// A new worktree at `path` on a new branch `branch` started from `base`.
     pub fn worktree_add(
         &self,

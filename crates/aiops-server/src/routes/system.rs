@@ -48,12 +48,7 @@ async fn status(_a: Auth<Admin>, State(st): State<AppState>) -> ApiResult<Json<S
     let (counts, schema_version) = st
         .run(|db| Ok((db.counts()?, db.schema_version()?)))
         .await?;
-    let db_path = st.settings().db_path();
-    let db_bytes = [db_path.clone(), aiops_db::wal_path(&db_path)]
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
+    let db_bytes = crate::metrics::database_bytes(&st.settings().db_path());
     Ok(Json(Status {
         version: env!("CARGO_PKG_VERSION").into(),
         uptime_seconds: st.started().elapsed().as_secs(),
