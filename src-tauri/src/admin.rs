@@ -49,6 +49,22 @@ pub enum AdminCommand {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Restore a backup archive (from `aiops system backup download`) into a data dir,
+    /// with no server running: on a new machine, or after a disaster. Every check
+    /// (sums, schema, integrity, passphrase) passes before anything is touched; the
+    /// previous database is kept in `<data dir>/backups/pre-restore-<time>/`.
+    Restore {
+        /// The archive (`aiops-backup-….tar.gz`, `.tar.gz.enc` when encrypted).
+        file: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Read the archive's passphrase from one line of stdin.
+        #[arg(long)]
+        passphrase_stdin: bool,
+        /// Replace an existing database without asking.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Print the OpenAPI document of /api/v1 (what `GET /api/openapi.json` serves) as
     /// pretty JSON; the web UI's API types are generated from it (`scripts/gen-types`).
     Openapi,
@@ -135,6 +151,36 @@ pub fn run(cmd: AdminCommand) -> Result<(), CliError> {
             eprintln!(
                 "Password of {} reset; their browser sessions were signed out.",
                 user.email
+            );
+        }
+        AdminCommand::Restore {
+            file,
+            data_dir: dir,
+            passphrase_stdin,
+            yes,
+        } => {
+            let dir = data_dir(dir)?;
+            if !file.is_file() {
+                return Err(CliError::not_found(format!("no file {}", file.display())));
+            }
+            let passphrase = crate::cli::ask::passphrase(passphrase_stdin)?;
+            if dir.join("aiops.db").exists() {
+                crate::cli::ask::confirm(
+                    &format!("Replace the database in {}?", dir.display()),
+                    yes,
+                )?;
+            }
+            let r = ops::restore(&dir, &file, passphrase.as_deref(), &|l| eprintln!("{l}"))
+                .map_err(failed)?;
+            for w in &r.warnings {
+                eprintln!("warning: {w}");
+            }
+            eprintln!(
+                "Restored the backup of {} (schema {}) into {}: {}.",
+                r.created_at,
+                r.schema_version,
+                dir.display(),
+                r.done
             );
         }
         AdminCommand::SeedDemo { data_dir: dir } => {

@@ -25,6 +25,9 @@ pub enum ClientError {
     /// Refused before sending: an id or slug that cannot be a URL path segment.
     #[error("{0}")]
     InvalidInput(String),
+    /// A local file could not be written (a download's destination); names the file.
+    #[error("{0}")]
+    Local(String),
 }
 
 impl ClientError {

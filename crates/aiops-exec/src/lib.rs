@@ -11,6 +11,7 @@ pub mod beneath;
 pub mod conversation;
 pub mod files;
 pub mod git;
+pub mod host_info;
 pub mod launch;
 pub mod pane_guard;
 pub mod process;

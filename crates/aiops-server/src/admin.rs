@@ -79,3 +79,46 @@ pub fn has_users(data_dir: &Path) -> Result<bool, AdminError> {
     let db = open_store(data_dir)?;
     Ok(db.count_users()? > 0)
 }
+
+/// What `aiops admin restore` did.
+#[derive(Debug)]
+pub struct Restored {
+    /// What moved where (the previous database's new place).
+    pub done: String,
+    pub warnings: Vec<String>,
+    pub schema_version: u32,
+    pub created_at: time::OffsetDateTime,
+}
+
+/// `aiops admin restore`: restores a downloaded backup archive into `data_dir` (empty,
+/// or existing — the caller confirms) with no server running: every check of a staged
+/// restore first (nothing is touched when one fails), then the swap. `Conflict` when a
+/// server holds the data dir.
+pub fn restore(
+    data_dir: &Path,
+    archive: &Path,
+    passphrase: Option<&str>,
+    progress: &dyn Fn(&str),
+) -> Result<Restored, AdminError> {
+    crate::prepare_data_dir(data_dir).map_err(|source| AdminError::Io {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
+    let _lock = crate::DataDirLock::acquire(data_dir)
+        .map_err(|e| AdminError::Core(CoreError::Conflict(e.to_string())))?;
+    let key_path = crate::secret_key::path(data_dir);
+    let current = match std::fs::read_to_string(&key_path) {
+        Ok(text) => Some(aiops_core::sealed::SecretKey::from_file_text(&text)?),
+        Err(_) => None,
+    };
+    let staged =
+        crate::backups::restore::stage(data_dir, archive, passphrase, current.as_ref(), progress)?;
+    let done = crate::backups::restore::apply_pending(data_dir)?
+        .unwrap_or_else(|| "nothing was staged".into());
+    Ok(Restored {
+        done,
+        warnings: staged.warnings,
+        schema_version: staged.manifest.schema_version,
+        created_at: staged.manifest.created_at,
+    })
+}

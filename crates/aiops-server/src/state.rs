@@ -29,6 +29,7 @@ struct Inner {
     limiter: LoginLimiter,
     hashing: Semaphore,
     started: Instant,
+    started_at: time::OffsetDateTime,
     /// GitHub, GitLab and Jira over HTTP (a fake in some tests).
     trackers: Arc<dyn Trackers>,
     /// Wakes the job worker when a sync is queued.
@@ -113,6 +114,7 @@ impl AppState {
             settings,
             hashing: Semaphore::new(CONCURRENT_HASHES),
             started: Instant::now(),
+            started_at: time::OffsetDateTime::now_utc(),
             trackers,
             jobs: Notify::new(),
             runner: Default::default(),
@@ -324,6 +326,11 @@ impl AppState {
 
     pub fn started(&self) -> Instant {
         self.0.started
+    }
+
+    /// When this process's control plane started (wall clock).
+    pub fn started_at(&self) -> time::OffsetDateTime {
+        self.0.started_at
     }
 
     /// Runs a store-bound core call on the blocking pool.

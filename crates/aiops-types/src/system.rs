@@ -18,6 +18,9 @@ pub struct Health {
 pub struct Status {
     pub version: String,
     pub uptime_seconds: u64,
+    /// When this server process started (changes on every restart).
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: time::OffsetDateTime,
     pub data_dir: String,
     pub schema_version: u32,
     /// Size of `aiops.db` plus its `-wal` file, in bytes.
@@ -26,6 +29,24 @@ pub struct Status {
     pub tenants: u64,
     pub projects: u64,
     pub api_keys_active: u64,
+    /// Sessions per state (`starting`, `running`, `waiting`, …), every state listed.
+    pub sessions: std::collections::BTreeMap<String, u64>,
+    /// `tmux -V`, None when tmux is missing.
+    pub tmux_version: Option<String>,
+    /// `git --version`, None when git is missing.
+    pub git_version: Option<String>,
+    /// The session sandbox in use: `bubblewrap`, `seatbelt`, or `none`.
+    pub sandbox: String,
+    /// `session_sandbox`: `auto`, `required` or `off`.
+    pub sandbox_mode: String,
+    /// The newest backup, if any.
+    pub last_backup: Option<crate::Backup>,
+    /// Backups in `<data dir>/backups`.
+    pub backups: u32,
+    pub jobs_queued: u64,
+    pub jobs_running: u64,
+    /// Bytes free for aiops on the data dir's filesystem.
+    pub disk_free_bytes: Option<u64>,
 }
 
 /// `GET /api/v1/system/features`: what this server lets its users do, for clients that

@@ -6,8 +6,10 @@
 //! credential store.
 
 pub mod agents;
+pub mod ask;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod config;
 pub mod credentials;
 pub mod examples;
