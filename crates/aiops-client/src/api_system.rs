@@ -81,6 +81,12 @@ impl Client {
             // The body may take longer than the default whole-request timeout.
             .timeout(DOWNLOAD_TIMEOUT);
         let mut resp = self.send(rb).await?;
+        // The header, not `content_length()`: that is the decoded body's size hint.
+        let want: Option<u64> = resp
+            .headers()
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => std::path::PathBuf::from("."),
@@ -93,7 +99,7 @@ impl Client {
             got += chunk.len() as u64;
             progress(got);
         }
-        if let Some(want) = resp.content_length()
+        if let Some(want) = want
             && want != got
         {
             return Err(ClientError::Transport(format!(

@@ -82,6 +82,26 @@ impl ServerProcess {
         server
     }
 
+    /// A server on a data dir that `prepare` fills first (e.g. with a restored backup),
+    /// used with `admin_key` (a key stored in what `prepare` put there).
+    pub fn start_prepared(admin_key: &str, prepare: impl FnOnce(&Path)) -> Self {
+        let tmp = tempfile::tempdir().expect("a temp dir for the server");
+        let mut server = Self {
+            url: String::new(),
+            admin_key: admin_key.to_owned(),
+            data_dir: tmp.path().join("data"),
+            serve_env: Vec::new(),
+            cli_env: Vec::new(),
+            child: None,
+            stdout: None,
+            starts: 0,
+            tmp,
+        };
+        prepare(&server.data_dir);
+        server.spawn();
+        server
+    }
+
     fn create_admin(&mut self) {
         let data = self.data_dir.display().to_string();
         let out = self.cli_offline(

@@ -100,6 +100,10 @@ fn invalid(msg: impl Into<String>) -> CoreError {
 
 fn read_err(e: io::Error) -> CoreError {
     match e.kind() {
+        // The decryption's own message already says what may be wrong.
+        io::ErrorKind::InvalidData if e.to_string().contains("passphrase") => {
+            invalid(e.to_string())
+        }
         io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => invalid(format!(
             "the archive cannot be read: {e} (truncated, damaged, or not an aiops backup)"
         )),
