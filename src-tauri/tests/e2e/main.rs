@@ -24,6 +24,7 @@ mod git_verbs;
 mod issues;
 mod metrics;
 mod pulls;
+mod restart;
 mod revocation;
 mod sandbox;
 mod secrets;
