@@ -16,6 +16,8 @@ mod admin;
 mod desktop;
 #[cfg(feature = "server")]
 mod serve;
+#[cfg(feature = "server")]
+mod update;
 
 use std::process::ExitCode;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aiops_types::{
     Backup, CreateBackup, Job, JobListParams, JobLog, JobLogParams, Page, Restarting,
-    RestoreBackup, Status as SystemStatus,
+    RestoreBackup, Status as SystemStatus, UpdateRequest,
 };
 use reqwest::Method;
 
@@ -114,6 +114,12 @@ impl Client {
     /// `GET /system/status` (admin), the whole picture (see [`SystemStatus`]).
     pub async fn system_status(&self) -> Result<SystemStatus> {
         self.get(&["system", "status"], NO_QUERY).await
+    }
+
+    /// `POST /system/update` (admin): updates the server's binary as a job.
+    pub async fn update_server(&self, req: &UpdateRequest) -> Result<Job> {
+        self.with_body(Method::POST, &["system", "update"], req)
+            .await
     }
 
     /// `POST /system/restart` (admin): a graceful restart in place.

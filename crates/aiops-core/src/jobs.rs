@@ -20,7 +20,13 @@ pub const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 pub const MAX_WAIT_SECS: u32 = 30;
 
 /// The known job kinds (the `kind` column).
-pub const KINDS: [&str; 4] = ["backup", "restore", "tool_install", "tool_upgrade"];
+pub const KINDS: [&str; 5] = [
+    "backup",
+    "restore",
+    "tool_install",
+    "tool_upgrade",
+    "update",
+];
 
 /// What a job's work reports through while it runs (on a blocking thread).
 pub trait JobContext {

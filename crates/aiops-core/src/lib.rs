@@ -33,6 +33,7 @@ mod ports_trackers;
 pub mod principal;
 pub mod projects;
 pub mod redact;
+pub mod releases;
 pub mod repo_host;
 pub mod sealed;
 pub mod sessions;

@@ -29,6 +29,7 @@ mod runner;
 pub mod secret_key;
 mod state;
 mod ui;
+pub mod update;
 mod web;
 
 use std::future::Future;

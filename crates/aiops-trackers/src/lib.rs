@@ -9,6 +9,7 @@ pub mod github;
 pub mod gitlab;
 pub mod http;
 pub mod jira;
+pub mod releases;
 
 use std::time::Duration;
 

@@ -65,3 +65,13 @@ pub struct Restarting {
     /// The version answering (the restarted server may run a newer one after an update).
     pub version: String,
 }
+
+/// `POST /api/v1/system/update`: update this server's binary from its signed release
+/// manifest (`update_url`), as a job whose `result` says `from`, `to` and `replaced`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    /// Restart onto the new binary once it is in place (`update-and-restart`).
+    #[serde(default)]
+    pub restart: bool,
+}

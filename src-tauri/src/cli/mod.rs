@@ -87,6 +87,9 @@ pub enum Command {
     #[cfg(feature = "server")]
     #[command(subcommand)]
     Admin(crate::admin::AdminCommand),
+    /// Update this binary in place from a signed release (no server needed).
+    #[cfg(feature = "server")]
+    Update(crate::update::UpdateArgs),
     /// Log in with email and password; stores a new API key for this machine.
     Login(auth::LoginArgs),
     /// Revoke this machine's API key and forget it.
@@ -199,6 +202,8 @@ pub fn run(
         Command::Serve(args) => rt.block_on(crate::serve::run(args)),
         #[cfg(feature = "server")]
         Command::Admin(cmd) => crate::admin::run(cmd),
+        #[cfg(feature = "server")]
+        Command::Update(args) => crate::update::run(args),
         Command::Config(cmd) => config::run(&Ctx::load(&global)?, cmd, rt),
         Command::Help { topic } => help(&topic),
         Command::Login(args) => rt.block_on(auth::login(&Ctx::load(&global)?, args)),

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use aiops_client::Client;
-use aiops_types::Status;
+use aiops_types::{Status, UpdateRequest};
 
 use crate::cli::exit::CliError;
 use crate::cli::output::{self, Render, or_dash, ts};
@@ -18,6 +18,11 @@ pub enum SystemCommand {
     /// Restart the server gracefully in place: sessions keep running, clients
     /// reconnect. Waits until it answers again.
     Restart,
+    /// Update the server's binary from its signed release manifest (`update_url`); a
+    /// package manager's install says its own command instead. Restart to run it.
+    Update,
+    /// Update, then restart onto the new binary and wait until it answers.
+    UpdateAndRestart,
     /// Backups of the data dir: create, list, download, restore, delete.
     #[command(subcommand)]
     Backup(backups::BackupCommand),
@@ -43,9 +48,41 @@ pub async fn run(ctx: &Ctx, cmd: SystemCommand) -> Result<(), CliError> {
                 ),
             )
         }
+        SystemCommand::Update => update(ctx, false).await,
+        SystemCommand::UpdateAndRestart => update(ctx, true).await,
         SystemCommand::Backup(cmd) => backups::run(ctx, cmd).await,
         SystemCommand::Jobs(cmd) => jobs::run(ctx, cmd).await,
     }
+}
+
+async fn update(ctx: &Ctx, restart: bool) -> Result<(), CliError> {
+    let client = ctx.client()?;
+    let before = client.system_status().await?.started_at;
+    let job = client.update_server(&UpdateRequest { restart }).await?;
+    let job = jobs::follow(&client, job.id).await?;
+    jobs::outcome(&job)?;
+    let result = job.result.unwrap_or_default();
+    let (from, to) = (
+        result["from"].as_str().unwrap_or("?"),
+        result["to"].as_str().unwrap_or("?"),
+    );
+    if result["replaced"] != true {
+        return output::notice(ctx.out, &format!("Already up to date: aiops {from}."));
+    }
+    if !restart {
+        return output::notice(
+            ctx.out,
+            &format!("Updated the binary from {from} to {to}; `aiops system restart` runs it."),
+        );
+    }
+    let after = wait_for_restart(&client, before, Duration::from_secs(120)).await?;
+    output::notice(
+        ctx.out,
+        &format!(
+            "Updated from {from} and restarted: aiops {}.",
+            after.version
+        ),
+    )
 }
 
 /// Waits until the server answers with a `started_at` other than `before` (it
