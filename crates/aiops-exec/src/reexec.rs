@@ -37,7 +37,7 @@ pub fn reexec(listener: OwnedFd) -> std::io::Error {
     if let Err(e) = set_cloexec(fd, false) {
         return e;
     }
-    let exe = match std::env::current_exe() {
+    let exe = match current_exe() {
         Ok(p) => p,
         Err(e) => return e,
     };
@@ -60,6 +60,19 @@ pub fn reexec(listener: OwnedFd) -> std::io::Error {
     let e = std::io::Error::last_os_error();
     std::mem::forget(listener); // keep it open for a caller that falls back
     e
+}
+
+/// This process's executable as a path to run again. After an update renamed a new
+/// binary over it, Linux's `/proc/self/exe` names the replaced file `… (deleted)`; the
+/// path without that suffix is where the new one now is.
+pub fn current_exe() -> std::io::Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()?;
+    Ok(
+        match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
+            Some(live) => std::path::PathBuf::from(live),
+            None => exe,
+        },
+    )
 }
 
 /// The listening socket handed over by [`reexec`], if this process was started so:

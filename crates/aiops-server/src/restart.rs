@@ -78,7 +78,7 @@ async fn update(
         check_possible(&st)?;
     }
     let s = st.settings().clone();
-    let exe = std::env::current_exe()
+    let exe = aiops_exec::reexec::current_exe()
         .map_err(|e| ApiError::internal("cannot locate the running binary", e))?;
     // Refused at once, not as a failed job: nothing to follow.
     crate::update::preflight(&s.update_url, &exe)?;

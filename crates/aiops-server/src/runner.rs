@@ -101,6 +101,9 @@ pub async fn submit(
         };
         let st3 = st2.clone();
         let done = tokio::task::spawn_blocking(move || execute(&st3, id, &flag, work)).await;
+        // Followers learn the end before `then` runs (a restart would cut them off).
+        st2.runner().bump();
+        st2.notify_events();
         if let (Ok(true), Some(then)) = (&done, then) {
             then(&st2);
         }

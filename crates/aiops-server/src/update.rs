@@ -55,7 +55,7 @@ pub fn preflight(url: &str, exe: &Path) -> CoreResult<()> {
 /// `aiops update`: updates this binary where it runs, with no server (a CLI-only
 /// install), from `url` over HTTPS.
 pub fn self_update(url: &str, public_key: &str, progress: &dyn Fn(&str)) -> CoreResult<Updated> {
-    let exe = std::env::current_exe()
+    let exe = aiops_exec::reexec::current_exe()
         .map_err(|e| CoreError::Internal(format!("cannot locate the running binary: {e}")))?;
     let releases = aiops_trackers::releases::HttpReleases::new(DOWNLOAD_TIMEOUT);
     update(&releases, url, public_key, &exe, progress)

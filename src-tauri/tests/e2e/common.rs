@@ -44,6 +44,9 @@ pub struct ServerProcess {
     stdout: Option<Receiver<String>>,
     /// How many children this data dir has seen; names their stderr files.
     starts: u32,
+    /// The binary `aiops serve` runs from, when not the build's own (an update test
+    /// replaces it).
+    serve_bin: Option<PathBuf>,
     tmp: tempfile::TempDir,
 }
 
@@ -60,10 +63,36 @@ impl ServerProcess {
 
     /// `with_admin`: create the admin and its key first. `env`: extra `aiops serve` env.
     pub fn start_with(with_admin: bool, env: &[(&str, &str)]) -> Self {
+        let mut server = Self::blank(env, String::new(), None);
+        if with_admin {
+            server.create_admin();
+        }
+        server.spawn();
+        server
+    }
+
+    /// Like [`start_with`] (with an admin), `aiops serve` running from `bin`.
+    pub fn start_from_binary(bin: &Path, env: &[(&str, &str)]) -> Self {
+        let mut server = Self::blank(env, String::new(), Some(bin.to_owned()));
+        server.create_admin();
+        server.spawn();
+        server
+    }
+
+    /// A server on a data dir that `prepare` fills first (e.g. with a restored backup),
+    /// used with `admin_key` (a key stored in what `prepare` put there).
+    pub fn start_prepared(admin_key: &str, prepare: impl FnOnce(&Path)) -> Self {
+        let mut server = Self::blank(&[], admin_key.to_owned(), None);
+        prepare(&server.data_dir);
+        server.spawn();
+        server
+    }
+
+    fn blank(env: &[(&str, &str)], admin_key: String, serve_bin: Option<PathBuf>) -> Self {
         let tmp = tempfile::tempdir().expect("a temp dir for the server");
-        let mut server = Self {
+        Self {
             url: String::new(),
-            admin_key: String::new(),
+            admin_key,
             data_dir: tmp.path().join("data"),
             serve_env: env
                 .iter()
@@ -73,33 +102,9 @@ impl ServerProcess {
             child: None,
             stdout: None,
             starts: 0,
+            serve_bin,
             tmp,
-        };
-        if with_admin {
-            server.create_admin();
         }
-        server.spawn();
-        server
-    }
-
-    /// A server on a data dir that `prepare` fills first (e.g. with a restored backup),
-    /// used with `admin_key` (a key stored in what `prepare` put there).
-    pub fn start_prepared(admin_key: &str, prepare: impl FnOnce(&Path)) -> Self {
-        let tmp = tempfile::tempdir().expect("a temp dir for the server");
-        let mut server = Self {
-            url: String::new(),
-            admin_key: admin_key.to_owned(),
-            data_dir: tmp.path().join("data"),
-            serve_env: Vec::new(),
-            cli_env: Vec::new(),
-            child: None,
-            stdout: None,
-            starts: 0,
-            tmp,
-        };
-        prepare(&server.data_dir);
-        server.spawn();
-        server
     }
 
     fn create_admin(&mut self) {
@@ -146,6 +151,16 @@ impl ServerProcess {
         let stderr_path = self.stderr_path();
         let stderr = std::fs::File::create(&stderr_path).expect("a file for the server's stderr");
         let mut cmd = self.base_command();
+        if let Some(bin) = &self.serve_bin {
+            let mut own = Command::new(bin);
+            own.envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))));
+            for (k, v) in cmd.get_envs() {
+                if v.is_none() {
+                    own.env_remove(k);
+                }
+            }
+            cmd = own;
+        }
         cmd.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(&self.data_dir)
             .envs(self.serve_env.iter().map(|(k, v)| (k, v)))

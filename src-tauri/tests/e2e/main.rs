@@ -39,6 +39,7 @@ mod trackers;
 mod trackers_github;
 mod trackers_gitlab;
 mod trackers_jira;
+mod update;
 mod web_ui;
 mod workflow;
 mod worktrees;

@@ -194,15 +194,19 @@ pub async fn start(
 }
 
 /// Queues a scheduled backup when one is due (`backup_interval_hours` since the newest
-/// backup) and none is queued or running; after a failure, waits an hour before the
+/// backup, or since this start when there is none) and none is queued or running; after a failure, waits an hour before the
 /// next attempt instead of failing (and notifying) on every tick.
 pub async fn schedule(st: &crate::state::AppState) -> crate::error::ApiResult<()> {
     use aiops_core::jobs::JobStore;
     let settings = st.settings().clone();
+    let started_at = st.started_at();
     let due = st
         .run(move |db| {
             let now = time::OffsetDateTime::now_utc();
-            if !backups::due(newest(&settings)?, now, settings.backup_interval_hours) {
+            // Without any backup yet, the first is due an interval after this start
+            // (not at once: a fresh install has nothing worth keeping).
+            let since = newest(&settings)?.unwrap_or(started_at);
+            if !backups::due(Some(since), now, settings.backup_interval_hours) {
                 return Ok(false);
             }
             let page = aiops_core::page::PageQuery {

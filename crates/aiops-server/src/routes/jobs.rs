@@ -56,12 +56,13 @@ async fn job_log(
     let offset = q.offset.unwrap_or(0);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(u64::from(wait));
     let mut changes = st.runner().changes();
+    let mut last_read = false;
     loop {
         // Seen before reading, so a change between the read and the wait still wakes us.
         changes.borrow_and_update();
         let p = a.principal.clone();
         let log = st.run(move |db| jobs::log(db, &p, id, offset)).await?;
-        if !log.output.is_empty() || log.job.state.is_done() || wait == 0 {
+        if !log.output.is_empty() || log.job.state.is_done() || wait == 0 || last_read {
             return Ok(Json(log));
         }
         let closed = st.closed();
@@ -71,7 +72,9 @@ async fn job_log(
                     return Ok(Json(log));
                 }
             }
-            () = closed => return Ok(Json(log)),
+            // The server is stopping: answer with the newest state, not the one read
+            // before the wait (a job may have ended in between).
+            () = closed => last_read = true,
         }
     }
 }
