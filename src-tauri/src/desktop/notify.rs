@@ -74,6 +74,20 @@ pub fn notice_for(event: &Event, prefs: &Notifications) -> Option<Notice> {
                 session_id: None,
             })
         }
+        // Backups, restores, updates and tool installs that failed (admins only see
+        // these events); the same switch as failed syncs: background work failed.
+        "job.failed" if prefs.sync_failed => {
+            let p = &event.payload;
+            Some(Notice {
+                summary: format!(
+                    "{} {} failed",
+                    p["kind"].as_str().unwrap_or("job").replace('_', " "),
+                    p["subject"].as_str().unwrap_or_default()
+                ),
+                body: p["error"].as_str().unwrap_or_default().to_owned(),
+                session_id: None,
+            })
+        }
         _ => None,
     }
 }

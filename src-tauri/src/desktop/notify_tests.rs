@@ -105,6 +105,19 @@ fn toggles_and_do_not_disturb_silence_their_events() {
         ..Notifications::default()
     };
     assert_eq!(notice_for(&failed_sync, &no_sync), None);
+    let failed_backup = event(
+        "job.failed",
+        json!({ "kind": "backup", "subject": "schedule", "error": "disk full" }),
+    );
+    assert_eq!(
+        notice_for(&failed_backup, &Notifications::default()),
+        Some(Notice {
+            summary: "backup schedule failed".into(),
+            body: "disk full".into(),
+            session_id: None,
+        })
+    );
+    assert_eq!(notice_for(&failed_backup, &no_sync), None);
 }
 
 #[test]

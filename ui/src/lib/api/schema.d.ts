@@ -1262,6 +1262,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/system/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Backups in `<data dir>/backups`, newest first. */
+        get: operations["list_backups"];
+        put?: never;
+        /**
+         * Makes a backup as a job (202 with the job; follow it with `GET /system/jobs/{id}`;
+         *     its `result` is the [`Backup`]). With a `passphrase` the archive is encrypted and
+         *     holds `secret.key`; without one it holds no key material.
+         */
+        post: operations["create_backup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/backups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_backup"];
+        put?: never;
+        post?: never;
+        /** Deletes a backup (archive and entry). */
+        delete: operations["delete_backup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/backups/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The archive's bytes, streamed (`application/octet-stream`, with its name in
+         *     `Content-Disposition`). Audited.
+         */
+        get: operations["download_backup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/backups/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restores a backup as a job: checks the archive (sums, schema, integrity, the
+         *     passphrase of an encrypted one) without touching anything, stages it, and — when
+         *     the job succeeded — restarts the server onto it (sessions keep running; clients
+         *     reconnect). The previous database is kept in `backups/pre-restore-<time>/`.
+         */
+        post: operations["restore_backup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/system/features": {
         parameters: {
             query?: never;
@@ -1296,6 +1377,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/system/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs, newest first. */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A job and its output from `offset` on. With `wait`, answers as soon as there is new
+         *     output or the job ended, or after `wait` seconds with nothing new: follow a job by
+         *     asking again with `next_offset` until its state is an end state.
+         */
+        get: operations["job_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels a job: a queued one at once, a running one as soon as its work next checks
+         *     (a tool install's package manager is stopped). 409 when it has already ended.
+         */
+        post: operations["cancel_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restarts the server gracefully (202 at once; the restart follows). Sessions keep
+         *     running; clients reconnect.
+         */
+        post: operations["restart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/system/status": {
         parameters: {
             query?: never;
@@ -1303,9 +1462,35 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Everything an admin checks first: versions, uptime, database, sessions by state,
+         *     tmux/git/sandbox, backups, jobs and free disk space.
+         */
         get: operations["system_status"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Updates the server's binary from `update_url` as a job (202 with the job; its
+         *     `result` is `{from, to, replaced, binary}`); with `restart`, restarts onto the new
+         *     binary when one was put in place. 409 when a package manager owns the binary (the
+         *     error names its command) or no `update_url` is configured.
+         */
+        post: operations["update"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1655,6 +1840,36 @@ export interface components {
          * @enum {string}
          */
         AuthMethod: "session" | "api_key";
+        /** @description One backup archive in `<data dir>/backups/`. */
+        Backup: {
+            /** @description Version of aiops that made it. */
+            aiops_version: string;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            /** @description Encrypted with a passphrase (XChaCha20-Poly1305, Argon2id-derived key). */
+            encrypted: boolean;
+            /**
+             * @description The archive's file name, e.g. `aiops-backup-20261207T061600Z-k3v9.tar.gz`
+             *     (`.tar.gz.enc` when encrypted); also what `download` saves it as.
+             */
+            id: string;
+            /**
+             * @description Holds `secret.key` (only ever when encrypted): stored tokens and SSH keys come
+             *     back with it. Without it they must be entered again after a restore on another
+             *     data dir, or the old `secret.key` put back.
+             */
+            includes_secret_key: boolean;
+            /**
+             * Format: int32
+             * @description Database schema version inside; a server restores only versions it knows.
+             */
+            schema_version: number;
+            /** Format: int64 */
+            size_bytes: number;
+            /** @description `manual` or `schedule`. */
+            trigger: string;
+        };
         /** @description `POST /api/v1/users/me/password` */
         ChangePassword: {
             current_password: string;
@@ -1710,6 +1925,16 @@ export interface components {
             name: string;
             /** @description Non-empty; each at most the owner's role allows (`member` → read, write). */
             scopes: components["schemas"]["Scope"][];
+        };
+        /** @description `POST /api/v1/system/backups`: make a backup (a job). */
+        CreateBackup: {
+            /** @description Free text shown in the list (≤ 200 characters). */
+            description?: string | null;
+            /**
+             * @description With a passphrase (≥ 12 characters) the archive is encrypted and includes
+             *     `secret.key`; without one it holds no key material at all.
+             */
+            passphrase?: string | null;
         };
         /** @description `POST /api/v1/integrations` (admin). */
         CreateIntegration: {
@@ -2078,6 +2303,51 @@ export interface components {
             description_html: string;
             issue: components["schemas"]["Issue"];
         };
+        /** @description One background job (admin-only). */
+        Job: {
+            /** @description Why it failed (or was cancelled). */
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description `backup`, `restore`, `tool_install`, `tool_upgrade`. */
+            kind: string;
+            /** @description The last line of its output: what it is doing now. */
+            progress?: string | null;
+            /** Format: date-time */
+            queued_at: string;
+            /**
+             * Format: int64
+             * @description The user who asked for it; None for the scheduler.
+             */
+            requested_by?: number | null;
+            /** @description Kind-specific outcome once succeeded (a backup's `Backup`, a tool's status). */
+            result?: unknown;
+            /** Format: date-time */
+            started_at?: string | null;
+            state: components["schemas"]["JobState"];
+            /** @description What it acts on: a backup's description or file name, a tool's name. */
+            subject: string;
+        };
+        /** @description `GET /api/v1/system/jobs/{id}`: the job and its output from `offset` on. */
+        JobLog: {
+            job: components["schemas"]["Job"];
+            /**
+             * Format: int64
+             * @description Byte offset to ask for next; output before it has been returned.
+             */
+            next_offset: number;
+            /** @description Output (UTF-8 text, lines ending in `\n`) from the requested offset on. */
+            output: string;
+            /**
+             * @description True when output older than the requested offset was dropped (a job's stored
+             *     output keeps its last 1 MiB).
+             */
+            truncated: boolean;
+        };
+        /** @enum {string} */
+        JobState: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         /** @description A host key aiops has seen. */
         KnownHost: {
             /** Format: date-time */
@@ -2301,6 +2571,36 @@ export interface components {
                 updated_at: string;
                 /** @description Web page of the issue at the tracker; none for native issues. */
                 url?: string | null;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. `next_cursor` is absent on the last page. */
+        Page_Job: {
+            items: {
+                /** @description Why it failed (or was cancelled). */
+                error?: string | null;
+                /** Format: date-time */
+                finished_at?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** @description `backup`, `restore`, `tool_install`, `tool_upgrade`. */
+                kind: string;
+                /** @description The last line of its output: what it is doing now. */
+                progress?: string | null;
+                /** Format: date-time */
+                queued_at: string;
+                /**
+                 * Format: int64
+                 * @description The user who asked for it; None for the scheduler.
+                 */
+                requested_by?: number | null;
+                /** @description Kind-specific outcome once succeeded (a backup's `Backup`, a tool's status). */
+                result?: unknown;
+                /** Format: date-time */
+                started_at?: string | null;
+                state: components["schemas"]["JobState"];
+                /** @description What it acts on: a backup's description or file name, a tool's name. */
+                subject: string;
             }[];
             next_cursor?: string | null;
         };
@@ -2640,6 +2940,19 @@ export interface components {
         RenderedComment: components["schemas"]["Comment"] & {
             body_html: string;
         };
+        /** @description `POST /api/v1/system/restart`: the restart is under way. */
+        Restarting: {
+            /** @description The version answering (the restarted server may run a newer one after an update). */
+            version: string;
+        };
+        /**
+         * @description `POST /api/v1/system/backups/{id}/restore`: restore it (a job; the server restarts
+         *     on the restored database when it succeeds).
+         */
+        RestoreBackup: {
+            /** @description The passphrase of an encrypted archive. */
+            passphrase?: string | null;
+        };
         /**
          * @description A user's role. `admin` sees and manages everything; `member` sees only the tenants and
          *     projects they belong to.
@@ -2830,18 +3143,50 @@ export interface components {
         Status: {
             /** Format: int64 */
             api_keys_active: number;
+            /**
+             * Format: int32
+             * @description Backups in `<data dir>/backups`.
+             */
+            backups: number;
             data_dir: string;
             /**
              * Format: int64
              * @description Size of `aiops.db` plus its `-wal` file, in bytes.
              */
             db_bytes: number;
+            /**
+             * Format: int64
+             * @description Bytes free for aiops on the data dir's filesystem.
+             */
+            disk_free_bytes?: number | null;
+            /** @description `git --version`, None when git is missing. */
+            git_version?: string | null;
+            /** Format: int64 */
+            jobs_queued: number;
+            /** Format: int64 */
+            jobs_running: number;
+            last_backup?: components["schemas"]["Backup"] | null;
             /** Format: int64 */
             projects: number;
+            /** @description The session sandbox in use: `bubblewrap`, `seatbelt`, or `none`. */
+            sandbox: string;
+            /** @description `session_sandbox`: `auto`, `required` or `off`. */
+            sandbox_mode: string;
             /** Format: int32 */
             schema_version: number;
+            /** @description Sessions per state (`starting`, `running`, `waiting`, …), every state listed. */
+            sessions: {
+                [key: string]: number;
+            };
+            /**
+             * Format: date-time
+             * @description When this server process started (changes on every restart).
+             */
+            started_at: string;
             /** Format: int64 */
             tenants: number;
+            /** @description `tmux -V`, None when tmux is missing. */
+            tmux_version?: string | null;
             /** Format: int64 */
             uptime_seconds: number;
             /** Format: int64 */
@@ -3030,6 +3375,14 @@ export interface components {
             /** @description At most 50 relative paths inside the repository. */
             setup_files?: string[] | null;
             slug?: string | null;
+        };
+        /**
+         * @description `POST /api/v1/system/update`: update this server's binary from its signed release
+         *     manifest (`update_url`), as a job whose `result` says `from`, `to` and `replaced`.
+         */
+        UpdateRequest: {
+            /** @description Restart onto the new binary once it is in place (`update-and-restart`). */
+            restart?: boolean;
         };
         /** @description `PATCH /api/v1/tenants/{tenant}` (admin). Absent fields are left as they are. */
         UpdateTenant: {
@@ -6454,6 +6807,239 @@ export interface operations {
             };
         };
     };
+    list_backups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBackup"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    download_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restore_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestoreBackup"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     features: {
         parameters: {
             query?: never;
@@ -6492,6 +7078,180 @@ export interface operations {
             };
         };
     };
+    list_jobs: {
+        parameters: {
+            query?: {
+                /** @description Only jobs of this kind. */
+                kind?: string;
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Job"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    job_log: {
+        parameters: {
+            query?: {
+                /** @description Byte offset into the output (the `next_offset` of the previous answer); default 0. */
+                offset?: number;
+                /**
+                 * @description Wait up to this many seconds (0..=30) for new output or the job's end before
+                 *     answering: a long poll. Default 0.
+                 */
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobLog"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Restarting"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     system_status: {
         parameters: {
             query?: never;
@@ -6510,6 +7270,53 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

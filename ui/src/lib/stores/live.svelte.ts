@@ -3,7 +3,7 @@
 // Notifications and the last event id are kept in localStorage, so a reload resumes the
 // stream where it stopped (`?after=`) and keeps the list.
 import { SvelteMap } from 'svelte/reactivity';
-import { backend, type Event, type Session, type StreamState, type SyncRun, type Unsubscribe } from '../backend';
+import { backend, type Event, type Job, type Session, type StreamState, type SyncRun, type Unsubscribe } from '../backend';
 
 export interface Notice {
   /** The event id. */
@@ -79,6 +79,18 @@ function apply(e: Event): void {
     const s = e.payload as Session;
     liveSessions.set(s.id, s);
     if (s.state === 'waiting' || s.state === 'exited' || s.state === 'failed') notify(e, sessionNotice(e, s));
+  } else if (e.kind === 'job.failed') {
+    // A backup, restore, update or tool install failed (admins only get these).
+    const job = e.payload as Job;
+    notify(e, {
+      id: e.id,
+      kind: 'sync_failed',
+      title: `${job.kind.replace('_', ' ')} ${job.subject} failed`,
+      detail: job.error ?? '',
+      href: '/admin',
+      at: e.at,
+      read: false,
+    });
   } else if (e.kind === 'sync.failed') {
     // The server adds the integration's name to the run (see the Event schema).
     const run = e.payload as SyncRun & { integration_name?: string };
