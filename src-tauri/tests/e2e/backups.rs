@@ -383,3 +383,84 @@ fn newer_schema(plain: &Path, dir: &Path) -> PathBuf {
     assert_success(&run(tar, None), "repack");
     out_path
 }
+
+#[test]
+fn retention_keeps_the_newest_and_only_admins_reach_backups_and_jobs() {
+    let server = ServerProcess::start_with(true, &[("AIOPS_BACKUP_KEEP", "2")]);
+    let made: Vec<String> = (0..3)
+        .map(|_| {
+            backup(&server, None)
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let listed: Vec<String> = runtime()
+        .block_on(server.admin_client().list_backups())
+        .unwrap()
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    assert_eq!(
+        listed,
+        vec![made[2].clone(), made[1].clone()],
+        "the newest two, newest first"
+    );
+    assert!(
+        !server.data_dir.join("backups").join(&made[0]).exists(),
+        "the oldest is deleted"
+    );
+
+    // A member (even of a tenant) and an anonymous caller reach none of it.
+    let out = server.cli(&["tenants", "create", "--name", "acme"], None);
+    assert_success(&out, "tenants create acme");
+    let member = crate::trackers::Member::create(&server, "mia@example.com");
+    let http = reqwest::Client::new();
+    let paths = [
+        ("GET", "/api/v1/system/backups".to_owned()),
+        ("POST", "/api/v1/system/backups".to_owned()),
+        (
+            "GET",
+            format!("/api/v1/system/backups/{}/download", made[2]),
+        ),
+        ("DELETE", format!("/api/v1/system/backups/{}", made[2])),
+        (
+            "POST",
+            format!("/api/v1/system/backups/{}/restore", made[2]),
+        ),
+        ("GET", "/api/v1/system/jobs".to_owned()),
+        ("POST", "/api/v1/system/restart".to_owned()),
+        ("POST", "/api/v1/system/update".to_owned()),
+    ];
+    runtime().block_on(async {
+        for (method, path) in &paths {
+            let url = format!("{}{path}", server.url);
+            let m: reqwest::Method = method.parse().unwrap();
+            let anon = http
+                .request(m.clone(), &url)
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(anon.status(), 401, "{method} {path} without a credential");
+            let as_member = http
+                .request(m, &url)
+                .bearer_auth(&member.key)
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                as_member.status(),
+                403,
+                "{method} {path} with a member's key"
+            );
+        }
+    });
+    assert!(
+        server.data_dir.join("backups").join(&made[2]).exists(),
+        "nothing was deleted"
+    );
+}
