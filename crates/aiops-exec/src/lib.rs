@@ -21,6 +21,7 @@ pub mod sandbox;
 pub mod ssh;
 pub mod tmux;
 pub mod tool_home;
+pub mod tool_install;
 pub mod watch;
 pub mod working_copy;
 pub mod workspace;

@@ -47,6 +47,8 @@ struct Inner {
     homes: std::path::PathBuf,
     /// `sandbox_read_only` as paths.
     sandbox_read_only: Vec<std::path::PathBuf>,
+    /// Installs agent CLIs into `<data>/tools` (`aiops tools install`).
+    installer: Arc<aiops_exec::tool_install::ToolInstaller>,
     /// This executable (the session launcher); from `current_exe` at start.
     aiops_bin: String,
     /// The URL sessions reach the API at, known once the listener is bound.
@@ -87,6 +89,9 @@ impl AppState {
             aiops_exec::runtime::TmuxRuntime::new(&settings.data_dir, aiops_bin.clone().into());
         let workspaces = settings.workspaces_dir();
         let homes = settings.homes_dir();
+        let installer = Arc::new(aiops_exec::tool_install::ToolInstaller::new(
+            aiops_core::sessions::install::Layout::new(&settings.data_dir),
+        ));
         let sandbox_read_only = settings
             .sandbox_read_only
             .iter()
@@ -115,6 +120,7 @@ impl AppState {
             workspaces,
             homes,
             sandbox_read_only,
+            installer,
             aiops_bin,
             url: std::sync::OnceLock::new(),
             events: tokio::sync::watch::Sender::new(0),
@@ -221,6 +227,7 @@ impl AppState {
                 mode: self.0.settings.sandbox_mode(),
                 homes_root: &self.0.homes,
                 read_only: &self.0.sandbox_read_only,
+                tools: &self.0.installer.layout().root,
             },
         }
     }
@@ -231,6 +238,11 @@ impl AppState {
             allow: &self.0.repo_allow,
             resolver: &SystemResolver,
         }
+    }
+
+    /// The agent CLIs' installer (`<data>/tools`).
+    pub fn installer(&self) -> Arc<aiops_exec::tool_install::ToolInstaller> {
+        self.0.installer.clone()
     }
 
     pub fn jobs(&self) -> &Notify {

@@ -232,6 +232,18 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "aiops tools set myagent --command /opt/agent/bin/agent --kind generic -- --fast",
     ),
     ("tools delete", "aiops tools delete myagent"),
+    (
+        "tools status",
+        "aiops tools status   # installed where, --version, the newest on the registry",
+    ),
+    (
+        "tools install",
+        "aiops tools install codex\naiops tools install codex --version 0.171.0   # pin a version",
+    ),
+    (
+        "tools upgrade",
+        "aiops tools upgrade claude\naiops tools upgrade aider --no-wait   # print the job, do not follow it",
+    ),
     ("tools credentials list", "aiops tools credentials list"),
     (
         "tools credentials set",
