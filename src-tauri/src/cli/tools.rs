@@ -43,8 +43,10 @@ pub enum ToolsCommand {
     Status,
     /// Install a tool's agent CLI into aiops's prefix (<data>/tools; first on every
     /// session's PATH), following the job's output (admin).
+    #[command(disable_version_flag = true)]
     Install(InstallArgs),
     /// Upgrade a tool aiops installed to the newest version, or to --version (admin).
+    #[command(disable_version_flag = true)]
     Upgrade(InstallArgs),
     /// Your own keys for the agents; they reach only your sessions.
     #[command(subcommand)]
