@@ -1296,6 +1296,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/system/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs, newest first. */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A job and its output from `offset` on. With `wait`, answers as soon as there is new
+         *     output or the job ended, or after `wait` seconds with nothing new: follow a job by
+         *     asking again with `next_offset` until its state is an end state.
+         */
+        get: operations["job_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancels a job: a queued one at once, a running one as soon as its work next checks
+         *     (a tool install's package manager is stopped). 409 when it has already ended.
+         */
+        post: operations["cancel_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/system/status": {
         parameters: {
             query?: never;
@@ -1404,6 +1462,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tools/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether each tool with an install recipe (kinds claude, codex, aider) is installed,
+         *     where (`managed`: aiops's prefix; `path`: the server's PATH), its `--version`, the
+         *     newest version its registry offers (cached briefly; unknown when the registry does
+         *     not answer within seconds). Admin: it runs programs and asks registries.
+         */
+        get: operations["tools_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tools/{name}": {
         parameters: {
             query?: never;
@@ -1417,6 +1497,46 @@ export interface paths {
         post?: never;
         /** Deletes a custom tool (admin); built-ins cannot be deleted (409). */
         delete: operations["delete_tool"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tools/{name}/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Installs a tool's package (npm or pip) into aiops's prefix `<data>/tools` as a job
+         *     (202); follow it at `GET /system/jobs/{id}`. Its result is the tool's status.
+         */
+        post: operations["install_tool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tools/{name}/upgrade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upgrades a tool aiops installed (to the newest, or `version`) as a job (202); 409
+         *     when aiops has not installed it.
+         */
+        post: operations["upgrade_tool"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1964,6 +2084,11 @@ export interface components {
             status: string;
             version: string;
         };
+        /** @description `POST /api/v1/tools/{name}/install` and `…/upgrade` (admin). */
+        InstallTool: {
+            /** @description The exact version to install (e.g. `0.171.0`); default: the newest. */
+            version?: string | null;
+        };
         /** @description A connection of a tenant to GitHub, GitLab or Jira. */
         Integration: {
             /** @description API root: `https://api.github.com`, `https://gitlab.com`, `https://acme.atlassian.net`. */
@@ -2058,6 +2183,51 @@ export interface components {
             description_html: string;
             issue: components["schemas"]["Issue"];
         };
+        /** @description One background job (admin-only). */
+        Job: {
+            /** @description Why it failed (or was cancelled). */
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description `backup`, `restore`, `tool_install`, `tool_upgrade`. */
+            kind: string;
+            /** @description The last line of its output: what it is doing now. */
+            progress?: string | null;
+            /** Format: date-time */
+            queued_at: string;
+            /**
+             * Format: int64
+             * @description The user who asked for it; None for the scheduler.
+             */
+            requested_by?: number | null;
+            /** @description Kind-specific outcome once succeeded (a backup's `Backup`, a tool's status). */
+            result?: unknown;
+            /** Format: date-time */
+            started_at?: string | null;
+            state: components["schemas"]["JobState"];
+            /** @description What it acts on: a backup's description or file name, a tool's name. */
+            subject: string;
+        };
+        /** @description `GET /api/v1/system/jobs/{id}`: the job and its output from `offset` on. */
+        JobLog: {
+            job: components["schemas"]["Job"];
+            /**
+             * Format: int64
+             * @description Byte offset to ask for next; output before it has been returned.
+             */
+            next_offset: number;
+            /** @description Output (UTF-8 text, lines ending in `\n`) from the requested offset on. */
+            output: string;
+            /**
+             * @description True when output older than the requested offset was dropped (a job's stored
+             *     output keeps its last 1 MiB).
+             */
+            truncated: boolean;
+        };
+        /** @enum {string} */
+        JobState: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         /** @description A host key aiops has seen. */
         KnownHost: {
             /** Format: date-time */
@@ -2281,6 +2451,36 @@ export interface components {
                 updated_at: string;
                 /** @description Web page of the issue at the tracker; none for native issues. */
                 url?: string | null;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. `next_cursor` is absent on the last page. */
+        Page_Job: {
+            items: {
+                /** @description Why it failed (or was cancelled). */
+                error?: string | null;
+                /** Format: date-time */
+                finished_at?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** @description `backup`, `restore`, `tool_install`, `tool_upgrade`. */
+                kind: string;
+                /** @description The last line of its output: what it is doing now. */
+                progress?: string | null;
+                /** Format: date-time */
+                queued_at: string;
+                /**
+                 * Format: int64
+                 * @description The user who asked for it; None for the scheduler.
+                 */
+                requested_by?: number | null;
+                /** @description Kind-specific outcome once succeeded (a backup's `Backup`, a tool's status). */
+                result?: unknown;
+                /** Format: date-time */
+                started_at?: string | null;
+                state: components["schemas"]["JobState"];
+                /** @description What it acts on: a backup's description or file name, a tool's name. */
+                subject: string;
             }[];
             next_cursor?: string | null;
         };
@@ -2956,6 +3156,42 @@ export interface components {
          * @enum {string}
          */
         ToolCredentialKind: "anthropic_api_key" | "claude_oauth_token" | "openai_api_key" | "codex_auth_json";
+        /** @description One tool's installation, as `GET /api/v1/tools/status` reports it. */
+        ToolStatus: {
+            /** @description Whether that program is found. */
+            installed: boolean;
+            /** @description Its kind (`claude`, `codex`, `aider`, `generic`). */
+            kind: string;
+            /**
+             * @description The newest version the registry offers; None when unknown (no recipe, or the
+             *     registry did not answer in time).
+             */
+            latest?: string | null;
+            /** @description How aiops installs it: `npm` or `pip`; None when it has no install recipe. */
+            manager?: string | null;
+            /** @description The tool's name in the tool table. */
+            name: string;
+            /** @description Why something is unknown (e.g. "the registry did not answer"). */
+            note?: string | null;
+            /** @description The package installed (`@openai/codex`, `aider-chat`); None without a recipe. */
+            package?: string | null;
+            /** @description The program's path when found. */
+            path?: string | null;
+            /** @description The program looked for (the tool's command, or the recipe's program). */
+            program: string;
+            /**
+             * @description Where it was found: `managed` (aiops's prefix, first on every session's PATH),
+             *     `path` (the server's PATH or an absolute command), or `missing`.
+             */
+            source: string;
+            /** @description True when `latest` is newer than the installed version. */
+            upgrade_available: boolean;
+            /**
+             * @description The first line of its `--version` output; None when it is missing or did not
+             *     answer in time.
+             */
+            version?: string | null;
+        };
         /**
          * @description A session's output, redacted. By default the rendered log: the pane's output replayed
          *     through a terminal emulator, one line per screen line (what scrolled off the top, a
@@ -6472,6 +6708,145 @@ export interface operations {
             };
         };
     };
+    list_jobs: {
+        parameters: {
+            query?: {
+                /** @description Only jobs of this kind. */
+                kind?: string;
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Job"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    job_log: {
+        parameters: {
+            query?: {
+                /** @description Byte offset into the output (the `next_offset` of the previous answer); default 0. */
+                offset?: number;
+                /**
+                 * @description Wait up to this many seconds (0..=30) for new output or the job's end before
+                 *     answering: a long poll. Default 0.
+                 */
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobLog"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     system_status: {
         parameters: {
             query?: never;
@@ -6797,6 +7172,33 @@ export interface operations {
             };
         };
     };
+    tools_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolStatus"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_tool: {
         parameters: {
             query?: never;
@@ -6875,6 +7277,112 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    install_tool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstallTool"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upgrade_tool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstallTool"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             404: {
                 headers: {
