@@ -233,6 +233,15 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("tools delete", "aiops tools delete myagent"),
     (
+        "system jobs list",
+        "aiops system jobs list\naiops system jobs list --kind tool_install",
+    ),
+    (
+        "system jobs show",
+        "aiops system jobs show 7 -f   # follow its output until it ends",
+    ),
+    ("system jobs cancel", "aiops system jobs cancel 7"),
+    (
         "tools status",
         "aiops tools status   # installed where, --version, the newest on the registry",
     ),
