@@ -178,7 +178,7 @@ impl ToolInstaller {
                     .args(["view", "--fetch-retries=0", "--fetch-timeout=8000", "--"])
                     .args([package, "version"])
                     .run()
-                    .map_err(|e| one_line(&e.to_string()))?;
+                    .map_err(|e| note(&e))?;
                 install::parse_npm_view(&out.stdout)
                     .ok_or_else(|| format!("npm view printed no version for {package}"))
             }
@@ -203,7 +203,7 @@ impl ToolInstaller {
                     .args(["-m", "pip", "index", "versions", "--timeout", "8"])
                     .args(["--retries", "0", "--", package])
                     .run()
-                    .map_err(|e| one_line(&e.to_string()))?;
+                    .map_err(|e| note(&e))?;
                 install::parse_pip_index(&out.stdout, package)
                     .ok_or_else(|| format!("pip index printed no version for {package}"))
             }
@@ -370,10 +370,7 @@ impl Installer for ToolInstaller {
             install::session_path(&self.layout.bin(), base.as_deref()),
         );
         let _ = std::fs::create_dir_all(self.layout.home());
-        let out = spec
-            .arg("--version")
-            .run()
-            .map_err(|e| one_line(&e.to_string()))?;
+        let out = spec.arg("--version").run().map_err(|e| note(&e))?;
         first_line(&out.stdout)
             .or_else(|| first_line(&out.stderr))
             .ok_or_else(|| "printed nothing".to_owned())
@@ -448,6 +445,19 @@ fn on_path(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&paths)
         .map(|d| d.join(program))
         .find(|p| p.is_file())
+}
+
+/// A failed query as a status note: what the program said, on one line.
+fn note(e: &crate::process::ExecError) -> String {
+    match e {
+        crate::process::ExecError::Failed {
+            program, stderr, ..
+        } => one_line(&format!(
+            "{program}: {}",
+            stderr.lines().next().unwrap_or("failed")
+        )),
+        other => one_line(&other.to_string()),
+    }
 }
 
 /// The first line of an error, for a status note.

@@ -236,14 +236,14 @@ fn installs_are_refused_for_unknown_tools_generic_tools_bad_versions_and_members
 }
 
 /// A "registry" on loopback that accepts connections and never answers.
-struct SilentRegistry {
-    url: String,
+pub struct SilentRegistry {
+    pub url: String,
     connections: Arc<AtomicUsize>,
     _held: Arc<Mutex<Vec<std::net::TcpStream>>>,
 }
 
 impl SilentRegistry {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let connections = Arc::new(AtomicUsize::new(0));
@@ -294,6 +294,23 @@ fn cancelling_an_install_stops_its_package_manager() {
             ("npm_config_cache", &cache.path().display().to_string()),
         ],
     );
+    // The registry never answers: the status says so within its deadline, not hangs.
+    let asked_at = std::time::Instant::now();
+    let st = status_of(&server, "codex");
+    assert!(
+        asked_at.elapsed() < Duration::from_secs(30),
+        "tools status gives up on a silent registry: {:?}",
+        asked_at.elapsed()
+    );
+    assert!(
+        st["latest"].is_null()
+            && st["note"]
+                .as_str()
+                .unwrap_or("")
+                .contains("newest version unknown"),
+        "{st}"
+    );
+
     let job = json(&server, &["tools", "install", "codex", "--no-wait"]);
     let id = job["id"].as_i64().expect("the job's id").to_string();
     let prefix = server.data_dir.join("tools/npm");
@@ -309,6 +326,13 @@ fn cancelling_an_install_stops_its_package_manager() {
         !processes_in(&prefix).is_empty(),
         "npm is running for the install"
     );
+    // Its output reaches the job while npm waits in silence.
+    let mut job = Value::Null;
+    let shown = wait_until(Duration::from_secs(10), || {
+        job = json(&server, &["system", "jobs", "show", &id]);
+        job["progress"] == "$ npm install @openai/codex@latest"
+    });
+    assert!(shown, "the job shows the command it runs: {job}");
 
     let out = server.cli(&["system", "jobs", "cancel", &id], None);
     assert_success(&out, "system jobs cancel");
