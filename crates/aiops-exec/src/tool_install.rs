@@ -469,3 +469,7 @@ fn one_line(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+#[path = "tool_install_tests.rs"]
+mod tests;
