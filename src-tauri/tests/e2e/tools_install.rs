@@ -5,9 +5,12 @@
 //! tools, tools without a recipe, bad versions, members) and that cancelling an install
 //! stops npm (against a local "registry" that never answers).
 //!
-//! The install test needs the npm registry; where it does not answer (`npm ping`), it
-//! says so on stderr and skips. It reuses the npm cache of `scripts/install-deps`
-//! (`npm_config_cache`, else `~/.npm`), so a warm CI machine downloads nothing.
+//! Aider is installed for real too, with pip into a venv of the system Python.
+//!
+//! The install tests need the registries; where one does not answer (`npm ping`, `pip
+//! index versions`), the test says so on stderr and skips. They reuse the download
+//! caches (`npm_config_cache`, else `~/.npm`, which `scripts/install-deps` fills;
+//! `PIP_CACHE_DIR`, else `~/.cache/pip`), so a warm CI machine downloads nothing.
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -25,19 +28,6 @@ use crate::trackers::{Member, id_of};
 
 /// Longest a real install may take (a cold cache downloads Codex's platform binary).
 const INSTALL_TIMEOUT: Duration = Duration::from_secs(900);
-
-/// The Codex version the tests pin (scripts/lib/agents.sh, the one place it is set).
-fn codex_version() -> String {
-    let sh = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/lib/agents.sh"),
-    )
-    .expect("scripts/lib/agents.sh");
-    sh.lines()
-        .find_map(|l| l.strip_prefix("CODEX_VERSION="))
-        .expect("CODEX_VERSION in agents.sh")
-        .trim()
-        .to_owned()
-}
 
 /// The npm cache `scripts/install-deps` filled: `npm_config_cache`, else `~/.npm`.
 fn npm_cache() -> String {
@@ -89,7 +79,7 @@ fn installing_codex_puts_a_working_version_on_every_sessions_path() {
         );
         return;
     }
-    let version = codex_version();
+    let version = pinned("CODEX_VERSION");
     let (_repo_dir, repo) = seeded_repo();
     let server = ServerProcess::start_with(true, &[("npm_config_cache", &npm_cache())]);
     project_on(&server, &repo);
@@ -140,36 +130,36 @@ fn installing_codex_puts_a_working_version_on_every_sessions_path() {
 
     // A session whose command is `codex --version`, looked up by name on the session's
     // PATH, inside the sandbox (which shows none of the data dir but `tools/`).
+    version_in_a_session(&server, "codex", &format!("codex-cli {version}"));
+}
+
+/// Starts a session whose command is `PROGRAM --version` (by name, so from the session's
+/// PATH, sandboxed where bubblewrap works) and checks it printed `expected` and exited 0.
+fn version_in_a_session(server: &ServerProcess, program: &str, expected: &str) {
+    let tool = format!("{program}-version");
     let out = server.cli(
         &[
             "tools",
             "set",
-            "codex-version",
+            &tool,
             "--command",
-            "codex",
+            program,
             "--",
             "--version",
         ],
         None,
     );
-    assert_success(&out, "tools set codex-version");
-    let issue = id_of(&demo_issue(&server, "Which Codex is there?"));
+    assert_success(&out, "tools set PROGRAM-version");
+    let issue = id_of(&demo_issue(server, &format!("Which {program} is there?")));
     let started = json(
-        &server,
-        &[
-            "issues",
-            "work",
-            &issue,
-            "--tool",
-            "codex-version",
-            "--no-attach",
-        ],
+        server,
+        &["issues", "work", &issue, "--tool", &tool, "--no-attach"],
     );
     let id = started["id"].as_i64().unwrap();
-    let exited = wait_state(&server, id, "exited");
+    let exited = wait_state(server, id, "exited");
     assert_eq!(
         exited["exit_code"], 0,
-        "codex --version ran in the session: {exited}"
+        "{program} --version ran in the session: {exited}"
     );
     if aiops_exec::sandbox::mechanism().is_some() {
         assert_eq!(exited["sandbox"], "bubblewrap", "{exited}");
@@ -178,9 +168,91 @@ fn installing_codex_puts_a_working_version_on_every_sessions_path() {
     let shown = wait_until(Duration::from_secs(10), || {
         let out = server.cli(&["sessions", "logs", &id.to_string()], None);
         logs = text(&out.stdout);
-        logs.contains(&format!("codex-cli {version}"))
+        logs.contains(expected)
     });
-    assert!(shown, "the pane printed Codex's version: {logs}");
+    assert!(shown, "the pane printed `{expected}`: {logs}");
+}
+
+/// The pinned version of `NAME` in scripts/lib/agents.sh.
+fn pinned(name: &str) -> String {
+    let sh = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/lib/agents.sh"),
+    )
+    .expect("scripts/lib/agents.sh");
+    sh.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("{name} in agents.sh"))
+        .trim()
+        .to_owned()
+}
+
+/// Whether PyPI answers (`pip index versions aider-chat` with the system Python).
+fn pypi_unreachable() -> Option<String> {
+    let mut cmd = Command::new("/usr/bin/python3");
+    cmd.args(["-m", "pip", "index", "versions", "aider-chat"])
+        .args([
+            "--timeout",
+            "10",
+            "--retries",
+            "0",
+            "--disable-pip-version-check",
+        ])
+        .stdin(Stdio::null());
+    let out = run_within(cmd, None, Duration::from_secs(40));
+    (!out.status.success()).then(|| {
+        format!(
+            "pip index versions failed ({}): {}",
+            out.status,
+            text(&out.stderr).lines().last().unwrap_or("")
+        )
+    })
+}
+
+/// pip's download cache: `PIP_CACHE_DIR`, else pip's own default, so runs after the
+/// first download nothing.
+fn pip_cache() -> String {
+    std::env::var("PIP_CACHE_DIR").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/pip",
+            std::env::var("HOME").expect("HOME for the pip cache")
+        )
+    })
+}
+
+#[test]
+fn installing_aider_makes_a_venv_of_the_system_python_that_runs_in_the_sandbox() {
+    if let Some(why) = pypi_unreachable() {
+        eprintln!(
+            "SKIPPED installing_aider_makes_a_venv_of_the_system_python_that_runs_in_the_sandbox: \
+             PyPI is not reachable from this machine ({why})"
+        );
+        return;
+    }
+    let version = pinned("AIDER_VERSION");
+    let (_repo_dir, repo) = seeded_repo();
+    let server = ServerProcess::start_with(true, &[("PIP_CACHE_DIR", &pip_cache())]);
+    project_on(&server, &repo);
+    let out = long_cli(
+        &server,
+        &["tools", "install", "aider", "--version", &version],
+    );
+    assert_success(&out, "aiops tools install aider --version");
+    assert!(
+        text(&out.stderr).contains(&format!("pip install aider-chat=={version}")),
+        "{}",
+        text(&out.stderr)
+    );
+    let venv_python = server.data_dir.join("tools/venv/aider/bin/python");
+    let base = std::fs::canonicalize(&venv_python).expect("the venv's python");
+    assert!(
+        base.starts_with("/usr"),
+        "the venv's interpreter is the system one the sandbox shows: {}",
+        base.display()
+    );
+    let st = status_of(&server, "aider");
+    assert_eq!(st["source"], "managed", "{st}");
+    assert_eq!(st["version"], format!("aider {version}"), "{st}");
+    version_in_a_session(&server, "aider", &format!("aider {version}"));
 }
 
 #[test]
