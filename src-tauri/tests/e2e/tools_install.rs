@@ -135,6 +135,7 @@ fn installing_codex_puts_a_working_version_on_every_sessions_path() {
 
 /// Starts a session whose command is `PROGRAM --version` (by name, so from the session's
 /// PATH, sandboxed where bubblewrap works) and checks it printed `expected` and exited 0.
+/// The tool sets a `PATH` of its own: the managed tools still come first.
 fn version_in_a_session(server: &ServerProcess, program: &str, expected: &str) {
     let tool = format!("{program}-version");
     let out = server.cli(
@@ -144,6 +145,8 @@ fn version_in_a_session(server: &ServerProcess, program: &str, expected: &str) {
             &tool,
             "--command",
             program,
+            "--env",
+            "PATH=/usr/bin:/bin",
             "--",
             "--version",
         ],
