@@ -280,15 +280,15 @@ pub fn status_of(installer: &dyn Installer, tool: &Tool, r: &Recipe) -> ToolStat
     let program = program_of(tool, r);
     let mut notes = Vec::new();
     let found = installer.find(&program);
-    let latest = std::thread::scope(|s| {
+    // The registry and the program are asked at once: each has its own deadline.
+    let (latest, version) = std::thread::scope(|s| {
         let latest = s.spawn(|| installer.latest(r.manager, r.package));
         let version = found.as_ref().map(|(p, _)| installer.version(p));
-        (
-            latest.join().unwrap_or_else(|_| Err("failed".into())),
-            version,
-        )
+        let latest = latest
+            .join()
+            .unwrap_or_else(|_| Err("the query failed".into()));
+        (latest, version)
     });
-    let (latest, version) = latest;
     let latest = match latest {
         Ok(v) => Some(v),
         Err(e) => {
