@@ -2,8 +2,9 @@
 //! (`/tools…`) and the event stream (`/events`).
 
 use aiops_types::{
-    AttachInfo, Event, Page, PutTool, SendText, Session, SessionListParams, SessionReport,
-    StartSession, StartedSession, Tool, Transcript, TranscriptParams, WorkIssue,
+    AttachInfo, Event, InstallTool, Job, Page, PutTool, SendText, Session, SessionListParams,
+    SessionReport, StartSession, StartedSession, Tool, ToolStatus, Transcript, TranscriptParams,
+    WorkIssue,
 };
 use reqwest::Method;
 
@@ -86,6 +87,18 @@ impl Client {
     /// `PUT /tools/{name}` (admin)
     pub async fn put_tool(&self, name: &str, req: &PutTool) -> Result<Tool> {
         self.with_body(Method::PUT, &["tools", name], req).await
+    }
+
+    /// `GET /tools/status` (admin): what is installed, where, at which version.
+    pub async fn tools_status(&self) -> Result<Vec<ToolStatus>> {
+        self.get(&["tools", "status"], NO_QUERY).await
+    }
+
+    /// `POST /tools/{name}/install` or `…/upgrade` (admin): the job doing it.
+    pub async fn install_tool(&self, name: &str, upgrade: bool, req: &InstallTool) -> Result<Job> {
+        let verb = if upgrade { "upgrade" } else { "install" };
+        self.with_body(Method::POST, &["tools", name, verb], req)
+            .await
     }
 
     /// `DELETE /tools/{name}` (admin)

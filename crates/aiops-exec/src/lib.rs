@@ -24,6 +24,7 @@ pub mod seed_repo;
 pub mod ssh;
 pub mod tmux;
 pub mod tool_home;
+pub mod tool_install;
 pub mod watch;
 pub mod working_copy;
 pub mod workspace;

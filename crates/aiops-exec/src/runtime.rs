@@ -34,6 +34,8 @@ pub struct TmuxRuntime {
     sessions_dir: PathBuf,
     /// This aiops executable (runs the launcher and the transcript recorder).
     aiops_bin: PathBuf,
+    /// `<data>/tools/bin`: tools aiops installed, found before the server's `PATH`.
+    tools_bin: PathBuf,
     /// One preparation at a time: two starts on one issue must not race on its worktree.
     preparing: Mutex<()>,
 }
@@ -57,6 +59,7 @@ impl TmuxRuntime {
             tmux,
             sessions_dir,
             aiops_bin,
+            tools_bin: aiops_core::sessions::install::Layout::new(data_dir).bin(),
             preparing: Mutex::new(()),
         }
     }
@@ -159,12 +162,23 @@ fn find_program(program: &str) -> Option<PathBuf> {
 }
 
 impl TmuxRuntime {
+    /// `program` (a bare name) among the tools aiops installed, which sessions find
+    /// first on their `PATH` (the sandbox shows all of `<data>/tools`).
+    fn managed(&self, program: &str) -> Option<PathBuf> {
+        let p = self.tools_bin.join(program);
+        (!program.contains('/') && p.is_file()).then_some(p)
+    }
+
     /// What the sandbox must show read-only for `program` to run when it is installed
     /// outside the system folders (e.g. `~/.nvm/versions/node/v22/bin/claude`): its
     /// install prefix (the folder above `bin/`), for the program and for what its symlink
     /// points at. A prefix that would show the server account's home, or anything of the
     /// data dir or the workspaces, shrinks to the program file itself.
     fn install_prefix(&self, program: &str, repo: &Path) -> Vec<PathBuf> {
+        if self.managed(program).is_some() {
+            // Sessions run the managed one; the sandbox plan shows it already.
+            return Vec::new();
+        }
         let Some(found) = find_program(program) else {
             return Vec::new();
         };
@@ -276,7 +290,7 @@ impl Runtime for TmuxRuntime {
     }
 
     fn check_program(&self, program: &str) -> CoreResult<()> {
-        match find_program(program) {
+        match find_program(program).or_else(|| self.managed(program)) {
             Some(_) => Ok(()),
             None => Err(CoreError::invalid(
                 "tool",

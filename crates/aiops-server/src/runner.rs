@@ -207,6 +207,15 @@ impl JobContext for Ctx<'_> {
     }
 
     fn cancelled(&self) -> bool {
+        // Work that waits on something quiet (npm on a slow registry) polls this often:
+        // output held back since the last line goes out now, not only with the next one.
+        let due = {
+            let p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            !p.0.is_empty() && p.1.elapsed() >= FLUSH_EVERY
+        };
+        if due {
+            self.flush();
+        }
         self.flag.load(Ordering::Acquire)
     }
 }

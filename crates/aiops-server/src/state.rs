@@ -53,6 +53,8 @@ struct Inner {
     homes: std::path::PathBuf,
     /// `sandbox_read_only` as paths.
     sandbox_read_only: Vec<std::path::PathBuf>,
+    /// Installs agent CLIs into `<data>/tools` (`aiops tools install`).
+    installer: Arc<aiops_exec::tool_install::ToolInstaller>,
     /// This executable (the session launcher); from `current_exe` at start.
     aiops_bin: String,
     /// The URL sessions reach the API at, known once the listener is bound.
@@ -95,6 +97,9 @@ impl AppState {
             aiops_exec::runtime::TmuxRuntime::new(&settings.data_dir, aiops_bin.clone().into());
         let workspaces = settings.workspaces_dir();
         let homes = settings.homes_dir();
+        let installer = Arc::new(aiops_exec::tool_install::ToolInstaller::new(
+            aiops_core::sessions::install::Layout::new(&settings.data_dir),
+        ));
         let sandbox_read_only = settings
             .sandbox_read_only
             .iter()
@@ -126,6 +131,7 @@ impl AppState {
             workspaces,
             homes,
             sandbox_read_only,
+            installer,
             aiops_bin,
             url: std::sync::OnceLock::new(),
             events: tokio::sync::watch::Sender::new(0),
@@ -233,6 +239,7 @@ impl AppState {
                 mode: self.0.settings.sandbox_mode(),
                 homes_root: &self.0.homes,
                 read_only: &self.0.sandbox_read_only,
+                tools: &self.0.installer.layout().root,
             },
         }
     }
@@ -243,6 +250,11 @@ impl AppState {
             allow: &self.0.repo_allow,
             resolver: &SystemResolver,
         }
+    }
+
+    /// The agent CLIs' installer (`<data>/tools`).
+    pub fn installer(&self) -> Arc<aiops_exec::tool_install::ToolInstaller> {
+        self.0.installer.clone()
     }
 
     pub fn jobs(&self) -> &Notify {

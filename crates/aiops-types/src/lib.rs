@@ -22,6 +22,7 @@ mod sessions;
 mod ssh;
 mod system;
 mod tenancy;
+mod tools;
 
 pub use agent_guide::{AGENT_GUIDE, agent_guide};
 pub use agents::*;
@@ -38,6 +39,7 @@ pub use sessions::*;
 pub use ssh::*;
 pub use system::*;
 pub use tenancy::*;
+pub use tools::*;
 
 /// RFC 3339 timestamps on the wire (`2026-11-21T20:06:36.123Z`), always UTC.
 pub type Timestamp = time::OffsetDateTime;

@@ -232,6 +232,27 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "aiops tools set myagent --command /opt/agent/bin/agent --kind generic -- --fast",
     ),
     ("tools delete", "aiops tools delete myagent"),
+    (
+        "system jobs list",
+        "aiops system jobs list\naiops system jobs list --kind tool_install",
+    ),
+    (
+        "system jobs show",
+        "aiops system jobs show 7 -f   # follow its output until it ends",
+    ),
+    ("system jobs cancel", "aiops system jobs cancel 7"),
+    (
+        "tools status",
+        "aiops tools status   # installed where, --version, the newest on the registry",
+    ),
+    (
+        "tools install",
+        "aiops tools install codex\naiops tools install codex --version 0.171.0   # pin a version",
+    ),
+    (
+        "tools upgrade",
+        "aiops tools upgrade claude\naiops tools upgrade aider --no-wait   # print the job, do not follow it",
+    ),
     ("tools credentials list", "aiops tools credentials list"),
     (
         "tools credentials set",

@@ -1,6 +1,7 @@
-//! `aiops tools …`: the tool table sessions start. Everyone lists; admins change.
+//! `aiops tools …`: the tool table sessions start. Everyone lists; admins change it and
+//! install or upgrade the agent CLIs (a job on the server, followed here).
 
-use aiops_types::{PutTool, Tool, ToolCredential, ToolCredentialKind};
+use aiops_types::{InstallTool, PutTool, Tool, ToolCredential, ToolCredentialKind, ToolStatus};
 
 use crate::cli::Ctx;
 use crate::cli::exit::CliError;
@@ -37,9 +38,31 @@ pub enum ToolsCommand {
     },
     /// Delete a custom tool (admin).
     Delete { name: String },
+    /// Which agent CLIs are installed, where, at which version, and the registry's newest
+    /// (admin).
+    Status,
+    /// Install a tool's agent CLI into aiops's prefix (<data>/tools; first on every
+    /// session's PATH), following the job's output (admin).
+    #[command(disable_version_flag = true)]
+    Install(InstallArgs),
+    /// Upgrade a tool aiops installed to the newest version, or to --version (admin).
+    #[command(disable_version_flag = true)]
+    Upgrade(InstallArgs),
     /// Your own keys for the agents; they reach only your sessions.
     #[command(subcommand)]
     Credentials(CredentialsCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    /// A tool of kind claude, codex or aider.
+    name: String,
+    /// The exact version (e.g. 0.171.0); default: the newest.
+    #[arg(long)]
+    version: Option<String>,
+    /// Print the queued job and return; follow it with `aiops system jobs show ID -f`.
+    #[arg(long)]
+    no_wait: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -90,7 +113,37 @@ pub async fn run(ctx: &Ctx, cmd: ToolsCommand) -> Result<(), CliError> {
             client.delete_tool(&name).await?;
             output::notice(ctx.out, &format!("Deleted tool {name}."))
         }
+        ToolsCommand::Status => output::list(ctx.out, &client.tools_status().await?),
+        ToolsCommand::Install(args) => install(ctx, &client, args, false).await,
+        ToolsCommand::Upgrade(args) => install(ctx, &client, args, true).await,
         ToolsCommand::Credentials(cmd) => credentials(ctx, &client, cmd).await,
+    }
+}
+
+/// Queues the install and, unless `--no-wait`, prints its output as it comes and then
+/// the tool's status; a failed or cancelled job exits non-zero.
+async fn install(
+    ctx: &Ctx,
+    client: &aiops_client::Client,
+    args: InstallArgs,
+    upgrade: bool,
+) -> Result<(), CliError> {
+    let req = InstallTool {
+        version: args.version,
+    };
+    let job = client.install_tool(&args.name, upgrade, &req).await?;
+    if args.no_wait {
+        return output::one(ctx.out, &job);
+    }
+    let job = crate::cli::jobs::follow(client, job.id).await?;
+    crate::cli::jobs::outcome(&job)?;
+    match job
+        .result
+        .clone()
+        .and_then(|v| serde_json::from_value::<ToolStatus>(v).ok())
+    {
+        Some(status) => output::one(ctx.out, &status),
+        None => output::one(ctx.out, &job),
     }
 }
 
@@ -157,6 +210,45 @@ impl Render for Tool {
             ("prompt", self.prompt.clone()),
             ("kind", self.kind.clone()),
             ("builtin", self.builtin.to_string()),
+        ]
+    }
+}
+
+impl Render for ToolStatus {
+    const HEADERS: &'static [&'static str] = &[
+        "NAME",
+        "INSTALLED",
+        "SOURCE",
+        "VERSION",
+        "LATEST",
+        "UPGRADE",
+        "PATH",
+    ];
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            if self.installed { "yes" } else { "no" }.to_owned(),
+            self.source.clone(),
+            output::or_dash(self.version.as_deref()),
+            output::or_dash(self.latest.as_deref()),
+            if self.upgrade_available { "yes" } else { "-" }.to_owned(),
+            output::or_dash(self.path.as_deref()),
+        ]
+    }
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("name", self.name.clone()),
+            ("kind", self.kind.clone()),
+            ("manager", output::or_dash(self.manager.as_deref())),
+            ("package", output::or_dash(self.package.as_deref())),
+            ("program", self.program.clone()),
+            ("installed", self.installed.to_string()),
+            ("source", self.source.clone()),
+            ("path", output::or_dash(self.path.as_deref())),
+            ("version", output::or_dash(self.version.as_deref())),
+            ("latest", output::or_dash(self.latest.as_deref())),
+            ("upgrade_available", self.upgrade_available.to_string()),
+            ("note", output::or_dash(self.note.as_deref())),
         ]
     }
 }

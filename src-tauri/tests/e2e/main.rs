@@ -35,6 +35,7 @@ mod sessions_logs;
 mod sessions_prompt;
 mod terminal;
 mod tls;
+mod tools_install;
 mod trackers;
 mod trackers_github;
 mod trackers_gitlab;

@@ -82,3 +82,17 @@ fn account_ssh_keys_and_tool_credentials_then_known_hosts_and_worktrees_empty_st
     let server = ServerProcess::start();
     spec(&server, "account_flow", &ADMIN);
 }
+
+#[test]
+fn admin_tools_cards_stream_an_install_and_cancel_it() {
+    let registry = crate::tools_install::SilentRegistry::start();
+    let cache = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start_with(
+        true,
+        &[
+            ("npm_config_registry", &registry.url),
+            ("npm_config_cache", &cache.path().display().to_string()),
+        ],
+    );
+    spec(&server, "tools_flow", &ADMIN);
+}

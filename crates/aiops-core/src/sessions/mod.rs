@@ -9,6 +9,7 @@
 pub mod context;
 pub mod credentials;
 pub mod dialogs;
+pub mod install;
 pub mod names;
 pub mod ops;
 pub mod plan;

@@ -115,6 +115,18 @@ pub(super) fn launch_plan(
     }
     let home = super::sandbox::tool_home(&host.sandbox, owner);
     env.push(("HOME".to_owned(), home.display().to_string()));
+    // Tools aiops installed come first (`aiops tools install`), then the tool's own
+    // `PATH` if an admin set one, else the server's.
+    let base = tool
+        .env
+        .get("PATH")
+        .cloned()
+        .or_else(|| std::env::var("PATH").ok());
+    let bin = host.sandbox.tools.join("bin");
+    env.push((
+        "PATH".to_owned(),
+        super::install::session_path(&bin, base.as_deref()),
+    ));
     let sandbox = (session.sandbox != super::sandbox::NO_SANDBOX)
         .then(|| sandbox_plan(host, session, &repo, &home));
     if sandbox.is_some() {
@@ -146,7 +158,10 @@ fn sandbox_plan(
     repo: &std::path::Path,
     home: &std::path::Path,
 ) -> super::sandbox::SandboxPlan {
-    let mut read_only = vec![PathBuf::from(host.aiops_bin)];
+    let mut read_only = vec![
+        PathBuf::from(host.aiops_bin),
+        host.sandbox.tools.to_path_buf(),
+    ];
     read_only.extend(host.sandbox.read_only.iter().cloned());
     super::sandbox::SandboxPlan {
         work_dir: PathBuf::from(&session.worktree_path),

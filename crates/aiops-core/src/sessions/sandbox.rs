@@ -58,6 +58,9 @@ pub struct SandboxPolicy<'a> {
     /// Extra read-only paths the admin listed (`sandbox_read_only`), e.g. a tool
     /// installed under the server account's home.
     pub read_only: &'a [PathBuf],
+    /// `<data>/tools`, the managed tool prefix ([`super::install::Layout`]): read-only in
+    /// every sandbox, its `bin/` first on every session's `PATH`.
+    pub tools: &'a Path,
 }
 
 /// What a sandboxed session's command sees besides the read-only system (`/usr`, `/etc`,

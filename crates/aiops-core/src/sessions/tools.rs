@@ -157,6 +157,10 @@ fn tool_name(name: &str) -> CoreResult<String> {
         && n.starts_with(|c: char| c.is_ascii_lowercase())
         && n.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if n == "status" {
+        // `GET /tools/status` is the installs' status, not a tool.
+        return Err(CoreError::invalid("name", "`status` is reserved"));
+    }
     if ok {
         Ok(n.to_owned())
     } else {

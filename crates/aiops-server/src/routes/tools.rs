@@ -1,8 +1,9 @@
 //! `/tools`: the tool table sessions start (`claude`, `codex`, `aider`, `shell`, custom).
-//! Everyone reads it; admins change it.
+//! Everyone reads it; admins change it, see what is installed and install or upgrade the
+//! agent CLIs (as jobs; see `aiops_core::sessions::install`).
 
-use aiops_core::sessions::tools;
-use aiops_types::{ErrorBody, PutTool, Tool};
+use aiops_core::sessions::{install, tools};
+use aiops_types::{ErrorBody, InstallTool, Job, PutTool, Tool, ToolStatus};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,6 +16,9 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_tools))
+        .routes(routes!(tools_status))
+        .routes(routes!(install_tool))
+        .routes(routes!(upgrade_tool))
         .routes(routes!(get_tool, put_tool, delete_tool))
 }
 
@@ -64,4 +68,91 @@ async fn delete_tool(
     st.run(move |db| tools::delete(db, &a.principal, &name))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether each tool with an install recipe (kinds claude, codex, aider) is installed,
+/// where (`managed`: aiops's prefix; `path`: the server's PATH), its `--version`, the
+/// newest version its registry offers (cached briefly; unknown when the registry does
+/// not answer within seconds). Admin: it runs programs and asks registries.
+#[utoipa::path(get, path = "/tools/status", tag = "sessions", security(("api_key" = ["admin"])),
+    responses((status = 200, body = Vec<ToolStatus>), (status = 403, body = ErrorBody)))]
+async fn tools_status(
+    _a: Auth<Admin>,
+    State(st): State<AppState>,
+) -> ApiResult<Json<Vec<ToolStatus>>> {
+    let list = st.run(tools::list).await?;
+    let installer = st.installer();
+    let out = tokio::task::spawn_blocking(move || install::status(&*installer, &list))
+        .await
+        .map_err(|e| crate::error::ApiError::internal("tool status failed", e))?;
+    Ok(Json(out))
+}
+
+/// Installs a tool's package (npm or pip) into aiops's prefix `<data>/tools` as a job
+/// (202); follow it at `GET /system/jobs/{id}`. Its result is the tool's status.
+#[utoipa::path(post, path = "/tools/{name}/install", tag = "sessions",
+    params(("name" = String, Path)), request_body = InstallTool,
+    security(("api_key" = ["admin"])),
+    responses((status = 202, body = Job), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn install_tool(
+    a: Auth<Admin>,
+    State(st): State<AppState>,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(req): ApiJson<InstallTool>,
+) -> ApiResult<(StatusCode, Json<Job>)> {
+    start(a, st, name, req, false).await
+}
+
+/// Upgrades a tool aiops installed (to the newest, or `version`) as a job (202); 409
+/// when aiops has not installed it.
+#[utoipa::path(post, path = "/tools/{name}/upgrade", tag = "sessions",
+    params(("name" = String, Path)), request_body = InstallTool,
+    security(("api_key" = ["admin"])),
+    responses((status = 202, body = Job), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn upgrade_tool(
+    a: Auth<Admin>,
+    State(st): State<AppState>,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(req): ApiJson<InstallTool>,
+) -> ApiResult<(StatusCode, Json<Job>)> {
+    start(a, st, name, req, true).await
+}
+
+async fn start(
+    a: Auth<Admin>,
+    st: AppState,
+    name: String,
+    req: InstallTool,
+    upgrade: bool,
+) -> ApiResult<(StatusCode, Json<Job>)> {
+    let installer = st.installer();
+    let user = a.principal.user_id;
+    let (tool, plan) = st
+        .run(move |db| {
+            let layout = installer.layout().clone();
+            let plan =
+                install::request(db, &*installer, &layout, &a.principal, &name, &req, upgrade)?;
+            Ok((tools::get(db, &name)?, plan))
+        })
+        .await?;
+    let kind = if upgrade {
+        "tool_upgrade"
+    } else {
+        "tool_install"
+    };
+    let installer = st.installer();
+    let subject = tool.name.clone();
+    let job = crate::runner::submit(
+        &st,
+        kind,
+        subject,
+        Some(user),
+        Box::new(move |ctx| install::run(&*installer, &tool, &plan, ctx)),
+        None,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
 }

@@ -1589,6 +1589,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tools/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether each tool with an install recipe (kinds claude, codex, aider) is installed,
+         *     where (`managed`: aiops's prefix; `path`: the server's PATH), its `--version`, the
+         *     newest version its registry offers (cached briefly; unknown when the registry does
+         *     not answer within seconds). Admin: it runs programs and asks registries.
+         */
+        get: operations["tools_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tools/{name}": {
         parameters: {
             query?: never;
@@ -1602,6 +1624,46 @@ export interface paths {
         post?: never;
         /** Deletes a custom tool (admin); built-ins cannot be deleted (409). */
         delete: operations["delete_tool"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tools/{name}/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Installs a tool's package (npm or pip) into aiops's prefix `<data>/tools` as a job
+         *     (202); follow it at `GET /system/jobs/{id}`. Its result is the tool's status.
+         */
+        post: operations["install_tool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tools/{name}/upgrade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upgrades a tool aiops installed (to the newest, or `version`) as a job (202); 409
+         *     when aiops has not installed it.
+         */
+        post: operations["upgrade_tool"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2208,6 +2270,11 @@ export interface components {
             /** @description Always `ok` when the server answers. */
             status: string;
             version: string;
+        };
+        /** @description `POST /api/v1/tools/{name}/install` and `…/upgrade` (admin). */
+        InstallTool: {
+            /** @description The exact version to install (e.g. `0.171.0`); default: the newest. */
+            version?: string | null;
         };
         /** @description A connection of a tenant to GitHub, GitLab or Jira. */
         Integration: {
@@ -3321,6 +3388,42 @@ export interface components {
          * @enum {string}
          */
         ToolCredentialKind: "anthropic_api_key" | "claude_oauth_token" | "openai_api_key" | "codex_auth_json";
+        /** @description One tool's installation, as `GET /api/v1/tools/status` reports it. */
+        ToolStatus: {
+            /** @description Whether that program is found. */
+            installed: boolean;
+            /** @description Its kind (`claude`, `codex`, `aider`, `generic`). */
+            kind: string;
+            /**
+             * @description The newest version the registry offers; None when unknown (no recipe, or the
+             *     registry did not answer in time).
+             */
+            latest?: string | null;
+            /** @description How aiops installs it: `npm` or `pip`; None when it has no install recipe. */
+            manager?: string | null;
+            /** @description The tool's name in the tool table. */
+            name: string;
+            /** @description Why something is unknown (e.g. "the registry did not answer"). */
+            note?: string | null;
+            /** @description The package installed (`@openai/codex`, `aider-chat`); None without a recipe. */
+            package?: string | null;
+            /** @description The program's path when found. */
+            path?: string | null;
+            /** @description The program looked for (the tool's command, or the recipe's program). */
+            program: string;
+            /**
+             * @description Where it was found: `managed` (aiops's prefix, first on every session's PATH),
+             *     `path` (the server's PATH or an absolute command), or `missing`.
+             */
+            source: string;
+            /** @description True when `latest` is newer than the installed version. */
+            upgrade_available: boolean;
+            /**
+             * @description The first line of its `--version` output; None when it is missing or did not
+             *     answer in time.
+             */
+            version?: string | null;
+        };
         /**
          * @description A session's output, redacted. By default the rendered log: the pane's output replayed
          *     through a terminal emulator, one line per screen line (what scrolled off the top, a
@@ -7624,6 +7727,33 @@ export interface operations {
             };
         };
     };
+    tools_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolStatus"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_tool: {
         parameters: {
             query?: never;
@@ -7702,6 +7832,112 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    install_tool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstallTool"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upgrade_tool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstallTool"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             404: {
                 headers: {

@@ -185,6 +185,9 @@ export interface Backend {
     /** What this server allows its users (yolo, the session limit). */
     features(): Promise<T.Features>;
     status(): Promise<T.Status>;
+    /** A job and its output from `offset` on; `wait` (s, ≤ 30) long-polls for more (admin). */
+    jobLog(id: number, offset: number, wait: number): Promise<T.JobLog>;
+    cancelJob(id: number): Promise<T.Job>;
   };
   issues: {
     list(q: T.IssueQuery): Promise<T.Page<T.Issue>>;
@@ -210,6 +213,10 @@ export interface Backend {
     list(): Promise<T.Tool[]>;
     put(name: string, body: T.PutTool): Promise<T.Tool>;
     remove(name: string): Promise<void>;
+    /** Installed where, at which version, the registry's newest (admin). */
+    status(): Promise<T.ToolStatus[]>;
+    /** Queues an install (or upgrade) into aiops's prefix: the job to follow (admin). */
+    install(name: string, upgrade: boolean, body: T.InstallTool): Promise<T.Job>;
   };
   sessions: {
     list(q: T.SessionQuery): Promise<T.Page<T.Session>>;

@@ -103,6 +103,8 @@ export function backendOver(t: Transport): Backend {
       health: () => get('/system/health'),
       features: () => get('/system/features'),
       status: () => get('/system/status'),
+      jobLog: (id, offset, wait) => get(`/system/jobs/${id}`, { offset, wait }),
+      cancelJob: (id) => post(`/system/jobs/${id}/cancel`),
     },
     issues: {
       list: (q) => get('/issues', q),
@@ -127,6 +129,8 @@ export function backendOver(t: Transport): Backend {
       list: () => get('/tools'),
       put: (name, body) => put(`/tools/${enc(name)}`, body),
       remove: (name) => del(`/tools/${enc(name)}`),
+      status: () => get('/tools/status'),
+      install: (name, upgrade, body) => post(`/tools/${enc(name)}/${upgrade ? 'upgrade' : 'install'}`, body),
     },
     sessions: {
       list: (q) => get('/sessions', q),
