@@ -104,6 +104,8 @@ export interface PullQuery {
 export interface SyncRunQuery extends PageQuery {
   integration?: number;
 }
+/** Query of `GET /api/v1/system/jobs` (kind, limit, cursor). */
+export type JobQuery = NonNullable<operations['list_jobs']['parameters']['query']>;
 /** Keyset pagination alone. */
 export interface PageQuery {
   limit?: number;
