@@ -82,3 +82,9 @@ fn account_ssh_keys_and_tool_credentials_then_known_hosts_and_worktrees_empty_st
     let server = ServerProcess::start();
     spec(&server, "account_flow", &ADMIN);
 }
+
+#[test]
+fn admin_system_makes_a_backup_through_the_form_follows_its_job_lists_downloads_and_deletes_it() {
+    let server = ServerProcess::start();
+    spec(&server, "system_flow", &ADMIN);
+}
