@@ -84,7 +84,7 @@ fn account_ssh_keys_and_tool_credentials_then_known_hosts_and_worktrees_empty_st
 }
 
 #[test]
-fn admin_system_makes_a_backup_through_the_form_follows_its_job_lists_downloads_and_deletes_it() {
+fn admin_system_backup_made_through_the_form_is_followed_listed_downloaded_restored_and_deleted() {
     let server = ServerProcess::start();
     spec(&server, "system_flow", &ADMIN);
 }
