@@ -1,11 +1,11 @@
 // Admin → System in the browser: the status panel shows the server's version; a backup
 // made through the form with a description is followed live (its output ends with the
 // job saying it wrote the archive, its state succeeded), then listed with that
-// description, counted in the status and in the recent jobs, and its Download link
-// serves the archive's bytes with the session cookie alone. Restoring it (confirmed) is
-// followed until the server has restarted, and the page loads again by itself; so does
-// a confirmed Restart.
-// Deleting it (confirmed) empties the list again. Last, Update on a server without an update_url shows the
+// description, counted in the status and in the recent jobs (whose row opens the same
+// output), and its Download link serves the archive's bytes with the session cookie
+// alone. Restoring it (confirmed) is followed until the server has restarted, and the
+// page loads again by itself; so does a confirmed Restart. Deleting it (confirmed)
+// empties the list again. Last, Update on a server without an update_url shows the
 // server's refusal instead of a job.
 'use strict';
 
@@ -65,6 +65,11 @@ run(async () => {
         `the status says backups: ${await tid('status-backups').innerText()}`);
       const jobRow = p.locator('[data-testid="job-row"][data-kind="backup"]');
       await jobRow.getByTestId('job-state').and(p.locator('[data-state="succeeded"]')).waitFor();
+      await jobRow.getByRole('button').click();
+      const output = tid('job-dialog').getByTestId('job-log');
+      await output.filter({ hasText: `wrote ${id}` }).waitFor();
+      await tid('job-dialog').getByRole('button', { name: 'Close' }).click();
+      await tid('job-dialog').waitFor({ state: 'hidden' });
       await screenshot(p, 'admin-system');
       p.assertNoErrors();
     });
