@@ -22,6 +22,55 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("admin openapi", "aiops admin openapi > openapi.json"),
     (
+        "admin restore",
+        "aiops admin restore --data-dir /var/lib/aiops/data aiops-backup-20261207T061600Z-k3v9.tar.gz\n\
+         aiops admin restore --data-dir ./data --passphrase-stdin --yes backup.tar.gz.enc   # passphrase on stdin",
+    ),
+    (
+        "admin seed-demo",
+        "aiops admin seed-demo --data-dir ./data   # a tenant, two projects, 50 issues",
+    ),
+    (
+        "update",
+        "aiops update   # from $AIOPS_UPDATE_URL\n\
+         aiops update --manifest-url https://releases.example.com/aiops/manifest.json",
+    ),
+    (
+        "system status",
+        "aiops system status\naiops system status -o json",
+    ),
+    (
+        "system restart",
+        "aiops system restart   # sessions keep running; waits until it answers again",
+    ),
+    (
+        "system update",
+        "aiops system update   # then `aiops system restart` to run it",
+    ),
+    (
+        "system update-and-restart",
+        "aiops system update-and-restart",
+    ),
+    (
+        "system backup create",
+        "aiops system backup create -d \"before upgrade\"\n\
+         aiops system backup create --passphrase-stdin   # encrypted, with secret.key",
+    ),
+    ("system backup list", "aiops system backup list"),
+    (
+        "system backup download",
+        "aiops system backup download aiops-backup-20261207T061600Z-k3v9.tar.gz\n\
+         aiops system backup download aiops-backup-20261207T061600Z-k3v9.tar.gz --file /srv/keep/latest.tar.gz",
+    ),
+    (
+        "system backup restore",
+        "aiops system backup restore aiops-backup-20261207T061600Z-k3v9.tar.gz   # asks first",
+    ),
+    (
+        "system backup delete",
+        "aiops system backup delete aiops-backup-20261207T061600Z-k3v9.tar.gz --yes",
+    ),
+    (
         "login",
         "aiops login --url http://127.0.0.1:8060 --email you@example.com",
     ),

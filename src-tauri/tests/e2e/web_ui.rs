@@ -96,3 +96,9 @@ fn admin_tools_cards_stream_an_install_and_cancel_it() {
     );
     spec(&server, "tools_flow", &ADMIN);
 }
+
+#[test]
+fn admin_system_backup_made_through_the_form_is_followed_listed_downloaded_restored_and_deleted() {
+    let server = ServerProcess::start();
+    spec(&server, "system_flow", &ADMIN);
+}

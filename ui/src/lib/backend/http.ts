@@ -60,6 +60,8 @@ function httpTransport(): Transport {
     onSignedOut: (cb) => void signedOut.push(cb),
     events: openEvents,
     terminal: openTerminal,
+    // Same origin: the session cookie goes with a plain link (a GET needs no CSRF token).
+    link: (path) => API + path,
   };
 }
 

@@ -68,6 +68,12 @@ export interface TerminalSocket {
   close(): void;
 }
 
+/**
+ * A file the API streams (a backup archive): a link the browser follows with its own
+ * sign-in, or — in the desktop, whose webview holds no credential — what to do instead.
+ */
+export type Download = { href: string } | { unavailable: string };
+
 /** Event-stream connection state, for an indicator. */
 export type StreamState = 'connecting' | 'open' | 'closed';
 
@@ -185,9 +191,30 @@ export interface Backend {
     /** What this server allows its users (yolo, the session limit). */
     features(): Promise<T.Features>;
     status(): Promise<T.Status>;
-    /** A job and its output from `offset` on; `wait` (s, ≤ 30) long-polls for more (admin). */
-    jobLog(id: number, offset: number, wait: number): Promise<T.JobLog>;
-    cancelJob(id: number): Promise<T.Job>;
+    /** Backups in the data dir, newest first. */
+    backups(): Promise<T.Backup[]>;
+    /** Makes one (a job); a passphrase encrypts it and only then includes `secret.key`. */
+    createBackup(body: T.CreateBackup): Promise<T.Job>;
+    /** Where the archive can be fetched, or why it cannot be from here. */
+    backupDownload(id: string): Download;
+    deleteBackup(id: string): Promise<void>;
+    /** Restores one (a job); when it succeeds the server restarts on the restored data. */
+    restoreBackup(id: string, body: T.RestoreBackup): Promise<T.Job>;
+    /** Restarts the server in place (same URL); `started_at` changes once it is back. */
+    restart(): Promise<T.Restarting>;
+    /** Updates the binary from the signed release manifest (a job); `conflict` when it
+     *  cannot (no `update_url`, or a package manager owns the binary: the message says
+     *  which command to run instead). */
+    update(body: T.UpdateRequest): Promise<T.Job>;
+  };
+  /** Background jobs (backups, restores, updates, tool installs); admin only. */
+  jobs: {
+    list(q: T.JobQuery): Promise<T.Page<T.Job>>;
+    /** The job and its output from byte `offset`; with `wait` (≤ 30 s) the server holds
+     *  the answer until there is new output or the job has ended (a long poll). */
+    log(id: number, offset: number, wait?: number): Promise<T.JobLog>;
+    /** `conflict` when it has already ended. */
+    cancel(id: number): Promise<T.Job>;
   };
   issues: {
     list(q: T.IssueQuery): Promise<T.Page<T.Issue>>;

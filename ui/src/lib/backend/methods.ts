@@ -2,7 +2,7 @@
 // query. The browser's transport is HTTP (`http.ts`); the desktop's is Tauri commands
 // (`tauri.ts`), so both speak the same API with the same shapes and errors.
 import { ApiError } from './error';
-import type { Backend, DesktopConnection, StreamState, TerminalHandlers, TerminalSocket, Unsubscribe } from './index';
+import type { Backend, DesktopConnection, Download, StreamState, TerminalHandlers, TerminalSocket, Unsubscribe } from './index';
 import type * as T from './types';
 
 /** Query parameters; undefined, null and empty values are left out. */
@@ -21,6 +21,9 @@ export interface Transport {
   onSignedOut(cb: () => void): void;
   events(after: number | null, onEvent: (e: T.Event) => void, onState: (s: StreamState) => void): Unsubscribe;
   terminal(id: number, cols: number, rows: number, handlers: TerminalHandlers): TerminalSocket;
+  /** A URL for a GET of `path` (under `/api/v1`) that this webview can follow with its own
+   *  sign-in (a download link), or null when it has none (the desktop: the key is in Rust). */
+  link(path: string): string | null;
   /** The desktop's own sign-in (see `Backend.desktop`). */
   desktop?: DesktopConnection;
 }
@@ -103,8 +106,23 @@ export function backendOver(t: Transport): Backend {
       health: () => get('/system/health'),
       features: () => get('/system/features'),
       status: () => get('/system/status'),
-      jobLog: (id, offset, wait) => get(`/system/jobs/${id}`, { offset, wait }),
-      cancelJob: (id) => post(`/system/jobs/${id}/cancel`),
+      backups: () => get('/system/backups'),
+      createBackup: (body) => post('/system/backups', body),
+      backupDownload(id): Download {
+        const href = t.link(`/system/backups/${enc(id)}/download`);
+        return href
+          ? { href }
+          : { unavailable: `The app cannot save archives yet: run \`aiops system backup download ${id}\` in a terminal.` };
+      },
+      deleteBackup: (id) => del(`/system/backups/${enc(id)}`),
+      restoreBackup: (id, body) => post(`/system/backups/${enc(id)}/restore`, body),
+      restart: () => post('/system/restart'),
+      update: (body) => post('/system/update', body),
+    },
+    jobs: {
+      list: (q) => get('/system/jobs', q),
+      log: (id, offset, wait) => get(`/system/jobs/${id}`, { offset, wait }),
+      cancel: (id) => post(`/system/jobs/${id}/cancel`),
     },
     issues: {
       list: (q) => get('/issues', q),

@@ -185,5 +185,8 @@ function tauriTransport(): Transport {
     onSignedOut: (cb) => void signedOut.push(cb),
     events,
     terminal,
+    // The webview holds no credential, so a link would be refused; a download command
+    // on the Rust side (saving through a file dialog) is still to come.
+    link: () => null,
   };
 }

@@ -31,6 +31,7 @@ export type Health = S['Health'];
 export type Integration = S['Integration'];
 export type Isolation = S['Isolation'];
 export type Issue = S['Issue'];
+export type InstallTool = S['InstallTool'];
 export type IssueStatus = S['IssueStatus'];
 export type Job = S['Job'];
 export type JobLog = S['JobLog'];
@@ -70,9 +71,6 @@ export type Tenant = S['Tenant'];
 export type TenantRole = S['TenantRole'];
 export type Tool = S['Tool'];
 export type ToolStatus = S['ToolStatus'];
-export type InstallTool = S['InstallTool'];
-export type Job = S['Job'];
-export type JobLog = S['JobLog'];
 export type ToolCredential = S['ToolCredential'];
 export type ToolCredentialKind = S['ToolCredentialKind'];
 export type Transcript = S['Transcript'];
@@ -108,6 +106,8 @@ export interface PullQuery {
 export interface SyncRunQuery extends PageQuery {
   integration?: number;
 }
+/** Query of `GET /api/v1/system/jobs` (kind, limit, cursor). */
+export type JobQuery = NonNullable<operations['list_jobs']['parameters']['query']>;
 /** Keyset pagination alone. */
 export interface PageQuery {
   limit?: number;
