@@ -235,4 +235,30 @@ fn a_signed_release_replaces_the_binary_and_a_tampered_one_is_refused() {
         "{}",
         text(&out.stdout)
     );
+
+    // `aiops update` does the same for a binary with no server, where it runs.
+    let cli_dir = tempfile::tempdir().unwrap();
+    let cli_bin = copy_of_aiops(cli_dir.path());
+    let self_update = || {
+        let mut cmd = std::process::Command::new(&cli_bin);
+        cmd.args(["update", "--manifest-url", &manifest_url])
+            .env("AIOPS_UPDATE_PUBLIC_KEY", &key)
+            .env("HOME", cli_dir.path());
+        crate::common::run(cmd, None)
+    };
+    let out = self_update();
+    assert_success(&out, "aiops update of a standalone binary");
+    assert!(
+        text(&out.stderr).contains(&format!("to {new_version}")),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(sha256(&std::fs::read(&cli_bin).unwrap()), sha256(&new_bin));
+    let out = self_update();
+    assert_success(&out, "aiops update when already the newest");
+    assert!(
+        text(&out.stderr).contains("up to date"),
+        "{}",
+        text(&out.stderr)
+    );
 }
