@@ -48,7 +48,14 @@ fn main() -> ExitCode {
     }
     let args = cli::parse();
     let result = match args.command {
-        Some(command) => runtime().and_then(|rt| cli::run(args.global, command, &rt)),
+        Some(command) => runtime().and_then(|rt| {
+            let result = cli::run(args.global, command, &rt);
+            // A job still working on a blocking thread (a backup, a tool install) gets a
+            // bounded time to finish when the server stops; the next start marks it
+            // failed if it did not.
+            rt.shutdown_timeout(std::time::Duration::from_secs(10));
+            result
+        }),
         None => no_command(),
     };
     match result {

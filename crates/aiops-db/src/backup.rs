@@ -6,7 +6,7 @@ use std::path::Path;
 use aiops_core::{CoreError, CoreResult};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::{Db, configure_common, internal};
+use crate::{Db, internal};
 
 /// What [`inspect`] found in a database file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,9 @@ impl Db {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(internal)?;
-        configure_common(&conn).map_err(internal)?;
+        // Only the busy timeout of the usual settings: with the readers' 256 MiB memory
+        // map, copying the whole file would count all of it in the server's RSS.
+        conn.busy_timeout(crate::BUSY_TIMEOUT).map_err(internal)?;
         let dest = dest
             .to_str()
             .ok_or_else(|| CoreError::Internal(format!("{} is not UTF-8", dest.display())))?;

@@ -54,7 +54,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -129,7 +129,7 @@ fn configure_library() {
 }
 
 /// Settings every connection (writer and readers) needs.
-pub(crate) fn configure_common(conn: &Connection) -> rusqlite::Result<()> {
+fn configure_common(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // Without the query-planner stability guarantee, a bound `LIMIT ?` makes SQLite
     // re-compile a cached statement every time it is re-bound (~21% of CPU on list pages,

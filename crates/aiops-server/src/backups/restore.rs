@@ -111,6 +111,7 @@ pub fn stage(
 /// None when nothing was staged. Call with the data dir's lock held and no database
 /// open.
 pub fn apply_pending(data_dir: &Path) -> CoreResult<Option<String>> {
+    remove_scratch(data_dir);
     let pending = data_dir.join(PENDING);
     if !pending.join(DATABASE).is_file() {
         if pending.exists() {
@@ -155,4 +156,45 @@ pub fn apply_pending(data_dir: &Path) -> CoreResult<Option<String>> {
     mv(pending.join(DATABASE), data_dir.join(DATABASE))?;
     fs::remove_dir_all(&pending).map_err(|e| io_err(&pending, e))?;
     Ok(Some(done))
+}
+
+/// Removes the scratch dirs a stopped server left behind (a backup or restore it was
+/// making: `backups/.making-*`, `.restoring-*`); they are never anything else.
+fn remove_scratch(data_dir: &Path) {
+    for (dir, prefix) in [
+        (data_dir.join("backups"), ".making-"),
+        (data_dir.to_owned(), ".restoring-"),
+    ] {
+        let Ok(rd) = fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().starts_with(prefix) {
+                tracing::info!(path = %e.path().display(), "removing an unfinished backup's scratch dir");
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_start_removes_unfinished_scratch_dirs_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        for d in [
+            "backups/.making-ab12",
+            ".restoring-cd34",
+            "backups/pre-restore-1",
+        ] {
+            fs::create_dir_all(data.join(d)).unwrap();
+        }
+        fs::write(data.join("backups/aiops-backup-x.tar.gz"), b"x").unwrap();
+        assert_eq!(apply_pending(data).unwrap(), None, "nothing was staged");
+        assert!(!data.join("backups/.making-ab12").exists());
+        assert!(!data.join(".restoring-cd34").exists());
+        assert!(data.join("backups/pre-restore-1").exists());
+        assert!(data.join("backups/aiops-backup-x.tar.gz").exists());
+    }
 }
