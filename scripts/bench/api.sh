@@ -35,24 +35,7 @@ bench_workdir
 step "build release server" bench_build
 step "create admin and API key" bench_create_admin
 
-seed() {
-    # Timestamps in the store's format (fixed-width RFC 3339 UTC, milliseconds), one
-    # second apart and ending now, so id order is time order as in a real log.
-    sqlite3 "$data/aiops.db" <<SQL || return
-PRAGMA busy_timeout = 5000;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $rows)
-INSERT INTO audit_log (at, actor_user_id, actor, action, target_type, target_id, ip, detail)
-SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ($rows - i) || ' seconds'),
-       1, '$admin_email',
-       CASE i % 4 WHEN 0 THEN 'tenant.create' WHEN 1 THEN 'project.update'
-                  WHEN 2 THEN 'auth.login' ELSE 'apikey.create' END,
-       CASE i % 2 WHEN 0 THEN 'tenant' ELSE 'project' END,
-       CAST(i % 1000 AS TEXT), '127.0.0.1', json_object('seq', i)
-FROM n;
-PRAGMA wal_checkpoint(TRUNCATE);
-SQL
-    echo "audit_log rows: $(sqlite3 "$data/aiops.db" 'SELECT count(*) FROM audit_log')"
-}
+seed() { bench_seed_audit "$rows"; }
 step "seed $rows audit_log rows (sqlite3, before the server starts)" seed
 
 step "start aiops serve on a loopback port" bench_start_server

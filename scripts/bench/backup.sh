@@ -38,21 +38,9 @@ step "create admin and API key" bench_create_admin
 step "seed $rows issues in $projects projects" bench_seed_issues
 
 seed_audit() {
-    sqlite3 "$data/aiops.db" <<SQL || return
-PRAGMA busy_timeout = 5000;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $audit_rows)
-INSERT INTO audit_log (at, actor_user_id, actor, action, target_type, target_id, ip, detail)
-SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ($audit_rows - i) || ' seconds'),
-       1, '$admin_email',
-       CASE i % 4 WHEN 0 THEN 'tenant.create' WHEN 1 THEN 'project.update'
-                  WHEN 2 THEN 'auth.login' ELSE 'apikey.create' END,
-       CASE i % 2 WHEN 0 THEN 'tenant' ELSE 'project' END,
-       CAST(i % 1000 AS TEXT), '127.0.0.1', json_object('seq', i)
-FROM n;
-PRAGMA wal_checkpoint(TRUNCATE);
-SQL
+    bench_seed_audit "$audit_rows" || return
     db_mb=$(du -m "$data/aiops.db" | cut -f1)
-    echo "audit_log rows: $(sqlite3 "$data/aiops.db" 'SELECT count(*) FROM audit_log'); database: $db_mb MB"
+    echo "database: $db_mb MB"
 }
 step "seed $audit_rows audit rows" seed_audit
 step "start aiops serve on a loopback port" bench_start_server

@@ -288,3 +288,25 @@ SQL
     }
     n_fts=$fts
 }
+
+# bench_seed_audit ROWS: ROWS audit_log rows with ONE sqlite3 INSERT … WITH RECURSIVE before
+# the server starts (the API has no bulk endpoint for audit rows, and single writes would
+# measure the seeding). Timestamps in the store's format, one second apart and ending
+# now, so id order is time order as in a real log.
+bench_seed_audit() {
+    local n=$1
+    sqlite3 "$data/aiops.db" <<SQL || return
+PRAGMA busy_timeout = 5000;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $n)
+INSERT INTO audit_log (at, actor_user_id, actor, action, target_type, target_id, ip, detail)
+SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ($n - i) || ' seconds'),
+       1, '$admin_email',
+       CASE i % 4 WHEN 0 THEN 'tenant.create' WHEN 1 THEN 'project.update'
+                  WHEN 2 THEN 'auth.login' ELSE 'apikey.create' END,
+       CASE i % 2 WHEN 0 THEN 'tenant' ELSE 'project' END,
+       CAST(i % 1000 AS TEXT), '127.0.0.1', json_object('seq', i)
+FROM n;
+PRAGMA wal_checkpoint(TRUNCATE);
+SQL
+    echo "audit_log rows: $(sqlite3 "$data/aiops.db" 'SELECT count(*) FROM audit_log')"
+}

@@ -151,7 +151,7 @@ fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
 }
 
 /// Where `program` is: itself when it holds a `/`, else the first match on `PATH`.
-fn find_program(program: &str) -> Option<PathBuf> {
+pub(crate) fn find_program(program: &str) -> Option<PathBuf> {
     if program.contains('/') {
         return Path::new(program).is_file().then(|| PathBuf::from(program));
     }

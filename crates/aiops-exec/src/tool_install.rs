@@ -166,7 +166,7 @@ impl ToolInstaller {
 
     /// The interpreter a venv is made from: the first of [`PYTHONS`] that exists.
     fn python(&self) -> Option<PathBuf> {
-        PYTHONS.iter().find_map(|p| on_path(p))
+        PYTHONS.iter().find_map(|p| crate::runtime::find_program(p))
     }
 
     fn query_latest(&self, manager: Manager, package: &str) -> Result<String, String> {
@@ -286,7 +286,8 @@ impl ToolInstaller {
     }
 
     fn install_npm(&self, plan: &InstallPlan, ctx: &dyn JobContext) -> Result<(), String> {
-        let npm = on_path("npm").ok_or("npm is not installed on the server (not on PATH)")?;
+        let npm = crate::runtime::find_program("npm")
+            .ok_or("npm is not installed on the server (not on PATH)")?;
         let mut cmd = self.command(&npm, Manager::Npm);
         cmd.current_dir(&plan.prefix)
             .arg("install")
@@ -358,7 +359,7 @@ impl Installer for ToolInstaller {
         if managed.is_file() {
             return Some((managed, true));
         }
-        on_path(program).map(|p| (p, false))
+        crate::runtime::find_program(program).map(|p| (p, false))
     }
 
     fn version(&self, path: &Path) -> Result<String, String> {
@@ -434,17 +435,6 @@ impl Installer for ToolInstaller {
             .remove(&(plan.manager, plan.package.to_owned()));
         Ok(())
     }
-}
-
-/// `program` itself when it is a path, else its first match on the server's `PATH`.
-fn on_path(program: &str) -> Option<PathBuf> {
-    if program.contains('/') {
-        return Path::new(program).is_file().then(|| PathBuf::from(program));
-    }
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
 }
 
 /// A failed query as a status note: what the program said, on one line.

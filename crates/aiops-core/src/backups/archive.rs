@@ -58,7 +58,9 @@ pub fn write<W: Write>(
 ) -> io::Result<W> {
     let mtime = manifest.created_at.unix_timestamp().max(0) as u64;
     let body = |w: &mut dyn Write| -> io::Result<()> {
-        let gz = GzEncoder::new(w, Compression::new(6));
+        // Level 1: a third of level 6's time on SQLite pages for ~8% more bytes, and the
+        // backup's window (when it takes a core from the API) is what users feel.
+        let gz = GzEncoder::new(w, Compression::fast());
         let mut tar = tar::Builder::new(gz);
         let json = serde_json::to_vec_pretty(manifest).map_err(io::Error::other)?;
         let mut h = header(json.len() as u64, mtime);
