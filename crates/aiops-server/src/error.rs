@@ -122,15 +122,20 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|r| from_rejection(r.status(), r.body_text()))?;
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(ApiError::new(
-                ErrorCode::InvalidInput,
-                "the request body must be a JSON object (`{…}`)",
-            ));
-        }
-        let Json(value) = Json::<T>::from_bytes(&bytes)?;
-        Ok(ApiJson(value))
+        json_object(&bytes).map(ApiJson)
     }
+}
+
+/// Parses `bytes` as a JSON object into `T`; any other JSON value is a 400 saying so.
+pub fn json_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "the request body must be a JSON object (`{…}`)",
+        ));
+    }
+    let Json(value) = Json::<T>::from_bytes(bytes)?;
+    Ok(value)
 }
 
 /// `application/json` or any `application/…+json`, parameters ignored.

@@ -62,11 +62,58 @@ async fn a_json_array_body_is_a_400_and_fills_no_field() {
             "says what a body must be: {err}"
         );
     }
+    // A typo in a field name is refused, not silently ignored.
+    let r = http
+        .patch(format!("{}/api/v1/issues/{}", s.url, issue.id))
+        .bearer_auth(&s.admin_key)
+        .json(&json!({ "titel": "changed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "an unknown field is a 400");
+    let err: Value = r.json().await.unwrap();
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("titel"),
+        "names the unknown field: {err}"
+    );
     let after = s.admin().get_issue(issue.id).await.unwrap();
     assert_eq!(
         after.title, "the title",
         "the refused bodies changed nothing"
     );
+}
+
+/// The tenant-member route reads its optional body itself: an array is refused there too,
+/// while no body and `null` still mean "no role given".
+#[tokio::test]
+async fn the_optional_member_body_is_an_object_or_nothing() {
+    let s = TestServer::start().await;
+    create_tenant(&s.admin(), "acme").await;
+    let (user_id, _) = s
+        .user_with_key(
+            "m@example.com",
+            aiops_types::Role::Member,
+            &[aiops_types::Scope::Read],
+        )
+        .await;
+    let http = reqwest::Client::new();
+    let put = |body: Option<&'static str>| {
+        let mut req = http
+            .put(format!("{}/api/v1/tenants/acme/members/{user_id}", s.url))
+            .bearer_auth(&s.admin_key)
+            .header("content-type", "application/json");
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        req.send()
+    };
+    assert_eq!(put(Some(r#"["admin"]"#)).await.unwrap().status(), 400);
+    assert_eq!(put(None).await.unwrap().status(), 200);
+    assert_eq!(put(Some("null")).await.unwrap().status(), 200);
+    let r = put(Some(r#"{"role": "admin"}"#)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let m: Value = r.json().await.unwrap();
+    assert_eq!(m["role"], "admin", "{m}");
 }
 
 #[tokio::test]
@@ -187,6 +234,21 @@ async fn bounds_and_media_types_are_machine_readable() {
         aiops_core::issues::MAX_TITLE_CHARS,
         "{title}"
     );
+    for (name, op) in operations(&doc) {
+        let Some(body) = op.get("requestBody") else {
+            continue;
+        };
+        let schema = &body["content"]["application/json"]["schema"];
+        let reference = schema["$ref"]
+            .as_str()
+            .or_else(|| schema["oneOf"][0]["$ref"].as_str())
+            .unwrap_or_else(|| panic!("{name}: body schema {schema}"));
+        let component = &doc["components"]["schemas"][reference.rsplit('/').next().unwrap()];
+        assert!(
+            component.get("example").is_some() || component.get("examples").is_some(),
+            "{name}: {reference} has no example"
+        );
+    }
     let events = &doc["paths"]["/api/v1/events"]["get"]["responses"]["200"]["content"];
     assert!(
         events.get("text/event-stream").is_some(),
