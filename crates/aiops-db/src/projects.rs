@@ -150,6 +150,23 @@ impl ProjectStore for Db {
 
     fn delete_project(&self, id: i64, audit: NewAudit) -> CoreResult<()> {
         self.write(|tx| {
+            // `sessions.project_id` is ON DELETE RESTRICT on purpose: a session's record
+            // (who ran which agent on what, its worktree and report) outlives it. Say so
+            // instead of failing on the foreign key.
+            let sessions: i64 = tx
+                .query_row(
+                    "SELECT count(*) FROM sessions WHERE project_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .map_err(internal)?;
+            if sessions > 0 {
+                return Err(CoreError::Conflict(format!(
+                    "project {id} has {sessions} agent session(s) on record, which are kept \
+                     as its history, so it cannot be deleted; keep it (remove its members and \
+                     links to retire it), or delete a project that never had a session"
+                )));
+            }
             if tx
                 .execute("DELETE FROM projects WHERE id = ?1", [id])
                 .map_err(internal)?

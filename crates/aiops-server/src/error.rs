@@ -104,10 +104,57 @@ rejection!(
     axum::extract::rejection::QueryRejection
 );
 
-/// `Json<T>` whose rejection is our envelope.
-#[derive(axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON object body whose rejection is our envelope. Unlike `axum::Json` it refuses
+/// any body that is not a JSON object (serde would fill a struct from an array by
+/// position: `["title"]` would set the first field).
 pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "expected a request body with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| from_rejection(r.status(), r.body_text()))?;
+        json_object(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses `bytes` as a JSON object into `T`; any other JSON value is a 400 saying so.
+pub fn json_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "the request body must be a JSON object (`{…}`)",
+        ));
+    }
+    let Json(value) = Json::<T>::from_bytes(bytes)?;
+    Ok(value)
+}
+
+/// `application/json` or any `application/…+json`, parameters ignored.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
 
 /// `Path<T>` whose rejection is our envelope.
 #[derive(axum::extract::FromRequestParts)]

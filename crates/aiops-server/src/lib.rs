@@ -15,6 +15,7 @@ mod auth;
 mod auth_cache;
 mod backups;
 pub mod config;
+mod contract;
 mod embedded;
 mod error;
 mod jobs;
@@ -172,12 +173,16 @@ pub fn open(settings: Settings) -> Result<AppState, ServeError> {
 
 /// The API router and its OpenAPI document, from one route table.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", routes::router().merge(restart::router()))
         // Outside /api/v1 by Prometheus convention; a real route, so the UI's fallback
         // never answers it.
         .merge(metrics::router())
-        .split_for_parts()
+        .split_for_parts();
+    // Over the whole route table, so it sees every operation (`modifiers(…)` on `ApiDoc`
+    // runs before the routes are added).
+    contract::Contract.modify(&mut doc);
+    (router, doc)
 }
 
 /// The whole HTTP app for `state`.

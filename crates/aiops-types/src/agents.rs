@@ -20,6 +20,7 @@ pub struct AgentInstructions {
 
 /// `PUT /api/v1/agents/global` (admin).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"body": "Run the tests before every commit.", "base_version": 1, "note": "testing rule"}))]
 pub struct SetAgentInstructions {
     /// Markdown, at most 262,144 bytes.
     pub body: String,
@@ -33,6 +34,7 @@ pub struct SetAgentInstructions {
 /// `POST /api/v1/agents/global/rollback` (admin): makes an old version current again
 /// (as a new version).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"version": 1}))]
 pub struct RollbackAgentInstructions {
     pub version: i64,
 }

@@ -109,6 +109,7 @@ pub struct User {
 
 /// `POST /api/v1/auth/login`
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "admin@example.com", "password": "a-long-passphrase"}))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -125,6 +126,7 @@ pub struct SessionInfo {
 /// `POST /api/v1/auth/setup`: creates the first admin with the one-time setup token that
 /// `aiops serve` printed on its first start.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"token": "the-setup-token-from-the-server-log", "email": "admin@example.com", "name": "Admin", "password": "a-long-passphrase"}))]
 pub struct SetupRequest {
     pub token: String,
     pub email: String,
@@ -144,6 +146,7 @@ pub enum AuthMethod {
 /// `GET|PUT /api/v1/auth/me/preferences`: the caller's own defaults, kept on the server
 /// so every machine they use agrees.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"default_tool": "claude"}))]
 pub struct Preferences {
     /// The tool `issues work` and `sessions start` use without `--tool` (`null`: the
     /// server's `default_tool`, else the first installed of claude, codex, aider, shell).
@@ -190,6 +193,8 @@ pub struct ApiKey {
 
 /// `POST /api/v1/auth/keys`
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "ci", "scopes": ["read", "write"], "expires_in_days": 90}))]
+#[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     /// 1..=100 characters, to tell keys apart.
     pub name: String,
@@ -220,6 +225,8 @@ pub struct KeyListParams {
 
 /// `POST /api/v1/users` (admin).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "ada@example.com", "name": "Ada Lovelace", "role": "member", "password": "a-long-passphrase"}))]
+#[serde(deny_unknown_fields)]
 pub struct CreateUser {
     pub email: String,
     #[serde(default)]
@@ -231,6 +238,8 @@ pub struct CreateUser {
 
 /// `PATCH /api/v1/users/{id}` (admin). Absent fields are left as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Ada Lovelace"}))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     #[serde(default)]
     pub name: Option<String>,
@@ -247,6 +256,8 @@ pub struct UpdateUser {
 
 /// `POST /api/v1/users/me/password`
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"current_password": "a-long-passphrase", "new_password": "another-long-passphrase"}))]
+#[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     pub current_password: String,
     /// At least 8 characters.

@@ -30,6 +30,7 @@ pub struct Backup {
 
 /// `POST /api/v1/system/backups`: make a backup (a job).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"description": "before the upgrade"}))]
 #[serde(deny_unknown_fields)]
 pub struct CreateBackup {
     /// Free text shown in the list (≤ 200 characters).
@@ -44,6 +45,7 @@ pub struct CreateBackup {
 /// `POST /api/v1/system/backups/{id}/restore`: restore it (a job; the server restarts
 /// on the restored database when it succeeds).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"passphrase": "the backup passphrase"}))]
 #[serde(deny_unknown_fields)]
 pub struct RestoreBackup {
     /// The passphrase of an encrypted archive.

@@ -90,6 +90,7 @@ impl MergeMethod {
 
 /// `POST /api/v1/projects/{id}/pulls`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"title": "Fix the login timeout", "source": "fix/login-timeout", "target": "main", "draft": false, "issue_id": 1}))]
 pub struct CreatePullRequest {
     pub title: String,
     /// The branch with the changes; pushed already.
@@ -116,6 +117,7 @@ pub struct CreatePullRequest {
 
 /// `POST /api/v1/projects/{id}/pulls/{number}/merge`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"method": "squash", "delete_branch": true}))]
 pub struct MergePullRequest {
     /// Absent: the project's `merge_method`.
     #[serde(default)]
@@ -142,6 +144,7 @@ pub struct PullRequestQuery {
 
 /// `POST /api/v1/projects/{id}/git/pull`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"session": 1, "clean": false}))]
 pub struct GitPull {
     #[serde(default)]
     pub session: Option<i64>,
@@ -152,6 +155,7 @@ pub struct GitPull {
 
 /// `POST /api/v1/projects/{id}/git/push`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"session": 1}))]
 pub struct GitPush {
     #[serde(default)]
     pub session: Option<i64>,
@@ -162,6 +166,7 @@ pub struct GitPush {
 
 /// `POST /api/v1/projects/{id}/git/commit`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"session": 1, "message": "Fix the login timeout", "files": ["src/login.rs"]}))]
 pub struct GitCommit {
     #[serde(default)]
     pub session: Option<i64>,
@@ -174,6 +179,7 @@ pub struct GitCommit {
 
 /// `POST /api/v1/projects/{id}/git/branch` (create) and `…/git/checkout`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"session": 1, "name": "fix/login-timeout", "from": "main"}))]
 pub struct GitBranch {
     #[serde(default)]
     pub session: Option<i64>,
@@ -270,6 +276,7 @@ impl WorkflowVerb {
 
 /// Body of `POST /api/v1/issues/{id}/workflow/{verb}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"message": "Fix the login timeout", "comment": "Fixed in the linked pull request.", "files": ["src/login.rs"]}))]
 pub struct WorkflowRequest {
     /// The comment (progress, approve, complete) or commit message (submit). Required
     /// for progress, submit and complete.

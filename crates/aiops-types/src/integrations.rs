@@ -42,6 +42,8 @@ pub struct Integration {
 
 /// `POST /api/v1/integrations` (admin).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"tenant": "demo", "provider": "github", "name": "GitHub (acme)", "token": "ghp_exampletoken", "sync_interval_secs": 300}))]
+#[serde(deny_unknown_fields)]
 pub struct CreateIntegration {
     /// Tenant id or slug.
     pub tenant: String,
@@ -70,6 +72,8 @@ pub struct CreateIntegration {
 /// `PATCH /api/v1/integrations/{id}` (admin). Absent fields are left as they are; an
 /// empty `token` removes the stored token.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "GitHub (acme)", "sync_interval_secs": 300}))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateIntegration {
     #[serde(default)]
     pub name: Option<String>,
@@ -128,6 +132,8 @@ pub struct ProjectLink {
 
 /// `POST /api/v1/projects/{id}/links` (admin).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"integration": 1, "external": "acme/web"}))]
+#[serde(deny_unknown_fields)]
 pub struct CreateProjectLink {
     pub integration: i64,
     pub external: String,
@@ -155,6 +161,7 @@ pub struct PersonalCredential {
 /// `PUT /api/v1/me/credentials/{integration_id}`. Absent fields are left as they are;
 /// an empty string clears one.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"token": "ghp_exampletoken", "login": "octocat"}))]
 pub struct SetPersonalCredential {
     #[serde(default)]
     pub token: Option<String>,
@@ -233,6 +240,7 @@ pub struct SyncRun {
 /// `POST /api/v1/issues/sync`: which integrations to sync now. Neither field: every
 /// integration the caller can see.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"full": false}))]
 pub struct SyncRequest {
     #[serde(default)]
     pub integration: Option<i64>,

@@ -126,6 +126,8 @@ pub struct Comment {
 
 /// `POST /api/v1/issues`
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"project": 1, "title": "Login times out after 30 s", "description": "Steps: sign in, wait.", "labels": ["bug"]}))]
+#[serde(deny_unknown_fields)]
 pub struct CreateIssue {
     /// Project id.
     pub project: i64,
@@ -150,6 +152,8 @@ pub struct CreateIssue {
 /// `PATCH /api/v1/issues/{id}`. Absent fields are left as they are; `labels` replaces the
 /// whole set.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"title": "Login times out after 30 s", "labels": ["bug", "auth"]}))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateIssue {
     #[serde(default)]
     pub title: Option<String>,
@@ -161,6 +165,8 @@ pub struct UpdateIssue {
 
 /// `PUT /api/v1/issues/{id}/assignee`: `null` (and no `user`) unassigns.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"assignee": "ada@example.com"}))]
+#[serde(deny_unknown_fields)]
 pub struct AssignIssue {
     /// A native issue: an aiops user's email; a tracker's: their login or account id, or
     /// an aiops user's email (mapped to the login they recorded).
@@ -172,6 +178,8 @@ pub struct AssignIssue {
 
 /// `POST /api/v1/issues/{id}/comments` and `PATCH …/comments/{comment_id}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"body": "Reproduced on main; the fix is in progress."}))]
+#[serde(deny_unknown_fields)]
 pub struct CommentBody {
     /// Markdown, 1..=65,536 bytes.
     pub body: String,

@@ -88,6 +88,8 @@ pub struct JobLog {
 #[into_params(parameter_in = Query)]
 pub struct JobLogParams {
     /// Byte offset into the output (the `next_offset` of the previous answer); default 0.
+    /// Any `u64`: `int64`, utoipa's default format, would cap it at 2^63 - 1.
+    #[param(format = "uint64")]
     pub offset: Option<u64>,
     /// Wait up to this many seconds (0..=30) for new output or the job's end before
     /// answering: a long poll. Default 0.

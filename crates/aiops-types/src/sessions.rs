@@ -99,6 +99,8 @@ pub struct Session {
 
 /// `POST /api/v1/issues/{id}/work`: claim the issue and start (or reuse) its session.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"tool": "claude", "prompt": "Start with the failing test.", "yolo": false}))]
+#[serde(deny_unknown_fields)]
 pub struct WorkIssue {
     /// A name from the tool table (`claude`, `codex`, `aider`, `shell`, custom). Empty or
     /// absent: the owner's `default_tool`, else the server's, else the first installed of
@@ -123,6 +125,8 @@ pub struct WorkIssue {
 
 /// `POST /api/v1/sessions`: a session on a project without an issue (in the base clone).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"project": "demo/web", "tool": "claude", "prompt": "Look at the open bugs.", "yolo": false}))]
+#[serde(deny_unknown_fields)]
 pub struct StartSession {
     /// Project id, slug, or `tenant/slug` (a slug in several of the caller's tenants is
     /// a 400 naming each `tenant/slug`).
@@ -174,6 +178,7 @@ pub struct SessionListParams {
 /// `POST /api/v1/sessions/{id}/events`: a state report from the agent's hooks, the
 /// session's launcher or tmux. `exited` needs `exit_code`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"state": "waiting", "detail": "asks to run: cargo test"}))]
 pub struct SessionReport {
     /// `running`, `waiting`, `exited` (with `exit_code`), or `failed` (the command is gone
     /// without an exit status; tmux's `pane-died` hook).
@@ -187,6 +192,7 @@ pub struct SessionReport {
 
 /// `POST /api/v1/sessions/{id}/send`: text typed literally into the pane.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"text": "yes", "enter": true}))]
 pub struct SendText {
     pub text: String,
     /// Press Enter after the text (default true).
@@ -284,6 +290,7 @@ pub struct Tool {
 /// `PUT /api/v1/tools/{name}` (admin): creates or replaces a custom tool, or changes a
 /// built-in one.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"command": "my-agent", "args": ["--interactive"], "yolo_args": ["--yes"], "env": {"MY_AGENT_THEME": "dark"}, "kind": "generic"}))]
 pub struct PutTool {
     pub command: String,
     #[serde(default)]
@@ -379,6 +386,7 @@ pub struct ToolCredential {
 
 /// `PUT /api/v1/me/tool-credentials/{kind}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"value": "sk-ant-example-key"}))]
 pub struct SetToolCredential {
     /// The key or token (one line), or for `codex_auth_json` the JSON document; at most
     /// 64 KiB.
@@ -415,6 +423,7 @@ pub struct WorktreeListParams {
 
 /// `POST /api/v1/worktrees/remove`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"project_id": 1, "name": "aiops-1-fix-login", "force": false}))]
 pub struct RemoveWorktree {
     pub project_id: i64,
     pub name: String,

@@ -26,6 +26,7 @@ pub struct SshKey {
 /// `POST /api/v1/me/ssh-keys` and `PUT /api/v1/projects/{id}/deploy-key`: exactly one of
 /// `private_key`, `path` or `generate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "deploy laptop", "generate": true}))]
 pub struct AddSshKey {
     /// 1..=64 characters.
     pub name: String,
@@ -61,6 +62,7 @@ pub struct KnownHost {
 
 /// `POST /api/v1/known-hosts/confirm`: trust a pending key after comparing fingerprints.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"host": "github.com", "fingerprint": "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"}))]
 pub struct ConfirmKnownHost {
     pub host: String,
     /// The fingerprint you compared; must match the pending key's.

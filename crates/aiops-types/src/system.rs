@@ -69,6 +69,7 @@ pub struct Restarting {
 /// `POST /api/v1/system/update`: update this server's binary from its signed release
 /// manifest (`update_url`), as a job whose `result` says `from`, `to` and `replaced`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"restart": true}))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRequest {
     /// Restart onto the new binary once it is in place (`update-and-restart`).

@@ -24,6 +24,8 @@ pub struct Tenant {
 
 /// `POST /api/v1/tenants` (admin).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Acme Corp", "slug": "acme", "description": "Acme's projects"}))]
+#[serde(deny_unknown_fields)]
 pub struct CreateTenant {
     /// 1..=100 characters.
     pub name: String,
@@ -39,6 +41,8 @@ pub struct CreateTenant {
 
 /// `PATCH /api/v1/tenants/{tenant}` (admin). Absent fields are left as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Demo Corp", "description": "The demo tenant"}))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateTenant {
     #[serde(default)]
     pub name: Option<String>,
@@ -95,6 +99,8 @@ impl TenantRole {
 /// member gets `role` (default `member`); an existing one keeps theirs unless `role` is
 /// given.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"role": "admin"}))]
+#[serde(deny_unknown_fields)]
 pub struct PutTenantMember {
     #[serde(default)]
     pub role: Option<TenantRole>,
@@ -169,6 +175,8 @@ pub struct ProjectWorkspace {
 
 /// `POST /api/v1/projects`
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"tenant": "demo", "name": "Docs", "slug": "docs", "repo_url": "https://github.com/acme/docs.git", "default_branch": "main"}))]
+#[serde(deny_unknown_fields)]
 pub struct CreateProject {
     /// Tenant id or slug; the caller must be a member (or an admin).
     pub tenant: String,
@@ -187,6 +195,8 @@ pub struct CreateProject {
 
 /// `PATCH /api/v1/projects/{id}`. Absent fields are left as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Web", "description": "The public web site"}))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateProject {
     #[serde(default)]
     pub name: Option<String>,

@@ -39,6 +39,7 @@ pub struct ToolStatus {
 
 /// `POST /api/v1/tools/{name}/install` and `…/upgrade` (admin).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"version": "1.0.0"}))]
 pub struct InstallTool {
     /// The exact version to install (e.g. `0.171.0`); default: the newest.
     #[serde(default)]

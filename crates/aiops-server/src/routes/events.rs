@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// event id, `event:` its kind, `data:` the [`Event`] as JSON.
 #[utoipa::path(get, path = "/events", tag = "events", params(EventParams),
     security(("api_key" = ["read"])),
-    responses((status = 200, description = "text/event-stream of Event", body = Event),
+    responses((status = 200, description = "A `text/event-stream` of `Event`s, one per `data:` line", body = Event, content_type = "text/event-stream"),
         (status = 400, body = ErrorBody)))]
 async fn events(
     a: Auth<Read>,

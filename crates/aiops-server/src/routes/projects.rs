@@ -90,10 +90,12 @@ async fn update_project(
     ))
 }
 
-/// Deletes a project: server or tenant admins; 403 for members.
+/// Deletes a project: server or tenant admins; 403 for members. A project with agent
+/// sessions on record is a 409: their history is kept (see the message).
 #[utoipa::path(delete, path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)),
     security(("api_key" = ["write"])),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The project has agent sessions on record (kept as its history); the message says what to do", body = ErrorBody)))]
 async fn delete_project(
     a: Auth<Write>,
     State(st): State<AppState>,

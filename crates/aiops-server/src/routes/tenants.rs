@@ -3,8 +3,7 @@
 use aiops_core::page::PageQuery;
 use aiops_core::tenants;
 use aiops_types::{
-    CreateTenant, ErrorBody, ErrorCode, Member, Page, PageParams, PutTenantMember, Tenant,
-    UpdateTenant,
+    CreateTenant, ErrorBody, Member, Page, PageParams, PutTenantMember, Tenant, UpdateTenant,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -13,7 +12,7 @@ use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{Admin, Auth, Read};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, json_object};
 use crate::revocations::Revocation;
 use crate::state::AppState;
 
@@ -131,11 +130,10 @@ async fn add_member(
     body: Bytes,
 ) -> ApiResult<Json<Member>> {
     // Older clients (and `curl -X PUT`) send no body at all, so `Json` cannot be required.
-    let req: PutTenantMember = if body.iter().all(u8::is_ascii_whitespace) {
+    let req: PutTenantMember = if body.trim_ascii().is_empty() || body.trim_ascii() == b"null" {
         PutTenantMember::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("invalid body: {e}")))?
+        json_object(&body)?
     };
     Ok(Json(
         st.run(move |db| tenants::add_member(db, &a.principal, &tenant, user_id, req.role))

@@ -4,6 +4,7 @@
 mod agents;
 mod auth;
 mod common;
+mod contract;
 mod events;
 mod input;
 mod integrations;
