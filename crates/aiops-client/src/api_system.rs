@@ -74,7 +74,7 @@ impl Client {
         &self,
         id: &str,
         dest: &Path,
-        progress: &mut dyn FnMut(u64),
+        progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<u64> {
         let rb = self
             .request(Method::GET, &["system", "backups", id, "download"])?

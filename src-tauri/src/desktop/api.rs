@@ -179,3 +179,29 @@ async fn follow(client: Client, mut after: Option<i64>, channel: Channel<StreamM
         tokio::time::sleep(RECONNECT_AFTER).await;
     }
 }
+
+/// Saves backup `id` of the connected server into the user's download dir (the OS's,
+/// else `~/Downloads`) under its own name, streamed by the Rust client (the webview
+/// holds no credential, so it cannot follow a download link). Returns the saved path.
+#[tauri::command]
+pub async fn backup_save(desktop: tauri::State<'_, Desktop>, id: String) -> Result<String, String> {
+    let Some(client) = desktop.client() else {
+        return Err("This app is not connected to a server yet: sign in to one.".into());
+    };
+    let dir = dirs::download_dir()
+        .or_else(|| dirs::home_dir().map(|h| h.join("Downloads")))
+        .ok_or("no download folder: set XDG_DOWNLOAD_DIR or HOME")?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // The id names a file on the server; here only its last component is used, so a
+    // crafted one cannot write outside the download dir.
+    let name = std::path::Path::new(&id)
+        .file_name()
+        .ok_or("not a backup name")?
+        .to_owned();
+    let dest = dir.join(name);
+    client
+        .download_backup(&id, &dest, &mut |_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(dest.display().to_string())
+}

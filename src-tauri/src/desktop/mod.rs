@@ -172,6 +172,7 @@ fn build_app(desktop: api::Desktop, single: bool) -> Result<tauri::App> {
                 api::api,
                 api::events_follow,
                 api::events_stop,
+                api::backup_save,
                 browser::open_external,
                 connect::connect,
                 connect::disconnect,

@@ -70,9 +70,10 @@ export interface TerminalSocket {
 
 /**
  * A file the API streams (a backup archive): a link the browser follows with its own
- * sign-in, or — in the desktop, whose webview holds no credential — what to do instead.
+ * sign-in, or — in the desktop, whose webview holds no credential — a save the Rust side
+ * does into the download folder (answering with the saved path).
  */
-export type Download = { href: string } | { unavailable: string };
+export type Download = { href: string } | { save: () => Promise<string> };
 
 /** Event-stream connection state, for an indicator. */
 export type StreamState = 'connecting' | 'open' | 'closed';

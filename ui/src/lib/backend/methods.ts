@@ -24,6 +24,9 @@ export interface Transport {
   /** A URL for a GET of `path` (under `/api/v1`) that this webview can follow with its own
    *  sign-in (a download link), or null when it has none (the desktop: the key is in Rust). */
   link(path: string): string | null;
+  /** Where a link cannot work (the desktop): saves backup `id` into the download folder
+   *  and answers with the saved path. */
+  saveBackup?(id: string): Promise<string>;
   /** The desktop's own sign-in (see `Backend.desktop`). */
   desktop?: DesktopConnection;
 }
@@ -110,9 +113,11 @@ export function backendOver(t: Transport): Backend {
       createBackup: (body) => post('/system/backups', body),
       backupDownload(id): Download {
         const href = t.link(`/system/backups/${enc(id)}/download`);
-        return href
-          ? { href }
-          : { unavailable: `The app cannot save archives yet: run \`aiops system backup download ${id}\` in a terminal.` };
+        if (href) return { href };
+        const save = t.saveBackup;
+        return save
+          ? { save: () => save(id) }
+          : { save: () => Promise.reject(new Error(`run \`aiops system backup download ${id}\` in a terminal`)) };
       },
       deleteBackup: (id) => del(`/system/backups/${enc(id)}`),
       restoreBackup: (id, body) => post(`/system/backups/${enc(id)}/restore`, body),

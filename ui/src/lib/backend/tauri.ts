@@ -185,8 +185,12 @@ function tauriTransport(): Transport {
     onSignedOut: (cb) => void signedOut.push(cb),
     events,
     terminal,
-    // The webview holds no credential, so a link would be refused; a download command
-    // on the Rust side (saving through a file dialog) is still to come.
+    // The webview holds no credential, so a link would be refused: the Rust side
+    // streams the file into the download folder instead.
     link: () => null,
+    saveBackup: (id) =>
+      invoke<string>('backup_save', { id }).catch((e: unknown) => {
+        throw new ApiError(0, 'network', typeof e === 'string' ? e : 'Saving the backup failed.');
+      }),
   };
 }
