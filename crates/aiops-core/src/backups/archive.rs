@@ -10,7 +10,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use flate2::Compression;
-use flate2::read::GzDecoder;
+use flate2::bufread::GzDecoder;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
@@ -128,13 +128,15 @@ pub fn read<R: Read>(input: R, passphrase: Option<&str>, dest: &Path) -> CoreRes
             ));
         };
         let dec = Decrypt::new(input, p).map_err(read_err)?;
-        read_tar(dec, dest)
+        read_tar(BufReader::new(dec), dest)
     } else {
         read_tar(input, dest)
     }
 }
 
-fn read_tar<R: Read>(input: R, dest: &Path) -> CoreResult<Manifest> {
+fn read_tar<R: BufRead>(input: R, dest: &Path) -> CoreResult<Manifest> {
+    // The `bufread` decoder takes from `input` only what the gzip member holds, so what
+    // follows it is still there to find.
     let mut tar = tar::Archive::new(GzDecoder::new(input));
     let mut entries = tar.entries().map_err(read_err)?;
     let first = entries
@@ -197,6 +199,16 @@ fn read_tar<R: Read>(input: R, dest: &Path) -> CoreResult<Manifest> {
             )));
         }
     }
+    // The members' sums cover their bytes, not tar's padding and end blocks: reading the
+    // gzip stream to its end checks its CRC-32 over all of it, and nothing may follow.
+    let mut gz = tar.into_inner();
+    io::copy(&mut gz, &mut io::sink()).map_err(read_err)?;
+    let mut after = [0u8; 1];
+    if gz.into_inner().read(&mut after).map_err(read_err)? != 0 {
+        return Err(invalid(
+            "the archive has data after its end: it was changed",
+        ));
+    }
     Ok(manifest)
 }
 
@@ -219,6 +231,8 @@ impl Write for Tee<'_> {
 
 #[cfg(test)]
 mod tests {
+    use flate2::read::GzDecoder;
+
     use super::*;
     use crate::backups::{DATABASE, FORMAT, SECRET_KEY};
 
@@ -305,5 +319,24 @@ mod tests {
         assert!(e.contains("checksum"), "{e}");
         let sealed = make(src.path(), Some("a long passphrase"));
         assert!(restore(&sealed[..sealed.len() - 20], Some("a long passphrase")).is_err());
+    }
+
+    #[test]
+    fn any_changed_byte_or_trailing_data_is_refused() {
+        let src = tempfile::tempdir().unwrap();
+        let plain = make(src.path(), None);
+        // Every 97th byte (the header, the members, tar's padding and end blocks, the
+        // gzip trailer): none may change unnoticed.
+        for at in (10..plain.len()).step_by(97) {
+            let mut t = plain.clone();
+            t[at] ^= 0x20;
+            assert!(
+                restore(&t, None).is_err(),
+                "a flipped byte at {at} went unnoticed"
+            );
+        }
+        let mut longer = plain.clone();
+        longer.extend_from_slice(b"junk");
+        assert!(restore(&longer, None).is_err(), "data after the end");
     }
 }
