@@ -323,79 +323,28 @@ fn archives_keep_the_key_only_encrypted_and_bad_ones_touch_nothing() {
     );
 }
 
-/// A copy of the plain archive `plain` whose database has one byte changed, repacked
-/// with its original manifest (a valid tar.gz: only the sums can tell).
-fn changed_member(plain: &Path, dir: &Path) -> PathBuf {
-    let work = dir.join("changed");
-    std::fs::create_dir(&work).unwrap();
-    let mut tar = Command::new("tar");
-    tar.arg("-xzf").arg(plain).arg("-C").arg(&work);
-    assert_success(&run(tar, None), "unpack");
-    let db = work.join("aiops.db");
-    let mut bytes = std::fs::read(&db).unwrap();
-    let at = bytes.len() / 2;
-    bytes[at] ^= 0x20;
-    std::fs::write(&db, bytes).unwrap();
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(work.join("manifest.json")).unwrap()).unwrap();
-    let names: Vec<String> = m["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["name"].as_str().unwrap().to_owned())
-        .collect();
-    let out_path = dir.join("changed.tar.gz");
-    let mut tar = Command::new("tar");
-    tar.arg("-czf")
-        .arg(&out_path)
-        .arg("-C")
-        .arg(&work)
-        .arg("manifest.json")
-        .args(&names);
-    assert_success(&run(tar, None), "repack");
-    out_path
-}
-
 fn rt_block<F: std::future::Future<Output = ()>>(f: impl FnOnce() -> F) {
     runtime().block_on(f());
 }
 
-/// A copy of the plain archive `plain` whose database (and manifest) claim schema 999,
-/// with correct sums: only the schema check can refuse it.
-fn newer_schema(plain: &Path, dir: &Path) -> PathBuf {
-    let work = dir.join("newer");
+/// A copy of the plain archive `plain`, unpacked with tar(1), changed by `edit` (its
+/// directory and parsed manifest, written back after), and packed again with the
+/// manifest first, as `dir/<name>.tar.gz`.
+fn repacked(
+    plain: &Path,
+    dir: &Path,
+    name: &str,
+    edit: impl FnOnce(&Path, &mut serde_json::Value),
+) -> PathBuf {
+    let work = dir.join(name);
     std::fs::create_dir(&work).unwrap();
     let mut tar = Command::new("tar");
     tar.arg("-xzf").arg(plain).arg("-C").arg(&work);
     assert_success(&run(tar, None), "unpack");
-    let db = work.join("aiops.db");
-    sqlite(&db, "PRAGMA user_version = 999");
-    let bytes = std::fs::read(&db).unwrap();
-    let sum = {
-        let out = run(
-            {
-                let mut c = Command::new("sha256sum");
-                c.arg(&db);
-                c
-            },
-            None,
-        );
-        text(&out.stdout)
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_owned()
-    };
     let manifest = work.join("manifest.json");
     let mut m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
-    m["schema_version"] = 999.into();
-    for member in m["members"].as_array_mut().unwrap() {
-        if member["name"] == "aiops.db" {
-            member["sha256"] = sum.clone().into();
-            member["size"] = bytes.len().into();
-        }
-    }
+    edit(&work, &mut m);
     std::fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
     let names: Vec<String> = m["members"]
         .as_array()
@@ -403,9 +352,8 @@ fn newer_schema(plain: &Path, dir: &Path) -> PathBuf {
         .iter()
         .map(|x| x["name"].as_str().unwrap().to_owned())
         .collect();
-    let out_path = dir.join("newer.tar.gz");
+    let out_path = dir.join(format!("{name}.tar.gz"));
     let mut tar = Command::new("tar");
-    // The manifest first, as the reader expects.
     tar.arg("-czf")
         .arg(&out_path)
         .arg("-C")
@@ -414,6 +362,35 @@ fn newer_schema(plain: &Path, dir: &Path) -> PathBuf {
         .args(&names);
     assert_success(&run(tar, None), "repack");
     out_path
+}
+
+/// A copy whose database has one byte changed under the original manifest (a valid
+/// tar.gz: only the sums can tell).
+fn changed_member(plain: &Path, dir: &Path) -> PathBuf {
+    repacked(plain, dir, "changed", |work, _| {
+        let db = work.join("aiops.db");
+        let mut bytes = std::fs::read(&db).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] ^= 0x20;
+        std::fs::write(&db, bytes).unwrap();
+    })
+}
+
+/// A copy whose database (and manifest) claim schema 999, with correct sums: only the
+/// schema check can refuse it.
+fn newer_schema(plain: &Path, dir: &Path) -> PathBuf {
+    repacked(plain, dir, "newer", |work, m| {
+        let db = work.join("aiops.db");
+        sqlite(&db, "PRAGMA user_version = 999");
+        let bytes = std::fs::read(&db).unwrap();
+        m["schema_version"] = 999.into();
+        for member in m["members"].as_array_mut().unwrap() {
+            if member["name"] == "aiops.db" {
+                member["sha256"] = sha(&db).split_whitespace().next().unwrap().into();
+                member["size"] = bytes.len().into();
+            }
+        }
+    })
 }
 
 #[test]
