@@ -5,21 +5,19 @@
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/aiops/contract-venv
 # (override with AIOPS_CONTRACT_VENV). A warm cache only reads one directory name.
 
+# shellcheck source=scripts/lib/pyvenv.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pyvenv.sh"
+
 CONTRACT_VENV="${AIOPS_CONTRACT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/aiops/contract-venv}"
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 SCHEMATHESIS_VERSION=4.32.5
 
 contract_tools_ready() {
-    compgen -G "$CONTRACT_VENV/lib/python3*/site-packages/openapi_spec_validator-$OPENAPI_SPEC_VALIDATOR_VERSION.dist-info" >/dev/null &&
-        compgen -G "$CONTRACT_VENV/lib/python3*/site-packages/schemathesis-$SCHEMATHESIS_VERSION.dist-info" >/dev/null
+    pyvenv_ready "$CONTRACT_VENV" "openapi_spec_validator-$OPENAPI_SPEC_VALIDATOR_VERSION" "schemathesis-$SCHEMATHESIS_VERSION"
 }
 
 contract_tools_install() {
     contract_tools_ready && return 0
     echo "install-deps: installing openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION and Schemathesis $SCHEMATHESIS_VERSION into $CONTRACT_VENV"
-    if [[ ! -x $CONTRACT_VENV/bin/python ]]; then
-        /usr/bin/python3 -m venv "$CONTRACT_VENV" || return
-    fi
-    "$CONTRACT_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
+    pyvenv_install "$CONTRACT_VENV" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
 }

@@ -5,21 +5,19 @@
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/aiops/deploy-lint-venv
 # (override with AIOPS_DEPLOY_LINT_VENV). A warm cache only reads one directory name.
 
+# shellcheck source=scripts/lib/pyvenv.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pyvenv.sh"
+
 DEPLOY_LINT_VENV="${AIOPS_DEPLOY_LINT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/aiops/deploy-lint-venv}"
 DOCKERFILE_PARSE_VERSION=2.0.1
 PYYAML_VERSION=6.0.2
 
 deploy_lint_ready() {
-    compgen -G "$DEPLOY_LINT_VENV/lib/python3*/site-packages/dockerfile_parse-$DOCKERFILE_PARSE_VERSION.dist-info" >/dev/null &&
-        compgen -G "$DEPLOY_LINT_VENV/lib/python3*/site-packages/PyYAML-$PYYAML_VERSION.dist-info" >/dev/null
+    pyvenv_ready "$DEPLOY_LINT_VENV" "dockerfile_parse-$DOCKERFILE_PARSE_VERSION" "PyYAML-$PYYAML_VERSION"
 }
 
 deploy_lint_install() {
     deploy_lint_ready && return 0
     echo "install-deps: installing dockerfile-parse $DOCKERFILE_PARSE_VERSION and PyYAML $PYYAML_VERSION into $DEPLOY_LINT_VENV"
-    if [[ ! -x $DEPLOY_LINT_VENV/bin/python ]]; then
-        /usr/bin/python3 -m venv "$DEPLOY_LINT_VENV" || return
-    fi
-    "$DEPLOY_LINT_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "dockerfile-parse==$DOCKERFILE_PARSE_VERSION" "PyYAML==$PYYAML_VERSION"
+    pyvenv_install "$DEPLOY_LINT_VENV" "dockerfile-parse==$DOCKERFILE_PARSE_VERSION" "PyYAML==$PYYAML_VERSION"
 }
