@@ -11,6 +11,7 @@
 
 pub mod agents;
 pub mod audit;
+pub mod automation;
 pub mod auth;
 pub mod backups;
 pub mod credentials;

@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_tool_kind.sql"),
     include_str!("../migrations/0010_cli_defaults.sql"),
     include_str!("../migrations/0011_jobs.sql"),
+    include_str!("../migrations/0012_automation.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

@@ -9,6 +9,7 @@
 
 mod agent_guide;
 mod agents;
+mod automation;
 mod auth;
 mod backups;
 mod error;
@@ -26,6 +27,7 @@ mod tools;
 
 pub use agent_guide::{AGENT_GUIDE, agent_guide};
 pub use agents::*;
+pub use automation::*;
 pub use auth::*;
 pub use backups::*;
 pub use error::*;

@@ -271,8 +271,12 @@ fn claim(
 
 /// `<root>/<user id>/<tenant>/<project>`: one user's workspace of one project.
 pub fn workspace_dir(host: &Host<'_>, owner: &User, project: &Project) -> PathBuf {
-    host.workspace_root
-        .join(owner.id.to_string())
+    workspace_path(host.workspace_root, owner.id, project)
+}
+
+/// [`workspace_dir`] under `root` for user `user_id`.
+pub fn workspace_path(root: &std::path::Path, user_id: i64, project: &Project) -> PathBuf {
+    root.join(user_id.to_string())
         .join(&project.tenant_slug)
         .join(&project.slug)
 }
