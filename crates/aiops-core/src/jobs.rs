@@ -20,7 +20,8 @@ pub const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 pub const MAX_WAIT_SECS: u32 = 30;
 
 /// The known job kinds (the `kind` column).
-pub const KINDS: [&str; 5] = [
+pub const KINDS: [&str; 6] = [
+    "automation",
     "backup",
     "restore",
     "tool_install",

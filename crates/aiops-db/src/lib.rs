@@ -10,6 +10,7 @@
 
 mod agents;
 mod audit;
+mod automation;
 pub mod backup;
 mod credentials;
 mod integrations;

@@ -6,6 +6,7 @@
 //! redacted before it can reach a user or a log. Must never import: axum, rusqlite,
 //! reqwest, tauri.
 
+pub mod ansible;
 pub mod attach;
 pub mod beneath;
 pub mod conversation;
@@ -22,6 +23,7 @@ pub mod runtime;
 pub mod sandbox;
 pub mod seed_repo;
 pub mod ssh;
+pub mod stream;
 pub mod tmux;
 pub mod tool_home;
 pub mod tool_install;

@@ -16,10 +16,8 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -212,76 +210,20 @@ impl ToolInstaller {
 
     /// Runs `cmd` to its end, each output line to `ctx`; kills its process group when
     /// the job is cancelled or the deadline passes.
-    fn stream(&self, mut cmd: Command, what: &str, ctx: &dyn JobContext) -> Result<(), String> {
+    fn stream(&self, cmd: Command, what: &str, ctx: &dyn JobContext) -> Result<(), String> {
         ctx.line(&format!("$ {what}"));
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0);
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("could not start {what}: {e}"))?;
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        for pipe in [
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-            child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let mut r = BufReader::new(pipe);
-                let mut buf = Vec::new();
-                while matches!(r.read_until(b'\n', &mut buf), Ok(n) if n > 0) {
-                    let line = String::from_utf8_lossy(&buf).trim_end().to_owned();
-                    buf.clear();
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let started = Instant::now();
-        let kill = |child: &mut std::process::Child| {
-            let pid = rustix::process::Pid::from_child(child);
-            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-            let _ = child.kill();
-            let _ = child.wait();
-        };
-        loop {
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(line) => ctx.line(&line),
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-            if ctx.cancelled() {
-                kill(&mut child);
+        match crate::stream::run(cmd, what, ctx, INSTALL_TIMEOUT, Duration::ZERO) {
+            Ok(e) if e.status.success() => Ok(()),
+            Ok(e) => Err(format!("{what} failed ({})", e.status)),
+            Err(crate::stream::Stopped::Cancelled) => {
                 ctx.line(&format!("cancelled: {what} stopped"));
-                return Err("cancelled".into());
+                Err("cancelled".into())
             }
-            if started.elapsed() > INSTALL_TIMEOUT {
-                kill(&mut child);
-                return Err(format!(
-                    "{what} did not finish within {} s and was stopped",
-                    INSTALL_TIMEOUT.as_secs()
-                ));
-            }
-        }
-        // Both pipes closed: the child is exiting (a grandchild holding them open is
-        // covered by the loop above, which ends only when they close).
-        let status = child.wait().map_err(|e| format!("{what}: {e}"))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("{what} failed ({status})"))
+            Err(crate::stream::Stopped::TimedOut(d)) => Err(format!(
+                "{what} did not finish within {} s and was stopped",
+                d.as_secs()
+            )),
+            Err(crate::stream::Stopped::Spawn(m)) => Err(m),
         }
     }
 

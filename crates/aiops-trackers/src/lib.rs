@@ -10,6 +10,7 @@ pub mod gitlab;
 pub mod http;
 pub mod jira;
 pub mod releases;
+pub mod semaphore;
 
 use std::time::Duration;
 

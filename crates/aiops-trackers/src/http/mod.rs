@@ -93,6 +93,18 @@ impl Http {
         extra: Vec<(&'static str, &'static str)>,
         timeout: Duration,
     ) -> TrackerResult<Self> {
+        Self::with_tls(base_url, auth, extra, timeout, true)
+    }
+
+    /// [`Http::new`], with certificate verification turned off when `verify_tls` is
+    /// false (a self-hosted server with a self-signed certificate, the admin's choice).
+    pub fn with_tls(
+        base_url: &str,
+        auth: AuthScheme,
+        extra: Vec<(&'static str, &'static str)>,
+        timeout: Duration,
+        verify_tls: bool,
+    ) -> TrackerResult<Self> {
         let base = base_url.trim_end_matches('/');
         if !(base.starts_with("https://") || base.starts_with("http://")) {
             return Err(TrackerError::Invalid(format!(
@@ -107,6 +119,7 @@ impl Http {
             .unversioned_rustls_crypto_provider(std::sync::Arc::new(
                 rustls::crypto::aws_lc_rs::default_provider(),
             ))
+            .disable_verification(!verify_tls)
             .build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
