@@ -313,7 +313,12 @@ pub fn material(
         })?,
     };
     let known_hosts = trusted_keys(store, git, &host)?;
-    let key = match record.private {
+    let key = open_key(secret, record.private)?;
+    Ok(Some(SshMaterial { key, known_hosts }))
+}
+
+fn open_key(secret: &SecretKey, private: PrivateKeyRef) -> CoreResult<KeySource> {
+    Ok(match private {
         PrivateKeyRef::Sealed(s) => {
             let bytes = Zeroizing::new(secret.open(&s, SEAL_CONTEXT)?);
             let text = String::from_utf8(bytes.to_vec())
@@ -321,8 +326,16 @@ pub fn material(
             KeySource::Inline(Zeroizing::new(text))
         }
         PrivateKeyRef::Path(p) => KeySource::Path(p),
-    };
-    Ok(Some(SshMaterial { key, known_hosts }))
+    })
+}
+
+/// The user's own ssh key (not a deploy key), opened: what an Ansible run as that user
+/// reaches its hosts with. None when they have none.
+pub fn user_key(store: &impl Store, secret: &SecretKey, user_id: i64) -> CoreResult<Option<KeySource>> {
+    store
+        .user_ssh_key(user_id)?
+        .map(|k| open_key(secret, k.private))
+        .transpose()
 }
 
 /// The `known_hosts` lines of `host`'s trusted keys; scans and records unknown hosts.

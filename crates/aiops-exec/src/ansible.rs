@@ -200,3 +200,19 @@ fn shown(argv: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// `ansible-playbook --version`'s first line (`ansible-playbook [core 2.14.18]`), or
+/// why it cannot run here.
+pub fn version() -> Result<String, String> {
+    let out = crate::process::Spec::new("ansible-playbook", Duration::from_secs(30))
+        .arg("--version")
+        .env("ANSIBLE_NOCOLOR", "1")
+        .run()
+        .map_err(|e| format!("ansible-playbook cannot run on the server: {e} (install ansible-core)"))?;
+    out.stdout
+        .lines()
+        .next()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| "ansible-playbook --version printed nothing".to_owned())
+}

@@ -267,21 +267,18 @@ pub fn stoppable(run: &AutomationRun) -> CoreResult<i64> {
 }
 
 /// The comment a finished run leaves on its issue: result, what ran, a link.
-pub fn comment_text(run: &AutomationRun, link: &str) -> String {
+pub fn comment_text(run: &AutomationRun, state: JobState, error: Option<&str>, link: &str) -> String {
     let what = match (&run.playbook, run.template_id) {
         (Some(p), _) => format!("playbook `{p}`"),
         (None, Some(t)) => format!("Semaphore template {t}"),
         (None, None) => "a run".to_owned(),
     };
-    let result = match run.state {
+    let result = match state {
         JobState::Succeeded => "succeeded".to_owned(),
         JobState::Cancelled => "was stopped".to_owned(),
         _ => format!(
             "failed{}",
-            run.error
-                .as_deref()
-                .map(|e| format!(": {e}"))
-                .unwrap_or_default()
+            error.map(|e| format!(": {e}")).unwrap_or_default()
         ),
     };
     let check = if run.options["check"] == json!(true) {
@@ -290,7 +287,25 @@ pub fn comment_text(run: &AutomationRun, link: &str) -> String {
         ""
     };
     format!(
-        "Automation run #{} on `{}` — {what}{check} {result}.\n\nLog: {link}",
+        "Automation run #{} on `{}`: {what}{check} {result}.\n\nLog: {link}",
         run.id, run.target_name
     )
+}
+
+/// What a local run's sandbox shows: the working copy (read-only unless the run asked),
+/// the base clone's git data, `user`'s tool home as `$HOME`, the admin's read-only
+/// extras and the managed tools.
+pub fn sandbox_plan(
+    policy: &crate::sessions::sandbox::SandboxPolicy<'_>,
+    user: &aiops_types::User,
+    src: &LocalSource,
+) -> crate::sessions::sandbox::SandboxPlan {
+    let mut read_only = policy.read_only.to_vec();
+    read_only.push(policy.tools.to_path_buf());
+    crate::sessions::sandbox::SandboxPlan {
+        work_dir: src.work_dir.clone(),
+        repo: src.repo.clone(),
+        home: crate::sessions::sandbox::tool_home(policy, user),
+        read_only,
+    }
 }

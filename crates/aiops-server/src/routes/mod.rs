@@ -4,6 +4,7 @@
 mod agents;
 mod audit;
 mod auth;
+mod automation;
 mod backups;
 mod credentials;
 mod events;
@@ -58,5 +59,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(system::router())
         .merge(jobs::router())
         .merge(backups::router())
+        .merge(automation::router())
         .merge(terminal::router())
 }
