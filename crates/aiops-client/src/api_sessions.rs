@@ -133,31 +133,13 @@ impl Client {
         if let Some(id) = after {
             rb = rb.header("Last-Event-ID", id.to_string());
         }
-        let mut resp = self.send(rb).await?;
+        let resp = self.send(rb).await?;
         on_open();
-        let mut pending = String::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
-            pending.push_str(&String::from_utf8_lossy(&chunk));
-            // Events end with a blank line; `data:` lines carry the JSON.
-            while let Some(end) = pending.find("\n\n") {
-                let block: String = pending.drain(..end + 2).collect();
-                let data: String = block
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .map(str::trim_start)
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                if data.is_empty() {
-                    continue;
-                }
-                if let Ok(event) = serde_json::from_str::<Event>(&data)
-                    && !on_event(event)
-                {
-                    return Ok(());
-                }
-            }
-        }
-        Ok(())
+        crate::sse::read(self, resp, |_, data| match serde_json::from_str::<Event>(data) {
+            Ok(event) => on_event(event),
+            Err(_) => true,
+        })
+        .await
     }
 }
 

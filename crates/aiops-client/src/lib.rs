@@ -11,6 +11,7 @@
 
 mod api;
 mod api_agents;
+mod api_automation;
 mod api_git;
 mod api_sessions;
 mod api_ssh;
@@ -21,11 +22,13 @@ pub mod credentials;
 mod error;
 mod raw;
 mod secret;
+mod sse;
 
 pub use client::{
     Client, ClientBuilder, Credential, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, SESSION_COOKIE,
     SessionCookie, normalize_url,
 };
+pub use api_automation::RunLogEvent;
 pub use error::ClientError;
 pub use raw::RawAnswer;
 pub use secret::Secret;

@@ -58,6 +58,39 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("system backup list", "aiops system backup list"),
     (
+        "automation targets list",
+        "aiops automation targets list\naiops automation targets list --tenant acme",
+    ),
+    ("automation targets get", "aiops automation targets get staging"),
+    (
+        "automation targets create",
+        "aiops automation targets create --tenant acme --name staging --kind semaphore --base-url https://semaphore.example.com --project-id 1 --token-stdin < token.txt\n\
+         aiops automation targets create --tenant acme --name local --kind local --inventory inventory/hosts.ini",
+    ),
+    (
+        "automation targets update",
+        "aiops automation targets update staging --task-timeout 1200\n\
+         aiops automation targets update local --vault-password-stdin < vault-pass.txt",
+    ),
+    ("automation targets delete", "aiops automation targets delete staging"),
+    ("automation targets test", "aiops automation targets test acme/staging"),
+    ("automation templates", "aiops automation templates staging"),
+    (
+        "automation run",
+        "aiops automation run staging --template 3 --limit web1 --extra-vars '{\"version\": \"1.2\"}' --follow\n\
+         aiops automation run local --playbook deploy/site.yml --project acme/web --check --diff --issue 42 -f",
+    ),
+    (
+        "automation runs list",
+        "aiops automation runs list\naiops automation runs list --target staging --issue 42",
+    ),
+    ("automation runs get", "aiops automation runs get 12"),
+    (
+        "automation runs log",
+        "aiops automation runs log 12\naiops automation runs log 12 --follow",
+    ),
+    ("automation runs stop", "aiops automation runs stop 12"),
+    (
         "system backup download",
         "aiops system backup download aiops-backup-20261207T061600Z-k3v9.tar.gz\n\
          aiops system backup download aiops-backup-20261207T061600Z-k3v9.tar.gz --file /srv/keep/latest.tar.gz",

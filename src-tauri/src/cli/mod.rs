@@ -9,6 +9,8 @@ pub mod agents;
 pub mod ask;
 pub mod audit;
 pub mod auth;
+pub mod automation;
+pub mod automation_runs;
 pub mod backups;
 pub mod config;
 pub mod credentials;
@@ -148,6 +150,9 @@ pub enum Command {
     /// The server (admin): status, backups, restart, update, background jobs.
     #[command(subcommand)]
     System(system::SystemCommand),
+    /// Ansible through Semaphore or ansible-playbook on the server: targets, runs, logs.
+    #[command(subcommand)]
+    Automation(automation::AutomationCommand),
     /// The CLI's settings (server URL, output format, stored key, defaults).
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -230,6 +235,7 @@ pub fn run(
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
         Command::System(cmd) => rt.block_on(system::run(&Ctx::load(&global)?, cmd)),
+        Command::Automation(cmd) => rt.block_on(automation::run(&Ctx::load(&global)?, cmd)),
     }
 }
 
