@@ -64,13 +64,13 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("automation targets get", "aiops automation targets get staging"),
     (
         "automation targets create",
-        "aiops automation targets create --tenant acme --name staging --kind semaphore --base-url https://semaphore.example.com --project-id 1 --token-stdin < token.txt\n\
+        "aiops automation targets create --tenant acme --name staging --kind semaphore --base-url https://semaphore.example.com --project-id 1 --token-stdin   # token on stdin\n\
          aiops automation targets create --tenant acme --name local --kind local --inventory inventory/hosts.ini",
     ),
     (
         "automation targets update",
         "aiops automation targets update staging --task-timeout 1200\n\
-         aiops automation targets update local --vault-password-stdin < vault-pass.txt",
+         aiops automation targets update local --vault-password-stdin   # password on stdin",
     ),
     ("automation targets delete", "aiops automation targets delete staging"),
     ("automation targets test", "aiops automation targets test acme/staging"),
