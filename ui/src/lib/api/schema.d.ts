@@ -234,6 +234,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/automation/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs the caller may see, newest first. */
+        get: operations["list_runs"];
+        put?: never;
+        /**
+         * Queues a run and answers at once (202) with the run, `queued`; follow it with
+         *     `GET /automation/runs/{id}/log`. Every input is checked before anything is queued.
+         */
+        post: operations["start_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/runs/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's log as `text/event-stream`: `output` events ([`AutomationLogChunk`] JSON,
+         *     `id:` the byte offset after it) as lines arrive, then one `end` event with the
+         *     [`AutomationRun`] once it has ended. Resume with `Last-Event-ID` or `offset`. With
+         *     `follow=false` the stream ends after the output so far (`end` carries the run as it
+         *     is). The log keeps the last 1 MiB of output, secrets redacted.
+         */
+        get: operations["run_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/runs/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stops a run: a queued one at once; a running one is stopped (Semaphore: `POST
+         *     …/tasks/{task}/stop`; local: `SIGTERM`, then `SIGKILL` after 5 s) and ends
+         *     `cancelled`. 409 when it has already ended.
+         */
+        post: operations["stop_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Targets of the tenants the caller belongs to, oldest first. */
+        get: operations["list_targets"];
+        put?: never;
+        /**
+         * Creates a target (server or tenant admins); its token and vault password are sealed
+         *     at rest and never returned. 409 on a name taken in the tenant.
+         */
+        post: operations["create_target"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/targets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_target"];
+        put?: never;
+        post?: never;
+        /** Deletes a target and its runs' rows (their jobs stay in the job list). */
+        delete: operations["delete_target"];
+        options?: never;
+        head?: never;
+        /** Changes a target; an empty `token` or `vault_password` removes the stored one. */
+        patch: operations["update_target"];
+        trace?: never;
+    };
+    "/api/v1/automation/targets/{id}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A Semaphore target's task templates (of its default project unless `project_id`);
+         *     400 for a local target, 502 when Semaphore refuses (the message says why).
+         */
+        get: operations["list_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/targets/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checks a target: Semaphore answers for its default project with this token;
+         *     `ansible-playbook` runs on this server. `ok: false` says why not.
+         */
+        post: operations["test_target"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -1914,6 +2074,137 @@ export interface components {
          * @enum {string}
          */
         AuthMethod: "session" | "api_key";
+        /**
+         * @description Where a target's runs execute.
+         * @enum {string}
+         */
+        AutomationKind: "semaphore" | "local";
+        /** @description One `output` event of a run's log stream: text from `offset` on. */
+        AutomationLogChunk: {
+            /** Format: int64 */
+            offset: number;
+            /** @description Lines ending in `\n`; ANSI colour sequences kept. */
+            text: string;
+        };
+        /** @description One automation run. Its state is its job's. */
+        AutomationRun: {
+            error?: string | null;
+            /**
+             * Format: int32
+             * @description Local: `ansible-playbook`'s exit status once it ended.
+             */
+            exit_code?: number | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            inventory?: string | null;
+            /** Format: int64 */
+            issue_id?: number | null;
+            /**
+             * Format: int64
+             * @description The job running it (its output is the run's log).
+             */
+            job_id?: number | null;
+            kind: components["schemas"]["AutomationKind"];
+            /** @description The overrides asked for: extra_vars, limit, tags, skip_tags, check, diff, writable. */
+            options: unknown;
+            playbook?: string | null;
+            /** Format: int64 */
+            project_id?: number | null;
+            /** Format: date-time */
+            queued_at: string;
+            /**
+             * Format: int64
+             * @description Semaphore: the task's id there, once created.
+             */
+            remote_task_id?: number | null;
+            /** Format: int64 */
+            requested_by?: number | null;
+            /** Format: int64 */
+            semaphore_project_id?: number | null;
+            /** Format: int64 */
+            session_id?: number | null;
+            /** Format: date-time */
+            started_at?: string | null;
+            state: components["schemas"]["JobState"];
+            /** Format: int64 */
+            target_id: number;
+            target_name: string;
+            /** Format: int64 */
+            template_id?: number | null;
+            /** Format: int64 */
+            tenant_id: number;
+        };
+        /** @description An automation target of a tenant. */
+        AutomationTarget: {
+            /**
+             * @description Semaphore: the server's root URL (`https://semaphore.example.com`; `/api` is
+             *     appended). None for local targets.
+             */
+            base_url?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Semaphore: whether an API token is stored. */
+            has_token: boolean;
+            /** @description Local: whether an Ansible Vault password is stored. */
+            has_vault_password: boolean;
+            /**
+             * Format: int32
+             * @description Semaphore: timeout of one HTTP request, seconds (default 15).
+             */
+            http_timeout_secs: number;
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description Local: the inventory used when a run names none, relative to the repository (a
+             *     file), or an inline host list ending in a comma (`localhost,`).
+             */
+            inventory?: string | null;
+            kind: components["schemas"]["AutomationKind"];
+            name: string;
+            /**
+             * Format: int32
+             * @description Semaphore: seconds between polls of a task's status and output (default 2).
+             */
+            poll_interval_secs: number;
+            /**
+             * Format: int64
+             * @description Semaphore: the project runs go to unless a run names another.
+             */
+            semaphore_project_id?: number | null;
+            /**
+             * Format: int32
+             * @description A run still going after this many seconds is stopped and fails (default 600).
+             */
+            task_timeout_secs: number;
+            /** Format: int64 */
+            tenant_id: number;
+            tenant_slug: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Semaphore: verify the server's TLS certificate (default true). */
+            verify_tls: boolean;
+        };
+        /** @description What a run can start: a Semaphore task template. */
+        AutomationTemplate: {
+            /**
+             * @description Whether the template lets a task override its CLI arguments (needed for `tags`
+             *     and `skip_tags`, which travel as `--tags` / `--skip-tags` arguments).
+             */
+            allow_override_args: boolean;
+            description?: string | null;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            playbook: string;
+        };
+        /** @description `POST /api/v1/automation/targets/{id}/test`: what the target answered. */
+        AutomationTest: {
+            /** @description One line: the Semaphore project's name, or `ansible-playbook`'s version. */
+            detail: string;
+            ok: boolean;
+        };
         /** @description One backup archive in `<data dir>/backups/`. */
         Backup: {
             /** @description Version of aiops that made it. */
@@ -2026,6 +2317,53 @@ export interface components {
             name: string;
             /** @description Non-empty; each at most the owner's role allows (`member` → read, write). */
             scopes: components["schemas"]["Scope"][];
+        };
+        /**
+         * @description `POST /api/v1/automation/targets` (server or tenant admins).
+         * @example {
+         *       "base_url": "https://semaphore.example.com",
+         *       "kind": "semaphore",
+         *       "name": "staging",
+         *       "semaphore_project_id": 1,
+         *       "tenant": "demo",
+         *       "token": "semaphore-api-token"
+         *     }
+         */
+        CreateAutomationTarget: {
+            /** @description Semaphore only, required: `https://` (or `http://` for localhost). */
+            base_url?: string | null;
+            /**
+             * Format: int32
+             * @description 1..=300 seconds, default 15.
+             */
+            http_timeout_secs?: number | null;
+            /** @description Local only. */
+            inventory?: string | null;
+            kind: components["schemas"]["AutomationKind"];
+            /** @description 1..=100 characters, unique within the tenant. */
+            name: string;
+            /**
+             * Format: int32
+             * @description 1..=60 seconds, default 2.
+             */
+            poll_interval_secs?: number | null;
+            /**
+             * Format: int64
+             * @description Semaphore only, required.
+             */
+            semaphore_project_id?: number | null;
+            /**
+             * Format: int32
+             * @description 10..=86400 seconds, default 600.
+             */
+            task_timeout_secs?: number | null;
+            /** @description Tenant id or slug. */
+            tenant: string;
+            /** @description Semaphore only, required: an API token (Semaphore → User → API tokens). */
+            token?: string | null;
+            /** @description Local only: the Ansible Vault password (sealed at rest, never returned). */
+            vault_password?: string | null;
+            verify_tls?: boolean | null;
         };
         /**
          * @description `POST /api/v1/system/backups`: make a backup (a job).
@@ -2682,6 +3020,112 @@ export interface components {
                 ip?: string | null;
                 target_id?: string | null;
                 target_type?: string | null;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. `next_cursor` is absent on the last page. */
+        Page_AutomationRun: {
+            items: {
+                error?: string | null;
+                /**
+                 * Format: int32
+                 * @description Local: `ansible-playbook`'s exit status once it ended.
+                 */
+                exit_code?: number | null;
+                /** Format: date-time */
+                finished_at?: string | null;
+                /** Format: int64 */
+                id: number;
+                inventory?: string | null;
+                /** Format: int64 */
+                issue_id?: number | null;
+                /**
+                 * Format: int64
+                 * @description The job running it (its output is the run's log).
+                 */
+                job_id?: number | null;
+                kind: components["schemas"]["AutomationKind"];
+                /** @description The overrides asked for: extra_vars, limit, tags, skip_tags, check, diff, writable. */
+                options: unknown;
+                playbook?: string | null;
+                /** Format: int64 */
+                project_id?: number | null;
+                /** Format: date-time */
+                queued_at: string;
+                /**
+                 * Format: int64
+                 * @description Semaphore: the task's id there, once created.
+                 */
+                remote_task_id?: number | null;
+                /** Format: int64 */
+                requested_by?: number | null;
+                /** Format: int64 */
+                semaphore_project_id?: number | null;
+                /** Format: int64 */
+                session_id?: number | null;
+                /** Format: date-time */
+                started_at?: string | null;
+                state: components["schemas"]["JobState"];
+                /** Format: int64 */
+                target_id: number;
+                target_name: string;
+                /** Format: int64 */
+                template_id?: number | null;
+                /** Format: int64 */
+                tenant_id: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. `next_cursor` is absent on the last page. */
+        Page_AutomationTarget: {
+            items: {
+                /**
+                 * @description Semaphore: the server's root URL (`https://semaphore.example.com`; `/api` is
+                 *     appended). None for local targets.
+                 */
+                base_url?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** @description Semaphore: whether an API token is stored. */
+                has_token: boolean;
+                /** @description Local: whether an Ansible Vault password is stored. */
+                has_vault_password: boolean;
+                /**
+                 * Format: int32
+                 * @description Semaphore: timeout of one HTTP request, seconds (default 15).
+                 */
+                http_timeout_secs: number;
+                /** Format: int64 */
+                id: number;
+                /**
+                 * @description Local: the inventory used when a run names none, relative to the repository (a
+                 *     file), or an inline host list ending in a comma (`localhost,`).
+                 */
+                inventory?: string | null;
+                kind: components["schemas"]["AutomationKind"];
+                name: string;
+                /**
+                 * Format: int32
+                 * @description Semaphore: seconds between polls of a task's status and output (default 2).
+                 */
+                poll_interval_secs: number;
+                /**
+                 * Format: int64
+                 * @description Semaphore: the project runs go to unless a run names another.
+                 */
+                semaphore_project_id?: number | null;
+                /**
+                 * Format: int32
+                 * @description A run still going after this many seconds is stopped and fails (default 600).
+                 */
+                task_timeout_secs: number;
+                /** Format: int64 */
+                tenant_id: number;
+                tenant_slug: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** @description Semaphore: verify the server's TLS certificate (default true). */
+                verify_tls: boolean;
             }[];
             next_cursor?: string | null;
         };
@@ -3388,6 +3832,78 @@ export interface components {
             storage: string;
         };
         /**
+         * @description `POST /api/v1/automation/runs`.
+         * @example {
+         *       "check": true,
+         *       "extra_vars": {
+         *         "version": "1.2.3"
+         *       },
+         *       "issue_id": 42,
+         *       "limit": "web1",
+         *       "target": 1,
+         *       "template_id": 3
+         *     }
+         */
+        StartAutomationRun: {
+            /**
+             * @description Check mode: report what would change, change nothing (`--check`; Semaphore's
+             *     `dry_run`).
+             */
+            check?: boolean;
+            /** @description Show the differences of changed files (`--diff`). */
+            diff?: boolean;
+            /** @description Extra variables, a JSON object (`--extra-vars`; Semaphore's `environment`). */
+            extra_vars?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Local: an inventory file relative to the repository, or `host1,host2,`;
+             *     default the target's.
+             */
+            inventory?: string | null;
+            /**
+             * Format: int64
+             * @description When it ends, a comment with its result and a link goes on this issue.
+             */
+            issue_id?: number | null;
+            /** @description Host pattern (`--limit`). */
+            limit?: string | null;
+            /** @description Local: the playbook, a path relative to the repository (required there). */
+            playbook?: string | null;
+            /**
+             * @description Local: the project whose repository holds the playbook (id or `tenant/slug`);
+             *     the base clone, unless `session` names a worktree.
+             */
+            project?: string | null;
+            /**
+             * Format: int64
+             * @description Semaphore: another project than the target's default.
+             */
+            semaphore_project_id?: number | null;
+            /**
+             * Format: int64
+             * @description Local: run from this session's worktree (its branch) instead of the base clone.
+             *     Also links the run to the session.
+             */
+            session_id?: number | null;
+            /** @description Comma-separated tags to skip (`--skip-tags`). */
+            skip_tags?: string | null;
+            /** @description Comma-separated tags (`--tags`). */
+            tags?: string | null;
+            /**
+             * Format: int64
+             * @description The target's id.
+             */
+            target: number;
+            /**
+             * Format: int64
+             * @description Semaphore: the task template to run (required there).
+             */
+            template_id?: number | null;
+            /** @description Local: let the playbook write in the working copy (default read-only). */
+            writable?: boolean;
+        };
+        /**
          * @description `POST /api/v1/sessions`: a session on a project without an issue (in the base clone).
          * @example {
          *       "project": "demo/web",
@@ -3662,6 +4178,29 @@ export interface components {
             text: string;
             /** @description True when older output was dropped to keep the log under its size cap. */
             truncated: boolean;
+        };
+        /**
+         * @description `PATCH /api/v1/automation/targets/{id}`. Absent fields stay; an empty `token` or
+         *     `vault_password` removes the stored one, an empty `inventory` the default inventory.
+         * @example {
+         *       "task_timeout_secs": 1200
+         *     }
+         */
+        UpdateAutomationTarget: {
+            base_url?: string | null;
+            /** Format: int32 */
+            http_timeout_secs?: number | null;
+            inventory?: string | null;
+            name?: string | null;
+            /** Format: int32 */
+            poll_interval_secs?: number | null;
+            /** Format: int64 */
+            semaphore_project_id?: number | null;
+            /** Format: int32 */
+            task_timeout_secs?: number | null;
+            token?: string | null;
+            vault_password?: string | null;
+            verify_tls?: boolean | null;
         };
         /**
          * @description `PATCH /api/v1/integrations/{id}` (admin). Absent fields are left as they are; an
@@ -4665,6 +5204,783 @@ export interface operations {
             };
             /** @description The request body is larger than the server accepts (1 MiB) */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_runs: {
+        parameters: {
+            query?: {
+                target?: number;
+                project_id?: number;
+                session_id?: number;
+                issue_id?: number;
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AutomationRun"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartAutomationRun"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the work goes on in the background */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRun"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRun"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_log: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Byte offset to start from (a reconnecting client may send `Last-Event-ID`
+                 *     instead); default 0.
+                 */
+                offset?: number;
+                /** @description Keep the stream open until the run ends (default true). */
+                follow?: boolean;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A `text/event-stream` of `output` events (`AutomationLogChunk`) and one `end` event (`AutomationRun`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["AutomationLogChunk"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRun"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_targets: {
+        parameters: {
+            query?: {
+                /** @description Only this tenant's targets (id or slug). */
+                tenant?: string;
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AutomationTarget"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAutomationTarget"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationTarget"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationTarget"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAutomationTarget"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationTarget"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: {
+                /** @description Another Semaphore project than the target's default. */
+                project_id?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationTemplate"][];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The upstream tracker or git host failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationTest"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
