@@ -50,8 +50,12 @@ impl Client {
         id: i64,
         req: &UpdateAutomationTarget,
     ) -> Result<AutomationTarget> {
-        self.with_body(Method::PATCH, &["automation", "targets", &id.to_string()], req)
-            .await
+        self.with_body(
+            Method::PATCH,
+            &["automation", "targets", &id.to_string()],
+            req,
+        )
+        .await
     }
 
     /// `DELETE /automation/targets/{id}`
@@ -128,7 +132,10 @@ impl Client {
     ) -> Result<()> {
         let rb = self
             .request(Method::GET, &["automation", "runs", &id.to_string(), "log"])?
-            .query(&[("offset", offset.to_string()), ("follow", follow.to_string())])
+            .query(&[
+                ("offset", offset.to_string()),
+                ("follow", follow.to_string()),
+            ])
             // A run may last hours (its own timeout bounds it).
             .timeout(std::time::Duration::from_secs(86_400));
         let resp = self.send(rb).await?;

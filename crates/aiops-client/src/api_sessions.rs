@@ -135,9 +135,11 @@ impl Client {
         }
         let resp = self.send(rb).await?;
         on_open();
-        crate::sse::read(self, resp, |_, data| match serde_json::from_str::<Event>(data) {
-            Ok(event) => on_event(event),
-            Err(_) => true,
+        crate::sse::read(self, resp, |_, data| {
+            match serde_json::from_str::<Event>(data) {
+                Ok(event) => on_event(event),
+                Err(_) => true,
+            }
         })
         .await
     }

@@ -24,11 +24,11 @@ mod raw;
 mod secret;
 mod sse;
 
+pub use api_automation::RunLogEvent;
 pub use client::{
     Client, ClientBuilder, Credential, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, SESSION_COOKIE,
     SessionCookie, normalize_url,
 };
-pub use api_automation::RunLogEvent;
 pub use error::ClientError;
 pub use raw::RawAnswer;
 pub use secret::Secret;

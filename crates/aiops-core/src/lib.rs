@@ -11,8 +11,8 @@
 
 pub mod agents;
 pub mod audit;
-pub mod automation;
 pub mod auth;
+pub mod automation;
 pub mod backups;
 pub mod credentials;
 pub mod demo;

@@ -331,7 +331,11 @@ fn open_key(secret: &SecretKey, private: PrivateKeyRef) -> CoreResult<KeySource>
 
 /// The user's own ssh key (not a deploy key), opened: what an Ansible run as that user
 /// reaches its hosts with. None when they have none.
-pub fn user_key(store: &impl Store, secret: &SecretKey, user_id: i64) -> CoreResult<Option<KeySource>> {
+pub fn user_key(
+    store: &impl Store,
+    secret: &SecretKey,
+    user_id: i64,
+) -> CoreResult<Option<KeySource>> {
     store
         .user_ssh_key(user_id)?
         .map(|k| open_key(secret, k.private))

@@ -115,7 +115,10 @@ fn find_run(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Automa
         args.push(Value::Integer(uid));
     }
     c.prepare_cached(&sql)
-        .and_then(|mut st| st.query_row(rusqlite::params_from_iter(args), run).optional())
+        .and_then(|mut st| {
+            st.query_row(rusqlite::params_from_iter(args), run)
+                .optional()
+        })
         .map_err(internal)
 }
 

@@ -87,7 +87,8 @@ pub fn run(r: &LocalRun<'_>, ctx: &dyn JobContext) -> Result<i32, String> {
     let vault = match r.vault_password {
         Some(p) => {
             let path = dir.path().join("vault-password");
-            write_private(&path, p).map_err(|e| format!("cannot write the vault password file: {e}"))?;
+            write_private(&path, p)
+                .map_err(|e| format!("cannot write the vault password file: {e}"))?;
             secrets.push(p.to_owned());
             Some(path)
         }
@@ -96,7 +97,8 @@ pub fn run(r: &LocalRun<'_>, ctx: &dyn JobContext) -> Result<i32, String> {
     let key = match r.private_key {
         Some(KeySource::Inline(text)) => {
             let path = dir.path().join("key");
-            write_private(&path, text).map_err(|e| format!("cannot write the ssh key file: {e}"))?;
+            write_private(&path, text)
+                .map_err(|e| format!("cannot write the ssh key file: {e}"))?;
             Some(path)
         }
         Some(KeySource::Path(p)) => Some(PathBuf::from(p)),
@@ -156,7 +158,11 @@ fn wrap(
         let sep = out.iter().position(|a| a == "--").unwrap_or(out.len());
         let mut ro = Vec::new();
         for p in [plan.work_dir.clone(), plan.repo.join(".git")] {
-            ro.extend(["--ro-bind-try".to_owned(), p.display().to_string(), p.display().to_string()]);
+            ro.extend([
+                "--ro-bind-try".to_owned(),
+                p.display().to_string(),
+                p.display().to_string(),
+            ]);
         }
         out.splice(sep..sep, ro);
     }
@@ -208,7 +214,9 @@ pub fn version() -> Result<String, String> {
         .arg("--version")
         .env("ANSIBLE_NOCOLOR", "1")
         .run()
-        .map_err(|e| format!("ansible-playbook cannot run on the server: {e} (install ansible-core)"))?;
+        .map_err(|e| {
+            format!("ansible-playbook cannot run on the server: {e} (install ansible-core)")
+        })?;
     out.stdout
         .lines()
         .next()

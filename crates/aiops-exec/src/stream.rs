@@ -30,7 +30,9 @@ impl std::fmt::Display for Stopped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Cancelled => f.write_str("cancelled"),
-            Self::TimedOut(d) => write!(f, "did not finish within {} s and was stopped", d.as_secs()),
+            Self::TimedOut(d) => {
+                write!(f, "did not finish within {} s and was stopped", d.as_secs())
+            }
             Self::Spawn(m) => f.write_str(m),
         }
     }

@@ -15,8 +15,8 @@ use aiops_core::ports::{Store, UserStore};
 use aiops_core::sessions::sandbox::{self, SandboxPlan};
 use aiops_core::ssh::KeySource;
 use aiops_core::{CoreError, CoreResult, Principal};
-use aiops_types::{AutomationRun, AutomationTest, CommentBody, JobState, StartAutomationRun};
 use aiops_trackers::semaphore::HttpSemaphore;
+use aiops_types::{AutomationRun, AutomationTest, CommentBody, JobState, StartAutomationRun};
 
 use crate::error::ApiResult;
 use crate::runner::Work;
@@ -31,7 +31,11 @@ struct LocalExtras {
 
 /// Validates `req` as `caller`, records the run and queues its job. The run as it is
 /// now (queued, its job attached).
-pub async fn start(st: &AppState, caller: Principal, req: StartAutomationRun) -> ApiResult<AutomationRun> {
+pub async fn start(
+    st: &AppState,
+    caller: Principal,
+    req: StartAutomationRun,
+) -> ApiResult<AutomationRun> {
     let st2 = st.clone();
     let p = caller.clone();
     let (plan, local, run) = st
@@ -119,8 +123,8 @@ fn execute(
             _,
         ) => {
             let api = semaphore(t, secrets.token.as_deref()).map_err(|e| e.to_string())?;
-            let template =
-                sem::require_template(&api, *project_id, *template_id).map_err(|e| e.to_string())?;
+            let template = sem::require_template(&api, *project_id, *template_id)
+                .map_err(|e| e.to_string())?;
             if (plan.overrides.tags.is_some() || plan.overrides.skip_tags.is_some())
                 && !template.allow_override_args
             {
@@ -264,8 +268,9 @@ pub fn test(
                 .and_then(|api| api.project_name(project))
                 .map(|name| format!("Semaphore project {project}: {name}"))
         }
-        aiops_types::AutomationKind::Local => aiops_exec::ansible::version()
-            .map_err(CoreError::Upstream),
+        aiops_types::AutomationKind::Local => {
+            aiops_exec::ansible::version().map_err(CoreError::Upstream)
+        }
     };
     Ok(match outcome {
         Ok(detail) => AutomationTest { ok: true, detail },

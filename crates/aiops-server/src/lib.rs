@@ -12,8 +12,8 @@
 
 pub mod admin;
 mod auth;
-mod automation;
 mod auth_cache;
+mod automation;
 mod backups;
 pub mod config;
 mod contract;

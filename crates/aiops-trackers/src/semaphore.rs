@@ -25,7 +25,12 @@ pub struct HttpSemaphore {
 impl HttpSemaphore {
     /// `base_url` is the server's root (`https://semaphore.example.com`); `/api` is
     /// appended. `timeout` bounds each request.
-    pub fn new(base_url: &str, token: &str, timeout: Duration, verify_tls: bool) -> CoreResult<Self> {
+    pub fn new(
+        base_url: &str,
+        token: &str,
+        timeout: Duration,
+        verify_tls: bool,
+    ) -> CoreResult<Self> {
         let root = base_url.trim_end_matches('/');
         let http = Http::with_tls(
             &format!("{root}/api"),
@@ -41,7 +46,13 @@ impl HttpSemaphore {
         })
     }
 
-    fn call(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<&Value>) -> CoreResult<Value> {
+    fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> CoreResult<Value> {
         let reply = self
             .http
             .send(method, path, query, body, &[])

@@ -9,8 +9,8 @@
 
 mod agent_guide;
 mod agents;
-mod automation;
 mod auth;
+mod automation;
 mod backups;
 mod error;
 mod git;
@@ -27,8 +27,8 @@ mod tools;
 
 pub use agent_guide::{AGENT_GUIDE, agent_guide};
 pub use agents::*;
-pub use automation::*;
 pub use auth::*;
+pub use automation::*;
 pub use backups::*;
 pub use error::*;
 pub use git::*;

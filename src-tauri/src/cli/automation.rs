@@ -238,7 +238,10 @@ async fn targets(ctx: &Ctx, client: &Client, cmd: TargetsCommand) -> Result<(), 
         TargetsCommand::Delete { target } => {
             let t = resolve(client, &target).await?;
             client.delete_automation_target(t.id).await?;
-            output::notice(out, &format!("Deleted automation target {} ({}).", t.name, t.id))
+            output::notice(
+                out,
+                &format!("Deleted automation target {} ({}).", t.name, t.id),
+            )
         }
         TargetsCommand::Test { target } => {
             let t = resolve(client, &target).await?;

@@ -185,7 +185,10 @@ async fn follow(client: &Client, id: i64, until_end: bool) -> Result<AutomationR
                 } else {
                     strip_ansi(&chunk.text)
                 };
-                if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                if let Err(e) = stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stdout.flush())
+                {
                     write_error = Some(e);
                     return false;
                 }
@@ -284,7 +287,10 @@ impl Render for AutomationRun {
         let id = |v: Option<i64>| or_dash(v.map(|i| i.to_string()).as_deref());
         vec![
             ("id", self.id.to_string()),
-            ("target", format!("{} (id {})", self.target_name, self.target_id)),
+            (
+                "target",
+                format!("{} (id {})", self.target_name, self.target_id),
+            ),
             ("kind", self.kind.as_str().to_owned()),
             ("state", self.state.as_str().to_owned()),
             ("what", what(self)),

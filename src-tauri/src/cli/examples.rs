@@ -61,7 +61,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "automation targets list",
         "aiops automation targets list\naiops automation targets list --tenant acme",
     ),
-    ("automation targets get", "aiops automation targets get staging"),
+    (
+        "automation targets get",
+        "aiops automation targets get staging",
+    ),
     (
         "automation targets create",
         "aiops automation targets create --tenant acme --name staging --kind semaphore --base-url https://semaphore.example.com --project-id 1 --token-stdin   # token on stdin\n\
@@ -72,8 +75,14 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "aiops automation targets update staging --task-timeout 1200\n\
          aiops automation targets update local --vault-password-stdin   # password on stdin",
     ),
-    ("automation targets delete", "aiops automation targets delete staging"),
-    ("automation targets test", "aiops automation targets test acme/staging"),
+    (
+        "automation targets delete",
+        "aiops automation targets delete staging",
+    ),
+    (
+        "automation targets test",
+        "aiops automation targets test acme/staging",
+    ),
     ("automation templates", "aiops automation templates staging"),
     (
         "automation run",

@@ -6,6 +6,7 @@
 #![cfg(all(unix, feature = "server"))]
 
 mod agents_real;
+mod automation;
 mod backups;
 mod cli_agent;
 mod cli_defaults;

@@ -170,6 +170,11 @@ pub struct Member {
 impl Member {
     /// Creates `email` as a member user, adds them to `acme`, mints their API key.
     pub fn create(server: &ServerProcess, email: &str) -> Self {
+        Self::create_in(server, email, "acme")
+    }
+
+    /// [`Member::create`] in `tenant` instead of `acme`.
+    pub fn create_in(server: &ServerProcess, email: &str, tenant: &str) -> Self {
         let args = [
             "users",
             "create",
@@ -185,10 +190,10 @@ impl Member {
             "users create",
         );
         let out = server.cli(
-            &["tenants", "members", "add", "acme", "--user", &id_of(&user)],
+            &["tenants", "members", "add", tenant, "--user", &id_of(&user)],
             None,
         );
-        assert_success(&out, "tenants members add acme");
+        assert_success(&out, "tenants members add");
         let data = server.data_dir.display().to_string();
         let out = server.cli_offline(
             &[

@@ -1,4 +1,4 @@
-//! Local fakes of the GitHub, GitLab and Jira REST APIs and of the model APIs for tests.
+//! Local fakes of the GitHub, GitLab, Jira and Semaphore REST APIs and of the model APIs for tests.
 //! Each follows its API's documented behaviour closely enough that a client written against the documentation
 //! works against it unchanged: auth header scheme, JSON shapes, paging, ETag/304,
 //! rate-limit headers, `429` + `Retry-After`, error bodies.
@@ -18,6 +18,7 @@ pub mod github;
 pub mod gitlab;
 pub mod jira;
 pub mod model;
+pub mod semaphore;
 pub mod sshd;
 
 use std::collections::VecDeque;

@@ -71,11 +71,12 @@ pub fn word(field: &'static str, value: Option<&str>) -> CoreResult<Option<Strin
     let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    if v.chars().count() > MAX_ARG_CHARS || v.starts_with('-') || v.chars().any(char::is_control)
-    {
+    if v.chars().count() > MAX_ARG_CHARS || v.starts_with('-') || v.chars().any(char::is_control) {
         return Err(CoreError::invalid(
             field,
-            format!("{field} must be one line of at most {MAX_ARG_CHARS} characters, not starting with -"),
+            format!(
+                "{field} must be one line of at most {MAX_ARG_CHARS} characters, not starting with -"
+            ),
         ));
     }
     Ok(Some(v.to_owned()))
@@ -133,7 +134,10 @@ pub fn argv(
     opt("--tags", o.tags.as_deref());
     opt("--skip-tags", o.skip_tags.as_deref());
     let path = |p: Option<&Path>| p.map(|p| p.display().to_string());
-    opt("--vault-password-file", path(files.vault_password).as_deref());
+    opt(
+        "--vault-password-file",
+        path(files.vault_password).as_deref(),
+    );
     opt("--private-key", path(files.private_key).as_deref());
     if o.check {
         a.push("--check".into());
@@ -153,10 +157,20 @@ mod tests {
     #[test]
     fn paths_stay_inside_the_repository() {
         assert_eq!(playbook("deploy/site.yml").unwrap(), "deploy/site.yml");
-        for bad in ["/etc/site.yml", "../x.yml", "a/../../x.yml", "-x.yml", "site.txt", ""] {
+        for bad in [
+            "/etc/site.yml",
+            "../x.yml",
+            "a/../../x.yml",
+            "-x.yml",
+            "site.txt",
+            "",
+        ] {
             assert!(playbook(bad).is_err(), "{bad}");
         }
-        assert_eq!(inventory(Some("localhost,")).unwrap().as_deref(), Some("localhost,"));
+        assert_eq!(
+            inventory(Some("localhost,")).unwrap().as_deref(),
+            Some("localhost,")
+        );
         assert_eq!(inventory(Some("  ")).unwrap(), None);
         assert!(inventory(Some("a;rm -rf /,")).is_err());
         assert!(inventory(Some("/etc/hosts")).is_err());
@@ -182,9 +196,23 @@ mod tests {
         assert_eq!(
             a,
             [
-                "ansible-playbook", "--inventory", "hosts.ini", "--extra-vars", r#"{"v":"1"}"#,
-                "--limit", "web", "--tags", "a,b", "--skip-tags", "c",
-                "--vault-password-file", "/t/vault", "--check", "--diff", "--", "site.yml"
+                "ansible-playbook",
+                "--inventory",
+                "hosts.ini",
+                "--extra-vars",
+                r#"{"v":"1"}"#,
+                "--limit",
+                "web",
+                "--tags",
+                "a,b",
+                "--skip-tags",
+                "c",
+                "--vault-password-file",
+                "/t/vault",
+                "--check",
+                "--diff",
+                "--",
+                "site.yml"
             ]
         );
         assert!(word("limit", Some("--become")).is_err());

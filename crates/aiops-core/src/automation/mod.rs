@@ -158,7 +158,11 @@ fn http_url(value: &str) -> CoreResult<String> {
     crate::integrations::base_url(value)
 }
 
-fn within(field: &'static str, value: u32, range: std::ops::RangeInclusive<u32>) -> CoreResult<u32> {
+fn within(
+    field: &'static str,
+    value: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> CoreResult<u32> {
     if range.contains(&value) {
         Ok(value)
     } else {
@@ -261,14 +265,22 @@ pub fn list(
 }
 
 /// The target with its sealed secrets; `NotFound` for a tenant the caller is not in.
-pub fn record(store: &impl AutomationStore, caller: &Principal, id: i64) -> CoreResult<TargetRecord> {
+pub fn record(
+    store: &impl AutomationStore,
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<TargetRecord> {
     no_session_key(caller)?;
     store
         .automation_target(caller.viewer(), id)?
         .ok_or_else(|| CoreError::not_found(format!("automation target {id}")))
 }
 
-pub fn get(store: &impl AutomationStore, caller: &Principal, id: i64) -> CoreResult<AutomationTarget> {
+pub fn get(
+    store: &impl AutomationStore,
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<AutomationTarget> {
     Ok(record(store, caller, id)?.target)
 }
 
@@ -280,7 +292,13 @@ pub fn create(
 ) -> CoreResult<AutomationTarget> {
     let tenant = tenants::get(store, caller, &req.tenant)
         .map_err(|_| CoreError::invalid("tenant", format!("tenant `{}` not found", req.tenant)))?;
-    tenants::require_admin_of(store, caller, tenant.id, &tenant.slug, "manage automation targets")?;
+    tenants::require_admin_of(
+        store,
+        caller,
+        tenant.id,
+        &tenant.slug,
+        "manage automation targets",
+    )?;
     let row = TargetRow {
         tenant_id: tenant.id,
         name: validate::name("name", &req.name)?,
@@ -332,7 +350,13 @@ pub fn update(
 ) -> CoreResult<AutomationTarget> {
     let current = record(store, caller, id)?;
     let t = &current.target;
-    tenants::require_admin_of(store, caller, t.tenant_id, &t.tenant_slug, "manage automation targets")?;
+    tenants::require_admin_of(
+        store,
+        caller,
+        t.tenant_id,
+        &t.tenant_slug,
+        "manage automation targets",
+    )?;
     let row = TargetRow {
         tenant_id: t.tenant_id,
         name: match req.name.as_deref() {
@@ -395,9 +419,19 @@ pub fn update(
     )
 }
 
-pub fn delete(store: &(impl Store + AutomationStore), caller: &Principal, id: i64) -> CoreResult<()> {
+pub fn delete(
+    store: &(impl Store + AutomationStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<()> {
     let t = get(store, caller, id)?;
-    tenants::require_admin_of(store, caller, t.tenant_id, &t.tenant_slug, "manage automation targets")?;
+    tenants::require_admin_of(
+        store,
+        caller,
+        t.tenant_id,
+        &t.tenant_slug,
+        "manage automation targets",
+    )?;
     let audit = NewAudit::by(caller, "automation_target.delete")
         .target("automation_target", id)
         .detail(json!({ "name": t.name }));
@@ -418,7 +452,9 @@ pub fn open_secrets(key: &SecretKey, record: &TargetRecord) -> CoreResult<Secret
                 let bytes = zeroize::Zeroizing::new(key.open(s, &context)?);
                 String::from_utf8(bytes.to_vec())
                     .map(zeroize::Zeroizing::new)
-                    .map_err(|_| CoreError::Internal("a sealed automation secret is not text".into()))
+                    .map_err(|_| {
+                        CoreError::Internal("a sealed automation secret is not text".into())
+                    })
             })
             .transpose()
     };

@@ -16,8 +16,8 @@ use serde_json::json;
 use super::local::{self, Overrides};
 use super::{AutomationStore, NewRun, RunFilter, TargetRecord, no_session_key};
 use crate::page::PageQuery;
-use crate::sessions::start::workspace_path;
 use crate::ports::{NewAudit, Store};
+use crate::sessions::start::workspace_path;
 use crate::{CoreError, CoreResult, Principal, issues, projects, sessions};
 
 /// Where a local run's playbook is read from.
@@ -143,7 +143,10 @@ pub fn prepare(
                 ));
             }
             let playbook = local::playbook(req.playbook.as_deref().ok_or_else(|| {
-                CoreError::invalid("playbook", "a local run needs playbook (a path in the repository)")
+                CoreError::invalid(
+                    "playbook",
+                    "a local run needs playbook (a path in the repository)",
+                )
             })?)?;
             let Some(p) = &project else {
                 return Err(CoreError::invalid(
@@ -157,7 +160,8 @@ pub fn prepare(
                 Some(s) => {
                     if req.writable && s.user_id != caller.user_id && !caller.is_admin() {
                         return Err(CoreError::Forbidden(
-                            "only the session's owner may let a playbook write in its worktree".into(),
+                            "only the session's owner may let a playbook write in its worktree"
+                                .into(),
                         ));
                     }
                     PathBuf::from(&s.worktree_path)
@@ -267,7 +271,12 @@ pub fn stoppable(run: &AutomationRun) -> CoreResult<i64> {
 }
 
 /// The comment a finished run leaves on its issue: result, what ran, a link.
-pub fn comment_text(run: &AutomationRun, state: JobState, error: Option<&str>, link: &str) -> String {
+pub fn comment_text(
+    run: &AutomationRun,
+    state: JobState,
+    error: Option<&str>,
+    link: &str,
+) -> String {
     let what = match (&run.playbook, run.template_id) {
         (Some(p), _) => format!("playbook `{p}`"),
         (None, Some(t)) => format!("Semaphore template {t}"),

@@ -95,8 +95,12 @@ pub fn follow(
     let mut seen = 0usize;
     let mut told_confirm = false;
     loop {
-        let status = api.task_status(project_id, task_id).map_err(|e| e.to_string())?;
-        let lines = api.task_output(project_id, task_id).map_err(|e| e.to_string())?;
+        let status = api
+            .task_status(project_id, task_id)
+            .map_err(|e| e.to_string())?;
+        let lines = api
+            .task_output(project_id, task_id)
+            .map_err(|e| e.to_string())?;
         for l in lines.iter().skip(seen) {
             ctx.line(l);
         }

@@ -230,8 +230,7 @@ async fn stop_run(
     st.runner().wake();
     st.notify_events();
     Ok(Json(
-        st.run(move |db| runs::get(db, &a.principal, id))
-            .await?,
+        st.run(move |db| runs::get(db, &a.principal, id)).await?,
     ))
 }
 

@@ -45,7 +45,9 @@ impl Semaphore for Script {
         Ok(self.statuses[n.min(self.statuses.len() - 1)].into())
     }
     fn task_output(&self, _: i64, _: i64) -> CoreResult<Vec<String>> {
-        Ok((1..=self.polls.get()).map(|i| format!("line {i}")).collect())
+        Ok((1..=self.polls.get())
+            .map(|i| format!("line {i}"))
+            .collect())
     }
     fn stop_task(&self, _: i64, _: i64) -> CoreResult<()> {
         self.stopped.set(true);
@@ -79,10 +81,7 @@ fn a_task_is_followed_to_success_with_each_line_once() {
     let api = Script::new(&["waiting", "running", "running", "success"]);
     let ctx = Lines::default();
     follow(&api, &ctx, 1, 7, FAST).unwrap();
-    assert_eq!(
-        *ctx.out.borrow(),
-        ["line 1", "line 2", "line 3", "line 4"]
-    );
+    assert_eq!(*ctx.out.borrow(), ["line 1", "line 2", "line 3", "line 4"]);
 }
 
 #[test]
@@ -116,7 +115,12 @@ fn a_cancel_stops_the_task_at_semaphore() {
     };
     assert_eq!(follow(&api, &ctx, 1, 7, FAST).unwrap_err(), "cancelled");
     assert!(api.stopped.get());
-    assert!(ctx.out.borrow().iter().any(|l| l.contains("asked Semaphore to stop")));
+    assert!(
+        ctx.out
+            .borrow()
+            .iter()
+            .any(|l| l.contains("asked Semaphore to stop"))
+    );
 }
 
 #[test]
