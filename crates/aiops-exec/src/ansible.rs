@@ -170,11 +170,16 @@ fn wrap(
 }
 
 /// The run's environment: nothing of the server's but a plain `PATH`; `$HOME` the
-/// tool home; unbuffered Python so lines arrive as Ansible prints them; colours on
-/// (the log keeps ANSI sequences and the UI renders them); no retry files.
+/// tool home; Ansible's temp folders there by absolute path (inside the sandbox the run
+/// may be `nobody`, whose `~` from the password database is `/nonexistent`); unbuffered
+/// Python so lines arrive as Ansible prints them; colours on (the log keeps ANSI
+/// sequences and the UI renders them); no retry files.
 fn env(plan: &SandboxPlan) -> Vec<(String, String)> {
+    let tmp = plan.home.join(".ansible").join("tmp").display().to_string();
     vec![
         ("HOME".into(), plan.home.display().to_string()),
+        ("ANSIBLE_LOCAL_TEMP".into(), tmp.clone()),
+        ("ANSIBLE_REMOTE_TMP".into(), tmp),
         (
             "PATH".into(),
             "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin".into(),

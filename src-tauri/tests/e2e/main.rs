@@ -7,6 +7,7 @@
 
 mod agents_real;
 mod automation;
+mod automation_local;
 mod backups;
 mod cli_agent;
 mod cli_defaults;
