@@ -112,8 +112,8 @@ fn error(status: u16, message: &str) -> Response {
     reply(status, json!({ "error": message }))
 }
 
-/// The project `p` as the token in `headers` may see it, or the refusal.
-fn access(s: &SemaphoreState, headers: &HeaderMap, p: i64) -> Result<(), Response> {
+/// The refusal of project `p` to the token in `headers`; None when it may see it.
+fn refused(s: &SemaphoreState, headers: &HeaderMap, p: i64) -> Option<Response> {
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -126,20 +126,20 @@ fn access(s: &SemaphoreState, headers: &HeaderMap, p: i64) -> Result<(), Respons
     let Some(user) = user else {
         let mut r = Response::new(axum::body::Body::empty());
         *r.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
-        return Err(r);
+        return Some(r);
     };
     match s.projects.get(&p) {
-        None => Err(error(404, "Project not found")),
+        None => Some(error(404, "Project not found")),
         Some((_, members)) if !members.contains(&user) => {
-            Err(error(403, "You are not a member of this project"))
+            Some(error(403, "You are not a member of this project"))
         }
-        Some(_) => Ok(()),
+        Some(_) => None,
     }
 }
 
 async fn project(State(st): State<Shared>, headers: HeaderMap, Path(p): Path<i64>) -> Response {
     let s = st.lock().expect("state");
-    if let Err(r) = access(&s, &headers, p) {
+    if let Some(r) = refused(&s, &headers, p) {
         return r;
     }
     reply(200, json!({ "id": p, "name": s.projects[&p].0 }))
@@ -152,7 +152,7 @@ async fn templates(
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
     let s = st.lock().expect("state");
-    if let Err(r) = access(&s, &headers, p) {
+    if let Some(r) = refused(&s, &headers, p) {
         return r;
     }
     if !q.contains_key("sort") || !q.contains_key("order") {
@@ -191,7 +191,7 @@ async fn create_task(
     body: axum::body::Bytes,
 ) -> Response {
     let mut s = st.lock().expect("state");
-    if let Err(r) = access(&s, &headers, p) {
+    if let Some(r) = refused(&s, &headers, p) {
         return r;
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
@@ -242,11 +242,11 @@ fn advance(task: &mut FakeTask, script: &TemplateScript) {
     }
 }
 
-fn find<'a>(
-    s: &'a mut SemaphoreState,
+fn find(
+    s: &mut SemaphoreState,
     p: i64,
     t: i64,
-) -> Option<(&'a mut FakeTask, TemplateScript)> {
+) -> Option<(&mut FakeTask, TemplateScript)> {
     let task = s
         .tasks
         .iter_mut()
@@ -266,7 +266,7 @@ async fn task(
     Path((p, t)): Path<(i64, i64)>,
 ) -> Response {
     let mut s = st.lock().expect("state");
-    if let Err(r) = access(&s, &headers, p) {
+    if let Some(r) = refused(&s, &headers, p) {
         return r;
     }
     match find(&mut s, p, t) {
@@ -284,7 +284,7 @@ async fn output(
     Path((p, t)): Path<(i64, i64)>,
 ) -> Response {
     let mut s = st.lock().expect("state");
-    if let Err(r) = access(&s, &headers, p) {
+    if let Some(r) = refused(&s, &headers, p) {
         return r;
     }
     match find(&mut s, p, t) {
@@ -307,7 +307,7 @@ async fn stop(
     body: axum::body::Bytes,
 ) -> Response {
     let mut s = st.lock().expect("state");
-    if let Err(r) = access(&s, &headers, p) {
+    if let Some(r) = refused(&s, &headers, p) {
         return r;
     }
     let force = serde_json::from_slice::<Value>(&body)
