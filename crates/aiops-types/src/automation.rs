@@ -303,3 +303,19 @@ pub struct AutomationLogChunk {
     /// Lines ending in `\n`; ANSI colour sequences kept.
     pub text: String,
 }
+
+/// One event of `GET /api/v1/automation/runs/{id}/log` as the `text/event-stream`
+/// carries it (the schema describes each event, as OpenAPI 3.2's `itemSchema` does):
+/// `event: output` with `data` an [`AutomationLogChunk`] as JSON and `id` the byte offset
+/// after it, then one `event: end` with `data` the [`AutomationRun`] as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AutomationLogEvent {
+    #[schema(pattern = "^(output|end)$")]
+    pub event: String,
+    /// `output` events only: the byte offset to resume after (`Last-Event-ID`).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// JSON: an `AutomationLogChunk` (`output`) or an `AutomationRun` (`end`).
+    #[schema(content_media_type = "application/json")]
+    pub data: String,
+}

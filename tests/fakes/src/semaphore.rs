@@ -242,11 +242,7 @@ fn advance(task: &mut FakeTask, script: &TemplateScript) {
     }
 }
 
-fn find(
-    s: &mut SemaphoreState,
-    p: i64,
-    t: i64,
-) -> Option<(&mut FakeTask, TemplateScript)> {
+fn find(s: &mut SemaphoreState, p: i64, t: i64) -> Option<(&mut FakeTask, TemplateScript)> {
     let task = s
         .tasks
         .iter_mut()

@@ -9,9 +9,10 @@ use aiops_core::automation::{self, runs};
 use aiops_core::jobs::JobStore;
 use aiops_core::page::PageQuery;
 use aiops_types::{
-    AutomationLogChunk, AutomationLogParams, AutomationRun, AutomationRunListParams,
-    AutomationTarget, AutomationTargetListParams, AutomationTemplate, AutomationTest,
-    CreateAutomationTarget, ErrorBody, JobState, Page, StartAutomationRun, UpdateAutomationTarget,
+    AutomationLogChunk, AutomationLogEvent, AutomationLogParams, AutomationRun,
+    AutomationRunListParams, AutomationTarget, AutomationTargetListParams, AutomationTemplate,
+    AutomationTest, CreateAutomationTarget, ErrorBody, JobState, Page, StartAutomationRun,
+    UpdateAutomationTarget,
 };
 use axum::Json;
 use axum::extract::State;
@@ -28,21 +29,25 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_targets, create_target))
-        .routes(routes!(get_target, update_target, delete_target))
-        .routes(routes!(test_target))
-        .routes(routes!(list_templates))
-        .routes(routes!(list_runs, start_run))
-        .routes(routes!(get_run))
-        .routes(routes!(run_log))
-        .routes(routes!(stop_run))
+        .routes(routes!(list_automation_targets, create_automation_target))
+        .routes(routes!(
+            get_automation_target,
+            update_automation_target,
+            delete_automation_target
+        ))
+        .routes(routes!(test_automation_target))
+        .routes(routes!(list_automation_templates))
+        .routes(routes!(list_automation_runs, start_automation_run))
+        .routes(routes!(get_automation_run))
+        .routes(routes!(automation_run_log))
+        .routes(routes!(stop_automation_run))
 }
 
 /// Targets of the tenants the caller belongs to, oldest first.
 #[utoipa::path(get, path = "/automation/targets", tag = "automation", params(AutomationTargetListParams),
     security(("api_key" = ["read"])),
     responses((status = 200, body = Page<AutomationTarget>), (status = 404, body = ErrorBody)))]
-async fn list_targets(
+async fn list_automation_targets(
     a: Auth<Read>,
     State(st): State<AppState>,
     ApiQuery(q): ApiQuery<AutomationTargetListParams>,
@@ -59,7 +64,7 @@ async fn list_targets(
 #[utoipa::path(post, path = "/automation/targets", tag = "automation", request_body = CreateAutomationTarget,
     security(("api_key" = ["write"])),
     responses((status = 201, body = AutomationTarget), (status = 409, body = ErrorBody)))]
-async fn create_target(
+async fn create_automation_target(
     a: Auth<Write>,
     State(st): State<AppState>,
     ApiJson(req): ApiJson<CreateAutomationTarget>,
@@ -74,7 +79,7 @@ async fn create_target(
 #[utoipa::path(get, path = "/automation/targets/{id}", tag = "automation", params(("id" = i64, Path)),
     security(("api_key" = ["read"])),
     responses((status = 200, body = AutomationTarget), (status = 404, body = ErrorBody)))]
-async fn get_target(
+async fn get_automation_target(
     a: Auth<Read>,
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -89,7 +94,7 @@ async fn get_target(
 #[utoipa::path(patch, path = "/automation/targets/{id}", tag = "automation", params(("id" = i64, Path)),
     request_body = UpdateAutomationTarget, security(("api_key" = ["write"])),
     responses((status = 200, body = AutomationTarget), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn update_target(
+async fn update_automation_target(
     a: Auth<Write>,
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -106,7 +111,7 @@ async fn update_target(
 #[utoipa::path(delete, path = "/automation/targets/{id}", tag = "automation", params(("id" = i64, Path)),
     security(("api_key" = ["write"])),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
-async fn delete_target(
+async fn delete_automation_target(
     a: Auth<Write>,
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -121,7 +126,7 @@ async fn delete_target(
 #[utoipa::path(post, path = "/automation/targets/{id}/test", tag = "automation", params(("id" = i64, Path)),
     security(("api_key" = ["read"])),
     responses((status = 200, body = AutomationTest), (status = 404, body = ErrorBody)))]
-async fn test_target(
+async fn test_automation_target(
     a: Auth<Read>,
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -146,7 +151,7 @@ struct TemplateParams {
 #[utoipa::path(get, path = "/automation/targets/{id}/templates", tag = "automation",
     params(("id" = i64, Path), TemplateParams), security(("api_key" = ["read"])),
     responses((status = 200, body = Vec<AutomationTemplate>), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
-async fn list_templates(
+async fn list_automation_templates(
     a: Auth<Read>,
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -165,7 +170,7 @@ async fn list_templates(
 #[utoipa::path(get, path = "/automation/runs", tag = "automation", params(AutomationRunListParams),
     security(("api_key" = ["read"])),
     responses((status = 200, body = Page<AutomationRun>)))]
-async fn list_runs(
+async fn list_automation_runs(
     a: Auth<Read>,
     State(st): State<AppState>,
     ApiQuery(q): ApiQuery<AutomationRunListParams>,
@@ -182,7 +187,7 @@ async fn list_runs(
 #[utoipa::path(post, path = "/automation/runs", tag = "automation", request_body = StartAutomationRun,
     security(("api_key" = ["write"])),
     responses((status = 202, body = AutomationRun), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn start_run(
+async fn start_automation_run(
     a: Auth<Write>,
     State(st): State<AppState>,
     ApiJson(req): ApiJson<StartAutomationRun>,
@@ -194,7 +199,7 @@ async fn start_run(
 #[utoipa::path(get, path = "/automation/runs/{id}", tag = "automation", params(("id" = i64, Path)),
     security(("api_key" = ["read"])),
     responses((status = 200, body = AutomationRun), (status = 404, body = ErrorBody)))]
-async fn get_run(
+async fn get_automation_run(
     a: Auth<Read>,
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -210,7 +215,7 @@ async fn get_run(
 #[utoipa::path(post, path = "/automation/runs/{id}/stop", tag = "automation", params(("id" = i64, Path)),
     security(("api_key" = ["write"])),
     responses((status = 200, body = AutomationRun), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn stop_run(
+async fn stop_automation_run(
     a: Auth<Write>,
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -242,9 +247,9 @@ async fn stop_run(
 #[utoipa::path(get, path = "/automation/runs/{id}/log", tag = "automation",
     params(("id" = i64, Path), AutomationLogParams, FollowParam), security(("api_key" = ["read"])),
     responses((status = 200, description = "A `text/event-stream` of `output` events (`AutomationLogChunk`) and one `end` event (`AutomationRun`)",
-        body = AutomationLogChunk, content_type = "text/event-stream"),
+        body = AutomationLogEvent, content_type = "text/event-stream"),
         (status = 404, body = ErrorBody)))]
-async fn run_log(
+async fn automation_run_log(
     a: Auth<Read>,
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,

@@ -202,7 +202,7 @@ impl Http {
                     detail(&text)
                 ))),
                 _ => Err(TrackerError::Upstream(format!(
-                    "{what}: the tracker answered {status}{}",
+                    "{what}: the server answered {status}{}",
                     detail(&text)
                 ))),
             };
@@ -470,7 +470,7 @@ fn detail(body: &str) -> String {
 }
 
 fn transport(what: &str, e: ureq::Error) -> TrackerError {
-    TrackerError::Upstream(format!("{what}: cannot reach the tracker: {e}"))
+    TrackerError::Upstream(format!("{what}: cannot reach the server: {e}"))
 }
 
 /// Percent-encodes a query component (RFC 3986 unreserved characters kept).

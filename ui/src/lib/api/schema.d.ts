@@ -242,13 +242,13 @@ export interface paths {
             cookie?: never;
         };
         /** Runs the caller may see, newest first. */
-        get: operations["list_runs"];
+        get: operations["list_automation_runs"];
         put?: never;
         /**
          * Queues a run and answers at once (202) with the run, `queued`; follow it with
          *     `GET /automation/runs/{id}/log`. Every input is checked before anything is queued.
          */
-        post: operations["start_run"];
+        post: operations["start_automation_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -262,7 +262,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["get_run"];
+        get: operations["get_automation_run"];
         put?: never;
         post?: never;
         delete?: never;
@@ -285,7 +285,7 @@ export interface paths {
          *     `follow=false` the stream ends after the output so far (`end` carries the run as it
          *     is). The log keeps the last 1 MiB of output, secrets redacted.
          */
-        get: operations["run_log"];
+        get: operations["automation_run_log"];
         put?: never;
         post?: never;
         delete?: never;
@@ -308,7 +308,7 @@ export interface paths {
          *     …/tasks/{task}/stop`; local: `SIGTERM`, then `SIGKILL` after 5 s) and ends
          *     `cancelled`. 409 when it has already ended.
          */
-        post: operations["stop_run"];
+        post: operations["stop_automation_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -323,13 +323,13 @@ export interface paths {
             cookie?: never;
         };
         /** Targets of the tenants the caller belongs to, oldest first. */
-        get: operations["list_targets"];
+        get: operations["list_automation_targets"];
         put?: never;
         /**
          * Creates a target (server or tenant admins); its token and vault password are sealed
          *     at rest and never returned. 409 on a name taken in the tenant.
          */
-        post: operations["create_target"];
+        post: operations["create_automation_target"];
         delete?: never;
         options?: never;
         head?: never;
@@ -343,15 +343,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["get_target"];
+        get: operations["get_automation_target"];
         put?: never;
         post?: never;
         /** Deletes a target and its runs' rows (their jobs stay in the job list). */
-        delete: operations["delete_target"];
+        delete: operations["delete_automation_target"];
         options?: never;
         head?: never;
         /** Changes a target; an empty `token` or `vault_password` removes the stored one. */
-        patch: operations["update_target"];
+        patch: operations["update_automation_target"];
         trace?: never;
     };
     "/api/v1/automation/targets/{id}/templates": {
@@ -365,7 +365,7 @@ export interface paths {
          * A Semaphore target's task templates (of its default project unless `project_id`);
          *     400 for a local target, 502 when Semaphore refuses (the message says why).
          */
-        get: operations["list_templates"];
+        get: operations["list_automation_templates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -387,7 +387,7 @@ export interface paths {
          * Checks a target: Semaphore answers for its default project with this token;
          *     `ansible-playbook` runs on this server. `ok: false` says why not.
          */
-        post: operations["test_target"];
+        post: operations["test_automation_target"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2079,12 +2079,18 @@ export interface components {
          * @enum {string}
          */
         AutomationKind: "semaphore" | "local";
-        /** @description One `output` event of a run's log stream: text from `offset` on. */
-        AutomationLogChunk: {
-            /** Format: int64 */
-            offset: number;
-            /** @description Lines ending in `\n`; ANSI colour sequences kept. */
-            text: string;
+        /**
+         * @description One event of `GET /api/v1/automation/runs/{id}/log` as the `text/event-stream`
+         *     carries it (the schema describes each event, as OpenAPI 3.2's `itemSchema` does):
+         *     `event: output` with `data` an [`AutomationLogChunk`] as JSON and `id` the byte offset
+         *     after it, then one `event: end` with `data` the [`AutomationRun`] as JSON.
+         */
+        AutomationLogEvent: {
+            /** @description JSON: an `AutomationLogChunk` (`output`) or an `AutomationRun` (`end`). */
+            data: string;
+            event: string;
+            /** @description `output` events only: the byte offset to resume after (`Last-Event-ID`). */
+            id?: string | null;
         };
         /** @description One automation run. Its state is its job's. */
         AutomationRun: {
@@ -5213,7 +5219,7 @@ export interface operations {
             };
         };
     };
-    list_runs: {
+    list_automation_runs: {
         parameters: {
             query?: {
                 target?: number;
@@ -5268,7 +5274,7 @@ export interface operations {
             };
         };
     };
-    start_run: {
+    start_automation_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -5346,7 +5352,7 @@ export interface operations {
             };
         };
     };
-    get_run: {
+    get_automation_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -5404,7 +5410,7 @@ export interface operations {
             };
         };
     };
-    run_log: {
+    automation_run_log: {
         parameters: {
             query?: {
                 /**
@@ -5429,7 +5435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["AutomationLogChunk"];
+                    "text/event-stream": components["schemas"]["AutomationLogEvent"];
                 };
             };
             /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
@@ -5470,7 +5476,7 @@ export interface operations {
             };
         };
     };
-    stop_run: {
+    stop_automation_run: {
         parameters: {
             query?: never;
             header?: never;
@@ -5537,7 +5543,7 @@ export interface operations {
             };
         };
     };
-    list_targets: {
+    list_automation_targets: {
         parameters: {
             query?: {
                 /** @description Only this tenant's targets (id or slug). */
@@ -5599,7 +5605,7 @@ export interface operations {
             };
         };
     };
-    create_target: {
+    create_automation_target: {
         parameters: {
             query?: never;
             header?: never;
@@ -5668,7 +5674,7 @@ export interface operations {
             };
         };
     };
-    get_target: {
+    get_automation_target: {
         parameters: {
             query?: never;
             header?: never;
@@ -5726,7 +5732,7 @@ export interface operations {
             };
         };
     };
-    delete_target: {
+    delete_automation_target: {
         parameters: {
             query?: never;
             header?: never;
@@ -5782,7 +5788,7 @@ export interface operations {
             };
         };
     };
-    update_target: {
+    update_automation_target: {
         parameters: {
             query?: never;
             header?: never;
@@ -5862,7 +5868,7 @@ export interface operations {
             };
         };
     };
-    list_templates: {
+    list_automation_templates: {
         parameters: {
             query?: {
                 /** @description Another Semaphore project than the target's default. */
@@ -5932,7 +5938,7 @@ export interface operations {
             };
         };
     };
-    test_target: {
+    test_automation_target: {
         parameters: {
             query?: never;
             header?: never;
