@@ -53,6 +53,12 @@ pub trait WorkingCopies: Send + Sync {
     fn diff(&self, ctx: &GitContext, rev: Option<&str>, staged: bool) -> CoreResult<GitDiff>;
     /// The checked-out branch (empty when detached) and the SHA of `HEAD`.
     fn head(&self, ctx: &GitContext) -> CoreResult<(String, String)>;
+    /// What the working copy changed against `default_branch` (see [`RawChanges`]).
+    fn changes(&self, ctx: &GitContext, default_branch: &str) -> CoreResult<RawChanges>;
+    /// Stages `paths` (every change when empty).
+    fn stage(&self, ctx: &GitContext, paths: &[String]) -> CoreResult<()>;
+    /// Unstages `paths` (every staged change when empty), keeping the working tree.
+    fn unstage(&self, ctx: &GitContext, paths: &[String]) -> CoreResult<()>;
     /// The host keys `host:port` offers (`ssh-keyscan`), as `<type> <base64>` lines.
     /// `Upstream` when the host does not answer.
     fn scan_host_keys(&self, host: &str, port: u16) -> CoreResult<Vec<String>>;
@@ -78,4 +84,26 @@ pub trait RepoSeeder {
     /// `Conflict` when `dest` already exists; `Invalid` for a file path that leads out of
     /// the repository.
     fn create_repo(&self, dest: &Path, branch: &str, commits: &[SeedCommit]) -> CoreResult<()>;
+}
+
+/// A working copy's changes as git prints them, for `crate::changes` to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawChanges {
+    pub branch: String,
+    /// `origin/<default>`, the local default branch, or `HEAD`.
+    pub base_ref: String,
+    /// The merge-base SHA.
+    pub base: String,
+    pub head: String,
+    /// Commits since the base.
+    pub commits: u32,
+    /// `git diff --numstat -z -M <base>`.
+    pub numstat: String,
+    /// `git diff -M <base>` (cut at a size limit: `patch_truncated`).
+    pub patch: String,
+    pub patch_truncated: bool,
+    /// `git status --porcelain=v1 -z --untracked-files=all`.
+    pub status: String,
+    /// Untracked paths with their text when small and not binary.
+    pub untracked: Vec<(String, Option<String>)>,
 }

@@ -162,6 +162,22 @@ impl WorkingCopies for LocalGit {
         Ok(GitDiff { diff, truncated })
     }
 
+    fn changes(
+        &self,
+        ctx: &GitContext,
+        default_branch: &str,
+    ) -> CoreResult<aiops_core::ports::RawChanges> {
+        git(ctx).changes(&ctx.dir, default_branch).map_err(git_err)
+    }
+
+    fn stage(&self, ctx: &GitContext, paths: &[String]) -> CoreResult<()> {
+        git(ctx).stage(&ctx.dir, paths).map_err(git_err)
+    }
+
+    fn unstage(&self, ctx: &GitContext, paths: &[String]) -> CoreResult<()> {
+        git(ctx).unstage(&ctx.dir, paths).map_err(git_err)
+    }
+
     fn scan_host_keys(&self, host: &str, port: u16) -> CoreResult<Vec<String>> {
         crate::ssh::scan(host, port).map_err(|e| match e {
             ExecError::NotFound { .. } | ExecError::Spawn { .. } => {

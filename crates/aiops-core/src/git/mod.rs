@@ -6,6 +6,7 @@
 //! [`WorkingCopies`](crate::ports::WorkingCopies) port's job. Paths and refs from users
 //! are validated again by the port, which passes them after `--end-of-options`/`--`.
 
+pub mod changes;
 pub mod pulls;
 mod verbs;
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::process::{ExecError, Output, Spec};
 
+mod changes;
 mod history;
 mod status;
 mod write;

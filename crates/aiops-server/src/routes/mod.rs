@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod automation;
 mod backups;
+mod changes;
 mod credentials;
 mod events;
 mod git;
@@ -52,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tool_credentials::router())
         .merge(worktrees::router())
         .merge(git::router())
+        .merge(changes::router())
         .merge(workflow::router())
         .merge(pulls::router())
         .merge(ssh::router())
