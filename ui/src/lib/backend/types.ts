@@ -9,11 +9,18 @@ export type AgentInstructions = S['AgentInstructions'];
 export type AgentInstructionsDiff = S['AgentInstructionsDiff'];
 export type ApiKey = S['ApiKey'];
 export type AuditEntry = S['AuditEntry'];
+export type AutomationKind = S['AutomationKind'];
+export type AutomationLogChunk = S['AutomationLogChunk'];
+export type AutomationRun = S['AutomationRun'];
+export type AutomationTarget = S['AutomationTarget'];
+export type AutomationTemplate = S['AutomationTemplate'];
+export type AutomationTest = S['AutomationTest'];
 export type Backup = S['Backup'];
 export type Comment = S['Comment'];
 export type ConfirmKnownHost = S['ConfirmKnownHost'];
 export type ConnectionTest = S['ConnectionTest'];
 export type CreateApiKey = S['CreateApiKey'];
+export type CreateAutomationTarget = S['CreateAutomationTarget'];
 export type CreateBackup = S['CreateBackup'];
 export type CreateIntegration = S['CreateIntegration'];
 export type CreateIssue = S['CreateIssue'];
@@ -60,6 +67,7 @@ export type SetAgentInstructions = S['SetAgentInstructions'];
 export type SetPersonalCredential = S['SetPersonalCredential'];
 export type SetupRequest = S['SetupRequest'];
 export type SshKey = S['SshKey'];
+export type StartAutomationRun = S['StartAutomationRun'];
 export type StartSession = S['StartSession'];
 export type StartedSession = S['StartedSession'];
 export type Status = S['Status'];
@@ -74,6 +82,7 @@ export type ToolStatus = S['ToolStatus'];
 export type ToolCredential = S['ToolCredential'];
 export type ToolCredentialKind = S['ToolCredentialKind'];
 export type Transcript = S['Transcript'];
+export type UpdateAutomationTarget = S['UpdateAutomationTarget'];
 export type UpdateIntegration = S['UpdateIntegration'];
 export type UpdateIssue = S['UpdateIssue'];
 export type UpdateProject = S['UpdateProject'];
@@ -92,6 +101,16 @@ export interface Page<T> {
 
 /** Query of `GET /api/v1/issues` (tenant, project, provider, status, assignee, label, q, limit, cursor). */
 export type IssueQuery = NonNullable<operations['list_issues']['parameters']['query']>;
+/** Query of `GET /api/v1/automation/targets` (tenant, limit, cursor). */
+export type AutomationTargetQuery = NonNullable<operations['list_targets']['parameters']['query']>;
+/** Query of `GET /api/v1/automation/runs`. Written out: the generated `list_runs` is
+ *  declared twice (sync runs share the operation id), so it cannot be looked up. */
+export interface AutomationRunQuery extends PageQuery {
+  target?: number;
+  project_id?: number;
+  session_id?: number;
+  issue_id?: number;
+}
 /** Query of `GET /api/v1/sessions`. */
 export type SessionQuery = NonNullable<operations['list_sessions']['parameters']['query']>;
 /** Query of `GET /api/v1/audit`. */
