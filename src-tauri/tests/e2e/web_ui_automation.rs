@@ -11,16 +11,28 @@ use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, ServerProcess, assert_success, 
 use crate::sessions::git;
 use crate::web_ui::spec;
 
-/// A play on this machine (no SSH, no facts) whose one task prints a variable the run
-/// passes as an extra var.
+/// A play on this machine (no SSH, no facts): a task prints a variable the run passes
+/// as an extra var, a pause long enough for the browser to see the run going with that
+/// output already shown, and a task that reports `changed` (another colour).
 const PLAYBOOK: &str = "\
 - hosts: localhost
   connection: local
   gather_facts: false
+  vars:
+    # Modules that run on the host (unlike `debug`) need a temp dir; in the sandbox `~`
+    # is `/nonexistent`, so ansible's default `~/.ansible/tmp` cannot be made.
+    ansible_remote_tmp: /tmp/.ansible-tmp
   tasks:
     - name: Say hello
       ansible.builtin.debug:
         msg: \"{{ greeting | default('no greeting') }}\"
+    - name: Take a moment
+      ansible.builtin.wait_for:
+        timeout: 3
+    - name: Pretend to change something
+      ansible.builtin.debug:
+        msg: done
+      changed_when: true
 ";
 
 /// A bare repository whose `main` has `site.yml` (the playbook) and a README.

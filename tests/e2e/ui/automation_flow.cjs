@@ -1,8 +1,9 @@
 // A project's Automation tab in the browser (issue 19): an admin adds a local target
 // (inventory `localhost,`) through the form, tests it, and starts a run of a playbook
 // from the project's repository (AIOPS_REPO has `site.yml`: hosts localhost, connection
-// local, a debug task) with extra vars checked as JSON. The run page follows the log
-// live, with ansible's colours as styled spans, to the play recap and `succeeded`; the
+// local, a debug task, a pause) with extra vars checked as JSON. The run page follows the
+// log live (the first task's output shows while the run is still going), with ansible's
+// colours as styled spans, to the play recap and `succeeded`; the
 // tab's history then lists the run as succeeded. Then "Run playbook" on the session's
 // page runs the same playbook from the worktree and lands on that run's page.
 // Screenshots of the tab and the run page, light and dark.
@@ -17,10 +18,15 @@ const repo = process.env.AIOPS_REPO;
 /** Longest a playbook run may take on a loaded 2-core machine. */
 const RUN_WAIT = 90_000;
 
-/** Waits for the run page's log to show the play recap and the run to succeed. */
-async function runSucceeds(p) {
+/** Waits for the run page's log to show the play recap with `message` (the debug
+ *  task's) and the run to succeed; answers the run's id. */
+async function runSucceeds(p, message) {
   const tid = (id) => p.getByTestId(id);
   await p.waitForURL(/\/automation\/runs\/\d+$/);
+  // The playbook pauses after printing the message: the log shows it while it runs.
+  await tid('run-log').filter({ hasText: message }).waitFor({ timeout: RUN_WAIT });
+  const state = await tid('run-page').getAttribute('data-state');
+  if (state !== 'running') throw new Error(`the message showed only once the run was ${state}: the log is not live`);
   await tid('run-log').filter({ hasText: 'PLAY RECAP' }).waitFor({ timeout: RUN_WAIT });
   const page = p.locator('[data-testid="run-page"][data-state="succeeded"]');
   try {
@@ -32,7 +38,7 @@ async function runSucceeds(p) {
   }
   await tid('job-state').filter({ hasText: 'Succeeded' }).waitFor();
   const log = await tid('run-log').innerText();
-  if (!log.includes('hello from aiops')) throw new Error(`the debug task's message is not in the log:\n${log}`);
+  if (!log.includes(message)) throw new Error(`the debug task's message is not in the log:\n${log}`);
   if (/\x1b|\[0;3\dm/.test(log)) throw new Error(`raw escape codes show in the log:\n${log}`);
   return Number(/\/automation\/runs\/(\d+)$/.exec(p.url())[1]);
 }
@@ -86,19 +92,23 @@ run(async () => {
       await tid('field-error').filter({ hasText: /JSON object/ }).waitFor();
       if (!/tab=automation/.test(p.url())) throw new Error('the form was sent anyway');
       await tid('run-extra-vars').fill('{"greeting": "hello from aiops"}');
+      await tid('field-error').filter({ hasText: /JSON/ }).waitFor({ state: 'detached' });
     });
 
     await step('screenshots of the Automation tab', async () => {
+      await p.setViewportSize({ width: 1280, height: 1500 });
+      await p.evaluate(() => window.scrollTo(0, 0));
       for (const scheme of ['light', 'dark']) {
         await p.emulateMedia({ colorScheme: scheme });
         await screenshot(p, `automation-tab-${scheme}`);
       }
       await p.emulateMedia({ colorScheme: 'light' });
+      await p.setViewportSize({ width: 1280, height: 800 });
     });
 
     const runId = await step('Start run opens the run page, whose log streams to the play recap and success', async () => {
       await tid('run-submit').click();
-      const id = await runSucceeds(p);
+      const id = await runSucceeds(p, 'hello from aiops');
       const colored = await tid('run-log').locator('span[class*="fg-"]').count();
       if (!colored) throw new Error('no coloured spans in the log: the ANSI colours were not rendered');
       await p.getByTestId('run-playbook-name').filter({ hasText: 'site.yml' }).waitFor();
@@ -127,8 +137,9 @@ run(async () => {
       await tid('session-run-playbook').click();
       await tid('run-playbook-dialog').waitFor();
       await tid('run-playbook').fill('site.yml');
+      await tid('run-extra-vars').fill('{"greeting": "hello from the worktree"}');
       await tid('run-submit').click();
-      const id = await runSucceeds(p);
+      const id = await runSucceeds(p, 'hello from the worktree');
       if (id === runId) throw new Error('no new run was started');
       const run = await api(p, 'GET', `/automation/runs/${id}`);
       if (run.session_id !== session.id) throw new Error(`the run is not linked to the session: ${JSON.stringify(run)}`);
