@@ -12,8 +12,9 @@ use crate::sessions::git;
 use crate::web_ui::spec;
 
 /// A play on this machine (no SSH, no facts): a task prints a variable the run passes
-/// as an extra var, a pause long enough for the browser to see the run going with that
-/// output already shown, and a task that reports `changed` (another colour).
+/// as an extra var, a pause (3 s, or the extra var `pause`) long enough for the browser
+/// to see the run going with that output already shown, and a task that reports
+/// `changed` (another colour).
 const PLAYBOOK: &str = "\
 - hosts: localhost
   connection: local
@@ -28,7 +29,7 @@ const PLAYBOOK: &str = "\
         msg: \"{{ greeting | default('no greeting') }}\"
     - name: Take a moment
       ansible.builtin.wait_for:
-        timeout: 3
+        timeout: \"{{ pause | default(3) }}\"
     - name: Pretend to change something
       ansible.builtin.debug:
         msg: done

@@ -4,8 +4,10 @@
 // local, a debug task, a pause) with extra vars checked as JSON. The run page follows the
 // log live (the first task's output shows while the run is still going), with ansible's
 // colours as styled spans, to the play recap and `succeeded`; the
-// tab's history then lists the run as succeeded. Then "Run playbook" on the session's
-// page runs the same playbook from the worktree and lands on that run's page.
+// tab's history then lists the run as succeeded. Stop ends a long run as cancelled.
+// Then "Run playbook" on the session's page runs the same playbook from the worktree
+// and lands on that run's page. On the way: the target form's own checks for a
+// Semaphore target, and a vault password stored through Edit.
 // Screenshots of the tab and the run page, light and dark.
 'use strict';
 
@@ -80,6 +82,28 @@ run(async () => {
       await row.filter({ hasText: 'localhost,' }).waitFor();
     });
 
+    await step('a Semaphore target needs its URL, project and token before it is sent', async () => {
+      await tid('target-new').click();
+      await tid('target-dialog').waitFor();
+      await tid('target-kind').selectOption('semaphore');
+      await tid('target-name').fill('semaphore');
+      await tid('target-submit').click();
+      for (const why of [/URL/, /project/, /token/]) await tid('field-error').filter({ hasText: why }).waitFor();
+      await p.keyboard.press('Escape');
+      await tid('target-dialog').waitFor({ state: 'hidden' });
+      if ((await tid('target-row').count()) !== 1) throw new Error('a refused target was added anyway');
+    });
+
+    await step('Edit stores a vault password, which the row then mentions (never shows)', async () => {
+      await tid('target-edit').click();
+      await tid('target-dialog').waitFor();
+      await tid('target-vault').fill('s3cret-vault');
+      await tid('target-submit').click();
+      await tid('target-dialog').waitFor({ state: 'hidden' });
+      await tid('target-row').filter({ hasText: 'vault password stored' }).waitFor();
+      if ((await p.content()).includes('s3cret-vault')) throw new Error('the vault password shows in the page');
+    });
+
     await step('Test says ansible-playbook answers', async () => {
       await tid('target-test').click();
       await tid('target-test-result').filter({ hasText: /Works/ }).waitFor({ timeout: 30_000 });
@@ -130,6 +154,19 @@ run(async () => {
       await tid('run-log').filter({ hasText: 'PLAY RECAP' }).waitFor();
       await p.goto(`/projects/${project.id}?tab=automation`);
       await p.locator(`[data-testid="run-row"][data-run="${runId}"][data-state="succeeded"]`).waitFor();
+    });
+
+    await step('Stop ends a running run as cancelled', async () => {
+      await p.goto(`/projects/${project.id}?tab=automation`);
+      await tid('run-playbook').fill('site.yml');
+      await tid('run-extra-vars').fill('{"greeting": "a long one", "pause": 120}');
+      await tid('run-submit').click();
+      await p.waitForURL(/\/automation\/runs\/\d+$/);
+      await tid('run-log').filter({ hasText: 'a long one' }).waitFor({ timeout: RUN_WAIT });
+      await tid('run-stop').click();
+      await p.locator('[data-testid="run-page"][data-state="cancelled"]').waitFor({ timeout: 30_000 });
+      await tid('job-state').filter({ hasText: 'Cancelled' }).waitFor();
+      await tid('run-stop').waitFor({ state: 'detached' });
     });
 
     await step("Run playbook on the session's page runs it from the worktree", async () => {
