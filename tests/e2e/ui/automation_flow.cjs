@@ -6,7 +6,8 @@
 // colours as styled spans, to the play recap and `succeeded`; the
 // tab's history then lists the run as succeeded. Stop ends a long run as cancelled.
 // Then "Run playbook" on the session's page runs the same playbook from the worktree
-// and lands on that run's page. On the way: the target form's own checks for a
+// (the session's issue filled in) and lands on that run's page; the issue gets a
+// comment linking the run. On the way: the target form's own checks for a
 // Semaphore target, and a vault password stored through Edit.
 // Screenshots of the tab and the run page, light and dark.
 'use strict';
@@ -52,7 +53,7 @@ run(async () => {
     const tid = (id) => p.getByTestId(id);
     p.on('dialog', (d) => d.accept());
 
-    const { project, session } = await step('sign in; a project on the repository, and a shell session that makes the base clone', async () => {
+    const { project, issue, session } = await step('sign in; a project on the repository, and a shell session that makes the base clone', async () => {
       await p.goto('/');
       await tid('login-email').fill(email);
       await tid('login-password').fill(password);
@@ -62,7 +63,7 @@ run(async () => {
       const project = await api(p, 'POST', '/projects', { tenant: 'acme', name: 'demo', repo_url: repo });
       const issue = await api(p, 'POST', '/issues', { project: project.id, title: 'Deploy to staging' });
       const started = await api(p, 'POST', `/issues/${issue.id}/work`, { tool: 'shell' });
-      return { project, session: started.session };
+      return { project, issue, session: started.session };
     });
 
     await step('the Automation tab starts empty; an admin adds a local target through the form', async () => {
@@ -175,11 +176,17 @@ run(async () => {
       await tid('run-playbook-dialog').waitFor();
       await tid('run-playbook').fill('site.yml');
       await tid('run-extra-vars').fill('{"greeting": "hello from the worktree"}');
+      await screenshot(p, 'automation-session-dialog');
       await tid('run-submit').click();
       const id = await runSucceeds(p, 'hello from the worktree');
       if (id === runId) throw new Error('no new run was started');
       const run = await api(p, 'GET', `/automation/runs/${id}`);
       if (run.session_id !== session.id) throw new Error(`the run is not linked to the session: ${JSON.stringify(run)}`);
+      if (run.issue_id !== issue.id) throw new Error(`the session's issue was not filled in: ${JSON.stringify(run)}`);
+      await tid('run-log').filter({ hasText: `commented on issue ${issue.id}` }).waitFor();
+      const view = await api(p, 'GET', `/issues/${issue.id}/view`);
+      if (!view.comments.some((c) => c.body.includes(`/automation/runs/${id}`)))
+        throw new Error(`no comment on the issue links the run: ${JSON.stringify(view.comments)}`);
     });
 
     await step('the session ends', async () => {
