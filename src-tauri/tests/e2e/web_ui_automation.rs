@@ -20,8 +20,10 @@ const PLAYBOOK: &str = "\
   connection: local
   gather_facts: false
   vars:
-    # Modules that run on the host (unlike `debug`) need a temp dir; in the sandbox `~`
-    # is `/nonexistent`, so ansible's default `~/.ansible/tmp` cannot be made.
+    # Modules that run on the host (unlike `debug`) need a temp dir; in the sandbox the
+    # user is nobody, whose `~` is `/nonexistent`, so the default `~nobody/.ansible/tmp`
+    # cannot be made. (Redundant once the runner sets the temp folders by absolute path,
+    # as main does since 9a111bd.)
     ansible_remote_tmp: /tmp/.ansible-tmp
   tasks:
     - name: Say hello

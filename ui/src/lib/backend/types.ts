@@ -10,7 +10,6 @@ export type AgentInstructionsDiff = S['AgentInstructionsDiff'];
 export type ApiKey = S['ApiKey'];
 export type AuditEntry = S['AuditEntry'];
 export type AutomationKind = S['AutomationKind'];
-export type AutomationLogChunk = S['AutomationLogChunk'];
 export type AutomationRun = S['AutomationRun'];
 export type AutomationTarget = S['AutomationTarget'];
 export type AutomationTemplate = S['AutomationTemplate'];
@@ -101,10 +100,11 @@ export interface Page<T> {
 
 /** Query of `GET /api/v1/issues` (tenant, project, provider, status, assignee, label, q, limit, cursor). */
 export type IssueQuery = NonNullable<operations['list_issues']['parameters']['query']>;
-/** Query of `GET /api/v1/automation/targets` (tenant, limit, cursor). */
-export type AutomationTargetQuery = NonNullable<operations['list_targets']['parameters']['query']>;
-/** Query of `GET /api/v1/automation/runs`. Written out: the generated `list_runs` is
- *  declared twice (sync runs share the operation id), so it cannot be looked up. */
+/** Query of `GET /api/v1/automation/targets`: one tenant's (id or slug). */
+export interface AutomationTargetQuery extends PageQuery {
+  tenant?: string;
+}
+/** Query of `GET /api/v1/automation/runs`. */
 export interface AutomationRunQuery extends PageQuery {
   target?: number;
   project_id?: number;
@@ -131,6 +131,16 @@ export type JobQuery = NonNullable<operations['list_jobs']['parameters']['query'
 export interface PageQuery {
   limit?: number;
   cursor?: string;
+}
+
+/**
+ * The `data` of an `output` event of `GET /api/v1/automation/runs/{id}/log` (JSON): text
+ * from byte `offset` on, lines with their ANSI colour codes. Written out: the schema
+ * describes the stream's events, whose `data` is a string.
+ */
+export interface AutomationLogChunk {
+  offset: number;
+  text: string;
 }
 
 /**
