@@ -2,7 +2,7 @@
 // (same-origin), the CSRF token on every write, EventSource for events and a WebSocket
 // (in a worker) for terminals. The only file that talks HTTP.
 import { ApiError, errorFrom } from './error';
-import type { Backend, StreamState, TerminalHandlers, TerminalSocket } from './index';
+import type { Backend, RunLogHandlers, StreamState, TerminalHandlers, TerminalSocket, Unsubscribe } from './index';
 import { backendOver, queryString, type Method, type Query, type Transport } from './methods';
 import type { FromWorker, ToWorker } from './terminalWorker';
 import type * as T from './types';
@@ -60,6 +60,7 @@ function httpTransport(): Transport {
     onSignedOut: (cb) => void signedOut.push(cb),
     events: openEvents,
     terminal: openTerminal,
+    runLog: openRunLog,
     // Same origin: the session cookie goes with a plain link (a GET needs no CSRF token).
     link: (path) => API + path,
   };
@@ -106,6 +107,74 @@ function openEvents(after: number | null, onEvent: (e: T.Event) => void, onState
     clearTimeout(timer);
     source?.close();
   };
+}
+
+/**
+ * An automation run's log (`GET /automation/runs/{id}/log`, Server-Sent Events with the
+ * session cookie). EventSource resumes a dropped stream with Last-Event-ID (the next byte
+ * offset); a refused one is started again after a pause from the last offset. The `end`
+ * event closes it for good: the server ends the stream there, and EventSource would
+ * otherwise reconnect.
+ */
+function openRunLog(id: number, offset: number, h: RunLogHandlers): Unsubscribe {
+  let next = offset;
+  let source: EventSource | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+    source?.close();
+    source = null;
+  };
+  const onOutput = (m: MessageEvent<string>) => {
+    let chunk: T.AutomationLogChunk;
+    try {
+      chunk = JSON.parse(m.data) as T.AutomationLogChunk;
+    } catch {
+      return;
+    }
+    const bytes = encoder.encode(chunk.text);
+    const end = chunk.offset + bytes.length;
+    if (end <= next) return;
+    // Offsets count bytes: a chunk overlapping what was shown is cut in bytes.
+    const text = chunk.offset < next ? decoder.decode(bytes.subarray(next - chunk.offset)) : chunk.text;
+    const from = Math.max(chunk.offset, next);
+    next = end;
+    h.onOutput({ offset: from, text });
+  };
+  const onEnd = (m: MessageEvent<string>) => {
+    let run: T.AutomationRun;
+    try {
+      run = JSON.parse(m.data) as T.AutomationRun;
+    } catch {
+      return;
+    }
+    stop();
+    h.onState?.('closed');
+    h.onEnd(run);
+  };
+  const connect = () => {
+    h.onState?.('connecting');
+    source = new EventSource(withQuery(`${API}/automation/runs/${id}/log`, { offset: next }), { withCredentials: true });
+    source.onopen = () => h.onState?.('open');
+    source.onerror = () => {
+      if (stopped) return;
+      if (source?.readyState === EventSource.CLOSED) {
+        h.onState?.('closed');
+        source = null;
+        timer = setTimeout(connect, 3000);
+      } else {
+        h.onState?.('connecting');
+      }
+    };
+    source.addEventListener('output', onOutput);
+    source.addEventListener('end', onEnd);
+  };
+  connect();
+  return stop;
 }
 
 /**

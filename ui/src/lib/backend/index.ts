@@ -75,6 +75,16 @@ export interface TerminalSocket {
  */
 export type Download = { href: string } | { save: () => Promise<string> };
 
+/** Callbacks of an automation run's log stream. */
+export interface RunLogHandlers {
+  /** Output from byte `offset` (lines, ANSI colour codes kept); never repeats a byte. */
+  onOutput(chunk: T.AutomationLogChunk): void;
+  /** The run has ended (the stream closes after this). */
+  onEnd(run: T.AutomationRun): void;
+  /** Connection state, for an indicator; `closed` while waiting to reconnect. */
+  onState?(s: StreamState): void;
+}
+
 /** Event-stream connection state, for an indicator. */
 export type StreamState = 'connecting' | 'open' | 'closed';
 
@@ -317,6 +327,31 @@ export interface Backend {
   };
   audit: {
     list(q: T.AuditQuery): Promise<T.Page<T.AuditEntry>>;
+  };
+  /** Ansible through Semaphore or locally: a tenant's targets and the runs on them. */
+  automation: {
+    targets(q: T.AutomationTargetQuery): Promise<T.Page<T.AutomationTarget>>;
+    target(id: number): Promise<T.AutomationTarget>;
+    /** Server or tenant admins; `token` and `vault_password` are write-only. */
+    createTarget(body: T.CreateAutomationTarget): Promise<T.AutomationTarget>;
+    /** Absent fields stay; an empty `token` or `vault_password` removes the stored one. */
+    updateTarget(id: number, body: T.UpdateAutomationTarget): Promise<T.AutomationTarget>;
+    removeTarget(id: number): Promise<void>;
+    /** Whether the target answers (`ok: false` says why not). */
+    testTarget(id: number): Promise<T.AutomationTest>;
+    /** A Semaphore target's task templates (of `projectId`, else its default project). */
+    templates(id: number, projectId?: number): Promise<T.AutomationTemplate[]>;
+    runs(q: T.AutomationRunQuery): Promise<T.Page<T.AutomationRun>>;
+    run(id: number): Promise<T.AutomationRun>;
+    /** Queues a run (answered at once, `queued`). */
+    start(body: T.StartAutomationRun): Promise<T.AutomationRun>;
+    /** `conflict` when it has already ended. */
+    stop(id: number): Promise<T.AutomationRun>;
+    /**
+     * Follows the run's log from byte `offset` until it ends, reconnecting and resuming
+     * by itself; null where this transport cannot stream it (the desktop app).
+     */
+    log(id: number, offset: number, handlers: RunLogHandlers): Unsubscribe | null;
   };
   /**
    * The event stream (`session.state`, `sync.failed`, …), resumed after `after` (an

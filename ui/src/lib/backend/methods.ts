@@ -2,7 +2,16 @@
 // query. The browser's transport is HTTP (`http.ts`); the desktop's is Tauri commands
 // (`tauri.ts`), so both speak the same API with the same shapes and errors.
 import { ApiError } from './error';
-import type { Backend, DesktopConnection, Download, StreamState, TerminalHandlers, TerminalSocket, Unsubscribe } from './index';
+import type {
+  Backend,
+  DesktopConnection,
+  Download,
+  RunLogHandlers,
+  StreamState,
+  TerminalHandlers,
+  TerminalSocket,
+  Unsubscribe,
+} from './index';
 import type * as T from './types';
 
 /** Query parameters; undefined, null and empty values are left out. */
@@ -21,6 +30,8 @@ export interface Transport {
   onSignedOut(cb: () => void): void;
   events(after: number | null, onEvent: (e: T.Event) => void, onState: (s: StreamState) => void): Unsubscribe;
   terminal(id: number, cols: number, rows: number, handlers: TerminalHandlers): TerminalSocket;
+  /** An automation run's log stream (Server-Sent Events); absent where it cannot be read. */
+  runLog?(id: number, offset: number, handlers: RunLogHandlers): Unsubscribe;
   /** A URL for a GET of `path` (under `/api/v1`) that this webview can follow with its own
    *  sign-in (a download link), or null when it has none (the desktop: the key is in Rust). */
   link(path: string): string | null;
@@ -218,6 +229,20 @@ export function backendOver(t: Transport): Backend {
     },
     audit: {
       list: (q) => get('/audit', q),
+    },
+    automation: {
+      targets: (q) => get('/automation/targets', q),
+      target: (id) => get(`/automation/targets/${id}`),
+      createTarget: (body) => post('/automation/targets', body),
+      updateTarget: (id, body) => patch(`/automation/targets/${id}`, body),
+      removeTarget: (id) => del(`/automation/targets/${id}`),
+      testTarget: (id) => post(`/automation/targets/${id}/test`),
+      templates: (id, projectId) => get(`/automation/targets/${id}/templates`, { project_id: projectId }),
+      runs: (q) => get('/automation/runs', q),
+      run: (id) => get(`/automation/runs/${id}`),
+      start: (body) => post('/automation/runs', body),
+      stop: (id) => post(`/automation/runs/${id}/stop`),
+      log: (id, offset, handlers) => t.runLog?.(id, offset, handlers) ?? null,
     },
     events: (after, onEvent, onState) => t.events(after, onEvent, onState),
   };

@@ -9,11 +9,17 @@ export type AgentInstructions = S['AgentInstructions'];
 export type AgentInstructionsDiff = S['AgentInstructionsDiff'];
 export type ApiKey = S['ApiKey'];
 export type AuditEntry = S['AuditEntry'];
+export type AutomationKind = S['AutomationKind'];
+export type AutomationRun = S['AutomationRun'];
+export type AutomationTarget = S['AutomationTarget'];
+export type AutomationTemplate = S['AutomationTemplate'];
+export type AutomationTest = S['AutomationTest'];
 export type Backup = S['Backup'];
 export type Comment = S['Comment'];
 export type ConfirmKnownHost = S['ConfirmKnownHost'];
 export type ConnectionTest = S['ConnectionTest'];
 export type CreateApiKey = S['CreateApiKey'];
+export type CreateAutomationTarget = S['CreateAutomationTarget'];
 export type CreateBackup = S['CreateBackup'];
 export type CreateIntegration = S['CreateIntegration'];
 export type CreateIssue = S['CreateIssue'];
@@ -60,6 +66,7 @@ export type SetAgentInstructions = S['SetAgentInstructions'];
 export type SetPersonalCredential = S['SetPersonalCredential'];
 export type SetupRequest = S['SetupRequest'];
 export type SshKey = S['SshKey'];
+export type StartAutomationRun = S['StartAutomationRun'];
 export type StartSession = S['StartSession'];
 export type StartedSession = S['StartedSession'];
 export type Status = S['Status'];
@@ -74,6 +81,7 @@ export type ToolStatus = S['ToolStatus'];
 export type ToolCredential = S['ToolCredential'];
 export type ToolCredentialKind = S['ToolCredentialKind'];
 export type Transcript = S['Transcript'];
+export type UpdateAutomationTarget = S['UpdateAutomationTarget'];
 export type UpdateIntegration = S['UpdateIntegration'];
 export type UpdateIssue = S['UpdateIssue'];
 export type UpdateProject = S['UpdateProject'];
@@ -92,6 +100,17 @@ export interface Page<T> {
 
 /** Query of `GET /api/v1/issues` (tenant, project, provider, status, assignee, label, q, limit, cursor). */
 export type IssueQuery = NonNullable<operations['list_issues']['parameters']['query']>;
+/** Query of `GET /api/v1/automation/targets`: one tenant's (id or slug). */
+export interface AutomationTargetQuery extends PageQuery {
+  tenant?: string;
+}
+/** Query of `GET /api/v1/automation/runs`. */
+export interface AutomationRunQuery extends PageQuery {
+  target?: number;
+  project_id?: number;
+  session_id?: number;
+  issue_id?: number;
+}
 /** Query of `GET /api/v1/sessions`. */
 export type SessionQuery = NonNullable<operations['list_sessions']['parameters']['query']>;
 /** Query of `GET /api/v1/audit`. */
@@ -112,6 +131,16 @@ export type JobQuery = NonNullable<operations['list_jobs']['parameters']['query'
 export interface PageQuery {
   limit?: number;
   cursor?: string;
+}
+
+/**
+ * The `data` of an `output` event of `GET /api/v1/automation/runs/{id}/log` (JSON): text
+ * from byte `offset` on, lines with their ANSI colour codes. Written out: the schema
+ * describes the stream's events, whose `data` is a string.
+ */
+export interface AutomationLogChunk {
+  offset: number;
+  text: string;
 }
 
 /**
