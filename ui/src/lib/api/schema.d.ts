@@ -1074,6 +1074,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/git/stage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stages `paths` (every change when empty) in the caller's base clone or the
+         *     `session`'s worktree; answers with the changes as they are now.
+         */
+        post: operations["stage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/git/status": {
         parameters: {
             query?: never;
@@ -1085,6 +1105,23 @@ export interface paths {
         get: operations["git_status"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/git/unstage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Takes `paths` (every staged change when empty) out of the index, keeping the files. */
+        post: operations["unstage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1268,6 +1305,28 @@ export interface paths {
         };
         /** What a native client needs to attach over SSH: host, user, socket and the command. */
         get: operations["attach"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The session's changed files against the merge-base of its branch with the project's
+         *     default branch (`origin/<default>`): committed, staged, unstaged and untracked work
+         *     together, each with status, +/- counts, index state and its unified diff (binaries
+         *     and diffs over 256 KiB without text). At most 1,000 files.
+         */
+        get: operations["session_changes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2599,6 +2658,38 @@ export interface components {
              */
             max_sessions_per_user: number;
         };
+        /** @description One changed file. */
+        FileChange: {
+            /**
+             * Format: int32
+             * @description Lines added and removed against the base; 0 for binaries.
+             */
+            additions: number;
+            binary: boolean;
+            /** Format: int32 */
+            deletions: number;
+            /**
+             * @description The unified diff of this file against the base (`diff --git` header first). None
+             *     for binaries and for files whose diff is over the per-file cap (`too_large`).
+             */
+            diff?: string | null;
+            kind: components["schemas"]["FileChangeKind"];
+            /** @description The path before a rename. */
+            old_path?: string | null;
+            /** @description Path relative to the working copy (the new path of a rename). */
+            path: string;
+            /** @description The index holds changes of this file not yet committed (`git add`ed). */
+            staged: boolean;
+            /** @description The file's diff is over 256 KiB: shown collapsed, without its text. */
+            too_large: boolean;
+            /** @description The working tree holds changes of this file that are not staged. */
+            unstaged: boolean;
+        };
+        /**
+         * @description How a file differs from the base.
+         * @enum {string}
+         */
+        FileChangeKind: "added" | "modified" | "deleted" | "renamed" | "untracked";
         /** @description `GET …/git/cat`: one file of the working copy. */
         FileContent: {
             path: string;
@@ -3721,6 +3812,31 @@ export interface components {
             worktree_path: string;
             yolo: boolean;
         };
+        /** @description `GET /api/v1/sessions/{id}/changes`. */
+        SessionChanges: {
+            /** @description The merge-base commit the files are compared with. */
+            base: string;
+            /**
+             * @description What the base is: `origin/main` (the default branch at the remote), or the local
+             *     default branch when the remote one is unknown.
+             */
+            base_ref: string;
+            /** @description The branch checked out in the worktree. */
+            branch: string;
+            /**
+             * Format: int32
+             * @description Commits on the branch since the base.
+             */
+            commits: number;
+            /** @description Sorted by path. */
+            files: components["schemas"]["FileChange"][];
+            /** @description The worktree's `HEAD`. */
+            head: string;
+            /** Format: int64 */
+            session_id: number;
+            /** @description More than 1,000 files changed: the rest are left out. */
+            truncated: boolean;
+        };
         /**
          * @description Answer of login and setup: the user, and the CSRF token to send as `X-CSRF-Token` on
          *     every state-changing request made with the session cookie.
@@ -3836,6 +3952,24 @@ export interface components {
              *     on the server's disk, for single-user installs).
              */
             storage: string;
+        };
+        /**
+         * @description `POST /api/v1/projects/{id}/git/stage` and `…/unstage`.
+         * @example {
+         *       "paths": [
+         *         "src/lib.rs"
+         *       ],
+         *       "session": 12
+         *     }
+         */
+        StagePaths: {
+            /** @description Paths relative to the working copy; empty: every change. */
+            paths?: string[];
+            /**
+             * Format: int64
+             * @description The session whose worktree; default the caller's base clone.
+             */
+            session?: number | null;
         };
         /**
          * @description `POST /api/v1/automation/runs`.
@@ -9313,6 +9447,77 @@ export interface operations {
             };
         };
     };
+    stage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StagePaths"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionChanges"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     git_status: {
         parameters: {
             query?: {
@@ -9366,6 +9571,77 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unstage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StagePaths"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionChanges"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10306,6 +10582,64 @@ export interface operations {
             };
             /** @description Conflicts with the current state (`error.message` says what to do) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    session_changes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionChanges"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
