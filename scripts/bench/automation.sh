@@ -68,7 +68,7 @@ setup() {
             '{"tenant":"bench","name":"local","kind":"local","inventory":"localhost,"}' | jq -r .id) || return
     # The admin's base clone, where a run without a session reads its playbook.
     local uid
-    uid=$(api /api/v1/me | jq -r .id) || return
+    uid=$(api /api/v1/auth/me | jq -r .user.id) || return
     git clone --quiet "$work/demo.git" "$data/workspaces/$uid/bench/demo/repo"
 }
 step "tenant, project, local target, base clone" setup

@@ -77,11 +77,66 @@ pub async fn start(
     )
     .await?;
     let id = run.id;
-    st.run(move |db| {
-        db.set_automation_run_job(id, job.id)?;
-        runs::get(db, &caller, id)
+    let run = st
+        .run(move |db| {
+            db.set_automation_run_job(id, job.id)?;
+            runs::get(db, &caller, id)
+        })
+        .await?;
+    announce(st, &run).await;
+    tokio::spawn(announce_end(st.clone(), run.clone(), job.id));
+    Ok(run)
+}
+
+/// Appends an `automation.run` event carrying `run`, visible to its tenant's members (the
+/// UI's run lists update from it instead of polling).
+async fn announce(st: &AppState, run: &AutomationRun) {
+    let event = aiops_core::ports::NewEvent {
+        kind: "automation.run".into(),
+        tenant_id: Some(run.tenant_id),
+        project_id: None,
+        user_id: None,
+        payload: serde_json::to_value(run).unwrap_or_default(),
+    };
+    let db = st.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        use aiops_core::ports::SessionStore;
+        db.db().insert_event(&event)
     })
-    .await
+    .await;
+    st.notify_events();
+}
+
+/// Waits for the run's job to end, then announces the run as it ended.
+async fn announce_end(st: AppState, run: AutomationRun, job: i64) {
+    use aiops_core::jobs::JobStore;
+    let mut changes = st.runner().changes();
+    loop {
+        changes.borrow_and_update();
+        let db = st.clone();
+        let done = tokio::task::spawn_blocking(move || db.db().job(job))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .flatten()
+            .is_none_or(|j| j.state.is_done());
+        if done {
+            break;
+        }
+        let closed = st.closed();
+        tokio::select! {
+            r = changes.changed() => if r.is_err() { return },
+            () = closed => return,
+        }
+    }
+    let (db, id) = (st.clone(), run.id);
+    let ended = tokio::task::spawn_blocking(move || {
+        db.db().automation_run(aiops_core::ports::Viewer::All, id)
+    })
+    .await;
+    if let Ok(Ok(Some(r))) = ended {
+        announce(&st, &r).await;
+    }
 }
 
 fn work(

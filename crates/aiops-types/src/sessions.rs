@@ -315,7 +315,8 @@ pub struct PutTool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Event {
     pub id: i64,
-    /// `session.state`, `sync.finished`, `sync.failed`, `issue.updated`.
+    /// `session.state`, `sync.finished`, `sync.failed`, `issue.updated`, `automation.run`
+    /// (the `AutomationRun`, when queued and when it ended; visible to its tenant).
     pub kind: String,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,

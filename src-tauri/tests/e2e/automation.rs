@@ -263,7 +263,10 @@ fn a_run_is_stopped_on_request_and_its_log_says_so() {
         &["automation", "run", "staging", "--template", "3"],
     );
     let id = run["id"].as_i64().unwrap();
-    assert_eq!(run["state"], "queued", "answered at once: {run}");
+    assert!(
+        run["state"] == "queued" || run["state"] == "running",
+        "answered at once, before the task ends: {run}"
+    );
     assert!(
         wait_until(std::time::Duration::from_secs(30), || {
             fake.state()

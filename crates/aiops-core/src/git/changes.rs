@@ -25,7 +25,12 @@ pub const MAX_FILE_DIFF_BYTES: usize = 256 * 1024;
 pub const MAX_FILES: usize = 1000;
 
 /// The changes of session `id`'s worktree, for its owner (admins: anyone's).
-pub fn get(store: &impl Store, host: &Host<'_>, caller: &Principal, id: i64) -> CoreResult<SessionChanges> {
+pub fn get(
+    store: &impl Store,
+    host: &Host<'_>,
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<SessionChanges> {
     let s = crate::sessions::ops::get(store, caller, id)?;
     let wc = working_copy(store, host, caller, s.project_id, Some(id))?;
     let raw = host.git.changes(&wc.ctx, &wc.project.default_branch)?;
@@ -132,10 +137,11 @@ pub fn read(session_id: i64, raw: RawChanges) -> SessionChanges {
     for (i, (counts, old, path)) in stats.into_iter().enumerate() {
         // Same order as the numstat; a chunk that does not name the path (a patch cut
         // short) is not trusted.
-        let chunk = chunks
-            .get(i)
-            .copied()
-            .filter(|c| c.lines().next().is_some_and(|h| h.ends_with(&format!(" b/{path}"))));
+        let chunk = chunks.get(i).copied().filter(|c| {
+            c.lines()
+                .next()
+                .is_some_and(|h| h.ends_with(&format!(" b/{path}")))
+        });
         let binary = counts.is_none();
         let kind = chunk.map_or(
             if old.is_some() {
@@ -145,8 +151,8 @@ pub fn read(session_id: i64, raw: RawChanges) -> SessionChanges {
             },
             |c| kind_of(c, old.is_some()),
         );
-        let too_large = chunk.is_some_and(|c| c.len() > MAX_FILE_DIFF_BYTES)
-            || (chunk.is_none() && !binary);
+        let too_large =
+            chunk.is_some_and(|c| c.len() > MAX_FILE_DIFF_BYTES) || (chunk.is_none() && !binary);
         let (staged, unstaged) = index.get(&path).copied().unwrap_or((false, false));
         let (additions, deletions) = counts.unwrap_or((0, 0));
         files.push(FileChange {

@@ -25,7 +25,9 @@ impl Git {
         self.check_branch(default_branch)?;
         let head = self.head(dir)?;
         if head.is_empty() {
-            return Err(GitError::Invalid("the working copy has no commit yet".into()));
+            return Err(GitError::Invalid(
+                "the working copy has no commit yet".into(),
+            ));
         }
         let branch = self.current_branch(dir).unwrap_or_default();
         let remote = format!("refs/remotes/origin/{default_branch}");

@@ -39,7 +39,8 @@ fn raw() -> RawChanges {
             .into(),
         patch: PATCH.into(),
         patch_truncated: false,
-        status: "M  README.md\0 M gone.rs\0R  new.txt\0old.txt\0?? notes/todo.md\0?? data.bin\0".into(),
+        status: "M  README.md\0 M gone.rs\0R  new.txt\0old.txt\0?? notes/todo.md\0?? data.bin\0"
+            .into(),
         untracked: vec![
             ("notes/todo.md".into(), Some("one\ntwo".into())),
             ("data.bin".into(), None),
@@ -54,7 +55,14 @@ fn every_kind_of_change_is_read_with_its_counts_and_index_state() {
     let paths: Vec<&str> = c.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(
         paths,
-        ["README.md", "data.bin", "gone.rs", "logo.png", "new.txt", "notes/todo.md"],
+        [
+            "README.md",
+            "data.bin",
+            "gone.rs",
+            "logo.png",
+            "new.txt",
+            "notes/todo.md"
+        ],
         "sorted by path"
     );
     let readme = by["README.md"];
@@ -67,7 +75,10 @@ fn every_kind_of_change_is_read_with_its_counts_and_index_state() {
     let renamed = by["new.txt"];
     assert_eq!(renamed.kind, FileChangeKind::Renamed);
     assert_eq!(renamed.old_path.as_deref(), Some("old.txt"));
-    assert!(renamed.staged, "the status names the rename by its new path");
+    assert!(
+        renamed.staged,
+        "the status names the rename by its new path"
+    );
     let gone = by["gone.rs"];
     assert_eq!((gone.kind, gone.deletions), (FileChangeKind::Deleted, 1));
     assert!(!gone.staged && gone.unstaged);
@@ -76,7 +87,12 @@ fn every_kind_of_change_is_read_with_its_counts_and_index_state() {
     assert_eq!(logo.kind, FileChangeKind::Added);
     let todo = by["notes/todo.md"];
     assert_eq!((todo.kind, todo.additions), (FileChangeKind::Untracked, 2));
-    assert!(todo.diff.as_deref().unwrap().contains("+two\n\\ No newline at end of file"));
+    assert!(
+        todo.diff
+            .as_deref()
+            .unwrap()
+            .contains("+two\n\\ No newline at end of file")
+    );
     assert!(by["data.bin"].binary, "untracked without readable text");
     assert_eq!((c.commits, c.base_ref.as_str()), (2, "origin/main"));
     assert!(!c.truncated);
@@ -106,7 +122,14 @@ fn a_huge_file_diff_is_collapsed() {
     let c = read(7, r);
     let readme = c.files.iter().find(|f| f.path == "README.md").unwrap();
     assert!(readme.too_large && readme.diff.is_none());
-    assert!(c.files.iter().find(|f| f.path == "gone.rs").unwrap().diff.is_some());
+    assert!(
+        c.files
+            .iter()
+            .find(|f| f.path == "gone.rs")
+            .unwrap()
+            .diff
+            .is_some()
+    );
 }
 
 #[test]
