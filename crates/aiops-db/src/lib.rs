@@ -19,6 +19,7 @@ mod jobs;
 mod personal;
 mod pool;
 mod projects;
+mod review;
 mod sessions;
 mod settings;
 mod ssh;
@@ -53,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_cli_defaults.sql"),
     include_str!("../migrations/0011_jobs.sql"),
     include_str!("../migrations/0012_automation.sql"),
+    include_str!("../migrations/0014_review_comments.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

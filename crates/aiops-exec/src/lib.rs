@@ -27,6 +27,7 @@ pub mod stream;
 pub mod tmux;
 pub mod tool_home;
 pub mod tool_install;
+pub mod tree_watch;
 pub mod watch;
 pub mod working_copy;
 pub mod workspace;

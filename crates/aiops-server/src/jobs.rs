@@ -15,6 +15,7 @@ use crate::state::AppState;
 /// Starts the worker; abort the handle to stop it (an in-flight run finishes on its
 /// blocking thread, and its row is completed by it).
 pub fn start(state: AppState) -> JoinHandle<()> {
+    tokio::spawn(crate::git_watch::run(state.clone()));
     tokio::spawn(async move {
         let db = state.clone();
         match tokio::task::spawn_blocking(move || {

@@ -19,6 +19,7 @@ pub mod config;
 mod contract;
 mod embedded;
 mod error;
+mod git_watch;
 mod jobs;
 mod json;
 mod logging;

@@ -316,7 +316,9 @@ pub struct PutTool {
 pub struct Event {
     pub id: i64,
     /// `session.state`, `sync.finished`, `sync.failed`, `issue.updated`, `automation.run`
-    /// (the `AutomationRun`, when queued and when it ended; visible to its tenant).
+    /// (the `AutomationRun`, when queued and when it ended; visible to its tenant),
+    /// `session.git` (`{session_id, project_id}`: the session's working copy changed;
+    /// to its owner).
     pub kind: String,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,

@@ -13,6 +13,7 @@ pub mod install;
 pub mod names;
 pub mod ops;
 pub mod plan;
+pub mod review;
 pub mod sandbox;
 pub mod start;
 pub mod tools;

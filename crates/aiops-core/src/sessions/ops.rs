@@ -425,6 +425,6 @@ pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
     Ok(changed)
 }
 
-fn tmux_name(s: &Session) -> &str {
+pub(crate) fn tmux_name(s: &Session) -> &str {
     s.tmux_target.trim_start_matches('=')
 }

@@ -144,9 +144,10 @@ async fn report(
     ApiJson(req): ApiJson<SessionReport>,
 ) -> ApiResult<Json<Session>> {
     let s = st
-        .run(move |db| ops::report(db, &a.principal, id, &req))
+        .run_sessions(move |db, _, host| {
+            aiops_core::sessions::review::report(db, host, &a.principal, id, &req)
+        })
         .await?;
-    st.notify_events();
     Ok(Json(s))
 }
 
