@@ -73,6 +73,12 @@ impl Client {
             .await
     }
 
+    /// `GET /sessions/{id}/changes`: the worktree against its branch's base.
+    pub async fn session_changes(&self, id: i64) -> Result<aiops_types::SessionChanges> {
+        self.get(&["sessions", &id.to_string(), "changes"], NO_QUERY)
+            .await
+    }
+
     /// `GET /sessions/{id}/attach`
     pub async fn session_attach(&self, id: i64) -> Result<AttachInfo> {
         self.get(&["sessions", &id.to_string(), "attach"], NO_QUERY)

@@ -100,6 +100,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("automation runs stop", "aiops automation runs stop 12"),
     (
+        "sessions diff",
+        "aiops sessions diff 12\naiops sessions diff 12 --stat",
+    ),
+    (
         "system backup download",
         "aiops system backup download aiops-backup-20261207T061600Z-k3v9.tar.gz\n\
          aiops system backup download aiops-backup-20261207T061600Z-k3v9.tar.gz --file /srv/keep/latest.tar.gz",

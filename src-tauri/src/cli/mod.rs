@@ -25,6 +25,7 @@ pub mod paging;
 pub mod projects;
 pub mod pulls;
 pub mod sessions;
+pub mod sessions_diff;
 pub mod ssh;
 pub mod sync;
 pub mod system;

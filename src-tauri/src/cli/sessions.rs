@@ -108,6 +108,14 @@ pub enum SessionsCommand {
         #[arg(long)]
         raw: bool,
     },
+    /// The session's changes against its branch's base (origin/<default>): committed,
+    /// staged, unstaged and untracked, as unified diffs; a summary with --stat.
+    Diff {
+        session: String,
+        /// One line per file: status, +/- counts, path.
+        #[arg(long)]
+        stat: bool,
+    },
     /// Report the session's state (what agent hooks call): running, waiting, or exited.
     Event {
         /// running | waiting | exited (from the hook's input with --hook)
@@ -360,6 +368,10 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
         SessionsCommand::Respawn { session } => {
             let id = resolve(client, &session).await?;
             output::one(out, &client.respawn_session(id).await?)
+        }
+        SessionsCommand::Diff { session, stat } => {
+            let id = resolve(client, &session).await?;
+            super::sessions_diff::print(out, &client.session_changes(id).await?, stat)
         }
         SessionsCommand::Logs { session, tail, raw } => {
             let id = resolve(client, &session).await?;

@@ -9,6 +9,7 @@ mod agents_real;
 mod automation;
 mod automation_local;
 mod backups;
+mod changes;
 mod cli_agent;
 mod cli_defaults;
 mod cli_grammar;
