@@ -151,7 +151,7 @@ cat <<EOF
 
 ## Automation: local runs ($count runs each)
 
-$(nproc) cores, $(uname -m), release build, $(ansible-playbook --version | head -n 1).
+$(nproc) cores, $(uname -m), release build, $(ansible-playbook --version 2>/dev/null | sed -n 1p).
 
 | | median | max |
 |---|---:|---:|
