@@ -8,6 +8,7 @@ use aiops_types::{Comment, Issue, IssueStatus, Provider};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use crate::issue_events::{self, IssueEvent, emit};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, internal, parse_text};
 
@@ -269,12 +270,14 @@ impl IssueStore for Db {
             let id = tx.last_insert_rowid();
             set_labels(tx, id, &row.labels)?;
             audit::insert(tx, audit.target("issue", id))?;
+            emit(tx, IssueEvent::Created, id, None)?;
             find(tx, Viewer::All, id)?.ok_or_else(|| CoreError::Internal("inserted issue vanished".into()))
         })
     }
 
     fn update_issue(&self, id: i64, row: &IssueRow, audit: NewAudit) -> CoreResult<Issue> {
         self.write(|tx| {
+            let before = issue_events::status(tx, id)?;
             let t = now();
             let closed_at = match row.status {
                 IssueStatus::Closed => Some(Ts(t)),
@@ -303,6 +306,7 @@ impl IssueStore for Db {
             }
             set_labels(tx, id, &row.labels)?;
             audit::insert(tx, audit)?;
+            emit(tx, IssueEvent::change(before, row.status), id, None)?;
             find(tx, Viewer::All, id)?.ok_or_else(|| CoreError::not_found(format!("issue {id}")))
         })
     }
@@ -349,7 +353,10 @@ impl IssueStore for Db {
             )
             .map_err(internal)?;
             audit::insert(tx, audit.detail(serde_json::json!({ "comment_id": id })))?;
-            find_comment(tx, issue_id, id)?.ok_or_else(|| CoreError::Internal("inserted comment vanished".into()))
+            let c = find_comment(tx, issue_id, id)?
+                .ok_or_else(|| CoreError::Internal("inserted comment vanished".into()))?;
+            emit(tx, IssueEvent::Commented, issue_id, Some(&c))?;
+            Ok(c)
         })
     }
 
@@ -374,7 +381,10 @@ impl IssueStore for Db {
             tx.execute("UPDATE issues SET updated_at = ?2 WHERE id = ?1", params![issue_id, t])
                 .map_err(internal)?;
             audit::insert(tx, audit)?;
-            find_comment(tx, issue_id, comment_id)?.ok_or_else(|| CoreError::not_found(format!("comment {comment_id}")))
+            let c = find_comment(tx, issue_id, comment_id)?
+                .ok_or_else(|| CoreError::not_found(format!("comment {comment_id}")))?;
+            emit(tx, IssueEvent::Updated, issue_id, Some(&c))?;
+            Ok(c)
         })
     }
 }

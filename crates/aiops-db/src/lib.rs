@@ -14,6 +14,7 @@ mod automation;
 pub mod backup;
 mod credentials;
 mod integrations;
+mod issue_events;
 mod issues;
 mod jobs;
 mod personal;

@@ -9,6 +9,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::integrations::VISIBLE;
+use crate::issue_events::{IssueEvent, emit};
 use crate::issues::{find_comment, set_labels};
 use crate::time_text::{format, now};
 use crate::{Db, Ts, audit, internal};
@@ -196,16 +197,47 @@ fn mark(tx: &Transaction<'_>, cond: &str, args: Vec<Value>) -> CoreResult<u32> {
     let t = format(now());
     let mut all = vec![Value::Text(t)];
     all.extend(args);
-    let n = tx
-        .execute(
-            &format!(
+    // (id, was open): each marked issue is announced, `closed` when it was open.
+    let marked: Vec<(i64, bool)> = {
+        let mut st = tx
+            .prepare(&format!(
                 "UPDATE issues SET removed_at = ?1, status = 'closed', closed_at = coalesce(closed_at, ?1)
-                 WHERE removed_at IS NULL AND {cond}"
-            ),
-            rusqlite::params_from_iter(all),
-        )
+                 WHERE removed_at IS NULL AND {cond}
+                 RETURNING id, closed_at = ?1"
+            ))
+            .map_err(internal)?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(all), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(internal)?;
+        rows.collect::<Result<_, _>>().map_err(internal)?
+    };
+    for (id, was_open) in &marked {
+        let what = if *was_open {
+            IssueEvent::Closed
+        } else {
+            IssueEvent::Updated
+        };
+        emit(tx, what, *id, None)?;
+    }
+    Ok(marked.len() as u32)
+}
+
+/// The stored status of a synced issue, before a sync writes it.
+fn remote_status(
+    tx: &Transaction<'_>,
+    link_id: i64,
+    remote_id: &str,
+) -> CoreResult<Option<aiops_types::IssueStatus>> {
+    let status: Option<String> = tx
+        .prepare_cached("SELECT status FROM issues WHERE link_id = ?1 AND remote_id = ?2")
+        .and_then(|mut st| {
+            st.query_row(params![link_id, remote_id], |r| r.get(0))
+                .optional()
+        })
         .map_err(internal)?;
-    Ok(n as u32)
+    Ok(status.and_then(|s| s.parse().ok()))
 }
 
 impl SyncStore for Db {
@@ -379,10 +411,17 @@ impl SyncStore for Db {
         audit: Option<NewAudit>,
     ) -> CoreResult<Vec<Applied>> {
         self.write(|tx| {
-            let applied = issues
-                .iter()
-                .map(|ri| upsert_issue(tx, link, ri))
-                .collect::<CoreResult<Vec<_>>>()?;
+            let mut applied = Vec::with_capacity(issues.len());
+            for ri in issues {
+                let before = remote_status(tx, link.id, &ri.remote_id)?;
+                let a = upsert_issue(tx, link, ri)?;
+                if a.created {
+                    emit(tx, IssueEvent::Created, a.issue_id, None)?;
+                } else if a.changed {
+                    emit(tx, IssueEvent::change(before, ri.status), a.issue_id, None)?;
+                }
+                applied.push(a);
+            }
             if let Some(a) = audit {
                 let a = match applied.first() {
                     Some(first) if a.target_id.is_none() => a.target("issue", first.issue_id),
@@ -396,8 +435,9 @@ impl SyncStore for Db {
 
     fn replace_remote_comments(&self, issue_id: i64, comments: &[RemoteComment]) -> CoreResult<()> {
         self.write(|tx| {
+            let mut new = 0;
             for c in comments {
-                upsert_comment(tx, issue_id, c, None)?;
+                new += usize::from(upsert_comment(tx, issue_id, c, None)?);
             }
             let ids: Vec<String> = comments.iter().map(|c| c.remote_id.clone()).collect();
             tx.execute(
@@ -411,6 +451,9 @@ impl SyncStore for Db {
                 [issue_id],
             )
             .map_err(internal)?;
+            if new > 0 {
+                emit(tx, IssueEvent::Commented, issue_id, None)?;
+            }
             Ok(())
         })
     }
@@ -423,7 +466,8 @@ impl SyncStore for Db {
         audit: NewAudit,
     ) -> CoreResult<Comment> {
         self.write(|tx| {
-            if upsert_comment(tx, issue_id, comment, author_user_id)? {
+            let added = upsert_comment(tx, issue_id, comment, author_user_id)?;
+            if added {
                 tx.execute(
                     "UPDATE issues SET comments = comments + 1 WHERE id = ?1",
                     [issue_id],
@@ -438,8 +482,12 @@ impl SyncStore for Db {
                 )
                 .map_err(internal)?;
             audit::insert(tx, audit.detail(serde_json::json!({ "comment_id": id })))?;
-            find_comment(tx, issue_id, id)?
-                .ok_or_else(|| CoreError::Internal("stored comment vanished".into()))
+            let c = find_comment(tx, issue_id, id)?
+                .ok_or_else(|| CoreError::Internal("stored comment vanished".into()))?;
+            if added {
+                emit(tx, IssueEvent::Commented, issue_id, Some(&c))?;
+            }
+            Ok(c)
         })
     }
 

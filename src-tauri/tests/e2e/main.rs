@@ -24,6 +24,7 @@ mod desktop_ssh;
 mod dialogs;
 mod git_ssh;
 mod git_verbs;
+mod issue_events;
 mod issues;
 mod metrics;
 mod pulls;

@@ -225,6 +225,16 @@ impl GitHubState {
         id
     }
 
+    /// Closes the issue as someone at GitHub would (`state_reason: completed`).
+    pub fn close_issue(&mut self, repo: &str, number: u64) {
+        let at = self.tick();
+        let issue = self.issue_mut(repo, number);
+        issue.state = "closed".into();
+        issue.state_reason = Some("completed".into());
+        issue.closed_at = Some(at);
+        issue.updated_at = at;
+    }
+
     /// The issue answers `410 Gone` from now on and leaves the listings.
     pub fn delete_issue(&mut self, repo: &str, number: u64) {
         self.tick();
