@@ -44,5 +44,6 @@ mod trackers_gitlab;
 mod trackers_jira;
 mod update;
 mod web_ui;
+mod web_ui_first_hour;
 mod workflow;
 mod worktrees;
