@@ -89,6 +89,7 @@ run(async () => {
     await step('an empty inbox without filters offers Create issue; the tab says Inbox', async () => {
       await p.goto('/');
       await tid('inbox-empty-create').waitFor();
+      await screenshot(p, 'first-hour-empty-inbox');
       if (await p.getByText('Nothing matches these filters').count()) throw new Error('no filter is set');
       await until('the title "Inbox · aiops"', async () => (await title()) === 'Inbox · aiops');
     });
@@ -159,6 +160,7 @@ run(async () => {
       for (const want of ['bug', 'chore', 'docs']) {
         if (!labels.includes(want)) throw new Error(`label options ${JSON.stringify(labels)} lack ${want}`);
       }
+      await screenshot(p, 'first-hour-inbox');
       await tid('filter-assignee').selectOption('me');
       await p.waitForURL(/assignee=me/);
       await until('only my issue', async () => (await tid('inbox-row').count()) === 1);
@@ -204,6 +206,7 @@ run(async () => {
       await p.locator('body').click({ position: { x: 5, y: 300 } });
       await p.keyboard.press('?');
       await tid('shortcuts-help').getByText('Command palette', { exact: false }).waitFor();
+      await screenshot(p, 'first-hour-shortcuts');
       await p.keyboard.press('Escape');
       await tid('shortcuts-help').waitFor({ state: 'hidden' });
       await tid('inbox-search').focus();
@@ -236,6 +239,7 @@ run(async () => {
       await p.keyboard.press('Control+k');
       await p.keyboard.type('Checklist');
       await tid('palette-item').filter({ hasText: 'Checklist for the release' }).waitFor();
+      await screenshot(p, 'first-hour-palette');
       await p.keyboard.press('ArrowDown');
       await until('the issue selected', () =>
         p.evaluate(() => !!document.querySelector('[data-testid=palette-item][aria-selected=true][data-key^=issue-]')),
@@ -300,6 +304,8 @@ run(async () => {
       await p.goto('/account');
       await until('the title Account', async () => /^(\(\d+\) )?Account · aiops$/.test(await title()));
       await tid('browser-notifications').waitFor();
+      await tid('browser-notifications').scrollIntoViewIfNeeded();
+      await screenshot(p, 'first-hour-account-notifications');
       await tid('notify-waiting').uncheck();
       await p.goto(`/sessions/${shell}`);
       await tid('state-badge').first().waitFor();
