@@ -224,9 +224,11 @@ run(async () => {
     await step('the command palette goes to pages, projects and issues, and runs actions', async () => {
       await p.keyboard.press('Control+k');
       await tid('palette-input').waitFor();
-      await until('focus in the palette', () =>
-        p.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'palette-input'),
-      );
+      await until('focus in the palette', async () => {
+        const at = await p.evaluate(() => document.activeElement?.getAttribute('data-testid') || document.activeElement?.outerHTML.slice(0, 160));
+        if (at !== 'palette-input') process.stdout.write(`  focus: ${at}\n`);
+        return at === 'palette-input';
+      });
       await p.keyboard.type('sessions');
       await p.keyboard.press('Enter');
       await p.waitForURL(/\/sessions$/);
@@ -254,11 +256,11 @@ run(async () => {
     });
 
     const slow = await step('the terminal says Starting… until the pane prints', async () => {
-      await api(p, 'PUT', '/tools/slow', { command: 'sh', args: ['-c', 'sleep 4; echo ready; exec sh'] });
+      await api(p, 'PUT', '/tools/slow', { command: 'sh', args: ['-c', 'sleep 6; echo ready; exec sh'] });
       const s = await api(p, 'POST', '/sessions', { project: String(project.id), tool: 'slow' });
       const id = s.session?.id ?? s.id;
       await p.goto(`/sessions/${id}`);
-      await tid('terminal-starting').filter({ hasText: /Starting|Connecting/ }).waitFor();
+      await tid('terminal-starting').filter({ hasText: 'Starting' }).waitFor();
       await until('the pane to print', async () => (await terminalText(p)).includes('ready'));
       await tid('terminal-starting').waitFor({ state: 'hidden' });
       await until('the session in the title', async () => (await title()).includes(`Session #${id}`));
@@ -312,8 +314,10 @@ run(async () => {
       await p.evaluate(() => (window.__hidden = true));
       await api(p, 'POST', `/sessions/${shell}/respawn`);
       await api(p, 'POST', `/sessions/${shell}/events`, { state: 'waiting' });
-      await tid('notification-count').waitFor();
-      await p.waitForTimeout(500);
+      // The event has arrived once the bell lists it again.
+      await tid('notification-bell').click();
+      await tid('notification-item').filter({ hasText: `Session #${shell} ` }).and(p.locator('[data-kind=waiting]')).waitFor();
+      await tid('notification-bell').click();
       if ((await notes()).shown.some((x) => x.tag === `session-${shell}`)) throw new Error('waiting is switched off');
       await p.goto('/account');
       await tid('notify-waiting').check();
