@@ -47,5 +47,6 @@ mod trackers_jira;
 mod update;
 mod web_ui;
 mod web_ui_automation;
+mod web_ui_first_hour;
 mod workflow;
 mod worktrees;

@@ -18,13 +18,13 @@ fn repo_root() -> PathBuf {
 }
 
 /// The admin [`ServerProcess::start`] creates, as the specs read it.
-const ADMIN: [(&str, &str); 2] = [
+pub(crate) const ADMIN: [(&str, &str); 2] = [
     ("AIOPS_ADMIN_EMAIL", crate::common::ADMIN_EMAIL),
     ("AIOPS_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD),
 ];
 
 /// Runs spec `name` (`tests/e2e/ui/<name>.cjs`) against `server` with `env`.
-pub fn spec(server: &ServerProcess, name: &str, env: &[(&str, &str)]) {
+pub(crate) fn spec(server: &ServerProcess, name: &str, env: &[(&str, &str)]) {
     let root = repo_root();
     let shots = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)

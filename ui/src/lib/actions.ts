@@ -29,6 +29,11 @@ export function isTyping(e: KeyboardEvent): boolean {
   return t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) || !!t.closest('.xterm');
 }
 
+/** True while a modal dialog is open (page-level keys stay with it). */
+export function dialogOpen(): boolean {
+  return !!document.querySelector('dialog[open]');
+}
+
 /**
  * Arrow keys between the items of a tablist or a menu, as WAI-ARIA's Authoring Practices
  * describe them (https://www.w3.org/WAI/ARIA/apg/patterns/tabs/ and …/patterns/menu/):

@@ -1,14 +1,19 @@
 // The event stream, opened once per signed-in user: the latest state of every session
 // seen on it (pages overlay it on what they fetched) and the notification centre.
 // Notifications and the last event id are kept in localStorage, so a reload resumes the
-// stream where it stopped (`?after=`) and keeps the list.
+// stream where it stopped (`?after=`) and keeps the list. New notices are also raised as
+// browser notifications while the tab is hidden (`browserNotifications`).
 import { SvelteMap } from 'svelte/reactivity';
 import { backend, type Event, type Job, type Session, type StreamState, type SyncRun, type Unsubscribe } from '../backend';
+import { raise, withdraw } from './browserNotifications';
 
 export interface Notice {
   /** The event id. */
   id: number;
-  kind: 'waiting' | 'exited' | 'failed' | 'sync_failed';
+  /** `killed` only replaces the session's `waiting` notice (nothing is waiting any more). */
+  kind: 'waiting' | 'exited' | 'failed' | 'sync_failed' | 'killed';
+  /** An exit with a non-zero code. */
+  error?: boolean;
   title: string;
   detail: string;
   href: string;
@@ -79,6 +84,8 @@ function apply(e: Event): void {
     const s = e.payload as Session;
     liveSessions.set(s.id, s);
     if (s.state === 'waiting' || s.state === 'exited' || s.state === 'failed') notify(e, sessionNotice(e, s));
+    else if (s.state === 'killed') killed(e, s);
+    else withdraw(s.id);
   } else if (e.kind === 'job.failed') {
     // A backup, restore, update or tool install failed (admins only get these).
     const job = e.payload as Job;
@@ -106,6 +113,26 @@ function apply(e: Event): void {
   }
 }
 
+/**
+ * A killed session waits for nobody: its `waiting` notice (read or not) gives way to a
+ * read one saying it was killed, and a browser notification about it is closed.
+ */
+function killed(e: Event, s: Session): void {
+  withdraw(s.id);
+  const i = live.notices.findIndex((x) => x.sessionId === s.id && x.kind === 'waiting');
+  if (i < 0 || live.notices.some((x) => x.id === e.id)) return;
+  live.notices.splice(i, 1, {
+    id: e.id,
+    kind: 'killed',
+    title: `Session #${s.id} (${s.tool}) was killed`,
+    detail: s.issue_title ?? s.detail,
+    href: `/sessions/${s.id}`,
+    at: e.at,
+    read: true,
+    sessionId: s.id,
+  });
+}
+
 function sessionNotice(e: Event, s: Session): Notice {
   const what =
     s.state === 'waiting'
@@ -122,6 +149,7 @@ function sessionNotice(e: Event, s: Session): Notice {
     at: e.at,
     read: false,
     sessionId: s.id,
+    error: s.state === 'exited' && s.exit_code != null && s.exit_code !== 0,
   };
 }
 
@@ -132,6 +160,7 @@ function notify(e: Event, n: Notice): void {
   if (live.notices.some((x) => x.id === e.id)) return;
   live.notices.unshift(n);
   if (live.notices.length > MAX_NOTICES) live.notices.length = MAX_NOTICES;
+  raise(n);
 }
 
 function load(): void {

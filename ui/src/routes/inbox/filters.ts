@@ -43,14 +43,23 @@ export function toQuery(f: InboxFilters): Record<string, string> {
   return { ...f, status: f.status === 'open' ? '' : f.status };
 }
 
-/** For `GET /api/v1/issues`. */
-export function toApi(f: InboxFilters, cursor: string | undefined, limit: number): IssueQuery {
+/** Any filter set besides the default (open issues)? */
+export function isFiltered(f: InboxFilters): boolean {
+  return !!(f.tenant || f.project || f.provider || f.assignee || f.label || f.q) || f.status !== 'open';
+}
+
+/** The assignee filter's value for whoever looks at the page (kept as such in links). */
+export const ME = 'me';
+
+/** For `GET /api/v1/issues`; `me` is the caller's email (a native issue's assignee). */
+export function toApi(f: InboxFilters, cursor: string | undefined, limit: number, myEmail?: string): IssueQuery {
+  const assignee = f.assignee === ME ? myEmail : f.assignee;
   return {
     tenant: f.tenant || undefined,
     project: f.project ? Number(f.project) : undefined,
     provider: (f.provider || undefined) as Provider | undefined,
     status: f.status,
-    assignee: f.assignee || undefined,
+    assignee: assignee || undefined,
     label: f.label || undefined,
     q: f.q || undefined,
     limit,
