@@ -20,7 +20,14 @@ pub fn to_safe_html(markdown: &str) -> String {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut raw = String::with_capacity(end * 3 / 2);
     html::push_html(&mut raw, Parser::new_ext(&markdown[..end], opts));
+    // Task lists: pulldown-cmark writes `<input disabled="" type="checkbox"/>`. Inputs are
+    // kept only as what those are (ammonia forces both attributes on every input), so a
+    // raw `<input>` in an issue becomes a read-only checkbox too, never a field.
     ammonia::Builder::default()
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["checked"])
+        .set_tag_attribute_value("input", "type", "checkbox")
+        .set_tag_attribute_value("input", "disabled", "")
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .link_rel(Some("noopener noreferrer nofollow"))
         .clean(&raw)
@@ -30,6 +37,19 @@ pub fn to_safe_html(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::to_safe_html;
+
+    #[test]
+    fn task_lists_keep_read_only_checkboxes_and_nothing_else_of_inputs() {
+        let html = to_safe_html(
+            "- [x] done\n- [ ] to do\n\n<input type=\"text\" name=\"q\" value=\"x\" onfocus=\"alert(1)\">",
+        );
+        assert_eq!(html.matches("type=\"checkbox\"").count(), 3, "{html}");
+        assert_eq!(html.matches("disabled").count(), 3, "{html}");
+        assert_eq!(html.matches("checked").count(), 1, "{html}");
+        for bad in ["type=\"text\"", "name=", "value=", "onfocus"] {
+            assert!(!html.contains(bad), "{bad}: {html}");
+        }
+    }
 
     #[test]
     fn markdown_renders_and_active_content_does_not() {

@@ -200,6 +200,7 @@ pub fn app(state: AppState) -> Router {
             web::loopback_host,
         ))
         .layer(axum::middleware::from_fn(web::security_headers))
+        .layer(compression())
         // One span and one line per request at DEBUG (method, path, status, latency);
         // headers are not recorded, so credentials never reach the log.
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -209,6 +210,21 @@ pub fn app(state: AppState) -> Router {
             metrics::track,
         ))
         .with_state(state)
+}
+
+/// gzip or brotli, as the client accepts (`Accept-Encoding`), for answers over 32 bytes:
+/// the UI's bundle and JSON pages travel a fraction of their size to a remote browser.
+/// Event streams, images and what is compressed already (backup archives, binaries) are
+/// sent as they are.
+fn compression()
+-> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    tower_http::compression::CompressionLayer::new().compress_when(
+        DefaultPredicate::new()
+            .and(NotForContentType::new("application/gzip"))
+            .and(NotForContentType::new("application/octet-stream"))
+            .and(NotForContentType::new("application/zip")),
+    )
 }
 
 /// Longest a graceful shutdown waits for in-flight requests once streams have ended.

@@ -17,6 +17,7 @@ mod cli_lists;
 mod cli_live;
 mod cli_naming;
 mod common;
+mod compression;
 mod control_input;
 mod crash;
 mod desktop;
