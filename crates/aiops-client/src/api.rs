@@ -201,6 +201,12 @@ impl Client {
         self.get(&["projects", &id.to_string()], NO_QUERY).await
     }
 
+    /// `POST /projects/{id}/check-repo`
+    pub async fn check_project_repo(&self, id: i64) -> Result<aiops_types::RepoCheck> {
+        self.call(Method::POST, &["projects", &id.to_string(), "check-repo"])
+            .await
+    }
+
     /// `PATCH /projects/{id}`
     pub async fn update_project(&self, id: i64, req: &UpdateProject) -> Result<Project> {
         self.with_body(Method::PATCH, &["projects", &id.to_string()], req)

@@ -35,6 +35,7 @@ pub mod principal;
 pub mod projects;
 pub mod redact;
 pub mod releases;
+pub mod repo_check;
 pub mod repo_host;
 pub mod sealed;
 pub mod sessions;

@@ -53,6 +53,9 @@ pub trait WorkingCopies: Send + Sync {
     fn diff(&self, ctx: &GitContext, rev: Option<&str>, staged: bool) -> CoreResult<GitDiff>;
     /// The checked-out branch (empty when detached) and the SHA of `HEAD`.
     fn head(&self, ctx: &GitContext) -> CoreResult<(String, String)>;
+    /// The branch names of the repository at `url`, reached as `ctx` says (its `ssh`
+    /// material, `allow_file`); `Upstream` with git's own message when it cannot.
+    fn remote_branches(&self, ctx: &GitContext, url: &str) -> CoreResult<Vec<String>>;
     /// What the working copy changed against `default_branch` (see [`RawChanges`]).
     fn changes(&self, ctx: &GitContext, default_branch: &str) -> CoreResult<RawChanges>;
     /// Stages `paths` (every change when empty).

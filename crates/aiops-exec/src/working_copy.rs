@@ -162,6 +162,16 @@ impl WorkingCopies for LocalGit {
         Ok(GitDiff { diff, truncated })
     }
 
+    fn remote_branches(&self, ctx: &GitContext, url: &str) -> CoreResult<Vec<String>> {
+        let (g, _files) = remote_git(ctx)?;
+        g.remote_branches(url, std::time::Duration::from_secs(30))
+            .map_err(|e| match e {
+                GitError::Exec(ExecError::Failed { stderr, .. }) => CoreError::Upstream(stderr),
+                GitError::Exec(e @ ExecError::Timeout { .. }) => CoreError::Upstream(e.to_string()),
+                other => git_err(other),
+            })
+    }
+
     fn changes(
         &self,
         ctx: &GitContext,

@@ -267,3 +267,18 @@ pub struct AuditListParams {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
+
+/// `POST /api/v1/projects/{id}/check-repo`: whether the repository answers, as the
+/// caller reaches it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RepoCheck {
+    /// The repository answered and holds the default branch.
+    pub ok: bool,
+    pub reachable: bool,
+    pub default_branch: String,
+    pub default_branch_exists: bool,
+    /// Up to 20 of its branches, by name.
+    pub branches: Vec<String>,
+    /// One sentence: what is wrong and what to do, or that all is well.
+    pub message: String,
+}

@@ -100,6 +100,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("automation runs stop", "aiops automation runs stop 12"),
     (
+        "projects check",
+        "aiops projects check acme/web\naiops projects check 3 -o json",
+    ),
+    (
         "sessions diff",
         "aiops sessions diff 12\naiops sessions diff 12 --stat",
     ),

@@ -25,6 +25,11 @@ pub enum ProjectsCommand {
         #[command(flatten)]
         project: ProjectRef,
     },
+    /// Check that the repository answers (as you reach it) and holds the default branch.
+    Check {
+        #[command(flatten)]
+        project: ProjectRef,
+    },
     /// Create a project in a tenant.
     Create {
         #[arg(long)]
@@ -164,6 +169,16 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                 Err(_) => find(client, &project).await?,
             };
             output::one(ctx.out, &found)
+        }
+        ProjectsCommand::Check { project } => {
+            let id = resolve_id(client, &project).await?;
+            let check = client.check_project_repo(id).await?;
+            output::value(ctx.out, &check, || format!("{}\n", check.message))?;
+            if check.ok {
+                Ok(())
+            } else {
+                Err(CliError::error(check.message))
+            }
         }
         ProjectsCommand::Create {
             name,

@@ -29,6 +29,7 @@ mod issue_events;
 mod issues;
 mod metrics;
 mod pulls;
+mod repo_check;
 mod restart;
 mod revocation;
 mod sandbox;

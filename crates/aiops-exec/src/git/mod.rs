@@ -134,6 +134,23 @@ impl Git {
             .run()?)
     }
 
+    /// The branches of the repository at `url` (`git ls-remote --heads`), after
+    /// [`check_url`]; bounded by `timeout` (a check, not a clone).
+    pub fn remote_branches(&self, url: &str, timeout: Duration) -> Result<Vec<String>, GitError> {
+        check_url(url, self.allow_file)?;
+        let out = self
+            .spec(None, timeout)
+            .args(["ls-remote", "--heads", "--end-of-options"])
+            .arg(url)
+            .run()?;
+        Ok(out
+            .stdout
+            .lines()
+            .filter_map(|l| l.split('\t').nth(1)?.strip_prefix("refs/heads/"))
+            .map(str::to_owned)
+            .collect())
+    }
+
     /// `git init --quiet --initial-branch=<branch> -- <dir>`: a new, empty repository with
     /// a work tree (git creates `dir` and its parents).
     pub fn init(&self, dir: &Path, branch: &str) -> Result<Output, GitError> {

@@ -3,7 +3,8 @@
 use aiops_core::page::PageQuery;
 use aiops_core::projects;
 use aiops_types::{
-    CreateProject, ErrorBody, Member, Page, PageParams, Project, ProjectListParams, UpdateProject,
+    CreateProject, ErrorBody, Member, Page, PageParams, Project, ProjectListParams, RepoCheck,
+    UpdateProject,
 };
 use axum::Json;
 use axum::extract::State;
@@ -18,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_projects, create_project))
         .routes(routes!(get_project, update_project, delete_project))
+        .routes(routes!(check_repo))
         .routes(routes!(list_members))
         .routes(routes!(add_member, remove_member))
 }
@@ -150,4 +152,23 @@ async fn remove_member(
     st.run(move |db| projects::remove_member(db, &a.principal, id, user_id))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks the project's repository as the caller reaches it (their ssh key, the deploy
+/// key, or https): it answers and holds the default branch. `ok: false` comes with one
+/// sentence saying what is wrong and what to do. Bounded to 30 s.
+#[utoipa::path(post, path = "/projects/{id}/check-repo", tag = "projects", params(("id" = i64, Path)),
+    security(("api_key" = ["read"])),
+    responses((status = 200, body = RepoCheck), (status = 404, body = ErrorBody)))]
+async fn check_repo(
+    a: Auth<Read>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<RepoCheck>> {
+    Ok(Json(
+        st.run_sessions(move |db, _, host| {
+            aiops_core::repo_check::check(db, host, &a.principal, id)
+        })
+        .await?,
+    ))
 }

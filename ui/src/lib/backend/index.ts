@@ -297,6 +297,8 @@ export interface Backend {
     list(q: { tenant?: string } & T.PageQuery): Promise<T.Page<T.Project>>;
     get(id: number): Promise<T.Project>;
     create(body: T.CreateProject): Promise<T.Project>;
+    /** Does the repository answer, as the caller reaches it, and hold the default branch? */
+    checkRepo(id: number): Promise<T.RepoCheck>;
     update(id: number, body: T.UpdateProject): Promise<T.Project>;
     remove(id: number): Promise<void>;
     members(id: number, page?: T.PageQuery): Promise<T.Page<T.Member>>;

@@ -199,6 +199,7 @@ export function backendOver(t: Transport): Backend {
       list: (q) => get('/projects', q),
       get: (id) => get(`/projects/${id}`),
       create: (body) => post('/projects', body),
+      checkRepo: (id) => post(`/projects/${id}/check-repo`),
       update: (id, body) => patch(`/projects/${id}`, body),
       remove: (id) => del(`/projects/${id}`),
       members: (id, page) => get(`/projects/${id}/members`, { ...page }),

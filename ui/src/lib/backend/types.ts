@@ -49,6 +49,7 @@ export type MergeMethod = S['MergeMethod'];
 export type MergePullRequest = S['MergePullRequest'];
 export type PersonalCredential = S['PersonalCredential'];
 export type Project = S['Project'];
+export type RepoCheck = S['RepoCheck'];
 export type ProjectLink = S['ProjectLink'];
 export type Provider = S['Provider'];
 export type PullRequest = S['PullRequest'];
