@@ -203,6 +203,8 @@ pub fn set_preferences(
     }
     let prefs = Preferences {
         default_tool: tool.map(str::to_owned),
+        // Not the caller's to set: the store keeps what sessions set.
+        last_tool: None,
     };
     let audit = NewAudit::by(caller, "user.preferences")
         .target("user", caller.user_id)

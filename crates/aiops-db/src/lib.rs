@@ -55,7 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_cli_defaults.sql"),
     include_str!("../migrations/0011_jobs.sql"),
     include_str!("../migrations/0012_automation.sql"),
-    include_str!("../migrations/0014_review_comments.sql"),
+    include_str!("../migrations/0014_ship.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

@@ -175,6 +175,11 @@ impl SessionStore for Db {
             )
             .map_err(internal)?;
             insert_key(tx, id, key)?;
+            tx.execute(
+                "UPDATE users SET last_tool = ?2 WHERE id = ?1",
+                params![row.user_id, row.tool],
+            )
+            .map_err(internal)?;
             audit::insert(tx, audit.target("session", id))?;
             let s = must_find(tx, id)?;
             emit(tx, &s)?;

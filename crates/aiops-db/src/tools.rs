@@ -26,6 +26,7 @@ fn tool(r: &Row<'_>) -> rusqlite::Result<Tool> {
         prompt: r.get(5)?,
         hooks: r.get(6)?,
         builtin: r.get(7)?,
+        installed: false,
         kind: r.get(8)?,
     })
 }

@@ -214,11 +214,12 @@ impl UserStore for Db {
 }
 
 fn prefs(c: &Connection, id: i64) -> CoreResult<Preferences> {
-    c.prepare_cached("SELECT default_tool FROM users WHERE id = ?1")
+    c.prepare_cached("SELECT default_tool, last_tool FROM users WHERE id = ?1")
         .and_then(|mut st| {
             st.query_row([id], |r| {
                 Ok(Preferences {
                     default_tool: r.get(0)?,
+                    last_tool: r.get(1)?,
                 })
             })
             .optional()

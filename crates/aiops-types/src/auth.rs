@@ -152,6 +152,10 @@ pub struct Preferences {
     /// server's `default_tool`, else the first installed of claude, codex, aider, shell).
     #[serde(default)]
     pub default_tool: Option<String>,
+    /// The tool of your newest session (set by aiops when a session starts; ignored in a
+    /// `PUT`): the tool pickers' default when it is installed.
+    #[serde(default)]
+    pub last_tool: Option<String>,
 }
 
 /// `GET /api/v1/auth/me`

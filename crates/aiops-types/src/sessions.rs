@@ -285,6 +285,9 @@ pub struct Tool {
     /// Deprecated (read `kind`): `claude` or `codex` for those kinds, else `none`.
     pub hooks: String,
     pub builtin: bool,
+    /// Whether its program is found on the server (`GET /tools` says; elsewhere false).
+    #[serde(default)]
+    pub installed: bool,
 }
 
 /// `PUT /api/v1/tools/{name}` (admin): creates or replaces a custom tool, or changes a

@@ -171,6 +171,7 @@ pub fn run(ctx: &Ctx, cmd: ConfigCommand, rt: &tokio::runtime::Runtime) -> Resul
         }) => {
             let prefs = aiops_types::Preferences {
                 default_tool: Some(required(value)?).filter(|t| !t.trim().is_empty()),
+                last_tool: None,
             };
             let saved = rt.block_on(async {
                 ctx.client()?

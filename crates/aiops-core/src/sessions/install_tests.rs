@@ -13,6 +13,7 @@ fn tool(name: &str, kind: &str, command: &str) -> Tool {
         kind: kind.to_owned(),
         hooks: "none".to_owned(),
         builtin: false,
+        installed: false,
     }
 }
 

@@ -63,6 +63,16 @@ pub fn list(store: &impl Store) -> CoreResult<Vec<Tool>> {
     store.tools()
 }
 
+/// [`list`], each with whether its program is found on the server (the pickers show
+/// it and default to an installed one).
+pub fn list_installed(store: &impl Store, host: &super::Host<'_>) -> CoreResult<Vec<Tool>> {
+    let mut tools = list(store)?;
+    for t in &mut tools {
+        t.installed = host.runtime.check_program(&t.command).is_ok();
+    }
+    Ok(tools)
+}
+
 pub fn get(store: &impl Store, name: &str) -> CoreResult<Tool> {
     store
         .tool(name)?

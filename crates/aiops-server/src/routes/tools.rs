@@ -22,11 +22,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_tool, put_tool, delete_tool))
 }
 
-/// Built-in tools first, then custom ones by name.
+/// Built-in tools first, then custom ones by name, each with whether its program is
+/// found on the server (`installed`).
 #[utoipa::path(get, path = "/tools", tag = "sessions", security(("api_key" = ["read"])),
     responses((status = 200, body = Vec<Tool>)))]
 async fn list_tools(_a: Auth<Read>, State(st): State<AppState>) -> ApiResult<Json<Vec<Tool>>> {
-    Ok(Json(st.run(tools::list).await?))
+    Ok(Json(
+        st.run_sessions(|db, _, host| tools::list_installed(db, host))
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/tools/{name}", tag = "sessions", params(("name" = String, Path)),

@@ -1885,7 +1885,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Built-in tools first, then custom ones by name. */
+        /**
+         * Built-in tools first, then custom ones by name, each with whether its program is
+         *     found on the server (`installed`).
+         */
         get: operations["list_tools"];
         put?: never;
         post?: never;
@@ -3676,6 +3679,11 @@ export interface components {
              *     server's `default_tool`, else the first installed of claude, codex, aider, shell).
              */
             default_tool?: string | null;
+            /**
+             * @description The tool of your newest session (set by aiops when a session starts; ignored in a
+             *     `PUT`): the tool pickers' default when it is installed.
+             */
+            last_tool?: string | null;
         };
         /** @description A project: one repository inside a tenant. */
         Project: {
@@ -4415,6 +4423,8 @@ export interface components {
             };
             /** @description Deprecated (read `kind`): `claude` or `codex` for those kinds, else `none`. */
             hooks: string;
+            /** @description Whether its program is found on the server (`GET /tools` says; elsewhere false). */
+            installed?: boolean;
             /**
              * @description Which agent it is: `claude`, `codex`, `aider` or `generic`. The kind, not the
              *     name or the program, decides the tool's hooks (how it reports its state), which

@@ -167,6 +167,8 @@ export interface Backend {
     changePassword(current: string, next: string): Promise<void>;
     /** Called whenever the server answers 401 to a signed-in caller (the session ended). */
     onSignedOut(cb: () => void): void;
+    /** The caller's preferences: `default_tool`, and `last_tool` (their newest session's). */
+    preferences(): Promise<T.Preferences>;
   };
   keys: {
     list(all: boolean, page?: T.PageQuery): Promise<T.Page<T.ApiKey>>;

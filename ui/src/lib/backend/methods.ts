@@ -90,6 +90,7 @@ export function backendOver(t: Transport): Backend {
       changePassword: (current_password, new_password) =>
         post<void>('/users/me/password', { current_password, new_password }),
       onSignedOut: (cb) => t.onSignedOut(cb),
+      preferences: () => get('/auth/me/preferences'),
     },
     keys: {
       list: (all, page) => get('/auth/keys', { all: all || undefined, ...page }),

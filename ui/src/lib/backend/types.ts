@@ -50,6 +50,7 @@ export type MergePullRequest = S['MergePullRequest'];
 export type PersonalCredential = S['PersonalCredential'];
 export type Project = S['Project'];
 export type RepoCheck = S['RepoCheck'];
+export type Preferences = S['Preferences'];
 export type ProjectLink = S['ProjectLink'];
 export type Provider = S['Provider'];
 export type PullRequest = S['PullRequest'];

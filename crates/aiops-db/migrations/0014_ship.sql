@@ -17,3 +17,7 @@ CREATE TABLE review_comments (
     sent_at     TEXT
 ) STRICT;
 CREATE INDEX review_comments_session ON review_comments (session_id, id);
+
+-- The tool of the user's newest session: the tool picker's default (a remembered
+-- choice), set when a session starts.
+ALTER TABLE users ADD COLUMN last_tool TEXT;
