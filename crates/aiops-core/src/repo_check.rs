@@ -53,7 +53,7 @@ pub fn check(
         Err(e) => return Err(e),
     };
     branches.sort();
-    let exists = branches.iter().any(|b| *b == project.default_branch);
+    let exists = branches.contains(&project.default_branch);
     let message = if exists {
         format!(
             "{} answers; its default branch `{}` exists.",
