@@ -25,6 +25,7 @@ mod sessions;
 mod settings;
 mod ssh;
 mod sync;
+mod sync_write;
 mod tenants;
 mod time_text;
 mod tools;
