@@ -61,11 +61,18 @@ pub async fn run(ctx: &Ctx, cmd: JobsCommand) -> Result<(), CliError> {
     }
 }
 
+/// How long following a job rides out a server that does not answer: a job whose end
+/// restarts the server (an update, a restore) ends its followers' connection.
+const UNREACHABLE_FOR: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Prints a job's output on stderr from the start until it ends; returns its last row.
+/// A server that stops answering for a while (restarting) is asked again; the job's
+/// row outlives the restart.
 pub async fn follow(client: &Client, id: i64) -> Result<Job, CliError> {
     let mut offset = 0;
+    let mut unreachable: Option<std::time::Instant> = None;
     loop {
-        let log = client
+        let asked = client
             .job_log(
                 id,
                 &JobLogParams {
@@ -73,7 +80,23 @@ pub async fn follow(client: &Client, id: i64) -> Result<Job, CliError> {
                     wait: Some(POLL_WAIT),
                 },
             )
-            .await?;
+            .await;
+        let log = match asked {
+            Ok(log) => {
+                unreachable = None;
+                log
+            }
+            Err(aiops_client::ClientError::Transport(_))
+                if unreachable
+                    .get_or_insert_with(std::time::Instant::now)
+                    .elapsed()
+                    < UNREACHABLE_FOR =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         if log.truncated {
             eprintln!("[… earlier output dropped]");
         }

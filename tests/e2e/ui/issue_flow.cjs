@@ -55,6 +55,12 @@ run(async () => {
       await tid('project-name').fill('demo');
       await tid('project-repo').fill('https://example.com/demo.git');
       await tid('project-submit').click();
+      // The repository is checked once saved: example.com holds none, and the form says
+      // so in a sentence before going on.
+      await tid('repo-warning').waitFor({ timeout: 45_000 });
+      const warning = await tid('repo-warning').innerText();
+      if (!warning.includes('cannot be reached')) throw new Error(`repository warning: ${warning}`);
+      await tid('repo-warning-continue').click();
       // A new project opens its settings page.
       await p.waitForURL(/\/projects\/\d+$/);
       await tid('project-settings').waitFor();
