@@ -21,6 +21,7 @@ mod error;
 mod jobs;
 mod json;
 mod logging;
+mod mcp;
 mod metrics;
 mod ratelimit;
 mod restart;
@@ -188,7 +189,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The whole HTTP app for `state`.
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api();
-    api.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
+    let tools = api.clone().with_state(state.clone());
+    api.merge(mcp::router(state.clone(), tools))
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .merge(web::pages())
         .fallback(ui::serve)
         .method_not_allowed_fallback(web::method_not_allowed)

@@ -17,6 +17,7 @@ mod hooks;
 mod integrations;
 mod issues;
 mod jobs;
+pub mod mcp;
 mod page;
 mod sessions;
 mod ssh;

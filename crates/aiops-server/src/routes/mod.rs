@@ -27,6 +27,8 @@ mod users;
 mod workflow;
 mod worktrees;
 
+pub(crate) use terminal::origin_allowed;
+
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
