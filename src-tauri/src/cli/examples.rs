@@ -36,6 +36,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          aiops update --manifest-url https://releases.example.com/aiops/manifest.json",
     ),
     (
+        "mcp",
+        "aiops mcp   # an MCP server on stdin/stdout, with AIOPS_API_KEY or the stored key",
+    ),
+    (
         "system status",
         "aiops system status\naiops system status -o json",
     ),
