@@ -58,6 +58,9 @@ impl SessionGrant {
             ("GET", ["projects", p]) | ("GET" | "POST", ["projects", p, "pulls"]) => {
                 is(p, self.project_id)
             }
+            // `/api/mcp` (outside `/api/v1`): each tool call is sent through the API as its
+            // own request and meets this check there.
+            ("GET" | "POST" | "DELETE", ["api", "mcp"]) => true,
             // Reading any issue of its project (the domain checks which project).
             ("GET", ["issues", _] | ["issues", _, "comments" | "view"]) => true,
             (_, ["issues", i, rest @ ..]) => {

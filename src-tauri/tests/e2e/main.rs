@@ -22,6 +22,7 @@ mod dialogs;
 mod git_ssh;
 mod git_verbs;
 mod issues;
+mod mcp;
 mod metrics;
 mod pulls;
 mod restart;
