@@ -15,6 +15,7 @@ mod credentials;
 mod integrations;
 mod issues;
 mod jobs;
+mod mcp;
 mod personal;
 mod pool;
 mod projects;
@@ -51,6 +52,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_tool_kind.sql"),
     include_str!("../migrations/0010_cli_defaults.sql"),
     include_str!("../migrations/0011_jobs.sql"),
+    // 0012 (another change in flight) goes before this line when it lands.
+    include_str!("../migrations/0013_mcp.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".
