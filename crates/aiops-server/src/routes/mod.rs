@@ -13,6 +13,7 @@ mod issues;
 mod jobs;
 mod keys;
 mod links;
+mod mcp_servers;
 mod projects;
 mod pulls;
 mod sessions;
@@ -61,4 +62,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(jobs::router())
         .merge(backups::router())
         .merge(terminal::router())
+        .merge(mcp_servers::router())
 }
