@@ -35,12 +35,27 @@ pub struct McpArgs {
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum McpCommand {}
+pub enum McpCommand {
+    /// MCP servers of a tenant's or a project's sessions: list, add, remove, test.
+    #[command(subcommand)]
+    Servers(crate::cli::mcp_servers::ServersCommand),
+    /// Whether a project's sessions get aiops's own MCP server; `--aiops on|off` sets it
+    /// (admin).
+    Project {
+        /// Project id, slug or tenant/slug.
+        project: String,
+        #[arg(long, value_name = "on|off", value_parser = clap::builder::BoolishValueParser::new())]
+        aiops: Option<bool>,
+    },
+}
 
 pub async fn run(ctx: &Ctx, args: McpArgs) -> Result<(), CliError> {
     match args.command {
         None => serve(ctx).await,
-        Some(cmd) => match cmd {},
+        Some(McpCommand::Servers(cmd)) => crate::cli::mcp_servers::run(ctx, cmd).await,
+        Some(McpCommand::Project { project, aiops }) => {
+            crate::cli::mcp_servers::project(ctx, &project, aiops).await
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub mod integrations;
 pub mod issues;
 pub mod jobs;
 pub mod mcp;
+pub mod mcp_servers;
 pub mod output;
 pub mod paging;
 pub mod projects;
