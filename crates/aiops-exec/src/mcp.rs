@@ -35,6 +35,30 @@ pub fn write_claude_mcp(dir: &Path, servers: &[McpLaunch]) -> CoreResult<()> {
         .map_err(|e| CoreError::Internal(e.to_string()))
 }
 
+/// Approves `mcp`'s servers in Claude Code's local settings (`enabledMcpjsonServers`)
+/// and pre-allows aiops's own tools (`permissions.allow`), so neither an approval prompt
+/// nor a permission prompt blocks the pane. Other settings are kept.
+pub fn approve_in_claude_settings(settings: &mut Value, mcp: &[McpLaunch]) {
+    use aiops_core::sessions::mcp_config::{claude_allowed, claude_approved};
+    if mcp.is_empty() {
+        return;
+    }
+    settings["enabledMcpjsonServers"] = json!(claude_approved(mcp));
+    if !settings["permissions"].is_object() {
+        settings["permissions"] = json!({});
+    }
+    let mut allow = settings["permissions"]["allow"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for rule in claude_allowed(mcp) {
+        if !allow.contains(&json!(rule)) {
+            allow.push(json!(rule));
+        }
+    }
+    settings["permissions"]["allow"] = json!(allow);
+}
+
 /// Starts stdio server `server` with `env` (its secrets; `PATH` and `HOME` of this
 /// process besides, nothing else), initializes it, lists its tools and kills it; all
 /// within `timeout`. `Err` says what went wrong in one sentence (never a secret: only

@@ -146,10 +146,7 @@ fn write_claude_hooks(dir: &Path, mcp: &[aiops_core::ports::McpLaunch]) -> CoreR
     for event in CLAUDE_HOOK_EVENTS {
         settings["hooks"][event] = hook.clone();
     }
-    if !mcp.is_empty() {
-        settings["enabledMcpjsonServers"] =
-            serde_json::json!(aiops_core::sessions::mcp_config::claude_approved(mcp));
-    }
+    crate::mcp::approve_in_claude_settings(&mut settings, mcp);
     let text =
         serde_json::to_string_pretty(&settings).map_err(|e| CoreError::Internal(e.to_string()))?;
     let path = dir.join(rel);

@@ -46,7 +46,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "mcp servers add",
         "aiops mcp servers add --project acme/web --name k8s --env KUBE_TOKEN -- npx -y some-mcp-server   # KUBE_TOKEN=… on stdin\n\
-         aiops mcp servers add --tenant acme --name docs --url https://mcp.example.com/mcp --header Authorization   # Authorization=Bearer … on stdin",
+         aiops mcp servers add --tenant acme --name docs --remote-url https://mcp.example.com/mcp --header Authorization   # Authorization=Bearer … on stdin",
     ),
     ("mcp servers remove", "aiops mcp servers remove 3"),
     ("mcp servers test", "aiops mcp servers test 3   # starts it, lists its tools, stops it"),

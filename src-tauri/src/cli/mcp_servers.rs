@@ -16,15 +16,16 @@ use crate::cli::output::{self, Render};
 pub enum ServersCommand {
     /// The MCP servers of a project (with its tenant's) or of a tenant.
     List(Scope),
-    /// Define an MCP server (admin): `-- PROGRAM ARGS…` (stdio) or `--url` (remote).
+    /// Define an MCP server (admin): `-- PROGRAM ARGS…` (stdio) or `--remote-url` (remote).
     /// Secrets: `--env NAME` / `--header NAME`, values on stdin as `NAME=VALUE` lines.
     Add {
         #[command(flatten)]
         scope: Scope,
         #[arg(long)]
         name: String,
-        /// A remote (Streamable HTTP) server's URL instead of a command.
-        #[arg(long, conflicts_with = "command")]
+        /// A remote (Streamable HTTP) server's URL instead of a command (`--url` is the
+        /// aiops server's).
+        #[arg(long = "remote-url", id = "remote_url", value_name = "URL", conflicts_with = "command")]
         url: Option<String>,
         /// A secret environment variable of a stdio server (repeatable); its value is
         /// read from stdin.

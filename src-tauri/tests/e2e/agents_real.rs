@@ -74,10 +74,10 @@ fn installed(relative: &str) -> PathBuf {
 
 /// One tool's scene: a server whose sandbox shows the agents' install folder, project
 /// `acme/demo`, the fake model, and the admin's tool home and base clone paths.
-struct Scene {
-    server: ServerProcess,
+pub(crate) struct Scene {
+    pub(crate) server: ServerProcess,
     _repo: tempfile::TempDir,
-    model: Fake<ModelState>,
+    pub(crate) model: Fake<ModelState>,
     /// `<data>/homes/<user id>`: `$HOME` of the admin's sessions.
     home: PathBuf,
     /// In the issue title, so in `AGENTS.override.md`.
@@ -115,7 +115,7 @@ fn scene(tool: &str) -> Scene {
 
 /// A scene whose `claude` tool is the pinned Claude Code on the fake model, with the
 /// admin's Anthropic key stored.
-fn claude_scene(tag: &str) -> Scene {
+pub(crate) fn claude_scene(tag: &str) -> Scene {
     let s = scene(tag);
     s.credential("anthropic_api_key");
     s.use_program(
@@ -187,7 +187,7 @@ impl Scene {
     }
 
     /// `issues work` on a new issue whose title holds the canary; the session's id.
-    fn work(&self, tool: &str) -> i64 {
+    pub(crate) fn work(&self, tool: &str) -> i64 {
         let issue = id_of(&demo_issue(
             &self.server,
             &format!("Fix the flaky build {}", self.canary),
@@ -267,7 +267,7 @@ impl Scene {
     }
 
     /// What a failure message shows: the model's requests, the session, the screen.
-    fn report(&self, id: i64) -> String {
+    pub(crate) fn report(&self, id: i64) -> String {
         let calls: Vec<String> = self
             .model
             .state()

@@ -23,6 +23,7 @@ mod git_ssh;
 mod git_verbs;
 mod issues;
 mod mcp;
+mod mcp_sessions;
 mod metrics;
 mod pulls;
 mod restart;

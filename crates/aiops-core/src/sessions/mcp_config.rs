@@ -52,6 +52,17 @@ pub fn claude_approved(servers: &[McpLaunch]) -> Vec<String> {
     servers.iter().map(|s| s.name.clone()).collect()
 }
 
+/// Tool-permission rules to pre-allow in Claude Code's local settings
+/// (`permissions.allow`): aiops's own tools (`mcp__aiops`), which act only within the
+/// session key's scope. An admin's servers are approved to start, not to act unasked.
+pub fn claude_allowed(servers: &[McpLaunch]) -> Vec<String> {
+    servers
+        .iter()
+        .filter(|s| s.name == aiops_types::mcp::SERVER_NAME)
+        .map(|s| format!("mcp__{}", s.name))
+        .collect()
+}
+
 /// A TOML string (JSON's string syntax is a TOML basic string).
 fn toml_str(s: &str) -> String {
     Value::String(s.to_owned()).to_string()
