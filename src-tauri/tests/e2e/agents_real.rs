@@ -60,7 +60,7 @@ fn agents_dir() -> PathBuf {
 }
 
 /// An installed CLI; fails (never skips) when it is missing, since CI installs them.
-fn installed(relative: &str) -> PathBuf {
+pub(crate) fn installed(relative: &str) -> PathBuf {
     let path = agents_dir().join(relative);
     assert!(
         path.is_file(),
@@ -150,7 +150,7 @@ impl Scene {
 
     /// Points the built-in tool `name` at `program`, keeping its arguments, prompt and
     /// hooks, with `env` added.
-    fn use_program(&self, name: &str, program: &Path, env: &[(&str, String)]) {
+    pub(crate) fn use_program(&self, name: &str, program: &Path, env: &[(&str, String)]) {
         let tools = json(&self.server, &["tools", "list"]);
         let builtin = tools
             .as_array()

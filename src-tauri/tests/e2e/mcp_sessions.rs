@@ -135,6 +135,16 @@ fn a_project_mcp_server_reaches_claude_and_codex_with_its_secret_in_the_environm
 #[test]
 fn claude_code_calls_aiops_issue_comment_over_mcp_in_its_session() {
     let s = crate::agents_real::claude_scene("claude-mcp");
+    // Claude Code defers MCP tools behind its ToolSearch tool by default; the fake model
+    // calls the tool by name at once, as a model that found it would.
+    s.use_program(
+        "claude",
+        &crate::agents_real::installed("npm/node_modules/.bin/claude"),
+        &[
+            ("ANTHROPIC_BASE_URL", s.model.url().to_owned()),
+            ("ENABLE_TOOL_SEARCH", "false".to_owned()),
+        ],
+    );
     s.model.state().tool_call = Some(ToolCall {
         name: "mcp__aiops__issue_comment".into(),
         input: json!({ "body": "commented by Claude Code through MCP" }),
@@ -151,5 +161,28 @@ fn claude_code_calls_aiops_issue_comment_over_mcp_in_its_session() {
             .unwrap_or_default();
         bodies.iter().any(|b| b == "commented by Claude Code through MCP")
     });
-    assert!(landed, "the comment landed on issue {issue}: {bodies:?}\n{}", s.report(id));
+    let offered: Vec<Vec<String>> = s
+        .model
+        .state()
+        .calls
+        .iter()
+        .map(|c| {
+            serde_json::from_str::<Value>(&c.body)
+                .ok()
+                .and_then(|b| b["tools"].as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|t| t["name"].as_str().map(str::to_owned))
+                .filter(|n| n.starts_with("mcp__") || n == "ToolSearch")
+                .collect()
+        })
+        .collect();
+    let wt = PathBuf::from(session(&s.server, id)["worktree_path"].as_str().unwrap().to_owned());
+    let mcp_json = std::fs::read_to_string(wt.join(".mcp.json")).unwrap_or_default();
+    assert!(
+        landed,
+        "the comment landed on issue {issue}: {bodies:?}\nMCP tools offered per request: \
+         {offered:?}\n.mcp.json: {mcp_json}\n{}",
+        s.report(id)
+    );
 }
