@@ -34,7 +34,8 @@ impl Client {
     /// `GET /projects/{id}/mcp`
     pub async fn project_mcp(&self, project: i64) -> Result<ProjectMcp> {
         let q: &[(&str, &str)] = &[];
-        self.get(&["projects", &project.to_string(), "mcp"], q).await
+        self.get(&["projects", &project.to_string(), "mcp"], q)
+            .await
     }
 
     /// `PUT /projects/{id}/mcp` (admin)

@@ -21,7 +21,10 @@ fn list_of(text: String) -> rusqlite::Result<Vec<String>> {
 }
 
 fn row(r: &Row<'_>) -> rusqlite::Result<McpServerRow> {
-    let secrets = match (r.get::<_, Option<Vec<u8>>>(9)?, r.get::<_, Option<String>>(10)?) {
+    let secrets = match (
+        r.get::<_, Option<Vec<u8>>>(9)?,
+        r.get::<_, Option<String>>(10)?,
+    ) {
         (Some(blob), Some(key_id)) => Some(Sealed { key_id, blob }),
         _ => None,
     };
@@ -61,7 +64,9 @@ impl McpStore for Db {
                      ORDER BY name, id"
                 ))
                 .map_err(internal)?;
-            let rows = st.query_map(params![tenant_id, project], row).map_err(internal)?;
+            let rows = st
+                .query_map(params![tenant_id, project], row)
+                .map_err(internal)?;
             rows.collect::<Result<_, _>>().map_err(internal)
         })
     }
@@ -114,7 +119,10 @@ impl McpStore for Db {
     fn project_mcp(&self, project_id: i64) -> CoreResult<Option<bool>> {
         self.read(|c| {
             c.prepare_cached("SELECT aiops FROM project_mcp WHERE project_id = ?1")
-                .and_then(|mut st| st.query_row([project_id], |r| r.get::<_, bool>(0)).optional())
+                .and_then(|mut st| {
+                    st.query_row([project_id], |r| r.get::<_, bool>(0))
+                        .optional()
+                })
                 .map_err(internal)
         })
     }

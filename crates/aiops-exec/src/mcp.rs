@@ -63,9 +63,15 @@ pub fn approve_in_claude_settings(settings: &mut Value, mcp: &[McpLaunch]) {
 /// process besides, nothing else), initializes it, lists its tools and kills it; all
 /// within `timeout`. `Err` says what went wrong in one sentence (never a secret: only
 /// the server's first stderr line is quoted, through the redactor).
-pub fn probe(server: &McpLaunch, env: &[(String, String)], timeout: Duration) -> Result<McpServerTest, String> {
+pub fn probe(
+    server: &McpLaunch,
+    env: &[(String, String)],
+    timeout: Duration,
+) -> Result<McpServerTest, String> {
     if server.url.is_some() {
-        return Err("`test` starts stdio servers; a remote server is reached by the session's tool".into());
+        return Err(
+            "`test` starts stdio servers; a remote server is reached by the session's tool".into(),
+        );
     }
     let (program, args) = server
         .command
@@ -74,7 +80,11 @@ pub fn probe(server: &McpLaunch, env: &[(String, String)], timeout: Duration) ->
     let mut cmd = Command::new(program);
     cmd.args(args)
         .env_clear()
-        .envs(["PATH", "HOME", "LANG"].iter().filter_map(|k| std::env::var(k).ok().map(|v| (*k, v))))
+        .envs(
+            ["PATH", "HOME", "LANG"]
+                .iter()
+                .filter_map(|k| std::env::var(k).ok().map(|v| (*k, v))),
+        )
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -100,19 +110,28 @@ pub fn probe(server: &McpLaunch, env: &[(String, String)], timeout: Duration) ->
                 .and_then(|()| stdin.flush())
                 .map_err(|e| format!("the server closed its stdin: {e}"))
         };
-        send(json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        send(
+            json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-11-25", "capabilities": {},
-            "clientInfo": { "name": "aiops", "version": env!("CARGO_PKG_VERSION") } } }))?;
+            "clientInfo": { "name": "aiops", "version": env!("CARGO_PKG_VERSION") } } }),
+        )?;
         let init = answer(&rx, 1, deadline)?;
         send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }))?;
         send(json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {} }))?;
         let tools = answer(&rx, 2, deadline)?;
         Ok(McpServerTest {
             server: server.name.clone(),
-            protocol: init["protocolVersion"].as_str().unwrap_or_default().to_owned(),
+            protocol: init["protocolVersion"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             tools: tools["tools"]
                 .as_array()
-                .map(|t| t.iter().filter_map(|t| t["name"].as_str().map(str::to_owned)).collect())
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|t| t["name"].as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default(),
         })
     })();

@@ -14,8 +14,8 @@
 
 use std::sync::Arc;
 
-use aiops_types::mcp::{self as table, ApiCall, Defaults};
 use aiops_types::ErrorCode;
+use aiops_types::mcp::{self as table, ApiCall, Defaults};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
@@ -24,10 +24,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::ErrorData as McpError;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock as Content, Implementation,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse,
-    ReadResourceResult, ResourceContents, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock as Content,
+    Implementation, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    ResourceContents, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -73,8 +73,11 @@ async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response
         Some(Err(_)) => false,
     };
     if !allowed {
-        return ApiError::new(ErrorCode::Forbidden, "the request's Origin is not this server's")
-            .into_response();
+        return ApiError::new(
+            ErrorCode::Forbidden,
+            "the request's Origin is not this server's",
+        )
+        .into_response();
     }
     if !parts.headers.contains_key(header::AUTHORIZATION) {
         return ApiError::new(
@@ -98,7 +101,11 @@ struct Handler {
 impl Handler {
     /// Sends `call` through the API router with the MCP request's credential and client
     /// address; the answer's status and JSON body.
-    async fn send(&self, call: ApiCall, ctx: &RequestContext<RoleServer>) -> (u16, Option<serde_json::Value>) {
+    async fn send(
+        &self,
+        call: ApiCall,
+        ctx: &RequestContext<RoleServer>,
+    ) -> (u16, Option<serde_json::Value>) {
         let Some(outer) = ctx.extensions.get::<Parts>() else {
             return (500, None);
         };
@@ -127,7 +134,10 @@ impl Handler {
                 headers.insert(name, v.clone());
             }
         }
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if let Some(ci) = outer
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -176,7 +186,10 @@ impl rmcp::ServerHandler for Handler {
                 .enable_resources()
                 .build(),
         )
-        .with_server_info(Implementation::new(table::SERVER_NAME, env!("CARGO_PKG_VERSION")))
+        .with_server_info(Implementation::new(
+            table::SERVER_NAME,
+            env!("CARGO_PKG_VERSION"),
+        ))
     }
 
     async fn list_tools(

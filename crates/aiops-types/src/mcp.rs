@@ -93,7 +93,8 @@ fn schema(props: Value, required: &[&str]) -> Map<String, Value> {
 
 const ISSUE: &str = "Issue id (default: the session's issue).";
 const PROJECT: &str = "Project id (default: the session's project).";
-const SESSION: &str = "Session whose worktree to use (default: this session; none: your base clone).";
+const SESSION: &str =
+    "Session whose worktree to use (default: this session; none: your base clone).";
 
 /// Every tool, in a stable order.
 pub fn tools() -> Vec<ToolSpec> {
@@ -127,7 +128,10 @@ pub fn tools() -> Vec<ToolSpec> {
         t(
             "issue_comment",
             "Comment on an issue (Markdown), as you.",
-            schema(json!({ "id": int(ISSUE), "body": text("The comment (Markdown).") }), &["body"]),
+            schema(
+                json!({ "id": int(ISSUE), "body": text("The comment (Markdown).") }),
+                &["body"],
+            ),
         ),
         t(
             "issue_update",
@@ -162,7 +166,10 @@ pub fn tools() -> Vec<ToolSpec> {
         t(
             "workflow_progress",
             "Report progress on an issue (a comment saying what was done).",
-            schema(json!({ "id": int(ISSUE), "message": text("What was done.") }), &["message"]),
+            schema(
+                json!({ "id": int(ISSUE), "message": text("What was done.") }),
+                &["message"],
+            ),
         ),
         t(
             "workflow_submit",
@@ -178,12 +185,18 @@ pub fn tools() -> Vec<ToolSpec> {
         t(
             "workflow_complete",
             "Complete an issue: comment the summary and close it.",
-            schema(json!({ "id": int(ISSUE), "summary": text("What was done.") }), &[]),
+            schema(
+                json!({ "id": int(ISSUE), "summary": text("What was done.") }),
+                &[],
+            ),
         ),
         t(
             "git_status",
             "Branch, ahead/behind, changed and untracked files of the working copy.",
-            schema(json!({ "project": int(PROJECT), "session": int(SESSION) }), &[]),
+            schema(
+                json!({ "project": int(PROJECT), "session": int(SESSION) }),
+                &[],
+            ),
         ),
         t(
             "git_diff",
@@ -262,9 +275,9 @@ impl Args<'_> {
     }
 
     fn or(&mut self, key: &str, default: Option<i64>, what: &str) -> Result<i64, String> {
-        self.take(key)?.or(default).ok_or_else(|| {
-            format!("argument `{key}` is required outside a session ({what})")
-        })
+        self.take(key)?
+            .or(default)
+            .ok_or_else(|| format!("argument `{key}` is required outside a session ({what})"))
     }
 
     fn issue(&mut self) -> Result<i64, String> {
@@ -297,7 +310,11 @@ fn body(v: impl serde::Serialize) -> Value {
 /// The API request that tool `name` with `args` (a JSON object, or null) is. `Err` says
 /// in one sentence what is wrong with the call (unknown tool, missing or unknown
 /// argument, wrong type); the transports answer it as a tool error.
-pub fn call(name: &str, args: Option<Map<String, Value>>, defaults: &Defaults) -> Result<ApiCall, String> {
+pub fn call(
+    name: &str,
+    args: Option<Map<String, Value>>,
+    defaults: &Defaults,
+) -> Result<ApiCall, String> {
     let mut a = Args {
         map: args.unwrap_or_default(),
         defaults,
@@ -570,7 +587,11 @@ mod tests {
             let mut a = Map::new();
             for k in t.input_schema["required"].as_array().unwrap() {
                 let k = k.as_str().unwrap();
-                assert!(props.contains_key(k), "{}: required {k} is a property", t.name);
+                assert!(
+                    props.contains_key(k),
+                    "{}: required {k} is a property",
+                    t.name
+                );
                 a.insert(k.into(), needs[k].clone());
             }
             call(t.name, Some(a), &d).unwrap_or_else(|e| panic!("{}: {e}", t.name));
@@ -599,7 +620,12 @@ mod tests {
     fn resources_parse_their_uris_only() {
         assert_eq!(read("aiops://issue/5").unwrap().path, "/issues/5/view");
         assert_eq!(read("aiops://project/2/issues").unwrap().query.len(), 2);
-        for bad in ["aiops://issue/x", "aiops://issue/-1", "file:///etc/passwd", "aiops://issue/1/2"] {
+        for bad in [
+            "aiops://issue/x",
+            "aiops://issue/-1",
+            "file:///etc/passwd",
+            "aiops://issue/1/2",
+        ] {
             assert!(read(bad).is_err(), "{bad}");
         }
     }
@@ -607,7 +633,10 @@ mod tests {
     #[test]
     fn errors_read_like_the_cli() {
         let b = json!({ "error": { "code": "forbidden", "message": "not your issue" } });
-        assert_eq!(answer(403, Some(&b)), (true, "forbidden: not your issue".into()));
+        assert_eq!(
+            answer(403, Some(&b)),
+            (true, "forbidden: not your issue".into())
+        );
         assert_eq!(answer(200, None), (false, "done".into()));
     }
 }

@@ -49,7 +49,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          aiops mcp servers add --tenant acme --name docs --remote-url https://mcp.example.com/mcp --header Authorization   # Authorization=Bearer … on stdin",
     ),
     ("mcp servers remove", "aiops mcp servers remove 3"),
-    ("mcp servers test", "aiops mcp servers test 3   # starts it, lists its tools, stops it"),
+    (
+        "mcp servers test",
+        "aiops mcp servers test 3   # starts it, lists its tools, stops it",
+    ),
     (
         "mcp project",
         "aiops mcp project acme/web\naiops mcp project acme/web --aiops off   # sessions get no aiops MCP server",

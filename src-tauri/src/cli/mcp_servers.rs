@@ -25,7 +25,12 @@ pub enum ServersCommand {
         name: String,
         /// A remote (Streamable HTTP) server's URL instead of a command (`--url` is the
         /// aiops server's).
-        #[arg(long = "remote-url", id = "remote_url", value_name = "URL", conflicts_with = "command")]
+        #[arg(
+            long = "remote-url",
+            id = "remote_url",
+            value_name = "URL",
+            conflicts_with = "command"
+        )]
         url: Option<String>,
         /// A secret environment variable of a stdio server (repeatable); its value is
         /// read from stdin.
@@ -80,9 +85,9 @@ pub async fn run(ctx: &Ctx, cmd: ServersCommand) -> Result<(), CliError> {
                 read_secrets()?
             };
             let mut take = |k: &str| {
-                secrets.remove(k).ok_or_else(|| {
-                    CliError::usage(format!("no `{k}=VALUE` line on stdin"))
-                })
+                secrets
+                    .remove(k)
+                    .ok_or_else(|| CliError::usage(format!("no `{k}=VALUE` line on stdin")))
             };
             let env = env
                 .iter()
@@ -100,7 +105,9 @@ pub async fn run(ctx: &Ctx, cmd: ServersCommand) -> Result<(), CliError> {
                 header_value,
             };
             let s = client.create_mcp_server(&req).await?;
-            output::value(ctx.out, &s, || format!("added MCP server {} ({})\n", s.name, s.id))
+            output::value(ctx.out, &s, || {
+                format!("added MCP server {} ({})\n", s.name, s.id)
+            })
         }
         ServersCommand::Remove { id } => {
             client.delete_mcp_server(id).await?;
@@ -126,7 +133,11 @@ pub async fn project(ctx: &Ctx, project: &str, aiops: Option<bool>) -> Result<()
     let client = ctx.client()?;
     let id = crate::cli::projects::resolve(&client, project, None).await?;
     let now = match aiops {
-        Some(on) => client.set_project_mcp(id, &ProjectMcp { aiops: on }).await?,
+        Some(on) => {
+            client
+                .set_project_mcp(id, &ProjectMcp { aiops: on })
+                .await?
+        }
         None => client.project_mcp(id).await?,
     };
     output::value(ctx.out, &now, || {
@@ -164,7 +175,11 @@ impl Render for McpServer {
             self.name.clone(),
             self.project_id.map_or("(tenant)".into(), |p| p.to_string()),
             target,
-            output::or_dash(Some(&secrets.join(", ")).filter(|s| !s.is_empty()).map(String::as_str)),
+            output::or_dash(
+                Some(&secrets.join(", "))
+                    .filter(|s| !s.is_empty())
+                    .map(String::as_str),
+            ),
         ]
     }
     fn fields(&self) -> Vec<(&'static str, String)> {

@@ -9,17 +9,23 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::common::{ServerProcess, assert_success, json as cli_json, run_within, text, wait_until};
+use crate::common::{
+    ServerProcess, assert_success, json as cli_json, run_within, text, wait_until,
+};
 use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state, work};
 
 /// Where scripts/lib/mcp.sh makes the venv (keep the two in step).
 pub fn mcp_python() -> PathBuf {
-    let venv = std::env::var_os("AIOPS_MCP_VENV").map(PathBuf::from).unwrap_or_else(|| {
-        let cache = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache"));
-        cache.join("aiops/mcp-venv")
-    });
+    let venv = std::env::var_os("AIOPS_MCP_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache")
+                });
+            cache.join("aiops/mcp-venv")
+        });
     let python = venv.join("bin/python");
     assert!(
         python.is_file(),
@@ -38,16 +44,30 @@ fn client_script() -> PathBuf {
 fn client(server: &ServerProcess, args: &[&str], env: &[(&str, &str)], steps: Value) -> Value {
     let mut cmd = Command::new(mcp_python());
     cmd.arg(client_script()).args(args);
-    cmd.env_remove("AIOPS_API_KEY").env("AIOPS_URL", &server.url);
+    cmd.env_remove("AIOPS_API_KEY")
+        .env("AIOPS_URL", &server.url);
     cmd.envs(env.iter().copied());
-    let out = run_within(cmd, Some(&steps.to_string()), std::time::Duration::from_secs(60));
+    let out = run_within(
+        cmd,
+        Some(&steps.to_string()),
+        std::time::Duration::from_secs(60),
+    );
     assert_success(&out, &format!("the MCP client {args:?}"));
-    serde_json::from_str(&text(&out.stdout))
-        .unwrap_or_else(|e| panic!("the MCP client's report is JSON ({e}): {}", text(&out.stdout)))
+    serde_json::from_str(&text(&out.stdout)).unwrap_or_else(|e| {
+        panic!(
+            "the MCP client's report is JSON ({e}): {}",
+            text(&out.stdout)
+        )
+    })
 }
 
 fn stdio(server: &ServerProcess, key: &str, steps: Value) -> Value {
-    client(server, &["stdio", crate::common::AIOPS], &[("AIOPS_API_KEY", key)], steps)
+    client(
+        server,
+        &["stdio", crate::common::AIOPS],
+        &[("AIOPS_API_KEY", key)],
+        steps,
+    )
 }
 
 fn http(server: &ServerProcess, key: &str, steps: Value) -> Value {
@@ -65,9 +85,22 @@ fn comments(server: &ServerProcess, id: &str) -> Vec<String> {
 }
 
 const TOOLS: [&str; 16] = [
-    "issues_list", "issue_get", "issue_comment", "issue_update", "issue_close", "issue_create",
-    "workflow_claim", "workflow_progress", "workflow_submit", "workflow_complete", "git_status",
-    "git_diff", "git_commit", "git_push", "pr_create", "session_report",
+    "issues_list",
+    "issue_get",
+    "issue_comment",
+    "issue_update",
+    "issue_close",
+    "issue_create",
+    "workflow_claim",
+    "workflow_progress",
+    "workflow_submit",
+    "workflow_complete",
+    "git_status",
+    "git_diff",
+    "git_commit",
+    "git_push",
+    "pr_create",
+    "session_report",
 ];
 
 #[test]
@@ -85,11 +118,14 @@ fn a_real_mcp_client_drives_aiops_over_stdio_and_http() {
         { "op": "read", "uri": format!("aiops://issue/{id}") },
         { "op": "call", "name": "issue_get", "args": { "id": 999_999 } },
     ]);
-    for (transport, report) in [("stdio", stdio(&server, &key, steps.clone())), ("http", {
-        let mut s = steps.clone();
-        s[1]["args"]["body"] = json!("over http");
-        http(&server, &key, s)
-    })] {
+    for (transport, report) in [
+        ("stdio", stdio(&server, &key, steps.clone())),
+        ("http", {
+            let mut s = steps.clone();
+            s[1]["args"]["body"] = json!("over http");
+            http(&server, &key, s)
+        }),
+    ] {
         assert_eq!(report["server"], "aiops", "{transport}: {report}");
         let steps = report["steps"].as_array().unwrap();
         let tools: Vec<&str> = steps[0]
@@ -102,21 +138,53 @@ fn a_real_mcp_client_drives_aiops_over_stdio_and_http() {
         for t in steps[0].as_array().unwrap() {
             assert_eq!(t["schema"]["type"], "object", "{transport}: {t}");
             assert!(t["schema"]["properties"].is_object(), "{transport}: {t}");
-            assert!(!t["description"].as_str().unwrap().is_empty(), "{transport}: {t}");
+            assert!(
+                !t["description"].as_str().unwrap().is_empty(),
+                "{transport}: {t}"
+            );
         }
-        assert_eq!(steps[1]["error"], false, "{transport}: the comment: {}", steps[1]);
+        assert_eq!(
+            steps[1]["error"], false,
+            "{transport}: the comment: {}",
+            steps[1]
+        );
         let listed: Value = serde_json::from_str(steps[2]["text"].as_str().unwrap()).unwrap();
-        assert_eq!(listed["items"][0]["id"], issue["id"], "{transport}: issues_list: {listed}");
+        assert_eq!(
+            listed["items"][0]["id"], issue["id"],
+            "{transport}: issues_list: {listed}"
+        );
         let read: Value = serde_json::from_str(steps[3]["text"].as_str().unwrap()).unwrap();
-        assert_eq!(read["issue"]["id"], issue["id"], "{transport}: the resource: {read}");
+        assert_eq!(
+            read["issue"]["id"], issue["id"],
+            "{transport}: the resource: {read}"
+        );
         assert!(
-            read["comments"].as_array().unwrap().iter().any(|c| c["body"] == "over stdio"),
+            read["comments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["body"] == "over stdio"),
             "{transport}: the resource has the comments: {read}"
         );
-        assert_eq!(steps[4]["error"], true, "{transport}: an unknown issue: {}", steps[4]);
-        assert!(steps[4]["text"].as_str().unwrap().starts_with("not_found: "), "{}", steps[4]);
+        assert_eq!(
+            steps[4]["error"], true,
+            "{transport}: an unknown issue: {}",
+            steps[4]
+        );
+        assert!(
+            steps[4]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("not_found: "),
+            "{}",
+            steps[4]
+        );
     }
-    assert_eq!(comments(&server, &id), ["over stdio", "over http"], "both comments landed");
+    assert_eq!(
+        comments(&server, &id),
+        ["over stdio", "over http"],
+        "both comments landed"
+    );
 }
 
 #[test]
@@ -146,9 +214,13 @@ fn the_http_transport_refuses_a_foreign_origin_and_a_missing_key() {
         assert_eq!(r.status(), 401, "no key");
         let r = post(Some("aiops_not_a_key"), None).await.unwrap();
         assert_eq!(r.status(), 401, "a wrong key");
-        let r = post(Some(&server.admin_key), Some("http://evil.example")).await.unwrap();
+        let r = post(Some(&server.admin_key), Some("http://evil.example"))
+            .await
+            .unwrap();
         assert_eq!(r.status(), 403, "a foreign Origin");
-        let r = post(Some(&server.admin_key), Some(&server.url)).await.unwrap();
+        let r = post(Some(&server.admin_key), Some(&server.url))
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "the server's own Origin");
         let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
         assert!(ct.starts_with("text/event-stream"), "an SSE answer: {ct}");
@@ -162,7 +234,10 @@ pub fn session_key(server: &ServerProcess, issue: &Value) -> (Value, String) {
     wait_state(server, sid, "running");
     let wt = PathBuf::from(s["worktree_path"].as_str().unwrap());
     let line = "printf %s \"$AIOPS_API_KEY\" > .key";
-    assert_success(&server.cli(&["sessions", "send", &sid.to_string(), line], None), line);
+    assert_success(
+        &server.cli(&["sessions", "send", &sid.to_string(), line], None),
+        line,
+    );
     let file = wt.join(".key");
     let mut key = String::new();
     let written = wait_until(std::time::Duration::from_secs(30), || {
@@ -180,13 +255,31 @@ fn a_session_key_client_is_refused_another_projects_issue() {
     project_on(&server, &repo);
     let repo_s = repo.display().to_string();
     let other = server.cli(
-        &["projects", "create", "--name", "other", "--repo-url", &repo_s, "--tenant", "acme"],
+        &[
+            "projects",
+            "create",
+            "--name",
+            "other",
+            "--repo-url",
+            &repo_s,
+            "--tenant",
+            "acme",
+        ],
         None,
     );
     assert_success(&other, "projects create other");
     let elsewhere = cli_json(
         &server,
-        &["issues", "create", "--project", "other", "--tenant", "acme", "--title", "Not yours"],
+        &[
+            "issues",
+            "create",
+            "--project",
+            "other",
+            "--tenant",
+            "acme",
+            "--title",
+            "Not yours",
+        ],
     );
     let issue = demo_issue(&server, "Mine");
     let (session, key) = session_key(&server, &issue);
@@ -202,13 +295,25 @@ fn a_session_key_client_is_refused_another_projects_issue() {
         { "op": "call", "name": "issue_comment", "args": { "id": elsewhere["id"], "body": "no" } },
         { "op": "resources" },
     ]);
-    let report = client(&server, &["stdio", crate::common::AIOPS], &env, steps.clone());
+    let report = client(
+        &server,
+        &["stdio", crate::common::AIOPS],
+        &env,
+        steps.clone(),
+    );
     let s = report["steps"].as_array().unwrap();
-    assert_eq!(s[0]["error"], false, "its own issue (the default): {}", s[0]);
+    assert_eq!(
+        s[0]["error"], false,
+        "its own issue (the default): {}",
+        s[0]
+    );
     for refused in &s[1..3] {
         assert_eq!(refused["error"], true, "another project's issue: {refused}");
         let t = refused["text"].as_str().unwrap();
-        assert!(t.starts_with("forbidden: ") || t.starts_with("not_found: "), "{t}");
+        assert!(
+            t.starts_with("forbidden: ") || t.starts_with("not_found: "),
+            "{t}"
+        );
     }
     let cli = {
         let mut cmd = server.command(&["issues", "get", &elsewhere["id"].to_string()]);
@@ -219,7 +324,10 @@ fn a_session_key_client_is_refused_another_projects_issue() {
     let cli_err = text(&cli.stderr);
     let mcp_err = s[1]["text"].as_str().unwrap();
     let message = mcp_err.split_once(": ").unwrap().1;
-    assert!(cli_err.contains(message), "the same error as the CLI: {cli_err} / {mcp_err}");
+    assert!(
+        cli_err.contains(message),
+        "the same error as the CLI: {cli_err} / {mcp_err}"
+    );
     let uris = s[3].as_array().unwrap();
     assert!(
         uris.contains(&json!(format!("aiops://issue/{}", issue["id"]))),
@@ -229,6 +337,9 @@ fn a_session_key_client_is_refused_another_projects_issue() {
     let url = format!("{}/api/mcp", server.url);
     let report = client(&server, &["http", &url, &key], &[], json!([steps[1]]));
     assert_eq!(report["steps"][0]["error"], true, "{report}");
-    assert_eq!(comments(&server, &issue["id"].to_string()), ["from the session"]);
+    assert_eq!(
+        comments(&server, &issue["id"].to_string()),
+        ["from the session"]
+    );
     assert!(comments(&server, &elsewhere["id"].to_string()).is_empty());
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 use aiops_fakes::model::ToolCall;
 use serde_json::{Value, json};
 
-use crate::common::{ServerProcess, assert_success, files_under, json as cli_json, text, wait_until};
+use crate::common::{
+    ServerProcess, assert_success, files_under, json as cli_json, text, wait_until,
+};
 use crate::sessions::{demo_issue, project_on, seeded_repo, session, wait_state, work};
 
 fn fixture(name: &str) -> String {
@@ -37,7 +39,11 @@ fn sha256(input: &str) -> String {
     let mut cmd = std::process::Command::new("sha256sum");
     cmd.stdin(std::process::Stdio::piped());
     let out = crate::common::run(cmd, Some(input));
-    text(&out.stdout).split_whitespace().next().unwrap().to_owned()
+    text(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 #[test]
@@ -52,24 +58,53 @@ fn a_project_mcp_server_reaches_claude_and_codex_with_its_secret_in_the_environm
     let secret = format!("tiny-secret-{}-{nanos}", std::process::id());
     let added = {
         let mut cmd = server.command(&[
-            "mcp", "servers", "add", "--project", "acme/demo", "--name", "tiny", "--env",
-            "TINY_SECRET", "-o", "json", "--", "python3", &fixture("tiny-mcp-server.py"),
+            "mcp",
+            "servers",
+            "add",
+            "--project",
+            "acme/demo",
+            "--name",
+            "tiny",
+            "--env",
+            "TINY_SECRET",
+            "-o",
+            "json",
+            "--",
+            "python3",
+            &fixture("tiny-mcp-server.py"),
         ]);
         cmd.env_remove("TINY_SECRET");
         let out = crate::common::run(cmd, Some(&format!("TINY_SECRET={secret}\n")));
         assert_success(&out, "mcp servers add");
         serde_json::from_slice::<Value>(&out.stdout).expect("the new server as JSON")
     };
-    assert_eq!(added["env"], json!(["TINY_SECRET"]), "only the name is shown: {added}");
+    assert_eq!(
+        added["env"],
+        json!(["TINY_SECRET"]),
+        "only the name is shown: {added}"
+    );
     assert!(!added.to_string().contains(&secret));
-    let listed = cli_json(&server, &["mcp", "servers", "list", "--project", "acme/demo"]);
+    let listed = cli_json(
+        &server,
+        &["mcp", "servers", "list", "--project", "acme/demo"],
+    );
     assert_eq!(listed[0]["name"], "tiny", "{listed}");
-    let tested = cli_json(&server, &["mcp", "servers", "test", &added["id"].to_string()]);
-    assert_eq!(tested["tools"], json!(["secret_ok"]), "the server got its secret: {tested}");
+    let tested = cli_json(
+        &server,
+        &["mcp", "servers", "test", &added["id"].to_string()],
+    );
+    assert_eq!(
+        tested["tools"],
+        json!(["secret_ok"]),
+        "the server got its secret: {tested}"
+    );
 
     let standin = fixture("mcp-standin.sh");
     for (tool, kind) in [("mcpclaude", "claude"), ("mcpcodex", "codex")] {
-        let out = server.cli(&["tools", "set", tool, "--command", &standin, "--kind", kind], None);
+        let out = server.cli(
+            &["tools", "set", tool, "--command", &standin, "--kind", kind],
+            None,
+        );
         assert_success(&out, "tools set");
     }
     let mut worktrees = Vec::new();
@@ -79,9 +114,16 @@ fn a_project_mcp_server_reaches_claude_and_codex_with_its_secret_in_the_environm
         wait_state(&server, s["id"].as_i64().unwrap(), "running");
         let wt = PathBuf::from(s["worktree_path"].as_str().unwrap());
         let digest = wait_file(&wt, "secret.sha");
-        assert_eq!(digest.trim(), sha256(&secret), "{tool}: the secret is in its environment");
+        assert_eq!(
+            digest.trim(),
+            sha256(&secret),
+            "{tool}: the secret is in its environment"
+        );
         let context = std::fs::read_to_string(wt.join("AGENTS.override.md")).unwrap();
-        assert!(context.contains("`aiops`") && context.contains("`tiny`"), "{context}");
+        assert!(
+            context.contains("`aiops`") && context.contains("`tiny`"),
+            "{context}"
+        );
         worktrees.push(wt);
     }
     // Claude Code: `.mcp.json` names the variables, the local settings approve both.
@@ -90,19 +132,35 @@ fn a_project_mcp_server_reaches_claude_and_codex_with_its_secret_in_the_environm
         serde_json::from_str(&std::fs::read_to_string(claude.join(".mcp.json")).unwrap()).unwrap();
     let servers = &mcp["mcpServers"];
     assert_eq!(servers["tiny"]["command"], "python3", "{mcp}");
-    assert_eq!(servers["tiny"]["env"]["TINY_SECRET"], "${TINY_SECRET}", "{mcp}");
+    assert_eq!(
+        servers["tiny"]["env"]["TINY_SECRET"], "${TINY_SECRET}",
+        "{mcp}"
+    );
     assert_eq!(servers["aiops"]["args"], json!(["mcp"]), "{mcp}");
-    assert_eq!(servers["aiops"]["env"]["AIOPS_API_KEY"], "${AIOPS_API_KEY}", "{mcp}");
+    assert_eq!(
+        servers["aiops"]["env"]["AIOPS_API_KEY"], "${AIOPS_API_KEY}",
+        "{mcp}"
+    );
     let settings: Value = serde_json::from_str(
         &std::fs::read_to_string(claude.join(".claude/settings.local.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(settings["enabledMcpjsonServers"], json!(["aiops", "tiny"]), "{settings}");
+    assert_eq!(
+        settings["enabledMcpjsonServers"],
+        json!(["aiops", "tiny"]),
+        "{settings}"
+    );
     let status = crate::sessions::git(claude, &["status", "--porcelain", "--ignored=no"]);
-    assert!(!status.contains(".mcp.json"), "git ignores .mcp.json: {status}");
+    assert!(
+        !status.contains(".mcp.json"),
+        "git ignores .mcp.json: {status}"
+    );
     // Codex: `-c` overrides forward the variable by name.
     let argv = wait_file(&worktrees[1], "argv.txt");
-    assert!(argv.contains("mcp_servers.tiny.env_vars=[\"TINY_SECRET\"]"), "{argv}");
+    assert!(
+        argv.contains("mcp_servers.tiny.env_vars=[\"TINY_SECRET\"]"),
+        "{argv}"
+    );
     assert!(argv.contains("mcp_servers.aiops.args=[\"mcp\"]"), "{argv}");
     assert!(!argv.contains(&secret), "the secret is not an argument");
     // Nowhere on disk in clear: the data dir (database, logs, homes, workspaces).
@@ -124,12 +182,21 @@ fn a_project_mcp_server_reaches_claude_and_codex_with_its_secret_in_the_environm
     let wt = PathBuf::from(s["worktree_path"].as_str().unwrap());
     wait_file(&wt, "secret.sha");
     let mcp = std::fs::read_to_string(wt.join(".mcp.json")).unwrap();
-    assert!(!mcp.contains("\"aiops\"") && mcp.contains("\"tiny\""), "{mcp}");
+    assert!(
+        !mcp.contains("\"aiops\"") && mcp.contains("\"tiny\""),
+        "{mcp}"
+    );
 
     // Removing it: later sessions no longer get it.
-    let out = server.cli(&["mcp", "servers", "remove", &added["id"].to_string()], None);
+    let out = server.cli(
+        &["mcp", "servers", "remove", &added["id"].to_string()],
+        None,
+    );
     assert_success(&out, "mcp servers remove");
-    assert_eq!(cli_json(&server, &["mcp", "servers", "list", "--tenant", "acme"]), json!([]));
+    assert_eq!(
+        cli_json(&server, &["mcp", "servers", "list", "--tenant", "acme"]),
+        json!([])
+    );
 }
 
 #[test]
@@ -150,7 +217,9 @@ fn claude_code_calls_aiops_issue_comment_over_mcp_in_its_session() {
         input: json!({ "body": "commented by Claude Code through MCP" }),
     });
     let id = s.work("claude");
-    let issue = session(&s.server, id)["issue_id"].as_i64().expect("the session's issue");
+    let issue = session(&s.server, id)["issue_id"]
+        .as_i64()
+        .expect("the session's issue");
     let client = s.server.admin_client();
     let rt = crate::common::runtime();
     let mut bodies = Vec::new();
@@ -159,7 +228,9 @@ fn claude_code_calls_aiops_issue_comment_over_mcp_in_its_session() {
             .block_on(client.list_comments(issue, &Default::default()))
             .map(|p| p.items.into_iter().map(|c| c.body).collect())
             .unwrap_or_default();
-        bodies.iter().any(|b| b == "commented by Claude Code through MCP")
+        bodies
+            .iter()
+            .any(|b| b == "commented by Claude Code through MCP")
     });
     let offered: Vec<Vec<String>> = s
         .model
@@ -177,7 +248,12 @@ fn claude_code_calls_aiops_issue_comment_over_mcp_in_its_session() {
                 .collect()
         })
         .collect();
-    let wt = PathBuf::from(session(&s.server, id)["worktree_path"].as_str().unwrap().to_owned());
+    let wt = PathBuf::from(
+        session(&s.server, id)["worktree_path"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
     let mcp_json = std::fs::read_to_string(wt.join(".mcp.json")).unwrap_or_default();
     assert!(
         landed,

@@ -166,7 +166,10 @@ mod tests {
         let j = claude_mcp_json(&servers());
         assert_eq!(j["mcpServers"]["aiops"]["command"], "/opt/aiops");
         assert_eq!(j["mcpServers"]["aiops"]["args"], json!(["mcp"]));
-        assert_eq!(j["mcpServers"]["aiops"]["env"]["AIOPS_API_KEY"], "${AIOPS_API_KEY}");
+        assert_eq!(
+            j["mcpServers"]["aiops"]["env"]["AIOPS_API_KEY"],
+            "${AIOPS_API_KEY}"
+        );
         assert_eq!(
             j["mcpServers"]["remote"]["headers"]["Authorization"],
             "${AIOPS_MCP_REMOTE_HEADER}"
@@ -176,8 +179,14 @@ mod tests {
     #[test]
     fn codex_gets_toml_overrides() {
         let a = codex_args(&servers());
-        assert!(a.contains(&"mcp_servers.aiops.command=\"/opt/aiops\"".to_owned()), "{a:?}");
-        assert!(a.contains(&"mcp_servers.aiops.args=[\"mcp\"]".to_owned()), "{a:?}");
+        assert!(
+            a.contains(&"mcp_servers.aiops.command=\"/opt/aiops\"".to_owned()),
+            "{a:?}"
+        );
+        assert!(
+            a.contains(&"mcp_servers.aiops.args=[\"mcp\"]".to_owned()),
+            "{a:?}"
+        );
         assert!(a.contains(&"mcp_servers.aiops.env_vars=[\"AIOPS_API_KEY\"]".to_owned()));
         assert!(a.contains(
             &"mcp_servers.remote.env_http_headers={ \"Authorization\" = \"AIOPS_MCP_REMOTE_HEADER\" }"
@@ -188,9 +197,16 @@ mod tests {
 
     #[test]
     fn the_note_goes_inside_the_block() {
-        let block = format!("{}\nx\n{}\n", super::super::context::START, super::super::context::END);
+        let block = format!(
+            "{}\nx\n{}\n",
+            super::super::context::START,
+            super::super::context::END
+        );
         let out = context_note(block, &["aiops".into(), "k8s".into()]);
         let end = out.find(super::super::context::END).unwrap();
-        assert!(out[..end].contains("`aiops`") && out[..end].contains("`k8s`"), "{out}");
+        assert!(
+            out[..end].contains("`aiops`") && out[..end].contains("`k8s`"),
+            "{out}"
+        );
     }
 }

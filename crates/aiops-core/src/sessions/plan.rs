@@ -123,7 +123,10 @@ pub(super) fn launch_plan(
     env.extend([
         ("AIOPS_URL".to_owned(), host.server_url.to_owned()),
         ("AIOPS_SESSION_ID".to_owned(), session.id.to_string()),
-        ("AIOPS_PROJECT_ID".to_owned(), session.project_id.to_string()),
+        (
+            "AIOPS_PROJECT_ID".to_owned(),
+            session.project_id.to_string(),
+        ),
         ("AIOPS_API_KEY".to_owned(), key.to_owned()),
         ("AIOPS_BIN".to_owned(), host.aiops_bin.to_owned()),
     ]);

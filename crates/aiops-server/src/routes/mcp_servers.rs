@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use aiops_core::CoreError;
 use aiops_core::mcp;
-use aiops_types::{CreateMcpServer, ErrorBody, McpServer, McpServerListParams, McpServerTest, ProjectMcp};
+use aiops_types::{
+    CreateMcpServer, ErrorBody, McpServer, McpServerListParams, McpServerTest, ProjectMcp,
+};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The MCP servers of a tenant or a project (with its tenant's); without a filter,
-/// every tenant's (admins). Secret values are never returned, only their names.
+/// of every tenant you see. Secret values are never returned, only their names.
 #[utoipa::path(get, path = "/mcp/servers", tag = "mcp", params(McpServerListParams),
     security(("api_key" = ["read"])),
     responses((status = 200, body = Vec<McpServer>), (status = 404, body = ErrorBody)))]
@@ -37,7 +39,9 @@ async fn list_servers(
     State(st): State<AppState>,
     ApiQuery(q): ApiQuery<McpServerListParams>,
 ) -> ApiResult<Json<Vec<McpServer>>> {
-    Ok(Json(st.run(move |db| mcp::list(db, &a.principal, &q)).await?))
+    Ok(Json(
+        st.run(move |db| mcp::list(db, &a.principal, &q)).await?,
+    ))
 }
 
 /// Defines an MCP server for a tenant or a project (admin): a stdio `command` with secret
@@ -85,9 +89,10 @@ async fn test_server(
     let (launch, env) = st
         .run_tracked(move |db, access| mcp::test_plan(db, access.key, &a.principal, id))
         .await?;
-    let out = tokio::task::spawn_blocking(move || aiops_exec::mcp::probe(&launch, &env, TEST_TIMEOUT))
-        .await
-        .map_err(|e| crate::error::ApiError::internal("MCP server test failed", e))?;
+    let out =
+        tokio::task::spawn_blocking(move || aiops_exec::mcp::probe(&launch, &env, TEST_TIMEOUT))
+            .await
+            .map_err(|e| crate::error::ApiError::internal("MCP server test failed", e))?;
     Ok(Json(out.map_err(CoreError::Upstream)?))
 }
 
@@ -100,7 +105,10 @@ async fn get_project_mcp(
     State(st): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ProjectMcp>> {
-    Ok(Json(st.run(move |db| mcp::project_setting(db, &a.principal, id)).await?))
+    Ok(Json(
+        st.run(move |db| mcp::project_setting(db, &a.principal, id))
+            .await?,
+    ))
 }
 
 /// Turns aiops's own MCP server on or off for the project's sessions (admin); sessions
