@@ -17,6 +17,9 @@ use crate::principal::Principal;
 use crate::sealed::{Sealed, SecretKey};
 use crate::{CoreError, CoreResult, projects, tenants};
 
+/// Secret variables for a process environment: name, value.
+pub type SecretEnv = Vec<(String, String)>;
+
 /// The sealing context of a server's secrets.
 const SEAL_CONTEXT: &str = "mcp_server_secrets";
 /// Most secret variables of one server.
@@ -222,7 +225,7 @@ pub fn test_plan(
     key: &SecretKey,
     caller: &Principal,
     id: i64,
-) -> CoreResult<(McpLaunch, Vec<(String, String)>)> {
+) -> CoreResult<(McpLaunch, SecretEnv)> {
     caller.require_admin("only admins test MCP servers")?;
     let row = get(store, caller, id)?;
     launch(key, &row)
@@ -266,7 +269,7 @@ pub fn for_session(
     tenant_id: i64,
     project: i64,
     aiops_bin: &str,
-) -> CoreResult<(Vec<McpLaunch>, Vec<(String, String)>)> {
+) -> CoreResult<(Vec<McpLaunch>, SecretEnv)> {
     let mut servers = Vec::new();
     let mut env = Vec::new();
     if store.project_mcp(project)?.unwrap_or(true) {
@@ -297,7 +300,7 @@ pub const AIOPS_ENV: [&str; 5] = [
 
 /// A stored server as a launch: a secret variable keeps its name; a header's value goes
 /// in `AIOPS_MCP_<NAME>_HEADER`.
-fn launch(key: &SecretKey, row: &McpServerRow) -> CoreResult<(McpLaunch, Vec<(String, String)>)> {
+fn launch(key: &SecretKey, row: &McpServerRow) -> CoreResult<(McpLaunch, SecretEnv)> {
     let s = &row.server;
     let secrets: Secrets = match &row.secrets {
         Some(sealed) => {
