@@ -184,6 +184,9 @@ mod tests {
         assert!(!g.allows("POST", "/issues/43/comments"), "another issue");
         assert!(!g.allows("DELETE", "/issues/42"));
         assert!(g.allows("POST", "/issues/42/workflow/submit"));
+        // `/api/mcp`: each tool call is its own API request, checked again.
+        assert!(g.allows("POST", "/api/mcp"));
+        assert!(!g.allows("POST", "/api/mcp/x"));
         assert!(
             !g.allows("POST", "/issues/43/workflow/submit"),
             "another issue"
