@@ -133,12 +133,12 @@ fn a_project_mcp_server_reaches_claude_and_codex_with_its_secret_in_the_environm
     let servers = &mcp["mcpServers"];
     assert_eq!(servers["tiny"]["command"], "python3", "{mcp}");
     assert_eq!(
-        servers["tiny"]["env"]["TINY_SECRET"], "${TINY_SECRET}",
+        servers["tiny"]["env"]["TINY_SECRET"], "${TINY_SECRET:-}",
         "{mcp}"
     );
     assert_eq!(servers["aiops"]["args"], json!(["mcp"]), "{mcp}");
     assert_eq!(
-        servers["aiops"]["env"]["AIOPS_API_KEY"], "${AIOPS_API_KEY}",
+        servers["aiops"]["env"]["AIOPS_API_KEY"], "${AIOPS_API_KEY:-}",
         "{mcp}"
     );
     let settings: Value = serde_json::from_str(

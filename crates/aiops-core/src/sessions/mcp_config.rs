@@ -13,8 +13,9 @@ use crate::ports::McpLaunch;
 /// Claude Code's project MCP file, in the worktree (git-excluded like the context file).
 pub const CLAUDE_MCP_FILE: &str = ".mcp.json";
 
-/// `.mcp.json` for `servers`: stdio servers with `env` entries `"X": "${X}"` (Claude
-/// Code expands them from its own environment), remote ones as `type: http` with the
+/// `.mcp.json` for `servers`: stdio servers with `env` entries `"X": "${X:-}"` (Claude
+/// Code expands them from its own environment; empty when unset, e.g. `AIOPS_ISSUE_ID`
+/// in a session without an issue), remote ones as `type: http` with the
 /// header from its variable.
 pub fn claude_mcp_json(servers: &[McpLaunch]) -> Value {
     let mut all = Map::new();
@@ -31,7 +32,7 @@ pub fn claude_mcp_json(servers: &[McpLaunch]) -> Value {
                 let env: Map<String, Value> = s
                     .env
                     .iter()
-                    .map(|k| (k.clone(), Value::String(format!("${{{k}}}"))))
+                    .map(|k| (k.clone(), Value::String(format!("${{{k}:-}}"))))
                     .collect();
                 json!({
                     "type": "stdio",
@@ -168,7 +169,7 @@ mod tests {
         assert_eq!(j["mcpServers"]["aiops"]["args"], json!(["mcp"]));
         assert_eq!(
             j["mcpServers"]["aiops"]["env"]["AIOPS_API_KEY"],
-            "${AIOPS_API_KEY}"
+            "${AIOPS_API_KEY:-}"
         );
         assert_eq!(
             j["mcpServers"]["remote"]["headers"]["Authorization"],
