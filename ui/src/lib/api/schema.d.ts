@@ -569,7 +569,7 @@ export interface paths {
         };
         /**
          * The MCP servers of a tenant or a project (with its tenant's); without a filter,
-         *     every tenant's (admins). Secret values are never returned, only their names.
+         *     of every tenant you see. Secret values are never returned, only their names.
          */
         get: operations["list_servers"];
         put?: never;
