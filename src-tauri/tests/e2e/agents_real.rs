@@ -128,7 +128,7 @@ pub(crate) fn claude_scene(tag: &str) -> Scene {
 
 /// A scene whose `codex` tool is the pinned Codex on the fake model, with the admin's
 /// OpenAI key stored.
-fn codex_scene(tag: &str) -> Scene {
+pub(crate) fn codex_scene(tag: &str) -> Scene {
     let s = scene(tag);
     s.credential("openai_api_key");
     s.use_program(
