@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod keys;
 pub mod links;
 pub mod markdown;
+pub mod mcp;
 pub mod metrics;
 pub mod page;
 pub mod ports;

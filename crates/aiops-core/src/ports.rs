@@ -422,6 +422,7 @@ pub trait Store:
     + AuditStore
     + SettingsStore
     + SystemStore
+    + crate::mcp::McpStore
 {
 }
 
@@ -440,5 +441,6 @@ impl<T> Store for T where
         + AuditStore
         + SettingsStore
         + SystemStore
+        + crate::mcp::McpStore
 {
 }

@@ -191,6 +191,26 @@ pub struct LaunchPlan {
     /// None: the command runs without a sandbox (`session_sandbox = "off"`, an admin's
     /// `--no-sandbox`, or no mechanism under `auto`).
     pub sandbox: Option<crate::sessions::sandbox::SandboxPlan>,
+    /// The MCP servers the tool gets (issue 21): Claude Code in the worktree's
+    /// `.mcp.json` (the runtime writes it), Codex through `-c mcp_servers.…` in `argv`.
+    /// Their secrets are in `env`, by name.
+    pub mcp: Vec<McpLaunch>,
+}
+
+/// One MCP server of a session's tool config. Values of secrets never appear here, only
+/// the names of the session variables holding them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McpLaunch {
+    /// The server's name in the tool (`aiops`: tools `mcp__aiops__…` in Claude Code).
+    pub name: String,
+    /// A stdio server: program and arguments; empty for a remote one.
+    pub command: Vec<String>,
+    /// A remote (Streamable HTTP) server's URL.
+    pub url: Option<String>,
+    /// Session variables the stdio server's process gets, under the same names.
+    pub env: Vec<String>,
+    /// A remote server's header: its name and the session variable holding its value.
+    pub header: Option<(String, String)>,
 }
 
 /// Which agent a tool is: its declared kind (`Tool::kind`).

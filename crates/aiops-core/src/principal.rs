@@ -58,6 +58,9 @@ impl SessionGrant {
             ("GET", ["projects", p]) | ("GET" | "POST", ["projects", p, "pulls"]) => {
                 is(p, self.project_id)
             }
+            // `/api/mcp` (outside `/api/v1`): each tool call is sent through the API as its
+            // own request and meets this check there.
+            ("GET" | "POST" | "DELETE", ["api", "mcp"]) => true,
             // Reading any issue of its project (the domain checks which project).
             ("GET", ["issues", _] | ["issues", _, "comments" | "view"]) => true,
             (_, ["issues", i, rest @ ..]) => {
@@ -181,6 +184,9 @@ mod tests {
         assert!(!g.allows("POST", "/issues/43/comments"), "another issue");
         assert!(!g.allows("DELETE", "/issues/42"));
         assert!(g.allows("POST", "/issues/42/workflow/submit"));
+        // `/api/mcp`: each tool call is its own API request, checked again.
+        assert!(g.allows("POST", "/api/mcp"));
+        assert!(!g.allows("POST", "/api/mcp/x"));
         assert!(
             !g.allows("POST", "/issues/43/workflow/submit"),
             "another issue"

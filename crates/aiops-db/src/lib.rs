@@ -17,6 +17,7 @@ mod integrations;
 mod issue_events;
 mod issues;
 mod jobs;
+mod mcp;
 mod personal;
 mod pool;
 mod projects;
@@ -56,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_cli_defaults.sql"),
     include_str!("../migrations/0011_jobs.sql"),
     include_str!("../migrations/0012_automation.sql"),
+    include_str!("../migrations/0013_mcp.sql"),
     include_str!("../migrations/0014_ship.sql"),
 ];
 

@@ -14,6 +14,7 @@ pub mod files;
 pub mod git;
 pub mod host_info;
 pub mod launch;
+pub mod mcp;
 pub mod pane_guard;
 pub mod process;
 pub mod pty;

@@ -105,7 +105,10 @@ impl TmuxRuntime {
     /// codex`, a script) works like the program itself.
     fn install_hooks(&self, plan: &LaunchPlan) -> CoreResult<()> {
         match plan.kind {
-            ToolKind::Claude => write_claude_hooks(&plan.dir),
+            ToolKind::Claude => {
+                write_claude_hooks(&plan.dir, &plan.mcp)?;
+                crate::mcp::write_claude_mcp(&plan.dir, &plan.mcp)
+            }
             ToolKind::Codex | ToolKind::Aider | ToolKind::Generic => Ok(()),
         }
     }
@@ -124,7 +127,9 @@ const CLAUDE_HOOK_EVENTS: [&str; 7] = [
     "StopFailure",
     "Notification",
 ];
-fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
+/// The MCP servers of `.mcp.json` are approved here too (`enabledMcpjsonServers`), so
+/// Claude Code asks nothing before starting them.
+fn write_claude_hooks(dir: &Path, mcp: &[aiops_core::ports::McpLaunch]) -> CoreResult<()> {
     // The worktree is the agent's: read and write beneath it without following symlinks.
     let rel = Path::new(CLAUDE_SETTINGS);
     let mut settings: serde_json::Value = crate::beneath::read_small(dir, rel, 1024 * 1024)
@@ -141,6 +146,7 @@ fn write_claude_hooks(dir: &Path) -> CoreResult<()> {
     for event in CLAUDE_HOOK_EVENTS {
         settings["hooks"][event] = hook.clone();
     }
+    crate::mcp::approve_in_claude_settings(&mut settings, mcp);
     let text =
         serde_json::to_string_pretty(&settings).map_err(|e| CoreError::Internal(e.to_string()))?;
     let path = dir.join(rel);

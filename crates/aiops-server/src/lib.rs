@@ -23,6 +23,7 @@ mod git_watch;
 mod jobs;
 mod json;
 mod logging;
+mod mcp;
 mod metrics;
 mod ratelimit;
 mod restart;
@@ -94,7 +95,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
         Authenticate with `Authorization: Bearer aiops_…` (API key) or the `aiops_session` cookie \
         plus `X-CSRF-Token` on writes. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "users"), (name = "tenants"), (name = "projects"), (name = "issues"), (name = "integrations"), (name = "credentials"), (name = "agents"), (name = "audit"), (name = "system"), (name = "automation"))
+    tags((name = "auth"), (name = "users"), (name = "tenants"), (name = "projects"), (name = "issues"), (name = "integrations"), (name = "credentials"), (name = "agents"), (name = "audit"), (name = "system"), (name = "automation"), (name = "mcp"))
 )]
 struct ApiDoc;
 
@@ -190,7 +191,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The whole HTTP app for `state`.
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api();
-    api.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
+    let tools = api.clone().with_state(state.clone());
+    api.merge(mcp::router(state.clone(), tools))
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .merge(web::pages())
         .fallback(ui::serve)
         .method_not_allowed_fallback(web::method_not_allowed)

@@ -36,6 +36,28 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          aiops update --manifest-url https://releases.example.com/aiops/manifest.json",
     ),
     (
+        "mcp",
+        "aiops mcp   # an MCP server on stdin/stdout, with AIOPS_API_KEY or the stored key",
+    ),
+    (
+        "mcp servers list",
+        "aiops mcp servers list --project acme/web\naiops mcp servers list --tenant acme",
+    ),
+    (
+        "mcp servers add",
+        "aiops mcp servers add --project acme/web --name k8s --env KUBE_TOKEN -- npx -y some-mcp-server   # KUBE_TOKEN=… on stdin\n\
+         aiops mcp servers add --tenant acme --name docs --remote-url https://mcp.example.com/mcp --header Authorization   # Authorization=Bearer … on stdin",
+    ),
+    ("mcp servers remove", "aiops mcp servers remove 3"),
+    (
+        "mcp servers test",
+        "aiops mcp servers test 3   # starts it, lists its tools, stops it",
+    ),
+    (
+        "mcp project",
+        "aiops mcp project acme/web\naiops mcp project acme/web --aiops off   # sessions get no aiops MCP server",
+    ),
+    (
         "system status",
         "aiops system status\naiops system status -o json",
     ),

@@ -20,6 +20,8 @@ pub mod git;
 pub mod integrations;
 pub mod issues;
 pub mod jobs;
+pub mod mcp;
+pub mod mcp_servers;
 pub mod output;
 pub mod paging;
 pub mod projects;
@@ -124,6 +126,9 @@ pub enum Command {
     /// Host keys of git servers: confirm a new host's key on first use.
     #[command(subcommand)]
     KnownHosts(ssh::KnownHostsCommand),
+    /// MCP: serve aiops's tools to an MCP client on stdin/stdout (what sessions' agents
+    /// start); `aiops mcp servers …`: the MCP servers a project's sessions get.
+    Mcp(mcp::McpArgs),
     /// Report on an issue as you: claim, progress, submit, approve, complete.
     #[command(subcommand)]
     Workflow(workflow::WorkflowCommand),
@@ -232,6 +237,7 @@ pub fn run(
         Command::Prs(cmd) => rt.block_on(pulls::run(&Ctx::load(&global)?, cmd)),
         Command::SshKeys(cmd) => rt.block_on(ssh::run(&Ctx::load(&global)?, cmd)),
         Command::KnownHosts(cmd) => rt.block_on(ssh::run_hosts(&Ctx::load(&global)?, cmd)),
+        Command::Mcp(args) => rt.block_on(mcp::run(&Ctx::load(&global)?, args)),
         Command::Workflow(cmd) => rt.block_on(workflow::run(&Ctx::load(&global)?, cmd)),
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),

@@ -60,7 +60,7 @@ fn agents_dir() -> PathBuf {
 }
 
 /// An installed CLI; fails (never skips) when it is missing, since CI installs them.
-fn installed(relative: &str) -> PathBuf {
+pub(crate) fn installed(relative: &str) -> PathBuf {
     let path = agents_dir().join(relative);
     assert!(
         path.is_file(),
@@ -74,10 +74,10 @@ fn installed(relative: &str) -> PathBuf {
 
 /// One tool's scene: a server whose sandbox shows the agents' install folder, project
 /// `acme/demo`, the fake model, and the admin's tool home and base clone paths.
-struct Scene {
-    server: ServerProcess,
+pub(crate) struct Scene {
+    pub(crate) server: ServerProcess,
     _repo: tempfile::TempDir,
-    model: Fake<ModelState>,
+    pub(crate) model: Fake<ModelState>,
     /// `<data>/homes/<user id>`: `$HOME` of the admin's sessions.
     home: PathBuf,
     /// In the issue title, so in `AGENTS.override.md`.
@@ -115,7 +115,7 @@ fn scene(tool: &str) -> Scene {
 
 /// A scene whose `claude` tool is the pinned Claude Code on the fake model, with the
 /// admin's Anthropic key stored.
-fn claude_scene(tag: &str) -> Scene {
+pub(crate) fn claude_scene(tag: &str) -> Scene {
     let s = scene(tag);
     s.credential("anthropic_api_key");
     s.use_program(
@@ -128,7 +128,7 @@ fn claude_scene(tag: &str) -> Scene {
 
 /// A scene whose `codex` tool is the pinned Codex on the fake model, with the admin's
 /// OpenAI key stored.
-fn codex_scene(tag: &str) -> Scene {
+pub(crate) fn codex_scene(tag: &str) -> Scene {
     let s = scene(tag);
     s.credential("openai_api_key");
     s.use_program(
@@ -150,7 +150,7 @@ impl Scene {
 
     /// Points the built-in tool `name` at `program`, keeping its arguments, prompt and
     /// hooks, with `env` added.
-    fn use_program(&self, name: &str, program: &Path, env: &[(&str, String)]) {
+    pub(crate) fn use_program(&self, name: &str, program: &Path, env: &[(&str, String)]) {
         let tools = json(&self.server, &["tools", "list"]);
         let builtin = tools
             .as_array()
@@ -187,7 +187,7 @@ impl Scene {
     }
 
     /// `issues work` on a new issue whose title holds the canary; the session's id.
-    fn work(&self, tool: &str) -> i64 {
+    pub(crate) fn work(&self, tool: &str) -> i64 {
         let issue = id_of(&demo_issue(
             &self.server,
             &format!("Fix the flaky build {}", self.canary),
@@ -267,7 +267,7 @@ impl Scene {
     }
 
     /// What a failure message shows: the model's requests, the session, the screen.
-    fn report(&self, id: i64) -> String {
+    pub(crate) fn report(&self, id: i64) -> String {
         let calls: Vec<String> = self
             .model
             .state()

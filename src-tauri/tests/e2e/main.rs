@@ -28,6 +28,8 @@ mod git_ssh;
 mod git_verbs;
 mod issue_events;
 mod issues;
+mod mcp;
+mod mcp_sessions;
 mod metrics;
 mod pulls;
 mod restart;

@@ -10,6 +10,7 @@ pub mod context;
 pub mod credentials;
 pub mod dialogs;
 pub mod install;
+pub mod mcp_config;
 pub mod names;
 pub mod ops;
 pub mod plan;

@@ -102,11 +102,31 @@ pub(super) fn launch_plan(
     let repo = workspace_dir(host, owner, &project).join("repo");
     let home_setup = home_setup(owner, &repo, &secrets, &env);
     env.extend(secrets.env);
+    // MCP servers (issue 21): Claude Code reads `.mcp.json` (written by the runtime),
+    // Codex takes `-c` overrides; other tools get none (nor their secrets).
+    let (mcp, mcp_env) = match kind {
+        ToolKind::Claude | ToolKind::Codex => crate::mcp::for_session(
+            store,
+            host.secret_key,
+            project.tenant_id,
+            project.id,
+            host.aiops_bin,
+        )?,
+        ToolKind::Aider | ToolKind::Generic => (Vec::new(), Vec::new()),
+    };
+    if kind == ToolKind::Codex {
+        argv.splice(1..1, super::mcp_config::codex_args(&mcp));
+    }
+    env.extend(mcp_env);
     env.extend(kind_env(kind));
     env.extend(git_env(owner));
     env.extend([
         ("AIOPS_URL".to_owned(), host.server_url.to_owned()),
         ("AIOPS_SESSION_ID".to_owned(), session.id.to_string()),
+        (
+            "AIOPS_PROJECT_ID".to_owned(),
+            session.project_id.to_string(),
+        ),
         ("AIOPS_API_KEY".to_owned(), key.to_owned()),
         ("AIOPS_BIN".to_owned(), host.aiops_bin.to_owned()),
     ]);
@@ -146,6 +166,7 @@ pub(super) fn launch_plan(
         typed_prompt,
         home,
         sandbox,
+        mcp,
     })
 }
 

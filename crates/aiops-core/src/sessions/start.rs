@@ -449,6 +449,20 @@ fn write_context(
         git_identity: &identity,
         last_synced: None,
     });
+    let mcp: Vec<String> = {
+        let mut names = Vec::new();
+        if store.project_mcp(project.id)?.unwrap_or(true) {
+            names.push(aiops_types::mcp::SERVER_NAME.to_owned());
+        }
+        names.extend(
+            store
+                .mcp_servers(project.tenant_id, Some(project.id))?
+                .into_iter()
+                .map(|r| r.server.name),
+        );
+        names
+    };
+    let block = super::mcp_config::context_note(block, &mcp);
     let existing = host.runtime.read_text(dir, context::FILE_NAME);
     let repo_agents = host.runtime.read_text(dir, "AGENTS.md");
     let text = context::render(existing.as_deref(), &global, repo_agents.as_deref(), &block);

@@ -15,6 +15,7 @@ mod issues;
 mod jobs;
 mod keys;
 mod links;
+mod mcp_servers;
 mod projects;
 mod pulls;
 mod sessions;
@@ -28,6 +29,8 @@ mod tools;
 mod users;
 mod workflow;
 mod worktrees;
+
+pub(crate) use terminal::origin_allowed;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -63,4 +66,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(backups::router())
         .merge(automation::router())
         .merge(terminal::router())
+        .merge(mcp_servers::router())
 }

@@ -173,7 +173,7 @@ impl FromRequestParts<AppState> for TerminalAuth {
 
 /// True when `origin` is this server's: the request's `host` with the server's scheme, or
 /// the origin of `public_url` when set.
-fn origin_allowed(origin: &str, host: Option<&str>, settings: &Settings) -> bool {
+pub(crate) fn origin_allowed(origin: &str, host: Option<&str>, settings: &Settings) -> bool {
     let Some(origin) = aiops_core::validate::origin(origin) else {
         return false;
     };

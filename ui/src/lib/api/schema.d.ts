@@ -720,6 +720,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mcp/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The MCP servers of a tenant or a project (with its tenant's); without a filter,
+         *     of every tenant you see. Secret values are never returned, only their names.
+         */
+        get: operations["list_servers"];
+        put?: never;
+        /**
+         * Defines an MCP server for a tenant or a project (admin): a stdio `command` with secret
+         *     `env`, or a remote `url` with a secret header. Secrets are sealed at rest. 409 when
+         *     the name is taken there.
+         */
+        post: operations["create_server"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp/servers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes an MCP server (admin); sessions started later no longer get it. */
+        delete: operations["delete_server"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp/servers/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts a stdio MCP server with its secrets, lists its tools and stops it (admin;
+         *     within 30 s). 502 `upstream` when it does not start or answer.
+         */
+        post: operations["test_server"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/credentials": {
         parameters: {
             query?: never;
@@ -1184,6 +1246,27 @@ export interface paths {
          *     tracker).
          */
         delete: operations["delete_link"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/mcp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the project's sessions get aiops's own MCP server (default: yes). */
+        get: operations["get_project_mcp"];
+        /**
+         * Turns aiops's own MCP server on or off for the project's sessions (admin); sessions
+         *     started later follow it.
+         */
+        put: operations["put_project_mcp"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2596,6 +2679,41 @@ export interface components {
             title: string;
         };
         /**
+         * @description `POST /api/v1/mcp/servers` (admin): a stdio server (`command`) or a remote one
+         *     (`url`), for a whole tenant or one project.
+         * @example {
+         *       "command": [
+         *         "npx",
+         *         "-y",
+         *         "some-mcp-server"
+         *       ],
+         *       "env": {
+         *         "KUBE_TOKEN": "s3cret"
+         *       },
+         *       "name": "k8s",
+         *       "project": "acme/web"
+         *     }
+         */
+        CreateMcpServer: {
+            /** @description Program and arguments (1..=64 items); exclusive with `url`. */
+            command?: string[];
+            /** @description Secret environment of a stdio server: variable name → value (at most 32). */
+            env?: {
+                [key: string]: string;
+            };
+            /** @description A remote server's secret header: its name (e.g. `Authorization`)… */
+            header?: string | null;
+            /** @description …and its value (e.g. `Bearer …`). */
+            header_value?: string | null;
+            name: string;
+            /** @description Project id, slug or `tenant/slug`: a server for this project only. */
+            project?: string | null;
+            /** @description Tenant id or slug: a server for every project of the tenant. */
+            tenant?: string | null;
+            /** @description Streamable HTTP URL; exclusive with `command`. */
+            url?: string | null;
+        };
+        /**
          * @description `POST /api/v1/projects`
          * @example {
          *       "default_branch": "main",
@@ -3107,6 +3225,63 @@ export interface components {
         LoginRequest: {
             email: string;
             password: string;
+        };
+        /**
+         * @description One MCP server of a tenant (`project_id` null: every project) or of one project.
+         * @example {
+         *       "command": [
+         *         "npx",
+         *         "-y",
+         *         "some-mcp-server"
+         *       ],
+         *       "created_at": "2026-12-07T09:00:00Z",
+         *       "env": [
+         *         "KUBE_TOKEN"
+         *       ],
+         *       "header": null,
+         *       "id": 1,
+         *       "name": "k8s",
+         *       "project_id": 2,
+         *       "tenant_id": 1,
+         *       "url": null
+         *     }
+         */
+        McpServer: {
+            /** @description A stdio server: its program and arguments (empty for a remote server). */
+            command: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** @description Names of the secret environment variables a stdio server gets (values hidden). */
+            env: string[];
+            /** @description A remote server: the header carrying its secret (value hidden). */
+            header?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description `^[a-z0-9_-]{1,32}$`, unique in its tenant or project; not `aiops`. */
+            name: string;
+            /** Format: int64 */
+            project_id?: number | null;
+            /** Format: int64 */
+            tenant_id: number;
+            /** @description A remote server: its Streamable HTTP URL (`http` or `https`). */
+            url?: string | null;
+        };
+        /**
+         * @description `POST /api/v1/mcp/servers/{id}/test`: what the server answered.
+         * @example {
+         *       "protocol": "2025-11-25",
+         *       "server": "k8s",
+         *       "tools": [
+         *         "get_pods"
+         *       ]
+         *     }
+         */
+        McpServerTest: {
+            /** @description The protocol revision it agreed to. */
+            protocol: string;
+            server: string;
+            /** @description Its tools' names. */
+            tools: string[];
         };
         /** @description `GET /api/v1/auth/me` */
         Me: {
@@ -3725,6 +3900,17 @@ export interface components {
             /** Format: int64 */
             project_id: number;
             provider: components["schemas"]["Provider"];
+        };
+        /**
+         * @description `GET|PUT /api/v1/projects/{id}/mcp`: whether the project's sessions get aiops's own
+         *     MCP server (`.mcp.json` for Claude Code, `-c mcp_servers.aiops…` for Codex). The
+         *     project's and its tenant's servers are given either way.
+         * @example {
+         *       "aiops": false
+         *     }
+         */
+        ProjectMcp: {
+            aiops: boolean;
         };
         /** @description A project's workspace settings. */
         ProjectWorkspace: {
@@ -7909,6 +8095,268 @@ export interface operations {
             };
         };
     };
+    list_servers: {
+        parameters: {
+            query?: {
+                /** @description Tenant id or slug. */
+                tenant?: string;
+                /** @description Project id, slug or `tenant/slug`. */
+                project?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServer"][];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_server: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMcpServer"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServer"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_server: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_server: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerTest"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The upstream tracker or git host failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_credentials: {
         parameters: {
             query?: never;
@@ -10094,6 +10542,135 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_project_mcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectMcp"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_project_mcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectMcp"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectMcp"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
