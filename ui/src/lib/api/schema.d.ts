@@ -1411,6 +1411,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions/{id}/review-comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The session's review comments, oldest first (resolved ones with `resolved=true`).
+         *     Its owner and admins only.
+         */
+        get: operations["list_review_comments"];
+        put?: never;
+        /** A draft comment on lines of the session's changes. */
+        post: operations["create_review_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/review-comments/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends every draft to the agent as one review: typed into its pane now when it waits
+         *     for input, else queued and typed when it next does. 409 when there is no draft or
+         *     the session has ended.
+         */
+        post: operations["send_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/review-comments/{comment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a draft (409 for one already sent: resolve it instead). */
+        delete: operations["delete_review_comment"];
+        options?: never;
+        head?: never;
+        /**
+         * A draft's new text, or a comment resolved (`resolved: true`) or reopened. 409 for the
+         *     text of a comment already sent.
+         */
+        patch: operations["update_review_comment"];
+        trace?: never;
+    };
     "/api/v1/sessions/{id}/send": {
         parameters: {
             query?: never;
@@ -2614,6 +2677,12 @@ export interface components {
             /** @description `aiops_` followed by 43 base64url characters (256 bits). Store it now. */
             secret: string;
         };
+        /**
+         * @description Where a review comment is: a line of the new file (`side: new`), or of the old one
+         *     for a removed line (`side: old`).
+         * @enum {string}
+         */
+        DiffSide: "old" | "new";
         /** @description `{"error": {"code": "not_found", "message": "project 7 not found"}}` */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -2637,7 +2706,12 @@ export interface components {
             at: string;
             /** Format: int64 */
             id: number;
-            /** @description `session.state`, `sync.finished`, `sync.failed`, `issue.updated`. */
+            /**
+             * @description `session.state`, `sync.finished`, `sync.failed`, `issue.updated`, `automation.run`
+             *     (the `AutomationRun`, when queued and when it ended; visible to its tenant),
+             *     `session.git` (`{session_id, project_id}`: the session's working copy changed;
+             *     to its owner).
+             */
             kind: string;
             /**
              * @description Kind-specific: `session.state` carries the [`Session`]; `sync.finished` and
@@ -3054,6 +3128,29 @@ export interface components {
             message?: string | null;
             method?: components["schemas"]["MergeMethod"] | null;
             provider?: components["schemas"]["Provider"] | null;
+        };
+        /**
+         * @description `POST /api/v1/sessions/{id}/review-comments`.
+         * @example {
+         *       "body": "This panics on empty input; return an error.",
+         *       "line_end": 14,
+         *       "line_start": 12,
+         *       "path": "src/lib.rs",
+         *       "quote": "fn parse(s: &str) -> u32 {",
+         *       "side": "new"
+         *     }
+         */
+        NewReviewComment: {
+            /** @description 1..=8000 characters. */
+            body: string;
+            /** Format: int32 */
+            line_end: number;
+            /** Format: int32 */
+            line_start: number;
+            path: string;
+            /** @description At most 8 KiB. */
+            quote?: string;
+            side: components["schemas"]["DiffSide"];
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_AgentInstructions: {
@@ -3736,6 +3833,51 @@ export interface components {
             /** @description The passphrase of an encrypted archive. */
             passphrase?: string | null;
         };
+        /** @description A comment on lines of a session's changes, for the agent. */
+        ReviewComment: {
+            /** Format: int64 */
+            author_id: number;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            line_end: number;
+            /**
+             * Format: int32
+             * @description First and last line commented (1-based, in the file of `side`).
+             */
+            line_start: number;
+            path: string;
+            /** @description The lines commented on, as they were (quoted in the review sent to the agent). */
+            quote: string;
+            /** Format: date-time */
+            sent_at?: string | null;
+            /** Format: int64 */
+            session_id: number;
+            side: components["schemas"]["DiffSide"];
+            state: components["schemas"]["ReviewState"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description `POST /api/v1/sessions/{id}/review-comments/send`: what happened to the drafts. */
+        ReviewSent: {
+            /**
+             * @description The comments included, now `sent` (typed into the pane) or `queued` (typed when
+             *     the agent next waits for input).
+             */
+            comments: components["schemas"]["ReviewComment"][];
+            /** @description The review as typed (or to be typed). */
+            prompt: string;
+            /** @description True when typed now; false when queued. */
+            typed: boolean;
+        };
+        /**
+         * @description A review comment's state.
+         * @enum {string}
+         */
+        ReviewState: "draft" | "queued" | "sent" | "resolved";
         /**
          * @description A user's role. `admin` sees and manages everything; `member` sees only the tenants and
          *     projects they belong to.
@@ -4406,6 +4548,17 @@ export interface components {
         UpdateRequest: {
             /** @description Restart onto the new binary once it is in place (`update-and-restart`). */
             restart?: boolean;
+        };
+        /**
+         * @description `PATCH /api/v1/sessions/{id}/review-comments/{comment_id}`: a new body (drafts only)
+         *     or `resolved: true|false`.
+         * @example {
+         *       "resolved": true
+         *     }
+         */
+        UpdateReviewComment: {
+            body?: string | null;
+            resolved?: boolean | null;
         };
         /**
          * @description `PATCH /api/v1/tenants/{tenant}` (admin). Absent fields are left as they are.
@@ -10908,6 +11061,361 @@ export interface operations {
             };
             /** @description Conflicts with the current state (`error.message` says what to do) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_review_comments: {
+        parameters: {
+            query?: {
+                /** @description Include resolved comments (default false). */
+                resolved?: boolean;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewComment"][];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_review_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewReviewComment"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewComment"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewSent"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_review_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                comment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_review_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                comment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateReviewComment"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewComment"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
