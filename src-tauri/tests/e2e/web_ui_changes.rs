@@ -18,7 +18,16 @@ fn changes_panel_live_review_to_the_agent_and_stage_commit_push_close() {
     let server = ServerProcess::start();
     let agent = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/fixtures/changes-agent.sh");
     assert_success(
-        &server.cli(&["tools", "set", "changer", "--command", agent.to_str().unwrap()], None),
+        &server.cli(
+            &[
+                "tools",
+                "set",
+                "changer",
+                "--command",
+                agent.to_str().unwrap(),
+            ],
+            None,
+        ),
         "tools set changer",
     );
     spec(

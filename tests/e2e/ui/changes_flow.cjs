@@ -52,12 +52,28 @@ run(async () => {
       return { issue, session: started.session, project };
     });
     const wt = session.worktree_path;
+    /** What the server and the pane say, for a failure message. */
+    const diag = async (e) => {
+      const c = await api(p, 'GET', `/sessions/${session.id}/changes`).catch((x) => String(x));
+      const files = Array.isArray(c.files) ? c.files.map((f) => `${f.kind} ${f.path}`) : c;
+      const s = await api(p, 'GET', `/sessions/${session.id}`).catch(() => ({}));
+      throw new Error(`${e.message}\nserver changes: ${JSON.stringify(files)}\nsession: ${s.state} ${s.detail}\nterminal:\n${await terminalText(p).catch(() => '?')}`);
+    };
     const trigger = (name) => fs.writeFileSync(path.join(wt, name), '');
+    // The agent's trigger and answer files are not its work.
+    fs.appendFileSync(git(['-C', wt, 'rev-parse', '--path-format=absolute', '--git-path', 'info/exclude']), 'go*\ngot-review.txt\n');
 
     await step('the session page shows the Changes panel, empty, and the ship row says why', async () => {
       await p.goto(`/sessions/${session.id}`);
-      await tid('state-badge').filter({ hasText: /running/i }).first().waitFor();
-      await tid('changes-empty').waitFor();
+      await tid('state-badge')
+        .filter({ hasText: /running/i })
+        .first()
+        .waitFor()
+        .catch(async (e) => {
+          const s = await api(p, 'GET', `/sessions/${session.id}`);
+          throw new Error(`${e.message}\nsession: ${JSON.stringify(s)}\nterminal: ${await terminalText(p).catch(() => '?')}`);
+        });
+      await tid('changes-empty').waitFor().catch(diag);
       await tid('ship-why-commit').filter({ hasText: 'Nothing staged' }).waitFor();
       await tid('ship-why-push').filter({ hasText: 'Nothing to push' }).waitFor();
     });
@@ -65,7 +81,7 @@ run(async () => {
     await step('the agent commits README.md: it shows without a click', async () => {
       const t0 = Date.now();
       trigger('go1');
-      await listed('README.md').waitFor({ timeout: LIVE });
+      await listed('README.md').waitFor({ timeout: LIVE }).catch(diag);
       process.stdout.write(`  shown ${Date.now() - t0} ms after the trigger\n`);
       await file('README.md').locator('[data-testid="file-committed"]').waitFor();
       await tid('changes-summary').filter({ hasText: '1 commit' }).waitFor();
@@ -74,8 +90,8 @@ run(async () => {
     await step('the agent edits AGENTS.md and writes greet.py: both show without a click', async () => {
       const t0 = Date.now();
       trigger('go2');
-      await listed('greet.py').waitFor({ timeout: LIVE });
-      await listed('AGENTS.md').waitFor({ timeout: LIVE });
+      await listed('greet.py').waitFor({ timeout: LIVE }).catch(diag);
+      await listed('AGENTS.md').waitFor({ timeout: LIVE }).catch(diag);
       process.stdout.write(`  shown ${Date.now() - t0} ms after the trigger\n`);
       if ((await listed('greet.py').getAttribute('data-kind')) !== 'untracked') throw new Error('greet.py is not untracked');
       // Word-level: only the changed words of the AGENTS.md line are marked.
