@@ -22,6 +22,13 @@ const LIVE = 5_000;
 const git = (args) => execFileSync('git', args, { encoding: 'utf8' }).trim();
 const terminalText = (p) => p.getByTestId('terminal').evaluate((el) => el.readText());
 
+/** Scrolls `selector` to the top of the window, below the app's header. */
+const showTop = (p, selector) =>
+  p.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    window.scrollBy(0, el.getBoundingClientRect().top - 64);
+  }, selector);
+
 async function waitFor(what, test, within = WAIT) {
   const deadline = Date.now() + within;
   while (Date.now() < deadline) {
@@ -113,7 +120,7 @@ run(async () => {
         await p.emulateMedia({ colorScheme: scheme });
         for (const view of ['unified', 'split']) {
           await tid(`view-${view}`).click();
-          await p.evaluate(() => document.querySelector('[data-testid="changes"]').scrollIntoView({ block: 'start' }));
+          await showTop(p, '[data-testid="changes"]');
           await screenshot(p, `changes-${view}-${scheme}-1280x900`);
         }
       }
@@ -132,7 +139,7 @@ run(async () => {
       await tid('review-body').fill('Say whom it greets.');
       for (const scheme of ['light', 'dark']) {
         await p.emulateMedia({ colorScheme: scheme });
-        await file('README.md').scrollIntoViewIfNeeded();
+        await showTop(p, '[data-testid="diff-file"][data-path="README.md"]');
         await screenshot(p, `review-form-${scheme}-1280x900`);
       }
       await tid('review-save').click();
@@ -155,7 +162,7 @@ run(async () => {
       await waitFor('the pane shows the review', async () => (await terminalText(p)).includes('README.md:3'));
       for (const scheme of ['light', 'dark']) {
         await p.emulateMedia({ colorScheme: scheme });
-        await tid('review-list').scrollIntoViewIfNeeded();
+        await showTop(p, '[data-testid="diff-file"][data-path="README.md"]');
         await screenshot(p, `review-sent-${scheme}-1280x900`);
       }
       await p.emulateMedia({ colorScheme: 'light' });
