@@ -59,6 +59,7 @@ run(async () => {
       return { issue, session: started.session, project };
     });
     const wt = session.worktree_path;
+    const timings = [];
     /** What the server and the pane say, for a failure message. */
     const diag = async (e) => {
       const c = await api(p, 'GET', `/sessions/${session.id}/changes`).catch((x) => String(x));
@@ -89,7 +90,7 @@ run(async () => {
       const t0 = Date.now();
       trigger('go1');
       await listed('README.md').waitFor({ timeout: LIVE }).catch(diag);
-      process.stdout.write(`  shown ${Date.now() - t0} ms after the trigger\n`);
+      timings.push(`commit: ${Date.now() - t0} ms`);
       await file('README.md').locator('[data-testid="file-committed"]').waitFor();
       await tid('changes-summary').filter({ hasText: '1 commit' }).waitFor();
     });
@@ -99,7 +100,7 @@ run(async () => {
       trigger('go2');
       await listed('greet.py').waitFor({ timeout: LIVE }).catch(diag);
       await listed('AGENTS.md').waitFor({ timeout: LIVE }).catch(diag);
-      process.stdout.write(`  shown ${Date.now() - t0} ms after the trigger\n`);
+      timings.push(`edits: ${Date.now() - t0} ms`);
       if ((await listed('greet.py').getAttribute('data-kind')) !== 'untracked') throw new Error('greet.py is not untracked');
       // Word-level: only the changed words of the AGENTS.md line are marked.
       const marks = await file('AGENTS.md').locator('mark').allTextContents();
@@ -216,6 +217,9 @@ run(async () => {
       if (after.status !== 'closed') throw new Error(`the issue is ${after.status}`);
     });
     p.assertNoErrors();
+    // From the agent's trigger to the row on screen (agent poll ≤ 100 ms, 300 ms debounce).
+    const shots = process.env.AIOPS_SCREENSHOTS;
+    if (shots) fs.writeFileSync(path.join(shots, 'changes-live-ms.txt'), `${timings.join('\n')}\n`);
   } finally {
     await browser.close();
   }
