@@ -29,6 +29,12 @@ const showTop = (p, selector) =>
     window.scrollBy(0, el.getBoundingClientRect().top - 64);
   }, selector);
 
+/** A ship step that did not report done: with the row's error, if it shows one. */
+async function shipErrorOf(p, e) {
+  const shown = await p.getByTestId('ship-error').textContent({ timeout: 100 }).catch(() => '(none)');
+  throw new Error(`${e.message}\nship error: ${shown}`);
+}
+
 async function waitFor(what, test, within = WAIT) {
   const deadline = Date.now() + within;
   while (Date.now() < deadline) {
@@ -43,6 +49,7 @@ run(async () => {
   try {
     const p = await page(browser);
     const tid = (id) => p.getByTestId(id);
+    const shipError = (e) => shipErrorOf(p, e);
     const file = (f) => p.locator(`[data-testid="diff-file"][data-path="${f}"]`);
     const listed = (f) => p.locator(`[data-testid="changes-file"][data-path="${f}"]`);
 
@@ -192,7 +199,7 @@ run(async () => {
       await waitFor('greet.py staged', () => file('greet.py').getByTestId('file-stage').isChecked());
       if ((await tid('ship-message').inputValue()) !== message) throw new Error(`message: ${await tid('ship-message').inputValue()}`);
       await tid('ship-commit').filter({ hasText: 'Commit 2 files' }).click();
-      await tid('ship-done').filter({ hasText: /committed/i }).waitFor();
+      await tid('ship-done').filter({ hasText: /committed/i }).waitFor().catch(shipError);
       const subject = git(['-C', wt, 'log', '-1', '--format=%s']);
       if (subject !== message) throw new Error(`the commit is ${subject}`);
       const filesIn = git(['-C', wt, 'show', '--name-only', '--format=', 'HEAD']).split('\n').sort();
@@ -202,7 +209,7 @@ run(async () => {
 
     await step('push sends the branch to the bare origin; then nothing is left to push', async () => {
       await tid('ship-push').click();
-      await tid('ship-done').filter({ hasText: /pushed/i }).waitFor();
+      await tid('ship-done').filter({ hasText: /pushed/i }).waitFor().catch(shipError);
       const head = git(['-C', wt, 'rev-parse', 'HEAD']);
       const remote = git(['--git-dir', repo, 'rev-parse', `refs/heads/${session.branch}`]);
       if (remote !== head) throw new Error(`origin has ${remote}, the worktree ${head}`);

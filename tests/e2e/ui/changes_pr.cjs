@@ -16,11 +16,18 @@ const issueId = process.env.AIOPS_ISSUE;
 
 const git = (args) => execFileSync('git', args, { encoding: 'utf8' }).trim();
 
+/** A ship step that did not report done: with the row's error, if it shows one. */
+async function shipErrorOf(p, e) {
+  const shown = await p.getByTestId('ship-error').textContent({ timeout: 100 }).catch(() => '(none)');
+  throw new Error(`${e.message}\nship error: ${shown}`);
+}
+
 run(async () => {
   const browser = await launch();
   try {
     const p = await page(browser);
     const tid = (id) => p.getByTestId(id);
+    const shipError = (e) => shipErrorOf(p, e);
     const listed = (f) => p.locator(`[data-testid="changes-file"][data-path="${f}"]`);
 
     const { session, issue } = await step('sign in; the session page of the linked project’s issue', async () => {
@@ -51,9 +58,9 @@ run(async () => {
       await listed('AGENTS.md').waitFor();
       await tid('ship-stage-all').click();
       await tid('ship-commit').filter({ hasText: 'Commit 2 files' }).click();
-      await tid('ship-done').filter({ hasText: /committed/i }).waitFor();
+      await tid('ship-done').filter({ hasText: /committed/i }).waitFor().catch(shipError);
       await tid('ship-push').filter({ hasText: 'Push 2' }).click();
-      await tid('ship-done').filter({ hasText: /pushed/i }).waitFor();
+      await tid('ship-done').filter({ hasText: /pushed/i }).waitFor().catch(shipError);
     });
 
     await step('Open PR is prefilled from the issue and the commits, and opens it', async () => {
