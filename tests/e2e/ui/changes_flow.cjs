@@ -112,6 +112,9 @@ run(async () => {
       // Word-level: only the changed words of the AGENTS.md line are marked.
       const marks = await file('AGENTS.md').locator('mark').allTextContents();
       if (!marks.join('').includes('unit') || marks.join('').includes('Repository')) throw new Error(`word marks: ${JSON.stringify(marks)}`);
+      // A binary comes collapsed, without text.
+      await listed('logo.bin').filter({ hasText: 'binary' }).waitFor();
+      if ((await file('logo.bin').locator('button[aria-expanded]').getAttribute('aria-expanded')) !== 'false') throw new Error('logo.bin open');
       // Highlighted (the lazily loaded highlighter): Python's `def` is a keyword.
       await file('greet.py').locator('.hljs-keyword', { hasText: 'def' }).first().waitFor();
     });
@@ -136,9 +139,18 @@ run(async () => {
       await tid('view-unified').click();
     });
 
+    const line = (n) => file('README.md').locator(`[data-testid="diff-line"][data-side="new"][data-line="${n}"]`);
+    await step('keyboard: Enter on a line number opens the comment form, Esc closes it', async () => {
+      await line(3).focus();
+      await p.keyboard.press('Enter');
+      await tid('review-body').waitFor();
+      if (!(await tid('review-body').evaluate((el) => el === document.activeElement))) throw new Error('the form has no focus');
+      await p.keyboard.press('Escape');
+      await tid('review-form').waitFor({ state: 'detached' });
+    });
+
     await step('a comment on README.md line 3 (shift-click extends) is saved as a draft', async () => {
       await tid('state-badge').filter({ hasText: /waiting/i }).first().waitFor();
-      const line = (n) => file('README.md').locator(`[data-testid="diff-line"][data-side="new"][data-line="${n}"]`);
       await line(2).click();
       await line(3).click({ modifiers: ['Shift'] });
       const quote = await tid('review-quote').textContent();

@@ -57,8 +57,8 @@ run(async () => {
       await listed('greet.py').waitFor();
       await listed('AGENTS.md').waitFor();
       await tid('ship-stage-all').click();
-      await tid('ship-commit').filter({ hasText: 'Commit 2 files' }).waitFor();
-      await tid('ship-commit').filter({ hasText: 'Commit 2 files' }).click();
+      await tid('ship-commit').filter({ hasText: 'Commit 3 files' }).waitFor();
+      await tid('ship-commit').filter({ hasText: 'Commit 3 files' }).click();
       await tid('ship-done').filter({ hasText: /committed/i }).waitFor().catch(shipError);
       await tid('ship-push').filter({ hasText: 'Push 2' }).click();
       await tid('ship-done').filter({ hasText: /pushed/i }).waitFor().catch(shipError);
