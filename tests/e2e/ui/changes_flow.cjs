@@ -137,6 +137,10 @@ run(async () => {
       }
       await p.emulateMedia({ colorScheme: 'light' });
       await tid('view-unified').click();
+      await p.setViewportSize({ width: 390, height: 844 });
+      await showTop(p, '[data-testid="changes"]');
+      await screenshot(p, 'changes-unified-light-390x844');
+      await p.setViewportSize({ width: 1280, height: 900 });
     });
 
     const line = (n) => file('README.md').locator(`[data-testid="diff-line"][data-side="new"][data-line="${n}"]`);
