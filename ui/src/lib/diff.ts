@@ -130,6 +130,7 @@ export function wordMarks(a: string, b: string): [Range[] | null, Range[] | null
   return [ranges(ta, keepA), ranges(tb, keepB)];
 }
 
+/** The changed tokens' ranges, joined when adjacent, without spaces at their ends. */
 function ranges(toks: string[], keep: boolean[]): Range[] {
   const out: Range[] = [];
   let at = 0;
@@ -141,7 +142,15 @@ function ranges(toks: string[], keep: boolean[]): Range[] {
     }
     at += t.length;
   });
-  return out;
+  const text = toks.join('');
+  const space = (i: number) => /\s/.test(text.charAt(i));
+  return out
+    .map(([a, b]): Range => {
+      while (a < b && space(a)) a++;
+      while (b > a && space(b - 1)) b--;
+      return [a, b];
+    })
+    .filter(([a, b]) => b > a);
 }
 
 /** A hunk as side-by-side rows: context on both sides, removed beside added. */
