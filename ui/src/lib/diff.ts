@@ -173,8 +173,3 @@ export function splitRows(hunk: Hunk): SplitRow[] {
   }
   return rows;
 }
-
-/** How many lines a parsed diff draws (to decide what starts collapsed). */
-export function lineCount(hunks: Hunk[]): number {
-  return hunks.reduce((n, h) => n + h.lines.length + 1, 0);
-}
