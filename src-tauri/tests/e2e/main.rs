@@ -51,6 +51,7 @@ mod trackers_jira;
 mod update;
 mod web_ui;
 mod web_ui_automation;
+mod web_ui_changes;
 mod web_ui_first_hour;
 mod workflow;
 mod worktrees;

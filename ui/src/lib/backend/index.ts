@@ -269,10 +269,33 @@ export interface Backend {
     logs(id: number, tail: number): Promise<T.Transcript>;
     /** Attach to the session's terminal. */
     terminal(id: number, cols: number, rows: number, handlers: TerminalHandlers): TerminalSocket;
+    /** Every changed file of the worktree against its base, each with its diff. */
+    changes(id: number): Promise<T.SessionChanges>;
+  };
+  /** Review comments on a session's changes, sent back to its agent. */
+  reviews: {
+    /** Oldest first; resolved ones only with `resolved`. */
+    list(sessionId: number, resolved: boolean): Promise<T.ReviewComment[]>;
+    create(sessionId: number, body: T.NewReviewComment): Promise<T.ReviewComment>;
+    /** A draft's text, or `resolved: true|false`. */
+    update(sessionId: number, commentId: number, body: T.UpdateReviewComment): Promise<T.ReviewComment>;
+    /** Drafts only. */
+    remove(sessionId: number, commentId: number): Promise<void>;
+    /** Every draft as one review: typed now when the agent waits, else queued; `conflict` without drafts. */
+    send(sessionId: number): Promise<T.ReviewSent>;
   };
   git: {
     /** The base clone's status, or a session's worktree with `session`. */
     status(projectId: number, session?: number): Promise<T.GitStatus>;
+    /** Stages `paths` (every change when empty); answers with the changes as they are now. */
+    stage(projectId: number, body: T.StagePaths): Promise<T.SessionChanges>;
+    unstage(projectId: number, body: T.StagePaths): Promise<T.SessionChanges>;
+    /** Commits `files` (every change when empty). */
+    commit(projectId: number, body: T.GitCommit): Promise<T.GitResult>;
+    /** Pushes the checked-out branch to origin (tracked). */
+    push(projectId: number, body: T.GitPush): Promise<T.GitResult>;
+    /** The newest `limit` commits from `HEAD`. */
+    log(projectId: number, session: number, limit: number): Promise<T.GitCommitInfo[]>;
     createPull(projectId: number, body: T.CreatePullRequest): Promise<T.PullRequest>;
     /** The code host's pull requests (a remote call: can be slow). */
     pulls(projectId: number, q: T.PullQuery): Promise<T.PullRequest[]>;
