@@ -61,7 +61,10 @@ impl Git {
             .env("GIT_PROTOCOL_FROM_USER", "0")
             .env("GIT_ALLOW_PROTOCOL", protocols)
             // Messages in English whatever the server's locale, so errors read the same.
-            .env("LC_ALL", "C");
+            .env("LC_ALL", "C")
+            // Reads (status, diff) take no optional `index.lock`: a UI refreshing a
+            // session's changes never makes the agent's `git add` or a commit fail.
+            .env("GIT_OPTIONAL_LOCKS", "0");
         for (k, v) in &self.env {
             spec = spec.env(k, v.as_str());
         }

@@ -9,7 +9,17 @@ import type * as T from './types';
 
 const API = '/api/v1';
 /** Event kinds the server sends as named SSE events (`event:` is the kind). */
-const EVENT_KINDS = ['session.state', 'session.git', 'sync.finished', 'sync.failed', 'issue.updated'];
+const EVENT_KINDS = [
+  'session.state',
+  'session.git',
+  'sync.finished',
+  'sync.failed',
+  'issue.created',
+  'issue.updated',
+  'issue.closed',
+  'issue.commented',
+  'automation.run',
+];
 
 const withQuery = (path: string, query?: Query) => path + queryString(query);
 
