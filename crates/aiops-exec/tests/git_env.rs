@@ -200,6 +200,7 @@ fn assert_calls(
         ("GIT_PROTOCOL_FROM_USER", "0"),
         ("GIT_ALLOW_PROTOCOL", protocols),
         ("LC_ALL", "C"),
+        ("GIT_OPTIONAL_LOCKS", "0"),
     ];
     for call in calls {
         let argv = &call.argv;
