@@ -4,12 +4,12 @@
 use aiops_core::automation::{AutomationStore, NewRun, RunFilter, TargetRecord, TargetRow};
 use aiops_core::page::PageQuery;
 use aiops_core::ports::{NewAudit, TokenWrite, Viewer};
-use aiops_core::sealed::Sealed;
 use aiops_core::{CoreError, CoreResult};
 use aiops_types::{AutomationRun, AutomationTarget, JobState};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+use crate::integrations::sealed;
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal, parse_text};
 
@@ -30,13 +30,6 @@ const RUN_SELECT: &str = "SELECT r.id, r.target_id, g.name, g.kind, r.tenant_id,
     r.inventory, r.options, r.exit_code, j.error, r.created_at, j.started_at, j.finished_at
     FROM automation_runs r JOIN automation_targets g ON g.id = r.target_id
     LEFT JOIN jobs j ON j.id = r.job_id";
-
-fn sealed(blob: Option<Vec<u8>>, key_id: Option<String>) -> Option<Sealed> {
-    match (blob, key_id) {
-        (Some(blob), Some(key_id)) => Some(Sealed { key_id, blob }),
-        _ => None,
-    }
-}
 
 fn target(r: &Row<'_>) -> rusqlite::Result<TargetRecord> {
     Ok(TargetRecord {

@@ -27,7 +27,8 @@ const SELECT: &str = "SELECT g.id, g.tenant_id, t.slug, g.provider, g.name, g.ba
 pub(crate) const VISIBLE: &str =
     "EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = g.tenant_id AND m.user_id = ?)";
 
-fn sealed(blob: Option<Vec<u8>>, key_id: Option<String>) -> Option<Sealed> {
+/// A sealed secret from its two columns (both set, or it is absent).
+pub(crate) fn sealed(blob: Option<Vec<u8>>, key_id: Option<String>) -> Option<Sealed> {
     match (blob, key_id) {
         (Some(blob), Some(key_id)) => Some(Sealed { key_id, blob }),
         _ => None,

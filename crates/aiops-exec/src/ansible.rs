@@ -8,8 +8,7 @@
 //! ends, like git's ssh files) that the sandbox sees read-only. They are also redacted
 //! from every output line, in case a playbook prints one.
 
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -19,6 +18,7 @@ use aiops_core::jobs::JobContext;
 use aiops_core::sessions::sandbox::SandboxPlan;
 use aiops_core::ssh::KeySource;
 
+use crate::ssh::write_private;
 use crate::stream::{self, Stopped};
 
 /// How long `ansible-playbook` has to exit after `SIGTERM` before `SIGKILL`.
@@ -58,19 +58,6 @@ impl JobContext for Redacting<'_> {
     fn cancelled(&self) -> bool {
         self.inner.cancelled()
     }
-}
-
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(text.as_bytes())?;
-    if !text.ends_with('\n') {
-        f.write_all(b"\n")?;
-    }
-    f.sync_all()
 }
 
 /// Runs `r` to its end: `Ok(exit code)` when `ansible-playbook` exited by itself (0 is

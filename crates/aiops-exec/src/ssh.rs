@@ -25,7 +25,8 @@ pub struct SshFiles {
     pub command: String,
 }
 
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes `text` (ending in a newline) to the new file `path`, mode 0600.
+pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
