@@ -386,11 +386,13 @@ fn cancelling_an_install_stops_its_package_manager() {
         "{st}"
     );
 
+    // The status check above asked the registry too: wait for the install's own request.
+    let before = registry.connections.load(Ordering::SeqCst);
     let job = json(&server, &["tools", "install", "codex", "--no-wait"]);
     let id = job["id"].as_i64().expect("the job's id").to_string();
     let prefix = server.data_dir.join("tools/npm");
     let asked = wait_until(Duration::from_secs(60), || {
-        registry.connections.load(Ordering::SeqCst) > 0
+        registry.connections.load(Ordering::SeqCst) > before
     });
     assert!(
         asked,
