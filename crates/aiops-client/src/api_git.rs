@@ -130,6 +130,25 @@ impl Client {
             .await
     }
 
+    /// `GET /projects/{id}/pulls/{number}`: with its mergeability and checks while open.
+    pub async fn pull_request(
+        &self,
+        project: i64,
+        number: u64,
+        q: &PullRequestQuery,
+    ) -> Result<PullRequest> {
+        self.get(
+            &[
+                "projects",
+                &project.to_string(),
+                "pulls",
+                &number.to_string(),
+            ],
+            q,
+        )
+        .await
+    }
+
     /// `POST /projects/{id}/pulls`
     pub async fn create_pull_request(
         &self,

@@ -228,6 +228,13 @@ pub trait Tracker: Send {
         let _ = (target, state, limit);
         Err(no_pull_requests())
     }
+    /// One pull request with what lists leave out: whether the provider would merge it
+    /// now and, while it is open, its head commit's checks (see
+    /// [`PullRequest::checks`](aiops_types::PullRequest)). `NotFound` for no such number.
+    fn pull_request(&self, target: &Target, number: u64) -> TrackerResult<PullRequest> {
+        let _ = (target, number);
+        Err(no_pull_requests())
+    }
     fn create_pull_request(
         &self,
         target: &Target,

@@ -53,6 +53,77 @@ pub struct PullRequest {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Whether the provider would merge it now: `None` when it has not said (lists never
+    /// say; GitHub and GitLab compute it in the background after a push). Only
+    /// `GET /projects/{id}/pulls/{number}` of an open pull request fills it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mergeable: Option<bool>,
+    /// The provider's own word for it: GitHub `mergeable_state` (`clean`, `dirty`,
+    /// `blocked`, `behind`, `unstable`, `draft`, `unknown`), GitLab
+    /// `detailed_merge_status` (`mergeable`, `conflict`, `ci_must_pass`, `draft_status`,
+    /// `not_approved`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_status: Option<String>,
+    /// The head commit's CI checks; `None` when none reported or not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<PullRequestChecks>,
+}
+
+/// Overall state of a pull request's checks: any failed → `failure`, else any not done
+/// → `pending`, else `success`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChecksState {
+    Pending,
+    Success,
+    Failure,
+}
+
+impl ChecksState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+        }
+    }
+}
+
+/// The checks on a pull request's head commit. GitHub: its check runs
+/// (<https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference>) and
+/// commit statuses (<https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference>),
+/// each one check; GitLab: the merge request's `head_pipeline`, one check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PullRequestChecks {
+    pub state: ChecksState,
+    /// Checks counted (each ≥ 1 in total).
+    pub total: u32,
+    /// Failed, cancelled or timed out.
+    pub failed: u32,
+    /// Queued or running.
+    pub pending: u32,
+    /// Where they are shown (GitHub: the pull request's Checks tab; GitLab: the pipeline).
+    pub url: Option<String>,
+}
+
+impl PullRequestChecks {
+    /// Counts to a state: any failed → failure, else any pending → pending, else success.
+    /// `None` when nothing was counted.
+    pub fn from_counts(total: u32, failed: u32, pending: u32, url: Option<String>) -> Option<Self> {
+        let state = match (failed, pending) {
+            _ if total == 0 => return None,
+            (1.., _) => ChecksState::Failure,
+            (0, 1..) => ChecksState::Pending,
+            (0, 0) => ChecksState::Success,
+        };
+        Some(Self {
+            state,
+            total,
+            failed,
+            pending,
+            url,
+        })
+    }
 }
 
 /// How a pull request is merged.

@@ -310,6 +310,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "prs list",
         "aiops prs list demo\naiops prs list demo --state all",
     ),
+    (
+        "prs get",
+        "aiops prs get demo 17   # with its checks and whether it can be merged",
+    ),
     ("ssh-keys list", "aiops ssh-keys list"),
     (
         "ssh-keys add",

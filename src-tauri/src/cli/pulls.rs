@@ -1,5 +1,5 @@
 //! Pull requests (GitHub) and merge requests (GitLab): `aiops git pr-create|pr-merge|
-//! pr-close <project> …` and `aiops prs list <project>`.
+//! pr-close <project> …` and `aiops prs list|get <project>`.
 
 use aiops_types::{
     CreatePullRequest, MergeMethod, MergePullRequest, Provider, PullRequest, PullRequestQuery,
@@ -113,6 +113,13 @@ pub enum PrsCommand {
         #[arg(long, default_value = "open")]
         state: String,
     },
+    /// One pull request with whether it can be merged now and its checks.
+    Get {
+        #[command(flatten)]
+        on: On,
+        /// The pull request number (GitLab: the merge request iid).
+        number: u64,
+    },
 }
 
 async fn project(ctx: &Ctx, on: &On) -> Result<(aiops_client::Client, i64), CliError> {
@@ -178,6 +185,14 @@ pub async fn run(ctx: &Ctx, cmd: PrsCommand) -> Result<(), CliError> {
             };
             output::list(ctx.out, &client.pull_requests(id, &q).await?)
         }
+        PrsCommand::Get { on, number } => {
+            let (client, id) = project(ctx, &on).await?;
+            let q = PullRequestQuery {
+                state: None,
+                provider: on.provider,
+            };
+            output::one(ctx.out, &client.pull_request(id, number, &q).await?)
+        }
     }
 }
 
@@ -214,6 +229,29 @@ impl Render for PullRequest {
                 output::or_dash(self.merge_commit.as_deref()),
             ),
             ("updated", output::ts(&self.updated_at)),
+            (
+                "mergeable",
+                match (self.mergeable, self.merge_status.as_deref()) {
+                    (Some(m), Some(why)) => format!("{m} ({why})"),
+                    (Some(m), None) => m.to_string(),
+                    (None, _) => "-".into(),
+                },
+            ),
+            (
+                "checks",
+                self.checks.as_ref().map_or_else(
+                    || "-".into(),
+                    |c| {
+                        format!(
+                            "{}: {} of {} failed, {} pending",
+                            c.state.as_str(),
+                            c.failed,
+                            c.total,
+                            c.pending
+                        )
+                    },
+                ),
+            ),
         ]
     }
 }

@@ -4,7 +4,7 @@
 //! bodies they received) with the branch deleted, and the issue completed (comment +
 //! closed at the tracker).
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::sessions::seeded_repo;
 use crate::trackers::{Linked, id_of, linked};
@@ -95,6 +95,16 @@ fn ship(l: &Linked, host: &Host<'_>) {
     }
     let listed = l.json(&["prs", "list", "web", "--tenant", "acme"]);
     assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    assert!(
+        listed[0].get("mergeable").is_none(),
+        "lists do not say: {listed}"
+    );
+    let one = l.json(&["prs", "get", "web", "--tenant", "acme", &first.to_string()]);
+    assert_eq!(
+        (&one["state"], &one["mergeable"]),
+        (&json!("open"), &json!(true)),
+        "a single one says whether it merges: {one}"
+    );
     // The project's merge method applies without --method: the last one is a rebase.
     let p = l.json(&["projects", "get", &l.project]);
     assert_eq!(p["merge_method"], "merge", "the default: {p}");

@@ -42,7 +42,7 @@ fn changes_panel_live_review_to_the_agent_and_stage_commit_push_close() {
 /// project's method and closes the issue, each checked at the fake.
 #[test]
 fn changes_panel_opens_merges_the_pull_request_and_closes_the_issue_at_the_fake_github() {
-    use aiops_fakes::github;
+    use aiops_fakes::github::{self, FakeCheckRun, GitHubState};
     const TOKEN: &str = "ghp_e2eChangesPanel0123456789abcdef";
     let fake = github::start();
     {
@@ -76,8 +76,24 @@ fn changes_panel_opens_merges_the_pull_request_and_closes_the_issue_at_the_fake_
     let s = l.json(&["issues", "work", &issue, "--tool", "changer"]);
     let sid = crate::trackers::id_of(&s);
     // The fake models no commits: it learns the branch the push will create.
-    fake.state()
-        .add_branch("acme/web", s["branch"].as_str().unwrap());
+    let branch = s["branch"].as_str().unwrap();
+    fake.state().add_branch("acme/web", branch);
+    // CI on the branch's head: one check done, one running.
+    let head = GitHubState::branch_head_sha("acme/web", branch);
+    for (name, status, conclusion) in [
+        ("build", "completed", Some("success")),
+        ("test", "in_progress", None),
+    ] {
+        fake.state().add_check_run(
+            "acme/web",
+            &head,
+            FakeCheckRun {
+                name: name.into(),
+                status: status.into(),
+                conclusion: conclusion.map(Into::into),
+            },
+        );
+    }
     spec(
         &l.server,
         "changes_pr",

@@ -1,6 +1,7 @@
 // The ship row against a project linked to (fake) GitHub (issue 20, item 3): the agent's
 // commit and edits are staged, committed and pushed; Open PR comes prefilled from the
-// issue and the commits (draft toggle off), the pull request shows in the row; Merge
+// issue and the commits (draft toggle off), the pull request shows in the row with its
+// checks and mergeability; Merge
 // uses the project's method; Close issue closes it. The Rust side checks the fake.
 'use strict';
 
@@ -83,6 +84,9 @@ run(async () => {
           throw new Error(`${e.message}\npulls: ${JSON.stringify(pulls)}\nbranch ${session.branch}`);
         });
       await tid('ship-why-pr').filter({ hasText: /Pull request #\d+ is open\./ }).waitFor();
+      // What GitHub says of it: its checks (one done, one running) and that it merges.
+      await tid('ship-checks').filter({ hasText: 'checks running: 1 of 2' }).waitFor();
+      await tid('ship-mergeable').waitFor();
     });
 
     await step('Merge with the project’s method', async () => {

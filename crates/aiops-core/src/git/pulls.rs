@@ -61,6 +61,23 @@ pub fn list(
         .map_err(|e| r.error(store, None, e))
 }
 
+/// One pull request (GitLab: merge request `iid`) with whether the provider would merge
+/// it now and its head commit's checks, for the ship step's buttons.
+pub fn get(
+    store: &impl Store,
+    access: TrackerAccess<'_>,
+    caller: &Principal,
+    project_id: i64,
+    number: u64,
+    provider: Option<Provider>,
+) -> CoreResult<PullRequest> {
+    project_of(store, caller, project_id)?;
+    let r = Remote::for_code_host(store, access, caller, project_id, provider)?;
+    r.tracker
+        .pull_request(&r.target(), number)
+        .map_err(|e| r.error(store, None, e))
+}
+
 /// Opens a pull request from `source` into `target` (default: the project's default
 /// branch). With `issue_id`, the description links the issue (see the module doc).
 pub fn create(

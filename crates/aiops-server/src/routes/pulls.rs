@@ -15,6 +15,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
+        .routes(routes!(get))
         .routes(routes!(merge))
         .routes(routes!(close))
 }
@@ -54,6 +55,28 @@ async fn create(
         .run_tracked(move |db, access| pulls::create(db, access, &a.principal, id, &req))
         .await?;
     Ok((StatusCode::CREATED, Json(pr)))
+}
+
+/// One pull request (GitLab: the merge request `iid`). An open one also carries
+/// `mergeable`, `merge_status` and the head commit's `checks` when the provider reports
+/// them (one or two more requests to it; lists leave them out).
+#[utoipa::path(get, operation_id = "get_pull", path = "/projects/{id}/pulls/{number}",
+    tag = "git", params(("id" = i64, Path), ("number" = u64, Path), PullRequestQuery),
+    security(("api_key" = ["read"])),
+    responses((status = 200, body = PullRequest), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn get(
+    a: Auth<Read>,
+    State(st): State<AppState>,
+    ApiPath((id, number)): ApiPath<(i64, u64)>,
+    ApiQuery(q): ApiQuery<PullRequestQuery>,
+) -> ApiResult<Json<PullRequest>> {
+    Ok(Json(
+        st.run_tracked(move |db, access| {
+            pulls::get(db, access, &a.principal, id, number, q.provider)
+        })
+        .await?,
+    ))
 }
 
 /// Merges (`merge`, `squash` or `rebase`), optionally deleting the source branch. A pull

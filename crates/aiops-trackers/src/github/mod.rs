@@ -12,8 +12,9 @@
 //! asked with `If-None-Match: <cursor.etag>`: when nothing changed GitHub answers `304`,
 //! which costs no quota (<https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate>).
 //!
-//! Pull requests are in [`pulls`].
+//! Pull requests are in [`pulls`], a single one with its checks in [`checks`].
 
+mod checks;
 mod pulls;
 mod wire;
 
@@ -377,6 +378,10 @@ impl Tracker for GitHub {
         limit: u32,
     ) -> TrackerResult<Vec<PullRequest>> {
         self.list_pulls(target, state, limit)
+    }
+
+    fn pull_request(&self, target: &Target, number: u64) -> TrackerResult<PullRequest> {
+        self.get_pull(target, number)
     }
 
     fn create_pull_request(

@@ -159,6 +159,9 @@ pub fn pull_request(v: &Value) -> TrackerResult<PullRequest> {
         },
         created_at: time_field(v, WHAT, "created_at")?,
         updated_at: time_field(v, WHAT, "updated_at")?,
+        mergeable: None,
+        merge_status: None,
+        checks: None,
     })
 }
 

@@ -1,5 +1,5 @@
 //! Merge requests of one GitLab project (<https://docs.gitlab.com/api/merge_requests/>):
-//! list, create, merge (rebasing first when asked), close. The
+//! list, get, create, merge (rebasing first when asked), close. The
 //! [`Tracker`](aiops_core::tracker::Tracker) methods in the parent module delegate here.
 //!
 //! Merge requests are addressed by their project-scoped `iid`, numbered apart from issues.
@@ -152,6 +152,22 @@ impl GitLab {
             .http
             .json(Method::PUT, &format!("{mr}/merge"), &[], Some(&body))?;
         wire::merge_request(&v)
+    }
+
+    /// `GET /projects/:id/merge_requests/:iid`
+    /// (<https://docs.gitlab.com/api/merge_requests/#get-single-mr>), with its merge
+    /// status and head pipeline read by [`wire::readiness`].
+    pub(super) fn get_merge_request(
+        &self,
+        target: &Target,
+        iid: u64,
+    ) -> TrackerResult<PullRequest> {
+        let v = self
+            .http
+            .json(Method::GET, &mr_path(target, iid)?, &[], None)?;
+        let mut pr = wire::merge_request(&v)?;
+        wire::readiness(&mut pr, &v);
+        Ok(pr)
     }
 
     /// `PUT /projects/:id/merge_requests/:iid` `{state_event: "close"}`

@@ -348,6 +348,10 @@ impl Tracker for GitLab {
         self.list_merge_requests(target, state, limit)
     }
 
+    fn pull_request(&self, target: &Target, number: u64) -> TrackerResult<PullRequest> {
+        self.get_merge_request(target, number)
+    }
+
     fn create_pull_request(
         &self,
         target: &Target,

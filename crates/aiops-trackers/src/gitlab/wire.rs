@@ -8,7 +8,7 @@
 use aiops_core::tracker::{
     RemoteComment, RemoteIssue, TrackerError, TrackerResult, normalise_status,
 };
-use aiops_types::{Provider, PullRequest, PullRequestState, Timestamp};
+use aiops_types::{Provider, PullRequest, PullRequestChecks, PullRequestState, Timestamp};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 
@@ -131,7 +131,46 @@ pub(super) fn merge_request(v: &Value) -> TrackerResult<PullRequest> {
         },
         created_at: time(v, "created_at", &what)?,
         updated_at: time(v, "updated_at", &what)?,
+        mergeable: None,
+        merge_status: None,
+        checks: None,
     })
+}
+
+/// What only the single merge request answer carries: `detailed_merge_status` (GitLab
+/// 15.6+; `merge_status` before) as [`PullRequest::mergeable`] and `merge_status`, and
+/// `head_pipeline` as one check
+/// (<https://docs.gitlab.com/api/merge_requests/#get-single-mr>). Mergeable: only
+/// `mergeable` (`can_be_merged` on old instances); unknown while GitLab is still checking
+/// (`checking`, `unchecked`, `preparing`, `approvals_syncing`). The pipeline failed when
+/// `failed` or `canceled`, passed when `success` or `skipped`, and is pending otherwise
+/// (`created`, `running`, `manual`, …).
+pub(super) fn readiness(pr: &mut PullRequest, v: &Value) {
+    if pr.state != PullRequestState::Open {
+        return;
+    }
+    let status = v
+        .get("detailed_merge_status")
+        .or_else(|| v.get("merge_status"))
+        .and_then(Value::as_str);
+    pr.mergeable = match status {
+        Some("mergeable" | "can_be_merged") => Some(true),
+        None | Some("checking" | "unchecked" | "preparing" | "approvals_syncing") => None,
+        Some(_) => Some(false),
+    };
+    pr.merge_status = status.map(str::to_owned);
+    pr.checks = v
+        .get("head_pipeline")
+        .filter(|p| p.is_object())
+        .and_then(|p| {
+            let (failed, pending) = match p.get("status").and_then(Value::as_str)? {
+                "failed" | "canceled" => (1, 0),
+                "success" | "skipped" => (0, 0),
+                _ => (0, 1),
+            };
+            let url = p.get("web_url").and_then(Value::as_str).map(str::to_owned);
+            PullRequestChecks::from_counts(1, failed, pending, url)
+        });
 }
 
 /// `labels` is an array of names (or of objects with `name` when the caller asked for

@@ -9,7 +9,7 @@ use aiops_core::tracker::{
 use aiops_fakes::Fake;
 use aiops_fakes::gitlab::{self, GitLabState};
 use aiops_trackers::gitlab::GitLab;
-use aiops_types::{MergeMethod, Provider, PullRequest, PullRequestState};
+use aiops_types::{ChecksState, MergeMethod, Provider, PullRequest, PullRequestState};
 use serde_json::json;
 
 const TOKEN: &str = "glpat-mr-token";
@@ -394,4 +394,46 @@ fn a_bad_token_is_unauthorized_for_every_merge_request_verb() {
     let st = f.state();
     assert_eq!(st.merge_request(PROJECT, 1).unwrap().state, "opened");
     assert!(st.merges.is_empty() && st.rebases.is_empty());
+}
+
+#[test]
+fn a_single_merge_request_carries_its_merge_status_and_head_pipeline() {
+    let f = with_mrs(2);
+    let gl = client(&f, TOKEN);
+    let t = target();
+
+    let mr = gl.pull_request(&t, 1).unwrap();
+    assert_eq!(
+        (mr.mergeable, mr.merge_status.as_deref()),
+        (Some(true), Some("mergeable"))
+    );
+    assert_eq!(mr.checks, None, "no pipeline, no checks");
+    assert_eq!(f.requests().last().unwrap().path, format!("{MRS}/1"));
+
+    f.state().merge_request_mut(PROJECT, 1).unwrap().pipeline = Some("running".into());
+    let checks = gl.pull_request(&t, 1).unwrap().checks.unwrap();
+    assert_eq!(
+        (checks.state, checks.total, checks.pending),
+        (ChecksState::Pending, 1, 1)
+    );
+    assert!(checks.url.unwrap().contains("/-/pipelines/"));
+    f.state().merge_request_mut(PROJECT, 1).unwrap().pipeline = Some("failed".into());
+    assert_eq!(
+        gl.pull_request(&t, 1).unwrap().checks.unwrap().state,
+        ChecksState::Failure
+    );
+
+    f.state()
+        .merge_request_mut(PROJECT, 2)
+        .unwrap()
+        .has_conflicts = true;
+    let mr = gl.pull_request(&t, 2).unwrap();
+    assert_eq!(
+        (mr.mergeable, mr.merge_status.as_deref()),
+        (Some(false), Some("conflict"))
+    );
+    match gl.pull_request(&t, 99) {
+        Err(TrackerError::NotFound(_)) => {}
+        other => panic!("expected NotFound, got {other:?}"),
+    }
 }

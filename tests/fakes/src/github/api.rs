@@ -178,6 +178,7 @@ impl GitHubState {
             "issues" => {}
             "pulls" => return self.pulls(method, &repo, &seg[4..], &call),
             "git" => return self.git(method, &repo, &seg[4..]),
+            "commits" => return self.commits(method, &repo, &seg[4..], &call),
             _ => return not_found(),
         }
         match (method.clone(), &seg[4..]) {

@@ -10,6 +10,8 @@
 //! - `GET|POST /repos/{owner}/{repo}/pulls`, `GET|PATCH /repos/{owner}/{repo}/pulls/{n}`,
 //!   `GET|PUT /repos/{owner}/{repo}/pulls/{n}/merge` (pulls/pulls)
 //! - `DELETE /repos/{owner}/{repo}/git/refs/{ref}` (git/refs)
+//! - `GET /repos/{owner}/{repo}/commits/{sha}/check-runs` (checks/runs) and
+//!   `GET /repos/{owner}/{repo}/commits/{sha}/status` (commits/statuses), see [`checks`]
 //!
 //! Behaviour taken from the documentation: `Authorization: Bearer|token <t>` (else `401
 //! {"message":"Bad credentials",…}`); pull requests are listed among issues and carry a
@@ -28,9 +30,11 @@
 //! second on every mutation, so `updated_at` values are distinct and ordered.
 
 mod api;
+mod checks;
 mod pulls;
 mod render;
 
+pub use checks::{FakeCheckRun, FakeStatus};
 pub use pulls::{FakeMerge, FakePull};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -109,6 +113,10 @@ pub struct FakeRepo {
     pub disallowed_merge_methods: BTreeSet<String>,
     /// The setting "Automatically delete head branches": a merge deletes the head.
     pub delete_branch_on_merge: bool,
+    /// Check runs by commit sha.
+    pub check_runs: BTreeMap<String, Vec<FakeCheckRun>>,
+    /// Commit statuses by commit sha.
+    pub statuses: BTreeMap<String, Vec<FakeStatus>>,
 }
 
 /// Everything the fake GitHub knows. Repositories are keyed `owner/repo`.

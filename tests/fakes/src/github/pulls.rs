@@ -102,6 +102,12 @@ impl GitHubState {
         self.repo_entry(repo).branches.insert(branch.to_owned());
     }
 
+    /// The commit at the head of `branch` as this fake names it (it models no commits): the
+    /// `head.sha` of a pull request from it, where tests report checks.
+    pub fn branch_head_sha(repo: &str, branch: &str) -> String {
+        render::sha(&format!("{repo}@{branch}"))
+    }
+
     pub fn has_branch(&self, repo: &str, branch: &str) -> bool {
         self.repos
             .get(repo)

@@ -76,6 +76,9 @@ pub struct FakeMergeRequest {
     pub updated_at: OffsetDateTime,
     /// The create request's parameters as received; None when seeded.
     pub request: Option<Value>,
+    /// Status of the pipeline on `sha` (`running`, `success`, `failed`, …), shown as
+    /// `head_pipeline` on the single merge request; None: no pipeline.
+    pub pipeline: Option<String>,
 }
 
 impl FakeMergeRequest {
@@ -185,6 +188,7 @@ impl GitLabState {
                 created_at: now,
                 updated_at: now,
                 request: None,
+                pipeline: None,
             },
         );
         iid

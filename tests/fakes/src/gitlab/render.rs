@@ -87,7 +87,7 @@ pub fn issue(st: &GitLabState, p: &FakeProject, i: &FakeIssue) -> Value {
 }
 
 /// A merge request. `single` adds what only the single-MR answers (get, create, edit,
-/// merge) carry (`merge_error`, `changes_count`, `user`); `rebase` is the
+/// merge) carry (`merge_error`, `changes_count`, `user`, `head_pipeline`); `rebase` is the
 /// `rebase_in_progress` shown when the caller asked `include_rebase_in_progress`.
 pub fn merge_request(
     st: &GitLabState,
@@ -170,6 +170,16 @@ pub fn merge_request(
         v["changes_count"] = json!("1");
         v["first_contribution"] = json!(false);
         v["user"] = json!({ "can_merge": true });
+        v["head_pipeline"] = json!(mr.pipeline.as_ref().map(|status| json!({
+            "id": mr.id + 10_000,
+            "iid": mr.iid,
+            "project_id": p.id,
+            "sha": mr.sha,
+            "ref": mr.source_branch,
+            "status": status,
+            "source": "merge_request_event",
+            "web_url": format!("{}/{}/-/pipelines/{}", st.web_url, p.path, mr.id + 10_000),
+        })));
     }
     if let Some(r) = rebase {
         v["rebase_in_progress"] = json!(r);

@@ -1329,6 +1329,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{id}/pulls/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One pull request (GitLab: the merge request `iid`). An open one also carries
+         *     `mergeable`, `merge_status` and the head commit's `checks` when the provider reports
+         *     them (one or two more requests to it; lists leave them out).
+         */
+        get: operations["get_pull"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{id}/pulls/{number}/close": {
         parameters: {
             query?: never;
@@ -2482,6 +2503,12 @@ export interface components {
             /** @description At least 8 characters. */
             new_password: string;
         };
+        /**
+         * @description Overall state of a pull request's checks: any failed → `failure`, else any not done
+         *     → `pending`, else `success`.
+         * @enum {string}
+         */
+        ChecksState: "pending" | "success" | "failure";
         Comment: {
             author: string;
             /**
@@ -3934,6 +3961,7 @@ export interface components {
             assignees: string[];
             /** @description Login / username of the author. */
             author?: string | null;
+            checks?: components["schemas"]["PullRequestChecks"] | null;
             /** Format: date-time */
             created_at: string;
             /** @description Markdown. */
@@ -3941,6 +3969,19 @@ export interface components {
             draft: boolean;
             /** @description The merge commit (or squash commit) once merged. */
             merge_commit?: string | null;
+            /**
+             * @description The provider's own word for it: GitHub `mergeable_state` (`clean`, `dirty`,
+             *     `blocked`, `behind`, `unstable`, `draft`, `unknown`), GitLab
+             *     `detailed_merge_status` (`mergeable`, `conflict`, `ci_must_pass`, `draft_status`,
+             *     `not_approved`, …).
+             */
+            merge_status?: string | null;
+            /**
+             * @description Whether the provider would merge it now: `None` when it has not said (lists never
+             *     say; GitHub and GitLab compute it in the background after a push). Only
+             *     `GET /projects/{id}/pulls/{number}` of an open pull request fills it.
+             */
+            mergeable?: boolean | null;
             /**
              * Format: int64
              * @description GitHub: the pull request number; GitLab: the merge request `iid`.
@@ -3957,6 +3998,32 @@ export interface components {
             updated_at: string;
             /** @description The web page. */
             url: string;
+        };
+        /**
+         * @description The checks on a pull request's head commit. GitHub: its check runs
+         *     (<https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference>) and
+         *     commit statuses (<https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference>),
+         *     each one check; GitLab: the merge request's `head_pipeline`, one check.
+         */
+        PullRequestChecks: {
+            /**
+             * Format: int32
+             * @description Failed, cancelled or timed out.
+             */
+            failed: number;
+            /**
+             * Format: int32
+             * @description Queued or running.
+             */
+            pending: number;
+            state: components["schemas"]["ChecksState"];
+            /**
+             * Format: int32
+             * @description Checks counted (each ≥ 1 in total).
+             */
+            total: number;
+            /** @description Where they are shown (GitHub: the pull request's Checks tab; GitLab: the pipeline). */
+            url?: string | null;
         };
         /**
          * @description State of a pull request (GitHub) or merge request (GitLab), normalised.
@@ -10993,6 +11060,79 @@ export interface operations {
             };
             /** @description The request body is larger than the server accepts (1 MiB) */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The upstream tracker or git host failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_pull: {
+        parameters: {
+            query?: {
+                /** @description `open` (default), `closed`, `merged` or `all` (list only). */
+                state?: string;
+                /** @description `github` or `gitlab` when the project links both. */
+                provider?: components["schemas"]["Provider"];
+            };
+            header?: never;
+            path: {
+                id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PullRequest"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -299,6 +299,8 @@ export interface Backend {
     createPull(projectId: number, body: T.CreatePullRequest): Promise<T.PullRequest>;
     /** The code host's pull requests (a remote call: can be slow). */
     pulls(projectId: number, q: T.PullQuery): Promise<T.PullRequest[]>;
+    /** One pull request; an open one with `mergeable`, `merge_status` and `checks` (remote). */
+    pull(projectId: number, number: number, provider?: T.Provider): Promise<T.PullRequest>;
     mergePull(projectId: number, number: number, body: T.MergePullRequest): Promise<T.PullRequest>;
     closePull(projectId: number, number: number, provider?: T.Provider): Promise<T.PullRequest>;
   };

@@ -193,6 +193,7 @@ export function backendOver(t: Transport): Backend {
       log: (projectId, session, limit) => get(`/projects/${projectId}/git/log`, { session, limit }),
       createPull: (projectId, body) => post(`/projects/${projectId}/pulls`, body),
       pulls: (projectId, q) => get(`/projects/${projectId}/pulls`, q),
+      pull: (projectId, n, provider) => get(`/projects/${projectId}/pulls/${n}`, { provider }),
       mergePull: (projectId, n, body) => post(`/projects/${projectId}/pulls/${n}/merge`, body),
       closePull: (projectId, n, provider) => post(`/projects/${projectId}/pulls/${n}/close`, undefined, { provider }),
     },

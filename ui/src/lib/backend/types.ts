@@ -62,6 +62,7 @@ export type Preferences = S['Preferences'];
 export type ProjectLink = S['ProjectLink'];
 export type Provider = S['Provider'];
 export type PullRequest = S['PullRequest'];
+export type PullRequestChecks = S['PullRequestChecks'];
 export type PullRequestState = S['PullRequestState'];
 export type PutTool = S['PutTool'];
 export type RemoveWorktree = S['RemoveWorktree'];

@@ -2,6 +2,7 @@
 //! effect on the provider side, errors, rate limits. Sync (paging, ETag/304) is in
 //! [`sync`], pull requests in [`pulls`].
 
+mod checks;
 mod pulls;
 mod sync;
 
