@@ -6,7 +6,9 @@
 //!
 //! The server reads `<data>/tmux.conf`, written by [`Tmux::new`]: panes stay after their
 //! command exits (`remain-on-exit`, so the exit status can be read) and keep a long
-//! history. A tmux server outlives aiops: sessions are found again with [`Tmux::list`].
+//! history; no status line (the browser, the desktop and `ssh … tmux attach` show the
+//! agent's whole screen, and aiops shows the session's name and state around it). A tmux
+//! server outlives aiops: sessions are found again with [`Tmux::list`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -24,6 +26,7 @@ set -g remain-on-exit on
 set -g history-limit 50000
 set -g default-terminal tmux-256color
 set -g exit-empty off
+set -g status off
 ";
 
 /// Numbers the paste buffers of `send_text` within this process.

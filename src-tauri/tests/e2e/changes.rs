@@ -77,6 +77,15 @@ fn changes_are_live_stageable_and_a_review_reaches_the_agent_when_it_waits() {
     let id = s["id"].as_i64().unwrap();
     wait_state(&server, id, "running");
     let wt = PathBuf::from(s["worktree_path"].as_str().unwrap());
+    // aiops's tmux shows the agent's whole screen: no status line.
+    let mut tmux = std::process::Command::new("tmux");
+    tmux.arg("-S")
+        .arg(server.data_dir.join("tmux.sock"))
+        .args(["show-options", "-g", "status"]);
+    assert_eq!(
+        text(&crate::common::run(tmux, None).stdout).trim(),
+        "status off"
+    );
     assert!(
         wait_until(WAIT, || wt.join("notes.txt").exists()),
         "the agent wrote"

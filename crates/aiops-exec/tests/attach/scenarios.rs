@@ -51,7 +51,14 @@ fn last_flow_line(s: &Server, name: &str) -> u64 {
     screen
         .lines()
         .rev()
-        .find_map(|l| l.trim().strip_prefix("flow ")?.parse().ok())
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("flow ")?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
         .unwrap_or(0)
 }
 
@@ -59,10 +66,20 @@ fn last_flow_line(s: &Server, name: &str) -> u64 {
 /// bring it back.
 pub fn output_pauses_without_acks_and_resumes_with_them(dir: &std::path::Path, start: Start<'_>) {
     let name = "aiops-2-flow";
-    let flood = "i=0; while :; do i=$((i+1)); echo \"flow $i\"; done";
+    // A pane faster than the client makes tmux send redraws of the screen instead of
+    // every line (as little as 80 kB/s at 80x24 on a loaded machine): a large terminal
+    // of full lines makes each redraw ~24 kB, so the 1 MiB watermark comes in a second.
+    let flood =
+        "pad=$(printf '%0220d' 0); i=0; while :; do i=$((i+1)); echo \"flow $i $pad\"; done";
     let s = tmux_session(dir, name, &["sh", "-c", flood]);
     let screen = Recorder::new();
-    let attached = start(&s.attach_command(name, true), 80, 24, true, screen.clone());
+    let attached = start(
+        &s.attach_command(name, true),
+        240,
+        100,
+        true,
+        screen.clone(),
+    );
     wait_until("output up to the high watermark", || {
         screen.len() as u64 > HIGH_WATERMARK
     });
