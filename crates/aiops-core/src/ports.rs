@@ -329,6 +329,15 @@ pub trait IssueStore {
     fn issue(&self, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>>;
     fn insert_native_issue(&self, row: &NewIssueRow, audit: NewAudit) -> CoreResult<Issue>;
     fn update_issue(&self, id: i64, row: &IssueRow, audit: NewAudit) -> CoreResult<Issue>;
+    /// Records a pull request of project `project_id`: for `issue_id` when given (opened
+    /// for it), and its new state on every issue of the project it was recorded for
+    /// (merged or closed). Each issue whose row changed gets `issue.updated`.
+    fn record_pull_request(
+        &self,
+        project_id: i64,
+        issue_id: Option<i64>,
+        pr: &aiops_types::IssuePullRequest,
+    ) -> CoreResult<()>;
     /// Oldest first.
     fn list_comments(&self, issue_id: i64, page: PageQuery) -> CoreResult<Vec<Comment>>;
     fn comment(&self, issue_id: i64, comment_id: i64) -> CoreResult<Option<Comment>>;

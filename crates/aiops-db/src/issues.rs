@@ -4,7 +4,7 @@
 use aiops_core::page::PageQuery;
 use aiops_core::ports::{IssueFilter, IssueRow, IssueStore, NewAudit, NewIssueRow, Viewer};
 use aiops_core::{CoreError, CoreResult};
-use aiops_types::{Comment, Issue, IssueStatus, Provider};
+use aiops_types::{Comment, Issue, IssuePullRequest, IssueStatus, Provider};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -18,7 +18,13 @@ const COLUMNS: &str = "i.id, i.project_id, p.slug, t.slug, i.provider, i.externa
     i.description, i.status, i.provider_status, {labels},
     i.assignee, i.author, i.url, i.comments, i.created_at, i.updated_at, i.closed_at,
     i.removed_at IS NOT NULL,
-    (SELECT l.integration_id FROM project_links l WHERE l.id = i.link_id)";
+    (SELECT l.integration_id FROM project_links l WHERE l.id = i.link_id),
+    (SELECT json_object('id', s.id, 'tool', s.tool, 'state', s.state) FROM sessions s
+        WHERE s.issue_id = i.id AND s.state IN ('starting', 'running', 'waiting')
+        ORDER BY s.id DESC LIMIT 1),
+    (SELECT json_object('provider', r.provider, 'number', r.number, 'url', r.url,
+        'state', r.state) FROM issue_pull_requests r
+        WHERE r.issue_id = i.id ORDER BY r.opened_at DESC, r.number DESC LIMIT 1)";
 const LABELS: &str =
     "(SELECT group_concat(l.label, char(31)) FROM issue_labels l WHERE l.issue_id = i.id)";
 const JOINS: &str = "JOIN projects p ON p.id = i.project_id JOIN tenants t ON t.id = p.tenant_id";
@@ -66,6 +72,21 @@ fn issue(r: &Row<'_>) -> rusqlite::Result<Issue> {
         closed_at: r.get::<_, Option<Ts>>(17)?.map(|t| t.0),
         removed_upstream: r.get(18)?,
         integration_id: r.get(19)?,
+        live_session: json_column(r, 20)?,
+        pull_request: json_column(r, 21)?,
+    })
+}
+
+/// A `json_object(…)` column as `T` (NULL: None).
+fn json_column<T: serde::de::DeserializeOwned>(
+    r: &Row<'_>,
+    i: usize,
+) -> rusqlite::Result<Option<T>> {
+    let Some(text) = r.get::<_, Option<String>>(i)? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 
@@ -309,6 +330,15 @@ impl IssueStore for Db {
             emit(tx, IssueEvent::change(before, row.status), id, None)?;
             find(tx, Viewer::All, id)?.ok_or_else(|| CoreError::not_found(format!("issue {id}")))
         })
+    }
+
+    fn record_pull_request(
+        &self,
+        project_id: i64,
+        issue_id: Option<i64>,
+        pr: &IssuePullRequest,
+    ) -> CoreResult<()> {
+        self.write(|tx| crate::issue_pulls::record(tx, project_id, issue_id, pr))
     }
 
     fn list_comments(&self, issue_id: i64, page: PageQuery) -> CoreResult<Vec<Comment>> {

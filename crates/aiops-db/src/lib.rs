@@ -15,6 +15,7 @@ pub mod backup;
 mod credentials;
 mod integrations;
 mod issue_events;
+mod issue_pulls;
 mod issues;
 mod jobs;
 mod mcp;
@@ -59,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_automation.sql"),
     include_str!("../migrations/0013_mcp.sql"),
     include_str!("../migrations/0014_ship.sql"),
+    include_str!("../migrations/0015_inbox_rows.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".
@@ -93,6 +95,11 @@ pub struct Db {
     /// Bumped after every committed write; lets callers cache what they read and know
     /// when it may be stale.
     generation: std::sync::atomic::AtomicU64,
+    /// Set by the writer's update hook when a row goes into `events`; read and cleared
+    /// around each write transaction.
+    appended: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Called after a committed write that appended events (see [`Db::on_events`]).
+    on_events: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -190,6 +197,17 @@ impl Db {
                 message: e.to_string(),
             })?;
         restrict_permissions(path);
+        let appended = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = appended.clone();
+        writer
+            .update_hook(Some(
+                move |action: rusqlite::hooks::Action, _db: &str, table: &str, _row: i64| {
+                    if action == rusqlite::hooks::Action::SQLITE_INSERT && table == "events" {
+                        seen.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                },
+            ))
+            .map_err(open_err)?;
         let mut pool = Vec::with_capacity(readers.max(1));
         for _ in 0..readers.max(1) {
             let conn = Connection::open_with_flags(
@@ -205,7 +223,16 @@ impl Db {
             readers: ReaderPool::new(pool),
             writer: Mutex::new(writer),
             generation: std::sync::atomic::AtomicU64::new(0),
+            appended,
+            on_events: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Calls `f` after every committed write that appended to the event log, whichever
+    /// path wrote it (API, sync, workflow, jobs), so event streams wake at once instead
+    /// of on their next recheck. Set once; later calls are ignored.
+    pub fn on_events(&self, f: Box<dyn Fn() + Send + Sync>) {
+        let _ = self.on_events.set(f);
     }
 
     pub fn path(&self) -> &Path {
@@ -230,10 +257,21 @@ impl Db {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(internal)?;
+        // Only this transaction's inserts count (a rolled-back one set it for nothing).
+        self.appended
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         let out = f(&tx)?;
         tx.commit().map_err(internal)?;
+        // Read under the lock: the next writer clears it.
+        let appended = self
+            .appended
+            .swap(false, std::sync::atomic::Ordering::Relaxed);
+        drop(conn);
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Release);
+        if appended && let Some(wake) = self.on_events.get() {
+            wake();
+        }
         Ok(out)
     }
 

@@ -111,7 +111,7 @@ impl AppState {
             tracing::error!("{e}; members' repository URLs get no exceptions");
             Default::default()
         });
-        Self(Arc::new(Inner {
+        let st = Self(Arc::new(Inner {
             repo_allow,
             limiter: LoginLimiter::new(settings.login_failures_per_minute),
             db,
@@ -138,7 +138,16 @@ impl AppState {
             closing: tokio::sync::watch::Sender::new(false),
             revocations: Default::default(),
             http_metrics: Default::default(),
-        }))
+        }));
+        // Every write that appends to the event log wakes the event streams, whichever
+        // path made it (a weak handle: the store must not keep the state alive).
+        let weak = Arc::downgrade(&st.0);
+        st.0.db.on_events(Box::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.events.send_modify(|n| *n += 1);
+            }
+        }));
+        st
     }
 
     pub fn trackers(&self) -> &dyn Trackers {

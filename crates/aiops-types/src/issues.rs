@@ -107,6 +107,33 @@ pub struct Issue {
     /// The tracker integration the issue came through; `null` for native issues.
     #[serde(default)]
     pub integration_id: Option<i64>,
+    /// The newest session on the issue that is still live (starting, running or
+    /// waiting), whoever started it.
+    #[serde(default)]
+    pub live_session: Option<IssueSession>,
+    /// The newest pull request aiops opened for the issue, in the state aiops last saw
+    /// (one opened at the code host directly is not known).
+    #[serde(default)]
+    pub pull_request: Option<IssuePullRequest>,
+}
+
+/// A live session on an issue, as the inbox shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IssueSession {
+    pub id: i64,
+    /// The tool it runs (`claude`, `codex`, `aider`, `shell`, …).
+    pub tool: String,
+    pub state: crate::SessionState,
+}
+
+/// A pull request (GitHub) or merge request (GitLab) opened through aiops for an issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IssuePullRequest {
+    pub provider: Provider,
+    /// GitHub: the number; GitLab: the merge request `iid`.
+    pub number: u64,
+    pub url: String,
+    pub state: crate::PullRequestState,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

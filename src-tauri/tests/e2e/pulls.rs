@@ -82,6 +82,21 @@ fn ship(l: &Linked, host: &Host<'_>) {
         "The fix.\n\nCloses #1",
         "the issue is linked"
     );
+    // The inbox row: the issue's live session and the pull request opened for it.
+    let row = l.json(&["issues", "get", &issue]);
+    assert_eq!(
+        (&row["live_session"]["tool"], &row["live_session"]["state"]),
+        (&json!("shell"), &json!("running")),
+        "{row}"
+    );
+    assert_eq!(
+        (
+            &row["pull_request"]["number"],
+            &row["pull_request"]["state"]
+        ),
+        (&json!(first), &json!("open")),
+        "{row}"
+    );
 
     // Two more, to merge with each method.
     let mut numbers = vec![first];
@@ -129,6 +144,11 @@ fn ship(l: &Linked, host: &Host<'_>) {
         .map(|(n, m)| (*n, m.to_owned()))
         .collect();
     assert_eq!(merges, want);
+    let row = l.json(&["issues", "get", &issue]);
+    assert_eq!(
+        row["pull_request"]["state"], "merged",
+        "merged through aiops: {row}"
+    );
     assert!(!(host.has_branch)(&branch) && !(host.has_branch)("feature/squash"));
     let again = l.cli(
         &[
@@ -164,6 +184,8 @@ fn ship(l: &Linked, host: &Host<'_>) {
     );
     assert!((host.issue_closed)(), "complete closes the tracker issue");
     crate::common::assert_success(&l.cli(&["sessions", "kill", &sid]), "sessions kill");
+    let row = l.json(&["issues", "get", &issue]);
+    assert!(row["live_session"].is_null(), "no live session: {row}");
 }
 
 #[test]

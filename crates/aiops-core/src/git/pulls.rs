@@ -9,8 +9,8 @@
 //! links any pull request that mentions it, and the issue's URL otherwise.
 
 use aiops_types::{
-    CreatePullRequest, Issue, MergePullRequest, Provider, PullRequest, PullRequestQuery,
-    PullRequestState,
+    CreatePullRequest, Issue, IssuePullRequest, MergePullRequest, Provider, PullRequest,
+    PullRequestQuery, PullRequestState,
 };
 use serde_json::json;
 
@@ -168,7 +168,24 @@ pub fn create(
                 "source": source, "target": target, "issue_id": req.issue_id,
             })),
     )?;
+    remember(store, project_id, req.issue_id, &pr)?;
     Ok(pr)
+}
+
+/// Keeps the pull request's state on the issue it was opened for (inbox rows show it).
+fn remember(
+    store: &impl Store,
+    project_id: i64,
+    issue_id: Option<i64>,
+    pr: &PullRequest,
+) -> CoreResult<()> {
+    let row = IssuePullRequest {
+        provider: pr.provider,
+        number: pr.number,
+        url: pr.url.clone(),
+        state: pr.state,
+    };
+    store.record_pull_request(project_id, issue_id, &row)
 }
 
 /// Merges with `method`, optionally deleting the source branch.
@@ -206,6 +223,7 @@ pub fn merge(
                 "method": options.method.as_str(), "delete_branch": req.delete_branch,
             })),
     )?;
+    remember(store, project_id, None, &pr)?;
     Ok(pr)
 }
 
@@ -229,6 +247,7 @@ pub fn close(
             .target("project", project_id)
             .detail(json!({ "number": number, "provider": pr.provider.as_str() })),
     )?;
+    remember(store, project_id, None, &pr)?;
     Ok(pr)
 }
 

@@ -186,6 +186,8 @@ mod tests {
             closed_at: None,
             removed_upstream: false,
             integration_id: Some(1),
+            live_session: None,
+            pull_request: None,
         }
     }
 

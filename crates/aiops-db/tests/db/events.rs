@@ -51,3 +51,27 @@ fn pruning_keeps_the_newest_and_visibility_is_per_user() {
     assert_eq!(left, [ids[4], ids[4] + 1], "the newest two stay");
     assert_eq!(db.prune_events(2).unwrap(), 0, "nothing more to prune");
 }
+
+#[test]
+fn a_write_that_appends_events_wakes_the_listener_once_and_others_do_not() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use aiops_core::ports::SettingsStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("aiops.db"), 1).unwrap();
+    let woken = Arc::new(AtomicU32::new(0));
+    let seen = woken.clone();
+    db.on_events(Box::new(move || {
+        seen.fetch_add(1, Ordering::SeqCst);
+    }));
+    db.insert_event(&event(1, None)).unwrap();
+    assert_eq!(woken.load(Ordering::SeqCst), 1, "an appended event wakes");
+    db.set_setting("k", "v").unwrap();
+    assert_eq!(
+        woken.load(Ordering::SeqCst),
+        1,
+        "writes without events do not"
+    );
+}

@@ -3151,12 +3151,14 @@ export interface components {
              */
             integration_id?: number | null;
             labels: string[];
+            live_session?: components["schemas"]["IssueSession"] | null;
             /** Format: int64 */
             project_id: number;
             project_slug: string;
             provider: components["schemas"]["Provider"];
             /** @description The tracker's own state name (`open`, `closed`, `In Progress`, …). */
             provider_status: string;
+            pull_request?: components["schemas"]["IssuePullRequest"] | null;
             /** @description The issue was deleted or moved at its tracker: kept here, closed, and marked. */
             removed_upstream?: boolean;
             status: components["schemas"]["IssueStatus"];
@@ -3166,6 +3168,25 @@ export interface components {
             updated_at: string;
             /** @description Web page of the issue at the tracker; none for native issues. */
             url?: string | null;
+        };
+        /** @description A pull request (GitHub) or merge request (GitLab) opened through aiops for an issue. */
+        IssuePullRequest: {
+            /**
+             * Format: int64
+             * @description GitHub: the number; GitLab: the merge request `iid`.
+             */
+            number: number;
+            provider: components["schemas"]["Provider"];
+            state: components["schemas"]["PullRequestState"];
+            url: string;
+        };
+        /** @description A live session on an issue, as the inbox shows it. */
+        IssueSession: {
+            /** Format: int64 */
+            id: number;
+            state: components["schemas"]["SessionState"];
+            /** @description The tool it runs (`claude`, `codex`, `aider`, `shell`, …). */
+            tool: string;
         };
         /**
          * @description Normalised state; the provider's own word is in `provider_status`.
@@ -3633,12 +3654,14 @@ export interface components {
                  */
                 integration_id?: number | null;
                 labels: string[];
+                live_session?: components["schemas"]["IssueSession"] | null;
                 /** Format: int64 */
                 project_id: number;
                 project_slug: string;
                 provider: components["schemas"]["Provider"];
                 /** @description The tracker's own state name (`open`, `closed`, `In Progress`, …). */
                 provider_status: string;
+                pull_request?: components["schemas"]["IssuePullRequest"] | null;
                 /** @description The issue was deleted or moved at its tracker: kept here, closed, and marked. */
                 removed_upstream?: boolean;
                 status: components["schemas"]["IssueStatus"];
