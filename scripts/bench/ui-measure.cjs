@@ -1,10 +1,13 @@
 // Measures the web UI in Debian's chromium (playwright-core from ui/node_modules), for
 // scripts/bench/ui.sh, which starts the server and passes AIOPS_URL, AIOPS_EMAIL,
-// AIOPS_PASSWORD, AIOPS_SESSION (a live shell session) and AIOPS_TRIALS. Prints one JSON
+// AIOPS_PASSWORD, AIOPS_SESSION (a live shell session), AIOPS_CHANGES_SESSION (a session
+// whose worktree has AIOPS_CHANGES_FILES changed files) and AIOPS_TRIALS. Prints one JSON
 // object: inbox first paint (ms from navigation start to the first issue row drawn, 5
-// loads), and keystroke-to-glyph latency over AIOPS_TRIALS keys, in ms from the keydown
+// loads); keystroke-to-glyph latency over AIOPS_TRIALS keys, in ms from the keydown
 // event to: the key's bytes handed to the terminal socket, the echo's first frame back,
-// the echoed character in the terminal's buffer, and the animation frame that draws it.
+// the echoed character in the terminal's buffer, and the animation frame that draws it;
+// the Changes panel's time to render (5 loads); and the inbox's event-to-row latency
+// over AIOPS_TRIALS title changes.
 'use strict';
 
 const path = require('node:path');
@@ -108,9 +111,86 @@ const pct = (xs, q) => {
     if (i >= 5) lat.push(ms); // the first keys warm up the path
   }
   await p.keyboard.press('Control+U');
+
+  // The Changes panel of a session whose worktree holds AIOPS_CHANGES_FILES new files of
+  // AIOPS_CHANGES_LINES lines each, 5 loads: from navigation start, and from the end of the
+  // `/changes` answer, to the frame after every file is listed and the open diffs' lines
+  // are in the DOM; then to the first highlighted span (highlight.js loads after the
+  // first diff).
+  const panel = [];
+  const wantFiles = Number(process.env.AIOPS_CHANGES_FILES);
+  for (let i = 0; i < 5; i++) {
+    await p.goto(`/sessions/${process.env.AIOPS_CHANGES_SESSION}`);
+    await p.waitForFunction(
+      (n) =>
+        document.querySelectorAll('[data-testid=changes-file]').length >= n &&
+        document.querySelectorAll('[data-testid=diff-line]').length > 0,
+      wantFiles,
+      { polling: 'raf' },
+    );
+    const drawn = await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(performance.now()))));
+    const answered = await p.evaluate(() => {
+      const e = performance.getEntriesByType('resource').filter((r) => /\/changes(\?|$)/.test(new URL(r.name).pathname + new URL(r.name).search));
+      return e.length ? e[e.length - 1].responseEnd : NaN;
+    });
+    await p.waitForFunction(() => document.querySelector('[data-testid=diff-file] [class*="hljs-"]'), undefined, { polling: 'raf' });
+    const lit = await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(performance.now()))));
+    const lines = await p.evaluate(() => document.querySelectorAll('[data-testid=diff-line]').length);
+    panel.push({ drawn, render: drawn - answered, lit, lines });
+  }
+
+  // Inbox event → row: a title changed through the API (from the page, so one clock);
+  // the row is replaced by the `issue.updated` event the server streams back.
+  await p.goto('/');
+  await p.getByTestId('inbox-row').first().waitFor();
+  const inbox = [];
+  for (let i = 0; i < trials; i++) {
+    inbox.push(
+      await p.evaluate(async (n) => {
+        const row = document.querySelector('[data-testid=inbox-row]');
+        const id = row.dataset.issueId;
+        const title = `renamed for the bench ${n}`;
+        const seen = new Promise((resolve) => {
+          const check = () => document.querySelector(`[data-testid=inbox-row][data-issue-id="${id}"]`)?.textContent.includes(title);
+          const mo = new MutationObserver(() => {
+            if (check()) {
+              mo.disconnect();
+              resolve(performance.now());
+            }
+          });
+          mo.observe(document.body, { subtree: true, childList: true, characterData: true });
+        });
+        const me = await fetch('/api/v1/auth/me').then((x) => x.json());
+        const t0 = performance.now();
+        const res = await fetch(`/api/v1/issues/${id}`, {
+          method: 'PATCH',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token || '' },
+          body: JSON.stringify({ title }),
+        });
+        if (!res.ok) throw new Error(`PATCH ${res.status}`);
+        const t1 = performance.now();
+        const t2 = await seen;
+        return { write: t2 - t0, event: t2 - t1 };
+      }, i),
+    );
+  }
   console.log(
     JSON.stringify({
       first_paint_ms: { median: pct(paints, 0.5), max: Math.max(...paints) },
+      changes_ms: {
+        files: wantFiles,
+        lines_drawn: panel[0].lines,
+        drawn_median: pct(panel.map((x) => x.drawn), 0.5),
+        render_median: pct(panel.map((x) => x.render), 0.5),
+        render_max: Math.max(...panel.map((x) => x.render)),
+        highlighted_median: pct(panel.map((x) => x.lit), 0.5),
+      },
+      inbox_event_ms: {
+        trials: inbox.length,
+        p50: pct(inbox.map((x) => x.event), 0.5),
+        p95: pct(inbox.map((x) => x.event), 0.95),
+        write_p50: pct(inbox.map((x) => x.write), 0.5),
+      },
       keystroke_ms: {
         trials: lat.length,
         p50: pct(lat.map((l) => l.frame), 0.5),

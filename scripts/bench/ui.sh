@@ -6,7 +6,11 @@
 #      60, ≥ 40): p50 and p95 (and the p50 of each stage); target p50 ≤ 20 ms;
 #   2. inbox first paint with 100,000 issues: navigation start → first row drawn, 5 loads;
 #   3. the JS bundle: gzipped bytes of ui/dist/assets/*.js, the lazily loaded terminal
-#      chunk (xterm.js) apart; target ≤ 400 kB gzipped without xterm.
+#      chunk (xterm.js) apart; target ≤ 400 kB gzipped without xterm; and without and
+#      with the highlighter chunk (highlight.js, loaded with the first diff);
+#   4. (issue 20) the Changes panel's time to render a 5,000-line diff over 50 files
+#      (target ≤ 300 ms), and the inbox's event-to-row latency (a title changed through
+#      the API → the row replaced by the streamed `issue.updated`), --trials changes.
 # Prints markdown tables for the README's Performance section.
 #
 # How: builds the UI and the release server-only binary (which embeds it); a temp data
@@ -68,20 +72,44 @@ start_session() {
 }
 step "start a shell session" start_session
 
+# A second session whose worktree has $changed_files new Python files of $changed_lines
+# lines each: the Changes panel's load.
+changed_files=50 changed_lines=100 changes_session=''
+seed_changes() {
+    local issue json wt f j
+    issue=$(cli -o json issues create --tenant bench --project demo --title "Bench changes" |
+        sed -n 's/^  "id": \([0-9]*\),$/\1/p') || return
+    json=$(cli -o json issues work "$issue" --tool shell) || return
+    changes_session=$(sed -n 's/^  "id": \([0-9]*\),$/\1/p' <<<"$json" | head -n 1)
+    wt=$(sed -n 's/^ *"worktree_path": "\(.*\)",$/\1/p' <<<"$json" | head -n 1)
+    [[ -n $changes_session && -d $wt ]] || return
+    mkdir -p "$wt/src"
+    for ((f = 1; f <= changed_files; f++)); do
+        for ((j = 1; j <= changed_lines / 2; j++)); do
+            printf 'def step_%d_%d(value):\n    return value * %d + len("step %d")\n' "$f" "$j" "$j" "$f"
+        done >"$wt/src/module_$f.py"
+    done
+}
+step "seed $changed_files changed files of $changed_lines lines in a second session" seed_changes
+
 result=''
 measure() {
     result=$(AIOPS_URL=$base AIOPS_EMAIL=$admin_email AIOPS_PASSWORD=$admin_password \
-        AIOPS_SESSION=$session AIOPS_TRIALS=$trials timeout 600 node scripts/bench/ui-measure.cjs)
+        AIOPS_SESSION=$session AIOPS_TRIALS=$trials AIOPS_CHANGES_SESSION=$changes_session \
+        AIOPS_CHANGES_FILES=$changed_files timeout 600 node scripts/bench/ui-measure.cjs)
 }
 step "measure in chromium ($trials keys)" measure
 field() { node -e 'const r = JSON.parse(process.argv[1]); const v = process.argv[2].split(".").reduce((o, k) => o[k], r); console.log(Number.isInteger(v) ? v : v.toFixed(1))' "$result" "$1"; }
 
-bundle_rows='' main_total=0
+bundle_rows='' main_total=0 highlighter=0
 for f in ui/dist/assets/*.js; do
     gz=$(gzip -9c "$f" | wc -c)
     name=${f##*/}
     if [[ $name == Terminal-* ]]; then
         bundle_rows+="| \`$name\` (terminal, xterm.js; loaded on the session page) | $((gz / 1024)) kB |"$'\n'
+    elif [[ $name == languages-* ]]; then
+        highlighter=$gz
+        bundle_rows+="| \`$name\` (highlight.js; loaded with the first diff) | $((gz / 1024)) kB |"$'\n'
     else
         main_total=$((main_total + gz))
         bundle_rows+="| \`$name\` | $((gz / 1024)) kB |"$'\n'
@@ -104,8 +132,16 @@ $(nproc) cores, $(uname -m), $(chromium --version 2>/dev/null | head -n 1), loop
 | keystroke → echo in xterm.js's buffer, p50 / p95 | $(field keystroke_ms.buffer_p50) / $(field keystroke_ms.buffer_p95) ms |
 | inbox first paint with $rows issues, median of 5 | $(field first_paint_ms.median) ms |
 | inbox first paint, max | $(field first_paint_ms.max) ms |
+| Changes panel, $changed_files files of $changed_lines lines ($((changed_files * changed_lines)) lines; $(field changes_ms.lines_drawn) drawn open, the rest collapsed): \`/changes\` answered → drawn, median of 5 | $(field changes_ms.render_median) ms |
+| Changes panel: the same, max | $(field changes_ms.render_max) ms |
+| Changes panel: navigation start → drawn, median | $(field changes_ms.drawn_median) ms |
+| Changes panel: navigation start → first highlighted line, median | $(field changes_ms.highlighted_median) ms |
+| inbox: title change answered → its row replaced by the \`issue.updated\` event, p50 ($(field inbox_event_ms.trials) changes) | $(field inbox_event_ms.p50) ms |
+| inbox: the same, p95 | $(field inbox_event_ms.p95) ms |
+| inbox: title change sent → row replaced, p50 | $(field inbox_event_ms.write_p50) ms |
 
 | JS bundle (gzip -9) | size |
 |---|---:|
-${bundle_rows}| everything but the terminal chunk | $((main_total / 1024)) kB |
+${bundle_rows}| everything but the terminal and highlighter chunks | $((main_total / 1024)) kB |
+| the same with the highlighter | $(((main_total + highlighter) / 1024)) kB |
 EOF

@@ -40,6 +40,8 @@ pub trait WorkingCopies: Send + Sync {
     /// Commits `paths` only (every change when empty) with `message`; says what it
     /// committed (the caller reads the new `head`).
     fn commit(&self, ctx: &GitContext, message: &str, paths: &[String]) -> CoreResult<String>;
+    /// Commits what is staged, as staged (nothing added); `Invalid` when nothing is.
+    fn commit_staged(&self, ctx: &GitContext, message: &str) -> CoreResult<String>;
     fn create_branch(&self, ctx: &GitContext, name: &str, from: Option<&str>)
     -> CoreResult<String>;
     fn checkout(&self, ctx: &GitContext, name: &str) -> CoreResult<String>;

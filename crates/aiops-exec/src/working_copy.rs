@@ -103,6 +103,10 @@ impl WorkingCopies for LocalGit {
         git(ctx).commit(&ctx.dir, message, paths).map_err(git_err)
     }
 
+    fn commit_staged(&self, ctx: &GitContext, message: &str) -> CoreResult<String> {
+        git(ctx).commit_staged(&ctx.dir, message).map_err(git_err)
+    }
+
     fn create_branch(
         &self,
         ctx: &GitContext,

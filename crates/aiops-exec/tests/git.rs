@@ -226,3 +226,46 @@ fn the_context_file_is_excluded_from_commits() {
     );
     assert!(git.exclude(&wt, "a\nb").is_err());
 }
+
+#[test]
+fn commit_staged_commits_the_index_as_it_is_and_refuses_an_empty_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = bare_repo(tmp.path());
+    let git = Git {
+        allow_file: true,
+        ..Git::default()
+    };
+    let clone = tmp.path().join("clone");
+    git.clone(&format!("file://{}", bare.display()), &clone)
+        .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&clone)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let refused = git.commit_staged(&clone, "nothing yet");
+    assert!(matches!(&refused, Err(GitError::Invalid(_))), "{refused:?}");
+
+    // README.md staged with one line, a second line left in the working tree only; an
+    // untracked file stays out.
+    std::fs::write(clone.join("README.md"), "hello\nstaged\n").unwrap();
+    run(&["add", "README.md"]);
+    std::fs::write(clone.join("README.md"), "hello\nstaged\nnot staged\n").unwrap();
+    std::fs::write(clone.join("new.txt"), "untracked\n").unwrap();
+    git.commit_staged(&clone, "the staged line").unwrap();
+    assert_eq!(run(&["show", "HEAD:README.md"]), "hello\nstaged\n");
+    assert_eq!(
+        run(&["show", "--name-only", "--format=%s", "HEAD"]),
+        "the staged line\n\nREADME.md\n"
+    );
+    assert_eq!(
+        run(&["status", "--porcelain"]),
+        " M README.md\n?? new.txt\n",
+        "the rest is left as it was"
+    );
+}

@@ -246,6 +246,10 @@ pub struct GitCommit {
     /// every change, untracked files included.
     #[serde(default)]
     pub files: Vec<String>,
+    /// Commit the index as it is: what is staged, a partly staged file as staged, nothing
+    /// added. `files` must be empty then.
+    #[serde(default)]
+    pub staged: bool,
 }
 
 /// `POST /api/v1/projects/{id}/git/branch` (create) and `…/git/checkout`.

@@ -287,7 +287,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("git push", "aiops git push demo --session 7"),
     (
         "git commit",
-        "aiops git commit demo \"Fix the parser\" --files src/parse.rs\naiops git commit acme/demo -m \"Fix the parser\" --session 7",
+        "aiops git commit demo \"Fix the parser\" --files src/parse.rs\naiops git commit acme/demo -m \"Fix the parser\" --session 7\naiops git commit demo \"Only what is staged\" --staged",
     ),
     ("git branches", "aiops git branches demo"),
     ("git branch", "aiops git branch demo feature/x --from main"),

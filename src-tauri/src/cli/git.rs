@@ -64,7 +64,7 @@ pub enum CopyCommand {
         #[arg(long)]
         branch: Option<String>,
     },
-    /// Commit as you: only --files when given, else every change.
+    /// Commit as you: only --files when given, --staged what is staged, else every change.
     Commit {
         #[command(flatten)]
         at: Where,
@@ -75,8 +75,11 @@ pub enum CopyCommand {
         #[arg(long, short = 'm', conflicts_with = "text")]
         message: Option<String>,
         /// Comma-separated paths to stage and commit, nothing else.
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, value_delimiter = ',', conflicts_with = "staged")]
         files: Vec<String>,
+        /// Commit the index as it is (partly staged files as staged); add nothing.
+        #[arg(long)]
+        staged: bool,
     },
     /// Local branches and origin's.
     Branches(Where),
@@ -176,12 +179,14 @@ async fn copy(ctx: &Ctx, cmd: CopyCommand) -> Result<(), CliError> {
             text,
             message,
             files,
+            staged,
             ..
         } => {
             let req = GitCommit {
                 session,
                 message: text.or(message).unwrap_or_default(),
                 files,
+                staged,
             };
             done(client.git_commit(project, &req).await?)
         }

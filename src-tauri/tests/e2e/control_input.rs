@@ -63,6 +63,7 @@ fn nul_bytes_and_full_ref_names_are_bad_input_and_long_text_arrives() {
             session: at(),
             message: message.into(),
             files,
+            staged: false,
         };
         assert_bad_input(
             admin.git_commit(project, &commit("fix\0", vec![])).await,
@@ -75,6 +76,15 @@ fn nul_bytes_and_full_ref_names_are_bad_input_and_long_text_arrives() {
                 .await,
             "NUL",
             "a file path with a NUL byte",
+        );
+        let both = GitCommit {
+            staged: true,
+            ..commit("fix", vec!["README.md".into()])
+        };
+        assert_bad_input(
+            admin.git_commit(project, &both).await,
+            "give no files",
+            "the index as it is and files at once",
         );
         let where_ = |path: &str| GitWhere {
             session: at(),

@@ -87,7 +87,8 @@ pub fn push(
     audited(store, host, caller, &wc, "git.push", message, detail)
 }
 
-/// Commits `files` only (every change when empty) as the caller.
+/// Commits `files` only (every change when empty), or with `staged` the index as it is,
+/// as the caller.
 pub fn commit(
     store: &impl Store,
     host: &Host<'_>,
@@ -120,9 +121,19 @@ pub fn commit(
     for f in &files {
         no_nul("files", f)?;
     }
+    if req.staged && !files.is_empty() {
+        return Err(CoreError::invalid(
+            "files",
+            "`staged` commits the index as it is: give no files with it",
+        ));
+    }
     let wc = working_copy(store, host, caller, project_id, req.session)?;
-    let message = host.git.commit(&wc.ctx, &req.message, &files)?;
-    let detail = serde_json::json!({ "files": files });
+    let message = if req.staged {
+        host.git.commit_staged(&wc.ctx, &req.message)?
+    } else {
+        host.git.commit(&wc.ctx, &req.message, &files)?
+    };
+    let detail = serde_json::json!({ "files": files, "staged": req.staged });
     let mut done = audited(store, host, caller, &wc, "git.commit", message, detail)?;
     let short: String = done.head.chars().take(7).collect();
     done.message = format!("{} as {short}", done.message);

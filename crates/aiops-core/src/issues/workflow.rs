@@ -73,6 +73,7 @@ pub fn run(
                 session,
                 message: message.to_owned(),
                 files: req.files.clone(),
+                staged: false,
             };
             let done = crate::git::commit(store, host, caller, issue.project_id, &commit)?;
             let short = done.head.get(..7).unwrap_or(&done.head);

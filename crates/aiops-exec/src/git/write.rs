@@ -174,6 +174,21 @@ impl Git {
     }
 
     /// Whether `paths` (or the whole tree) has no change against `HEAD`.
+    /// Commits the index as it is (`git commit` with no paths and nothing added), with
+    /// `message` on stdin. `Invalid` when nothing is staged.
+    pub fn commit_staged(&self, dir: &Path, message: &str) -> Result<String, GitError> {
+        if message.trim().is_empty() {
+            return Err(GitError::Invalid("a commit needs a message".into()));
+        }
+        if self.staged_nothing(dir, &[])? {
+            return Err(GitError::Invalid("nothing is staged".into()));
+        }
+        self.spec(Some(dir), LOCAL_TIMEOUT)
+            .args(["commit", "--quiet", "--file=-"])
+            .run_with_input(Some(message.as_bytes()))?;
+        Ok("committed what was staged".to_owned())
+    }
+
     fn staged_nothing(&self, dir: &Path, paths: &[String]) -> Result<bool, GitError> {
         let diff = self
             .spec(Some(dir), LOCAL_TIMEOUT)

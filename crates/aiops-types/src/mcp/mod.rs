@@ -247,6 +247,7 @@ pub fn call(
                 session: a.session()?,
                 message: a.need("message")?,
                 files: a.take("files")?.unwrap_or_default(),
+                staged: false,
             };
             ApiCall::post(format!("/projects/{project}/git/commit"), body(req))
         }

@@ -2997,6 +2997,11 @@ export interface components {
             message: string;
             /** Format: int64 */
             session?: number | null;
+            /**
+             * @description Commit the index as it is: what is staged, a partly staged file as staged, nothing
+             *     added. `files` must be empty then.
+             */
+            staged?: boolean;
         };
         /** @description One commit of `GET …/git/log`. */
         GitCommitInfo: {
