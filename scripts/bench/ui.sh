@@ -132,7 +132,7 @@ $(nproc) cores, $(uname -m), $(chromium --version 2>/dev/null | head -n 1), loop
 | keystroke → echo in xterm.js's buffer, p50 / p95 | $(field keystroke_ms.buffer_p50) / $(field keystroke_ms.buffer_p95) ms |
 | inbox first paint with $rows issues, median of 5 | $(field first_paint_ms.median) ms |
 | inbox first paint, max | $(field first_paint_ms.max) ms |
-| Changes panel, $changed_files files of $changed_lines lines ($((changed_files * changed_lines)) lines; $(field changes_ms.lines_drawn) drawn open, the rest collapsed): \`/changes\` answered → drawn, median of 5 | $(field changes_ms.render_median) ms |
+| Changes panel, $changed_files files of $changed_lines lines ($((changed_files * changed_lines)) lines; $(field changes_ms.lines_drawn) drawn on the first screen, the rest as they near it): \`/changes\` answered → drawn, median of 5 | $(field changes_ms.render_median) ms |
 | Changes panel: the same, max | $(field changes_ms.render_max) ms |
 | Changes panel: navigation start → drawn, median | $(field changes_ms.drawn_median) ms |
 | Changes panel: navigation start → first highlighted line, median | $(field changes_ms.highlighted_median) ms |
