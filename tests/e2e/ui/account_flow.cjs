@@ -10,21 +10,13 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { launch, page, screenshot, step, run } = require('./browser.cjs');
+const { launch, page, screenshot, step, run, signIn } = require('./browser.cjs');
 
 const email = process.env.AIOPS_ADMIN_EMAIL;
 const password = process.env.AIOPS_ADMIN_PASSWORD;
 
 /** Not an OpenSSH key, though it has the armour of one (so only the server can tell). */
 const malformed = '-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbA==\n-----END OPENSSH PRIVATE KEY-----\n';
-
-async function signIn(p) {
-  await p.goto('/');
-  await p.getByTestId('login-email').fill(email);
-  await p.getByTestId('login-password').fill(password);
-  await p.getByTestId('login-submit').click();
-  await p.getByTestId('inbox-list').waitFor();
-}
 
 /** Fails when the page is wider than the viewport (a sideways scroll on a phone). */
 async function noSidewaysScroll(p, what) {
@@ -45,7 +37,7 @@ run(async () => {
     const keyRows = () => tid('ssh-key-row');
 
     const fingerprint = await step('sign in; generate an ed25519 key with ssh-keygen', async () => {
-      await signIn(p);
+      await signIn(p, email, password);
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'account-flow', '-f', keyFile]);
       // "256 SHA256:… account-flow (ED25519)"
       const fp = execFileSync('ssh-keygen', ['-lf', keyFile], { encoding: 'utf8' }).split(/\s+/)[1];
@@ -88,7 +80,7 @@ run(async () => {
     q.on('dialog', (d) => d.accept());
 
     await step('after signing in again the key is still there; delete removes it', async () => {
-      await signIn(q);
+      await signIn(q, email, password);
       await q.goto('/account');
       const row = qid('ssh-key-row').filter({ hasText: 'laptop' });
       await row.waitFor();

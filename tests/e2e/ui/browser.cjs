@@ -77,6 +77,15 @@ async function api(p, method, path, body) {
   return r.body ? JSON.parse(r.body) : null;
 }
 
+/** Signs `p` in through the form and waits for the inbox. */
+async function signIn(p, email, password) {
+  await p.goto('/');
+  await p.getByTestId('login-email').fill(email);
+  await p.getByTestId('login-password').fill(password);
+  await p.getByTestId('login-submit').click();
+  await p.getByTestId('inbox-list').waitFor();
+}
+
 /** Runs `body` as one named step, so a failure names the step. */
 async function step(name, body) {
   process.stdout.write(`step: ${name}\n`);
@@ -99,4 +108,4 @@ function run(main) {
   );
 }
 
-module.exports = { base, launch, page, screenshot, step, run, api, WAIT };
+module.exports = { base, launch, page, screenshot, step, run, api, signIn, WAIT };

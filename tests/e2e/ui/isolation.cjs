@@ -4,20 +4,12 @@
 // found" for an Acme issue's page.
 'use strict';
 
-const { launch, page, step, run, api } = require('./browser.cjs');
+const { launch, page, step, run, api, signIn } = require('./browser.cjs');
 
 const adminEmail = process.env.AIOPS_ADMIN_EMAIL;
 const adminPassword = process.env.AIOPS_ADMIN_PASSWORD;
 const memberEmail = 'member@example.com';
 const memberPassword = 'member-password-123';
-
-async function signIn(p, email, password) {
-  await p.goto('/');
-  await p.getByTestId('login-email').fill(email);
-  await p.getByTestId('login-password').fill(password);
-  await p.getByTestId('login-submit').click();
-  await p.getByTestId('inbox-list').waitFor();
-}
 
 run(async () => {
   const browser = await launch();

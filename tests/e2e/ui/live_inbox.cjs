@@ -6,19 +6,11 @@
 // (scripts/bench/ui.sh measures it).
 'use strict';
 
-const { launch, page, step, run, api } = require('./browser.cjs');
+const { launch, page, step, run, api, signIn } = require('./browser.cjs');
 
 const email = process.env.AIOPS_ADMIN_EMAIL;
 const password = process.env.AIOPS_ADMIN_PASSWORD;
 const repo = process.env.AIOPS_REPO;
-
-async function signIn(p) {
-  await p.goto('/');
-  await p.getByTestId('login-email').fill(email);
-  await p.getByTestId('login-password').fill(password);
-  await p.getByTestId('login-submit').click();
-  await p.getByTestId('inbox-list').waitFor();
-}
 
 run(async () => {
   const browser = await launch();
@@ -38,8 +30,8 @@ run(async () => {
     };
 
     const project = await step('two browsers signed in; the reader on the inbox', async () => {
-      await signIn(writer);
-      await signIn(reader);
+      await signIn(writer, email, password);
+      await signIn(reader, email, password);
       await api(writer, 'POST', '/tenants', { name: 'Acme' });
       return api(writer, 'POST', '/projects', { tenant: 'acme', name: 'demo', repo_url: repo });
     });
