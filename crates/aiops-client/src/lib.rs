@@ -13,6 +13,7 @@ mod api;
 mod api_agents;
 mod api_automation;
 mod api_git;
+mod api_hosts;
 mod api_mcp;
 mod api_sessions;
 mod api_ssh;

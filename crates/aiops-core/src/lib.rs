@@ -18,6 +18,7 @@ pub mod credentials;
 pub mod demo;
 mod error;
 pub mod git;
+pub mod hosts;
 pub mod integrations;
 pub mod issues;
 pub mod jobs;

@@ -43,6 +43,8 @@ pub trait SshStore {
     fn ssh_keys(&self, user_id: i64) -> CoreResult<Vec<SshKey>>;
     /// The key git uses for a user: their oldest.
     fn user_ssh_key(&self, user_id: i64) -> CoreResult<Option<SshKeyRecord>>;
+    /// Any stored key by id (a user's or a deploy key), with its private part.
+    fn ssh_key_record(&self, id: i64) -> CoreResult<Option<SshKeyRecord>>;
     /// Inserts a user's key (`Conflict` for a name they already use) or sets a project's
     /// deploy key (replacing the previous one).
     fn insert_ssh_key(&self, row: &NewSshKeyRow, audit: NewAudit) -> CoreResult<SshKey>;

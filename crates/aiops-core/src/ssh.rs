@@ -317,7 +317,7 @@ pub fn material(
     Ok(Some(SshMaterial { key, known_hosts }))
 }
 
-fn open_key(secret: &SecretKey, private: PrivateKeyRef) -> CoreResult<KeySource> {
+pub(crate) fn open_key(secret: &SecretKey, private: PrivateKeyRef) -> CoreResult<KeySource> {
     Ok(match private {
         PrivateKeyRef::Sealed(s) => {
             let bytes = Zeroizing::new(secret.open(&s, SEAL_CONTEXT)?);
@@ -343,7 +343,11 @@ pub fn user_key(
 }
 
 /// The `known_hosts` lines of `host`'s trusted keys; scans and records unknown hosts.
-fn trusted_keys(store: &impl Store, git: &dyn WorkingCopies, host: &SshHost) -> CoreResult<String> {
+pub(crate) fn trusted_keys(
+    store: &impl Store,
+    git: &dyn WorkingCopies,
+    host: &SshHost,
+) -> CoreResult<String> {
     let name = host.known_hosts_name();
     let mut keys = store.host_keys(&name)?;
     if keys.is_empty() {

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::issue_events::{self, IssueEvent, emit};
 use crate::time_text::now;
-use crate::{Db, Ts, audit, internal, parse_text};
+use crate::{Db, Ts, audit, internal, json_column, parse_text};
 
 /// Columns of an issue row; column 10 (labels) is filled by [`LABELS`] for one issue and
 /// by one batch query per page for lists.
@@ -74,19 +74,6 @@ fn issue(r: &Row<'_>) -> rusqlite::Result<Issue> {
         integration_id: r.get(19)?,
         live_session: json_column(r, 20)?,
         pull_request: json_column(r, 21)?,
-    })
-}
-
-/// A `json_object(…)` column as `T` (NULL: None).
-fn json_column<T: serde::de::DeserializeOwned>(
-    r: &Row<'_>,
-    i: usize,
-) -> rusqlite::Result<Option<T>> {
-    let Some(text) = r.get::<_, Option<String>>(i)? else {
-        return Ok(None);
-    };
-    serde_json::from_str(&text).map(Some).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 

@@ -13,6 +13,7 @@ mod audit;
 mod automation;
 pub mod backup;
 mod credentials;
+mod hosts;
 mod integrations;
 mod issue_events;
 mod issue_pulls;
@@ -61,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_mcp.sql"),
     include_str!("../migrations/0014_ship.sql"),
     include_str!("../migrations/0015_inbox_rows.sql"),
+    include_str!("../migrations/0016_hosts.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".
@@ -342,6 +344,19 @@ pub(crate) fn json_text(list: &[String]) -> String {
 /// `internal`.
 pub(crate) fn internal(e: rusqlite::Error) -> CoreError {
     CoreError::Internal(format!("database: {e}"))
+}
+
+/// A JSON text column (`json_object(…)`, a stored array or report) as `T`; NULL is None.
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+) -> rusqlite::Result<Option<T>> {
+    let Some(text) = r.get::<_, Option<String>>(i)? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 /// Maps a UNIQUE violation to `Conflict(message)`, anything else to `Internal`.

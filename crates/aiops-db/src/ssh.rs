@@ -89,6 +89,10 @@ impl SshStore for Db {
         self.read(|c| one_key(c, "user_id = ?1", user_id))
     }
 
+    fn ssh_key_record(&self, id: i64) -> CoreResult<Option<SshKeyRecord>> {
+        self.read(|c| one_key(c, "id = ?1", id))
+    }
+
     fn insert_ssh_key(&self, row: &NewSshKeyRow, audit: NewAudit) -> CoreResult<SshKey> {
         let (sealed, key_id, path) = match &row.private {
             PrivateKeyRef::Sealed(s) => (Some(s.blob.clone()), Some(s.key_id.clone()), None),

@@ -19,6 +19,7 @@ pub mod pane_guard;
 pub mod process;
 pub mod pty;
 pub mod reexec;
+pub mod remote;
 pub mod render;
 pub mod runtime;
 pub mod sandbox;

@@ -21,8 +21,37 @@ const SCAN_TIMEOUT_SECS: u64 = 10;
 /// The files of one command over ssh; the directory goes when this drops.
 pub struct SshFiles {
     _dir: tempfile::TempDir,
+    known_hosts: std::path::PathBuf,
+    key: std::path::PathBuf,
     /// The value for `GIT_SSH_COMMAND`.
     pub command: String,
+}
+
+impl SshFiles {
+    /// `ssh`'s options for these files, before the destination (see the module doc).
+    pub fn options(&self) -> Vec<std::ffi::OsString> {
+        let mut out: Vec<std::ffi::OsString> = [
+            "-F",
+            "/dev/null",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=30",
+        ]
+        .into_iter()
+        .map(Into::into)
+        .collect();
+        let mut known = std::ffi::OsString::from("UserKnownHostsFile=");
+        known.push(&self.known_hosts);
+        out.extend(["-o".into(), known, "-i".into(), self.key.clone().into()]);
+        out
+    }
 }
 
 /// Writes `text` (ending in a newline) to the new file `path`, mode 0600.
@@ -40,7 +69,7 @@ pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Writes `material` for one command (in the system temp dir, `TMPDIR`).
-fn files(material: &SshMaterial) -> std::io::Result<SshFiles> {
+pub fn files(material: &SshMaterial) -> std::io::Result<SshFiles> {
     let dir = tempfile::Builder::new().prefix("aiops-ssh-").tempdir()?;
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;
     let known = dir.path().join("known_hosts");
@@ -53,19 +82,23 @@ fn files(material: &SshMaterial) -> std::io::Result<SshFiles> {
         }
         KeySource::Path(p) => p.into(),
     };
-    // git runs GIT_SSH_COMMAND through the shell: every path is quoted.
-    let quote = |p: &Path| {
-        shlex::try_quote(&p.to_string_lossy())
-            .map(|q| q.into_owned())
-            .map_err(|_| std::io::Error::other("a path with a NUL byte"))
+    let mut files = SshFiles {
+        _dir: dir,
+        known_hosts: known,
+        key,
+        command: String::new(),
     };
-    let command = format!(
-        "ssh -F /dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes \
-         -o GlobalKnownHostsFile=/dev/null -o UserKnownHostsFile={} -o ConnectTimeout=30 -i {}",
-        quote(&known)?,
-        quote(&key)?
-    );
-    Ok(SshFiles { _dir: dir, command })
+    // git runs GIT_SSH_COMMAND through the shell: every word is quoted.
+    let mut command = String::from("ssh");
+    for word in files.options() {
+        let quoted = shlex::try_quote(&word.to_string_lossy())
+            .map_err(|_| std::io::Error::other("a path with a NUL byte"))?
+            .into_owned();
+        command.push(' ');
+        command.push_str(&quoted);
+    }
+    files.command = command;
+    Ok(files)
 }
 
 /// Points `git` at `material` when there is some: writes its files and adds

@@ -95,7 +95,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
         Authenticate with `Authorization: Bearer aiops_…` (API key) or the `aiops_session` cookie \
         plus `X-CSRF-Token` on writes. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "users"), (name = "tenants"), (name = "projects"), (name = "issues"), (name = "integrations"), (name = "credentials"), (name = "agents"), (name = "audit"), (name = "system"), (name = "automation"), (name = "mcp"))
+    tags((name = "auth"), (name = "users"), (name = "tenants"), (name = "projects"), (name = "issues"), (name = "integrations"), (name = "credentials"), (name = "agents"), (name = "audit"), (name = "system"), (name = "automation"), (name = "mcp"), (name = "hosts"))
 )]
 struct ApiDoc;
 

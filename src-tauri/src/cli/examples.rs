@@ -321,6 +321,22 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("ssh-keys delete", "aiops ssh-keys delete 3"),
     ("known-hosts list", "aiops known-hosts list"),
+    ("hosts list", "aiops hosts list"),
+    ("hosts get", "aiops hosts get build-1"),
+    (
+        "hosts add",
+        "aiops hosts add build-1 --ssh aiops@build-1.example.com\naiops hosts add gpu-box --ssh aiops@10.0.0.7:2222 --root /srv/aiops --labels gpu,big --capacity 8 --key 3",
+    ),
+    (
+        "hosts update",
+        "aiops hosts update build-1 --capacity 6 --labels big",
+    ),
+    ("hosts remove", "aiops hosts remove build-1"),
+    ("hosts test", "aiops hosts test build-1"),
+    (
+        "hosts drain",
+        "aiops hosts drain build-1\naiops hosts drain build-1 --undo",
+    ),
     (
         "known-hosts confirm",
         "aiops known-hosts confirm git.example.com SHA256:abc123",

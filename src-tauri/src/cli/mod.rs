@@ -17,6 +17,7 @@ pub mod credentials;
 pub mod examples;
 pub mod exit;
 pub mod git;
+pub mod hosts;
 pub mod integrations;
 pub mod issues;
 pub mod jobs;
@@ -126,6 +127,9 @@ pub enum Command {
     /// Host keys of git servers: confirm a new host's key on first use.
     #[command(subcommand)]
     KnownHosts(ssh::KnownHostsCommand),
+    /// Session hosts (admin): machines that run sessions over SSH.
+    #[command(subcommand)]
+    Hosts(hosts::HostsCommand),
     /// MCP: serve aiops's tools to an MCP client on stdin/stdout (what sessions' agents
     /// start); `aiops mcp servers …`: the MCP servers a project's sessions get.
     Mcp(mcp::McpArgs),
@@ -237,6 +241,7 @@ pub fn run(
         Command::Prs(cmd) => rt.block_on(pulls::run(&Ctx::load(&global)?, cmd)),
         Command::SshKeys(cmd) => rt.block_on(ssh::run(&Ctx::load(&global)?, cmd)),
         Command::KnownHosts(cmd) => rt.block_on(ssh::run_hosts(&Ctx::load(&global)?, cmd)),
+        Command::Hosts(cmd) => rt.block_on(hosts::run(&Ctx::load(&global)?, cmd)),
         Command::Mcp(args) => rt.block_on(mcp::run(&Ctx::load(&global)?, args)),
         Command::Workflow(cmd) => rt.block_on(workflow::run(&Ctx::load(&global)?, cmd)),
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),

@@ -26,6 +26,7 @@ mod dialogs;
 mod first_hour;
 mod git_ssh;
 mod git_verbs;
+mod hosts;
 mod issue_events;
 mod issues;
 mod mcp;

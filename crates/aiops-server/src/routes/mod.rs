@@ -10,6 +10,7 @@ mod changes;
 mod credentials;
 mod events;
 mod git;
+mod hosts;
 mod integrations;
 mod issues;
 mod jobs;
@@ -60,6 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(workflow::router())
         .merge(pulls::router())
         .merge(ssh::router())
+        .merge(hosts::router())
         .merge(audit::router())
         .merge(system::router())
         .merge(jobs::router())

@@ -414,6 +414,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every session host, by name, with its last check. */
+        get: operations["list_hosts"];
+        put?: never;
+        /**
+         * Adds a host (nothing is sent to it yet). `key_id` defaults to the caller's oldest
+         *     SSH key; its public key belongs in the host's `authorized_keys`.
+         */
+        post: operations["add_host"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hosts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_host"];
+        put?: never;
+        post?: never;
+        delete: operations["remove_host"];
+        options?: never;
+        head?: never;
+        /** Changes the fields given; `{"draining": true}` stops new sessions from landing there. */
+        patch: operations["update_host"];
+        trace?: never;
+    };
+    "/api/v1/hosts/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logs in over SSH and records what the host has (`ssh`, `tmux`, `git`, `bubblewrap`,
+         *     whether a sandbox starts, the agent CLIs). On first contact the host's keys are
+         *     recorded as pending: a 409 names their fingerprints until an admin confirms one
+         *     (`POST /known-hosts/confirm`). A host that refuses the login answers 200 with the
+         *     `ssh` item failed and ssh's message.
+         */
+        post: operations["test_host"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations": {
         parameters: {
             query?: never;
@@ -3083,6 +3144,64 @@ export interface components {
             status: string;
             version: string;
         };
+        /** @description A machine sessions can run on, reached over SSH. */
+        Host: {
+            /** @description Host name or IP address. */
+            address: string;
+            /**
+             * Format: int32
+             * @description Most live sessions the host takes.
+             */
+            capacity: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description A draining host takes no new sessions; its live ones run on. */
+            draining: boolean;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description The SSH key aiops logs in with (`aiops ssh-keys list` of the admin who added it).
+             */
+            key_id?: number | null;
+            /** @description Free-form labels projects can pin (`gpu`, `big`). */
+            labels: string[];
+            last_check?: components["schemas"]["HostCheck"] | null;
+            /** @description Unique; lower-case letters, digits and `-`. */
+            name: string;
+            /** Format: int32 */
+            port: number;
+            /**
+             * @description Where the host keeps base clones and worktrees: absolute, or relative to the SSH
+             *     user's home directory.
+             */
+            root: string;
+            /** @description The SSH login. */
+            ssh_user: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description What `POST /api/v1/hosts/{id}/test` found on the host. */
+        HostCheck: {
+            /** Format: date-time */
+            checked_at: string;
+            /**
+             * @description One per thing checked: `ssh`, `tmux`, `git`, `bubblewrap`, `sandbox`, then the
+             *     agent CLIs (`claude`, `codex`, `aider`), which are optional.
+             */
+            items: components["schemas"]["HostCheckItem"][];
+            /** @description SSH, tmux, git and the sandbox all work. */
+            ok: boolean;
+        };
+        /** @description One thing `hosts test` checked. */
+        HostCheckItem: {
+            /** @description Why not, when not. */
+            detail?: string | null;
+            name: string;
+            ok: boolean;
+            /** @description What it reported (`tmux 3.3a`, `git version 2.39.5`). */
+            version?: string | null;
+        };
         /**
          * @description `POST /api/v1/tools/{name}/install` and `…/upgrade` (admin).
          * @example {
@@ -3380,6 +3499,37 @@ export interface components {
             message?: string | null;
             method?: components["schemas"]["MergeMethod"] | null;
             provider?: components["schemas"]["Provider"] | null;
+        };
+        /**
+         * @description `POST /api/v1/hosts`.
+         * @example {
+         *       "capacity": 4,
+         *       "labels": [
+         *         "gpu"
+         *       ],
+         *       "name": "build-1",
+         *       "root": "/srv/aiops",
+         *       "ssh": "aiops@build-1.example.com:22"
+         *     }
+         */
+        NewHost: {
+            /**
+             * Format: int32
+             * @description 1..=1000, default 4.
+             */
+            capacity?: number | null;
+            /**
+             * Format: int64
+             * @description Default: the caller's oldest SSH key.
+             */
+            key_id?: number | null;
+            labels?: string[];
+            /** @description 1..=63 of `a-z`, `0-9` and `-`, starting with a letter or digit. */
+            name: string;
+            /** @description Default `.aiops` (in the SSH user's home). */
+            root?: string | null;
+            /** @description `user@host[:port]` (port 22 by default; `[v6]:port` for an IPv6 address). */
+            ssh: string;
         };
         /**
          * @description `POST /api/v1/sessions/{id}/review-comments`.
@@ -4810,6 +4960,21 @@ export interface components {
             token?: string | null;
             vault_password?: string | null;
             verify_tls?: boolean | null;
+        };
+        /**
+         * @description `PATCH /api/v1/hosts/{id}`: the fields given change.
+         * @example {
+         *       "draining": true
+         *     }
+         */
+        UpdateHost: {
+            /** Format: int32 */
+            capacity?: number | null;
+            draining?: boolean | null;
+            /** Format: int64 */
+            key_id?: number | null;
+            labels?: string[] | null;
+            root?: string | null;
         };
         /**
          * @description `PATCH /api/v1/integrations/{id}` (admin). Absent fields are left as they are; an
@@ -6651,6 +6816,374 @@ export interface operations {
             };
             /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_hosts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Host"][];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_host: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewHost"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Host"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_host: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Host"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_host: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_host: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateHost"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Host"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_host: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Host"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The upstream tracker or git host failed */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
