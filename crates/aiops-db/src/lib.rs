@@ -12,6 +12,7 @@ mod agents;
 mod audit;
 mod automation;
 pub mod backup;
+mod chat;
 mod credentials;
 mod integrations;
 mod issue_events;
@@ -59,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_automation.sql"),
     include_str!("../migrations/0013_mcp.sql"),
     include_str!("../migrations/0014_ship.sql"),
+    include_str!("../migrations/0015_chat.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".
