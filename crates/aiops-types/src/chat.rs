@@ -146,6 +146,7 @@ pub struct CreateChatIntegration {
 /// `PATCH /api/v1/chat/integrations/{id}`: absent fields are kept; an empty string clears
 /// `api_url`, `keyword`, `default_project`, `ollama_url` and `model`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"allowed_chats": ["-1001234", "-1005678"], "keyword": "aiops"}))]
 pub struct UpdateChatIntegration {
     #[serde(default)]
     pub name: Option<String>,
@@ -180,6 +181,10 @@ pub struct UpdateChatIntegration {
 pub struct ChatIntegrationListParams {
     /// Only this tenant's (slug or id).
     pub tenant: Option<String>,
+    /// Page size, 1..=500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
 }
 
 /// A chat user acting as an aiops user.

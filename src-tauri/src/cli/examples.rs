@@ -122,6 +122,32 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("automation runs stop", "aiops automation runs stop 12"),
     (
+        "telegram list",
+        "aiops telegram list\naiops telegram list --tenant acme",
+    ),
+    ("telegram get", "aiops telegram get ops"),
+    (
+        "telegram create",
+        "aiops telegram create --tenant acme --name ops --token-stdin --allow-chat -1001234567890 --project acme/web   # token on stdin\n\
+         aiops telegram create --tenant acme --name ask --token-stdin --answer ollama --ollama-url http://127.0.0.1:11434 --model llama3.2",
+    ),
+    (
+        "telegram update",
+        "aiops telegram update ops --keyword aiops --group-only false\n\
+         aiops telegram update acme/ops --token-stdin   # new token on stdin",
+    ),
+    ("telegram delete", "aiops telegram delete ops"),
+    ("telegram test", "aiops telegram test ops"),
+    ("telegram users", "aiops telegram users ops"),
+    (
+        "telegram map-user",
+        "aiops telegram map-user ops --chat-user 123456789 --user alice@example.com",
+    ),
+    (
+        "telegram unmap-user",
+        "aiops telegram unmap-user ops --chat-user 123456789",
+    ),
+    (
         "projects check",
         "aiops projects check acme/web\naiops projects check 3 -o json",
     ),

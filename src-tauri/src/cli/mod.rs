@@ -31,6 +31,7 @@ pub mod sessions_diff;
 pub mod ssh;
 pub mod sync;
 pub mod system;
+pub mod telegram;
 pub mod tenants;
 pub mod tools;
 pub mod users;
@@ -159,6 +160,9 @@ pub enum Command {
     /// Ansible through Semaphore or ansible-playbook on the server: targets, runs, logs.
     #[command(subcommand)]
     Automation(automation::AutomationCommand),
+    /// Telegram bots of a tenant: commands and questions from chats, as mapped users.
+    #[command(subcommand)]
+    Telegram(telegram::TelegramCommand),
     /// The CLI's settings (server URL, output format, stored key, defaults).
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -243,6 +247,7 @@ pub fn run(
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
         Command::System(cmd) => rt.block_on(system::run(&Ctx::load(&global)?, cmd)),
         Command::Automation(cmd) => rt.block_on(automation::run(&Ctx::load(&global)?, cmd)),
+        Command::Telegram(cmd) => rt.block_on(telegram::run(&Ctx::load(&global)?, cmd)),
     }
 }
 
