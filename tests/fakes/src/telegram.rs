@@ -51,6 +51,8 @@ pub struct TelegramState {
     pub token: String,
     /// Updates not yet confirmed, oldest first.
     pub pending: Vec<Value>,
+    /// Every update ever queued, oldest first.
+    pub history: Vec<Value>,
     pub next_update_id: i64,
     pub next_message_id: i64,
     /// Every call: method and body.
@@ -66,9 +68,18 @@ impl TelegramState {
     fn push(&mut self, mut update: Value) -> i64 {
         self.next_update_id += 1;
         update["update_id"] = json!(self.next_update_id);
+        self.history.push(update.clone());
         self.pending.push(update);
         self.wake.notify_waiters();
         self.next_update_id
+    }
+
+    /// Queues every update ever sent again, with its original `update_id` (what a bot
+    /// sees when it asks with an older offset than it had confirmed, e.g. after losing its
+    /// stored offset).
+    pub fn redeliver_all(&mut self) {
+        self.pending = self.history.clone();
+        self.wake.notify_waiters();
     }
 
     /// A user's text message in chat `chat_id` (`type` `group` when negative, else
