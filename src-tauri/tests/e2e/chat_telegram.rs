@@ -128,11 +128,20 @@ fn issues(server: &ServerProcess) -> Vec<Value> {
 #[test]
 fn a_telegram_bot_answers_creates_lists_and_closes_as_the_mapped_user() {
     let w = setup();
-    // A mention is a question: the fake model's answer, by editing the placeholder.
+    // A mention is a question: the fake model's answer, by editing the placeholder as
+    // it streams (pieces 600 ms apart, edits at most one a second: at least one edit
+    // before the last).
+    w.ollama.state().piece_delay = Duration::from_millis(600);
     let q = w.say(ALICE, "what is aiops?");
     let answer = w.reply(q, "answer", |m| m.text == "You asked: what is aiops?");
     assert_eq!(answer.history.first().map(String::as_str), Some("…"));
-    assert!(answer.history.len() >= 2, "edited into place: {answer:?}");
+    assert!(
+        answer.history.len() >= 3,
+        "placeholder, a partial answer, the whole one: {:?}",
+        answer.history
+    );
+    assert!(answer.history[1].ends_with(" …"), "{:?}", answer.history);
+    w.ollama.state().piece_delay = Duration::ZERO;
     let asked = w.ollama.state().requests.clone();
     assert_eq!(asked.len(), 1);
     assert_eq!(asked[0]["model"], "tiny");
@@ -286,4 +295,68 @@ fn a_restart_in_the_middle_of_polling_answers_nothing_twice() {
     for m in [first, during, dup, later] {
         assert_eq!(w.replies(m).len(), 1, "message {m} answered once");
     }
+}
+
+#[test]
+fn a_mapped_user_reaches_in_chat_only_what_they_reach_in_aiops() {
+    let w = setup();
+    // Bob belongs to another tenant: linked, he still cannot see acme's project or issues.
+    let out = w
+        .server
+        .cli(&["tenants", "create", "--name", "globex"], None);
+    assert_success(&out, "tenants create globex");
+    Member::create_in(&w.server, "bob@example.com", "globex");
+    let out = w.server.cli(
+        &[
+            "telegram",
+            "map-user",
+            "ops",
+            "--chat-user",
+            &MALLORY.to_string(),
+            "--user",
+            "bob@example.com",
+        ],
+        None,
+    );
+    assert_success(&out, "telegram map-user bob");
+    let m = w.say(MALLORY, "issue in acme/demo Steal the data");
+    let refused = w.reply(m, "other tenant's project", |m| {
+        m.text.starts_with("Cannot do that")
+    });
+    assert!(refused.buttons.is_empty(), "{refused:?}");
+    // The bot's default project is acme's: no preview for bob either.
+    let m = w.say(MALLORY, "issue Steal the data");
+    w.reply(m, "default project", |m| {
+        m.text.starts_with("Cannot do that")
+    });
+    let issue = crate::sessions::demo_issue(&w.server, "Secret roadmap");
+    let id = issue["id"].to_string();
+    let m = w.say(MALLORY, &format!("show {id}"));
+    w.reply(m, "show", |m| {
+        m.text == format!("Cannot do that: issue {id} not found")
+    });
+    let m = w.say(MALLORY, &format!("close {id}"));
+    w.reply(m, "close", |m| m.text.starts_with("Cannot do that"));
+    let still = json(&w.server, &["issues", "get", &id]);
+    assert_eq!(still["status"], "open", "bob closed nothing");
+    let m = w.say(MALLORY, "list all");
+    let list = w.reply(m, "list", |m| m.text.starts_with("No open issues"));
+    assert!(!list.text.contains("Secret roadmap"), "{list:?}");
+    // A member of acme may not administer the bot.
+    let carol = Member::create(&w.server, "carol@example.com");
+    let args = [
+        "telegram",
+        "map-user",
+        "ops",
+        "--chat-user",
+        "1",
+        "--user",
+        "carol@example.com",
+    ];
+    let out = crate::common::run(carol.command(&w.server, &args), None);
+    assert!(
+        !out.status.success(),
+        "a member cannot map chat users: {}",
+        crate::common::text(&out.stdout)
+    );
 }

@@ -5,7 +5,8 @@
 //! `"done": true, "done_reason": "stop"`; with `stream: false` one object. An unknown
 //! model → `404 {"error": "model \"x\" not found, try pulling it first"}`. The answer is
 //! the next scripted one ([`OllamaState::script`]), else `You asked: <question>`, streamed
-//! word by word. Every request body is kept in [`OllamaState::requests`].
+//! word by word, [`OllamaState::piece_delay`] apart. Every request body is kept in
+//! [`OllamaState::requests`].
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::{Fake, json as reply};
@@ -25,6 +27,8 @@ pub struct OllamaState {
     /// Answers to give next, as their streamed pieces.
     pub script: VecDeque<Vec<String>>,
     pub requests: Vec<Value>,
+    /// Time between two streamed pieces (a model that thinks); zero: all at once.
+    pub piece_delay: std::time::Duration,
 }
 
 /// Starts a fake Ollama serving `model`.
@@ -85,14 +89,19 @@ async fn chat(State(st): State<Arc<Mutex<OllamaState>>>, body: axum::body::Bytes
         v["done"] = json!(true);
         return reply(200, v);
     }
-    let mut text = String::new();
-    for p in &pieces {
-        text.push_str(&line(p, false));
-    }
-    text.push_str(&line("", true));
+    let mut lines: Vec<String> = pieces.iter().map(|p| line(p, false)).collect();
+    lines.push(line("", true));
+    let delay = s.piece_delay;
+    let stream =
+        futures_util::stream::iter(lines.into_iter().enumerate()).then(move |(i, l)| async move {
+            if i > 0 && !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            Ok::<_, std::convert::Infallible>(l)
+        });
     Response::builder()
         .status(200)
         .header("content-type", "application/x-ndjson")
-        .body(Body::from(text))
+        .body(Body::from_stream(stream))
         .expect("response")
 }
