@@ -10,7 +10,8 @@
 //!   an unescaped reserved character → `400 "Bad Request: can't parse entities: …"`; more
 //!   than 4096 characters after parsing → `400 "Bad Request: message is too long"`;
 //!   editing to the same text and markup → `400 "Bad Request: message is not modified…"`;
-//! - `answerCallbackQuery`, `setMessageReaction`.
+//! - `answerCallbackQuery`, `setMessageReaction`; `getChatMember` (a user who wrote in the
+//!   chat is a `member`; anyone else `400 "Bad Request: user not found"`).
 //!
 //! Every call is kept with its body ([`TelegramState::calls`]), every message the bot
 //! sent or edited in [`TelegramState::messages`] (its text as shown, after parsing).
@@ -398,6 +399,19 @@ async fn call(
             ok(json!(true))
         }
         "setMessageReaction" => ok(json!(true)),
+        "getChatMember" => {
+            let uid = body.get("user_id").and_then(Value::as_i64).unwrap_or(0);
+            let user = s.history.iter().find_map(|u| {
+                let m = u.get("message")?;
+                (m.pointer("/chat/id")?.as_i64()? == chat_id
+                    && m.pointer("/from/id")?.as_i64()? == uid)
+                    .then(|| m["from"].clone())
+            });
+            match user {
+                Some(user) => ok(json!({"status": "member", "user": user})),
+                None => fail(400, "Bad Request: user not found"),
+            }
+        }
         _ => fail(404, "Not Found"),
     }
 }

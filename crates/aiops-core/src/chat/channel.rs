@@ -59,6 +59,16 @@ impl ChatEvent {
     }
 }
 
+/// A chat user as the platform describes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatPerson {
+    pub user_id: String,
+    /// `@username`, else the display name.
+    pub name: String,
+    /// Where the platform tells it (Slack `users.info`; never Telegram).
+    pub email: Option<String>,
+}
+
 /// An inline button under a bot message; `data` comes back in a [`Choice`] (Telegram
 /// limits it to 64 bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +116,9 @@ pub trait ChatChannel {
     fn react(&self, chat_id: &str, message_id: &str, emoji: &str) -> CoreResult<()>;
     /// Ends a button press's spinner, with a short notice to the presser.
     fn acknowledge(&self, callback_id: &str, text: &str) -> CoreResult<()>;
+    /// Who `user_id` is, as seen in `chat_id`; None when the platform does not know them
+    /// there.
+    fn resolve_user(&self, chat_id: &str, user_id: &str) -> CoreResult<Option<ChatPerson>>;
 }
 
 /// A model answering questions.

@@ -177,14 +177,7 @@ impl Interpreter<'_> {
             (Command::Help, _) => (Reply::from(HELP.to_owned()), None),
             (Command::Usage(u), _) => (Reply::from(u.to_owned()), None),
             (Command::Ask(q), _) => return self.ask(m, &q),
-            (_, None) => (
-                Reply::from(format!(
-                    "{}, you are not linked to an aiops user yet, so you can only ask questions. \
-                     An admin links you with: aiops telegram map-user {} --chat-user {} --user <your email>",
-                    m.user_name, i.name, m.user_id
-                )),
-                None,
-            ),
+            (_, None) => (Reply::from(self.unlinked(m)), None),
             (cmd, Some(p)) => match self.run(cmd, &p, m, now) {
                 Ok(r) => (r, None),
                 Err(e) => (Reply::from(refusal(&e)), Some(e)),
@@ -195,6 +188,27 @@ impl Interpreter<'_> {
             self.state.set_chat_preview_message(id, &posted)?;
         }
         Ok(failure.map_or(Outcome::Replied, Outcome::Failed))
+    }
+
+    /// What an unmapped author is told, by name (the platform's, when the event has none).
+    fn unlinked(&self, m: &Incoming) -> String {
+        let i = self.integration;
+        let name = match m.user_name.as_str() {
+            "" => self
+                .channel
+                .resolve_user(&m.chat_id, &m.user_id)
+                .ok()
+                .flatten()
+                .map_or_else(|| "You".to_owned(), |p| p.name),
+            n => n.to_owned(),
+        };
+        format!(
+            "{name}, you are not linked to an aiops user yet, so you can only ask questions. \
+             An admin links you with: aiops {} map-user {} --chat-user {} --user <your email>",
+            i.platform.as_str(),
+            i.name,
+            m.user_id
+        )
     }
 
     fn run(&self, cmd: Command, p: &Principal, m: &Incoming, now: Timestamp) -> CoreResult<Reply> {

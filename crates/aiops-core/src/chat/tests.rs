@@ -10,7 +10,9 @@ use aiops_types::{
     Session, Timestamp,
 };
 
-use super::channel::{Answerer, Button, ChatChannel, ChatEvent, Choice, Incoming, Received};
+use super::channel::{
+    Answerer, Button, ChatChannel, ChatEvent, ChatPerson, Choice, Incoming, Received,
+};
 use super::command::{Command, ListScope, parse};
 use super::interpret::{Interpreter, Outcome};
 use super::ops::ChatOps;
@@ -80,6 +82,13 @@ impl ChatChannel for FakeChannel {
     fn acknowledge(&self, _: &str, text: &str) -> CoreResult<()> {
         self.sent.borrow_mut().push(Sent::Ack(text.into()));
         Ok(())
+    }
+    fn resolve_user(&self, _: &str, user: &str) -> CoreResult<Option<ChatPerson>> {
+        Ok(Some(ChatPerson {
+            user_id: user.into(),
+            name: format!("@resolved{user}"),
+            email: None,
+        }))
     }
 }
 
@@ -597,4 +606,14 @@ fn long_answers_are_chunked() {
         2,
         "500 chars in 200-char messages: one edit and two more posts"
     );
+}
+
+#[test]
+fn a_nameless_author_is_named_by_the_platform() {
+    let w = World::new();
+    let mut e = w.msg("999", "list");
+    if let ChatEvent::Message(m) = &mut e {
+        m.user_name = String::new();
+    }
+    assert!(w.reply(&e).starts_with("@resolved999, you are not linked"));
 }

@@ -7,7 +7,8 @@
 //! out (see [`crate::http`]). Used here: `getMe`, `getUpdates` (`offset`, `timeout`,
 //! `allowed_updates`; an update is confirmed by asking with a higher offset),
 //! `sendMessage` (MarkdownV2, [`MAX_TEXT`] characters, `reply_parameters`, an inline
-//! keyboard), `editMessageText`, `setMessageReaction`, `answerCallbackQuery`.
+//! keyboard), `editMessageText`, `setMessageReaction`, `answerCallbackQuery`,
+//! `getChatMember`.
 //!
 //! In groups a message is for the bot when it mentions `@botname`, replies to one of the
 //! bot's messages, or is a `/command` (optionally `/command@botname`); in 1:1 chats every
@@ -16,7 +17,9 @@
 
 use std::time::Duration;
 
-use aiops_core::chat::channel::{Button, ChatChannel, ChatEvent, Choice, Incoming, Received};
+use aiops_core::chat::channel::{
+    Button, ChatChannel, ChatEvent, ChatPerson, Choice, Incoming, Received,
+};
 use aiops_core::chat::chunks;
 use aiops_core::tracker::TrackerError;
 use aiops_core::{CoreError, CoreResult};
@@ -340,5 +343,34 @@ impl ChatChannel for Telegram {
     fn acknowledge(&self, callback_id: &str, text: &str) -> CoreResult<()> {
         let body = json!({ "callback_query_id": callback_id, "text": text });
         self.call("answerCallbackQuery", &body).map(|_| ())
+    }
+
+    /// `getChatMember`: the member's `user` (Telegram tells no email).
+    fn resolve_user(&self, chat_id: &str, user_id: &str) -> CoreResult<Option<ChatPerson>> {
+        let Ok(uid) = user_id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let body = json!({ "chat_id": Self::chat(chat_id), "user_id": uid });
+        let member = match self.call("getChatMember", &body) {
+            Ok(m) => m,
+            Err(CoreError::Upstream(m)) if m.contains("not found") => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(user) = member.get("user") else {
+            return Ok(None);
+        };
+        let name = match user.get("username").and_then(Value::as_str) {
+            Some(u) => format!("@{u}"),
+            None => user
+                .get("first_name")
+                .and_then(Value::as_str)
+                .unwrap_or("someone")
+                .to_owned(),
+        };
+        Ok(Some(ChatPerson {
+            user_id: user_id.to_owned(),
+            name,
+            email: None,
+        }))
     }
 }

@@ -207,3 +207,52 @@ fn a_wrong_token_is_a_clear_error_without_the_token() {
     assert!(!text.contains("AAother"), "the token never appears: {text}");
     assert!(Telegram::open(Some(fake.url()), "not a token", Duration::from_secs(1)).is_err());
 }
+
+#[test]
+fn users_resolve_through_get_chat_member() {
+    let fake = telegram::start(TOKEN);
+    let bot = open(&fake);
+    fake.state().user_message(-100, 42, "alice", "hello", None);
+    let who = bot.resolve_user("-100", "42").expect("getChatMember");
+    assert_eq!(who.map(|p| p.name).as_deref(), Some("@alice"));
+    assert_eq!(
+        bot.resolve_user("-100", "43").expect("not found is None"),
+        None
+    );
+    let s = fake.state();
+    let (_, body) = s
+        .calls
+        .iter()
+        .rfind(|(m, _)| m == "getChatMember")
+        .expect("a call");
+    assert_eq!(body, &serde_json::json!({"chat_id": -100, "user_id": 43}));
+}
+
+#[test]
+fn commands_for_another_bot_and_bots_own_messages_are_not_for_this_one() {
+    let fake = telegram::start(TOKEN);
+    let bot = open(&fake);
+    {
+        let mut s = fake.state();
+        s.user_message(-100, 42, "alice", "/list@other_bot", None);
+        s.user_message(-100, 42, "alice", "/list", None);
+        s.user_message(-100, 42, "alice", &format!("/list@{BOT_USERNAME}"), None);
+        // The fake marks only mentions; Telegram marks commands as `bot_command`.
+        for u in s.pending.iter_mut() {
+            let text = u["message"]["text"].as_str().unwrap_or("").to_owned();
+            let len = text.encode_utf16().count();
+            u["message"]["entities"] =
+                serde_json::json!([{"type": "bot_command", "offset": 0, "length": len}]);
+        }
+    }
+    let got = bot.receive(None, Duration::from_secs(1)).expect("poll");
+    let addressed: Vec<bool> = got
+        .events
+        .iter()
+        .map(|e| match e {
+            ChatEvent::Message(m) => m.addressed,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(addressed, vec![false, true, true]);
+}
