@@ -1,5 +1,6 @@
-//! The interpreter against an in-memory channel, state and ops: parsing, rules,
-//! permissions, preview/confirm/expire, idempotency, redaction.
+//! In-memory stand-ins for the interpreter's ports: a channel that records what it was
+//! asked to send, state in maps, ops over a few fixed users, projects and issues, a model
+//! that streams a script.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,18 +11,16 @@ use aiops_types::{
     Session, Timestamp,
 };
 
-use super::channel::{
+use crate::chat::channel::{
     Answerer, Button, ChatChannel, ChatEvent, ChatPerson, Choice, Incoming, Received,
 };
-use super::command::{Command, ListScope, parse};
-use super::interpret::{Interpreter, Outcome};
-use super::ops::ChatOps;
-use super::state::{ChatState, NewPreview, Preview};
-use super::{chunks, first_line};
+use crate::chat::interpret::{Interpreter, Outcome};
+use crate::chat::ops::ChatOps;
+use crate::chat::state::{ChatState, NewPreview, Preview};
 use crate::{CoreError, CoreResult, Principal};
 
 #[derive(Debug, Clone, PartialEq)]
-enum Sent {
+pub(super) enum Sent {
     Post {
         chat: String,
         reply_to: Option<String>,
@@ -36,12 +35,12 @@ enum Sent {
 }
 
 #[derive(Default)]
-struct FakeChannel {
-    sent: RefCell<Vec<Sent>>,
+pub(super) struct FakeChannel {
+    pub(super) sent: RefCell<Vec<Sent>>,
 }
 
 impl FakeChannel {
-    fn take(&self) -> Vec<Sent> {
+    pub(super) fn take(&self) -> Vec<Sent> {
         std::mem::take(&mut self.sent.borrow_mut())
     }
 }
@@ -93,11 +92,11 @@ impl ChatChannel for FakeChannel {
 }
 
 #[derive(Default)]
-struct FakeState {
-    users: BTreeMap<String, i64>,
-    processed: RefCell<BTreeSet<String>>,
-    previews: RefCell<BTreeMap<i64, Preview>>,
-    next: RefCell<i64>,
+pub(super) struct FakeState {
+    pub(super) users: BTreeMap<String, i64>,
+    pub(super) processed: RefCell<BTreeSet<String>>,
+    pub(super) previews: RefCell<BTreeMap<i64, Preview>>,
+    pub(super) next: RefCell<i64>,
 }
 
 impl ChatState for FakeState {
@@ -143,11 +142,11 @@ impl ChatState for FakeState {
     }
 }
 
-fn t0() -> Timestamp {
+pub(super) fn t0() -> Timestamp {
     time::macros::datetime!(2026-12-07 12:00 UTC)
 }
 
-fn project(id: i64, slug: &str) -> Project {
+pub(super) fn project(id: i64, slug: &str) -> Project {
     serde_json::from_value(serde_json::json!({
         "id": id, "tenant_id": 1, "tenant_slug": "acme", "slug": slug, "name": slug,
         "repo_url": "", "default_branch": "main", "description": "",
@@ -160,8 +159,8 @@ fn project(id: i64, slug: &str) -> Project {
 /// Users 1 (alice, member of project 10 `web`), 2 (bob, admin), 3 (carol, disabled);
 /// project 20 `secret` only bob sees.
 #[derive(Default)]
-struct FakeOps {
-    issues: RefCell<Vec<Issue>>,
+pub(super) struct FakeOps {
+    pub(super) issues: RefCell<Vec<Issue>>,
 }
 
 impl FakeOps {
@@ -248,7 +247,7 @@ impl ChatOps for FakeOps {
     }
 }
 
-struct FakeModel(Vec<&'static str>);
+pub(super) struct FakeModel(pub(super) Vec<&'static str>);
 
 impl Answerer for FakeModel {
     fn answer(&self, _: &str, on_text: &mut dyn FnMut(&str)) -> CoreResult<String> {
@@ -261,7 +260,7 @@ impl Answerer for FakeModel {
     }
 }
 
-fn integration() -> ChatIntegration {
+pub(super) fn integration() -> ChatIntegration {
     ChatIntegration {
         id: 7,
         tenant_id: 1,
@@ -286,17 +285,17 @@ fn integration() -> ChatIntegration {
     }
 }
 
-struct World {
-    integration: ChatIntegration,
-    channel: FakeChannel,
-    state: FakeState,
-    ops: FakeOps,
-    model: FakeModel,
-    n: RefCell<u32>,
+pub(super) struct World {
+    pub(super) integration: ChatIntegration,
+    pub(super) channel: FakeChannel,
+    pub(super) state: FakeState,
+    pub(super) ops: FakeOps,
+    pub(super) model: FakeModel,
+    pub(super) n: RefCell<u32>,
 }
 
 impl World {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let mut state = FakeState::default();
         state.users.insert("100".into(), 1);
         state.users.insert("200".into(), 2);
@@ -317,7 +316,7 @@ impl World {
         }
     }
 
-    fn interp(&self) -> Interpreter<'_> {
+    pub(super) fn interp(&self) -> Interpreter<'_> {
         Interpreter {
             integration: &self.integration,
             channel: &self.channel,
@@ -328,7 +327,7 @@ impl World {
         }
     }
 
-    fn msg(&self, user: &str, text: &str) -> ChatEvent {
+    pub(super) fn msg(&self, user: &str, text: &str) -> ChatEvent {
         *self.n.borrow_mut() += 1;
         ChatEvent::Message(Incoming {
             key: format!("update/{}", self.n.borrow()),
@@ -342,7 +341,7 @@ impl World {
         })
     }
 
-    fn press(&self, user: &str, data: &str) -> ChatEvent {
+    pub(super) fn press(&self, user: &str, data: &str) -> ChatEvent {
         *self.n.borrow_mut() += 1;
         ChatEvent::Choice(Choice {
             key: format!("update/{}", self.n.borrow()),
@@ -354,266 +353,18 @@ impl World {
         })
     }
 
-    fn run(&self, e: &ChatEvent, now: Timestamp) -> Outcome {
+    pub(super) fn run(&self, e: &ChatEvent, now: Timestamp) -> Outcome {
         self.interp()
             .handle(e, now)
             .unwrap_or_else(|err| panic!("handling {e:?}: {err}"))
     }
 
     /// The text of the single post the last event produced.
-    fn reply(&self, e: &ChatEvent) -> String {
+    pub(super) fn reply(&self, e: &ChatEvent) -> String {
         self.run(e, t0());
         match self.channel.take().as_slice() {
             [Sent::Post { text, .. }] => text.clone(),
             other => panic!("expected one post for {e:?}, got {other:?}"),
         }
     }
-}
-
-#[test]
-fn parses_commands() {
-    assert_eq!(parse("help"), Command::Help);
-    assert_eq!(parse(""), Command::Help);
-    assert_eq!(parse("/list@aiops_bot all"), Command::List(ListScope::All));
-    assert_eq!(
-        parse("LIST web"),
-        Command::List(ListScope::Project("web".into()))
-    );
-    assert_eq!(parse("list"), Command::List(ListScope::Default));
-    assert_eq!(parse("show #12"), Command::Show(12));
-    assert_eq!(parse("close 3"), Command::Close(3));
-    assert_eq!(parse("close x"), Command::Usage("usage: close <id>"));
-    assert_eq!(parse("delete 4"), Command::Delete(4));
-    assert_eq!(
-        parse("issue in acme/web Login fails\nsteps"),
-        Command::Issue {
-            project: Some("acme/web".into()),
-            text: "Login fails\nsteps".into()
-        }
-    );
-    assert_eq!(
-        parse("create the build is red"),
-        Command::Issue {
-            project: None,
-            text: "the build is red".into()
-        }
-    );
-    assert_eq!(
-        parse("issue"),
-        Command::Usage("usage: issue [in <project>] <text>")
-    );
-    assert_eq!(parse("ask why?"), Command::Ask("why?".into()));
-    assert_eq!(
-        parse("why is CI red?"),
-        Command::Ask("why is CI red?".into())
-    );
-    assert_eq!(parse("sessions"), Command::Sessions);
-    assert_eq!(parse("status"), Command::Status);
-}
-
-#[test]
-fn chunks_split_at_lines_and_keep_everything() {
-    let text = "a".repeat(150) + "\n" + &"b".repeat(150);
-    let parts = chunks(&text, 200);
-    assert_eq!(parts, vec!["a".repeat(150), "b".repeat(150)]);
-    let long = "x".repeat(450);
-    let parts = chunks(&long, 200);
-    assert_eq!(
-        parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
-        vec![200, 200, 50]
-    );
-    assert_eq!(chunks("", 10), vec![String::new()]);
-    assert_eq!(first_line("\n  Title here \nbody", 120), "Title here");
-    assert_eq!(first_line("abcdef", 4), "abc…");
-}
-
-#[test]
-fn issue_preview_confirm_creates_once_as_the_mapped_user() {
-    let w = World::new();
-    let text = w.reply(&w.msg("100", "issue Login fails\nafter the update"));
-    assert!(
-        text.contains("New issue in acme/web:\nLogin fails"),
-        "{text}"
-    );
-    assert_eq!(w.state.previews.borrow().len(), 1, "a preview is stored");
-    // Somebody else's ✅ does nothing.
-    w.run(&w.press("200", "c:1"), t0());
-    assert_eq!(
-        w.channel.take(),
-        vec![Sent::Ack(
-            "Only the person who proposed this issue can answer it.".into()
-        )]
-    );
-    let press = w.press("100", "c:1");
-    w.run(&press, t0());
-    let sent = w.channel.take();
-    assert!(
-        matches!(&sent[0], Sent::Update { message, text } if message == "m1" && text.starts_with("✅ Created 1 · #1 Login fails")),
-        "{sent:?}"
-    );
-    let issues = w.ops.issues.borrow().clone();
-    assert_eq!(issues.len(), 1);
-    assert_eq!(issues[0].author.as_deref(), Some("alice@example.com"));
-    assert_eq!(issues[0].description, "Login fails\nafter the update");
-    // The same delivery again, and a second press: nothing more is created.
-    assert!(matches!(w.run(&press, t0()), Outcome::Duplicate));
-    w.run(&w.press("100", "c:1"), t0());
-    assert_eq!(
-        w.channel.take(),
-        vec![Sent::Ack(
-            "This preview was already answered or has expired.".into()
-        )]
-    );
-    assert_eq!(w.ops.issues.borrow().len(), 1, "one ✅ creates one issue");
-    // `list` shows it, `close` closes it.
-    let list = w.reply(&w.msg("100", "list"));
-    assert!(list.contains("1 · #1 Login fails (acme/web)"), "{list}");
-    let closed = w.reply(&w.msg("100", "close 1"));
-    assert!(closed.starts_with("Closed 1 · #1"), "{closed}");
-    assert_eq!(
-        w.reply(&w.msg("100", "list")),
-        "No open issues in acme/web."
-    );
-}
-
-#[test]
-fn cancel_and_expiry() {
-    let w = World::new();
-    w.reply(&w.msg("100", "issue first"));
-    w.run(&w.press("100", "x:1"), t0());
-    assert!(
-        matches!(&w.channel.take()[0], Sent::Update { text, .. } if text == "❌ Cancelled: first")
-    );
-    w.reply(&w.msg("100", "issue second"));
-    let late = t0() + time::Duration::minutes(61);
-    w.run(&w.press("100", "c:2"), late);
-    assert!(
-        matches!(&w.channel.take()[0], Sent::Update { text, .. } if text.starts_with("⌛ Expired"))
-    );
-    assert!(w.ops.issues.borrow().is_empty(), "nothing created");
-}
-
-#[test]
-fn permissions_follow_the_mapped_user() {
-    let w = World::new();
-    // Unmapped: told how to link, nothing stored.
-    let text = w.reply(&w.msg("999", "issue something"));
-    assert!(
-        text.contains("aiops telegram map-user ops --chat-user 999"),
-        "{text}"
-    );
-    assert!(w.state.previews.borrow().is_empty());
-    // A disabled user is treated as unmapped.
-    let text = w.reply(&w.msg("300", "list"));
-    assert!(text.contains("not linked"), "{text}");
-    // Alice does not see project `secret`; bob (admin) does.
-    let text = w.reply(&w.msg("100", "issue in secret leak"));
-    assert_eq!(text, "Cannot do that: project `secret` not found");
-    let text = w.reply(&w.msg("200", "issue in secret leak"));
-    assert!(text.starts_with("New issue in acme/secret:"), "{text}");
-    // delete: admins only.
-    assert!(w.reply(&w.msg("100", "delete 1")).contains("only admins"));
-    assert_eq!(w.reply(&w.msg("200", "delete 1")), "Deleted issue 1.");
-    // help works unmapped.
-    assert!(w.reply(&w.msg("999", "help")).starts_with("Commands:"));
-}
-
-#[test]
-fn rules_decide_what_is_read() {
-    let mut w = World::new();
-    let mut e = w.msg("100", "list");
-    if let ChatEvent::Message(m) = &mut e {
-        m.chat_id = "-555".into();
-    }
-    assert!(
-        matches!(w.run(&e, t0()), Outcome::Ignored(_)),
-        "off the allow-list"
-    );
-    let mut e = w.msg("100", "list");
-    if let ChatEvent::Message(m) = &mut e {
-        m.group = false;
-    }
-    assert!(
-        matches!(w.run(&e, t0()), Outcome::Ignored(_)),
-        "1:1 while group-only"
-    );
-    let mut e = w.msg("100", "list");
-    if let ChatEvent::Message(m) = &mut e {
-        m.addressed = false;
-    }
-    assert!(
-        matches!(w.run(&e, t0()), Outcome::Ignored(_)),
-        "not addressed"
-    );
-    let mut e = w.msg("100", "AIOPS, status");
-    if let ChatEvent::Message(m) = &mut e {
-        m.addressed = false;
-    }
-    assert!(w.reply(&e).starts_with("You act as alice@example.com"));
-    assert!(w.channel.take().is_empty());
-    w.integration.group_only = false;
-    let mut e = w.msg("100", "status");
-    if let ChatEvent::Message(m) = &mut e {
-        m.group = false;
-        m.addressed = false;
-    }
-    assert!(
-        w.reply(&e).starts_with("You act as"),
-        "1:1 needs no mention"
-    );
-}
-
-#[test]
-fn answers_stream_by_edits_and_are_redacted() {
-    let w = World::new();
-    // Unmapped users may ask.
-    w.run(&w.msg("999", "why is the build red?"), t0());
-    let sent = w.channel.take();
-    assert!(
-        matches!(&sent[0], Sent::Post { text, reply_to, .. } if text == "…" && reply_to.as_deref() == Some("in1"))
-    );
-    let edits: Vec<&str> = sent[1..]
-        .iter()
-        .map(|s| match s {
-            Sent::Update { text, .. } => text.as_str(),
-            other => panic!("only edits follow, got {other:?}"),
-        })
-        .collect();
-    assert!(edits.len() >= 3, "streamed by several edits: {edits:?}");
-    for e in &edits {
-        assert!(
-            !e.contains("ghp_"),
-            "no token or token prefix reaches the chat: {e}"
-        );
-    }
-    assert_eq!(
-        *edits.last().expect("a final edit"),
-        "Hello there, the token is [REDACTED] ok"
-    );
-}
-
-#[test]
-fn long_answers_are_chunked() {
-    let mut w = World::new();
-    let long: &'static str = Box::leak(("word ".repeat(100)).into_boxed_str());
-    w.model = FakeModel(vec![long]);
-    w.run(&w.msg("100", "ask tell me a lot"), t0());
-    let sent = w.channel.take();
-    let last_edit = sent.iter().rposition(|s| matches!(s, Sent::Update { .. }));
-    let after: Vec<_> = sent[last_edit.expect("an edit") + 1..].to_vec();
-    assert_eq!(
-        after.len(),
-        2,
-        "500 chars in 200-char messages: one edit and two more posts"
-    );
-}
-
-#[test]
-fn a_nameless_author_is_named_by_the_platform() {
-    let w = World::new();
-    let mut e = w.msg("999", "list");
-    if let ChatEvent::Message(m) = &mut e {
-        m.user_name = String::new();
-    }
-    assert!(w.reply(&e).starts_with("@resolved999, you are not linked"));
 }
