@@ -6,4 +6,5 @@ mod gitlab_mrs;
 mod jira;
 mod ollama;
 mod redirects;
+mod slack;
 mod telegram;
