@@ -1,5 +1,6 @@
-//! Chat pollers (issue 18): one thread per enabled chat integration, long-polling its
-//! platform and handing each event to the one interpreter (`aiops_core::chat::interpret`).
+//! Chat pollers (issue 18): one thread per enabled chat integration, polling its platform
+//! (Telegram: long polling; Slack: `conversations.history` every [`SLACK_INTERVAL`]) and
+//! handing each event to the one interpreter (`aiops_core::chat::interpret`).
 //!
 //! A supervisor task starts and stops them: at start, whenever an integration changes
 //! ([`AppState::chat_changed`]), and every [`RECHECK`] (a changed row restarts its
@@ -22,6 +23,7 @@ use aiops_core::chat::{self, ChatRecord, ChatStore};
 use aiops_core::ports::Viewer;
 use aiops_core::{CoreError, CoreResult, Principal};
 use aiops_trackers::chat::ollama::Ollama;
+use aiops_trackers::chat::slack::Slack;
 use aiops_trackers::chat::telegram::Telegram;
 use aiops_types::{ChatAnswer, ChatPlatform, ChatTestResult};
 
@@ -36,6 +38,9 @@ const EDIT_INTERVAL: Duration = Duration::from_secs(1);
 /// Processed-event keys are kept this long (Telegram keeps undelivered updates 24 h).
 const KEEP_KEYS: time::Duration = time::Duration::days(7);
 const PURGE_EVERY: Duration = Duration::from_secs(600);
+/// Longest pause between two Slack polls (`conversations.history` is Tier 3, about 50
+/// calls a minute; one per channel per poll), shortened to `chat_poll_wait_secs`.
+const SLACK_INTERVAL: Duration = Duration::from_secs(3);
 
 /// A stop flag a poller sleeps on.
 #[derive(Default)]
@@ -109,7 +114,7 @@ fn reconcile(state: &AppState, running: &mut HashMap<i64, Running>, wanted: Vec<
     });
     for rec in wanted {
         let id = rec.integration.id;
-        if running.contains_key(&id) || rec.integration.platform != ChatPlatform::Telegram {
+        if running.contains_key(&id) {
             continue;
         }
         let stop = Arc::new(Stop::default());
@@ -162,24 +167,34 @@ fn poll_loop(state: &AppState, id: i64, stop: &Stop) {
     }
 }
 
-/// Opens the platform and the model of integration `id` as stored now.
-fn open(
-    state: &AppState,
-    rec: &ChatRecord,
-    wait: Duration,
-) -> CoreResult<(Telegram, Option<Ollama>)> {
+/// The platform of an integration, and how long one poll may wait.
+fn channel(state: &AppState, rec: &ChatRecord) -> CoreResult<(Box<dyn ChatChannel>, Duration)> {
     let token = chat::open_token(state.secret_key(), rec)?;
     let i = &rec.integration;
-    let bot = Telegram::open(i.api_url.as_deref(), &token, wait)?;
-    let model = match (i.answer, i.ollama_url.as_deref(), i.model.as_deref()) {
+    let wait = Duration::from_secs(state.settings().chat_poll_wait_secs);
+    Ok(match i.platform {
+        ChatPlatform::Telegram => (
+            Box::new(Telegram::open(i.api_url.as_deref(), &token, wait)?),
+            wait,
+        ),
+        ChatPlatform::Slack => (
+            Box::new(Slack::open(i.api_url.as_deref(), &token, &i.allowed_chats)?),
+            wait.min(SLACK_INTERVAL),
+        ),
+    })
+}
+
+/// The integration's model, when it has one.
+fn model(rec: &ChatRecord) -> Option<Ollama> {
+    let i = &rec.integration;
+    match (i.answer, i.ollama_url.as_deref(), i.model.as_deref()) {
         (ChatAnswer::Ollama, Some(url), Some(model)) => Some(Ollama::new(
             url,
             model,
             Duration::from_secs(i.answer_timeout_secs.into()),
         )),
         _ => None,
-    };
-    Ok((bot, model))
+    }
 }
 
 /// Polls until stopped (Ok) or until something fails (Err).
@@ -188,8 +203,8 @@ fn serve(state: &AppState, id: i64, stop: &Stop) -> CoreResult<()> {
     let rec = db
         .chat_integration(Viewer::All, id)?
         .ok_or_else(|| CoreError::not_found(format!("chat integration {id}")))?;
-    let wait = Duration::from_secs(state.settings().chat_poll_wait_secs);
-    let (bot, model) = open(state, &rec, wait)?;
+    let (bot, wait) = channel(state, &rec)?;
+    let model = model(&rec);
     note(state, id, "ok", None);
     let ops = CoreOps {
         store: db,
@@ -198,7 +213,7 @@ fn serve(state: &AppState, id: i64, stop: &Stop) -> CoreResult<()> {
     };
     let interp = Interpreter {
         integration: &rec.integration,
-        channel: &bot,
+        channel: bot.as_ref(),
         state: db,
         ops: &ops,
         answerer: model.as_ref().map(|m| m as &dyn Answerer),
@@ -242,7 +257,7 @@ fn serve(state: &AppState, id: i64, stop: &Stop) -> CoreResult<()> {
 }
 
 /// `POST /chat/integrations/{id}/test`: the platform accepts the token (Telegram
-/// `getMe`); the bot's name. Tenant admins only (it uses the token).
+/// `getMe`, Slack `auth.test`); the bot's name. Tenant admins only (it uses the token).
 pub fn test(
     db: &aiops_db::Db,
     key: &aiops_core::sealed::SecretKey,
@@ -251,12 +266,16 @@ pub fn test(
 ) -> CoreResult<ChatTestResult> {
     let rec = chat::record_to_manage(db, caller, id)?;
     let token = chat::open_token(key, &rec)?;
-    let bot = Telegram::open(
-        rec.integration.api_url.as_deref(),
-        &token,
-        Duration::from_secs(1),
-    )?;
-    Ok(ChatTestResult {
-        bot: bot.username().to_owned(),
-    })
+    let i = &rec.integration;
+    let bot = match i.platform {
+        ChatPlatform::Telegram => {
+            Telegram::open(i.api_url.as_deref(), &token, Duration::from_secs(1))?
+                .username()
+                .to_owned()
+        }
+        ChatPlatform::Slack => Slack::open(i.api_url.as_deref(), &token, &i.allowed_chats)?
+            .bot_user()
+            .to_owned(),
+    };
+    Ok(ChatTestResult { bot })
 }

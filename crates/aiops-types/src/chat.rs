@@ -14,7 +14,7 @@ pub enum ChatPlatform {
     #[default]
     /// Telegram Bot API over long polling (<https://core.telegram.org/bots/api>).
     Telegram,
-    /// Slack Web API (not served yet: phase 2).
+    /// Slack Web API, polling the allowed channels (<https://docs.slack.dev/reference/methods>).
     Slack,
 }
 
@@ -84,7 +84,8 @@ pub struct ChatIntegration {
     pub api_url: Option<String>,
     /// Whether the server polls it.
     pub enabled: bool,
-    /// Chat ids the bot answers in; empty: every chat it is in.
+    /// Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
+    /// polls (at least one).
     pub allowed_chats: Vec<String>,
     /// Only group chats are answered (private chats are ignored); default true.
     pub group_only: bool,
@@ -118,7 +119,8 @@ pub struct CreateChatIntegration {
     pub tenant: String,
     pub name: String,
     pub platform: ChatPlatform,
-    /// The bot token (Telegram: from @BotFather). Write-only.
+    /// The bot token (Telegram: from @BotFather; Slack: the `xoxb-` Bot User OAuth
+    /// Token). Write-only.
     pub token: String,
     #[serde(default)]
     pub api_url: Option<String>,
@@ -212,6 +214,7 @@ pub struct MapChatUser {
 /// `POST /api/v1/chat/integrations/{id}/test`: what the platform says about the bot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChatTestResult {
-    /// The bot's user name (Telegram `getMe`'s `username`).
+    /// Telegram: the bot's user name (`getMe`'s `username`); Slack: its user id
+    /// (`auth.test`'s `user_id`).
     pub bot: String,
 }

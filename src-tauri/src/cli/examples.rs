@@ -148,6 +148,31 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "aiops telegram unmap-user ops --chat-user 123456789",
     ),
     (
+        "slack list",
+        "aiops slack list\naiops slack list --tenant acme",
+    ),
+    ("slack get", "aiops slack get ops"),
+    (
+        "slack create",
+        "aiops slack create --tenant acme --name ops --token-stdin --channel C0123ABCD --project acme/web   # xoxb- token on stdin\n\
+         aiops slack create --tenant acme --name ask --token-stdin --channel C0123ABCD --channel D0456EFGH --answer ollama --ollama-url http://127.0.0.1:11434 --model llama3.2",
+    ),
+    (
+        "slack update",
+        "aiops slack update ops --channel C0123ABCD --channel C0789IJKL\naiops slack update ops --keyword aiops",
+    ),
+    ("slack delete", "aiops slack delete ops"),
+    ("slack test", "aiops slack test ops"),
+    ("slack users", "aiops slack users ops"),
+    (
+        "slack map-user",
+        "aiops slack map-user ops --chat-user U0123ABCD --user alice@example.com",
+    ),
+    (
+        "slack unmap-user",
+        "aiops slack unmap-user ops --chat-user U0123ABCD",
+    ),
+    (
         "projects check",
         "aiops projects check acme/web\naiops projects check 3 -o json",
     ),

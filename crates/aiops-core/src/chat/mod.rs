@@ -1,4 +1,4 @@
-//! Chat front ends (issue 18): a bot in Telegram (later Slack) that takes commands from
+//! Chat front ends (issue 18): a bot in Telegram or Slack that takes commands from
 //! chats and answers them as the aiops user each chat user is mapped to.
 //!
 //! An *integration* belongs to a tenant, like a tracker integration: server admins and
@@ -227,10 +227,10 @@ fn default_project(
 
 /// The answer backend's settings must be complete.
 fn check_answer(row: &ChatRow) -> CoreResult<()> {
-    if row.platform == ChatPlatform::Slack {
+    if row.platform == ChatPlatform::Slack && row.allowed_chats.is_empty() {
         return Err(CoreError::invalid(
-            "platform",
-            "Slack integrations are not available yet; use telegram",
+            "allowed_chats",
+            "a Slack bot polls the channels it is given: name at least one (C0123ABCD)",
         ));
     }
     if row.answer == ChatAnswer::Ollama && (row.ollama_url.is_none() || row.model.is_none()) {

@@ -163,7 +163,8 @@ fn bad_settings_are_refused_with_the_field() {
             },
         ),
         (
-            "platform",
+            // Slack polls channels: it needs at least one.
+            "allowed_chats",
             CreateChatIntegration {
                 platform: ChatPlatform::Slack,
                 ..base.clone()

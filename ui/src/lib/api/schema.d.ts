@@ -2586,7 +2586,10 @@ export interface components {
         ChatAnswer: "none" | "ollama";
         /** @description A chat integration of a tenant. */
         ChatIntegration: {
-            /** @description Chat ids the bot answers in; empty: every chat it is in. */
+            /**
+             * @description Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
+             *     polls (at least one).
+             */
             allowed_chats: string[];
             answer: components["schemas"]["ChatAnswer"];
             /**
@@ -2639,7 +2642,10 @@ export interface components {
         ChatPlatform: "telegram" | "slack";
         /** @description `POST /api/v1/chat/integrations/{id}/test`: what the platform says about the bot. */
         ChatTestResult: {
-            /** @description The bot's user name (Telegram `getMe`'s `username`). */
+            /**
+             * @description Telegram: the bot's user name (`getMe`'s `username`); Slack: its user id
+             *     (`auth.test`'s `user_id`).
+             */
             bot: string;
         };
         /** @description A chat user acting as an aiops user. */
@@ -2818,7 +2824,10 @@ export interface components {
             ollama_url?: string | null;
             platform: components["schemas"]["ChatPlatform"];
             tenant: string;
-            /** @description The bot token (Telegram: from @BotFather). Write-only. */
+            /**
+             * @description The bot token (Telegram: from @BotFather; Slack: the `xoxb-` Bot User OAuth
+             *     Token). Write-only.
+             */
             token: string;
         };
         /**
@@ -3744,7 +3753,10 @@ export interface components {
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_ChatIntegration: {
             items: {
-                /** @description Chat ids the bot answers in; empty: every chat it is in. */
+                /**
+                 * @description Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
+                 *     polls (at least one).
+                 */
                 allowed_chats: string[];
                 answer: components["schemas"]["ChatAnswer"];
                 /**

@@ -1,6 +1,7 @@
-//! `aiops telegram …`: Telegram bots of a tenant (issue 18): `list|get|create|update|
-//! delete|test`, and the chat users they know (`users`, `map-user`, `unmap-user`). The
-//! bot token is read from stdin (`--token-stdin`), never from the command line.
+//! `aiops telegram …` and `aiops slack …`: chat bots of a tenant (issue 18), the same
+//! verbs for each platform: `list|get|create|update|delete|test`, and the chat users they
+//! know (`users`, `map-user`, `unmap-user`). The bot token is read from stdin
+//! (`--token-stdin`), never from the command line.
 
 use aiops_client::Client;
 use aiops_types::{
@@ -14,8 +15,8 @@ use crate::cli::output::{self, Render, or_dash, ts};
 use crate::cli::{Ctx, PageArgs, list_pages};
 
 #[derive(Debug, clap::Subcommand)]
-pub enum TelegramCommand {
-    /// Telegram bots of the tenants you belong to.
+pub enum BotCommand {
+    /// This platform's bots of the tenants you belong to.
     List {
         /// Only this tenant's (id or slug).
         #[arg(long)]
@@ -32,7 +33,8 @@ pub enum TelegramCommand {
         tenant: String,
         #[arg(long)]
         name: String,
-        /// Read the bot token (from @BotFather) from stdin.
+        /// Read the bot token from stdin (Telegram: from @BotFather; Slack: the xoxb- Bot
+        /// User OAuth Token).
         #[arg(long, required = true)]
         token_stdin: bool,
         #[command(flatten)]
@@ -51,14 +53,14 @@ pub enum TelegramCommand {
     },
     /// Delete a bot, its user mappings and its poll state.
     Delete { bot: String },
-    /// Check the token with Telegram (getMe) and print the bot's name.
+    /// Check the token with the platform (Telegram getMe, Slack auth.test).
     Test { bot: String },
     /// The chat users linked to aiops users.
     Users { bot: String },
-    /// Link a chat user (their Telegram user id, which the bot tells them) to an aiops user.
+    /// Link a chat user (their platform user id, which the bot tells them) to an aiops user.
     MapUser {
         bot: String,
-        /// The Telegram user id.
+        /// The chat user's id (Telegram: digits; Slack: U…).
         #[arg(long, value_name = "ID")]
         chat_user: String,
         /// The aiops user's email.
@@ -75,12 +77,18 @@ pub enum TelegramCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct Settings {
-    /// The Bot API root (a local Bot API server); default https://api.telegram.org
-    /// (update: an empty value returns to it).
+    /// The platform's API root (Telegram: a local Bot API server; default
+    /// https://api.telegram.org or https://slack.com; update: an empty value returns to it).
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
-    /// A chat the bot answers in (repeat; none: every chat it is in).
-    #[arg(long = "allow-chat", value_name = "ID", allow_hyphen_values = true)]
+    /// A chat the bot answers in (repeat; none: every chat it is in). Slack: a channel it
+    /// polls (C…, G… or D…; at least one).
+    #[arg(
+        long = "allow-chat",
+        visible_alias = "channel",
+        value_name = "ID",
+        allow_hyphen_values = true
+    )]
     allow_chat: Vec<String>,
     /// Update: answer in every chat again.
     #[arg(long, conflicts_with = "allow_chat")]
@@ -122,10 +130,21 @@ impl Settings {
     }
 }
 
-/// The bot `text` names: an id, a name, or `tenant/name`.
-async fn resolve(client: &Client, text: &str) -> Result<ChatIntegration, CliError> {
+/// The `platform` bot `text` names: an id, a name, or `tenant/name`.
+async fn resolve(
+    client: &Client,
+    platform: ChatPlatform,
+    text: &str,
+) -> Result<ChatIntegration, CliError> {
     if let Ok(id) = text.parse::<i64>() {
-        return Ok(client.chat_integration(id).await?);
+        let found = client.chat_integration(id).await?;
+        if found.platform != platform {
+            return Err(CliError::not_found(format!(
+                "chat integration {id} is a {} bot",
+                found.platform.as_str()
+            )));
+        }
+        return Ok(found);
     }
     let (tenant, name) = match text.split_once('/') {
         Some((t, n)) => (Some(t.to_owned()), n),
@@ -143,7 +162,7 @@ async fn resolve(client: &Client, text: &str) -> Result<ChatIntegration, CliErro
         found.extend(
             page.items
                 .into_iter()
-                .filter(|i| i.name == name && i.platform == ChatPlatform::Telegram),
+                .filter(|i| i.name == name && i.platform == platform),
         );
         match page.next_cursor {
             Some(c) => cursor = Some(c),
@@ -152,7 +171,9 @@ async fn resolve(client: &Client, text: &str) -> Result<ChatIntegration, CliErro
     }
     match found.len() {
         0 => Err(CliError::not_found(format!(
-            "no Telegram bot `{text}` (see `aiops telegram list`)"
+            "no {} bot `{text}` (see `aiops {} list`)",
+            platform.as_str(),
+            platform.as_str()
         ))),
         1 => Ok(found.remove(0)),
         _ => Err(CliError::usage(format!(
@@ -166,12 +187,12 @@ async fn resolve(client: &Client, text: &str) -> Result<ChatIntegration, CliErro
     }
 }
 
-pub async fn run(ctx: &Ctx, cmd: TelegramCommand) -> Result<(), CliError> {
+pub async fn run(ctx: &Ctx, platform: ChatPlatform, cmd: BotCommand) -> Result<(), CliError> {
     let client = ctx.client()?;
     let client = &client;
     let out = ctx.out;
     match cmd {
-        TelegramCommand::List { tenant, page } => {
+        BotCommand::List { tenant, page } => {
             list_pages(out, &page, |p| {
                 let params = ChatIntegrationListParams {
                     tenant: tenant.clone(),
@@ -180,14 +201,14 @@ pub async fn run(ctx: &Ctx, cmd: TelegramCommand) -> Result<(), CliError> {
                 };
                 async move {
                     let mut page = client.list_chat_integrations(&params).await?;
-                    page.items.retain(|i| i.platform == ChatPlatform::Telegram);
+                    page.items.retain(|i| i.platform == platform);
                     Ok(page)
                 }
             })
             .await
         }
-        TelegramCommand::Get { bot } => output::one(out, &resolve(client, &bot).await?),
-        TelegramCommand::Create {
+        BotCommand::Get { bot } => output::one(out, &resolve(client, platform, &bot).await?),
+        BotCommand::Create {
             tenant,
             name,
             token_stdin: _,
@@ -200,7 +221,7 @@ pub async fn run(ctx: &Ctx, cmd: TelegramCommand) -> Result<(), CliError> {
             let req = CreateChatIntegration {
                 tenant,
                 name,
-                platform: ChatPlatform::Telegram,
+                platform,
                 token,
                 answer: s.answer()?,
                 api_url: s.api_url,
@@ -215,13 +236,13 @@ pub async fn run(ctx: &Ctx, cmd: TelegramCommand) -> Result<(), CliError> {
             };
             output::one(out, &client.create_chat_integration(&req).await?)
         }
-        TelegramCommand::Update {
+        BotCommand::Update {
             bot,
             name,
             token_stdin,
             settings: s,
         } => {
-            let t = resolve(client, &bot).await?;
+            let t = resolve(client, platform, &bot).await?;
             let token = if token_stdin {
                 Some(read_token()?).filter(|t| !t.is_empty())
             } else {
@@ -248,13 +269,16 @@ pub async fn run(ctx: &Ctx, cmd: TelegramCommand) -> Result<(), CliError> {
             };
             output::one(out, &client.update_chat_integration(t.id, &req).await?)
         }
-        TelegramCommand::Delete { bot } => {
-            let t = resolve(client, &bot).await?;
+        BotCommand::Delete { bot } => {
+            let t = resolve(client, platform, &bot).await?;
             client.delete_chat_integration(t.id).await?;
-            output::notice(out, &format!("Deleted Telegram bot {} ({}).", t.name, t.id))
+            output::notice(
+                out,
+                &format!("Deleted {} bot {} ({}).", platform.as_str(), t.name, t.id),
+            )
         }
-        TelegramCommand::Test { bot } => {
-            let t = resolve(client, &bot).await?;
+        BotCommand::Test { bot } => {
+            let t = resolve(client, platform, &bot).await?;
             let result = client.test_chat_integration(t.id).await?;
             output::notice(
                 out,
@@ -264,24 +288,24 @@ pub async fn run(ctx: &Ctx, cmd: TelegramCommand) -> Result<(), CliError> {
                 ),
             )
         }
-        TelegramCommand::Users { bot } => {
-            let t = resolve(client, &bot).await?;
+        BotCommand::Users { bot } => {
+            let t = resolve(client, platform, &bot).await?;
             output::list(out, &client.chat_users(t.id).await?)
         }
-        TelegramCommand::MapUser {
+        BotCommand::MapUser {
             bot,
             chat_user,
             user,
         } => {
-            let t = resolve(client, &bot).await?;
+            let t = resolve(client, platform, &bot).await?;
             let req = MapChatUser {
                 platform_user_id: chat_user,
                 user,
             };
             output::one(out, &client.map_chat_user(t.id, &req).await?)
         }
-        TelegramCommand::UnmapUser { bot, chat_user } => {
-            let t = resolve(client, &bot).await?;
+        BotCommand::UnmapUser { bot, chat_user } => {
+            let t = resolve(client, platform, &bot).await?;
             client.unmap_chat_user(t.id, &chat_user).await?;
             output::notice(
                 out,
