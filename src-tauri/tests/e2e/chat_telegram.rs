@@ -360,3 +360,43 @@ fn a_mapped_user_reaches_in_chat_only_what_they_reach_in_aiops() {
         crate::common::text(&out.stdout)
     );
 }
+
+#[test]
+fn admin_chat_bots_page_shows_health_model_and_linked_users() {
+    let w = setup();
+    let wrong = "123456789:AAwrongTOKENwrongTOKENwrongTOKEN1";
+    let out = w.server.cli(
+        &[
+            "telegram",
+            "create",
+            "--tenant",
+            "acme",
+            "--name",
+            "broken",
+            "--token-stdin",
+            "--api-url",
+            w.telegram.url(),
+        ],
+        Some(&format!("{wrong}\n")),
+    );
+    assert_success(&out, "telegram create broken");
+    let health = |name: &str| json(&w.server, &["telegram", "get", name])["health"].clone();
+    assert!(
+        wait_until(WAIT, || health("ops") == "ok"
+            && health("broken")
+                .as_str()
+                .is_some_and(|h| h.contains("refused"))),
+        "ops polls and broken fails: {} / {}",
+        health("ops"),
+        health("broken")
+    );
+    crate::web_ui::spec(
+        &w.server,
+        "chat_flow",
+        &[
+            &crate::web_ui::ADMIN[..],
+            &[("AIOPS_BOT_TOKEN_PART", "AAchat")],
+        ]
+        .concat(),
+    );
+}
