@@ -198,6 +198,7 @@ async fn call(
                 return err("channel_not_found");
             };
             let oldest = text(&p, "oldest");
+            let latest = text(&p, "latest");
             let inclusive = text(&p, "inclusive") == "true" || text(&p, "inclusive") == "1";
             let limit = text(&p, "limit")
                 .parse::<usize>()
@@ -207,7 +208,11 @@ async fn call(
                 .iter()
                 .filter(|m| {
                     let ts = m["ts"].as_str().unwrap_or("");
-                    oldest.is_empty() || ts > oldest.as_str() || (inclusive && ts == oldest)
+                    let after =
+                        oldest.is_empty() || ts > oldest.as_str() || (inclusive && ts == oldest);
+                    let before =
+                        latest.is_empty() || ts < latest.as_str() || (inclusive && ts == latest);
+                    after && before
                 })
                 .cloned()
                 .collect();

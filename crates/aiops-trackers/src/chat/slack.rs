@@ -36,8 +36,9 @@ pub const DEFAULT_API: &str = "https://slack.com";
 /// Longest message text: Slack advises at most 4,000 characters in `text`.
 pub const MAX_TEXT: usize = 3900;
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-/// Messages read per channel and poll.
+/// Messages read per page, and pages per channel and poll.
 const PAGE: u32 = 100;
+const MAX_PAGES: usize = 10;
 
 /// Reaction names of the emoji aiops uses.
 fn reaction_name(emoji: &str) -> String {
@@ -145,40 +146,61 @@ impl Slack {
         Ok(v)
     }
 
-    /// The channel's new messages after `oldest` (None: none; the cursor starts at the
-    /// newest message, so a new bot does not answer the channel's history).
+    /// The channel's new messages after `oldest`, oldest first (None: none; the cursor
+    /// starts at the newest message, so a new bot does not answer the channel's history).
+    /// Slack answers the newest `limit` first; older pages follow with `latest` while
+    /// `has_more` (at most [`MAX_PAGES`]).
     fn history(
         &self,
         channel: &str,
         oldest: Option<&str>,
     ) -> CoreResult<(Vec<Value>, Option<String>)> {
-        let mut query = vec![("channel", channel.to_owned())];
-        match oldest {
-            Some(ts) => {
-                query.push(("oldest", ts.to_owned()));
-                query.push(("inclusive", "false".to_owned()));
-                query.push(("limit", PAGE.to_string()));
+        let Some(oldest) = oldest else {
+            let query = [("channel", channel.to_owned()), ("limit", "1".to_owned())];
+            let v = self.call(Method::GET, "conversations.history", &query, None)?;
+            let newest = v
+                .pointer("/messages/0/ts")
+                .and_then(Value::as_str)
+                .unwrap_or("0");
+            return Ok((Vec::new(), Some(newest.to_owned())));
+        };
+        let mut messages: Vec<Value> = Vec::new();
+        let mut latest: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut query = vec![
+                ("channel", channel.to_owned()),
+                ("oldest", oldest.to_owned()),
+                ("inclusive", "false".to_owned()),
+                ("limit", PAGE.to_string()),
+            ];
+            if let Some(l) = &latest {
+                query.push(("latest", l.clone()));
             }
-            None => query.push(("limit", "1".to_owned())),
+            let v = self.call(Method::GET, "conversations.history", &query, None)?;
+            let batch = v
+                .get("messages")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let more = v.get("has_more").and_then(Value::as_bool) == Some(true);
+            latest = batch
+                .last()
+                .and_then(|m| m.get("ts"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            messages.extend(batch);
+            if !more || latest.is_none() {
+                break;
+            }
         }
-        let v = self.call(Method::GET, "conversations.history", &query, None)?;
-        let mut messages = v
-            .get("messages")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
         messages.reverse();
         let newest = messages
             .last()
             .and_then(|m| m.get("ts"))
             .and_then(Value::as_str)
-            .map(str::to_owned)
-            .or_else(|| oldest.map(str::to_owned));
-        if oldest.is_none() {
-            // Start here: nothing before the bot's first poll is answered.
-            return Ok((Vec::new(), newest.or_else(|| Some("0".into()))));
-        }
-        Ok((messages, newest))
+            .unwrap_or(oldest)
+            .to_owned();
+        Ok((messages, Some(newest)))
     }
 
     fn event(&self, channel: &str, m: &Value) -> Option<ChatEvent> {

@@ -233,12 +233,16 @@ impl Telegram {
             let len = e.get("length")?.as_u64()? as usize;
             utf16.get(off..off + len).map(String::from_utf16_lossy)
         };
-        let mut mentioned = false;
+        // The first mention of the bot, as a UTF-16 range (removed from the text).
+        let mut mentioned: Option<(usize, usize)> = None;
         let mut command = false;
         for e in &entities {
             let Some(s) = slice(e) else { continue };
             match e.get("type").and_then(Value::as_str) {
-                Some("mention") if s.eq_ignore_ascii_case(&mention) => mentioned = true,
+                Some("mention") if s.eq_ignore_ascii_case(&mention) && mentioned.is_none() => {
+                    let off = e.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
+                    mentioned = Some((off, off + s.encode_utf16().count()));
+                }
                 Some("bot_command") if e.get("offset").and_then(Value::as_u64) == Some(0) => {
                     command = match s.split_once('@') {
                         Some((_, bot)) => bot.eq_ignore_ascii_case(&self.username),
@@ -248,12 +252,16 @@ impl Telegram {
                 _ => {}
             }
         }
-        let mut clean = text.to_owned();
-        if mentioned && let Some(at) = clean.to_lowercase().find(&mention.to_lowercase()) {
-            clean.replace_range(at..at + mention.len(), "");
-        }
+        let clean = match mentioned {
+            Some((from, to)) => {
+                let mut rest = utf16[..from].to_vec();
+                rest.extend_from_slice(&utf16[to..]);
+                String::from_utf16_lossy(&rest)
+            }
+            None => text.to_owned(),
+        };
         (
-            mentioned || command || reply_to_bot,
+            mentioned.is_some() || command || reply_to_bot,
             clean.trim().to_owned(),
         )
     }

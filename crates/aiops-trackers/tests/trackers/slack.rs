@@ -194,3 +194,30 @@ fn a_429_is_waited_out_and_a_bad_token_is_named() {
         "polling needs channels"
     );
 }
+
+#[test]
+fn a_burst_longer_than_a_page_arrives_whole_and_in_order() {
+    let (fake, bot) = setup();
+    let cursor = bot.receive(None, Duration::ZERO).expect("poll").cursor;
+    {
+        let mut s = fake.state();
+        for i in 0..250 {
+            s.user_message("C1", "U1", &format!("<@{BOT_USER}> n{i}"));
+        }
+    }
+    let got = bot
+        .receive(cursor.as_deref(), Duration::ZERO)
+        .expect("poll");
+    let texts: Vec<String> = messages(&got.events).into_iter().map(|m| m.1).collect();
+    let want: Vec<String> = (0..250).map(|i| format!("n{i}")).collect();
+    assert_eq!(texts, want);
+    let pages = fake
+        .state()
+        .calls
+        .iter()
+        .filter(|(m, p)| {
+            m == "conversations.history" && p["channel"] == "C1" && p.get("latest").is_some()
+        })
+        .count();
+    assert_eq!(pages, 2, "three pages of 100: the first without latest");
+}

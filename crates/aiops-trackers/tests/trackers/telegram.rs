@@ -27,7 +27,7 @@ fn updates_become_events_and_the_offset_confirms_them() {
             -100,
             42,
             "alice",
-            &format!("@{BOT_USERNAME} list all"),
+            &format!("İ👋 @{BOT_USERNAME} list all"),
             None,
         );
         let m2 = s.user_message(-100, 42, "alice", "just chatting", None);
@@ -49,7 +49,7 @@ fn updates_become_events_and_the_offset_confirms_them() {
     assert_eq!(
         msgs,
         vec![
-            (m1.to_string(), "list all".into(), true, true),
+            (m1.to_string(), "İ👋  list all".into(), true, true),
             (m2.to_string(), "just chatting".into(), false, true),
             (m3.to_string(), "show 3".into(), true, true),
             ((m3 + 1).to_string(), "status".into(), true, false),
