@@ -87,7 +87,8 @@ pub struct ChatIntegration {
     /// Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
     /// polls (at least one).
     pub allowed_chats: Vec<String>,
-    /// Only group chats are answered (private chats are ignored); default true.
+    /// Only group chats are answered (1:1 chats are ignored); default true on Telegram,
+    /// false on Slack.
     pub group_only: bool,
     /// A word that addresses the bot in groups besides a mention (`aiops`).
     pub keyword: Option<String>,

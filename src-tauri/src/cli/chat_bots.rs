@@ -93,7 +93,8 @@ pub struct Settings {
     /// Update: answer in every chat again.
     #[arg(long, conflicts_with = "allow_chat")]
     any_chat: bool,
-    /// Answer in groups only, ignoring 1:1 chats (default true).
+    /// Answer in groups only, ignoring 1:1 chats (default: true on Telegram, false on
+    /// Slack).
     #[arg(long, value_name = "BOOL")]
     group_only: Option<bool>,
     /// A word that addresses the bot in groups besides @mentioning it.

@@ -16,6 +16,8 @@ use crate::trackers::Member;
 
 const TOKEN: &str = "xoxb-5550001-chatTESTslackTOKEN";
 const CHANNEL: &str = "C0CHAT01";
+/// Alice's DM with the bot.
+const DM: &str = "D0ALICE1";
 const WAIT: Duration = Duration::from_secs(30);
 
 struct World {
@@ -28,6 +30,7 @@ struct World {
 fn setup() -> World {
     let slack = slack::start(TOKEN);
     slack.state().channels.insert(CHANNEL.into(), Vec::new());
+    slack.state().channels.insert(DM.into(), Vec::new());
     let ollama = aiops_fakes::ollama::start("tiny");
     let (repo, path) = seeded_repo();
     let server = ServerProcess::start_with(true, &[("AIOPS_CHAT_POLL_WAIT_SECS", "1")]);
@@ -46,6 +49,8 @@ fn setup() -> World {
             slack.url(),
             "--channel",
             CHANNEL,
+            "--channel",
+            DM,
             "--project",
             "acme/demo",
             "--answer",
@@ -73,7 +78,7 @@ fn setup() -> World {
     assert_success(&out, "slack map-user");
     // What is in the channel before the bot's first poll is history, not a command.
     assert!(
-        wait_until(WAIT, || slack.state().count("conversations.history") > 0),
+        wait_until(WAIT, || slack.state().count("conversations.history") >= 2),
         "the bot polls its channel"
     );
     World {
@@ -181,7 +186,24 @@ fn a_slack_bot_answers_and_creates_issues_by_reaction_as_the_mapped_user() {
         1
     );
 
+    // A DM needs no mention (Slack bots are not group-only by default).
+    let dm = w.slack.state().user_message(DM, "U0ALICE", "status");
+    assert!(
+        wait_until(WAIT, || {
+            w.slack.state().bot_messages(DM).iter().any(|m| {
+                m["thread_ts"] == dm.as_str()
+                    && m["text"]
+                        .as_str()
+                        .unwrap_or("")
+                        .starts_with("You act as alice@example.com")
+            })
+        }),
+        "the DM is answered: {:#?}",
+        w.slack.state().bot_messages(DM)
+    );
+
     let bot = json(&w.server, &["slack", "get", "ops"]);
+    assert_eq!(bot["group_only"], false);
     assert_eq!(bot["has_token"], true);
     assert_eq!(bot["platform"], "slack");
     assert!(!bot.to_string().contains("chatTEST"), "{bot}");

@@ -321,7 +321,10 @@ pub fn create(
             .transpose()?,
         enabled: req.enabled.unwrap_or(true),
         allowed_chats: chat_ids(&req.allowed_chats)?,
-        group_only: req.group_only.unwrap_or(true),
+        // Telegram's seed bot was group-only; Slack DMs are the bot's own conversations.
+        group_only: req
+            .group_only
+            .unwrap_or(req.platform == ChatPlatform::Telegram),
         keyword: keyword(req.keyword.as_deref())?,
         default_project_id: default_project(
             store,

@@ -2611,7 +2611,10 @@ export interface components {
             default_project_id?: number | null;
             /** @description Whether the server polls it. */
             enabled: boolean;
-            /** @description Only group chats are answered (private chats are ignored); default true. */
+            /**
+             * @description Only group chats are answered (1:1 chats are ignored); default true on Telegram,
+             *     false on Slack.
+             */
             group_only: boolean;
             /** @description Whether a bot token is stored (the token itself is never returned). */
             has_token: boolean;
@@ -3778,7 +3781,10 @@ export interface components {
                 default_project_id?: number | null;
                 /** @description Whether the server polls it. */
                 enabled: boolean;
-                /** @description Only group chats are answered (private chats are ignored); default true. */
+                /**
+                 * @description Only group chats are answered (1:1 chats are ignored); default true on Telegram,
+                 *     false on Slack.
+                 */
                 group_only: boolean;
                 /** @description Whether a bot token is stored (the token itself is never returned). */
                 has_token: boolean;
