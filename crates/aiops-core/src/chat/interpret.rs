@@ -8,6 +8,9 @@
 //! `ask` (and read `help`) and is told how to get linked. `issue` posts a preview with ✅/❌
 //! buttons, stored for [`PREVIEW_TTL`]; only its author's ✅ creates the issue, once.
 //! Every text leaves through the redactor.
+//!
+//! An event is marked handled before it runs: one that fails half-way (the platform
+//! unreachable while replying) is not retried, so nothing is ever answered twice.
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};

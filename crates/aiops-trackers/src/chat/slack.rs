@@ -14,6 +14,8 @@
 //! `reactions.get` on each poll until the message is updated without buttons. Pending
 //! previews are kept in memory: after a restart a preview must be sent again. In
 //! channels the bot reads messages that mention it (`<@BOT>`); in DMs (`D…`) every one.
+//! Only top-level messages are read (`conversations.replies` of threads is to come), and
+//! messages with a `subtype` (joins, edits, file shares) are skipped.
 //! Text is mrkdwn: `&`, `<` and `>` are escaped.
 
 use std::cell::RefCell;
