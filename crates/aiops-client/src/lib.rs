@@ -12,6 +12,7 @@
 mod api;
 mod api_agents;
 mod api_automation;
+mod api_chat;
 mod api_git;
 mod api_hosts;
 mod api_mcp;

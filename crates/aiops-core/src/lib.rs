@@ -14,6 +14,7 @@ pub mod audit;
 pub mod auth;
 pub mod automation;
 pub mod backups;
+pub mod chat;
 pub mod credentials;
 pub mod demo;
 mod error;

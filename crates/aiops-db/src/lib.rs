@@ -12,6 +12,7 @@ mod agents;
 mod audit;
 mod automation;
 pub mod backup;
+mod chat;
 mod credentials;
 mod hosts;
 mod integrations;
@@ -63,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_ship.sql"),
     include_str!("../migrations/0015_inbox_rows.sql"),
     include_str!("../migrations/0016_hosts.sql"),
+    include_str!("../migrations/0017_chat.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

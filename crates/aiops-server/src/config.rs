@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../aiops.example.toml");
 
 /// Keys read from `AIOPS_<KEY>` (other `AIOPS_*` variables belong to the CLI).
-const ENV_KEYS: [&str; 23] = [
+const ENV_KEYS: [&str; 24] = [
     "bind",
     "allow_remote",
     "tls_cert",
@@ -31,6 +31,7 @@ const ENV_KEYS: [&str; 23] = [
     "max_sessions_per_user",
     "default_tool",
     "scheduler_tick_secs",
+    "chat_poll_wait_secs",
     "session_sandbox",
     "sandbox_read_only",
     "repo_url_allow",
@@ -69,6 +70,9 @@ pub struct Settings {
     /// How often the background jobs reconcile live sessions with tmux (catching panes
     /// that died unreported) and queue due syncs, in seconds.
     pub scheduler_tick_secs: u64,
+    /// Longest a chat bot's long poll (Telegram `getUpdates` `timeout`) waits for a
+    /// message, in seconds; a stopped or changed bot lets go within this time.
+    pub chat_poll_wait_secs: u64,
     /// `auto`, `required` or `off`: whether sessions run in the sandbox (issue 14).
     pub session_sandbox: String,
     /// Absolute paths sandboxed sessions may also read (e.g. a tool installed under the
@@ -114,6 +118,7 @@ impl Default for Settings {
             max_sessions_per_user: 8,
             default_tool: String::new(),
             scheduler_tick_secs: 30,
+            chat_poll_wait_secs: 25,
             session_sandbox: "auto".into(),
             sandbox_read_only: Vec::new(),
             data_dir: PathBuf::new(),
@@ -253,6 +258,9 @@ impl Settings {
         }
         if !(1..=3600).contains(&self.scheduler_tick_secs) {
             return bad("scheduler_tick_secs must be between 1 and 3600");
+        }
+        if !(1..=50).contains(&self.chat_poll_wait_secs) {
+            return bad("chat_poll_wait_secs must be between 1 and 50");
         }
         if self.backup_interval_hours > 8760 {
             return bad("backup_interval_hours must be between 0 and 8760");

@@ -16,6 +16,7 @@ use crate::state::AppState;
 /// blocking thread, and its row is completed by it).
 pub fn start(state: AppState) -> JoinHandle<()> {
     tokio::spawn(crate::git_watch::run(state.clone()));
+    tokio::spawn(crate::chat::run(state.clone()));
     tokio::spawn(async move {
         let db = state.clone();
         match tokio::task::spawn_blocking(move || {

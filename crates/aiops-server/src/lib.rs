@@ -15,6 +15,7 @@ mod auth;
 mod auth_cache;
 mod automation;
 mod backups;
+mod chat;
 pub mod config;
 mod contract;
 mod embedded;
@@ -95,7 +96,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
         Authenticate with `Authorization: Bearer aiops_…` (API key) or the `aiops_session` cookie \
         plus `X-CSRF-Token` on writes. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "users"), (name = "tenants"), (name = "projects"), (name = "issues"), (name = "integrations"), (name = "credentials"), (name = "agents"), (name = "audit"), (name = "system"), (name = "automation"), (name = "mcp"), (name = "hosts"))
+    tags((name = "auth"), (name = "users"), (name = "tenants"), (name = "projects"), (name = "issues"), (name = "integrations"), (name = "credentials"), (name = "agents"), (name = "audit"), (name = "system"), (name = "automation"), (name = "chat"), (name = "mcp"), (name = "hosts"))
 )]
 struct ApiDoc;
 

@@ -34,6 +34,8 @@ struct Inner {
     trackers: Arc<dyn Trackers>,
     /// Wakes the job worker when a sync is queued.
     jobs: Notify,
+    /// Wakes the chat pollers' supervisor when an integration changed.
+    chat_changed: Notify,
     /// Backups, restores and tool installs.
     runner: crate::runner::Runner,
     /// Set when an admin (or a restore) asked for a restart; `run` then re-executes.
@@ -122,6 +124,7 @@ impl AppState {
             started_at: time::OffsetDateTime::now_utc(),
             trackers,
             jobs: Notify::new(),
+            chat_changed: Notify::new(),
             runner: Default::default(),
             restart: tokio::sync::watch::Sender::new(false),
             can_restart: std::sync::atomic::AtomicBool::new(false),
@@ -268,6 +271,11 @@ impl AppState {
 
     pub fn jobs(&self) -> &Notify {
         &self.0.jobs
+    }
+
+    /// Notified after a chat integration was created, changed or deleted.
+    pub fn chat_changed(&self) -> &Notify {
+        &self.0.chat_changed
     }
 
     pub fn runner(&self) -> &crate::runner::Runner {

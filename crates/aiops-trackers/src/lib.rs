@@ -5,6 +5,7 @@
 //! import: axum, rusqlite, tokio, tauri. Calls are blocking; the server runs them on
 //! blocking threads.
 
+pub mod chat;
 pub mod github;
 pub mod gitlab;
 pub mod http;

@@ -122,6 +122,57 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("automation runs stop", "aiops automation runs stop 12"),
     (
+        "telegram list",
+        "aiops telegram list\naiops telegram list --tenant acme",
+    ),
+    ("telegram get", "aiops telegram get ops"),
+    (
+        "telegram create",
+        "aiops telegram create --tenant acme --name ops --token-stdin --allow-chat -1001234567890 --project acme/web   # token on stdin\n\
+         aiops telegram create --tenant acme --name ask --token-stdin --answer ollama --ollama-url http://127.0.0.1:11434 --model llama3.2",
+    ),
+    (
+        "telegram update",
+        "aiops telegram update ops --keyword aiops --group-only false\n\
+         aiops telegram update acme/ops --token-stdin   # new token on stdin",
+    ),
+    ("telegram delete", "aiops telegram delete ops"),
+    ("telegram test", "aiops telegram test ops"),
+    ("telegram users", "aiops telegram users ops"),
+    (
+        "telegram map-user",
+        "aiops telegram map-user ops --chat-user 123456789 --user alice@example.com",
+    ),
+    (
+        "telegram unmap-user",
+        "aiops telegram unmap-user ops --chat-user 123456789",
+    ),
+    (
+        "slack list",
+        "aiops slack list\naiops slack list --tenant acme",
+    ),
+    ("slack get", "aiops slack get ops"),
+    (
+        "slack create",
+        "aiops slack create --tenant acme --name ops --token-stdin --channel C0123ABCD --project acme/web   # xoxb- token on stdin\n\
+         aiops slack create --tenant acme --name ask --token-stdin --channel C0123ABCD --channel D0456EFGH --answer ollama --ollama-url http://127.0.0.1:11434 --model llama3.2",
+    ),
+    (
+        "slack update",
+        "aiops slack update ops --channel C0123ABCD --channel C0789IJKL\naiops slack update ops --keyword aiops",
+    ),
+    ("slack delete", "aiops slack delete ops"),
+    ("slack test", "aiops slack test ops"),
+    ("slack users", "aiops slack users ops"),
+    (
+        "slack map-user",
+        "aiops slack map-user ops --chat-user U0123ABCD --user alice@example.com",
+    ),
+    (
+        "slack unmap-user",
+        "aiops slack unmap-user ops --chat-user U0123ABCD",
+    ),
+    (
         "projects check",
         "aiops projects check acme/web\naiops projects check 3 -o json",
     ),

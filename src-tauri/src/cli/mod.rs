@@ -12,6 +12,7 @@ pub mod auth;
 pub mod automation;
 pub mod automation_runs;
 pub mod backups;
+pub mod chat_bots;
 pub mod config;
 pub mod credentials;
 pub mod examples;
@@ -163,6 +164,12 @@ pub enum Command {
     /// Ansible through Semaphore or ansible-playbook on the server: targets, runs, logs.
     #[command(subcommand)]
     Automation(automation::AutomationCommand),
+    /// Telegram bots of a tenant: commands and questions from chats, as mapped users.
+    #[command(subcommand)]
+    Telegram(chat_bots::BotCommand),
+    /// Slack bots of a tenant (polling their channels): the same as `telegram`.
+    #[command(subcommand)]
+    Slack(chat_bots::BotCommand),
     /// The CLI's settings (server URL, output format, stored key, defaults).
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -248,6 +255,16 @@ pub fn run(
         Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
         Command::System(cmd) => rt.block_on(system::run(&Ctx::load(&global)?, cmd)),
         Command::Automation(cmd) => rt.block_on(automation::run(&Ctx::load(&global)?, cmd)),
+        Command::Telegram(cmd) => rt.block_on(chat_bots::run(
+            &Ctx::load(&global)?,
+            aiops_types::ChatPlatform::Telegram,
+            cmd,
+        )),
+        Command::Slack(cmd) => rt.block_on(chat_bots::run(
+            &Ctx::load(&global)?,
+            aiops_types::ChatPlatform::Slack,
+            cmd,
+        )),
     }
 }
 

@@ -10,6 +10,8 @@ mod automation;
 mod automation_local;
 mod backups;
 mod changes;
+mod chat_slack;
+mod chat_telegram;
 mod cli_agent;
 mod cli_defaults;
 mod cli_grammar;

@@ -2,8 +2,8 @@
 // here with ssh-keygen is added on the account page and listed with the fingerprint
 // ssh-keygen prints; a malformed key gets the server's refusal inline and adds nothing;
 // the key is deleted. A tool credential is stored (listed, never echoed back) and
-// removed. Admin → Known hosts and the Worktrees page show their empty states. At
-// 390 px wide none of these pages scrolls sideways.
+// removed. Admin → Known hosts, Admin → Chat bots and the Worktrees page show their
+// empty states. At 390 px wide none of these pages scrolls sideways.
 'use strict';
 
 const fs = require('node:fs');
@@ -108,6 +108,11 @@ run(async () => {
       await q.goto('/admin');
       await qid('admin-tab-hosts').click();
       await qid('known-hosts-empty').waitFor();
+    });
+
+    await step('Admin → Chat bots shows its empty state', async () => {
+      await qid('admin-tab-chat').click();
+      await qid('chat-bots-empty').waitFor();
     });
 
     await step('the keyboard moves between tabs and menu items (WAI-ARIA arrows, Home, End)', async () => {

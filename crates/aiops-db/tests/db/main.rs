@@ -8,6 +8,7 @@ use aiops_core::ports::{
 use aiops_db::{Db, DbError, supported_schema_version};
 use aiops_types::Role;
 
+mod chat;
 mod events;
 mod roles;
 mod sync;

@@ -7,6 +7,7 @@ mod auth;
 mod automation;
 mod backups;
 mod changes;
+mod chat;
 mod credentials;
 mod events;
 mod git;
@@ -67,6 +68,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(jobs::router())
         .merge(backups::router())
         .merge(automation::router())
+        .merge(chat::router())
         .merge(terminal::router())
         .merge(mcp_servers::router())
 }

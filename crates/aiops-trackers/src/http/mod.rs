@@ -42,6 +42,8 @@ pub enum AuthScheme {
     PrivateToken(Token),
     /// `Authorization: Basic base64(email:token)` (Jira Cloud API tokens).
     Basic { email: String, token: Token },
+    /// No header: the credential is part of the base URL (Telegram's `/bot<token>`).
+    InUrl,
 }
 
 /// A response the provider accepted (2xx or 304).
@@ -64,6 +66,29 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+}
+
+/// A ureq agent as every aiops HTTP client needs it: the OS trust store (self-hosted
+/// GitLab/Jira behind an internal CA work when the CA is installed), the same rustls
+/// crypto provider (aws-lc-rs) as the rest of the binary (so only one provider is compiled
+/// in and TLS servers find it), statuses as responses (not errors), `timeout` for the
+/// whole exchange, at most `max_redirects` redirects followed by ureq itself.
+pub fn agent(timeout: Duration, verify_tls: bool, max_redirects: u32) -> ureq::Agent {
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .disable_verification(!verify_tls)
+        .build();
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(max_redirects)
+        .timeout_global(Some(timeout))
+        .user_agent(concat!("aiops/", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls)
+        .build()
+        .new_agent()
 }
 
 /// Quota as last announced by the tracker.
@@ -111,26 +136,9 @@ impl Http {
                 "base URL `{base}` must start with https:// (or http:// for a local server)"
             )));
         }
-        // The OS trust store (self-hosted GitLab/Jira behind an internal CA work when the
-        // CA is installed), and the same rustls crypto provider (aws-lc-rs) as the rest of
-        // the binary, so only one provider is compiled in and TLS servers find it.
-        let tls = ureq::tls::TlsConfig::builder()
-            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-            .unversioned_rustls_crypto_provider(std::sync::Arc::new(
-                rustls::crypto::aws_lc_rs::default_provider(),
-            ))
-            .disable_verification(!verify_tls)
-            .build();
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            // Followed in `exchange`, which decides each hop's headers.
-            .max_redirects(0)
-            .timeout_global(Some(timeout))
-            .user_agent(concat!("aiops/", env!("CARGO_PKG_VERSION")))
-            .tls_config(tls)
-            .build();
         Ok(Self {
-            agent: config.new_agent(),
+            // Redirects are followed in `exchange`, which decides each hop's headers.
+            agent: agent(timeout, verify_tls, 0),
             base_url: base.to_owned(),
             auth,
             extra,
@@ -168,7 +176,7 @@ impl Http {
         for attempt in 1..=MAX_ATTEMPTS {
             let (status, headers, text) = self.exchange(&method, &url, &payload, headers, &what)?;
             self.note_budget(&headers);
-            if let Some(wait) = rate_limit_wait(status, &headers) {
+            if let Some(wait) = rate_limit_wait(status, &headers, &text) {
                 if wait <= MAX_INLINE_WAIT && attempt < MAX_ATTEMPTS {
                     std::thread::sleep(wait);
                     continue;
@@ -284,6 +292,7 @@ impl Http {
                     "Authorization",
                     format!("Basic {}", basic(email, token.expose())),
                 ),
+                AuthScheme::InUrl => req,
             };
         }
         let extra = self.extra.iter().map(|(k, v)| (*k, *v));
@@ -388,10 +397,17 @@ fn now_epoch() -> u64 {
         .unwrap_or(0)
 }
 
-/// How long to wait when the response is a rate-limit refusal; None otherwise.
-fn rate_limit_wait(status: u16, headers: &HeaderMap) -> Option<Duration> {
+/// How long to wait when the response is a rate-limit refusal; None otherwise. The wait
+/// is `Retry-After`, else (Telegram Bot API) the body's `parameters.retry_after` seconds
+/// (<https://core.telegram.org/bots/api#responseparameters>).
+fn rate_limit_wait(status: u16, headers: &HeaderMap, body: &str) -> Option<Duration> {
     let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    let retry_after = get("retry-after").and_then(parse_retry_after);
+    let retry_after = get("retry-after").and_then(parse_retry_after).or_else(|| {
+        let v: Value = serde_json::from_str(body).ok()?;
+        v.pointer("/parameters/retry_after")
+            .and_then(Value::as_u64)
+            .map(Duration::from_secs)
+    });
     match status {
         429 => Some(retry_after.unwrap_or(Duration::from_secs(60))),
         403 => {
@@ -429,7 +445,14 @@ fn detail(body: &str) -> String {
     let text = match serde_json::from_str::<Value>(body) {
         Ok(v) => {
             let mut parts: Vec<String> = Vec::new();
-            for key in ["message", "error", "error_description", "merge_error"] {
+            // `description`: the Telegram Bot API's error text.
+            for key in [
+                "message",
+                "error",
+                "error_description",
+                "merge_error",
+                "description",
+            ] {
                 if let Some(s) = v.get(key).and_then(Value::as_str) {
                     parts.push(s.to_owned());
                 }

@@ -1,7 +1,10 @@
-//! The tracker providers against local fakes of their APIs (`aiops-fakes`).
+//! The tracker providers and chat adapters against local fakes of their APIs (`aiops-fakes`).
 
 mod github;
 mod gitlab;
 mod gitlab_mrs;
 mod jira;
+mod ollama;
 mod redirects;
+mod slack;
+mod telegram;

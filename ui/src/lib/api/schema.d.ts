@@ -394,6 +394,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Chat integrations of the tenants the caller belongs to, oldest first. */
+        get: operations["list_chat_integrations"];
+        put?: never;
+        /**
+         * Creates a chat integration (server or tenant admins); its bot token is sealed at rest
+         *     and never returned; its poller starts at once. 409 on a name taken in the tenant.
+         */
+        post: operations["create_chat_integration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/integrations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_chat_integration"];
+        put?: never;
+        post?: never;
+        /** Deletes an integration, its user mappings and its poll state; its poller stops. */
+        delete: operations["delete_chat_integration"];
+        options?: never;
+        head?: never;
+        /** Changes an integration (its poller restarts with the new settings). */
+        patch: operations["update_chat_integration"];
+        trace?: never;
+    };
+    "/api/v1/chat/integrations/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checks the token with the platform (Telegram `getMe`) and names the bot; 502 when the
+         *     platform refuses (the message says why).
+         */
+        post: operations["test_chat_integration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/integrations/{id}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chat users mapped to aiops users (tenant admins). */
+        get: operations["list_chat_users"];
+        /**
+         * Maps a chat user to an aiops user (by email); mapping again replaces the user. The
+         *     chat user then acts in chat with that user's permissions.
+         */
+        put: operations["map_chat_user"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/integrations/{id}/users/{platform_user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes a chat user's mapping. */
+        delete: operations["unmap_chat_user"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -2565,6 +2662,90 @@ export interface components {
             new_password: string;
         };
         /**
+         * @description Who answers `ask` and plain mentions.
+         * @enum {string}
+         */
+        ChatAnswer: "none" | "ollama";
+        /** @description A chat integration of a tenant. */
+        ChatIntegration: {
+            /**
+             * @description Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
+             *     polls (at least one).
+             */
+            allowed_chats: string[];
+            answer: components["schemas"]["ChatAnswer"];
+            /**
+             * Format: int32
+             * @description Longest an answer may take, seconds (default 120).
+             */
+            answer_timeout_secs: number;
+            /**
+             * @description The platform's API root when not the public one (Telegram:
+             *     `https://api.telegram.org`, or a local Bot API server).
+             */
+            api_url?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description The project `issue` and `list` use when the message names none.
+             */
+            default_project_id?: number | null;
+            /** @description Whether the server polls it. */
+            enabled: boolean;
+            /**
+             * @description Only group chats are answered (1:1 chats are ignored); default true on Telegram,
+             *     false on Slack.
+             */
+            group_only: boolean;
+            /** @description Whether a bot token is stored (the token itself is never returned). */
+            has_token: boolean;
+            /** @description `ok`, or the poller's last error (one line), None before the first poll. */
+            health?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description A word that addresses the bot in groups besides a mention (`aiops`). */
+            keyword?: string | null;
+            /** Format: date-time */
+            last_event_at?: string | null;
+            /** @description Ollama: the model name (`llama3.2`). */
+            model?: string | null;
+            name: string;
+            /** @description Ollama: the server's root (`http://127.0.0.1:11434`). */
+            ollama_url?: string | null;
+            platform: components["schemas"]["ChatPlatform"];
+            /** Format: int64 */
+            tenant_id: number;
+            tenant_slug: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description The chat platform of an integration.
+         * @enum {string}
+         */
+        ChatPlatform: "telegram" | "slack";
+        /** @description `POST /api/v1/chat/integrations/{id}/test`: what the platform says about the bot. */
+        ChatTestResult: {
+            /**
+             * @description Telegram: the bot's user name (`getMe`'s `username`); Slack: its user id
+             *     (`auth.test`'s `user_id`).
+             */
+            bot: string;
+        };
+        /** @description A chat user acting as an aiops user. */
+        ChatUser: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            integration_id: number;
+            /** @description The platform's user id (Telegram: the numeric `from.id`). */
+            platform_user_id: string;
+            user_email: string;
+            /** Format: int64 */
+            user_id: number;
+        };
+        /**
          * @description Overall state of a pull request's checks: any failed → `failure`, else any not done
          *     → `pending`, else `success`.
          * @enum {string}
@@ -2702,6 +2883,43 @@ export interface components {
              *     `secret.key`; without one it holds no key material at all.
              */
             passphrase?: string | null;
+        };
+        /**
+         * @description `POST /api/v1/chat/integrations` (server or tenant admins).
+         * @example {
+         *       "allowed_chats": [
+         *         "-1001234"
+         *       ],
+         *       "answer": "ollama",
+         *       "model": "llama3.2",
+         *       "name": "ops",
+         *       "ollama_url": "http://127.0.0.1:11434",
+         *       "platform": "telegram",
+         *       "tenant": "demo",
+         *       "token": "123456:bot-token"
+         *     }
+         */
+        CreateChatIntegration: {
+            allowed_chats?: string[];
+            answer?: components["schemas"]["ChatAnswer"] | null;
+            /** Format: int32 */
+            answer_timeout_secs?: number | null;
+            api_url?: string | null;
+            /** @description A project id, slug or `tenant/slug` of the integration's tenant. */
+            default_project?: string | null;
+            enabled?: boolean | null;
+            group_only?: boolean | null;
+            keyword?: string | null;
+            model?: string | null;
+            name: string;
+            ollama_url?: string | null;
+            platform: components["schemas"]["ChatPlatform"];
+            tenant: string;
+            /**
+             * @description The bot token (Telegram: from @BotFather; Slack: the `xoxb-` Bot User OAuth
+             *     Token). Write-only.
+             */
+            token: string;
         };
         /**
          * @description `POST /api/v1/integrations` (admin).
@@ -3399,6 +3617,19 @@ export interface components {
             password: string;
         };
         /**
+         * @description `PUT /api/v1/chat/integrations/{id}/users`: maps a chat user to an aiops user (by
+         *     email); mapping again replaces the previous user.
+         * @example {
+         *       "platform_user_id": "4242",
+         *       "user": "alice@example.com"
+         *     }
+         */
+        MapChatUser: {
+            platform_user_id: string;
+            /** @description The aiops user's email. */
+            user: string;
+        };
+        /**
          * @description One MCP server of a tenant (`project_id` null: every project) or of one project.
          * @example {
          *       "command": [
@@ -3722,6 +3953,63 @@ export interface components {
                 updated_at: string;
                 /** @description Semaphore: verify the server's TLS certificate (default true). */
                 verify_tls: boolean;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. `next_cursor` is absent on the last page. */
+        Page_ChatIntegration: {
+            items: {
+                /**
+                 * @description Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
+                 *     polls (at least one).
+                 */
+                allowed_chats: string[];
+                answer: components["schemas"]["ChatAnswer"];
+                /**
+                 * Format: int32
+                 * @description Longest an answer may take, seconds (default 120).
+                 */
+                answer_timeout_secs: number;
+                /**
+                 * @description The platform's API root when not the public one (Telegram:
+                 *     `https://api.telegram.org`, or a local Bot API server).
+                 */
+                api_url?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /**
+                 * Format: int64
+                 * @description The project `issue` and `list` use when the message names none.
+                 */
+                default_project_id?: number | null;
+                /** @description Whether the server polls it. */
+                enabled: boolean;
+                /**
+                 * @description Only group chats are answered (1:1 chats are ignored); default true on Telegram,
+                 *     false on Slack.
+                 */
+                group_only: boolean;
+                /** @description Whether a bot token is stored (the token itself is never returned). */
+                has_token: boolean;
+                /** @description `ok`, or the poller's last error (one line), None before the first poll. */
+                health?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** @description A word that addresses the bot in groups besides a mention (`aiops`). */
+                keyword?: string | null;
+                /** Format: date-time */
+                last_event_at?: string | null;
+                /** @description Ollama: the model name (`llama3.2`). */
+                model?: string | null;
+                name: string;
+                /** @description Ollama: the server's root (`http://127.0.0.1:11434`). */
+                ollama_url?: string | null;
+                platform: components["schemas"]["ChatPlatform"];
+                /** Format: int64 */
+                tenant_id: number;
+                tenant_slug: string;
+                /** Format: date-time */
+                updated_at: string;
             }[];
             next_cursor?: string | null;
         };
@@ -4960,6 +5248,33 @@ export interface components {
             token?: string | null;
             vault_password?: string | null;
             verify_tls?: boolean | null;
+        };
+        /**
+         * @description `PATCH /api/v1/chat/integrations/{id}`: absent fields are kept; an empty string clears
+         *     `api_url`, `keyword`, `default_project`, `ollama_url` and `model`.
+         * @example {
+         *       "allowed_chats": [
+         *         "-1001234",
+         *         "-1005678"
+         *       ],
+         *       "keyword": "aiops"
+         *     }
+         */
+        UpdateChatIntegration: {
+            allowed_chats?: string[] | null;
+            answer?: components["schemas"]["ChatAnswer"] | null;
+            /** Format: int32 */
+            answer_timeout_secs?: number | null;
+            api_url?: string | null;
+            default_project?: string | null;
+            enabled?: boolean | null;
+            group_only?: boolean | null;
+            keyword?: string | null;
+            model?: string | null;
+            name?: string | null;
+            ollama_url?: string | null;
+            /** @description A new bot token (write-only); the token cannot be cleared. */
+            token?: string | null;
         };
         /**
          * @description `PATCH /api/v1/hosts/{id}`: the fields given change.
@@ -6736,6 +7051,584 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AutomationTest"];
                 };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_chat_integrations: {
+        parameters: {
+            query?: {
+                /** @description Only this tenant's (slug or id). */
+                tenant?: string;
+                /** @description Page size, 1..=500 (default 50). */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ChatIntegration"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_chat_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateChatIntegration"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatIntegration"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_chat_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatIntegration"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_chat_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_chat_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateChatIntegration"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatIntegration"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_chat_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatTestResult"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The upstream tracker or git host failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_chat_users: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatUser"][];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    map_chat_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MapChatUser"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatUser"];
+                };
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (1 MiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unmap_chat_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                platform_user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unmapped */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
             400: {

@@ -193,6 +193,12 @@ export interface Backend {
     set(kind: T.ToolCredentialKind, value: string): Promise<T.ToolCredential>;
     remove(kind: T.ToolCredentialKind): Promise<void>;
   };
+  /** Telegram and Slack bots of the caller's tenants (created with `aiops telegram|slack`). */
+  chat: {
+    integrations(q: T.ChatIntegrationQuery): Promise<T.Page<T.ChatIntegration>>;
+    /** The chat users linked to aiops users (tenant admins). */
+    users(id: number): Promise<T.ChatUser[]>;
+  };
   /** SSH host keys aiops has seen; admins trust pending ones and forget hosts. */
   knownHosts: {
     list(): Promise<T.KnownHost[]>;

@@ -112,6 +112,10 @@ export function backendOver(t: Transport): Backend {
       set: (kind, value) => put(`/me/tool-credentials/${enc(kind)}`, { value }),
       remove: (kind) => del(`/me/tool-credentials/${enc(kind)}`),
     },
+    chat: {
+      integrations: (q) => get('/chat/integrations', q),
+      users: (id) => get(`/chat/integrations/${id}/users`),
+    },
     knownHosts: {
       list: () => get('/known-hosts'),
       confirm: (body) => post('/known-hosts/confirm', body),

@@ -12,6 +12,8 @@ export type AuditEntry = S['AuditEntry'];
 export type AutomationKind = S['AutomationKind'];
 export type AutomationRun = S['AutomationRun'];
 export type AutomationTarget = S['AutomationTarget'];
+export type ChatIntegration = S['ChatIntegration'];
+export type ChatUser = S['ChatUser'];
 export type AutomationTemplate = S['AutomationTemplate'];
 export type AutomationTest = S['AutomationTest'];
 export type Backup = S['Backup'];
@@ -119,6 +121,10 @@ export interface Page<T> {
 export type IssueQuery = NonNullable<operations['list_issues']['parameters']['query']>;
 /** Query of `GET /api/v1/automation/targets`: one tenant's (id or slug). */
 export interface AutomationTargetQuery extends PageQuery {
+  tenant?: string;
+}
+/** Query of `GET /api/v1/chat/integrations`: one tenant's (id or slug). */
+export interface ChatIntegrationQuery extends PageQuery {
   tenant?: string;
 }
 /** Query of `GET /api/v1/automation/runs`. */

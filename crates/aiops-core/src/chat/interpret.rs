@@ -1,0 +1,467 @@
+//! The one command interpreter: every platform's events go through [`Interpreter::handle`].
+//!
+//! Rules, in order: an event key seen before is skipped (idempotent across restarts and
+//! duplicate deliveries); a chat off the allow-list is ignored; with `group_only`, 1:1
+//! chats are ignored; in groups only messages that mention the bot, reply to it or start
+//! with the keyword are read. Commands run as the aiops user the author is mapped to,
+//! through [`ChatOps`] (the API's own use cases and checks); an unmapped author may only
+//! `ask` (and read `help`) and is told how to get linked. `issue` posts a preview with ✅/❌
+//! buttons, stored for [`PREVIEW_TTL`]; only its author's ✅ creates the issue, once.
+//! Every text leaves through the redactor.
+//!
+//! An event is marked handled before it runs: one that fails half-way (the platform
+//! unreachable while replying) is not retried, so nothing is ever answered twice.
+
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
+use aiops_types::{ChatIntegration, Issue, Timestamp};
+
+use super::channel::{Answerer, Button, ChatChannel, ChatEvent, Choice, Incoming};
+use super::command::{self, Command, HELP, ListScope};
+use super::ops::ChatOps;
+use super::state::{ChatState, NewPreview};
+use super::{PREVIEW_TTL, chunks, first_line};
+use crate::redact::redact;
+use crate::{CoreError, CoreResult, Principal};
+
+/// Longest issue title taken from a message's first line.
+const TITLE_CHARS: usize = 120;
+/// Issues one `list` shows.
+const LIST_LIMIT: u32 = 20;
+/// Characters of an issue's description `show` prints.
+const SHOW_CHARS: usize = 1500;
+
+/// What became of an event.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Its key was handled before.
+    Duplicate,
+    /// Not for the bot (the reason, for debug logs).
+    Ignored(&'static str),
+    Replied,
+    /// Replied with a refusal line; the error, for the server's log.
+    Failed(CoreError),
+}
+
+pub struct Interpreter<'a> {
+    pub integration: &'a ChatIntegration,
+    pub channel: &'a dyn ChatChannel,
+    pub state: &'a dyn ChatState,
+    pub ops: &'a dyn ChatOps,
+    pub answerer: Option<&'a dyn Answerer>,
+    /// Shortest time between two edits of a streamed answer (Telegram allows about one
+    /// message per second per chat).
+    pub edit_interval: Duration,
+}
+
+/// A reply about to be posted.
+struct Reply {
+    text: String,
+    buttons: Vec<Button>,
+    preview: Option<i64>,
+}
+
+impl From<String> for Reply {
+    fn from(text: String) -> Self {
+        Self {
+            text,
+            buttons: Vec::new(),
+            preview: None,
+        }
+    }
+}
+
+/// The user-facing line of a refusal; internal errors stay in the log.
+fn refusal(e: &CoreError) -> String {
+    match e {
+        CoreError::Internal(_) => "Something went wrong on the aiops side; it is logged.".into(),
+        e => format!("Cannot do that: {e}"),
+    }
+}
+
+/// The part of a streamed answer safe to show before it is complete: whole words only
+/// (a token is shown, redacted, only once complete) and nothing from an unfinished PEM
+/// block on.
+fn settled(text: &str) -> &str {
+    let text = match text.rfind("-----BEGIN") {
+        Some(at) if !text[at..].contains("-----END") => &text[..at],
+        _ => text,
+    };
+    match text.rfind(char::is_whitespace) {
+        Some(at) => &text[..at],
+        None => "",
+    }
+}
+
+fn issue_line(i: &Issue) -> String {
+    format!(
+        "{} · {} {} ({}/{})",
+        i.id, i.external_id, i.title, i.tenant_slug, i.project_slug
+    )
+}
+
+impl Interpreter<'_> {
+    /// Handles one event at `now`.
+    pub fn handle(&self, event: &ChatEvent, now: Timestamp) -> CoreResult<Outcome> {
+        let id = self.integration.id;
+        if !self.state.mark_chat_processed(id, event.key(), now)? {
+            return Ok(Outcome::Duplicate);
+        }
+        match event {
+            ChatEvent::Message(m) => self.message(m, now),
+            ChatEvent::Choice(c) => self.choice(c, now),
+        }
+    }
+
+    fn via(&self) -> String {
+        format!(
+            "chat:{}/{}",
+            self.integration.platform.as_str(),
+            self.integration.id
+        )
+    }
+
+    /// Posts through the redactor; returns the last message's id.
+    fn say(
+        &self,
+        chat: &str,
+        reply_to: Option<&str>,
+        text: &str,
+        buttons: &[Button],
+    ) -> CoreResult<String> {
+        self.channel.post(chat, reply_to, &redact(text), buttons)
+    }
+
+    fn edit(&self, chat: &str, message: &str, text: &str, buttons: &[Button]) -> CoreResult<()> {
+        let clean = redact(text);
+        let max = self.channel.max_len();
+        let parts = chunks(&clean, max);
+        self.channel.update(chat, message, &parts[0], buttons)?;
+        for part in &parts[1..] {
+            self.channel.post(chat, Some(message), part, &[])?;
+        }
+        Ok(())
+    }
+
+    /// The text after the keyword when `text` starts with it (case-insensitive).
+    fn after_keyword<'t>(&self, text: &'t str) -> Option<&'t str> {
+        let kw = self.integration.keyword.as_deref()?;
+        let text = text.trim_start();
+        let head = text.get(..kw.len())?;
+        let rest = &text[kw.len()..];
+        let boundary = rest.is_empty() || rest.starts_with(|c: char| !c.is_alphanumeric());
+        (head.eq_ignore_ascii_case(kw) && boundary)
+            .then(|| rest.trim_start_matches([',', ':']).trim())
+    }
+
+    fn message(&self, m: &Incoming, now: Timestamp) -> CoreResult<Outcome> {
+        let i = self.integration;
+        if !i.allowed_chats.is_empty() && !i.allowed_chats.contains(&m.chat_id) {
+            return Ok(Outcome::Ignored("chat not on the allow-list"));
+        }
+        if i.group_only && !m.group {
+            return Ok(Outcome::Ignored("1:1 chat while group-only"));
+        }
+        let text: Cow<'_, str> = if m.addressed || !m.group {
+            Cow::Borrowed(m.text.as_str())
+        } else if let Some(rest) = self.after_keyword(&m.text) {
+            Cow::Borrowed(rest)
+        } else {
+            return Ok(Outcome::Ignored("not addressed to the bot"));
+        };
+        let cmd = command::parse(&text);
+        let caller = match self.state.chat_user(i.id, &m.user_id)? {
+            Some(uid) => self.ops.principal(uid, &self.via())?,
+            None => None,
+        };
+        let reply_to = Some(m.message_id.as_str());
+        let (reply, failure) = match (cmd, caller) {
+            (Command::Help, _) => (Reply::from(HELP.to_owned()), None),
+            (Command::Usage(u), _) => (Reply::from(u.to_owned()), None),
+            (Command::Ask(q), _) => return self.ask(m, &q),
+            (_, None) => (Reply::from(self.unlinked(m)), None),
+            (cmd, Some(p)) => match self.run(cmd, &p, m, now) {
+                Ok(r) => (r, None),
+                Err(e) => (Reply::from(refusal(&e)), Some(e)),
+            },
+        };
+        let posted = self.say(&m.chat_id, reply_to, &reply.text, &reply.buttons)?;
+        if let Some(id) = reply.preview {
+            self.state.set_chat_preview_message(id, &posted)?;
+        }
+        Ok(failure.map_or(Outcome::Replied, Outcome::Failed))
+    }
+
+    /// What an unmapped author is told, by name (the platform's, when the event has none).
+    fn unlinked(&self, m: &Incoming) -> String {
+        let i = self.integration;
+        let name = match m.user_name.as_str() {
+            "" => self
+                .channel
+                .resolve_user(&m.chat_id, &m.user_id)
+                .ok()
+                .flatten()
+                .map_or_else(|| "You".to_owned(), |p| p.name),
+            n => n.to_owned(),
+        };
+        format!(
+            "{name}, you are not linked to an aiops user yet, so you can only ask questions. \
+             An admin links you with: aiops {} map-user {} --chat-user {} --user <your email>",
+            i.platform.as_str(),
+            i.name,
+            m.user_id
+        )
+    }
+
+    fn run(&self, cmd: Command, p: &Principal, m: &Incoming, now: Timestamp) -> CoreResult<Reply> {
+        let i = self.integration;
+        Ok(match cmd {
+            Command::Issue { project, text } => return self.preview(p, m, project, &text, now),
+            Command::List(scope) => {
+                let project = match scope {
+                    ListScope::Default => i
+                        .default_project_id
+                        .map(|id| self.ops.project(p, &id.to_string()))
+                        .transpose()?,
+                    ListScope::Project(text) => Some(self.ops.project(p, &text)?),
+                    ListScope::All => None,
+                };
+                let list = self
+                    .ops
+                    .list_issues(p, project.as_ref().map(|x| x.id), LIST_LIMIT)?;
+                let place = project.map_or("your projects".to_owned(), |x| {
+                    format!("{}/{}", x.tenant_slug, x.slug)
+                });
+                if list.is_empty() {
+                    format!("No open issues in {place}.").into()
+                } else {
+                    let lines: Vec<String> = list.iter().map(issue_line).collect();
+                    format!("Open issues in {place}:\n{}", lines.join("\n")).into()
+                }
+            }
+            Command::Show(id) => {
+                let x = self.ops.issue(p, id)?;
+                let mut desc: String = x.description.chars().take(SHOW_CHARS).collect();
+                if x.description.chars().count() > SHOW_CHARS {
+                    desc.push('…');
+                }
+                let mut text = format!(
+                    "{} [{}]\nauthor: {} · assignee: {}\n\n{desc}",
+                    issue_line(&x),
+                    x.status.as_str(),
+                    x.author.as_deref().unwrap_or("-"),
+                    x.assignee.as_deref().unwrap_or("-"),
+                );
+                if let Some(url) = &x.url {
+                    text.push_str(&format!("\n{url}"));
+                }
+                text.into()
+            }
+            Command::Close(id) => {
+                let x = self.ops.close_issue(p, id)?;
+                format!("Closed {}", issue_line(&x)).into()
+            }
+            Command::Delete(id) => {
+                self.ops.delete_issue(p, id)?;
+                format!("Deleted issue {id}.").into()
+            }
+            Command::Sessions => {
+                let list = self.ops.sessions(p)?;
+                if list.is_empty() {
+                    "You have no live sessions.".to_owned().into()
+                } else {
+                    let lines: Vec<String> = list
+                        .iter()
+                        .map(|s| {
+                            format!(
+                                "session {} · {} · {} · {}",
+                                s.id,
+                                s.tool,
+                                s.state.as_str(),
+                                s.issue_title.as_deref().unwrap_or("no issue")
+                            )
+                        })
+                        .collect();
+                    format!("Your live sessions:\n{}", lines.join("\n")).into()
+                }
+            }
+            Command::Status => {
+                let live = self.ops.sessions(p)?.len();
+                format!(
+                    "You act as {} ({}) through the bot `{}` of tenant {}. Live sessions: {live}.",
+                    p.email,
+                    p.role.as_str(),
+                    i.name,
+                    i.tenant_slug
+                )
+                .into()
+            }
+            Command::Help | Command::Usage(_) | Command::Ask(_) => {
+                return Err(CoreError::Internal("handled before run".into()));
+            }
+        })
+    }
+
+    fn preview(
+        &self,
+        p: &Principal,
+        m: &Incoming,
+        project: Option<String>,
+        text: &str,
+        now: Timestamp,
+    ) -> CoreResult<Reply> {
+        let i = self.integration;
+        let project = match (project, i.default_project_id) {
+            (Some(text), _) => self.ops.project(p, &text)?,
+            (None, Some(id)) => self.ops.project(p, &id.to_string())?,
+            (None, None) => {
+                return Err(CoreError::invalid(
+                    "project",
+                    "which project? Write: issue in <project> <text> (this bot has no default project)",
+                ));
+            }
+        };
+        let title = first_line(text, TITLE_CHARS);
+        let id = self.state.insert_chat_preview(&NewPreview {
+            integration_id: i.id,
+            chat_id: m.chat_id.clone(),
+            platform_user_id: m.user_id.clone(),
+            user_id: p.user_id,
+            project_id: project.id,
+            title: title.clone(),
+            description: text.to_owned(),
+            created_at: now,
+            expires_at: now + PREVIEW_TTL,
+        })?;
+        Ok(Reply {
+            text: format!(
+                "New issue in {}/{}:\n{title}\n\n{text}\n\nCreate it? (✅ within 1 h)",
+                project.tenant_slug, project.slug
+            ),
+            buttons: vec![
+                Button {
+                    label: "✅ Create".into(),
+                    data: format!("c:{id}"),
+                },
+                Button {
+                    label: "❌ Cancel".into(),
+                    data: format!("x:{id}"),
+                },
+            ],
+            preview: Some(id),
+        })
+    }
+
+    fn choice(&self, c: &Choice, now: Timestamp) -> CoreResult<Outcome> {
+        let i = self.integration;
+        let ack = |t: &str| self.channel.acknowledge(&c.callback_id, &redact(t));
+        let parsed = c.data.split_once(':').and_then(|(verb, id)| {
+            let confirm = match verb {
+                "c" => true,
+                "x" => false,
+                _ => return None,
+            };
+            id.parse::<i64>().ok().map(|id| (confirm, id))
+        });
+        let Some((confirm, id)) = parsed else {
+            ack("Unknown button.")?;
+            return Ok(Outcome::Ignored("unknown button"));
+        };
+        let Some(preview) = self.state.chat_preview(i.id, id)? else {
+            ack("This preview was already answered or has expired.")?;
+            return Ok(Outcome::Replied);
+        };
+        if preview.new.platform_user_id != c.user_id {
+            ack("Only the person who proposed this issue can answer it.")?;
+            return Ok(Outcome::Replied);
+        }
+        if !self.state.take_chat_preview(i.id, id)? {
+            ack("This preview was already answered.")?;
+            return Ok(Outcome::Replied);
+        }
+        let new = &preview.new;
+        let edit = |t: &str| self.edit(&c.chat_id, &c.message_id, t, &[]);
+        if new.expires_at <= now {
+            edit(&format!(
+                "⌛ Expired (previews wait 1 h): {}. Send the issue again.",
+                new.title
+            ))?;
+            ack("Expired.")?;
+            return Ok(Outcome::Replied);
+        }
+        if !confirm {
+            edit(&format!("❌ Cancelled: {}", new.title))?;
+            ack("Cancelled.")?;
+            return Ok(Outcome::Replied);
+        }
+        let Some(caller) = self.ops.principal(new.user_id, &self.via())? else {
+            edit("Your aiops user is disabled; the issue was not created.")?;
+            ack("Not created.")?;
+            return Ok(Outcome::Replied);
+        };
+        match self
+            .ops
+            .create_issue(&caller, new.project_id, &new.title, &new.description)
+        {
+            Ok(issue) => {
+                edit(&format!("✅ Created {}", issue_line(&issue)))?;
+                ack("Created.")?;
+                Ok(Outcome::Replied)
+            }
+            Err(e) => {
+                edit(&format!("The issue was not created. {}", refusal(&e)))?;
+                ack("Not created.")?;
+                Ok(Outcome::Failed(e))
+            }
+        }
+    }
+
+    fn ask(&self, m: &Incoming, question: &str) -> CoreResult<Outcome> {
+        let reply_to = Some(m.message_id.as_str());
+        let Some(answerer) = self.answerer else {
+            self.say(
+                &m.chat_id,
+                reply_to,
+                "No model answers questions on this bot yet (an admin sets one with --answer ollama).",
+                &[],
+            )?;
+            return Ok(Outcome::Replied);
+        };
+        let msg = self.say(&m.chat_id, reply_to, "…", &[])?;
+        let max = self.channel.max_len();
+        let mut last = Instant::now();
+        let mut shown = String::new();
+        let mut on_text = |so_far: &str| {
+            if last.elapsed() < self.edit_interval {
+                return;
+            }
+            let part = settled(so_far);
+            let clean = redact(part);
+            let head = chunks(&clean, max.saturating_sub(2)).swap_remove(0);
+            if head.is_empty() || head == shown {
+                return;
+            }
+            // A failed intermediate edit is not worth stopping the answer for.
+            let _ = self
+                .channel
+                .update(&m.chat_id, &msg, &format!("{head} …"), &[]);
+            shown = head;
+            last = Instant::now();
+        };
+        match answerer.answer(question, &mut on_text) {
+            Ok(full) if full.trim().is_empty() => {
+                self.edit(&m.chat_id, &msg, "(the model gave no answer)", &[])?;
+                Ok(Outcome::Replied)
+            }
+            Ok(full) => {
+                self.edit(&m.chat_id, &msg, &full, &[])?;
+                Ok(Outcome::Replied)
+            }
+            Err(e) => {
+                self.edit(&m.chat_id, &msg, &format!("The model failed: {e}"), &[])?;
+                Ok(Outcome::Failed(e))
+            }
+        }
+    }
+}

@@ -1,0 +1,515 @@
+//! Chat front ends (issue 18): a bot in Telegram or Slack that takes commands from
+//! chats and answers them as the aiops user each chat user is mapped to.
+//!
+//! An *integration* belongs to a tenant, like a tracker integration: server admins and
+//! the tenant's admins create, change and delete it and map its chat users; its bot token
+//! is sealed at rest and never returned. The pieces:
+//! - [`channel`]: the [`channel::ChatChannel`] port a platform adapter implements
+//!   (receive events, post/update a message, react, acknowledge a button), and the
+//!   [`channel::Answerer`] port of the model that answers `ask`;
+//! - [`command`]: the command grammar, one for every platform;
+//! - [`interpret`]: the one interpreter (rules, permissions, previews, idempotency);
+//! - [`ops`]: what commands do, through the same use-case functions the API calls;
+//! - [`state`]: the poller's state port (mappings, processed events, previews, cursors).
+
+pub mod channel;
+pub mod command;
+pub mod interpret;
+pub mod ops;
+pub mod state;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use aiops_types::{
+    ChatAnswer, ChatIntegration, ChatIntegrationListParams, ChatPlatform, ChatUser,
+    CreateChatIntegration, MapChatUser, Page, Timestamp, UpdateChatIntegration,
+};
+use serde_json::json;
+
+use crate::integrations::TokenChange;
+use crate::page::PageQuery;
+use crate::ports::{NewAudit, Store, TokenWrite, Viewer};
+use crate::sealed::{Sealed, SecretKey};
+use crate::{CoreError, CoreResult, Principal, projects, tenants, validate};
+
+pub use text::{chunks, first_line};
+
+/// Default and bounds of `answer_timeout_secs`.
+pub const DEFAULT_ANSWER_TIMEOUT_SECS: u32 = 120;
+pub const ANSWER_TIMEOUT_SECS: std::ops::RangeInclusive<u32> = 5..=3600;
+/// Most chats on an allow-list.
+pub const MAX_ALLOWED_CHATS: usize = 100;
+/// How long an issue preview waits for its ✅/❌ (issue 18: one hour).
+pub const PREVIEW_TTL: time::Duration = time::Duration::hours(1);
+
+/// Associated data the bot token is sealed with: the row it belongs to.
+pub fn token_context(id: i64) -> String {
+    format!("chat_integration/{id}/token")
+}
+
+/// An integration's full mutable state (token aside).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRow {
+    pub tenant_id: i64,
+    pub name: String,
+    pub platform: ChatPlatform,
+    pub api_url: Option<String>,
+    pub enabled: bool,
+    pub allowed_chats: Vec<String>,
+    pub group_only: bool,
+    pub keyword: Option<String>,
+    pub default_project_id: Option<i64>,
+    pub answer: ChatAnswer,
+    pub ollama_url: Option<String>,
+    pub model: Option<String>,
+    pub answer_timeout_secs: u32,
+}
+
+/// An integration with its sealed token, for the domain only.
+#[derive(Debug, Clone)]
+pub struct ChatRecord {
+    pub integration: ChatIntegration,
+    pub token: Option<Sealed>,
+}
+
+/// Storage of integrations and their user mappings. Reads take the caller's [`Viewer`]: a
+/// member sees only their tenants' rows.
+pub trait ChatStore {
+    /// Oldest first.
+    fn list_chat_integrations(
+        &self,
+        viewer: Viewer,
+        tenant_id: Option<i64>,
+        page: PageQuery,
+    ) -> CoreResult<Vec<ChatIntegration>>;
+    fn chat_integration(&self, viewer: Viewer, id: i64) -> CoreResult<Option<ChatRecord>>;
+    /// Every enabled integration with a token, for the server's pollers.
+    fn enabled_chat_integrations(&self) -> CoreResult<Vec<ChatRecord>>;
+    fn insert_chat_integration(
+        &self,
+        row: &ChatRow,
+        token: TokenWrite<'_>,
+        audit: NewAudit,
+    ) -> CoreResult<ChatIntegration>;
+    fn update_chat_integration(
+        &self,
+        id: i64,
+        row: &ChatRow,
+        token: TokenWrite<'_>,
+        audit: NewAudit,
+    ) -> CoreResult<ChatIntegration>;
+    /// Also removes its mappings, previews and poll state.
+    fn delete_chat_integration(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
+    /// Records the poller's health (`ok` or a one-line error) and, when given, the time
+    /// of the last event handled.
+    fn note_chat_health(
+        &self,
+        id: i64,
+        health: &str,
+        event_at: Option<Timestamp>,
+    ) -> CoreResult<()>;
+    /// Maps (or re-maps) a chat user.
+    fn map_chat_user(
+        &self,
+        integration_id: i64,
+        platform_user_id: &str,
+        user_id: i64,
+        audit: NewAudit,
+    ) -> CoreResult<ChatUser>;
+    fn unmap_chat_user(
+        &self,
+        integration_id: i64,
+        platform_user_id: &str,
+        audit: NewAudit,
+    ) -> CoreResult<()>;
+    fn list_chat_users(&self, integration_id: i64) -> CoreResult<Vec<ChatUser>>;
+}
+
+fn http_url(field: &'static str, value: &str) -> CoreResult<String> {
+    crate::integrations::base_url(value).map_err(|e| CoreError::invalid(field, e.to_string()))
+}
+
+/// A non-empty optional text: `Some("")` clears (on update), surrounding space trimmed.
+fn optional(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+fn timeout(value: u32) -> CoreResult<u32> {
+    if ANSWER_TIMEOUT_SECS.contains(&value) {
+        Ok(value)
+    } else {
+        Err(CoreError::invalid(
+            "answer_timeout_secs",
+            format!(
+                "answer_timeout_secs must be between {} and {} seconds",
+                ANSWER_TIMEOUT_SECS.start(),
+                ANSWER_TIMEOUT_SECS.end()
+            ),
+        ))
+    }
+}
+
+/// Chat ids as the platform prints them: Telegram's are integers (negative for groups),
+/// Slack's `C…`/`G…`/`D…` identifiers.
+fn chat_ids(values: &[String]) -> CoreResult<Vec<String>> {
+    if values.len() > MAX_ALLOWED_CHATS {
+        return Err(CoreError::invalid(
+            "allowed_chats",
+            format!("at most {MAX_ALLOWED_CHATS} allowed chats"),
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        let v = v.trim();
+        let ok = !v.is_empty()
+            && v.len() <= 64
+            && v.strip_prefix('-')
+                .unwrap_or(v)
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric());
+        if !ok {
+            return Err(CoreError::invalid(
+                "allowed_chats",
+                format!("`{v}` is not a chat id (Telegram: -1001234567890; Slack: C0123ABCD)"),
+            ));
+        }
+        if !out.iter().any(|o| o == v) {
+            out.push(v.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+fn keyword(value: Option<&str>) -> CoreResult<Option<String>> {
+    match optional(value) {
+        Some(k) if k.len() > 32 || k.chars().any(char::is_whitespace) => Err(CoreError::invalid(
+            "keyword",
+            "keyword must be one word of at most 32 bytes",
+        )),
+        k => Ok(k),
+    }
+}
+
+fn model(value: Option<&str>) -> CoreResult<Option<String>> {
+    match optional(value) {
+        Some(m) if m.len() > 200 || m.chars().any(|c| c.is_whitespace() || c.is_control()) => Err(
+            CoreError::invalid("model", "model must be a model name such as llama3.2"),
+        ),
+        m => Ok(m),
+    }
+}
+
+/// The default project, among the tenant's projects the caller sees.
+fn default_project(
+    store: &impl Store,
+    caller: &Principal,
+    tenant_id: i64,
+    value: Option<&str>,
+) -> CoreResult<Option<i64>> {
+    let Some(text) = optional(value) else {
+        return Ok(None);
+    };
+    let p = projects::find(store, caller, &text)
+        .map_err(|e| CoreError::invalid("default_project", e.to_string()))?;
+    if p.tenant_id != tenant_id {
+        return Err(CoreError::invalid(
+            "default_project",
+            format!("project `{text}` is not in the integration's tenant"),
+        ));
+    }
+    Ok(Some(p.id))
+}
+
+/// The answer backend's settings must be complete.
+fn check_answer(row: &ChatRow) -> CoreResult<()> {
+    if row.platform == ChatPlatform::Slack && row.allowed_chats.is_empty() {
+        return Err(CoreError::invalid(
+            "allowed_chats",
+            "a Slack bot polls the channels it is given: name at least one (C0123ABCD)",
+        ));
+    }
+    if row.answer == ChatAnswer::Ollama && (row.ollama_url.is_none() || row.model.is_none()) {
+        return Err(CoreError::invalid(
+            "ollama_url",
+            "the ollama answer needs ollama_url (http://127.0.0.1:11434) and model",
+        ));
+    }
+    Ok(())
+}
+
+pub fn list(
+    store: &(impl Store + ChatStore),
+    caller: &Principal,
+    params: &ChatIntegrationListParams,
+    page: PageQuery,
+) -> CoreResult<Page<ChatIntegration>> {
+    no_session_key(caller)?;
+    let tenant_id = match params.tenant.as_deref() {
+        Some(t) => Some(tenants::get(store, caller, t)?.id),
+        None => None,
+    };
+    let rows = store.list_chat_integrations(caller.viewer(), tenant_id, page)?;
+    Ok(page.finish(rows, |t| t.id))
+}
+
+/// A session's key reaches its own session and issue only.
+fn no_session_key(caller: &Principal) -> CoreResult<()> {
+    match caller.session {
+        Some(_) => Err(CoreError::Forbidden(
+            "a session key cannot reach chat integrations".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The integration with its sealed token; `NotFound` for a tenant the caller is not in.
+pub fn record(store: &impl ChatStore, caller: &Principal, id: i64) -> CoreResult<ChatRecord> {
+    no_session_key(caller)?;
+    store
+        .chat_integration(caller.viewer(), id)?
+        .ok_or_else(|| CoreError::not_found(format!("chat integration {id}")))
+}
+
+pub fn get(store: &impl ChatStore, caller: &Principal, id: i64) -> CoreResult<ChatIntegration> {
+    Ok(record(store, caller, id)?.integration)
+}
+
+/// Like [`record`], for changes: the caller must administer the tenant.
+pub fn record_to_manage(
+    store: &(impl Store + ChatStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<ChatRecord> {
+    let r = record(store, caller, id)?;
+    let i = &r.integration;
+    tenants::require_admin_of(
+        store,
+        caller,
+        i.tenant_id,
+        &i.tenant_slug,
+        "manage chat integrations",
+    )?;
+    Ok(r)
+}
+
+pub fn create(
+    store: &(impl Store + ChatStore),
+    key: &SecretKey,
+    caller: &Principal,
+    req: &CreateChatIntegration,
+) -> CoreResult<ChatIntegration> {
+    let tenant = tenants::get(store, caller, &req.tenant)
+        .map_err(|_| CoreError::invalid("tenant", format!("tenant `{}` not found", req.tenant)))?;
+    tenants::require_admin_of(
+        store,
+        caller,
+        tenant.id,
+        &tenant.slug,
+        "manage chat integrations",
+    )?;
+    let row = ChatRow {
+        tenant_id: tenant.id,
+        name: validate::name("name", &req.name)?,
+        platform: req.platform,
+        api_url: optional(req.api_url.as_deref())
+            .map(|u| http_url("api_url", &u))
+            .transpose()?,
+        enabled: req.enabled.unwrap_or(true),
+        allowed_chats: chat_ids(&req.allowed_chats)?,
+        // Telegram's seed bot was group-only; Slack DMs are the bot's own conversations.
+        group_only: req
+            .group_only
+            .unwrap_or(req.platform == ChatPlatform::Telegram),
+        keyword: keyword(req.keyword.as_deref())?,
+        default_project_id: default_project(
+            store,
+            caller,
+            tenant.id,
+            req.default_project.as_deref(),
+        )?,
+        answer: req.answer.unwrap_or_default(),
+        ollama_url: optional(req.ollama_url.as_deref())
+            .map(|u| http_url("ollama_url", &u))
+            .transpose()?,
+        model: model(req.model.as_deref())?,
+        answer_timeout_secs: timeout(
+            req.answer_timeout_secs
+                .unwrap_or(DEFAULT_ANSWER_TIMEOUT_SECS),
+        )?,
+    };
+    check_answer(&row)?;
+    let token = TokenChange::from_request(Some(&req.token), false)?;
+    let seal = |id| token.seal(key, &token_context(id));
+    let audit = NewAudit::by(caller, "chat_integration.create").detail(json!({
+        "tenant_id": tenant.id, "name": row.name, "platform": row.platform.as_str(),
+        "api_url": row.api_url, "answer": row.answer.as_str(),
+    }));
+    store.insert_chat_integration(&row, token.write(&seal), audit)
+}
+
+/// An optional URL field of an update: absent keeps `current`, empty clears.
+fn patch_url(
+    field: &'static str,
+    value: Option<&str>,
+    current: &Option<String>,
+) -> CoreResult<Option<String>> {
+    match value {
+        None => Ok(current.clone()),
+        Some(v) => optional(Some(v)).map(|u| http_url(field, &u)).transpose(),
+    }
+}
+
+pub fn update(
+    store: &(impl Store + ChatStore),
+    key: &SecretKey,
+    caller: &Principal,
+    id: i64,
+    req: &UpdateChatIntegration,
+) -> CoreResult<ChatIntegration> {
+    let current = record_to_manage(store, caller, id)?;
+    let i = &current.integration;
+    let row = ChatRow {
+        tenant_id: i.tenant_id,
+        name: match req.name.as_deref() {
+            Some(n) => validate::name("name", n)?,
+            None => i.name.clone(),
+        },
+        platform: i.platform,
+        api_url: patch_url("api_url", req.api_url.as_deref(), &i.api_url)?,
+        enabled: req.enabled.unwrap_or(i.enabled),
+        allowed_chats: match &req.allowed_chats {
+            Some(list) => chat_ids(list)?,
+            None => i.allowed_chats.clone(),
+        },
+        group_only: req.group_only.unwrap_or(i.group_only),
+        keyword: match req.keyword.as_deref() {
+            Some(k) => keyword(Some(k))?,
+            None => i.keyword.clone(),
+        },
+        default_project_id: match req.default_project.as_deref() {
+            Some(p) => default_project(store, caller, i.tenant_id, Some(p))?,
+            None => i.default_project_id,
+        },
+        answer: req.answer.unwrap_or(i.answer),
+        ollama_url: patch_url("ollama_url", req.ollama_url.as_deref(), &i.ollama_url)?,
+        model: match req.model.as_deref() {
+            Some(m) => model(Some(m))?,
+            None => i.model.clone(),
+        },
+        answer_timeout_secs: timeout(req.answer_timeout_secs.unwrap_or(i.answer_timeout_secs))?,
+    };
+    check_answer(&row)?;
+    let token = TokenChange::from_request(req.token.as_deref(), false)?;
+    let seal = |id| token.seal(key, &token_context(id));
+    let audit = NewAudit::by(caller, "chat_integration.update")
+        .target("chat_integration", id)
+        .detail(json!({
+            "name": row.name, "api_url": row.api_url, "enabled": row.enabled,
+            "token_changed": token.changed(),
+        }));
+    store.update_chat_integration(id, &row, token.write(&seal), audit)
+}
+
+pub fn delete(store: &(impl Store + ChatStore), caller: &Principal, id: i64) -> CoreResult<()> {
+    let r = record_to_manage(store, caller, id)?;
+    let audit = NewAudit::by(caller, "chat_integration.delete")
+        .target("chat_integration", id)
+        .detail(json!({ "name": r.integration.name }));
+    store.delete_chat_integration(id, audit)
+}
+
+/// Maps a chat user to the aiops user with `req.user`'s email. Chat commands then run
+/// as that user, so a tenant's admin may map only members of the tenant, and only a
+/// server admin may map a chat user to a server admin: no mapping reaches further than
+/// its author could.
+pub fn map_user(
+    store: &(impl Store + ChatStore),
+    caller: &Principal,
+    id: i64,
+    req: &MapChatUser,
+) -> CoreResult<ChatUser> {
+    let r = record_to_manage(store, caller, id)?;
+    let platform_user_id = req.platform_user_id.trim();
+    if platform_user_id.is_empty()
+        || platform_user_id.len() > 64
+        || !platform_user_id.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Err(CoreError::invalid(
+            "platform_user_id",
+            "platform_user_id is the chat user's id (Telegram: digits; the bot tells an unknown user theirs)",
+        ));
+    }
+    let email = validate::email(&req.user)
+        .map_err(|_| CoreError::invalid("user", "user is an aiops user's email"))?;
+    let user = match store.user_by_email(&email)? {
+        Some(u) if !u.user.disabled => u.user,
+        _ => {
+            return Err(CoreError::invalid(
+                "user",
+                format!("no active user {email}"),
+            ));
+        }
+    };
+    if !caller.is_admin() {
+        if user.role == aiops_types::Role::Admin {
+            return Err(CoreError::Forbidden(
+                "only a server admin maps a chat user to a server admin".into(),
+            ));
+        }
+        if store
+            .tenant_role(r.integration.tenant_id, user.id)?
+            .is_none()
+        {
+            return Err(CoreError::invalid(
+                "user",
+                format!(
+                    "{email} is not a member of tenant {}: add them first",
+                    r.integration.tenant_slug
+                ),
+            ));
+        }
+    }
+    let audit = NewAudit::by(caller, "chat_integration.map_user")
+        .target("chat_integration", id)
+        .detail(json!({ "platform_user_id": platform_user_id, "user_id": user.id }));
+    store.map_chat_user(id, platform_user_id, user.id, audit)
+}
+
+pub fn unmap_user(
+    store: &(impl Store + ChatStore),
+    caller: &Principal,
+    id: i64,
+    platform_user_id: &str,
+) -> CoreResult<()> {
+    record_to_manage(store, caller, id)?;
+    let audit = NewAudit::by(caller, "chat_integration.unmap_user")
+        .target("chat_integration", id)
+        .detail(json!({ "platform_user_id": platform_user_id }));
+    store.unmap_chat_user(id, platform_user_id, audit)
+}
+
+pub fn users(
+    store: &(impl Store + ChatStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<Vec<ChatUser>> {
+    record_to_manage(store, caller, id)?;
+    store.list_chat_users(id)
+}
+
+/// The bot token in clear, for the adapter only (never logged).
+pub fn open_token(key: &SecretKey, record: &ChatRecord) -> CoreResult<zeroize::Zeroizing<String>> {
+    let sealed = record
+        .token
+        .as_ref()
+        .ok_or_else(|| CoreError::invalid("token", "the integration has no bot token"))?;
+    let bytes = zeroize::Zeroizing::new(key.open(sealed, &token_context(record.integration.id))?);
+    String::from_utf8(bytes.to_vec())
+        .map(zeroize::Zeroizing::new)
+        .map_err(|_| CoreError::Internal("a sealed bot token is not text".into()))
+}

@@ -1,0 +1,152 @@
+//! What chat commands do, as the mapped aiops user: [`ChatOps`] is the seam the
+//! interpreter calls (faked in its unit tests); [`CoreOps`] is the real one, over the
+//! same use-case functions the REST routes call, so every permission and tenant check
+//! holds in chat exactly as in the API.
+
+use aiops_types::{
+    AuthMethod, CreateIssue, Issue, IssueListParams, IssueStatus, Project, Provider, Session,
+    SessionListParams,
+};
+
+use crate::issues::TrackerAccess;
+use crate::page::PageQuery;
+use crate::ports::Store;
+use crate::sealed::SecretKey;
+use crate::tracker::Trackers;
+use crate::{CoreError, CoreResult, Principal, issues, projects, sessions};
+
+/// The issue and session verbs a chat reaches. `caller` is the mapped user's principal.
+pub trait ChatOps {
+    /// The principal acting for aiops user `user_id` in chat (`via` names the integration,
+    /// for the audit log's address column); None when the user is gone or disabled.
+    fn principal(&self, user_id: i64, via: &str) -> CoreResult<Option<Principal>>;
+    /// A project id, slug or `tenant/slug` among those `caller` sees.
+    fn project(&self, caller: &Principal, text: &str) -> CoreResult<Project>;
+    fn create_issue(
+        &self,
+        caller: &Principal,
+        project_id: i64,
+        title: &str,
+        description: &str,
+    ) -> CoreResult<Issue>;
+    /// Open issues, newest last, at most `limit`.
+    fn list_issues(
+        &self,
+        caller: &Principal,
+        project_id: Option<i64>,
+        limit: u32,
+    ) -> CoreResult<Vec<Issue>>;
+    fn issue(&self, caller: &Principal, id: i64) -> CoreResult<Issue>;
+    fn close_issue(&self, caller: &Principal, id: i64) -> CoreResult<Issue>;
+    fn delete_issue(&self, caller: &Principal, id: i64) -> CoreResult<()>;
+    /// The caller's live sessions.
+    fn sessions(&self, caller: &Principal) -> CoreResult<Vec<Session>>;
+}
+
+/// [`ChatOps`] over the store and the trackers.
+pub struct CoreOps<'a, S> {
+    pub store: &'a S,
+    pub trackers: &'a dyn Trackers,
+    pub key: &'a SecretKey,
+}
+
+impl<S: Store> CoreOps<'_, S> {
+    fn access(&self) -> TrackerAccess<'_> {
+        TrackerAccess {
+            trackers: self.trackers,
+            key: self.key,
+        }
+    }
+}
+
+impl<S: Store> ChatOps for CoreOps<'_, S> {
+    fn principal(&self, user_id: i64, via: &str) -> CoreResult<Option<Principal>> {
+        Ok(self
+            .store
+            .user_by_id(user_id)?
+            .filter(|r| !r.user.disabled)
+            .map(|r| Principal {
+                user_id: r.user.id,
+                email: r.user.email,
+                // The role's full set, as a browser session has: chat acts as the person.
+                scopes: r.user.role.scopes(),
+                role: r.user.role,
+                method: AuthMethod::Session,
+                credential_id: 0,
+                ip: Some(via.to_owned()),
+                session: None,
+            }))
+    }
+
+    fn project(&self, caller: &Principal, text: &str) -> CoreResult<Project> {
+        projects::find(self.store, caller, text)
+    }
+
+    fn create_issue(
+        &self,
+        caller: &Principal,
+        project_id: i64,
+        title: &str,
+        description: &str,
+    ) -> CoreResult<Issue> {
+        let req = CreateIssue {
+            project: project_id,
+            provider: None,
+            title: title.to_owned(),
+            description: Some(description.to_owned()),
+            labels: Vec::new(),
+            assignee: None,
+            integration: None,
+        };
+        issues::create(self.store, self.access(), caller, &req)
+    }
+
+    fn list_issues(
+        &self,
+        caller: &Principal,
+        project_id: Option<i64>,
+        limit: u32,
+    ) -> CoreResult<Vec<Issue>> {
+        let params = IssueListParams {
+            project: project_id,
+            ..Default::default()
+        };
+        let page = PageQuery::parse(Some(limit), None)?;
+        Ok(issues::list(self.store, caller, &params, page)?.items)
+    }
+
+    fn issue(&self, caller: &Principal, id: i64) -> CoreResult<Issue> {
+        issues::get(self.store, caller, id)
+    }
+
+    fn close_issue(&self, caller: &Principal, id: i64) -> CoreResult<Issue> {
+        issues::set_status(self.store, self.access(), caller, id, IssueStatus::Closed)
+    }
+
+    fn delete_issue(&self, caller: &Principal, id: i64) -> CoreResult<()> {
+        caller.require_admin("only admins delete issues")?;
+        let issue = issues::get(self.store, caller, id)?;
+        if issue.provider != Provider::Native {
+            return Err(CoreError::invalid(
+                "id",
+                format!(
+                    "issue {id} lives at {}: delete it there",
+                    issue.provider.as_str()
+                ),
+            ));
+        }
+        // aiops has no issue deletion yet (the API neither): closing is the way for now.
+        Err(CoreError::Conflict(format!(
+            "deleting issues is not available yet; `close {id}` closes it"
+        )))
+    }
+
+    fn sessions(&self, caller: &Principal) -> CoreResult<Vec<Session>> {
+        let params = SessionListParams {
+            live: true,
+            ..Default::default()
+        };
+        let page = PageQuery::parse(Some(20), None)?;
+        Ok(sessions::ops::list(self.store, caller, &params, page)?.items)
+    }
+}

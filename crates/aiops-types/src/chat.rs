@@ -1,0 +1,221 @@
+//! Chat front ends (issue 18): a Telegram or Slack bot of a tenant that takes commands
+//! (`help`, `ask`, `issue`, `list`, `show`, `close`, `sessions`, `status`) from chats and
+//! answers them as the aiops user the chat user is mapped to. The bot token goes in
+//! write-only: responses carry `has_token` only.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+/// The chat platform of an integration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatPlatform {
+    #[default]
+    /// Telegram Bot API over long polling (<https://core.telegram.org/bots/api>).
+    Telegram,
+    /// Slack Web API, polling the allowed channels (<https://docs.slack.dev/reference/methods>).
+    Slack,
+}
+
+impl ChatPlatform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Telegram => "telegram",
+            Self::Slack => "slack",
+        }
+    }
+}
+
+impl std::str::FromStr for ChatPlatform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "telegram" => Ok(Self::Telegram),
+            "slack" => Ok(Self::Slack),
+            other => Err(format!("platform must be telegram or slack, not `{other}`")),
+        }
+    }
+}
+
+/// Who answers `ask` and plain mentions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatAnswer {
+    /// Nobody: `ask` replies that no model is configured.
+    #[default]
+    None,
+    /// An Ollama server's `/api/chat` (streamed into the reply by edits).
+    Ollama,
+}
+
+impl ChatAnswer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Ollama => "ollama",
+        }
+    }
+}
+
+impl std::str::FromStr for ChatAnswer {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "none" => Ok(Self::None),
+            "ollama" => Ok(Self::Ollama),
+            other => Err(format!("answer must be none or ollama, not `{other}`")),
+        }
+    }
+}
+
+/// A chat integration of a tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChatIntegration {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub tenant_slug: String,
+    pub name: String,
+    pub platform: ChatPlatform,
+    /// Whether a bot token is stored (the token itself is never returned).
+    pub has_token: bool,
+    /// The platform's API root when not the public one (Telegram:
+    /// `https://api.telegram.org`, or a local Bot API server).
+    pub api_url: Option<String>,
+    /// Whether the server polls it.
+    pub enabled: bool,
+    /// Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
+    /// polls (at least one).
+    pub allowed_chats: Vec<String>,
+    /// Only group chats are answered (1:1 chats are ignored); default true on Telegram,
+    /// false on Slack.
+    pub group_only: bool,
+    /// A word that addresses the bot in groups besides a mention (`aiops`).
+    pub keyword: Option<String>,
+    /// The project `issue` and `list` use when the message names none.
+    pub default_project_id: Option<i64>,
+    pub answer: ChatAnswer,
+    /// Ollama: the server's root (`http://127.0.0.1:11434`).
+    pub ollama_url: Option<String>,
+    /// Ollama: the model name (`llama3.2`).
+    pub model: Option<String>,
+    /// Longest an answer may take, seconds (default 120).
+    pub answer_timeout_secs: u32,
+    /// `ok`, or the poller's last error (one line), None before the first poll.
+    pub health: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_event_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// `POST /api/v1/chat/integrations` (server or tenant admins).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"tenant": "demo", "name": "ops", "platform": "telegram",
+    "token": "123456:bot-token", "allowed_chats": ["-1001234"], "answer": "ollama",
+    "ollama_url": "http://127.0.0.1:11434", "model": "llama3.2"}))]
+pub struct CreateChatIntegration {
+    pub tenant: String,
+    pub name: String,
+    pub platform: ChatPlatform,
+    /// The bot token (Telegram: from @BotFather; Slack: the `xoxb-` Bot User OAuth
+    /// Token). Write-only.
+    pub token: String,
+    #[serde(default)]
+    pub api_url: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub allowed_chats: Vec<String>,
+    #[serde(default)]
+    pub group_only: Option<bool>,
+    #[serde(default)]
+    pub keyword: Option<String>,
+    /// A project id, slug or `tenant/slug` of the integration's tenant.
+    #[serde(default)]
+    pub default_project: Option<String>,
+    #[serde(default)]
+    pub answer: Option<ChatAnswer>,
+    #[serde(default)]
+    pub ollama_url: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub answer_timeout_secs: Option<u32>,
+}
+
+/// `PATCH /api/v1/chat/integrations/{id}`: absent fields are kept; an empty string clears
+/// `api_url`, `keyword`, `default_project`, `ollama_url` and `model`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"allowed_chats": ["-1001234", "-1005678"], "keyword": "aiops"}))]
+pub struct UpdateChatIntegration {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new bot token (write-only); the token cannot be cleared.
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub api_url: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub allowed_chats: Option<Vec<String>>,
+    #[serde(default)]
+    pub group_only: Option<bool>,
+    #[serde(default)]
+    pub keyword: Option<String>,
+    #[serde(default)]
+    pub default_project: Option<String>,
+    #[serde(default)]
+    pub answer: Option<ChatAnswer>,
+    #[serde(default)]
+    pub ollama_url: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub answer_timeout_secs: Option<u32>,
+}
+
+/// `GET /api/v1/chat/integrations` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChatIntegrationListParams {
+    /// Only this tenant's (slug or id).
+    pub tenant: Option<String>,
+    /// Page size, 1..=500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// A chat user acting as an aiops user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChatUser {
+    pub integration_id: i64,
+    /// The platform's user id (Telegram: the numeric `from.id`).
+    pub platform_user_id: String,
+    pub user_id: i64,
+    pub user_email: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// `PUT /api/v1/chat/integrations/{id}/users`: maps a chat user to an aiops user (by
+/// email); mapping again replaces the previous user.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"platform_user_id": "4242", "user": "alice@example.com"}))]
+pub struct MapChatUser {
+    pub platform_user_id: String,
+    /// The aiops user's email.
+    pub user: String,
+}
+
+/// `POST /api/v1/chat/integrations/{id}/test`: what the platform says about the bot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChatTestResult {
+    /// Telegram: the bot's user name (`getMe`'s `username`); Slack: its user id
+    /// (`auth.test`'s `user_id`).
+    pub bot: String,
+}
