@@ -69,9 +69,9 @@ fn main() {
             if slot.is_none() && sent < messages {
                 sent += 1;
                 let text = format!("@{BOT_USERNAME} ask what is {sent} plus one");
-                let id = tg
-                    .state()
-                    .user_message(chat_ids[c], 5000 + c as i64, "bench", &text, None);
+                let id =
+                    tg.state()
+                        .user_message(chat_ids[c], 5000 + c as i64, "bench", &text, None);
                 *slot = Some(Flight {
                     id,
                     sent: Instant::now(),
