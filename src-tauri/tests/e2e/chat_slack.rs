@@ -23,7 +23,7 @@ const WAIT: Duration = Duration::from_secs(30);
 struct World {
     server: ServerProcess,
     slack: Fake<SlackState>,
-    _ollama: Fake<aiops_fakes::ollama::OllamaState>,
+    ollama: Fake<aiops_fakes::ollama::OllamaState>,
     _repo: tempfile::TempDir,
 }
 
@@ -84,7 +84,7 @@ fn setup() -> World {
     World {
         server,
         slack,
-        _ollama: ollama,
+        ollama,
         _repo: repo,
     }
 }
@@ -140,6 +140,10 @@ fn a_slack_bot_answers_and_creates_issues_by_reaction_as_the_mapped_user() {
         "{text}"
     );
 
+    // The model writes the issue's title and description.
+    w.ollama.state().script.push_back(vec![
+        "Safari login is broken\n\nThe login page fails in Safari.".into(),
+    ]);
     let m = w.say("U0ALICE", "issue Login fails on Safari");
     let preview = w.reply(&m, "preview", |t| t.starts_with("New issue in acme/demo"));
     let ts = preview["ts"].as_str().expect("ts").to_owned();
@@ -160,7 +164,7 @@ fn a_slack_bot_answers_and_creates_issues_by_reaction_as_the_mapped_user() {
     let issues = issues.as_array().cloned().unwrap_or_default();
     assert_eq!(issues.len(), 1, "{issues:?}");
     assert_eq!(issues[0]["author"], "alice@example.com");
-    assert_eq!(issues[0]["title"], "Login fails on Safari");
+    assert_eq!(issues[0]["title"], "Safari login is broken");
     let notices: Vec<_> = w.slack.state().ephemeral.clone();
     assert_eq!(notices[0].1, "U0MALLORY");
     assert_eq!(notices.last().map(|n| n.2.as_str()), Some("Created."));
@@ -175,7 +179,7 @@ fn a_slack_bot_answers_and_creates_issues_by_reaction_as_the_mapped_user() {
         list["text"]
             .as_str()
             .unwrap_or("")
-            .contains("Login fails on Safari")
+            .contains("Safari login is broken")
     );
     assert_eq!(
         w.slack

@@ -156,7 +156,12 @@ fn a_telegram_bot_answers_creates_lists_and_closes_as_the_mapped_user() {
         "{refused:?}"
     );
 
-    // issue → preview with ✅/❌ → ✅ by alice → the issue, authored by alice.
+    // issue → preview (title and description by the model) with ✅/❌ → ✅ by alice →
+    // the issue, authored by alice.
+    w.ollama.state().script.push_back(vec![
+        "Login fails on Safari\n\n".into(),
+        "Opening the login page in Safari fails.".into(),
+    ]);
     let m = w.say(ALICE, "issue Login fails on Safari\nSteps: open the page.");
     let preview = w.reply(m, "preview", |m| !m.buttons.is_empty());
     assert!(
@@ -189,6 +194,12 @@ fn a_telegram_bot_answers_creates_lists_and_closes_as_the_mapped_user() {
     assert_eq!(created.len(), 1, "{created:?}");
     let issue = &created[0];
     assert_eq!(issue["title"], "Login fails on Safari");
+    let full = json(&w.server, &["issues", "get", &issue["id"].to_string()]);
+    assert_eq!(
+        full["description"],
+        "Opening the login page in Safari fails.\n\nFrom the chat:\n\n> Login fails on Safari\n> Steps: open the page.",
+        "the model's description, the message quoted below it"
+    );
     assert_eq!(issue["author"], "alice@example.com");
     assert_eq!(issue["project_slug"], "demo");
     let id = issue["id"].as_i64().expect("an id");

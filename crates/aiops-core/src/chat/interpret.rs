@@ -21,7 +21,7 @@ use super::channel::{Answerer, Button, ChatChannel, ChatEvent, Choice, Incoming}
 use super::command::{self, Command, HELP, ListScope};
 use super::ops::ChatOps;
 use super::state::{ChatState, NewPreview};
-use super::{PREVIEW_TTL, chunks, first_line};
+use super::{PREVIEW_TTL, chunks};
 use crate::redact::redact;
 use crate::{CoreError, CoreResult, Principal};
 
@@ -322,7 +322,7 @@ impl Interpreter<'_> {
                 ));
             }
         };
-        let title = first_line(text, TITLE_CHARS);
+        let (title, description) = super::draft::issue_from(self.answerer, text, TITLE_CHARS);
         let id = self.state.insert_chat_preview(&NewPreview {
             integration_id: i.id,
             chat_id: m.chat_id.clone(),
@@ -330,13 +330,13 @@ impl Interpreter<'_> {
             user_id: p.user_id,
             project_id: project.id,
             title: title.clone(),
-            description: text.to_owned(),
+            description: description.clone(),
             created_at: now,
             expires_at: now + PREVIEW_TTL,
         })?;
         Ok(Reply {
             text: format!(
-                "New issue in {}/{}:\n{title}\n\n{text}\n\nCreate it? (✅ within 1 h)",
+                "New issue in {}/{}:\n{title}\n\n{description}\n\nCreate it? (✅ within 1 h)",
                 project.tenant_slug, project.slug
             ),
             buttons: vec![

@@ -8,12 +8,14 @@
 //!   (receive events, post/update a message, react, acknowledge a button), and the
 //!   [`channel::Answerer`] port of the model that answers `ask`;
 //! - [`command`]: the command grammar, one for every platform;
+//! - `draft`: the issue a message becomes (title and description by the model, if any);
 //! - [`interpret`]: the one interpreter (rules, permissions, previews, idempotency);
 //! - [`ops`]: what commands do, through the same use-case functions the API calls;
 //! - [`state`]: the poller's state port (mappings, processed events, previews, cursors).
 
 pub mod channel;
 pub mod command;
+mod draft;
 pub mod interpret;
 pub mod ops;
 pub mod state;

@@ -290,7 +290,8 @@ pub(super) struct World {
     pub(super) channel: FakeChannel,
     pub(super) state: FakeState,
     pub(super) ops: FakeOps,
-    pub(super) model: FakeModel,
+    /// None: the bot has no model.
+    pub(super) model: Option<FakeModel>,
     pub(super) n: RefCell<u32>,
 }
 
@@ -305,14 +306,22 @@ impl World {
             channel: FakeChannel::default(),
             state,
             ops: FakeOps::default(),
-            model: FakeModel(vec![
+            model: Some(FakeModel(vec![
                 "Hello ",
                 "there, ",
                 "the token is ghp_",
                 "abcdefghijklmnopqrstuvwxyz0123 ",
                 "ok",
-            ]),
+            ])),
             n: RefCell::new(0),
+        }
+    }
+
+    /// A bot whose model answers `pieces` (None: no model).
+    pub(super) fn with_model(pieces: Option<Vec<&'static str>>) -> Self {
+        Self {
+            model: pieces.map(FakeModel),
+            ..Self::new()
         }
     }
 
@@ -322,7 +331,7 @@ impl World {
             channel: &self.channel,
             state: &self.state,
             ops: &self.ops,
-            answerer: Some(&self.model),
+            answerer: self.model.as_ref().map(|m| m as &dyn Answerer),
             edit_interval: Duration::ZERO,
         }
     }

@@ -68,7 +68,8 @@ fn chunks_split_at_lines_and_keep_everything() {
 
 #[test]
 fn issue_preview_confirm_creates_once_as_the_mapped_user() {
-    let w = World::new();
+    // No model: the message is the issue.
+    let w = World::with_model(None);
     let text = w.reply(&w.msg("100", "issue Login fails\nafter the update"));
     assert!(
         text.contains("New issue in acme/web:\nLogin fails"),
@@ -117,7 +118,7 @@ fn issue_preview_confirm_creates_once_as_the_mapped_user() {
 
 #[test]
 fn cancel_and_expiry() {
-    let w = World::new();
+    let w = World::with_model(None);
     w.reply(&w.msg("100", "issue first"));
     w.run(&w.press("100", "x:1"), t0());
     assert!(
@@ -235,7 +236,7 @@ fn answers_stream_by_edits_and_are_redacted() {
 fn long_answers_are_chunked() {
     let mut w = World::new();
     let long: &'static str = Box::leak(("word ".repeat(100)).into_boxed_str());
-    w.model = FakeModel(vec![long]);
+    w.model = Some(FakeModel(vec![long]));
     w.run(&w.msg("100", "ask tell me a lot"), t0());
     let sent = w.channel.take();
     let last_edit = sent.iter().rposition(|s| matches!(s, Sent::Update { .. }));
@@ -255,4 +256,27 @@ fn a_nameless_author_is_named_by_the_platform() {
         m.user_name = String::new();
     }
     assert!(w.reply(&e).starts_with("@resolved999, you are not linked"));
+}
+
+#[test]
+fn with_a_model_the_preview_is_its_title_and_description_above_the_message() {
+    let w = World::with_model(Some(vec![
+        "Safari login ",
+        "fails\n\nThe login page fails.",
+    ]));
+    let text = w.reply(&w.msg("100", "issue login broken on safari"));
+    assert!(
+        text.starts_with(
+            "New issue in acme/web:\nSafari login fails\n\nThe login page fails.\n\nFrom the chat:\n\n> login broken on safari"
+        ),
+        "{text}"
+    );
+    w.run(&w.press("100", "c:1"), t0());
+    let issues = w.ops.issues.borrow().clone();
+    assert_eq!(issues[0].title, "Safari login fails");
+    assert!(
+        issues[0].description.ends_with("> login broken on safari"),
+        "{}",
+        issues[0].description
+    );
 }
