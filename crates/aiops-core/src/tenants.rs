@@ -126,6 +126,21 @@ pub fn require_admin_of(
     )))
 }
 
+/// The tenant named in a request body (`tenant`: id or slug) for something its admins
+/// manage: `Invalid` on the `tenant` field when the caller sees no such tenant, then
+/// [`require_admin_of`] with `what`.
+pub fn administered(
+    store: &impl Store,
+    caller: &Principal,
+    tenant: &str,
+    what: &str,
+) -> CoreResult<Tenant> {
+    let t = get(store, caller, tenant)
+        .map_err(|_| CoreError::invalid("tenant", format!("tenant `{tenant}` not found")))?;
+    require_admin_of(store, caller, t.id, &t.slug, what)?;
+    Ok(t)
+}
+
 /// Removes `user_id` from `tenant`; the tenant's id, so open streams of the removed
 /// member can be ended.
 pub fn remove_member(

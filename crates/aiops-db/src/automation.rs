@@ -9,7 +9,7 @@ use aiops_types::{AutomationRun, AutomationTarget, JobState};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::integrations::sealed;
+use crate::integrations::{VISIBLE, sealed};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal, parse_text};
 
@@ -18,11 +18,6 @@ const TARGET_SELECT: &str = "SELECT g.id, g.tenant_id, t.slug, g.name, g.kind, g
     g.task_timeout_secs, g.poll_interval_secs, g.inventory, g.vault_password IS NOT NULL,
     g.created_at, g.updated_at, g.token, g.token_key_id, g.vault_password, g.vault_key_id
     FROM automation_targets g JOIN tenants t ON t.id = g.tenant_id";
-
-/// A member sees the targets and runs of the tenants they belong to; `g.tenant_id` is
-/// the row's tenant, `?` the member's user id.
-const VISIBLE: &str =
-    "EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = g.tenant_id AND m.user_id = ?)";
 
 const RUN_SELECT: &str = "SELECT r.id, r.target_id, g.name, g.kind, r.tenant_id,
     COALESCE(j.state, 'queued'), r.job_id, r.project_id, r.session_id, r.issue_id,
@@ -155,29 +150,8 @@ impl AutomationStore for Db {
         tenant_id: Option<i64>,
         page: PageQuery,
     ) -> CoreResult<Vec<AutomationTarget>> {
-        let mut conds = vec!["g.id > ?".to_owned()];
-        let mut args = vec![Value::Integer(page.after.unwrap_or(0))];
-        if let Some(uid) = viewer.member_id() {
-            conds.push(VISIBLE.to_owned());
-            args.push(Value::Integer(uid));
-        }
-        if let Some(t) = tenant_id {
-            conds.push("g.tenant_id = ?".to_owned());
-            args.push(Value::Integer(t));
-        }
-        args.push(Value::Integer(page.fetch()));
-        let sql = format!(
-            "{TARGET_SELECT} WHERE {} ORDER BY g.id LIMIT ?",
-            conds.join(" AND ")
-        );
-        self.read(|c| {
-            let mut st = c.prepare_cached(&sql).map_err(internal)?;
-            let rows = st
-                .query_map(rusqlite::params_from_iter(args), |r| {
-                    target(r).map(|x| x.target)
-                })
-                .map_err(internal)?;
-            rows.collect::<Result<_, _>>().map_err(internal)
+        crate::integrations::tenant_rows(self, TARGET_SELECT, viewer, tenant_id, page, |r| {
+            target(r).map(|x| x.target)
         })
     }
 

@@ -11,7 +11,7 @@ use aiops_types::{ChatIntegration, ChatUser, Timestamp};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::integrations::sealed;
+use crate::integrations::{VISIBLE, sealed};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal, parse_text};
 
@@ -20,10 +20,6 @@ const SELECT: &str = "SELECT g.id, g.tenant_id, t.slug, g.name, g.platform,
     g.default_project_id, g.answer, g.ollama_url, g.model, g.answer_timeout_secs, g.health,
     g.last_event_at, g.created_at, g.updated_at, g.token, g.token_key_id
     FROM chat_integrations g JOIN tenants t ON t.id = g.tenant_id";
-
-/// A member sees the integrations of the tenants they belong to.
-const VISIBLE: &str =
-    "EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = g.tenant_id AND m.user_id = ?)";
 
 fn record(r: &Row<'_>) -> rusqlite::Result<ChatRecord> {
     let chats: String = r.get(8)?;
@@ -119,29 +115,8 @@ impl ChatStore for Db {
         tenant_id: Option<i64>,
         page: PageQuery,
     ) -> CoreResult<Vec<ChatIntegration>> {
-        let mut conds = vec!["g.id > ?".to_owned()];
-        let mut args = vec![Value::Integer(page.after.unwrap_or(0))];
-        if let Some(uid) = viewer.member_id() {
-            conds.push(VISIBLE.to_owned());
-            args.push(Value::Integer(uid));
-        }
-        if let Some(t) = tenant_id {
-            conds.push("g.tenant_id = ?".to_owned());
-            args.push(Value::Integer(t));
-        }
-        args.push(Value::Integer(page.fetch()));
-        let sql = format!(
-            "{SELECT} WHERE {} ORDER BY g.id LIMIT ?",
-            conds.join(" AND ")
-        );
-        self.read(|c| {
-            let mut st = c.prepare_cached(&sql).map_err(internal)?;
-            let rows = st
-                .query_map(rusqlite::params_from_iter(args), |r| {
-                    record(r).map(|x| x.integration)
-                })
-                .map_err(internal)?;
-            rows.collect::<Result<_, _>>().map_err(internal)
+        crate::integrations::tenant_rows(self, SELECT, viewer, tenant_id, page, |r| {
+            record(r).map(|x| x.integration)
         })
     }
 

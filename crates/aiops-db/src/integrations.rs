@@ -27,6 +27,41 @@ const SELECT: &str = "SELECT g.id, g.tenant_id, t.slug, g.provider, g.name, g.ba
 pub(crate) const VISIBLE: &str =
     "EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = g.tenant_id AND m.user_id = ?)";
 
+/// One page of a tenant's rows (`select` aliases the table `g`, with `g.id` and
+/// `g.tenant_id`), oldest first: a member's only from their tenants ([`VISIBLE`]), and of
+/// `tenant_id` when given. Shared by tracker, automation and chat integrations.
+pub(crate) fn tenant_rows<T>(
+    db: &Db,
+    select: &str,
+    viewer: Viewer,
+    tenant_id: Option<i64>,
+    page: PageQuery,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> CoreResult<Vec<T>> {
+    let mut conds = vec!["g.id > ?".to_owned()];
+    let mut args = vec![Value::Integer(page.after.unwrap_or(0))];
+    if let Some(uid) = viewer.member_id() {
+        conds.push(VISIBLE.to_owned());
+        args.push(Value::Integer(uid));
+    }
+    if let Some(t) = tenant_id {
+        conds.push("g.tenant_id = ?".to_owned());
+        args.push(Value::Integer(t));
+    }
+    args.push(Value::Integer(page.fetch()));
+    let sql = format!(
+        "{select} WHERE {} ORDER BY g.id LIMIT ?",
+        conds.join(" AND ")
+    );
+    db.read(|c| {
+        let mut st = c.prepare_cached(&sql).map_err(internal)?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(args), map)
+            .map_err(internal)?;
+        rows.collect::<Result<_, _>>().map_err(internal)
+    })
+}
+
 /// A sealed secret from its two columns (both set, or it is absent).
 pub(crate) fn sealed(blob: Option<Vec<u8>>, key_id: Option<String>) -> Option<Sealed> {
     match (blob, key_id) {
@@ -160,29 +195,8 @@ impl IntegrationStore for Db {
         tenant_id: Option<i64>,
         page: PageQuery,
     ) -> CoreResult<Vec<Integration>> {
-        let mut conds = vec!["g.id > ?".to_owned()];
-        let mut args = vec![Value::Integer(page.after.unwrap_or(0))];
-        if let Some(uid) = viewer.member_id() {
-            conds.push(VISIBLE.to_owned());
-            args.push(Value::Integer(uid));
-        }
-        if let Some(t) = tenant_id {
-            conds.push("g.tenant_id = ?".to_owned());
-            args.push(Value::Integer(t));
-        }
-        args.push(Value::Integer(page.fetch()));
-        let sql = format!(
-            "{SELECT} WHERE {} ORDER BY g.id LIMIT ?",
-            conds.join(" AND ")
-        );
-        self.read(|c| {
-            let mut st = c.prepare_cached(&sql).map_err(internal)?;
-            let rows = st
-                .query_map(rusqlite::params_from_iter(args), |r| {
-                    record(r).map(|x| x.integration)
-                })
-                .map_err(internal)?;
-            rows.collect::<Result<_, _>>().map_err(internal)
+        tenant_rows(self, SELECT, viewer, tenant_id, page, |r| {
+            record(r).map(|x| x.integration)
         })
     }
 

@@ -290,15 +290,7 @@ pub fn create(
     caller: &Principal,
     req: &CreateAutomationTarget,
 ) -> CoreResult<AutomationTarget> {
-    let tenant = tenants::get(store, caller, &req.tenant)
-        .map_err(|_| CoreError::invalid("tenant", format!("tenant `{}` not found", req.tenant)))?;
-    tenants::require_admin_of(
-        store,
-        caller,
-        tenant.id,
-        &tenant.slug,
-        "manage automation targets",
-    )?;
+    let tenant = tenants::administered(store, caller, &req.tenant, "manage automation targets")?;
     let row = TargetRow {
         tenant_id: tenant.id,
         name: validate::name("name", &req.name)?,

@@ -305,15 +305,7 @@ pub fn create(
     caller: &Principal,
     req: &CreateChatIntegration,
 ) -> CoreResult<ChatIntegration> {
-    let tenant = tenants::get(store, caller, &req.tenant)
-        .map_err(|_| CoreError::invalid("tenant", format!("tenant `{}` not found", req.tenant)))?;
-    tenants::require_admin_of(
-        store,
-        caller,
-        tenant.id,
-        &tenant.slug,
-        "manage chat integrations",
-    )?;
+    let tenant = tenants::administered(store, caller, &req.tenant, "manage chat integrations")?;
     let row = ChatRow {
         tenant_id: tenant.id,
         name: validate::name("name", &req.name)?,
