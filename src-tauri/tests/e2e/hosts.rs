@@ -1,8 +1,8 @@
 //! Session hosts (issue 23) against a real `sshd` on a free loopback port, its own host
 //! key, as the remote host: added with one of the admin's SSH keys, refused until its
 //! host key is confirmed, then tested (ssh, tmux, git, bubblewrap, the sandbox, with
-//! versions), drained and removed; members may do none of it; bad input is refused
-//! before anything is stored or sent.
+//! versions), drained and removed, on the command line and in Admin → Session hosts;
+//! members may do none of it; bad input is refused before anything is stored or sent.
 
 use aiops_fakes::sshd::{Sshd, current_user, keygen};
 
@@ -135,6 +135,12 @@ fn hosts_are_added_confirmed_tested_drained_and_removed_by_admins_only() {
     assert!(
         sshd.log_text().contains("Accepted publickey"),
         "logged in with the key"
+    );
+    // The same in the browser: Admin → Session hosts.
+    crate::web_ui::spec(
+        &server,
+        "session_hosts",
+        &[&crate::web_ui::ADMIN[..], &[("AIOPS_HOST", "build-1")]].concat(),
     );
     let table = server.cli(&["-o", "table", "hosts", "test", "build-1"], None);
     assert_success(&table, "hosts test (table)");

@@ -199,6 +199,13 @@ export interface Backend {
     /** The chat users linked to aiops users (tenant admins). */
     users(id: number): Promise<T.ChatUser[]>;
   };
+  /** Session hosts (admins): machines that run sessions over SSH. */
+  hosts: {
+    list(): Promise<T.Host[]>;
+    /** Logs in over SSH and records what the host has (a remote call: can be slow). */
+    test(id: number): Promise<T.Host>;
+    update(id: number, body: T.UpdateHost): Promise<T.Host>;
+  };
   /** SSH host keys aiops has seen; admins trust pending ones and forget hosts. */
   knownHosts: {
     list(): Promise<T.KnownHost[]>;

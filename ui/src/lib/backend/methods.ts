@@ -116,6 +116,11 @@ export function backendOver(t: Transport): Backend {
       integrations: (q) => get('/chat/integrations', q),
       users: (id) => get(`/chat/integrations/${id}/users`),
     },
+    hosts: {
+      list: () => get('/hosts'),
+      test: (id) => post(`/hosts/${id}/test`),
+      update: (id, body) => patch(`/hosts/${id}`, body),
+    },
     knownHosts: {
       list: () => get('/known-hosts'),
       confirm: (body) => post('/known-hosts/confirm', body),
