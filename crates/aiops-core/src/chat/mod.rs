@@ -11,7 +11,8 @@
 //! - `draft`: the issue a message becomes (title and description by the model, if any);
 //! - [`interpret`]: the one interpreter (rules, permissions, previews, idempotency);
 //! - [`ops`]: what commands do, through the same use-case functions the API calls;
-//! - [`state`]: the poller's state port (mappings, processed events, previews, cursors).
+//! - [`state`]: the poller's state port (mappings, processed events, previews, cursors);
+//! - `users`: linking chat users to aiops users.
 
 pub mod channel;
 pub mod command;
@@ -20,13 +21,14 @@ pub mod interpret;
 pub mod ops;
 pub mod state;
 mod text;
+mod users;
 
 #[cfg(test)]
 mod tests;
 
 use aiops_types::{
     ChatAnswer, ChatIntegration, ChatIntegrationListParams, ChatPlatform, ChatUser,
-    CreateChatIntegration, MapChatUser, Page, Timestamp, UpdateChatIntegration,
+    CreateChatIntegration, Page, Timestamp, UpdateChatIntegration,
 };
 use serde_json::json;
 
@@ -37,6 +39,7 @@ use crate::sealed::{Sealed, SecretKey};
 use crate::{CoreError, CoreResult, Principal, projects, tenants, validate};
 
 pub use text::{chunks, first_line};
+pub use users::{map_user, unmap_user, users};
 
 /// Default and bounds of `answer_timeout_secs`.
 pub const DEFAULT_ANSWER_TIMEOUT_SECS: u32 = 120;
@@ -415,85 +418,6 @@ pub fn delete(store: &(impl Store + ChatStore), caller: &Principal, id: i64) -> 
         .target("chat_integration", id)
         .detail(json!({ "name": r.integration.name }));
     store.delete_chat_integration(id, audit)
-}
-
-/// Maps a chat user to the aiops user with `req.user`'s email. Chat commands then run
-/// as that user, so a tenant's admin may map only members of the tenant, and only a
-/// server admin may map a chat user to a server admin: no mapping reaches further than
-/// its author could.
-pub fn map_user(
-    store: &(impl Store + ChatStore),
-    caller: &Principal,
-    id: i64,
-    req: &MapChatUser,
-) -> CoreResult<ChatUser> {
-    let r = record_to_manage(store, caller, id)?;
-    let platform_user_id = req.platform_user_id.trim();
-    if platform_user_id.is_empty()
-        || platform_user_id.len() > 64
-        || !platform_user_id.chars().all(|c| c.is_ascii_alphanumeric())
-    {
-        return Err(CoreError::invalid(
-            "platform_user_id",
-            "platform_user_id is the chat user's id (Telegram: digits; the bot tells an unknown user theirs)",
-        ));
-    }
-    let email = validate::email(&req.user)
-        .map_err(|_| CoreError::invalid("user", "user is an aiops user's email"))?;
-    let user = match store.user_by_email(&email)? {
-        Some(u) if !u.user.disabled => u.user,
-        _ => {
-            return Err(CoreError::invalid(
-                "user",
-                format!("no active user {email}"),
-            ));
-        }
-    };
-    if !caller.is_admin() {
-        if user.role == aiops_types::Role::Admin {
-            return Err(CoreError::Forbidden(
-                "only a server admin maps a chat user to a server admin".into(),
-            ));
-        }
-        if store
-            .tenant_role(r.integration.tenant_id, user.id)?
-            .is_none()
-        {
-            return Err(CoreError::invalid(
-                "user",
-                format!(
-                    "{email} is not a member of tenant {}: add them first",
-                    r.integration.tenant_slug
-                ),
-            ));
-        }
-    }
-    let audit = NewAudit::by(caller, "chat_integration.map_user")
-        .target("chat_integration", id)
-        .detail(json!({ "platform_user_id": platform_user_id, "user_id": user.id }));
-    store.map_chat_user(id, platform_user_id, user.id, audit)
-}
-
-pub fn unmap_user(
-    store: &(impl Store + ChatStore),
-    caller: &Principal,
-    id: i64,
-    platform_user_id: &str,
-) -> CoreResult<()> {
-    record_to_manage(store, caller, id)?;
-    let audit = NewAudit::by(caller, "chat_integration.unmap_user")
-        .target("chat_integration", id)
-        .detail(json!({ "platform_user_id": platform_user_id }));
-    store.unmap_chat_user(id, platform_user_id, audit)
-}
-
-pub fn users(
-    store: &(impl Store + ChatStore),
-    caller: &Principal,
-    id: i64,
-) -> CoreResult<Vec<ChatUser>> {
-    record_to_manage(store, caller, id)?;
-    store.list_chat_users(id)
 }
 
 /// The bot token in clear, for the adapter only (never logged).
