@@ -7,11 +7,14 @@ use aiops_core::ports::{NewAudit, TokenWrite, Viewer};
 use aiops_core::{CoreError, CoreResult};
 use aiops_types::{AutomationRun, AutomationTarget, JobState};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::integrations::{VISIBLE, sealed};
+use crate::integrations::{VISIBLE, sealed, write_sealed};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal, parse_text};
+
+/// Where targets and their sealed token and vault password live.
+const TABLE: &str = "automation_targets";
 
 const TARGET_SELECT: &str = "SELECT g.id, g.tenant_id, t.slug, g.name, g.kind, g.base_url,
     g.token IS NOT NULL, g.semaphore_project_id, g.verify_tls, g.http_timeout_secs,
@@ -110,30 +113,6 @@ fn find_run(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Automa
         .map_err(internal)
 }
 
-/// Applies a secret change to column `col` (and `<key_col>`) of target `id`.
-fn write_secret(
-    tx: &Transaction<'_>,
-    id: i64,
-    col: &str,
-    key_col: &str,
-    secret: TokenWrite<'_>,
-) -> CoreResult<()> {
-    let (blob, key_id): (Option<Vec<u8>>, Option<String>) = match secret {
-        TokenWrite::Keep => return Ok(()),
-        TokenWrite::Clear => (None, None),
-        TokenWrite::Seal(seal) => {
-            let s = seal(id)?;
-            (Some(s.blob), Some(s.key_id))
-        }
-    };
-    tx.execute(
-        &format!("UPDATE automation_targets SET {col} = ?1, {key_col} = ?2 WHERE id = ?3"),
-        params![blob, key_id, id],
-    )
-    .map_err(internal)?;
-    Ok(())
-}
-
 fn duplicate(row: &TargetRow) -> impl Fn() -> String + '_ {
     move || {
         format!(
@@ -189,8 +168,24 @@ impl AutomationStore for Db {
             )
             .map_err(conflict_on_unique(duplicate(row)))?;
             let id = tx.last_insert_rowid();
-            write_secret(tx, id, "token", "token_key_id", token)?;
-            write_secret(tx, id, "vault_password", "vault_key_id", vault)?;
+            write_sealed(
+                tx,
+                TABLE,
+                ["token", "token_key_id"],
+                "id = ?",
+                &[id],
+                id,
+                token,
+            )?;
+            write_sealed(
+                tx,
+                TABLE,
+                ["vault_password", "vault_key_id"],
+                "id = ?",
+                &[id],
+                id,
+                vault,
+            )?;
             audit::insert(tx, audit.target("automation_target", id))?;
             find_target(tx, Viewer::All, id)?
                 .map(|r| r.target)
@@ -231,8 +226,24 @@ impl AutomationStore for Db {
             if n == 0 {
                 return Err(CoreError::not_found(format!("automation target {id}")));
             }
-            write_secret(tx, id, "token", "token_key_id", token)?;
-            write_secret(tx, id, "vault_password", "vault_key_id", vault)?;
+            write_sealed(
+                tx,
+                TABLE,
+                ["token", "token_key_id"],
+                "id = ?",
+                &[id],
+                id,
+                token,
+            )?;
+            write_sealed(
+                tx,
+                TABLE,
+                ["vault_password", "vault_key_id"],
+                "id = ?",
+                &[id],
+                id,
+                vault,
+            )?;
             audit::insert(tx, audit)?;
             find_target(tx, Viewer::All, id)?
                 .map(|r| r.target)

@@ -9,9 +9,9 @@ use aiops_core::ports::{NewAudit, TokenWrite, Viewer};
 use aiops_core::{CoreError, CoreResult};
 use aiops_types::{ChatIntegration, ChatUser, Timestamp};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::integrations::{VISIBLE, sealed};
+use crate::integrations::{VISIBLE, sealed, write_token};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal, parse_text};
 
@@ -63,23 +63,6 @@ fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<ChatRecord
                 .optional()
         })
         .map_err(internal)
-}
-
-fn write_token(tx: &Transaction<'_>, id: i64, token: TokenWrite<'_>) -> CoreResult<()> {
-    let (blob, key_id): (Option<Vec<u8>>, Option<String>) = match token {
-        TokenWrite::Keep => return Ok(()),
-        TokenWrite::Clear => (None, None),
-        TokenWrite::Seal(seal) => {
-            let s = seal(id)?;
-            (Some(s.blob), Some(s.key_id))
-        }
-    };
-    tx.execute(
-        "UPDATE chat_integrations SET token = ?1, token_key_id = ?2 WHERE id = ?3",
-        params![blob, key_id, id],
-    )
-    .map_err(internal)?;
-    Ok(())
 }
 
 fn duplicate(row: &ChatRow) -> impl Fn() -> String + '_ {
@@ -164,7 +147,7 @@ impl ChatStore for Db {
             )
             .map_err(conflict_on_unique(duplicate(row)))?;
             let id = tx.last_insert_rowid();
-            write_token(tx, id, token)?;
+            write_token(tx, "chat_integrations", "id = ?", &[id], id, token)?;
             audit::insert(tx, audit.target("chat_integration", id))?;
             find(tx, Viewer::All, id)?
                 .map(|r| r.integration)
@@ -207,7 +190,7 @@ impl ChatStore for Db {
             if n == 0 {
                 return Err(CoreError::not_found(format!("chat integration {id}")));
             }
-            write_token(tx, id, token)?;
+            write_token(tx, "chat_integrations", "id = ?", &[id], id, token)?;
             audit::insert(tx, audit)?;
             find(tx, Viewer::All, id)?
                 .map(|r| r.integration)

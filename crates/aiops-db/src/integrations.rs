@@ -123,8 +123,9 @@ fn find(c: &Connection, viewer: Viewer, id: i64) -> CoreResult<Option<Integratio
         .map_err(internal)
 }
 
-/// Applies a token change to `table`'s row `key` (the WHERE clause binds `ids`).
-fn write_token(
+/// Applies a token change to the `token`/`token_key_id` columns of `table`'s rows
+/// matching `where_` (which binds `ids`); `row_id` is what the seal is bound to.
+pub(crate) fn write_token(
     tx: &Transaction<'_>,
     table: &str,
     where_: &str,
@@ -132,7 +133,30 @@ fn write_token(
     row_id: i64,
     token: TokenWrite<'_>,
 ) -> CoreResult<()> {
-    let (blob, key_id): (Option<Vec<u8>>, Option<String>) = match token {
+    write_sealed(
+        tx,
+        table,
+        ["token", "token_key_id"],
+        where_,
+        ids,
+        row_id,
+        token,
+    )
+}
+
+/// Applies a sealed-secret change to the `[secret, key id]` column pair of `table`'s rows
+/// matching `where_` (which binds `ids`): kept, cleared, or sealed bound to `row_id`. The
+/// one writer of sealed columns; [`sealed`] is their reader.
+pub(crate) fn write_sealed(
+    tx: &Transaction<'_>,
+    table: &str,
+    [column, key_column]: [&str; 2],
+    where_: &str,
+    ids: &[i64],
+    row_id: i64,
+    secret: TokenWrite<'_>,
+) -> CoreResult<()> {
+    let (blob, key_id): (Option<Vec<u8>>, Option<String>) = match secret {
         TokenWrite::Keep => return Ok(()),
         TokenWrite::Clear => (None, None),
         TokenWrite::Seal(seal) => {
@@ -143,7 +167,7 @@ fn write_token(
     let mut args = vec![Value::from(blob), Value::from(key_id)];
     args.extend(ids.iter().map(|i| Value::Integer(*i)));
     tx.execute(
-        &format!("UPDATE {table} SET token = ?, token_key_id = ? WHERE {where_}"),
+        &format!("UPDATE {table} SET {column} = ?, {key_column} = ? WHERE {where_}"),
         rusqlite::params_from_iter(args),
     )
     .map_err(internal)?;
