@@ -44,10 +44,29 @@ pub struct Choice {
     pub data: String,
 }
 
+/// Someone put the ticket reaction on a message (Slack `:ticket:` 🎫; Telegram ✍, as
+/// 🎫 is not among the reactions Telegram allows): propose an issue made of that message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub key: String,
+    pub chat_id: String,
+    pub group: bool,
+    /// The message reacted to; the preview replies to it.
+    pub message_id: String,
+    /// Who reacted: the issue is proposed as them.
+    pub user_id: String,
+    pub user_name: String,
+    /// The message's text; None when the adapter could not read it (Telegram tells the
+    /// reaction without the message, and the bot only knows the texts it saw since it
+    /// started).
+    pub text: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChatEvent {
     Message(Incoming),
     Choice(Choice),
+    Ticket(Ticket),
 }
 
 impl ChatEvent {
@@ -55,6 +74,7 @@ impl ChatEvent {
         match self {
             Self::Message(m) => &m.key,
             Self::Choice(c) => &c.key,
+            Self::Ticket(t) => &t.key,
         }
     }
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use aiops_types::{ChatIntegration, Issue, Timestamp};
 
-use super::channel::{Answerer, Button, ChatChannel, ChatEvent, Choice, Incoming};
+use super::channel::{Answerer, Button, ChatChannel, ChatEvent, Choice, Incoming, Ticket};
 use super::command::{self, Command, HELP, ListScope};
 use super::ops::ChatOps;
 use super::state::{ChatState, NewPreview};
@@ -111,7 +111,71 @@ impl Interpreter<'_> {
         match event {
             ChatEvent::Message(m) => self.message(m, now),
             ChatEvent::Choice(c) => self.choice(c, now),
+            ChatEvent::Ticket(t) => self.ticket(t, now),
         }
+    }
+
+    /// Why the bot does not read `chat_id` at all (off the allow-list, or a 1:1 chat
+    /// while group-only).
+    fn closed_chat(&self, chat_id: &str, group: bool) -> Option<&'static str> {
+        let i = self.integration;
+        if !i.allowed_chats.is_empty() && !i.allowed_chats.iter().any(|c| c == chat_id) {
+            return Some("chat not on the allow-list");
+        }
+        (i.group_only && !group).then_some("1:1 chat while group-only")
+    }
+
+    /// The principal a chat user acts as, when mapped and enabled.
+    fn caller(&self, platform_user_id: &str) -> CoreResult<Option<Principal>> {
+        match self.state.chat_user(self.integration.id, platform_user_id)? {
+            Some(uid) => self.ops.principal(uid, &self.via()),
+            None => Ok(None),
+        }
+    }
+
+    /// A ticket reaction: the message reacted to becomes an issue preview, proposed by
+    /// whoever reacted (in the integration's default project).
+    fn ticket(&self, t: &Ticket, now: Timestamp) -> CoreResult<Outcome> {
+        if let Some(why) = self.closed_chat(&t.chat_id, t.group) {
+            return Ok(Outcome::Ignored(why));
+        }
+        let reply_to = Some(t.message_id.as_str());
+        let as_message = Incoming {
+            key: t.key.clone(),
+            chat_id: t.chat_id.clone(),
+            group: t.group,
+            message_id: t.message_id.clone(),
+            user_id: t.user_id.clone(),
+            user_name: t.user_name.clone(),
+            text: String::new(),
+            addressed: true,
+        };
+        let (reply, failure) = match (self.caller(&t.user_id)?, t.text.as_deref()) {
+            (None, _) => (Reply::from(self.unlinked(&as_message)), None),
+            (Some(_), None) => (
+                Reply::from(
+                    "I cannot read that message (I only know the ones sent since I started): \
+                     write `issue <text>` instead."
+                        .to_owned(),
+                ),
+                None,
+            ),
+            (Some(p), Some(text)) => match self.preview(&p, &as_message, None, text, now) {
+                Ok(r) => (r, None),
+                Err(e) => (Reply::from(refusal(&e)), Some(e)),
+            },
+        };
+        self.post_reply(&t.chat_id, reply_to, reply)?;
+        Ok(failure.map_or(Outcome::Replied, Outcome::Failed))
+    }
+
+    /// Posts a reply, and records the message a preview is on.
+    fn post_reply(&self, chat: &str, reply_to: Option<&str>, reply: Reply) -> CoreResult<()> {
+        let posted = self.say(chat, reply_to, &reply.text, &reply.buttons)?;
+        if let Some(id) = reply.preview {
+            self.state.set_chat_preview_message(id, &posted)?;
+        }
+        Ok(())
     }
 
     fn via(&self) -> String {
@@ -156,12 +220,8 @@ impl Interpreter<'_> {
     }
 
     fn message(&self, m: &Incoming, now: Timestamp) -> CoreResult<Outcome> {
-        let i = self.integration;
-        if !i.allowed_chats.is_empty() && !i.allowed_chats.contains(&m.chat_id) {
-            return Ok(Outcome::Ignored("chat not on the allow-list"));
-        }
-        if i.group_only && !m.group {
-            return Ok(Outcome::Ignored("1:1 chat while group-only"));
+        if let Some(why) = self.closed_chat(&m.chat_id, m.group) {
+            return Ok(Outcome::Ignored(why));
         }
         let text: Cow<'_, str> = if m.addressed || !m.group {
             Cow::Borrowed(m.text.as_str())
@@ -171,10 +231,7 @@ impl Interpreter<'_> {
             return Ok(Outcome::Ignored("not addressed to the bot"));
         };
         let cmd = command::parse(&text);
-        let caller = match self.state.chat_user(i.id, &m.user_id)? {
-            Some(uid) => self.ops.principal(uid, &self.via())?,
-            None => None,
-        };
+        let caller = self.caller(&m.user_id)?;
         let reply_to = Some(m.message_id.as_str());
         let (reply, failure) = match (cmd, caller) {
             (Command::Help, _) => (Reply::from(HELP.to_owned()), None),
@@ -186,10 +243,7 @@ impl Interpreter<'_> {
                 Err(e) => (Reply::from(refusal(&e)), Some(e)),
             },
         };
-        let posted = self.say(&m.chat_id, reply_to, &reply.text, &reply.buttons)?;
-        if let Some(id) = reply.preview {
-            self.state.set_chat_preview_message(id, &posted)?;
-        }
+        self.post_reply(&m.chat_id, reply_to, reply)?;
         Ok(failure.map_or(Outcome::Replied, Outcome::Failed))
     }
 

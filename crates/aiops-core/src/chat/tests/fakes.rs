@@ -12,7 +12,7 @@ use aiops_types::{
 };
 
 use crate::chat::channel::{
-    Answerer, Button, ChatChannel, ChatEvent, ChatPerson, Choice, Incoming, Received,
+    Answerer, Button, ChatChannel, ChatEvent, ChatPerson, Choice, Incoming, Received, Ticket,
 };
 use crate::chat::interpret::{Interpreter, Outcome};
 use crate::chat::ops::ChatOps;
@@ -359,6 +359,21 @@ impl World {
             user_id: user.into(),
             callback_id: format!("cb{}", self.n.borrow()),
             data: data.into(),
+        })
+    }
+
+    /// `user` puts the ticket reaction on message `on` (text None: the adapter could not
+    /// read it).
+    pub(super) fn ticket(&self, user: &str, on: &str, text: Option<&str>) -> ChatEvent {
+        *self.n.borrow_mut() += 1;
+        ChatEvent::Ticket(Ticket {
+            key: format!("update/{}", self.n.borrow()),
+            chat_id: "-100".into(),
+            group: true,
+            message_id: on.into(),
+            user_id: user.into(),
+            user_name: format!("user{user}"),
+            text: text.map(str::to_owned),
         })
     }
 

@@ -280,3 +280,45 @@ fn with_a_model_the_preview_is_its_title_and_description_above_the_message() {
         issues[0].description
     );
 }
+
+#[test]
+fn a_ticket_reaction_proposes_the_message_as_an_issue_by_the_reactor() {
+    let w = World::with_model(None);
+    w.run(
+        &w.ticket("100", "in7", Some("Deploys hang at 90%\nsince Monday")),
+        t0(),
+    );
+    let sent = w.channel.take();
+    assert!(
+        matches!(&sent[..], [Sent::Post { reply_to: Some(to), text, .. }]
+            if to == "in7" && text.contains("New issue in acme/web:\nDeploys hang at 90%")),
+        "{sent:?}"
+    );
+    // Only the reactor confirms it; the issue is theirs.
+    w.run(&w.press("200", "c:1"), t0());
+    assert!(w.ops.issues.borrow().is_empty());
+    w.channel.take();
+    w.run(&w.press("100", "c:1"), t0());
+    let issues = w.ops.issues.borrow().clone();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].author.as_deref(), Some("alice@example.com"));
+    assert_eq!(issues[0].description, "Deploys hang at 90%\nsince Monday");
+}
+
+#[test]
+fn a_ticket_reaction_by_an_unlinked_user_or_on_an_unread_message_creates_nothing() {
+    let w = World::with_model(None);
+    let text = w.reply(&w.ticket("999", "in7", Some("something")));
+    assert!(text.contains("not linked to an aiops user"), "{text}");
+    let text = w.reply(&w.ticket("100", "in8", None));
+    assert!(text.starts_with("I cannot read that message"), "{text}");
+    assert!(w.state.previews.borrow().is_empty(), "no preview stored");
+    // Off the allow-list: not even a reply.
+    let mut w = World::with_model(None);
+    w.integration.allowed_chats = vec!["-555".into()];
+    assert!(matches!(
+        w.run(&w.ticket("100", "in7", Some("x")), t0()),
+        Outcome::Ignored(_)
+    ));
+    assert!(w.channel.take().is_empty());
+}
