@@ -4,7 +4,10 @@
 //!   `401 {"ok":false,"error_code":401,"description":"Unauthorized"}`, an unknown method →
 //!   `404 … "Not Found"`; results are `{"ok":true,"result":…}`;
 //! - `getMe`; `getUpdates` (`offset` confirms every update below it, which is then gone
-//!   for good; `timeout` long-polls until an update arrives; `allowed_updates`);
+//!   for good; `timeout` long-polls until an update arrives; `allowed_updates` is kept
+//!   until changed, and an update of a kind not allowed is dropped, never delivered:
+//!   without one, or with `[]`, every kind but `message_reaction`,
+//!   `message_reaction_count` and `chat_member`);
 //! - `sendMessage` / `editMessageText` with `parse_mode: "MarkdownV2"`: the text is
 //!   parsed as MarkdownV2 (escapes, code spans and fences only: the subset aiops sends),
 //!   an unescaped reserved character → `400 "Bad Request: can't parse entities: …"`; more
@@ -62,6 +65,8 @@ pub struct TelegramState {
     pub messages: BTreeMap<i64, BotMessage>,
     /// `answerCallbackQuery` texts by callback id.
     pub answered: BTreeMap<String, String>,
+    /// The last `allowed_updates` asked for (None or empty: the default kinds).
+    pub allowed_updates: Option<Vec<String>>,
     wake: Arc<tokio::sync::Notify>,
 }
 
@@ -121,6 +126,35 @@ impl TelegramState {
         }
         self.push(json!({ "message": message }));
         id
+    }
+
+    /// `from` adds the reaction `emoji` to message `message_id` in `chat_id` (a
+    /// `message_reaction` update; the bot is taken to be an administrator there).
+    pub fn react(&mut self, chat_id: i64, from: i64, username: &str, message_id: i64, emoji: &str) {
+        let kind = if chat_id < 0 { "group" } else { "private" };
+        self.push(json!({ "message_reaction": {
+            "chat": {"id": chat_id, "type": kind, "title": "ops"},
+            "message_id": message_id,
+            "user": {"id": from, "is_bot": false, "first_name": username, "username": username},
+            "date": 1_765_000_000,
+            "old_reaction": [],
+            "new_reaction": [{"type": "emoji", "emoji": emoji}],
+        }}));
+    }
+
+    /// Whether the last `allowed_updates` lets `update` through.
+    pub fn allowed(&self, update: &Value) -> bool {
+        let kind = update
+            .as_object()
+            .and_then(|o| o.keys().find(|k| *k != "update_id"))
+            .map_or("", String::as_str);
+        match self.allowed_updates.as_deref() {
+            Some(list) if !list.is_empty() => list.iter().any(|k| k == kind),
+            _ => !matches!(
+                kind,
+                "message_reaction" | "message_reaction_count" | "chat_member"
+            ),
+        }
     }
 
     /// A press of the button with `data` under bot message `message_id`; returns the
@@ -315,6 +349,10 @@ async fn call(
     if method == "getUpdates" {
         let offset = body.get("offset").and_then(Value::as_i64);
         let timeout = body.get("timeout").and_then(Value::as_u64).unwrap_or(0);
+        if let Some(kinds) = body.get("allowed_updates").and_then(Value::as_array) {
+            let kinds = kinds.iter().filter_map(Value::as_str).map(str::to_owned);
+            st.lock().expect("state").allowed_updates = Some(kinds.collect());
+        }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
         loop {
             let notified = wake.notified();
@@ -324,6 +362,8 @@ async fn call(
                     s.pending
                         .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= o);
                 }
+                let pending = std::mem::take(&mut s.pending);
+                s.pending = pending.into_iter().filter(|u| s.allowed(u)).collect();
                 if !s.pending.is_empty() {
                     return ok(json!(s.pending.clone()));
                 }

@@ -12,13 +12,22 @@
 //!
 //! In groups a message is for the bot when it mentions `@botname`, replies to one of the
 //! bot's messages, or is a `/command` (optionally `/command@botname`); in 1:1 chats every
-//! message is. The token is in every URL: error texts never carry a URL, and are scrubbed
+//! message is.
+//!
+//! The ticket reaction is ✍ (🎫 is not among the emoji `ReactionTypeEmoji` allows). A
+//! `message_reaction` update (delivered only when asked for in `allowed_updates`, and
+//! only to a bot that is an administrator of the chat) names the message but does not
+//! carry it, so the adapter remembers the texts of the last [`REMEMBERED`] messages it
+//! received, in memory only: a reaction on an older message, or one from before a
+//! restart, is reported without its text. The token is in every URL: error texts never carry a URL, and are scrubbed
 //! of the token anyway.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use aiops_core::chat::channel::{
-    Button, ChatChannel, ChatEvent, ChatPerson, Choice, Incoming, Received,
+    Button, ChatChannel, ChatEvent, ChatPerson, Choice, Incoming, Received, Ticket,
 };
 use aiops_core::chat::chunks;
 use aiops_core::tracker::TrackerError;
@@ -36,6 +45,10 @@ pub const DEFAULT_API: &str = "https://api.telegram.org";
 pub const MAX_TEXT: usize = 4000;
 /// Timeout of calls other than the long poll.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// The ticket reaction (see the module doc).
+pub const TICKET_EMOJI: &str = "✍";
+/// Message texts remembered for ticket reactions.
+const REMEMBERED: usize = 1000;
 
 pub struct Telegram {
     calls: Http,
@@ -43,6 +56,8 @@ pub struct Telegram {
     token: String,
     bot_id: i64,
     username: String,
+    /// `(chat id, message id)` → text of the messages received lately, oldest first.
+    recent: RefCell<VecDeque<((i64, i64), String)>>,
 }
 
 /// A bot token as @BotFather prints it: `<digits>:<letters, digits, _ and ->`.
@@ -83,6 +98,7 @@ impl Telegram {
             token: token.to_owned(),
             bot_id: 0,
             username: String::new(),
+            recent: RefCell::new(VecDeque::new()),
         };
         let me = bot.call("getMe", &json!({}))?;
         bot.bot_id = me.get("id").and_then(Value::as_i64).unwrap_or(0);
@@ -185,22 +201,19 @@ impl Telegram {
                     .to_owned(),
             }));
         }
+        if let Some(r) = u.get("message_reaction") {
+            return self.ticket(key, r);
+        }
         let m = u.get("message")?;
         let from = m.get("from")?;
         if from.get("is_bot").and_then(Value::as_bool) == Some(true) {
             return None;
         }
         let text = m.get("text")?.as_str()?;
+        self.remember(m, text);
         let group = m.pointer("/chat/type").and_then(Value::as_str) != Some("private");
         let (addressed, text) = self.addressed(m, text);
-        let user_name = match from.get("username").and_then(Value::as_str) {
-            Some(u) => format!("@{u}"),
-            None => from
-                .get("first_name")
-                .and_then(Value::as_str)
-                .unwrap_or("someone")
-                .to_owned(),
-        };
+        let user_name = display_name(from);
         Some(ChatEvent::Message(Incoming {
             key,
             chat_id: m.pointer("/chat/id")?.as_i64()?.to_string(),
@@ -210,6 +223,55 @@ impl Telegram {
             user_name,
             text,
             addressed: addressed || !group,
+        }))
+    }
+
+    fn remember(&self, m: &Value, text: &str) {
+        let (Some(chat), Some(id)) = (
+            m.pointer("/chat/id").and_then(Value::as_i64),
+            m.get("message_id").and_then(Value::as_i64),
+        ) else {
+            return;
+        };
+        let mut recent = self.recent.borrow_mut();
+        if recent.len() == REMEMBERED {
+            recent.pop_front();
+        }
+        recent.push_back(((chat, id), text.to_owned()));
+    }
+
+    /// A ✍ newly added to a message, as a ticket (other reactions, removals and
+    /// anonymous reactions are not for the bot).
+    fn ticket(&self, key: String, r: &Value) -> Option<ChatEvent> {
+        let has = |field: &str| {
+            r.get(field).and_then(Value::as_array).is_some_and(|list| {
+                list.iter().any(|x| {
+                    x.get("type").and_then(Value::as_str) == Some("emoji")
+                        && x.get("emoji").and_then(Value::as_str) == Some(TICKET_EMOJI)
+                })
+            })
+        };
+        if !has("new_reaction") || has("old_reaction") {
+            return None;
+        }
+        let user = r.get("user")?;
+        let chat = r.pointer("/chat/id")?.as_i64()?;
+        let message = r.get("message_id")?.as_i64()?;
+        let text = self
+            .recent
+            .borrow()
+            .iter()
+            .rev()
+            .find(|(at, _)| *at == (chat, message))
+            .map(|(_, text)| text.clone());
+        Some(ChatEvent::Ticket(Ticket {
+            key,
+            chat_id: chat.to_string(),
+            group: r.pointer("/chat/type").and_then(Value::as_str) != Some("private"),
+            message_id: message.to_string(),
+            user_id: user.get("id")?.as_i64()?.to_string(),
+            user_name: display_name(user),
+            text,
         }))
     }
 
@@ -267,6 +329,18 @@ impl Telegram {
     }
 }
 
+/// `@username`, else the first name, of a Telegram `User`.
+fn display_name(user: &Value) -> String {
+    match user.get("username").and_then(Value::as_str) {
+        Some(u) => format!("@{u}"),
+        None => user
+            .get("first_name")
+            .and_then(Value::as_str)
+            .unwrap_or("someone")
+            .to_owned(),
+    }
+}
+
 impl ChatChannel for Telegram {
     fn max_len(&self) -> usize {
         MAX_TEXT
@@ -275,7 +349,7 @@ impl ChatChannel for Telegram {
     fn receive(&self, cursor: Option<&str>, wait: Duration) -> CoreResult<Received> {
         let mut body = json!({
             "timeout": wait.as_secs(),
-            "allowed_updates": ["message", "callback_query"],
+            "allowed_updates": ["message", "callback_query", "message_reaction"],
         });
         if let Some(offset) = cursor.and_then(|c| c.parse::<i64>().ok()) {
             body["offset"] = json!(offset);

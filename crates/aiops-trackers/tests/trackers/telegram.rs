@@ -74,7 +74,7 @@ fn updates_become_events_and_the_offset_confirms_them() {
     assert_eq!(body["timeout"], 0);
     assert_eq!(
         body["allowed_updates"],
-        serde_json::json!(["message", "callback_query"])
+        serde_json::json!(["message", "callback_query", "message_reaction"])
     );
     assert!(s.pending.is_empty(), "confirmed updates are dropped");
 }
@@ -255,4 +255,74 @@ fn commands_for_another_bot_and_bots_own_messages_are_not_for_this_one() {
         })
         .collect();
     assert_eq!(addressed, vec![false, true, true]);
+}
+
+#[test]
+fn a_writing_hand_reaction_is_a_ticket_with_the_remembered_text() {
+    let fake = telegram::start(TOKEN);
+    let bot = open(&fake);
+    let seen = fake
+        .state()
+        .user_message(-100, 42, "alice", "Deploys hang at 90%", None);
+    bot.receive(None, Duration::from_secs(1))
+        .expect("first poll");
+    {
+        let mut s = fake.state();
+        s.react(-100, 43, "bob", seen, "👍");
+        s.react(-100, 43, "bob", seen, telegram_ticket());
+        s.react(-100, 43, "bob", 9999, telegram_ticket());
+    }
+    let got = bot
+        .receive(Some("2"), Duration::from_secs(1))
+        .expect("second poll");
+    let tickets: Vec<_> = got
+        .events
+        .iter()
+        .map(|e| match e {
+            ChatEvent::Ticket(t) => (
+                t.message_id.clone(),
+                t.user_id.clone(),
+                t.user_name.clone(),
+                t.text.clone(),
+            ),
+            other => panic!("only reactions were sent: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        tickets,
+        vec![
+            (
+                seen.to_string(),
+                "43".into(),
+                "@bob".into(),
+                Some("Deploys hang at 90%".into())
+            ),
+            ("9999".into(), "43".into(), "@bob".into(), None),
+        ],
+        "👍 is not a ticket; a message the bot never saw has no text"
+    );
+    let asked = fake.state().calls.last().cloned().expect("a call");
+    assert_eq!(
+        asked.1["allowed_updates"],
+        serde_json::json!(["message", "callback_query", "message_reaction"]),
+        "reactions must be asked for by name"
+    );
+}
+
+#[test]
+fn without_asking_for_reactions_none_are_delivered() {
+    let fake = telegram::start(TOKEN);
+    let mut s = fake.state();
+    s.react(-100, 43, "bob", 1, telegram_ticket());
+    s.user_message(-100, 42, "alice", "hi", None);
+    let allowed: Vec<bool> = s.history.clone().iter().map(|u| s.allowed(u)).collect();
+    assert_eq!(
+        allowed,
+        vec![false, true],
+        "the default kinds leave reactions out"
+    );
+}
+
+fn telegram_ticket() -> &'static str {
+    aiops_trackers::chat::telegram::TICKET_EMOJI
 }
