@@ -277,6 +277,32 @@ impl std::fmt::Debug for HomeSetup {
     }
 }
 
+/// A tool run once, non-interactively, outside tmux (the chat bot's `agent` answer): in
+/// `dir` (made when missing) with `$HOME` = `home` (prepared like a session's), in the
+/// sandbox when `sandbox` is given, killed after `timeout`.
+#[derive(Debug, Clone)]
+pub struct OneShot {
+    pub dir: PathBuf,
+    pub home: PathBuf,
+    pub kind: ToolKind,
+    pub home_setup: HomeSetup,
+    /// The tool's program first; a prompt comes after `--`.
+    pub argv: Vec<String>,
+    /// Added to a cleared environment (`PATH`, `LANG` and the like pass through).
+    pub env: Vec<(String, String)>,
+    pub sandbox: Option<super::sessions::sandbox::SandboxPlan>,
+    pub timeout: std::time::Duration,
+}
+
+/// What a [`OneShot`] printed: stdout whole (up to 8 MiB), and its exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneShotOutput {
+    pub exit_code: Option<i32>,
+    pub stdout: String,
+    /// The end of stderr, redacted.
+    pub stderr: String,
+}
+
 /// One tmux pane aiops owns, as found on its socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaneInfo {
@@ -285,7 +311,7 @@ pub struct PaneInfo {
 }
 
 /// The machine sessions run on.
-pub trait Runtime: Send + Sync {
+pub trait Runtime: OneShots + Send + Sync {
     /// Clones (or fetches) the base clone, adds or reuses the worktree, copies setup
     /// files and runs the setup command in a new worktree. Safe to call again.
     fn prepare(&self, plan: &WorkspacePlan) -> CoreResult<Prepared>;
@@ -322,6 +348,17 @@ pub trait Runtime: Send + Sync {
         path: &std::path::Path,
         force: bool,
     ) -> CoreResult<()>;
+}
+
+/// Tools run once outside tmux, on the machine sessions run on (the chat agent's port).
+pub trait OneShots: Send + Sync {
+    /// Runs a tool once (see [`OneShot`]). Errors: `Invalid` when the program is not
+    /// installed, `Upstream` when it outlived its timeout (it is killed), `Conflict`
+    /// when the sandbox no longer works; a non-zero exit is an output, not an error.
+    fn run_once(&self, run: &OneShot) -> CoreResult<OneShotOutput>;
+    /// Removes a folder made for [`OneShots::run_once`] and all it holds, and what the
+    /// tool kept in `home` of its conversations there; one already gone is not an error.
+    fn forget_one_shot(&self, dir: &std::path::Path, home: &std::path::Path) -> CoreResult<()>;
 }
 
 /// A worktree as git reports it.

@@ -1,8 +1,7 @@
-//! `chat_integrations` and the state their pollers keep (`chat_users`, `chat_processed`,
-//! `chat_previews`, `chat_cursors`). The bot token is stored only sealed (the core seals
+//! `chat_integrations` and their linked users (`chat_users`); what the pollers keep is in
+//! `chat_state`. The bot token is stored only sealed (the core seals
 //! it).
 
-use aiops_core::chat::state::{ChatState, NewPreview, Preview};
 use aiops_core::chat::{ChatRecord, ChatRow, ChatStore};
 use aiops_core::page::PageQuery;
 use aiops_core::ports::{NewAudit, TokenWrite, Viewer};
@@ -18,7 +17,8 @@ use crate::{Db, Ts, audit, conflict_on_unique, internal, parse_text};
 const SELECT: &str = "SELECT g.id, g.tenant_id, t.slug, g.name, g.platform,
     g.token IS NOT NULL, g.api_url, g.enabled, g.allowed_chats, g.group_only, g.keyword,
     g.default_project_id, g.answer, g.ollama_url, g.model, g.answer_timeout_secs, g.health,
-    g.last_event_at, g.created_at, g.updated_at, g.token, g.token_key_id
+    g.last_event_at, g.created_at, g.updated_at, g.token, g.token_key_id, g.agent_user_id,
+    g.context_ttl_secs, g.max_chats
     FROM chat_integrations g JOIN tenants t ON t.id = g.tenant_id";
 
 fn record(r: &Row<'_>) -> rusqlite::Result<ChatRecord> {
@@ -45,6 +45,9 @@ fn record(r: &Row<'_>) -> rusqlite::Result<ChatRecord> {
             last_event_at: r.get::<_, Option<Ts>>(17)?.map(|t| t.0),
             created_at: r.get::<_, Ts>(18)?.0,
             updated_at: r.get::<_, Ts>(19)?.0,
+            agent_user_id: r.get(22)?,
+            context_ttl_secs: r.get(23)?,
+            max_chats: r.get(24)?,
         },
         token: sealed(r.get(20)?, r.get(21)?),
     })
@@ -126,8 +129,10 @@ impl ChatStore for Db {
             tx.execute(
                 "INSERT INTO chat_integrations (tenant_id, name, platform, api_url, enabled,
                      allowed_chats, group_only, keyword, default_project_id, answer, ollama_url,
-                     model, answer_timeout_secs, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+                     model, answer_timeout_secs, agent_user_id, context_ttl_secs, max_chats,
+                     created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?17)",
                 params![
                     row.tenant_id,
                     row.name,
@@ -142,6 +147,9 @@ impl ChatStore for Db {
                     row.ollama_url,
                     row.model,
                     row.answer_timeout_secs,
+                    row.agent_user_id,
+                    row.context_ttl_secs,
+                    row.max_chats,
                     Ts(now())
                 ],
             )
@@ -168,7 +176,8 @@ impl ChatStore for Db {
                     "UPDATE chat_integrations SET name = ?2, api_url = ?3, enabled = ?4,
                          allowed_chats = ?5, group_only = ?6, keyword = ?7,
                          default_project_id = ?8, answer = ?9, ollama_url = ?10, model = ?11,
-                         answer_timeout_secs = ?12, updated_at = ?13
+                         answer_timeout_secs = ?12, agent_user_id = ?13,
+                         context_ttl_secs = ?14, max_chats = ?15, updated_at = ?16
                      WHERE id = ?1",
                     params![
                         id,
@@ -183,6 +192,9 @@ impl ChatStore for Db {
                         row.ollama_url,
                         row.model,
                         row.answer_timeout_secs,
+                        row.agent_user_id,
+                        row.context_ttl_secs,
+                        row.max_chats,
                         Ts(now())
                     ],
                 )
@@ -284,153 +296,6 @@ impl ChatStore for Db {
                 .query_map([integration_id], chat_user)
                 .map_err(internal)?;
             rows.collect::<Result<_, _>>().map_err(internal)
-        })
-    }
-}
-
-fn preview(r: &Row<'_>) -> rusqlite::Result<Preview> {
-    Ok(Preview {
-        id: r.get(0)?,
-        message_id: r.get(1)?,
-        new: NewPreview {
-            integration_id: r.get(2)?,
-            chat_id: r.get(3)?,
-            platform_user_id: r.get(4)?,
-            user_id: r.get(5)?,
-            project_id: r.get(6)?,
-            title: r.get(7)?,
-            description: r.get(8)?,
-            created_at: r.get::<_, Ts>(9)?.0,
-            expires_at: r.get::<_, Ts>(10)?.0,
-        },
-    })
-}
-
-impl ChatState for Db {
-    fn chat_user(&self, integration_id: i64, platform_user_id: &str) -> CoreResult<Option<i64>> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT user_id FROM chat_users WHERE integration_id = ?1 AND platform_user_id = ?2",
-                params![integration_id, platform_user_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(internal)
-        })
-    }
-
-    fn mark_chat_processed(
-        &self,
-        integration_id: i64,
-        event_key: &str,
-        at: Timestamp,
-    ) -> CoreResult<bool> {
-        self.write(|tx| {
-            let n = tx
-                .execute(
-                    "INSERT INTO chat_processed (integration_id, event_key, processed_at)
-                     VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    params![integration_id, event_key, Ts(at)],
-                )
-                .map_err(internal)?;
-            Ok(n == 1)
-        })
-    }
-
-    fn insert_chat_preview(&self, p: &NewPreview) -> CoreResult<i64> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO chat_previews (integration_id, chat_id, platform_user_id, user_id,
-                     project_id, title, description, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    p.integration_id,
-                    p.chat_id,
-                    p.platform_user_id,
-                    p.user_id,
-                    p.project_id,
-                    p.title,
-                    p.description,
-                    Ts(p.created_at),
-                    Ts(p.expires_at)
-                ],
-            )
-            .map_err(internal)?;
-            Ok(tx.last_insert_rowid())
-        })
-    }
-
-    fn set_chat_preview_message(&self, id: i64, message_id: &str) -> CoreResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE chat_previews SET message_id = ?2 WHERE id = ?1",
-                params![id, message_id],
-            )
-            .map_err(internal)?;
-            Ok(())
-        })
-    }
-
-    fn chat_preview(&self, integration_id: i64, id: i64) -> CoreResult<Option<Preview>> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT id, message_id, integration_id, chat_id, platform_user_id, user_id,
-                     project_id, title, description, created_at, expires_at
-                 FROM chat_previews WHERE id = ?1 AND integration_id = ?2",
-                params![id, integration_id],
-                preview,
-            )
-            .optional()
-            .map_err(internal)
-        })
-    }
-
-    fn take_chat_preview(&self, integration_id: i64, id: i64) -> CoreResult<bool> {
-        self.write(|tx| {
-            let n = tx
-                .execute(
-                    "DELETE FROM chat_previews WHERE id = ?1 AND integration_id = ?2",
-                    params![id, integration_id],
-                )
-                .map_err(internal)?;
-            Ok(n == 1)
-        })
-    }
-
-    fn purge_chat_state(&self, now: Timestamp, keep_before: Timestamp) -> CoreResult<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM chat_previews WHERE expires_at < ?1", [Ts(now)])
-                .map_err(internal)?;
-            tx.execute(
-                "DELETE FROM chat_processed WHERE processed_at < ?1",
-                [Ts(keep_before)],
-            )
-            .map_err(internal)?;
-            Ok(())
-        })
-    }
-
-    fn chat_cursor(&self, integration_id: i64, scope: &str) -> CoreResult<Option<String>> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT cursor FROM chat_cursors WHERE integration_id = ?1 AND scope = ?2",
-                params![integration_id, scope],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(internal)
-        })
-    }
-
-    fn set_chat_cursor(&self, integration_id: i64, scope: &str, cursor: &str) -> CoreResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO chat_cursors (integration_id, scope, cursor) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (integration_id, scope) DO UPDATE SET cursor = excluded.cursor",
-                params![integration_id, scope, cursor],
-            )
-            .map_err(internal)?;
-            Ok(())
         })
     }
 }

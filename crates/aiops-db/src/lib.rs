@@ -13,6 +13,7 @@ mod audit;
 mod automation;
 pub mod backup;
 mod chat;
+mod chat_state;
 mod credentials;
 mod hosts;
 mod integrations;
@@ -65,6 +66,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0015_inbox_rows.sql"),
     include_str!("../migrations/0016_hosts.sql"),
     include_str!("../migrations/0017_chat.sql"),
+    include_str!("../migrations/0018_chat_agent.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

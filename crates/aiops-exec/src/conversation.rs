@@ -3,38 +3,48 @@
 //! "No conversation found to continue" (Claude Code 2.1; anthropics/claude-code#14844),
 //! where Codex's `resume --last` starts a new session by itself.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Longest project folder name Claude Code uses as is; longer ones are cut here and get
 /// a hash suffix.
 const CLAUDE_NAME_MAX: usize = 200;
 
 /// Whether Claude Code, run with `home` as `$HOME` in `dir`, kept a conversation there: a
-/// `*.jsonl` in `~/.claude/projects/<name>/`, where `<name>` is the directory's path with
-/// every character but ASCII letters and digits turned into `-` (as Claude Code 2.1.332
-/// names them; a name past 200 characters is matched by its first 200 and a `-`). The
-/// path is looked for as given and with symlinks resolved (Claude sees its real cwd).
+/// `*.jsonl` in one of [`claude_folders`].
 pub fn claude_has_conversation(home: &Path, dir: &Path) -> bool {
+    claude_folders(home, dir).iter().any(|f| holds_jsonl(f))
+}
+
+/// The folders where Claude Code, run with `home` as `$HOME` in `dir`, keeps that
+/// directory's conversations: `~/.claude/projects/<name>/`, where `<name>` is the
+/// directory's path with every character but ASCII letters and digits turned into `-`
+/// (as Claude Code 2.1.332 names them; a name past 200 characters is matched by its
+/// first 200 and a `-`). The path is looked for as given and with symlinks resolved
+/// (Claude sees its real cwd).
+pub fn claude_folders(home: &Path, dir: &Path) -> Vec<PathBuf> {
     let projects = home.join(".claude").join("projects");
     let Ok(entries) = std::fs::read_dir(&projects) else {
-        return false;
+        return Vec::new();
     };
     let mut names: Vec<String> = vec![claude_name(dir)];
     if let Ok(real) = dir.canonicalize() {
         names.push(claude_name(&real));
     }
-    entries.flatten().any(|entry| {
-        let folder = entry.file_name();
-        let folder = folder.to_string_lossy();
-        let ours = names.iter().any(|name| {
-            if name.len() <= CLAUDE_NAME_MAX {
-                *folder == **name
-            } else {
-                folder.starts_with(&format!("{}-", &name[..CLAUDE_NAME_MAX]))
-            }
-        });
-        ours && holds_jsonl(&entry.path())
-    })
+    entries
+        .flatten()
+        .filter(|entry| {
+            let folder = entry.file_name();
+            let folder = folder.to_string_lossy();
+            names.iter().any(|name| {
+                if name.len() <= CLAUDE_NAME_MAX {
+                    *folder == **name
+                } else {
+                    folder.starts_with(&format!("{}-", &name[..CLAUDE_NAME_MAX]))
+                }
+            })
+        })
+        .map(|entry| entry.path())
+        .collect()
 }
 
 /// JavaScript's `path.replace(/[^a-zA-Z0-9]/g, "-")`: one `-` per UTF-16 unit.

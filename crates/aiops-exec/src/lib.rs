@@ -15,6 +15,7 @@ pub mod git;
 pub mod host_info;
 pub mod launch;
 pub mod mcp;
+mod one_shot;
 pub mod pane_guard;
 pub mod process;
 pub mod pty;

@@ -180,7 +180,7 @@ impl TmuxRuntime {
     /// install prefix (the folder above `bin/`), for the program and for what its symlink
     /// points at. A prefix that would show the server account's home, or anything of the
     /// data dir or the workspaces, shrinks to the program file itself.
-    fn install_prefix(&self, program: &str, repo: &Path) -> Vec<PathBuf> {
+    pub(crate) fn install_prefix(&self, program: &str, repo: &Path) -> Vec<PathBuf> {
         if self.managed(program).is_some() {
             // Sessions run the managed one; the sandbox plan shows it already.
             return Vec::new();

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use aiops_core::chat::agent::{self, AgentAnswerer};
 use aiops_core::chat::channel::{Answerer, ChatChannel};
 use aiops_core::chat::interpret::{Interpreter, Outcome};
 use aiops_core::chat::ops::CoreOps;
@@ -41,6 +42,8 @@ const PURGE_EVERY: Duration = Duration::from_secs(600);
 /// Longest pause between two Slack polls (`conversations.history` is Tier 3, about 50
 /// calls a minute; one per channel per poll), shortened to `chat_poll_wait_secs`.
 const SLACK_INTERVAL: Duration = Duration::from_secs(3);
+/// Longest poll while the bot follows a session started from a chat (`work`).
+const FOLLOW_WAIT: Duration = Duration::from_secs(2);
 
 /// A stop flag a poller sleeps on.
 #[derive(Default)]
@@ -184,7 +187,7 @@ fn channel(state: &AppState, rec: &ChatRecord) -> CoreResult<(Box<dyn ChatChanne
     })
 }
 
-/// The integration's model, when it has one.
+/// The integration's Ollama model, when it has one (it answers and writes previews).
 fn model(rec: &ChatRecord) -> Option<Ollama> {
     let i = &rec.integration;
     match (i.answer, i.ollama_url.as_deref(), i.model.as_deref()) {
@@ -205,24 +208,50 @@ fn serve(state: &AppState, id: i64, stop: &Stop) -> CoreResult<()> {
         .ok_or_else(|| CoreError::not_found(format!("chat integration {id}")))?;
     let (bot, wait) = channel(state, &rec)?;
     let model = model(&rec);
+    let host = state.host();
+    let agent = match rec.integration.answer {
+        ChatAnswer::Agent => Some(agent::prepare(db, &host, &rec.integration)?),
+        _ => None,
+    };
+    let agent_answerer = agent.as_ref().map(|setup| AgentAnswerer {
+        setup,
+        state: db,
+        runtime: host.runtime,
+    });
     note(state, id, "ok", None);
     let ops = CoreOps {
         store: db,
         trackers: state.trackers(),
         key: state.secret_key(),
+        host: Some(&host),
+    };
+    let answerer: Option<&dyn Answerer> = match (&model, &agent_answerer) {
+        (Some(m), _) => Some(m),
+        (None, Some(a)) => Some(a),
+        (None, None) => None,
     };
     let interp = Interpreter {
         integration: &rec.integration,
         channel: bot.as_ref(),
         state: db,
         ops: &ops,
-        answerer: model.as_ref().map(|m| m as &dyn Answerer),
+        answerer,
+        drafter: model.as_ref().map(|m| m as &dyn Answerer),
         edit_interval: EDIT_INTERVAL,
     };
     let mut cursor = db.chat_cursor(id, "")?;
     let mut purged = Instant::now() - PURGE_EVERY;
     while !stop.is_set() {
-        let got = bot.receive(cursor.as_deref(), wait)?;
+        // A followed session's change waits at most one poll: keep polls short then.
+        let following = !db.chat_session_watches(id)?.is_empty();
+        let got = bot.receive(
+            cursor.as_deref(),
+            if following {
+                wait.min(FOLLOW_WAIT)
+            } else {
+                wait
+            },
+        )?;
         // Stopped while polling: leave the batch to the next poller (not confirmed yet).
         if stop.is_set() {
             break;
@@ -241,6 +270,9 @@ fn serve(state: &AppState, id: i64, stop: &Stop) -> CoreResult<()> {
                 Err(e) => tracing::warn!(integration = id, error = %e, "chat event failed"),
             }
         }
+        if following {
+            interp.follow_sessions()?;
+        }
         if let Some(c) = got.cursor.filter(|c| cursor.as_ref() != Some(c)) {
             db.set_chat_cursor(id, "", &c)?;
             cursor = Some(c);
@@ -250,6 +282,12 @@ fn serve(state: &AppState, id: i64, stop: &Stop) -> CoreResult<()> {
         }
         if purged.elapsed() >= PURGE_EVERY {
             db.purge_chat_state(now, now - KEEP_KEYS)?;
+            if let Some(setup) = &agent {
+                let ended = agent::purge(setup, db, host.runtime, now)?;
+                if ended > 0 {
+                    tracing::info!(integration = id, ended, "idle chat contexts ended");
+                }
+            }
             purged = Instant::now();
         }
     }

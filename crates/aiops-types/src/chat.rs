@@ -47,6 +47,10 @@ pub enum ChatAnswer {
     None,
     /// An Ollama server's `/api/chat` (streamed into the reply by edits).
     Ollama,
+    /// Claude Code, run non-interactively (`claude -p`) in the session sandbox, in a
+    /// workspace of the chat's own, resuming the chat's conversation until it has been
+    /// idle for `context_ttl_secs`.
+    Agent,
 }
 
 impl ChatAnswer {
@@ -54,6 +58,7 @@ impl ChatAnswer {
         match self {
             Self::None => "none",
             Self::Ollama => "ollama",
+            Self::Agent => "agent",
         }
     }
 }
@@ -64,7 +69,10 @@ impl std::str::FromStr for ChatAnswer {
         match s {
             "none" => Ok(Self::None),
             "ollama" => Ok(Self::Ollama),
-            other => Err(format!("answer must be none or ollama, not `{other}`")),
+            "agent" => Ok(Self::Agent),
+            other => Err(format!(
+                "answer must be none, ollama or agent, not `{other}`"
+            )),
         }
     }
 }
@@ -101,6 +109,15 @@ pub struct ChatIntegration {
     pub model: Option<String>,
     /// Longest an answer may take, seconds (default 120).
     pub answer_timeout_secs: u32,
+    /// Agent: the aiops user whose Claude Code credential (Anthropic API key or OAuth
+    /// token) the agent uses; None: the agent cannot answer.
+    pub agent_user_id: Option<i64>,
+    /// Agent: a chat's context (conversation and workspace) ends after this many seconds
+    /// without a question (default 7200).
+    pub context_ttl_secs: u32,
+    /// Agent: most chats with a live context at once (default 10); another chat is told
+    /// to wait.
+    pub max_chats: u32,
     /// `ok`, or the poller's last error (one line), None before the first poll.
     pub health: Option<String>,
     #[serde(default, with = "time::serde::rfc3339::option")]
@@ -144,6 +161,14 @@ pub struct CreateChatIntegration {
     pub model: Option<String>,
     #[serde(default)]
     pub answer_timeout_secs: Option<u32>,
+    /// Agent: the aiops user (id or email) whose tool credential the agent uses; on
+    /// create, default the caller.
+    #[serde(default)]
+    pub agent_user: Option<String>,
+    #[serde(default)]
+    pub context_ttl_secs: Option<u32>,
+    #[serde(default)]
+    pub max_chats: Option<u32>,
 }
 
 /// `PATCH /api/v1/chat/integrations/{id}`: absent fields are kept; an empty string clears
@@ -176,6 +201,14 @@ pub struct UpdateChatIntegration {
     pub model: Option<String>,
     #[serde(default)]
     pub answer_timeout_secs: Option<u32>,
+    /// Agent: the aiops user (id or email) whose tool credential the agent uses; on
+    /// create, default the caller.
+    #[serde(default)]
+    pub agent_user: Option<String>,
+    #[serde(default)]
+    pub context_ttl_secs: Option<u32>,
+    #[serde(default)]
+    pub max_chats: Option<u32>,
 }
 
 /// `GET /api/v1/chat/integrations` query.

@@ -104,15 +104,27 @@ pub struct Settings {
     /// tenant/slug).
     #[arg(long, value_name = "PROJECT")]
     project: Option<String>,
-    /// Who answers questions: none or ollama.
-    #[arg(long, value_parser = ["none", "ollama"])]
+    /// Who answers questions: none, ollama (a local model) or agent (Claude Code in the
+    /// session sandbox, one conversation per chat).
+    #[arg(long, value_parser = ["none", "ollama", "agent"])]
     answer: Option<String>,
     /// Ollama: the server's root URL (http://127.0.0.1:11434).
     #[arg(long, value_name = "URL")]
     ollama_url: Option<String>,
-    /// Ollama: the model.
+    /// Ollama: the model; agent: Claude Code's --model (default: its own).
     #[arg(long)]
     model: Option<String>,
+    /// Agent: the aiops user (email or id) whose Claude Code credential the agent uses
+    /// (create: default you; another user: server admins only).
+    #[arg(long, value_name = "USER")]
+    agent_user: Option<String>,
+    /// Agent: a chat's conversation ends after this long without a question, seconds
+    /// (default 7200).
+    #[arg(long, value_name = "SECS")]
+    context_ttl: Option<u32>,
+    /// Agent: most chats with a live conversation at once (default 10).
+    #[arg(long, value_name = "N")]
+    max_chats: Option<u32>,
     /// Longest one answer may take, seconds (default 120).
     #[arg(long, value_name = "SECS")]
     answer_timeout: Option<u32>,
@@ -234,6 +246,9 @@ pub async fn run(ctx: &Ctx, platform: ChatPlatform, cmd: BotCommand) -> Result<(
                 ollama_url: s.ollama_url,
                 model: s.model,
                 answer_timeout_secs: s.answer_timeout,
+                agent_user: s.agent_user,
+                context_ttl_secs: s.context_ttl,
+                max_chats: s.max_chats,
             };
             output::one(out, &client.create_chat_integration(&req).await?)
         }
@@ -267,6 +282,9 @@ pub async fn run(ctx: &Ctx, platform: ChatPlatform, cmd: BotCommand) -> Result<(
                 ollama_url: s.ollama_url,
                 model: s.model,
                 answer_timeout_secs: s.answer_timeout,
+                agent_user: s.agent_user,
+                context_ttl_secs: s.context_ttl,
+                max_chats: s.max_chats,
             };
             output::one(out, &client.update_chat_integration(t.id, &req).await?)
         }
@@ -373,6 +391,12 @@ impl Render for ChatIntegration {
             ("ollama_url", or_dash(self.ollama_url.as_deref())),
             ("model", or_dash(self.model.as_deref())),
             ("answer_timeout_secs", self.answer_timeout_secs.to_string()),
+            (
+                "agent_user_id",
+                or_dash(self.agent_user_id.map(|i| i.to_string()).as_deref()),
+            ),
+            ("context_ttl_secs", self.context_ttl_secs.to_string()),
+            ("max_chats", self.max_chats.to_string()),
             ("health", or_dash(self.health.as_deref())),
             (
                 "last_event_at",

@@ -143,7 +143,14 @@ pub trait ChatChannel {
 
 /// A model answering questions.
 pub trait Answerer {
-    /// Answers `question`; `on_text` gets the whole answer so far after each streamed
+    /// Answers `question` asked in `chat_id` at `now` (a backend that keeps a context per
+    /// chat resumes it); `on_text` gets the whole answer so far after each streamed
     /// piece. Returns the whole answer.
-    fn answer(&self, question: &str, on_text: &mut dyn FnMut(&str)) -> CoreResult<String>;
+    fn answer(
+        &self,
+        chat_id: &str,
+        question: &str,
+        now: aiops_types::Timestamp,
+        on_text: &mut dyn FnMut(&str),
+    ) -> CoreResult<String>;
 }

@@ -26,6 +26,11 @@ pub enum Command {
     Show(i64),
     Close(i64),
     Delete(i64),
+    /// `work <id> [tool]`: start (or reuse) an agent session on the issue.
+    Work {
+        id: i64,
+        tool: Option<String>,
+    },
     Sessions,
     Status,
     /// A command with bad arguments: the line to reply.
@@ -39,6 +44,7 @@ list [project|all] — open issues
 show <id> — one issue
 close <id> — close an issue
 delete <id> — delete a native issue (admins)
+work <id> [tool] — start an agent session on an issue; I tell you when it needs you
 sessions — your live agent sessions
 status — who you are to aiops
 help — this list";
@@ -101,6 +107,16 @@ pub fn parse(text: &str) -> Command {
         "show" => id_or("usage: show <id>", Command::Show),
         "close" => id_or("usage: close <id>", Command::Close),
         "delete" => id_or("usage: delete <id>", Command::Delete),
+        "work" => {
+            let mut words = rest.split_whitespace();
+            match (words.next().and_then(issue_id), words.next(), words.next()) {
+                (Some(id), tool, None) => Command::Work {
+                    id,
+                    tool: tool.map(str::to_owned),
+                },
+                _ => Command::Usage("usage: work <id> [tool]"),
+            }
+        }
         "sessions" => Command::Sessions,
         "status" => Command::Status,
         _ => Command::Ask(text.to_owned()),

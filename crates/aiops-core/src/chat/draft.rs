@@ -18,12 +18,13 @@ pub fn issue_from(
     answerer: Option<&dyn Answerer>,
     message: &str,
     title_chars: usize,
+    now: aiops_types::Timestamp,
 ) -> (String, String) {
     let plain = || (first_line(message, title_chars), message.to_owned());
     let Some(model) = answerer else {
         return plain();
     };
-    let Ok(answer) = model.answer(&format!("{ASK}{message}"), &mut |_| {}) else {
+    let Ok(answer) = model.answer("", &format!("{ASK}{message}"), now, &mut |_| {}) else {
         return plain();
     };
     let mut lines = answer.trim().lines();
@@ -77,7 +78,13 @@ mod tests {
     struct Says(Option<&'static str>);
 
     impl Answerer for Says {
-        fn answer(&self, question: &str, _: &mut dyn FnMut(&str)) -> CoreResult<String> {
+        fn answer(
+            &self,
+            _: &str,
+            question: &str,
+            _: aiops_types::Timestamp,
+            _: &mut dyn FnMut(&str),
+        ) -> CoreResult<String> {
             assert!(
                 question.ends_with("Login fails\nOn Safari only."),
                 "{question}"
@@ -95,7 +102,8 @@ mod tests {
         let model = Says(Some(
             "# Title: \"Safari login fails\"\n\nThe login page fails on Safari.",
         ));
-        let (title, description) = issue_from(Some(&model), MESSAGE, 120);
+        let (title, description) =
+            issue_from(Some(&model), MESSAGE, 120, time::OffsetDateTime::UNIX_EPOCH);
         assert_eq!(title, "Safari login fails");
         assert_eq!(
             description,
@@ -106,11 +114,25 @@ mod tests {
     #[test]
     fn without_a_model_or_a_usable_answer_the_message_is_the_issue() {
         let plain = ("Login fails".to_owned(), MESSAGE.to_owned());
-        assert_eq!(issue_from(None, MESSAGE, 120), plain);
+        assert_eq!(
+            issue_from(None, MESSAGE, 120, time::OffsetDateTime::UNIX_EPOCH),
+            plain
+        );
         let failed = Says(None);
-        assert_eq!(issue_from(Some(&failed), MESSAGE, 120), plain);
+        assert_eq!(
+            issue_from(
+                Some(&failed),
+                MESSAGE,
+                120,
+                time::OffsetDateTime::UNIX_EPOCH
+            ),
+            plain
+        );
         let empty = Says(Some("  \n "));
-        assert_eq!(issue_from(Some(&empty), MESSAGE, 120), plain);
+        assert_eq!(
+            issue_from(Some(&empty), MESSAGE, 120, time::OffsetDateTime::UNIX_EPOCH),
+            plain
+        );
     }
 
     #[test]
@@ -118,7 +140,8 @@ mod tests {
         let long = Says(Some(
             "Safari login fails on every page of the site and more",
         ));
-        let (title, description) = issue_from(Some(&long), MESSAGE, 12);
+        let (title, description) =
+            issue_from(Some(&long), MESSAGE, 12, time::OffsetDateTime::UNIX_EPOCH);
         assert!(title.chars().count() <= 12, "{title}");
         assert!(description.starts_with("From the chat:"), "{description}");
     }

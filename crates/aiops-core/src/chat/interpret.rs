@@ -15,22 +15,15 @@
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
-use aiops_types::{ChatIntegration, Issue, Timestamp};
+use aiops_types::{ChatIntegration, Issue, SessionState, Timestamp};
 
 use super::channel::{Answerer, Button, ChatChannel, ChatEvent, Choice, Incoming, Ticket};
-use super::command::{self, Command, HELP, ListScope};
+use super::chunks;
+use super::command::{self, Command, HELP};
 use super::ops::ChatOps;
-use super::state::{ChatState, NewPreview};
-use super::{PREVIEW_TTL, chunks};
+use super::state::{ChatState, SessionWatch};
 use crate::redact::redact;
 use crate::{CoreError, CoreResult, Principal};
-
-/// Longest issue title taken from a message's first line.
-const TITLE_CHARS: usize = 120;
-/// Issues one `list` shows.
-const LIST_LIMIT: u32 = 20;
-/// Characters of an issue's description `show` prints.
-const SHOW_CHARS: usize = 1500;
 
 /// What became of an event.
 #[derive(Debug)]
@@ -49,17 +42,23 @@ pub struct Interpreter<'a> {
     pub channel: &'a dyn ChatChannel,
     pub state: &'a dyn ChatState,
     pub ops: &'a dyn ChatOps,
+    /// What answers `ask` (None: no model).
     pub answerer: Option<&'a dyn Answerer>,
+    /// What writes issue previews (None: the message is the issue). The Ollama model;
+    /// never the agent, whose per-chat conversation a preview would join.
+    pub drafter: Option<&'a dyn Answerer>,
     /// Shortest time between two edits of a streamed answer (Telegram allows about one
     /// message per second per chat).
     pub edit_interval: Duration,
 }
 
 /// A reply about to be posted.
-struct Reply {
-    text: String,
-    buttons: Vec<Button>,
-    preview: Option<i64>,
+pub(super) struct Reply {
+    pub(super) text: String,
+    pub(super) buttons: Vec<Button>,
+    pub(super) preview: Option<i64>,
+    /// A session whose state changes the chat is told, from this reply on.
+    pub(super) watch: Option<(i64, SessionState)>,
 }
 
 impl From<String> for Reply {
@@ -68,12 +67,13 @@ impl From<String> for Reply {
             text,
             buttons: Vec::new(),
             preview: None,
+            watch: None,
         }
     }
 }
 
 /// The user-facing line of a refusal; internal errors stay in the log.
-fn refusal(e: &CoreError) -> String {
+pub(super) fn refusal(e: &CoreError) -> String {
     match e {
         CoreError::Internal(_) => "Something went wrong on the aiops side; it is logged.".into(),
         e => format!("Cannot do that: {e}"),
@@ -94,7 +94,7 @@ fn settled(text: &str) -> &str {
     }
 }
 
-fn issue_line(i: &Issue) -> String {
+pub(super) fn issue_line(i: &Issue) -> String {
     format!(
         "{} · {} {} ({}/{})",
         i.id, i.external_id, i.title, i.tenant_slug, i.project_slug
@@ -172,16 +172,26 @@ impl Interpreter<'_> {
         Ok(failure.map_or(Outcome::Replied, Outcome::Failed))
     }
 
-    /// Posts a reply, and records the message a preview is on.
+    /// Posts a reply, and records the message a preview is on and the session the chat
+    /// follows from it.
     fn post_reply(&self, chat: &str, reply_to: Option<&str>, reply: Reply) -> CoreResult<()> {
         let posted = self.say(chat, reply_to, &reply.text, &reply.buttons)?;
         if let Some(id) = reply.preview {
             self.state.set_chat_preview_message(id, &posted)?;
         }
+        if let Some((session_id, state)) = reply.watch {
+            let watch = SessionWatch {
+                session_id,
+                chat_id: chat.to_owned(),
+                reply_to: Some(posted),
+                state,
+            };
+            self.state.watch_chat_session(self.integration.id, &watch)?;
+        }
         Ok(())
     }
 
-    fn via(&self) -> String {
+    pub(super) fn via(&self) -> String {
         format!(
             "chat:{}/{}",
             self.integration.platform.as_str(),
@@ -190,7 +200,7 @@ impl Interpreter<'_> {
     }
 
     /// Posts through the redactor; returns the last message's id.
-    fn say(
+    pub(super) fn say(
         &self,
         chat: &str,
         reply_to: Option<&str>,
@@ -200,7 +210,13 @@ impl Interpreter<'_> {
         self.channel.post(chat, reply_to, &redact(text), buttons)
     }
 
-    fn edit(&self, chat: &str, message: &str, text: &str, buttons: &[Button]) -> CoreResult<()> {
+    pub(super) fn edit(
+        &self,
+        chat: &str,
+        message: &str,
+        text: &str,
+        buttons: &[Button],
+    ) -> CoreResult<()> {
         let clean = redact(text);
         let max = self.channel.max_len();
         let parts = chunks(&clean, max);
@@ -239,7 +255,7 @@ impl Interpreter<'_> {
         let (reply, failure) = match (cmd, caller) {
             (Command::Help, _) => (Reply::from(HELP.to_owned()), None),
             (Command::Usage(u), _) => (Reply::from(u.to_owned()), None),
-            (Command::Ask(q), _) => return self.ask(m, &q),
+            (Command::Ask(q), _) => return self.ask(m, &q, now),
             (_, None) => (Reply::from(self.unlinked(m)), None),
             (cmd, Some(p)) => match self.run(cmd, &p, m, now) {
                 Ok(r) => (r, None),
@@ -269,145 +285,6 @@ impl Interpreter<'_> {
             i.name,
             m.user_id
         )
-    }
-
-    fn run(&self, cmd: Command, p: &Principal, m: &Incoming, now: Timestamp) -> CoreResult<Reply> {
-        let i = self.integration;
-        Ok(match cmd {
-            Command::Issue { project, text } => return self.preview(p, m, project, &text, now),
-            Command::List(scope) => {
-                let project = match scope {
-                    ListScope::Default => i
-                        .default_project_id
-                        .map(|id| self.ops.project(p, &id.to_string()))
-                        .transpose()?,
-                    ListScope::Project(text) => Some(self.ops.project(p, &text)?),
-                    ListScope::All => None,
-                };
-                let list = self
-                    .ops
-                    .list_issues(p, project.as_ref().map(|x| x.id), LIST_LIMIT)?;
-                let place = project.map_or("your projects".to_owned(), |x| {
-                    format!("{}/{}", x.tenant_slug, x.slug)
-                });
-                if list.is_empty() {
-                    format!("No open issues in {place}.").into()
-                } else {
-                    let lines: Vec<String> = list.iter().map(issue_line).collect();
-                    format!("Open issues in {place}:\n{}", lines.join("\n")).into()
-                }
-            }
-            Command::Show(id) => {
-                let x = self.ops.issue(p, id)?;
-                let mut desc: String = x.description.chars().take(SHOW_CHARS).collect();
-                if x.description.chars().count() > SHOW_CHARS {
-                    desc.push('…');
-                }
-                let mut text = format!(
-                    "{} [{}]\nauthor: {} · assignee: {}\n\n{desc}",
-                    issue_line(&x),
-                    x.status.as_str(),
-                    x.author.as_deref().unwrap_or("-"),
-                    x.assignee.as_deref().unwrap_or("-"),
-                );
-                if let Some(url) = &x.url {
-                    text.push_str(&format!("\n{url}"));
-                }
-                text.into()
-            }
-            Command::Close(id) => {
-                let x = self.ops.close_issue(p, id)?;
-                format!("Closed {}", issue_line(&x)).into()
-            }
-            Command::Delete(id) => {
-                self.ops.delete_issue(p, id)?;
-                format!("Deleted issue {id}.").into()
-            }
-            Command::Sessions => {
-                let list = self.ops.sessions(p)?;
-                if list.is_empty() {
-                    "You have no live sessions.".to_owned().into()
-                } else {
-                    let lines: Vec<String> = list
-                        .iter()
-                        .map(|s| {
-                            format!(
-                                "session {} · {} · {} · {}",
-                                s.id,
-                                s.tool,
-                                s.state.as_str(),
-                                s.issue_title.as_deref().unwrap_or("no issue")
-                            )
-                        })
-                        .collect();
-                    format!("Your live sessions:\n{}", lines.join("\n")).into()
-                }
-            }
-            Command::Status => {
-                let live = self.ops.sessions(p)?.len();
-                format!(
-                    "You act as {} ({}) through the bot `{}` of tenant {}. Live sessions: {live}.",
-                    p.email,
-                    p.role.as_str(),
-                    i.name,
-                    i.tenant_slug
-                )
-                .into()
-            }
-            Command::Help | Command::Usage(_) | Command::Ask(_) => {
-                return Err(CoreError::Internal("handled before run".into()));
-            }
-        })
-    }
-
-    fn preview(
-        &self,
-        p: &Principal,
-        m: &Incoming,
-        project: Option<String>,
-        text: &str,
-        now: Timestamp,
-    ) -> CoreResult<Reply> {
-        let i = self.integration;
-        let project = match (project, i.default_project_id) {
-            (Some(text), _) => self.ops.project(p, &text)?,
-            (None, Some(id)) => self.ops.project(p, &id.to_string())?,
-            (None, None) => {
-                return Err(CoreError::invalid(
-                    "project",
-                    "which project? Write: issue in <project> <text> (this bot has no default project)",
-                ));
-            }
-        };
-        let (title, description) = super::draft::issue_from(self.answerer, text, TITLE_CHARS);
-        let id = self.state.insert_chat_preview(&NewPreview {
-            integration_id: i.id,
-            chat_id: m.chat_id.clone(),
-            platform_user_id: m.user_id.clone(),
-            user_id: p.user_id,
-            project_id: project.id,
-            title: title.clone(),
-            description: description.clone(),
-            created_at: now,
-            expires_at: now + PREVIEW_TTL,
-        })?;
-        Ok(Reply {
-            text: format!(
-                "New issue in {}/{}:\n{title}\n\n{description}\n\nCreate it? (✅ within 1 h)",
-                project.tenant_slug, project.slug
-            ),
-            buttons: vec![
-                Button {
-                    label: "✅ Create".into(),
-                    data: format!("c:{id}"),
-                },
-                Button {
-                    label: "❌ Cancel".into(),
-                    data: format!("x:{id}"),
-                },
-            ],
-            preview: Some(id),
-        })
     }
 
     fn choice(&self, c: &Choice, now: Timestamp) -> CoreResult<Outcome> {
@@ -474,7 +351,7 @@ impl Interpreter<'_> {
         }
     }
 
-    fn ask(&self, m: &Incoming, question: &str) -> CoreResult<Outcome> {
+    fn ask(&self, m: &Incoming, question: &str, now: Timestamp) -> CoreResult<Outcome> {
         let reply_to = Some(m.message_id.as_str());
         let Some(answerer) = self.answerer else {
             self.say(
@@ -506,7 +383,7 @@ impl Interpreter<'_> {
             shown = head;
             last = Instant::now();
         };
-        match answerer.answer(question, &mut on_text) {
+        match answerer.answer(&m.chat_id, question, now, &mut on_text) {
             Ok(full) if full.trim().is_empty() => {
                 self.edit(&m.chat_id, &msg, "(the model gave no answer)", &[])?;
                 Ok(Outcome::Replied)
@@ -516,7 +393,12 @@ impl Interpreter<'_> {
                 Ok(Outcome::Replied)
             }
             Err(e) => {
-                self.edit(&m.chat_id, &msg, &format!("The model failed: {e}"), &[])?;
+                let text = match &e {
+                    // The backend's own refusal (the agent's chat limit) is said as is.
+                    CoreError::Conflict(why) => why.clone(),
+                    e => format!("The model failed: {e}"),
+                };
+                self.edit(&m.chat_id, &msg, &text, &[])?;
                 Ok(Outcome::Failed(e))
             }
         }

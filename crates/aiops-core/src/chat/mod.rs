@@ -14,14 +14,18 @@
 //! - [`state`]: the poller's state port (mappings, processed events, previews, cursors);
 //! - `users`: linking chat users to aiops users.
 
+pub mod agent;
 pub mod channel;
 pub mod command;
 mod draft;
+mod fields;
+mod follow;
 pub mod interpret;
 pub mod ops;
 pub mod state;
 mod text;
 mod users;
+mod verbs;
 
 #[cfg(test)]
 mod tests;
@@ -36,7 +40,11 @@ use crate::integrations::TokenChange;
 use crate::page::PageQuery;
 use crate::ports::{NewAudit, Store, TokenWrite, Viewer};
 use crate::sealed::{Sealed, SecretKey};
-use crate::{CoreError, CoreResult, Principal, projects, tenants, validate};
+use crate::{CoreError, CoreResult, Principal, tenants, validate};
+
+use self::fields::{
+    chat_ids, check_answer, default_project, http_url, keyword, model, optional, patch_url, timeout,
+};
 
 pub use text::{chunks, first_line};
 pub use users::{map_user, unmap_user, users};
@@ -44,6 +52,12 @@ pub use users::{map_user, unmap_user, users};
 /// Default and bounds of `answer_timeout_secs`.
 pub const DEFAULT_ANSWER_TIMEOUT_SECS: u32 = 120;
 pub const ANSWER_TIMEOUT_SECS: std::ops::RangeInclusive<u32> = 5..=3600;
+/// Bounds of `context_ttl_secs` (default [`DEFAULT_CONTEXT_TTL_SECS`], issue 18: 2 h).
+pub const CONTEXT_TTL_SECS: std::ops::RangeInclusive<u32> = 60..=604_800;
+pub const DEFAULT_CONTEXT_TTL_SECS: u32 = 7200;
+/// Bounds of `max_chats` (default [`DEFAULT_MAX_CHATS`]).
+pub const MAX_CHATS: std::ops::RangeInclusive<u32> = 1..=100;
+pub const DEFAULT_MAX_CHATS: u32 = 10;
 /// Most chats on an allow-list.
 pub const MAX_ALLOWED_CHATS: usize = 100;
 /// How long an issue preview waits for its ✅/❌ (issue 18: one hour).
@@ -70,6 +84,9 @@ pub struct ChatRow {
     pub ollama_url: Option<String>,
     pub model: Option<String>,
     pub answer_timeout_secs: u32,
+    pub agent_user_id: Option<i64>,
+    pub context_ttl_secs: u32,
+    pub max_chats: u32,
 }
 
 /// An integration with its sealed token, for the domain only.
@@ -130,121 +147,6 @@ pub trait ChatStore {
         audit: NewAudit,
     ) -> CoreResult<()>;
     fn list_chat_users(&self, integration_id: i64) -> CoreResult<Vec<ChatUser>>;
-}
-
-fn http_url(field: &'static str, value: &str) -> CoreResult<String> {
-    crate::integrations::base_url(value).map_err(|e| CoreError::invalid(field, e.to_string()))
-}
-
-/// A non-empty optional text: `Some("")` clears (on update), surrounding space trimmed.
-fn optional(value: Option<&str>) -> Option<String> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
-
-fn timeout(value: u32) -> CoreResult<u32> {
-    if ANSWER_TIMEOUT_SECS.contains(&value) {
-        Ok(value)
-    } else {
-        Err(CoreError::invalid(
-            "answer_timeout_secs",
-            format!(
-                "answer_timeout_secs must be between {} and {} seconds",
-                ANSWER_TIMEOUT_SECS.start(),
-                ANSWER_TIMEOUT_SECS.end()
-            ),
-        ))
-    }
-}
-
-/// Chat ids as the platform prints them: Telegram's are integers (negative for groups),
-/// Slack's `C…`/`G…`/`D…` identifiers.
-fn chat_ids(values: &[String]) -> CoreResult<Vec<String>> {
-    if values.len() > MAX_ALLOWED_CHATS {
-        return Err(CoreError::invalid(
-            "allowed_chats",
-            format!("at most {MAX_ALLOWED_CHATS} allowed chats"),
-        ));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for v in values {
-        let v = v.trim();
-        let ok = !v.is_empty()
-            && v.len() <= 64
-            && v.strip_prefix('-')
-                .unwrap_or(v)
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric());
-        if !ok {
-            return Err(CoreError::invalid(
-                "allowed_chats",
-                format!("`{v}` is not a chat id (Telegram: -1001234567890; Slack: C0123ABCD)"),
-            ));
-        }
-        if !out.iter().any(|o| o == v) {
-            out.push(v.to_owned());
-        }
-    }
-    Ok(out)
-}
-
-fn keyword(value: Option<&str>) -> CoreResult<Option<String>> {
-    match optional(value) {
-        Some(k) if k.len() > 32 || k.chars().any(char::is_whitespace) => Err(CoreError::invalid(
-            "keyword",
-            "keyword must be one word of at most 32 bytes",
-        )),
-        k => Ok(k),
-    }
-}
-
-fn model(value: Option<&str>) -> CoreResult<Option<String>> {
-    match optional(value) {
-        Some(m) if m.len() > 200 || m.chars().any(|c| c.is_whitespace() || c.is_control()) => Err(
-            CoreError::invalid("model", "model must be a model name such as llama3.2"),
-        ),
-        m => Ok(m),
-    }
-}
-
-/// The default project, among the tenant's projects the caller sees.
-fn default_project(
-    store: &impl Store,
-    caller: &Principal,
-    tenant_id: i64,
-    value: Option<&str>,
-) -> CoreResult<Option<i64>> {
-    let Some(text) = optional(value) else {
-        return Ok(None);
-    };
-    let p = projects::find(store, caller, &text)
-        .map_err(|e| CoreError::invalid("default_project", e.to_string()))?;
-    if p.tenant_id != tenant_id {
-        return Err(CoreError::invalid(
-            "default_project",
-            format!("project `{text}` is not in the integration's tenant"),
-        ));
-    }
-    Ok(Some(p.id))
-}
-
-/// The answer backend's settings must be complete.
-fn check_answer(row: &ChatRow) -> CoreResult<()> {
-    if row.platform == ChatPlatform::Slack && row.allowed_chats.is_empty() {
-        return Err(CoreError::invalid(
-            "allowed_chats",
-            "a Slack bot polls the channels it is given: name at least one (C0123ABCD)",
-        ));
-    }
-    if row.answer == ChatAnswer::Ollama && (row.ollama_url.is_none() || row.model.is_none()) {
-        return Err(CoreError::invalid(
-            "ollama_url",
-            "the ollama answer needs ollama_url (http://127.0.0.1:11434) and model",
-        ));
-    }
-    Ok(())
 }
 
 pub fn list(
@@ -338,6 +240,14 @@ pub fn create(
             req.answer_timeout_secs
                 .unwrap_or(DEFAULT_ANSWER_TIMEOUT_SECS),
         )?,
+        agent_user_id: match optional(req.agent_user.as_deref()) {
+            Some(u) => Some(fields::agent_user(store, caller, tenant.id, &u)?),
+            None => (req.answer == Some(ChatAnswer::Agent)).then_some(caller.user_id),
+        },
+        context_ttl_secs: fields::context_ttl(
+            req.context_ttl_secs.unwrap_or(DEFAULT_CONTEXT_TTL_SECS),
+        )?,
+        max_chats: fields::max_chats(req.max_chats.unwrap_or(DEFAULT_MAX_CHATS))?,
     };
     check_answer(&row)?;
     let token = TokenChange::from_request(Some(&req.token), false)?;
@@ -347,18 +257,6 @@ pub fn create(
         "api_url": row.api_url, "answer": row.answer.as_str(),
     }));
     store.insert_chat_integration(&row, token.write(&seal), audit)
-}
-
-/// An optional URL field of an update: absent keeps `current`, empty clears.
-fn patch_url(
-    field: &'static str,
-    value: Option<&str>,
-    current: &Option<String>,
-) -> CoreResult<Option<String>> {
-    match value {
-        None => Ok(current.clone()),
-        Some(v) => optional(Some(v)).map(|u| http_url(field, &u)).transpose(),
-    }
 }
 
 pub fn update(
@@ -399,6 +297,14 @@ pub fn update(
             None => i.model.clone(),
         },
         answer_timeout_secs: timeout(req.answer_timeout_secs.unwrap_or(i.answer_timeout_secs))?,
+        agent_user_id: match req.agent_user.as_deref() {
+            Some(u) => optional(Some(u))
+                .map(|u| fields::agent_user(store, caller, i.tenant_id, &u))
+                .transpose()?,
+            None => i.agent_user_id,
+        },
+        context_ttl_secs: fields::context_ttl(req.context_ttl_secs.unwrap_or(i.context_ttl_secs))?,
+        max_chats: fields::max_chats(req.max_chats.unwrap_or(i.max_chats))?,
     };
     check_answer(&row)?;
     let token = TokenChange::from_request(req.token.as_deref(), false)?;

@@ -5,13 +5,14 @@
 
 use aiops_types::{
     AuthMethod, CreateIssue, Issue, IssueListParams, IssueStatus, Project, Provider, Session,
-    SessionListParams,
+    SessionListParams, StartedSession, WorkIssue,
 };
 
 use crate::issues::TrackerAccess;
 use crate::page::PageQuery;
-use crate::ports::Store;
+use crate::ports::{Store, Viewer};
 use crate::sealed::SecretKey;
+use crate::sessions::Host;
 use crate::tracker::Trackers;
 use crate::{CoreError, CoreResult, Principal, issues, projects, sessions};
 
@@ -41,6 +42,18 @@ pub trait ChatOps {
     fn delete_issue(&self, caller: &Principal, id: i64) -> CoreResult<()>;
     /// The caller's live sessions.
     fn sessions(&self, caller: &Principal) -> CoreResult<Vec<Session>>;
+    /// Starts (or reuses) the caller's session of `tool` (None: their default) on issue
+    /// `issue_id`, as `aiops issues work` does.
+    fn work(
+        &self,
+        caller: &Principal,
+        issue_id: i64,
+        tool: Option<&str>,
+    ) -> CoreResult<StartedSession>;
+    /// A session followed from a chat, whoever owns it (None once deleted).
+    fn watched_session(&self, id: i64) -> CoreResult<Option<Session>>;
+    /// The web UI's address of `path` (`/sessions/12`), when the server knows its URL.
+    fn link(&self, path: &str) -> Option<String>;
 }
 
 /// [`ChatOps`] over the store and the trackers.
@@ -48,6 +61,8 @@ pub struct CoreOps<'a, S> {
     pub store: &'a S,
     pub trackers: &'a dyn Trackers,
     pub key: &'a SecretKey,
+    /// Where sessions run; None: `work` is refused (a test without a runtime).
+    pub host: Option<&'a Host<'a>>,
 }
 
 impl<S: Store> CoreOps<'_, S> {
@@ -148,5 +163,30 @@ impl<S: Store> ChatOps for CoreOps<'_, S> {
         };
         let page = PageQuery::parse(Some(20), None)?;
         Ok(sessions::ops::list(self.store, caller, &params, page)?.items)
+    }
+
+    fn work(
+        &self,
+        caller: &Principal,
+        issue_id: i64,
+        tool: Option<&str>,
+    ) -> CoreResult<StartedSession> {
+        let host = self
+            .host
+            .ok_or_else(|| CoreError::Conflict("this server does not run sessions".into()))?;
+        let req = WorkIssue {
+            tool: tool.unwrap_or_default().to_owned(),
+            ..Default::default()
+        };
+        sessions::start::work(self.store, self.access(), host, caller, issue_id, &req)
+    }
+
+    fn watched_session(&self, id: i64) -> CoreResult<Option<Session>> {
+        self.store.session(Viewer::All, id)
+    }
+
+    fn link(&self, path: &str) -> Option<String> {
+        let base = self.host?.server_url.trim_end_matches('/');
+        (!base.is_empty()).then(|| format!("{base}{path}"))
     }
 }

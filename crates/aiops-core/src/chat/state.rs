@@ -1,6 +1,6 @@
 //! What a poller keeps between events and across restarts (the `chat_*` tables).
 
-use aiops_types::Timestamp;
+use aiops_types::{SessionState, Timestamp};
 
 use crate::CoreResult;
 
@@ -26,6 +26,29 @@ pub struct Preview {
     pub new: NewPreview,
 }
 
+/// A chat's context for the `agent` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatContext {
+    pub chat_id: String,
+    /// The agent's conversation to resume (Claude Code's `session_id`), once it answered.
+    pub conversation_id: Option<String>,
+    /// The chat's workspace folder.
+    pub workspace: String,
+    pub started_at: Timestamp,
+    pub last_used_at: Timestamp,
+}
+
+/// A session started with `work` in a chat, whose state changes go back there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionWatch {
+    pub session_id: i64,
+    pub chat_id: String,
+    /// The bot message the notes reply to.
+    pub reply_to: Option<String>,
+    /// The state last told (or seen at the start).
+    pub state: SessionState,
+}
+
 /// Per-integration state. Each call is one transaction.
 pub trait ChatState {
     /// The aiops user a chat user is mapped to.
@@ -47,4 +70,26 @@ pub trait ChatState {
     fn purge_chat_state(&self, now: Timestamp, keep_before: Timestamp) -> CoreResult<()>;
     fn chat_cursor(&self, integration_id: i64, scope: &str) -> CoreResult<Option<String>>;
     fn set_chat_cursor(&self, integration_id: i64, scope: &str, cursor: &str) -> CoreResult<()>;
+    fn chat_context(&self, integration_id: i64, chat_id: &str) -> CoreResult<Option<ChatContext>>;
+    /// Inserts or replaces the chat's context.
+    fn save_chat_context(&self, integration_id: i64, context: &ChatContext) -> CoreResult<()>;
+    fn delete_chat_context(&self, integration_id: i64, chat_id: &str) -> CoreResult<()>;
+    /// Contexts used at or after `since` (the live ones).
+    fn count_chat_contexts(&self, integration_id: i64, since: Timestamp) -> CoreResult<u32>;
+    /// Contexts last used before `before` (the expired ones).
+    fn stale_chat_contexts(
+        &self,
+        integration_id: i64,
+        before: Timestamp,
+    ) -> CoreResult<Vec<ChatContext>>;
+    /// Starts following a session (replaces a watch of the same session).
+    fn watch_chat_session(&self, integration_id: i64, watch: &SessionWatch) -> CoreResult<()>;
+    fn chat_session_watches(&self, integration_id: i64) -> CoreResult<Vec<SessionWatch>>;
+    fn set_chat_watch_state(
+        &self,
+        integration_id: i64,
+        session_id: i64,
+        state: SessionState,
+    ) -> CoreResult<()>;
+    fn end_chat_watch(&self, integration_id: i64, session_id: i64) -> CoreResult<()>;
 }

@@ -9,6 +9,7 @@ use aiops_db::{Db, DbError, supported_schema_version};
 use aiops_types::Role;
 
 mod chat;
+mod chat_agent;
 mod events;
 mod roles;
 mod sync;

@@ -39,7 +39,14 @@ impl Ollama {
 }
 
 impl Answerer for Ollama {
-    fn answer(&self, question: &str, on_text: &mut dyn FnMut(&str)) -> CoreResult<String> {
+    /// Ollama keeps no context: `chat_id` and `now` are not used.
+    fn answer(
+        &self,
+        _chat_id: &str,
+        question: &str,
+        _now: aiops_types::Timestamp,
+        on_text: &mut dyn FnMut(&str),
+    ) -> CoreResult<String> {
         let body = json!({
             "model": self.model,
             "messages": [

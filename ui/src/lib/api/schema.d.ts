@@ -2665,9 +2665,15 @@ export interface components {
          * @description Who answers `ask` and plain mentions.
          * @enum {string}
          */
-        ChatAnswer: "none" | "ollama";
+        ChatAnswer: "none" | "ollama" | "agent";
         /** @description A chat integration of a tenant. */
         ChatIntegration: {
+            /**
+             * Format: int64
+             * @description Agent: the aiops user whose Claude Code credential (Anthropic API key or OAuth
+             *     token) the agent uses; None: the agent cannot answer.
+             */
+            agent_user_id?: number | null;
             /**
              * @description Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
              *     polls (at least one).
@@ -2684,6 +2690,12 @@ export interface components {
              *     `https://api.telegram.org`, or a local Bot API server).
              */
             api_url?: string | null;
+            /**
+             * Format: int32
+             * @description Agent: a chat's context (conversation and workspace) ends after this many seconds
+             *     without a question (default 7200).
+             */
+            context_ttl_secs: number;
             /** Format: date-time */
             created_at: string;
             /**
@@ -2708,6 +2720,12 @@ export interface components {
             keyword?: string | null;
             /** Format: date-time */
             last_event_at?: string | null;
+            /**
+             * Format: int32
+             * @description Agent: most chats with a live context at once (default 10); another chat is told
+             *     to wait.
+             */
+            max_chats: number;
             /** @description Ollama: the model name (`llama3.2`). */
             model?: string | null;
             name: string;
@@ -2900,16 +2918,25 @@ export interface components {
          *     }
          */
         CreateChatIntegration: {
+            /**
+             * @description Agent: the aiops user (id or email) whose tool credential the agent uses; on
+             *     create, default the caller.
+             */
+            agent_user?: string | null;
             allowed_chats?: string[];
             answer?: components["schemas"]["ChatAnswer"] | null;
             /** Format: int32 */
             answer_timeout_secs?: number | null;
             api_url?: string | null;
+            /** Format: int32 */
+            context_ttl_secs?: number | null;
             /** @description A project id, slug or `tenant/slug` of the integration's tenant. */
             default_project?: string | null;
             enabled?: boolean | null;
             group_only?: boolean | null;
             keyword?: string | null;
+            /** Format: int32 */
+            max_chats?: number | null;
             model?: string | null;
             name: string;
             ollama_url?: string | null;
@@ -3960,6 +3987,12 @@ export interface components {
         Page_ChatIntegration: {
             items: {
                 /**
+                 * Format: int64
+                 * @description Agent: the aiops user whose Claude Code credential (Anthropic API key or OAuth
+                 *     token) the agent uses; None: the agent cannot answer.
+                 */
+                agent_user_id?: number | null;
+                /**
                  * @description Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
                  *     polls (at least one).
                  */
@@ -3975,6 +4008,12 @@ export interface components {
                  *     `https://api.telegram.org`, or a local Bot API server).
                  */
                 api_url?: string | null;
+                /**
+                 * Format: int32
+                 * @description Agent: a chat's context (conversation and workspace) ends after this many seconds
+                 *     without a question (default 7200).
+                 */
+                context_ttl_secs: number;
                 /** Format: date-time */
                 created_at: string;
                 /**
@@ -3999,6 +4038,12 @@ export interface components {
                 keyword?: string | null;
                 /** Format: date-time */
                 last_event_at?: string | null;
+                /**
+                 * Format: int32
+                 * @description Agent: most chats with a live context at once (default 10); another chat is told
+                 *     to wait.
+                 */
+                max_chats: number;
                 /** @description Ollama: the model name (`llama3.2`). */
                 model?: string | null;
                 name: string;
@@ -5261,15 +5306,24 @@ export interface components {
          *     }
          */
         UpdateChatIntegration: {
+            /**
+             * @description Agent: the aiops user (id or email) whose tool credential the agent uses; on
+             *     create, default the caller.
+             */
+            agent_user?: string | null;
             allowed_chats?: string[] | null;
             answer?: components["schemas"]["ChatAnswer"] | null;
             /** Format: int32 */
             answer_timeout_secs?: number | null;
             api_url?: string | null;
+            /** Format: int32 */
+            context_ttl_secs?: number | null;
             default_project?: string | null;
             enabled?: boolean | null;
             group_only?: boolean | null;
             keyword?: string | null;
+            /** Format: int32 */
+            max_chats?: number | null;
             model?: string | null;
             name?: string | null;
             ollama_url?: string | null;

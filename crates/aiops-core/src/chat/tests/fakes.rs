@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aiops_types::{
     AuthMethod, ChatAnswer, ChatIntegration, ChatPlatform, Issue, IssueStatus, Project, Role,
-    Session, Timestamp,
+    Session, SessionState, StartedSession, Timestamp,
 };
 
 use crate::chat::channel::{
@@ -16,11 +16,11 @@ use crate::chat::channel::{
 };
 use crate::chat::interpret::{Interpreter, Outcome};
 use crate::chat::ops::ChatOps;
-use crate::chat::state::{ChatState, NewPreview, Preview};
+use crate::chat::state::{ChatContext, ChatState, NewPreview, Preview, SessionWatch};
 use crate::{CoreError, CoreResult, Principal};
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Sent {
+pub(in crate::chat) enum Sent {
     Post {
         chat: String,
         reply_to: Option<String>,
@@ -35,12 +35,12 @@ pub(super) enum Sent {
 }
 
 #[derive(Default)]
-pub(super) struct FakeChannel {
-    pub(super) sent: RefCell<Vec<Sent>>,
+pub(in crate::chat) struct FakeChannel {
+    pub(in crate::chat) sent: RefCell<Vec<Sent>>,
 }
 
 impl FakeChannel {
-    pub(super) fn take(&self) -> Vec<Sent> {
+    pub(in crate::chat) fn take(&self) -> Vec<Sent> {
         std::mem::take(&mut self.sent.borrow_mut())
     }
 }
@@ -92,11 +92,13 @@ impl ChatChannel for FakeChannel {
 }
 
 #[derive(Default)]
-pub(super) struct FakeState {
-    pub(super) users: BTreeMap<String, i64>,
-    pub(super) processed: RefCell<BTreeSet<String>>,
-    pub(super) previews: RefCell<BTreeMap<i64, Preview>>,
-    pub(super) next: RefCell<i64>,
+pub(in crate::chat) struct FakeState {
+    pub(in crate::chat) users: BTreeMap<String, i64>,
+    pub(in crate::chat) processed: RefCell<BTreeSet<String>>,
+    pub(in crate::chat) previews: RefCell<BTreeMap<i64, Preview>>,
+    pub(in crate::chat) next: RefCell<i64>,
+    pub(in crate::chat) contexts: RefCell<BTreeMap<String, ChatContext>>,
+    pub(in crate::chat) watches: RefCell<BTreeMap<i64, SessionWatch>>,
 }
 
 impl ChatState for FakeState {
@@ -140,13 +142,60 @@ impl ChatState for FakeState {
     fn set_chat_cursor(&self, _: i64, _: &str, _: &str) -> CoreResult<()> {
         Ok(())
     }
+    fn chat_context(&self, _: i64, chat: &str) -> CoreResult<Option<ChatContext>> {
+        Ok(self.contexts.borrow().get(chat).cloned())
+    }
+    fn save_chat_context(&self, _: i64, c: &ChatContext) -> CoreResult<()> {
+        self.contexts
+            .borrow_mut()
+            .insert(c.chat_id.clone(), c.clone());
+        Ok(())
+    }
+    fn delete_chat_context(&self, _: i64, chat: &str) -> CoreResult<()> {
+        self.contexts.borrow_mut().remove(chat);
+        Ok(())
+    }
+    fn count_chat_contexts(&self, _: i64, since: Timestamp) -> CoreResult<u32> {
+        let live = self
+            .contexts
+            .borrow()
+            .values()
+            .filter(|c| c.last_used_at >= since)
+            .count();
+        Ok(live as u32)
+    }
+    fn stale_chat_contexts(&self, _: i64, before: Timestamp) -> CoreResult<Vec<ChatContext>> {
+        let all = self.contexts.borrow();
+        Ok(all
+            .values()
+            .filter(|c| c.last_used_at < before)
+            .cloned()
+            .collect())
+    }
+    fn watch_chat_session(&self, _: i64, w: &SessionWatch) -> CoreResult<()> {
+        self.watches.borrow_mut().insert(w.session_id, w.clone());
+        Ok(())
+    }
+    fn chat_session_watches(&self, _: i64) -> CoreResult<Vec<SessionWatch>> {
+        Ok(self.watches.borrow().values().cloned().collect())
+    }
+    fn set_chat_watch_state(&self, _: i64, id: i64, state: SessionState) -> CoreResult<()> {
+        if let Some(w) = self.watches.borrow_mut().get_mut(&id) {
+            w.state = state;
+        }
+        Ok(())
+    }
+    fn end_chat_watch(&self, _: i64, id: i64) -> CoreResult<()> {
+        self.watches.borrow_mut().remove(&id);
+        Ok(())
+    }
 }
 
-pub(super) fn t0() -> Timestamp {
+pub(in crate::chat) fn t0() -> Timestamp {
     time::macros::datetime!(2026-12-07 12:00 UTC)
 }
 
-pub(super) fn project(id: i64, slug: &str) -> Project {
+pub(in crate::chat) fn project(id: i64, slug: &str) -> Project {
     serde_json::from_value(serde_json::json!({
         "id": id, "tenant_id": 1, "tenant_slug": "acme", "slug": slug, "name": slug,
         "repo_url": "", "default_branch": "main", "description": "",
@@ -159,8 +208,10 @@ pub(super) fn project(id: i64, slug: &str) -> Project {
 /// Users 1 (alice, member of project 10 `web`), 2 (bob, admin), 3 (carol, disabled);
 /// project 20 `secret` only bob sees.
 #[derive(Default)]
-pub(super) struct FakeOps {
-    pub(super) issues: RefCell<Vec<Issue>>,
+pub(in crate::chat) struct FakeOps {
+    pub(in crate::chat) issues: RefCell<Vec<Issue>>,
+    /// Sessions `work` started, by id (tests change their state).
+    pub(in crate::chat) started: RefCell<BTreeMap<i64, Session>>,
 }
 
 impl FakeOps {
@@ -245,12 +296,43 @@ impl ChatOps for FakeOps {
     fn sessions(&self, _: &Principal) -> CoreResult<Vec<Session>> {
         Ok(Vec::new())
     }
+    fn work(&self, p: &Principal, id: i64, tool: Option<&str>) -> CoreResult<StartedSession> {
+        let issue = self.issue(p, id)?;
+        let sid = 100 + id;
+        let session: Session = serde_json::from_value(serde_json::json!({
+            "id": sid, "user_id": p.user_id, "user": p.email, "project_id": issue.project_id,
+            "issue_id": id, "issue_title": issue.title, "tool": tool.unwrap_or("claude"),
+            "yolo": false, "sandbox": "bubblewrap", "prompt": "", "state": "running",
+            "exit_code": null, "detail": "", "branch": "b", "worktree_path": "/w",
+            "tmux_target": "=s", "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z"
+        }))
+        .unwrap_or_else(|e| panic!("a session from JSON: {e}"));
+        self.started.borrow_mut().insert(sid, session.clone());
+        Ok(StartedSession {
+            session,
+            reused: false,
+            notes: vec!["assigned to you".into()],
+        })
+    }
+    fn watched_session(&self, id: i64) -> CoreResult<Option<Session>> {
+        Ok(self.started.borrow().get(&id).cloned())
+    }
+    fn link(&self, path: &str) -> Option<String> {
+        Some(format!("https://aiops.test{path}"))
+    }
 }
 
-pub(super) struct FakeModel(pub(super) Vec<&'static str>);
+pub(in crate::chat) struct FakeModel(pub(in crate::chat) Vec<&'static str>);
 
 impl Answerer for FakeModel {
-    fn answer(&self, _: &str, on_text: &mut dyn FnMut(&str)) -> CoreResult<String> {
+    fn answer(
+        &self,
+        _: &str,
+        _: &str,
+        _: Timestamp,
+        on_text: &mut dyn FnMut(&str),
+    ) -> CoreResult<String> {
         let mut so_far = String::new();
         for piece in &self.0 {
             so_far.push_str(piece);
@@ -260,7 +342,7 @@ impl Answerer for FakeModel {
     }
 }
 
-pub(super) fn integration() -> ChatIntegration {
+pub(in crate::chat) fn integration() -> ChatIntegration {
     ChatIntegration {
         id: 7,
         tenant_id: 1,
@@ -278,6 +360,9 @@ pub(super) fn integration() -> ChatIntegration {
         ollama_url: Some("http://127.0.0.1:11434".into()),
         model: Some("m".into()),
         answer_timeout_secs: 120,
+        agent_user_id: None,
+        context_ttl_secs: 7200,
+        max_chats: 10,
         health: None,
         last_event_at: None,
         created_at: t0(),
@@ -285,18 +370,18 @@ pub(super) fn integration() -> ChatIntegration {
     }
 }
 
-pub(super) struct World {
-    pub(super) integration: ChatIntegration,
-    pub(super) channel: FakeChannel,
-    pub(super) state: FakeState,
-    pub(super) ops: FakeOps,
+pub(in crate::chat) struct World {
+    pub(in crate::chat) integration: ChatIntegration,
+    pub(in crate::chat) channel: FakeChannel,
+    pub(in crate::chat) state: FakeState,
+    pub(in crate::chat) ops: FakeOps,
     /// None: the bot has no model.
-    pub(super) model: Option<FakeModel>,
-    pub(super) n: RefCell<u32>,
+    pub(in crate::chat) model: Option<FakeModel>,
+    pub(in crate::chat) n: RefCell<u32>,
 }
 
 impl World {
-    pub(super) fn new() -> Self {
+    pub(in crate::chat) fn new() -> Self {
         let mut state = FakeState::default();
         state.users.insert("100".into(), 1);
         state.users.insert("200".into(), 2);
@@ -318,25 +403,26 @@ impl World {
     }
 
     /// A bot whose model answers `pieces` (None: no model).
-    pub(super) fn with_model(pieces: Option<Vec<&'static str>>) -> Self {
+    pub(in crate::chat) fn with_model(pieces: Option<Vec<&'static str>>) -> Self {
         Self {
             model: pieces.map(FakeModel),
             ..Self::new()
         }
     }
 
-    pub(super) fn interp(&self) -> Interpreter<'_> {
+    pub(in crate::chat) fn interp(&self) -> Interpreter<'_> {
         Interpreter {
             integration: &self.integration,
             channel: &self.channel,
             state: &self.state,
             ops: &self.ops,
             answerer: self.model.as_ref().map(|m| m as &dyn Answerer),
+            drafter: self.model.as_ref().map(|m| m as &dyn Answerer),
             edit_interval: Duration::ZERO,
         }
     }
 
-    pub(super) fn msg(&self, user: &str, text: &str) -> ChatEvent {
+    pub(in crate::chat) fn msg(&self, user: &str, text: &str) -> ChatEvent {
         *self.n.borrow_mut() += 1;
         ChatEvent::Message(Incoming {
             key: format!("update/{}", self.n.borrow()),
@@ -350,7 +436,7 @@ impl World {
         })
     }
 
-    pub(super) fn press(&self, user: &str, data: &str) -> ChatEvent {
+    pub(in crate::chat) fn press(&self, user: &str, data: &str) -> ChatEvent {
         *self.n.borrow_mut() += 1;
         ChatEvent::Choice(Choice {
             key: format!("update/{}", self.n.borrow()),
@@ -364,7 +450,7 @@ impl World {
 
     /// `user` puts the ticket reaction on message `on` (text None: the adapter could not
     /// read it).
-    pub(super) fn ticket(&self, user: &str, on: &str, text: Option<&str>) -> ChatEvent {
+    pub(in crate::chat) fn ticket(&self, user: &str, on: &str, text: Option<&str>) -> ChatEvent {
         *self.n.borrow_mut() += 1;
         ChatEvent::Ticket(Ticket {
             key: format!("update/{}", self.n.borrow()),
@@ -377,14 +463,14 @@ impl World {
         })
     }
 
-    pub(super) fn run(&self, e: &ChatEvent, now: Timestamp) -> Outcome {
+    pub(in crate::chat) fn run(&self, e: &ChatEvent, now: Timestamp) -> Outcome {
         self.interp()
             .handle(e, now)
             .unwrap_or_else(|err| panic!("handling {e:?}: {err}"))
     }
 
     /// The text of the single post the last event produced.
-    pub(super) fn reply(&self, e: &ChatEvent) -> String {
+    pub(in crate::chat) fn reply(&self, e: &ChatEvent) -> String {
         self.run(e, t0());
         match self.channel.take().as_slice() {
             [Sent::Post { text, .. }] => text.clone(),

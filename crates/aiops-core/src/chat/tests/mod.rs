@@ -1,7 +1,8 @@
 //! The interpreter against an in-memory channel, state and ops ([`fakes`]): parsing,
 //! rules, permissions, preview/confirm/expire, idempotency, redaction.
 
-mod fakes;
+pub(in crate::chat) mod fakes;
+mod follow;
 
 use self::fakes::{FakeModel, Sent, World, t0};
 use super::channel::ChatEvent;
