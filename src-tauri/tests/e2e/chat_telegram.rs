@@ -14,22 +14,22 @@ use crate::common::{ServerProcess, assert_success, json, wait_until};
 use crate::sessions::{project_on, seeded_repo};
 use crate::trackers::Member;
 
-const TOKEN: &str = "5550001234:AAchatTESTtokenCHATtestTOKENchat77";
-const GROUP: i64 = -100_123;
-const ALICE: i64 = 4242;
+pub(crate) const TOKEN: &str = "5550001234:AAchatTESTtokenCHATtestTOKENchat77";
+pub(crate) const GROUP: i64 = -100_123;
+pub(crate) const ALICE: i64 = 4242;
 const MALLORY: i64 = 6666;
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-struct World {
-    server: ServerProcess,
-    telegram: Fake<TelegramState>,
-    ollama: Fake<aiops_fakes::ollama::OllamaState>,
+pub(crate) struct World {
+    pub(crate) server: ServerProcess,
+    pub(crate) telegram: Fake<TelegramState>,
+    pub(crate) ollama: Fake<aiops_fakes::ollama::OllamaState>,
     _repo: tempfile::TempDir,
 }
 
 /// Tenant `acme` with project `demo`, member alice, and bot `ops` (allow-list: GROUP,
 /// default project demo, answers from the fake Ollama) with alice's chat user mapped.
-fn setup() -> World {
+pub(crate) fn setup() -> World {
     let telegram = telegram::start(TOKEN);
     let ollama = aiops_fakes::ollama::start("tiny");
     let (repo, path) = seeded_repo();
@@ -85,7 +85,7 @@ fn setup() -> World {
 
 impl World {
     /// A user's group message mentioning the bot; its message id.
-    fn say(&self, from: i64, text: &str) -> i64 {
+    pub(crate) fn say(&self, from: i64, text: &str) -> i64 {
         let text = format!("@{BOT_USERNAME} {text}");
         self.telegram
             .state()
@@ -103,7 +103,12 @@ impl World {
     }
 
     /// Waits for the bot's one reply to `to` to satisfy `done`.
-    fn reply(&self, to: i64, what: &str, done: impl Fn(&BotMessage) -> bool) -> BotMessage {
+    pub(crate) fn reply(
+        &self,
+        to: i64,
+        what: &str,
+        done: impl Fn(&BotMessage) -> bool,
+    ) -> BotMessage {
         let ok = wait_until(WAIT, || self.replies(to).iter().any(&done));
         assert!(
             ok,
@@ -117,7 +122,7 @@ impl World {
     }
 }
 
-fn issues(server: &ServerProcess) -> Vec<Value> {
+pub(crate) fn issues(server: &ServerProcess) -> Vec<Value> {
     let v = json(
         server,
         &["issues", "list", "--tenant", "acme", "--status", "all"],
