@@ -10,6 +10,7 @@ mod automation;
 mod automation_local;
 mod backups;
 mod changes;
+mod chat_agent;
 mod chat_sessions;
 mod chat_slack;
 mod chat_telegram;

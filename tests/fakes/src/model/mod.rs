@@ -19,8 +19,9 @@
 //! path the fake does not serve is answered `404` with the API's error body, so a tool's
 //! start-up probes show up in the log instead of hanging.
 //!
-//! Answers are the text `FAKE-MODEL-ANSWER-<n>`, `n` counting the model answers given
-//! (1-based), unless [`ModelState::tool_call`] asks for a tool call first. A streamed
+//! Answers are the text `FAKE-MODEL-ANSWER-<n>` (then [`ModelState::say_also`]), `n`
+//! counting the model answers given (1-based), unless [`ModelState::tool_call`] asks for
+//! a tool call first. A streamed
 //! answer carries its text in one delta (the APIs allow any split): a full-screen TUI
 //! that redraws on every delta (Codex) then draws it in one run, so a terminal
 //! transcript holds it whole, and tests can look for it there.
@@ -107,6 +108,8 @@ pub struct ModelState {
     pub calls: Vec<ModelCall>,
     /// See [`ToolCall`]; Anthropic Messages and OpenAI Responses.
     pub tool_call: Option<ToolCall>,
+    /// Appended to every text answer (e.g. a secret a test wants redacted downstream).
+    pub say_also: Option<String>,
     /// Model answers given so far (text and tool calls).
     answers: usize,
 }
@@ -129,7 +132,11 @@ impl ModelState {
                 id: format!("toolu_fake_{}", self.answers),
                 call: t.clone(),
             },
-            _ => Answer::Text(format!("{ANSWER_PREFIX}{}", self.answers)),
+            _ => Answer::Text(format!(
+                "{ANSWER_PREFIX}{}{}",
+                self.answers,
+                self.say_also.as_deref().unwrap_or("")
+            )),
         }
     }
 }
