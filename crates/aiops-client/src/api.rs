@@ -257,6 +257,14 @@ impl Client {
             .await
     }
 
+    /// `DELETE /issues/{id}`: a native issue (or one gone from its tracker) and its
+    /// comments.
+    pub async fn delete_issue(&self, id: i64) -> Result<()> {
+        let id = id.to_string();
+        self.no_content(Method::DELETE, &["issues", &id], NO_BODY)
+            .await
+    }
+
     /// `POST /issues/{id}/reopen`
     pub async fn reopen_issue(&self, id: i64) -> Result<Issue> {
         self.call(Method::POST, &["issues", &id.to_string(), "reopen"])

@@ -329,6 +329,10 @@ pub trait IssueStore {
     fn issue(&self, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>>;
     fn insert_native_issue(&self, row: &NewIssueRow, audit: NewAudit) -> CoreResult<Issue>;
     fn update_issue(&self, id: i64, row: &IssueRow, audit: NewAudit) -> CoreResult<Issue>;
+    /// Deletes the issue with its comments and labels (its sessions and automation runs
+    /// keep their rows, without the link), appending `issue.deleted`. `NotFound` when it
+    /// is gone already.
+    fn delete_issue(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
     /// Records a pull request of project `project_id`: for `issue_id` when given (opened
     /// for it), and its new state on every issue of the project it was recorded for
     /// (merged or closed). Each issue whose row changed gets `issue.updated`.

@@ -39,3 +39,12 @@ CREATE TABLE chat_session_watches (
     state          TEXT NOT NULL,
     PRIMARY KEY (integration_id, session_id)
 ) STRICT;
+
+-- Native issues can be deleted (chat `delete`, `DELETE /issues/{id}`): the highest native
+-- number a project ever gave, so a deleted issue's number (and its branch names) is
+-- never given again.
+ALTER TABLE projects ADD COLUMN native_issue_last INTEGER NOT NULL DEFAULT 0;
+UPDATE projects SET native_issue_last = (
+    SELECT ifnull(max(number), 0) FROM issues
+    WHERE issues.project_id = projects.id AND provider = 'native'
+);

@@ -1,5 +1,5 @@
 //! The issue events of the event log (issue 20): `issue.created`, `issue.updated`,
-//! `issue.closed` and `issue.commented`, appended in the same transaction as the write
+//! `issue.closed`, `issue.commented` and `issue.deleted`, appended in the same transaction as the write
 //! that causes them, so every write path (the API, sync, workflow, a session's key, chat)
 //! emits each once. Visible to whoever sees the issue's project; the payload carries the
 //! issue as it is now (`issue`) and, for a comment, the comment (`comment`).
@@ -19,6 +19,8 @@ pub(crate) enum IssueEvent {
     Updated,
     Closed,
     Commented,
+    /// Deleted (native issues only); the payload is the issue as it was.
+    Deleted,
 }
 
 impl IssueEvent {
@@ -28,6 +30,7 @@ impl IssueEvent {
             Self::Updated => "issue.updated",
             Self::Closed => "issue.closed",
             Self::Commented => "issue.commented",
+            Self::Deleted => "issue.deleted",
         }
     }
 

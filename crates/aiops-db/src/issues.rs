@@ -251,9 +251,13 @@ impl IssueStore for Db {
 
     fn insert_native_issue(&self, row: &NewIssueRow, audit: NewAudit) -> CoreResult<Issue> {
         self.write(|tx| {
+            // Never a number given before, even to an issue since deleted.
             let number: i64 = tx
                 .query_row(
-                    "SELECT ifnull(max(number), 0) + 1 FROM issues WHERE project_id = ?1 AND provider = 'native'",
+                    "UPDATE projects SET native_issue_last = max(native_issue_last, (
+                         SELECT ifnull(max(number), 0) FROM issues
+                         WHERE project_id = ?1 AND provider = 'native')) + 1
+                     WHERE id = ?1 RETURNING native_issue_last",
                     [row.project_id],
                     |r| r.get(0),
                 )
@@ -279,7 +283,23 @@ impl IssueStore for Db {
             set_labels(tx, id, &row.labels)?;
             audit::insert(tx, audit.target("issue", id))?;
             emit(tx, IssueEvent::Created, id, None)?;
-            find(tx, Viewer::All, id)?.ok_or_else(|| CoreError::Internal("inserted issue vanished".into()))
+            find(tx, Viewer::All, id)?
+                .ok_or_else(|| CoreError::Internal("inserted issue vanished".into()))
+        })
+    }
+
+    fn delete_issue(&self, id: i64, audit: NewAudit) -> CoreResult<()> {
+        self.write(|tx| {
+            // The event carries the issue as it was, so open lists can drop its row.
+            emit(tx, IssueEvent::Deleted, id, None)?;
+            let n = tx
+                .execute("DELETE FROM issues WHERE id = ?1", [id])
+                .map_err(internal)?;
+            if n == 0 {
+                return Err(CoreError::not_found(format!("issue {id}")));
+            }
+            audit::insert(tx, audit)?;
+            Ok(())
         })
     }
 

@@ -278,6 +278,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("issues close", "aiops issues close 12"),
     ("issues reopen", "aiops issues reopen 12"),
+    ("issues delete", "aiops issues delete 12"),
     (
         "issues comment",
         "aiops issues comment 12 \"Seen on staging too\"\naiops issues comment 12 --body-file notes.md\naiops issues comment 12 -- \"-1 from me\"   # text that begins with -",

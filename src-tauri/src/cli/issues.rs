@@ -67,6 +67,9 @@ pub enum IssuesCommand {
     Close { id: i64 },
     /// Reopen a closed issue.
     Reopen { id: i64 },
+    /// Delete a native issue and its comments (tenant admins; not while a session works
+    /// on it). A tracker issue is deleted at its tracker.
+    Delete { id: i64 },
     /// Add a comment to an issue.
     Comment {
         id: i64,
@@ -273,6 +276,10 @@ pub async fn run(ctx: &Ctx, cmd: IssuesCommand) -> Result<(), CliError> {
         IssuesCommand::Reopen { id } => {
             let issue = client.reopen_issue(id).await?;
             done(out, &issue, &format!("Reopened issue {}.", name(&issue)))
+        }
+        IssuesCommand::Delete { id } => {
+            client.delete_issue(id).await?;
+            output::notice(out, &format!("Deleted issue {id}."))
         }
         IssuesCommand::Comment { id, body } => {
             let comment = client.add_comment(id, &body.read()?).await?;

@@ -101,6 +101,14 @@ fn work_from_the_chat_starts_a_session_and_reports_waiting_and_exit() {
         "the waiting note: {:#?}",
         w.telegram.state().chat(GROUP)
     );
+    // Nobody deletes an issue a session works on.
+    let out = w.server.cli(&["issues", "delete", &id.to_string()], None);
+    assert!(!out.status.success());
+    assert!(
+        crate::common::text(&out.stderr).contains("kill it first"),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
     let out = w
         .server
         .cli(&["sessions", "send", &session.to_string(), "0"], None);
@@ -112,4 +120,36 @@ fn work_from_the_chat_starts_a_session_and_reports_waiting_and_exit() {
         w.telegram.state().chat(GROUP)
     );
     assert_eq!(notes("is waiting for you"), 1, "each change is told once");
+}
+
+#[test]
+fn delete_from_the_chat_is_for_the_tenants_admins() {
+    let w = setup();
+    let issue = demo_issue(&w.server, "Duplicate report");
+    let id = issue["id"].to_string();
+    let m = w.say(ALICE, &format!("delete {id}"));
+    let refused = w.reply(m, "a member's delete", |m| {
+        m.text.starts_with("Cannot do that")
+    });
+    assert!(refused.text.contains("delete issues"), "{refused:?}");
+    assert_eq!(issues(&w.server).len(), 1, "still there");
+    const BOSS: i64 = 9001;
+    let out = w.server.cli(
+        &[
+            "telegram",
+            "map-user",
+            "ops",
+            "--chat-user",
+            &BOSS.to_string(),
+            "--user",
+            crate::common::ADMIN_EMAIL,
+        ],
+        None,
+    );
+    assert_success(&out, "map the admin");
+    let m = w.say(BOSS, &format!("delete #{id}"));
+    w.reply(m, "the admin's delete", |m| {
+        m.text == format!("Deleted issue {id}.")
+    });
+    assert!(issues(&w.server).is_empty(), "gone");
 }

@@ -123,3 +123,84 @@ fn every_issue_write_path_emits_its_event_once() {
     );
     assert!(got.iter().all(|(_, id)| id.to_string() == n));
 }
+
+#[test]
+fn deleting_a_native_issue_emits_its_event_and_never_reuses_its_number() {
+    let fake = github::start();
+    {
+        let mut s = fake.state();
+        s.add_token(TOKEN, "aiops-bot");
+        s.add_repo(REPO);
+        s.seed_issues(REPO, 1);
+    }
+    let l = linked("github", fake.url(), TOKEN, None, REPO);
+    let db = l.server.data_dir.join("aiops.db");
+    l.sync();
+    let native = |title: &str| {
+        json(
+            &l.server,
+            &[
+                "issues",
+                "create",
+                "--project",
+                "web",
+                "--tenant",
+                "acme",
+                "--title",
+                title,
+                "--provider",
+                "native",
+            ],
+        )
+    };
+    let first = native("Doomed");
+    let n = id_of(&first);
+    assert_eq!(first["external_id"], "#1");
+    let out = l.cli(&["issues", "comment", &n, "a note that goes too"]);
+    assert_success(&out, "issues comment");
+
+    // A member who does not administer the tenant may not.
+    let member = crate::trackers::Member::create(&l.server, "m@example.com");
+    let out = member
+        .command(&l.server, &["issues", "delete", &n])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        crate::common::text(&out.stderr).contains("delete issues"),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+
+    let mark = last(&db);
+    assert_success(&l.cli(&["issues", "delete", &n]), "issues delete");
+    assert_eq!(
+        events(&db, mark),
+        [("issue.deleted".to_owned(), n.parse().unwrap())]
+    );
+    let gone = l.cli(&["issues", "get", &n]);
+    assert!(!gone.status.success(), "the issue is gone");
+    assert_eq!(
+        sqlite(
+            &db,
+            &format!("SELECT count(*) FROM issue_comments WHERE issue_id = {n}")
+        ),
+        "0",
+        "its comments went with it"
+    );
+    assert_eq!(
+        native("Next")["external_id"],
+        "#2",
+        "a deleted issue's number is not given again"
+    );
+
+    // A GitHub issue is GitHub's to delete.
+    let gh1 = id_of(&l.issue("#1"));
+    let out = l.cli(&["issues", "delete", &gh1]);
+    assert!(!out.status.success());
+    assert!(
+        crate::common::text(&out.stderr).contains("lives at github: delete it there"),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+}

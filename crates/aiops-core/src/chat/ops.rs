@@ -4,7 +4,7 @@
 //! holds in chat exactly as in the API.
 
 use aiops_types::{
-    AuthMethod, CreateIssue, Issue, IssueListParams, IssueStatus, Project, Provider, Session,
+    AuthMethod, CreateIssue, Issue, IssueListParams, IssueStatus, Project, Session,
     SessionListParams, StartedSession, WorkIssue,
 };
 
@@ -139,21 +139,7 @@ impl<S: Store> ChatOps for CoreOps<'_, S> {
     }
 
     fn delete_issue(&self, caller: &Principal, id: i64) -> CoreResult<()> {
-        caller.require_admin("only admins delete issues")?;
-        let issue = issues::get(self.store, caller, id)?;
-        if issue.provider != Provider::Native {
-            return Err(CoreError::invalid(
-                "id",
-                format!(
-                    "issue {id} lives at {}: delete it there",
-                    issue.provider.as_str()
-                ),
-            ));
-        }
-        // aiops has no issue deletion yet (the API neither): closing is the way for now.
-        Err(CoreError::Conflict(format!(
-            "deleting issues is not available yet; `close {id}` closes it"
-        )))
+        issues::delete(self.store, caller, id)
     }
 
     fn sessions(&self, caller: &Principal) -> CoreResult<Vec<Session>> {

@@ -16,9 +16,11 @@ use crate::ports::{IssueFilter, IssueRow, NewAudit, NewIssueRow, Store};
 use crate::tracker::{NewRemoteIssue, RemoteIssuePatch};
 use crate::{CoreError, CoreResult, Principal, projects, tenants};
 
+mod delete;
 mod remote;
 pub mod workflow;
 
+pub use delete::delete;
 pub use view::view;
 mod view;
 pub(crate) use remote::Remote;

@@ -19,7 +19,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_issues, create_issue))
-        .routes(routes!(get_issue, update_issue))
+        .routes(routes!(get_issue, update_issue, delete_issue))
         .routes(routes!(view_issue))
         .routes(routes!(close_issue))
         .routes(routes!(reopen_issue))
@@ -106,6 +106,24 @@ async fn update_issue(
         st.run_tracked(move |db, access| issues::update(db, access, &a.principal, id, &req))
             .await?,
     ))
+}
+
+/// Deletes a native issue (or a tracker issue already gone from its tracker) with its
+/// comments; its sessions and automation runs stay, unlinked. Admins of the issue's
+/// tenant only; refused while a session works on it. Appends `issue.deleted`.
+#[utoipa::path(delete, path = "/issues/{id}", tag = "issues", params(("id" = i64, Path)),
+    security(("api_key" = ["write"])),
+    responses((status = 204, description = "Deleted"), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn delete_issue(
+    a: Auth<Write>,
+    State(st): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    st.run(move |db| issues::delete(db, &a.principal, id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Closes the issue; closing a closed issue changes nothing.

@@ -684,7 +684,12 @@ export interface paths {
         get: operations["get_issue"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Deletes a native issue (or a tracker issue already gone from its tracker) with its
+         *     comments; its sessions and automation runs stay, unlinked. Admins of the issue's
+         *     tenant only; refused while a session works on it. Appends `issue.deleted`.
+         */
+        delete: operations["delete_issue"];
         options?: never;
         head?: never;
         /** Changes title, description or labels (`labels` replaces the set). */
@@ -8788,6 +8793,71 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: malformed JSON, a body that is not a JSON object, or a value out of bounds (`error.field` names it when one field is at fault) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credential, or an unknown, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The credential lacks the scope or role this needs, the resource is outside its reach, or a cookie-authenticated write lacks `X-CSRF-Token` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource, or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,6 +18,7 @@ const EVENT_KINDS = [
   'issue.updated',
   'issue.closed',
   'issue.commented',
+  'issue.deleted',
   'automation.run',
 ];
 
