@@ -79,6 +79,11 @@ pub struct ChatIntegration {
     pub platform: ChatPlatform,
     /// Whether a bot token is stored (the token itself is never returned).
     pub has_token: bool,
+    /// Slack: an app-level token (`xapp-…`) is stored, so the bot receives events over
+    /// Socket Mode (<https://docs.slack.dev/apis/events-api/using-socket-mode>) instead of
+    /// polling its channels. Always false on Telegram.
+    #[serde(default)]
+    pub socket_mode: bool,
     /// The platform's API root when not the public one (Telegram:
     /// `https://api.telegram.org`, or a local Bot API server).
     pub api_url: Option<String>,
@@ -123,6 +128,11 @@ pub struct CreateChatIntegration {
     /// The bot token (Telegram: from @BotFather; Slack: the `xoxb-` Bot User OAuth
     /// Token). Write-only.
     pub token: String,
+    /// Slack only: an app-level token (`xapp-…`, Basic Information → App-Level Tokens,
+    /// scope `connections:write`) to receive events over Socket Mode instead of polling.
+    /// Write-only.
+    #[serde(default)]
+    pub app_token: Option<String>,
     #[serde(default)]
     pub api_url: Option<String>,
     #[serde(default)]
@@ -156,6 +166,10 @@ pub struct UpdateChatIntegration {
     /// A new bot token (write-only); the token cannot be cleared.
     #[serde(default)]
     pub token: Option<String>,
+    /// Slack only: a new app-level token (`xapp-…`, write-only) for Socket Mode; an empty
+    /// string clears it (the bot polls again).
+    #[serde(default)]
+    pub app_token: Option<String>,
     #[serde(default)]
     pub api_url: Option<String>,
     #[serde(default)]

@@ -127,7 +127,10 @@ impl Interpreter<'_> {
 
     /// The principal a chat user acts as, when mapped and enabled.
     fn caller(&self, platform_user_id: &str) -> CoreResult<Option<Principal>> {
-        match self.state.chat_user(self.integration.id, platform_user_id)? {
+        match self
+            .state
+            .chat_user(self.integration.id, platform_user_id)?
+        {
             Some(uid) => self.ops.principal(uid, &self.via()),
             None => Ok(None),
         }

@@ -54,6 +54,11 @@ pub fn token_context(id: i64) -> String {
     format!("chat_integration/{id}/token")
 }
 
+/// Associated data a Slack app-level token (Socket Mode) is sealed with.
+pub fn app_token_context(id: i64) -> String {
+    format!("chat_integration/{id}/app_token")
+}
+
 /// An integration's full mutable state (token aside).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatRow {
@@ -72,11 +77,13 @@ pub struct ChatRow {
     pub answer_timeout_secs: u32,
 }
 
-/// An integration with its sealed token, for the domain only.
+/// An integration with its sealed tokens, for the domain only.
 #[derive(Debug, Clone)]
 pub struct ChatRecord {
     pub integration: ChatIntegration,
     pub token: Option<Sealed>,
+    /// Slack's app-level token (Socket Mode), when set.
+    pub app_token: Option<Sealed>,
 }
 
 /// Storage of integrations and their user mappings. Reads take the caller's [`Viewer`]: a
@@ -92,10 +99,13 @@ pub trait ChatStore {
     fn chat_integration(&self, viewer: Viewer, id: i64) -> CoreResult<Option<ChatRecord>>;
     /// Every enabled integration with a token, for the server's pollers.
     fn enabled_chat_integrations(&self) -> CoreResult<Vec<ChatRecord>>;
+    /// `app_token` is the Slack app-level token's column pair (sealed with
+    /// [`app_token_context`]).
     fn insert_chat_integration(
         &self,
         row: &ChatRow,
         token: TokenWrite<'_>,
+        app_token: TokenWrite<'_>,
         audit: NewAudit,
     ) -> CoreResult<ChatIntegration>;
     fn update_chat_integration(
@@ -103,6 +113,7 @@ pub trait ChatStore {
         id: i64,
         row: &ChatRow,
         token: TokenWrite<'_>,
+        app_token: TokenWrite<'_>,
         audit: NewAudit,
     ) -> CoreResult<ChatIntegration>;
     /// Also removes its mappings, previews and poll state.
@@ -230,12 +241,39 @@ fn default_project(
     Ok(Some(p.id))
 }
 
-/// The answer backend's settings must be complete.
-fn check_answer(row: &ChatRow) -> CoreResult<()> {
-    if row.platform == ChatPlatform::Slack && row.allowed_chats.is_empty() {
+/// A Slack app-level token change: `xapp-…`, Slack only; on update an empty value
+/// clears it.
+fn app_token(
+    platform: ChatPlatform,
+    value: Option<&str>,
+    clearable: bool,
+) -> CoreResult<TokenChange> {
+    let change = TokenChange::from_request(value, clearable)
+        .map_err(|e| CoreError::invalid("app_token", e.to_string()))?;
+    if let TokenChange::Set(t) = &change {
+        if platform != ChatPlatform::Slack {
+            return Err(CoreError::invalid(
+                "app_token",
+                "an app-level token is for Slack bots only (Socket Mode)",
+            ));
+        }
+        if !t.starts_with("xapp-") {
+            return Err(CoreError::invalid(
+                "app_token",
+                "a Slack app-level token starts with xapp- (Basic Information → App-Level Tokens)",
+            ));
+        }
+    }
+    Ok(change)
+}
+
+/// The answer backend's settings must be complete. `socket_mode`: the Slack bot receives
+/// events over Socket Mode, so it needs no channel list to poll.
+fn check_answer(row: &ChatRow, socket_mode: bool) -> CoreResult<()> {
+    if row.platform == ChatPlatform::Slack && row.allowed_chats.is_empty() && !socket_mode {
         return Err(CoreError::invalid(
             "allowed_chats",
-            "a Slack bot polls the channels it is given: name at least one (C0123ABCD)",
+            "a Slack bot without an app token polls the channels it is given: name at least one (C0123ABCD)",
         ));
     }
     if row.answer == ChatAnswer::Ollama && (row.ollama_url.is_none() || row.model.is_none()) {
@@ -339,14 +377,21 @@ pub fn create(
                 .unwrap_or(DEFAULT_ANSWER_TIMEOUT_SECS),
         )?,
     };
-    check_answer(&row)?;
+    // Nothing to clear on a new row: an empty app token is none.
+    let app = match app_token(row.platform, req.app_token.as_deref(), true)? {
+        TokenChange::Clear => TokenChange::Keep,
+        other => other,
+    };
+    check_answer(&row, matches!(app, TokenChange::Set(_)))?;
     let token = TokenChange::from_request(Some(&req.token), false)?;
     let seal = |id| token.seal(key, &token_context(id));
+    let seal_app = |id| app.seal(key, &app_token_context(id));
     let audit = NewAudit::by(caller, "chat_integration.create").detail(json!({
         "tenant_id": tenant.id, "name": row.name, "platform": row.platform.as_str(),
         "api_url": row.api_url, "answer": row.answer.as_str(),
+        "socket_mode": matches!(app, TokenChange::Set(_)),
     }));
-    store.insert_chat_integration(&row, token.write(&seal), audit)
+    store.insert_chat_integration(&row, token.write(&seal), app.write(&seal_app), audit)
 }
 
 /// An optional URL field of an update: absent keeps `current`, empty clears.
@@ -400,16 +445,23 @@ pub fn update(
         },
         answer_timeout_secs: timeout(req.answer_timeout_secs.unwrap_or(i.answer_timeout_secs))?,
     };
-    check_answer(&row)?;
+    let app = app_token(row.platform, req.app_token.as_deref(), true)?;
+    let socket_mode = match &app {
+        TokenChange::Keep => current.app_token.is_some(),
+        TokenChange::Clear => false,
+        TokenChange::Set(_) => true,
+    };
+    check_answer(&row, socket_mode)?;
     let token = TokenChange::from_request(req.token.as_deref(), false)?;
     let seal = |id| token.seal(key, &token_context(id));
+    let seal_app = |id| app.seal(key, &app_token_context(id));
     let audit = NewAudit::by(caller, "chat_integration.update")
         .target("chat_integration", id)
         .detail(json!({
             "name": row.name, "api_url": row.api_url, "enabled": row.enabled,
-            "token_changed": token.changed(),
+            "token_changed": token.changed(), "app_token_changed": app.changed(),
         }));
-    store.update_chat_integration(id, &row, token.write(&seal), audit)
+    store.update_chat_integration(id, &row, token.write(&seal), app.write(&seal_app), audit)
 }
 
 pub fn delete(store: &(impl Store + ChatStore), caller: &Principal, id: i64) -> CoreResult<()> {
@@ -426,8 +478,29 @@ pub fn open_token(key: &SecretKey, record: &ChatRecord) -> CoreResult<zeroize::Z
         .token
         .as_ref()
         .ok_or_else(|| CoreError::invalid("token", "the integration has no bot token"))?;
-    let bytes = zeroize::Zeroizing::new(key.open(sealed, &token_context(record.integration.id))?);
+    open_text(key, sealed, &token_context(record.integration.id))
+}
+
+/// The Slack app-level token in clear (Socket Mode), None when the bot polls; for the
+/// adapter only (never logged).
+pub fn open_app_token(
+    key: &SecretKey,
+    record: &ChatRecord,
+) -> CoreResult<Option<zeroize::Zeroizing<String>>> {
+    record
+        .app_token
+        .as_ref()
+        .map(|s| open_text(key, s, &app_token_context(record.integration.id)))
+        .transpose()
+}
+
+fn open_text(
+    key: &SecretKey,
+    sealed: &Sealed,
+    context: &str,
+) -> CoreResult<zeroize::Zeroizing<String>> {
+    let bytes = zeroize::Zeroizing::new(key.open(sealed, context)?);
     String::from_utf8(bytes.to_vec())
         .map(zeroize::Zeroizing::new)
-        .map_err(|_| CoreError::Internal("a sealed bot token is not text".into()))
+        .map_err(|_| CoreError::Internal("a sealed chat token is not text".into()))
 }

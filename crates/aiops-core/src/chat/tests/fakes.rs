@@ -268,6 +268,7 @@ pub(super) fn integration() -> ChatIntegration {
         name: "ops".into(),
         platform: ChatPlatform::Telegram,
         has_token: true,
+        socket_mode: false,
         api_url: None,
         enabled: true,
         allowed_chats: vec!["-100".into()],
