@@ -11,6 +11,7 @@ mod automation_local;
 mod backups;
 mod changes;
 mod chat_slack;
+mod chat_slack_socket;
 mod chat_telegram;
 mod cli_agent;
 mod cli_defaults;
