@@ -1,7 +1,7 @@
 //! Chat front ends (issue 18): a Telegram or Slack bot of a tenant that takes commands
 //! (`help`, `ask`, `issue`, `list`, `show`, `close`, `sessions`, `status`) from chats and
-//! answers them as the aiops user the chat user is mapped to. The bot token goes in
-//! write-only: responses carry `has_token` only.
+//! answers them as the aiops user the chat user is mapped to. The bot token (and Slack's
+//! app-level token) go in write-only: responses carry `has_token` and `socket_mode` only.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -14,7 +14,8 @@ pub enum ChatPlatform {
     #[default]
     /// Telegram Bot API over long polling (<https://core.telegram.org/bots/api>).
     Telegram,
-    /// Slack Web API, polling the allowed channels (<https://docs.slack.dev/reference/methods>).
+    /// Slack Web API (<https://docs.slack.dev/reference/methods>): events over Socket Mode
+    /// with an app-level token, else polling the allowed channels.
     Slack,
 }
 
@@ -90,7 +91,7 @@ pub struct ChatIntegration {
     /// Whether the server polls it.
     pub enabled: bool,
     /// Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
-    /// polls (at least one).
+    /// polls (at least one without an app token).
     pub allowed_chats: Vec<String>,
     /// Only group chats are answered (1:1 chats are ignored); default true on Telegram,
     /// false on Slack.
