@@ -3,7 +3,8 @@
 //! (no polling) and acknowledges every envelope. A mention is answered from the fake
 //! Ollama, streamed by edits, in its thread; a 🎫 on someone's message → preview → the
 //! reactor's ✅ → the issue exists with the mapped user as author; a follow-up
-//! `@bot list` in the thread is answered in that thread.
+//! `@bot list` in the thread is answered in that thread. Admin → Chat bots switches the
+//! bot between Socket Mode and polling (Playwright: `tests/e2e/ui/chat_slack_flow.cjs`).
 
 use std::time::Duration;
 
@@ -213,4 +214,34 @@ fn a_socket_mode_bot_answers_in_threads_and_files_tickets_by_reaction() {
     assert!(!w.server.stderr().contains("TESTsocket"));
     let out = w.server.cli(&["slack", "test", "live"], None);
     assert_success(&out, "slack test checks both tokens");
+}
+
+#[test]
+fn the_admin_page_switches_a_slack_bot_between_socket_mode_and_polling() {
+    let w = setup();
+    crate::web_ui::spec(
+        &w.server,
+        "chat_slack_flow",
+        &[
+            &crate::web_ui::ADMIN[..],
+            &[
+                ("AIOPS_SLACK_APP_TOKEN", APP_TOKEN),
+                ("AIOPS_BOT_TOKEN_PART", "TESTsocket"),
+            ],
+        ]
+        .concat(),
+    );
+    let bot = json(&w.server, &["slack", "get", "live"]);
+    assert_eq!(bot["socket_mode"], true);
+    // The bot was restarted twice (polling, then Socket Mode again): it is connected
+    // over a fresh socket.
+    assert!(
+        wait_until(WAIT, || {
+            let s = w.slack.state();
+            s.socket.connected() && s.socket.connections >= 2
+        }),
+        "reconnected after the change: {} connections\n{}",
+        w.slack.state().socket.connections,
+        w.server.stderr()
+    );
 }
