@@ -12,6 +12,7 @@
 //! - [`interpret`]: the one interpreter (rules, permissions, previews, idempotency);
 //! - [`ops`]: what commands do, through the same use-case functions the API calls;
 //! - [`state`]: the poller's state port (mappings, processed events, previews, cursors);
+//! - `tokens`: the sealed bot and app-level tokens (contexts, opening for the adapter);
 //! - `users`: linking chat users to aiops users.
 
 pub mod channel;
@@ -21,6 +22,7 @@ pub mod interpret;
 pub mod ops;
 pub mod state;
 mod text;
+mod tokens;
 mod users;
 
 #[cfg(test)]
@@ -39,6 +41,7 @@ use crate::sealed::{Sealed, SecretKey};
 use crate::{CoreError, CoreResult, Principal, projects, tenants, validate};
 
 pub use text::{chunks, first_line};
+pub use tokens::{app_token_context, open_app_token, open_token, token_context};
 pub use users::{map_user, unmap_user, users};
 
 /// Default and bounds of `answer_timeout_secs`.
@@ -48,16 +51,6 @@ pub const ANSWER_TIMEOUT_SECS: std::ops::RangeInclusive<u32> = 5..=3600;
 pub const MAX_ALLOWED_CHATS: usize = 100;
 /// How long an issue preview waits for its ✅/❌ (issue 18: one hour).
 pub const PREVIEW_TTL: time::Duration = time::Duration::hours(1);
-
-/// Associated data the bot token is sealed with: the row it belongs to.
-pub fn token_context(id: i64) -> String {
-    format!("chat_integration/{id}/token")
-}
-
-/// Associated data a Slack app-level token (Socket Mode) is sealed with.
-pub fn app_token_context(id: i64) -> String {
-    format!("chat_integration/{id}/app_token")
-}
 
 /// An integration's full mutable state (token aside).
 #[derive(Debug, Clone, PartialEq)]
@@ -470,37 +463,4 @@ pub fn delete(store: &(impl Store + ChatStore), caller: &Principal, id: i64) -> 
         .target("chat_integration", id)
         .detail(json!({ "name": r.integration.name }));
     store.delete_chat_integration(id, audit)
-}
-
-/// The bot token in clear, for the adapter only (never logged).
-pub fn open_token(key: &SecretKey, record: &ChatRecord) -> CoreResult<zeroize::Zeroizing<String>> {
-    let sealed = record
-        .token
-        .as_ref()
-        .ok_or_else(|| CoreError::invalid("token", "the integration has no bot token"))?;
-    open_text(key, sealed, &token_context(record.integration.id))
-}
-
-/// The Slack app-level token in clear (Socket Mode), None when the bot polls; for the
-/// adapter only (never logged).
-pub fn open_app_token(
-    key: &SecretKey,
-    record: &ChatRecord,
-) -> CoreResult<Option<zeroize::Zeroizing<String>>> {
-    record
-        .app_token
-        .as_ref()
-        .map(|s| open_text(key, s, &app_token_context(record.integration.id)))
-        .transpose()
-}
-
-fn open_text(
-    key: &SecretKey,
-    sealed: &Sealed,
-    context: &str,
-) -> CoreResult<zeroize::Zeroizing<String>> {
-    let bytes = zeroize::Zeroizing::new(key.open(sealed, context)?);
-    String::from_utf8(bytes.to_vec())
-        .map(zeroize::Zeroizing::new)
-        .map_err(|_| CoreError::Internal("a sealed chat token is not text".into()))
 }

@@ -315,6 +315,45 @@ impl Slack {
     }
 }
 
+impl Slack {
+    /// The text of the message `ts` in `channel`: `conversations.history` (`latest=ts`,
+    /// `inclusive`, `limit=1`) for a top-level message, else `conversations.replies` of
+    /// its thread. None when Slack does not return it.
+    fn message_text(&self, channel: &str, ts: &str) -> CoreResult<Option<String>> {
+        let text_of = |messages: &Value| {
+            messages.as_array().and_then(|ms| {
+                ms.iter()
+                    .find(|m| m["ts"] == ts)
+                    .and_then(|m| m["text"].as_str())
+                    .map(str::to_owned)
+            })
+        };
+        let parent = self.threads.borrow().parent_of(channel, ts);
+        if parent == ts {
+            let query = [
+                ("channel", channel.to_owned()),
+                ("latest", ts.to_owned()),
+                ("inclusive", "true".to_owned()),
+                ("limit", "1".to_owned()),
+            ];
+            let v = self.call(Method::GET, "conversations.history", &query, None)?;
+            if let Some(t) = text_of(&v["messages"]) {
+                return Ok(Some(t));
+            }
+        }
+        // A thread reply (Slack takes a reply's ts for its thread).
+        let query = [
+            ("channel", channel.to_owned()),
+            ("ts", parent),
+            ("oldest", ts.to_owned()),
+            ("latest", ts.to_owned()),
+            ("inclusive", "true".to_owned()),
+        ];
+        let v = self.call(Method::GET, "conversations.replies", &query, None)?;
+        Ok(text_of(&v["messages"]))
+    }
+}
+
 impl Drop for Socket {
     fn drop(&mut self) {
         self.drop_connection();
