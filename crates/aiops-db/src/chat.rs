@@ -10,16 +10,20 @@ use aiops_types::{ChatIntegration, ChatUser, Timestamp};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::integrations::{VISIBLE, sealed, write_token};
+use crate::integrations::{VISIBLE, sealed, write_sealed, write_token};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal, parse_text};
 
 const SELECT: &str = "SELECT g.id, g.tenant_id, t.slug, g.name, g.platform,
     g.token IS NOT NULL, g.api_url, g.enabled, g.allowed_chats, g.group_only, g.keyword,
     g.default_project_id, g.answer, g.ollama_url, g.model, g.answer_timeout_secs, g.health,
-    g.last_event_at, g.created_at, g.updated_at, g.token, g.token_key_id, g.agent_user_id,
+    g.last_event_at, g.created_at, g.updated_at, g.token, g.token_key_id,
+    g.app_token IS NOT NULL, g.app_token, g.app_token_key_id, g.agent_user_id,
     g.context_ttl_secs, g.max_chats
     FROM chat_integrations g JOIN tenants t ON t.id = g.tenant_id";
+
+/// The Slack app-level token's column pair (migration 0019).
+const APP_TOKEN: [&str; 2] = ["app_token", "app_token_key_id"];
 
 fn record(r: &Row<'_>) -> rusqlite::Result<ChatRecord> {
     let chats: String = r.get(8)?;
@@ -31,6 +35,7 @@ fn record(r: &Row<'_>) -> rusqlite::Result<ChatRecord> {
             name: r.get(3)?,
             platform: parse_text(4, &r.get::<_, String>(4)?)?,
             has_token: r.get(5)?,
+            socket_mode: r.get(22)?,
             api_url: r.get(6)?,
             enabled: r.get(7)?,
             allowed_chats: serde_json::from_str(&chats).unwrap_or_default(),
@@ -45,11 +50,12 @@ fn record(r: &Row<'_>) -> rusqlite::Result<ChatRecord> {
             last_event_at: r.get::<_, Option<Ts>>(17)?.map(|t| t.0),
             created_at: r.get::<_, Ts>(18)?.0,
             updated_at: r.get::<_, Ts>(19)?.0,
-            agent_user_id: r.get(22)?,
-            context_ttl_secs: r.get(23)?,
-            max_chats: r.get(24)?,
+            agent_user_id: r.get(25)?,
+            context_ttl_secs: r.get(26)?,
+            max_chats: r.get(27)?,
         },
         token: sealed(r.get(20)?, r.get(21)?),
+        app_token: sealed(r.get(23)?, r.get(24)?),
     })
 }
 
@@ -123,6 +129,7 @@ impl ChatStore for Db {
         &self,
         row: &ChatRow,
         token: TokenWrite<'_>,
+        app_token: TokenWrite<'_>,
         audit: NewAudit,
     ) -> CoreResult<ChatIntegration> {
         self.write(|tx| {
@@ -156,6 +163,15 @@ impl ChatStore for Db {
             .map_err(conflict_on_unique(duplicate(row)))?;
             let id = tx.last_insert_rowid();
             write_token(tx, "chat_integrations", "id = ?", &[id], id, token)?;
+            write_sealed(
+                tx,
+                "chat_integrations",
+                APP_TOKEN,
+                "id = ?",
+                &[id],
+                id,
+                app_token,
+            )?;
             audit::insert(tx, audit.target("chat_integration", id))?;
             find(tx, Viewer::All, id)?
                 .map(|r| r.integration)
@@ -168,6 +184,7 @@ impl ChatStore for Db {
         id: i64,
         row: &ChatRow,
         token: TokenWrite<'_>,
+        app_token: TokenWrite<'_>,
         audit: NewAudit,
     ) -> CoreResult<ChatIntegration> {
         self.write(|tx| {
@@ -203,6 +220,15 @@ impl ChatStore for Db {
                 return Err(CoreError::not_found(format!("chat integration {id}")));
             }
             write_token(tx, "chat_integrations", "id = ?", &[id], id, token)?;
+            write_sealed(
+                tx,
+                "chat_integrations",
+                APP_TOKEN,
+                "id = ?",
+                &[id],
+                id,
+                app_token,
+            )?;
             audit::insert(tx, audit)?;
             find(tx, Viewer::All, id)?
                 .map(|r| r.integration)

@@ -1,5 +1,6 @@
 //! Chat pollers (issue 18): one thread per enabled chat integration, polling its platform
-//! (Telegram: long polling; Slack: `conversations.history` every [`SLACK_INTERVAL`]) and
+//! (Telegram: long polling; Slack: Socket Mode with an app-level token, else
+//! `conversations.history` every [`SLACK_INTERVAL`]) and
 //! handing each event to the one interpreter (`aiops_core::chat::interpret`).
 //!
 //! A supervisor task starts and stops them: at start, whenever an integration changes
@@ -24,7 +25,7 @@ use aiops_core::chat::{self, ChatRecord, ChatStore};
 use aiops_core::ports::Viewer;
 use aiops_core::{CoreError, CoreResult, Principal};
 use aiops_trackers::chat::ollama::Ollama;
-use aiops_trackers::chat::slack::Slack;
+use aiops_trackers::chat::slack::{self, Slack};
 use aiops_trackers::chat::telegram::Telegram;
 use aiops_types::{ChatAnswer, ChatPlatform, ChatTestResult};
 
@@ -180,10 +181,15 @@ fn channel(state: &AppState, rec: &ChatRecord) -> CoreResult<(Box<dyn ChatChanne
             Box::new(Telegram::open(i.api_url.as_deref(), &token, wait)?),
             wait,
         ),
-        ChatPlatform::Slack => (
-            Box::new(Slack::open(i.api_url.as_deref(), &token, &i.allowed_chats)?),
-            wait.min(SLACK_INTERVAL),
-        ),
+        ChatPlatform::Slack => {
+            let bot = match chat::open_app_token(state.secret_key(), rec)? {
+                Some(app) => {
+                    Slack::open_socket(i.api_url.as_deref(), &token, &app, &i.allowed_chats)?
+                }
+                None => Slack::open(i.api_url.as_deref(), &token, &i.allowed_chats)?,
+            };
+            (Box::new(bot), wait.min(SLACK_INTERVAL))
+        }
     })
 }
 
@@ -295,7 +301,8 @@ fn serve(state: &AppState, id: i64, stop: &Stop) -> CoreResult<()> {
 }
 
 /// `POST /chat/integrations/{id}/test`: the platform accepts the token (Telegram
-/// `getMe`, Slack `auth.test`); the bot's name. Tenant admins only (it uses the token).
+/// `getMe`, Slack `auth.test`, and `apps.connections.open` for an app-level token); the
+/// bot's name. Tenant admins only (it uses the token).
 pub fn test(
     db: &aiops_db::Db,
     key: &aiops_core::sealed::SecretKey,
@@ -311,9 +318,17 @@ pub fn test(
                 .username()
                 .to_owned()
         }
-        ChatPlatform::Slack => Slack::open(i.api_url.as_deref(), &token, &i.allowed_chats)?
-            .bot_user()
-            .to_owned(),
+        ChatPlatform::Slack => match chat::open_app_token(key, &rec)? {
+            Some(app) => {
+                slack::check_app_token(i.api_url.as_deref(), &app)?;
+                Slack::open_socket(i.api_url.as_deref(), &token, &app, &i.allowed_chats)?
+                    .bot_user()
+                    .to_owned()
+            }
+            None => Slack::open(i.api_url.as_deref(), &token, &i.allowed_chats)?
+                .bot_user()
+                .to_owned(),
+        },
     };
     Ok(ChatTestResult { bot })
 }

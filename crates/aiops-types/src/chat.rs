@@ -1,7 +1,7 @@
 //! Chat front ends (issue 18): a Telegram or Slack bot of a tenant that takes commands
 //! (`help`, `ask`, `issue`, `list`, `show`, `close`, `sessions`, `status`) from chats and
-//! answers them as the aiops user the chat user is mapped to. The bot token goes in
-//! write-only: responses carry `has_token` only.
+//! answers them as the aiops user the chat user is mapped to. The bot token (and Slack's
+//! app-level token) go in write-only: responses carry `has_token` and `socket_mode` only.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -14,7 +14,8 @@ pub enum ChatPlatform {
     #[default]
     /// Telegram Bot API over long polling (<https://core.telegram.org/bots/api>).
     Telegram,
-    /// Slack Web API, polling the allowed channels (<https://docs.slack.dev/reference/methods>).
+    /// Slack Web API (<https://docs.slack.dev/reference/methods>): events over Socket Mode
+    /// with an app-level token, else polling the allowed channels.
     Slack,
 }
 
@@ -87,13 +88,18 @@ pub struct ChatIntegration {
     pub platform: ChatPlatform,
     /// Whether a bot token is stored (the token itself is never returned).
     pub has_token: bool,
+    /// Slack: an app-level token (`xapp-…`) is stored, so the bot receives events over
+    /// Socket Mode (<https://docs.slack.dev/apis/events-api/using-socket-mode>) instead of
+    /// polling its channels. Always false on Telegram.
+    #[serde(default)]
+    pub socket_mode: bool,
     /// The platform's API root when not the public one (Telegram:
     /// `https://api.telegram.org`, or a local Bot API server).
     pub api_url: Option<String>,
     /// Whether the server polls it.
     pub enabled: bool,
     /// Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
-    /// polls (at least one).
+    /// polls (at least one without an app token).
     pub allowed_chats: Vec<String>,
     /// Only group chats are answered (1:1 chats are ignored); default true on Telegram,
     /// false on Slack.
@@ -140,6 +146,11 @@ pub struct CreateChatIntegration {
     /// The bot token (Telegram: from @BotFather; Slack: the `xoxb-` Bot User OAuth
     /// Token). Write-only.
     pub token: String,
+    /// Slack only: an app-level token (`xapp-…`, Basic Information → App-Level Tokens,
+    /// scope `connections:write`) to receive events over Socket Mode instead of polling.
+    /// Write-only.
+    #[serde(default)]
+    pub app_token: Option<String>,
     #[serde(default)]
     pub api_url: Option<String>,
     #[serde(default)]
@@ -181,6 +192,10 @@ pub struct UpdateChatIntegration {
     /// A new bot token (write-only); the token cannot be cleared.
     #[serde(default)]
     pub token: Option<String>,
+    /// Slack only: a new app-level token (`xapp-…`, write-only) for Socket Mode; an empty
+    /// string clears it (the bot polls again).
+    #[serde(default)]
+    pub app_token: Option<String>,
     #[serde(default)]
     pub api_url: Option<String>,
     #[serde(default)]

@@ -1,7 +1,8 @@
 //! `aiops telegram …` and `aiops slack …`: chat bots of a tenant (issue 18), the same
 //! verbs for each platform: `list|get|create|update|delete|test`, and the chat users they
 //! know (`users`, `map-user`, `unmap-user`). The bot token is read from stdin
-//! (`--token-stdin`), never from the command line.
+//! (`--token-stdin`), never from the command line; Slack's app-level token (Socket Mode)
+//! from a file (`--app-token-file`) or an environment variable (`--app-token-env`).
 
 use aiops_client::Client;
 use aiops_types::{
@@ -38,6 +39,8 @@ pub enum BotCommand {
         #[arg(long, required = true)]
         token_stdin: bool,
         #[command(flatten)]
+        app_token: AppToken,
+        #[command(flatten)]
         settings: Settings,
     },
     /// Change a bot (server or tenant admins); its poller restarts.
@@ -48,6 +51,11 @@ pub enum BotCommand {
         /// Read a new bot token from stdin.
         #[arg(long)]
         token_stdin: bool,
+        #[command(flatten)]
+        app_token: AppToken,
+        /// Slack: forget the app-level token; the bot polls its channels again.
+        #[arg(long, conflicts_with_all = ["app_token_file", "app_token_env"])]
+        no_app_token: bool,
         #[command(flatten)]
         settings: Settings,
     },
@@ -73,6 +81,44 @@ pub enum BotCommand {
         #[arg(long, value_name = "ID")]
         chat_user: String,
     },
+}
+
+/// Slack's app-level token (`xapp-…`, scope `connections:write`): with it the bot
+/// receives events over Socket Mode instead of polling. Never on the command line itself.
+#[derive(Debug, clap::Args)]
+pub struct AppToken {
+    /// Slack: read the app-level token (xapp-…) for Socket Mode from this file.
+    #[arg(long, value_name = "PATH", conflicts_with = "app_token_env")]
+    app_token_file: Option<std::path::PathBuf>,
+    /// Slack: read the app-level token (xapp-…) for Socket Mode from this environment
+    /// variable.
+    #[arg(long, value_name = "VAR")]
+    app_token_env: Option<String>,
+}
+
+impl AppToken {
+    /// The token named by the flags (trimmed), None without them.
+    fn read(&self) -> Result<Option<String>, CliError> {
+        let text = match (&self.app_token_file, &self.app_token_env) {
+            (Some(path), _) => std::fs::read_to_string(path).map_err(|e| {
+                CliError::usage(format!(
+                    "cannot read the app token from {}: {e}",
+                    path.display()
+                ))
+            })?,
+            (None, Some(var)) => std::env::var(var).map_err(|_| {
+                CliError::usage(format!(
+                    "--app-token-env {var}: the environment variable is not set"
+                ))
+            })?,
+            (None, None) => return Ok(None),
+        };
+        let text = text.trim().to_owned();
+        if text.is_empty() {
+            return Err(CliError::usage("the app token is empty"));
+        }
+        Ok(Some(text))
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -225,8 +271,10 @@ pub async fn run(ctx: &Ctx, platform: ChatPlatform, cmd: BotCommand) -> Result<(
             tenant,
             name,
             token_stdin: _,
+            app_token,
             settings: s,
         } => {
+            let app_token = app_token.read()?;
             let token = read_token()?;
             if token.is_empty() {
                 return Err(CliError::usage("no token on stdin"));
@@ -236,6 +284,7 @@ pub async fn run(ctx: &Ctx, platform: ChatPlatform, cmd: BotCommand) -> Result<(
                 name,
                 platform,
                 token,
+                app_token,
                 answer: s.answer()?,
                 api_url: s.api_url,
                 enabled: s.enabled,
@@ -256,8 +305,14 @@ pub async fn run(ctx: &Ctx, platform: ChatPlatform, cmd: BotCommand) -> Result<(
             bot,
             name,
             token_stdin,
+            app_token,
+            no_app_token,
             settings: s,
         } => {
+            let app_token = match no_app_token {
+                true => Some(String::new()),
+                false => app_token.read()?,
+            };
             let t = resolve(client, platform, &bot).await?;
             let token = if token_stdin {
                 Some(read_token()?).filter(|t| !t.is_empty())
@@ -272,6 +327,7 @@ pub async fn run(ctx: &Ctx, platform: ChatPlatform, cmd: BotCommand) -> Result<(
             let req = UpdateChatIntegration {
                 name,
                 token,
+                app_token,
                 answer: s.answer()?,
                 api_url: s.api_url,
                 enabled: s.enabled,
@@ -301,10 +357,16 @@ pub async fn run(ctx: &Ctx, platform: ChatPlatform, cmd: BotCommand) -> Result<(
             let result = client.test_chat_integration(t.id).await?;
             output::notice(
                 out,
-                &format!(
-                    "Telegram accepts the token of {}: the bot is @{}.",
-                    t.name, result.bot
-                ),
+                &match platform {
+                    ChatPlatform::Telegram => format!(
+                        "Telegram accepts the token of {}: the bot is @{}.",
+                        t.name, result.bot
+                    ),
+                    ChatPlatform::Slack => format!(
+                        "Slack accepts the token of {}: the bot is user {}.",
+                        t.name, result.bot
+                    ),
+                },
             )
         }
         BotCommand::Users { bot } => {
@@ -375,6 +437,15 @@ impl Render for ChatIntegration {
             ("name", self.name.clone()),
             ("platform", self.platform.as_str().to_owned()),
             ("token", set(self.has_token)),
+            (
+                "receives",
+                match (self.platform, self.socket_mode) {
+                    (ChatPlatform::Slack, true) => "Socket Mode (app token set)",
+                    (ChatPlatform::Slack, false) => "polling",
+                    (ChatPlatform::Telegram, _) => "long polling",
+                }
+                .to_owned(),
+            ),
             ("api_url", or_dash(self.api_url.as_deref())),
             ("enabled", self.enabled.to_string()),
             (

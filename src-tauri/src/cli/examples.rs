@@ -155,11 +155,14 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "slack create",
         "aiops slack create --tenant acme --name ops --token-stdin --channel C0123ABCD --project acme/web   # xoxb- token on stdin\n\
-         aiops slack create --tenant acme --name ask --token-stdin --channel C0123ABCD --channel D0456EFGH --answer ollama --ollama-url http://127.0.0.1:11434 --model llama3.2",
+         aiops slack create --tenant acme --name ask --token-stdin --channel C0123ABCD --channel D0456EFGH --answer ollama --ollama-url http://127.0.0.1:11434 --model llama3.2\n\
+         aiops slack create --tenant acme --name live --token-stdin --app-token-env SLACK_APP_TOKEN --project acme/web   # Socket Mode: events pushed, no polling",
     ),
     (
         "slack update",
-        "aiops slack update ops --channel C0123ABCD --channel C0789IJKL\naiops slack update ops --keyword aiops",
+        "aiops slack update ops --channel C0123ABCD --channel C0789IJKL\naiops slack update ops --keyword aiops\n\
+         aiops slack update ops --app-token-file /etc/aiops/slack-app-token   # switch to Socket Mode\n\
+         aiops slack update ops --no-app-token   # back to polling",
     ),
     ("slack delete", "aiops slack delete ops"),
     ("slack test", "aiops slack test ops"),

@@ -13,6 +13,7 @@ mod changes;
 mod chat_agent;
 mod chat_sessions;
 mod chat_slack;
+mod chat_slack_socket;
 mod chat_telegram;
 mod cli_agent;
 mod cli_defaults;

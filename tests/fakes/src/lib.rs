@@ -1,4 +1,4 @@
-//! Local fakes of the GitHub, GitLab, Jira, Semaphore, Telegram Bot and Slack Web APIs and of the model APIs (Anthropic, OpenAI, Ollama) for tests.
+//! Local fakes of the GitHub, GitLab, Jira, Semaphore, Telegram Bot and Slack Web APIs (and Slack Socket Mode) and of the model APIs (Anthropic, OpenAI, Ollama) for tests.
 //! Each follows its API's documented behaviour closely enough that a client written against the documentation
 //! works against it unchanged: auth header scheme, JSON shapes, paging, ETag/304,
 //! rate-limit headers, `429` + `Retry-After`, error bodies.

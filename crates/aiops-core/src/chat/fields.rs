@@ -3,6 +3,7 @@
 use aiops_types::{ChatAnswer, ChatPlatform, Role};
 
 use super::{ANSWER_TIMEOUT_SECS, CONTEXT_TTL_SECS, ChatRow, MAX_ALLOWED_CHATS, MAX_CHATS};
+use crate::integrations::TokenChange;
 use crate::ports::Store;
 use crate::{CoreError, CoreResult, Principal, projects, users};
 
@@ -93,12 +94,13 @@ pub(super) fn default_project(
     Ok(Some(p.id))
 }
 
-/// The answer backend's settings must be complete.
-pub(super) fn check_answer(row: &ChatRow) -> CoreResult<()> {
-    if row.platform == ChatPlatform::Slack && row.allowed_chats.is_empty() {
+/// The answer backend's settings must be complete. `socket_mode`: the Slack bot receives
+/// events over Socket Mode, so it needs no channel list to poll.
+pub(super) fn check_answer(row: &ChatRow, socket_mode: bool) -> CoreResult<()> {
+    if row.platform == ChatPlatform::Slack && row.allowed_chats.is_empty() && !socket_mode {
         return Err(CoreError::invalid(
             "allowed_chats",
-            "a Slack bot polls the channels it is given: name at least one (C0123ABCD)",
+            "a Slack bot without an app token polls the channels it is given: name at least one (C0123ABCD)",
         ));
     }
     if row.answer == ChatAnswer::Ollama && (row.ollama_url.is_none() || row.model.is_none()) {
@@ -182,4 +184,30 @@ pub(super) fn agent_user(
         ));
     }
     Ok(user.id)
+}
+
+/// A Slack app-level token change: `xapp-…`, Slack only; on update an empty value
+/// clears it.
+pub(super) fn app_token(
+    platform: ChatPlatform,
+    value: Option<&str>,
+    clearable: bool,
+) -> CoreResult<TokenChange> {
+    let change = TokenChange::from_request(value, clearable)
+        .map_err(|e| CoreError::invalid("app_token", e.to_string()))?;
+    if let TokenChange::Set(t) = &change {
+        if platform != ChatPlatform::Slack {
+            return Err(CoreError::invalid(
+                "app_token",
+                "an app-level token is for Slack bots only (Socket Mode)",
+            ));
+        }
+        if !t.starts_with("xapp-") {
+            return Err(CoreError::invalid(
+                "app_token",
+                "a Slack app-level token starts with xapp- (Basic Information → App-Level Tokens)",
+            ));
+        }
+    }
+    Ok(change)
 }

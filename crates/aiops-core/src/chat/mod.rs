@@ -12,6 +12,7 @@
 //! - [`interpret`]: the one interpreter (rules, permissions, previews, idempotency);
 //! - [`ops`]: what commands do, through the same use-case functions the API calls;
 //! - [`state`]: the poller's state port (mappings, processed events, previews, cursors);
+//! - `tokens`: the sealed bot and app-level tokens (contexts, opening for the adapter);
 //! - `users`: linking chat users to aiops users.
 
 pub mod agent;
@@ -24,6 +25,7 @@ pub mod interpret;
 pub mod ops;
 pub mod state;
 mod text;
+mod tokens;
 mod users;
 mod verbs;
 
@@ -43,10 +45,12 @@ use crate::sealed::{Sealed, SecretKey};
 use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
 use self::fields::{
-    chat_ids, check_answer, default_project, http_url, keyword, model, optional, patch_url, timeout,
+    app_token, chat_ids, check_answer, default_project, http_url, keyword, model, optional,
+    patch_url, timeout,
 };
 
 pub use text::{chunks, first_line};
+pub use tokens::{app_token_context, open_app_token, open_token, token_context};
 pub use users::{map_user, unmap_user, users};
 
 /// Default and bounds of `answer_timeout_secs`.
@@ -62,11 +66,6 @@ pub const DEFAULT_MAX_CHATS: u32 = 10;
 pub const MAX_ALLOWED_CHATS: usize = 100;
 /// How long an issue preview waits for its ✅/❌ (issue 18: one hour).
 pub const PREVIEW_TTL: time::Duration = time::Duration::hours(1);
-
-/// Associated data the bot token is sealed with: the row it belongs to.
-pub fn token_context(id: i64) -> String {
-    format!("chat_integration/{id}/token")
-}
 
 /// An integration's full mutable state (token aside).
 #[derive(Debug, Clone, PartialEq)]
@@ -89,11 +88,13 @@ pub struct ChatRow {
     pub max_chats: u32,
 }
 
-/// An integration with its sealed token, for the domain only.
+/// An integration with its sealed tokens, for the domain only.
 #[derive(Debug, Clone)]
 pub struct ChatRecord {
     pub integration: ChatIntegration,
     pub token: Option<Sealed>,
+    /// Slack's app-level token (Socket Mode), when set.
+    pub app_token: Option<Sealed>,
 }
 
 /// Storage of integrations and their user mappings. Reads take the caller's [`Viewer`]: a
@@ -109,10 +110,13 @@ pub trait ChatStore {
     fn chat_integration(&self, viewer: Viewer, id: i64) -> CoreResult<Option<ChatRecord>>;
     /// Every enabled integration with a token, for the server's pollers.
     fn enabled_chat_integrations(&self) -> CoreResult<Vec<ChatRecord>>;
+    /// `app_token` is the Slack app-level token's column pair (sealed with
+    /// [`app_token_context`]).
     fn insert_chat_integration(
         &self,
         row: &ChatRow,
         token: TokenWrite<'_>,
+        app_token: TokenWrite<'_>,
         audit: NewAudit,
     ) -> CoreResult<ChatIntegration>;
     fn update_chat_integration(
@@ -120,6 +124,7 @@ pub trait ChatStore {
         id: i64,
         row: &ChatRow,
         token: TokenWrite<'_>,
+        app_token: TokenWrite<'_>,
         audit: NewAudit,
     ) -> CoreResult<ChatIntegration>;
     /// Also removes its mappings, previews and poll state.
@@ -249,14 +254,21 @@ pub fn create(
         )?,
         max_chats: fields::max_chats(req.max_chats.unwrap_or(DEFAULT_MAX_CHATS))?,
     };
-    check_answer(&row)?;
+    // Nothing to clear on a new row: an empty app token is none.
+    let app = match app_token(row.platform, req.app_token.as_deref(), true)? {
+        TokenChange::Clear => TokenChange::Keep,
+        other => other,
+    };
+    check_answer(&row, matches!(app, TokenChange::Set(_)))?;
     let token = TokenChange::from_request(Some(&req.token), false)?;
     let seal = |id| token.seal(key, &token_context(id));
+    let seal_app = |id| app.seal(key, &app_token_context(id));
     let audit = NewAudit::by(caller, "chat_integration.create").detail(json!({
         "tenant_id": tenant.id, "name": row.name, "platform": row.platform.as_str(),
         "api_url": row.api_url, "answer": row.answer.as_str(),
+        "socket_mode": matches!(app, TokenChange::Set(_)),
     }));
-    store.insert_chat_integration(&row, token.write(&seal), audit)
+    store.insert_chat_integration(&row, token.write(&seal), app.write(&seal_app), audit)
 }
 
 pub fn update(
@@ -306,16 +318,23 @@ pub fn update(
         context_ttl_secs: fields::context_ttl(req.context_ttl_secs.unwrap_or(i.context_ttl_secs))?,
         max_chats: fields::max_chats(req.max_chats.unwrap_or(i.max_chats))?,
     };
-    check_answer(&row)?;
+    let app = app_token(row.platform, req.app_token.as_deref(), true)?;
+    let socket_mode = match &app {
+        TokenChange::Keep => current.app_token.is_some(),
+        TokenChange::Clear => false,
+        TokenChange::Set(_) => true,
+    };
+    check_answer(&row, socket_mode)?;
     let token = TokenChange::from_request(req.token.as_deref(), false)?;
     let seal = |id| token.seal(key, &token_context(id));
+    let seal_app = |id| app.seal(key, &app_token_context(id));
     let audit = NewAudit::by(caller, "chat_integration.update")
         .target("chat_integration", id)
         .detail(json!({
             "name": row.name, "api_url": row.api_url, "enabled": row.enabled,
-            "token_changed": token.changed(),
+            "token_changed": token.changed(), "app_token_changed": app.changed(),
         }));
-    store.update_chat_integration(id, &row, token.write(&seal), audit)
+    store.update_chat_integration(id, &row, token.write(&seal), app.write(&seal_app), audit)
 }
 
 pub fn delete(store: &(impl Store + ChatStore), caller: &Principal, id: i64) -> CoreResult<()> {
@@ -324,16 +343,4 @@ pub fn delete(store: &(impl Store + ChatStore), caller: &Principal, id: i64) -> 
         .target("chat_integration", id)
         .detail(json!({ "name": r.integration.name }));
     store.delete_chat_integration(id, audit)
-}
-
-/// The bot token in clear, for the adapter only (never logged).
-pub fn open_token(key: &SecretKey, record: &ChatRecord) -> CoreResult<zeroize::Zeroizing<String>> {
-    let sealed = record
-        .token
-        .as_ref()
-        .ok_or_else(|| CoreError::invalid("token", "the integration has no bot token"))?;
-    let bytes = zeroize::Zeroizing::new(key.open(sealed, &token_context(record.integration.id))?);
-    String::from_utf8(bytes.to_vec())
-        .map(zeroize::Zeroizing::new)
-        .map_err(|_| CoreError::Internal("a sealed bot token is not text".into()))
 }

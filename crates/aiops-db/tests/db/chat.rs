@@ -11,7 +11,7 @@ use aiops_core::sealed::SecretKey;
 use aiops_db::Db;
 use aiops_types::{
     AuthMethod, ChatAnswer, ChatIntegrationListParams, ChatPlatform, CreateChatIntegration,
-    MapChatUser, Role,
+    MapChatUser, Role, UpdateChatIntegration,
 };
 
 const TOKEN: &str = "123456789:AAdbTESTtokenDBtestTOKENdbTEST00";
@@ -305,4 +305,87 @@ fn poller_state_is_idempotent_across_a_reopen() {
         db.mark_chat_processed(i.id, "update/1", now).unwrap(),
         "old keys are forgotten"
     );
+}
+
+#[test]
+fn a_slack_app_token_is_a_second_sealed_secret_that_switches_to_socket_mode() {
+    const APP: &str = "xapp-1-A0APP-dbTESTappTOKEN";
+    let w = world();
+    let base = CreateChatIntegration {
+        tenant: "acme".into(),
+        name: "live".into(),
+        platform: ChatPlatform::Slack,
+        token: "xoxb-1-dbTESTbotTOKEN".into(),
+        ..Default::default()
+    };
+    for (why, req) in [
+        (
+            "not an app token",
+            CreateChatIntegration {
+                app_token: Some("xoxb-2-other".into()),
+                ..base.clone()
+            },
+        ),
+        (
+            "Telegram has none",
+            CreateChatIntegration {
+                platform: ChatPlatform::Telegram,
+                app_token: Some(APP.into()),
+                ..base.clone()
+            },
+        ),
+    ] {
+        match chat::create(&w.db, &w.key, &w.boss, &req) {
+            Err(aiops_core::CoreError::Invalid { field: Some(f), .. }) => {
+                assert_eq!(f, "app_token", "{why}")
+            }
+            other => panic!("{why}: expected Invalid, got {other:?}"),
+        }
+    }
+    // Socket Mode needs no channel list to poll.
+    let i = chat::create(
+        &w.db,
+        &w.key,
+        &w.boss,
+        &CreateChatIntegration {
+            app_token: Some(APP.into()),
+            ..base.clone()
+        },
+    )
+    .unwrap();
+    assert!(i.socket_mode && i.allowed_chats.is_empty());
+    let json = serde_json::to_string(&i).unwrap();
+    assert!(!json.contains("dbTEST"), "{json}");
+    let raw = std::fs::read(&w.path).unwrap();
+    let needle = b"dbTESTappTOKEN";
+    assert!(!raw.windows(needle.len()).any(|win| win == needle));
+    let rec = chat::record(&w.db, &w.boss, i.id).unwrap();
+    let app = chat::open_app_token(&w.key, &rec).unwrap().expect("set");
+    assert_eq!(app.as_str(), APP);
+    assert_eq!(
+        chat::open_token(&w.key, &rec).unwrap().as_str(),
+        "xoxb-1-dbTESTbotTOKEN",
+        "each secret is bound to its own context"
+    );
+    // Clearing it without channels to poll is refused; with channels it returns to
+    // polling.
+    let clear = UpdateChatIntegration {
+        app_token: Some(String::new()),
+        ..Default::default()
+    };
+    assert!(chat::update(&w.db, &w.key, &w.boss, i.id, &clear).is_err());
+    let i = chat::update(
+        &w.db,
+        &w.key,
+        &w.boss,
+        i.id,
+        &UpdateChatIntegration {
+            allowed_chats: Some(vec!["C0123".into()]),
+            ..clear
+        },
+    )
+    .unwrap();
+    assert!(!i.socket_mode);
+    let rec = chat::record(&w.db, &w.boss, i.id).unwrap();
+    assert!(chat::open_app_token(&w.key, &rec).unwrap().is_none());
 }

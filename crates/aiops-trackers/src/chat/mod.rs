@@ -1,5 +1,5 @@
 //! Chat platforms and answer models behind [`aiops_core::chat::channel`]: the Telegram
-//! Bot API ([`telegram`]), the Slack Web API by polling ([`slack`]) and Ollama's chat API
+//! Bot API ([`telegram`]), the Slack Web API, by Socket Mode or polling ([`slack`]) and Ollama's chat API
 //! ([`ollama`]). Blocking calls over the same
 //! HTTP path as the trackers ([`crate::http`]).
 

@@ -7,4 +7,5 @@ mod jira;
 mod ollama;
 mod redirects;
 mod slack;
+mod slack_socket;
 mod telegram;

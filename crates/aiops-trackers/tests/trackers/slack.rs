@@ -1,6 +1,7 @@
 //! The Slack adapter (polling) against the fake Web API: the start mark, mentions and
-//! DMs, threads, mrkdwn escaping, ✅/❌ as reactions, ephemeral notices, users, 429,
-//! a refused token.
+//! DMs, threads (replies to the parent, follow-ups read with `conversations.replies`),
+//! mrkdwn escaping, ✅/❌ as reactions, 🎫 as a ticket, ephemeral notices, users, 429, a
+//! refused token. Socket Mode: `slack_socket.rs`.
 
 use std::time::Duration;
 
@@ -73,7 +74,10 @@ fn the_first_poll_marks_the_start_then_new_messages_are_events() {
         .iter()
         .rfind(|(m, p)| m == "conversations.history" && p["channel"] == "C1")
         .expect("a history call");
-    assert_eq!(q["oldest"], "1765000000.000300");
+    assert_eq!(
+        q["oldest"], "1764996400.000300",
+        "an hour before the newest seen, for reactions on recent messages"
+    );
     assert_eq!(q["inclusive"], "false");
 }
 
@@ -220,4 +224,112 @@ fn a_burst_longer_than_a_page_arrives_whole_and_in_order() {
         })
         .count();
     assert_eq!(pages, 2, "three pages of 100: the first without latest");
+}
+
+#[test]
+fn replies_name_the_parent_and_follow_ups_in_the_thread_are_read() {
+    let (fake, bot) = setup();
+    let cursor = bot.receive(None, Duration::ZERO).expect("poll").cursor;
+    let parent = fake
+        .state()
+        .user_message("C1", "U1", &format!("<@{BOT_USER}> what is up?"));
+    let got = bot
+        .receive(cursor.as_deref(), Duration::ZERO)
+        .expect("poll");
+    assert_eq!(messages(&got.events).len(), 1);
+    bot.post("C1", Some(&parent), "all good", &[])
+        .expect("answer");
+    let follow = fake
+        .state()
+        .user_reply("C1", &parent, "U1", &format!("<@{BOT_USER}> list"));
+    fake.state().user_reply("C1", &parent, "U1", "thanks");
+    let got = bot
+        .receive(got.cursor.as_deref(), Duration::ZERO)
+        .expect("poll");
+    assert_eq!(
+        messages(&got.events),
+        vec![
+            ("C1".into(), "list".into(), true, true),
+            ("C1".into(), "thanks".into(), false, true),
+        ],
+        "thread follow-ups come from conversations.replies, not history"
+    );
+    assert_eq!(got.events[0].key(), format!("C1/{follow}"));
+    // Answering the follow-up (a reply) goes to the thread's parent.
+    let answer = bot
+        .post("C1", Some(&follow), "open issues: none", &[])
+        .expect("post");
+    let s = fake.state();
+    let sent = s.bot_messages("C1");
+    assert!(
+        sent.iter().all(|m| m["thread_ts"] == parent.as_str()),
+        "{sent:#?}"
+    );
+    assert!(sent.iter().any(|m| m["ts"] == answer.as_str()));
+    let (_, q) = s
+        .calls
+        .iter()
+        .find(|(m, _)| m == "conversations.replies")
+        .expect("the thread was read");
+    assert_eq!(q["ts"], parent.as_str());
+    assert_eq!(
+        q["oldest"],
+        parent.as_str(),
+        "replies after the one answered"
+    );
+    assert_eq!(q["channel"], "C1");
+    assert_eq!(s.thread("C1", &parent)[0]["reply_count"], 4);
+}
+
+#[test]
+fn a_late_ticket_reaction_on_a_recent_message_is_one_ticket() {
+    let (fake, bot) = setup();
+    // A 🎫 already there when the bot starts is history.
+    fake.state()
+        .react("C1", "1765000000.000100", "ticket", "U1");
+    let cursor = bot.receive(None, Duration::ZERO).expect("poll").cursor;
+    let said = fake
+        .state()
+        .user_message("C1", "U1", "The login page &lt;500s&gt;");
+    let got = bot
+        .receive(cursor.as_deref(), Duration::ZERO)
+        .expect("poll");
+    assert_eq!(got.events.len(), 1, "the message itself (not addressed)");
+    // Two polls later someone reacts 🎫 on it.
+    let got = bot
+        .receive(got.cursor.as_deref(), Duration::ZERO)
+        .expect("poll");
+    assert!(got.events.is_empty());
+    fake.state().react("C1", &said, "ticket", "U2");
+    let got = bot
+        .receive(got.cursor.as_deref(), Duration::ZERO)
+        .expect("poll");
+    let tickets: Vec<_> = got
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Ticket(t) => Some((
+                t.key.clone(),
+                t.user_id.clone(),
+                t.message_id.clone(),
+                t.text.clone(),
+                t.group,
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        tickets,
+        vec![(
+            format!("C1/{said}/ticket/U2"),
+            "U2".into(),
+            said.clone(),
+            Some("The login page <500s>".into()),
+            true
+        )]
+    );
+    let again = bot
+        .receive(got.cursor.as_deref(), Duration::ZERO)
+        .expect("poll");
+    assert!(again.events.is_empty(), "each (message, reactor) once");
 }

@@ -2681,7 +2681,7 @@ export interface components {
             agent_user_id?: number | null;
             /**
              * @description Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
-             *     polls (at least one).
+             *     polls (at least one without an app token).
              */
             allowed_chats: string[];
             answer: components["schemas"]["ChatAnswer"];
@@ -2737,6 +2737,12 @@ export interface components {
             /** @description Ollama: the server's root (`http://127.0.0.1:11434`). */
             ollama_url?: string | null;
             platform: components["schemas"]["ChatPlatform"];
+            /**
+             * @description Slack: an app-level token (`xapp-…`) is stored, so the bot receives events over
+             *     Socket Mode (<https://docs.slack.dev/apis/events-api/using-socket-mode>) instead of
+             *     polling its channels. Always false on Telegram.
+             */
+            socket_mode?: boolean;
             /** Format: int64 */
             tenant_id: number;
             tenant_slug: string;
@@ -2933,6 +2939,12 @@ export interface components {
             /** Format: int32 */
             answer_timeout_secs?: number | null;
             api_url?: string | null;
+            /**
+             * @description Slack only: an app-level token (`xapp-…`, Basic Information → App-Level Tokens,
+             *     scope `connections:write`) to receive events over Socket Mode instead of polling.
+             *     Write-only.
+             */
+            app_token?: string | null;
             /** Format: int32 */
             context_ttl_secs?: number | null;
             /** @description A project id, slug or `tenant/slug` of the integration's tenant. */
@@ -3999,7 +4011,7 @@ export interface components {
                 agent_user_id?: number | null;
                 /**
                  * @description Chat ids the bot answers in; empty: every chat it is in. Slack: the channels it
-                 *     polls (at least one).
+                 *     polls (at least one without an app token).
                  */
                 allowed_chats: string[];
                 answer: components["schemas"]["ChatAnswer"];
@@ -4055,6 +4067,12 @@ export interface components {
                 /** @description Ollama: the server's root (`http://127.0.0.1:11434`). */
                 ollama_url?: string | null;
                 platform: components["schemas"]["ChatPlatform"];
+                /**
+                 * @description Slack: an app-level token (`xapp-…`) is stored, so the bot receives events over
+                 *     Socket Mode (<https://docs.slack.dev/apis/events-api/using-socket-mode>) instead of
+                 *     polling its channels. Always false on Telegram.
+                 */
+                socket_mode?: boolean;
                 /** Format: int64 */
                 tenant_id: number;
                 tenant_slug: string;
@@ -5321,6 +5339,11 @@ export interface components {
             /** Format: int32 */
             answer_timeout_secs?: number | null;
             api_url?: string | null;
+            /**
+             * @description Slack only: a new app-level token (`xapp-…`, write-only) for Socket Mode; an empty
+             *     string clears it (the bot polls again).
+             */
+            app_token?: string | null;
             /** Format: int32 */
             context_ttl_secs?: number | null;
             default_project?: string | null;

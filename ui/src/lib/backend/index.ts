@@ -196,6 +196,9 @@ export interface Backend {
   /** Telegram and Slack bots of the caller's tenants (created with `aiops telegram|slack`). */
   chat: {
     integrations(q: T.ChatIntegrationQuery): Promise<T.Page<T.ChatIntegration>>;
+    /** Changes a bot (tenant admins); tokens go in write-only (Slack's `app_token`: Socket
+     *  Mode; an empty one returns to polling). */
+    update(id: number, body: T.UpdateChatIntegration): Promise<T.ChatIntegration>;
     /** The chat users linked to aiops users (tenant admins). */
     users(id: number): Promise<T.ChatUser[]>;
   };

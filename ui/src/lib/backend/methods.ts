@@ -115,6 +115,7 @@ export function backendOver(t: Transport): Backend {
     chat: {
       integrations: (q) => get('/chat/integrations', q),
       users: (id) => get(`/chat/integrations/${id}/users`),
+      update: (id, body) => patch(`/chat/integrations/${id}`, body),
     },
     hosts: {
       list: () => get('/hosts'),

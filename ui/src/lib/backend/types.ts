@@ -14,6 +14,7 @@ export type AutomationRun = S['AutomationRun'];
 export type AutomationTarget = S['AutomationTarget'];
 export type ChatIntegration = S['ChatIntegration'];
 export type ChatUser = S['ChatUser'];
+export type UpdateChatIntegration = S['UpdateChatIntegration'];
 export type Host = S['Host'];
 export type UpdateHost = S['UpdateHost'];
 export type AutomationTemplate = S['AutomationTemplate'];

@@ -350,6 +350,7 @@ pub(in crate::chat) fn integration() -> ChatIntegration {
         name: "ops".into(),
         platform: ChatPlatform::Telegram,
         has_token: true,
+        socket_mode: false,
         api_url: None,
         enabled: true,
         allowed_chats: vec!["-100".into()],

@@ -1,14 +1,21 @@
-//! Fake Slack Web API (<https://docs.slack.dev/reference/methods>), enough of it for
-//! aiops's chat bot in polling mode, answering like the real one:
+//! Fake Slack Web API (<https://docs.slack.dev/reference/methods>) and Socket Mode
+//! ([`socket`]), enough of them for aiops's chat bot, answering like the real ones:
 //! - `GET|POST /api/<method>`; `Authorization: Bearer <token>` (else `200
 //!   {"ok":false,"error":"not_authed"}`, a wrong one `invalid_auth`); an unknown method
 //!   `unknown_method`; bodies as JSON (write methods) or query/form parameters;
-//! - `auth.test`; `conversations.history` (`channel`, `oldest` exclusive unless
-//!   `inclusive`, `limit`; newest first; `channel_not_found`); `chat.postMessage`
-//!   (`channel`, `text`, `thread_ts`), `chat.update` (`channel`, `ts`, `text`;
+//! - `auth.test`; `conversations.history` (`channel`, `oldest`/`latest` exclusive unless
+//!   `inclusive`, `limit`; newest first; thread replies left out; `channel_not_found`);
+//!   `conversations.replies` (`channel`, `ts` of the parent or of any reply, `oldest`,
+//!   `latest`, `inclusive`, `limit`; the parent first, then the replies oldest first,
+//!   `has_more`; `thread_not_found`); `chat.postMessage` (`channel`, `text`,
+//!   `thread_ts`: the parent gets `thread_ts`, `reply_count`, `latest_reply`),
+//!   `chat.update` (`channel`, `ts`, `text`;
 //!   `message_not_found`, `cant_update_message` for another's), `chat.postEphemeral`;
 //!   `reactions.add` (`already_reacted`), `reactions.get` (`channel`, `timestamp`);
-//!   `users.info` (`user_not_found`).
+//!   `users.info` (`user_not_found`);
+//! - `apps.connections.open` (POST, the app-level token only: a bot token is
+//!   `not_allowed_token_type`, and the app token is refused by the other methods the
+//!   same way) → `{"ok": true, "url": "ws://…/link/?ticket=…"}`.
 //!
 //! Every call is kept with its parameters ([`SlackState::calls`]). Timestamps are
 //! `1765000000.000100`, `…200`, …. [`crate::Fake::fail_next`] injects a `429` with
@@ -26,12 +33,18 @@ use serde_json::{Value, json};
 
 use crate::{Fake, decode, json as reply};
 
+pub mod socket;
+
 pub const BOT_USER: &str = "UBOT0001";
 pub const BOT_ID: &str = "BBOT0001";
 
 #[derive(Debug, Default)]
 pub struct SlackState {
     pub token: String,
+    /// The app-level token (`xapp-…`) `apps.connections.open` takes.
+    pub app_token: Option<String>,
+    /// Socket Mode: the connection, the envelopes sent and the acks received.
+    pub socket: socket::Hub,
     /// Channel id → messages, oldest first (Slack's message objects).
     pub channels: BTreeMap<String, Vec<Value>>,
     /// User id → (name, email).
@@ -62,6 +75,40 @@ impl SlackState {
         if let Some(m) = self.message_mut(channel, ts) {
             add_reaction(m, name, user);
         }
+    }
+
+    /// A person's reply in the thread of `parent`; returns its `ts`.
+    pub fn user_reply(&mut self, channel: &str, parent: &str, user: &str, text: &str) -> String {
+        let ts = self.ts();
+        let m = json!({"type": "message", "user": user, "text": text, "ts": ts,
+            "thread_ts": parent, "parent_user_id": user});
+        self.channels.entry(channel.into()).or_default().push(m);
+        self.replied(channel, parent, &ts);
+        ts
+    }
+
+    /// The parent of a new reply shows the thread.
+    fn replied(&mut self, channel: &str, parent: &str, reply: &str) {
+        if let Some(p) = self.message_mut(channel, parent) {
+            let count = p.get("reply_count").and_then(Value::as_u64).unwrap_or(0);
+            p["thread_ts"] = json!(parent);
+            p["reply_count"] = json!(count + 1);
+            p["latest_reply"] = json!(reply);
+        }
+    }
+
+    /// The messages of the thread of `parent` in `channel`, oldest first (the parent
+    /// first).
+    pub fn thread(&self, channel: &str, parent: &str) -> Vec<Value> {
+        self.channels
+            .get(channel)
+            .map(|ms| {
+                ms.iter()
+                    .filter(|m| m["ts"] == parent || m["thread_ts"] == parent)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn message_mut(&mut self, channel: &str, ts: &str) -> Option<&mut Value> {
@@ -117,11 +164,23 @@ pub fn start(token: &str) -> Fake<SlackState> {
     Fake::spawn(state, router)
 }
 
+/// Starts a fake Slack whose bot has `token` and whose app has the app-level token
+/// `app_token` (Socket Mode).
+pub fn start_socket(token: &str, app_token: &str) -> Fake<SlackState> {
+    let state = SlackState {
+        token: token.to_owned(),
+        app_token: Some(app_token.to_owned()),
+        ..Default::default()
+    };
+    Fake::spawn(state, router)
+}
+
 type Shared = Arc<Mutex<SlackState>>;
 
 fn router(state: Shared) -> Router {
     Router::new()
         .route("/api/{method}", any(call))
+        .route("/link/", axum::routing::get(socket::link))
         .with_state(state)
 }
 
@@ -185,6 +244,22 @@ async fn call(
     let Some(token) = auth.strip_prefix("Bearer ") else {
         return err("not_authed");
     };
+    let app = s.app_token.as_deref() == Some(token);
+    if method == "apps.connections.open" {
+        let host = headers
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("127.0.0.1")
+            .to_owned();
+        return match (app, token == s.token) {
+            (true, _) => ok(json!({"url": s.socket.ticket(&host)})),
+            (false, true) => err("not_allowed_token_type"),
+            (false, false) => err("invalid_auth"),
+        };
+    }
+    if app {
+        return err("not_allowed_token_type");
+    }
     if token != s.token {
         return err("invalid_auth");
     }
@@ -208,11 +283,8 @@ async fn call(
                 .iter()
                 .filter(|m| {
                     let ts = m["ts"].as_str().unwrap_or("");
-                    let after =
-                        oldest.is_empty() || ts > oldest.as_str() || (inclusive && ts == oldest);
-                    let before =
-                        latest.is_empty() || ts < latest.as_str() || (inclusive && ts == latest);
-                    after && before
+                    let reply = m.get("thread_ts").is_some_and(|t| t != ts);
+                    !reply && within(ts, &oldest, &latest, inclusive)
                 })
                 .cloned()
                 .collect();
@@ -220,6 +292,35 @@ async fn call(
             let has_more = picked.len() > limit;
             picked.truncate(limit);
             ok(json!({"messages": picked, "has_more": has_more}))
+        }
+        "conversations.replies" => {
+            let Some(all) = s.channels.get(&channel) else {
+                return err("channel_not_found");
+            };
+            let ts = text(&p, "ts");
+            let Some(m) = all.iter().find(|m| m["ts"] == ts.as_str()) else {
+                return err("thread_not_found");
+            };
+            // A reply's ts stands for its thread.
+            let parent = m["thread_ts"].as_str().unwrap_or(&ts).to_owned();
+            let (oldest, latest) = (text(&p, "oldest"), text(&p, "latest"));
+            let inclusive = text(&p, "inclusive") == "true" || text(&p, "inclusive") == "1";
+            let limit = text(&p, "limit")
+                .parse::<usize>()
+                .unwrap_or(1000)
+                .clamp(1, 1000);
+            let thread = s.thread(&channel, &parent);
+            let mut replies: Vec<Value> = thread
+                .iter()
+                .skip(1)
+                .filter(|m| within(m["ts"].as_str().unwrap_or(""), &oldest, &latest, inclusive))
+                .cloned()
+                .collect();
+            let has_more = replies.len() + 1 > limit;
+            replies.truncate(limit.saturating_sub(1));
+            let mut messages = vec![thread[0].clone()];
+            messages.extend(replies);
+            ok(json!({"messages": messages, "has_more": has_more}))
         }
         "chat.postMessage" => {
             if !s.channels.contains_key(&channel) {
@@ -236,6 +337,9 @@ async fn call(
                 .get_mut(&channel)
                 .expect("checked")
                 .push(m.clone());
+            if !thread.is_empty() {
+                s.replied(&channel, &thread, &ts);
+            }
             ok(json!({"channel": channel, "ts": ts, "message": m}))
         }
         "chat.update" => {
@@ -288,4 +392,12 @@ async fn call(
         }
         _ => err("unknown_method"),
     }
+}
+
+/// `ts` is after `oldest` and before `latest` (empty: no bound; `inclusive` takes both
+/// ends).
+fn within(ts: &str, oldest: &str, latest: &str, inclusive: bool) -> bool {
+    let after = oldest.is_empty() || ts > oldest || (inclusive && ts == oldest);
+    let before = latest.is_empty() || ts < latest || (inclusive && ts == latest);
+    after && before
 }
