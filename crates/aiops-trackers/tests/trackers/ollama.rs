@@ -15,7 +15,12 @@ fn answers_stream_piece_by_piece() {
     let model = Ollama::new(fake.url(), "llama3.2", Duration::from_secs(10));
     let mut seen = Vec::new();
     let answer = model
-        .answer("hi?", &mut |so_far| seen.push(so_far.to_owned()))
+        .answer(
+            "-1",
+            "hi?",
+            time::OffsetDateTime::now_utc(),
+            &mut |so_far| seen.push(so_far.to_owned()),
+        )
         .expect("an answer");
     assert_eq!(answer, "Hello world");
     assert_eq!(seen, vec!["Hel", "Hello ", "Hello world"]);
@@ -34,7 +39,9 @@ fn answers_stream_piece_by_piece() {
 fn an_unknown_model_is_a_clear_error() {
     let fake = ollama::start("llama3.2");
     let model = Ollama::new(fake.url(), "nope", Duration::from_secs(10));
-    let err = model.answer("hi?", &mut |_| {}).expect_err("no such model");
+    let err = model
+        .answer("-1", "hi?", time::OffsetDateTime::now_utc(), &mut |_| {})
+        .expect_err("no such model");
     let text = err.to_string();
     assert!(text.contains("model \"nope\" not found"), "{text}");
     assert!(
