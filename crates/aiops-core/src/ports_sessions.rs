@@ -28,6 +28,9 @@ pub struct NewSessionRow {
     pub name_hint: String,
     /// The sandbox the command runs in (`bubblewrap`, `seatbelt`) or `none`.
     pub sandbox: String,
+    /// The session host it runs on (issue 23); None: the control plane's machine.
+    pub host_id: Option<i64>,
+    pub host_name: Option<String>,
 }
 
 /// A state change. `from` lists the states it may leave; any other current state is a
@@ -129,7 +132,7 @@ pub trait ToolStore {
 }
 
 /// Where a session works: the base clone and, for worktree isolation, its worktree.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct WorkspacePlan {
     pub repo_url: String,
     /// The repository is a path on the server's disk (set by an admin).
@@ -147,14 +150,14 @@ pub struct WorkspacePlan {
     pub ssh: Option<crate::ssh::SshMaterial>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct WorktreePlan {
     pub path: PathBuf,
     pub branch: String,
 }
 
 /// What preparing did, for the caller to show.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Prepared {
     /// Where the session works.
     pub dir: PathBuf,
@@ -167,7 +170,7 @@ pub struct Prepared {
 /// A session's command and environment. `env` may hold secrets (the session key, tool
 /// credentials): the runtime hands them to the pane through a 0600 file, never through
 /// tmux arguments or keys typed into the pane.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LaunchPlan {
     pub session_id: i64,
     pub tmux_name: String,
@@ -199,7 +202,7 @@ pub struct LaunchPlan {
 
 /// One MCP server of a session's tool config. Values of secrets never appear here, only
 /// the names of the session variables holding them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct McpLaunch {
     /// The server's name in the tool (`aiops`: tools `mcp__aiops__…` in Claude Code).
     pub name: String,
@@ -214,7 +217,7 @@ pub struct McpLaunch {
 }
 
 /// Which agent a tool is: its declared kind (`Tool::kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ToolKind {
     Claude,
     Codex,
@@ -248,7 +251,7 @@ impl ToolKind {
 /// The first-run answers a tool's home gets before a session starts (issue 15): what a
 /// person would click through once, decided here, written by the runtime into the
 /// owner's tool home, merged with what is there.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct HomeSetup {
     /// Folders the tool may treat as trusted: the project's base clone (a worktree is
     /// trusted through its main repository).
@@ -304,7 +307,7 @@ pub struct OneShotOutput {
 }
 
 /// One tmux pane aiops owns, as found on its socket.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PaneInfo {
     pub tmux_name: String,
     pub dead: bool,
@@ -362,7 +365,7 @@ pub trait OneShots: Send + Sync {
 }
 
 /// A worktree as git reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorktreeInfo {
     pub path: PathBuf,
     pub branch: String,

@@ -158,6 +158,17 @@ pub fn update(
     if setup_files != current.workspace.setup_files {
         admin_of_tenant("change a project's setup files")?;
     }
+    let session_host = match req.session_host.as_deref().map(str::trim) {
+        None => current.workspace.session_host.clone(),
+        Some("") => None,
+        Some(pin) => Some(crate::hosts::pin(pin)?),
+    };
+    let fallback_changed = req
+        .host_fallback
+        .is_some_and(|f| f != current.workspace.host_fallback);
+    if session_host != current.workspace.session_host || fallback_changed {
+        admin_of_tenant("choose where a project's sessions run")?;
+    }
     let row = ProjectRow {
         tenant_id: current.tenant_id,
         name: match req.name.as_deref() {
@@ -184,6 +195,10 @@ pub fn update(
                 Some(c) => validate::setup_command(c)?,
                 None => current.workspace.setup_command,
             },
+            session_host,
+            host_fallback: req
+                .host_fallback
+                .unwrap_or(current.workspace.host_fallback),
         },
         merge_method: req.merge_method.unwrap_or(current.merge_method),
     };

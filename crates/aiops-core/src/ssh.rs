@@ -29,6 +29,37 @@ pub struct SshMaterial {
     pub known_hosts: String,
 }
 
+/// On the wire (to a session host's runtime, over SSH) the key travels as its text: a
+/// key file is read first (by the sender); serializing one that was not is an
+/// error, so no path of the control plane's disk is sent as if it were the host's.
+impl serde::Serialize for SshMaterial {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeStruct};
+        let KeySource::Inline(text) = &self.key else {
+            return Err(S::Error::custom("an SSH key file must be read before it is sent"));
+        };
+        let mut st = s.serialize_struct("SshMaterial", 2)?;
+        st.serialize_field("key", text.as_str())?;
+        st.serialize_field("known_hosts", &self.known_hosts)?;
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SshMaterial {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Wire {
+            key: String,
+            known_hosts: String,
+        }
+        let w = Wire::deserialize(d)?;
+        Ok(SshMaterial {
+            key: KeySource::Inline(Zeroizing::new(w.key)),
+            known_hosts: w.known_hosts,
+        })
+    }
+}
+
 impl std::fmt::Debug for SshMaterial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SshMaterial").finish_non_exhaustive()

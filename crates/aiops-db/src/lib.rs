@@ -68,6 +68,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0017_chat.sql"),
     include_str!("../migrations/0018_chat_agent.sql"),
     include_str!("../migrations/0019_chat_app_token.sql"),
+    include_str!("../migrations/0020_session_hosts.sql"),
 ];
 
 /// How long a connection waits on a lock held by another before failing with "busy".

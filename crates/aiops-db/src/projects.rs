@@ -14,7 +14,7 @@ use crate::{Db, Ts, audit, conflict_on_unique, internal, json_list, json_text, p
 const SELECT: &str =
     "SELECT p.id, p.tenant_id, t.slug, p.slug, p.name, p.repo_url, p.default_branch,
     p.description, p.created_at, p.updated_at, p.isolation, p.setup_files, p.setup_command,
-    p.merge_method
+    p.merge_method, p.session_host, p.host_fallback
     FROM projects p JOIN tenants t ON t.id = p.tenant_id";
 /// `?1` = member user id or NULL for admins.
 const VISIBLE: &str = "(?1 IS NULL
@@ -37,6 +37,8 @@ fn project(row: &Row<'_>) -> rusqlite::Result<Project> {
             isolation: parse_text(10, &row.get::<_, String>(10)?)?,
             setup_files: json_list(row, 11)?,
             setup_command: json_list(row, 12)?,
+            session_host: row.get(14)?,
+            host_fallback: parse_text(15, &row.get::<_, String>(15)?)?,
         },
         merge_method: parse_text(13, &row.get::<_, String>(13)?)?,
     })
@@ -124,7 +126,8 @@ impl ProjectStore for Db {
                 .execute(
                     "UPDATE projects SET slug = ?2, name = ?3, repo_url = ?4, default_branch = ?5,
                      description = ?6, updated_at = ?7, isolation = ?8, setup_files = ?9,
-                     setup_command = ?10, merge_method = ?11 WHERE id = ?1",
+                     setup_command = ?10, merge_method = ?11, session_host = ?12,
+                     host_fallback = ?13 WHERE id = ?1",
                     params![
                         id,
                         row.slug,
@@ -137,6 +140,8 @@ impl ProjectStore for Db {
                         json_text(&row.workspace.setup_files),
                         json_text(&row.workspace.setup_command),
                         row.merge_method.as_str(),
+                        row.workspace.session_host,
+                        row.workspace.host_fallback.as_str(),
                     ],
                 )
                 .map_err(conflict_on_unique(slug_taken(&row.slug)))?;

@@ -17,7 +17,7 @@ use crate::{Db, Ts, audit, internal, parse_text};
 
 const SELECT: &str = "SELECT s.id, s.user_id, u.email, s.project_id, s.issue_id, i.title, s.tool,
     s.yolo, s.prompt, s.state, s.exit_code, s.detail, s.branch, s.worktree_path, s.tmux_name,
-    s.created_at, s.updated_at, s.ended_at, s.sandbox
+    s.created_at, s.updated_at, s.ended_at, s.sandbox, s.host_name
     FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN issues i ON i.id = s.issue_id";
 
 fn session(r: &Row<'_>) -> rusqlite::Result<Session> {
@@ -31,6 +31,7 @@ fn session(r: &Row<'_>) -> rusqlite::Result<Session> {
         tool: r.get(6)?,
         yolo: r.get(7)?,
         sandbox: r.get(18)?,
+        host: r.get(19)?,
         prompt: r.get(8)?,
         state: parse_text(9, &r.get::<_, String>(9)?)?,
         exit_code: r.get(10)?,
@@ -151,9 +152,10 @@ impl SessionStore for Db {
             // is outside the tmux-safe alphabet), then name the row.
             tx.execute(
                 "INSERT INTO sessions (user_id, project_id, issue_id, tool, yolo, prompt, state,
-                    branch, worktree_path, tmux_name, created_at, updated_at, sandbox)
+                    branch, worktree_path, tmux_name, created_at, updated_at, sandbox, host_id,
+                    host_name)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'starting', ?7, ?8, ':' || random(), ?9, ?9,
-                    ?10)",
+                    ?10, ?11, ?12)",
                 params![
                     row.user_id,
                     row.project_id,
@@ -164,7 +166,9 @@ impl SessionStore for Db {
                     row.branch,
                     row.worktree_path,
                     at,
-                    row.sandbox
+                    row.sandbox,
+                    row.host_id,
+                    row.host_name
                 ],
             )
             .map_err(internal)?;

@@ -32,6 +32,7 @@ mod revocations;
 mod routes;
 mod runner;
 pub mod secret_key;
+mod sites;
 mod state;
 mod ui;
 pub mod update;

@@ -73,6 +73,24 @@ struct Inner {
     repo_allow: aiops_core::repo_host::AllowList,
     /// Request counts and latencies for `/metrics`.
     http_metrics: crate::metrics::HttpMetrics,
+    /// Session hosts connected so far (issue 23).
+    sites: crate::sites::SiteCache,
+}
+
+impl aiops_core::sessions::sites::Sites for Inner {
+    fn hosts(&self) -> CoreResult<Vec<aiops_types::Host>> {
+        aiops_core::hosts::HostStore::list_hosts(&self.db)
+    }
+
+    fn open(&self, name: &str) -> CoreResult<Arc<aiops_core::sessions::sites::Site>> {
+        crate::sites::open(
+            &self.db,
+            &self.secret_key,
+            &self.sites,
+            &self.aiops_bin,
+            name,
+        )
+    }
 }
 
 /// The system resolver (getaddrinfo through `std::net`): every address of a host, as
@@ -141,6 +159,7 @@ impl AppState {
             closing: tokio::sync::watch::Sender::new(false),
             revocations: Default::default(),
             http_metrics: Default::default(),
+            sites: Default::default(),
         }));
         // Every write that appends to the event log wakes the event streams, whichever
         // path made it (a weak handle: the store must not keep the state alive).
@@ -253,7 +272,14 @@ impl AppState {
                 read_only: &self.0.sandbox_read_only,
                 tools: &self.0.installer.layout().root,
             },
+            sites: &*self.0,
+            site: None,
         }
+    }
+
+    /// The session hosts, for the terminal bridge.
+    pub fn sites(&self) -> &dyn aiops_core::sessions::sites::Sites {
+        &*self.0
     }
 
     /// What judges a non-admin's `repo_url`: `repo_url_allow` and the system resolver.

@@ -78,6 +78,9 @@ pub struct Session {
     /// What contains the command: `bubblewrap` (Linux), `seatbelt` (macOS), or `none` (the
     /// server runs sessions unsandboxed, or an admin started this one with `no_sandbox`).
     pub sandbox: String,
+    /// The session host it runs on (issue 23); None: the control plane's own machine.
+    #[serde(default)]
+    pub host: Option<String>,
     /// The initial prompt given to tools that take one.
     pub prompt: String,
     pub state: SessionState,
@@ -121,6 +124,10 @@ pub struct WorkIssue {
     /// server's `session_sandbox` is `required`).
     #[serde(default)]
     pub no_sandbox: bool,
+    /// Run it on this session host (`local`: the control plane's machine) instead of
+    /// where the project places its sessions.
+    #[serde(default)]
+    pub host: Option<String>,
 }
 
 /// `POST /api/v1/sessions`: a session on a project without an issue (in the base clone).
@@ -145,6 +152,9 @@ pub struct StartSession {
     /// Admins only, audited: run without the sandbox.
     #[serde(default)]
     pub no_sandbox: bool,
+    /// As in `WorkIssue`: a session host, or `local`.
+    #[serde(default)]
+    pub host: Option<String>,
 }
 
 /// The answer of `work` and `start`.

@@ -171,6 +171,45 @@ pub struct ProjectWorkspace {
     pub setup_files: Vec<String>,
     /// Run once in each new worktree (argv, no shell; empty = none).
     pub setup_command: Vec<String>,
+    /// Where sessions run (issue 23): a session host's name, or `label:<label>` for the
+    /// least-loaded host with that label; None: the control plane's own machine.
+    #[serde(default)]
+    pub session_host: Option<String>,
+    /// When no pinned host can take a new session (down, draining, full).
+    #[serde(default)]
+    pub host_fallback: HostFallback,
+}
+
+/// What a new session of a project pinned to session hosts does when none can take it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HostFallback {
+    /// Refuse it, saying why (the default: a pin usually means the local machine is not
+    /// fit for the project's sessions).
+    #[default]
+    Refuse,
+    /// Run it on the control plane's own machine, with a note.
+    Local,
+}
+
+impl HostFallback {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Refuse => "refuse",
+            Self::Local => "local",
+        }
+    }
+}
+
+impl std::str::FromStr for HostFallback {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "refuse" => Ok(Self::Refuse),
+            "local" => Ok(Self::Local),
+            other => Err(format!("host_fallback must be refuse or local, not `{other}`")),
+        }
+    }
 }
 
 /// `POST /api/v1/projects`
@@ -219,6 +258,12 @@ pub struct UpdateProject {
     /// How pull requests merge when no method is given.
     #[serde(default)]
     pub merge_method: Option<crate::MergeMethod>,
+    /// A session host's name or `label:<label>` to run sessions on; `""` returns them to
+    /// the control plane's machine. Admins of the tenant only.
+    #[serde(default)]
+    pub session_host: Option<String>,
+    #[serde(default)]
+    pub host_fallback: Option<HostFallback>,
 }
 
 /// Query of `GET /api/v1/projects`.

@@ -170,6 +170,14 @@ pub enum Command {
     /// Slack bots of a tenant (polling their channels): the same as `telegram`.
     #[command(subcommand)]
     Slack(chat_bots::BotCommand),
+    /// Runs one session-runtime call of the control plane on this session host: the
+    /// call as JSON on stdin, the reply on stdout (started by aiops over SSH).
+    #[command(hide = true)]
+    HostRuntime {
+        /// The host's root (workspaces, sessions, tmux socket).
+        #[arg(long)]
+        root: std::path::PathBuf,
+    },
     /// The CLI's settings (server URL, output format, stored key, defaults).
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -213,6 +221,13 @@ fn help(topic: &[String]) -> Result<(), CliError> {
     output::stdout(&format!("{}\n", at.render_long_help()))
 }
 
+/// `aiops host-runtime --root R`: one call of [`aiops_exec::host_rpc`].
+fn host_runtime(root: &std::path::Path) -> Result<(), CliError> {
+    let me = std::env::current_exe().map_err(|e| CliError::error(e.to_string()))?;
+    aiops_exec::host_rpc::serve_stdio(root, me, std::io::stdin().lock(), std::io::stdout().lock())
+        .map_err(|e| CliError::usage(format!("host-runtime: {e}")))
+}
+
 /// Runs one command. `rt` drives the async ones; sync ones never enter it.
 pub fn run(
     global: GlobalArgs,
@@ -227,6 +242,8 @@ pub fn run(
         #[cfg(feature = "server")]
         Command::Update(args) => crate::update::run(args),
         Command::Config(cmd) => config::run(&Ctx::load(&global)?, cmd, rt),
+        // Needs no config: the control plane started it over SSH with everything in the call.
+        Command::HostRuntime { root } => host_runtime(&root),
         Command::Help { topic } => help(&topic),
         Command::Login(args) => rt.block_on(auth::login(&Ctx::load(&global)?, args)),
         Command::Logout => rt.block_on(auth::logout(&Ctx::load(&global)?)),

@@ -134,6 +134,13 @@ pub struct ProjectFields {
     /// How `git pr-merge` merges without --method: merge, squash or rebase.
     #[arg(long, value_parser = ["merge", "squash", "rebase"])]
     merge_method: Option<String>,
+    /// Run the project's sessions on a session host: its name, or `label:<label>` for
+    /// the least-loaded host with that label; `""` runs them here again (tenant admins).
+    #[arg(long, value_name = "HOST")]
+    session_host: Option<String>,
+    /// When no pinned host can take a session: refuse it (default) or run it here.
+    #[arg(long, value_parser = ["refuse", "local"])]
+    host_fallback: Option<String>,
 }
 
 /// A repeatable list flag: given → set it; `--no-…` → clear it; neither → keep.
@@ -212,6 +219,8 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                 setup_command,
                 no_setup_command,
                 merge_method,
+                session_host,
+                host_fallback,
             } = fields;
             let req = UpdateProject {
                 name,
@@ -227,6 +236,11 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
                 setup_command: list_change(setup_command, no_setup_command),
                 merge_method: merge_method
                     .map(|m| m.parse())
+                    .transpose()
+                    .map_err(CliError::usage)?,
+                session_host,
+                host_fallback: host_fallback
+                    .map(|f| f.parse())
                     .transpose()
                     .map_err(CliError::usage)?,
             };

@@ -43,6 +43,10 @@ pub struct StartArgs {
     /// `session_sandbox` is `required`).
     #[arg(long)]
     no_sandbox: bool,
+    /// Run it on this session host (`local`: the server's own machine) instead of where
+    /// the project places its sessions.
+    #[arg(long, value_name = "HOST")]
+    host: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -170,6 +174,7 @@ pub async fn work(ctx: &Ctx, args: WorkArgs) -> Result<(), CliError> {
         yolo: s.yolo,
         user: s.user.clone(),
         no_sandbox: s.no_sandbox,
+        host: s.host.clone(),
     };
     let started = client.work_issue(args.id, &req).await?;
     started_then(ctx, &client, started, s.attach_flag()).await
@@ -311,6 +316,7 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
                 yolo: start.yolo,
                 user: start.user.clone(),
                 no_sandbox: start.no_sandbox,
+                host: start.host.clone(),
             };
             let started = client.start_session(&req).await?;
             started_then(ctx, client, started, start.attach_flag()).await

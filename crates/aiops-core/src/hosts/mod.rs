@@ -153,14 +153,8 @@ pub fn test(
     id: i64,
 ) -> CoreResult<Host> {
     let host = get(store, caller, id)?;
-    let row = row_of(&host)?;
-    let key = host_key(store, secret, &host)?;
-    let endpoint = SshHost {
-        name: row.target.address.clone(),
-        port: row.target.port,
-    };
-    let known_hosts = trusted_keys(store, git, &endpoint)?;
-    let items = match shell.probe(&row.target, &SshMaterial { key, known_hosts }) {
+    let (target, material) = login(store, secret, git, &host)?;
+    let items = match shell.probe(&target, &material) {
         Ok(items) => items,
         Err(e) => vec![HostCheckItem {
             name: "ssh".into(),
@@ -178,6 +172,25 @@ pub fn test(
         items,
     };
     store.record_host_check(id, &check)
+}
+
+/// How the control plane logs in to `host`: its SSH login, and aiops's key with the
+/// host's confirmed keys. The first contact records the host's keys as pending and is a
+/// `Conflict` naming their fingerprints (see [`test`]).
+pub fn login(
+    store: &impl Store,
+    secret: &SecretKey,
+    git: &dyn WorkingCopies,
+    host: &Host,
+) -> CoreResult<(SshTarget, SshMaterial)> {
+    let row = row_of(host)?;
+    let key = host_key(store, secret, host)?;
+    let endpoint = SshHost {
+        name: row.target.address.clone(),
+        port: row.target.port,
+    };
+    let known_hosts = trusted_keys(store, git, &endpoint)?;
+    Ok((row.target, SshMaterial { key, known_hosts }))
 }
 
 /// The key the host is reached with.
@@ -318,4 +331,20 @@ mod tests {
         assert!(labels(&["GPU".into()]).is_err());
         assert!(capacity(0).is_err() && capacity(1001).is_err() && capacity(4).is_ok());
     }
+}
+
+/// A project's `session_host`: a host's name, or `label:<label>`. Checked for form only:
+/// a pin may name a host added later, and placement says when none matches.
+pub fn pin(value: &str) -> CoreResult<String> {
+    let value = value.trim();
+    let checked = match value.strip_prefix("label:") {
+        Some(label) => labels(&[label.to_owned()]).map(|l| format!("label:{}", l[0])),
+        None => host_name(value),
+    };
+    checked.map_err(|_| {
+        CoreError::invalid(
+            "session_host",
+            format!("`{value}`: a session host's name, or label:<label>"),
+        )
+    })
 }

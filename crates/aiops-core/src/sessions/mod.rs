@@ -16,6 +16,7 @@ pub mod ops;
 pub mod plan;
 pub mod review;
 pub mod sandbox;
+pub mod sites;
 pub mod start;
 pub mod tools;
 pub mod worktrees;
@@ -50,4 +51,9 @@ pub struct Host<'a> {
     pub default_tool: &'a str,
     /// `session_sandbox`, the tool homes and the admin's extra read-only paths.
     pub sandbox: sandbox::SandboxPolicy<'a>,
+    /// The session hosts (issue 23).
+    pub sites: &'a dyn sites::Sites,
+    /// The session host this view is of ([`Host::at`]); None: the control plane's
+    /// machine.
+    pub site: Option<&'a sites::Site>,
 }

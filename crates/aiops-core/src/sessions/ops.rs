@@ -149,7 +149,7 @@ pub fn kill(
     id: i64,
 ) -> CoreResult<Session> {
     let s = get_own(store, caller, id)?;
-    host.runtime.kill(s.id, tmux_name(&s))?;
+    on_site(host, &s, |h| h.runtime.kill(s.id, tmux_name(&s)))?;
     if !s.state.is_live() {
         return Ok(s);
     }
@@ -186,6 +186,8 @@ pub fn respawn(
             s.tool
         ))
     })?;
+    let site = super::sites::of_session(host, &s)?;
+    let host = &host.at(site.as_deref());
     host.runtime.check_program(&tool.command)?;
     let owner = store
         .user_by_id(s.user_id)?
@@ -238,7 +240,7 @@ pub fn send(
     let audit = NewAudit::by(caller, "session.send")
         .target("session", id)
         .detail(json!({ "bytes": text.len(), "enter": enter }));
-    host.runtime.send(tmux_name(&s), text, enter)?;
+    on_site(host, &s, |h| h.runtime.send(tmux_name(&s), text, enter))?;
     store.append_audit(audit)?;
     if enter && s.state == SessionState::Waiting && submits_unreported(store, &s)? {
         let change = StateChange {
@@ -274,7 +276,17 @@ pub fn logs(
     raw: bool,
 ) -> CoreResult<Transcript> {
     let s = get(store, caller, id)?;
-    host.runtime.transcript(s.id, tail, raw)
+    on_site(host, &s, |h| h.runtime.transcript(s.id, tail, raw))
+}
+
+/// Runs `f` with `host` as seen from the machine session `s` runs on.
+pub(super) fn on_site<T>(
+    host: &Host<'_>,
+    s: &Session,
+    f: impl FnOnce(&Host<'_>) -> CoreResult<T>,
+) -> CoreResult<T> {
+    let site = super::sites::of_session(host, s)?;
+    f(&host.at(site.as_deref()))
 }
 
 /// What the terminal WebSocket attaches to: the session's tmux name and whether the
@@ -287,6 +299,8 @@ pub struct TerminalTarget {
     pub tenant_id: Option<i64>,
     pub tmux_name: String,
     pub read_only: bool,
+    /// The session host it runs on; None: the control plane's machine.
+    pub host: Option<String>,
 }
 
 /// Which access a terminal asks for: the default, or explicitly read-only / read-write.
@@ -335,6 +349,7 @@ pub fn terminal_target(
         tenant_id,
         tmux_name: tmux_name(&s).to_owned(),
         read_only,
+        host: s.host.clone(),
     })
 }
 
@@ -348,7 +363,15 @@ pub fn attach(
     ssh_user: &str,
 ) -> CoreResult<AttachInfo> {
     let t = terminal_target(store, caller, id, TerminalMode::Default)?;
-    let command = host.runtime.attach_command(&t.tmux_name, t.read_only);
+    let s = get(store, caller, id)?;
+    let site = super::sites::of_session(host, &s)?;
+    let on = host.at(site.as_deref());
+    let command = on.runtime.attach_command(&t.tmux_name, t.read_only);
+    // A session on a session host is attached there, as the host's SSH user.
+    let (server_host, ssh_user) = match on.site {
+        Some(s) => (s.login.1.as_str(), s.login.0.as_str()),
+        None => (server_host, ssh_user),
+    };
     Ok(AttachInfo {
         session_id: id,
         host: server_host.to_owned(),
@@ -382,6 +405,12 @@ pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
     )?;
     if live.is_empty() {
         // Nothing to check: do not even ask tmux (which may not be installed).
+        return Ok(0);
+    }
+    // Sessions on session hosts are not in this machine's tmux: their launchers and
+    // pane-died hooks report them.
+    let live: Vec<Session> = live.into_iter().filter(|s| s.host.is_none()).collect();
+    if live.is_empty() {
         return Ok(0);
     }
     let panes = host.runtime.panes()?;

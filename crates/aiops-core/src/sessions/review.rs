@@ -250,7 +250,7 @@ pub fn send(
     let text = prompt(&drafts);
     let typed = s.state == SessionState::Waiting;
     let comments = if typed {
-        host.runtime.send(tmux_name(&s), &text, true)?;
+        super::ops::on_site(host, &s, |h| h.runtime.send(tmux_name(&s), &text, true))?;
         store.move_review_comments(session_id, ReviewState::Draft, ReviewState::Sent)?
     } else {
         store.move_review_comments(session_id, ReviewState::Draft, ReviewState::Queued)?
@@ -285,7 +285,7 @@ pub fn deliver_queued(
     if queued.is_empty() {
         return Ok(0);
     }
-    host.runtime.send(tmux_name(s), &prompt(&queued), true)?;
+    super::ops::on_site(host, s, |h| h.runtime.send(tmux_name(s), &prompt(&queued), true))?;
     Ok(store
         .move_review_comments(s.id, ReviewState::Queued, ReviewState::Sent)?
         .len())

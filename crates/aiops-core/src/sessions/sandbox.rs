@@ -65,7 +65,7 @@ pub struct SandboxPolicy<'a> {
 
 /// What a sandboxed session's command sees besides the read-only system (`/usr`, `/etc`,
 /// `/bin`, `/lib*`, `/opt`), a private `/tmp`, `/dev` and `/proc`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SandboxPlan {
     /// Where the session works (read-write): its worktree, or the base clone in place.
     pub work_dir: PathBuf,

@@ -63,6 +63,8 @@ pub fn work(
     req: &WorkIssue,
 ) -> CoreResult<StartedSession> {
     let issue = issues::get(store, caller, issue_id)?;
+    let (site, placed) = place_for(store, host, issue.project_id, req.host.as_deref())?;
+    let host = &host.at(site.as_deref());
     let ask = Ask {
         tool: &req.tool,
         prompt: Some(
@@ -90,7 +92,7 @@ pub fn work(
     let claim = claim(store, access, caller, &r.owner, &issue);
     started
         .notes
-        .splice(0..0, r.chosen.into_iter().chain(claim));
+        .splice(0..0, r.chosen.into_iter().chain(claim).chain(placed));
     Ok(started)
 }
 
@@ -108,13 +110,31 @@ pub fn start(
         user: req.user.as_deref(),
         no_sandbox: req.no_sandbox,
     };
+    let found = projects::find(store, caller, &req.project)?;
+    let (site, placed) = place_for(store, host, found.id, req.host.as_deref())?;
+    let host = &host.at(site.as_deref());
     let r = request(store, host, caller, &ask)?;
-    let project = projects::find(store, caller, &req.project)?;
-    let project = visible_project(store, &r.owner, project.id)?;
+    let project = visible_project(store, &r.owner, found.id)?;
     check_limit(store, host, &r.owner)?;
     let mut started = launch(store, host, &r, &project, None)?;
-    started.notes.splice(0..0, r.chosen.clone());
+    started
+        .notes
+        .splice(0..0, r.chosen.clone().into_iter().chain(placed));
     Ok(started)
+}
+
+/// Where a new session of project `project_id` runs ([`super::sites::place`]), and a
+/// note when the project's fallback put it on the control plane's machine.
+fn place_for(
+    store: &impl Store,
+    host: &Host<'_>,
+    project_id: i64,
+    asked: Option<&str>,
+) -> CoreResult<(Option<std::sync::Arc<super::sites::Site>>, Option<String>)> {
+    let project = store
+        .project(Viewer::All, project_id)?
+        .ok_or_else(|| CoreError::not_found(format!("project {project_id}")))?;
+    super::sites::place(store, host, &project, asked)
 }
 
 /// Who the session is for, its tool and its checked prompt (`None` or blank: none).
@@ -371,6 +391,8 @@ fn launch(
         worktree_path: prepared.dir.display().to_string(),
         name_hint: issue.map_or_else(|| project.slug.clone(), |i| i.title.clone()),
         sandbox: r.sandbox.to_owned(),
+        host_id: host.site.map(|s| s.host_id),
+        host_name: host.site.map(|s| s.host_name.clone()),
     };
     let audit = NewAudit::by(r.caller, "session.start").detail(json!({
         "user": r.owner.email,
@@ -380,6 +402,7 @@ fn launch(
         "yolo": r.yolo,
         "sandbox": r.sandbox,
         "no_sandbox": r.no_sandbox,
+        "host": host.site.map(|s| s.host_name.as_str()),
     }));
     let session = store.insert_session(&row, &key, audit)?;
     let launched = launch_plan(store, host, &r.tool, &r.owner, &session, &secret, false)

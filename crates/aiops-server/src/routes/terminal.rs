@@ -227,14 +227,37 @@ async fn terminal(
     };
     let revoked = st.revoked(holder, revocations_seen);
     let ws = ws.map_err(|r| from_rejection(r.status(), r.body_text()))?;
-    let argv = st
-        .tmux()
-        .attach_argv(&target.tmux_name, target.read_only)
-        .map_err(|e| ApiError::internal("tmux attach", e))?;
+    let argv = match target.host.clone() {
+        None => st
+            .tmux()
+            .attach_argv(&target.tmux_name, target.read_only)
+            .map_err(|e| ApiError::internal("tmux attach", e))?,
+        // A session host's pane: `ssh -t` there, then its own tmux attach, bridged with
+        // the same flow control.
+        Some(name) => {
+            let (tmux_name, read_only, s) = (target.tmux_name.clone(), target.read_only, st.clone());
+            st.run(move |_| remote_attach(&s, &name, &tmux_name, read_only))
+                .await?
+        }
+    };
     Ok(ws
         .max_message_size(MAX_INPUT_BYTES)
         .max_frame_size(MAX_INPUT_BYTES)
         .on_upgrade(move |socket| attach(socket, target, argv, (cols, rows), st.closed(), revoked)))
+}
+
+/// `ssh … -t -- HOST '<tmux attach on the host>'` for a session on session host `name`.
+fn remote_attach(
+    st: &AppState,
+    name: &str,
+    tmux_name: &str,
+    read_only: bool,
+) -> aiops_core::CoreResult<Vec<std::ffi::OsString>> {
+    let site = st.sites().open(name).map_err(|e| {
+        aiops_core::CoreError::Conflict(format!("session host {name} does not answer: {e}"))
+    })?;
+    let inner = site.runtime.attach_command(tmux_name, read_only);
+    aiops_exec::ssh_runtime::terminal_argv(&site.ssh_terminal, &inner)
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {

@@ -30,6 +30,7 @@ async fn connect(argv: &[&str], read_only: bool) -> Client {
         tenant_id: None,
         tmux_name: "unused".into(),
         read_only,
+        host: None,
     };
     let app = Router::new().route(
         "/t",

@@ -137,6 +137,8 @@ async fn deleting_a_project_with_sessions_on_record_is_a_409_that_says_why() {
             worktree_path: "/nonexistent".into(),
             name_hint: "test".into(),
             sandbox: "none".into(),
+            host_id: None,
+            host_name: None,
         },
         &NewApiKeyRow {
             user_id,
