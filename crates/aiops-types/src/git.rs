@@ -257,7 +257,8 @@ pub struct GitPush {
     /// key: its own session).
     #[serde(default)]
     pub session: Option<i64>,
-    /// The branch to push. Default: the checked-out branch (pushed to `origin` with the same name, tracked).
+    /// The branch to push. Default: the checked-out branch (pushed to `origin` with the
+    /// same name, tracked).
     #[serde(default)]
     pub branch: Option<String>,
 }
