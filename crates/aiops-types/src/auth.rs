@@ -10,11 +10,14 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Sees and manages everything; may hold the `admin` scope.
     Admin,
+    /// Sees only the tenants and projects they belong to; scopes up to `write`.
     Member,
 }
 
 impl Role {
+    /// The lowercase wire name, e.g. `admin`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Admin => "admin",
@@ -58,14 +61,19 @@ impl std::str::FromStr for Role {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
+    /// Read routes only.
     Read,
+    /// Read and write routes.
     Write,
+    /// Every route, the admin-only ones included.
     Admin,
 }
 
 impl Scope {
+    /// Every scope, lowest first.
     pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Admin];
 
+    /// The lowercase wire name, e.g. `read`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Read => "read",
@@ -92,13 +100,20 @@ impl std::str::FromStr for Scope {
 /// A user as the API shows it. Never carries the password hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct User {
+    /// The user's id.
     pub id: i64,
+    /// The login email, lowercase; unique.
     pub email: String,
+    /// The display name (1..=100 characters).
     pub name: String,
+    /// What the user may see and manage.
     pub role: Role,
+    /// A disabled user cannot sign in and their API keys stop working.
     pub disabled: bool,
+    /// When the user was created (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When the user was last changed (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     /// Where an admin put this user's tool home (`$HOME` of their sessions); absent:
@@ -111,7 +126,9 @@ pub struct User {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"email": "admin@example.com", "password": "a-long-passphrase"}))]
 pub struct LoginRequest {
+    /// The user's email (case does not matter).
     pub email: String,
+    /// The user's password.
     pub password: String,
 }
 
@@ -119,7 +136,9 @@ pub struct LoginRequest {
 /// every state-changing request made with the session cookie.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SessionInfo {
+    /// The signed-in user.
     pub user: User,
+    /// Send as `X-CSRF-Token` on every state-changing request made with the cookie.
     pub csrf_token: String,
 }
 
@@ -128,10 +147,15 @@ pub struct SessionInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"token": "the-setup-token-from-the-server-log", "email": "admin@example.com", "name": "Admin", "password": "a-long-passphrase"}))]
 pub struct SetupRequest {
+    /// The one-time setup token from the server's log.
     pub token: String,
+    /// The first admin's email (`name@example.com`, at most 254 bytes).
     pub email: String,
+    /// The display name (at most 100 characters); default: the part of the email before
+    /// `@`.
     #[serde(default)]
     pub name: Option<String>,
+    /// The first admin's password: at least 8 characters.
     pub password: String,
 }
 
@@ -139,7 +163,9 @@ pub struct SetupRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
+    /// A browser session cookie (from login or setup).
     Session,
+    /// An API key (`Authorization: Bearer aiops_…`).
     ApiKey,
 }
 
@@ -161,14 +187,16 @@ pub struct Preferences {
 /// `GET /api/v1/auth/me`
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Me {
+    /// The caller.
     pub user: User,
+    /// How the caller authenticated.
     pub method: AuthMethod,
     /// Effective scopes of this credential (a key's scopes, or the role's for a session).
     pub scopes: Vec<Scope>,
-    /// Present for cookie sessions only.
+    /// The CSRF token to send as `X-CSRF-Token`; present for cookie sessions only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
-    /// Present for API keys only.
+    /// The id of the API key used; present for API keys only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<i64>,
 }
@@ -176,18 +204,26 @@ pub struct Me {
 /// An API key's metadata. The secret itself is shown once, at creation, and never again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ApiKey {
+    /// The key's id.
     pub id: i64,
+    /// The id of the user who owns it (its requests act as that user).
     pub user_id: i64,
+    /// The name given at creation, to tell keys apart.
     pub name: String,
     /// The first characters of the key (`aiops_AbCd`), to recognise it in lists.
     pub prefix: String,
+    /// What the key may do (each at most its owner's role allows).
     pub scopes: Vec<Scope>,
+    /// When it was created (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When it stops working (RFC 3339, UTC); absent: never.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    /// When it was last used (RFC 3339, UTC); absent: never used.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<OffsetDateTime>,
+    /// When it was revoked (RFC 3339, UTC); absent while it is not revoked.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
     /// Set for a session-scoped key: minted for that agent session, revoked when it ends.
@@ -212,6 +248,7 @@ pub struct CreateApiKey {
 /// Answer of `POST /api/v1/auth/keys`: the only time `secret` is ever returned.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreatedApiKey {
+    /// The new key's metadata.
     pub key: ApiKey,
     /// `aiops_` followed by 43 base64url characters (256 bits). Store it now.
     pub secret: String,
@@ -223,7 +260,9 @@ pub struct CreatedApiKey {
 pub struct KeyListParams {
     /// Admins only: list every user's keys instead of their own.
     pub all: Option<bool>,
+    /// Rows per page, 1..=500 (default 50).
     pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
 
@@ -232,9 +271,13 @@ pub struct KeyListParams {
 #[schema(example = json!({"email": "ada@example.com", "name": "Ada Lovelace", "role": "member", "password": "a-long-passphrase"}))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    /// The login email (`name@example.com`, at most 254 bytes; stored lowercase, unique).
     pub email: String,
+    /// The display name (at most 100 characters); default: the part of the email before
+    /// `@`.
     #[serde(default)]
     pub name: Option<String>,
+    /// The user's role.
     pub role: Role,
     /// At least 8 characters.
     pub password: String,
@@ -245,8 +288,10 @@ pub struct CreateUser {
 #[schema(example = json!({"name": "Ada Lovelace"}))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    /// The new display name (1..=100 characters).
     #[serde(default)]
     pub name: Option<String>,
+    /// The new role; an admin cannot demote themself.
     #[serde(default)]
     pub role: Option<Role>,
     /// `true` signs the user out everywhere and makes their keys stop working.
@@ -263,6 +308,7 @@ pub struct UpdateUser {
 #[schema(example = json!({"current_password": "a-long-passphrase", "new_password": "another-long-passphrase"}))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
+    /// The caller's password now.
     pub current_password: String,
     /// At least 8 characters.
     pub new_password: String,

@@ -20,6 +20,7 @@ pub enum AutomationKind {
 }
 
 impl AutomationKind {
+    /// The lowercase wire name, e.g. `semaphore`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Semaphore => "semaphore",
@@ -42,10 +43,15 @@ impl std::str::FromStr for AutomationKind {
 /// An automation target of a tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AutomationTarget {
+    /// The target's id.
     pub id: i64,
+    /// The id of the tenant it belongs to.
     pub tenant_id: i64,
+    /// The slug of the tenant it belongs to.
     pub tenant_slug: String,
+    /// The target's name, unique within the tenant.
     pub name: String,
+    /// Where its runs execute.
     pub kind: AutomationKind,
     /// Semaphore: the server's root URL (`https://semaphore.example.com`; `/api` is
     /// appended). None for local targets.
@@ -67,8 +73,10 @@ pub struct AutomationTarget {
     pub inventory: Option<String>,
     /// Local: whether an Ansible Vault password is stored.
     pub has_vault_password: bool,
+    /// When the target was created (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When the target was last changed (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -84,6 +92,7 @@ pub struct CreateAutomationTarget {
     pub tenant: String,
     /// 1..=100 characters, unique within the tenant.
     pub name: String,
+    /// Where its runs execute: `semaphore` or `local`.
     pub kind: AutomationKind,
     /// Semaphore only, required: `https://` (or `http://` for localhost).
     #[serde(default)]
@@ -91,25 +100,28 @@ pub struct CreateAutomationTarget {
     /// Semaphore only, required: an API token (Semaphore → User → API tokens).
     #[serde(default)]
     pub token: Option<String>,
-    /// Semaphore only, required.
+    /// Semaphore only, required: the Semaphore project runs go to by default.
     #[serde(default)]
     #[schema(minimum = 1)]
     pub semaphore_project_id: Option<i64>,
+    /// Semaphore only: verify the server's TLS certificate (default true).
     #[serde(default)]
     pub verify_tls: Option<bool>,
-    /// 1..=300 seconds, default 15.
+    /// Semaphore only: timeout of one HTTP request, 1..=300 seconds, default 15.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 300)]
     pub http_timeout_secs: Option<u32>,
-    /// 10..=86400 seconds, default 600.
+    /// A run still going after this many seconds is stopped and fails: 10..=86400,
+    /// default 600.
     #[serde(default)]
     #[schema(minimum = 10, maximum = 86400)]
     pub task_timeout_secs: Option<u32>,
-    /// 1..=60 seconds, default 2.
+    /// Semaphore only: seconds between polls of a task, 1..=60, default 2.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 60)]
     pub poll_interval_secs: Option<u32>,
-    /// Local only.
+    /// Local only: the default inventory, a file relative to the repository or an
+    /// inline host list ending in a comma (`localhost,`).
     #[serde(default)]
     pub inventory: Option<String>,
     /// Local only: the Ansible Vault password (sealed at rest, never returned).
@@ -123,28 +135,38 @@ pub struct CreateAutomationTarget {
 #[schema(example = json!({"task_timeout_secs": 1200}))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAutomationTarget {
+    /// A new name, 1..=100 characters, unique within the tenant.
     #[serde(default)]
     pub name: Option<String>,
+    /// Semaphore: a new root URL.
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Semaphore: a new API token; empty removes the stored one.
     #[serde(default)]
     pub token: Option<String>,
+    /// Semaphore: a new default project.
     #[serde(default)]
     #[schema(minimum = 1)]
     pub semaphore_project_id: Option<i64>,
+    /// Semaphore: verify the server's TLS certificate.
     #[serde(default)]
     pub verify_tls: Option<bool>,
+    /// Semaphore: timeout of one HTTP request, 1..=300 seconds.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 300)]
     pub http_timeout_secs: Option<u32>,
+    /// Seconds after which a run still going is stopped and fails, 10..=86400.
     #[serde(default)]
     #[schema(minimum = 10, maximum = 86400)]
     pub task_timeout_secs: Option<u32>,
+    /// Semaphore: seconds between polls of a task, 1..=60.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 60)]
     pub poll_interval_secs: Option<u32>,
+    /// Local: a new default inventory; empty removes it.
     #[serde(default)]
     pub inventory: Option<String>,
+    /// Local: a new Ansible Vault password; empty removes the stored one.
     #[serde(default)]
     pub vault_password: Option<String>,
 }
@@ -158,15 +180,20 @@ pub struct AutomationTargetListParams {
     /// Page size, 1..=500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
 
 /// What a run can start: a Semaphore task template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AutomationTemplate {
+    /// The template's id in Semaphore (`template_id` of a run).
     pub id: i64,
+    /// The template's name in Semaphore.
     pub name: String,
+    /// The playbook it runs, as Semaphore names it.
     pub playbook: String,
+    /// The template's description in Semaphore; None when empty.
     pub description: Option<String>,
     /// Whether the template lets a task override its CLI arguments (needed for `tags`
     /// and `skip_tags`, which travel as `--tags` / `--skip-tags` arguments).
@@ -176,6 +203,7 @@ pub struct AutomationTemplate {
 /// `POST /api/v1/automation/targets/{id}/test`: what the target answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AutomationTest {
+    /// The target answered and works.
     pub ok: bool,
     /// One line: the Semaphore project's name, or `ansible-playbook`'s version.
     pub detail: String,
@@ -241,33 +269,51 @@ pub struct StartAutomationRun {
 /// One automation run. Its state is its job's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AutomationRun {
+    /// The run's id.
     pub id: i64,
+    /// The id of the target it runs on.
     pub target_id: i64,
+    /// The name of the target it runs on.
     pub target_name: String,
+    /// The target's kind.
     pub kind: AutomationKind,
+    /// The id of the target's tenant.
     pub tenant_id: i64,
+    /// The state of the run's job.
     pub state: JobState,
     /// The job running it (its output is the run's log).
     pub job_id: Option<i64>,
+    /// Local: the project whose repository holds the playbook.
     pub project_id: Option<i64>,
+    /// The session the run is linked to (whose worktree a local run used).
     pub session_id: Option<i64>,
+    /// The issue that gets a comment with the result when the run ends.
     pub issue_id: Option<i64>,
+    /// The id of the user who started it.
     pub requested_by: Option<i64>,
+    /// Semaphore: the task template run.
     pub template_id: Option<i64>,
+    /// Semaphore: the project the task runs in.
     pub semaphore_project_id: Option<i64>,
     /// Semaphore: the task's id there, once created.
     pub remote_task_id: Option<i64>,
+    /// Local: the playbook, relative to the repository.
     pub playbook: Option<String>,
+    /// Local: the inventory used.
     pub inventory: Option<String>,
     /// The overrides asked for: extra_vars, limit, tags, skip_tags, check, diff, writable.
     pub options: serde_json::Value,
     /// Local: `ansible-playbook`'s exit status once it ended.
     pub exit_code: Option<i32>,
+    /// Why the run failed (or was cancelled).
     pub error: Option<String>,
+    /// When it was queued (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub queued_at: OffsetDateTime,
+    /// When it started (RFC 3339, UTC); absent while queued.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub started_at: Option<OffsetDateTime>,
+    /// When it ended (RFC 3339, UTC); absent until then.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub finished_at: Option<OffsetDateTime>,
 }
@@ -276,13 +322,18 @@ pub struct AutomationRun {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AutomationRunListParams {
+    /// Only runs on this target (its id).
     pub target: Option<i64>,
+    /// Only runs of this project.
     pub project_id: Option<i64>,
+    /// Only runs linked to this session.
     pub session_id: Option<i64>,
+    /// Only runs linked to this issue.
     pub issue_id: Option<i64>,
     /// Page size, 1..=500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
 
@@ -299,6 +350,7 @@ pub struct AutomationLogParams {
 /// One `output` event of a run's log stream: text from `offset` on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AutomationLogChunk {
+    /// The byte offset of `text` in the run's output.
     pub offset: u64,
     /// Lines ending in `\n`; ANSI colour sequences kept.
     pub text: String,
@@ -310,6 +362,7 @@ pub struct AutomationLogChunk {
 /// after it, then one `event: end` with `data` the [`AutomationRun`] as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AutomationLogEvent {
+    /// `output` or `end`.
     #[schema(pattern = "^(output|end)$")]
     pub event: String,
     /// `output` events only: the byte offset to resume after (`Last-Event-ID`).

@@ -10,9 +10,12 @@ pub struct Backup {
     /// The archive's file name, e.g. `aiops-backup-20261207T061600Z-k3v9.tar.gz`
     /// (`.tar.gz.enc` when encrypted); also what `download` saves it as.
     pub id: String,
+    /// The archive's size in bytes.
     pub size_bytes: u64,
+    /// When the backup was made (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// The free text given when it was made; empty when none.
     pub description: String,
     /// Version of aiops that made it.
     pub aiops_version: String,
@@ -24,7 +27,7 @@ pub struct Backup {
     /// back with it. Without it they must be entered again after a restore on another
     /// data dir, or the old `secret.key` put back.
     pub includes_secret_key: bool,
-    /// `manual` or `schedule`.
+    /// What made it: `manual` (a request) or `schedule` (the backup schedule).
     pub trigger: String,
 }
 

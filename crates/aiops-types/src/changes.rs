@@ -10,8 +10,11 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FileChangeKind {
+    /// New since the base (committed or added to git).
     Added,
+    /// Changed content.
     Modified,
+    /// Removed.
     Deleted,
     /// Moved (`old_path` says from where), maybe with changes.
     Renamed,
@@ -26,10 +29,13 @@ pub struct FileChange {
     pub path: String,
     /// The path before a rename.
     pub old_path: Option<String>,
+    /// How the file differs from the base.
     pub kind: FileChangeKind,
-    /// Lines added and removed against the base; 0 for binaries.
+    /// Lines added against the base; 0 for binaries.
     pub additions: u32,
+    /// Lines removed against the base; 0 for binaries.
     pub deletions: u32,
+    /// The file is binary (no line counts, no diff text).
     pub binary: bool,
     /// The index holds changes of this file not yet committed (`git add`ed).
     pub staged: bool,
@@ -45,6 +51,7 @@ pub struct FileChange {
 /// `GET /api/v1/sessions/{id}/changes`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SessionChanges {
+    /// The session whose worktree this is.
     pub session_id: i64,
     /// The branch checked out in the worktree.
     pub branch: String,
@@ -68,7 +75,9 @@ pub struct SessionChanges {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DiffSide {
+    /// The file as it was at the base (for removed lines).
     Old,
+    /// The file as it is in the worktree.
     New,
 }
 
@@ -87,6 +96,7 @@ pub enum ReviewState {
 }
 
 impl ReviewState {
+    /// The lowercase wire name, e.g. `draft`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -113,22 +123,33 @@ impl std::str::FromStr for ReviewState {
 /// A comment on lines of a session's changes, for the agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReviewComment {
+    /// The comment's id.
     pub id: i64,
+    /// The session whose changes it is on.
     pub session_id: i64,
+    /// The id of the user who wrote it.
     pub author_id: i64,
+    /// The file, relative to the working copy.
     pub path: String,
+    /// Whether the lines are of the new file or the old one.
     pub side: DiffSide,
     /// First and last line commented (1-based, in the file of `side`).
     pub line_start: u32,
+    /// The last line commented (1-based, not before `line_start`).
     pub line_end: u32,
     /// The lines commented on, as they were (quoted in the review sent to the agent).
     pub quote: String,
+    /// The comment's text, for the agent.
     pub body: String,
+    /// Where the comment is: draft, queued, sent or resolved.
     pub state: ReviewState,
+    /// When it was written (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When it last changed (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// When it was typed into the agent's pane (RFC 3339, UTC); absent until sent.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub sent_at: Option<OffsetDateTime>,
 }
@@ -139,10 +160,14 @@ pub struct ReviewComment {
     "quote": "fn parse(s: &str) -> u32 {", "body": "This panics on empty input; return an error."}))]
 #[serde(deny_unknown_fields)]
 pub struct NewReviewComment {
+    /// The file, relative to the working copy (not absolute; at most 4096 bytes).
     pub path: String,
+    /// Whether the lines are of the new file or the old one.
     pub side: DiffSide,
+    /// The first line commented, 1-based.
     #[schema(minimum = 1)]
     pub line_start: u32,
+    /// The last line commented, 1-based, not before `line_start`.
     #[schema(minimum = 1)]
     pub line_end: u32,
     /// At most 8 KiB.
@@ -158,8 +183,11 @@ pub struct NewReviewComment {
 #[schema(example = json!({"resolved": true}))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateReviewComment {
+    /// The new text (1..=8000 characters); only a draft's body changes (`409` otherwise).
     #[serde(default)]
     pub body: Option<String>,
+    /// True resolves the comment; false reopens a resolved one (back to `sent` if it was
+    /// sent, else `draft`).
     #[serde(default)]
     pub resolved: Option<bool>,
 }

@@ -20,6 +20,7 @@ pub enum ChatPlatform {
 }
 
 impl ChatPlatform {
+    /// The lowercase wire name, e.g. `telegram`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Telegram => "telegram",
@@ -55,6 +56,7 @@ pub enum ChatAnswer {
 }
 
 impl ChatAnswer {
+    /// The lowercase wire name, e.g. `ollama`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::None => "none",
@@ -81,10 +83,15 @@ impl std::str::FromStr for ChatAnswer {
 /// A chat integration of a tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChatIntegration {
+    /// The chat integration's id.
     pub id: i64,
+    /// The id of the tenant it belongs to.
     pub tenant_id: i64,
+    /// The slug of the tenant it belongs to.
     pub tenant_slug: String,
+    /// The integration's name (1..=100 characters).
     pub name: String,
+    /// Telegram or Slack.
     pub platform: ChatPlatform,
     /// Whether a bot token is stored (the token itself is never returned).
     pub has_token: bool,
@@ -108,12 +115,13 @@ pub struct ChatIntegration {
     pub keyword: Option<String>,
     /// The project `issue` and `list` use when the message names none.
     pub default_project_id: Option<i64>,
+    /// Who answers `ask` and plain mentions.
     pub answer: ChatAnswer,
     /// Ollama: the server's root (`http://127.0.0.1:11434`).
     pub ollama_url: Option<String>,
     /// Ollama: the model name (`llama3.2`).
     pub model: Option<String>,
-    /// Longest an answer may take, seconds (default 120).
+    /// Longest an answer may take, seconds (5..=3600, default 120).
     pub answer_timeout_secs: u32,
     /// Agent: the aiops user whose Claude Code credential (Anthropic API key or OAuth
     /// token) the agent uses; None: the agent cannot answer.
@@ -126,10 +134,13 @@ pub struct ChatIntegration {
     pub max_chats: u32,
     /// `ok`, or the poller's last error (one line), None before the first poll.
     pub health: Option<String>,
+    /// When the poller last saw something (RFC 3339, UTC); None before that.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub last_event_at: Option<OffsetDateTime>,
+    /// When the integration was created (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When the integration was last changed (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -140,8 +151,11 @@ pub struct ChatIntegration {
     "token": "123456:bot-token", "allowed_chats": ["-1001234"], "answer": "ollama",
     "ollama_url": "http://127.0.0.1:11434", "model": "llama3.2"}))]
 pub struct CreateChatIntegration {
+    /// The tenant's id or slug.
     pub tenant: String,
+    /// The integration's name, 1..=100 characters.
     pub name: String,
+    /// Telegram or Slack.
     pub platform: ChatPlatform,
     /// The bot token (Telegram: from @BotFather; Slack: the `xoxb-` Bot User OAuth
     /// Token). Write-only.
@@ -151,33 +165,49 @@ pub struct CreateChatIntegration {
     /// Write-only.
     #[serde(default)]
     pub app_token: Option<String>,
+    /// The platform's API root when not the public one: `https://` (`http://` only for
+    /// localhost).
     #[serde(default)]
     pub api_url: Option<String>,
+    /// Whether the server polls it (default true).
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// Chat ids the bot answers in (at most 100; Telegram `-1001234567890`, Slack
+    /// `C0123ABCD`); empty: every chat it is in. Slack without an app token needs one.
     #[serde(default)]
     pub allowed_chats: Vec<String>,
+    /// Answer only group chats; default true on Telegram, false on Slack.
     #[serde(default)]
     pub group_only: Option<bool>,
+    /// A word that addresses the bot in groups besides a mention: one word, at most
+    /// 32 bytes.
     #[serde(default)]
     pub keyword: Option<String>,
     /// A project id, slug or `tenant/slug` of the integration's tenant.
     #[serde(default)]
     pub default_project: Option<String>,
+    /// Who answers `ask` and plain mentions (default `none`).
     #[serde(default)]
     pub answer: Option<ChatAnswer>,
+    /// Ollama: the server's root (`http://127.0.0.1:11434`): `https://`, or `http://` only
+    /// for localhost.
     #[serde(default)]
     pub ollama_url: Option<String>,
+    /// Ollama: the model name (`llama3.2`), at most 200 bytes, no whitespace.
     #[serde(default)]
     pub model: Option<String>,
+    /// Longest an answer may take: 5..=3600 seconds, default 120.
     #[serde(default)]
     pub answer_timeout_secs: Option<u32>,
     /// Agent: the aiops user (id or email) whose tool credential the agent uses; on
     /// create, default the caller.
     #[serde(default)]
     pub agent_user: Option<String>,
+    /// Agent: a chat's context ends after this many seconds without a question:
+    /// 60..=604800, default 7200.
     #[serde(default)]
     pub context_ttl_secs: Option<u32>,
+    /// Agent: most chats with a live context at once: 1..=100, default 10.
     #[serde(default)]
     pub max_chats: Option<u32>,
 }
@@ -187,6 +217,7 @@ pub struct CreateChatIntegration {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"allowed_chats": ["-1001234", "-1005678"], "keyword": "aiops"}))]
 pub struct UpdateChatIntegration {
+    /// A new name, 1..=100 characters.
     #[serde(default)]
     pub name: Option<String>,
     /// A new bot token (write-only); the token cannot be cleared.
@@ -196,32 +227,48 @@ pub struct UpdateChatIntegration {
     /// string clears it (the bot polls again).
     #[serde(default)]
     pub app_token: Option<String>,
+    /// The platform's API root when not the public one: `https://` (`http://` only for
+    /// localhost).
     #[serde(default)]
     pub api_url: Option<String>,
+    /// Whether the server polls it.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// The new list of chat ids the bot answers in (replaces the old one; at most 100).
     #[serde(default)]
     pub allowed_chats: Option<Vec<String>>,
+    /// Answer only group chats.
     #[serde(default)]
     pub group_only: Option<bool>,
+    /// A word that addresses the bot in groups besides a mention: one word, at most
+    /// 32 bytes.
     #[serde(default)]
     pub keyword: Option<String>,
+    /// A project id, slug or `tenant/slug` of the integration's tenant.
     #[serde(default)]
     pub default_project: Option<String>,
+    /// Who answers `ask` and plain mentions.
     #[serde(default)]
     pub answer: Option<ChatAnswer>,
+    /// Ollama: the server's root (`http://127.0.0.1:11434`): `https://`, or `http://` only
+    /// for localhost.
     #[serde(default)]
     pub ollama_url: Option<String>,
+    /// Ollama: the model name (`llama3.2`), at most 200 bytes, no whitespace.
     #[serde(default)]
     pub model: Option<String>,
+    /// Longest an answer may take: 5..=3600 seconds.
     #[serde(default)]
     pub answer_timeout_secs: Option<u32>,
     /// Agent: the aiops user (id or email) whose tool credential the agent uses; on
     /// create, default the caller.
     #[serde(default)]
     pub agent_user: Option<String>,
+    /// Agent: a chat's context ends after this many seconds without a question:
+    /// 60..=604800.
     #[serde(default)]
     pub context_ttl_secs: Option<u32>,
+    /// Agent: most chats with a live context at once: 1..=100.
     #[serde(default)]
     pub max_chats: Option<u32>,
 }
@@ -235,17 +282,22 @@ pub struct ChatIntegrationListParams {
     /// Page size, 1..=500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
 
 /// A chat user acting as an aiops user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChatUser {
+    /// The chat integration the mapping belongs to.
     pub integration_id: i64,
     /// The platform's user id (Telegram: the numeric `from.id`).
     pub platform_user_id: String,
+    /// The id of the aiops user the chat user acts as.
     pub user_id: i64,
+    /// The email of that aiops user.
     pub user_email: String,
+    /// When the mapping was made (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -255,6 +307,7 @@ pub struct ChatUser {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"platform_user_id": "4242", "user": "alice@example.com"}))]
 pub struct MapChatUser {
+    /// The platform's user id (Telegram: the numeric `from.id`).
     pub platform_user_id: String,
     /// The aiops user's email.
     pub user: String,

@@ -81,11 +81,14 @@ impl std::fmt::Display for ErrorCode {
 /// `{"error": {"code": "not_found", "message": "project 7 not found"}}`
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
+    /// What went wrong.
     pub error: ErrorDetail,
 }
 
+/// The `error` object of an [`ErrorBody`].
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
+    /// The stable error code to branch on; it fixes the HTTP status.
     pub code: ErrorCode,
     /// One human-readable sentence; safe to show to users; never contains secrets.
     pub message: String,

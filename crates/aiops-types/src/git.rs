@@ -12,12 +12,16 @@ use crate::Provider;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PullRequestState {
+    /// Open (drafts included).
     Open,
+    /// Closed without being merged.
     Closed,
+    /// Merged.
     Merged,
 }
 
 impl PullRequestState {
+    /// The lowercase wire name, e.g. `open`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Open => "open",
@@ -30,13 +34,17 @@ impl PullRequestState {
 /// A GitHub pull request or a GitLab merge request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PullRequest {
+    /// Where it lives: `github` or `gitlab`.
     pub provider: Provider,
     /// GitHub: the pull request number; GitLab: the merge request `iid`.
     pub number: u64,
+    /// The title.
     pub title: String,
-    /// Markdown.
+    /// The body, Markdown.
     pub description: String,
+    /// Open, closed or merged.
     pub state: PullRequestState,
+    /// A draft (GitHub draft pull request, GitLab draft merge request).
     pub draft: bool,
     /// The branch with the changes (GitHub `head.ref`, GitLab `source_branch`).
     pub source: String,
@@ -44,13 +52,16 @@ pub struct PullRequest {
     pub target: String,
     /// Login / username of the author.
     pub author: Option<String>,
+    /// Logins / usernames of the assignees.
     pub assignees: Vec<String>,
     /// The web page.
     pub url: String,
     /// The merge commit (or squash commit) once merged.
     pub merge_commit: Option<String>,
+    /// When it was opened, as the provider says (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When it last changed, as the provider says (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     /// Whether the provider would merge it now: `None` when it has not said (lists never
@@ -74,12 +85,16 @@ pub struct PullRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChecksState {
+    /// No check failed and at least one is queued or running.
     Pending,
+    /// Every check passed.
     Success,
+    /// At least one check failed, was cancelled or timed out.
     Failure,
 }
 
 impl ChecksState {
+    /// The lowercase wire name, e.g. `success`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -95,6 +110,7 @@ impl ChecksState {
 /// each one check; GitLab: the merge request's `head_pipeline`, one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PullRequestChecks {
+    /// The overall state, from the counts.
     pub state: ChecksState,
     /// Checks counted (each ≥ 1 in total).
     pub total: u32,
@@ -130,9 +146,12 @@ impl PullRequestChecks {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MergeMethod {
+    /// A merge commit (the default).
     #[default]
     Merge,
+    /// The changes squashed into one commit.
     Squash,
+    /// The commits rebased onto the target branch.
     Rebase,
 }
 
@@ -150,6 +169,7 @@ impl std::str::FromStr for MergeMethod {
 }
 
 impl MergeMethod {
+    /// The lowercase wire name, e.g. `squash`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Merge => "merge",
@@ -163,6 +183,7 @@ impl MergeMethod {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"title": "Fix the login timeout", "source": "fix/login-timeout", "target": "main", "draft": false, "issue_id": 1}))]
 pub struct CreatePullRequest {
+    /// The title.
     pub title: String,
     /// The branch with the changes; pushed already.
     pub source: String,
@@ -173,6 +194,7 @@ pub struct CreatePullRequest {
     /// is given and the text does not mention it yet.
     #[serde(default)]
     pub description: Option<String>,
+    /// Open it as a draft.
     #[serde(default)]
     pub draft: bool,
     /// Login / username to assign.
@@ -199,6 +221,7 @@ pub struct MergePullRequest {
     /// The merge (or squash) commit message.
     #[serde(default)]
     pub message: Option<String>,
+    /// `github` or `gitlab` when the project links both.
     #[serde(default)]
     pub provider: Option<Provider>,
 }
@@ -217,6 +240,8 @@ pub struct PullRequestQuery {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"session": 1, "clean": false}))]
 pub struct GitPull {
+    /// The session whose worktree to use; default the caller's base clone (a session
+    /// key: its own session).
     #[serde(default)]
     pub session: Option<i64>,
     /// Discard local changes (tracked and untracked) before pulling.
@@ -228,9 +253,12 @@ pub struct GitPull {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"session": 1}))]
 pub struct GitPush {
+    /// The session whose worktree to use; default the caller's base clone (a session
+    /// key: its own session).
     #[serde(default)]
     pub session: Option<i64>,
-    /// Default: the checked-out branch (pushed to `origin` with the same name, tracked).
+    /// The branch to push. Default: the checked-out branch (pushed to `origin` with the
+    /// same name, tracked).
     #[serde(default)]
     pub branch: Option<String>,
 }
@@ -239,8 +267,11 @@ pub struct GitPush {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"session": 1, "message": "Fix the login timeout", "files": ["src/login.rs"]}))]
 pub struct GitCommit {
+    /// The session whose worktree to use; default the caller's base clone (a session
+    /// key: its own session).
     #[serde(default)]
     pub session: Option<i64>,
+    /// The commit message.
     pub message: String,
     /// Only these paths are staged and committed (relative to the working copy). Empty:
     /// every change, untracked files included.
@@ -256,8 +287,11 @@ pub struct GitCommit {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"session": 1, "name": "fix/login-timeout", "from": "main"}))]
 pub struct GitBranch {
+    /// The session whose worktree to use; default the caller's base clone (a session
+    /// key: its own session).
     #[serde(default)]
     pub session: Option<i64>,
+    /// The branch to create or check out.
     pub name: String,
     /// `branch`: start point (default `HEAD`). Ignored by `checkout`.
     #[serde(default)]
@@ -267,7 +301,9 @@ pub struct GitBranch {
 /// What a write verb did, in a line, and the commit it left checked out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct GitResult {
+    /// The working copy's directory on the server's host.
     pub path: String,
+    /// The branch checked out afterwards.
     pub branch: String,
     /// Full SHA of `HEAD` afterwards (empty in a repository without commits).
     pub head: String,
@@ -278,23 +314,32 @@ pub struct GitResult {
 /// One branch of `GET …/git/branches`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct GitBranchInfo {
+    /// The branch name (`origin/…` for a remote-tracking branch).
     pub name: String,
     /// Checked out here.
     pub current: bool,
-    /// Local branch (`refs/heads`) or remote-tracking (`refs/remotes/origin`).
+    /// True for a remote-tracking branch (`refs/remotes/origin`), false for a local one
+    /// (`refs/heads`).
     pub remote: bool,
+    /// The full SHA the branch points at.
     pub commit: String,
+    /// The upstream it tracks, short form (`origin/main`); None when it tracks none.
     pub upstream: Option<String>,
 }
 
 /// One commit of `GET …/git/log`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct GitCommitInfo {
+    /// The full commit SHA.
     pub sha: String,
+    /// The author's name.
     pub author: String,
+    /// The author's email.
     pub email: String,
+    /// The author date (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub date: OffsetDateTime,
+    /// The first line of the commit message.
     pub subject: String,
 }
 
@@ -302,6 +347,8 @@ pub struct GitCommitInfo {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct GitRangeQuery {
+    /// The session whose worktree to use; default the caller's base clone (a session
+    /// key: its own session).
     pub session: Option<i64>,
     /// diff: compare the working tree with this ref (default: `HEAD`, i.e. uncommitted
     /// changes); log: start from this ref (default `HEAD`).
@@ -316,6 +363,7 @@ pub struct GitRangeQuery {
 /// `GET …/git/diff`: a unified diff, capped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct GitDiff {
+    /// The unified diff (`git diff` output); empty when nothing differs.
     pub diff: String,
     /// The diff was longer than 1 MiB and was cut.
     pub truncated: bool,
@@ -338,6 +386,7 @@ pub enum WorkflowVerb {
 }
 
 impl WorkflowVerb {
+    /// The lowercase wire name, e.g. `claim`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Claim => "claim",
@@ -376,6 +425,7 @@ pub struct WorkflowRequest {
 /// What a workflow verb did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct WorkflowResult {
+    /// The issue afterwards.
     pub issue: crate::Issue,
     /// The comment it posted, as the caller.
     pub comment: Option<crate::Comment>,

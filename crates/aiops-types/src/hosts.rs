@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 /// A machine sessions can run on, reached over SSH.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Host {
+    /// The host's id.
     pub id: i64,
     /// Unique; lower-case letters, digits and `-`.
     pub name: String,
@@ -15,6 +16,7 @@ pub struct Host {
     pub ssh_user: String,
     /// Host name or IP address.
     pub address: String,
+    /// The SSH port.
     pub port: u16,
     /// Where the host keeps base clones and worktrees: absolute, or relative to the SSH
     /// user's home directory.
@@ -29,8 +31,10 @@ pub struct Host {
     pub draining: bool,
     /// The last `hosts test`, if any.
     pub last_check: Option<HostCheck>,
+    /// When the host was added (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When the host was last changed (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -51,9 +55,11 @@ pub struct NewHost {
     /// Default: the caller's oldest SSH key.
     #[serde(default)]
     pub key_id: Option<i64>,
+    /// At most 16 labels, each 1..=32 of `a-z`, `0-9`, `-`, `_` and `.`; duplicates are
+    /// dropped.
     #[serde(default)]
     pub labels: Vec<String>,
-    /// 1..=1000, default 4.
+    /// Most live sessions the host takes: 1..=1000, default 4.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 1000)]
     pub capacity: Option<u32>,
@@ -64,15 +70,21 @@ pub struct NewHost {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"draining": true}))]
 pub struct UpdateHost {
+    /// Start (true) or stop (false) draining: a draining host takes no new sessions.
     #[serde(default)]
     pub draining: Option<bool>,
+    /// The new labels, replacing the old ones (same rules as when adding).
     #[serde(default)]
     pub labels: Option<Vec<String>>,
+    /// Most live sessions the host takes, 1..=1000.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 1000)]
     pub capacity: Option<u32>,
+    /// Where the host keeps base clones and worktrees: absolute, or relative to the SSH
+    /// user's home; no `..`.
     #[serde(default)]
     pub root: Option<String>,
+    /// The id of one of the caller's SSH keys to log in with.
     #[serde(default)]
     pub key_id: Option<i64>,
 }
@@ -82,6 +94,7 @@ pub struct UpdateHost {
 pub struct HostCheck {
     /// SSH, tmux, git and the sandbox all work.
     pub ok: bool,
+    /// When the check ran (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub checked_at: OffsetDateTime,
     /// One per thing checked: `ssh`, `tmux`, `git`, `bubblewrap`, `sandbox`, then the
@@ -92,7 +105,9 @@ pub struct HostCheck {
 /// One thing `hosts test` checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HostCheckItem {
+    /// What was checked: `ssh`, `tmux`, `git`, `bubblewrap`, `sandbox`, or an agent CLI.
     pub name: String,
+    /// Whether it works.
     pub ok: bool,
     /// What it reported (`tmux 3.3a`, `git version 2.39.5`).
     pub version: Option<String>,

@@ -11,31 +11,41 @@ use crate::Provider;
 /// A connection of a tenant to GitHub, GitLab or Jira.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Integration {
+    /// The integration's id.
     pub id: i64,
+    /// The id of the tenant it belongs to.
     pub tenant_id: i64,
+    /// The slug of the tenant it belongs to.
     pub tenant_slug: String,
     /// `github`, `gitlab` or `jira`.
     pub provider: Provider,
+    /// The integration's name, unique within the tenant.
     pub name: String,
     /// API root: `https://api.github.com`, `https://gitlab.com`, `https://acme.atlassian.net`.
     pub base_url: String,
     /// Jira: the Atlassian account email the API token belongs to.
     pub email: Option<String>,
+    /// Whether a token is stored (the token itself is never returned).
     pub has_token: bool,
     /// None until the first connection test or sync; false after a refused credential.
     pub healthy: Option<bool>,
     /// Why the last test or sync failed.
     pub health_error: Option<String>,
+    /// When the last test or sync checked the connection (RFC 3339, UTC); None before the first.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub health_checked_at: Option<OffsetDateTime>,
-    /// Jira: workflow transition names tried in order to close an issue.
+    /// Jira: workflow transition names tried in order to close an issue; empty: the
+    /// defaults `Done`, `Close Issue`, `Closed`, `Resolve Issue`.
     pub jira_close_transitions: Vec<String>,
-    /// Jira: workflow transition names tried in order to reopen an issue.
+    /// Jira: workflow transition names tried in order to reopen an issue; empty: the
+    /// defaults `Reopen Issue`, `Reopen`, `To Do`, `Backlog`.
     pub jira_reopen_transitions: Vec<String>,
     /// Seconds between scheduled syncs; 0 turns scheduled sync off.
     pub sync_interval_secs: u32,
+    /// When the integration was created (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When the integration was last changed (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -55,16 +65,22 @@ pub struct CreateIntegration {
     /// for Jira.
     #[serde(default)]
     pub base_url: Option<String>,
+    /// The API token (GitHub or GitLab personal access token, Jira API token); write-only.
     #[serde(default)]
     pub token: Option<String>,
-    /// Required for Jira.
+    /// Jira, required: the Atlassian account email the API token belongs to.
     #[serde(default)]
     pub email: Option<String>,
+    /// Jira: transition names tried in order to close an issue (at most 20, each at most
+    /// 100 characters); empty: `Done`, `Close Issue`, `Closed`, `Resolve Issue`.
     #[serde(default)]
     pub jira_close_transitions: Option<Vec<String>>,
+    /// Jira: transition names tried in order to reopen an issue (at most 20, each at most
+    /// 100 characters); empty: `Reopen Issue`, `Reopen`, `To Do`, `Backlog`.
     #[serde(default)]
     pub jira_reopen_transitions: Option<Vec<String>>,
-    /// Default 300; 0 turns scheduled sync off; otherwise at least 60.
+    /// Seconds between scheduled syncs: 60..=86400, or 0 to turn scheduled sync off;
+    /// default 300.
     #[serde(default)]
     pub sync_interval_secs: Option<u32>,
 }
@@ -75,18 +91,27 @@ pub struct CreateIntegration {
 #[schema(example = json!({"name": "GitHub (acme)", "sync_interval_secs": 300}))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateIntegration {
+    /// A new name, 1..=100 characters, unique within the tenant.
     #[serde(default)]
     pub name: Option<String>,
+    /// A new API root (`https://`, `http://` only for localhost).
     #[serde(default)]
     pub base_url: Option<String>,
+    /// A new token (write-only); empty removes the stored one.
     #[serde(default)]
     pub token: Option<String>,
+    /// Jira: the Atlassian account email the API token belongs to.
     #[serde(default)]
     pub email: Option<String>,
+    /// Jira: transition names tried in order to close an issue (at most 20, each at most
+    /// 100 characters); empty: `Done`, `Close Issue`, `Closed`, `Resolve Issue`.
     #[serde(default)]
     pub jira_close_transitions: Option<Vec<String>>,
+    /// Jira: transition names tried in order to reopen an issue (at most 20, each at most
+    /// 100 characters); empty: `Reopen Issue`, `Reopen`, `To Do`, `Backlog`.
     #[serde(default)]
     pub jira_reopen_transitions: Option<Vec<String>>,
+    /// Seconds between scheduled syncs: 60..=86400, or 0 to turn scheduled sync off.
     #[serde(default)]
     pub sync_interval_secs: Option<u32>,
 }
@@ -95,18 +120,22 @@ pub struct UpdateIntegration {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct IntegrationListParams {
-    /// Tenant id or slug.
+    /// Only this tenant's integrations (id or slug).
     pub tenant: Option<String>,
+    /// Rows per page, 1..=500 (default 50).
     pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
 
 /// Result of `POST /api/v1/integrations/{id}/test`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ConnectionTest {
+    /// The tracker accepted the token.
     pub ok: bool,
     /// Who the token acts as: GitHub login, GitLab username, Jira accountId.
     pub identity: Option<String>,
+    /// Why the test failed; None when it passed.
     pub error: Option<String>,
     /// Whose token was tested: `personal`, `integration`.
     pub credential: String,
@@ -115,17 +144,24 @@ pub struct ConnectionTest {
 /// A project's link to a tracker project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ProjectLink {
+    /// The link's id.
     pub id: i64,
+    /// The aiops project linked.
     pub project_id: i64,
+    /// The integration the tracker project is reached through.
     pub integration_id: i64,
+    /// That integration's name.
     pub integration_name: String,
+    /// That integration's provider.
     pub provider: Provider,
     /// `owner/repo`, `group/project` or a numeric id, `KEY` or `jql:<filter>`.
     pub external: String,
     /// The link has its own token, used instead of the integration's.
     pub has_token: bool,
+    /// When the link was last synced (RFC 3339, UTC); None before its first sync.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub last_synced_at: Option<OffsetDateTime>,
+    /// When the link was made (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -135,9 +171,12 @@ pub struct ProjectLink {
 #[schema(example = json!({"integration": 1, "external": "acme/web"}))]
 #[serde(deny_unknown_fields)]
 pub struct CreateProjectLink {
+    /// The integration's id.
     pub integration: i64,
+    /// The tracker project: `owner/repo` (GitHub), a project path `group/sub/project` or
+    /// numeric id (GitLab), a project key `PROJ` or `jql:<filter>` (Jira).
     pub external: String,
-    /// Overrides the integration's token for this project.
+    /// Overrides the integration's token for this project (write-only).
     #[serde(default)]
     pub token: Option<String>,
 }
@@ -145,15 +184,20 @@ pub struct CreateProjectLink {
 /// The caller's own token and identity for one integration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PersonalCredential {
+    /// The integration this credential is for.
     pub integration_id: i64,
+    /// That integration's name.
     pub integration_name: String,
+    /// That integration's provider.
     pub provider: Provider,
+    /// Whether a personal token is stored (the token itself is never returned).
     pub has_token: bool,
     /// GitHub login, GitLab username or Jira accountId of the caller.
     pub login: Option<String>,
     /// Jira: the Atlassian account email of the personal token (default: the user's
     /// aiops email).
     pub email: Option<String>,
+    /// When it was last set (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -163,8 +207,11 @@ pub struct PersonalCredential {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"token": "ghp_exampletoken", "login": "octocat"}))]
 pub struct SetPersonalCredential {
+    /// The caller's own token for this integration (write-only).
     #[serde(default)]
     pub token: Option<String>,
+    /// The caller's GitHub login, GitLab username or Jira accountId: one word of at most
+    /// 128 characters.
     #[serde(default)]
     pub login: Option<String>,
     /// Jira: the Atlassian account email the token belongs to.
@@ -172,16 +219,22 @@ pub struct SetPersonalCredential {
     pub email: Option<String>,
 }
 
+/// Where a sync run is in its life, lowercase on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
+    /// Waiting to run.
     Queued,
+    /// Running now.
     Running,
+    /// Finished without error.
     Succeeded,
+    /// Finished with an error; `error` says why.
     Failed,
 }
 
 impl SyncState {
+    /// The lowercase wire name, e.g. `running`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "queued",
@@ -191,6 +244,7 @@ impl SyncState {
         }
     }
 
+    /// True for a final state: succeeded or failed.
     pub fn is_done(self) -> bool {
         matches!(self, Self::Succeeded | Self::Failed)
     }
@@ -214,19 +268,26 @@ impl std::str::FromStr for SyncState {
 pub struct SyncRun {
     /// Also the job id.
     pub id: i64,
+    /// The integration synced.
     pub integration_id: i64,
+    /// Where the run is in its life.
     pub state: SyncState,
-    /// `schedule` or `manual`.
+    /// What started it: `schedule` (the sync interval) or `manual` (a request).
     pub trigger: String,
+    /// When it was queued (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub queued_at: OffsetDateTime,
+    /// When it started (RFC 3339, UTC); absent while queued.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub started_at: Option<OffsetDateTime>,
+    /// When it finished (RFC 3339, UTC); absent until then.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub finished_at: Option<OffsetDateTime>,
     /// Issues the tracker reported as changed.
     pub issues_seen: u32,
+    /// Issues new to aiops.
     pub issues_created: u32,
+    /// Issues aiops had that changed.
     pub issues_updated: u32,
     /// Issues marked as gone upstream.
     pub issues_removed: u32,
@@ -234,6 +295,7 @@ pub struct SyncRun {
     pub comments_fetched: u32,
     /// HTTP requests made to the tracker.
     pub requests: u32,
+    /// Why the run failed; None unless `failed`.
     pub error: Option<String>,
 }
 
@@ -242,6 +304,7 @@ pub struct SyncRun {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"full": false}))]
 pub struct SyncRequest {
+    /// This integration only (its id).
     #[serde(default)]
     pub integration: Option<i64>,
     /// Every integration linked to this project.
@@ -256,6 +319,7 @@ pub struct SyncRequest {
 /// `202` answer of `POST /api/v1/issues/sync`: one queued job per integration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SyncQueued {
+    /// The queued runs, one per integration.
     pub runs: Vec<SyncRun>,
 }
 
@@ -263,7 +327,10 @@ pub struct SyncQueued {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SyncRunListParams {
+    /// Only runs of this integration (its id).
     pub integration: Option<i64>,
+    /// Rows per page, 1..=500 (default 50).
     pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }

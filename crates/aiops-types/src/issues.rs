@@ -11,13 +11,18 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
+    /// Stored in aiops itself.
     Native,
+    /// GitHub issues and pull requests.
     Github,
+    /// GitLab issues and merge requests.
     Gitlab,
+    /// Jira issues.
     Jira,
 }
 
 impl Provider {
+    /// The lowercase wire name, e.g. `github`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Native => "native",
@@ -47,11 +52,14 @@ impl std::str::FromStr for Provider {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IssueStatus {
+    /// Open.
     Open,
+    /// Closed (at the tracker or in aiops), or removed upstream.
     Closed,
 }
 
 impl IssueStatus {
+    /// The lowercase wire name, e.g. `open`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Open => "open",
@@ -73,32 +81,46 @@ impl std::str::FromStr for IssueStatus {
     }
 }
 
+/// An issue of a project, from its tracker or native to aiops.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Issue {
+    /// aiops's id of the issue: what every route and command takes.
     pub id: i64,
+    /// The id of the project it belongs to.
     pub project_id: i64,
+    /// The slug of that project.
     pub project_slug: String,
+    /// The slug of that project's tenant.
     pub tenant_slug: String,
+    /// Where the issue lives.
     pub provider: Provider,
     /// `#12` (native, GitHub, GitLab) or `PROJ-12` (Jira).
     pub external_id: String,
+    /// The title, one line.
     pub title: String,
-    /// Markdown.
+    /// The body, Markdown.
     pub description: String,
+    /// Open or closed, normalised across trackers.
     pub status: IssueStatus,
     /// The tracker's own state name (`open`, `closed`, `In Progress`, …).
     pub provider_status: String,
+    /// The issue's labels.
     pub labels: Vec<String>,
     /// Email (native) or the tracker's login / account name.
     pub assignee: Option<String>,
+    /// Who opened it: email (native) or the tracker's login / account name.
     pub author: Option<String>,
     /// Web page of the issue at the tracker; none for native issues.
     pub url: Option<String>,
+    /// Number of comments.
     pub comments: u32,
+    /// When it was opened (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When it last changed (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// When it was closed (RFC 3339, UTC); absent while open.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub closed_at: Option<OffsetDateTime>,
     /// The issue was deleted or moved at its tracker: kept here, closed, and marked.
@@ -120,33 +142,44 @@ pub struct Issue {
 /// A live session on an issue, as the inbox shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct IssueSession {
+    /// The session's id.
     pub id: i64,
     /// The tool it runs (`claude`, `codex`, `aider`, `shell`, …).
     pub tool: String,
+    /// The session's state: `starting`, `running` or `waiting`.
     pub state: crate::SessionState,
 }
 
 /// A pull request (GitHub) or merge request (GitLab) opened through aiops for an issue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct IssuePullRequest {
+    /// `github` or `gitlab`.
     pub provider: Provider,
     /// GitHub: the number; GitLab: the merge request `iid`.
     pub number: u64,
+    /// The pull request's web page.
     pub url: String,
+    /// Open, closed or merged, as aiops last saw it.
     pub state: crate::PullRequestState,
 }
 
+/// A comment on an issue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Comment {
+    /// The comment's id in aiops.
     pub id: i64,
+    /// The issue it is on.
     pub issue_id: i64,
+    /// Who wrote it: email (native) or the tracker's login / account name.
     pub author: String,
     /// The aiops user who wrote it through aiops, when known (only they may edit it).
     pub author_user_id: Option<i64>,
     /// Markdown.
     pub body: String,
+    /// When it was written (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When it was last edited (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -164,10 +197,14 @@ pub struct CreateIssue {
     pub provider: Option<Provider>,
     /// 1..=500 characters.
     pub title: String,
+    /// The body, Markdown, at most 65,536 bytes.
     #[serde(default)]
     pub description: Option<String>,
+    /// At most 50 labels of at most 100 characters each, without commas.
     #[serde(default)]
     pub labels: Vec<String>,
+    /// A native issue: an aiops user's email; a tracker's: their login or account id, or
+    /// an aiops user's email (mapped to the login they recorded).
     #[serde(default)]
     pub assignee: Option<String>,
     /// The integration whose link receives the issue, when the project has several
@@ -182,10 +219,13 @@ pub struct CreateIssue {
 #[schema(example = json!({"title": "Login times out after 30 s", "labels": ["bug", "auth"]}))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateIssue {
+    /// A new title, one line of 1..=500 characters.
     #[serde(default)]
     pub title: Option<String>,
+    /// A new body, Markdown, at most 65,536 bytes.
     #[serde(default)]
     pub description: Option<String>,
+    /// The new set of labels (at most 50 of at most 100 characters, without commas).
     #[serde(default)]
     pub labels: Option<Vec<String>>,
 }
@@ -220,14 +260,19 @@ pub struct IssueListParams {
     pub tenant: Option<String>,
     /// Project id.
     pub project: Option<i64>,
+    /// Only issues of this provider.
     pub provider: Option<Provider>,
     /// `open` (default), `closed` or `all`.
     pub status: Option<String>,
+    /// Only issues with exactly this assignee (as `assignee` shows it).
     pub assignee: Option<String>,
+    /// Only issues carrying this label.
     pub label: Option<String>,
     /// Full-text search over title and description (SQLite FTS5 query words).
     pub q: Option<String>,
+    /// Rows per page, 1..=500 (default 50).
     pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
 
@@ -235,7 +280,9 @@ pub struct IssueListParams {
 /// to sanitized HTML (see `aiops_core::markdown`), for pages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct IssueView {
+    /// The issue.
     pub issue: Issue,
+    /// The description rendered to sanitized HTML.
     pub description_html: String,
     /// Oldest first (at most 1,000).
     pub comments: Vec<RenderedComment>,
@@ -244,7 +291,9 @@ pub struct IssueView {
 /// A comment with its body rendered to sanitized HTML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RenderedComment {
+    /// The comment (its fields inline in the JSON).
     #[serde(flatten)]
     pub comment: Comment,
+    /// The body rendered to sanitized HTML.
     pub body_html: String,
 }

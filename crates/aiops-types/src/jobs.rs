@@ -5,18 +5,24 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
+/// Where a job is in its life, lowercase on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
+    /// Waiting to run.
     Queued,
+    /// Running now.
     Running,
+    /// Finished without error; `result` holds its outcome.
     Succeeded,
+    /// Finished with an error; `error` says why.
     Failed,
     /// Cancelled by an admin before it finished.
     Cancelled,
 }
 
 impl JobState {
+    /// The lowercase wire name, e.g. `queued`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "queued",
@@ -27,6 +33,7 @@ impl JobState {
         }
     }
 
+    /// True for a final state: succeeded, failed or cancelled.
     pub fn is_done(self) -> bool {
         matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
     }
@@ -49,18 +56,23 @@ impl std::str::FromStr for JobState {
 /// One background job (admin-only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Job {
+    /// The job's id.
     pub id: i64,
     /// `backup`, `restore`, `tool_install`, `tool_upgrade`.
     pub kind: String,
     /// What it acts on: a backup's description or file name, a tool's name.
     pub subject: String,
+    /// Where the job is in its life.
     pub state: JobState,
-    /// The user who asked for it; None for the scheduler.
+    /// The id of the user who asked for it; None for the scheduler.
     pub requested_by: Option<i64>,
+    /// When it was queued (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub queued_at: OffsetDateTime,
+    /// When it started running (RFC 3339, UTC); absent while queued.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub started_at: Option<OffsetDateTime>,
+    /// When it finished (RFC 3339, UTC); absent until it is done.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub finished_at: Option<OffsetDateTime>,
     /// The last line of its output: what it is doing now.
@@ -74,6 +86,7 @@ pub struct Job {
 /// `GET /api/v1/system/jobs/{id}`: the job and its output from `offset` on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct JobLog {
+    /// The job as it is now.
     pub job: Job,
     /// Output (UTF-8 text, lines ending in `\n`) from the requested offset on.
     pub output: String,
@@ -84,6 +97,7 @@ pub struct JobLog {
     pub truncated: bool,
 }
 
+/// Query of `GET /api/v1/system/jobs/{id}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JobLogParams {
@@ -104,5 +118,6 @@ pub struct JobListParams {
     pub kind: Option<String>,
     /// Page size, 1..=500 (default 50).
     pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }

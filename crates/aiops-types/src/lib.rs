@@ -7,6 +7,8 @@
 //!
 //! Must never import: anything that does I/O (tokio, reqwest, rusqlite, axum).
 
+#![warn(missing_docs)]
+
 mod agent_guide;
 mod agents;
 mod auth;

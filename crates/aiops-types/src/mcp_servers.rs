@@ -15,8 +15,11 @@ use utoipa::{IntoParams, ToSchema};
     "command": ["npx", "-y", "some-mcp-server"], "url": null, "env": ["KUBE_TOKEN"],
     "header": null, "created_at": "2026-12-07T09:00:00Z"}))]
 pub struct McpServer {
+    /// The MCP server entry's id.
     pub id: i64,
+    /// The tenant it belongs to.
     pub tenant_id: i64,
+    /// The project it is given to; null when it is given to every project of the tenant.
     pub project_id: Option<i64>,
     /// `^[a-z0-9_-]{1,32}$`, unique in its tenant or project; not `aiops`.
     pub name: String,
@@ -28,6 +31,7 @@ pub struct McpServer {
     pub env: Vec<String>,
     /// A remote server: the header carrying its secret (value hidden).
     pub header: Option<String>,
+    /// When it was added (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -45,6 +49,7 @@ pub struct CreateMcpServer {
     /// Project id, slug or `tenant/slug`: a server for this project only.
     #[serde(default)]
     pub project: Option<String>,
+    /// `^[a-z0-9_-]{1,32}$`, unique in its tenant or project; not `aiops`.
     pub name: String,
     /// Program and arguments (1..=64 items); exclusive with `url`.
     #[serde(default)]
@@ -94,6 +99,7 @@ pub struct McpServerListParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"server": "k8s", "protocol": "2025-11-25", "tools": ["get_pods"]}))]
 pub struct McpServerTest {
+    /// The tested MCP server's `name` in aiops.
     pub server: String,
     /// The protocol revision it agreed to.
     pub protocol: String,
@@ -108,6 +114,7 @@ pub struct McpServerTest {
 #[schema(example = json!({"aiops": false}))]
 #[serde(deny_unknown_fields)]
 pub struct ProjectMcp {
+    /// True when the project's sessions get aiops's own MCP server.
     pub aiops: bool,
 }
 

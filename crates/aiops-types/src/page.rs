@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// Default and maximum page sizes of every list route.
+/// Default page size of every list route (when `limit` is absent).
 pub const DEFAULT_PAGE_LIMIT: u32 = 50;
+/// Maximum page size of every list route (the largest `limit` accepted).
 pub const MAX_PAGE_LIMIT: u32 = 500;
 
 /// Query parameters of every list route: `?limit=50&cursor=…`.
@@ -20,7 +21,9 @@ pub struct PageParams {
 /// One page of a list. `next_cursor` is absent on the last page.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Page<T> {
+    /// The rows of this page, in the route's order.
     pub items: Vec<T>,
+    /// Pass as `cursor` to fetch the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }

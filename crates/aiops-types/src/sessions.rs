@@ -10,7 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionState {
+    /// Being set up (worktree, tmux pane, command).
     Starting,
+    /// The agent is working.
     Running,
     /// The agent waits for the developer (a permission prompt, or its turn ended).
     Waiting,
@@ -23,6 +25,7 @@ pub enum SessionState {
 }
 
 impl SessionState {
+    /// Every state, in life order.
     pub const ALL: [Self; 6] = [
         Self::Starting,
         Self::Running,
@@ -32,6 +35,7 @@ impl SessionState {
         Self::Killed,
     ];
 
+    /// The lowercase wire name, e.g. `running`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Starting => "starting",
@@ -63,17 +67,25 @@ impl std::str::FromStr for SessionState {
     }
 }
 
+/// An agent session: a tool's command in a tmux pane, in a worktree or the base clone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Session {
+    /// The session's id.
     pub id: i64,
+    /// The owner's user id.
     pub user_id: i64,
     /// The owner's email.
     pub user: String,
+    /// The project it works in.
     pub project_id: i64,
+    /// The issue it works on; None for a session started on a project without an issue.
     pub issue_id: Option<i64>,
     /// The issue's title when there is one (for lists and notifications).
     pub issue_title: Option<String>,
+    /// The tool it runs, a name from the tool table (`claude`, `codex`, `aider`, `shell`,
+    /// …).
     pub tool: String,
+    /// The tool runs in its skip-permissions mode (`yolo_args`).
     pub yolo: bool,
     /// What contains the command: `bubblewrap` (Linux), `seatbelt` (macOS), or `none` (the
     /// server runs sessions unsandboxed, or an admin started this one with `no_sandbox`).
@@ -83,19 +95,25 @@ pub struct Session {
     pub host: Option<String>,
     /// The initial prompt given to tools that take one.
     pub prompt: String,
+    /// Where the session is in its life.
     pub state: SessionState,
     /// Set once the command exited by itself.
     pub exit_code: Option<i32>,
     /// Why it failed, or the agent's last note.
     pub detail: String,
+    /// The branch checked out in its working copy.
     pub branch: String,
+    /// The working copy's directory on the host running it.
     pub worktree_path: String,
     /// The exact tmux target (`=<name>`) on aiops's socket.
     pub tmux_target: String,
+    /// When it was started (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When it last changed (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// When it ended (RFC 3339, UTC); absent while live.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub ended_at: Option<OffsetDateTime>,
 }
@@ -144,6 +162,7 @@ pub struct StartSession {
     /// Initial prompt for tools that take one; none by default (no issue to resolve).
     #[serde(default)]
     pub prompt: Option<String>,
+    /// The tool's skip-permissions mode; refused unless the admin allows it; audited.
     #[serde(default)]
     pub yolo: bool,
     /// Admins only: start the session as this user (id or email).
@@ -160,6 +179,7 @@ pub struct StartSession {
 /// The answer of `work` and `start`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StartedSession {
+    /// The session started (or reused).
     pub session: Session,
     /// True when a live session for the same issue, user and tool was reused.
     pub reused: bool,
@@ -169,6 +189,7 @@ pub struct StartedSession {
     pub notes: Vec<String>,
 }
 
+/// Query of `GET /api/v1/sessions`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SessionListParams {
@@ -178,10 +199,13 @@ pub struct SessionListParams {
     /// Only live sessions (starting, running, waiting).
     #[serde(default)]
     pub live: bool,
+    /// Only sessions on this issue (its id).
     pub issue_id: Option<i64>,
     /// Only sessions on this project (id).
     pub project: Option<i64>,
+    /// Rows per page, 1..=500 (default 50).
     pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
 
@@ -193,6 +217,7 @@ pub struct SessionReport {
     /// `running`, `waiting`, `exited` (with `exit_code`), or `failed` (the command is gone
     /// without an exit status; tmux's `pane-died` hook).
     pub state: String,
+    /// The command's exit status; required with `exited`.
     #[serde(default)]
     pub exit_code: Option<i32>,
     /// Free text (e.g. the hook's message), at most 1,000 characters.
@@ -204,6 +229,7 @@ pub struct SessionReport {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"text": "yes", "enter": true}))]
 pub struct SendText {
+    /// The text to type, literally (no key names).
     pub text: String,
     /// Press Enter after the text (default true).
     #[serde(default = "yes")]
@@ -214,6 +240,7 @@ fn yes() -> bool {
     true
 }
 
+/// Query of `GET /api/v1/sessions/{id}/logs`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TranscriptParams {
@@ -230,7 +257,9 @@ pub struct TranscriptParams {
 /// redraws. With `raw`, the bytes the pane wrote, escapes kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Transcript {
+    /// The session whose output this is.
     pub session_id: i64,
+    /// The output, redacted: the rendered log or the raw stream (see `rendered`).
     pub text: String,
     /// True when older output was dropped to keep the log under its size cap.
     pub truncated: bool,
@@ -246,13 +275,19 @@ pub struct Transcript {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum TerminalControl {
+    /// The terminal's new size.
     Resize {
+        /// Width in cells.
         cols: u16,
+        /// Height in cells.
         rows: u16,
     },
+    /// Output drawn, for flow control.
     Ack {
+        /// Bytes of output the client has drawn.
         bytes: u64,
     },
+    /// Any other `type`: ignored.
     #[serde(other)]
     Unknown,
 }
@@ -260,13 +295,15 @@ pub enum TerminalControl {
 /// What a native client needs to attach to a session's tmux pane (over SSH or locally).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AttachInfo {
+    /// The session to attach to.
     pub session_id: i64,
     /// Host of the server (from `public_url`, else the request's Host).
     pub host: String,
     /// The OS user running aiops (whose tmux server holds the session).
     pub ssh_user: String,
+    /// The path of aiops's tmux socket on the host.
     pub socket: String,
-    /// `=<name>`.
+    /// The exact tmux target, `=<name>`.
     pub target: String,
     /// argv to run on the host: `tmux -S <socket> attach-session -t =<name>`.
     pub command: Vec<String>,
@@ -277,12 +314,15 @@ pub struct AttachInfo {
 /// One row of the tool table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Tool {
+    /// The tool's name (`claude`, `codex`, `aider`, `shell`, or a custom one).
     pub name: String,
+    /// The program: a name on PATH or an absolute path.
     pub command: String,
     /// Arguments after the command, the safe permission mode included.
     pub args: Vec<String>,
     /// Replace `args` under `--yolo`; empty: the tool has no such mode.
     pub yolo_args: Vec<String>,
+    /// Environment variables set for the tool: name → value.
     pub env: std::collections::BTreeMap<String, String>,
     /// `argument`: the initial prompt is the last argument (after `--`; an Aider tool,
     /// which takes none and would exit after a `--message`, gets it typed at its first
@@ -294,6 +334,7 @@ pub struct Tool {
     pub kind: String,
     /// Deprecated (read `kind`): `claude` or `codex` for those kinds, else `none`.
     pub hooks: String,
+    /// One of aiops's built-in tools (changeable, not a custom one).
     pub builtin: bool,
     /// Whether its program is found on the server (`GET /tools` says; elsewhere false).
     #[serde(default)]
@@ -305,11 +346,15 @@ pub struct Tool {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"command": "my-agent", "args": ["--interactive"], "yolo_args": ["--yes"], "env": {"MY_AGENT_THEME": "dark"}, "kind": "generic"}))]
 pub struct PutTool {
+    /// The program: a name on PATH or an absolute path.
     pub command: String,
+    /// Arguments after the command, the safe permission mode included.
     #[serde(default)]
     pub args: Vec<String>,
+    /// Replace `args` under `--yolo`; empty: the tool has no such mode.
     #[serde(default)]
     pub yolo_args: Vec<String>,
+    /// Environment variables to set for the tool: name → value.
     #[serde(default)]
     pub env: std::collections::BTreeMap<String, String>,
     /// `argument` or `none` (default).
@@ -327,12 +372,14 @@ pub struct PutTool {
 /// One event of `/api/v1/events` (also the SSE `data:`; the SSE `id:` is `id`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Event {
+    /// The event's id, increasing; resume after it with `after` or `Last-Event-ID`.
     pub id: i64,
     /// `session.state`, `sync.finished`, `sync.failed`, `issue.updated`, `automation.run`
     /// (the `AutomationRun`, when queued and when it ended; visible to its tenant),
     /// `session.git` (`{session_id, project_id}`: the session's working copy changed;
     /// to its owner).
     pub kind: String,
+    /// When it happened (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// Kind-specific: `session.state` carries the [`Session`]; `sync.finished` and
@@ -340,6 +387,7 @@ pub struct Event {
     pub payload: serde_json::Value,
 }
 
+/// Query of `GET /api/v1/events`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventParams {
@@ -364,6 +412,7 @@ pub enum ToolCredentialKind {
 }
 
 impl ToolCredentialKind {
+    /// Every kind.
     pub const ALL: [Self; 4] = [
         Self::AnthropicApiKey,
         Self::ClaudeOauthToken,
@@ -371,6 +420,7 @@ impl ToolCredentialKind {
         Self::CodexAuthJson,
     ];
 
+    /// The snake_case wire name, e.g. `anthropic_api_key`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AnthropicApiKey => "anthropic_api_key",
@@ -395,7 +445,9 @@ impl std::str::FromStr for ToolCredentialKind {
 /// One stored tool credential (never its value).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ToolCredential {
+    /// Which credential it is.
     pub kind: ToolCredentialKind,
+    /// When it was last set (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -412,13 +464,17 @@ pub struct SetToolCredential {
 /// One issue worktree in a user's workspace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Worktree {
+    /// The project it is a worktree of.
     pub project_id: i64,
     /// `tenant/project`.
     pub project: String,
+    /// The id of the user whose workspace holds it.
     pub user_id: i64,
     /// The directory name under the project's `worktrees/` (what `remove` takes).
     pub name: String,
+    /// The worktree's directory on the server's host.
     pub path: String,
+    /// The branch checked out in it.
     pub branch: String,
     /// Changed or untracked files (the context file is excluded, so it is not here).
     pub dirty: Vec<String>,
@@ -426,6 +482,7 @@ pub struct Worktree {
     pub session_id: Option<i64>,
 }
 
+/// Query of `GET /api/v1/worktrees`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WorktreeListParams {
@@ -441,7 +498,9 @@ pub struct WorktreeListParams {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"project_id": 1, "name": "aiops-1-fix-login", "force": false}))]
 pub struct RemoveWorktree {
+    /// The project it is a worktree of.
     pub project_id: i64,
+    /// The worktree's directory name under the project's `worktrees/`.
     pub name: String,
     /// Admins: another user's worktree.
     #[serde(default)]
@@ -474,6 +533,7 @@ pub struct GitStatus {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct GitWhere {
+    /// The session whose worktree to read; default the caller's base clone.
     pub session: Option<i64>,
     /// A path relative to the working copy's root (`files`, `cat`).
     pub path: Option<String>,
@@ -482,6 +542,7 @@ pub struct GitWhere {
 /// One entry of `GET …/git/files`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FileEntry {
+    /// The entry's name (not a path).
     pub name: String,
     /// `file`, `dir` or `symlink`.
     pub kind: String,
@@ -492,9 +553,12 @@ pub struct FileEntry {
 /// `GET …/git/cat`: one file of the working copy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FileContent {
+    /// The file's path, relative to the working copy's root.
     pub path: String,
+    /// The file's size in bytes.
     pub size: u64,
     /// UTF-8 text (invalid bytes replaced), at most 1 MiB.
     pub text: String,
+    /// The file is over 1 MiB and `text` holds its first part only.
     pub truncated: bool,
 }

@@ -8,7 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 /// An SSH key as the API shows it: never the private part.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SshKey {
+    /// The key's id.
     pub id: i64,
+    /// The name given when it was added (1..=64 characters).
     pub name: String,
     /// One OpenSSH line, `ssh-ed25519 AAAA… name`: what to add to GitHub/GitLab.
     pub public_key: String,
@@ -19,6 +21,7 @@ pub struct SshKey {
     pub storage: String,
     /// The project whose deploy key this is; None for a user's own key.
     pub project_id: Option<i64>,
+    /// When the key was added (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -54,8 +57,10 @@ pub struct KnownHost {
     pub fingerprint: String,
     /// `pending` (seen, not trusted yet) or `trusted`.
     pub status: String,
+    /// When aiops first saw this key (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub seen_at: OffsetDateTime,
+    /// When it was confirmed as trusted (RFC 3339, UTC); absent while `pending`.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub confirmed_at: Option<OffsetDateTime>,
 }
@@ -64,6 +69,7 @@ pub struct KnownHost {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"host": "github.com", "fingerprint": "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"}))]
 pub struct ConfirmKnownHost {
+    /// The host as listed: `name`, or `[name]:port` for a port other than 22.
     pub host: String,
     /// The fingerprint you compared; must match the pending key's.
     pub fingerprint: String,
@@ -73,5 +79,6 @@ pub struct ConfirmKnownHost {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KnownHostQuery {
+    /// The host whose key to forget: `name`, or `[name]:port` for a port other than 22.
     pub host: String,
 }

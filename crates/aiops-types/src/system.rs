@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 pub struct Health {
     /// Always `ok` when the server answers.
     pub status: String,
+    /// The aiops version of the server answering.
     pub version: String,
     /// True until the first admin exists (the setup URL is then still valid).
     pub needs_setup: bool,
@@ -16,18 +17,26 @@ pub struct Health {
 /// `GET /api/v1/system/status` (admin).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Status {
+    /// The aiops version of the server answering.
     pub version: String,
+    /// Seconds since this server process started.
     pub uptime_seconds: u64,
     /// When this server process started (changes on every restart).
     #[serde(with = "time::serde::rfc3339")]
     pub started_at: time::OffsetDateTime,
+    /// The server's data directory (absolute path on the server's host).
     pub data_dir: String,
+    /// The database schema version (the number of the newest migration applied).
     pub schema_version: u32,
     /// Size of `aiops.db` plus its `-wal` file, in bytes.
     pub db_bytes: u64,
+    /// Number of users.
     pub users: u64,
+    /// Number of tenants.
     pub tenants: u64,
+    /// Number of projects across all tenants.
     pub projects: u64,
+    /// Number of API keys not revoked.
     pub api_keys_active: u64,
     /// Sessions per state (`starting`, `running`, `waiting`, …), every state listed.
     pub sessions: std::collections::BTreeMap<String, u64>,
@@ -43,9 +52,11 @@ pub struct Status {
     pub last_backup: Option<crate::Backup>,
     /// Backups in `<data dir>/backups`.
     pub backups: u32,
+    /// Jobs waiting to run.
     pub jobs_queued: u64,
+    /// Jobs running now.
     pub jobs_running: u64,
-    /// Bytes free for aiops on the data dir's filesystem.
+    /// Bytes free for aiops on the data dir's filesystem; None when it cannot be read.
     pub disk_free_bytes: Option<u64>,
 }
 

@@ -28,7 +28,9 @@ pub struct ApiCall {
     pub method: &'static str,
     /// Under `/api/v1`, segments percent-free (ids and fixed words only).
     pub path: String,
+    /// Query parameters as name/value pairs, in order.
     pub query: Vec<(String, String)>,
+    /// The JSON request body; None for a request without one.
     pub body: Option<Value>,
 }
 
@@ -57,8 +59,11 @@ impl ApiCall {
 /// `AIOPS_ISSUE_ID`). Empty over HTTP.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Defaults {
+    /// The session's project id (`AIOPS_PROJECT_ID`).
     pub project: Option<i64>,
+    /// The session's id (`AIOPS_SESSION_ID`).
     pub session: Option<i64>,
+    /// The session's issue id (`AIOPS_ISSUE_ID`).
     pub issue: Option<i64>,
 }
 
@@ -295,8 +300,11 @@ pub fn call(
 /// One resource a client can read: its URI, name and description.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceSpec {
+    /// The resource's URI (`aiops://issue/{id}`, `aiops://project/{id}/issues`).
     pub uri: String,
+    /// A short human-readable name (`issue 12`).
     pub name: String,
+    /// What reading it returns.
     pub description: &'static str,
 }
 

@@ -6,8 +6,11 @@ use serde_json::{Map, Value, json};
 /// One tool: its name, a one-line description and its JSON Schema (`type: object`).
 #[derive(Debug, Clone)]
 pub struct ToolSpec {
+    /// The tool's name (`issue_comment`, …), as MCP clients call it.
     pub name: &'static str,
+    /// One line: what the tool does.
     pub description: &'static str,
+    /// The JSON Schema of its arguments (`inputSchema`), an object schema.
     pub input_schema: Map<String, Value>,
 }
 
