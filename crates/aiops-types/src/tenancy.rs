@@ -225,6 +225,7 @@ pub enum HostFallback {
 }
 
 impl HostFallback {
+    /// `refuse` or `local`, as stored and on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Refuse => "refuse",
@@ -304,6 +305,7 @@ pub struct UpdateProject {
     /// the control plane's machine. Admins of the tenant only.
     #[serde(default)]
     pub session_host: Option<String>,
+    /// What a session does when no pinned host can take it; absent keeps it.
     #[serde(default)]
     pub host_fallback: Option<HostFallback>,
 }
