@@ -196,9 +196,7 @@ pub fn update(
                 None => current.workspace.setup_command,
             },
             session_host,
-            host_fallback: req
-                .host_fallback
-                .unwrap_or(current.workspace.host_fallback),
+            host_fallback: req.host_fallback.unwrap_or(current.workspace.host_fallback),
         },
         merge_method: req.merge_method.unwrap_or(current.merge_method),
     };

@@ -36,7 +36,9 @@ impl serde::Serialize for SshMaterial {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeStruct};
         let KeySource::Inline(text) = &self.key else {
-            return Err(S::Error::custom("an SSH key file must be read before it is sent"));
+            return Err(S::Error::custom(
+                "an SSH key file must be read before it is sent",
+            ));
         };
         let mut st = s.serialize_struct("SshMaterial", 2)?;
         st.serialize_field("key", text.as_str())?;

@@ -23,20 +23,54 @@ use crate::runtime::TmuxRuntime;
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Call {
-    Prepare { plan: WorkspacePlan },
-    ReadText { dir: PathBuf, name: String },
-    WriteContext { dir: PathBuf, text: String },
-    CheckProgram { program: String },
+    Prepare {
+        plan: WorkspacePlan,
+    },
+    ReadText {
+        dir: PathBuf,
+        name: String,
+    },
+    WriteContext {
+        dir: PathBuf,
+        text: String,
+    },
+    CheckProgram {
+        program: String,
+    },
     SandboxMechanism,
-    Launch { plan: Box<LaunchPlan> },
+    Launch {
+        plan: Box<LaunchPlan>,
+    },
     Panes,
-    RecordedExit { session_id: i64 },
-    Kill { session_id: i64, tmux_name: String },
-    Send { tmux_name: String, text: String, enter: bool },
-    Transcript { session_id: i64, tail: Option<u32>, raw: bool },
-    AttachCommand { tmux_name: String, read_only: bool },
-    Worktrees { base: PathBuf },
-    RemoveWorktree { base: PathBuf, path: PathBuf, force: bool },
+    RecordedExit {
+        session_id: i64,
+    },
+    Kill {
+        session_id: i64,
+        tmux_name: String,
+    },
+    Send {
+        tmux_name: String,
+        text: String,
+        enter: bool,
+    },
+    Transcript {
+        session_id: i64,
+        tail: Option<u32>,
+        raw: bool,
+    },
+    AttachCommand {
+        tmux_name: String,
+        read_only: bool,
+    },
+    Worktrees {
+        base: PathBuf,
+    },
+    RemoveWorktree {
+        base: PathBuf,
+        path: PathBuf,
+        force: bool,
+    },
 }
 
 /// What a call returned: its value, or the error by kind and message.

@@ -139,7 +139,13 @@ impl SshRuntime {
     fn remote(&self, command: &str, input: Option<&[u8]>, timeout: Duration) -> CoreResult<String> {
         let out = Spec::new("ssh", timeout)
             .args(self.files.options())
-            .args(["-T", "-p", &self.target.port.to_string(), "-l", &self.target.user])
+            .args([
+                "-T",
+                "-p",
+                &self.target.port.to_string(),
+                "-l",
+                &self.target.user,
+            ])
             .args(["--", self.target.address.as_str(), command])
             .run_with_input(input);
         match out {
@@ -148,7 +154,11 @@ impl SshRuntime {
                 "host {} ({}): {}",
                 self.name,
                 code.map_or_else(|| "killed".to_owned(), |c| format!("exit {c}")),
-                stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message")
+                stderr
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("no message")
             ))),
             Err(ExecError::NotFound { .. }) => Err(CoreError::invalid(
                 "ssh",

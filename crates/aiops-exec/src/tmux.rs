@@ -107,7 +107,10 @@ impl Tmux {
     }
 
     fn spec(&self) -> Spec {
+        // `-u`: without a UTF-8 locale (a service or an SSH login with no LANG) tmux
+        // prints the tab of `list-panes -F` as `_`, and no pane would be found.
         Spec::new("tmux", TIMEOUT)
+            .arg("-u")
             .arg("-S")
             .arg(self.socket.as_os_str())
             .arg("-f")

@@ -42,11 +42,7 @@ pub fn open(
         .into_iter()
         .find(|h| h.name == name)
         .ok_or_else(|| CoreError::not_found(format!("session host `{name}`")))?;
-    if let Some((at, site)) = cache
-        .0
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(name)
+    if let Some((at, site)) = cache.0.lock().unwrap_or_else(|e| e.into_inner()).get(name)
         && *at == host.updated_at
     {
         return Ok(site.clone());

@@ -240,7 +240,9 @@ impl std::str::FromStr for HostFallback {
         match s {
             "refuse" => Ok(Self::Refuse),
             "local" => Ok(Self::Local),
-            other => Err(format!("host_fallback must be refuse or local, not `{other}`")),
+            other => Err(format!(
+                "host_fallback must be refuse or local, not `{other}`"
+            )),
         }
     }
 }

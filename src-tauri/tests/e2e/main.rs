@@ -32,6 +32,7 @@ mod first_hour;
 mod git_ssh;
 mod git_verbs;
 mod hosts;
+mod hosts_sessions;
 mod issue_events;
 mod issues;
 mod mcp;

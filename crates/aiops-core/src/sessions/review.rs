@@ -285,7 +285,9 @@ pub fn deliver_queued(
     if queued.is_empty() {
         return Ok(0);
     }
-    super::ops::on_site(host, s, |h| h.runtime.send(tmux_name(s), &prompt(&queued), true))?;
+    super::ops::on_site(host, s, |h| {
+        h.runtime.send(tmux_name(s), &prompt(&queued), true)
+    })?;
     Ok(store
         .move_review_comments(s.id, ReviewState::Queued, ReviewState::Sent)?
         .len())

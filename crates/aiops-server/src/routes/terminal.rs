@@ -235,7 +235,8 @@ async fn terminal(
         // A session host's pane: `ssh -t` there, then its own tmux attach, bridged with
         // the same flow control.
         Some(name) => {
-            let (tmux_name, read_only, s) = (target.tmux_name.clone(), target.read_only, st.clone());
+            let (tmux_name, read_only, s) =
+                (target.tmux_name.clone(), target.read_only, st.clone());
             st.run(move |_| remote_attach(&s, &name, &tmux_name, read_only))
                 .await?
         }

@@ -1,0 +1,222 @@
+//! Sessions on a session host (issue 23): a real `sshd` on a free loopback port (its own
+//! host key) is the host, with its own root — workspaces, tool homes, the copied aiops
+//! binary and its own tmux server (`<root>/tmux.sock`) — apart from the control plane's
+//! data dir. A project pinned to it starts its sessions there: the worktree is on the
+//! host's root (not in the data dir), the pane is in the host's tmux, the stand-in agent
+//! reports `waiting` and its exit through its launcher there, `sessions send` types into
+//! it, the transcript is read from there, and kill ends it there. A project whose pin
+//! matches no usable host refuses new sessions with the reason, or runs them locally.
+
+use std::path::{Path, PathBuf};
+
+use aiops_fakes::sshd::{Sshd, current_user, keygen};
+use serde_json::Value;
+
+use crate::common::{ServerProcess, assert_success, json, text};
+use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
+
+struct World {
+    server: ServerProcess,
+    _sshd: Sshd,
+    _dir: tempfile::TempDir,
+    _repo: tempfile::TempDir,
+    /// The host's root as given (`<tmp>/host-root`).
+    root: PathBuf,
+}
+
+/// A server with project `acme/demo` and host `build-1` (added, its key confirmed,
+/// tested) whose root is `<tmp>/host-root`.
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let user_key = dir.path().join("host_login");
+    keygen(&user_key, "");
+    let authorized = dir.path().join("authorized_keys");
+    std::fs::copy(user_key.with_extension("pub"), &authorized).unwrap();
+    let sshd = Sshd::start(dir.path(), &authorized);
+    let server = ServerProcess::start();
+    let (repo, path) = seeded_repo();
+    project_on(&server, &path);
+    let key = user_key.to_str().unwrap();
+    json(
+        &server,
+        &[
+            "ssh-keys",
+            "add",
+            "--name",
+            "hosts",
+            "--private-key-file",
+            key,
+        ],
+    );
+    let root = dir.path().join("host-root");
+    let ssh = format!("{}@127.0.0.1:{}", current_user(), sshd.port);
+    let out = server.cli(
+        &[
+            "hosts",
+            "add",
+            "build-1",
+            "--ssh",
+            &ssh,
+            "--root",
+            root.to_str().unwrap(),
+            "--labels",
+            "big",
+        ],
+        None,
+    );
+    assert_success(&out, "hosts add");
+    let _ = server.cli(&["hosts", "test", "build-1"], None);
+    let known = format!("[127.0.0.1]:{}", sshd.port);
+    json(
+        &server,
+        &["known-hosts", "confirm", &known, &sshd.host_fingerprint()],
+    );
+    let tested = json(&server, &["hosts", "test", "build-1"]);
+    assert_eq!(tested["last_check"]["ok"], true, "{tested}");
+    World {
+        server,
+        _sshd: sshd,
+        _dir: dir,
+        _repo: repo,
+        root,
+    }
+}
+
+impl World {
+    fn pin(&self, host: &str, fallback: &str) {
+        let out = self.server.cli(
+            &[
+                "projects",
+                "update",
+                "acme/demo",
+                "--session-host",
+                host,
+                "--host-fallback",
+                fallback,
+            ],
+            None,
+        );
+        assert_success(&out, "projects update --session-host");
+    }
+
+    fn work(&self, title: &str, extra: &[&str]) -> std::process::Output {
+        let issue = demo_issue(&self.server, title);
+        let id = issue["id"].to_string();
+        let mut args = vec!["issues", "work", &id, "--tool", "standin", "--no-attach"];
+        args.extend(extra);
+        self.server.cli(&args, None)
+    }
+
+    /// `tmux -S <root>/tmux.sock list-sessions` on the host.
+    fn host_tmux(&self) -> String {
+        let out = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(self.root.join("tmux.sock"))
+            .args(["list-sessions", "-F", "#{session_name}"])
+            .output()
+            .expect("tmux");
+        text(&out.stdout)
+    }
+}
+
+fn session_of(out: &std::process::Output) -> Value {
+    assert_success(out, "issues work");
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("issues work -o json: {e}\n{}", text(&out.stdout)));
+    v
+}
+
+#[test]
+fn a_pinned_project_runs_its_session_on_the_host_end_to_end() {
+    let w = world();
+    w.pin("build-1", "refuse");
+    let out = w.work("Runs remotely", &["-o", "json"]);
+    let started = session_of(&out);
+    let id = started["id"].as_i64().expect("a session id");
+    assert_eq!(started["host"], "build-1", "{started}");
+    let worktree = PathBuf::from(started["worktree_path"].as_str().unwrap());
+    let root = std::fs::canonicalize(&w.root).unwrap();
+    assert!(
+        worktree.starts_with(root.join("workspaces")) && worktree.join(".git").exists(),
+        "the worktree is on the host's root: {}",
+        worktree.display()
+    );
+    assert!(
+        !w.server.data_dir.join("workspaces").join("1").exists(),
+        "nothing in the control plane's workspaces"
+    );
+    assert!(
+        Path::new(&root.join("bin/aiops")).is_file(),
+        "the control plane's binary was copied to the host"
+    );
+    let tmux_name = started["tmux_target"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches('=');
+    assert!(
+        w.host_tmux().lines().any(|l| l == tmux_name),
+        "the pane is in the host's tmux: {}",
+        w.host_tmux()
+    );
+
+    // The stand-in reports `waiting` through its launcher on the host; the answer typed
+    // with `sessions send` ends it with that status.
+    let waiting = wait_state(&w.server, id, "waiting");
+    assert_eq!(waiting["detail"], "stand-in agent asks for review");
+    let out = w
+        .server
+        .cli(&["sessions", "send", &id.to_string(), "0"], None);
+    assert_success(&out, "sessions send");
+    let exited = wait_state(&w.server, id, "exited");
+    assert_eq!(exited["exit_code"], 0, "{exited}");
+    let logs = w.server.cli(&["sessions", "logs", &id.to_string()], None);
+    assert_success(&logs, "sessions logs");
+    assert!(
+        text(&logs.stdout).contains("stand-in agent: committed on aiops/"),
+        "the transcript is read from the host: {}",
+        text(&logs.stdout)
+    );
+
+    // `--host local` overrides the pin; kill ends a host's pane there.
+    let out = w.work("Runs here", &["--host", "local", "-o", "json"]);
+    let local = session_of(&out);
+    assert!(local["host"].is_null(), "{local}");
+    let out = w.work("Killed there", &["-o", "json"]);
+    let remote = session_of(&out);
+    let rid = remote["id"].to_string();
+    wait_state(&w.server, remote["id"].as_i64().unwrap(), "waiting");
+    let out = w.server.cli(&["sessions", "kill", &rid], None);
+    assert_success(&out, "sessions kill");
+    let name = remote["tmux_target"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches('=');
+    assert!(
+        !w.host_tmux().lines().any(|l| l == name),
+        "its pane is gone from the host"
+    );
+}
+
+#[test]
+fn a_pin_no_host_can_take_refuses_or_falls_back_as_the_project_says() {
+    let w = world();
+    let out = w.server.cli(&["hosts", "drain", "build-1"], None);
+    assert_success(&out, "hosts drain");
+    w.pin("label:big", "refuse");
+    let out = w.work("Nowhere to go", &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no session host can take this session: build-1 is draining"),
+        "{}",
+        text(&out.stderr)
+    );
+    w.pin("label:big", "local");
+    let started = session_of(&w.work("Falls back", &["-o", "json"]));
+    assert!(started["host"].is_null(), "ran locally: {started}");
+    let out = w.work("Unknown label", &["--host", "build-9"]);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("no session host `build-9`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
