@@ -3,8 +3,9 @@
 //! binary and its own tmux server (`<root>/tmux.sock`) — apart from the control plane's
 //! data dir. A project pinned to it starts its sessions there: the worktree is on the
 //! host's root (not in the data dir), the pane is in the host's tmux, the stand-in agent
-//! reports `waiting` and its exit through its launcher there, `sessions send` types into
-//! it, the transcript is read from there, and kill ends it there. A project whose pin
+//! reports `waiting` and its exit through its launcher there, the browser terminal types
+//! into it through the server's SSH bridge, `sessions send` types into another, the
+//! transcript is read from there, and kill ends it there. A project whose pin
 //! matches no usable host refuses new sessions with the reason, or runs them locally.
 
 use std::path::{Path, PathBuf};
@@ -12,8 +13,9 @@ use std::path::{Path, PathBuf};
 use aiops_fakes::sshd::{Sshd, current_user, keygen};
 use serde_json::Value;
 
-use crate::common::{ServerProcess, assert_success, json, text};
+use crate::common::{ServerProcess, assert_success, json, runtime, text};
 use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
+use crate::terminal::Term;
 
 struct World {
     server: ServerProcess,
@@ -159,14 +161,22 @@ fn a_pinned_project_runs_its_session_on_the_host_end_to_end() {
         w.host_tmux()
     );
 
-    // The stand-in reports `waiting` through its launcher on the host; the answer typed
-    // with `sessions send` ends it with that status.
+    // The stand-in reports `waiting` through its launcher on the host. The browser
+    // terminal reaches its pane through the server's SSH bridge: it shows the question,
+    // and what is typed there is echoed; Enter answers it and the session exits.
     let waiting = wait_state(&w.server, id, "waiting");
     assert_eq!(waiting["detail"], "stand-in agent asks for review");
-    let out = w
-        .server
-        .cli(&["sessions", "send", &id.to_string(), "0"], None);
-    assert_success(&out, "sessions send");
+    runtime().block_on(async {
+        let mut t = Term::open(&w.server, id, &w.server.admin_key, "?cols=100&rows=30")
+            .await
+            .unwrap_or_else(|code| panic!("terminal to the host's pane: HTTP {code}"));
+        let at = t.wait_for(0, "exit status?").await;
+        t.type_text("0").await;
+        let at = t.wait_for(at, "exit status? 0").await;
+        t.type_text("\r").await;
+        // The agent exits: the host's tmux shows its dead pane through the bridge.
+        t.wait_for(at, "Pane is dead").await;
+    });
     let exited = wait_state(&w.server, id, "exited");
     assert_eq!(exited["exit_code"], 0, "{exited}");
     let logs = w.server.cli(&["sessions", "logs", &id.to_string()], None);
@@ -185,6 +195,24 @@ fn a_pinned_project_runs_its_session_on_the_host_end_to_end() {
     let remote = session_of(&out);
     let rid = remote["id"].to_string();
     wait_state(&w.server, remote["id"].as_i64().unwrap(), "waiting");
+    let out = w.server.cli(&["sessions", "send", &rid, "7"], None);
+    assert_success(&out, "sessions send");
+    let screen = || {
+        let out = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(w.root.join("tmux.sock"))
+            .args(["capture-pane", "-p", "-t"])
+            .arg(format!("{}:", remote["tmux_target"].as_str().unwrap()))
+            .output()
+            .expect("tmux capture-pane");
+        text(&out.stdout)
+    };
+    assert!(
+        crate::common::wait_until(std::time::Duration::from_secs(30), || screen()
+            .contains("exit status? 7")),
+        "sent text reaches the host's pane: {}",
+        screen()
+    );
     let out = w.server.cli(&["sessions", "kill", &rid], None);
     assert_success(&out, "sessions kill");
     let name = remote["tmux_target"]
