@@ -9,3 +9,6 @@ ALTER TABLE projects ADD COLUMN session_host TEXT;
 -- When no pinned host can take a session: `refuse` it with the reason, or run it `local`.
 ALTER TABLE projects ADD COLUMN host_fallback TEXT NOT NULL DEFAULT 'refuse'
     CHECK (host_fallback IN ('refuse', 'local'));
+-- Since when the host has not answered (the scheduler checks hosts with live sessions);
+-- NULL while it answers. Its sessions show `host_unreachable` meanwhile.
+ALTER TABLE hosts ADD COLUMN unreachable_since TEXT;

@@ -10,7 +10,7 @@ use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal, json_column};
 
 const SELECT: &str = "SELECT id, name, ssh_user, address, port, root, key_id, labels, capacity,
-    draining, last_check, created_at, updated_at FROM hosts";
+    draining, last_check, created_at, updated_at, unreachable_since FROM hosts";
 
 fn host(r: &Row<'_>) -> rusqlite::Result<Host> {
     Ok(Host {
@@ -27,6 +27,7 @@ fn host(r: &Row<'_>) -> rusqlite::Result<Host> {
         last_check: json_column(r, 10)?,
         created_at: r.get::<_, Ts>(11)?.0,
         updated_at: r.get::<_, Ts>(12)?.0,
+        unreachable_since: r.get::<_, Option<Ts>>(13)?.map(|t| t.0),
     })
 }
 
@@ -120,6 +121,25 @@ impl HostStore for Db {
                 return Err(CoreError::not_found(format!("host {id}")));
             }
             audit::insert(tx, audit)
+        })
+    }
+
+    fn set_host_unreachable(
+        &self,
+        id: i64,
+        since: Option<aiops_types::Timestamp>,
+    ) -> CoreResult<bool> {
+        self.write(|tx| {
+            // Only a change is written: the first failure's time stays while it lasts.
+            let n = tx
+                .execute(
+                    "UPDATE hosts SET unreachable_since = ?2 WHERE id = ?1 AND (
+                         (?2 IS NULL AND unreachable_since IS NOT NULL)
+                         OR (?2 IS NOT NULL AND unreachable_since IS NULL))",
+                    params![id, since.map(Ts)],
+                )
+                .map_err(internal)?;
+            Ok(n == 1)
         })
     }
 

@@ -17,8 +17,10 @@ use crate::{Db, Ts, audit, internal, parse_text};
 
 const SELECT: &str = "SELECT s.id, s.user_id, u.email, s.project_id, s.issue_id, i.title, s.tool,
     s.yolo, s.prompt, s.state, s.exit_code, s.detail, s.branch, s.worktree_path, s.tmux_name,
-    s.created_at, s.updated_at, s.ended_at, s.sandbox, s.host_name
-    FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN issues i ON i.id = s.issue_id";
+    s.created_at, s.updated_at, s.ended_at, s.sandbox, s.host_name,
+    h.unreachable_since IS NOT NULL
+    FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN issues i ON i.id = s.issue_id
+    LEFT JOIN hosts h ON h.id = s.host_id";
 
 fn session(r: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
@@ -32,6 +34,7 @@ fn session(r: &Row<'_>) -> rusqlite::Result<Session> {
         yolo: r.get(7)?,
         sandbox: r.get(18)?,
         host: r.get(19)?,
+        host_unreachable: r.get(20)?,
         prompt: r.get(8)?,
         state: parse_text(9, &r.get::<_, String>(9)?)?,
         exit_code: r.get(10)?,

@@ -69,7 +69,19 @@ async fn reconcile_sessions(state: &AppState) {
     let st = state.clone();
     let done = tokio::task::spawn_blocking(move || {
         aiops_core::ports::SessionStore::prune_events(st.db(), EVENTS_KEPT)?;
-        aiops_core::sessions::ops::reconcile(st.db(), &st.host())
+        let local = aiops_core::sessions::ops::reconcile(st.db(), &st.host())?;
+        let hosts = aiops_core::sessions::sites::watch(st.db(), &st.host())?;
+        for (host, why) in &hosts.down {
+            tracing::warn!(host, error = %why, "session host does not answer");
+        }
+        for host in &hosts.back {
+            tracing::info!(host, "session host answers again");
+        }
+        if !hosts.down.is_empty() || !hosts.back.is_empty() {
+            // Its sessions' `host_unreachable` changed: lists and pages re-read them.
+            st.notify_events();
+        }
+        Ok::<_, aiops_core::CoreError>(local + hosts.changed)
     })
     .await;
     match done {

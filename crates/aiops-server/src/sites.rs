@@ -17,6 +17,16 @@ use aiops_types::Host;
 #[derive(Default)]
 pub struct SiteCache(Mutex<HashMap<String, (time::OffsetDateTime, Arc<Site>)>>);
 
+impl SiteCache {
+    /// Drops host `name`'s connection.
+    pub fn forget(&self, name: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+    }
+}
+
 /// An id of this binary (size, modification time, version): a host whose copy has
 /// another id gets this one.
 pub fn binary_id(bin: &Path) -> String {

@@ -91,6 +91,10 @@ impl aiops_core::sessions::sites::Sites for Inner {
             name,
         )
     }
+
+    fn forget(&self, name: &str) {
+        self.sites.forget(name);
+    }
 }
 
 /// The system resolver (getaddrinfo through `std::net`): every address of a host, as

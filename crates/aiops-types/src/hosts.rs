@@ -37,6 +37,10 @@ pub struct Host {
     /// When the host was last changed (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Since when the host has not answered (RFC 3339 UTC); None while it answers. The
+    /// control plane checks hosts that have live sessions on every scheduler tick.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub unreachable_since: Option<OffsetDateTime>,
 }
 
 /// `POST /api/v1/hosts`.

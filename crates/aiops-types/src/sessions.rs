@@ -93,6 +93,10 @@ pub struct Session {
     /// The session host it runs on (issue 23); None: the control plane's own machine.
     #[serde(default)]
     pub host: Option<String>,
+    /// Its session host does not answer: its state is the last one known, until the host
+    /// is back and the session is checked again.
+    #[serde(default)]
+    pub host_unreachable: bool,
     /// The initial prompt given to tools that take one.
     pub prompt: String,
     /// Where the session is in its life.

@@ -19,7 +19,7 @@ use crate::terminal::Term;
 
 struct World {
     server: ServerProcess,
-    _sshd: Sshd,
+    sshd: Sshd,
     _dir: tempfile::TempDir,
     _repo: tempfile::TempDir,
     /// The host's root as given (`<tmp>/host-root`).
@@ -29,13 +29,18 @@ struct World {
 /// A server with project `acme/demo` and host `build-1` (added, its key confirmed,
 /// tested) whose root is `<tmp>/host-root`.
 fn world() -> World {
+    world_with(&[])
+}
+
+/// [`world`] with the server's environment `env` added.
+fn world_with(env: &[(&str, &str)]) -> World {
     let dir = tempfile::tempdir().unwrap();
     let user_key = dir.path().join("host_login");
     keygen(&user_key, "");
     let authorized = dir.path().join("authorized_keys");
     std::fs::copy(user_key.with_extension("pub"), &authorized).unwrap();
     let sshd = Sshd::start(dir.path(), &authorized);
-    let server = ServerProcess::start();
+    let server = ServerProcess::start_with(true, env);
     let (repo, path) = seeded_repo();
     project_on(&server, &path);
     let key = user_key.to_str().unwrap();
@@ -77,7 +82,7 @@ fn world() -> World {
     assert_eq!(tested["last_check"]["ok"], true, "{tested}");
     World {
         server,
-        _sshd: sshd,
+        sshd,
         _dir: dir,
         _repo: repo,
         root,
@@ -247,4 +252,51 @@ fn a_pin_no_host_can_take_refuses_or_falls_back_as_the_project_says() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn a_host_that_goes_down_shows_its_sessions_unreachable_then_reconciles_them() {
+    // The scheduler checks hosts every second here (30 s by default).
+    let mut w = world_with(&[("AIOPS_SCHEDULER_TICK_SECS", "1")]);
+    w.pin("build-1", "refuse");
+    let started = session_of(&w.work("Outlives its host", &["-o", "json"]));
+    let id = started["id"].as_i64().unwrap();
+    wait_state(&w.server, id, "waiting");
+
+    // The host goes down, and its tmux with it (no launcher left to report).
+    w.sshd.stop();
+    let out = std::process::Command::new("tmux")
+        .arg("-S")
+        .arg(w.root.join("tmux.sock"))
+        .arg("kill-server")
+        .output()
+        .expect("tmux kill-server");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let session = || json(&w.server, &["sessions", "get", &id.to_string()]);
+    assert!(
+        crate::common::wait_until(
+            std::time::Duration::from_secs(30),
+            || session()["host_unreachable"] == true
+        ),
+        "the session shows its host unreachable: {}",
+        session()
+    );
+    assert_eq!(session()["state"], "waiting", "its last known state stays");
+    let host = json(&w.server, &["hosts", "get", "build-1"]);
+    assert!(host["unreachable_since"].is_string(), "{host}");
+    let out = w.work("No host now", &[]);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("build-1 does not answer"),
+        "a new session is refused with the reason: {}",
+        text(&out.stderr)
+    );
+
+    // Back: the host answers, and the session whose pane vanished meanwhile is ended
+    // by the check, as a local one would be after a restart.
+    w.sshd.restart();
+    let ended = wait_state(&w.server, id, "failed");
+    assert_eq!(ended["detail"], "the tmux session is gone", "{ended}");
+    assert_eq!(ended["host_unreachable"], false, "{ended}");
+    let host = json(&w.server, &["hosts", "get", "build-1"]);
+    assert!(host["unreachable_since"].is_null(), "{host}");
 }

@@ -24,6 +24,7 @@ pub struct Sshd {
     pub host_key: PathBuf,
     /// Its log (`-e`: everything sshd says, e.g. `Accepted publickey for …`).
     pub log: PathBuf,
+    config: PathBuf,
 }
 
 impl Drop for Sshd {
@@ -101,37 +102,57 @@ impl Sshd {
                 ),
             )
             .expect("write sshd_config");
-            let child = Command::new("/usr/sbin/sshd")
-                .args(["-D", "-e", "-f"])
-                .arg(&config)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(&log).expect("sshd log file"))
-                .spawn()
-                .expect("start /usr/sbin/sshd (package openssh-server)");
             let mut sshd = Sshd {
-                child,
+                child: spawn(&config, &log),
                 port,
                 host_key: host_key.clone(),
                 log,
+                config,
             };
-            // Its own words, not a connect: another program may hold a port we picked.
-            let listening = format!("Server listening on 127.0.0.1 port {port}");
-            let deadline = Instant::now() + START_TIMEOUT;
-            loop {
-                let said = sshd.log_text();
-                if said.contains(&listening) {
-                    return sshd;
-                }
-                let exited = sshd.child.try_wait().ok().flatten().is_some();
-                if exited || Instant::now() > deadline {
-                    last_log = said;
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            match sshd.wait_listening() {
+                Ok(()) => return sshd,
+                Err(said) => last_log = said,
             }
         }
         panic!("sshd never listened; its log:\n{last_log}");
+    }
+
+    /// Waits for sshd to say it listens (its own words, not a connect: another program
+    /// may hold a port we picked); its log when it exits or never does.
+    fn wait_listening(&mut self) -> Result<(), String> {
+        let listening = format!("Server listening on 127.0.0.1 port {}", self.port);
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let said = self.log_text();
+            if said.contains(&listening) {
+                return Ok(());
+            }
+            let exited = self.child.try_wait().ok().flatten().is_some();
+            if exited || Instant::now() > deadline {
+                return Err(said);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops sshd (the host goes down: connections are refused).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same port, with the same host key (the host is back).
+    /// Panics with its log when it does not listen (the port was taken meanwhile).
+    pub fn restart(&mut self) {
+        self.stop();
+        self.log = self.log.with_extension("again.log");
+        self.child = spawn(&self.config, &self.log);
+        if let Err(said) = self.wait_listening() {
+            panic!(
+                "sshd did not listen again on {}; its log:\n{said}",
+                self.port
+            );
+        }
     }
 
     /// What sshd has logged so far.
@@ -157,6 +178,17 @@ impl Sshd {
             .expect("`type base64 comment`")
             .to_owned()
     }
+}
+
+fn spawn(config: &Path, log: &Path) -> Child {
+    Command::new("/usr/sbin/sshd")
+        .args(["-D", "-e", "-f"])
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("sshd log file"))
+        .spawn()
+        .expect("start /usr/sbin/sshd (package openssh-server)")
 }
 
 fn free_port() -> u16 {

@@ -45,6 +45,13 @@ pub trait HostStore {
     fn update_host(&self, id: i64, row: &HostRow, audit: NewAudit) -> CoreResult<Host>;
     fn delete_host(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
     fn record_host_check(&self, id: i64, check: &HostCheck) -> CoreResult<Host>;
+    /// Marks the host unreachable since `since` (None: it answers again); true when that
+    /// changed.
+    fn set_host_unreachable(
+        &self,
+        id: i64,
+        since: Option<aiops_types::Timestamp>,
+    ) -> CoreResult<bool>;
 }
 
 /// Commands on a host over SSH; `aiops-exec` implements it with OpenSSH.

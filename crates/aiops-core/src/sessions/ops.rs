@@ -407,9 +407,18 @@ pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
         // Nothing to check: do not even ask tmux (which may not be installed).
         return Ok(0);
     }
-    // Sessions on session hosts are not in this machine's tmux: their launchers and
-    // pane-died hooks report them.
+    // Sessions on session hosts are not in this machine's tmux: `sites::watch` checks
+    // them on their hosts.
     let live: Vec<Session> = live.into_iter().filter(|s| s.host.is_none()).collect();
+    reconcile_on(store, host, live)
+}
+
+/// [`reconcile`] of `live` (sessions of the machine `host` is seen from).
+pub(super) fn reconcile_on(
+    store: &impl Store,
+    host: &Host<'_>,
+    live: Vec<Session>,
+) -> CoreResult<usize> {
     if live.is_empty() {
         return Ok(0);
     }

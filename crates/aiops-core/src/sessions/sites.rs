@@ -50,6 +50,9 @@ pub trait Sites: Send + Sync {
     /// Connects to the host named `name` (or reuses its connection) and readies its root.
     /// Errors: `NotFound` for no such host; `Upstream` when it does not answer.
     fn open(&self, name: &str) -> CoreResult<Arc<Site>>;
+    /// Drops the connection to host `name` (it stopped answering): the next `open`
+    /// connects again.
+    fn forget(&self, name: &str);
 }
 
 /// A server without session hosts (tests, the desktop's local mode).
@@ -62,6 +65,18 @@ impl Sites for NoSites {
     fn open(&self, name: &str) -> CoreResult<Arc<Site>> {
         Err(CoreError::not_found(format!("session host `{name}`")))
     }
+    fn forget(&self, _name: &str) {}
+}
+
+/// The host `name`'s site if it answers now (a cached connection is checked with one
+/// call, so a host that went down is not chosen).
+fn answering(host: &Host<'_>, name: &str) -> CoreResult<Arc<Site>> {
+    let site = host.sites.open(name)?;
+    if let Err(e) = site.runtime.panes() {
+        host.sites.forget(name);
+        return Err(e);
+    }
+    Ok(site)
 }
 
 impl<'a> Host<'a> {
@@ -138,7 +153,11 @@ pub fn place(
             why.push(format!("{} is full ({load} of {})", h.name, h.capacity));
             continue;
         }
-        match host.sites.open(&h.name) {
+        if h.unreachable_since.is_some() {
+            why.push(format!("{} does not answer", h.name));
+            continue;
+        }
+        match answering(host, &h.name) {
             Ok(site) => return Ok((Some(site), None)),
             Err(e) => why.push(format!("{} does not answer: {e}", h.name)),
         }
@@ -174,6 +193,62 @@ fn live_per_host(store: &impl Store) -> CoreResult<Vec<String>> {
         },
     )?;
     Ok(live.into_iter().filter_map(|s| s.host).collect())
+}
+
+/// Checks every session host that has live sessions: one that does not answer is marked
+/// unreachable (its sessions show it) and its connection dropped; one that answers is
+/// marked reachable again and its live sessions are reconciled with its tmux as local
+/// ones are ([`super::ops::reconcile`]).
+pub fn watch(
+    store: &(impl Store + crate::hosts::HostStore),
+    host: &Host<'_>,
+) -> CoreResult<Watched> {
+    let live = store.list_sessions(
+        &SessionFilter {
+            live: true,
+            ..Default::default()
+        },
+        PageQuery {
+            after: None,
+            limit: 10_000,
+        },
+    )?;
+    let mut out = Watched::default();
+    for h in host.sites.hosts()? {
+        let on: Vec<Session> = live
+            .iter()
+            .filter(|s| s.host.as_deref() == Some(h.name.as_str()))
+            .cloned()
+            .collect();
+        if on.is_empty() && h.unreachable_since.is_none() {
+            continue;
+        }
+        match answering(host, &h.name) {
+            Ok(site) => {
+                if store.set_host_unreachable(h.id, None)? {
+                    out.back.push(h.name.clone());
+                }
+                out.changed += super::ops::reconcile_on(store, &host.at(Some(&site)), on)?;
+            }
+            Err(e) => {
+                if store.set_host_unreachable(h.id, Some(time::OffsetDateTime::now_utc()))? {
+                    out.down.push((h.name.clone(), e.to_string()));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What [`watch`] found.
+#[derive(Debug, Default)]
+pub struct Watched {
+    /// Sessions reconciled (ended while unobserved).
+    pub changed: usize,
+    /// Hosts that stopped answering, with why.
+    pub down: Vec<(String, String)>,
+    /// Hosts that answer again.
+    pub back: Vec<String>,
 }
 
 /// The site a session runs on (None: the control plane's machine). `Conflict` when its
