@@ -182,7 +182,12 @@ impl Render for Host {
             format!("{}@{}:{}", self.ssh_user, self.address, self.port),
             self.labels.join(","),
             self.capacity.to_string(),
-            if self.draining { "draining" } else { "active" }.into(),
+            match (self.unreachable_since.is_some(), self.draining) {
+                (true, _) => "unreachable",
+                (false, true) => "draining",
+                (false, false) => "active",
+            }
+            .into(),
             match &self.last_check {
                 Some(c) if c.ok => "ok".into(),
                 Some(_) => "failed".into(),
@@ -206,6 +211,12 @@ impl Render for Host {
             ("labels", self.labels.join(", ")),
             ("capacity", self.capacity.to_string()),
             ("draining", self.draining.to_string()),
+            (
+                "unreachable_since",
+                self.unreachable_since
+                    .as_ref()
+                    .map_or_else(|| "-".into(), output::ts),
+            ),
         ];
         if let Some(c) = &self.last_check {
             f.push(("checked", output::ts(&c.checked_at)));

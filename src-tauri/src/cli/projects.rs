@@ -418,6 +418,17 @@ impl Render for Project {
             ("repo_url", self.repo_url.clone()),
             ("default_branch", self.default_branch.clone()),
             ("merge_method", self.merge_method.as_str().to_owned()),
+            (
+                "session_host",
+                self.workspace
+                    .session_host
+                    .clone()
+                    .unwrap_or_else(|| "(this server)".into()),
+            ),
+            (
+                "host_fallback",
+                self.workspace.host_fallback.as_str().to_owned(),
+            ),
             ("description", or_dash(Some(&self.description))),
             ("created_at", ts(&self.created_at)),
             ("updated_at", ts(&self.updated_at)),

@@ -41,6 +41,10 @@ impl Render for Session {
                     self.sandbox.clone()
                 },
             ),
+            (
+                "host",
+                self.host.clone().unwrap_or_else(|| "(this server)".into()),
+            ),
             ("branch", self.branch.clone()),
             ("worktree_path", self.worktree_path.clone()),
             ("tmux_target", self.tmux_target.clone()),
@@ -56,8 +60,13 @@ impl Render for Session {
 }
 
 fn state(s: &Session) -> String {
-    match s.exit_code {
+    let state = match s.exit_code {
         Some(code) => format!("{}({code})", s.state.as_str()),
         None => s.state.as_str().to_owned(),
+    };
+    if s.host_unreachable {
+        format!("{state}, host unreachable")
+    } else {
+        state
     }
 }

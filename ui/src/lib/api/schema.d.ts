@@ -2387,13 +2387,21 @@ export interface components {
              */
             private_key?: string | null;
         };
+        /**
+         * @description One version of the global agent instructions (`GET /api/v1/agents/global` answers the
+         *     current one).
+         */
         AgentInstructions: {
             /** @description Who set it (email); empty for version 0. */
             author: string;
             /** @description Markdown. */
             body: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When this version was written (RFC 3339, UTC); absent for version 0.
+             */
             created_at?: string | null;
+            /** @description Why it changed: the editor's note, or `rollback to version N`; empty when none. */
             note: string;
             /**
              * Format: int64
@@ -2405,33 +2413,59 @@ export interface components {
         AgentInstructionsDiff: {
             /** @description Unified diff (`--- v1`, `+++ v2`, hunks); empty when equal. */
             diff: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The version on the `---` side.
+             */
             from: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The version on the `+++` side.
+             */
             to: number;
         };
         /** @description An API key's metadata. The secret itself is shown once, at creation, and never again. */
         ApiKey: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (RFC 3339, UTC).
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it stops working (RFC 3339, UTC); absent: never.
+             */
             expires_at?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The key's id.
+             */
             id: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was last used (RFC 3339, UTC); absent: never used.
+             */
             last_used_at?: string | null;
+            /** @description The name given at creation, to tell keys apart. */
             name: string;
             /** @description The first characters of the key (`aiops_AbCd`), to recognise it in lists. */
             prefix: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was revoked (RFC 3339, UTC); absent while it is not revoked.
+             */
             revoked_at?: string | null;
+            /** @description What the key may do (each at most its owner's role allows). */
             scopes: components["schemas"]["Scope"][];
             /**
              * Format: int64
              * @description Set for a session-scoped key: minted for that agent session, revoked when it ends.
              */
             session_id?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the user who owns it (its requests act as that user).
+             */
             user_id: number;
         };
         /**
@@ -2457,12 +2491,16 @@ export interface components {
             host: string;
             /** @description True when this caller may only watch (`-r`). */
             read_only: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The session to attach to.
+             */
             session_id: number;
+            /** @description The path of aiops's tmux socket on the host. */
             socket: string;
             /** @description The OS user running aiops (whose tmux server holds the session). */
             ssh_user: string;
-            /** @description `=<name>`. */
+            /** @description The exact tmux target, `=<name>`. */
             target: string;
         };
         /** @description One audit-log row. `detail` has passed through the redactor before it was stored. */
@@ -2471,15 +2509,29 @@ export interface components {
             action: string;
             /** @description Email of the actor at the time, or `system` / `cli` for local admin commands. */
             actor: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The acting user's id; None when no user account is behind it (e.g. `system` /
+             *     `cli`).
+             */
             actor_user_id?: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it happened (RFC 3339, UTC).
+             */
             at: string;
+            /** @description Action-specific details, a JSON object (secrets redacted). */
             detail: Record<string, never>;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The row's id.
+             */
             id: number;
+            /** @description The client's IP address, when the action came over HTTP. */
             ip?: string | null;
+            /** @description The id of the object acted on, if any. */
             target_id?: string | null;
+            /** @description The kind of object acted on (`project`, `integration`, …), if any. */
             target_type?: string | null;
         };
         /**
@@ -2501,58 +2553,101 @@ export interface components {
         AutomationLogEvent: {
             /** @description JSON: an `AutomationLogChunk` (`output`) or an `AutomationRun` (`end`). */
             data: string;
+            /** @description `output` or `end`. */
             event: string;
             /** @description `output` events only: the byte offset to resume after (`Last-Event-ID`). */
             id?: string | null;
         };
         /** @description One automation run. Its state is its job's. */
         AutomationRun: {
+            /** @description Why the run failed (or was cancelled). */
             error?: string | null;
             /**
              * Format: int32
              * @description Local: `ansible-playbook`'s exit status once it ended.
              */
             exit_code?: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it ended (RFC 3339, UTC); absent until then.
+             */
             finished_at?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The run's id.
+             */
             id: number;
+            /** @description Local: the inventory used. */
             inventory?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The issue that gets a comment with the result when the run ends.
+             */
             issue_id?: number | null;
             /**
              * Format: int64
              * @description The job running it (its output is the run's log).
              */
             job_id?: number | null;
+            /** @description The target's kind. */
             kind: components["schemas"]["AutomationKind"];
             /** @description The overrides asked for: extra_vars, limit, tags, skip_tags, check, diff, writable. */
             options: unknown;
+            /** @description Local: the playbook, relative to the repository. */
             playbook?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Local: the project whose repository holds the playbook.
+             */
             project_id?: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was queued (RFC 3339, UTC).
+             */
             queued_at: string;
             /**
              * Format: int64
              * @description Semaphore: the task's id there, once created.
              */
             remote_task_id?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the user who started it.
+             */
             requested_by?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Semaphore: the project the task runs in.
+             */
             semaphore_project_id?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The session the run is linked to (whose worktree a local run used).
+             */
             session_id?: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it started (RFC 3339, UTC); absent while queued.
+             */
             started_at?: string | null;
+            /** @description The state of the run's job. */
             state: components["schemas"]["JobState"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the target it runs on.
+             */
             target_id: number;
+            /** @description The name of the target it runs on. */
             target_name: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Semaphore: the task template run.
+             */
             template_id?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the target's tenant.
+             */
             tenant_id: number;
         };
         /** @description An automation target of a tenant. */
@@ -2562,7 +2657,10 @@ export interface components {
              *     appended). None for local targets.
              */
             base_url?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the target was created (RFC 3339, UTC).
+             */
             created_at: string;
             /** @description Semaphore: whether an API token is stored. */
             has_token: boolean;
@@ -2573,14 +2671,19 @@ export interface components {
              * @description Semaphore: timeout of one HTTP request, seconds (default 15).
              */
             http_timeout_secs: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The target's id.
+             */
             id: number;
             /**
              * @description Local: the inventory used when a run names none, relative to the repository (a
              *     file), or an inline host list ending in a comma (`localhost,`).
              */
             inventory?: string | null;
+            /** @description Where its runs execute. */
             kind: components["schemas"]["AutomationKind"];
+            /** @description The target's name, unique within the tenant. */
             name: string;
             /**
              * Format: int32
@@ -2597,10 +2700,17 @@ export interface components {
              * @description A run still going after this many seconds is stopped and fails (default 600).
              */
             task_timeout_secs: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the tenant it belongs to.
+             */
             tenant_id: number;
+            /** @description The slug of the tenant it belongs to. */
             tenant_slug: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the target was last changed (RFC 3339, UTC).
+             */
             updated_at: string;
             /** @description Semaphore: verify the server's TLS certificate (default true). */
             verify_tls: boolean;
@@ -2612,24 +2722,35 @@ export interface components {
              *     and `skip_tags`, which travel as `--tags` / `--skip-tags` arguments).
              */
             allow_override_args: boolean;
+            /** @description The template's description in Semaphore; None when empty. */
             description?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The template's id in Semaphore (`template_id` of a run).
+             */
             id: number;
+            /** @description The template's name in Semaphore. */
             name: string;
+            /** @description The playbook it runs, as Semaphore names it. */
             playbook: string;
         };
         /** @description `POST /api/v1/automation/targets/{id}/test`: what the target answered. */
         AutomationTest: {
             /** @description One line: the Semaphore project's name, or `ansible-playbook`'s version. */
             detail: string;
+            /** @description The target answered and works. */
             ok: boolean;
         };
         /** @description One backup archive in `<data dir>/backups/`. */
         Backup: {
             /** @description Version of aiops that made it. */
             aiops_version: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the backup was made (RFC 3339, UTC).
+             */
             created_at: string;
+            /** @description The free text given when it was made; empty when none. */
             description: string;
             /** @description Encrypted with a passphrase (XChaCha20-Poly1305, Argon2id-derived key). */
             encrypted: boolean;
@@ -2649,9 +2770,12 @@ export interface components {
              * @description Database schema version inside; a server restores only versions it knows.
              */
             schema_version: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The archive's size in bytes.
+             */
             size_bytes: number;
-            /** @description `manual` or `schedule`. */
+            /** @description What made it: `manual` (a request) or `schedule` (the backup schedule). */
             trigger: string;
         };
         /**
@@ -2662,6 +2786,7 @@ export interface components {
          *     }
          */
         ChangePassword: {
+            /** @description The caller's password now. */
             current_password: string;
             /** @description At least 8 characters. */
             new_password: string;
@@ -2684,10 +2809,11 @@ export interface components {
              *     polls (at least one without an app token).
              */
             allowed_chats: string[];
+            /** @description Who answers `ask` and plain mentions. */
             answer: components["schemas"]["ChatAnswer"];
             /**
              * Format: int32
-             * @description Longest an answer may take, seconds (default 120).
+             * @description Longest an answer may take, seconds (5..=3600, default 120).
              */
             answer_timeout_secs: number;
             /**
@@ -2701,7 +2827,10 @@ export interface components {
              *     without a question (default 7200).
              */
             context_ttl_secs: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the integration was created (RFC 3339, UTC).
+             */
             created_at: string;
             /**
              * Format: int64
@@ -2719,11 +2848,17 @@ export interface components {
             has_token: boolean;
             /** @description `ok`, or the poller's last error (one line), None before the first poll. */
             health?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The chat integration's id.
+             */
             id: number;
             /** @description A word that addresses the bot in groups besides a mention (`aiops`). */
             keyword?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the poller last saw something (RFC 3339, UTC); None before that.
+             */
             last_event_at?: string | null;
             /**
              * Format: int32
@@ -2733,9 +2868,11 @@ export interface components {
             max_chats: number;
             /** @description Ollama: the model name (`llama3.2`). */
             model?: string | null;
+            /** @description The integration's name (1..=100 characters). */
             name: string;
             /** @description Ollama: the server's root (`http://127.0.0.1:11434`). */
             ollama_url?: string | null;
+            /** @description Telegram or Slack. */
             platform: components["schemas"]["ChatPlatform"];
             /**
              * @description Slack: an app-level token (`xapp-…`) is stored, so the bot receives events over
@@ -2743,10 +2880,17 @@ export interface components {
              *     polling its channels. Always false on Telegram.
              */
             socket_mode?: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the tenant it belongs to.
+             */
             tenant_id: number;
+            /** @description The slug of the tenant it belongs to. */
             tenant_slug: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the integration was last changed (RFC 3339, UTC).
+             */
             updated_at: string;
         };
         /**
@@ -2764,14 +2908,24 @@ export interface components {
         };
         /** @description A chat user acting as an aiops user. */
         ChatUser: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the mapping was made (RFC 3339, UTC).
+             */
             created_at: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The chat integration the mapping belongs to.
+             */
             integration_id: number;
             /** @description The platform's user id (Telegram: the numeric `from.id`). */
             platform_user_id: string;
+            /** @description The email of that aiops user. */
             user_email: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the aiops user the chat user acts as.
+             */
             user_id: number;
         };
         /**
@@ -2780,7 +2934,9 @@ export interface components {
          * @enum {string}
          */
         ChecksState: "pending" | "success" | "failure";
+        /** @description A comment on an issue. */
         Comment: {
+            /** @description Who wrote it: email (native) or the tracker's login / account name. */
             author: string;
             /**
              * Format: int64
@@ -2789,13 +2945,25 @@ export interface components {
             author_user_id?: number | null;
             /** @description Markdown. */
             body: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was written (RFC 3339, UTC).
+             */
             created_at: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The comment's id in aiops.
+             */
             id: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The issue it is on.
+             */
             issue_id: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was last edited (RFC 3339, UTC).
+             */
             updated_at: string;
         };
         /**
@@ -2818,15 +2986,18 @@ export interface components {
         ConfirmKnownHost: {
             /** @description The fingerprint you compared; must match the pending key's. */
             fingerprint: string;
+            /** @description The host as listed: `name`, or `[name]:port` for a port other than 22. */
             host: string;
         };
         /** @description Result of `POST /api/v1/integrations/{id}/test`. */
         ConnectionTest: {
             /** @description Whose token was tested: `personal`, `integration`. */
             credential: string;
+            /** @description Why the test failed; None when it passed. */
             error?: string | null;
             /** @description Who the token acts as: GitHub login, GitLab username, Jira accountId. */
             identity?: string | null;
+            /** @description The tracker accepted the token. */
             ok: boolean;
         };
         /**
@@ -2867,27 +3038,32 @@ export interface components {
             base_url?: string | null;
             /**
              * Format: int32
-             * @description 1..=300 seconds, default 15.
+             * @description Semaphore only: timeout of one HTTP request, 1..=300 seconds, default 15.
              */
             http_timeout_secs?: number | null;
-            /** @description Local only. */
+            /**
+             * @description Local only: the default inventory, a file relative to the repository or an
+             *     inline host list ending in a comma (`localhost,`).
+             */
             inventory?: string | null;
+            /** @description Where its runs execute: `semaphore` or `local`. */
             kind: components["schemas"]["AutomationKind"];
             /** @description 1..=100 characters, unique within the tenant. */
             name: string;
             /**
              * Format: int32
-             * @description 1..=60 seconds, default 2.
+             * @description Semaphore only: seconds between polls of a task, 1..=60, default 2.
              */
             poll_interval_secs?: number | null;
             /**
              * Format: int64
-             * @description Semaphore only, required.
+             * @description Semaphore only, required: the Semaphore project runs go to by default.
              */
             semaphore_project_id?: number | null;
             /**
              * Format: int32
-             * @description 10..=86400 seconds, default 600.
+             * @description A run still going after this many seconds is stopped and fails: 10..=86400,
+             *     default 600.
              */
             task_timeout_secs?: number | null;
             /** @description Tenant id or slug. */
@@ -2896,6 +3072,7 @@ export interface components {
             token?: string | null;
             /** @description Local only: the Ansible Vault password (sealed at rest, never returned). */
             vault_password?: string | null;
+            /** @description Semaphore only: verify the server's TLS certificate (default true). */
             verify_tls?: boolean | null;
         };
         /**
@@ -2934,10 +3111,21 @@ export interface components {
              *     create, default the caller.
              */
             agent_user?: string | null;
+            /**
+             * @description Chat ids the bot answers in (at most 100; Telegram `-1001234567890`, Slack
+             *     `C0123ABCD`); empty: every chat it is in. Slack without an app token needs one.
+             */
             allowed_chats?: string[];
             answer?: components["schemas"]["ChatAnswer"] | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Longest an answer may take: 5..=3600 seconds, default 120.
+             */
             answer_timeout_secs?: number | null;
+            /**
+             * @description The platform's API root when not the public one: `https://` (`http://` only for
+             *     localhost).
+             */
             api_url?: string | null;
             /**
              * @description Slack only: an app-level token (`xapp-…`, Basic Information → App-Level Tokens,
@@ -2945,19 +3133,40 @@ export interface components {
              *     Write-only.
              */
             app_token?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Agent: a chat's context ends after this many seconds without a question:
+             *     60..=604800, default 7200.
+             */
             context_ttl_secs?: number | null;
             /** @description A project id, slug or `tenant/slug` of the integration's tenant. */
             default_project?: string | null;
+            /** @description Whether the server polls it (default true). */
             enabled?: boolean | null;
+            /** @description Answer only group chats; default true on Telegram, false on Slack. */
             group_only?: boolean | null;
+            /**
+             * @description A word that addresses the bot in groups besides a mention: one word, at most
+             *     32 bytes.
+             */
             keyword?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Agent: most chats with a live context at once: 1..=100, default 10.
+             */
             max_chats?: number | null;
+            /** @description Ollama: the model name (`llama3.2`), at most 200 bytes, no whitespace. */
             model?: string | null;
+            /** @description The integration's name, 1..=100 characters. */
             name: string;
+            /**
+             * @description Ollama: the server's root (`http://127.0.0.1:11434`): `https://`, or `http://` only
+             *     for localhost.
+             */
             ollama_url?: string | null;
+            /** @description Telegram or Slack. */
             platform: components["schemas"]["ChatPlatform"];
+            /** @description The tenant's id or slug. */
             tenant: string;
             /**
              * @description The bot token (Telegram: from @BotFather; Slack: the `xoxb-` Bot User OAuth
@@ -2981,9 +3190,17 @@ export interface components {
              *     for Jira.
              */
             base_url?: string | null;
-            /** @description Required for Jira. */
+            /** @description Jira, required: the Atlassian account email the API token belongs to. */
             email?: string | null;
+            /**
+             * @description Jira: transition names tried in order to close an issue (at most 20, each at most
+             *     100 characters); empty: `Done`, `Close Issue`, `Closed`, `Resolve Issue`.
+             */
             jira_close_transitions?: string[] | null;
+            /**
+             * @description Jira: transition names tried in order to reopen an issue (at most 20, each at most
+             *     100 characters); empty: `Reopen Issue`, `Reopen`, `To Do`, `Backlog`.
+             */
             jira_reopen_transitions?: string[] | null;
             /** @description 1..=100 characters, unique within the tenant. */
             name: string;
@@ -2991,11 +3208,13 @@ export interface components {
             provider: components["schemas"]["Provider"];
             /**
              * Format: int32
-             * @description Default 300; 0 turns scheduled sync off; otherwise at least 60.
+             * @description Seconds between scheduled syncs: 60..=86400, or 0 to turn scheduled sync off;
+             *     default 300.
              */
             sync_interval_secs?: number | null;
             /** @description Tenant id or slug. */
             tenant: string;
+            /** @description The API token (GitHub or GitLab personal access token, Jira API token); write-only. */
             token?: string | null;
         };
         /**
@@ -3010,7 +3229,12 @@ export interface components {
          *     }
          */
         CreateIssue: {
+            /**
+             * @description A native issue: an aiops user's email; a tracker's: their login or account id, or
+             *     an aiops user's email (mapped to the login they recorded).
+             */
             assignee?: string | null;
+            /** @description The body, Markdown, at most 65,536 bytes. */
             description?: string | null;
             /**
              * Format: int64
@@ -3018,6 +3242,7 @@ export interface components {
              *     (`aiops integrations list`); with `provider`, both must agree.
              */
             integration?: number | null;
+            /** @description At most 50 labels of at most 100 characters each, without commas. */
             labels?: string[];
             /**
              * Format: int64
@@ -3055,6 +3280,7 @@ export interface components {
             header?: string | null;
             /** @description …and its value (e.g. `Bearer …`). */
             header_value?: string | null;
+            /** @description `^[a-z0-9_-]{1,32}$`, unique in its tenant or project; not `aiops`. */
             name: string;
             /** @description Project id, slug or `tenant/slug`: a server for this project only. */
             project?: string | null;
@@ -3076,11 +3302,13 @@ export interface components {
         CreateProject: {
             /** @description Defaults to `main`. */
             default_branch?: string | null;
+            /** @description Free text, at most 10,000 bytes. */
             description?: string | null;
             /** @description 1..=100 characters. */
             name: string;
             /** @description `https://…`, `ssh://…`, `git@host:path`, or (admins only) an absolute local path. */
             repo_url: string;
+            /** @description `^[a-z0-9][a-z0-9-]{0,62}$`, unique within the tenant; derived from `name` when absent. */
             slug?: string | null;
             /** @description Tenant id or slug; the caller must be a member (or an admin). */
             tenant: string;
@@ -3093,10 +3321,17 @@ export interface components {
          *     }
          */
         CreateProjectLink: {
+            /**
+             * @description The tracker project: `owner/repo` (GitHub), a project path `group/sub/project` or
+             *     numeric id (GitLab), a project key `PROJ` or `jql:<filter>` (Jira).
+             */
             external: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The integration's id.
+             */
             integration: number;
-            /** @description Overrides the integration's token for this project. */
+            /** @description Overrides the integration's token for this project (write-only). */
             token?: string | null;
         };
         /**
@@ -3117,6 +3352,7 @@ export interface components {
              *     is given and the text does not mention it yet.
              */
             description?: string | null;
+            /** @description Open it as a draft. */
             draft?: boolean;
             /**
              * Format: int64
@@ -3128,6 +3364,7 @@ export interface components {
             source: string;
             /** @description Default: the repository's default branch. */
             target?: string | null;
+            /** @description The title. */
             title: string;
         };
         /**
@@ -3141,10 +3378,11 @@ export interface components {
         CreateTenant: {
             /** @description `#rrggbb`; a colour derived from the slug when absent. */
             color?: string | null;
+            /** @description Free text, at most 10,000 bytes. */
             description?: string | null;
             /** @description 1..=100 characters. */
             name: string;
-            /** @description Derived from `name` when absent. */
+            /** @description `^[a-z0-9][a-z0-9-]{0,62}$`, unique across the server; derived from `name` when absent. */
             slug?: string | null;
         };
         /**
@@ -3157,14 +3395,21 @@ export interface components {
          *     }
          */
         CreateUser: {
+            /** @description The login email (`name@example.com`, at most 254 bytes; stored lowercase, unique). */
             email: string;
+            /**
+             * @description The display name (at most 100 characters); default: the part of the email before
+             *     `@`.
+             */
             name?: string | null;
             /** @description At least 8 characters. */
             password: string;
+            /** @description The user's role. */
             role: components["schemas"]["Role"];
         };
         /** @description Answer of `POST /api/v1/auth/keys`: the only time `secret` is ever returned. */
         CreatedApiKey: {
+            /** @description The new key's metadata. */
             key: components["schemas"]["ApiKey"];
             /** @description `aiops_` followed by 43 base64url characters (256 bits). Store it now. */
             secret: string;
@@ -3177,6 +3422,7 @@ export interface components {
         DiffSide: "old" | "new";
         /** @description `{"error": {"code": "not_found", "message": "project 7 not found"}}` */
         ErrorBody: {
+            /** @description What went wrong. */
             error: components["schemas"]["ErrorDetail"];
         };
         /**
@@ -3185,7 +3431,9 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "invalid_input" | "unauthorized" | "forbidden" | "csrf_failed" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "rate_limited" | "internal" | "unavailable" | "upstream_error";
+        /** @description The `error` object of an [`ErrorBody`]. */
         ErrorDetail: {
+            /** @description The stable error code to branch on; it fixes the HTTP status. */
             code: components["schemas"]["ErrorCode"];
             /** @description For `invalid_input`: the offending field, when there is one. */
             field?: string | null;
@@ -3194,9 +3442,15 @@ export interface components {
         };
         /** @description One event of `/api/v1/events` (also the SSE `data:`; the SSE `id:` is `id`). */
         Event: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it happened (RFC 3339, UTC).
+             */
             at: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The event's id, increasing; resume after it with `after` or `Last-Event-ID`.
+             */
             id: number;
             /**
              * @description `session.state`, `sync.finished`, `sync.failed`, `issue.updated`, `automation.run`
@@ -3228,17 +3482,22 @@ export interface components {
         FileChange: {
             /**
              * Format: int32
-             * @description Lines added and removed against the base; 0 for binaries.
+             * @description Lines added against the base; 0 for binaries.
              */
             additions: number;
+            /** @description The file is binary (no line counts, no diff text). */
             binary: boolean;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Lines removed against the base; 0 for binaries.
+             */
             deletions: number;
             /**
              * @description The unified diff of this file against the base (`diff --git` header first). None
              *     for binaries and for files whose diff is over the per-file cap (`too_large`).
              */
             diff?: string | null;
+            /** @description How the file differs from the base. */
             kind: components["schemas"]["FileChangeKind"];
             /** @description The path before a rename. */
             old_path?: string | null;
@@ -3258,17 +3517,23 @@ export interface components {
         FileChangeKind: "added" | "modified" | "deleted" | "renamed" | "untracked";
         /** @description `GET …/git/cat`: one file of the working copy. */
         FileContent: {
+            /** @description The file's path, relative to the working copy's root. */
             path: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The file's size in bytes.
+             */
             size: number;
             /** @description UTF-8 text (invalid bytes replaced), at most 1 MiB. */
             text: string;
+            /** @description The file is over 1 MiB and `text` holds its first part only. */
             truncated: boolean;
         };
         /** @description One entry of `GET …/git/files`. */
         FileEntry: {
             /** @description `file`, `dir` or `symlink`. */
             kind: string;
+            /** @description The entry's name (not a path). */
             name: string;
             /**
              * Format: int64
@@ -3287,18 +3552,29 @@ export interface components {
         GitBranch: {
             /** @description `branch`: start point (default `HEAD`). Ignored by `checkout`. */
             from?: string | null;
+            /** @description The branch to create or check out. */
             name: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The session whose worktree to use; default the caller's base clone (a session
+             *     key: its own session).
+             */
             session?: number | null;
         };
         /** @description One branch of `GET …/git/branches`. */
         GitBranchInfo: {
+            /** @description The full SHA the branch points at. */
             commit: string;
             /** @description Checked out here. */
             current: boolean;
+            /** @description The branch name (`origin/…` for a remote-tracking branch). */
             name: string;
-            /** @description Local branch (`refs/heads`) or remote-tracking (`refs/remotes/origin`). */
+            /**
+             * @description True for a remote-tracking branch (`refs/remotes/origin`), false for a local one
+             *     (`refs/heads`).
+             */
             remote: boolean;
+            /** @description The upstream it tracks, short form (`origin/main`); None when it tracks none. */
             upstream?: string | null;
         };
         /**
@@ -3317,8 +3593,13 @@ export interface components {
              *     every change, untracked files included.
              */
             files?: string[];
+            /** @description The commit message. */
             message: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The session whose worktree to use; default the caller's base clone (a session
+             *     key: its own session).
+             */
             session?: number | null;
             /**
              * @description Commit the index as it is: what is staged, a partly staged file as staged, nothing
@@ -3328,15 +3609,23 @@ export interface components {
         };
         /** @description One commit of `GET …/git/log`. */
         GitCommitInfo: {
+            /** @description The author's name. */
             author: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The author date (RFC 3339, UTC).
+             */
             date: string;
+            /** @description The author's email. */
             email: string;
+            /** @description The full commit SHA. */
             sha: string;
+            /** @description The first line of the commit message. */
             subject: string;
         };
         /** @description `GET …/git/diff`: a unified diff, capped. */
         GitDiff: {
+            /** @description The unified diff (`git diff` output); empty when nothing differs. */
             diff: string;
             /** @description The diff was longer than 1 MiB and was cut. */
             truncated: boolean;
@@ -3351,7 +3640,11 @@ export interface components {
         GitPull: {
             /** @description Discard local changes (tracked and untracked) before pulling. */
             clean?: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The session whose worktree to use; default the caller's base clone (a session
+             *     key: its own session).
+             */
             session?: number | null;
         };
         /**
@@ -3361,18 +3654,27 @@ export interface components {
          *     }
          */
         GitPush: {
-            /** @description Default: the checked-out branch (pushed to `origin` with the same name, tracked). */
+            /**
+             * @description The branch to push. Default: the checked-out branch (pushed to `origin` with the
+             *     same name, tracked).
+             */
             branch?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The session whose worktree to use; default the caller's base clone (a session
+             *     key: its own session).
+             */
             session?: number | null;
         };
         /** @description What a write verb did, in a line, and the commit it left checked out. */
         GitResult: {
+            /** @description The branch checked out afterwards. */
             branch: string;
             /** @description Full SHA of `HEAD` afterwards (empty in a repository without commits). */
             head: string;
             /** @description One line for people: `committed 3 files as 1a2b3c4`, `already up to date`, … */
             message: string;
+            /** @description The working copy's directory on the server's host. */
             path: string;
         };
         /** @description `GET /api/v1/projects/{id}/git/status`: the caller's base clone, or a session's worktree. */
@@ -3404,6 +3706,7 @@ export interface components {
             needs_setup: boolean;
             /** @description Always `ok` when the server answers. */
             status: string;
+            /** @description The aiops version of the server answering. */
             version: string;
         };
         /** @description A machine sessions can run on, reached over SSH. */
@@ -3415,11 +3718,17 @@ export interface components {
              * @description Most live sessions the host takes.
              */
             capacity: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the host was added (RFC 3339, UTC).
+             */
             created_at: string;
             /** @description A draining host takes no new sessions; its live ones run on. */
             draining: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The host's id.
+             */
             id: number;
             /**
              * Format: int64
@@ -3431,7 +3740,10 @@ export interface components {
             last_check?: components["schemas"]["HostCheck"] | null;
             /** @description Unique; lower-case letters, digits and `-`. */
             name: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The SSH port.
+             */
             port: number;
             /**
              * @description Where the host keeps base clones and worktrees: absolute, or relative to the SSH
@@ -3440,12 +3752,24 @@ export interface components {
             root: string;
             /** @description The SSH login. */
             ssh_user: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Since when the host has not answered (RFC 3339 UTC); None while it answers. The
+             *     control plane checks hosts that have live sessions on every scheduler tick.
+             */
+            unreachable_since?: string | null;
+            /**
+             * Format: date-time
+             * @description When the host was last changed (RFC 3339, UTC).
+             */
             updated_at: string;
         };
         /** @description What `POST /api/v1/hosts/{id}/test` found on the host. */
         HostCheck: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the check ran (RFC 3339, UTC).
+             */
             checked_at: string;
             /**
              * @description One per thing checked: `ssh`, `tmux`, `git`, `bubblewrap`, `sandbox`, then the
@@ -3459,11 +3783,18 @@ export interface components {
         HostCheckItem: {
             /** @description Why not, when not. */
             detail?: string | null;
+            /** @description What was checked: `ssh`, `tmux`, `git`, `bubblewrap`, `sandbox`, or an agent CLI. */
             name: string;
+            /** @description Whether it works. */
             ok: boolean;
             /** @description What it reported (`tmux 3.3a`, `git version 2.39.5`). */
             version?: string | null;
         };
+        /**
+         * @description What a new session of a project pinned to session hosts does when none can take it.
+         * @enum {string}
+         */
+        HostFallback: "refuse" | "local";
         /**
          * @description `POST /api/v1/tools/{name}/install` and `…/upgrade` (admin).
          * @example {
@@ -3478,23 +3809,40 @@ export interface components {
         Integration: {
             /** @description API root: `https://api.github.com`, `https://gitlab.com`, `https://acme.atlassian.net`. */
             base_url: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the integration was created (RFC 3339, UTC).
+             */
             created_at: string;
             /** @description Jira: the Atlassian account email the API token belongs to. */
             email?: string | null;
+            /** @description Whether a token is stored (the token itself is never returned). */
             has_token: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the last test or sync checked the connection (RFC 3339, UTC); None before the first.
+             */
             health_checked_at?: string | null;
             /** @description Why the last test or sync failed. */
             health_error?: string | null;
             /** @description None until the first connection test or sync; false after a refused credential. */
             healthy?: boolean | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The integration's id.
+             */
             id: number;
-            /** @description Jira: workflow transition names tried in order to close an issue. */
+            /**
+             * @description Jira: workflow transition names tried in order to close an issue; empty: the
+             *     defaults `Done`, `Close Issue`, `Closed`, `Resolve Issue`.
+             */
             jira_close_transitions: string[];
-            /** @description Jira: workflow transition names tried in order to reopen an issue. */
+            /**
+             * @description Jira: workflow transition names tried in order to reopen an issue; empty: the
+             *     defaults `Reopen Issue`, `Reopen`, `To Do`, `Backlog`.
+             */
             jira_reopen_transitions: string[];
+            /** @description The integration's name, unique within the tenant. */
             name: string;
             /** @description `github`, `gitlab` or `jira`. */
             provider: components["schemas"]["Provider"];
@@ -3503,10 +3851,17 @@ export interface components {
              * @description Seconds between scheduled syncs; 0 turns scheduled sync off.
              */
             sync_interval_secs: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the tenant it belongs to.
+             */
             tenant_id: number;
+            /** @description The slug of the tenant it belongs to. */
             tenant_slug: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the integration was last changed (RFC 3339, UTC).
+             */
             updated_at: string;
         };
         /**
@@ -3515,42 +3870,68 @@ export interface components {
          * @enum {string}
          */
         Isolation: "worktree" | "in-place";
+        /** @description An issue of a project, from its tracker or native to aiops. */
         Issue: {
             /** @description Email (native) or the tracker's login / account name. */
             assignee?: string | null;
+            /** @description Who opened it: email (native) or the tracker's login / account name. */
             author?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was closed (RFC 3339, UTC); absent while open.
+             */
             closed_at?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Number of comments.
+             */
             comments: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was opened (RFC 3339, UTC).
+             */
             created_at: string;
-            /** @description Markdown. */
+            /** @description The body, Markdown. */
             description: string;
             /** @description `#12` (native, GitHub, GitLab) or `PROJ-12` (Jira). */
             external_id: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description aiops's id of the issue: what every route and command takes.
+             */
             id: number;
             /**
              * Format: int64
              * @description The tracker integration the issue came through; `null` for native issues.
              */
             integration_id?: number | null;
+            /** @description The issue's labels. */
             labels: string[];
             live_session?: components["schemas"]["IssueSession"] | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the project it belongs to.
+             */
             project_id: number;
+            /** @description The slug of that project. */
             project_slug: string;
+            /** @description Where the issue lives. */
             provider: components["schemas"]["Provider"];
             /** @description The tracker's own state name (`open`, `closed`, `In Progress`, …). */
             provider_status: string;
             pull_request?: components["schemas"]["IssuePullRequest"] | null;
             /** @description The issue was deleted or moved at its tracker: kept here, closed, and marked. */
             removed_upstream?: boolean;
+            /** @description Open or closed, normalised across trackers. */
             status: components["schemas"]["IssueStatus"];
+            /** @description The slug of that project's tenant. */
             tenant_slug: string;
+            /** @description The title, one line. */
             title: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed (RFC 3339, UTC).
+             */
             updated_at: string;
             /** @description Web page of the issue at the tracker; none for native issues. */
             url?: string | null;
@@ -3562,14 +3943,21 @@ export interface components {
              * @description GitHub: the number; GitLab: the merge request `iid`.
              */
             number: number;
+            /** @description `github` or `gitlab`. */
             provider: components["schemas"]["Provider"];
+            /** @description Open, closed or merged, as aiops last saw it. */
             state: components["schemas"]["PullRequestState"];
+            /** @description The pull request's web page. */
             url: string;
         };
         /** @description A live session on an issue, as the inbox shows it. */
         IssueSession: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The session's id.
+             */
             id: number;
+            /** @description The session's state: `starting`, `running` or `waiting`. */
             state: components["schemas"]["SessionState"];
             /** @description The tool it runs (`claude`, `codex`, `aider`, `shell`, …). */
             tool: string;
@@ -3586,38 +3974,54 @@ export interface components {
         IssueView: {
             /** @description Oldest first (at most 1,000). */
             comments: components["schemas"]["RenderedComment"][];
+            /** @description The description rendered to sanitized HTML. */
             description_html: string;
+            /** @description The issue. */
             issue: components["schemas"]["Issue"];
         };
         /** @description One background job (admin-only). */
         Job: {
             /** @description Why it failed (or was cancelled). */
             error?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it finished (RFC 3339, UTC); absent until it is done.
+             */
             finished_at?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The job's id.
+             */
             id: number;
             /** @description `backup`, `restore`, `tool_install`, `tool_upgrade`. */
             kind: string;
             /** @description The last line of its output: what it is doing now. */
             progress?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was queued (RFC 3339, UTC).
+             */
             queued_at: string;
             /**
              * Format: int64
-             * @description The user who asked for it; None for the scheduler.
+             * @description The id of the user who asked for it; None for the scheduler.
              */
             requested_by?: number | null;
             /** @description Kind-specific outcome once succeeded (a backup's `Backup`, a tool's status). */
             result?: unknown;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it started running (RFC 3339, UTC); absent while queued.
+             */
             started_at?: string | null;
+            /** @description Where the job is in its life. */
             state: components["schemas"]["JobState"];
             /** @description What it acts on: a backup's description or file name, a tool's name. */
             subject: string;
         };
         /** @description `GET /api/v1/system/jobs/{id}`: the job and its output from `offset` on. */
         JobLog: {
+            /** @description The job as it is now. */
             job: components["schemas"]["Job"];
             /**
              * Format: int64
@@ -3632,11 +4036,17 @@ export interface components {
              */
             truncated: boolean;
         };
-        /** @enum {string} */
+        /**
+         * @description Where a job is in its life, lowercase on the wire.
+         * @enum {string}
+         */
         JobState: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         /** @description A host key aiops has seen. */
         KnownHost: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was confirmed as trusted (RFC 3339, UTC); absent while `pending`.
+             */
             confirmed_at?: string | null;
             /** @description `SHA256:…`: compare with the host's published fingerprints before confirming. */
             fingerprint: string;
@@ -3644,7 +4054,10 @@ export interface components {
             host: string;
             /** @description `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`, … */
             key_type: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When aiops first saw this key (RFC 3339, UTC).
+             */
             seen_at: string;
             /** @description `pending` (seen, not trusted yet) or `trusted`. */
             status: string;
@@ -3657,7 +4070,9 @@ export interface components {
          *     }
          */
         LoginRequest: {
+            /** @description The user's email (case does not matter). */
             email: string;
+            /** @description The user's password. */
             password: string;
         };
         /**
@@ -3669,6 +4084,7 @@ export interface components {
          *     }
          */
         MapChatUser: {
+            /** @description The platform's user id (Telegram: the numeric `from.id`). */
             platform_user_id: string;
             /** @description The aiops user's email. */
             user: string;
@@ -3696,19 +4112,31 @@ export interface components {
         McpServer: {
             /** @description A stdio server: its program and arguments (empty for a remote server). */
             command: string[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was added (RFC 3339, UTC).
+             */
             created_at: string;
             /** @description Names of the secret environment variables a stdio server gets (values hidden). */
             env: string[];
             /** @description A remote server: the header carrying its secret (value hidden). */
             header?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The MCP server entry's id.
+             */
             id: number;
             /** @description `^[a-z0-9_-]{1,32}$`, unique in its tenant or project; not `aiops`. */
             name: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The project it is given to; null when it is given to every project of the tenant.
+             */
             project_id?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The tenant it belongs to.
+             */
             tenant_id: number;
             /** @description A remote server: its Streamable HTTP URL (`http` or `https`). */
             url?: string | null;
@@ -3726,6 +4154,7 @@ export interface components {
         McpServerTest: {
             /** @description The protocol revision it agreed to. */
             protocol: string;
+            /** @description The tested MCP server's `name` in aiops. */
             server: string;
             /** @description Its tools' names. */
             tools: string[];
@@ -3734,25 +4163,35 @@ export interface components {
         Me: {
             /**
              * Format: int64
-             * @description Present for API keys only.
+             * @description The id of the API key used; present for API keys only.
              */
             api_key_id?: number | null;
-            /** @description Present for cookie sessions only. */
+            /** @description The CSRF token to send as `X-CSRF-Token`; present for cookie sessions only. */
             csrf_token?: string | null;
+            /** @description How the caller authenticated. */
             method: components["schemas"]["AuthMethod"];
             /** @description Effective scopes of this credential (a key's scopes, or the role's for a session). */
             scopes: components["schemas"]["Scope"][];
+            /** @description The caller. */
             user: components["schemas"]["User"];
         };
         /** @description A member of a tenant or a project. */
         Member: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the user became a member (RFC 3339, UTC).
+             */
             added_at: string;
+            /** @description The member's email. */
             email: string;
+            /** @description The member's display name. */
             name: string;
             /** @description The member's role in the tenant; always `member` for project members. */
             role?: components["schemas"]["TenantRole"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The member's user id.
+             */
             user_id: number;
         };
         /**
@@ -3790,7 +4229,7 @@ export interface components {
         NewHost: {
             /**
              * Format: int32
-             * @description 1..=1000, default 4.
+             * @description Most live sessions the host takes: 1..=1000, default 4.
              */
             capacity?: number | null;
             /**
@@ -3798,6 +4237,10 @@ export interface components {
              * @description Default: the caller's oldest SSH key.
              */
             key_id?: number | null;
+            /**
+             * @description At most 16 labels, each 1..=32 of `a-z`, `0-9`, `-`, `_` and `.`; duplicates are
+             *     dropped.
+             */
             labels?: string[];
             /** @description 1..=63 of `a-z`, `0-9` and `-`, starting with a letter or digit. */
             name: string;
@@ -3820,24 +4263,37 @@ export interface components {
         NewReviewComment: {
             /** @description 1..=8000 characters. */
             body: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The last line commented, 1-based, not before `line_start`.
+             */
             line_end: number;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The first line commented, 1-based.
+             */
             line_start: number;
+            /** @description The file, relative to the working copy (not absolute; at most 4096 bytes). */
             path: string;
             /** @description At most 8 KiB. */
             quote?: string;
+            /** @description Whether the lines are of the new file or the old one. */
             side: components["schemas"]["DiffSide"];
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_AgentInstructions: {
+            /** @description The rows of this page, in the route's order. */
             items: {
                 /** @description Who set it (email); empty for version 0. */
                 author: string;
                 /** @description Markdown. */
                 body: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When this version was written (RFC 3339, UTC); absent for version 0.
+                 */
                 created_at?: string | null;
+                /** @description Why it changed: the editor's note, or `rollback to version N`; empty when none. */
                 note: string;
                 /**
                  * Format: int64
@@ -3845,117 +4301,204 @@ export interface components {
                  */
                 version: number;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_ApiKey: {
+            /** @description The rows of this page, in the route's order. */
             items: {
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was created (RFC 3339, UTC).
+                 */
                 created_at: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it stops working (RFC 3339, UTC); absent: never.
+                 */
                 expires_at?: string | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The key's id.
+                 */
                 id: number;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was last used (RFC 3339, UTC); absent: never used.
+                 */
                 last_used_at?: string | null;
+                /** @description The name given at creation, to tell keys apart. */
                 name: string;
                 /** @description The first characters of the key (`aiops_AbCd`), to recognise it in lists. */
                 prefix: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was revoked (RFC 3339, UTC); absent while it is not revoked.
+                 */
                 revoked_at?: string | null;
+                /** @description What the key may do (each at most its owner's role allows). */
                 scopes: components["schemas"]["Scope"][];
                 /**
                  * Format: int64
                  * @description Set for a session-scoped key: minted for that agent session, revoked when it ends.
                  */
                 session_id?: number | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The id of the user who owns it (its requests act as that user).
+                 */
                 user_id: number;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_AuditEntry: {
+            /** @description The rows of this page, in the route's order. */
             items: {
                 /** @description Dotted verb, e.g. `tenant.create`, `auth.login_failed`, `api_key.revoke`. */
                 action: string;
                 /** @description Email of the actor at the time, or `system` / `cli` for local admin commands. */
                 actor: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The acting user's id; None when no user account is behind it (e.g. `system` /
+                 *     `cli`).
+                 */
                 actor_user_id?: number | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it happened (RFC 3339, UTC).
+                 */
                 at: string;
+                /** @description Action-specific details, a JSON object (secrets redacted). */
                 detail: Record<string, never>;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The row's id.
+                 */
                 id: number;
+                /** @description The client's IP address, when the action came over HTTP. */
                 ip?: string | null;
+                /** @description The id of the object acted on, if any. */
                 target_id?: string | null;
+                /** @description The kind of object acted on (`project`, `integration`, …), if any. */
                 target_type?: string | null;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_AutomationRun: {
+            /** @description The rows of this page, in the route's order. */
             items: {
+                /** @description Why the run failed (or was cancelled). */
                 error?: string | null;
                 /**
                  * Format: int32
                  * @description Local: `ansible-playbook`'s exit status once it ended.
                  */
                 exit_code?: number | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it ended (RFC 3339, UTC); absent until then.
+                 */
                 finished_at?: string | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The run's id.
+                 */
                 id: number;
+                /** @description Local: the inventory used. */
                 inventory?: string | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The issue that gets a comment with the result when the run ends.
+                 */
                 issue_id?: number | null;
                 /**
                  * Format: int64
                  * @description The job running it (its output is the run's log).
                  */
                 job_id?: number | null;
+                /** @description The target's kind. */
                 kind: components["schemas"]["AutomationKind"];
                 /** @description The overrides asked for: extra_vars, limit, tags, skip_tags, check, diff, writable. */
                 options: unknown;
+                /** @description Local: the playbook, relative to the repository. */
                 playbook?: string | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Local: the project whose repository holds the playbook.
+                 */
                 project_id?: number | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was queued (RFC 3339, UTC).
+                 */
                 queued_at: string;
                 /**
                  * Format: int64
                  * @description Semaphore: the task's id there, once created.
                  */
                 remote_task_id?: number | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The id of the user who started it.
+                 */
                 requested_by?: number | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Semaphore: the project the task runs in.
+                 */
                 semaphore_project_id?: number | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The session the run is linked to (whose worktree a local run used).
+                 */
                 session_id?: number | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it started (RFC 3339, UTC); absent while queued.
+                 */
                 started_at?: string | null;
+                /** @description The state of the run's job. */
                 state: components["schemas"]["JobState"];
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The id of the target it runs on.
+                 */
                 target_id: number;
+                /** @description The name of the target it runs on. */
                 target_name: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Semaphore: the task template run.
+                 */
                 template_id?: number | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The id of the target's tenant.
+                 */
                 tenant_id: number;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_AutomationTarget: {
+            /** @description The rows of this page, in the route's order. */
             items: {
                 /**
                  * @description Semaphore: the server's root URL (`https://semaphore.example.com`; `/api` is
                  *     appended). None for local targets.
                  */
                 base_url?: string | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the target was created (RFC 3339, UTC).
+                 */
                 created_at: string;
                 /** @description Semaphore: whether an API token is stored. */
                 has_token: boolean;
@@ -3966,14 +4509,19 @@ export interface components {
                  * @description Semaphore: timeout of one HTTP request, seconds (default 15).
                  */
                 http_timeout_secs: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The target's id.
+                 */
                 id: number;
                 /**
                  * @description Local: the inventory used when a run names none, relative to the repository (a
                  *     file), or an inline host list ending in a comma (`localhost,`).
                  */
                 inventory?: string | null;
+                /** @description Where its runs execute. */
                 kind: components["schemas"]["AutomationKind"];
+                /** @description The target's name, unique within the tenant. */
                 name: string;
                 /**
                  * Format: int32
@@ -3990,18 +4538,27 @@ export interface components {
                  * @description A run still going after this many seconds is stopped and fails (default 600).
                  */
                 task_timeout_secs: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The id of the tenant it belongs to.
+                 */
                 tenant_id: number;
+                /** @description The slug of the tenant it belongs to. */
                 tenant_slug: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the target was last changed (RFC 3339, UTC).
+                 */
                 updated_at: string;
                 /** @description Semaphore: verify the server's TLS certificate (default true). */
                 verify_tls: boolean;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_ChatIntegration: {
+            /** @description The rows of this page, in the route's order. */
             items: {
                 /**
                  * Format: int64
@@ -4014,10 +4571,11 @@ export interface components {
                  *     polls (at least one without an app token).
                  */
                 allowed_chats: string[];
+                /** @description Who answers `ask` and plain mentions. */
                 answer: components["schemas"]["ChatAnswer"];
                 /**
                  * Format: int32
-                 * @description Longest an answer may take, seconds (default 120).
+                 * @description Longest an answer may take, seconds (5..=3600, default 120).
                  */
                 answer_timeout_secs: number;
                 /**
@@ -4031,7 +4589,10 @@ export interface components {
                  *     without a question (default 7200).
                  */
                 context_ttl_secs: number;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the integration was created (RFC 3339, UTC).
+                 */
                 created_at: string;
                 /**
                  * Format: int64
@@ -4049,11 +4610,17 @@ export interface components {
                 has_token: boolean;
                 /** @description `ok`, or the poller's last error (one line), None before the first poll. */
                 health?: string | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The chat integration's id.
+                 */
                 id: number;
                 /** @description A word that addresses the bot in groups besides a mention (`aiops`). */
                 keyword?: string | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the poller last saw something (RFC 3339, UTC); None before that.
+                 */
                 last_event_at?: string | null;
                 /**
                  * Format: int32
@@ -4063,9 +4630,11 @@ export interface components {
                 max_chats: number;
                 /** @description Ollama: the model name (`llama3.2`). */
                 model?: string | null;
+                /** @description The integration's name (1..=100 characters). */
                 name: string;
                 /** @description Ollama: the server's root (`http://127.0.0.1:11434`). */
                 ollama_url?: string | null;
+                /** @description Telegram or Slack. */
                 platform: components["schemas"]["ChatPlatform"];
                 /**
                  * @description Slack: an app-level token (`xapp-…`) is stored, so the bot receives events over
@@ -4073,17 +4642,27 @@ export interface components {
                  *     polling its channels. Always false on Telegram.
                  */
                 socket_mode?: boolean;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The id of the tenant it belongs to.
+                 */
                 tenant_id: number;
+                /** @description The slug of the tenant it belongs to. */
                 tenant_slug: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the integration was last changed (RFC 3339, UTC).
+                 */
                 updated_at: string;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_Comment: {
+            /** @description The rows of this page, in the route's order. */
             items: {
+                /** @description Who wrote it: email (native) or the tracker's login / account name. */
                 author: string;
                 /**
                  * Format: int64
@@ -4092,39 +4671,70 @@ export interface components {
                 author_user_id?: number | null;
                 /** @description Markdown. */
                 body: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was written (RFC 3339, UTC).
+                 */
                 created_at: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The comment's id in aiops.
+                 */
                 id: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The issue it is on.
+                 */
                 issue_id: number;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was last edited (RFC 3339, UTC).
+                 */
                 updated_at: string;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_Integration: {
+            /** @description The rows of this page, in the route's order. */
             items: {
                 /** @description API root: `https://api.github.com`, `https://gitlab.com`, `https://acme.atlassian.net`. */
                 base_url: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the integration was created (RFC 3339, UTC).
+                 */
                 created_at: string;
                 /** @description Jira: the Atlassian account email the API token belongs to. */
                 email?: string | null;
+                /** @description Whether a token is stored (the token itself is never returned). */
                 has_token: boolean;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the last test or sync checked the connection (RFC 3339, UTC); None before the first.
+                 */
                 health_checked_at?: string | null;
                 /** @description Why the last test or sync failed. */
                 health_error?: string | null;
                 /** @description None until the first connection test or sync; false after a refused credential. */
                 healthy?: boolean | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The integration's id.
+                 */
                 id: number;
-                /** @description Jira: workflow transition names tried in order to close an issue. */
+                /**
+                 * @description Jira: workflow transition names tried in order to close an issue; empty: the
+                 *     defaults `Done`, `Close Issue`, `Closed`, `Resolve Issue`.
+                 */
                 jira_close_transitions: string[];
-                /** @description Jira: workflow transition names tried in order to reopen an issue. */
+                /**
+                 * @description Jira: workflow transition names tried in order to reopen an issue; empty: the
+                 *     defaults `Reopen Issue`, `Reopen`, `To Do`, `Backlog`.
+                 */
                 jira_reopen_transitions: string[];
+                /** @description The integration's name, unique within the tenant. */
                 name: string;
                 /** @description `github`, `gitlab` or `jira`. */
                 provider: components["schemas"]["Provider"];
@@ -4133,149 +4743,255 @@ export interface components {
                  * @description Seconds between scheduled syncs; 0 turns scheduled sync off.
                  */
                 sync_interval_secs: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The id of the tenant it belongs to.
+                 */
                 tenant_id: number;
+                /** @description The slug of the tenant it belongs to. */
                 tenant_slug: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the integration was last changed (RFC 3339, UTC).
+                 */
                 updated_at: string;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_Issue: {
+            /** @description The rows of this page, in the route's order. */
             items: {
                 /** @description Email (native) or the tracker's login / account name. */
                 assignee?: string | null;
+                /** @description Who opened it: email (native) or the tracker's login / account name. */
                 author?: string | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was closed (RFC 3339, UTC); absent while open.
+                 */
                 closed_at?: string | null;
-                /** Format: int32 */
+                /**
+                 * Format: int32
+                 * @description Number of comments.
+                 */
                 comments: number;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was opened (RFC 3339, UTC).
+                 */
                 created_at: string;
-                /** @description Markdown. */
+                /** @description The body, Markdown. */
                 description: string;
                 /** @description `#12` (native, GitHub, GitLab) or `PROJ-12` (Jira). */
                 external_id: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description aiops's id of the issue: what every route and command takes.
+                 */
                 id: number;
                 /**
                  * Format: int64
                  * @description The tracker integration the issue came through; `null` for native issues.
                  */
                 integration_id?: number | null;
+                /** @description The issue's labels. */
                 labels: string[];
                 live_session?: components["schemas"]["IssueSession"] | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The id of the project it belongs to.
+                 */
                 project_id: number;
+                /** @description The slug of that project. */
                 project_slug: string;
+                /** @description Where the issue lives. */
                 provider: components["schemas"]["Provider"];
                 /** @description The tracker's own state name (`open`, `closed`, `In Progress`, …). */
                 provider_status: string;
                 pull_request?: components["schemas"]["IssuePullRequest"] | null;
                 /** @description The issue was deleted or moved at its tracker: kept here, closed, and marked. */
                 removed_upstream?: boolean;
+                /** @description Open or closed, normalised across trackers. */
                 status: components["schemas"]["IssueStatus"];
+                /** @description The slug of that project's tenant. */
                 tenant_slug: string;
+                /** @description The title, one line. */
                 title: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it last changed (RFC 3339, UTC).
+                 */
                 updated_at: string;
                 /** @description Web page of the issue at the tracker; none for native issues. */
                 url?: string | null;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_Job: {
+            /** @description The rows of this page, in the route's order. */
             items: {
                 /** @description Why it failed (or was cancelled). */
                 error?: string | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it finished (RFC 3339, UTC); absent until it is done.
+                 */
                 finished_at?: string | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The job's id.
+                 */
                 id: number;
                 /** @description `backup`, `restore`, `tool_install`, `tool_upgrade`. */
                 kind: string;
                 /** @description The last line of its output: what it is doing now. */
                 progress?: string | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was queued (RFC 3339, UTC).
+                 */
                 queued_at: string;
                 /**
                  * Format: int64
-                 * @description The user who asked for it; None for the scheduler.
+                 * @description The id of the user who asked for it; None for the scheduler.
                  */
                 requested_by?: number | null;
                 /** @description Kind-specific outcome once succeeded (a backup's `Backup`, a tool's status). */
                 result?: unknown;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it started running (RFC 3339, UTC); absent while queued.
+                 */
                 started_at?: string | null;
+                /** @description Where the job is in its life. */
                 state: components["schemas"]["JobState"];
                 /** @description What it acts on: a backup's description or file name, a tool's name. */
                 subject: string;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_Member: {
+            /** @description The rows of this page, in the route's order. */
             items: {
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the user became a member (RFC 3339, UTC).
+                 */
                 added_at: string;
+                /** @description The member's email. */
                 email: string;
+                /** @description The member's display name. */
                 name: string;
                 /** @description The member's role in the tenant; always `member` for project members. */
                 role?: components["schemas"]["TenantRole"];
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The member's user id.
+                 */
                 user_id: number;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_Project: {
+            /** @description The rows of this page, in the route's order. */
             items: {
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the project was created (RFC 3339, UTC).
+                 */
                 created_at: string;
+                /** @description The branch new worktrees start from. */
                 default_branch: string;
+                /** @description Free text (at most 10,000 bytes); empty when none. */
                 description: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The project's id.
+                 */
                 id: number;
                 /** @description How `git pr-merge` merges when given no `--method`. */
                 merge_method?: components["schemas"]["MergeMethod"];
+                /** @description The display name (1..=100 characters). */
                 name: string;
+                /**
+                 * @description The repository's URL: `https://…`, `ssh://…`, `git@host:path` or an absolute local
+                 *     path.
+                 */
                 repo_url: string;
-                /** @description Unique within its tenant. */
+                /** @description `^[a-z0-9][a-z0-9-]{0,62}$`, unique within its tenant. */
                 slug: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The id of the tenant it belongs to.
+                 */
                 tenant_id: number;
+                /** @description The slug of the tenant it belongs to. */
                 tenant_slug: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the project was last changed (RFC 3339, UTC).
+                 */
                 updated_at: string;
                 /** @description How sessions get a working copy (issue 4, "Workspaces"). */
                 workspace: components["schemas"]["ProjectWorkspace"];
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_Session: {
+            /** @description The rows of this page, in the route's order. */
             items: {
+                /** @description The branch checked out in its working copy. */
                 branch: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was started (RFC 3339, UTC).
+                 */
                 created_at: string;
                 /** @description Why it failed, or the agent's last note. */
                 detail: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it ended (RFC 3339, UTC); absent while live.
+                 */
                 ended_at?: string | null;
                 /**
                  * Format: int32
                  * @description Set once the command exited by itself.
                  */
                 exit_code?: number | null;
-                /** Format: int64 */
+                /** @description The session host it runs on (issue 23); None: the control plane's own machine. */
+                host?: string | null;
+                /**
+                 * @description Its session host does not answer: its state is the last one known, until the host
+                 *     is back and the session is checked again.
+                 */
+                host_unreachable?: boolean;
+                /**
+                 * Format: int64
+                 * @description The session's id.
+                 */
                 id: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The issue it works on; None for a session started on a project without an issue.
+                 */
                 issue_id?: number | null;
                 /** @description The issue's title when there is one (for lists and notifications). */
                 issue_title?: string | null;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The project it works in.
+                 */
                 project_id: number;
                 /** @description The initial prompt given to tools that take one. */
                 prompt: string;
@@ -4284,40 +5000,65 @@ export interface components {
                  *     server runs sessions unsandboxed, or an admin started this one with `no_sandbox`).
                  */
                 sandbox: string;
+                /** @description Where the session is in its life. */
                 state: components["schemas"]["SessionState"];
                 /** @description The exact tmux target (`=<name>`) on aiops's socket. */
                 tmux_target: string;
+                /**
+                 * @description The tool it runs, a name from the tool table (`claude`, `codex`, `aider`, `shell`,
+                 *     …).
+                 */
                 tool: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it last changed (RFC 3339, UTC).
+                 */
                 updated_at: string;
                 /** @description The owner's email. */
                 user: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The owner's user id.
+                 */
                 user_id: number;
+                /** @description The working copy's directory on the host running it. */
                 worktree_path: string;
+                /** @description The tool runs in its skip-permissions mode (`yolo_args`). */
                 yolo: boolean;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_SyncRun: {
+            /** @description The rows of this page, in the route's order. */
             items: {
                 /**
                  * Format: int32
                  * @description Issues whose comments were fetched.
                  */
                 comments_fetched: number;
+                /** @description Why the run failed; None unless `failed`. */
                 error?: string | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it finished (RFC 3339, UTC); absent until then.
+                 */
                 finished_at?: string | null;
                 /**
                  * Format: int64
                  * @description Also the job id.
                  */
                 id: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The integration synced.
+                 */
                 integration_id: number;
-                /** Format: int32 */
+                /**
+                 * Format: int32
+                 * @description Issues new to aiops.
+                 */
                 issues_created: number;
                 /**
                  * Format: int32
@@ -4329,60 +5070,99 @@ export interface components {
                  * @description Issues the tracker reported as changed.
                  */
                 issues_seen: number;
-                /** Format: int32 */
+                /**
+                 * Format: int32
+                 * @description Issues aiops had that changed.
+                 */
                 issues_updated: number;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it was queued (RFC 3339, UTC).
+                 */
                 queued_at: string;
                 /**
                  * Format: int32
                  * @description HTTP requests made to the tracker.
                  */
                 requests: number;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When it started (RFC 3339, UTC); absent while queued.
+                 */
                 started_at?: string | null;
+                /** @description Where the run is in its life. */
                 state: components["schemas"]["SyncState"];
-                /** @description `schedule` or `manual`. */
+                /** @description What started it: `schedule` (the sync interval) or `manual` (a request). */
                 trigger: string;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_Tenant: {
+            /** @description The rows of this page, in the route's order. */
             items: {
-                /** @description `#rrggbb` */
+                /** @description The tenant's colour in the UI, `#rrggbb`. */
                 color: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the tenant was created (RFC 3339, UTC).
+                 */
                 created_at: string;
+                /** @description Free text (at most 10,000 bytes); empty when none. */
                 description: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The tenant's id.
+                 */
                 id: number;
+                /** @description The display name (1..=100 characters). */
                 name: string;
                 /** @description `^[a-z0-9][a-z0-9-]{0,62}$`, unique across the server. */
                 slug: string;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the tenant was last changed (RFC 3339, UTC).
+                 */
                 updated_at: string;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is absent on the last page. */
         Page_User: {
+            /** @description The rows of this page, in the route's order. */
             items: {
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the user was created (RFC 3339, UTC).
+                 */
                 created_at: string;
+                /** @description A disabled user cannot sign in and their API keys stop working. */
                 disabled: boolean;
+                /** @description The login email, lowercase; unique. */
                 email: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description The user's id.
+                 */
                 id: number;
+                /** @description The display name (1..=100 characters). */
                 name: string;
+                /** @description What the user may see and manage. */
                 role: components["schemas"]["Role"];
                 /**
                  * @description Where an admin put this user's tool home (`$HOME` of their sessions); absent:
                  *     `<data>/homes/<id>`.
                  */
                 tool_home?: string | null;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description When the user was last changed (RFC 3339, UTC).
+                 */
                 updated_at: string;
             }[];
+            /** @description Pass as `cursor` to fetch the next page; absent on the last page. */
             next_cursor?: string | null;
         };
         /** @description The caller's own token and identity for one integration. */
@@ -4392,14 +5172,23 @@ export interface components {
              *     aiops email).
              */
             email?: string | null;
+            /** @description Whether a personal token is stored (the token itself is never returned). */
             has_token: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The integration this credential is for.
+             */
             integration_id: number;
+            /** @description That integration's name. */
             integration_name: string;
             /** @description GitHub login, GitLab username or Jira accountId of the caller. */
             login?: string | null;
+            /** @description That integration's provider. */
             provider: components["schemas"]["Provider"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was last set (RFC 3339, UTC).
+             */
             updated_at: string;
         };
         /**
@@ -4423,43 +5212,80 @@ export interface components {
         };
         /** @description A project: one repository inside a tenant. */
         Project: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the project was created (RFC 3339, UTC).
+             */
             created_at: string;
+            /** @description The branch new worktrees start from. */
             default_branch: string;
+            /** @description Free text (at most 10,000 bytes); empty when none. */
             description: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The project's id.
+             */
             id: number;
             /** @description How `git pr-merge` merges when given no `--method`. */
             merge_method?: components["schemas"]["MergeMethod"];
+            /** @description The display name (1..=100 characters). */
             name: string;
+            /**
+             * @description The repository's URL: `https://…`, `ssh://…`, `git@host:path` or an absolute local
+             *     path.
+             */
             repo_url: string;
-            /** @description Unique within its tenant. */
+            /** @description `^[a-z0-9][a-z0-9-]{0,62}$`, unique within its tenant. */
             slug: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the tenant it belongs to.
+             */
             tenant_id: number;
+            /** @description The slug of the tenant it belongs to. */
             tenant_slug: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the project was last changed (RFC 3339, UTC).
+             */
             updated_at: string;
             /** @description How sessions get a working copy (issue 4, "Workspaces"). */
             workspace: components["schemas"]["ProjectWorkspace"];
         };
         /** @description A project's link to a tracker project. */
         ProjectLink: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the link was made (RFC 3339, UTC).
+             */
             created_at: string;
             /** @description `owner/repo`, `group/project` or a numeric id, `KEY` or `jql:<filter>`. */
             external: string;
             /** @description The link has its own token, used instead of the integration's. */
             has_token: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The link's id.
+             */
             id: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The integration the tracker project is reached through.
+             */
             integration_id: number;
+            /** @description That integration's name. */
             integration_name: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the link was last synced (RFC 3339, UTC); None before its first sync.
+             */
             last_synced_at?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The aiops project linked.
+             */
             project_id: number;
+            /** @description That integration's provider. */
             provider: components["schemas"]["Provider"];
         };
         /**
@@ -4471,11 +5297,20 @@ export interface components {
          *     }
          */
         ProjectMcp: {
+            /** @description True when the project's sessions get aiops's own MCP server. */
             aiops: boolean;
         };
         /** @description A project's workspace settings. */
         ProjectWorkspace: {
+            /** @description When no pinned host can take a new session (down, draining, full). */
+            host_fallback?: components["schemas"]["HostFallback"];
+            /** @description A worktree per issue, or the base clone itself. */
             isolation: components["schemas"]["Isolation"];
+            /**
+             * @description Where sessions run (issue 23): a session host's name, or `label:<label>` for the
+             *     least-loaded host with that label; None: the control plane's own machine.
+             */
+            session_host?: string | null;
             /** @description Run once in each new worktree (argv, no shell; empty = none). */
             setup_command: string[];
             /**
@@ -4492,14 +5327,19 @@ export interface components {
         Provider: "native" | "github" | "gitlab" | "jira";
         /** @description A GitHub pull request or a GitLab merge request. */
         PullRequest: {
+            /** @description Logins / usernames of the assignees. */
             assignees: string[];
             /** @description Login / username of the author. */
             author?: string | null;
             checks?: components["schemas"]["PullRequestChecks"] | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was opened, as the provider says (RFC 3339, UTC).
+             */
             created_at: string;
-            /** @description Markdown. */
+            /** @description The body, Markdown. */
             description: string;
+            /** @description A draft (GitHub draft pull request, GitLab draft merge request). */
             draft: boolean;
             /** @description The merge commit (or squash commit) once merged. */
             merge_commit?: string | null;
@@ -4521,14 +5361,20 @@ export interface components {
              * @description GitHub: the pull request number; GitLab: the merge request `iid`.
              */
             number: number;
+            /** @description Where it lives: `github` or `gitlab`. */
             provider: components["schemas"]["Provider"];
             /** @description The branch with the changes (GitHub `head.ref`, GitLab `source_branch`). */
             source: string;
+            /** @description Open, closed or merged. */
             state: components["schemas"]["PullRequestState"];
             /** @description The branch it merges into (GitHub `base.ref`, GitLab `target_branch`). */
             target: string;
+            /** @description The title. */
             title: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed, as the provider says (RFC 3339, UTC).
+             */
             updated_at: string;
             /** @description The web page. */
             url: string;
@@ -4550,6 +5396,7 @@ export interface components {
              * @description Queued or running.
              */
             pending: number;
+            /** @description The overall state, from the counts. */
             state: components["schemas"]["ChecksState"];
             /**
              * Format: int32
@@ -4593,8 +5440,11 @@ export interface components {
          *     }
          */
         PutTool: {
+            /** @description Arguments after the command, the safe permission mode included. */
             args?: string[];
+            /** @description The program: a name on PATH or an absolute path. */
             command: string;
+            /** @description Environment variables to set for the tool: name → value. */
             env?: {
                 [key: string]: string;
             };
@@ -4607,6 +5457,7 @@ export interface components {
             kind?: string | null;
             /** @description `argument` or `none` (default). */
             prompt?: string | null;
+            /** @description Replace `args` under `--yolo`; empty: the tool has no such mode. */
             yolo_args?: string[];
         };
         /**
@@ -4620,8 +5471,12 @@ export interface components {
         RemoveWorktree: {
             /** @description Remove even with uncommitted changes (they are lost). */
             force?: boolean;
+            /** @description The worktree's directory name under the project's `worktrees/`. */
             name: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The project it is a worktree of.
+             */
             project_id: number;
             /**
              * Format: int64
@@ -4631,6 +5486,7 @@ export interface components {
         };
         /** @description A comment with its body rendered to sanitized HTML. */
         RenderedComment: components["schemas"]["Comment"] & {
+            /** @description The body rendered to sanitized HTML. */
             body_html: string;
         };
         /**
@@ -4640,12 +5496,15 @@ export interface components {
         RepoCheck: {
             /** @description Up to 20 of its branches, by name. */
             branches: string[];
+            /** @description The project's default branch, as configured. */
             default_branch: string;
+            /** @description The repository holds that branch. */
             default_branch_exists: boolean;
             /** @description One sentence: what is wrong and what to do, or that all is well. */
             message: string;
             /** @description The repository answered and holds the default branch. */
             ok: boolean;
+            /** @description The repository answered. */
             reachable: boolean;
         };
         /** @description `POST /api/v1/system/restart`: the restart is under way. */
@@ -4666,30 +5525,55 @@ export interface components {
         };
         /** @description A comment on lines of a session's changes, for the agent. */
         ReviewComment: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the user who wrote it.
+             */
             author_id: number;
+            /** @description The comment's text, for the agent. */
             body: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was written (RFC 3339, UTC).
+             */
             created_at: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The comment's id.
+             */
             id: number;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The last line commented (1-based, not before `line_start`).
+             */
             line_end: number;
             /**
              * Format: int32
              * @description First and last line commented (1-based, in the file of `side`).
              */
             line_start: number;
+            /** @description The file, relative to the working copy. */
             path: string;
             /** @description The lines commented on, as they were (quoted in the review sent to the agent). */
             quote: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was typed into the agent's pane (RFC 3339, UTC); absent until sent.
+             */
             sent_at?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The session whose changes it is on.
+             */
             session_id: number;
+            /** @description Whether the lines are of the new file or the old one. */
             side: components["schemas"]["DiffSide"];
+            /** @description Where the comment is: draft, queued, sent or resolved. */
             state: components["schemas"]["ReviewState"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed (RFC 3339, UTC).
+             */
             updated_at: string;
         };
         /** @description `POST /api/v1/sessions/{id}/review-comments/send`: what happened to the drafts. */
@@ -4723,7 +5607,10 @@ export interface components {
          *     }
          */
         RollbackAgentInstructions: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The version whose text becomes current again.
+             */
             version: number;
         };
         /**
@@ -4742,28 +5629,53 @@ export interface components {
         SendText: {
             /** @description Press Enter after the text (default true). */
             enter?: boolean;
+            /** @description The text to type, literally (no key names). */
             text: string;
         };
+        /** @description An agent session: a tool's command in a tmux pane, in a worktree or the base clone. */
         Session: {
+            /** @description The branch checked out in its working copy. */
             branch: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was started (RFC 3339, UTC).
+             */
             created_at: string;
             /** @description Why it failed, or the agent's last note. */
             detail: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it ended (RFC 3339, UTC); absent while live.
+             */
             ended_at?: string | null;
             /**
              * Format: int32
              * @description Set once the command exited by itself.
              */
             exit_code?: number | null;
-            /** Format: int64 */
+            /** @description The session host it runs on (issue 23); None: the control plane's own machine. */
+            host?: string | null;
+            /**
+             * @description Its session host does not answer: its state is the last one known, until the host
+             *     is back and the session is checked again.
+             */
+            host_unreachable?: boolean;
+            /**
+             * Format: int64
+             * @description The session's id.
+             */
             id: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The issue it works on; None for a session started on a project without an issue.
+             */
             issue_id?: number | null;
             /** @description The issue's title when there is one (for lists and notifications). */
             issue_title?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The project it works in.
+             */
             project_id: number;
             /** @description The initial prompt given to tools that take one. */
             prompt: string;
@@ -4772,17 +5684,30 @@ export interface components {
              *     server runs sessions unsandboxed, or an admin started this one with `no_sandbox`).
              */
             sandbox: string;
+            /** @description Where the session is in its life. */
             state: components["schemas"]["SessionState"];
             /** @description The exact tmux target (`=<name>`) on aiops's socket. */
             tmux_target: string;
+            /**
+             * @description The tool it runs, a name from the tool table (`claude`, `codex`, `aider`, `shell`,
+             *     …).
+             */
             tool: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed (RFC 3339, UTC).
+             */
             updated_at: string;
             /** @description The owner's email. */
             user: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The owner's user id.
+             */
             user_id: number;
+            /** @description The working copy's directory on the host running it. */
             worktree_path: string;
+            /** @description The tool runs in its skip-permissions mode (`yolo_args`). */
             yolo: boolean;
         };
         /** @description `GET /api/v1/sessions/{id}/changes`. */
@@ -4805,7 +5730,10 @@ export interface components {
             files: components["schemas"]["FileChange"][];
             /** @description The worktree's `HEAD`. */
             head: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The session whose worktree this is.
+             */
             session_id: number;
             /** @description More than 1,000 files changed: the rest are left out. */
             truncated: boolean;
@@ -4815,7 +5743,9 @@ export interface components {
          *     every state-changing request made with the session cookie.
          */
         SessionInfo: {
+            /** @description Send as `X-CSRF-Token` on every state-changing request made with the cookie. */
             csrf_token: string;
+            /** @description The signed-in user. */
             user: components["schemas"]["User"];
         };
         /**
@@ -4829,7 +5759,10 @@ export interface components {
         SessionReport: {
             /** @description Free text (e.g. the hook's message), at most 1,000 characters. */
             detail?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The command's exit status; required with `exited`.
+             */
             exit_code?: number | null;
             /**
              * @description `running`, `waiting`, `exited` (with `exit_code`), or `failed` (the command is gone
@@ -4859,6 +5792,10 @@ export interface components {
             base_version?: number | null;
             /** @description Markdown, at most 262,144 bytes. */
             body: string;
+            /**
+             * @description Why it changed, shown in the history: at most 200 characters, no control
+             *     characters.
+             */
             note?: string | null;
         };
         /**
@@ -4872,7 +5809,12 @@ export interface components {
         SetPersonalCredential: {
             /** @description Jira: the Atlassian account email the token belongs to. */
             email?: string | null;
+            /**
+             * @description The caller's GitHub login, GitLab username or Jira accountId: one word of at most
+             *     128 characters.
+             */
             login?: string | null;
+            /** @description The caller's own token for this integration (write-only). */
             token?: string | null;
         };
         /**
@@ -4899,19 +5841,33 @@ export interface components {
          *     }
          */
         SetupRequest: {
+            /** @description The first admin's email (`name@example.com`, at most 254 bytes). */
             email: string;
+            /**
+             * @description The display name (at most 100 characters); default: the part of the email before
+             *     `@`.
+             */
             name?: string | null;
+            /** @description The first admin's password: at least 8 characters. */
             password: string;
+            /** @description The one-time setup token from the server's log. */
             token: string;
         };
         /** @description An SSH key as the API shows it: never the private part. */
         SshKey: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the key was added (RFC 3339, UTC).
+             */
             created_at: string;
             /** @description `SHA256:…`, as `ssh-keygen -l` prints it. */
             fingerprint: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The key's id.
+             */
             id: number;
+            /** @description The name given when it was added (1..=64 characters). */
             name: string;
             /**
              * Format: int64
@@ -5026,6 +5982,8 @@ export interface components {
          *     }
          */
         StartSession: {
+            /** @description As in `WorkIssue`: a session host, or `local`. */
+            host?: string | null;
             /** @description Admins only, audited: run without the sandbox. */
             no_sandbox?: boolean;
             /**
@@ -5039,6 +5997,7 @@ export interface components {
             tool?: string;
             /** @description Admins only: start the session as this user (id or email). */
             user?: string | null;
+            /** @description The tool's skip-permissions mode; refused unless the admin allows it; audited. */
             yolo?: boolean;
         };
         /** @description The answer of `work` and `start`. */
@@ -5051,17 +6010,22 @@ export interface components {
             notes: string[];
             /** @description True when a live session for the same issue, user and tool was reused. */
             reused: boolean;
+            /** @description The session started (or reused). */
             session: components["schemas"]["Session"];
         };
         /** @description `GET /api/v1/system/status` (admin). */
         Status: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Number of API keys not revoked.
+             */
             api_keys_active: number;
             /**
              * Format: int32
              * @description Backups in `<data dir>/backups`.
              */
             backups: number;
+            /** @description The server's data directory (absolute path on the server's host). */
             data_dir: string;
             /**
              * Format: int64
@@ -5070,23 +6034,35 @@ export interface components {
             db_bytes: number;
             /**
              * Format: int64
-             * @description Bytes free for aiops on the data dir's filesystem.
+             * @description Bytes free for aiops on the data dir's filesystem; None when it cannot be read.
              */
             disk_free_bytes?: number | null;
             /** @description `git --version`, None when git is missing. */
             git_version?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Jobs waiting to run.
+             */
             jobs_queued: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Jobs running now.
+             */
             jobs_running: number;
             last_backup?: components["schemas"]["Backup"] | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Number of projects across all tenants.
+             */
             projects: number;
             /** @description The session sandbox in use: `bubblewrap`, `seatbelt`, or `none`. */
             sandbox: string;
             /** @description `session_sandbox`: `auto`, `required` or `off`. */
             sandbox_mode: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The database schema version (the number of the newest migration applied).
+             */
             schema_version: number;
             /** @description Sessions per state (`starting`, `running`, `waiting`, …), every state listed. */
             sessions: {
@@ -5097,18 +6073,29 @@ export interface components {
              * @description When this server process started (changes on every restart).
              */
             started_at: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Number of tenants.
+             */
             tenants: number;
             /** @description `tmux -V`, None when tmux is missing. */
             tmux_version?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Seconds since this server process started.
+             */
             uptime_seconds: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Number of users.
+             */
             users: number;
+            /** @description The aiops version of the server answering. */
             version: string;
         };
         /** @description `202` answer of `POST /api/v1/issues/sync`: one queued job per integration. */
         SyncQueued: {
+            /** @description The queued runs, one per integration. */
             runs: components["schemas"]["SyncRun"][];
         };
         /**
@@ -5124,7 +6111,10 @@ export interface components {
              *     do this once a day by themselves.
              */
             full?: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description This integration only (its id).
+             */
             integration?: number | null;
             /**
              * Format: int64
@@ -5139,17 +6129,27 @@ export interface components {
              * @description Issues whose comments were fetched.
              */
             comments_fetched: number;
+            /** @description Why the run failed; None unless `failed`. */
             error?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it finished (RFC 3339, UTC); absent until then.
+             */
             finished_at?: string | null;
             /**
              * Format: int64
              * @description Also the job id.
              */
             id: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The integration synced.
+             */
             integration_id: number;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Issues new to aiops.
+             */
             issues_created: number;
             /**
              * Format: int32
@@ -5161,36 +6161,60 @@ export interface components {
              * @description Issues the tracker reported as changed.
              */
             issues_seen: number;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Issues aiops had that changed.
+             */
             issues_updated: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was queued (RFC 3339, UTC).
+             */
             queued_at: string;
             /**
              * Format: int32
              * @description HTTP requests made to the tracker.
              */
             requests: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it started (RFC 3339, UTC); absent while queued.
+             */
             started_at?: string | null;
+            /** @description Where the run is in its life. */
             state: components["schemas"]["SyncState"];
-            /** @description `schedule` or `manual`. */
+            /** @description What started it: `schedule` (the sync interval) or `manual` (a request). */
             trigger: string;
         };
-        /** @enum {string} */
+        /**
+         * @description Where a sync run is in its life, lowercase on the wire.
+         * @enum {string}
+         */
         SyncState: "queued" | "running" | "succeeded" | "failed";
         /** @description A tenant: the unit of membership. Members see its projects; admins see every tenant. */
         Tenant: {
-            /** @description `#rrggbb` */
+            /** @description The tenant's colour in the UI, `#rrggbb`. */
             color: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the tenant was created (RFC 3339, UTC).
+             */
             created_at: string;
+            /** @description Free text (at most 10,000 bytes); empty when none. */
             description: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The tenant's id.
+             */
             id: number;
+            /** @description The display name (1..=100 characters). */
             name: string;
             /** @description `^[a-z0-9][a-z0-9-]{0,62}$`, unique across the server. */
             slug: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the tenant was last changed (RFC 3339, UTC).
+             */
             updated_at: string;
         };
         /**
@@ -5203,8 +6227,11 @@ export interface components {
         Tool: {
             /** @description Arguments after the command, the safe permission mode included. */
             args: string[];
+            /** @description One of aiops's built-in tools (changeable, not a custom one). */
             builtin: boolean;
+            /** @description The program: a name on PATH or an absolute path. */
             command: string;
+            /** @description Environment variables set for the tool: name → value. */
             env: {
                 [key: string]: string;
             };
@@ -5218,6 +6245,7 @@ export interface components {
              *     of its user's keys it gets and what aiops writes into its tool home.
              */
             kind: string;
+            /** @description The tool's name (`claude`, `codex`, `aider`, `shell`, or a custom one). */
             name: string;
             /**
              * @description `argument`: the initial prompt is the last argument (after `--`; an Aider tool,
@@ -5230,8 +6258,12 @@ export interface components {
         };
         /** @description One stored tool credential (never its value). */
         ToolCredential: {
+            /** @description Which credential it is. */
             kind: components["schemas"]["ToolCredentialKind"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was last set (RFC 3339, UTC).
+             */
             updated_at: string;
         };
         /**
@@ -5288,8 +6320,12 @@ export interface components {
              *     (`raw`), or the session started before aiops kept a rendered log.
              */
             rendered: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The session whose output this is.
+             */
             session_id: number;
+            /** @description The output, redacted: the rendered log or the raw stream (see `rendered`). */
             text: string;
             /** @description True when older output was dropped to keep the log under its size cap. */
             truncated: boolean;
@@ -5302,19 +6338,37 @@ export interface components {
          *     }
          */
         UpdateAutomationTarget: {
+            /** @description Semaphore: a new root URL. */
             base_url?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Semaphore: timeout of one HTTP request, 1..=300 seconds.
+             */
             http_timeout_secs?: number | null;
+            /** @description Local: a new default inventory; empty removes it. */
             inventory?: string | null;
+            /** @description A new name, 1..=100 characters, unique within the tenant. */
             name?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Semaphore: seconds between polls of a task, 1..=60.
+             */
             poll_interval_secs?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Semaphore: a new default project.
+             */
             semaphore_project_id?: number | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Seconds after which a run still going is stopped and fails, 10..=86400.
+             */
             task_timeout_secs?: number | null;
+            /** @description Semaphore: a new API token; empty removes the stored one. */
             token?: string | null;
+            /** @description Local: a new Ansible Vault password; empty removes the stored one. */
             vault_password?: string | null;
+            /** @description Semaphore: verify the server's TLS certificate. */
             verify_tls?: boolean | null;
         };
         /**
@@ -5334,26 +6388,54 @@ export interface components {
              *     create, default the caller.
              */
             agent_user?: string | null;
+            /** @description The new list of chat ids the bot answers in (replaces the old one; at most 100). */
             allowed_chats?: string[] | null;
             answer?: components["schemas"]["ChatAnswer"] | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Longest an answer may take: 5..=3600 seconds.
+             */
             answer_timeout_secs?: number | null;
+            /**
+             * @description The platform's API root when not the public one: `https://` (`http://` only for
+             *     localhost).
+             */
             api_url?: string | null;
             /**
              * @description Slack only: a new app-level token (`xapp-…`, write-only) for Socket Mode; an empty
              *     string clears it (the bot polls again).
              */
             app_token?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Agent: a chat's context ends after this many seconds without a question:
+             *     60..=604800.
+             */
             context_ttl_secs?: number | null;
+            /** @description A project id, slug or `tenant/slug` of the integration's tenant. */
             default_project?: string | null;
+            /** @description Whether the server polls it. */
             enabled?: boolean | null;
+            /** @description Answer only group chats. */
             group_only?: boolean | null;
+            /**
+             * @description A word that addresses the bot in groups besides a mention: one word, at most
+             *     32 bytes.
+             */
             keyword?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Agent: most chats with a live context at once: 1..=100.
+             */
             max_chats?: number | null;
+            /** @description Ollama: the model name (`llama3.2`), at most 200 bytes, no whitespace. */
             model?: string | null;
+            /** @description A new name, 1..=100 characters. */
             name?: string | null;
+            /**
+             * @description Ollama: the server's root (`http://127.0.0.1:11434`): `https://`, or `http://` only
+             *     for localhost.
+             */
             ollama_url?: string | null;
             /** @description A new bot token (write-only); the token cannot be cleared. */
             token?: string | null;
@@ -5365,12 +6447,24 @@ export interface components {
          *     }
          */
         UpdateHost: {
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Most live sessions the host takes, 1..=1000.
+             */
             capacity?: number | null;
+            /** @description Start (true) or stop (false) draining: a draining host takes no new sessions. */
             draining?: boolean | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of one of the caller's SSH keys to log in with.
+             */
             key_id?: number | null;
+            /** @description The new labels, replacing the old ones (same rules as when adding). */
             labels?: string[] | null;
+            /**
+             * @description Where the host keeps base clones and worktrees: absolute, or relative to the SSH
+             *     user's home; no `..`.
+             */
             root?: string | null;
         };
         /**
@@ -5382,13 +6476,28 @@ export interface components {
          *     }
          */
         UpdateIntegration: {
+            /** @description A new API root (`https://`, `http://` only for localhost). */
             base_url?: string | null;
+            /** @description Jira: the Atlassian account email the API token belongs to. */
             email?: string | null;
+            /**
+             * @description Jira: transition names tried in order to close an issue (at most 20, each at most
+             *     100 characters); empty: `Done`, `Close Issue`, `Closed`, `Resolve Issue`.
+             */
             jira_close_transitions?: string[] | null;
+            /**
+             * @description Jira: transition names tried in order to reopen an issue (at most 20, each at most
+             *     100 characters); empty: `Reopen Issue`, `Reopen`, `To Do`, `Backlog`.
+             */
             jira_reopen_transitions?: string[] | null;
+            /** @description A new name, 1..=100 characters, unique within the tenant. */
             name?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Seconds between scheduled syncs: 60..=86400, or 0 to turn scheduled sync off.
+             */
             sync_interval_secs?: number | null;
+            /** @description A new token (write-only); empty removes the stored one. */
             token?: string | null;
         };
         /**
@@ -5403,8 +6512,11 @@ export interface components {
          *     }
          */
         UpdateIssue: {
+            /** @description A new body, Markdown, at most 65,536 bytes. */
             description?: string | null;
+            /** @description The new set of labels (at most 50 of at most 100 characters, without commas). */
             labels?: string[] | null;
+            /** @description A new title, one line of 1..=500 characters. */
             title?: string | null;
         };
         /**
@@ -5415,16 +6527,33 @@ export interface components {
          *     }
          */
         UpdateProject: {
+            /** @description A new default branch. */
             default_branch?: string | null;
+            /** @description A new description, at most 10,000 bytes. */
             description?: string | null;
+            host_fallback?: components["schemas"]["HostFallback"] | null;
             isolation?: components["schemas"]["Isolation"] | null;
             merge_method?: components["schemas"]["MergeMethod"] | null;
+            /** @description A new display name, 1..=100 characters. */
             name?: string | null;
+            /** @description A new repository URL (tenant admins only; a local path for server admins only). */
             repo_url?: string | null;
-            /** @description argv; `[]` removes it. */
+            /**
+             * @description A session host's name or `label:<label>` to run sessions on; `""` returns them to
+             *     the control plane's machine. Admins of the tenant only.
+             */
+            session_host?: string | null;
+            /**
+             * @description Run once in each new worktree, argv (no shell); `[]` removes it (server admins
+             *     only).
+             */
             setup_command?: string[] | null;
-            /** @description At most 50 relative paths inside the repository. */
+            /**
+             * @description Ignored files copied into each new worktree: at most 50 relative paths inside the
+             *     repository (tenant admins only).
+             */
             setup_files?: string[] | null;
+            /** @description A new slug, `^[a-z0-9][a-z0-9-]{0,62}$`, unique within the tenant. */
             slug?: string | null;
         };
         /**
@@ -5446,7 +6575,12 @@ export interface components {
          *     }
          */
         UpdateReviewComment: {
+            /** @description The new text (1..=8000 characters); only a draft's body changes (`409` otherwise). */
             body?: string | null;
+            /**
+             * @description True resolves the comment; false reopens a resolved one (back to `sent` if it was
+             *     sent, else `draft`).
+             */
             resolved?: boolean | null;
         };
         /**
@@ -5457,9 +6591,13 @@ export interface components {
          *     }
          */
         UpdateTenant: {
+            /** @description A new colour, `#rrggbb`. */
             color?: string | null;
+            /** @description A new description, at most 10,000 bytes. */
             description?: string | null;
+            /** @description A new display name, 1..=100 characters. */
             name?: string | null;
+            /** @description A new slug, `^[a-z0-9][a-z0-9-]{0,62}$`, unique across the server. */
             slug?: string | null;
         };
         /**
@@ -5471,6 +6609,7 @@ export interface components {
         UpdateUser: {
             /** @description `true` signs the user out everywhere and makes their keys stop working. */
             disabled?: boolean | null;
+            /** @description The new display name (1..=100 characters). */
             name?: string | null;
             role?: components["schemas"]["Role"] | null;
             /**
@@ -5481,20 +6620,33 @@ export interface components {
         };
         /** @description A user as the API shows it. Never carries the password hash. */
         User: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the user was created (RFC 3339, UTC).
+             */
             created_at: string;
+            /** @description A disabled user cannot sign in and their API keys stop working. */
             disabled: boolean;
+            /** @description The login email, lowercase; unique. */
             email: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The user's id.
+             */
             id: number;
+            /** @description The display name (1..=100 characters). */
             name: string;
+            /** @description What the user may see and manage. */
             role: components["schemas"]["Role"];
             /**
              * @description Where an admin put this user's tool home (`$HOME` of their sessions); absent:
              *     `<data>/homes/<id>`.
              */
             tool_home?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the user was last changed (RFC 3339, UTC).
+             */
             updated_at: string;
         };
         /**
@@ -5506,6 +6658,11 @@ export interface components {
          *     }
          */
         WorkIssue: {
+            /**
+             * @description Run it on this session host (`local`: the control plane's machine) instead of
+             *     where the project places its sessions.
+             */
+            host?: string | null;
             /**
              * @description Admins only, audited: run this session without the sandbox (refused when the
              *     server's `session_sandbox` is `required`).
@@ -5566,26 +6723,35 @@ export interface components {
         WorkflowResult: {
             comment?: components["schemas"]["Comment"] | null;
             commit?: components["schemas"]["GitResult"] | null;
+            /** @description The issue afterwards. */
             issue: components["schemas"]["Issue"];
         };
         /** @description One issue worktree in a user's workspace. */
         Worktree: {
+            /** @description The branch checked out in it. */
             branch: string;
             /** @description Changed or untracked files (the context file is excluded, so it is not here). */
             dirty: string[];
             /** @description The directory name under the project's `worktrees/` (what `remove` takes). */
             name: string;
+            /** @description The worktree's directory on the server's host. */
             path: string;
             /** @description `tenant/project`. */
             project: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The project it is a worktree of.
+             */
             project_id: number;
             /**
              * Format: int64
              * @description The live session working in it, if any; without one the worktree is stale.
              */
             session_id?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The id of the user whose workspace holds it.
+             */
             user_id: number;
         };
     };
@@ -5707,6 +6873,7 @@ export interface operations {
     diff_instructions: {
         parameters: {
             query: {
+                /** @description The older version to compare. */
                 from: number;
                 /** @description Default: the current version. */
                 to?: number;
@@ -5888,16 +7055,21 @@ export interface operations {
     list_audit: {
         parameters: {
             query?: {
+                /** @description Only rows of this acting user. */
                 actor_user_id?: number;
                 /** @description Exact action, or a prefix ending in `.` (`tenant.`). */
                 action?: string;
+                /** @description Only rows acting on this kind of object. */
                 target_type?: string;
+                /** @description Only rows acting on the object with this id. */
                 target_id?: string;
                 /** @description RFC 3339; only rows at or after this instant. */
                 since?: string;
                 /** @description RFC 3339; only rows before this instant. */
                 until?: string;
+                /** @description Rows per page, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -5949,7 +7121,9 @@ export interface operations {
             query?: {
                 /** @description Admins only: list every user's keys instead of their own. */
                 all?: boolean;
+                /** @description Rows per page, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -6398,12 +7572,17 @@ export interface operations {
     list_automation_runs: {
         parameters: {
             query?: {
+                /** @description Only runs on this target (its id). */
                 target?: number;
+                /** @description Only runs of this project. */
                 project_id?: number;
+                /** @description Only runs linked to this session. */
                 session_id?: number;
+                /** @description Only runs linked to this issue. */
                 issue_id?: number;
                 /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -6726,6 +7905,7 @@ export interface operations {
                 tenant?: string;
                 /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -7179,6 +8359,7 @@ export interface operations {
                 tenant?: string;
                 /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -8171,9 +9352,11 @@ export interface operations {
     list_integrations: {
         parameters: {
             query?: {
-                /** @description Tenant id or slug. */
+                /** @description Only this tenant's integrations (id or slug). */
                 tenant?: string;
+                /** @description Rows per page, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -8566,14 +9749,19 @@ export interface operations {
                 tenant?: string;
                 /** @description Project id. */
                 project?: number;
+                /** @description Only issues of this provider. */
                 provider?: components["schemas"]["Provider"];
                 /** @description `open` (default), `closed` or `all`. */
                 status?: string;
+                /** @description Only issues with exactly this assignee (as `assignee` shows it). */
                 assignee?: string;
+                /** @description Only issues carrying this label. */
                 label?: string;
                 /** @description Full-text search over title and description (SQLite FTS5 query words). */
                 q?: string;
+                /** @description Rows per page, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -9641,6 +10829,7 @@ export interface operations {
     forget_host: {
         parameters: {
             query: {
+                /** @description The host whose key to forget: `name`, or `[name]:port` for a port other than 22. */
                 host: string;
             };
             header?: never;
@@ -10525,7 +11714,9 @@ export interface operations {
                 tenant?: string;
                 /** @description Only projects with this slug (one per tenant at most). */
                 slug?: string;
+                /** @description Rows per page, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -11179,6 +12370,7 @@ export interface operations {
     branches: {
         parameters: {
             query?: {
+                /** @description The session whose worktree to read; default the caller's base clone. */
                 session?: number;
                 /** @description A path relative to the working copy's root (`files`, `cat`). */
                 path?: string;
@@ -11241,6 +12433,7 @@ export interface operations {
     cat: {
         parameters: {
             query?: {
+                /** @description The session whose worktree to read; default the caller's base clone. */
                 session?: number;
                 /** @description A path relative to the working copy's root (`files`, `cat`). */
                 path?: string;
@@ -11463,6 +12656,10 @@ export interface operations {
     git_diff: {
         parameters: {
             query?: {
+                /**
+                 * @description The session whose worktree to use; default the caller's base clone (a session
+                 *     key: its own session).
+                 */
                 session?: number;
                 /**
                  * @description diff: compare the working tree with this ref (default: `HEAD`, i.e. uncommitted
@@ -11532,6 +12729,7 @@ export interface operations {
     list_files: {
         parameters: {
             query?: {
+                /** @description The session whose worktree to read; default the caller's base clone. */
                 session?: number;
                 /** @description A path relative to the working copy's root (`files`, `cat`). */
                 path?: string;
@@ -11594,6 +12792,10 @@ export interface operations {
     log: {
         parameters: {
             query?: {
+                /**
+                 * @description The session whose worktree to use; default the caller's base clone (a session
+                 *     key: its own session).
+                 */
                 session?: number;
                 /**
                  * @description diff: compare the working tree with this ref (default: `HEAD`, i.e. uncommitted
@@ -11894,6 +13096,7 @@ export interface operations {
     git_status: {
         parameters: {
             query?: {
+                /** @description The session whose worktree to read; default the caller's base clone. */
                 session?: number;
                 /** @description A path relative to the working copy's root (`files`, `cat`). */
                 path?: string;
@@ -12913,10 +14116,13 @@ export interface operations {
                 all_users?: boolean;
                 /** @description Only live sessions (starting, running, waiting). */
                 live?: boolean;
+                /** @description Only sessions on this issue (its id). */
                 issue_id?: number;
                 /** @description Only sessions on this project (id). */
                 project?: number;
+                /** @description Rows per page, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -14003,8 +15209,11 @@ export interface operations {
     list_runs: {
         parameters: {
             query?: {
+                /** @description Only runs of this integration (its id). */
                 integration?: number;
+                /** @description Rows per page, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -14533,6 +15742,7 @@ export interface operations {
                 kind?: string;
                 /** @description Page size, 1..=500 (default 50). */
                 limit?: number;
+                /** @description Opaque cursor from a previous page's `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
