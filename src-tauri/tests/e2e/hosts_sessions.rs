@@ -35,14 +35,28 @@ fn world() -> World {
 /// [`world`] with the server's environment `env` added.
 fn world_with(env: &[(&str, &str)]) -> World {
     let dir = tempfile::tempdir().unwrap();
-    let user_key = dir.path().join("host_login");
-    keygen(&user_key, "");
-    let authorized = dir.path().join("authorized_keys");
-    std::fs::copy(user_key.with_extension("pub"), &authorized).unwrap();
-    let sshd = Sshd::start(dir.path(), &authorized);
     let server = ServerProcess::start_with(true, env);
     let (repo, path) = seeded_repo();
     project_on(&server, &path);
+    let (sshd, root) = add_host(&server, dir.path());
+    World {
+        server,
+        sshd,
+        _dir: dir,
+        _repo: repo,
+        root,
+    }
+}
+
+/// Host `build-1` (label `big`) on a new sshd with its files in `dir`: added with a new
+/// SSH key of the admin's, its host key confirmed, tested. Returns the sshd and the
+/// host's root (`<dir>/host-root`).
+pub fn add_host(server: &ServerProcess, dir: &Path) -> (Sshd, PathBuf) {
+    let user_key = dir.join("host_login");
+    keygen(&user_key, "");
+    let authorized = dir.join("authorized_keys");
+    std::fs::copy(user_key.with_extension("pub"), &authorized).unwrap();
+    let sshd = Sshd::start(dir, &authorized);
     let key = user_key.to_str().unwrap();
     json(
         &server,
@@ -55,7 +69,7 @@ fn world_with(env: &[(&str, &str)]) -> World {
             key,
         ],
     );
-    let root = dir.path().join("host-root");
+    let root = dir.join("host-root");
     let ssh = format!("{}@127.0.0.1:{}", current_user(), sshd.port);
     let out = server.cli(
         &[
@@ -80,13 +94,7 @@ fn world_with(env: &[(&str, &str)]) -> World {
     );
     let tested = json(&server, &["hosts", "test", "build-1"]);
     assert_eq!(tested["last_check"]["ok"], true, "{tested}");
-    World {
-        server,
-        sshd,
-        _dir: dir,
-        _repo: repo,
-        root,
-    }
+    (sshd, root)
 }
 
 impl World {

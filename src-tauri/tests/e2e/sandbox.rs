@@ -412,3 +412,35 @@ fn yolo_as_root_outside_the_sandbox_is_refused_with_the_reason() {
         crate::common::assert_success(&out, "yolo for a server that is not root");
     }
 }
+
+#[test]
+fn the_same_hostile_session_on_a_session_host_reaches_nothing_either() {
+    if !sandbox_works() {
+        panic!("bubblewrap does not work on this machine: scripts/install-deps installs it");
+    }
+    let s = scene();
+    let dir = tempfile::tempdir().unwrap();
+    let (_sshd, root) = crate::hosts_sessions::add_host(&s.server, dir.path());
+    let (session, got) = run_hostile(&s, "Injected remotely", true, &["--host", "build-1"]);
+    assert_eq!(session["host"], "build-1", "{session}");
+    assert_eq!(session["sandbox"], "bubblewrap", "{session}");
+    let worktree = PathBuf::from(session["worktree_path"].as_str().unwrap());
+    assert!(
+        worktree.starts_with(std::fs::canonicalize(&root).unwrap()),
+        "it ran on the host: {}",
+        worktree.display()
+    );
+    // The host's own sandbox: the control plane's data dir, the other user's session,
+    // the server account's home — and the host's tmux socket and aiops files.
+    assert_probes(&got, READS, "denied", "the host's sandbox stops it");
+    let escapes = ["write_outside", "signal_other", "git_pointer", "git_config"];
+    assert_probes(&got, &escapes, "denied", "the host's sandbox stops it");
+    let work = ["edit", "commit", "comment", "http", "home", "nested"];
+    assert_probes(
+        &got,
+        &work,
+        "got",
+        "a sandboxed agent on a host can still do it",
+    );
+    assert!(!s.server.data_dir.join("pwned").exists());
+}
