@@ -24,7 +24,7 @@ use crate::runtime::TmuxRuntime;
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Call {
     Prepare {
-        plan: WorkspacePlan,
+        plan: Box<WorkspacePlan>,
     },
     ReadText {
         dir: PathBuf,

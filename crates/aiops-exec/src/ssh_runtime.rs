@@ -241,7 +241,9 @@ impl OneShots for SshRuntime {
 
 impl Runtime for SshRuntime {
     fn prepare(&self, plan: &WorkspacePlan) -> CoreResult<Prepared> {
-        decode(self.call(&Call::Prepare { plan: plan.clone() })?)
+        decode(self.call(&Call::Prepare {
+            plan: Box::new(plan.clone()),
+        })?)
     }
 
     fn read_text(&self, dir: &Path, name: &str) -> Option<String> {

@@ -257,7 +257,7 @@ pub fn run(
         // The pane's launcher and recorder need no config and no runtime of ours.
         Command::Sessions(cmd) => match sessions::internal(cmd) {
             Ok(done) => done,
-            Err(cmd) => rt.block_on(sessions::run(&Ctx::load(&global)?, cmd)),
+            Err(cmd) => rt.block_on(sessions::run(&Ctx::load(&global)?, *cmd)),
         },
         Command::Tools(cmd) => rt.block_on(tools::run(&Ctx::load(&global)?, cmd)),
         Command::Worktrees(cmd) => rt.block_on(worktrees::run(&Ctx::load(&global)?, cmd)),

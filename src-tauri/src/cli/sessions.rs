@@ -220,7 +220,7 @@ async fn started_then(
 }
 
 /// Runs the verbs a tmux pane starts (`run`, `record`); gives any other verb back.
-pub fn internal(cmd: SessionsCommand) -> Result<Result<(), CliError>, SessionsCommand> {
+pub fn internal(cmd: SessionsCommand) -> Result<Result<(), CliError>, Box<SessionsCommand>> {
     match cmd {
         SessionsCommand::Run { dir } => Ok(launch(&dir)),
         SessionsCommand::Record { dir } => {
@@ -234,7 +234,7 @@ pub fn internal(cmd: SessionsCommand) -> Result<Result<(), CliError>, SessionsCo
             sessions_dir,
             tmux_session,
         } => Ok(pane_died(&sessions_dir, &tmux_session)),
-        other => Err(other),
+        other => Err(Box::new(other)),
     }
 }
 

@@ -59,7 +59,7 @@ pub fn add_host(server: &ServerProcess, dir: &Path) -> (Sshd, PathBuf) {
     let sshd = Sshd::start(dir, &authorized);
     let key = user_key.to_str().unwrap();
     json(
-        &server,
+        server,
         &[
             "ssh-keys",
             "add",
@@ -89,10 +89,10 @@ pub fn add_host(server: &ServerProcess, dir: &Path) -> (Sshd, PathBuf) {
     let _ = server.cli(&["hosts", "test", "build-1"], None);
     let known = format!("[127.0.0.1]:{}", sshd.port);
     json(
-        &server,
+        server,
         &["known-hosts", "confirm", &known, &sshd.host_fingerprint()],
     );
-    let tested = json(&server, &["hosts", "test", "build-1"]);
+    let tested = json(server, &["hosts", "test", "build-1"]);
     assert_eq!(tested["last_check"]["ok"], true, "{tested}");
     (sshd, root)
 }

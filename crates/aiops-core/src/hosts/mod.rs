@@ -316,6 +316,22 @@ fn capacity(n: u32) -> CoreResult<u32> {
     }
 }
 
+/// A project's `session_host`: a host's name, or `label:<label>`. Checked for form only:
+/// a pin may name a host added later, and placement says when none matches.
+pub fn pin(value: &str) -> CoreResult<String> {
+    let value = value.trim();
+    let checked = match value.strip_prefix("label:") {
+        Some(label) => labels(&[label.to_owned()]).map(|l| format!("label:{}", l[0])),
+        None => host_name(value),
+    };
+    checked.map_err(|_| {
+        CoreError::invalid(
+            "session_host",
+            format!("`{value}`: a session host's name, or label:<label>"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,20 +354,13 @@ mod tests {
         assert!(labels(&["GPU".into()]).is_err());
         assert!(capacity(0).is_err() && capacity(1001).is_err() && capacity(4).is_ok());
     }
-}
 
-/// A project's `session_host`: a host's name, or `label:<label>`. Checked for form only:
-/// a pin may name a host added later, and placement says when none matches.
-pub fn pin(value: &str) -> CoreResult<String> {
-    let value = value.trim();
-    let checked = match value.strip_prefix("label:") {
-        Some(label) => labels(&[label.to_owned()]).map(|l| format!("label:{}", l[0])),
-        None => host_name(value),
-    };
-    checked.map_err(|_| {
-        CoreError::invalid(
-            "session_host",
-            format!("`{value}`: a session host's name, or label:<label>"),
-        )
-    })
+    #[test]
+    fn pins_are_host_names_or_labels() {
+        assert_eq!(pin(" build-1 ").unwrap(), "build-1");
+        assert_eq!(pin("label:gpu").unwrap(), "label:gpu");
+        for bad in ["Build 1", "label:", "label:GPU", "-x", "label:a b"] {
+            assert!(pin(bad).is_err(), "{bad}");
+        }
+    }
 }
