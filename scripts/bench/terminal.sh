@@ -10,6 +10,11 @@
 #      one's echo, N keys (default 1000) after 20 untimed ones, by the client in
 #      crates/aiops-server/examples/terminal_echo.rs (TCP_NODELAY, acks every frame):
 #      target p50 ≤ 2 ms, p99 ≤ 10 ms on loopback; the sandbox adds nothing measurable.
+#   3. Both again for sessions on a session host over SSH (issue 23): a real sshd on a
+#      loopback port with its own host key (the same machine and user, its own root and
+#      tmux server), `issues work --host build-1`: every runtime call is an SSH round
+#      trip to `aiops host-runtime`, and the terminal goes server → ssh -t → the host's
+#      tmux attach.
 # Prints markdown tables for the README's Performance section.
 #
 # How: builds the release server-only binary and the echo client; makes a temp data dir
@@ -30,10 +35,14 @@ source "$AIOPS_ROOT/scripts/lib/bench.sh"
 
 count=1000
 bench_count_args "$@"
-bench_need git tmux curl bwrap
+bench_need git tmux curl bwrap ssh ssh-keygen /usr/sbin/sshd python3
 bench_workdir
 # The sessions outlive the server by design: stop this data dir's own tmux server too.
-trap 'tmux -S "$data/tmux.sock" kill-server 2>/dev/null || true; bench_cleanup' EXIT
+sshd_pid=''
+trap 'tmux -S "$data/tmux.sock" kill-server 2>/dev/null || true
+      tmux -S "$work/host-root/tmux.sock" kill-server 2>/dev/null || true
+      [[ -n $sshd_pid ]] && kill "$sshd_pid" 2>/dev/null || true
+      bench_cleanup' EXIT
 
 step "build release server" bench_build
 step "build the echo client (release)" \
@@ -52,7 +61,7 @@ setup() {
     cli tenants create --name bench >/dev/null &&
         cli projects create --tenant bench --name demo --repo-url "$work/demo.git" >/dev/null || return
     local i id
-    for i in $(seq 0 20); do
+    for i in $(seq 0 32); do
         id=$(cli -o json issues create --tenant bench --project demo --title "Bench task $i" |
             sed -n 's/^  "id": \([0-9]*\),$/\1/p') || return
         [[ -n $id ]] || return
@@ -103,6 +112,62 @@ measure() {
 }
 step "type $count keys into a sandboxed and an unsandboxed session, one at a time" measure
 
+# A session host: sshd on a loopback port, logged in to with a key aiops holds.
+host_setup() {
+    mkdir -p /run/sshd "$work/sshd" &&
+        ssh-keygen -q -t ed25519 -N '' -f "$work/sshd/host_key" &&
+        ssh-keygen -q -t ed25519 -N '' -f "$work/sshd/login" &&
+        cp "$work/sshd/login.pub" "$work/sshd/authorized_keys" || return
+    host_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    cat >"$work/sshd/config" <<CONF
+Port $host_port
+ListenAddress 127.0.0.1
+HostKey $work/sshd/host_key
+AuthorizedKeysFile $work/sshd/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+PidFile $work/sshd/pid
+CONF
+    /usr/sbin/sshd -D -e -f "$work/sshd/config" 2>"$work/sshd/log" &
+    sshd_pid=$!
+    local i
+    for i in $(seq 1 200); do
+        grep -q "Server listening" "$work/sshd/log" && break
+        sleep 0.05
+    done
+    cli ssh-keys add --name host --private-key-file "$work/sshd/login" >/dev/null &&
+        cli hosts add build-1 --ssh "$(id -un)@127.0.0.1:$host_port" --root "$work/host-root" >/dev/null || return
+    cli hosts test build-1 >/dev/null 2>&1 || true # first contact: the key to confirm
+    cli known-hosts confirm "[127.0.0.1]:$host_port" \
+        "$(ssh-keygen -lf "$work/sshd/host_key.pub" | awk '{print $2}')" >/dev/null &&
+        cli hosts test build-1 >/dev/null
+}
+step "start a session host (sshd on loopback) and add it" host_setup
+
+declare -a host_ms=()
+host_id=''
+time_host_work() {
+    local i start end
+    work "${issues[21]}" --host build-1 >/dev/null || return # cold: binary copy, clone
+    for i in $(seq 22 31); do
+        start=$(date +%s%N)
+        host_id=$(work "${issues[$i]}" --host build-1) || return
+        end=$(date +%s%N)
+        host_ms+=("$(((end - start) / 1000))")
+    done
+    cli sessions get "$host_id" | grep -q 'host.*build-1' || {
+        echo "session $host_id is not on build-1" >&2
+        return 1
+    }
+}
+step "time aiops issues work on the session host (10 runs, warm clone)" time_host_work
+read -r host_median host_max < <(printf '%s\n' "${host_ms[@]}" | bench_median_max)
+measure_host() { table_host=$(echo_table "$host_id"); }
+step "type $count keys into a session on the host, one at a time" measure_host
+
 cat <<EOF
 
 ## Sessions
@@ -113,6 +178,7 @@ $(nproc) cores, $(uname -m), $(tmux -V), $(git --version), loopback, release bui
 |---|---:|---:|
 | sandboxed (bubblewrap) | ${on_median} ms | ${on_max} ms |
 | unsandboxed (\`--no-sandbox\`) | ${off_median} ms | ${off_max} ms |
+| on a session host over SSH (loopback, sandboxed) | ${host_median} ms | ${host_max} ms |
 
 Keystroke echo over the terminal WebSocket (server → PTY → tmux attach → shell → back),
 sandboxed session:
@@ -122,4 +188,9 @@ $table_on
 The same, unsandboxed session:
 
 $table_off
+
+The same, a sandboxed session on the session host (server → \`ssh -t\` → the host's
+tmux attach → shell → back):
+
+$table_host
 EOF

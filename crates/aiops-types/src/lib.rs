@@ -31,6 +31,7 @@ mod ssh;
 mod system;
 mod tenancy;
 mod tools;
+mod worktrees;
 
 pub use agent_guide::{AGENT_GUIDE, agent_guide};
 pub use agents::*;
@@ -53,6 +54,7 @@ pub use ssh::*;
 pub use system::*;
 pub use tenancy::*;
 pub use tools::*;
+pub use worktrees::*;
 
 /// RFC 3339 timestamps on the wire (`2026-11-21T20:06:36.123Z`), always UTC.
 pub type Timestamp = time::OffsetDateTime;

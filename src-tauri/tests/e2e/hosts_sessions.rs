@@ -254,6 +254,19 @@ fn a_pin_no_host_can_take_refuses_or_falls_back_as_the_project_says() {
     w.pin("label:big", "local");
     let started = session_of(&w.work("Falls back", &["-o", "json"]));
     assert!(started["host"].is_null(), "ran locally: {started}");
+    // A member may not override where the project's sessions run.
+    let member = crate::trackers::Member::create(&w.server, "m@example.com");
+    let issue = demo_issue(&w.server, "Mine, elsewhere");
+    let id = issue["id"].to_string();
+    let args = [
+        "issues", "work", &id, "--tool", "standin", "--host", "local",
+    ];
+    let out = crate::common::run(member.command(&w.server, &args), None);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("--host"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = w.work("Unknown label", &["--host", "build-9"]);
     assert!(
         !out.status.success() && text(&out.stderr).contains("no session host `build-9`"),
@@ -271,15 +284,8 @@ fn a_host_that_goes_down_shows_its_sessions_unreachable_then_reconciles_them() {
     let id = started["id"].as_i64().unwrap();
     wait_state(&w.server, id, "waiting");
 
-    // The host goes down, and its tmux with it (no launcher left to report).
+    // The host goes down.
     w.sshd.stop();
-    let out = std::process::Command::new("tmux")
-        .arg("-S")
-        .arg(w.root.join("tmux.sock"))
-        .arg("kill-server")
-        .output()
-        .expect("tmux kill-server");
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let session = || json(&w.server, &["sessions", "get", &id.to_string()]);
     assert!(
         crate::common::wait_until(
@@ -290,6 +296,16 @@ fn a_host_that_goes_down_shows_its_sessions_unreachable_then_reconciles_them() {
         session()
     );
     assert_eq!(session()["state"], "waiting", "its last known state stays");
+    // While it is unreachable its tmux goes too (no launcher left to report): only the
+    // check after it is back can see that. (Killed only now: a check that had already
+    // connected when sshd stopped may still finish.)
+    let out = std::process::Command::new("tmux")
+        .arg("-S")
+        .arg(w.root.join("tmux.sock"))
+        .arg("kill-server")
+        .output()
+        .expect("tmux kill-server");
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let host = json(&w.server, &["hosts", "get", "build-1"]);
     assert!(host["unreachable_since"].is_string(), "{host}");
     let out = w.work("No host now", &[]);

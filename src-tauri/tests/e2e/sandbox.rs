@@ -421,7 +421,15 @@ fn the_same_hostile_session_on_a_session_host_reaches_nothing_either() {
     let s = scene();
     let dir = tempfile::tempdir().unwrap();
     let (_sshd, root) = crate::hosts_sessions::add_host(&s.server, dir.path());
-    let (session, got) = run_hostile(&s, "Injected remotely", true, &["--host", "build-1"]);
+    let pin = [
+        "projects",
+        "update",
+        "acme/demo",
+        "--session-host",
+        "build-1",
+    ];
+    assert_success(&s.server.cli(&pin, None), "pin the project to the host");
+    let (session, got) = run_hostile(&s, "Injected remotely", true, &[]);
     assert_eq!(session["host"], "build-1", "{session}");
     assert_eq!(session["sandbox"], "bubblewrap", "{session}");
     let worktree = PathBuf::from(session["worktree_path"].as_str().unwrap());

@@ -393,16 +393,7 @@ pub fn attach(
 /// is `exited`; one whose pane is gone or dead without a status is `failed`. Returns how many
 /// sessions changed. Run at start (sessions outlive the server) and by the scheduler.
 pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
-    let live = store.list_sessions(
-        &SessionFilter {
-            live: true,
-            ..Default::default()
-        },
-        PageQuery {
-            after: None,
-            limit: 10_000,
-        },
-    )?;
+    let live = live_sessions(store)?;
     if live.is_empty() {
         // Nothing to check: do not even ask tmux (which may not be installed).
         return Ok(0);
@@ -411,6 +402,20 @@ pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
     // them on their hosts.
     let live: Vec<Session> = live.into_iter().filter(|s| s.host.is_none()).collect();
     reconcile_on(store, host, live)
+}
+
+/// Every live session, wherever it runs.
+pub(super) fn live_sessions(store: &impl Store) -> CoreResult<Vec<Session>> {
+    store.list_sessions(
+        &SessionFilter {
+            live: true,
+            ..Default::default()
+        },
+        PageQuery {
+            after: None,
+            limit: 10_000,
+        },
+    )
 }
 
 /// [`reconcile`] of `live` (sessions of the machine `host` is seen from).

@@ -17,8 +17,7 @@ use std::sync::Arc;
 use aiops_types::{HostFallback, Project, Session};
 
 use super::Host;
-use crate::page::PageQuery;
-use crate::ports::{Runtime, SessionFilter, Store};
+use crate::ports::{Runtime, Store};
 use crate::{CoreError, CoreResult};
 
 /// A session host's machine, open for sessions.
@@ -182,16 +181,7 @@ enum Pin {
 
 /// The host name of every live session on a host.
 fn live_per_host(store: &impl Store) -> CoreResult<Vec<String>> {
-    let live = store.list_sessions(
-        &SessionFilter {
-            live: true,
-            ..Default::default()
-        },
-        PageQuery {
-            after: None,
-            limit: 10_000,
-        },
-    )?;
+    let live = super::ops::live_sessions(store)?;
     Ok(live.into_iter().filter_map(|s| s.host).collect())
 }
 
@@ -203,16 +193,7 @@ pub fn watch(
     store: &(impl Store + crate::hosts::HostStore),
     host: &Host<'_>,
 ) -> CoreResult<Watched> {
-    let live = store.list_sessions(
-        &SessionFilter {
-            live: true,
-            ..Default::default()
-        },
-        PageQuery {
-            after: None,
-            limit: 10_000,
-        },
-    )?;
+    let live = super::ops::live_sessions(store)?;
     let mut out = Watched::default();
     for h in host.sites.hosts()? {
         let on: Vec<Session> = live

@@ -63,7 +63,7 @@ pub fn work(
     req: &WorkIssue,
 ) -> CoreResult<StartedSession> {
     let issue = issues::get(store, caller, issue_id)?;
-    let (site, placed) = place_for(store, host, issue.project_id, req.host.as_deref())?;
+    let (site, placed) = place_for(store, host, caller, issue.project_id, req.host.as_deref())?;
     let host = &host.at(site.as_deref());
     let ask = Ask {
         tool: &req.tool,
@@ -111,7 +111,7 @@ pub fn start(
         no_sandbox: req.no_sandbox,
     };
     let found = projects::find(store, caller, &req.project)?;
-    let (site, placed) = place_for(store, host, found.id, req.host.as_deref())?;
+    let (site, placed) = place_for(store, host, caller, found.id, req.host.as_deref())?;
     let host = &host.at(site.as_deref());
     let r = request(store, host, caller, &ask)?;
     let project = visible_project(store, &r.owner, found.id)?;
@@ -124,16 +124,28 @@ pub fn start(
 }
 
 /// Where a new session of project `project_id` runs ([`super::sites::place`]), and a
-/// note when the project's fallback put it on the control plane's machine.
+/// note when the project's fallback put it on the control plane's machine. Choosing the
+/// machine (`--host`, `local` included) overrides the project's pin, which its tenant's
+/// admins set: only they (and server admins) may.
 fn place_for(
     store: &impl Store,
     host: &Host<'_>,
+    caller: &Principal,
     project_id: i64,
     asked: Option<&str>,
 ) -> CoreResult<(Option<std::sync::Arc<super::sites::Site>>, Option<String>)> {
     let project = store
         .project(Viewer::All, project_id)?
         .ok_or_else(|| CoreError::not_found(format!("project {project_id}")))?;
+    if asked.is_some_and(|a| !a.trim().is_empty()) {
+        crate::tenants::require_admin_of(
+            store,
+            caller,
+            project.tenant_id,
+            &project.tenant_slug,
+            "choose the machine a session runs on (--host)",
+        )?;
+    }
     super::sites::place(store, host, &project, asked)
 }
 

@@ -71,6 +71,31 @@ fn setup(max_chats: u32) -> AgentSetup {
     }
 }
 
+/// An agent with its setup, in-memory chat state and scripted runner.
+struct Rig {
+    setup: AgentSetup,
+    state: crate::chat::tests::fakes::FakeState,
+    runner: Scripted,
+}
+
+impl Rig {
+    fn new(max_chats: u32) -> Self {
+        Self {
+            setup: setup(max_chats),
+            state: Default::default(),
+            runner: Scripted::default(),
+        }
+    }
+
+    fn agent(&self) -> AgentAnswerer<'_> {
+        AgentAnswerer {
+            setup: &self.setup,
+            state: &self.state,
+            runtime: &self.runner,
+        }
+    }
+}
+
 fn ask(a: &AgentAnswerer<'_>, chat: &str, q: &str, at: Timestamp) -> CoreResult<String> {
     let mut shown = Vec::new();
     let out = a.answer(chat, q, at, &mut |t| shown.push(t.to_owned()));
@@ -86,14 +111,8 @@ fn argv_tail(run: &OneShot) -> Vec<String> {
 
 #[test]
 fn each_chat_has_its_own_workspace_and_a_follow_up_resumes_its_conversation() {
-    let setup = setup(10);
-    let state = crate::chat::tests::fakes::FakeState::default();
-    let runner = Scripted::default();
-    let a = AgentAnswerer {
-        setup: &setup,
-        state: &state,
-        runtime: &runner,
-    };
+    let rig = Rig::new(10);
+    let (state, runner, a) = (&rig.state, &rig.runner, rig.agent());
     let t0 = crate::chat::tests::fakes::t0();
     assert_eq!(ask(&a, "-100", "first?", t0).unwrap(), "answer 1");
     assert_eq!(ask(&a, "-200", "other?", t0).unwrap(), "answer 2");
@@ -138,14 +157,8 @@ fn each_chat_has_its_own_workspace_and_a_follow_up_resumes_its_conversation() {
 
 #[test]
 fn an_idle_context_ends_and_the_next_question_starts_afresh() {
-    let setup = setup(10);
-    let state = crate::chat::tests::fakes::FakeState::default();
-    let runner = Scripted::default();
-    let a = AgentAnswerer {
-        setup: &setup,
-        state: &state,
-        runtime: &runner,
-    };
+    let rig = Rig::new(10);
+    let (setup, state, runner, a) = (&rig.setup, &rig.state, &rig.runner, rig.agent());
     let t0 = crate::chat::tests::fakes::t0();
     ask(&a, "-100", "first?", t0).unwrap();
     runner.forgotten.lock().unwrap().clear();
@@ -165,20 +178,14 @@ fn an_idle_context_ends_and_the_next_question_starts_afresh() {
     // The purge ends idle contexts without a question.
     ask(&a, "-200", "hello?", after_ttl).unwrap();
     let later = after_ttl + time::Duration::hours(3);
-    assert_eq!(purge(&setup, &state, &runner, later).unwrap(), 2);
+    assert_eq!(purge(setup, state, runner, later).unwrap(), 2);
     assert!(state.contexts.borrow().is_empty());
 }
 
 #[test]
 fn past_max_chats_a_new_chat_is_told_to_wait_and_nothing_runs() {
-    let setup = setup(1);
-    let state = crate::chat::tests::fakes::FakeState::default();
-    let runner = Scripted::default();
-    let a = AgentAnswerer {
-        setup: &setup,
-        state: &state,
-        runtime: &runner,
-    };
+    let rig = Rig::new(1);
+    let (runner, a) = (&rig.runner, rig.agent());
     let t0 = crate::chat::tests::fakes::t0();
     ask(&a, "-100", "first?", t0).unwrap();
     let refused = ask(&a, "-200", "me too?", t0);
