@@ -139,7 +139,8 @@ CONF
         sleep 0.05
     done
     cli ssh-keys add --name host --private-key-file "$work/sshd/login" >/dev/null &&
-        cli hosts add build-1 --ssh "$(id -un)@127.0.0.1:$host_port" --root "$work/host-root" >/dev/null || return
+        cli hosts add build-1 --ssh "$(id -un)@127.0.0.1:$host_port" --root "$work/host-root" \
+            --capacity 20 >/dev/null || return
     cli hosts test build-1 >/dev/null 2>&1 || true # first contact: the key to confirm
     cli known-hosts confirm "[127.0.0.1]:$host_port" \
         "$(ssh-keygen -lf "$work/sshd/host_key.pub" | awk '{print $2}')" >/dev/null &&

@@ -115,6 +115,7 @@ impl Pty {
         let pair = native_pty_system()
             .openpty(size(cols, rows)?)
             .map_err(|e| spawn_err(&e))?;
+        raw(pair.master.as_ref());
         let mut cmd = CommandBuilder::from_argv(argv.to_vec());
         cmd.env_clear();
         for key in INHERITED {
@@ -197,3 +198,27 @@ impl Drop for Pty {
         let _ = self.kill();
     }
 }
+
+/// Puts the new terminal in raw mode before the program starts. A program that sets its
+/// own modes only once it is running — `ssh -t`, after its connection is up — would
+/// otherwise leave a window where the terminal itself echoes keys (twice on the screen)
+/// and holds them until a newline. tmux sets the same modes itself, so a local attach is
+/// unchanged.
+#[cfg(unix)]
+fn raw(master: &dyn MasterPty) {
+    let Some(fd) = master.as_raw_fd() else {
+        return;
+    };
+    // SAFETY: `fd` is the open master of the pair just made (owned by `master`, alive for
+    // this call); `t` is a plain termios that tcgetattr fills before it is read.
+    unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(fd, &mut t) == 0 {
+            libc::cfmakeraw(&mut t);
+            libc::tcsetattr(fd, libc::TCSANOW, &t);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn raw(_master: &dyn MasterPty) {}
