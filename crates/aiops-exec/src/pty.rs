@@ -107,6 +107,27 @@ impl Pty {
     ///
     /// Returns the PTY and its reader. Errors: `EmptyArgv`, `BadSize`, `Spawn`.
     pub fn spawn(argv: &[OsString], cols: u16, rows: u16) -> Result<(Pty, PtyReader), PtyError> {
+        Self::spawn_in(argv, cols, rows, false)
+    }
+
+    /// [`Pty::spawn`] with the terminal in raw mode from the start, for a program that
+    /// sets its own modes only once it is running — `ssh -t`, after its connection is
+    /// up — which would otherwise leave a window where the terminal itself echoes keys
+    /// (twice on the screen) and holds them until a newline.
+    pub fn spawn_raw(
+        argv: &[OsString],
+        cols: u16,
+        rows: u16,
+    ) -> Result<(Pty, PtyReader), PtyError> {
+        Self::spawn_in(argv, cols, rows, true)
+    }
+
+    fn spawn_in(
+        argv: &[OsString],
+        cols: u16,
+        rows: u16,
+        raw_mode: bool,
+    ) -> Result<(Pty, PtyReader), PtyError> {
         let program = argv.first().ok_or(PtyError::EmptyArgv)?;
         let spawn_err = |e: &dyn std::fmt::Display| PtyError::Spawn {
             program: program.to_string_lossy().into_owned(),
@@ -115,7 +136,9 @@ impl Pty {
         let pair = native_pty_system()
             .openpty(size(cols, rows)?)
             .map_err(|e| spawn_err(&e))?;
-        raw(pair.master.as_ref());
+        if raw_mode {
+            raw(pair.master.as_ref());
+        }
         let mut cmd = CommandBuilder::from_argv(argv.to_vec());
         cmd.env_clear();
         for key in INHERITED {
@@ -199,11 +222,7 @@ impl Drop for Pty {
     }
 }
 
-/// Puts the new terminal in raw mode before the program starts. A program that sets its
-/// own modes only once it is running — `ssh -t`, after its connection is up — would
-/// otherwise leave a window where the terminal itself echoes keys (twice on the screen)
-/// and holds them until a newline. tmux sets the same modes itself, so a local attach is
-/// unchanged.
+/// Puts the new terminal in raw mode (`cfmakeraw`) before the program starts.
 #[cfg(unix)]
 fn raw(master: &dyn MasterPty) {
     let Some(fd) = master.as_raw_fd() else {

@@ -208,6 +208,12 @@ fn a_pinned_project_runs_its_session_on_the_host_end_to_end() {
     let remote = session_of(&out);
     let rid = remote["id"].to_string();
     wait_state(&w.server, remote["id"].as_i64().unwrap(), "waiting");
+    let out = w.server.cli(&["hosts", "remove", "build-1"], None);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("live session(s) run on host build-1"),
+        "a host with live sessions stays: {}",
+        text(&out.stderr)
+    );
     let out = w.server.cli(&["sessions", "send", &rid, "7"], None);
     assert_success(&out, "sessions send");
     let screen = || {

@@ -142,8 +142,21 @@ pub fn update(
     store.update_host(id, &row, audit)
 }
 
-pub fn remove(store: &impl HostStore, caller: &Principal, id: i64) -> CoreResult<()> {
+/// Removes a host. `Conflict` while sessions live there: they would lose the machine
+/// they run on (drain it, let them end or kill them, then remove it).
+pub fn remove(store: &(impl Store + HostStore), caller: &Principal, id: i64) -> CoreResult<()> {
     let host = get(store, caller, id)?;
+    let live = crate::sessions::ops::live_sessions(store)?
+        .into_iter()
+        .filter(|s| s.host.as_deref() == Some(host.name.as_str()))
+        .count();
+    if live > 0 {
+        return Err(CoreError::Conflict(format!(
+            "{live} live session(s) run on host {}: drain it (`aiops hosts drain {}`) and \
+             end them first",
+            host.name, host.name
+        )));
+    }
     let audit = NewAudit::by(caller, "host.remove").target("host", &host.name);
     store.delete_host(id, audit)
 }

@@ -405,7 +405,7 @@ pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
 }
 
 /// Every live session, wherever it runs.
-pub(super) fn live_sessions(store: &impl Store) -> CoreResult<Vec<Session>> {
+pub(crate) fn live_sessions(store: &impl Store) -> CoreResult<Vec<Session>> {
     store.list_sessions(
         &SessionFilter {
             live: true,

@@ -74,7 +74,9 @@ async fn update(
 
 #[utoipa::path(delete, operation_id = "remove_host", path = "/hosts/{id}", tag = "hosts",
     params(("id" = i64, Path)), security(("api_key" = ["admin"])),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+/// Removes a host; a 409 while sessions live there.
 async fn remove(
     a: Auth<Admin>,
     State(st): State<AppState>,

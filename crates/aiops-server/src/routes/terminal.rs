@@ -280,7 +280,16 @@ async fn attach(
     revoked: impl std::future::Future<Output = ()>,
 ) {
     let id = target.session_id;
-    let spawned = tokio::task::spawn_blocking(move || Pty::spawn(&argv, cols, rows)).await;
+    // A host's pane is reached through `ssh -t`, which sets raw mode only once connected.
+    let raw = target.host.is_some();
+    let spawned = tokio::task::spawn_blocking(move || {
+        if raw {
+            Pty::spawn_raw(&argv, cols, rows)
+        } else {
+            Pty::spawn(&argv, cols, rows)
+        }
+    })
+    .await;
     let (pty, reader) = match spawned {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {

@@ -542,6 +542,7 @@ export interface paths {
         get: operations["get_host"];
         put?: never;
         post?: never;
+        /** Removes a host; a 409 while sessions live there. */
         delete: operations["remove_host"];
         options?: never;
         head?: never;
@@ -9193,6 +9194,15 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (`error.message` says what to do) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
