@@ -452,6 +452,17 @@ pub fn parse_pip_index(out: &str, package: &str) -> Option<String> {
     })
 }
 
+/// The `PATH` `tool` runs with: the tools aiops installed under `tools` first (`aiops
+/// tools install`), then the tool's own `PATH` if an admin set one, else the server's.
+pub fn tool_path(tool: &aiops_types::Tool, tools: &Path) -> String {
+    let base = tool
+        .env
+        .get("PATH")
+        .cloned()
+        .or_else(|| std::env::var("PATH").ok());
+    session_path(&tools.join("bin"), base.as_deref())
+}
+
 /// A session's `PATH`: the managed `bin/` first, then `base` (the server's own `PATH`,
 /// or the usual system folders without one).
 pub fn session_path(bin: &Path, base: Option<&str>) -> String {

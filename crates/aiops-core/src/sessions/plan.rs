@@ -135,17 +135,9 @@ pub(super) fn launch_plan(
     }
     let home = super::sandbox::tool_home(&host.sandbox, owner);
     env.push(("HOME".to_owned(), home.display().to_string()));
-    // Tools aiops installed come first (`aiops tools install`), then the tool's own
-    // `PATH` if an admin set one, else the server's.
-    let base = tool
-        .env
-        .get("PATH")
-        .cloned()
-        .or_else(|| std::env::var("PATH").ok());
-    let bin = host.sandbox.tools.join("bin");
     env.push((
         "PATH".to_owned(),
-        super::install::session_path(&bin, base.as_deref()),
+        super::install::tool_path(tool, host.sandbox.tools),
     ));
     let sandbox = (session.sandbox != super::sandbox::NO_SANDBOX)
         .then(|| sandbox_plan(host, session, &repo, &home));

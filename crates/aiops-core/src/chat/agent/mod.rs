@@ -102,15 +102,9 @@ pub fn prepare(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     env.extend(secrets.env);
-    let base = tool
-        .env
-        .get("PATH")
-        .cloned()
-        .or_else(|| std::env::var("PATH").ok());
-    let bin = host.sandbox.tools.join("bin");
     env.push((
         "PATH".into(),
-        crate::sessions::install::session_path(&bin, base.as_deref()),
+        crate::sessions::install::tool_path(&tool, host.sandbox.tools),
     ));
     env.push(("HOME".into(), home.display().to_string()));
     if sandboxed {
