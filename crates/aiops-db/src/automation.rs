@@ -9,7 +9,7 @@ use aiops_types::{AutomationRun, AutomationTarget, JobState};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::integrations::{VISIBLE, sealed, write_sealed};
+use crate::integrations::{VISIBLE, sealed, write_row_sealed};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal, parse_text};
 
@@ -122,6 +122,24 @@ fn duplicate(row: &TargetRow) -> impl Fn() -> String + '_ {
     }
 }
 
+/// The target's API token and Ansible vault password.
+fn write_secrets(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    token: TokenWrite<'_>,
+    vault: TokenWrite<'_>,
+) -> CoreResult<()> {
+    write_row_sealed(
+        tx,
+        TABLE,
+        id,
+        [
+            (["token", "token_key_id"], token),
+            (["vault_password", "vault_key_id"], vault),
+        ],
+    )
+}
+
 impl AutomationStore for Db {
     fn list_automation_targets(
         &self,
@@ -168,24 +186,7 @@ impl AutomationStore for Db {
             )
             .map_err(conflict_on_unique(duplicate(row)))?;
             let id = tx.last_insert_rowid();
-            write_sealed(
-                tx,
-                TABLE,
-                ["token", "token_key_id"],
-                "id = ?",
-                &[id],
-                id,
-                token,
-            )?;
-            write_sealed(
-                tx,
-                TABLE,
-                ["vault_password", "vault_key_id"],
-                "id = ?",
-                &[id],
-                id,
-                vault,
-            )?;
+            write_secrets(tx, id, token, vault)?;
             audit::insert(tx, audit.target("automation_target", id))?;
             find_target(tx, Viewer::All, id)?
                 .map(|r| r.target)
@@ -226,24 +227,7 @@ impl AutomationStore for Db {
             if n == 0 {
                 return Err(CoreError::not_found(format!("automation target {id}")));
             }
-            write_sealed(
-                tx,
-                TABLE,
-                ["token", "token_key_id"],
-                "id = ?",
-                &[id],
-                id,
-                token,
-            )?;
-            write_sealed(
-                tx,
-                TABLE,
-                ["vault_password", "vault_key_id"],
-                "id = ?",
-                &[id],
-                id,
-                vault,
-            )?;
+            write_secrets(tx, id, token, vault)?;
             audit::insert(tx, audit)?;
             find_target(tx, Viewer::All, id)?
                 .map(|r| r.target)

@@ -10,7 +10,7 @@ use aiops_types::{ChatIntegration, ChatUser, Timestamp};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::integrations::{VISIBLE, sealed, write_sealed, write_token};
+use crate::integrations::{VISIBLE, sealed, write_row_sealed};
 use crate::time_text::now;
 use crate::{Db, Ts, audit, conflict_on_unique, internal, parse_text};
 
@@ -162,15 +162,11 @@ impl ChatStore for Db {
             )
             .map_err(conflict_on_unique(duplicate(row)))?;
             let id = tx.last_insert_rowid();
-            write_token(tx, "chat_integrations", "id = ?", &[id], id, token)?;
-            write_sealed(
+            write_row_sealed(
                 tx,
                 "chat_integrations",
-                APP_TOKEN,
-                "id = ?",
-                &[id],
                 id,
-                app_token,
+                [(["token", "token_key_id"], token), (APP_TOKEN, app_token)],
             )?;
             audit::insert(tx, audit.target("chat_integration", id))?;
             find(tx, Viewer::All, id)?
@@ -219,15 +215,11 @@ impl ChatStore for Db {
             if n == 0 {
                 return Err(CoreError::not_found(format!("chat integration {id}")));
             }
-            write_token(tx, "chat_integrations", "id = ?", &[id], id, token)?;
-            write_sealed(
+            write_row_sealed(
                 tx,
                 "chat_integrations",
-                APP_TOKEN,
-                "id = ?",
-                &[id],
                 id,
-                app_token,
+                [(["token", "token_key_id"], token), (APP_TOKEN, app_token)],
             )?;
             audit::insert(tx, audit)?;
             find(tx, Viewer::All, id)?

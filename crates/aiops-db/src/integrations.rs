@@ -174,6 +174,20 @@ pub(crate) fn write_sealed(
     Ok(())
 }
 
+/// [`write_sealed`] of each `[secret, key id]` column pair of row `id` of `table`, in
+/// order: the secrets of a row written by its insert and its update alike.
+pub(crate) fn write_row_sealed<const N: usize>(
+    tx: &Transaction<'_>,
+    table: &str,
+    id: i64,
+    secrets: [([&str; 2], TokenWrite<'_>); N],
+) -> CoreResult<()> {
+    for (columns, secret) in secrets {
+        write_sealed(tx, table, columns, "id = ?", &[id], id, secret)?;
+    }
+    Ok(())
+}
+
 fn transitions_json(row: &IntegrationRow) -> String {
     json!({ "close": row.jira_close_transitions, "reopen": row.jira_reopen_transitions })
         .to_string()

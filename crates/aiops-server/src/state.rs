@@ -281,11 +281,6 @@ impl AppState {
         }
     }
 
-    /// The session hosts, for the terminal bridge.
-    pub fn sites(&self) -> &dyn aiops_core::sessions::sites::Sites {
-        &*self.0
-    }
-
     /// What judges a non-admin's `repo_url`: `repo_url_allow` and the system resolver.
     pub fn repo_hosts(&self) -> aiops_core::repo_host::RepoHosts<'_> {
         aiops_core::repo_host::RepoHosts {

@@ -363,8 +363,7 @@ pub fn attach(
     ssh_user: &str,
 ) -> CoreResult<AttachInfo> {
     let t = terminal_target(store, caller, id, TerminalMode::Default)?;
-    let s = get(store, caller, id)?;
-    let site = super::sites::of_session(host, &s)?;
+    let site = super::sites::of(host, id, t.host.as_deref())?;
     let on = host.at(site.as_deref());
     let command = on.runtime.attach_command(&t.tmux_name, t.read_only);
     // A session on a session host is attached there, as the host's SSH user.

@@ -235,18 +235,21 @@ pub struct Watched {
 /// The site a session runs on (None: the control plane's machine). `Conflict` when its
 /// host was removed since, or does not answer.
 pub fn of_session(host: &Host<'_>, s: &Session) -> CoreResult<Option<Arc<Site>>> {
-    let Some(name) = s.host.as_deref() else {
+    of(host, s.id, s.host.as_deref())
+}
+
+/// [`of_session`] for session `id` on host `name` (None: the control plane's machine).
+pub fn of(host: &Host<'_>, id: i64, name: Option<&str>) -> CoreResult<Option<Arc<Site>>> {
+    let Some(name) = name else {
         return Ok(None);
     };
     match host.sites.open(name) {
         Ok(site) => Ok(Some(site)),
         Err(CoreError::NotFound(_)) => Err(CoreError::Conflict(format!(
-            "session {} ran on host {name}, which was removed",
-            s.id
+            "session {id} ran on host {name}, which was removed"
         ))),
         Err(e) => Err(CoreError::Conflict(format!(
-            "session {} runs on host {name}, which does not answer: {e}",
-            s.id
+            "session {id} runs on host {name}, which does not answer: {e}"
         ))),
     }
 }

@@ -63,7 +63,10 @@ pub fn work(
     req: &WorkIssue,
 ) -> CoreResult<StartedSession> {
     let issue = issues::get(store, caller, issue_id)?;
-    let (site, placed) = place_for(store, host, caller, issue.project_id, req.host.as_deref())?;
+    let pinned = store
+        .project(Viewer::All, issue.project_id)?
+        .ok_or_else(|| CoreError::not_found(format!("project {}", issue.project_id)))?;
+    let (site, placed) = place_for(store, host, caller, &pinned, req.host.as_deref())?;
     let host = &host.at(site.as_deref());
     let ask = Ask {
         tool: &req.tool,
@@ -111,7 +114,7 @@ pub fn start(
         no_sandbox: req.no_sandbox,
     };
     let found = projects::find(store, caller, &req.project)?;
-    let (site, placed) = place_for(store, host, caller, found.id, req.host.as_deref())?;
+    let (site, placed) = place_for(store, host, caller, &found, req.host.as_deref())?;
     let host = &host.at(site.as_deref());
     let r = request(store, host, caller, &ask)?;
     let project = visible_project(store, &r.owner, found.id)?;
@@ -123,7 +126,7 @@ pub fn start(
     Ok(started)
 }
 
-/// Where a new session of project `project_id` runs ([`super::sites::place`]), and a
+/// Where a new session of `project` runs ([`super::sites::place`]), and a
 /// note when the project's fallback put it on the control plane's machine. Choosing the
 /// machine (`--host`, `local` included) overrides the project's pin, which its tenant's
 /// admins set: only they (and server admins) may.
@@ -131,12 +134,9 @@ fn place_for(
     store: &impl Store,
     host: &Host<'_>,
     caller: &Principal,
-    project_id: i64,
+    project: &Project,
     asked: Option<&str>,
 ) -> CoreResult<(Option<std::sync::Arc<super::sites::Site>>, Option<String>)> {
-    let project = store
-        .project(Viewer::All, project_id)?
-        .ok_or_else(|| CoreError::not_found(format!("project {project_id}")))?;
     if asked.is_some_and(|a| !a.trim().is_empty()) {
         crate::tenants::require_admin_of(
             store,
@@ -146,7 +146,7 @@ fn place_for(
             "choose the machine a session runs on (--host)",
         )?;
     }
-    super::sites::place(store, host, &project, asked)
+    super::sites::place(store, host, project, asked)
 }
 
 /// Who the session is for, its tool and its checked prompt (`None` or blank: none).

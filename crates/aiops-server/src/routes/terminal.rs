@@ -237,7 +237,7 @@ async fn terminal(
         Some(name) => {
             let (tmux_name, read_only, s) =
                 (target.tmux_name.clone(), target.read_only, st.clone());
-            st.run(move |_| remote_attach(&s, &name, &tmux_name, read_only))
+            st.run(move |_| remote_attach(&s, id, &name, &tmux_name, read_only))
                 .await?
         }
     };
@@ -247,16 +247,16 @@ async fn terminal(
         .on_upgrade(move |socket| attach(socket, target, argv, (cols, rows), st.closed(), revoked)))
 }
 
-/// `ssh … -t -- HOST '<tmux attach on the host>'` for a session on session host `name`.
+/// `ssh … -t -- HOST '<tmux attach on the host>'` for session `id` on session host `name`.
 fn remote_attach(
     st: &AppState,
+    id: i64,
     name: &str,
     tmux_name: &str,
     read_only: bool,
 ) -> aiops_core::CoreResult<Vec<std::ffi::OsString>> {
-    let site = st.sites().open(name).map_err(|e| {
-        aiops_core::CoreError::Conflict(format!("session host {name} does not answer: {e}"))
-    })?;
+    let site = aiops_core::sessions::sites::of(&st.host(), id, Some(name))?
+        .ok_or_else(|| aiops_core::CoreError::Internal("a host session without a host".into()))?;
     let inner = site.runtime.attach_command(tmux_name, read_only);
     aiops_exec::ssh_runtime::terminal_argv(&site.ssh_terminal, &inner)
 }
