@@ -8,8 +8,9 @@ use aiops_types::{FileContent, FileEntry, GitBranchInfo, GitCommitInfo, GitDiff,
 
 use crate::CoreResult;
 
-/// Where and as whom a git verb runs.
-#[derive(Debug, Clone, Default)]
+/// Where and as whom a git verb runs. Serialized only to reach a session host's git
+/// (issue 23), inside SSH.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct GitContext {
     /// The working copy (base clone or worktree).
     pub dir: PathBuf,
@@ -92,7 +93,7 @@ pub trait RepoSeeder {
 }
 
 /// A working copy's changes as git prints them, for `crate::changes` to read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RawChanges {
     pub branch: String,
     /// `origin/<default>`, the local default branch, or `HEAD`.

@@ -71,6 +71,11 @@ pub enum Call {
         path: PathBuf,
         force: bool,
     },
+    /// A git verb on one of the host's working copies ([`crate::host_git`]).
+    Git {
+        ctx: Box<aiops_core::ports::GitContext>,
+        verb: crate::host_git::GitOp,
+    },
 }
 
 /// What a call returned: its value, or the error by kind and message.
@@ -82,7 +87,7 @@ pub enum Reply {
 }
 
 impl Reply {
-    fn of<T: Serialize>(r: CoreResult<T>) -> Self {
+    pub(crate) fn of<T: Serialize>(r: CoreResult<T>) -> Self {
         match r {
             Ok(v) => Reply::Ok(serde_json::to_value(v).unwrap_or(Value::Null)),
             Err(e) => {
@@ -159,6 +164,7 @@ pub fn serve(root: &Path, aiops_bin: PathBuf, call: Call) -> Reply {
         Call::RemoveWorktree { base, path, force } => {
             Reply::of(rt.remove_worktree(&base, &path, force))
         }
+        Call::Git { ctx, verb } => crate::host_git::serve(&ctx, verb),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod beneath;
 pub mod conversation;
 pub mod files;
 pub mod git;
+pub mod host_git;
 pub mod host_info;
 pub mod host_rpc;
 pub mod launch;

@@ -45,6 +45,20 @@ pub struct SshRuntime {
     mechanism: std::sync::OnceLock<Option<&'static str>>,
 }
 
+/// `material` with its key as text (a key file of this machine is read), as it must be to
+/// travel to a host.
+pub(crate) fn inline(material: &SshMaterial) -> CoreResult<SshMaterial> {
+    Ok(match &material.key {
+        KeySource::Path(p) => SshMaterial {
+            key: KeySource::Inline(zeroize::Zeroizing::new(
+                std::fs::read_to_string(p).map_err(|e| CoreError::Internal(format!("{p}: {e}")))?,
+            )),
+            known_hosts: material.known_hosts.clone(),
+        },
+        KeySource::Inline(_) => material.clone(),
+    })
+}
+
 /// `text` as one word for a POSIX shell.
 fn quote(text: &str) -> CoreResult<String> {
     shlex::try_quote(text)
@@ -64,16 +78,7 @@ impl SshRuntime {
         local_bin: &Path,
         binary_id: &str,
     ) -> CoreResult<Self> {
-        let material = match &material.key {
-            KeySource::Path(p) => SshMaterial {
-                key: KeySource::Inline(zeroize::Zeroizing::new(
-                    std::fs::read_to_string(p)
-                        .map_err(|e| CoreError::Internal(format!("{p}: {e}")))?,
-                )),
-                known_hosts: material.known_hosts.clone(),
-            },
-            KeySource::Inline(_) => material.clone(),
-        };
+        let material = inline(material)?;
         let files = crate::ssh::files(&material)
             .map_err(|e| CoreError::Internal(format!("ssh files: {e}")))?;
         let mut rt = Self {
@@ -197,7 +202,7 @@ impl SshRuntime {
     }
 
     /// One runtime call on the host.
-    fn call(&self, call: &Call) -> CoreResult<serde_json::Value> {
+    pub(crate) fn call(&self, call: &Call) -> CoreResult<serde_json::Value> {
         let body = serde_json::to_vec(call).map_err(|e| CoreError::Internal(e.to_string()))?;
         let command = format!(
             "{} host-runtime --root {}",

@@ -82,6 +82,7 @@ fn connect(
         bin,
         &binary_id(bin),
     )?;
+    let rt = Arc::new(rt);
     let root = rt.root().to_path_buf();
     tracing::info!(host = %host.name, root = %root.display(), "session host connected");
     Ok(Site {
@@ -93,6 +94,7 @@ fn connect(
         aiops_bin: rt.aiops_bin().display().to_string(),
         login: (target.user, target.address, target.port),
         ssh_terminal: rt.terminal_prefix(),
-        runtime: Arc::new(rt),
+        runtime: rt.clone(),
+        git: rt,
     })
 }

@@ -15,8 +15,11 @@ pub struct Worktree {
     pub user_id: i64,
     /// The directory name under the project's `worktrees/` (what `remove` takes).
     pub name: String,
-    /// The worktree's directory on the server's host.
+    /// The worktree's directory, on the machine named by `host`.
     pub path: String,
+    /// The session host it is on (issue 23); none: the control plane's machine.
+    #[serde(default)]
+    pub host: Option<String>,
     /// The branch checked out in it.
     pub branch: String,
     /// Changed or untracked files (the context file is excluded, so it is not here).
@@ -48,6 +51,10 @@ pub struct RemoveWorktree {
     /// Admins: another user's worktree.
     #[serde(default)]
     pub user_id: Option<i64>,
+    /// The session host it is on, as the list shows it; none: the control plane's
+    /// machine.
+    #[serde(default)]
+    pub host: Option<String>,
     /// Remove even with uncommitted changes (they are lost).
     #[serde(default)]
     pub force: bool,

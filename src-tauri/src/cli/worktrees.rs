@@ -30,6 +30,9 @@ pub enum WorktreesCommand {
         /// Admins: another user's worktree (user id or email).
         #[arg(long, value_name = "ID|EMAIL")]
         user: Option<String>,
+        /// The session host it is on (`aiops worktrees list` shows it).
+        #[arg(long, value_name = "NAME")]
+        host: Option<String>,
     },
 }
 
@@ -47,6 +50,7 @@ pub async fn run(ctx: &Ctx, cmd: WorktreesCommand) -> Result<(), CliError> {
             name,
             force,
             user,
+            host,
         } => {
             let user_id = match &user {
                 Some(u) => Some(crate::cli::users::resolve(&client, u).await?),
@@ -56,6 +60,7 @@ pub async fn run(ctx: &Ctx, cmd: WorktreesCommand) -> Result<(), CliError> {
                 project_id: crate::cli::projects::resolve(&client, &project, None).await?,
                 name: name.clone(),
                 user_id,
+                host,
                 force,
             };
             client.remove_worktree(&req).await?;
@@ -66,7 +71,7 @@ pub async fn run(ctx: &Ctx, cmd: WorktreesCommand) -> Result<(), CliError> {
 
 impl Render for Worktree {
     const HEADERS: &'static [&'static str] =
-        &["PROJECT", "NAME", "BRANCH", "CHANGES", "SESSION", "PATH"];
+        &["PROJECT", "NAME", "BRANCH", "CHANGES", "SESSION", "HOST", "PATH"];
     fn row(&self) -> Vec<String> {
         vec![
             format!("{} ({})", self.project, self.project_id),
@@ -75,6 +80,7 @@ impl Render for Worktree {
             self.dirty.len().to_string(),
             self.session_id
                 .map_or("- (stale)".into(), |s| s.to_string()),
+            self.host.clone().unwrap_or_else(|| "local".into()),
             self.path.clone(),
         ]
     }
@@ -88,6 +94,7 @@ impl Render for Worktree {
                 "session",
                 self.session_id.map_or("-".into(), |s| s.to_string()),
             ),
+            ("host", self.host.clone().unwrap_or_else(|| "local".into())),
             ("path", self.path.clone()),
         ]
     }

@@ -52,6 +52,15 @@ fn world_with(env: &[(&str, &str)]) -> World {
 /// SSH key of the admin's, its host key confirmed, tested. Returns the sshd and the
 /// host's root (`<dir>/host-root`).
 pub fn add_host(server: &ServerProcess, dir: &Path) -> (Sshd, PathBuf) {
+    let root = dir.join("host-root");
+    let sshd = add_host_as(server, dir, &current_user(), root.to_str().unwrap());
+    (sshd, root)
+}
+
+/// Host `build-1` (label `big`) on a new sshd with its files in `dir`, logged into as
+/// `login`, whose root is `root` (relative: in `login`'s home). Added with a new SSH
+/// key of the admin's, its host key confirmed, tested.
+pub fn add_host_as(server: &ServerProcess, dir: &Path, login: &str, root: &str) -> Sshd {
     let user_key = dir.join("host_login");
     keygen(&user_key, "");
     let authorized = dir.join("authorized_keys");
@@ -69,8 +78,7 @@ pub fn add_host(server: &ServerProcess, dir: &Path) -> (Sshd, PathBuf) {
             key,
         ],
     );
-    let root = dir.join("host-root");
-    let ssh = format!("{}@127.0.0.1:{}", current_user(), sshd.port);
+    let ssh = format!("{login}@127.0.0.1:{}", sshd.port);
     let out = server.cli(
         &[
             "hosts",
@@ -79,7 +87,7 @@ pub fn add_host(server: &ServerProcess, dir: &Path) -> (Sshd, PathBuf) {
             "--ssh",
             &ssh,
             "--root",
-            root.to_str().unwrap(),
+            root,
             "--labels",
             "big",
         ],
@@ -94,7 +102,7 @@ pub fn add_host(server: &ServerProcess, dir: &Path) -> (Sshd, PathBuf) {
     );
     let tested = json(server, &["hosts", "test", "build-1"]);
     assert_eq!(tested["last_check"]["ok"], true, "{tested}");
-    (sshd, root)
+    sshd
 }
 
 impl World {

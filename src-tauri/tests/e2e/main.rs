@@ -33,6 +33,7 @@ mod git_ssh;
 mod git_verbs;
 mod hosts;
 mod hosts_sessions;
+mod hosts_ship;
 mod issue_events;
 mod issues;
 mod mcp;

@@ -33,7 +33,7 @@ pub fn get(
 ) -> CoreResult<SessionChanges> {
     let s = crate::sessions::ops::get(store, caller, id)?;
     let wc = working_copy(store, host, caller, s.project_id, Some(id))?;
-    let raw = host.git.changes(&wc.ctx, &wc.project.default_branch)?;
+    let raw = wc.git(host).changes(&wc.ctx, &wc.project.default_branch)?;
     Ok(read(id, raw))
 }
 
@@ -239,9 +239,9 @@ pub fn stage(
     let list = paths(req)?;
     let wc = working_copy(store, host, caller, project_id, req.session)?;
     if unstage {
-        host.git.unstage(&wc.ctx, &list)?;
+        wc.git(host).unstage(&wc.ctx, &list)?;
     } else {
-        host.git.stage(&wc.ctx, &list)?;
+        wc.git(host).stage(&wc.ctx, &list)?;
     }
     let action = if unstage { "git.unstage" } else { "git.stage" };
     store.append_audit(
@@ -249,7 +249,7 @@ pub fn stage(
             .target("project", project_id)
             .detail(serde_json::json!({ "paths": list, "session": req.session })),
     )?;
-    let raw = host.git.changes(&wc.ctx, &wc.project.default_branch)?;
+    let raw = wc.git(host).changes(&wc.ctx, &wc.project.default_branch)?;
     Ok(read(wc.session.map_or(0, |s| s.id), raw))
 }
 

@@ -25,6 +25,8 @@ pub(crate) struct WorkingCopy {
     pub ctx: GitContext,
     pub project: Project,
     pub session: Option<Session>,
+    /// The session host the session's worktree is on (None: this machine).
+    pub site: Option<std::sync::Arc<crate::sessions::sites::Site>>,
 }
 
 /// The session's worktree, or the caller's base clone of `project_id`. A session key
@@ -71,6 +73,7 @@ pub(crate) fn working_copy(
         return Ok(WorkingCopy {
             ctx,
             project,
+            site: crate::sessions::sites::of_session(host, &s)?,
             session: Some(s),
         });
     }
@@ -85,10 +88,16 @@ pub(crate) fn working_copy(
         ctx,
         project,
         session: None,
+        site: None,
     })
 }
 
 impl WorkingCopy {
+    /// Git where this working copy is: the session host's, or `host`'s own.
+    pub(crate) fn git<'h>(&'h self, host: &Host<'h>) -> &'h dyn crate::ports::WorkingCopies {
+        self.site.as_ref().map_or(host.git, |s| s.git.as_ref())
+    }
+
     /// Adds what reaching `origin` over ssh needs (the caller's key or the project's
     /// deploy key, and the host's confirmed keys); nothing for https or local remotes.
     pub(crate) fn remote(
@@ -117,7 +126,7 @@ pub fn status(
     session: Option<i64>,
 ) -> CoreResult<GitStatus> {
     let wc = working_copy(store, host, caller, project_id, session)?;
-    host.git.status(&wc.ctx)
+    wc.git(host).status(&wc.ctx)
 }
 
 /// Directory `path` of the working copy.
@@ -131,7 +140,7 @@ pub fn files(
 ) -> CoreResult<Vec<FileEntry>> {
     crate::validate::no_nul("path", path)?;
     let wc = working_copy(store, host, caller, project_id, session)?;
-    host.git.list_files(&wc.ctx, path)
+    wc.git(host).list_files(&wc.ctx, path)
 }
 
 /// File `path` of the working copy (at most 1 MiB).
@@ -148,5 +157,5 @@ pub fn cat(
     }
     crate::validate::no_nul("path", path)?;
     let wc = working_copy(store, host, caller, project_id, session)?;
-    host.git.read_file(&wc.ctx, path)
+    wc.git(host).read_file(&wc.ctx, path)
 }

@@ -27,7 +27,7 @@ fn audited(
     message: String,
     detail: serde_json::Value,
 ) -> CoreResult<GitResult> {
-    let (branch, head) = host.git.head(&wc.ctx)?;
+    let (branch, head) = wc.git(host).head(&wc.ctx)?;
     let mut detail = detail;
     detail["path"] = wc.ctx.dir.display().to_string().into();
     detail["session"] = wc.session.as_ref().map(|s| s.id).into();
@@ -55,7 +55,7 @@ pub fn pull(
 ) -> CoreResult<GitResult> {
     let wc =
         working_copy(store, host, caller, project_id, req.session)?.remote(store, host, caller)?;
-    let message = host.git.pull(&wc.ctx, req.clean)?;
+    let message = wc.git(host).pull(&wc.ctx, req.clean)?;
     let detail = serde_json::json!({ "clean": req.clean });
     audited(store, host, caller, &wc, "git.pull", message, detail)
 }
@@ -72,7 +72,7 @@ pub fn push(
         working_copy(store, host, caller, project_id, req.session)?.remote(store, host, caller)?;
     let branch = match req.branch.as_deref().map(str::trim) {
         Some(b) if !b.is_empty() => b.to_owned(),
-        _ => match host.git.head(&wc.ctx)?.0 {
+        _ => match wc.git(host).head(&wc.ctx)?.0 {
             b if b.is_empty() => {
                 return Err(CoreError::invalid(
                     "branch",
@@ -82,7 +82,7 @@ pub fn push(
             b => b,
         },
     };
-    let message = host.git.push(&wc.ctx, &branch)?;
+    let message = wc.git(host).push(&wc.ctx, &branch)?;
     let detail = serde_json::json!({ "branch": branch });
     audited(store, host, caller, &wc, "git.push", message, detail)
 }
@@ -129,9 +129,9 @@ pub fn commit(
     }
     let wc = working_copy(store, host, caller, project_id, req.session)?;
     let message = if req.staged {
-        host.git.commit_staged(&wc.ctx, &req.message)?
+        wc.git(host).commit_staged(&wc.ctx, &req.message)?
     } else {
-        host.git.commit(&wc.ctx, &req.message, &files)?
+        wc.git(host).commit(&wc.ctx, &req.message, &files)?
     };
     let detail = serde_json::json!({ "files": files, "staged": req.staged });
     let mut done = audited(store, host, caller, &wc, "git.commit", message, detail)?;
@@ -152,8 +152,8 @@ pub fn create_branch(
         no_nul("from", from)?;
     }
     let wc = working_copy(store, host, caller, project_id, req.session)?;
-    let message = host
-        .git
+    let message = wc
+        .git(host)
         .create_branch(&wc.ctx, req.name.trim(), req.from.as_deref())?;
     let detail = serde_json::json!({ "branch": req.name.trim(), "from": req.from });
     audited(store, host, caller, &wc, "git.branch", message, detail)
@@ -168,7 +168,7 @@ pub fn checkout(
     req: &GitBranch,
 ) -> CoreResult<GitResult> {
     let wc = working_copy(store, host, caller, project_id, req.session)?;
-    let message = host.git.checkout(&wc.ctx, req.name.trim())?;
+    let message = wc.git(host).checkout(&wc.ctx, req.name.trim())?;
     let detail = serde_json::json!({ "branch": req.name.trim() });
     audited(store, host, caller, &wc, "git.checkout", message, detail)
 }
@@ -181,7 +181,7 @@ pub fn branches(
     session: Option<i64>,
 ) -> CoreResult<Vec<GitBranchInfo>> {
     let wc = working_copy(store, host, caller, project_id, session)?;
-    host.git.branches(&wc.ctx)
+    wc.git(host).branches(&wc.ctx)
 }
 
 /// The newest commits from `rev` (default `HEAD`), `limit` 1..=500 (default 20).
@@ -200,7 +200,7 @@ pub fn log(
         no_nul("rev", rev)?;
     }
     let wc = working_copy(store, host, caller, project_id, q.session)?;
-    host.git.log(&wc.ctx, q.rev.as_deref(), limit)
+    wc.git(host).log(&wc.ctx, q.rev.as_deref(), limit)
 }
 
 /// Uncommitted changes (or against `rev`, or staged only), at most 1 MiB.
@@ -215,5 +215,5 @@ pub fn diff(
         no_nul("rev", rev)?;
     }
     let wc = working_copy(store, host, caller, project_id, q.session)?;
-    host.git.diff(&wc.ctx, q.rev.as_deref(), q.staged)
+    wc.git(host).diff(&wc.ctx, q.rev.as_deref(), q.staged)
 }

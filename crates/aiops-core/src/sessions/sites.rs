@@ -17,7 +17,7 @@ use std::sync::Arc;
 use aiops_types::{HostFallback, Project, Session};
 
 use super::Host;
-use crate::ports::{Runtime, Store};
+use crate::ports::{Runtime, Store, WorkingCopies};
 use crate::{CoreError, CoreResult};
 
 /// A session host's machine, open for sessions.
@@ -25,6 +25,8 @@ pub struct Site {
     pub host_id: i64,
     pub host_name: String,
     pub runtime: Arc<dyn Runtime>,
+    /// Git on the host's working copies (the ship step of its sessions).
+    pub git: Arc<dyn WorkingCopies>,
     /// `<root>/workspaces`.
     pub workspace_root: PathBuf,
     /// `<root>/homes`: one tool home per aiops user.
@@ -87,6 +89,7 @@ impl<'a> Host<'a> {
         };
         Host {
             runtime: s.runtime.as_ref(),
+            git: s.git.as_ref(),
             workspace_root: &s.workspace_root,
             aiops_bin: &s.aiops_bin,
             sandbox: super::sandbox::SandboxPolicy {

@@ -1,6 +1,8 @@
 //! Issue worktrees left in users' workspaces: listed (with their uncommitted changes and
 //! the live session using them, if any) and removed on request — never silently, never
-//! one a live session works in, and with uncommitted work only when forced.
+//! one a live session works in, and with uncommitted work only when forced. Worktrees on
+//! session hosts (issue 23) are listed from the hosts a user's sessions of a project ran
+//! on; a host that does not answer is left out of the list (`hosts list` says why).
 
 use aiops_types::{Project, RemoveWorktree, Session, User, Worktree, WorktreeListParams};
 use serde_json::json;
@@ -47,6 +49,7 @@ fn worktrees_of(
 ) -> CoreResult<Vec<Worktree>> {
     let ws = workspace_dir(host, user, project);
     let listed = host.runtime.worktrees(&ws.join("repo"))?;
+    let on = host.site.map(|s| s.host_name.clone());
     Ok(listed
         .into_iter()
         .map(|w| {
@@ -62,6 +65,7 @@ fn worktrees_of(
                     .unwrap_or_default(),
                 session_id: live.iter().find(|s| s.worktree_path == path).map(|s| s.id),
                 path,
+                host: on.clone(),
                 branch: w.branch,
                 dirty: w.dirty,
             }
@@ -79,14 +83,44 @@ pub fn list(
     let mut out = Vec::new();
     for user in users(store, caller, params.all_users)? {
         let live = live_sessions(store, user.id)?;
+        let remote = hosts_used(store, user.id)?;
         for p in &projects {
+            let mut here = worktrees_of(host, &user, p, &live)?;
+            for (_, name) in remote.iter().filter(|(pid, _)| *pid == p.id) {
+                let listed = host
+                    .sites
+                    .open(name)
+                    .and_then(|site| worktrees_of(&host.at(Some(&site)), &user, p, &live));
+                // A host that does not answer is left out rather than failing the whole
+                // list; `aiops hosts list` shows it unreachable.
+                here.extend(listed.unwrap_or_default());
+            }
             out.extend(
-                worktrees_of(host, &user, p, &live)?
-                    .into_iter()
+                here.into_iter()
                     .filter(|w| !params.stale || w.session_id.is_none()),
             );
         }
     }
+    Ok(out)
+}
+
+/// (project id, host name) of every session host user `user_id`'s sessions ran on.
+fn hosts_used(store: &impl Store, user_id: i64) -> CoreResult<Vec<(i64, String)>> {
+    let all = store.list_sessions(
+        &SessionFilter {
+            user_id: Some(user_id),
+            live: false,
+            issue_id: None,
+            project_id: None,
+        },
+        ALL,
+    )?;
+    let mut out: Vec<(i64, String)> = all
+        .into_iter()
+        .filter_map(|s| Some((s.project_id, s.host?)))
+        .collect();
+    out.sort();
+    out.dedup();
     Ok(out)
 }
 
@@ -111,6 +145,11 @@ pub fn remove(
     let project = store
         .project(caller.viewer(), req.project_id)?
         .ok_or_else(|| CoreError::not_found(format!("project {}", req.project_id)))?;
+    let site = match req.host.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+        Some(name) => Some(host.sites.open(name)?),
+        None => None,
+    };
+    let host = &host.at(site.as_deref());
     let live = live_sessions(store, user.id)?;
     let found = worktrees_of(host, &user, &project, &live)?
         .into_iter()
@@ -129,7 +168,7 @@ pub fn remove(
         NewAudit::by(caller, "worktree.remove")
             .target("project", project.id)
             .detail(json!({
-                "user_id": user.id, "name": found.name, "branch": found.branch,
+                "user_id": user.id, "name": found.name, "branch": found.branch, "host": found.host,
                 "force": req.force, "dirty": found.dirty.len(),
             })),
     )

@@ -5472,6 +5472,11 @@ export interface components {
         RemoveWorktree: {
             /** @description Remove even with uncommitted changes (they are lost). */
             force?: boolean;
+            /**
+             * @description The session host it is on, as the list shows it; none: the control plane's
+             *     machine.
+             */
+            host?: string | null;
             /** @description The worktree's directory name under the project's `worktrees/`. */
             name: string;
             /**
@@ -6733,9 +6738,11 @@ export interface components {
             branch: string;
             /** @description Changed or untracked files (the context file is excluded, so it is not here). */
             dirty: string[];
+            /** @description The session host it is on (issue 23); none: the control plane's machine. */
+            host?: string | null;
             /** @description The directory name under the project's `worktrees/` (what `remove` takes). */
             name: string;
-            /** @description The worktree's directory on the server's host. */
+            /** @description The worktree's directory, on the machine named by `host`. */
             path: string;
             /** @description `tenant/project`. */
             project: string;

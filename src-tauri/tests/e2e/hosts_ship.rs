@@ -1,0 +1,215 @@
+//! The ship step of a session on a session host (issue 23), logged into as another Unix
+//! user (`aiops-host`, made when missing) when the tests run as root, as a real build box
+//! would be: its root is a relative path, so in that user's home; the repository's
+//! origin belongs to that user (as a remote it can push to would). The worktree, its
+//! files and its panes belong to the host's user; the changes view, `git status`,
+//! commit and push run there over the same SSH; the branch arrives at the origin; the
+//! worktree is listed with its host and, once the session ends, removed there.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::common::{ServerProcess, assert_success, json, text, wait_until};
+use crate::sessions::{demo_issue, project_on, seeded_repo, standin_agent, wait_state};
+
+/// The Unix user a session host logs in as when the tests run as root.
+const HOST_USER: &str = "aiops-host";
+
+/// `login` exists and may log in with a key: made (`useradd`) when missing, its
+/// password set to `*` (no password, yet not locked: sshd without PAM refuses a locked
+/// account's keys). Tests in other processes may do the same at once: retried until
+/// it holds.
+fn ensure_user(login: &str) {
+    let exists = || {
+        Command::new("id")
+            .arg("-u")
+            .arg(login)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let ready = wait_until(Duration::from_secs(30), || {
+        if !exists() {
+            let _ = Command::new("useradd")
+                .args(["--create-home", "--shell", "/bin/sh", login])
+                .output();
+        }
+        exists()
+            && Command::new("usermod")
+                .args(["--password", "*", login])
+                .output()
+                .is_ok_and(|o| o.status.success())
+    });
+    assert!(ready, "useradd/usermod {login} (package passwd)");
+}
+
+/// `login`'s home, as the password database says.
+fn home_of(login: &str) -> PathBuf {
+    let out = Command::new("getent")
+        .args(["passwd", login])
+        .output()
+        .expect("getent");
+    let line = text(&out.stdout);
+    PathBuf::from(line.trim().split(':').nth(5).expect("a passwd line"))
+}
+
+fn chown(path: &Path, login: &str) {
+    let out = Command::new("chown")
+        .arg("-R")
+        .arg(format!("{login}:"))
+        .arg(path)
+        .output()
+        .expect("chown");
+    assert!(out.status.success(), "chown: {}", text(&out.stderr));
+}
+
+/// `dir` readable and enterable by everyone (a temp dir is 0700).
+fn open_up(dir: &Path) {
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The host's root: removed, with its tmux server, when the test ends (it may be in
+/// another user's home, outside every temp dir).
+struct HostRoot(PathBuf);
+
+impl Drop for HostRoot {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(self.0.join("tmux.sock"))
+            .arg("kill-server")
+            .output();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `git` on the origin (another user's repository: root's git needs it named safe).
+fn origin_git(origin: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "safe.directory=*", "--git-dir"])
+        .arg(origin)
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn a_host_sessions_work_is_reviewed_committed_pushed_and_its_worktree_removed_there() {
+    let server = ServerProcess::start_with(true, &[]);
+    let (repo_dir, origin) = seeded_repo();
+    project_on(&server, &origin);
+    let dir = tempfile::tempdir().unwrap();
+    let as_root = aiops_exec::sandbox::runs_as_root();
+    let login = if as_root {
+        ensure_user(HOST_USER);
+        HOST_USER.to_owned()
+    } else {
+        aiops_fakes::sshd::current_user()
+    };
+    let unique = format!(
+        "aiops-e2e-{}-{}",
+        std::process::id(),
+        time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+    );
+    let (root_arg, root) = if as_root {
+        // The host's user owns the origin and reaches it (and the stand-in agent).
+        open_up(repo_dir.path());
+        chown(&origin, &login);
+        open_up(dir.path());
+        (unique.clone(), home_of(&login).join(&unique))
+    } else {
+        let r = dir.path().join("host-root");
+        (r.display().to_string(), r)
+    };
+    let _cleanup = HostRoot(root.clone());
+    let agent = dir.path().join("standin-agent.sh");
+    std::fs::copy(standin_agent(), &agent).unwrap();
+    let cmd = ["tools", "set", "standin", "--command", agent.to_str().unwrap()];
+    assert_success(&server.cli(&cmd, None), "tools set standin");
+    let _sshd = crate::hosts_sessions::add_host_as(&server, dir.path(), &login, &root_arg);
+    let pin = ["projects", "update", "acme/demo", "--session-host", "build-1"];
+    assert_success(&server.cli(&pin, None), "pin the project to the host");
+
+    let issue = demo_issue(&server, "Ship from the host");
+    let id_arg = issue["id"].to_string();
+    let work = ["issues", "work", &id_arg, "--tool", "standin", "--no-attach"];
+    let started = json(&server, &work);
+    let id = started["id"].as_i64().unwrap();
+    let sid = id.to_string();
+    assert_eq!(started["host"], "build-1", "{started}");
+    let worktree = PathBuf::from(started["worktree_path"].as_str().unwrap());
+    assert!(worktree.starts_with(&root), "{}", worktree.display());
+    let uid = |p: &Path| std::fs::metadata(p).unwrap().uid();
+    assert_eq!(
+        uid(&worktree),
+        uid(&home_of(&login)),
+        "the worktree belongs to the host's user"
+    );
+    wait_state(&server, id, "waiting");
+
+    // The agent's uncommitted work, beside its commit.
+    let notes = worktree.join("NOTES.md");
+    std::fs::write(&notes, "written on the host\n").unwrap();
+    chown(&notes, &login);
+
+    let changes = json(&server, &["sessions", "diff", &sid]);
+    let paths: Vec<&str> = changes["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"RESOLVED.md") && paths.contains(&"NOTES.md"),
+        "the changes view reads the host's worktree: {changes}"
+    );
+    let status = json(&server, &["git", "status", "acme/demo", "--session", &sid]);
+    assert_eq!(status["path"], worktree.display().to_string(), "{status}");
+    assert!(
+        status["untracked"].to_string().contains("NOTES.md"),
+        "{status}"
+    );
+    let commit = [
+        "git", "commit", "acme/demo", "--session", &sid, "-m", "Notes from the host",
+    ];
+    assert_success(&server.cli(&commit, None), "git commit on the host");
+    let push = ["git", "push", "acme/demo", "--session", &sid];
+    assert_success(&server.cli(&push, None), "git push from the host");
+    let branch = started["branch"].as_str().unwrap();
+    assert_eq!(
+        origin_git(&origin, &["log", "-1", "--format=%s", branch]).trim(),
+        "Notes from the host",
+        "the branch arrived at the origin"
+    );
+    let files = json(&server, &["git", "files", "acme/demo", "--session", &sid]);
+    assert!(files.to_string().contains("NOTES.md"), "{files}");
+
+    // Listed with its host; kept while the session works in it, removed there after.
+    let listed = json(&server, &["worktrees", "list"]);
+    let ours: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["host"] == "build-1")
+        .collect();
+    assert_eq!(ours.len(), 1, "{listed}");
+    assert_eq!(ours[0]["session_id"], id, "{listed}");
+    let name = ours[0]["name"].as_str().unwrap().to_owned();
+    let remove = [
+        "worktrees", "remove", "--project", "acme/demo", &name, "--host", "build-1",
+    ];
+    let out = server.cli(&remove, None);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains(&format!("session {id} works in")),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_success(&server.cli(&["sessions", "kill", &sid], None), "kill");
+    assert_success(&server.cli(&remove, None), "worktrees remove --host");
+    assert!(!worktree.exists(), "removed on the host");
+}
