@@ -5,8 +5,8 @@
 //! gets the same hardening (argv only, `--end-of-options`, deadlines) as a local one. A
 //! verb that reaches `origin` over ssh carries its key as text on stdin, inside SSH.
 
-use aiops_core::ports::{GitContext, RawChanges, WorkingCopies};
 use aiops_core::CoreResult;
+use aiops_core::ports::{GitContext, RawChanges, WorkingCopies};
 use aiops_types::{FileContent, FileEntry, GitBranchInfo, GitCommitInfo, GitDiff, GitStatus};
 use serde::{Deserialize, Serialize};
 
@@ -19,58 +19,23 @@ use crate::working_copy::LocalGit;
 #[serde(tag = "verb", rename_all = "snake_case")]
 pub enum GitOp {
     Status,
-    ListFiles {
-        rel: String,
-    },
-    ReadFile {
-        rel: String,
-    },
-    Pull {
-        clean: bool,
-    },
-    Push {
-        branch: String,
-    },
-    Commit {
-        message: String,
-        paths: Vec<String>,
-    },
-    CommitStaged {
-        message: String,
-    },
-    CreateBranch {
-        name: String,
-        from: Option<String>,
-    },
-    Checkout {
-        name: String,
-    },
+    ListFiles { rel: String },
+    ReadFile { rel: String },
+    Pull { clean: bool },
+    Push { branch: String },
+    Commit { message: String, paths: Vec<String> },
+    CommitStaged { message: String },
+    CreateBranch { name: String, from: Option<String> },
+    Checkout { name: String },
     Branches,
-    Log {
-        rev: Option<String>,
-        limit: u32,
-    },
-    Diff {
-        rev: Option<String>,
-        staged: bool,
-    },
+    Log { rev: Option<String>, limit: u32 },
+    Diff { rev: Option<String>, staged: bool },
     Head,
-    RemoteBranches {
-        url: String,
-    },
-    Changes {
-        default_branch: String,
-    },
-    Stage {
-        paths: Vec<String>,
-    },
-    Unstage {
-        paths: Vec<String>,
-    },
-    ScanHostKeys {
-        host: String,
-        port: u16,
-    },
+    RemoteBranches { url: String },
+    Changes { default_branch: String },
+    Stage { paths: Vec<String> },
+    Unstage { paths: Vec<String> },
+    ScanHostKeys { host: String, port: u16 },
 }
 
 /// Runs `op` in `ctx` on this machine (the host's side of a call).

@@ -201,10 +201,10 @@ pub fn interactive(argv: &[String]) -> Result<i32, ExecError> {
     Ok(status.code().unwrap_or(1))
 }
 
-/// `ssh -t -- <destination> <remote command>`: ssh joins the remote command into one
+/// `ssh -t [-p PORT] -- <destination> <remote command>` (`-p` off port 22): ssh joins the remote command into one
 /// string for the remote user's shell, so each argument is shell-quoted here and arrives
 /// as exactly one word. `destination` (`user@host`) must not start with `-`.
-pub fn ssh_argv(destination: &str, remote: &[String]) -> Result<Vec<String>, ExecError> {
+pub fn ssh_argv(destination: &str, port: u16, remote: &[String]) -> Result<Vec<String>, ExecError> {
     let bad = |message: &str| ExecError::Spawn {
         program: "ssh".into(),
         message: message.into(),
@@ -215,19 +215,26 @@ pub fn ssh_argv(destination: &str, remote: &[String]) -> Result<Vec<String>, Exe
     {
         return Err(bad("the SSH destination is not user@host"));
     }
-    let quoted = remote
+    let quoted =
+        shell_words(remote).ok_or_else(|| bad("the remote command contains a NUL byte"))?;
+    let mut argv = vec!["ssh".to_owned(), "-t".to_owned()];
+    if port != 22 {
+        argv.extend(["-p".to_owned(), port.to_string()]);
+    }
+    argv.extend(["--".to_owned(), destination.to_owned()]);
+    argv.push(quoted);
+    Ok(argv)
+}
+
+/// `argv` as one line a POSIX shell reads back as the same words; None when an argument
+/// holds a NUL byte (no shell word can).
+pub fn shell_words(argv: &[String]) -> Option<String> {
+    let quoted = argv
         .iter()
         .map(|a| shlex::try_quote(a).map(|q| q.into_owned()))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| bad("the remote command contains a NUL byte"))?;
-    let mut argv = vec![
-        "ssh".to_owned(),
-        "-t".to_owned(),
-        "--".to_owned(),
-        destination.to_owned(),
-    ];
-    argv.push(quoted.join(" "));
-    Ok(argv)
+        .ok()?;
+    Some(quoted.join(" "))
 }
 
 #[cfg(test)]
@@ -236,6 +243,7 @@ mod tests {
     fn the_remote_command_arrives_as_the_same_words() {
         let argv = super::ssh_argv(
             "aiops@example.com",
+            22,
             &[
                 "tmux".into(),
                 "-S".into(),
@@ -246,6 +254,11 @@ mod tests {
         .unwrap();
         assert_eq!(argv[..4], ["ssh", "-t", "--", "aiops@example.com"]);
         assert_eq!(argv[4], "tmux -S '/data dir/$(id)/tmux.sock' '=aiops-1-x'");
-        assert!(super::ssh_argv("-oProxyCommand=x", &[]).is_err());
+        assert!(super::ssh_argv("-oProxyCommand=x", 22, &[]).is_err());
+        let other = super::ssh_argv("build@10.0.0.5", 2222, &["true".into()]).unwrap();
+        assert_eq!(
+            other[..6],
+            ["ssh", "-t", "-p", "2222", "--", "build@10.0.0.5"]
+        );
     }
 }

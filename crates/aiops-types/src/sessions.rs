@@ -301,11 +301,20 @@ pub enum TerminalControl {
 pub struct AttachInfo {
     /// The session to attach to.
     pub session_id: i64,
-    /// Host of the server (from `public_url`, else the request's Host).
+    /// Where the pane is: the session host's address for a session on one (issue 23),
+    /// else the server's host (from `public_url`, else the request's Host).
     pub host: String,
-    /// The OS user running aiops (whose tmux server holds the session).
+    /// The SSH port of `host`: the session host's; 22 for the server's host, whose SSH
+    /// port aiops does not know (a native client's own SSH settings say it).
+    #[serde(default = "default_ssh_port")]
+    pub ssh_port: u16,
+    /// The OS user whose tmux server holds the session: the session host's SSH user, or
+    /// the user running aiops.
     pub ssh_user: String,
-    /// The path of aiops's tmux socket on the host.
+    /// The session host it runs on; none: the server's own machine.
+    #[serde(default)]
+    pub session_host: Option<String>,
+    /// The path of aiops's tmux socket on `host`.
     pub socket: String,
     /// The exact tmux target, `=<name>`.
     pub target: String,
@@ -313,6 +322,10 @@ pub struct AttachInfo {
     pub command: Vec<String>,
     /// True when this caller may only watch (`-r`).
     pub read_only: bool,
+}
+
+fn default_ssh_port() -> u16 {
+    22
 }
 
 /// One row of the tool table.

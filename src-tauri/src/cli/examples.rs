@@ -316,7 +316,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "sessions attach",
-        "aiops sessions attach 7\naiops sessions attach bob:aiops-7   # USER:NAME, a user's email or its local part",
+        "aiops sessions attach 7\naiops sessions attach bob:aiops-7   # USER:NAME, a user's email or its local part\naiops sessions attach 7 --print     # the tmux or ssh -t command, to run yourself",
     ),
     (
         "sessions send",

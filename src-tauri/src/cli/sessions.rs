@@ -88,7 +88,12 @@ pub enum SessionsCommand {
     Get { session: String },
     /// Attach your terminal to the session (local server: `tmux attach`; remote: `ssh -t`).
     /// Detach with the tmux prefix (Ctrl-b) then `d`; the session keeps running.
-    Attach { session: String },
+    Attach {
+        session: String,
+        /// Print the command (`tmux attach` here, else `ssh -t …`) instead of running it.
+        #[arg(long)]
+        print: bool,
+    },
     /// Type TEXT into the session literally, then Enter.
     Send {
         session: String,
@@ -349,8 +354,15 @@ pub async fn run(ctx: &Ctx, cmd: SessionsCommand) -> Result<(), CliError> {
             let id = resolve(client, &session).await?;
             output::one(out, &client.session(id).await?)
         }
-        SessionsCommand::Attach { session } => {
+        SessionsCommand::Attach { session, print } => {
             let id = resolve(client, &session).await?;
+            if print {
+                let argv = attaching::attach_argv(client, id).await?;
+                let line = aiops_exec::process::shell_words(&argv)
+                    .ok_or_else(|| CliError::error("the attach command holds a NUL byte"))?;
+                let doc = serde_json::json!({ "argv": argv, "command": line });
+                return output::value(out, &doc, || format!("{line}\n"));
+            }
             attach(client, id).await
         }
         SessionsCommand::Send {

@@ -76,20 +76,28 @@ async fn visible_live(client: &Client) -> Result<Vec<Session>, CliError> {
     }
 }
 
-/// `tmux attach` when the server's socket is on this machine, else `ssh -t`.
-pub(super) async fn attach(client: &Client, id: i64) -> Result<(), CliError> {
+/// The command that attaches session `id`: `tmux attach` when the server's socket is on
+/// this machine, else `ssh -t` to where the pane is (a session host's sessions always:
+/// its tmux belongs to the host's SSH user).
+pub(super) async fn attach_argv(client: &Client, id: i64) -> Result<Vec<String>, CliError> {
     let info = client.session_attach(id).await?;
-    let local = std::path::Path::new(&info.socket).exists()
+    let local = info.session_host.is_none()
+        && std::path::Path::new(&info.socket).exists()
         && matches!(
             info.host.as_str(),
             "localhost" | "127.0.0.1" | "::1" | "[::1]"
         );
-    let argv = if local {
-        info.command.clone()
-    } else {
-        aiops_exec::process::ssh_argv(&format!("{}@{}", info.ssh_user, info.host), &info.command)
-            .map_err(|e| CliError::error(e.to_string()))?
-    };
+    if local {
+        return Ok(info.command);
+    }
+    let destination = format!("{}@{}", info.ssh_user, info.host);
+    aiops_exec::process::ssh_argv(&destination, info.ssh_port, &info.command)
+        .map_err(|e| CliError::error(e.to_string()))
+}
+
+/// Runs [`attach_argv`] in this terminal.
+pub(super) async fn attach(client: &Client, id: i64) -> Result<(), CliError> {
+    let argv = attach_argv(client, id).await?;
     let code =
         aiops_exec::process::interactive(&argv).map_err(|e| CliError::error(e.to_string()))?;
     if code == 0 {

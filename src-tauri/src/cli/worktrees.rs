@@ -70,8 +70,9 @@ pub async fn run(ctx: &Ctx, cmd: WorktreesCommand) -> Result<(), CliError> {
 }
 
 impl Render for Worktree {
-    const HEADERS: &'static [&'static str] =
-        &["PROJECT", "NAME", "BRANCH", "CHANGES", "SESSION", "HOST", "PATH"];
+    const HEADERS: &'static [&'static str] = &[
+        "PROJECT", "NAME", "BRANCH", "CHANGES", "SESSION", "HOST", "PATH",
+    ];
     fn row(&self) -> Vec<String> {
         vec![
             format!("{} ({})", self.project, self.project_id),

@@ -81,15 +81,7 @@ pub fn add_host_as(server: &ServerProcess, dir: &Path, login: &str, root: &str) 
     let ssh = format!("{login}@127.0.0.1:{}", sshd.port);
     let out = server.cli(
         &[
-            "hosts",
-            "add",
-            "build-1",
-            "--ssh",
-            &ssh,
-            "--root",
-            root,
-            "--labels",
-            "big",
+            "hosts", "add", "build-1", "--ssh", &ssh, "--root", root, "--labels", "big",
         ],
         None,
     );

@@ -129,15 +129,34 @@ fn a_host_sessions_work_is_reviewed_committed_pushed_and_its_worktree_removed_th
     let _cleanup = HostRoot(root.clone());
     let agent = dir.path().join("standin-agent.sh");
     std::fs::copy(standin_agent(), &agent).unwrap();
-    let cmd = ["tools", "set", "standin", "--command", agent.to_str().unwrap()];
+    let cmd = [
+        "tools",
+        "set",
+        "standin",
+        "--command",
+        agent.to_str().unwrap(),
+    ];
     assert_success(&server.cli(&cmd, None), "tools set standin");
-    let _sshd = crate::hosts_sessions::add_host_as(&server, dir.path(), &login, &root_arg);
-    let pin = ["projects", "update", "acme/demo", "--session-host", "build-1"];
+    let sshd = crate::hosts_sessions::add_host_as(&server, dir.path(), &login, &root_arg);
+    let pin = [
+        "projects",
+        "update",
+        "acme/demo",
+        "--session-host",
+        "build-1",
+    ];
     assert_success(&server.cli(&pin, None), "pin the project to the host");
 
     let issue = demo_issue(&server, "Ship from the host");
     let id_arg = issue["id"].to_string();
-    let work = ["issues", "work", &id_arg, "--tool", "standin", "--no-attach"];
+    let work = [
+        "issues",
+        "work",
+        &id_arg,
+        "--tool",
+        "standin",
+        "--no-attach",
+    ];
     let started = json(&server, &work);
     let id = started["id"].as_i64().unwrap();
     let sid = id.to_string();
@@ -151,6 +170,20 @@ fn a_host_sessions_work_is_reviewed_committed_pushed_and_its_worktree_removed_th
         "the worktree belongs to the host's user"
     );
     wait_state(&server, id, "waiting");
+
+    // The CLI attaches over SSH to the host, as its user, on its port, to its tmux.
+    let attach = json(&server, &["sessions", "attach", &sid, "--print"]);
+    let argv: Vec<&str> = attach["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let port = sshd.port.to_string();
+    let to = format!("{login}@127.0.0.1");
+    assert_eq!(argv[..6], ["ssh", "-t", "-p", &port, "--", &to], "{attach}");
+    let socket = root.join("tmux.sock").display().to_string();
+    assert!(argv[6].contains(&socket), "{attach}");
 
     // The agent's uncommitted work, beside its commit.
     let notes = worktree.join("NOTES.md");
@@ -175,7 +208,13 @@ fn a_host_sessions_work_is_reviewed_committed_pushed_and_its_worktree_removed_th
         "{status}"
     );
     let commit = [
-        "git", "commit", "acme/demo", "--session", &sid, "-m", "Notes from the host",
+        "git",
+        "commit",
+        "acme/demo",
+        "--session",
+        &sid,
+        "-m",
+        "Notes from the host",
     ];
     assert_success(&server.cli(&commit, None), "git commit on the host");
     let push = ["git", "push", "acme/demo", "--session", &sid];
@@ -201,7 +240,13 @@ fn a_host_sessions_work_is_reviewed_committed_pushed_and_its_worktree_removed_th
     assert_eq!(ours[0]["session_id"], id, "{listed}");
     let name = ours[0]["name"].as_str().unwrap().to_owned();
     let remove = [
-        "worktrees", "remove", "--project", "acme/demo", &name, "--host", "build-1",
+        "worktrees",
+        "remove",
+        "--project",
+        "acme/demo",
+        &name,
+        "--host",
+        "build-1",
     ];
     let out = server.cli(&remove, None);
     assert!(

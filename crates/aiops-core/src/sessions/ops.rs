@@ -367,14 +367,16 @@ pub fn attach(
     let on = host.at(site.as_deref());
     let command = on.runtime.attach_command(&t.tmux_name, t.read_only);
     // A session on a session host is attached there, as the host's SSH user.
-    let (server_host, ssh_user) = match on.site {
-        Some(s) => (s.login.1.as_str(), s.login.0.as_str()),
-        None => (server_host, ssh_user),
+    let (server_host, ssh_port, ssh_user) = match on.site {
+        Some(s) => (s.login.1.as_str(), s.login.2, s.login.0.as_str()),
+        None => (server_host, 22, ssh_user),
     };
     Ok(AttachInfo {
         session_id: id,
         host: server_host.to_owned(),
+        ssh_port,
         ssh_user: ssh_user.to_owned(),
+        session_host: on.site.map(|s| s.host_name.clone()),
         // The argument after `-S`.
         socket: command
             .iter()

@@ -1,6 +1,7 @@
 //! Local mode ("This computer"): the sessions' tmux server is on this machine, so the
 //! attach command of `GET /sessions/{id}/attach` runs in a local PTY
-//! (`aiops_exec::attach::local`), no SSH and no WebSocket in between.
+//! (`aiops_exec::attach::local`), no SSH and no WebSocket in between — except for a
+//! session on a session host, whose tmux is there: the server's bridge reaches it.
 
 use std::sync::Arc;
 
@@ -18,6 +19,10 @@ pub async fn open(
     screen: Arc<PageScreen>,
 ) -> Result<Link, Refusal> {
     let info = client.session_attach(session).await.map_err(say)?;
+    if let Some(name) = &info.session_host {
+        let note = super::remote::through_server(name);
+        return super::websocket::open(client, session, cols, rows, screen, &note).await;
+    }
     screen.transport("local", None);
     // Spawning (openpty, fork, exec) blocks briefly: not on an async worker.
     let attached = tauri::async_runtime::spawn_blocking(move || {

@@ -8,6 +8,11 @@
 //! WebSocket carries the terminal instead, and the page is told why in the transport
 //! message's `note`. What needs the user is never skipped that way: an unknown host key
 //! (first-use prompt), a changed or revoked one (refused), a key's passphrase.
+//!
+//! A session on a session host (issue 23) always goes through the server's WebSocket,
+//! which bridges `ssh -t` to the host: that tmux belongs to the host's SSH user, whose
+//! key the server holds, and this computer's SSH settings are the server's, not the
+//! host's.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -95,6 +100,12 @@ pub fn say(e: ClientError) -> Refusal {
     Refusal::message(crate::desktop::connect::say(e))
 }
 
+/// Why a session host's session goes through the server: its tmux belongs to the
+/// host's SSH user, whose key the server holds, not this computer.
+pub fn through_server(host: &str) -> String {
+    format!("the session runs on host {host}: its terminal goes through the server")
+}
+
 /// A remote server: SSH, else the WebSocket (see the module doc).
 pub async fn open(
     client: &Client,
@@ -104,6 +115,10 @@ pub async fn open(
     screen: Arc<PageScreen>,
 ) -> Result<Link, Refusal> {
     let info = client.session_attach(session).await.map_err(say)?;
+    if let Some(name) = &info.session_host {
+        let note = through_server(name);
+        return websocket::open(client, session, cols, rows, screen, &note).await;
+    }
     let (url, host, user, k) = (
         client.base_url().to_owned(),
         info.host.clone(),

@@ -2488,18 +2488,32 @@ export interface components {
         AttachInfo: {
             /** @description argv to run on the host: `tmux -S <socket> attach-session -t =<name>`. */
             command: string[];
-            /** @description Host of the server (from `public_url`, else the request's Host). */
+            /**
+             * @description Where the pane is: the session host's address for a session on one (issue 23),
+             *     else the server's host (from `public_url`, else the request's Host).
+             */
             host: string;
             /** @description True when this caller may only watch (`-r`). */
             read_only: boolean;
+            /** @description The session host it runs on; none: the server's own machine. */
+            session_host?: string | null;
             /**
              * Format: int64
              * @description The session to attach to.
              */
             session_id: number;
-            /** @description The path of aiops's tmux socket on the host. */
+            /** @description The path of aiops's tmux socket on `host`. */
             socket: string;
-            /** @description The OS user running aiops (whose tmux server holds the session). */
+            /**
+             * Format: int32
+             * @description The SSH port of `host`: the session host's; 22 for the server's host, whose SSH
+             *     port aiops does not know (a native client's own SSH settings say it).
+             */
+            ssh_port?: number;
+            /**
+             * @description The OS user whose tmux server holds the session: the session host's SSH user, or
+             *     the user running aiops.
+             */
             ssh_user: string;
             /** @description The exact tmux target, `=<name>`. */
             target: string;
