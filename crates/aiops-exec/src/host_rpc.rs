@@ -133,6 +133,20 @@ impl Reply {
 /// socket, tool prefix and workspaces live there), `aiops_bin` being this binary.
 pub fn serve(root: &Path, aiops_bin: PathBuf, call: Call) -> Reply {
     let rt = TmuxRuntime::new(root, aiops_bin);
+    // Each call is its own process here, so the runtime's in-process lock cannot keep
+    // two starts on one issue from racing on its worktree: a lock file does.
+    let _one = match &call {
+        Call::Prepare { .. } | Call::RemoveWorktree { .. } => match prepare_lock(root) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                return Reply::of::<()>(Err(CoreError::Internal(format!(
+                    "{}: {e}",
+                    root.join(PREPARE_LOCK).display()
+                ))));
+            }
+        },
+        _ => None,
+    };
     match call {
         Call::Prepare { plan } => Reply::of(rt.prepare(&plan)),
         Call::ReadText { dir, name } => Reply::of(Ok(rt.read_text(&dir, &name))),
@@ -168,6 +182,22 @@ pub fn serve(root: &Path, aiops_bin: PathBuf, call: Call) -> Reply {
     }
 }
 
+/// The lock file under a host's root held while a worktree is prepared or removed.
+const PREPARE_LOCK: &str = "prepare.lock";
+
+/// `<root>/prepare.lock`, locked exclusively (flock: released when the file closes, so
+/// also when the process dies).
+fn prepare_lock(root: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::create_dir_all(root)?;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(root.join(PREPARE_LOCK))?;
+    f.lock()?;
+    Ok(f)
+}
+
 /// `aiops host-runtime`: reads one call from `input`, writes its reply to `output`.
 /// Errors only when the call is not a call (the reply says every runtime error).
 pub fn serve_stdio(
@@ -197,4 +227,24 @@ pub(crate) fn unit(v: Value) -> CoreResult<()> {
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(v: Value) -> CoreResult<T> {
     serde_json::from_value(v.clone())
         .map_err(|e| CoreError::Internal(format!("a session host answered {}: {e}", json!(v))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A second preparation on the host waits for the first: the lock is the host's
+    /// file, not a lock inside one process.
+    #[test]
+    fn the_prepare_lock_is_a_file_lock_not_a_process_one() {
+        let root = tempfile::tempdir().unwrap();
+        let first = prepare_lock(root.path()).unwrap();
+        let again = std::fs::File::open(root.path().join(PREPARE_LOCK)).unwrap();
+        assert!(
+            matches!(again.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+            "held while the first call runs"
+        );
+        drop(first);
+        again.try_lock().expect("free once it is done");
+    }
 }

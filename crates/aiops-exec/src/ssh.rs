@@ -28,6 +28,11 @@ pub struct SshFiles {
 }
 
 impl SshFiles {
+    /// The private directory holding them (0700).
+    pub fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+
     /// `ssh`'s options for these files, before the destination (see the module doc).
     pub fn options(&self) -> Vec<std::ffi::OsString> {
         let mut out: Vec<std::ffi::OsString> = [

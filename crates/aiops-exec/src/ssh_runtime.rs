@@ -12,6 +12,13 @@
 //! SSH: aiops's key and the host's confirmed keys only, no ssh config, no agent, a
 //! deadline per call ([`crate::ssh`]); the key files live as long as the runtime, since
 //! a terminal attach (`ssh -t … tmux attach`) outlives the call that built it.
+//!
+//! One connection per host: the first call opens an OpenSSH control master
+//! (ssh_config(5) `ControlMaster auto`, its socket in the runtime's private 0700
+//! directory) that the following calls and terminals share, so a call costs a channel,
+//! not a handshake. It goes after [`IDLE_SECS`] unused, when the runtime drops (`ssh -O
+//! exit`), or when the host stops answering keep-alives (`ServerAliveInterval`), and
+//! the next call connects again.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -35,6 +42,10 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(600);
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 /// Longest a quick call (the root, the binary's id) may take.
 const QUICK: Duration = Duration::from_secs(30);
+/// How long the shared connection outlives its last use, in seconds.
+const IDLE_SECS: u32 = 120;
+/// Keep-alive interval of the shared connection, in seconds; two missed ones end it.
+const KEEPALIVE_SECS: u32 = 5;
 
 pub struct SshRuntime {
     name: String,
@@ -117,13 +128,29 @@ impl SshRuntime {
         self.root.join("bin").join("aiops")
     }
 
+    /// ssh's options: the key files' and the shared connection's.
+    fn options(&self) -> Vec<std::ffi::OsString> {
+        let mut out = self.files.options();
+        let mut control = std::ffi::OsString::from("ControlPath=");
+        control.push(self.files.dir().join("mux"));
+        out.extend(["-o".into(), control]);
+        for o in [
+            "ControlMaster=auto".to_owned(),
+            format!("ControlPersist={IDLE_SECS}"),
+            format!("ServerAliveInterval={KEEPALIVE_SECS}"),
+            "ServerAliveCountMax=2".to_owned(),
+        ] {
+            out.extend(["-o".into(), o.into()]);
+        }
+        out
+    }
+
     /// argv that runs a command on the host in a terminal: `ssh <options> -t -p PORT -l
     /// USER -- ADDRESS`; the command follows as one shell-quoted string.
     pub fn terminal_prefix(&self) -> Vec<String> {
         let mut argv = vec!["ssh".to_owned()];
         argv.extend(
-            self.files
-                .options()
+            self.options()
                 .into_iter()
                 .map(|o| o.to_string_lossy().into_owned()),
         );
@@ -143,7 +170,7 @@ impl SshRuntime {
     /// stdin; its stdout.
     fn remote(&self, command: &str, input: Option<&[u8]>, timeout: Duration) -> CoreResult<String> {
         let out = Spec::new("ssh", timeout)
-            .args(self.files.options())
+            .args(self.options())
             .args([
                 "-T",
                 "-p",
@@ -214,6 +241,17 @@ impl SshRuntime {
             CoreError::Internal(format!("host {} answered no runtime reply: {e}", self.name))
         })?;
         reply.into_result(&self.name)
+    }
+}
+
+impl Drop for SshRuntime {
+    /// Ends the shared connection (its socket's directory goes with the key files).
+    fn drop(&mut self) {
+        let _ = Spec::new("ssh", QUICK)
+            .args(self.options())
+            .args(["-O", "exit", "-p", &self.target.port.to_string()])
+            .args(["-l", &self.target.user, "--", &self.target.address])
+            .run_with_input(None);
     }
 }
 

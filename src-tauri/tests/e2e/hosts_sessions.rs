@@ -17,9 +17,29 @@ use crate::common::{ServerProcess, assert_success, json, runtime, text};
 use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
 use crate::terminal::Term;
 
+/// A host's tmux server (`<root>/tmux.sock`), killed when the test ends: it outlives
+/// the control plane and the host's sshd.
+pub struct HostTmux(pub PathBuf);
+
+impl Drop for HostTmux {
+    fn drop(&mut self) {
+        kill_tmux(&self.0);
+    }
+}
+
+/// Kills the tmux server of the host whose root is `root`.
+pub fn kill_tmux(root: &Path) {
+    let _ = std::process::Command::new("tmux")
+        .arg("-S")
+        .arg(root.join("tmux.sock"))
+        .arg("kill-server")
+        .output();
+}
+
 struct World {
     server: ServerProcess,
     sshd: Sshd,
+    _tmux: HostTmux,
     _dir: tempfile::TempDir,
     _repo: tempfile::TempDir,
     /// The host's root as given (`<tmp>/host-root`).
@@ -42,6 +62,7 @@ fn world_with(env: &[(&str, &str)]) -> World {
     World {
         server,
         sshd,
+        _tmux: HostTmux(root.clone()),
         _dir: dir,
         _repo: repo,
         root,

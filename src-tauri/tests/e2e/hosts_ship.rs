@@ -77,11 +77,7 @@ struct HostRoot(PathBuf);
 
 impl Drop for HostRoot {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(self.0.join("tmux.sock"))
-            .arg("kill-server")
-            .output();
+        crate::hosts_sessions::kill_tmux(&self.0);
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }

@@ -421,6 +421,7 @@ fn the_same_hostile_session_on_a_session_host_reaches_nothing_either() {
     let s = scene();
     let dir = tempfile::tempdir().unwrap();
     let (_sshd, root) = crate::hosts_sessions::add_host(&s.server, dir.path());
+    let _tmux = crate::hosts_sessions::HostTmux(root.clone());
     let pin = [
         "projects",
         "update",

@@ -29,9 +29,27 @@ pub struct Sshd {
 
 impl Drop for Sshd {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
+}
+
+/// Every process below `pid` (its children, theirs, …), from `/proc/*/task/*/children`.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        let tasks = std::fs::read_dir(format!("/proc/{p}/task"))
+            .into_iter()
+            .flatten();
+        for task in tasks.flatten() {
+            let list = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in list.split_whitespace().filter_map(|c| c.parse().ok()) {
+                out.push(child);
+                todo.push(child);
+            }
+        }
+    }
+    out
 }
 
 /// `ssh-keygen`: a new Ed25519 key at `path` (and `path.pub`), with `passphrase` ("" for
@@ -136,9 +154,18 @@ impl Sshd {
     }
 
     /// Stops sshd (the host goes down: connections are refused).
+    /// Its connections go too: sshd serves each in a child process that outlives the
+    /// listener, and a client's shared connection (`ControlMaster`) would otherwise
+    /// still reach a host that is down.
     pub fn stop(&mut self) {
+        let below = descendants(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
+        for pid in below {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .output();
+        }
     }
 
     /// Starts it again on the same port, with the same host key (the host is back).
