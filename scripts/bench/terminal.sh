@@ -41,7 +41,12 @@ bench_workdir
 sshd_pid=''
 trap 'tmux -S "$data/tmux.sock" kill-server 2>/dev/null || true
       tmux -S "$work/host-root/tmux.sock" kill-server 2>/dev/null || true
-      [[ -n $sshd_pid ]] && kill "$sshd_pid" 2>/dev/null || true
+      # sshd serves each connection in its own processes (the shared control-master one
+      # among them), which outlive the listener.
+      if [[ -n $sshd_pid ]]; then
+          for p in $(pgrep -P "$sshd_pid"); do pkill -KILL -P "$p" || true; kill -KILL "$p" || true; done
+          kill "$sshd_pid" 2>/dev/null || true
+      fi
       bench_cleanup' EXIT
 
 step "build release server" bench_build

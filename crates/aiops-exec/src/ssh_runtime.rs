@@ -53,6 +53,8 @@ pub struct SshRuntime {
     files: SshFiles,
     /// The host's root, absolute.
     root: PathBuf,
+    /// The host's `PATH` as the SSH login has it.
+    path: String,
     mechanism: std::sync::OnceLock<Option<&'static str>>,
 }
 
@@ -97,17 +99,20 @@ impl SshRuntime {
             target,
             files,
             root: PathBuf::new(),
+            path: String::new(),
             mechanism: std::sync::OnceLock::new(),
         };
         let resolved = rt.remote(
             &format!(
-                "umask 077 && mkdir -p {r} && cd {r} && pwd -P",
+                "umask 077 && mkdir -p {r} && cd {r} && pwd -P && printf '%s\\n' \"$PATH\"",
                 r = quote(root)?
             ),
             None,
             QUICK,
         )?;
-        let abs = resolved.trim();
+        let mut lines = resolved.lines();
+        let abs = lines.next().unwrap_or_default().trim();
+        rt.path = lines.next().unwrap_or_default().trim().to_owned();
         if !abs.starts_with('/') {
             return Err(CoreError::Upstream(format!(
                 "host {name}: the root {root} did not resolve to a path ({abs})"
@@ -121,6 +126,11 @@ impl SshRuntime {
     /// The host's root (absolute).
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The host's `PATH` as the SSH login has it (empty when it has none).
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// `<root>/bin/aiops`.

@@ -92,6 +92,7 @@ fn connect(
         homes_root: root.join("homes"),
         tools: root.join("tools"),
         aiops_bin: rt.aiops_bin().display().to_string(),
+        path: rt.path().to_owned(),
         login: (target.user, target.address, target.port),
         ssh_terminal: rt.terminal_prefix(),
         runtime: rt.clone(),

@@ -94,6 +94,40 @@ fn origin_git(origin: &Path, args: &[&str]) -> String {
     text(&out.stdout)
 }
 
+/// Runs `command` on the host as `login` with the test's key (`<dir>/host_login`).
+fn ssh_to_host(dir: &Path, port: u16, login: &str, command: &str) -> String {
+    let out = Command::new("ssh")
+        .args([
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+        ])
+        .args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+        ])
+        .arg("-i")
+        .arg(dir.join("host_login"))
+        .args([
+            "-p",
+            &port.to_string(),
+            "-l",
+            login,
+            "--",
+            "127.0.0.1",
+            command,
+        ])
+        .output()
+        .expect("ssh");
+    assert!(out.status.success(), "ssh: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
 #[test]
 fn a_host_sessions_work_is_reviewed_committed_pushed_and_its_worktree_removed_there() {
     let server = ServerProcess::start_with(true, &[]);
@@ -166,6 +200,20 @@ fn a_host_sessions_work_is_reviewed_committed_pushed_and_its_worktree_removed_th
         "the worktree belongs to the host's user"
     );
     wait_state(&server, id, "waiting");
+
+    // Its tools are looked up on the host's PATH (as its SSH login has it), after the
+    // tools aiops installed there, not on the control plane's.
+    let host_path = ssh_to_host(dir.path(), sshd.port, &login, "printf %s \"$PATH\"");
+    let logs = server.cli(&["sessions", "logs", &sid], None);
+    let want = format!(
+        "stand-in agent: PATH={}:{host_path}",
+        root.join("tools/bin").display()
+    );
+    assert!(
+        text(&logs.stdout).contains(&want),
+        "{want}\n{}",
+        text(&logs.stdout)
+    );
 
     // The CLI attaches over SSH to the host, as its user, on its port, to its tmux.
     let attach = json(&server, &["sessions", "attach", &sid, "--print"]);

@@ -452,15 +452,15 @@ pub fn parse_pip_index(out: &str, package: &str) -> Option<String> {
     })
 }
 
-/// The `PATH` `tool` runs with: the tools aiops installed under `tools` first (`aiops
-/// tools install`), then the tool's own `PATH` if an admin set one, else the server's.
-pub fn tool_path(tool: &aiops_types::Tool, tools: &Path) -> String {
-    let base = tool
-        .env
-        .get("PATH")
-        .cloned()
-        .or_else(|| std::env::var("PATH").ok());
-    session_path(&tools.join("bin"), base.as_deref())
+/// The `PATH` `tool` runs with on `host`'s machine: the tools aiops installed there
+/// first (`aiops tools install`), then the tool's own `PATH` if an admin set one, else
+/// that machine's: a session host's as its SSH login has it, or the server's.
+pub fn tool_path(tool: &aiops_types::Tool, host: &super::Host<'_>) -> String {
+    let base = tool.env.get("PATH").cloned().or_else(|| match host.site {
+        Some(site) => Some(site.path.clone()),
+        None => std::env::var("PATH").ok(),
+    });
+    session_path(&host.sandbox.tools.join("bin"), base.as_deref())
 }
 
 /// A session's `PATH`: the managed `bin/` first, then `base` (the server's own `PATH`,

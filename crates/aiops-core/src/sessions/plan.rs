@@ -135,10 +135,7 @@ pub(super) fn launch_plan(
     }
     let home = super::sandbox::tool_home(&host.sandbox, owner);
     env.push(("HOME".to_owned(), home.display().to_string()));
-    env.push((
-        "PATH".to_owned(),
-        super::install::tool_path(tool, host.sandbox.tools),
-    ));
+    env.push(("PATH".to_owned(), super::install::tool_path(tool, host)));
     let sandbox = (session.sandbox != super::sandbox::NO_SANDBOX)
         .then(|| sandbox_plan(host, session, &repo, &home));
     if sandbox.is_some() {

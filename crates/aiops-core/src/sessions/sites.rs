@@ -35,6 +35,8 @@ pub struct Site {
     pub tools: PathBuf,
     /// `<root>/bin/aiops`: the launcher and hooks there.
     pub aiops_bin: String,
+    /// The host's `PATH` as its SSH login has it: sessions there find their tools on it.
+    pub path: String,
     /// The SSH login: user, address, port (for native clients' `ssh -t`).
     pub login: (String, String, u16),
     /// argv that runs a command on the host in a terminal (`ssh … -t … -- ADDRESS`),

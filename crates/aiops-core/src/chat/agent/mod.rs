@@ -104,7 +104,7 @@ pub fn prepare(
     env.extend(secrets.env);
     env.push((
         "PATH".into(),
-        crate::sessions::install::tool_path(&tool, host.sandbox.tools),
+        crate::sessions::install::tool_path(&tool, host),
     ));
     env.push(("HOME".into(), home.display().to_string()));
     if sandboxed {
