@@ -1,5 +1,6 @@
 //! Sessions on a session host (issue 23): a real `sshd` on a free loopback port (its own
-//! host key) is the host, with its own root — workspaces, tool homes, the copied aiops
+//! host key), logged into as another Unix user when the tests run as root
+//! ([`crate::host_user`]), is the host, with its own root — workspaces, tool homes, the copied aiops
 //! binary and its own tmux server (`<root>/tmux.sock`) — apart from the control plane's
 //! data dir. A project pinned to it starts its sessions there: the worktree is on the
 //! host's root (not in the data dir), the pane is in the host's tmux, the stand-in agent
@@ -14,7 +15,8 @@ use aiops_fakes::sshd::{Sshd, current_user, keygen};
 use serde_json::Value;
 
 use crate::common::{ServerProcess, assert_success, json, runtime, text};
-use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
+use crate::host_user::{chown, host_login, share};
+use crate::sessions::{demo_issue, project_on, seeded_repo, standin_agent, wait_state};
 use crate::terminal::Term;
 
 /// A host's tmux server (`<root>/tmux.sock`), killed when the test ends: it outlives
@@ -58,7 +60,23 @@ fn world_with(env: &[(&str, &str)]) -> World {
     let server = ServerProcess::start_with(true, env);
     let (repo, path) = seeded_repo();
     project_on(&server, &path);
-    let (sshd, root) = add_host(&server, dir.path());
+    let login = host_login();
+    share(&login, dir.path(), repo.path(), &path);
+    let root = dir.path().join("host-root");
+    std::fs::create_dir_all(&root).unwrap();
+    chown(&root, &login);
+    // A copy the host's user can read wherever this checkout is.
+    let agent = dir.path().join("standin-agent.sh");
+    std::fs::copy(standin_agent(), &agent).unwrap();
+    let cmd = [
+        "tools",
+        "set",
+        "standin",
+        "--command",
+        agent.to_str().unwrap(),
+    ];
+    assert_success(&server.cli(&cmd, None), "tools set standin");
+    let sshd = add_host_as(&server, dir.path(), &login, root.to_str().unwrap());
     World {
         server,
         sshd,

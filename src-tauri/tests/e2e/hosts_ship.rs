@@ -2,74 +2,23 @@
 //! user (`aiops-host`, made when missing) when the tests run as root, as a real build box
 //! would be: its root is a relative path, so in that user's home; the repository's
 //! origin belongs to that user (as a remote it can push to would). The worktree, its
-//! files and its panes belong to the host's user; the changes view, `git status`,
-//! commit and push run there over the same SSH; the branch arrives at the origin; the
-//! worktree is listed with its host and, once the session ends, removed there.
+//! files and its panes belong to the host's user; tools are found on the host's PATH;
+//! the CLI's attach is `ssh -t` to that user; the changes view, `git status`, commit
+//! and push run there over the same SSH and the branch arrives at the origin; `sessions
+//! send` and the browser terminal reach its pane, and its exit comes through the
+//! launcher; the worktree is listed with its host and, once the session ends, removed
+//! there.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::common::{ServerProcess, assert_success, json, text, wait_until};
+use crate::common::{ServerProcess, assert_success, json, text};
+use crate::host_user::{chown, home_of, host_login, open_up};
 use crate::sessions::{demo_issue, project_on, seeded_repo, standin_agent, wait_state};
-
-/// The Unix user a session host logs in as when the tests run as root.
-const HOST_USER: &str = "aiops-host";
-
-/// `login` exists and may log in with a key: made (`useradd`) when missing, its
-/// password set to `*` (no password, yet not locked: sshd without PAM refuses a locked
-/// account's keys). Tests in other processes may do the same at once: retried until
-/// it holds.
-fn ensure_user(login: &str) {
-    let exists = || {
-        Command::new("id")
-            .arg("-u")
-            .arg(login)
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    let ready = wait_until(Duration::from_secs(30), || {
-        if !exists() {
-            let _ = Command::new("useradd")
-                .args(["--create-home", "--shell", "/bin/sh", login])
-                .output();
-        }
-        exists()
-            && Command::new("usermod")
-                .args(["--password", "*", login])
-                .output()
-                .is_ok_and(|o| o.status.success())
-    });
-    assert!(ready, "useradd/usermod {login} (package passwd)");
-}
-
-/// `login`'s home, as the password database says.
-fn home_of(login: &str) -> PathBuf {
-    let out = Command::new("getent")
-        .args(["passwd", login])
-        .output()
-        .expect("getent");
-    let line = text(&out.stdout);
-    PathBuf::from(line.trim().split(':').nth(5).expect("a passwd line"))
-}
-
-fn chown(path: &Path, login: &str) {
-    let out = Command::new("chown")
-        .arg("-R")
-        .arg(format!("{login}:"))
-        .arg(path)
-        .output()
-        .expect("chown");
-    assert!(out.status.success(), "chown: {}", text(&out.stderr));
-}
-
-/// `dir` readable and enterable by everyone (a temp dir is 0700).
-fn open_up(dir: &Path) {
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
+use crate::terminal::Term;
 
 /// The host's root: removed, with its tmux server, when the test ends (it may be in
 /// another user's home, outside every temp dir).
@@ -129,18 +78,13 @@ fn ssh_to_host(dir: &Path, port: u16, login: &str, command: &str) -> String {
 }
 
 #[test]
-fn a_host_sessions_work_is_reviewed_committed_pushed_and_its_worktree_removed_there() {
+fn a_host_logged_into_as_another_user_runs_attaches_ships_and_removes_a_session_there() {
     let server = ServerProcess::start_with(true, &[]);
     let (repo_dir, origin) = seeded_repo();
     project_on(&server, &origin);
     let dir = tempfile::tempdir().unwrap();
-    let as_root = aiops_exec::sandbox::runs_as_root();
-    let login = if as_root {
-        ensure_user(HOST_USER);
-        HOST_USER.to_owned()
-    } else {
-        aiops_fakes::sshd::current_user()
-    };
+    let login = host_login();
+    let as_root = login != aiops_fakes::sshd::current_user();
     let unique = format!(
         "aiops-e2e-{}-{}",
         std::process::id(),
@@ -298,7 +242,22 @@ fn a_host_sessions_work_is_reviewed_committed_pushed_and_its_worktree_removed_th
         "{}",
         text(&out.stderr)
     );
-    assert_success(&server.cli(&["sessions", "kill", &sid], None), "kill");
+
+    // `sessions send` types into the host's pane (no Enter); the browser terminal,
+    // through the server's bridge to the host's user, shows it and presses Enter; the
+    // agent exits and the launcher there reports it.
+    let send = ["sessions", "send", &sid, "7", "--no-enter"];
+    assert_success(&server.cli(&send, None), "sessions send");
+    crate::common::runtime().block_on(async {
+        let mut t = Term::open(&server, id, &server.admin_key, "?cols=100&rows=30")
+            .await
+            .unwrap_or_else(|code| panic!("terminal to the host's pane: HTTP {code}"));
+        let at = t.wait_for(0, "exit status? 7").await;
+        t.type_text("\r").await;
+        t.wait_for(at, "Pane is dead").await;
+    });
+    let exited = wait_state(&server, id, "exited");
+    assert_eq!(exited["exit_code"], 7, "{exited}");
     assert_success(&server.cli(&remove, None), "worktrees remove --host");
     assert!(!worktree.exists(), "removed on the host");
 }

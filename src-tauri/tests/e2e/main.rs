@@ -31,6 +31,7 @@ mod dialogs;
 mod first_hour;
 mod git_ssh;
 mod git_verbs;
+mod host_user;
 mod hosts;
 mod hosts_sessions;
 mod hosts_ship;

@@ -154,11 +154,19 @@ impl Sshd {
     }
 
     /// Stops sshd (the host goes down: connections are refused).
-    /// Its connections go too: sshd serves each in a child process that outlives the
+    /// Its connections go too: sshd serves each in processes of its own that outlive the
     /// listener, and a client's shared connection (`ControlMaster`) would otherwise
-    /// still reach a host that is down.
+    /// still reach a host that is down. The commands they ran are left to end as they
+    /// would on a host whose SSH went away (a login shell killed midway can leave its rc
+    /// files' lock files behind).
     pub fn stop(&mut self) {
-        let below = descendants(self.child.id());
+        let below: Vec<u32> = descendants(self.child.id())
+            .into_iter()
+            .filter(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|c| c.starts_with("sshd"))
+            })
+            .collect();
         let _ = self.child.kill();
         let _ = self.child.wait();
         for pid in below {

@@ -429,9 +429,13 @@ pub(super) fn reconcile_on(
         return Ok(0);
     }
     let panes = host.runtime.panes()?;
+    let now = time::OffsetDateTime::now_utc();
     let mut changed = 0;
     for s in live {
         let pane = panes.iter().find(|p| p.tmux_name == tmux_name(&s));
+        if pane.is_none() && mid_start(&s, now) {
+            continue;
+        }
         let recorded = host.runtime.recorded_exit(s.id);
         // A recorded status means the command ended, even if its launcher (which reports
         // it next) has not left the pane yet.
@@ -469,6 +473,46 @@ pub(super) fn reconcile_on(
     Ok(changed)
 }
 
+/// How long a session may stay `starting` without a pane before a check calls it gone:
+/// its row is written before its pane is launched, which on a session host takes a few
+/// SSH calls, and its launcher reports `running` once it is up.
+const START_GRACE: time::Duration = time::Duration::minutes(2);
+
+/// Whether `s` is still being started at `now` (so a missing pane is not yet missing).
+fn mid_start(s: &Session, now: time::OffsetDateTime) -> bool {
+    s.state == SessionState::Starting && now - s.created_at < START_GRACE
+}
+
 pub(crate) fn tmux_name(s: &Session) -> &str {
     s.tmux_target.trim_start_matches('=')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(state: &str, created_at: &str) -> Session {
+        serde_json::from_value(json!({
+            "id": 1, "user_id": 1, "user": "a@example.com", "project_id": 1,
+            "issue_id": 1, "issue_title": "t", "tool": "shell", "prompt": "",
+            "state": state, "detail": "", "exit_code": null, "yolo": false,
+            "sandbox": "bubblewrap", "branch": "aiops/1-t", "worktree_path": "/w",
+            "tmux_target": "=aiops-1-t", "host": "build-1", "host_unreachable": false,
+            "created_at": created_at, "updated_at": created_at, "ended_at": null,
+        }))
+        .unwrap()
+    }
+
+    /// A check between a session's row and its pane (a host's launch takes a few SSH
+    /// calls) leaves it alone; one that never got a pane is gone after the grace.
+    #[test]
+    fn a_session_being_started_has_no_pane_yet_for_a_while() {
+        let now = time::macros::datetime!(2026-12-07 18:00 UTC);
+        assert!(mid_start(&session("starting", "2026-12-07T17:59:59Z"), now));
+        assert!(!mid_start(
+            &session("starting", "2026-12-07T17:57:00Z"),
+            now
+        ));
+        assert!(!mid_start(&session("running", "2026-12-07T17:59:59Z"), now));
+    }
 }
