@@ -138,7 +138,7 @@ pub fn run(cmd: AdminCommand) -> Result<(), CliError> {
                     .collect::<Vec<_>>()
                     .join(",")
             );
-            println!("{}", created.secret);
+            println!("{}", created.secret.expose());
         }
         AdminCommand::ResetPassword {
             email,

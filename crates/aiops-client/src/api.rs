@@ -31,7 +31,7 @@ impl Client {
     ) -> Result<(SessionInfo, SessionCookie)> {
         let body = LoginRequest {
             email: email.to_owned(),
-            password: password.expose().to_owned(),
+            password: password.clone(),
         };
         let resp = self
             .send_json(Method::POST, &["auth", "login"], &body)

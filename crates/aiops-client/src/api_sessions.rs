@@ -164,7 +164,7 @@ impl Client {
         value: &str,
     ) -> Result<aiops_types::ToolCredential> {
         let req = aiops_types::SetToolCredential {
-            value: value.to_owned(),
+            value: value.into(),
         };
         self.with_body(
             Method::PUT,

@@ -68,7 +68,10 @@ pub fn start_web_session(
     store.insert_web_session(user.id, &digest(&token), &csrf_token, expires_at, audit)?;
     Ok(NewWebSession {
         token,
-        info: SessionInfo { user, csrf_token },
+        info: SessionInfo {
+            user,
+            csrf_token: csrf_token.into(),
+        },
     })
 }
 
@@ -186,7 +189,7 @@ pub fn complete_setup(
     ip: Option<String>,
 ) -> CoreResult<User> {
     let email = validate::email(&req.email)?;
-    credentials::check_password_policy(&req.password)?;
+    credentials::check_password_policy(req.password.expose())?;
     let name = match req.name.as_deref() {
         Some(n) if !n.trim().is_empty() => validate::name("name", n)?,
         _ => email.split('@').next().unwrap_or_default().to_owned(),
@@ -195,10 +198,10 @@ pub fn complete_setup(
         email: email.clone(),
         name,
         role: Role::Admin,
-        password_hash: credentials::hash_password(&req.password)?,
+        password_hash: credentials::hash_password(req.password.expose())?,
     };
     let audit = NewAudit::new(None, &email, "auth.setup").ip(ip);
-    store.insert_first_admin(&row, &digest(req.token.trim()), audit)
+    store.insert_first_admin(&row, &digest(req.token.expose().trim()), audit)
 }
 
 pub fn hex(bytes: &[u8]) -> String {

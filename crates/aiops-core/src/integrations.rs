@@ -242,7 +242,8 @@ pub fn create(
         )?,
         sync_interval_secs: interval(req.sync_interval_secs.unwrap_or(DEFAULT_SYNC_INTERVAL_SECS))?,
     };
-    let change = TokenChange::from_request(req.token.as_deref(), false)?;
+    let change =
+        TokenChange::from_request(req.token.as_ref().map(aiops_types::Secret::expose), false)?;
     let seal = |id| change.seal(key, &integration_token_context(id));
     let audit = NewAudit::by(caller, "integration.create").detail(json!({
         "tenant_id": tenant.id, "provider": provider.as_str(), "name": row.name,
@@ -286,7 +287,8 @@ pub fn update(
         },
         sync_interval_secs: interval(req.sync_interval_secs.unwrap_or(current.sync_interval_secs))?,
     };
-    let change = TokenChange::from_request(req.token.as_deref(), true)?;
+    let change =
+        TokenChange::from_request(req.token.as_ref().map(aiops_types::Secret::expose), true)?;
     let seal = |id| change.seal(key, &integration_token_context(id));
     let audit = NewAudit::by(caller, "integration.update")
         .target("integration", id)

@@ -98,7 +98,7 @@ pub fn mint(
     let key = store.insert_api_key(&row, audit)?;
     Ok(CreatedApiKey {
         key,
-        secret: secret.secret,
+        secret: secret.secret.into(),
     })
 }
 

@@ -116,7 +116,8 @@ pub fn create(
             other.link.id
         )));
     }
-    let change = TokenChange::from_request(req.token.as_deref(), false)?;
+    let change =
+        TokenChange::from_request(req.token.as_ref().map(aiops_types::Secret::expose), false)?;
     let seal = |id| change.seal(key, &link_token_context(id));
     let audit = NewAudit::by(caller, "project.link")
         .target("project", project.id)
@@ -185,7 +186,8 @@ pub fn set_personal(
             "give a token, a login or an email",
         ));
     }
-    let change = TokenChange::from_request(req.token.as_deref(), true)?;
+    let change =
+        TokenChange::from_request(req.token.as_ref().map(aiops_types::Secret::expose), true)?;
     let uid = caller.user_id;
     // The row is (user, integration): its id is known before the write.
     let seal = |_| change.seal(key, &personal_token_context(uid, integration_id));

@@ -169,8 +169,12 @@ pub fn create(
         }
     };
     let secrets = Secrets {
-        env: req.env.clone(),
-        header: req.header_value.clone(),
+        env: req
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+            .collect(),
+        header: req.header_value.as_ref().map(|h| h.expose().to_owned()),
     };
     let sealed = if secrets.env.is_empty() && secrets.header.is_none() {
         None

@@ -175,10 +175,10 @@ fn private_of(
     }
     let text: Zeroizing<String> = match (&req.private_key, &req.path, req.generate) {
         (Some(k), None, false) => {
-            if k.len() > MAX_KEY_BYTES {
+            if k.expose().len() > MAX_KEY_BYTES {
                 return Err(CoreError::invalid("private_key", "the key is over 16 KiB"));
             }
-            Zeroizing::new(k.clone())
+            Zeroizing::new(k.expose().to_owned())
         }
         (None, None, true) => {
             let key =

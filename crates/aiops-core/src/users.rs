@@ -45,7 +45,12 @@ fn new_row(email: &str, name: Option<&str>, role: Role, password: &str) -> CoreR
 
 pub fn create(store: &impl Store, caller: &Principal, req: &CreateUser) -> CoreResult<User> {
     caller.require_admin("only admins manage users")?;
-    let row = new_row(&req.email, req.name.as_deref(), req.role, &req.password)?;
+    let row = new_row(
+        &req.email,
+        req.name.as_deref(),
+        req.role,
+        req.password.expose(),
+    )?;
     let audit =
         NewAudit::by(caller, "user.create").detail(json!({ "email": row.email, "role": row.role }));
     store.insert_user(&row, audit)
@@ -118,14 +123,14 @@ pub fn change_password(
     req: &ChangePassword,
 ) -> CoreResult<()> {
     let rec = find(store, caller.user_id)?;
-    if !verify_password(&req.current_password, &rec.password_hash) {
+    if !verify_password(req.current_password.expose(), &rec.password_hash) {
         return Err(CoreError::invalid(
             "current_password",
             "current password is wrong",
         ));
     }
-    check_password_policy(&req.new_password)?;
-    let hash = hash_password(&req.new_password)?;
+    check_password_policy(req.new_password.expose())?;
+    let hash = hash_password(req.new_password.expose())?;
     store.set_password_hash(
         caller.user_id,
         &hash,

@@ -195,7 +195,7 @@ mod tests {
         let server = Embedded::start(settings).await.unwrap();
         let mut stream = reqwest::Client::new()
             .get(format!("{}/api/v1/events", server.url()))
-            .bearer_auth(&key)
+            .bearer_auth(key.expose())
             .send()
             .await
             .unwrap();

@@ -129,7 +129,7 @@ pub struct LoginRequest {
     /// The user's email (case does not matter).
     pub email: String,
     /// The user's password.
-    pub password: String,
+    pub password: crate::Secret,
 }
 
 /// Answer of login and setup: the user, and the CSRF token to send as `X-CSRF-Token` on
@@ -139,7 +139,7 @@ pub struct SessionInfo {
     /// The signed-in user.
     pub user: User,
     /// Send as `X-CSRF-Token` on every state-changing request made with the cookie.
-    pub csrf_token: String,
+    pub csrf_token: crate::Secret,
 }
 
 /// `POST /api/v1/auth/setup`: creates the first admin with the one-time setup token that
@@ -148,7 +148,7 @@ pub struct SessionInfo {
 #[schema(example = json!({"token": "the-setup-token-from-the-server-log", "email": "admin@example.com", "name": "Admin", "password": "a-long-passphrase"}))]
 pub struct SetupRequest {
     /// The one-time setup token from the server's log.
-    pub token: String,
+    pub token: crate::Secret,
     /// The first admin's email (`name@example.com`, at most 254 bytes).
     pub email: String,
     /// The display name (at most 100 characters); default: the part of the email before
@@ -156,7 +156,7 @@ pub struct SetupRequest {
     #[serde(default)]
     pub name: Option<String>,
     /// The first admin's password: at least 8 characters.
-    pub password: String,
+    pub password: crate::Secret,
 }
 
 /// How the caller of `GET /api/v1/auth/me` authenticated.
@@ -195,7 +195,7 @@ pub struct Me {
     pub scopes: Vec<Scope>,
     /// The CSRF token to send as `X-CSRF-Token`; present for cookie sessions only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub csrf_token: Option<String>,
+    pub csrf_token: Option<crate::Secret>,
     /// The id of the API key used; present for API keys only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<i64>,
@@ -251,7 +251,7 @@ pub struct CreatedApiKey {
     /// The new key's metadata.
     pub key: ApiKey,
     /// `aiops_` followed by 43 base64url characters (256 bits). Store it now.
-    pub secret: String,
+    pub secret: crate::Secret,
 }
 
 /// Query of `GET /api/v1/auth/keys`.
@@ -280,7 +280,7 @@ pub struct CreateUser {
     /// The user's role.
     pub role: Role,
     /// At least 8 characters.
-    pub password: String,
+    pub password: crate::Secret,
 }
 
 /// `PATCH /api/v1/users/{id}` (admin). Absent fields are left as they are.
@@ -309,7 +309,7 @@ pub struct UpdateUser {
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     /// The caller's password now.
-    pub current_password: String,
+    pub current_password: crate::Secret,
     /// At least 8 characters.
-    pub new_password: String,
+    pub new_password: crate::Secret,
 }

@@ -99,7 +99,7 @@ pub struct CreateAutomationTarget {
     pub base_url: Option<String>,
     /// Semaphore only, required: an API token (Semaphore → User → API tokens).
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<crate::Secret>,
     /// Semaphore only, required: the Semaphore project runs go to by default.
     #[serde(default)]
     #[schema(minimum = 1)]
@@ -126,7 +126,7 @@ pub struct CreateAutomationTarget {
     pub inventory: Option<String>,
     /// Local only: the Ansible Vault password (sealed at rest, never returned).
     #[serde(default)]
-    pub vault_password: Option<String>,
+    pub vault_password: Option<crate::Secret>,
 }
 
 /// `PATCH /api/v1/automation/targets/{id}`. Absent fields stay; an empty `token` or
@@ -143,7 +143,7 @@ pub struct UpdateAutomationTarget {
     pub base_url: Option<String>,
     /// Semaphore: a new API token; empty removes the stored one.
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<crate::Secret>,
     /// Semaphore: a new default project.
     #[serde(default)]
     #[schema(minimum = 1)]
@@ -168,7 +168,7 @@ pub struct UpdateAutomationTarget {
     pub inventory: Option<String>,
     /// Local: a new Ansible Vault password; empty removes the stored one.
     #[serde(default)]
-    pub vault_password: Option<String>,
+    pub vault_password: Option<crate::Secret>,
 }
 
 /// `GET /api/v1/automation/targets` query.

@@ -159,12 +159,12 @@ pub struct CreateChatIntegration {
     pub platform: ChatPlatform,
     /// The bot token (Telegram: from @BotFather; Slack: the `xoxb-` Bot User OAuth
     /// Token). Write-only.
-    pub token: String,
+    pub token: crate::Secret,
     /// Slack only: an app-level token (`xapp-…`, Basic Information → App-Level Tokens,
     /// scope `connections:write`) to receive events over Socket Mode instead of polling.
     /// Write-only.
     #[serde(default)]
-    pub app_token: Option<String>,
+    pub app_token: Option<crate::Secret>,
     /// The platform's API root when not the public one: `https://` (`http://` only for
     /// localhost).
     #[serde(default)]
@@ -222,11 +222,11 @@ pub struct UpdateChatIntegration {
     pub name: Option<String>,
     /// A new bot token (write-only); the token cannot be cleared.
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<crate::Secret>,
     /// Slack only: a new app-level token (`xapp-…`, write-only) for Socket Mode; an empty
     /// string clears it (the bot polls again).
     #[serde(default)]
-    pub app_token: Option<String>,
+    pub app_token: Option<crate::Secret>,
     /// The platform's API root when not the public one: `https://` (`http://` only for
     /// localhost).
     #[serde(default)]

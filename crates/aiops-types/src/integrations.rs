@@ -67,7 +67,7 @@ pub struct CreateIntegration {
     pub base_url: Option<String>,
     /// The API token (GitHub or GitLab personal access token, Jira API token); write-only.
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<crate::Secret>,
     /// Jira, required: the Atlassian account email the API token belongs to.
     #[serde(default)]
     pub email: Option<String>,
@@ -99,7 +99,7 @@ pub struct UpdateIntegration {
     pub base_url: Option<String>,
     /// A new token (write-only); empty removes the stored one.
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<crate::Secret>,
     /// Jira: the Atlassian account email the API token belongs to.
     #[serde(default)]
     pub email: Option<String>,
@@ -178,7 +178,7 @@ pub struct CreateProjectLink {
     pub external: String,
     /// Overrides the integration's token for this project (write-only).
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<crate::Secret>,
 }
 
 /// The caller's own token and identity for one integration.
@@ -209,7 +209,7 @@ pub struct PersonalCredential {
 pub struct SetPersonalCredential {
     /// The caller's own token for this integration (write-only).
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<crate::Secret>,
     /// The caller's GitHub login, GitLab username or Jira accountId: one word of at most
     /// 128 characters.
     #[serde(default)]

@@ -38,7 +38,7 @@ pub struct McpServer {
 
 /// `POST /api/v1/mcp/servers` (admin): a stdio server (`command`) or a remote one
 /// (`url`), for a whole tenant or one project.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"project": "acme/web", "name": "k8s",
     "command": ["npx", "-y", "some-mcp-server"], "env": {"KUBE_TOKEN": "s3cret"}}))]
 #[serde(deny_unknown_fields)]
@@ -59,29 +59,13 @@ pub struct CreateMcpServer {
     pub url: Option<String>,
     /// Secret environment of a stdio server: variable name → value (at most 32).
     #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, crate::Secret>,
     /// A remote server's secret header: its name (e.g. `Authorization`)…
     #[serde(default)]
     pub header: Option<String>,
     /// …and its value (e.g. `Bearer …`).
     #[serde(default)]
-    pub header_value: Option<String>,
-}
-
-/// Secret values never print: `env` shows its names, `header_value` whether it is set.
-impl std::fmt::Debug for CreateMcpServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateMcpServer")
-            .field("tenant", &self.tenant)
-            .field("project", &self.project)
-            .field("name", &self.name)
-            .field("command", &self.command)
-            .field("url", &self.url)
-            .field("env", &self.env.keys().collect::<Vec<_>>())
-            .field("header", &self.header)
-            .field("header_value", &self.header_value.as_ref().map(|_| "<set>"))
-            .finish()
-    }
+    pub header_value: Option<crate::Secret>,
 }
 
 /// `GET /api/v1/mcp/servers`: the servers of the tenants and projects you see; narrowed
@@ -126,13 +110,13 @@ mod tests {
     fn secrets_never_print() {
         let req = CreateMcpServer {
             name: "k8s".into(),
-            env: [("KUBE_TOKEN".to_owned(), "s3cret-value".to_owned())].into(),
+            env: [("KUBE_TOKEN".to_owned(), "s3cret-value".into())].into(),
             header_value: Some("Bearer hidden-value".into()),
             ..Default::default()
         };
         let shown = format!("{req:?}");
         assert!(
-            shown.contains("KUBE_TOKEN") && shown.contains("<set>"),
+            shown.contains("KUBE_TOKEN") && shown.contains("[redacted]"),
             "{shown}"
         );
         assert!(

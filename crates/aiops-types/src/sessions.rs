@@ -475,5 +475,5 @@ pub struct ToolCredential {
 pub struct SetToolCredential {
     /// The key or token (one line), or for `codex_auth_json` the JSON document; at most
     /// 64 KiB.
-    pub value: String,
+    pub value: crate::Secret,
 }

@@ -36,7 +36,7 @@ pub struct AddSshKey {
     /// An OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----` …) without a
     /// passphrase (git runs without a prompt). Write-only: never returned.
     #[serde(default)]
-    pub private_key: Option<String>,
+    pub private_key: Option<crate::Secret>,
     /// An absolute path to a key file on the server's disk (admins only: it is read as
     /// the server's own user).
     #[serde(default)]

@@ -101,7 +101,9 @@ pub async fn run(ctx: &Ctx, cmd: AuthCommand) -> Result<(), CliError> {
                 key.name,
                 scope_list(&key.scopes)
             );
-            output::value(ctx.out, &created, || format!("{}\n", created.secret))
+            output::value(ctx.out, &created, || {
+                format!("{}\n", created.secret.expose())
+            })
         }
         AuthCommand::Keys(KeysCommand::Revoke { id }) => {
             client.revoke_key(id).await?;
@@ -110,13 +112,13 @@ pub async fn run(ctx: &Ctx, cmd: AuthCommand) -> Result<(), CliError> {
         AuthCommand::Password { password_stdin } => {
             let req = if password_stdin {
                 ChangePassword {
-                    current_password: read_stdin_line()?,
-                    new_password: read_stdin_line()?,
+                    current_password: read_stdin_line()?.into(),
+                    new_password: read_stdin_line()?.into(),
                 }
             } else {
                 ChangePassword {
-                    current_password: password(false, "Current password: ")?,
-                    new_password: new_password(false, "New password: ")?,
+                    current_password: password(false, "Current password: ")?.into(),
+                    new_password: new_password(false, "New password: ")?.into(),
                 }
             };
             client.change_password(&req).await?;
@@ -132,7 +134,7 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<(), CliError> {
     let pw = Secret::new(password(args.password_stdin, "Password: ")?);
     let public = ctx.public_client()?;
     let (info, cookie) = public.login(&args.email, &pw).await?;
-    let session = public.with_credential(cookie.into_credential(info.csrf_token));
+    let session = public.with_credential(cookie.into_credential(info.csrf_token.expose()));
     let role = info.user.role;
     let req = CreateApiKey {
         name: key_name("cli"),
@@ -159,7 +161,7 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<(), CliError> {
         .ok()
         .flatten()
         .or_else(|| ctx.store_of(StoreKind::File).get(&url).ok().flatten());
-    let secret = Secret::new(created.secret);
+    let secret = created.secret;
     let kind = match ctx.store_key(&url, &secret, args.insecure_store) {
         Ok(kind) => kind,
         Err(e) => {

@@ -203,14 +203,14 @@ async fn targets(ctx: &Ctx, client: &Client, cmd: TargetsCommand) -> Result<(), 
                 name,
                 kind,
                 base_url: s.base_url,
-                token: token.filter(|t| !t.is_empty()),
+                token: token.filter(|t| !t.is_empty()).map(Into::into),
                 semaphore_project_id: s.project_id,
                 verify_tls: s.verify_tls,
                 http_timeout_secs: s.http_timeout,
                 task_timeout_secs: s.task_timeout,
                 poll_interval_secs: s.poll_interval,
                 inventory: s.inventory,
-                vault_password: vault_password.filter(|t| !t.is_empty()),
+                vault_password: vault_password.filter(|t| !t.is_empty()).map(Into::into),
             };
             output::one(out, &client.create_automation_target(&req).await?)
         }
@@ -224,14 +224,14 @@ async fn targets(ctx: &Ctx, client: &Client, cmd: TargetsCommand) -> Result<(), 
             let req = UpdateAutomationTarget {
                 name,
                 base_url: s.base_url,
-                token,
+                token: token.map(Into::into),
                 semaphore_project_id: s.project_id,
                 verify_tls: s.verify_tls,
                 http_timeout_secs: s.http_timeout,
                 task_timeout_secs: s.task_timeout,
                 poll_interval_secs: s.poll_interval,
                 inventory: s.inventory,
-                vault_password,
+                vault_password: vault_password.map(Into::into),
             };
             output::one(out, &client.update_automation_target(t.id, &req).await?)
         }

@@ -283,8 +283,8 @@ pub async fn run(ctx: &Ctx, platform: ChatPlatform, cmd: BotCommand) -> Result<(
                 tenant,
                 name,
                 platform,
-                token,
-                app_token,
+                token: token.into(),
+                app_token: app_token.map(Into::into),
                 answer: s.answer()?,
                 api_url: s.api_url,
                 enabled: s.enabled,
@@ -326,8 +326,8 @@ pub async fn run(ctx: &Ctx, platform: ChatPlatform, cmd: BotCommand) -> Result<(
             };
             let req = UpdateChatIntegration {
                 name,
-                token,
-                app_token,
+                token: token.map(Into::into),
+                app_token: app_token.map(Into::into),
                 answer: s.answer()?,
                 api_url: s.api_url,
                 enabled: s.enabled,

@@ -50,7 +50,7 @@ pub async fn run(ctx: &Ctx, cmd: CredentialsCommand) -> Result<(), CliError> {
             }
             let req = SetPersonalCredential {
                 token: if token_stdin {
-                    Some(read_token()?)
+                    Some(read_token()?.into())
                 } else {
                     None
                 },

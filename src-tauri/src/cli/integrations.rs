@@ -138,7 +138,7 @@ pub async fn run(ctx: &Ctx, cmd: IntegrationsCommand) -> Result<(), CliError> {
                 provider,
                 name,
                 base_url,
-                token: token.filter(|t| !t.is_empty()),
+                token: token.filter(|t| !t.is_empty()).map(Into::into),
                 email,
                 jira_close_transitions: names(settings.jira_close),
                 jira_reopen_transitions: names(settings.jira_reopen),
@@ -158,7 +158,7 @@ pub async fn run(ctx: &Ctx, cmd: IntegrationsCommand) -> Result<(), CliError> {
                 name,
                 base_url,
                 token: if token_stdin {
-                    Some(read_token()?)
+                    Some(read_token()?.into())
                 } else {
                     None
                 },

@@ -100,9 +100,9 @@ pub async fn run(ctx: &Ctx, cmd: ServersCommand) -> Result<(), CliError> {
                 name,
                 command,
                 url,
-                env,
+                env: env.into_iter().map(|(k, v)| (k, v.into())).collect(),
                 header,
-                header_value,
+                header_value: header_value.map(Into::into),
             };
             let s = client.create_mcp_server(&req).await?;
             output::value(ctx.out, &s, || {

@@ -266,7 +266,7 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
             let req = CreateProjectLink {
                 integration,
                 external,
-                token: token.filter(|t| !t.is_empty()),
+                token: token.filter(|t| !t.is_empty()).map(Into::into),
             };
             output::one(ctx.out, &client.create_link(id, &req).await?)
         }

@@ -86,7 +86,11 @@ pub async fn run(ctx: &Ctx, cmd: SshKeysCommand) -> Result<(), CliError> {
             }
             let req = AddSshKey {
                 name,
-                private_key: private_key_file.as_deref().map(read_key).transpose()?,
+                private_key: private_key_file
+                    .as_deref()
+                    .map(read_key)
+                    .transpose()?
+                    .map(Into::into),
                 path,
                 generate,
             };

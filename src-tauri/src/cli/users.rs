@@ -81,7 +81,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCommand) -> Result<(), CliError> {
                 email,
                 name,
                 role,
-                password,
+                password: password.into(),
             };
             output::one(ctx.out, &client.create_user(&req).await?)
         }

@@ -34,7 +34,7 @@ pub async fn sign_in(url: &str, email: &str, password: String) -> Result<SignedI
         .login(email.trim(), &Secret::new(password))
         .await
         .map_err(say)?;
-    let session = public.with_credential(cookie.into_credential(info.csrf_token));
+    let session = public.with_credential(cookie.into_credential(info.csrf_token.expose()));
     let req = CreateApiKey {
         name: crate::cli::auth::key_name("desktop"),
         scopes: info.user.role.scopes(),
@@ -43,7 +43,7 @@ pub async fn sign_in(url: &str, email: &str, password: String) -> Result<SignedI
     let created = session.create_key(&req).await;
     let _ = session.logout().await;
     let created = created.map_err(say)?;
-    let key = Secret::new(created.secret);
+    let key = created.secret;
     Ok(SignedIn {
         user: info.user,
         client: public.with_credential(Credential::ApiKey(key.clone())),

@@ -51,7 +51,7 @@ fn auth_flows_leave_no_secret_in_the_data_dir() {
             .await
             .expect("the admin logs in with the password");
         secrets.add("the admin's session cookie", cookie.0.expose());
-        let session = public.with_credential(cookie.into_credential(info.csrf_token));
+        let session = public.with_credential(cookie.into_credential(info.csrf_token.expose()));
 
         let created = session
             .create_key(&CreateApiKey {
@@ -61,8 +61,8 @@ fn auth_flows_leave_no_secret_in_the_data_dir() {
             })
             .await
             .expect("a session mints an API key");
-        secrets.add("a key minted over a session", &created.secret);
-        let keyed = public.with_credential(Credential::ApiKey(Secret::new(created.secret)));
+        secrets.add("a key minted over a session", created.secret.expose());
+        let keyed = public.with_credential(Credential::ApiKey(created.secret));
         let me = keyed.me().await.expect("the minted key works");
         assert_eq!(me.api_key_id, Some(created.key.id), "it is that key");
         session
@@ -96,7 +96,7 @@ fn auth_flows_leave_no_secret_in_the_data_dir() {
             .await
             .expect("the member logs in");
         secrets.add("the member's first session cookie", cookie.0.expose());
-        let member = public.with_credential(cookie.into_credential(info.csrf_token));
+        let member = public.with_credential(cookie.into_credential(info.csrf_token.expose()));
         member
             .change_password(&ChangePassword {
                 current_password: MEMBER_PASSWORD.into(),
@@ -114,7 +114,7 @@ fn auth_flows_leave_no_secret_in_the_data_dir() {
             .await
             .expect("the new password works");
         secrets.add("the member's second session cookie", cookie.0.expose());
-        let member = public.with_credential(cookie.into_credential(info.csrf_token));
+        let member = public.with_credential(cookie.into_credential(info.csrf_token.expose()));
         let own = member
             .create_key(&CreateApiKey {
                 name: "member".into(),
@@ -123,7 +123,7 @@ fn auth_flows_leave_no_secret_in_the_data_dir() {
             })
             .await
             .expect("the member mints a key");
-        secrets.add("the member's key", &own.secret);
+        secrets.add("the member's key", own.secret.expose());
         member.logout().await.expect("the member logs out");
         session.logout().await.expect("the admin logs out");
     });

@@ -219,9 +219,9 @@ async fn login_returns_the_session_cookie_and_the_session_sends_csrf_on_writes()
         "s3ss10n",
         "the aiops_session cookie, not another one"
     );
-    assert_eq!(info.csrf_token, "c5rf");
+    assert_eq!(info.csrf_token.expose(), "c5rf");
 
-    let session = client.with_credential(cookie.into_credential(info.csrf_token));
+    let session = client.with_credential(cookie.into_credential(info.csrf_token.expose()));
     session.me().await.unwrap();
     session.logout().await.unwrap();
 

@@ -315,8 +315,12 @@ pub fn create(
         )?,
         inventory: local::inventory(req.inventory.as_deref())?,
     };
-    let token = TokenChange::from_request(req.token.as_deref(), false)?;
-    let vault = vault_change(req.vault_password.as_deref(), false)?;
+    let token =
+        TokenChange::from_request(req.token.as_ref().map(aiops_types::Secret::expose), false)?;
+    let vault = vault_change(
+        req.vault_password.as_ref().map(aiops_types::Secret::expose),
+        false,
+    )?;
     check_kind(&row, token.changed(), vault.changed())?;
     let seal_token = |id| token.seal(key, &token_context(id));
     let seal_vault = |id| vault.seal(key, &vault_context(id));
@@ -382,8 +386,12 @@ pub fn update(
             None => t.inventory.clone(),
         },
     };
-    let token = TokenChange::from_request(req.token.as_deref(), true)?;
-    let vault = vault_change(req.vault_password.as_deref(), true)?;
+    let token =
+        TokenChange::from_request(req.token.as_ref().map(aiops_types::Secret::expose), true)?;
+    let vault = vault_change(
+        req.vault_password.as_ref().map(aiops_types::Secret::expose),
+        true,
+    )?;
     let has = |change: &TokenChange, stored: bool| match change {
         TokenChange::Keep => stored,
         TokenChange::Clear => false,

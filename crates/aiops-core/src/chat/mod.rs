@@ -255,12 +255,16 @@ pub fn create(
         max_chats: fields::max_chats(req.max_chats.unwrap_or(DEFAULT_MAX_CHATS))?,
     };
     // Nothing to clear on a new row: an empty app token is none.
-    let app = match app_token(row.platform, req.app_token.as_deref(), true)? {
+    let app = match app_token(
+        row.platform,
+        req.app_token.as_ref().map(aiops_types::Secret::expose),
+        true,
+    )? {
         TokenChange::Clear => TokenChange::Keep,
         other => other,
     };
     check_answer(&row, matches!(app, TokenChange::Set(_)))?;
-    let token = TokenChange::from_request(Some(&req.token), false)?;
+    let token = TokenChange::from_request(Some(req.token.expose()), false)?;
     let seal = |id| token.seal(key, &token_context(id));
     let seal_app = |id| app.seal(key, &app_token_context(id));
     let audit = NewAudit::by(caller, "chat_integration.create").detail(json!({
@@ -318,14 +322,19 @@ pub fn update(
         context_ttl_secs: fields::context_ttl(req.context_ttl_secs.unwrap_or(i.context_ttl_secs))?,
         max_chats: fields::max_chats(req.max_chats.unwrap_or(i.max_chats))?,
     };
-    let app = app_token(row.platform, req.app_token.as_deref(), true)?;
+    let app = app_token(
+        row.platform,
+        req.app_token.as_ref().map(aiops_types::Secret::expose),
+        true,
+    )?;
     let socket_mode = match &app {
         TokenChange::Keep => current.app_token.is_some(),
         TokenChange::Clear => false,
         TokenChange::Set(_) => true,
     };
     check_answer(&row, socket_mode)?;
-    let token = TokenChange::from_request(req.token.as_deref(), false)?;
+    let token =
+        TokenChange::from_request(req.token.as_ref().map(aiops_types::Secret::expose), false)?;
     let seal = |id| token.seal(key, &token_context(id));
     let seal_app = |id| app.seal(key, &app_token_context(id));
     let audit = NewAudit::by(caller, "chat_integration.update")

@@ -370,7 +370,7 @@ fn a_slack_app_token_is_a_second_sealed_secret_that_switches_to_socket_mode() {
     // Clearing it without channels to poll is refused; with channels it returns to
     // polling.
     let clear = UpdateChatIntegration {
-        app_token: Some(String::new()),
+        app_token: Some("".into()),
         ..Default::default()
     };
     assert!(chat::update(&w.db, &w.key, &w.boss, i.id, &clear).is_err());

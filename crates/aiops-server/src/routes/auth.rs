@@ -84,7 +84,7 @@ async fn login(
     let ip_text = ip.map(|i| i.to_string());
     let audit_ip = ip_text.clone();
     let verified = st
-        .run_hashing(move |db| auth::verify_login(db, &req.email, &req.password, audit_ip))
+        .run_hashing(move |db| auth::verify_login(db, &req.email, req.password.expose(), audit_ip))
         .await;
     let rec = match verified {
         Err(e) if e.code == ErrorCode::Unauthorized => {
@@ -154,7 +154,7 @@ async fn me(a: Auth<Read>, State(st): State<AppState>) -> ApiResult<Json<Me>> {
         user: rec.user,
         method,
         scopes: a.principal.scopes,
-        csrf_token: a.csrf_token,
+        csrf_token: a.csrf_token.map(Into::into),
         api_key_id: (method == aiops_types::AuthMethod::ApiKey)
             .then_some(a.principal.credential_id),
     }))

@@ -49,7 +49,7 @@ async fn set(
     let k = kind(&k)?;
     Ok(Json(
         st.run_tracked(move |db, access| {
-            credentials::set(db, access.key, &a.principal, k, &req.value)
+            credentials::set(db, access.key, &a.principal, k, req.value.expose())
         })
         .await?,
     ))

@@ -1,7 +1,7 @@
 //! Login, keys, role caps, CSRF and the login rate limit, through the real client.
 
 use aiops_client::ClientError;
-use aiops_types::{AuthMethod, CreateApiKey, CreateTenant, ErrorCode, Role, Scope};
+use aiops_types::{AuthMethod, CreateApiKey, CreateTenant, ErrorCode, Role, Scope, Secret};
 
 use crate::common::code;
 use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, TestServer};
@@ -16,11 +16,14 @@ async fn login_whoami_key_create_use_revoke() {
         .expect("login with the right password");
     let session = s
         .anonymous()
-        .with_credential(cookie.into_credential(info.csrf_token.clone()));
+        .with_credential(cookie.into_credential(info.csrf_token.expose()));
     let me = session.me().await.expect("whoami with the session cookie");
     assert_eq!(me.user.email, ADMIN_EMAIL);
     assert_eq!(me.method, AuthMethod::Session);
-    assert_eq!(me.csrf_token.as_deref(), Some(info.csrf_token.as_str()));
+    assert_eq!(
+        me.csrf_token.as_ref().map(Secret::expose),
+        Some(info.csrf_token.expose())
+    );
 
     let created = session
         .create_key(&CreateApiKey {
@@ -30,8 +33,8 @@ async fn login_whoami_key_create_use_revoke() {
         })
         .await
         .expect("a session may mint a key");
-    assert!(created.secret.starts_with("aiops_"));
-    let keyed = s.client(&created.secret);
+    assert!(created.secret.expose().starts_with("aiops_"));
+    let keyed = s.client(created.secret.expose());
     let me = keyed.me().await.expect("the new key works");
     assert_eq!(me.method, AuthMethod::ApiKey);
     assert_eq!(me.scopes, vec![Scope::Read]);
@@ -40,7 +43,7 @@ async fn login_whoami_key_create_use_revoke() {
         listed
             .items
             .iter()
-            .all(|k| !format!("{k:?}").contains(&created.secret)),
+            .all(|k| !format!("{k:?}").contains(created.secret.expose())),
         "lists never show secrets"
     );
 
@@ -122,7 +125,9 @@ async fn member_cannot_mint_admin_key_and_write_key_cannot_mint_admin() {
         .create_key(&ask(vec![Scope::Read, Scope::Write]))
         .await
         .unwrap()
-        .secret;
+        .secret
+        .expose()
+        .to_owned();
     assert_eq!(
         code(
             s.client(&write_only)
@@ -168,7 +173,7 @@ async fn cookie_writes_need_the_csrf_token() {
     forged.me().await.expect("reads need no CSRF token");
     let honest = s
         .anonymous()
-        .with_credential(cookie.into_credential(info.csrf_token));
+        .with_credential(cookie.into_credential(info.csrf_token.expose()));
     honest
         .create_tenant(&req)
         .await

@@ -26,7 +26,9 @@ impl TestServer {
         admin::create_admin(data_dir.path(), ADMIN_EMAIL, ADMIN_PASSWORD).expect("create admin");
         let admin_key = admin::create_api_key(data_dir.path(), ADMIN_EMAIL, "tests", &Scope::ALL)
             .expect("admin key")
-            .secret;
+            .secret
+            .expose()
+            .to_owned();
         let mut settings = Settings::for_data_dir(data_dir.path());
         configure(&mut settings);
         let state = aiops_server::open(settings).expect("open server state");
@@ -72,7 +74,9 @@ impl TestServer {
             .expect("create user");
         let key = admin::create_api_key(self.data_dir.path(), email, "k", scopes)
             .expect("user key")
-            .secret;
+            .secret
+            .expose()
+            .to_owned();
         (user.id, key)
     }
 }

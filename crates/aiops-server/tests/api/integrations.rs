@@ -69,7 +69,7 @@ async fn tokens_are_sealed_and_never_returned() {
         .update_integration(
             created.id,
             &UpdateIntegration {
-                token: Some(String::new()),
+                token: Some("".into()),
                 ..Default::default()
             },
         )

@@ -121,9 +121,12 @@ async fn every_route_enforces_its_declared_auth_decision() {
         .unwrap()
     };
     let by_scope = |scope: Scope| match scope {
-        Scope::Read => mint(&[Scope::Read]).secret,
-        Scope::Write => mint(&[Scope::Read, Scope::Write]).secret,
-        Scope::Admin => mint(&Scope::ALL).secret,
+        Scope::Read => mint(&[Scope::Read]).secret.expose().to_owned(),
+        Scope::Write => mint(&[Scope::Read, Scope::Write])
+            .secret
+            .expose()
+            .to_owned(),
+        Scope::Admin => mint(&Scope::ALL).secret.expose().to_owned(),
     };
     let (read, write, admin) = (
         by_scope(Scope::Read),
@@ -174,7 +177,7 @@ async fn every_route_enforces_its_declared_auth_decision() {
                 for (state, key) in [
                     ("no credential", None),
                     ("malformed key", Some(malformed)),
-                    ("revoked key", Some(revoked.secret.as_str())),
+                    ("revoked key", Some(revoked.secret.expose())),
                 ] {
                     let got = call(&http, &s, r, key).await;
                     let ok = denied(&got, "unauthorized");

@@ -2382,11 +2382,7 @@ export interface components {
              *     the server's own user).
              */
             path?: string | null;
-            /**
-             * @description An OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----` …) without a
-             *     passphrase (git runs without a prompt). Write-only: never returned.
-             */
-            private_key?: string | null;
+            private_key?: components["schemas"]["Secret"] | null;
         };
         /**
          * @description One version of the global agent instructions (`GET /api/v1/agents/global` answers the
@@ -2802,9 +2798,9 @@ export interface components {
          */
         ChangePassword: {
             /** @description The caller's password now. */
-            current_password: string;
+            current_password: components["schemas"]["Secret"];
             /** @description At least 8 characters. */
-            new_password: string;
+            new_password: components["schemas"]["Secret"];
         };
         /**
          * @description Who answers `ask` and plain mentions.
@@ -3083,10 +3079,8 @@ export interface components {
             task_timeout_secs?: number | null;
             /** @description Tenant id or slug. */
             tenant: string;
-            /** @description Semaphore only, required: an API token (Semaphore → User → API tokens). */
-            token?: string | null;
-            /** @description Local only: the Ansible Vault password (sealed at rest, never returned). */
-            vault_password?: string | null;
+            token?: components["schemas"]["Secret"] | null;
+            vault_password?: components["schemas"]["Secret"] | null;
             /** @description Semaphore only: verify the server's TLS certificate (default true). */
             verify_tls?: boolean | null;
         };
@@ -3142,12 +3136,7 @@ export interface components {
              *     localhost).
              */
             api_url?: string | null;
-            /**
-             * @description Slack only: an app-level token (`xapp-…`, Basic Information → App-Level Tokens,
-             *     scope `connections:write`) to receive events over Socket Mode instead of polling.
-             *     Write-only.
-             */
-            app_token?: string | null;
+            app_token?: components["schemas"]["Secret"] | null;
             /**
              * Format: int32
              * @description Agent: a chat's context ends after this many seconds without a question:
@@ -3187,7 +3176,7 @@ export interface components {
              * @description The bot token (Telegram: from @BotFather; Slack: the `xoxb-` Bot User OAuth
              *     Token). Write-only.
              */
-            token: string;
+            token: components["schemas"]["Secret"];
         };
         /**
          * @description `POST /api/v1/integrations` (admin).
@@ -3229,8 +3218,7 @@ export interface components {
             sync_interval_secs?: number | null;
             /** @description Tenant id or slug. */
             tenant: string;
-            /** @description The API token (GitHub or GitLab personal access token, Jira API token); write-only. */
-            token?: string | null;
+            token?: components["schemas"]["Secret"] | null;
         };
         /**
          * @description `POST /api/v1/issues`
@@ -3289,12 +3277,11 @@ export interface components {
             command?: string[];
             /** @description Secret environment of a stdio server: variable name → value (at most 32). */
             env?: {
-                [key: string]: string;
+                [key: string]: components["schemas"]["Secret"];
             };
             /** @description A remote server's secret header: its name (e.g. `Authorization`)… */
             header?: string | null;
-            /** @description …and its value (e.g. `Bearer …`). */
-            header_value?: string | null;
+            header_value?: components["schemas"]["Secret"] | null;
             /** @description `^[a-z0-9_-]{1,32}$`, unique in its tenant or project; not `aiops`. */
             name: string;
             /** @description Project id, slug or `tenant/slug`: a server for this project only. */
@@ -3346,8 +3333,7 @@ export interface components {
              * @description The integration's id.
              */
             integration: number;
-            /** @description Overrides the integration's token for this project (write-only). */
-            token?: string | null;
+            token?: components["schemas"]["Secret"] | null;
         };
         /**
          * @description `POST /api/v1/projects/{id}/pulls`.
@@ -3418,7 +3404,7 @@ export interface components {
              */
             name?: string | null;
             /** @description At least 8 characters. */
-            password: string;
+            password: components["schemas"]["Secret"];
             /** @description The user's role. */
             role: components["schemas"]["Role"];
         };
@@ -3427,7 +3413,7 @@ export interface components {
             /** @description The new key's metadata. */
             key: components["schemas"]["ApiKey"];
             /** @description `aiops_` followed by 43 base64url characters (256 bits). Store it now. */
-            secret: string;
+            secret: components["schemas"]["Secret"];
         };
         /**
          * @description Where a review comment is: a line of the new file (`side: new`), or of the old one
@@ -4088,7 +4074,7 @@ export interface components {
             /** @description The user's email (case does not matter). */
             email: string;
             /** @description The user's password. */
-            password: string;
+            password: components["schemas"]["Secret"];
         };
         /**
          * @description `PUT /api/v1/chat/integrations/{id}/users`: maps a chat user to an aiops user (by
@@ -4181,8 +4167,7 @@ export interface components {
              * @description The id of the API key used; present for API keys only.
              */
             api_key_id?: number | null;
-            /** @description The CSRF token to send as `X-CSRF-Token`; present for cookie sessions only. */
-            csrf_token?: string | null;
+            csrf_token?: components["schemas"]["Secret"] | null;
             /** @description How the caller authenticated. */
             method: components["schemas"]["AuthMethod"];
             /** @description Effective scopes of this credential (a key's scopes, or the role's for a session). */
@@ -5639,6 +5624,8 @@ export interface components {
          * @enum {string}
          */
         Scope: "read" | "write" | "admin";
+        /** Format: password */
+        Secret: string;
         /**
          * @description `POST /api/v1/sessions/{id}/send`: text typed literally into the pane.
          * @example {
@@ -5764,7 +5751,7 @@ export interface components {
          */
         SessionInfo: {
             /** @description Send as `X-CSRF-Token` on every state-changing request made with the cookie. */
-            csrf_token: string;
+            csrf_token: components["schemas"]["Secret"];
             /** @description The signed-in user. */
             user: components["schemas"]["User"];
         };
@@ -5834,8 +5821,7 @@ export interface components {
              *     128 characters.
              */
             login?: string | null;
-            /** @description The caller's own token for this integration (write-only). */
-            token?: string | null;
+            token?: components["schemas"]["Secret"] | null;
         };
         /**
          * @description `PUT /api/v1/me/tool-credentials/{kind}`.
@@ -5848,7 +5834,7 @@ export interface components {
              * @description The key or token (one line), or for `codex_auth_json` the JSON document; at most
              *     64 KiB.
              */
-            value: string;
+            value: components["schemas"]["Secret"];
         };
         /**
          * @description `POST /api/v1/auth/setup`: creates the first admin with the one-time setup token that
@@ -5869,9 +5855,9 @@ export interface components {
              */
             name?: string | null;
             /** @description The first admin's password: at least 8 characters. */
-            password: string;
+            password: components["schemas"]["Secret"];
             /** @description The one-time setup token from the server's log. */
-            token: string;
+            token: components["schemas"]["Secret"];
         };
         /** @description An SSH key as the API shows it: never the private part. */
         SshKey: {
@@ -6384,10 +6370,8 @@ export interface components {
              * @description Seconds after which a run still going is stopped and fails, 10..=86400.
              */
             task_timeout_secs?: number | null;
-            /** @description Semaphore: a new API token; empty removes the stored one. */
-            token?: string | null;
-            /** @description Local: a new Ansible Vault password; empty removes the stored one. */
-            vault_password?: string | null;
+            token?: components["schemas"]["Secret"] | null;
+            vault_password?: components["schemas"]["Secret"] | null;
             /** @description Semaphore: verify the server's TLS certificate. */
             verify_tls?: boolean | null;
         };
@@ -6421,11 +6405,7 @@ export interface components {
              *     localhost).
              */
             api_url?: string | null;
-            /**
-             * @description Slack only: a new app-level token (`xapp-…`, write-only) for Socket Mode; an empty
-             *     string clears it (the bot polls again).
-             */
-            app_token?: string | null;
+            app_token?: components["schemas"]["Secret"] | null;
             /**
              * Format: int32
              * @description Agent: a chat's context ends after this many seconds without a question:
@@ -6457,8 +6437,7 @@ export interface components {
              *     for localhost.
              */
             ollama_url?: string | null;
-            /** @description A new bot token (write-only); the token cannot be cleared. */
-            token?: string | null;
+            token?: components["schemas"]["Secret"] | null;
         };
         /**
          * @description `PATCH /api/v1/hosts/{id}`: the fields given change.
@@ -6517,8 +6496,7 @@ export interface components {
              * @description Seconds between scheduled syncs: 60..=86400, or 0 to turn scheduled sync off.
              */
             sync_interval_secs?: number | null;
-            /** @description A new token (write-only); empty removes the stored one. */
-            token?: string | null;
+            token?: components["schemas"]["Secret"] | null;
         };
         /**
          * @description `PATCH /api/v1/issues/{id}`. Absent fields are left as they are; `labels` replaces the
