@@ -53,7 +53,7 @@ impl SessionGrant {
             ("GET" | "POST", ["projects", _, "git", _]) => true,
             // Its project, its project's issues and syncs, its own session in the list:
             // the domain keeps every other row out (`Principal::confine_project`).
-            ("GET", ["projects"] | ["issues"] | ["sessions"] | ["sync-runs", _])
+            ("GET", ["projects" | "issues" | "sessions"] | ["sync-runs", _])
             | ("POST", ["issues", "sync"]) => true,
             ("GET", ["projects", p]) | ("GET" | "POST", ["projects", p, "pulls"]) => {
                 is(p, self.project_id)
@@ -71,11 +71,10 @@ impl SessionGrant {
                     && matches!(
                         (method, rest),
                         ("GET" | "PATCH", [])
-                            | ("POST", ["close" | "reopen"])
+                            | ("POST", ["close" | "reopen"] | ["workflow", _])
                             | ("PUT", ["assignee"])
                             | ("GET" | "POST", ["comments"])
                             | ("PATCH", ["comments", _])
-                            | ("POST", ["workflow", _])
                     )
             }
             _ => false,

@@ -128,7 +128,7 @@ impl JobStore for Db {
                         state.as_str(),
                         Ts(now()),
                         error,
-                        result.map(|v| v.to_string())
+                        result.map(std::string::ToString::to_string)
                     ],
                 )
                 .map_err(internal)?;

@@ -231,7 +231,7 @@ pub fn ssh_argv(destination: &str, port: u16, remote: &[String]) -> Result<Vec<S
 pub fn shell_words(argv: &[String]) -> Option<String> {
     let quoted = argv
         .iter()
-        .map(|a| shlex::try_quote(a).map(|q| q.into_owned()))
+        .map(|a| shlex::try_quote(a).map(std::borrow::Cow::into_owned))
         .collect::<Result<Vec<_>, _>>()
         .ok()?;
     Some(quoted.join(" "))

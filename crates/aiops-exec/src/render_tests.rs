@@ -329,7 +329,7 @@ fn a_flood_left_out_still_ends_with_its_last_screen() {
     );
     let first: u64 = rendered.lines().next().unwrap().parse().unwrap();
     assert_eq!(
-        skipped_note(flood[..flood.find(&format!("\n{first}\r")).unwrap() + 1].len() as u64),
+        skipped_note(flood[..=flood.find(&format!("\n{first}\r")).unwrap()].len() as u64),
         format!("{note}\n"),
         "the note counts what is not in the log"
     );

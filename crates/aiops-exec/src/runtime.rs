@@ -242,7 +242,7 @@ impl TmuxRuntime {
 fn quoted(path: &Path) -> Option<String> {
     shlex::try_quote(path.to_str()?)
         .ok()
-        .map(|q| q.into_owned())
+        .map(std::borrow::Cow::into_owned)
 }
 
 fn var(env: &[(String, String)], key: &str) -> String {

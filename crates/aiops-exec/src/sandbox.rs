@@ -247,8 +247,8 @@ pub fn scope_ipc() {
         use landlock::{Ruleset, RulesetAttr, Scope};
         let applied = Ruleset::default()
             .scope(Scope::AbstractUnixSocket | Scope::Signal)
-            .and_then(|r| r.create())
-            .and_then(|r| r.restrict_self());
+            .and_then(landlock::Ruleset::create)
+            .and_then(landlock::RulesetCreated::restrict_self);
         if let Err(e) = applied {
             eprintln!("aiops: Landlock IPC scoping unavailable ({e}); the sandbox runs without it");
         }

@@ -75,7 +75,7 @@ pub(crate) fn inline(material: &SshMaterial) -> CoreResult<SshMaterial> {
 /// `text` as one word for a POSIX shell.
 fn quote(text: &str) -> CoreResult<String> {
     shlex::try_quote(text)
-        .map(|q| q.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .map_err(|_| CoreError::invalid("root", "a path with a NUL byte"))
 }
 

@@ -322,7 +322,10 @@ impl Installer for ToolInstaller {
     fn latest(&self, manager: Manager, package: &str) -> Result<String, String> {
         let key = (manager, package.to_owned());
         {
-            let cache = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+            let cache = self
+                .latest
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some((at, answer)) = cache.get(&key) {
                 let ttl = if answer.is_ok() {
                     LATEST_TTL
@@ -337,7 +340,7 @@ impl Installer for ToolInstaller {
         let answer = self.query_latest(manager, package);
         self.latest
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(key, (Instant::now(), answer.clone()));
         answer
     }
@@ -373,7 +376,7 @@ impl Installer for ToolInstaller {
         // Forget the cached answer: the status after an install asks the registry again.
         self.latest
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&(plan.manager, plan.package.to_owned()));
         Ok(())
     }

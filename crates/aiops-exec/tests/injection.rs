@@ -102,7 +102,7 @@ fn clone_takes_only_safe_urls_and_only_literally() {
                     ok = true;
                 }
                 Err(e) if checked.is_err() => {
-                    prop_assert!(matches!(e, GitError::Invalid(_)), "{e:?}")
+                    prop_assert!(matches!(e, GitError::Invalid(_)), "{e:?}");
                 }
                 Err(_) => {}
             }
@@ -138,7 +138,7 @@ fn worktrees_take_branch_base_and_path_literally() {
                     ok = true;
                 }
                 Err(e) if branch.starts_with('-') || base.starts_with('-') => {
-                    prop_assert!(matches!(e, GitError::Invalid(_)), "{e:?}")
+                    prop_assert!(matches!(e, GitError::Invalid(_)), "{e:?}");
                 }
                 Err(_) => {}
             }
@@ -363,7 +363,7 @@ fn create_branch_makes_that_branch_at_that_commit() {
                     ok = true;
                 }
                 Err(e) if name.starts_with('-') || from.is_some_and(|f| f.starts_with('-')) => {
-                    prop_assert!(matches!(e, GitError::Invalid(_)), "{e:?}")
+                    prop_assert!(matches!(e, GitError::Invalid(_)), "{e:?}");
                 }
                 Err(_) => {}
             }
@@ -396,7 +396,7 @@ fn checkout_switches_to_that_branch_only() {
                     ok = true;
                 }
                 Err(e) if s.starts_with('-') => {
-                    prop_assert!(matches!(e, GitError::Invalid(_)), "{e:?}")
+                    prop_assert!(matches!(e, GitError::Invalid(_)), "{e:?}");
                 }
                 Err(_) => {}
             }

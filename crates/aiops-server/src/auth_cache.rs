@@ -39,7 +39,10 @@ impl AuthCache {
         generation: u64,
         now: time::OffsetDateTime,
     ) -> Option<Principal> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let e = entries.get(digest)?;
         let fresh = e.generation == generation
             && e.at.elapsed() < MAX_AGE
@@ -55,7 +58,10 @@ impl AuthCache {
         generation: u64,
         expires_at: Option<time::OffsetDateTime>,
     ) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }

@@ -55,21 +55,30 @@ struct Stop {
 
 impl Stop {
     fn set(&self) {
-        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        *self
+            .stopped
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
         self.wake.notify_all();
     }
 
     fn is_set(&self) -> bool {
-        *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
+        *self
+            .stopped
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Sleeps up to `d`; true when stopped meanwhile.
     fn wait(&self, d: Duration) -> bool {
-        let guard = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        let guard = self
+            .stopped
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (guard, _) = self
             .wake
             .wait_timeout_while(guard, d, |stopped| !*stopped)
-            .unwrap_or_else(|e| e.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *guard
     }
 }
@@ -266,10 +275,10 @@ fn serve(state: &AppState, id: i64, stop: &Stop) -> CoreResult<()> {
         for event in &got.events {
             match interp.handle(event, now) {
                 Ok(Outcome::Failed(e)) => {
-                    tracing::info!(integration = id, error = %e, "chat command refused")
+                    tracing::info!(integration = id, error = %e, "chat command refused");
                 }
                 Ok(Outcome::Ignored(why)) => {
-                    tracing::debug!(integration = id, why, "chat event ignored")
+                    tracing::debug!(integration = id, why, "chat event ignored");
                 }
                 Ok(_) => {}
                 // The event is marked handled: it is not retried (never answered twice).

@@ -76,7 +76,7 @@ async fn sync(
                 watches.insert(s.id, w);
             }
             Err(e) => {
-                tracing::warn!(session = s.id, error = %e, "cannot watch the session's working copy")
+                tracing::warn!(session = s.id, error = %e, "cannot watch the session's working copy");
             }
         }
     }

@@ -304,7 +304,7 @@ pub fn last_backup_age(backups_dir: &Path, now: SystemTime) -> Option<Duration> 
         .ok()?
         .filter_map(Result::ok)
         .filter_map(|e| e.metadata().ok())
-        .filter(|m| m.is_file())
+        .filter(std::fs::Metadata::is_file)
         .filter_map(|m| m.modified().ok())
         .max()?;
     Some(now.duration_since(newest).unwrap_or_default())

@@ -90,7 +90,7 @@ async fn update(
     let work: crate::runner::Work = Box::new(move |ctx| {
         let releases = aiops_trackers::releases::HttpReleases::new(crate::update::DOWNLOAD_TIMEOUT);
         let u = crate::update::update(&releases, &s.update_url, &s.update_public_key, &exe, &|l| {
-            ctx.line(l)
+            ctx.line(l);
         })
         .map_err(|e| e.to_string())?;
         flag.store(u.replaced, std::sync::atomic::Ordering::Release);

@@ -88,7 +88,10 @@ impl Revocations {
 
     /// Announces `r` to every waiter. Call it after the change is committed.
     pub fn publish(&self, r: Revocation) {
-        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let mut log = self
+            .log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let next = *self.seq.borrow() + 1;
         log.push_back((next, r));
         if log.len() > KEPT {
@@ -123,7 +126,10 @@ impl Revocations {
     /// Whether a revocation numbered `(after, upto]` affects `h`; true when some of them
     /// are no longer kept.
     fn affected(&self, h: &Holder, after: u64, upto: u64) -> bool {
-        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let log = self
+            .log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if log.front().is_none_or(|(first, _)| *first > after + 1) {
             return true;
         }

@@ -60,7 +60,10 @@ impl Runner {
 
     /// Asks a running job to stop; false when it is not running here.
     pub fn cancel(&self, id: i64) -> bool {
-        let cancels = self.cancels.lock().unwrap_or_else(|e| e.into_inner());
+        let cancels = self
+            .cancels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match cancels.get(&id) {
             Some(flag) => {
                 flag.store(true, Ordering::Release);
@@ -91,7 +94,7 @@ pub async fn submit(
     st.runner()
         .cancels
         .lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .insert(job.id, flag.clone());
     let st2 = st.clone();
     let id = job.id;
@@ -119,7 +122,7 @@ pub async fn submit(
         st2.runner()
             .cancels
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&id);
         st2.runner().bump();
         st2.notify_events();
@@ -132,7 +135,7 @@ fn execute(st: &AppState, id: i64, flag: &AtomicBool, work: Work) -> bool {
     let db = st.db();
     match db.start_job(id) {
         Ok(Some(job)) => {
-            tracing::info!(job = id, kind = %job.kind, subject = %job.subject, "job started")
+            tracing::info!(job = id, kind = %job.kind, subject = %job.subject, "job started");
         }
         Ok(None) => return false, // cancelled while queued
         Err(e) => {
@@ -179,7 +182,10 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn flush(&self) {
         let text = {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let mut p = self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             p.1 = Instant::now();
             std::mem::take(&mut p.0)
         };
@@ -196,7 +202,10 @@ impl Ctx<'_> {
 impl JobContext for Ctx<'_> {
     fn line(&self, text: &str) {
         let due = {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let mut p = self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             p.0.push_str(&aiops_core::redact::redact(text));
             p.0.push('\n');
             p.1.elapsed() >= FLUSH_EVERY
@@ -210,7 +219,10 @@ impl JobContext for Ctx<'_> {
         // Work that waits on something quiet (npm on a slow registry) polls this often:
         // output held back since the last line goes out now, not only with the next one.
         let due = {
-            let p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let p = self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             !p.0.is_empty() && p.1.elapsed() >= FLUSH_EVERY
         };
         if due {

@@ -22,7 +22,7 @@ impl SiteCache {
     pub fn forget(&self, name: &str) {
         self.0
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(name);
     }
 }
@@ -52,7 +52,11 @@ pub fn open(
         .into_iter()
         .find(|h| h.name == name)
         .ok_or_else(|| CoreError::not_found(format!("session host `{name}`")))?;
-    if let Some((at, site)) = cache.0.lock().unwrap_or_else(|e| e.into_inner()).get(name)
+    if let Some((at, site)) = cache
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(name)
         && *at == host.updated_at
     {
         return Ok(site.clone());
@@ -61,7 +65,7 @@ pub fn open(
     cache
         .0
         .lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .insert(name.to_owned(), (host.updated_at, site.clone()));
     Ok(site)
 }

@@ -133,7 +133,10 @@ impl<T: Render> ListWriter<T> {
                 }
                 let mut text = String::new();
                 if let Some(first) = self.first.take() {
-                    let header: Vec<String> = T::HEADERS.iter().map(|h| h.to_string()).collect();
+                    let header: Vec<String> = T::HEADERS
+                        .iter()
+                        .map(std::string::ToString::to_string)
+                        .collect();
                     let rows: Vec<Vec<String>> = first.iter().map(Render::row).collect();
                     self.widths = widths(std::iter::once(&header).chain(&rows));
                     text.push_str(&line(&header, &self.widths));

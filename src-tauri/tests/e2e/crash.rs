@@ -70,7 +70,7 @@ fn acknowledged_writes_survive_sigkill() {
 
     let reached = wait_until(Duration::from_secs(60), || {
         progress.acked.load(Ordering::SeqCst) >= KILL_AFTER
-            || writers.iter().all(|w| w.is_finished())
+            || writers.iter().all(tokio::task::JoinHandle::is_finished)
     });
     progress.killed.store(true, Ordering::SeqCst);
     server.kill();

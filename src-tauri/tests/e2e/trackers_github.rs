@@ -135,7 +135,7 @@ fn every_verb_of_the_parity_table_reaches_github() {
     assert_eq!(created["external_id"], "#4");
     let id = id_of(&created);
     let at_github = |f: &dyn Fn(&aiops_fakes::github::FakeIssue)| {
-        f(fake.state().issue(REPO, 4).expect("#4 at GitHub"))
+        f(fake.state().issue(REPO, 4).expect("#4 at GitHub"));
     };
     at_github(&|i| {
         assert_eq!(i.title, "Crash on save");

@@ -282,7 +282,7 @@ fn root(path: &str) -> CoreResult<String> {
         || path.starts_with('-')
         || path.starts_with('~')
         || path.split('/').any(|c| c == "..")
-        || path.chars().any(|c| c.is_control());
+        || path.chars().any(char::is_control);
     if bad {
         return Err(CoreError::invalid(
             "root",

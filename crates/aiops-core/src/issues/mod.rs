@@ -463,7 +463,7 @@ mod tests {
 
     #[test]
     fn labels_are_normalised_and_bounded() {
-        let l = labels(&[" bug".into(), "bug".into(), "".into(), "ui".into()]).unwrap();
+        let l = labels(&[" bug".into(), "bug".into(), String::new(), "ui".into()]).unwrap();
         assert_eq!(l, ["bug", "ui"]);
         assert!(labels(&["a,b".into()]).is_err());
         assert!(labels(&(0..51).map(|i| i.to_string()).collect::<Vec<_>>()).is_err());

@@ -337,7 +337,7 @@ fn a_slack_app_token_is_a_second_sealed_secret_that_switches_to_socket_mode() {
     ] {
         match chat::create(&w.db, &w.key, &w.boss, &req) {
             Err(aiops_core::CoreError::Invalid { field: Some(f), .. }) => {
-                assert_eq!(f, "app_token", "{why}")
+                assert_eq!(f, "app_token", "{why}");
             }
             other => panic!("{why}: expected Invalid, got {other:?}"),
         }

@@ -163,7 +163,7 @@ fn read(
     let mut buf = vec![0u8; CHUNK];
     loop {
         match reader.read(&mut buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             // The client exited (or was ended) and nothing holds the terminal any more.
             Ok(0) | Err(_) => break,
             // Detached: drain until the client is gone (see `LocalLink::detach`).

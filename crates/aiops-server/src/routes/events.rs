@@ -50,7 +50,10 @@ async fn events(
         .or(q.after);
     let after = match resume {
         Some(id) => id.max(0),
-        None => st.run(|db| db.last_event_id()).await?,
+        None => {
+            st.run(aiops_core::ports::SessionStore::last_event_id)
+                .await?
+        }
     };
     let holder = crate::revocations::Holder {
         principal: a.principal.clone(),

@@ -1,7 +1,7 @@
 //! `/system`: health (public), features (any user) and status (admins).
 
 use aiops_core::jobs::JobStore;
-use aiops_core::ports::{SystemStore, UserStore};
+use aiops_core::ports::SystemStore;
 use aiops_types::{ErrorBody, Features, Health, JobState, SessionState, Status};
 use axum::Json;
 use axum::extract::State;
@@ -34,7 +34,7 @@ async fn features(_a: Auth<Read>, State(st): State<AppState>) -> Json<Features> 
 #[utoipa::path(get, path = "/system/health", tag = "system", security(()),
     responses((status = 200, body = Health)))]
 async fn health(State(st): State<AppState>) -> ApiResult<Json<Health>> {
-    let users = st.run(|db| db.count_users()).await?;
+    let users = st.run(aiops_core::ports::UserStore::count_users).await?;
     Ok(Json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),

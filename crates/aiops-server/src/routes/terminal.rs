@@ -147,7 +147,12 @@ impl FromRequestParts<AppState> for TerminalAuth {
             .headers
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
-            .or_else(|| parts.uri.authority().map(|a| a.as_str()));
+            .or_else(|| {
+                parts
+                    .uri
+                    .authority()
+                    .map(axum::http::uri::Authority::as_str)
+            });
         let origin = parts.headers.get(header::ORIGIN).map(|v| v.to_str());
         let allowed = match origin {
             None => true,
@@ -340,7 +345,7 @@ fn read_pty(mut reader: PtyReader, out: mpsc::Sender<Vec<u8>>) {
     let mut buf = vec![0u8; CHUNK];
     loop {
         match reader.read(&mut buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Ok(0) | Err(_) => return,
             Ok(n) => {
                 // Blocks while the channel is full: this is where flow control stops tmux.

@@ -150,7 +150,10 @@ async fn filters_and_full_text_compose() {
     let b = project(&admin, "b").await;
     let mk = |project, title: &str, description: &str, labels: &[&str]| CreateIssue {
         description: Some(description.into()),
-        labels: labels.iter().map(|l| l.to_string()).collect(),
+        labels: labels
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
         ..new_issue(project, title)
     };
     admin

@@ -33,7 +33,7 @@ fn routes(doc: &Value) -> (Vec<Route>, Vec<String>) {
                 continue;
             };
             let scope = match security.as_slice() {
-                [req] if req.as_object().is_some_and(|o| o.is_empty()) => None,
+                [req] if req.as_object().is_some_and(serde_json::Map::is_empty) => None,
                 [req] => {
                     let s = req["api_key"][0]
                         .as_str()

@@ -91,7 +91,7 @@ async fn members_may_not_point_a_project_at_internal_addresses() {
 #[tokio::test]
 async fn the_admins_allow_list_lets_members_use_internal_hosts() {
     let s = TestServer::start_with(|s| {
-        s.repo_url_allow = vec!["git.internal.example".into(), "127.0.0.0/8".into()]
+        s.repo_url_allow = vec!["git.internal.example".into(), "127.0.0.0/8".into()];
     })
     .await;
     let (member, tenant_admin) = with_tenant(&s).await;

@@ -99,13 +99,10 @@ impl GitLab {
         let mut items = Vec::new();
         let mut reply = self.http.send(Method::GET, path, query, None, &[])?;
         for _ in 0..MAX_PAGES {
-            let page = match reply.json()? {
-                Value::Array(a) => a,
-                _ => {
-                    return Err(TrackerError::Upstream(format!(
-                        "GitLab answered GET {path} with something other than a list"
-                    )));
-                }
+            let Value::Array(page) = reply.json()? else {
+                return Err(TrackerError::Upstream(format!(
+                    "GitLab answered GET {path} with something other than a list"
+                )));
             };
             if page.is_empty() {
                 return Ok(items);

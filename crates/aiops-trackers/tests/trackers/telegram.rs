@@ -197,9 +197,8 @@ fn a_429_is_waited_out_as_retry_after_says() {
 fn a_wrong_token_is_a_clear_error_without_the_token() {
     let fake = telegram::start(TOKEN);
     let other = "123456789:AAotherTOKENotherTOKENotherTOKEN99";
-    let err = match Telegram::open(Some(fake.url()), other, Duration::from_secs(1)) {
-        Err(e) => e,
-        Ok(_) => panic!("a wrong token must be refused"),
+    let Err(err) = Telegram::open(Some(fake.url()), other, Duration::from_secs(1)) else {
+        panic!("a wrong token must be refused");
     };
     let text = err.to_string();
     assert!(matches!(err, CoreError::Upstream(_)), "{err:?}");
@@ -238,7 +237,7 @@ fn commands_for_another_bot_and_bots_own_messages_are_not_for_this_one() {
         s.user_message(-100, 42, "alice", "/list", None);
         s.user_message(-100, 42, "alice", &format!("/list@{BOT_USERNAME}"), None);
         // The fake marks only mentions; Telegram marks commands as `bot_command`.
-        for u in s.pending.iter_mut() {
+        for u in &mut s.pending {
             let text = u["message"]["text"].as_str().unwrap_or("").to_owned();
             let len = text.encode_utf16().count();
             u["message"]["entities"] =

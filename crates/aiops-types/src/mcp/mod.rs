@@ -371,7 +371,7 @@ pub fn answer(status: u16, body: Option<&Value>) -> (bool, String) {
         error: crate::ErrorDetail,
     }
     if status < 400 {
-        let text = body.map_or_else(|| "done".to_owned(), |b| b.to_string());
+        let text = body.map_or_else(|| "done".to_owned(), std::string::ToString::to_string);
         return (false, text);
     }
     let text = body

@@ -230,7 +230,7 @@ async fn serve(mut ws: WebSocket, st: Shared) {
                         st.lock().expect("state").socket.acks.push(id.to_owned());
                     }
                 }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 Some(Ok(_)) => {}
             },
         }

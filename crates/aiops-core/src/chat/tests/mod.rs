@@ -59,7 +59,10 @@ fn chunks_split_at_lines_and_keep_everything() {
     let long = "x".repeat(450);
     let parts = chunks(&long, 200);
     assert_eq!(
-        parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+        parts
+            .iter()
+            .map(std::string::String::len)
+            .collect::<Vec<_>>(),
         vec![200, 200, 50]
     );
     assert_eq!(chunks("", 10), vec![String::new()]);

@@ -102,7 +102,7 @@ fn create_refusals() {
             assert!(
                 m.contains("You must specify a summary of the issue."),
                 "{m}"
-            )
+            );
         }
         other => panic!("expected Invalid, got {other:?}"),
     }
