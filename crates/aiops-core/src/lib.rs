@@ -18,6 +18,8 @@ pub mod chat;
 pub mod credentials;
 pub mod demo;
 mod error;
+#[cfg(test)]
+pub(crate) mod fakes;
 pub mod git;
 pub mod hosts;
 pub mod integrations;

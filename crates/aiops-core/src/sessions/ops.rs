@@ -402,11 +402,11 @@ pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
     // Sessions on session hosts are not in this machine's tmux: `sites::watch` checks
     // them on their hosts.
     let live: Vec<Session> = live.into_iter().filter(|s| s.host.is_none()).collect();
-    reconcile_on(store, host, live)
+    reconcile_on(store, host.runtime, live)
 }
 
 /// Every live session, wherever it runs.
-pub(crate) fn live_sessions(store: &impl Store) -> CoreResult<Vec<Session>> {
+pub(crate) fn live_sessions(store: &impl crate::ports::SessionStore) -> CoreResult<Vec<Session>> {
     store.list_sessions(
         &SessionFilter {
             live: true,
@@ -419,16 +419,16 @@ pub(crate) fn live_sessions(store: &impl Store) -> CoreResult<Vec<Session>> {
     )
 }
 
-/// [`reconcile`] of `live` (sessions of the machine `host` is seen from).
+/// [`reconcile`] of `live`, the sessions of the machine whose tmux `runtime` is.
 pub(super) fn reconcile_on(
-    store: &impl Store,
-    host: &Host<'_>,
+    store: &impl crate::ports::SessionStore,
+    runtime: &dyn crate::ports::Runtime,
     live: Vec<Session>,
 ) -> CoreResult<usize> {
     if live.is_empty() {
         return Ok(0);
     }
-    let panes = host.runtime.panes()?;
+    let panes = runtime.panes()?;
     let now = time::OffsetDateTime::now_utc();
     let mut changed = 0;
     for s in live {
@@ -436,7 +436,7 @@ pub(super) fn reconcile_on(
         if pane.is_none() && mid_start(&s, now) {
             continue;
         }
-        let recorded = host.runtime.recorded_exit(s.id);
+        let recorded = runtime.recorded_exit(s.id);
         // A recorded status means the command ended, even if its launcher (which reports
         // it next) has not left the pane yet.
         if pane.is_some_and(|p| !p.dead) && recorded.is_none() {
@@ -488,31 +488,5 @@ pub(crate) fn tmux_name(s: &Session) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn session(state: &str, created_at: &str) -> Session {
-        serde_json::from_value(json!({
-            "id": 1, "user_id": 1, "user": "a@example.com", "project_id": 1,
-            "issue_id": 1, "issue_title": "t", "tool": "shell", "prompt": "",
-            "state": state, "detail": "", "exit_code": null, "yolo": false,
-            "sandbox": "bubblewrap", "branch": "aiops/1-t", "worktree_path": "/w",
-            "tmux_target": "=aiops-1-t", "host": "build-1", "host_unreachable": false,
-            "created_at": created_at, "updated_at": created_at, "ended_at": null,
-        }))
-        .unwrap()
-    }
-
-    /// A check between a session's row and its pane (a host's launch takes a few SSH
-    /// calls) leaves it alone; one that never got a pane is gone after the grace.
-    #[test]
-    fn a_session_being_started_has_no_pane_yet_for_a_while() {
-        let now = time::macros::datetime!(2026-12-07 18:00 UTC);
-        assert!(mid_start(&session("starting", "2026-12-07T17:59:59Z"), now));
-        assert!(!mid_start(
-            &session("starting", "2026-12-07T17:57:00Z"),
-            now
-        ));
-        assert!(!mid_start(&session("running", "2026-12-07T17:59:59Z"), now));
-    }
-}
+#[path = "ops_tests.rs"]
+mod tests;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use aiops_types::{HostFallback, Project, Session};
 
 use super::Host;
-use crate::ports::{Runtime, Store, WorkingCopies};
+use crate::ports::{Runtime, SessionStore, Store, WorkingCopies};
 use crate::{CoreError, CoreResult};
 
 /// A session host's machine, open for sessions.
@@ -43,6 +43,17 @@ pub struct Site {
     /// with aiops's key and the host's confirmed keys; the command follows as one
     /// shell-quoted string.
     pub ssh_terminal: Vec<String>,
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site")
+            .field("host_id", &self.host_id)
+            .field("host_name", &self.host_name)
+            .field("workspace_root", &self.workspace_root)
+            .field("login", &self.login)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The session hosts the server knows; implemented by the server over its store and
@@ -73,10 +84,10 @@ impl Sites for NoSites {
 
 /// The host `name`'s site if it answers now (a cached connection is checked with one
 /// call, so a host that went down is not chosen).
-fn answering(host: &Host<'_>, name: &str) -> CoreResult<Arc<Site>> {
-    let site = host.sites.open(name)?;
+fn answering(sites: &dyn Sites, name: &str) -> CoreResult<Arc<Site>> {
+    let site = sites.open(name)?;
     if let Err(e) = site.runtime.panes() {
-        host.sites.forget(name);
+        sites.forget(name);
         return Err(e);
     }
     Ok(site)
@@ -110,8 +121,8 @@ impl<'a> Host<'a> {
 /// note when it lands there by fallback. `asked` is the caller's `--host` (`local` for
 /// the control plane's machine).
 pub fn place(
-    store: &impl Store,
-    host: &Host<'_>,
+    store: &impl SessionStore,
+    sites: &dyn Sites,
     project: &Project,
     asked: Option<&str>,
 ) -> CoreResult<(Option<Arc<Site>>, Option<String>)> {
@@ -127,7 +138,7 @@ pub fn place(
             },
         },
     };
-    let hosts = host.sites.hosts()?;
+    let hosts = sites.hosts()?;
     let live = live_per_host(store)?;
     let mut candidates: Vec<&aiops_types::Host> = hosts
         .iter()
@@ -161,7 +172,7 @@ pub fn place(
             why.push(format!("{} does not answer", h.name));
             continue;
         }
-        match answering(host, &h.name) {
+        match answering(sites, &h.name) {
             Ok(site) => return Ok((Some(site), None)),
             Err(e) => why.push(format!("{} does not answer: {e}", h.name)),
         }
@@ -185,7 +196,7 @@ enum Pin {
 }
 
 /// The host name of every live session on a host.
-fn live_per_host(store: &impl Store) -> CoreResult<Vec<String>> {
+fn live_per_host(store: &impl SessionStore) -> CoreResult<Vec<String>> {
     let live = super::ops::live_sessions(store)?;
     Ok(live.into_iter().filter_map(|s| s.host).collect())
 }
@@ -209,12 +220,12 @@ pub fn watch(
         if on.is_empty() && h.unreachable_since.is_none() {
             continue;
         }
-        match answering(host, &h.name) {
+        match answering(host.sites, &h.name) {
             Ok(site) => {
                 if store.set_host_unreachable(h.id, None)? {
                     out.back.push(h.name.clone());
                 }
-                out.changed += super::ops::reconcile_on(store, &host.at(Some(&site)), on)?;
+                out.changed += super::ops::reconcile_on(store, site.runtime.as_ref(), on)?;
             }
             Err(e) => {
                 if store.set_host_unreachable(h.id, Some(time::OffsetDateTime::now_utc()))? {
@@ -258,3 +269,7 @@ pub fn of(host: &Host<'_>, id: i64, name: Option<&str>) -> CoreResult<Option<Arc
         ))),
     }
 }
+
+#[cfg(test)]
+#[path = "sites_tests.rs"]
+mod tests;

@@ -146,7 +146,7 @@ fn place_for(
             "choose the machine a session runs on (--host)",
         )?;
     }
-    super::sites::place(store, host, project, asked)
+    super::sites::place(store, host.sites, project, asked)
 }
 
 /// Who the session is for, its tool and its checked prompt (`None` or blank: none).
