@@ -8,16 +8,17 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use aiops_types::{
-    FileContent, FileEntry, GitBranchInfo, GitCommitInfo, GitDiff, GitStatus, Session,
-    SessionState, Transcript,
+    FileContent, FileEntry, GitBranchInfo, GitCommitInfo, GitDiff, GitStatus, PutTool, Session,
+    SessionState, Tool, ToolCredential, ToolCredentialKind, Transcript,
 };
 
 use crate::page::PageQuery;
 use crate::ports::{
     GitContext, LaunchPlan, NewApiKeyRow, NewAudit, NewEvent, NewSessionRow, OneShot,
     OneShotOutput, OneShots, PaneInfo, Prepared, RawChanges, Runtime, SessionFilter, SessionStore,
-    StateChange, Viewer, WorkingCopies, WorkspacePlan, WorktreeInfo,
+    StateChange, ToolStore, Viewer, WorkingCopies, WorkspacePlan, WorktreeInfo,
 };
+use crate::sealed::Sealed;
 use crate::sessions::sites::{Site, Sites};
 use crate::{CoreError, CoreResult};
 
@@ -358,5 +359,102 @@ impl Sites for FakeSites {
     }
     fn forget(&self, name: &str) {
         self.forgotten.lock().unwrap().insert(name.to_owned());
+    }
+}
+
+/// Tool credentials in memory, sealed as the store keeps them: (user, kind, sealed).
+#[derive(Default)]
+pub(crate) struct FakeTools(pub Mutex<Vec<(i64, ToolCredentialKind, Sealed)>>);
+
+impl ToolStore for FakeTools {
+    fn tools(&self) -> CoreResult<Vec<Tool>> {
+        unused("tools")
+    }
+    fn tool(&self, _: &str) -> CoreResult<Option<Tool>> {
+        unused("tool")
+    }
+    fn put_tool(&self, _: &str, _: &PutTool, _: NewAudit) -> CoreResult<Tool> {
+        unused("put_tool")
+    }
+    fn delete_tool(&self, _: &str, _: NewAudit) -> CoreResult<()> {
+        unused("delete_tool")
+    }
+    fn tool_credentials(&self, user_id: i64) -> CoreResult<Vec<ToolCredential>> {
+        let all = self.0.lock().unwrap();
+        Ok(all
+            .iter()
+            .filter(|(u, _, _)| *u == user_id)
+            .map(|(_, kind, _)| credential(*kind))
+            .collect())
+    }
+    fn sealed_tool_credentials(
+        &self,
+        user_id: i64,
+    ) -> CoreResult<Vec<(ToolCredentialKind, Sealed)>> {
+        let all = self.0.lock().unwrap();
+        Ok(all
+            .iter()
+            .filter(|(u, _, _)| *u == user_id)
+            .map(|(_, k, s)| (*k, s.clone()))
+            .collect())
+    }
+    fn put_tool_credential(
+        &self,
+        user_id: i64,
+        kind: ToolCredentialKind,
+        sealed: &Sealed,
+        _: NewAudit,
+    ) -> CoreResult<ToolCredential> {
+        let mut all = self.0.lock().unwrap();
+        all.retain(|(u, k, _)| !(*u == user_id && *k == kind));
+        all.push((user_id, kind, sealed.clone()));
+        Ok(credential(kind))
+    }
+    fn delete_tool_credential(
+        &self,
+        user_id: i64,
+        kind: ToolCredentialKind,
+        _: NewAudit,
+    ) -> CoreResult<()> {
+        let mut all = self.0.lock().unwrap();
+        let before = all.len();
+        all.retain(|(u, k, _)| !(*u == user_id && *k == kind));
+        if all.len() == before {
+            return Err(CoreError::not_found(format!(
+                "{} credential",
+                kind.as_str()
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn credential(kind: ToolCredentialKind) -> ToolCredential {
+    serde_json::from_value(serde_json::json!({
+        "kind": kind, "updated_at": "2026-12-07T12:00:00Z",
+    }))
+    .unwrap_or_else(|e| panic!("a tool credential from JSON: {e}"))
+}
+
+/// A tool named `name` of kind `kind` (`claude`, `codex`, `aider`, `generic`).
+pub(crate) fn tool(name: &str, kind: &str) -> Tool {
+    serde_json::from_value(serde_json::json!({
+        "name": name, "command": name, "args": [], "yolo_args": [], "env": {},
+        "prompt": "argument", "kind": kind, "hooks": "", "builtin": false, "installed": true,
+    }))
+    .unwrap_or_else(|e| panic!("a tool from JSON: {e}"))
+}
+
+/// A member's principal (user `user_id`, an API key).
+pub(crate) fn member(user_id: i64) -> crate::Principal {
+    crate::Principal {
+        user_id,
+        email: format!("u{user_id}@example.com"),
+        role: aiops_types::Role::Member,
+        scopes: aiops_types::Role::Member.scopes(),
+        method: aiops_types::AuthMethod::ApiKey,
+        credential_id: 1,
+        ip: None,
+        session: None,
     }
 }

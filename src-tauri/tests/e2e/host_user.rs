@@ -102,3 +102,18 @@ pub fn chown(path: &Path, login: &str) {
 pub fn open_up(dir: &Path) {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// Tool `standin` set to a copy of the stand-in agent in `dir`, which the host's user can
+/// read wherever this checkout is.
+pub fn standin_in(server: &crate::common::ServerProcess, dir: &Path) {
+    let agent = dir.join("standin-agent.sh");
+    std::fs::copy(crate::sessions::standin_agent(), &agent).unwrap();
+    let cmd = [
+        "tools",
+        "set",
+        "standin",
+        "--command",
+        agent.to_str().unwrap(),
+    ];
+    crate::common::assert_success(&server.cli(&cmd, None), "tools set standin");
+}

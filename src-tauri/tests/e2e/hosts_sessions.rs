@@ -15,8 +15,8 @@ use aiops_fakes::sshd::{Sshd, current_user, keygen};
 use serde_json::Value;
 
 use crate::common::{ServerProcess, assert_success, json, runtime, text};
-use crate::host_user::{chown, host_login, share};
-use crate::sessions::{demo_issue, project_on, seeded_repo, standin_agent, wait_state};
+use crate::host_user::{chown, host_login, share, standin_in};
+use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
 use crate::terminal::Term;
 
 /// A host's tmux server (`<root>/tmux.sock`), killed when the test ends: it outlives
@@ -65,17 +65,7 @@ fn world_with(env: &[(&str, &str)]) -> World {
     let root = dir.path().join("host-root");
     std::fs::create_dir_all(&root).unwrap();
     chown(&root, &login);
-    // A copy the host's user can read wherever this checkout is.
-    let agent = dir.path().join("standin-agent.sh");
-    std::fs::copy(standin_agent(), &agent).unwrap();
-    let cmd = [
-        "tools",
-        "set",
-        "standin",
-        "--command",
-        agent.to_str().unwrap(),
-    ];
-    assert_success(&server.cli(&cmd, None), "tools set standin");
+    standin_in(&server, dir.path());
     let sshd = add_host_as(&server, dir.path(), &login, root.to_str().unwrap());
     World {
         server,
@@ -368,4 +358,10 @@ fn a_host_that_goes_down_shows_its_sessions_unreachable_then_reconciles_them() {
     assert_eq!(ended["host_unreachable"], false, "{ended}");
     let host = json(&w.server, &["hosts", "get", "build-1"]);
     assert!(host["unreachable_since"].is_null(), "{host}");
+}
+
+/// Pins project `acme/demo` to session host `host`.
+pub fn pin_demo(server: &ServerProcess, host: &str) {
+    let pin = ["projects", "update", "acme/demo", "--session-host", host];
+    assert_success(&server.cli(&pin, None), "pin the project to the host");
 }

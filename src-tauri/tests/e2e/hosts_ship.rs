@@ -16,8 +16,8 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::common::{ServerProcess, assert_success, json, text};
-use crate::host_user::{chown, home_of, host_login, open_up};
-use crate::sessions::{demo_issue, project_on, seeded_repo, standin_agent, wait_state};
+use crate::host_user::{chown, home_of, host_login, open_up, standin_in};
+use crate::sessions::{demo_issue, project_on, seeded_repo, wait_state};
 use crate::terminal::Term;
 
 /// The host's root: removed, with its tmux server, when the test ends (it may be in
@@ -101,25 +101,9 @@ fn a_host_logged_into_as_another_user_runs_attaches_ships_and_removes_a_session_
         (r.display().to_string(), r)
     };
     let _cleanup = HostRoot(root.clone());
-    let agent = dir.path().join("standin-agent.sh");
-    std::fs::copy(standin_agent(), &agent).unwrap();
-    let cmd = [
-        "tools",
-        "set",
-        "standin",
-        "--command",
-        agent.to_str().unwrap(),
-    ];
-    assert_success(&server.cli(&cmd, None), "tools set standin");
+    standin_in(&server, dir.path());
     let sshd = crate::hosts_sessions::add_host_as(&server, dir.path(), &login, &root_arg);
-    let pin = [
-        "projects",
-        "update",
-        "acme/demo",
-        "--session-host",
-        "build-1",
-    ];
-    assert_success(&server.cli(&pin, None), "pin the project to the host");
+    crate::hosts_sessions::pin_demo(&server, "build-1");
 
     let issue = demo_issue(&server, "Ship from the host");
     let id_arg = issue["id"].to_string();

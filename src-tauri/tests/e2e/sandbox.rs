@@ -422,14 +422,7 @@ fn the_same_hostile_session_on_a_session_host_reaches_nothing_either() {
     let dir = tempfile::tempdir().unwrap();
     let (_sshd, root) = crate::hosts_sessions::add_host(&s.server, dir.path());
     let _tmux = crate::hosts_sessions::HostTmux(root.clone());
-    let pin = [
-        "projects",
-        "update",
-        "acme/demo",
-        "--session-host",
-        "build-1",
-    ];
-    assert_success(&s.server.cli(&pin, None), "pin the project to the host");
+    crate::hosts_sessions::pin_demo(&s.server, "build-1");
     let (session, got) = run_hostile(&s, "Injected remotely", true, &[]);
     assert_eq!(session["host"], "build-1", "{session}");
     assert_eq!(session["sandbox"], "bubblewrap", "{session}");

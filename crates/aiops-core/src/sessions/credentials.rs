@@ -7,7 +7,7 @@
 use aiops_types::{Tool, ToolCredential, ToolCredentialKind};
 use serde_json::json;
 
-use crate::ports::{NewAudit, Store, ToolKind};
+use crate::ports::{NewAudit, ToolKind, ToolStore};
 use crate::sealed::SecretKey;
 use crate::{CoreError, CoreResult, Principal};
 
@@ -18,13 +18,13 @@ fn context(user_id: i64, kind: ToolCredentialKind) -> String {
     format!("user/{user_id}/tool_credential/{}", kind.as_str())
 }
 
-pub fn list(store: &impl Store, caller: &Principal) -> CoreResult<Vec<ToolCredential>> {
+pub fn list(store: &impl ToolStore, caller: &Principal) -> CoreResult<Vec<ToolCredential>> {
     store.tool_credentials(caller.user_id)
 }
 
 /// Stores (or replaces) the caller's credential of `kind`.
 pub fn set(
-    store: &impl Store,
+    store: &impl ToolStore,
     key: &SecretKey,
     caller: &Principal,
     kind: ToolCredentialKind,
@@ -61,7 +61,11 @@ pub fn set(
     store.put_tool_credential(caller.user_id, kind, &sealed, audit)
 }
 
-pub fn delete(store: &impl Store, caller: &Principal, kind: ToolCredentialKind) -> CoreResult<()> {
+pub fn delete(
+    store: &impl ToolStore,
+    caller: &Principal,
+    kind: ToolCredentialKind,
+) -> CoreResult<()> {
     let audit = NewAudit::by(caller, "tool_credential.delete")
         .target("user", caller.user_id)
         .detail(json!({ "kind": kind.as_str() }));
@@ -91,7 +95,7 @@ pub struct SessionSecrets {
 
 /// The owner's credentials for a session of `tool`.
 pub fn for_session(
-    store: &impl Store,
+    store: &impl ToolStore,
     key: &SecretKey,
     owner_id: i64,
     tool: &Tool,
@@ -122,3 +126,7 @@ pub fn for_session(
     }
     Ok(SessionSecrets { env, codex_auth })
 }
+
+#[cfg(test)]
+#[path = "credentials_tests.rs"]
+mod tests;
