@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::credentials::new_api_key;
 use crate::page::PageQuery;
-use crate::ports::{NewApiKeyRow, NewAudit, Store, UserRecord};
+use crate::ports::{CredentialStore, NewApiKeyRow, NewAudit, UserRecord, UserStore};
 use crate::{CoreError, CoreResult, Principal, validate};
 
 const MAX_EXPIRY_DAYS: u32 = 3650;
@@ -14,7 +14,7 @@ const MAX_EXPIRY_DAYS: u32 = 3650;
 /// (`member` may not hold `admin`: 403) and the caller's own credential (a `write` key may
 /// not mint an `admin` key: 403).
 pub fn create(
-    store: &impl Store,
+    store: &(impl UserStore + CredentialStore),
     caller: &Principal,
     req: &CreateApiKey,
     now: Timestamp,
@@ -49,7 +49,7 @@ pub fn create(
 /// Mints a key for `owner` after validating name, scopes and expiry; no caller checks.
 /// Used by [`create`] and by the local `aiops admin create-api-key` command.
 pub fn mint(
-    store: &impl Store,
+    store: &impl CredentialStore,
     owner: &UserRecord,
     req: &CreateApiKey,
     now: Timestamp,
@@ -104,7 +104,7 @@ pub fn mint(
 
 /// The caller's keys, or (admins, `all`) every key. Newest first.
 pub fn list(
-    store: &impl Store,
+    store: &impl CredentialStore,
     caller: &Principal,
     all: bool,
     page: PageQuery,
@@ -118,7 +118,12 @@ pub fn list(
 
 /// Revokes one of the caller's keys (admins: anyone's). Another user's key is "not found"
 /// for a member, so key ids do not leak. Revoking twice is fine.
-pub fn revoke(store: &impl Store, caller: &Principal, id: i64, now: Timestamp) -> CoreResult<()> {
+pub fn revoke(
+    store: &impl CredentialStore,
+    caller: &Principal,
+    id: i64,
+    now: Timestamp,
+) -> CoreResult<()> {
     let key = store
         .api_key(id)?
         .filter(|k| k.user_id == caller.user_id || caller.is_admin())
@@ -132,3 +137,7 @@ pub fn revoke(store: &impl Store, caller: &Principal, id: i64, now: Timestamp) -
         NewAudit::by(caller, "api_key.revoke").target("api_key", id),
     )
 }
+
+#[cfg(test)]
+#[path = "keys_tests.rs"]
+mod tests;

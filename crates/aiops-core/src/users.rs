@@ -9,20 +9,22 @@ use serde_json::json;
 
 use crate::credentials::{check_password_policy, hash_password, verify_password};
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, NewUserRow, Store, UserRecord, UserRow};
+use crate::ports::{
+    CredentialStore, NewAudit, NewUserRow, ToolStore, UserRecord, UserRow, UserStore,
+};
 use crate::{CoreError, CoreResult, Principal, keys, validate};
 
-pub fn list(store: &impl Store, caller: &Principal, page: PageQuery) -> CoreResult<Page<User>> {
+pub fn list(store: &impl UserStore, caller: &Principal, page: PageQuery) -> CoreResult<Page<User>> {
     caller.require_admin("only admins manage users")?;
     Ok(page.finish(store.list_users(page)?, |u| u.id))
 }
 
-pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<User> {
+pub fn get(store: &impl UserStore, caller: &Principal, id: i64) -> CoreResult<User> {
     caller.require_admin("only admins manage users")?;
     Ok(find(store, id)?.user)
 }
 
-fn find(store: &impl Store, id: i64) -> CoreResult<UserRecord> {
+fn find(store: &impl UserStore, id: i64) -> CoreResult<UserRecord> {
     store
         .user_by_id(id)?
         .ok_or_else(|| CoreError::not_found(format!("user {id}")))
@@ -43,7 +45,7 @@ fn new_row(email: &str, name: Option<&str>, role: Role, password: &str) -> CoreR
     })
 }
 
-pub fn create(store: &impl Store, caller: &Principal, req: &CreateUser) -> CoreResult<User> {
+pub fn create(store: &impl UserStore, caller: &Principal, req: &CreateUser) -> CoreResult<User> {
     caller.require_admin("only admins manage users")?;
     let row = new_row(
         &req.email,
@@ -59,7 +61,7 @@ pub fn create(store: &impl Store, caller: &Principal, req: &CreateUser) -> CoreR
 /// Changes name, role or disabled. An admin cannot demote or disable themself, so a
 /// server is never left without a working admin by accident.
 pub fn update(
-    store: &impl Store,
+    store: &impl UserStore,
     caller: &Principal,
     id: i64,
     req: &UpdateUser,
@@ -118,7 +120,7 @@ fn tool_home(p: &str) -> CoreResult<String> {
 /// Changes the caller's own password after checking the current one; signs out every
 /// browser session of the user.
 pub fn change_password(
-    store: &impl Store,
+    store: &impl UserStore,
     caller: &Principal,
     req: &ChangePassword,
 ) -> CoreResult<()> {
@@ -141,7 +143,7 @@ pub fn change_password(
 const LOCAL_ACTOR: &str = "cli";
 
 /// `aiops admin create-admin`: creates an admin (the server need not run).
-pub fn local_create_admin(store: &impl Store, email: &str, password: &str) -> CoreResult<User> {
+pub fn local_create_admin(store: &impl UserStore, email: &str, password: &str) -> CoreResult<User> {
     let row = new_row(email, None, Role::Admin, password)?;
     let audit = NewAudit::new(None, LOCAL_ACTOR, "user.create")
         .detail(json!({ "email": row.email, "role": "admin", "via": "aiops admin" }));
@@ -150,7 +152,7 @@ pub fn local_create_admin(store: &impl Store, email: &str, password: &str) -> Co
 
 /// `aiops admin create-api-key`: mints a key for the user with this email.
 pub fn local_create_api_key(
-    store: &impl Store,
+    store: &(impl UserStore + CredentialStore),
     email: &str,
     name: &str,
     scopes: &[Scope],
@@ -167,7 +169,11 @@ pub fn local_create_api_key(
 }
 
 /// `aiops admin reset-password`: sets a new password and signs the user out everywhere.
-pub fn local_reset_password(store: &impl Store, email: &str, password: &str) -> CoreResult<User> {
+pub fn local_reset_password(
+    store: &impl UserStore,
+    email: &str,
+    password: &str,
+) -> CoreResult<User> {
     let rec = by_email(store, email)?;
     check_password_policy(password)?;
     let audit = NewAudit::new(None, LOCAL_ACTOR, "user.password_reset").target("user", rec.user.id);
@@ -176,14 +182,14 @@ pub fn local_reset_password(store: &impl Store, email: &str, password: &str) -> 
 }
 
 /// The caller's preferences.
-pub fn preferences(store: &impl Store, caller: &Principal) -> CoreResult<Preferences> {
+pub fn preferences(store: &impl UserStore, caller: &Principal) -> CoreResult<Preferences> {
     store.preferences(caller.user_id)
 }
 
 /// Replaces the caller's preferences. `Invalid` when `default_tool` names no tool; a blank
 /// one clears it. A session key may not change its owner's preferences.
 pub fn set_preferences(
-    store: &impl Store,
+    store: &(impl UserStore + ToolStore),
     caller: &Principal,
     req: &Preferences,
 ) -> CoreResult<Preferences> {
@@ -219,7 +225,7 @@ pub fn set_preferences(
 
 /// The active user named by id (`5`) or email. `Invalid` when there is none or they are
 /// disabled (the name came from the caller's request, not the path).
-pub fn find_active(store: &impl Store, text: &str) -> CoreResult<User> {
+pub fn find_active(store: &impl UserStore, text: &str) -> CoreResult<User> {
     let text = text.trim();
     let rec = match text.parse::<i64>() {
         Ok(id) => store.user_by_id(id)?,
@@ -235,9 +241,13 @@ pub fn find_active(store: &impl Store, text: &str) -> CoreResult<User> {
     }
 }
 
-fn by_email(store: &impl Store, email: &str) -> CoreResult<UserRecord> {
+fn by_email(store: &impl UserStore, email: &str) -> CoreResult<UserRecord> {
     let email = validate::email(email)?;
     store
         .user_by_email(&email)?
         .ok_or_else(|| CoreError::not_found(format!("user {email}")))
 }
+
+#[cfg(test)]
+#[path = "users_tests.rs"]
+mod tests;

@@ -22,6 +22,9 @@ use crate::sealed::Sealed;
 use crate::sessions::sites::{Site, Sites};
 use crate::{CoreError, CoreResult};
 
+mod accounts;
+pub(crate) use accounts::FakeAccounts;
+
 fn unused(what: &str) -> ! {
     panic!("the fake was asked for {what}, which this test does not expect")
 }
