@@ -11,14 +11,14 @@ use aiops_types::{
 use serde_json::json;
 
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, ProjectFilter, ProjectRow, Store, TenantRef};
+use crate::ports::{NewAudit, ProjectFilter, ProjectRow, ProjectStore, TenantRef, TenantStore};
 use crate::repo_host::RepoHosts;
 use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
 const DEFAULT_BRANCH: &str = "main";
 
 pub fn list(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
     params: &ProjectListParams,
     page: PageQuery,
@@ -37,7 +37,11 @@ pub fn list(
     Ok(page.finish_where(rows, |p| p.id, own))
 }
 
-pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Project> {
+pub fn get(
+    store: &(impl TenantStore + ProjectStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<Project> {
     caller.confine_project(id)?;
     store
         .project(caller.viewer(), id)?
@@ -47,7 +51,11 @@ pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Projec
 /// The project the caller names as `12`, `demo` or `acme/demo`, among those they see.
 /// `NotFound` when none; `Invalid` when a bare slug is in several of the caller's tenants,
 /// the message listing each `tenant/slug` form.
-pub fn find(store: &impl Store, caller: &Principal, text: &str) -> CoreResult<Project> {
+pub fn find(
+    store: &(impl TenantStore + ProjectStore),
+    caller: &Principal,
+    text: &str,
+) -> CoreResult<Project> {
     let text = text.trim();
     if let Ok(id) = text.parse::<i64>() {
         return get(store, caller, id);
@@ -94,7 +102,7 @@ fn ambiguous(slug: &str, found: &[Project]) -> String {
 /// or invisible tenant is `NotFound`; a non-admin's `repo_url` on an internal address is
 /// `Invalid` ([`RepoHosts::check`]) — nothing is written.
 pub fn create(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
     req: &CreateProject,
     hosts: &RepoHosts<'_>,
@@ -127,7 +135,7 @@ pub fn create(
 /// Changes a project; see the module docs for who may change what. A changed
 /// `repo_url` is judged like a new one ([`RepoHosts::check`]).
 pub fn update(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
     id: i64,
     req: &UpdateProject,
@@ -205,7 +213,11 @@ pub fn update(
 }
 
 /// Deletes a project: server admins and the tenant's admins; `Forbidden` for members.
-pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
+pub fn delete(
+    store: &(impl TenantStore + ProjectStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<()> {
     let current = get(store, caller, id)?;
     tenants::require_admin_of(
         store,
@@ -221,7 +233,7 @@ pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()>
 }
 
 pub fn members(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
     id: i64,
     page: PageQuery,
@@ -231,7 +243,7 @@ pub fn members(
 }
 
 pub fn add_member(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
     id: i64,
     user_id: i64,
@@ -245,7 +257,7 @@ pub fn add_member(
 }
 
 pub fn remove_member(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
     id: i64,
     user_id: i64,
@@ -257,3 +269,7 @@ pub fn remove_member(
         .detail(json!({ "user_id": user_id }));
     store.delete_project_member(p.id, user_id, audit)
 }
+
+#[cfg(test)]
+#[path = "projects_tests.rs"]
+mod tests;

@@ -6,21 +6,29 @@ use aiops_types::{CreateTenant, Member, Page, Tenant, TenantRole, UpdateTenant};
 use serde_json::json;
 
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, Store, TenantRef, TenantRow};
+use crate::ports::{NewAudit, TenantRef, TenantRow, TenantStore};
 use crate::{CoreError, CoreResult, Principal, validate};
 
-pub fn list(store: &impl Store, caller: &Principal, page: PageQuery) -> CoreResult<Page<Tenant>> {
+pub fn list(
+    store: &impl TenantStore,
+    caller: &Principal,
+    page: PageQuery,
+) -> CoreResult<Page<Tenant>> {
     Ok(page.finish(store.list_tenants(caller.viewer(), page)?, |t| t.id))
 }
 
 /// A tenant by id or slug, if the caller may see it.
-pub fn get(store: &impl Store, caller: &Principal, tenant: &str) -> CoreResult<Tenant> {
+pub fn get(store: &impl TenantStore, caller: &Principal, tenant: &str) -> CoreResult<Tenant> {
     store
         .tenant(caller.viewer(), &TenantRef::parse(tenant))?
         .ok_or_else(|| CoreError::not_found(format!("tenant `{tenant}`")))
 }
 
-pub fn create(store: &impl Store, caller: &Principal, req: &CreateTenant) -> CoreResult<Tenant> {
+pub fn create(
+    store: &impl TenantStore,
+    caller: &Principal,
+    req: &CreateTenant,
+) -> CoreResult<Tenant> {
     caller.require_admin("only admins manage tenants")?;
     let name = validate::name("name", &req.name)?;
     let slug = match req.slug.as_deref() {
@@ -42,7 +50,7 @@ pub fn create(store: &impl Store, caller: &Principal, req: &CreateTenant) -> Cor
 }
 
 pub fn update(
-    store: &impl Store,
+    store: &impl TenantStore,
     caller: &Principal,
     tenant: &str,
     req: &UpdateTenant,
@@ -71,7 +79,7 @@ pub fn update(
     store.update_tenant(current.id, &row, audit)
 }
 
-pub fn delete(store: &impl Store, caller: &Principal, tenant: &str) -> CoreResult<()> {
+pub fn delete(store: &impl TenantStore, caller: &Principal, tenant: &str) -> CoreResult<()> {
     caller.require_admin("only admins manage tenants")?;
     let current = get(store, caller, tenant)?;
     let audit = NewAudit::by(caller, "tenant.delete")
@@ -81,7 +89,7 @@ pub fn delete(store: &impl Store, caller: &Principal, tenant: &str) -> CoreResul
 }
 
 pub fn members(
-    store: &impl Store,
+    store: &impl TenantStore,
     caller: &Principal,
     tenant: &str,
     page: PageQuery,
@@ -93,7 +101,7 @@ pub fn members(
 /// Adds a member or changes a member's role (`None`: `member` for a new one, unchanged
 /// for an existing one). Admins only.
 pub fn add_member(
-    store: &impl Store,
+    store: &impl TenantStore,
     caller: &Principal,
     tenant: &str,
     user_id: i64,
@@ -111,7 +119,7 @@ pub fn add_member(
 /// (repository, setup files, deletion): a server admin, or an admin of that tenant.
 /// Otherwise `Forbidden` naming `what` and who may do it.
 pub fn require_admin_of(
-    store: &impl Store,
+    store: &impl TenantStore,
     caller: &Principal,
     tenant_id: i64,
     tenant_slug: &str,
@@ -130,7 +138,7 @@ pub fn require_admin_of(
 /// manage: `Invalid` on the `tenant` field when the caller sees no such tenant, then
 /// [`require_admin_of`] with `what`.
 pub fn administered(
-    store: &impl Store,
+    store: &impl TenantStore,
     caller: &Principal,
     tenant: &str,
     what: &str,
@@ -144,7 +152,7 @@ pub fn administered(
 /// Removes `user_id` from `tenant`; the tenant's id, so open streams of the removed
 /// member can be ended.
 pub fn remove_member(
-    store: &impl Store,
+    store: &impl TenantStore,
     caller: &Principal,
     tenant: &str,
     user_id: i64,
@@ -157,3 +165,7 @@ pub fn remove_member(
     store.delete_tenant_member(t.id, user_id, audit)?;
     Ok(t.id)
 }
+
+#[cfg(test)]
+#[path = "tenants_tests.rs"]
+mod tests;

@@ -23,7 +23,9 @@ use crate::sessions::sites::{Site, Sites};
 use crate::{CoreError, CoreResult};
 
 mod accounts;
+mod tenancy;
 pub(crate) use accounts::FakeAccounts;
+pub(crate) use tenancy::{FakeTenancy, project as project_in, tenant};
 
 fn unused(what: &str) -> ! {
     panic!("the fake was asked for {what}, which this test does not expect")
