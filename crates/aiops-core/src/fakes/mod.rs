@@ -23,8 +23,10 @@ use crate::sessions::sites::{Site, Sites};
 use crate::{CoreError, CoreResult};
 
 mod accounts;
+mod both;
 mod tenancy;
 pub(crate) use accounts::FakeAccounts;
+pub(crate) use both::Both;
 pub(crate) use tenancy::{FakeTenancy, project as project_in, tenant};
 
 fn unused(what: &str) -> ! {
@@ -73,8 +75,13 @@ impl SessionStore for FakeSessions {
     ) -> CoreResult<Session> {
         unused("insert_session")
     }
-    fn session(&self, _: Viewer, id: i64) -> CoreResult<Option<Session>> {
-        Ok(self.0.lock().unwrap().iter().find(|s| s.id == id).cloned())
+    /// Owners see their sessions, `Viewer::All` every one.
+    fn session(&self, viewer: Viewer, id: i64) -> CoreResult<Option<Session>> {
+        let all = self.0.lock().unwrap();
+        Ok(all
+            .iter()
+            .find(|s| s.id == id && viewer.member_id().is_none_or(|u| s.user_id == u))
+            .cloned())
     }
     fn list_sessions(&self, f: &SessionFilter, page: PageQuery) -> CoreResult<Vec<Session>> {
         let mut out: Vec<Session> = self

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::Host;
 use super::plan::{launch_plan, session_key};
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, SessionFilter, StateChange, Store};
+use crate::ports::{NewAudit, ProjectStore, SessionFilter, SessionStore, StateChange, Store};
 use crate::{CoreError, CoreResult, Principal};
 
 const LIVE: &[SessionState] = &[
@@ -23,7 +23,11 @@ const MAX_SEND_BYTES: usize = 64 * 1024;
 
 /// Owners see their sessions while they may see its project, admins every session;
 /// others get `NotFound`.
-pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Session> {
+pub fn get(
+    store: &(impl SessionStore + ProjectStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<Session> {
     match store.session(caller.viewer(), id)? {
         Some(s) if owner_may_reach(store, caller, &s)? => Ok(s),
         _ => Err(CoreError::not_found(format!("session {id}"))),
@@ -35,7 +39,7 @@ pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Sessio
 /// the session's key too); a member only while the session's project is visible to them
 /// (tenant or project membership), so a member removed from a tenant loses its sessions
 /// although they still own them.
-fn owner_may_reach(store: &impl Store, caller: &Principal, s: &Session) -> CoreResult<bool> {
+fn owner_may_reach(store: &impl ProjectStore, caller: &Principal, s: &Session) -> CoreResult<bool> {
     if caller.role == aiops_types::Role::Admin {
         return Ok(true);
     }
@@ -44,7 +48,11 @@ fn owner_may_reach(store: &impl Store, caller: &Principal, s: &Session) -> CoreR
 }
 
 /// Like [`get`], for changes: admins may act on any session, others on their own.
-pub(crate) fn get_own(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Session> {
+pub(crate) fn get_own(
+    store: &(impl SessionStore + ProjectStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<Session> {
     let s = get(store, caller, id)?;
     if s.user_id != caller.user_id && !caller.is_admin() {
         return Err(CoreError::not_found(format!("session {id}")));

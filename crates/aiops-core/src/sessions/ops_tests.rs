@@ -105,3 +105,62 @@ fn a_session_being_started_has_no_pane_yet_for_a_while() {
     assert!(!mid_start(&at("starting", "2026-12-07T17:57:00Z"), now));
     assert!(!mid_start(&at("running", "2026-12-07T17:59:59Z"), now));
 }
+
+/// Sessions 1 (user 2's, on project 10 of acme) and 2 (user 3's, same project); user 2
+/// and 3 are acme's members.
+fn access_world() -> crate::fakes::Both<FakeSessions, crate::fakes::FakeTenancy> {
+    use aiops_types::TenantRole;
+    let mut one = session(1, "running", None);
+    one.user_id = 2;
+    one.project_id = 10;
+    let mut two = session(2, "waiting", None);
+    two.user_id = 3;
+    two.project_id = 10;
+    let tenancy = crate::fakes::FakeTenancy {
+        tenants: vec![crate::fakes::tenant(1, "acme")],
+        projects: vec![crate::fakes::project_in(10, (1, "acme"), "web")].into(),
+        tenant_members: vec![(1, 2, TenantRole::Member), (1, 3, TenantRole::Member)],
+        ..Default::default()
+    };
+    crate::fakes::Both(FakeSessions::with(vec![one, two]), tenancy)
+}
+
+#[test]
+fn a_member_reaches_their_own_sessions_and_only_while_they_see_the_project() {
+    use crate::fakes::member;
+    let mut w = access_world();
+    assert_eq!(get(&w, &member(2), 1).unwrap().id, 1);
+    // Another member's session is "not found", so ids do not leak.
+    assert!(matches!(
+        get(&w, &member(2), 2),
+        Err(CoreError::NotFound(_))
+    ));
+    // Removed from the tenant: their own session is out of reach too.
+    w.1.tenant_members.retain(|(_, u, _)| *u != 2);
+    assert!(matches!(
+        get(&w, &member(2), 1),
+        Err(CoreError::NotFound(_))
+    ));
+}
+
+#[test]
+fn an_admin_key_reaches_every_session_and_a_lesser_key_of_an_admin_their_own() {
+    use aiops_types::{Role, Scope};
+    let w = access_world();
+    // User 1, a server admin, is not in acme; their own session is on its project.
+    let mut own = session(3, "running", None);
+    own.user_id = 1;
+    own.project_id = 10;
+    w.0.0.lock().unwrap().push(own);
+    let admin = |scopes: &[Scope]| Principal {
+        role: Role::Admin,
+        scopes: scopes.to_vec(),
+        ..crate::fakes::member(1)
+    };
+    assert_eq!(get_own(&w, &admin(&Scope::ALL), 2).unwrap().id, 2);
+    // A write key is the admin's own view: others' sessions are not found…
+    let write = admin(&[Scope::Read, Scope::Write]);
+    assert!(matches!(get(&w, &write, 2), Err(CoreError::NotFound(_))));
+    // …and their own is reached by role, though they are no member of its tenant.
+    assert_eq!(get_own(&w, &write, 3).unwrap().id, 3);
+}
