@@ -349,6 +349,30 @@ pub fn pin(value: &str) -> CoreResult<String> {
 mod tests {
     use super::*;
 
+    /// A project's pin is a host's name or `label:<label>`, refused on its own field.
+    #[test]
+    fn a_pin_is_a_host_name_or_a_label() {
+        assert_eq!(pin(" build-1 ").unwrap(), "build-1");
+        assert_eq!(pin("label:gpu.big").unwrap(), "label:gpu.big");
+        for bad in ["", "Build", "label:", "label:GPU", "label:a b", "-x"] {
+            let err = pin(bad).map(|_| ()).unwrap_err();
+            assert!(
+                matches!(&err, CoreError::Invalid { field: Some("session_host"), message } if message.contains("label:<label>")),
+                "{bad:?}: {err:?}"
+            );
+        }
+        assert!(pin("label").is_ok(), "a host may be named `label`");
+    }
+
+    /// Labels are trimmed, kept once each, and at most MAX_LABELS.
+    #[test]
+    fn labels_are_deduplicated_and_bounded() {
+        let given: Vec<String> = [" gpu", "big", "gpu "].map(String::from).to_vec();
+        assert_eq!(labels(&given).unwrap(), ["gpu", "big"]);
+        let many: Vec<String> = (0..=MAX_LABELS).map(|i| format!("l{i}")).collect();
+        assert!(labels(&many).is_err());
+    }
+
     #[test]
     fn names_roots_labels_and_capacities_are_checked() {
         assert!(host_name("build-1").is_ok());

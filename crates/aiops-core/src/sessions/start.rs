@@ -313,18 +313,19 @@ pub fn workspace_path(root: &std::path::Path, user_id: i64, project: &Project) -
         .join(&project.slug)
 }
 
-/// Where the owner's last session of this issue worked, when that was a worktree of
-/// this workspace.
+/// Where user `owner_id`'s last session of issue `issue_id` worked, when that was a
+/// worktree of workspace `ws` (its branch included), so a new session continues the
+/// work there rather than starting a new branch.
 fn earlier_worktree(
-    store: &impl Store,
-    owner: &User,
-    issue: &Issue,
+    store: &impl crate::ports::SessionStore,
+    owner_id: i64,
+    issue_id: i64,
     ws: &std::path::Path,
 ) -> Option<WorktreePlan> {
     let filter = crate::ports::SessionFilter {
-        user_id: Some(owner.id),
+        user_id: Some(owner_id),
         live: false,
-        issue_id: Some(issue.id),
+        issue_id: Some(issue_id),
         project_id: None,
     };
     let last = store
@@ -359,7 +360,7 @@ fn launch(
     let worktree = match (issue, project.workspace.isolation) {
         (Some(i), Isolation::Worktree) => Some(
             // The issue's earlier worktree, even if its title changed since.
-            earlier_worktree(store, &r.owner, i, &ws).unwrap_or_else(|| WorktreePlan {
+            earlier_worktree(store, r.owner.id, i.id, &ws).unwrap_or_else(|| WorktreePlan {
                 path: ws
                     .join("worktrees")
                     .join(names::worktree_dir(&i.external_id, &i.title)),
@@ -503,3 +504,7 @@ fn write_context(
     let text = context::render(existing.as_deref(), &global, repo_agents.as_deref(), &block);
     host.runtime.write_context(dir, &text)
 }
+
+#[cfg(test)]
+#[path = "start_tests.rs"]
+mod tests;
