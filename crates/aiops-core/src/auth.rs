@@ -6,9 +6,9 @@
 use aiops_types::{AuthMethod, Role, SessionInfo, SetupRequest, Timestamp, User};
 use serde_json::json;
 
-use crate::credentials::{self, digest, looks_like_api_key, random_token};
 use crate::ports::{NewAudit, NewUserRow, Store, UserRecord};
 use crate::principal::SessionGrant;
+use crate::secrets::{self, digest, looks_like_api_key, random_token};
 use crate::{CoreError, CoreResult, Principal, validate};
 
 /// Settings key holding the SHA-256 (hex) of the one-time setup token.
@@ -41,8 +41,8 @@ pub fn verify_login(
     let found = store.user_by_email(&email_norm)?;
     let hash = found
         .as_ref()
-        .map_or(credentials::dummy_hash(), |r| r.password_hash.as_str());
-    let password_ok = credentials::verify_password(password, hash);
+        .map_or(secrets::dummy_hash(), |r| r.password_hash.as_str());
+    let password_ok = secrets::verify_password(password, hash);
     match found {
         Some(rec) if password_ok && !rec.user.disabled => Ok(rec),
         found => {
@@ -189,7 +189,7 @@ pub fn complete_setup(
     ip: Option<String>,
 ) -> CoreResult<User> {
     let email = validate::email(&req.email)?;
-    credentials::check_password_policy(req.password.expose())?;
+    secrets::check_password_policy(req.password.expose())?;
     let name = match req.name.as_deref() {
         Some(n) if !n.trim().is_empty() => validate::name("name", n)?,
         _ => email.split('@').next().unwrap_or_default().to_owned(),
@@ -198,7 +198,7 @@ pub fn complete_setup(
         email: email.clone(),
         name,
         role: Role::Admin,
-        password_hash: credentials::hash_password(req.password.expose())?,
+        password_hash: secrets::hash_password(req.password.expose())?,
     };
     let audit = NewAudit::new(None, &email, "auth.setup").ip(ip);
     store.insert_first_admin(&row, &digest(req.token.expose().trim()), audit)

@@ -3,9 +3,9 @@
 use aiops_types::{ApiKey, CreateApiKey, CreatedApiKey, Page, Timestamp};
 use serde_json::json;
 
-use crate::credentials::new_api_key;
 use crate::page::PageQuery;
 use crate::ports::{CredentialStore, NewApiKeyRow, NewAudit, UserRecord, UserStore};
+use crate::secrets::new_api_key;
 use crate::{CoreError, CoreResult, Principal, validate};
 
 const MAX_EXPIRY_DAYS: u32 = 3650;

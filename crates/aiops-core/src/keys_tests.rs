@@ -70,9 +70,9 @@ fn the_secret_shown_once_is_the_one_whose_digest_is_stored() {
     let store = FakeAccounts::two();
     let made = create(&store, &member(2), &ask(&[Scope::Read], Some(30)), now()).unwrap();
     let secret = made.secret.expose();
-    assert!(secret.starts_with(&made.key.prefix) && crate::credentials::looks_like_api_key(secret));
+    assert!(secret.starts_with(&made.key.prefix) && crate::secrets::looks_like_api_key(secret));
     let (stored, digest) = store.keys.lock().unwrap()[0].clone();
-    assert_eq!(digest, crate::credentials::digest(secret));
+    assert_eq!(digest, crate::secrets::digest(secret));
     assert_eq!(stored.expires_at, Some(now() + time::Duration::days(30)));
     assert_eq!(*store.audit.lock().unwrap(), ["api_key.create"]);
 }

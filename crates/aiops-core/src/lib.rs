@@ -15,7 +15,6 @@ pub mod auth;
 pub mod automation;
 pub mod backups;
 pub mod chat;
-pub mod credentials;
 pub mod demo;
 mod error;
 #[cfg(test)]
@@ -43,6 +42,7 @@ pub mod releases;
 pub mod repo_check;
 pub mod repo_host;
 pub mod sealed;
+pub mod secrets;
 pub mod sessions;
 pub mod ssh;
 pub mod sync;

@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn redacts_known_token_shapes() {
-        let key = crate::credentials::new_api_key().secret;
+        let key = crate::secrets::new_api_key().secret;
         for secret in [
             key.as_str(),
             "ghp_0123456789abcdefghijABCDEFGHIJ012345",

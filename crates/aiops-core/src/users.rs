@@ -7,11 +7,11 @@ use aiops_types::{
 };
 use serde_json::json;
 
-use crate::credentials::{check_password_policy, hash_password, verify_password};
 use crate::page::PageQuery;
 use crate::ports::{
     CredentialStore, NewAudit, NewUserRow, ToolStore, UserRecord, UserRow, UserStore,
 };
+use crate::secrets::{check_password_policy, hash_password, verify_password};
 use crate::{CoreError, CoreResult, Principal, keys, validate};
 
 pub fn list(store: &impl UserStore, caller: &Principal, page: PageQuery) -> CoreResult<Page<User>> {

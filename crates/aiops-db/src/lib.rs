@@ -9,12 +9,12 @@
 //! async worker. Must never import: axum, reqwest, tauri, tokio.
 
 mod agents;
+mod api_keys;
 mod audit;
 mod automation;
 pub mod backup;
 mod chat;
 mod chat_state;
-mod credentials;
 mod hosts;
 mod integrations;
 mod issue_events;

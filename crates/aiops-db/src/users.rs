@@ -127,7 +127,7 @@ impl UserStore for Db {
                 .optional()
                 .map_err(internal)?;
             let given = aiops_core::auth::hex(setup_digest);
-            let matches = stored.is_some_and(|s| aiops_core::credentials::tokens_equal(&s, &given));
+            let matches = stored.is_some_and(|s| aiops_core::secrets::tokens_equal(&s, &given));
             if users > 0 || !matches {
                 return Err(denied());
             }

@@ -97,7 +97,7 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {
                 .ok_or_else(|| unauthorized("Authorization must be `Bearer aiops_…`"))?;
             // Most requests are reads: answer them from the auth cache while no write has
             // happened since the key was checked (see `auth_cache`).
-            let digest = aiops_core::credentials::digest(&secret);
+            let digest = aiops_core::secrets::digest(&secret);
             let generation = state.db().generation();
             let p = match state.auth_cache().get(&digest, generation, now) {
                 Some(mut p) => {
@@ -128,7 +128,7 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {
                     .get(CSRF_HEADER)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                if !aiops_core::credentials::tokens_equal(sent, &csrf) {
+                if !aiops_core::secrets::tokens_equal(sent, &csrf) {
                     return Err(ApiError::new(
                         ErrorCode::CsrfFailed,
                         "missing or wrong X-CSRF-Token header for a cookie-authenticated request",

@@ -150,7 +150,7 @@ impl ScrapeToken {
     /// Whether `sent` is this token, compared in constant time; an empty token matches
     /// nothing.
     pub fn matches(&self, sent: &str) -> bool {
-        !self.0.is_empty() && aiops_core::credentials::tokens_equal(sent, &self.0)
+        !self.0.is_empty() && aiops_core::secrets::tokens_equal(sent, &self.0)
     }
 }
 

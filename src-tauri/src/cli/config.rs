@@ -8,7 +8,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use aiops_client::credentials::write_private;
+use aiops_client::key_store::write_private;
 use aiops_client::{Secret, normalize_url};
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,7 @@
 //! 3 authentication (401/403, or no credential configured), 4 not found.
 
 use aiops_client::ClientError;
-use aiops_client::credentials::CredentialError;
+use aiops_client::key_store::CredentialError;
 
 pub const ERROR: u8 = 1;
 pub const USAGE: u8 = 2;

@@ -14,7 +14,6 @@ pub mod automation_runs;
 pub mod backups;
 pub mod chat_bots;
 pub mod config;
-pub mod credentials;
 pub mod examples;
 pub mod exit;
 pub mod git;
@@ -26,6 +25,7 @@ pub mod mcp;
 pub mod mcp_servers;
 pub mod output;
 pub mod paging;
+pub mod personal_credentials;
 pub mod projects;
 pub mod pulls;
 pub mod sessions;
@@ -41,7 +41,7 @@ pub mod worktrees;
 
 use std::path::PathBuf;
 
-use aiops_client::credentials::{CredentialError, CredentialStore, FileStore, Keychain};
+use aiops_client::key_store::{CredentialError, CredentialStore, FileStore, Keychain};
 use aiops_client::{Client, Credential, Secret, normalize_url};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -151,7 +151,7 @@ pub enum Command {
     Integrations(integrations::IntegrationsCommand),
     /// Your personal tracker tokens and identities.
     #[command(subcommand)]
-    Credentials(credentials::CredentialsCommand),
+    Credentials(personal_credentials::CredentialsCommand),
     /// User accounts (admin).
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -269,7 +269,9 @@ pub fn run(
         Command::Mcp(args) => rt.block_on(mcp::run(&Ctx::load(&global)?, args)),
         Command::Workflow(cmd) => rt.block_on(workflow::run(&Ctx::load(&global)?, cmd)),
         Command::Integrations(cmd) => rt.block_on(integrations::run(&Ctx::load(&global)?, cmd)),
-        Command::Credentials(cmd) => rt.block_on(credentials::run(&Ctx::load(&global)?, cmd)),
+        Command::Credentials(cmd) => {
+            rt.block_on(personal_credentials::run(&Ctx::load(&global)?, cmd))
+        }
         Command::System(cmd) => rt.block_on(system::run(&Ctx::load(&global)?, cmd)),
         Command::Automation(cmd) => rt.block_on(automation::run(&Ctx::load(&global)?, cmd)),
         Command::Telegram(cmd) => rt.block_on(chat_bots::run(

@@ -8,17 +8,17 @@
 //! to the keychain under the account `local:<data dir>` (the port may change). The port
 //! of the last run is tried first: sessions started then call back to that URL.
 
-use aiops_client::credentials::Keychain;
+use aiops_client::key_store::Keychain;
 use aiops_server::{Embedded, Overrides, ServeError};
 use aiops_types::User;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+use super::active_connection;
 use super::api::Desktop;
-use super::connect::{keep, sign_in};
-use super::connection;
 use super::settings::ConnectionKind;
+use super::sign_in::{keep, sign_in};
 
 /// The in-process control plane, when started.
 #[derive(Default)]
@@ -103,7 +103,7 @@ pub async fn connect_local(
     email: String,
     password: String,
 ) -> Result<User, String> {
-    let settings = connection::settings().map_err(super::line)?;
+    let settings = active_connection::settings().map_err(super::line)?;
     let url = local
         .ensure(settings.local_port)
         .await

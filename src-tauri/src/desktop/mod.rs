@@ -2,7 +2,7 @@
 //!
 //! One window showing the web UI (`ui/dist`, embedded at build time) over the Tauri
 //! transport: its API calls are the commands of [`api`], sent with the key of the
-//! connection [`connection::resolve`] finds or [`connect`] signs in to; terminals through
+//! connection [`active_connection::resolve`] finds or [`connect`] signs in to; terminals through
 //! [`attach`] (a local PTY, SSH, or the server's WebSocket); OS notifications
 //! ([`notify`]) and the tray ([`tray`]) from the app's own event stream. "This computer"
 //! ([`local`]) runs the control plane inside the app; it stops when the app quits.
@@ -11,16 +11,16 @@
 //! names `tauri`: `main` dispatches every subcommand before calling [`run`], so the CLI
 //! and `aiops serve` never initialise GTK or WebKit.
 
+mod active_connection;
 mod api;
 mod attach;
 mod browser;
-mod connect;
-mod connection;
-mod connections;
 mod local;
 mod notify;
 mod prefs;
+mod saved_connections;
 mod settings;
+mod sign_in;
 mod tray;
 
 use std::any::Any;
@@ -37,7 +37,7 @@ use tauri::Manager;
 pub fn run() -> Result<()> {
     ensure_display()?;
     software_rendering_without_dmabuf();
-    let settings = connection::settings().context("cannot read the desktop settings")?;
+    let settings = active_connection::settings().context("cannot read the desktop settings")?;
     let bus = session_bus();
     let app = build_app(
         api::Desktop::new(),
@@ -47,11 +47,11 @@ pub fn run() -> Result<()> {
     let local = app.state::<local::Local>();
     // A saved connection that cannot open (this computer's data dir held by another
     // control plane, no keychain) is the sign-in page's to explain, not a reason to die.
-    let opened = tauri::async_runtime::block_on(connection::resolve(&settings, &local))
+    let opened = tauri::async_runtime::block_on(active_connection::resolve(&settings, &local))
         .unwrap_or_else(|e| {
             let problem = line(e);
             eprintln!("aiops: warning: {problem}");
-            if let Ok(mut slot) = app.state::<connections::StartupProblem>().0.lock() {
+            if let Ok(mut slot) = app.state::<saved_connections::StartupProblem>().0.lock() {
                 *slot = Some(problem);
             }
             None
@@ -167,19 +167,19 @@ fn build_app(desktop: api::Desktop, single: bool) -> Result<tauri::App> {
             .manage(attach::Terminals::default())
             .manage(attach::SshKeys::default())
             .manage(local::Local::default())
-            .manage(connections::StartupProblem::default())
+            .manage(saved_connections::StartupProblem::default())
             .invoke_handler(tauri::generate_handler![
                 api::api,
                 api::events_follow,
                 api::events_stop,
                 api::backup_save,
                 browser::open_external,
-                connect::connect,
-                connect::disconnect,
-                connections::desktop_status,
-                connections::connections_list,
-                connections::connection_switch,
-                connections::connection_forget,
+                sign_in::connect,
+                sign_in::disconnect,
+                saved_connections::desktop_status,
+                saved_connections::connections_list,
+                saved_connections::connection_switch,
+                saved_connections::connection_forget,
                 local::local_status,
                 local::connect_local,
                 prefs::notifications_get,

@@ -2,13 +2,15 @@
 //! A change is saved at once and the notification task restarts with it (resuming
 //! after the next event, so nothing already shown comes back).
 
+use super::active_connection;
 use super::api::Desktop;
-use super::connection;
 use super::settings::Notifications;
 
 #[tauri::command]
 pub fn notifications_get() -> Result<Notifications, String> {
-    Ok(connection::settings().map_err(super::line)?.notifications)
+    Ok(active_connection::settings()
+        .map_err(super::line)?
+        .notifications)
 }
 
 /// Saves `prefs`; `Err` is one line (an unreadable or unwritable settings file).
@@ -18,9 +20,9 @@ pub fn notifications_set(
     desktop: tauri::State<'_, Desktop>,
     prefs: Notifications,
 ) -> Result<(), String> {
-    let mut settings = connection::settings().map_err(super::line)?;
+    let mut settings = active_connection::settings().map_err(super::line)?;
     settings.notifications = prefs;
-    connection::save(&settings).map_err(super::line)?;
+    active_connection::save(&settings).map_err(super::line)?;
     desktop.connect(&app, desktop.current(), prefs);
     Ok(())
 }

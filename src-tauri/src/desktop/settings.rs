@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use aiops_client::credentials::write_private;
+use aiops_client::key_store::write_private;
 use aiops_client::normalize_url;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};

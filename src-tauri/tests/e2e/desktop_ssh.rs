@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use aiops_client::Secret;
-use aiops_client::credentials::Keychain;
+use aiops_client::key_store::Keychain;
 use aiops_fakes::sshd::{Sshd, current_user, keygen};
 
 use crate::common::{ServerProcess, json, text, wait_until};

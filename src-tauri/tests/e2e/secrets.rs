@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use aiops_client::credentials::FileStore;
+use aiops_client::key_store::FileStore;
 use aiops_client::{Credential, Secret};
 use aiops_types::{ChangePassword, CreateApiKey, CreateUser, ErrorCode, Role, Scope};
 

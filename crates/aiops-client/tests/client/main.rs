@@ -2,5 +2,5 @@
 //! and the HTTP client against a scripted local server. (Tests against the real server
 //! live with aiops-server.)
 
-mod credentials;
 mod http;
+mod key_store;

@@ -7,7 +7,6 @@
 //! ([`ops::reconcile`]).
 
 pub mod context;
-pub mod credentials;
 pub mod dialogs;
 pub mod install;
 pub mod mcp_config;
@@ -18,6 +17,7 @@ pub mod review;
 pub mod sandbox;
 pub mod sites;
 pub mod start;
+pub mod tool_credentials;
 pub mod tools;
 pub mod worktrees;
 

@@ -9,7 +9,7 @@ use aiops_types::{Tool, User};
 use super::Host;
 use super::start::workspace_dir;
 use crate::ports::{HomeSetup, LaunchPlan, NewApiKeyRow, Store, ToolKind, Viewer};
-use crate::{CoreError, CoreResult, credentials};
+use crate::{CoreError, CoreResult, secrets};
 
 /// The owner's git author name (their name, else their email) and email.
 fn git_identity(owner: &User) -> (String, String) {
@@ -35,7 +35,7 @@ pub(crate) fn git_env(owner: &User) -> Vec<(String, String)> {
 /// owner sees), confined by [`SessionGrant`](crate::principal::SessionGrant) to the
 /// session and its issue.
 pub(super) fn session_key(owner: &User) -> (String, NewApiKeyRow) {
-    let secret = credentials::new_api_key();
+    let secret = secrets::new_api_key();
     let row = NewApiKeyRow {
         user_id: owner.id,
         name: "session".to_owned(),
@@ -94,7 +94,7 @@ pub(super) fn launch_plan(
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let secrets = super::credentials::for_session(store, host.secret_key, owner.id, tool)?;
+    let secrets = super::tool_credentials::for_session(store, host.secret_key, owner.id, tool)?;
     let project = store
         .project(Viewer::All, session.project_id)?
         .ok_or_else(|| CoreError::not_found(format!("project {}", session.project_id)))?;
@@ -224,7 +224,7 @@ fn kind_env(kind: ToolKind) -> Vec<(String, String)> {
 fn home_setup(
     owner: &User,
     repo: &std::path::Path,
-    secrets: &super::credentials::SessionSecrets,
+    secrets: &super::tool_credentials::SessionSecrets,
     tool_env: &[(String, String)],
 ) -> HomeSetup {
     let var = |k: &str| {

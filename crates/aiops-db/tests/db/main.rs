@@ -102,7 +102,7 @@ fn audit_details_are_redacted_before_storage() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("aiops.db");
     let db = Db::open(&path, 1).unwrap();
-    let secret = aiops_core::credentials::new_api_key().secret;
+    let secret = aiops_core::secrets::new_api_key().secret;
     let audit = NewAudit::new(None, "t", "test")
         .detail(serde_json::json!({ "note": format!("leaked {secret}") }));
     db.append_audit(audit).unwrap();

@@ -8,7 +8,6 @@ mod automation;
 mod backups;
 mod changes;
 mod chat;
-mod credentials;
 mod events;
 mod git;
 mod hosts;
@@ -18,6 +17,7 @@ mod jobs;
 mod keys;
 mod links;
 mod mcp_servers;
+mod personal_credentials;
 mod projects;
 mod pulls;
 mod sessions;
@@ -50,7 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(sync::router())
         .merge(integrations::router())
         .merge(links::router())
-        .merge(credentials::router())
+        .merge(personal_credentials::router())
         .merge(agents::router())
         .merge(sessions::router())
         .merge(events::router())

@@ -2,7 +2,7 @@
 //! OAuth, OpenAI, Codex `auth.json`). Write-only: answers name the kind and when it was
 //! set, never the value.
 
-use aiops_core::sessions::credentials;
+use aiops_core::sessions::tool_credentials;
 use aiops_types::{ErrorBody, SetToolCredential, ToolCredential, ToolCredentialKind};
 use axum::Json;
 use axum::extract::State;
@@ -30,7 +30,7 @@ fn kind(text: &str) -> Result<ToolCredentialKind, ApiError> {
     responses((status = 200, body = Vec<ToolCredential>)))]
 async fn list(a: Auth<Read>, State(st): State<AppState>) -> ApiResult<Json<Vec<ToolCredential>>> {
     Ok(Json(
-        st.run(move |db| credentials::list(db, &a.principal))
+        st.run(move |db| tool_credentials::list(db, &a.principal))
             .await?,
     ))
 }
@@ -49,7 +49,7 @@ async fn set(
     let k = kind(&k)?;
     Ok(Json(
         st.run_tracked(move |db, access| {
-            credentials::set(db, access.key, &a.principal, k, req.value.expose())
+            tool_credentials::set(db, access.key, &a.principal, k, req.value.expose())
         })
         .await?,
     ))
@@ -64,7 +64,7 @@ async fn delete(
     ApiPath(k): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let k = kind(&k)?;
-    st.run(move |db| credentials::delete(db, &a.principal, k))
+    st.run(move |db| tool_credentials::delete(db, &a.principal, k))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use super::ssh::SshKeys;
 use super::{Link, PageScreen, websocket};
-use crate::desktop::connection;
+use crate::desktop::active_connection;
 
 /// How long a TCP connect to the SSH port may take: a firewall that drops packets costs
 /// this much on every terminal before the WebSocket is tried.
@@ -97,7 +97,7 @@ impl Refusal {
 
 /// The server's own sentence for a refusal (not found, ended, forbidden), else one line.
 pub fn say(e: ClientError) -> Refusal {
-    Refusal::message(crate::desktop::connect::say(e))
+    Refusal::message(crate::desktop::sign_in::say(e))
 }
 
 /// Why a session host's session goes through the server: its tmux belongs to the
@@ -168,7 +168,7 @@ enum Fallback {
 
 /// What to connect with, or why SSH is not tried at all.
 fn plan(url: &str, host: &str, server_user: &str, keys: &SshKeys) -> Result<Connect, String> {
-    let prefs = connection::settings()
+    let prefs = active_connection::settings()
         .ok()
         .and_then(|s| s.ssh_prefs(url).cloned())
         .unwrap_or_default();

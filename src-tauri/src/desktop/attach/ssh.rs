@@ -3,7 +3,7 @@
 //!
 //! Passphrases stay in this process's memory for as long as the app runs; with
 //! "remember" also in the OS keychain (service `aiops`, account `ssh-key:<absolute
-//! path>`, as `aiops_client::credentials::Keychain` keeps API keys), read back on the
+//! path>`, as `aiops_client::key_store::Keychain` keeps API keys), read back on the
 //! next start. One found wrong is forgotten in both places. They never reach the page
 //! again, nor any file.
 
@@ -11,12 +11,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use aiops_client::credentials::KEYCHAIN_SERVICE;
+use aiops_client::key_store::KEYCHAIN_SERVICE;
 use aiops_exec::attach::known_hosts::{self, KnownHostsFiles};
 use aiops_exec::attach::ssh::{Passphrase, ShownKey};
 
+use crate::desktop::active_connection;
 use crate::desktop::api::Desktop;
-use crate::desktop::connection;
 use crate::desktop::settings::SshPrefs;
 
 /// Host keys shown and not yet trusted that are kept, newest last.
@@ -85,7 +85,7 @@ pub fn ssh_prefs_get(desktop: tauri::State<'_, Desktop>) -> Result<Option<SshPre
     let Some(client) = desktop.client().filter(|_| !desktop.is_local()) else {
         return Ok(None);
     };
-    let settings = connection::settings().map_err(crate::desktop::line)?;
+    let settings = active_connection::settings().map_err(crate::desktop::line)?;
     let saved = settings
         .connections
         .iter()
@@ -107,11 +107,11 @@ pub fn ssh_prefs_set(
 ) -> Result<SshPrefs, String> {
     let client = desktop.client().ok_or("not connected to a server")?;
     let url = client.base_url();
-    let mut settings = connection::settings().map_err(crate::desktop::line)?;
+    let mut settings = active_connection::settings().map_err(crate::desktop::line)?;
     settings
         .set_ssh_prefs(url, prefs)
         .map_err(crate::desktop::line)?;
-    connection::save(&settings).map_err(crate::desktop::line)?;
+    active_connection::save(&settings).map_err(crate::desktop::line)?;
     Ok(settings.ssh_prefs(url).cloned().unwrap_or_default())
 }
 

@@ -69,7 +69,7 @@ pub fn prepare(
         .tool(AGENT_TOOL)?
         .ok_or_else(|| CoreError::invalid("tool", "the claude tool is not configured"))?;
     let secrets =
-        crate::sessions::credentials::for_session(store, host.secret_key, user_id, &tool)?;
+        crate::sessions::tool_credentials::for_session(store, host.secret_key, user_id, &tool)?;
     if secrets.env.is_empty() {
         return Err(CoreError::invalid(
             "agent_user",

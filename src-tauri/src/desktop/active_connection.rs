@@ -8,7 +8,7 @@
 //! and its stored key, exactly as `aiops` commands find them); else none, and the window
 //! asks the user to sign in. So signing out of the app stays signed out.
 
-use aiops_client::credentials::Keychain;
+use aiops_client::key_store::Keychain;
 use aiops_client::{Client, Credential, normalize_url};
 use anyhow::{Context, Result};
 

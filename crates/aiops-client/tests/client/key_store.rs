@@ -4,7 +4,7 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use aiops_client::Secret;
-use aiops_client::credentials::{CredentialError, CredentialStore, FileStore, Keychain};
+use aiops_client::key_store::{CredentialError, CredentialStore, FileStore, Keychain};
 
 const URL: &str = "http://127.0.0.1:8060";
 

@@ -7,12 +7,12 @@
 //! and forgets the connection. "This computer" ([`super::local`]) signs in the same way
 //! through [`sign_in`].
 
-use aiops_client::credentials::Keychain;
+use aiops_client::key_store::Keychain;
 use aiops_client::{Client, ClientError, Credential, Secret, normalize_url};
 use aiops_types::{CreateApiKey, User};
 
+use super::active_connection;
 use super::api::{Connected, Desktop};
-use super::connection;
 use super::local::Local;
 use super::settings::ConnectionKind;
 
@@ -94,13 +94,13 @@ pub async fn keep(
         let _ = signed.client.revoke_key(signed.key_id).await;
         return Err(format!("cannot keep the key in the OS keychain: {e}"));
     }
-    let mut settings = connection::settings().map_err(super::line)?;
+    let mut settings = active_connection::settings().map_err(super::line)?;
     settings.upsert("", kind).map_err(super::line)?;
     if local {
         settings.local_port = local_port;
     }
     settings.signed_out = false;
-    connection::save(&settings).map_err(super::line)?;
+    active_connection::save(&settings).map_err(super::line)?;
     let to = Connected {
         client: signed.client,
         local,
@@ -126,7 +126,7 @@ pub async fn disconnect(
     {
         let _ = current.client.revoke_key(id).await;
     }
-    let mut settings = connection::settings().map_err(super::line)?;
+    let mut settings = active_connection::settings().map_err(super::line)?;
     desktop.connect(&app, None, settings.notifications);
     let id = if current.local {
         local.stop().await;
@@ -136,13 +136,13 @@ pub async fn disconnect(
         Keychain.delete(current.client.base_url())
     }
     .map_err(|e| format!("cannot remove the key from the OS keychain: {e}"))
-    .map(|_| connection::id_of(&current))?;
+    .map(|_| active_connection::id_of(&current))?;
     settings.remove(&id);
     // Signed out means the sign-in page, also at the next start, rather than whichever
     // saved connection `remove` fell back to.
     settings.active = None;
     settings.signed_out = true;
-    connection::save(&settings).map_err(super::line)?;
+    active_connection::save(&settings).map_err(super::line)?;
     Ok(())
 }
 

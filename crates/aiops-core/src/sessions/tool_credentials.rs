@@ -128,5 +128,5 @@ pub fn for_session(
 }
 
 #[cfg(test)]
-#[path = "credentials_tests.rs"]
+#[path = "tool_credentials_tests.rs"]
 mod tests;

@@ -4,11 +4,11 @@
 use std::sync::Mutex;
 
 use aiops_client::Client;
-use aiops_client::credentials::Keychain;
+use aiops_client::key_store::Keychain;
 use serde::Serialize;
 
+use super::active_connection;
 use super::api::Desktop;
-use super::connection;
 use super::local::Local;
 use super::settings::{Connection, ConnectionKind};
 
@@ -51,9 +51,9 @@ pub struct ConnectionList {
 
 #[tauri::command]
 pub fn connections_list(desktop: tauri::State<'_, Desktop>) -> Result<ConnectionList, String> {
-    let settings = connection::settings().map_err(super::line)?;
+    let settings = active_connection::settings().map_err(super::line)?;
     Ok(ConnectionList {
-        open: desktop.current().map(|c| connection::id_of(&c)),
+        open: desktop.current().map(|c| active_connection::id_of(&c)),
         connections: settings.connections,
     })
 }
@@ -68,14 +68,14 @@ pub async fn connection_switch(
     local: tauri::State<'_, Local>,
     id: String,
 ) -> Result<(), String> {
-    let mut settings = connection::settings().map_err(super::line)?;
+    let mut settings = active_connection::settings().map_err(super::line)?;
     let target = settings
         .connections
         .iter()
         .find(|c| c.id == id)
         .cloned()
         .ok_or_else(|| format!("no saved connection `{id}`"))?;
-    let opened = connection::open(&target, settings.local_port, &local)
+    let opened = active_connection::open(&target, settings.local_port, &local)
         .await
         .map_err(super::line)?
         .ok_or_else(|| {
@@ -89,7 +89,7 @@ pub async fn connection_switch(
     }
     settings.active = Some(id);
     settings.signed_out = false;
-    connection::save(&settings).map_err(super::line)?;
+    active_connection::save(&settings).map_err(super::line)?;
     desktop.connect(&app, Some(opened), settings.notifications);
     Ok(())
 }
@@ -103,11 +103,11 @@ pub async fn connection_forget(
 ) -> Result<(), String> {
     if desktop
         .current()
-        .is_some_and(|c| connection::id_of(&c) == id)
+        .is_some_and(|c| active_connection::id_of(&c) == id)
     {
         return Err("this is the open connection: sign out of it instead".into());
     }
-    let mut settings = connection::settings().map_err(super::line)?;
+    let mut settings = active_connection::settings().map_err(super::line)?;
     let Some(target) = settings.connections.iter().find(|c| c.id == id).cloned() else {
         return Ok(());
     };
@@ -131,6 +131,6 @@ pub async fn connection_forget(
     };
     removed.map_err(|e| format!("cannot remove the key from the OS keychain: {e}"))?;
     settings.remove(&id);
-    connection::save(&settings).map_err(super::line)?;
+    active_connection::save(&settings).map_err(super::line)?;
     Ok(())
 }
