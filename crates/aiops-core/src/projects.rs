@@ -6,7 +6,8 @@
 //! the server for every user's worktree.
 
 use aiops_types::{
-    CreateProject, Member, Page, Project, ProjectListParams, ProjectWorkspace, UpdateProject,
+    CreateProject, Member, Page, Project, ProjectListParams, ProjectRef, ProjectWorkspace,
+    UpdateProject,
 };
 use serde_json::json;
 
@@ -48,30 +49,41 @@ pub fn get(
         .ok_or_else(|| CoreError::not_found(format!("project {id}")))
 }
 
-/// The project the caller names as `12`, `demo` or `acme/demo`, among those they see.
-/// `NotFound` when none; `Invalid` when a bare slug is in several of the caller's tenants,
-/// the message listing each `tenant/slug` form.
+/// The project the caller names as `12`, `demo` or `acme/demo`, among those they see
+/// ([`ProjectRef::parse`], then [`resolve`]). `Invalid` for text that names no project.
 pub fn find(
     store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
     text: &str,
 ) -> CoreResult<Project> {
-    let text = text.trim();
-    if let Ok(id) = text.parse::<i64>() {
-        return get(store, caller, id);
-    }
-    let (tenant_id, slug) = match text.split_once('/') {
-        Some((tenant, slug)) => {
-            let tenant = store
-                .tenant(caller.viewer(), &TenantRef::parse(tenant))?
-                .ok_or_else(|| CoreError::not_found(format!("project `{text}`")))?;
-            (Some(tenant.id), slug)
-        }
-        None => (None, text),
+    let named = ProjectRef::parse(text).map_err(|m| CoreError::invalid("project", m))?;
+    resolve(store, caller, &named)
+}
+
+/// The project `named` among those the caller sees. `NotFound` when none; `Invalid` when
+/// a bare slug is in several of the caller's tenants, the message listing each
+/// `tenant/slug` form.
+pub fn resolve(
+    store: &(impl TenantStore + ProjectStore),
+    caller: &Principal,
+    named: &ProjectRef,
+) -> CoreResult<Project> {
+    let (tenant, slug) = match named {
+        ProjectRef::Id(id) => return get(store, caller, *id),
+        ProjectRef::Slug { tenant, slug } => (tenant.as_deref(), slug),
+    };
+    let tenant_id = match tenant {
+        Some(t) => Some(
+            store
+                .tenant(caller.viewer(), &TenantRef::parse(t))?
+                .ok_or_else(|| CoreError::not_found(format!("project `{named}`")))?
+                .id,
+        ),
+        None => None,
     };
     let filter = ProjectFilter {
         tenant_id,
-        slug: Some(slug.to_owned()),
+        slug: Some(slug.clone()),
     };
     // Two rows are enough to know it is ambiguous; a few more name the choices.
     let page = PageQuery {
@@ -80,7 +92,7 @@ pub fn find(
     };
     let mut found = store.list_projects(caller.viewer(), &filter, page)?;
     match found.len() {
-        0 => Err(CoreError::not_found(format!("project `{text}`"))),
+        0 => Err(CoreError::not_found(format!("project `{named}`"))),
         1 => Ok(found.remove(0)),
         _ => Err(CoreError::invalid("project", ambiguous(slug, &found))),
     }

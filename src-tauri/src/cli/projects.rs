@@ -170,13 +170,7 @@ pub async fn run(ctx: &Ctx, cmd: ProjectsCommand) -> Result<(), CliError> {
             })
             .await
         }
-        ProjectsCommand::Get { project } => {
-            let found = match project.project.parse::<i64>() {
-                Ok(id) => client.get_project(id).await?,
-                Err(_) => find(client, &project).await?,
-            };
-            output::one(ctx.out, &found)
-        }
+        ProjectsCommand::Get { project } => output::one(ctx.out, &find(client, &project).await?),
         ProjectsCommand::Check { project } => {
             let id = resolve_id(client, &project).await?;
             let check = client.check_project_repo(id).await?;
@@ -336,9 +330,9 @@ async fn resolve_id(client: &Client, project: &ProjectRef) -> Result<i64, CliErr
     resolve(client, &project.project, project.tenant.as_deref()).await
 }
 
-/// The one project with slug `P` (in `--tenant`, if given).
+/// The one project `P` names (by id, or by slug in `--tenant` if given).
 async fn find(client: &Client, project: &ProjectRef) -> Result<Project, CliError> {
-    find_by_slug(client, &project.project, project.tenant.as_deref()).await
+    find_by_slug(client, &named(&project.project, project.tenant.as_deref())?).await
 }
 
 /// The id of a project named by id, slug or `tenant/slug`; `tenant` (id or slug) narrows
@@ -349,21 +343,27 @@ pub async fn resolve(
     project: &str,
     tenant: Option<&str>,
 ) -> Result<i64, CliError> {
-    match project.parse::<i64>() {
-        Ok(id) => Ok(id),
-        Err(_) => Ok(find_by_slug(client, project, tenant).await?.id),
+    match named(project, tenant)? {
+        aiops_types::ProjectRef::Id(id) => Ok(id),
+        slug => Ok(find_by_slug(client, &slug).await?.id),
     }
 }
 
-/// The one project with slug `slug` (in `tenant`, if given; `slug` may be `tenant/slug`).
+/// `project` (with `--tenant`) as a [`aiops_types::ProjectRef`], or a usage error.
+fn named(project: &str, tenant: Option<&str>) -> Result<aiops_types::ProjectRef, CliError> {
+    aiops_types::ProjectRef::parse(project)
+        .map(|r| r.in_tenant(tenant))
+        .map_err(CliError::usage)
+}
+
+/// The one project `named` names: by id, else by slug (in its tenant, if named).
 async fn find_by_slug(
     client: &Client,
-    slug: &str,
-    tenant: Option<&str>,
+    named: &aiops_types::ProjectRef,
 ) -> Result<Project, CliError> {
-    let (tenant, slug) = match slug.split_once('/') {
-        Some((t, s)) => (Some(t), s),
-        None => (tenant, slug),
+    let (tenant, slug) = match named {
+        aiops_types::ProjectRef::Slug { tenant, slug } => (tenant.as_deref(), slug.as_str()),
+        aiops_types::ProjectRef::Id(id) => return Ok(client.get_project(*id).await?),
     };
     let params = ProjectListParams {
         tenant: tenant.map(str::to_owned),
