@@ -21,6 +21,15 @@ fn change() -> UpdateUser {
     UpdateUser::default()
 }
 
+/// The admin disables user `id`.
+fn disable(store: &FakeAccounts, id: i64) -> aiops_types::User {
+    let req = UpdateUser {
+        disabled: Some(true),
+        ..change()
+    };
+    update(store, &admin(), id, &req).unwrap()
+}
+
 #[test]
 fn an_admin_can_neither_demote_nor_disable_themself() {
     let store = FakeAccounts::two();
@@ -53,16 +62,7 @@ fn an_admin_can_neither_demote_nor_disable_themself() {
     )
     .unwrap();
     assert_eq!((renamed.name.as_str(), renamed.role), ("Root", Role::Admin));
-    let other = update(
-        &store,
-        &admin(),
-        2,
-        &UpdateUser {
-            disabled: Some(true),
-            ..change()
-        },
-    )
-    .unwrap();
+    let other = disable(&store, 2);
     assert!(
         other.disabled && other.role == Role::Member,
         "unnamed fields keep their values"
@@ -134,16 +134,7 @@ fn a_user_is_found_by_id_or_email_in_any_case_and_only_while_enabled() {
     let store = FakeAccounts::two();
     assert_eq!(find_active(&store, "2").unwrap().email, "m@example.com");
     assert_eq!(find_active(&store, " M@Example.com ").unwrap().id, 2);
-    update(
-        &store,
-        &admin(),
-        2,
-        &UpdateUser {
-            disabled: Some(true),
-            ..change()
-        },
-    )
-    .unwrap();
+    disable(&store, 2);
     let err = find_active(&store, "m@example.com").unwrap_err();
     assert!(matches!(err, CoreError::Invalid { .. }), "{err:?}");
     assert!(

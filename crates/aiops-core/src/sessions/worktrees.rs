@@ -105,7 +105,10 @@ pub fn list(
 }
 
 /// (project id, host name) of every session host user `user_id`'s sessions ran on.
-fn hosts_used(store: &impl Store, user_id: i64) -> CoreResult<Vec<(i64, String)>> {
+fn hosts_used(
+    store: &impl crate::ports::SessionStore,
+    user_id: i64,
+) -> CoreResult<Vec<(i64, String)>> {
     let all = store.list_sessions(
         &SessionFilter {
             user_id: Some(user_id),
