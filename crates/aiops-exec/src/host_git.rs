@@ -79,10 +79,6 @@ impl SshRuntime {
     }
 }
 
-fn paths(p: &[String]) -> Vec<String> {
-    p.to_vec()
-}
-
 impl WorkingCopies for SshRuntime {
     fn status(&self, ctx: &GitContext) -> CoreResult<GitStatus> {
         decode(self.git(ctx, GitOp::Status)?)
@@ -107,7 +103,7 @@ impl WorkingCopies for SshRuntime {
     fn commit(&self, ctx: &GitContext, message: &str, p: &[String]) -> CoreResult<String> {
         let op = GitOp::Commit {
             message: message.into(),
-            paths: paths(p),
+            paths: p.to_vec(),
         };
         decode(self.git(ctx, op)?)
     }
@@ -167,10 +163,10 @@ impl WorkingCopies for SshRuntime {
         decode(self.git(ctx, op)?)
     }
     fn stage(&self, ctx: &GitContext, p: &[String]) -> CoreResult<()> {
-        unit(self.git(ctx, GitOp::Stage { paths: paths(p) })?)
+        unit(self.git(ctx, GitOp::Stage { paths: p.to_vec() })?)
     }
     fn unstage(&self, ctx: &GitContext, p: &[String]) -> CoreResult<()> {
-        unit(self.git(ctx, GitOp::Unstage { paths: paths(p) })?)
+        unit(self.git(ctx, GitOp::Unstage { paths: p.to_vec() })?)
     }
     fn scan_host_keys(&self, host: &str, port: u16) -> CoreResult<Vec<String>> {
         let op = GitOp::ScanHostKeys {

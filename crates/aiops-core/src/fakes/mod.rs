@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use aiops_types::{
     FileContent, FileEntry, GitBranchInfo, GitCommitInfo, GitDiff, GitStatus, PutTool, Session,
-    SessionState, Tool, ToolCredential, ToolCredentialKind, Transcript,
+    Tool, ToolCredential, ToolCredentialKind, Transcript,
 };
 
 use crate::page::PageQuery;
@@ -59,13 +59,6 @@ impl FakeSessions {
     }
 }
 
-fn live(s: &Session) -> bool {
-    matches!(
-        s.state,
-        SessionState::Starting | SessionState::Running | SessionState::Waiting
-    )
-}
-
 impl SessionStore for FakeSessions {
     fn insert_session(
         &self,
@@ -89,7 +82,7 @@ impl SessionStore for FakeSessions {
             .lock()
             .unwrap()
             .iter()
-            .filter(|s| !f.live || live(s))
+            .filter(|s| !f.live || s.state.is_live())
             .filter(|s| f.user_id.is_none_or(|u| s.user_id == u))
             .filter(|s| f.issue_id.is_none_or(|i| s.issue_id == Some(i)))
             .filter(|s| f.project_id.is_none_or(|p| s.project_id == p))
@@ -106,7 +99,7 @@ impl SessionStore for FakeSessions {
         let all = self.0.lock().unwrap();
         Ok(all
             .iter()
-            .filter(|s| s.user_id == user_id && live(s))
+            .filter(|s| s.user_id == user_id && s.state.is_live())
             .count() as u64)
     }
     fn set_session_state(

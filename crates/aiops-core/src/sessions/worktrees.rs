@@ -82,8 +82,10 @@ pub fn list(
     let projects = store.list_projects(caller.viewer(), &ProjectFilter::default(), ALL)?;
     let mut out = Vec::new();
     for user in users(store, caller, params.all_users)? {
-        let live = live_sessions(store, user.id)?;
-        let remote = hosts_used(store, user.id)?;
+        // One read of the user's sessions: the live ones, and the hosts any ran on.
+        let all = all_sessions(store, user.id)?;
+        let live: Vec<Session> = all.iter().filter(|s| s.state.is_live()).cloned().collect();
+        let remote = hosts_used(&all);
         for p in &projects {
             let mut here = worktrees_of(host, &user, p, &live)?;
             for (_, name) in remote.iter().filter(|(pid, _)| *pid == p.id) {
@@ -104,12 +106,9 @@ pub fn list(
     Ok(out)
 }
 
-/// (project id, host name) of every session host user `user_id`'s sessions ran on.
-fn hosts_used(
-    store: &impl crate::ports::SessionStore,
-    user_id: i64,
-) -> CoreResult<Vec<(i64, String)>> {
-    let all = store.list_sessions(
+/// Every session of user `user_id`, ended ones included.
+fn all_sessions(store: &impl crate::ports::SessionStore, user_id: i64) -> CoreResult<Vec<Session>> {
+    store.list_sessions(
         &SessionFilter {
             user_id: Some(user_id),
             live: false,
@@ -117,14 +116,18 @@ fn hosts_used(
             project_id: None,
         },
         ALL,
-    )?;
-    let mut out: Vec<(i64, String)> = all
-        .into_iter()
-        .filter_map(|s| Some((s.project_id, s.host?)))
+    )
+}
+
+/// (project id, host name) of every session host `sessions` ran on.
+fn hosts_used(sessions: &[Session]) -> Vec<(i64, String)> {
+    let mut out: Vec<(i64, String)> = sessions
+        .iter()
+        .filter_map(|s| Some((s.project_id, s.host.clone()?)))
         .collect();
     out.sort();
     out.dedup();
-    Ok(out)
+    out
 }
 
 pub fn remove(
