@@ -2,7 +2,8 @@
 //! CLI's and the desktop's server credential (OS keychain, or an explicit 0600 file).
 //!
 //! Owns: [`Client`] (one typed async method per route), [`Credential`] and [`Secret`],
-//! [`ClientError`] with its CLI exit codes, and [`credentials`] (keychain / file store).
+//! [`ClientError`] with its CLI exit codes, [`key_store`] (keychain / file store), and
+//! with feature `terminal` the terminal WebSocket's client side ([`terminal`]).
 //! Speaks only the wire types of `aiops-types`.
 //!
 //! Must never import `aiops-core`, `aiops-db` or `aiops-server`: the desktop in local mode
@@ -26,6 +27,8 @@ pub mod key_store;
 mod raw;
 mod secret;
 mod sse;
+#[cfg(feature = "terminal")]
+pub mod terminal;
 
 pub use api_automation::RunLogEvent;
 pub use client::{

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use aiops_exec::attach::known_hosts::{self, KnownHostsFiles};
 use aiops_exec::attach::ssh::{Connect, SshCredential, SshError, SshTarget, connect};
-use aiops_exec::attach::{Attached, Screen};
+use aiops_exec::attach::{Attached, Screen, Terminal};
 use aiops_exec::tmux::{NewSession, Tmux};
 use aiops_fakes::sshd::{Sshd, current_user, keygen};
 

@@ -17,6 +17,8 @@ use std::io::{Read, Write};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+pub use aiops_types::terminal::MAX_SIDE;
+
 /// Environment variables passed through from aiops's own environment when present.
 const INHERITED: &[&str] = &["PATH", "HOME", "LANG"];
 
@@ -37,9 +39,6 @@ pub enum PtyError {
     #[error("PTY: {0}")]
     Io(String),
 }
-
-/// Largest accepted terminal side, in cells; also the smallest is 1.
-pub const MAX_SIDE: u16 = 1000;
 
 fn size(cols: u16, rows: u16) -> Result<PtySize, PtyError> {
     if !(1..=MAX_SIDE).contains(&cols) || !(1..=MAX_SIDE).contains(&rows) {

@@ -13,7 +13,7 @@ mod support;
 
 use std::sync::Arc;
 
-use aiops_exec::attach::{Attached, Screen, local};
+use aiops_exec::attach::{LocalOptions, Screen, Terminal, local};
 
 fn start_local(
     argv: &[String],
@@ -21,8 +21,13 @@ fn start_local(
     rows: u16,
     read_only: bool,
     screen: Arc<dyn Screen>,
-) -> Attached {
-    local(argv, cols, rows, read_only, screen).expect("tmux attach starts in a local PTY")
+) -> Box<dyn Terminal> {
+    let options = LocalOptions {
+        read_only,
+        raw: false,
+    };
+    let attached = local(argv, cols, rows, options, screen);
+    Box::new(attached.expect("tmux attach starts in a local PTY"))
 }
 
 #[test]
@@ -46,5 +51,6 @@ fn local_read_only_gone_screens_and_killed_sessions() {
 #[test]
 fn local_refuses_an_empty_command() {
     let screen: Arc<dyn Screen> = support::Recorder::new();
-    assert!(local(&[], 80, 24, false, screen).is_err());
+    let no_argv: &[String] = &[];
+    assert!(local(no_argv, 80, 24, LocalOptions::default(), screen).is_err());
 }

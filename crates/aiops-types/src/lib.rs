@@ -32,6 +32,7 @@ mod sessions;
 mod ssh;
 mod system;
 mod tenancy;
+pub mod terminal;
 mod tools;
 mod worktrees;
 
@@ -57,6 +58,7 @@ pub use sessions::*;
 pub use ssh::*;
 pub use system::*;
 pub use tenancy::*;
+pub use terminal::TerminalControl;
 pub use tools::*;
 pub use worktrees::*;
 

@@ -272,30 +272,6 @@ pub struct Transcript {
     pub rendered: bool,
 }
 
-/// A terminal client's control message, a JSON text frame of the terminal WebSocket
-/// (`GET /api/v1/sessions/{id}/terminal`; the desktop's terminal commands take the same):
-/// `{"type":"resize","cols":…,"rows":…}` in cells, or `{"type":"ack","bytes":…}` for
-/// output drawn (flow control). Any other `type` is [`TerminalControl::Unknown`], ignored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum TerminalControl {
-    /// The terminal's new size.
-    Resize {
-        /// Width in cells.
-        cols: u16,
-        /// Height in cells.
-        rows: u16,
-    },
-    /// Output drawn, for flow control.
-    Ack {
-        /// Bytes of output the client has drawn.
-        bytes: u64,
-    },
-    /// Any other `type`: ignored.
-    #[serde(other)]
-    Unknown,
-}
-
 /// What a native client needs to attach to a session's tmux pane (over SSH or locally).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AttachInfo {

@@ -1,15 +1,17 @@
-//! A native client's terminal on an aiops session (the desktop app's): the attach command
-//! of `GET /sessions/{id}/attach` (`tmux -S <socket> attach-session -t =<name>`) run in a
-//! local PTY ([`local()`]) or, with the `ssh` feature, in a PTY on the server's host over
-//! SSH ([`ssh`]).
+//! The terminal engine: the attach command of a session (`tmux -S <socket>
+//! attach-session -t =<name>`, or `ssh -t` to a session host) run in a PTY, its output
+//! handed to a [`Screen`] under flow control, input, resizes and acks taken through the
+//! [`Attached`] handle; dropping it detaches (the tmux client ends, the session stays).
 //!
-//! Both shapes hand the output to a [`Screen`] and return the same [`Attached`] handle
-//! (input, resize, ack); dropping it detaches: the tmux client ends, the session stays.
+//! Every terminal runs here: the server's terminal WebSocket (`aiops-server`,
+//! `routes/terminal.rs`, a thin adapter over [`local`]), the desktop app's local PTY
+//! ([`local`]) and its SSH PTY ([`ssh`], feature `ssh`). The protocol (control messages,
+//! close codes, [`Screen`]) is `aiops_types::terminal`.
 //!
-//! Flow control is the server's terminal WebSocket's (`aiops-server`, `routes/terminal.rs`):
-//! the client acknowledges output it has drawn; above [`HIGH_WATERMARK`] bytes
-//! unacknowledged the transport stops reading, so the PTY (or the SSH channel's window)
-//! fills and tmux stops drawing, and below [`LOW_WATERMARK`] it reads again.
+//! Flow control lives in this module only ([`Window`]): the client acknowledges output it
+//! has drawn; above [`HIGH_WATERMARK`] bytes unacknowledged the transport stops reading,
+//! so the PTY (or the SSH channel's window) fills and tmux stops drawing, and below
+//! [`LOW_WATERMARK`] it reads again.
 
 #[cfg(feature = "ssh")]
 pub mod known_hosts;
@@ -19,36 +21,16 @@ pub mod ssh;
 #[cfg(feature = "ssh")]
 mod ssh_pump;
 
-pub use local::local;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Unacknowledged output above which a terminal stops reading, in bytes.
-pub const HIGH_WATERMARK: u64 = 1024 * 1024;
-/// Unacknowledged output below which a paused terminal reads again, in bytes.
-pub const LOW_WATERMARK: u64 = 256 * 1024;
+pub use aiops_types::terminal::{
+    HIGH_WATERMARK, LOW_WATERMARK, Screen, Terminal, TerminalControl, close,
+};
+pub use local::{LocalOptions, local};
+
 /// Largest single read handed to the [`Screen`], in bytes.
 pub const CHUNK: usize = 64 * 1024;
-
-/// Close codes given to [`Screen::ended`] (the WebSocket ones, so a page treats every
-/// transport alike).
-pub mod close {
-    /// The attach command ended by itself (the session was killed, or the client detached).
-    pub const NORMAL: u16 = 1000;
-    /// The connection broke.
-    pub const DROPPED: u16 = 1006;
-    /// The attach failed (the command exited with an error status, a transport error).
-    pub const ERROR: u16 = 1011;
-}
-
-/// Where a terminal's output goes (the page's channel in the desktop app). Called from
-/// the terminal's own threads.
-pub trait Screen: Send + Sync + 'static {
-    /// Output bytes, as the program wrote them (a chunk may end inside a UTF-8 sequence).
-    /// `false` when nobody listens any more: the terminal then detaches.
-    fn output(&self, bytes: &[u8]) -> bool;
-    /// The terminal ended, with a [`close`] code and a one-line reason. Called once, also
-    /// after a detach.
-    fn ended(&self, code: u16, reason: &str);
-}
 
 /// What each transport does with the page's calls; the one seam between [`Attached`] and
 /// the local and the SSH PTY.
@@ -62,6 +44,7 @@ pub(crate) trait Link: Send + Sync {
 /// A live attach. Dropping it detaches (the tmux client ends; the session keeps running).
 pub struct Attached {
     link: Box<dyn Link>,
+    pending: Pending,
 }
 
 impl std::fmt::Debug for Attached {
@@ -71,27 +54,37 @@ impl std::fmt::Debug for Attached {
 }
 
 impl Attached {
-    pub(crate) fn new(link: impl Link + 'static) -> Self {
+    pub(crate) fn new(link: impl Link + 'static, pending: Pending) -> Self {
         Self {
             link: Box::new(link),
+            pending,
         }
     }
 
-    /// Keystrokes or a paste (dropped by a read-only attach). Never blocks.
-    pub fn input(&self, bytes: Vec<u8>) {
+    /// Input (bytes) and resizes (16 bytes each) handed to [`Terminal::input`] and
+    /// [`Terminal::resize`] that the program has not taken yet. A transport whose client
+    /// can send faster than the program reads stops reading its client above a bound, and
+    /// reads again on [`Screen::input_taken`].
+    pub fn pending_input(&self) -> usize {
+        self.pending.get()
+    }
+}
+
+impl Terminal for Attached {
+    /// Never blocks: the bytes wait in a queue the PTY's own thread writes from.
+    fn input(&self, bytes: Vec<u8>) {
         self.link.input(bytes);
     }
 
-    /// The terminal's size in cells; values outside 1..=[`crate::pty::MAX_SIDE`] are ignored.
-    pub fn resize(&self, cols: u16, rows: u16) {
+    /// Values outside 1..=[`crate::pty::MAX_SIDE`] are ignored.
+    fn resize(&self, cols: u16, rows: u16) {
         let ok = 1..=crate::pty::MAX_SIDE;
         if ok.contains(&cols) && ok.contains(&rows) {
             self.link.resize(cols, rows);
         }
     }
 
-    /// The client has drawn `bytes` more bytes of output (see the module doc).
-    pub fn ack(&self, bytes: u64) {
+    fn ack(&self, bytes: u64) {
         self.link.ack(bytes);
     }
 }
@@ -102,7 +95,35 @@ impl Drop for Attached {
     }
 }
 
-/// Output counted against the acks: the watermark rule shared by both transports.
+/// What a queued resize counts in [`Attached::pending_input`], in bytes.
+pub(crate) const RESIZE_COST: usize = 16;
+
+/// Bytes queued for the program and not yet written, shared by a link and its writer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pending(Arc<AtomicUsize>);
+
+impl Pending {
+    pub(crate) fn add(&self, n: usize) {
+        self.0.fetch_add(n, Ordering::SeqCst);
+    }
+
+    /// `n` bytes were written; tells the screen.
+    pub(crate) fn taken(&self, n: usize, screen: &dyn Screen) {
+        self.sub(n);
+        screen.input_taken();
+    }
+
+    /// `n` bytes will not be written after all.
+    pub(crate) fn sub(&self, n: usize) {
+        self.0.fetch_sub(n, Ordering::SeqCst);
+    }
+
+    fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Output counted against the acks: the watermark rule of every transport.
 #[derive(Debug, Default)]
 pub(crate) struct Window {
     unacked: u64,

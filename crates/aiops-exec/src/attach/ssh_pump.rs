@@ -20,7 +20,7 @@ use std::sync::mpsc::{self, TryRecvError};
 
 use ssh2::{BlockDirections, Channel, Session};
 
-use super::{Attached, CHUNK, Link, Screen, Window, close};
+use super::{Attached, CHUNK, Link, Pending, RESIZE_COST, Screen, Window, close};
 
 /// Seconds of silence after which the session sends an SSH keepalive (so NAT and
 /// proxies keep an idle terminal's connection).
@@ -45,6 +45,7 @@ struct SshLink {
     tx: mpsc::Sender<Control>,
     /// Written to after each message, to wake the thread's `poll`.
     wake: UnixStream,
+    pending: Pending,
     read_only: bool,
 }
 
@@ -60,10 +61,12 @@ impl SshLink {
 impl Link for SshLink {
     fn input(&self, bytes: Vec<u8>) {
         if !self.read_only && !bytes.is_empty() {
+            self.pending.add(bytes.len());
             self.send(Control::Input(bytes));
         }
     }
     fn resize(&self, cols: u16, rows: u16) {
+        self.pending.add(RESIZE_COST);
         self.send(Control::Resize(cols, rows));
     }
     fn ack(&self, bytes: u64) {
@@ -89,6 +92,7 @@ pub(super) fn start(
     let (tx, rx) = mpsc::channel();
     session.set_keepalive(false, KEEPALIVE_SECS);
     session.set_blocking(false);
+    let pending = Pending::default();
     let pump = Pump {
         session,
         channel,
@@ -96,15 +100,18 @@ pub(super) fn start(
         woken,
         rx,
         screen,
+        pending: pending.clone(),
     };
     std::thread::Builder::new()
         .name("attach-ssh".into())
         .spawn(move || pump.run())?;
-    Ok(Attached::new(SshLink {
+    let link = SshLink {
         tx,
         wake,
+        pending: pending.clone(),
         read_only,
-    }))
+    };
+    Ok(Attached::new(link, pending))
 }
 
 /// How the loop ended.
@@ -124,6 +131,8 @@ struct Pump {
     woken: UnixStream,
     rx: mpsc::Receiver<Control>,
     screen: Arc<dyn Screen>,
+    /// Input queued by the link and not yet written to the channel.
+    pending: Pending,
 }
 
 fn would_block(e: &ssh2::Error) -> bool {
@@ -172,7 +181,11 @@ impl Pump {
             loop {
                 match self.rx.try_recv() {
                     Ok(Control::Input(b)) => input.push_back(b),
-                    Ok(Control::Resize(c, r)) => resize = Some((c, r)),
+                    Ok(Control::Resize(c, r)) => {
+                        // Only the newest size is sent: an older one counts as taken.
+                        resize = Some((c, r));
+                        self.pending.taken(RESIZE_COST, &*self.screen);
+                    }
                     Ok(Control::Ack(n)) => window.acked(n),
                     Ok(Control::Detach) | Err(TryRecvError::Disconnected) => return End::Detached,
                     Err(TryRecvError::Empty) => break,
@@ -184,8 +197,10 @@ impl Pump {
                     Ok(n) => {
                         written += n;
                         if written == front.len() {
+                            let done = front.len();
                             input.pop_front();
                             written = 0;
+                            self.pending.taken(done, &*self.screen);
                         }
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => break,

@@ -1,15 +1,17 @@
-//! What every attach transport must do, as functions of how to start one: the local PTY
-//! and the SSH PTY run the same checks against a real tmux session.
+//! What every terminal transport must do, as functions of how to start one: the local PTY
+//! and the SSH PTY (here), and the server's terminal WebSocket through `aiops-client`
+//! (aiops-server's `tests/api/terminal_transport.rs`) run the same checks against a real
+//! tmux session.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use aiops_exec::attach::{Attached, CHUNK, HIGH_WATERMARK, Screen, close};
+use aiops_exec::attach::{CHUNK, HIGH_WATERMARK, Screen, Terminal, close};
 
 use super::support::{Recorder, Server, tmux_session, wait_until};
 
 /// Starts an attach of `command` at `cols` × `rows` (read-only or not) onto a screen.
-pub type Start<'a> = &'a dyn Fn(&[String], u16, u16, bool, Arc<dyn Screen>) -> Attached;
+pub type Start<'a> = &'a dyn Fn(&[String], u16, u16, bool, Arc<dyn Screen>) -> Box<dyn Terminal>;
 
 /// Typed input runs in the session, a resize reaches tmux, and dropping the handle
 /// detaches the client while the session runs on.

@@ -10,7 +10,7 @@ use aiops_exec::attach::known_hosts::{self, KnownHostsFiles};
 use aiops_exec::attach::ssh::{
     Connect, Passphrase, SshCredential, SshError, SshSession, SshTarget, connect,
 };
-use aiops_exec::attach::{Attached, Screen};
+use aiops_exec::attach::{Screen, Terminal};
 use aiops_fakes::sshd::{Sshd, current_user, keygen};
 
 use super::scenarios;
@@ -80,13 +80,18 @@ impl Fixture {
         }
     }
 
-    fn start(&self) -> impl Fn(&[String], u16, u16, bool, Arc<dyn Screen>) -> Attached + '_ {
-        |argv, cols, rows, read_only, screen| {
-            let session: SshSession = connect(&self.connect).expect("connect and log in");
-            session
-                .attach(argv, cols, rows, read_only, screen)
-                .expect("the attach command runs in a remote PTY")
-        }
+    /// An SSH terminal of `argv`, for the shared scenarios.
+    fn start(
+        &self,
+        argv: &[String],
+        cols: u16,
+        rows: u16,
+        read_only: bool,
+        screen: Arc<dyn Screen>,
+    ) -> Box<dyn Terminal> {
+        let session: SshSession = connect(&self.connect).expect("connect and log in");
+        let attached = session.attach(argv, cols, rows, read_only, screen);
+        Box::new(attached.expect("the attach command runs in a remote PTY"))
     }
 }
 
@@ -122,19 +127,23 @@ fn ssh_an_unknown_host_shows_its_fingerprint_and_once_trusted_logs_in() {
 #[test]
 fn ssh_types_resizes_and_detaches() {
     let f = fixture().trusted();
-    scenarios::types_resizes_and_detaches(f.dir.path(), &f.start());
+    scenarios::types_resizes_and_detaches(f.dir.path(), &|a, c, r, ro, s| f.start(a, c, r, ro, s));
 }
 
 #[test]
 fn ssh_output_pauses_without_acks_and_resumes_with_them() {
     let f = fixture().trusted();
-    scenarios::output_pauses_without_acks_and_resumes_with_them(f.dir.path(), &f.start());
+    scenarios::output_pauses_without_acks_and_resumes_with_them(f.dir.path(), &|a, c, r, ro, s| {
+        f.start(a, c, r, ro, s)
+    });
 }
 
 #[test]
 fn ssh_read_only_gone_screens_and_killed_sessions() {
     let f = fixture().trusted();
-    scenarios::read_only_gone_screens_and_killed_sessions(f.dir.path(), &f.start());
+    scenarios::read_only_gone_screens_and_killed_sessions(f.dir.path(), &|a, c, r, ro, s| {
+        f.start(a, c, r, ro, s)
+    });
 }
 
 #[test]

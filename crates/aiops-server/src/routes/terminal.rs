@@ -41,12 +41,12 @@
 //!
 //! # Flow control
 //!
-//! The server counts output bytes sent minus bytes acknowledged. Above 1 MiB unacknowledged
-//! ([`HIGH_WATERMARK`]) it stops taking output from the PTY; the reader thread's bounded
-//! channel fills, the reader blocks, the PTY buffer fills and tmux stops drawing. Once acks
-//! bring the count below 256 KiB ([`LOW_WATERMARK`]) it resumes. A client must therefore
-//! ack what it has displayed (xterm.js: in `write`'s callback; ack each frame or batch a
-//! few, at least every 256 KiB) or output stops after 1 MiB.
+//! The terminal engine (`aiops_exec::attach`) counts output bytes sent minus bytes
+//! acknowledged. Above 1 MiB unacknowledged (`HIGH_WATERMARK`) it stops reading the
+//! PTY; the PTY buffer fills and tmux stops drawing. Once acks bring the count below
+//! 256 KiB (`LOW_WATERMARK`) it resumes. A client must therefore ack what it has
+//! displayed (xterm.js: in `write`'s callback; ack each frame or batch a few, at least
+//! every 256 KiB) or output stops after 1 MiB.
 //!
 //! # Closing
 //!
@@ -58,24 +58,28 @@
 //! being revoked, their user disabled or demoted, their browser session ended, or their
 //! membership of the session's tenant removed; 1001 (going away) at server shutdown.
 //!
-//! Threads: PTY reads block, so a dedicated thread per terminal reads and feeds a bounded
-//! channel ([`CHUNKS`] × up to [`CHUNK`] bytes); a second thread owns the PTY and does the
-//! (short, blocking) writes and resizes in order, then kills and reaps the client.
+//! This route is an adapter: the engine's threads own the PTY (one reads, one writes
+//! input and resizes in order); output comes to the socket loop through a bounded channel
+//! ([`CHUNKS`] messages), and the loop hands the client's input, resizes and acks back.
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use aiops_core::sessions::TerminalTarget;
-use aiops_exec::pty::{MAX_SIDE, Pty, PtyReader};
+use aiops_exec::attach::{Attached, CHUNK, LocalOptions, Screen, Terminal};
+use aiops_exec::pty::MAX_SIDE;
 use aiops_types::TerminalControl as Control;
+use aiops_types::terminal::close as code;
 use aiops_types::{ErrorBody, ErrorCode};
 use axum::body::Bytes;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::Response;
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -84,22 +88,13 @@ use crate::config::Settings;
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, from_rejection};
 use crate::state::AppState;
 
-/// Unacknowledged output above which the server stops reading the PTY, in bytes (the
-/// desktop's own terminals use the same window).
-pub const HIGH_WATERMARK: u64 = aiops_exec::attach::HIGH_WATERMARK;
-/// Unacknowledged output below which a paused terminal resumes, in bytes.
-pub const LOW_WATERMARK: u64 = aiops_exec::attach::LOW_WATERMARK;
-/// Largest single PTY read, in bytes.
-pub const CHUNK: usize = 64 * 1024;
-/// Reads queued between the reader thread and the socket.
+/// Reads queued between the engine's reader thread and the socket.
 pub const CHUNKS: usize = 64;
 /// Largest client message (a paste), in bytes.
 const MAX_INPUT_BYTES: usize = 1024 * 1024;
-/// Input received but not yet taken by the PTY thread above which the server stops
-/// reading the socket, in bytes (see [`pump`]).
+/// Input received but not yet taken by the program above which the server stops reading
+/// the socket, in bytes (see [`pump`]).
 const MAX_PENDING_INPUT: usize = 4 * 1024 * 1024;
-/// Messages handed to the PTY thread but not yet written (each up to 1 MiB).
-const TO_PTY: usize = 4;
 const PING_EVERY: Duration = Duration::from_secs(30);
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -125,12 +120,6 @@ struct TerminalParams {
 enum TerminalMode {
     Read,
     Write,
-}
-
-/// What the socket loop asks of the thread that owns the PTY.
-enum ToPty {
-    Input(Bytes),
-    Resize(u16, u16),
 }
 
 /// `Auth<Read>` for the upgrade, after the `Origin` check. Every refusal is 403: a browser
@@ -266,12 +255,43 @@ fn remote_attach(
     aiops_exec::ssh_runtime::terminal_argv(&site.ssh_terminal, &inner)
 }
 
-async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
     };
     let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+/// What the engine's threads tell the socket loop.
+enum FromPty {
+    Output(Vec<u8>),
+    Ended(u16, String),
+}
+
+/// The socket as the engine's [`Screen`]: output and the end through a bounded channel
+/// (the reader thread blocks while it is full), input taken as a wake-up.
+struct SocketScreen {
+    to_socket: mpsc::Sender<FromPty>,
+    input_taken: Arc<Notify>,
+}
+
+impl Screen for SocketScreen {
+    fn output(&self, bytes: &[u8]) -> bool {
+        self.to_socket
+            .blocking_send(FromPty::Output(bytes.to_vec()))
+            .is_ok()
+    }
+
+    fn ended(&self, code: u16, reason: &str) {
+        let _ = self
+            .to_socket
+            .blocking_send(FromPty::Ended(code, reason.to_owned()));
+    }
+
+    fn input_taken(&self) {
+        self.input_taken.notify_one();
+    }
 }
 
 /// Runs one attached terminal until either side ends, the server shuts down (`closed`)
@@ -285,176 +305,98 @@ async fn attach(
     revoked: impl std::future::Future<Output = ()>,
 ) {
     let id = target.session_id;
-    // A host's pane is reached through `ssh -t`, which sets raw mode only once connected.
-    let raw = target.host.is_some();
+    let (to_socket, from_pty) = mpsc::channel(CHUNKS);
+    let input_taken = Arc::new(Notify::new());
+    let screen = Arc::new(SocketScreen {
+        to_socket,
+        input_taken: input_taken.clone(),
+    });
+    let options = LocalOptions {
+        read_only: target.read_only,
+        // A host's pane is reached through `ssh -t`, which sets raw mode only once
+        // connected.
+        raw: target.host.is_some(),
+    };
     let spawned = tokio::task::spawn_blocking(move || {
-        if raw {
-            Pty::spawn_raw(&argv, cols, rows)
-        } else {
-            Pty::spawn(&argv, cols, rows)
-        }
+        aiops_exec::attach::local(&argv, cols, rows, options, screen)
     })
     .await;
-    let (pty, reader) = match spawned {
-        Ok(Ok(p)) => p,
+    let terminal = match spawned {
+        Ok(Ok(t)) => t,
         Ok(Err(e)) => {
             tracing::error!(session_id = id, error = %e, "terminal: tmux attach did not start");
-            return close(&mut socket, close_code::ERROR, "tmux attach did not start").await;
+            return close(&mut socket, code::ERROR, "tmux attach did not start").await;
         }
         Err(e) => {
             tracing::error!(session_id = id, error = %e, "terminal: spawn task failed");
-            return close(&mut socket, close_code::ERROR, "tmux attach did not start").await;
+            return close(&mut socket, code::ERROR, "tmux attach did not start").await;
         }
     };
-    let (out_tx, out_rx) = mpsc::channel(CHUNKS);
-    let (in_tx, in_rx) = mpsc::channel(TO_PTY);
-    let threads = std::thread::Builder::new()
-        .name(format!("pty-read-{id}"))
-        .spawn(move || read_pty(reader, out_tx))
-        .and_then(|_| {
-            std::thread::Builder::new()
-                .name(format!("pty-write-{id}"))
-                .spawn(move || own_pty(pty, in_rx))
-        });
-    if let Err(e) = threads {
-        // The PTY went down with the closure that failed to start (killed and reaped).
-        tracing::error!(session_id = id, error = %e, "terminal: cannot start its threads");
-        return close(&mut socket, close_code::ERROR, "tmux attach did not start").await;
-    }
     tracing::info!(
         session_id = id,
         read_only = target.read_only,
         "terminal attached"
     );
     tokio::select! {
-        () = pump(&mut socket, out_rx, in_tx, target.read_only) => {}
+        () = pump(&mut socket, from_pty, &terminal, &input_taken) => {}
         // Detaches (the session keeps running); the client may reconnect to the next server.
-        () = closed => close(&mut socket, close_code::AWAY, "the server is shutting down").await,
+        () = closed => close(&mut socket, code::AWAY, "the server is shutting down").await,
         () = revoked => {
             tracing::info!(session_id = id, "terminal closed: the caller's access was revoked");
-            close(&mut socket, close_code::POLICY, "access revoked").await;
+            close(&mut socket, code::POLICY, "access revoked").await;
         }
     }
+    // Detaches: the engine sends the tmux client SIGHUP and reaps it.
+    drop(terminal);
     tracing::info!(session_id = id, "terminal detached");
 }
 
-/// The reader thread: PTY output into the bounded channel until the PTY closes (the
-/// attach ended) or the socket loop is gone.
-fn read_pty(mut reader: PtyReader, out: mpsc::Sender<Vec<u8>>) {
-    use std::io::Read;
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        match reader.read(&mut buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Ok(0) | Err(_) => return,
-            Ok(n) => {
-                // Blocks while the channel is full: this is where flow control stops tmux.
-                if out.blocking_send(buf[..n].to_vec()).is_err() {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// The PTY owner thread: writes and resizes in order; when the socket loop drops its
-/// sender, detaches the tmux client (SIGHUP) and reaps it.
-fn own_pty(mut pty: Pty, mut input: mpsc::Receiver<ToPty>) {
-    while let Some(msg) = input.blocking_recv() {
-        match msg {
-            ToPty::Input(bytes) => {
-                if pty.write_all(&bytes).is_err() {
-                    break;
-                }
-            }
-            ToPty::Resize(cols, rows) => {
-                let _ = pty.resize(cols, rows);
-            }
-        }
-    }
-    if let Err(e) = pty.kill() {
-        tracing::warn!(error = %e, "terminal: could not stop tmux attach");
-    }
-}
-
-/// The socket loop: output out (with flow control), input and control messages in.
+/// The socket loop: output out, input and control messages in to the engine.
 ///
-/// It never waits on the PTY: input waits in `pending` (at most [`MAX_PENDING_INPUT`])
-/// while the socket is still read. Otherwise a paste could deadlock a paused terminal: the
-/// program blocks writing output nobody reads, so it stops reading input, so the loop
-/// would block on input and never read the ack that resumes output.
+/// It never waits on the PTY: input is queued in the engine (at most about
+/// [`MAX_PENDING_INPUT`]; above it the loop stops reading the socket until the program
+/// takes some) while acks still reach the engine. Otherwise a paste could deadlock a
+/// paused terminal: the program blocks writing output nobody reads, so it stops reading
+/// input, so the loop would block on input and never read the ack that resumes output.
 async fn pump(
     socket: &mut WebSocket,
-    mut output: mpsc::Receiver<Vec<u8>>,
-    input: mpsc::Sender<ToPty>,
-    read_only: bool,
+    mut from_pty: mpsc::Receiver<FromPty>,
+    terminal: &Attached,
+    input_taken: &Notify,
 ) {
-    let mut unacked: u64 = 0;
-    let mut paused = false;
-    let mut pending = std::collections::VecDeque::new();
-    let mut pending_bytes = 0usize;
     let start = tokio::time::Instant::now() + PING_EVERY;
     let mut ping = tokio::time::interval_at(start, PING_EVERY);
     loop {
+        let full = terminal.pending_input() > MAX_PENDING_INPUT;
         tokio::select! {
-            chunk = output.recv(), if !paused => {
-                let Some(mut bytes) = chunk else {
-                    // tmux attach ended: the session was killed or the client detached.
-                    return close(socket, close_code::NORMAL, "tmux attach ended").await;
+            out = from_pty.recv() => {
+                let (bytes, end) = match out {
+                    Some(FromPty::Output(bytes)) => coalesce(bytes, &mut from_pty),
+                    Some(FromPty::Ended(code, reason)) => (Vec::new(), Some((code, reason))),
+                    None => return,
                 };
-                // What is already queued goes in the same frame: fewer, larger frames
-                // under bursts, no added latency for a lone keystroke's echo.
-                while bytes.len() < CHUNK {
-                    match output.try_recv() {
-                        Ok(more) => bytes.extend_from_slice(&more),
-                        Err(_) => break,
-                    }
-                }
-                unacked += bytes.len() as u64;
-                paused = unacked > HIGH_WATERMARK;
-                if socket.send(Message::Binary(bytes.into())).await.is_err() {
+                if !bytes.is_empty() && socket.send(Message::Binary(bytes.into())).await.is_err() {
                     return;
                 }
+                if let Some((code, reason)) = end {
+                    return close(socket, code, &reason).await;
+                }
             }
-            permit = input.reserve(), if !pending.is_empty() => {
-                let (Ok(permit), Some(msg)) = (permit, pending.pop_front()) else {
-                    return; // the PTY thread is gone (the program stopped reading)
-                };
-                pending_bytes -= cost(&msg);
-                permit.send(msg);
-            }
-            msg = socket.recv(), if pending_bytes <= MAX_PENDING_INPUT => match msg {
+            () = input_taken.notified(), if full => {}
+            msg = socket.recv(), if !full => match msg {
                 None | Some(Err(_)) => return,
                 // The next recv answers the close and ends the stream.
-                Some(Ok(Message::Close(_))) => {}
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(Message::Binary(bytes))) => {
-                    if !read_only && !bytes.is_empty() {
-                        let msg = ToPty::Input(bytes);
-                        pending_bytes += cost(&msg);
-                        pending.push_back(msg);
-                    }
-                }
+                Some(Ok(Message::Close(_) | Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Binary(bytes))) => terminal.input(bytes.to_vec()),
                 Some(Ok(Message::Text(text))) => match serde_json::from_str(text.as_str()) {
                     Ok(Control::Resize { cols, rows })
-                        if (1..=MAX_SIDE).contains(&cols) && (1..=MAX_SIDE).contains(&rows) =>
+                        if !(1..=MAX_SIDE).contains(&cols) || !(1..=MAX_SIDE).contains(&rows) =>
                     {
-                        let msg = ToPty::Resize(cols, rows);
-                        pending_bytes += cost(&msg);
-                        pending.push_back(msg);
+                        return close(socket, code::POLICY, "resize: cols and rows must be 1..=1000").await;
                     }
-                    Ok(Control::Resize { .. }) => {
-                        return close(socket, close_code::POLICY, "resize: cols and rows must be 1..=1000").await;
-                    }
-                    Ok(Control::Ack { bytes }) => {
-                        unacked = unacked.saturating_sub(bytes);
-                        if paused && unacked < LOW_WATERMARK {
-                            paused = false;
-                        }
-                    }
-                    Ok(Control::Unknown) => {}
+                    Ok(control) => terminal.control(control),
                     Err(_) => {
-                        return close(socket, close_code::POLICY,
+                        return close(socket, code::POLICY,
                             "text frames must be JSON {\"type\":\"resize\"|\"ack\",…}").await;
                     }
                 },
@@ -468,14 +410,26 @@ async fn pump(
     }
 }
 
-/// What a queued message counts against [`MAX_PENDING_INPUT`], in bytes.
-fn cost(msg: &ToPty) -> usize {
-    match msg {
-        ToPty::Input(bytes) => bytes.len(),
-        ToPty::Resize(..) => 16,
+/// `first` and the output already queued behind it, up to [`CHUNK`] bytes, as one frame:
+/// fewer, larger frames under bursts, no added latency for a lone keystroke's echo. The
+/// end, when it is among them, comes back after the bytes.
+fn coalesce(
+    mut first: Vec<u8>,
+    from_pty: &mut mpsc::Receiver<FromPty>,
+) -> (Vec<u8>, Option<(u16, String)>) {
+    while first.len() < CHUNK {
+        match from_pty.try_recv() {
+            Ok(FromPty::Output(more)) => first.extend_from_slice(&more),
+            Ok(FromPty::Ended(code, reason)) => return (first, Some((code, reason))),
+            Err(_) => break,
+        }
     }
+    (first, None)
 }
 
 #[cfg(test)]
 #[path = "terminal_tests.rs"]
 mod tests;
+#[cfg(test)]
+#[path = "terminal_transport_tests.rs"]
+mod transport_tests;

@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::*;
+use aiops_types::terminal::{HIGH_WATERMARK, LOW_WATERMARK};
 
 type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 

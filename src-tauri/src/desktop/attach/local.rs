@@ -26,10 +26,14 @@ pub async fn open(
     screen.transport("local", None);
     // Spawning (openpty, fork, exec) blocks briefly: not on an async worker.
     let attached = tauri::async_runtime::spawn_blocking(move || {
-        aiops_exec::attach::local(&info.command, cols, rows, info.read_only, screen)
+        let options = aiops_exec::attach::LocalOptions {
+            read_only: info.read_only,
+            raw: false,
+        };
+        aiops_exec::attach::local(&info.command, cols, rows, options, screen)
     })
     .await
     .map_err(|e| Refusal::message(e.to_string()))?
     .map_err(|e| Refusal::message(e.to_string()))?;
-    Ok(Link::Pty(attached))
+    Ok(Box::new(attached))
 }

@@ -8,8 +8,11 @@
 //! - local mode ("This computer"): the attach command of `GET /sessions/{id}/attach` in a
 //!   local PTY ([`local`]);
 //! - a remote server: SSH to its host ([`remote`], `aiops_exec::attach::ssh`), else the
-//!   server's terminal WebSocket ([`websocket`], `ws:` or `wss:`), opened here with the
-//!   connection's key so the webview never holds it.
+//!   server's terminal WebSocket ([`websocket`], `aiops_client::terminal`, `ws:` or
+//!   `wss:`), opened here with the connection's key so the webview never holds it.
+//!
+//! Each is an `aiops_types::terminal::Terminal`; the PTYs run the terminal engine of
+//! `aiops_exec::attach`, the WebSocket the server's.
 //!
 //! # Channel messages (Rust → page)
 //!
@@ -32,26 +35,19 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aiops_exec::attach::{Attached, Screen};
 use aiops_types::TerminalControl as Control;
+use aiops_types::terminal::{Screen, Terminal};
 use serde_json::json;
 use tauri::Manager;
 use tauri::ipc::{Channel, InvokeResponseBody};
-use tokio::sync::mpsc;
 
 pub use remote::Refusal;
 pub use ssh::SshKeys;
 
 use super::api::Desktop;
 
-/// One open terminal, by transport.
-enum Link {
-    /// A PTY of our own (local or over SSH): dropping it detaches.
-    Pty(Attached),
-    /// The server's WebSocket: what the page sends goes to the writer task; dropping
-    /// the sender closes the socket.
-    Socket(mpsc::UnboundedSender<websocket::ToServer>),
-}
+/// One open terminal, whatever its transport; dropping it detaches.
+type Link = Box<dyn Terminal>;
 
 /// The open terminals, by the id [`terminal_open`] returned.
 #[derive(Default)]
@@ -148,33 +144,20 @@ pub async fn terminal_open(
 /// Keystrokes or a paste for terminal `id`.
 #[tauri::command]
 pub fn terminal_input(terminals: tauri::State<'_, Terminals>, id: u32, data: Vec<u8>) {
-    if let Ok(open) = terminals.open.lock() {
-        match open.get(&id) {
-            Some(Link::Pty(a)) => a.input(data),
-            Some(Link::Socket(tx)) => {
-                let _ = tx.send(websocket::ToServer::Input(data));
-            }
-            None => {}
-        }
+    if let Some(terminal) = terminals.open.lock().ok().as_ref().and_then(|o| o.get(&id)) {
+        terminal.input(data);
     }
 }
 
 /// A control message for terminal `id` (`{"type":"resize",…}` or `{"type":"ack",…}`).
 #[tauri::command]
 pub fn terminal_control(terminals: tauri::State<'_, Terminals>, id: u32, text: String) {
-    let Ok(open) = terminals.open.lock() else {
+    // Anything that is not a control message is the page's bug; ignored like unknown types.
+    let Ok(control) = serde_json::from_str::<Control>(&text) else {
         return;
     };
-    match open.get(&id) {
-        Some(Link::Pty(a)) => match serde_json::from_str(&text) {
-            Ok(Control::Resize { cols, rows }) => a.resize(cols, rows),
-            Ok(Control::Ack { bytes }) => a.ack(bytes),
-            Ok(Control::Unknown) | Err(_) => {}
-        },
-        Some(Link::Socket(tx)) => {
-            let _ = tx.send(websocket::ToServer::Control(text));
-        }
-        None => {}
+    if let Some(terminal) = terminals.open.lock().ok().as_ref().and_then(|o| o.get(&id)) {
+        terminal.control(control);
     }
 }
 

@@ -229,7 +229,7 @@ async fn ssh_attach(
     })
     .await
     .map_err(|e| Fallback::No(Refusal::message(e.to_string())))?;
-    attached.map(Link::Pty).map_err(|e| match e {
+    attached.map(|a| Box::new(a) as Link).map_err(|e| match e {
         SshError::Unreachable { .. } | SshError::NoCredential { .. } | SshError::Session(_) => {
             Fallback::Yes(e.to_string())
         }
