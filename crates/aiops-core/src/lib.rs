@@ -9,46 +9,82 @@
 //! these functions on a blocking thread: they call the store synchronously and may spend
 //! ~20 ms in argon2.
 
+#![warn(missing_docs)]
+
+#[allow(missing_docs)] // TODO(docs)
 pub mod agents;
 pub mod audit;
+#[allow(missing_docs)] // TODO(docs)
 pub mod auth;
+#[allow(missing_docs)] // TODO(docs)
 pub mod automation;
+#[allow(missing_docs)] // TODO(docs)
 pub mod backups;
+#[allow(missing_docs)] // TODO(docs)
 pub mod chat;
+#[allow(missing_docs)] // TODO(docs)
 pub mod demo;
+#[allow(missing_docs)] // TODO(docs)
 mod error;
 #[cfg(test)]
 pub(crate) mod fakes;
+#[allow(missing_docs)] // TODO(docs)
 pub mod git;
+#[allow(missing_docs)] // TODO(docs)
 pub mod hosts;
+#[allow(missing_docs)] // TODO(docs)
 pub mod integrations;
+#[allow(missing_docs)] // TODO(docs)
 pub mod issues;
+#[allow(missing_docs)] // TODO(docs)
 pub mod jobs;
 pub mod keys;
+#[allow(missing_docs)] // TODO(docs)
 pub mod links;
 pub mod markdown;
+#[allow(missing_docs)] // TODO(docs)
 pub mod mcp;
 pub mod metrics;
+#[allow(missing_docs)] // TODO(docs)
 pub mod page;
+#[allow(missing_docs)] // TODO(docs)
 pub mod ports;
+#[allow(missing_docs)] // TODO(docs)
 mod ports_git;
+#[allow(missing_docs)] // TODO(docs)
 mod ports_sessions;
+#[allow(missing_docs)] // TODO(docs)
 mod ports_ssh;
+#[allow(missing_docs)] // TODO(docs)
 mod ports_trackers;
+#[allow(missing_docs)] // TODO(docs)
 pub mod principal;
+#[allow(missing_docs)] // TODO(docs)
 pub mod projects;
+#[allow(missing_docs)] // TODO(docs)
 pub mod redact;
+#[allow(missing_docs)] // TODO(docs)
 pub mod releases;
 pub mod repo_check;
+#[allow(missing_docs)] // TODO(docs)
 pub mod repo_host;
+#[allow(missing_docs)] // TODO(docs)
 pub mod sealed;
+#[allow(missing_docs)] // TODO(docs)
 pub mod secrets;
+#[allow(missing_docs)] // TODO(docs)
 pub mod sessions;
+#[allow(missing_docs)] // TODO(docs)
 pub mod ssh;
+#[allow(missing_docs)] // TODO(docs)
 pub mod sync;
+#[allow(missing_docs)] // TODO(docs)
 pub mod tenants;
+#[allow(missing_docs)] // TODO(docs)
 pub mod tracker;
+#[allow(missing_docs)] // TODO(docs)
 pub mod users;
+#[allow(missing_docs)] // TODO(docs)
 pub mod validate;
 
 pub use error::{CoreError, CoreResult};
