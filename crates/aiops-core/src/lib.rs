@@ -47,7 +47,6 @@ pub mod mcp;
 pub mod metrics;
 #[allow(missing_docs)] // TODO(docs)
 pub mod page;
-#[allow(missing_docs)] // TODO(docs)
 pub mod ports;
 #[allow(missing_docs)] // TODO(docs)
 mod ports_git;
