@@ -50,7 +50,6 @@ pub mod page;
 pub mod ports;
 #[allow(missing_docs)] // TODO(docs)
 mod ports_git;
-#[allow(missing_docs)] // TODO(docs)
 mod ports_sessions;
 #[allow(missing_docs)] // TODO(docs)
 mod ports_ssh;
