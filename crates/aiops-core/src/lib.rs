@@ -53,7 +53,6 @@ mod ports_git;
 mod ports_sessions;
 #[allow(missing_docs)] // TODO(docs)
 mod ports_ssh;
-#[allow(missing_docs)] // TODO(docs)
 mod ports_trackers;
 #[allow(missing_docs)] // TODO(docs)
 pub mod principal;
