@@ -16,7 +16,6 @@ pub mod agents;
 pub mod audit;
 #[allow(missing_docs)] // TODO(docs)
 pub mod auth;
-#[allow(missing_docs)] // TODO(docs)
 pub mod automation;
 #[allow(missing_docs)] // TODO(docs)
 pub mod backups;
@@ -65,7 +64,6 @@ pub mod releases;
 pub mod repo_check;
 #[allow(missing_docs)] // TODO(docs)
 pub mod repo_host;
-#[allow(missing_docs)] // TODO(docs)
 pub mod sealed;
 #[allow(missing_docs)] // TODO(docs)
 pub mod secrets;
