@@ -23,7 +23,6 @@ pub mod backups;
 pub mod chat;
 #[allow(missing_docs)] // TODO(docs)
 pub mod demo;
-#[allow(missing_docs)] // TODO(docs)
 mod error;
 #[cfg(test)]
 pub(crate) mod fakes;
@@ -75,7 +74,6 @@ pub mod ssh;
 pub mod sync;
 #[allow(missing_docs)] // TODO(docs)
 pub mod tenants;
-#[allow(missing_docs)] // TODO(docs)
 pub mod tracker;
 #[allow(missing_docs)] // TODO(docs)
 pub mod users;
