@@ -19,7 +19,6 @@ pub mod auth;
 pub mod automation;
 #[allow(missing_docs)] // TODO(docs)
 pub mod backups;
-#[allow(missing_docs)] // TODO(docs)
 pub mod chat;
 #[allow(missing_docs)] // TODO(docs)
 pub mod demo;

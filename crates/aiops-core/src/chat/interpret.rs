@@ -32,15 +32,22 @@ pub enum Outcome {
     Duplicate,
     /// Not for the bot (the reason, for debug logs).
     Ignored(&'static str),
+    /// A reply was posted.
     Replied,
     /// Replied with a refusal line; the error, for the server's log.
     Failed(CoreError),
 }
 
+/// Handles one chat event of one integration: parses it, checks who may do it, runs it
+/// through [`ChatOps`] and posts the reply.
 pub struct Interpreter<'a> {
+    /// The integration the events come from, with its settings.
     pub integration: &'a ChatIntegration,
+    /// The platform to read from and reply on.
     pub channel: &'a dyn ChatChannel,
+    /// Mappings, processed keys, previews and watches of the integration.
     pub state: &'a dyn ChatState,
+    /// The issue and session verbs, run as the mapped user.
     pub ops: &'a dyn ChatOps,
     /// What answers `ask` (None: no model).
     pub answerer: Option<&'a dyn Answerer>,
