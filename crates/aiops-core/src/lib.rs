@@ -65,7 +65,6 @@ pub mod repo_host;
 pub mod sealed;
 #[allow(missing_docs)] // TODO(docs)
 pub mod secrets;
-#[allow(missing_docs)] // TODO(docs)
 pub mod sessions;
 #[allow(missing_docs)] // TODO(docs)
 pub mod ssh;
