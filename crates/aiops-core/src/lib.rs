@@ -27,7 +27,6 @@ mod error;
 pub(crate) mod fakes;
 #[allow(missing_docs)] // TODO(docs)
 pub mod git;
-#[allow(missing_docs)] // TODO(docs)
 pub mod hosts;
 #[allow(missing_docs)] // TODO(docs)
 pub mod integrations;
@@ -39,7 +38,6 @@ pub mod keys;
 #[allow(missing_docs)] // TODO(docs)
 pub mod links;
 pub mod markdown;
-#[allow(missing_docs)] // TODO(docs)
 pub mod mcp;
 pub mod metrics;
 #[allow(missing_docs)] // TODO(docs)
@@ -51,7 +49,6 @@ mod ports_sessions;
 #[allow(missing_docs)] // TODO(docs)
 mod ports_ssh;
 mod ports_trackers;
-#[allow(missing_docs)] // TODO(docs)
 pub mod principal;
 #[allow(missing_docs)] // TODO(docs)
 pub mod projects;
