@@ -17,7 +17,6 @@ pub mod audit;
 #[allow(missing_docs)] // TODO(docs)
 pub mod auth;
 pub mod automation;
-#[allow(missing_docs)] // TODO(docs)
 pub mod backups;
 pub mod chat;
 #[allow(missing_docs)] // TODO(docs)
@@ -28,7 +27,6 @@ pub(crate) mod fakes;
 #[allow(missing_docs)] // TODO(docs)
 pub mod git;
 pub mod hosts;
-#[allow(missing_docs)] // TODO(docs)
 pub mod integrations;
 #[allow(missing_docs)] // TODO(docs)
 pub mod issues;
@@ -63,7 +61,6 @@ pub mod sealed;
 #[allow(missing_docs)] // TODO(docs)
 pub mod secrets;
 pub mod sessions;
-#[allow(missing_docs)] // TODO(docs)
 pub mod ssh;
 #[allow(missing_docs)] // TODO(docs)
 pub mod sync;
