@@ -14,12 +14,10 @@
 #[allow(missing_docs)] // TODO(docs)
 pub mod agents;
 pub mod audit;
-#[allow(missing_docs)] // TODO(docs)
 pub mod auth;
 pub mod automation;
 pub mod backups;
 pub mod chat;
-#[allow(missing_docs)] // TODO(docs)
 pub mod demo;
 mod error;
 #[cfg(test)]
@@ -28,9 +26,7 @@ pub(crate) mod fakes;
 pub mod git;
 pub mod hosts;
 pub mod integrations;
-#[allow(missing_docs)] // TODO(docs)
 pub mod issues;
-#[allow(missing_docs)] // TODO(docs)
 pub mod jobs;
 pub mod keys;
 #[allow(missing_docs)] // TODO(docs)
@@ -48,23 +44,19 @@ mod ports_sessions;
 mod ports_ssh;
 mod ports_trackers;
 pub mod principal;
-#[allow(missing_docs)] // TODO(docs)
 pub mod projects;
 #[allow(missing_docs)] // TODO(docs)
 pub mod redact;
-#[allow(missing_docs)] // TODO(docs)
 pub mod releases;
 pub mod repo_check;
 #[allow(missing_docs)] // TODO(docs)
 pub mod repo_host;
 pub mod sealed;
-#[allow(missing_docs)] // TODO(docs)
 pub mod secrets;
 pub mod sessions;
 pub mod ssh;
 #[allow(missing_docs)] // TODO(docs)
 pub mod sync;
-#[allow(missing_docs)] // TODO(docs)
 pub mod tenants;
 pub mod tracker;
 #[allow(missing_docs)] // TODO(docs)
