@@ -11,7 +11,6 @@
 
 #![warn(missing_docs)]
 
-#[allow(missing_docs)] // TODO(docs)
 pub mod agents;
 pub mod audit;
 pub mod auth;
@@ -22,46 +21,36 @@ pub mod demo;
 mod error;
 #[cfg(test)]
 pub(crate) mod fakes;
-#[allow(missing_docs)] // TODO(docs)
 pub mod git;
 pub mod hosts;
 pub mod integrations;
 pub mod issues;
 pub mod jobs;
 pub mod keys;
-#[allow(missing_docs)] // TODO(docs)
 pub mod links;
 pub mod markdown;
 pub mod mcp;
 pub mod metrics;
-#[allow(missing_docs)] // TODO(docs)
 pub mod page;
 pub mod ports;
-#[allow(missing_docs)] // TODO(docs)
 mod ports_git;
 mod ports_sessions;
-#[allow(missing_docs)] // TODO(docs)
 mod ports_ssh;
 mod ports_trackers;
 pub mod principal;
 pub mod projects;
-#[allow(missing_docs)] // TODO(docs)
 pub mod redact;
 pub mod releases;
 pub mod repo_check;
-#[allow(missing_docs)] // TODO(docs)
 pub mod repo_host;
 pub mod sealed;
 pub mod secrets;
 pub mod sessions;
 pub mod ssh;
-#[allow(missing_docs)] // TODO(docs)
 pub mod sync;
 pub mod tenants;
 pub mod tracker;
-#[allow(missing_docs)] // TODO(docs)
 pub mod users;
-#[allow(missing_docs)] // TODO(docs)
 pub mod validate;
 
 pub use error::{CoreError, CoreResult};

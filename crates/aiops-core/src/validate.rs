@@ -15,7 +15,9 @@ static SCP_URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$").expect("valid regex")
 });
 
+/// Longest display name, characters.
 pub const MAX_NAME_LEN: usize = 100;
+/// Longest description, bytes.
 pub const MAX_DESCRIPTION_LEN: usize = 10_000;
 
 /// A display name: trimmed, 1..=100 characters, no control characters.
@@ -42,6 +44,7 @@ pub fn name(field: &'static str, value: &str) -> CoreResult<String> {
     Ok(v.to_owned())
 }
 
+/// A description: trimmed, at most [`MAX_DESCRIPTION_LEN`] bytes; absent is empty.
 pub fn description(value: Option<&str>) -> CoreResult<String> {
     let v = value.unwrap_or("").trim();
     if v.len() > MAX_DESCRIPTION_LEN {
