@@ -295,7 +295,8 @@ const UNREACHABLE: &[&str] = &[
     "tls connect",
 ];
 
-/// The one message a member gets for any of [`UNREACHABLE`].
+/// The one message a member gets for any of git's "could not reach the host" failures
+/// (`UNREACHABLE`), so it cannot tell a closed port from an open one.
 pub const UNREACHABLE_MESSAGE: &str =
     "cannot reach the project's repository; an admin finds the details in the server log";
 

@@ -234,7 +234,7 @@ const MAX_SETUP_FILES: usize = 50;
 
 /// Relative paths inside a repository (`.env`, `config/local.toml`): no absolute paths,
 /// no `..`, no `.git` component (git's own files are never setup files), no empty or
-/// control characters, at most [`MAX_SETUP_FILES`]. Symlinks are judged when the files
+/// control characters, at most 50 (`MAX_SETUP_FILES`). Symlinks are judged when the files
 /// are copied (`aiops-exec`'s `beneath`), since only the clone knows them.
 pub fn setup_files(files: &[String]) -> CoreResult<Vec<String>> {
     if files.len() > MAX_SETUP_FILES {

@@ -6,7 +6,7 @@
 //! with the keyword are read. Commands run as the aiops user the author is mapped to,
 //! through [`ChatOps`] (the API's own use cases and checks); an unmapped author may only
 //! `ask` (and read `help`) and is told how to get linked. `issue` posts a preview with ✅/❌
-//! buttons, stored for [`PREVIEW_TTL`]; only its author's ✅ creates the issue, once.
+//! buttons, stored for [`PREVIEW_TTL`](super::PREVIEW_TTL); only its author's ✅ creates the issue, once.
 //! Every text leaves through the redactor.
 //!
 //! An event is marked handled before it runs: one that fails half-way (the platform

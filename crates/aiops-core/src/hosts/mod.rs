@@ -1,7 +1,7 @@
 //! Session hosts (issue 23): machines that run sessions, reached over SSH with a key
 //! aiops holds and host keys an admin confirmed. Admins only: a host runs every user's
 //! agents. This module keeps the registry (add, change, drain, remove) and checks a host
-//! ([`test`]); placing sessions on hosts builds on it.
+//! ([`test()`]); placing sessions on hosts builds on it.
 
 mod target;
 
@@ -212,7 +212,7 @@ pub fn test(
 
 /// How the control plane logs in to `host`: its SSH login, and aiops's key with the
 /// host's confirmed keys. The first contact records the host's keys as pending and is a
-/// `Conflict` naming their fingerprints (see [`test`]).
+/// `Conflict` naming their fingerprints (see [`test()`]).
 pub fn login(
     store: &impl Store,
     secret: &SecretKey,

@@ -3,7 +3,7 @@
 //! keeps the tool table; [`names`] and [`context`] derive what user text becomes on disk.
 //!
 //! Sessions live in tmux, not in aiops's memory: the store keeps their rows and the
-//! [`Runtime`](crate::ports::Runtime) finds their panes again after a restart
+//! [`Runtime`] finds their panes again after a restart
 //! ([`ops::reconcile`]).
 
 pub mod context;
