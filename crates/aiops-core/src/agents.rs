@@ -9,6 +9,7 @@ use crate::page::PageQuery;
 use crate::ports::{NewAudit, Store};
 use crate::{CoreError, CoreResult, Principal};
 
+/// Longest instructions body, bytes (256 KiB).
 pub const MAX_BODY_BYTES: usize = 262_144;
 
 /// Version 0: nothing set yet.
@@ -36,6 +37,7 @@ fn version(store: &impl Store, v: i64) -> CoreResult<AgentInstructions> {
         .ok_or_else(|| CoreError::not_found(format!("version {v} of the agent instructions")))
 }
 
+/// Every version, newest first.
 pub fn history(store: &impl Store, page: PageQuery) -> CoreResult<Page<AgentInstructions>> {
     Ok(page.finish(store.list_agent_instructions(page)?, |a| a.version))
 }
@@ -63,6 +65,9 @@ pub fn diff(store: &impl Store, from: i64, to: Option<i64>) -> CoreResult<AgentI
     })
 }
 
+/// Appends a new version with `req.body` and its note (one line, at most 200
+/// characters). With `req.base_version`, `Conflict` when another version was appended
+/// since. Admins only (`Forbidden`); `Invalid` for a body over [`MAX_BODY_BYTES`].
 pub fn set(
     store: &impl Store,
     caller: &Principal,

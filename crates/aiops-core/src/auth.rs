@@ -18,19 +18,22 @@ const BAD_LOGIN: &str = "wrong email or password";
 
 /// A browser session just created: the cookie value and the answer body.
 pub struct NewWebSession {
+    /// The session token (256 random bits, base64url) for the cookie; stored only as its
+    /// SHA-256.
     pub token: String,
+    /// The signed-in user and the session's CSRF token.
     pub info: SessionInfo,
 }
 
-/// Checks email + password; returns the user or `Unauthorized` (same message for an
-/// unknown email, a wrong password and a disabled account, and the same argon2 cost).
-/// Failures are audited as `auth.login_failed`.
 /// The form an email is stored and looked up in: trimmed, lowercased. Login throttling
 /// counts failures per account under this key.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// Checks email + password; returns the user or `Unauthorized` (same message for an
+/// unknown email, a wrong password and a disabled account, and the same argon2 cost).
+/// Failures are audited as `auth.login_failed`.
 pub fn verify_login(
     store: &impl Store,
     email: &str,
@@ -204,6 +207,7 @@ pub fn complete_setup(
     store.insert_first_admin(&row, &digest(req.token.expose().trim()), audit)
 }
 
+/// Lowercase hex of `bytes` (how the setup token's digest is stored).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -2,27 +2,40 @@
 
 use aiops_types::ErrorCode;
 
+/// Result of every domain function.
 pub type CoreResult<T> = Result<T, CoreError>;
 
+/// Why a domain operation failed. Messages of all variants but `Internal` are meant for
+/// the caller.
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     /// Input fails validation; `field` names the offending input when there is one.
     #[error("{message}")]
     Invalid {
+        /// The input field at fault, when there is one.
         field: Option<&'static str>,
+        /// What is wrong, for the user.
         message: String,
     },
+    /// No valid credential: missing, unknown, expired or revoked, or a failed login.
     #[error("{0}")]
     Unauthorized(String),
+    /// The caller is known but may not do this (role, scope, tenant membership, session key).
     #[error("{0}")]
     Forbidden(String),
     /// Also used for objects the caller may not see, so their existence does not leak.
     #[error("{0}")]
     NotFound(String),
+    /// The operation clashes with the current state (a name taken, a state change not
+    /// allowed, a version changed since it was read).
     #[error("{0}")]
     Conflict(String),
+    /// Too many attempts; the caller should wait.
     #[error("too many attempts; retry in {retry_after_secs} s")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
     /// A tracker refused or failed; the message names the integration and is safe to show.
     #[error("{0}")]
     Upstream(String),
@@ -32,6 +45,7 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// `Invalid` input on `field`.
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid {
             field: Some(field),
@@ -39,10 +53,12 @@ impl CoreError {
         }
     }
 
+    /// `NotFound` with the message "`what` not found".
     pub fn not_found(what: impl std::fmt::Display) -> Self {
         Self::NotFound(format!("{what} not found"))
     }
 
+    /// The stable API error code the server answers with for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid { .. } => ErrorCode::InvalidInput,

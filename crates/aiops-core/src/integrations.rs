@@ -19,16 +19,20 @@ use crate::tracker::{
 };
 use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
+/// Longest token accepted, bytes.
 pub const MAX_TOKEN_BYTES: usize = 4096;
+/// Seconds between scheduled syncs when none is given (5 minutes).
 pub const DEFAULT_SYNC_INTERVAL_SECS: u32 = 300;
 
 /// The associated data a token is sealed with: the row it belongs to.
 pub fn integration_token_context(id: i64) -> String {
     format!("integration/{id}/token")
 }
+/// Associated data a project link's token override is sealed with.
 pub fn link_token_context(id: i64) -> String {
     format!("project_link/{id}/token")
 }
+/// Associated data a user's personal token for an integration is sealed with.
 pub fn personal_token_context(user_id: i64, integration_id: i64) -> String {
     format!("user/{user_id}/integration/{integration_id}/token")
 }
@@ -182,6 +186,8 @@ impl TokenChange {
     }
 }
 
+/// Integrations of the tenants the caller sees, oldest first; only of the tenant
+/// `params.tenant` (id or slug) when given.
 pub fn list(
     store: &impl Store,
     caller: &Principal,
@@ -196,16 +202,22 @@ pub fn list(
     Ok(page.finish(rows, |i| i.id))
 }
 
+/// The integration with its sealed token; `NotFound` when the caller cannot see it.
 pub fn record(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<IntegrationRecord> {
     store
         .integration(caller.viewer(), id)?
         .ok_or_else(|| CoreError::not_found(format!("integration {id}")))
 }
 
+/// The integration as the API shows it; `NotFound` when the caller cannot see it.
 pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Integration> {
     Ok(record(store, caller, id)?.integration)
 }
 
+/// Creates an integration in `req.tenant`: GitHub and GitLab default to their public
+/// API roots, Jira needs a base URL and the account email; the sync interval is 0 (off)
+/// or 60..=86400 seconds (default 300). Server admins only (`Forbidden`); `Invalid` for
+/// an unknown tenant, a native provider or a bad field; `Conflict` for a name taken.
 pub fn create(
     store: &impl Store,
     key: &SecretKey,
@@ -252,6 +264,8 @@ pub fn create(
     store.insert_integration(&row, change.write(&seal), audit)
 }
 
+/// Changes the fields `req` gives (the tenant and provider stay); an empty token clears
+/// it. Server admins only (`Forbidden`); `Invalid` as for [`create`].
 pub fn update(
     store: &impl Store,
     key: &SecretKey,
@@ -298,6 +312,8 @@ pub fn update(
     store.update_integration(id, &row, change.write(&seal), audit)
 }
 
+/// Deletes the integration with its links and the issues synced through them. Server
+/// admins only (`Forbidden`); `NotFound` when the caller cannot see it.
 pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
     caller.require_admin("only admins manage integrations")?;
     get(store, caller, id)?;

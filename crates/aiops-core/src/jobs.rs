@@ -40,6 +40,8 @@ pub trait JobContext {
 
 /// Storage of job rows.
 pub trait JobStore {
+    /// Inserts a queued job of `kind` about `subject`, requested by the given user (`None`:
+    /// the server itself).
     fn queue_job(&self, kind: &str, subject: &str, requested_by: Option<i64>) -> CoreResult<Job>;
     /// Marks a queued job running; None when it is not queued any more (cancelled).
     fn start_job(&self, id: i64) -> CoreResult<Option<Job>>;
@@ -57,6 +59,7 @@ pub trait JobStore {
     ) -> CoreResult<Option<Job>>;
     /// Jobs left queued or running by a stopped server become failed; returns how many.
     fn fail_interrupted_jobs(&self) -> CoreResult<u64>;
+    /// The job with this id, or `None`.
     fn job(&self, id: i64) -> CoreResult<Option<Job>>;
     /// The job with its output from byte `offset` on (see [`JobLog`]).
     fn job_log(&self, id: i64, offset: u64) -> CoreResult<Option<JobLog>>;
@@ -70,6 +73,8 @@ pub trait JobStore {
 
 const ADMIN_ONLY: &str = "jobs are visible to admins only";
 
+/// Jobs, newest first, of one kind when `params.kind` names one. Admins only
+/// (`Forbidden`); `Invalid` for an unknown kind.
 pub fn list(
     store: &impl JobStore,
     caller: &Principal,
@@ -89,6 +94,8 @@ pub fn list(
     Ok(page.finish(rows, |j| j.id))
 }
 
+/// The job with its output from byte `offset` on. Admins only (`Forbidden`);
+/// `NotFound` for an unknown id.
 pub fn log(store: &impl JobStore, caller: &Principal, id: i64, offset: u64) -> CoreResult<JobLog> {
     caller.require_admin(ADMIN_ONLY)?;
     store

@@ -9,6 +9,8 @@
 //! these functions on a blocking thread: they call the store synchronously and may spend
 //! ~20 ms in argon2.
 
+#![warn(missing_docs)]
+
 pub mod agents;
 pub mod audit;
 pub mod auth;

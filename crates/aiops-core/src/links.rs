@@ -64,6 +64,8 @@ pub fn external(provider: Provider, value: &str) -> CoreResult<String> {
     Ok(v.to_owned())
 }
 
+/// The project's tracker links, oldest first; `NotFound` when the caller cannot see the
+/// project.
 pub fn list(
     store: &impl Store,
     caller: &Principal,
@@ -150,6 +152,7 @@ pub fn delete(
     store.delete_link(link_id, audit)
 }
 
+/// The caller's personal tracker credentials (no token values), by integration id.
 pub fn list_personal(
     store: &impl Store,
     caller: &Principal,
@@ -210,6 +213,8 @@ pub fn set_personal(
     )
 }
 
+/// Deletes the caller's personal token and identity for the integration; `NotFound` when
+/// the caller cannot see the integration or stored nothing for it.
 pub fn delete_personal(
     store: &impl Store,
     caller: &Principal,

@@ -28,21 +28,32 @@ const MAX_ENV: usize = 32;
 /// A stored server and its sealed secrets (`{"env": {…}, "header": "…"}`).
 #[derive(Debug, Clone)]
 pub struct McpServerRow {
+    /// The server as the API shows it (secret values hidden).
     pub server: McpServer,
+    /// Its sealed secrets, if it has any.
     pub secrets: Option<Sealed>,
 }
 
 /// A server to store.
 #[derive(Debug, Clone)]
 pub struct NewMcpServerRow {
+    /// Tenant the server belongs to.
     pub tenant_id: i64,
+    /// Project it is given to; `None`: every project of the tenant.
     pub project_id: Option<i64>,
+    /// Name, unique in its tenant or project; never `aiops`.
     pub name: String,
+    /// A stdio server: program and arguments; empty for a remote server.
     pub command: Vec<String>,
+    /// A remote server: its Streamable HTTP URL.
     pub url: Option<String>,
+    /// Names of the secret variables a stdio server gets.
     pub env_names: Vec<String>,
+    /// A remote server: name of the header carrying its secret.
     pub header: Option<String>,
+    /// The sealed secrets (`{"env": {…}, "header": "…"}`), if any.
     pub secrets: Option<Sealed>,
+    /// The admin who defined it.
     pub created_by: i64,
 }
 
@@ -51,12 +62,15 @@ pub trait McpStore {
     /// A tenant's servers: with `project`, the tenant-wide ones and that project's;
     /// without, all of the tenant's. Ordered by name.
     fn mcp_servers(&self, tenant_id: i64, project: Option<i64>) -> CoreResult<Vec<McpServerRow>>;
+    /// The server with this id, or `None`.
     fn mcp_server(&self, id: i64) -> CoreResult<Option<McpServerRow>>;
     /// `Conflict` when the name is taken in the same tenant or project.
     fn insert_mcp_server(&self, row: NewMcpServerRow, audit: NewAudit) -> CoreResult<McpServerRow>;
+    /// Deletes the server; an unknown id is not an error.
     fn delete_mcp_server(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
     /// None: never set (aiops's server is on).
     fn project_mcp(&self, project_id: i64) -> CoreResult<Option<bool>>;
+    /// Turns aiops's own MCP server on or off for the project's sessions.
     fn set_project_mcp(&self, project_id: i64, aiops: bool, audit: NewAudit) -> CoreResult<()>;
 }
 

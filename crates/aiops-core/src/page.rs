@@ -10,7 +10,9 @@ use crate::{CoreError, CoreResult};
 /// before) `after`, at most `limit + 1` of them so the caller can tell if more exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageQuery {
+    /// The id the cursor names: the last row of the previous page; `None` on the first page.
     pub after: Option<i64>,
+    /// Rows per page (1..=500).
     pub limit: u32,
 }
 

@@ -20,16 +20,25 @@ pub use crate::principal::Viewer;
 /// One audit-log row to append. `detail` is redacted by the store before it is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAudit {
+    /// Id of the acting user; `None` when no signed-in user acted (setup, a failed login
+    /// for an unknown email, local admin commands).
     pub actor_user_id: Option<i64>,
+    /// Who acted, as the log shows it: the user's email, or a fixed name for a non-user actor.
     pub actor: String,
+    /// Dotted action name, such as `auth.login` or `issue.deleted`.
     pub action: String,
+    /// Kind of the object acted on (`user`, `tenant`, `api_key`, …), if any.
     pub target_type: Option<String>,
+    /// Id of the object acted on, as text; set together with `target_type`.
     pub target_id: Option<String>,
+    /// Client address of the request, when there was one.
     pub ip: Option<String>,
+    /// Free-form JSON about the change; an empty object by default.
     pub detail: serde_json::Value,
 }
 
 impl NewAudit {
+    /// A row with no target, no address and an empty `detail` object.
     pub fn new(actor_user_id: Option<i64>, actor: &str, action: &str) -> Self {
         Self {
             actor_user_id,
@@ -42,23 +51,27 @@ impl NewAudit {
         }
     }
 
+    /// A row for `action` by the principal `p`: its user id, email and client address.
     pub fn by(p: &crate::Principal, action: &str) -> Self {
         let mut a = Self::new(Some(p.user_id), &p.email, action);
         a.ip = p.ip.clone();
         a
     }
 
+    /// Sets the target: its kind (`user`, `tenant`, …) and id.
     pub fn target(mut self, kind: &str, id: impl ToString) -> Self {
         self.target_type = Some(kind.to_owned());
         self.target_id = Some(id.to_string());
         self
     }
 
+    /// Replaces `detail`.
     pub fn detail(mut self, detail: serde_json::Value) -> Self {
         self.detail = detail;
         self
     }
 
+    /// Sets the client address.
     pub fn ip(mut self, ip: Option<String>) -> Self {
         self.ip = ip;
         self
@@ -68,54 +81,84 @@ impl NewAudit {
 /// A user with the secret fields the API never shows.
 #[derive(Debug, Clone)]
 pub struct UserRecord {
+    /// The user as the API shows it.
     pub user: User,
+    /// The argon2id PHC string of the password (see [`crate::secrets::hash_password`]).
     pub password_hash: String,
 }
 
+/// A user to insert: email, display name, role and password hash.
 pub struct NewUserRow {
+    /// Email, already normalised (trimmed, lowercased); unique.
     pub email: String,
+    /// Display name.
     pub name: String,
+    /// Server-wide role.
     pub role: Role,
+    /// The argon2id PHC string of the password.
     pub password_hash: String,
 }
 
 /// The full mutable state of a user, written as a whole by `update_user`.
 pub struct UserRow {
+    /// Display name.
     pub name: String,
+    /// Server-wide role.
     pub role: Role,
+    /// `true` blocks sign-in and ends the user's browser sessions.
     pub disabled: bool,
+    /// Absolute path of the user's tool home (`$HOME` of their sessions); `None`: the
+    /// default `<data>/homes/<id>`.
     pub tool_home: Option<String>,
 }
 
+/// An API key to insert; the secret itself is never stored.
 pub struct NewApiKeyRow {
+    /// Owner of the key.
     pub user_id: i64,
+    /// Label the owner gave the key.
     pub name: String,
+    /// The first characters of the secret (`aiops_` plus four), shown in key lists.
     pub prefix: String,
+    /// SHA-256 of the secret, the value the key is looked up by.
     pub digest: Vec<u8>,
+    /// Scopes the key grants.
     pub scopes: Vec<Scope>,
+    /// When the key stops working; `None` never expires.
     pub expires_at: Option<Timestamp>,
 }
 
+/// A browser session as stored: looked up by the SHA-256 of its cookie token.
 #[derive(Debug, Clone)]
 pub struct WebSessionRecord {
+    /// Row id of the browser session.
     pub id: i64,
+    /// The user it signs in.
     pub user_id: i64,
+    /// The CSRF token every non-GET request of this session must send in `X-CSRF-Token`.
     pub csrf_token: String,
+    /// When the session ends; expired rows are swept when a new one is created.
     pub expires_at: Timestamp,
 }
 
 /// The full mutable state of a tenant.
 pub struct TenantRow {
+    /// Unique short name used in URLs and references.
     pub slug: String,
+    /// Display name.
     pub name: String,
+    /// Colour shown for the tenant, `#rrggbb` in lower case.
     pub color: String,
+    /// Free-text description.
     pub description: String,
 }
 
 /// A tenant by id or by slug: both are accepted wherever a tenant is named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TenantRef {
+    /// The tenant's row id.
     Id(i64),
+    /// The tenant's slug.
     Slug(String),
 }
 
@@ -131,37 +174,59 @@ impl TenantRef {
 
 /// The full mutable state of a project.
 pub struct ProjectRow {
+    /// Tenant the project belongs to.
     pub tenant_id: i64,
+    /// Short name, unique within the tenant.
     pub slug: String,
+    /// Display name.
     pub name: String,
+    /// URL of the git repository.
     pub repo_url: String,
+    /// Branch new work starts from and pull requests target.
     pub default_branch: String,
+    /// Free-text description.
     pub description: String,
+    /// How sessions of the project get a workspace (isolation, setup files and command).
     pub workspace: aiops_types::ProjectWorkspace,
+    /// How pull requests of the project are merged.
     pub merge_method: aiops_types::MergeMethod,
 }
 
+/// Which projects `list_projects` returns; every `None` matches all.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectFilter {
+    /// Only projects of this tenant.
     pub tenant_id: Option<i64>,
+    /// Only the project with this slug.
     pub slug: Option<String>,
 }
 
+/// Which audit rows `list_audit` returns; every `None` matches all.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
+    /// Only rows of this acting user.
     pub actor_user_id: Option<i64>,
     /// Exact action, or a prefix when it ends with `.`.
     pub action: Option<String>,
+    /// Only rows with this target kind.
     pub target_type: Option<String>,
+    /// Only rows with this target id.
     pub target_id: Option<String>,
+    /// Only rows written at or after this time.
     pub since: Option<Timestamp>,
+    /// Only rows written before this time.
     pub until: Option<Timestamp>,
 }
 
+/// User accounts and their preferences.
 pub trait UserStore {
+    /// Number of users, disabled ones included.
     fn count_users(&self) -> CoreResult<u64>;
+    /// The user with this (normalised) email, with the password hash.
     fn user_by_email(&self, email: &str) -> CoreResult<Option<UserRecord>>;
+    /// The user with this id, with the password hash.
     fn user_by_id(&self, id: i64) -> CoreResult<Option<UserRecord>>;
+    /// Users in id order.
     fn list_users(&self, page: PageQuery) -> CoreResult<Vec<User>>;
     /// `Conflict` when the email is taken.
     fn insert_user(&self, row: &NewUserRow, audit: NewAudit) -> CoreResult<User>;
@@ -179,6 +244,8 @@ pub trait UserStore {
     fn set_password_hash(&self, id: i64, hash: &str, audit: NewAudit) -> CoreResult<()>;
     /// The user's preferences (`NotFound` for an unknown user).
     fn preferences(&self, id: i64) -> CoreResult<aiops_types::Preferences>;
+    /// Sets the user's default agent tool; `NotFound` for an unknown user. Returns the
+    /// preferences as stored.
     fn set_preferences(
         &self,
         id: i64,
@@ -190,22 +257,32 @@ pub trait UserStore {
 /// What a session-scoped API key's session is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeySession {
+    /// The session's issue; `None` for a session not started on an issue.
     pub issue_id: Option<i64>,
+    /// The session's project.
     pub project_id: i64,
 }
 
+/// API keys and browser sessions, both stored only as SHA-256 digests of their secrets.
 pub trait CredentialStore {
+    /// Stores a new key and returns it (without its secret).
     fn insert_api_key(&self, row: &NewApiKeyRow, audit: NewAudit) -> CoreResult<ApiKey>;
     /// The key, its owner, and for a session-scoped key the session's issue and project.
     fn api_key_by_digest(
         &self,
         digest: &[u8],
     ) -> CoreResult<Option<(ApiKey, UserRecord, Option<KeySession>)>>;
+    /// Sets the key's `last_used_at`; not audited.
     fn touch_api_key(&self, id: i64, at: Timestamp) -> CoreResult<()>;
+    /// The key with this id, revoked and expired ones included.
     fn api_key(&self, id: i64) -> CoreResult<Option<ApiKey>>;
     /// Newest first; `owner` None lists every user's keys.
     fn list_api_keys(&self, owner: Option<i64>, page: PageQuery) -> CoreResult<Vec<ApiKey>>;
+    /// Sets `revoked_at` on a key that is not revoked yet; revoking again is a no-op and
+    /// appends no audit row.
     fn revoke_api_key(&self, id: i64, at: Timestamp, audit: NewAudit) -> CoreResult<()>;
+    /// Stores a browser session by the digest of its cookie token, with its CSRF token and
+    /// end; deletes expired sessions first. Returns the session's row id.
     fn insert_web_session(
         &self,
         user_id: i64,
@@ -214,22 +291,30 @@ pub trait CredentialStore {
         expires_at: Timestamp,
         audit: NewAudit,
     ) -> CoreResult<i64>;
+    /// The browser session with this token digest and its user; expiry is not checked here.
     fn web_session_by_digest(
         &self,
         digest: &[u8],
     ) -> CoreResult<Option<(WebSessionRecord, UserRecord)>>;
+    /// Deletes the browser session (logout).
     fn delete_web_session(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
 }
 
+/// Tenants and their members. Reads only match tenants the [`Viewer`] may see.
 pub trait TenantStore {
+    /// Visible tenants in id order.
     fn list_tenants(&self, viewer: Viewer, page: PageQuery) -> CoreResult<Vec<Tenant>>;
+    /// The tenant by id or slug, or `None` when it does not exist or is not visible.
     fn tenant(&self, viewer: Viewer, tenant: &TenantRef) -> CoreResult<Option<Tenant>>;
     /// `Conflict` when the slug is taken. The user `creator` (when one has that id)
     /// becomes the tenant's first admin, in the same transaction.
     fn insert_tenant(&self, row: &TenantRow, creator: i64, audit: NewAudit) -> CoreResult<Tenant>;
+    /// Writes the whole [`TenantRow`]. `NotFound` for an unknown id, `Conflict` when the new
+    /// slug is taken.
     fn update_tenant(&self, id: i64, row: &TenantRow, audit: NewAudit) -> CoreResult<Tenant>;
     /// `Conflict` while the tenant still has projects.
     fn delete_tenant(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
+    /// Members of the tenant in user id order, each with their tenant role.
     fn list_tenant_members(&self, tenant_id: i64, page: PageQuery) -> CoreResult<Vec<Member>>;
     /// Idempotent; `NotFound` when the user does not exist. `role`: a new member's role
     /// (`None` = member) or an existing member's new one (`None` keeps it).
@@ -247,25 +332,35 @@ pub trait TenantStore {
     -> CoreResult<()>;
 }
 
+/// Projects and their members. Reads only match projects the [`Viewer`] may see.
 pub trait ProjectStore {
+    /// Visible projects matching `filter`, in id order.
     fn list_projects(
         &self,
         viewer: Viewer,
         filter: &ProjectFilter,
         page: PageQuery,
     ) -> CoreResult<Vec<Project>>;
+    /// The project, or `None` when it does not exist or is not visible.
     fn project(&self, viewer: Viewer, id: i64) -> CoreResult<Option<Project>>;
     /// `Conflict` when the slug is taken within the tenant.
     fn insert_project(&self, row: &ProjectRow, audit: NewAudit) -> CoreResult<Project>;
+    /// Writes the whole [`ProjectRow`]. `NotFound` for an unknown id, `Conflict` when the
+    /// new slug is taken within the tenant.
     fn update_project(&self, id: i64, row: &ProjectRow, audit: NewAudit) -> CoreResult<Project>;
+    /// `NotFound` for an unknown id; `Conflict` when the project ever had an agent session
+    /// (sessions are kept as its history).
     fn delete_project(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
+    /// Members of the project in user id order.
     fn list_project_members(&self, project_id: i64, page: PageQuery) -> CoreResult<Vec<Member>>;
+    /// Adds the user to the project; idempotent. `NotFound` when the user does not exist.
     fn put_project_member(
         &self,
         project_id: i64,
         user_id: i64,
         audit: NewAudit,
     ) -> CoreResult<Member>;
+    /// Removes the user from the project; `NotFound` when they were not a member.
     fn delete_project_member(
         &self,
         project_id: i64,
@@ -274,50 +369,75 @@ pub trait ProjectStore {
     ) -> CoreResult<()>;
 }
 
+/// The audit log.
 pub trait AuditStore {
+    /// Appends one row on its own, outside any other write.
     fn append_audit(&self, audit: NewAudit) -> CoreResult<()>;
     /// Newest first.
     fn list_audit(&self, filter: &AuditFilter, page: PageQuery) -> CoreResult<Vec<AuditEntry>>;
 }
 
+/// Server-wide key/value settings (such as the setup token digest).
 pub trait SettingsStore {
+    /// The value under `key`, or `None` when it was never set.
     fn setting(&self, key: &str) -> CoreResult<Option<String>>;
+    /// Sets `key` to `value`, replacing any earlier value.
     fn set_setting(&self, key: &str, value: &str) -> CoreResult<()>;
 }
 
 /// A native issue to create; its number (`#N`) is allocated in the same transaction.
 pub struct NewIssueRow {
+    /// Project the issue belongs to.
     pub project_id: i64,
+    /// Title.
     pub title: String,
+    /// Body, Markdown.
     pub description: String,
+    /// Labels to attach.
     pub labels: Vec<String>,
+    /// Assignee: an aiops user's email; `None` leaves the issue unassigned.
     pub assignee: Option<String>,
+    /// Who opened it, as shown on the issue (the author's email).
     pub author: String,
 }
 
 /// The full mutable state of an issue, written as a whole by `update_issue`.
 pub struct IssueRow {
+    /// Title.
     pub title: String,
+    /// Body, Markdown.
     pub description: String,
+    /// The complete label set; replaces the current one.
     pub labels: Vec<String>,
+    /// Assignee: email (native) or the tracker's login; `None` unassigns.
     pub assignee: Option<String>,
+    /// Open or closed; closing stamps `closed_at` once.
     pub status: IssueStatus,
+    /// The tracker's own state name (`open`, `In Progress`, …).
     pub provider_status: String,
 }
 
+/// Which issues `list_issues` returns; every `None` matches all.
 #[derive(Debug, Clone, Default)]
 pub struct IssueFilter {
+    /// Only issues of this tenant's projects.
     pub tenant_id: Option<i64>,
+    /// Only issues of this project.
     pub project_id: Option<i64>,
+    /// Only issues from this provider (native, GitHub, GitLab, Jira).
     pub provider: Option<Provider>,
     /// None: any status.
     pub status: Option<IssueStatus>,
+    /// Only issues with exactly this assignee (email or tracker login).
     pub assignee: Option<String>,
+    /// Only issues carrying this label.
     pub label: Option<String>,
     /// An FTS5 query already made safe by the core (quoted words).
     pub fts: Option<String>,
 }
 
+/// Issues, their comments and the pull requests recorded for them. Reads only match
+/// issues of projects the [`Viewer`] may see.
 pub trait IssueStore {
     /// Newest first.
     fn list_issues(
@@ -326,8 +446,12 @@ pub trait IssueStore {
         filter: &IssueFilter,
         page: PageQuery,
     ) -> CoreResult<Vec<Issue>>;
+    /// The issue, or `None` when it does not exist or is not visible.
     fn issue(&self, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>>;
+    /// Inserts a native issue with the next `#N` of its project (numbers are never reused,
+    /// even after a delete) and status open.
     fn insert_native_issue(&self, row: &NewIssueRow, audit: NewAudit) -> CoreResult<Issue>;
+    /// Writes the whole [`IssueRow`]; `NotFound` for an unknown id.
     fn update_issue(&self, id: i64, row: &IssueRow, audit: NewAudit) -> CoreResult<Issue>;
     /// Deletes the issue with its comments and labels (its sessions and automation runs
     /// keep their rows, without the link), appending `issue.deleted`. `NotFound` when it
@@ -344,6 +468,7 @@ pub trait IssueStore {
     ) -> CoreResult<()>;
     /// Oldest first.
     fn list_comments(&self, issue_id: i64, page: PageQuery) -> CoreResult<Vec<Comment>>;
+    /// The comment `comment_id` of issue `issue_id`, or `None`.
     fn comment(&self, issue_id: i64, comment_id: i64) -> CoreResult<Option<Comment>>;
     /// Also counts the comment on the issue and bumps its `updated_at`.
     fn insert_comment(
@@ -354,6 +479,8 @@ pub trait IssueStore {
         body: &str,
         audit: NewAudit,
     ) -> CoreResult<Comment>;
+    /// Replaces the comment's body and bumps the issue's `updated_at`; `NotFound` when the
+    /// issue has no such comment.
     fn update_comment(
         &self,
         issue_id: i64,
@@ -389,15 +516,20 @@ pub trait AgentStore {
 /// Counts for `system/status`.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
+    /// Number of users, disabled ones included.
     pub users: u64,
+    /// Number of tenants.
     pub tenants: u64,
+    /// Number of projects.
     pub projects: u64,
+    /// Number of API keys not revoked (expired ones included).
     pub api_keys_active: u64,
 }
 
 /// Sync runs of one integration, for `/metrics`: every row of `sync_runs` ever kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncRunTotals {
+    /// The integration the runs belong to.
     pub integration_id: i64,
     /// `github`, `gitlab` or `jira`.
     pub provider: String,
@@ -407,8 +539,11 @@ pub struct SyncRunTotals {
     pub failed: u64,
 }
 
+/// Counts and versions behind `system/status` and `/metrics`.
 pub trait SystemStore {
+    /// Rows per kind, for `system/status`.
     fn counts(&self) -> CoreResult<Counts>;
+    /// The database schema version (SQLite `user_version`).
     fn schema_version(&self) -> CoreResult<u32>;
     /// Sessions per state (`starting`, `running`, …); states without a session are left
     /// out.

@@ -29,6 +29,7 @@ pub struct GitContext {
 /// branch, git's own refusal with its message), `Upstream` when a remote did not answer
 /// in time.
 pub trait WorkingCopies: Send + Sync {
+    /// Branch, upstream, ahead/behind counts, changed and untracked files (`git status`).
     fn status(&self, ctx: &GitContext) -> CoreResult<GitStatus>;
     /// Directory `rel` of the working copy; `Invalid` for a path that leads out of it.
     fn list_files(&self, ctx: &GitContext, rel: &str) -> CoreResult<Vec<FileEntry>>;
@@ -43,16 +44,25 @@ pub trait WorkingCopies: Send + Sync {
     fn commit(&self, ctx: &GitContext, message: &str, paths: &[String]) -> CoreResult<String>;
     /// Commits what is staged, as staged (nothing added); `Invalid` when nothing is.
     fn commit_staged(&self, ctx: &GitContext, message: &str) -> CoreResult<String>;
+    /// Creates branch `name` at `from` (default `HEAD`) without checking it out; says what
+    /// it did.
     fn create_branch(&self, ctx: &GitContext, name: &str, from: Option<&str>)
     -> CoreResult<String>;
+    /// Checks out branch `name` (a branch only on `origin` becomes a local one tracking it);
+    /// `Conflict` when local changes would be overwritten.
     fn checkout(&self, ctx: &GitContext, name: &str) -> CoreResult<String>;
+    /// Local branches, then `origin`'s, by name.
     fn branches(&self, ctx: &GitContext) -> CoreResult<Vec<GitBranchInfo>>;
+    /// The newest `limit` commits (at most 500) reachable from `rev` (default `HEAD`); none
+    /// in a repository without commits.
     fn log(
         &self,
         ctx: &GitContext,
         rev: Option<&str>,
         limit: u32,
     ) -> CoreResult<Vec<GitCommitInfo>>;
+    /// Unified diff of the working tree against `rev` (default `HEAD`), or of the index when
+    /// `staged`; cut at 1 MiB (`truncated`).
     fn diff(&self, ctx: &GitContext, rev: Option<&str>, staged: bool) -> CoreResult<GitDiff>;
     /// The checked-out branch (empty when detached) and the SHA of `HEAD`.
     fn head(&self, ctx: &GitContext) -> CoreResult<(String, String)>;
@@ -73,8 +83,11 @@ pub trait WorkingCopies: Send + Sync {
 /// One commit of a repository made from nothing ([`RepoSeeder`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedCommit {
+    /// The commit message.
     pub message: String,
+    /// Author (and committer) name.
     pub author_name: String,
+    /// Author (and committer) email.
     pub author_email: String,
     /// Author and committer date, seconds since the Unix epoch, UTC (fixed, so the same
     /// seed gives the same SHAs).
@@ -95,11 +108,13 @@ pub trait RepoSeeder {
 /// A working copy's changes as git prints them, for `crate::changes` to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RawChanges {
+    /// Branch checked out in the working copy.
     pub branch: String,
     /// `origin/<default>`, the local default branch, or `HEAD`.
     pub base_ref: String,
     /// The merge-base SHA.
     pub base: String,
+    /// SHA of `HEAD`.
     pub head: String,
     /// Commits since the base.
     pub commits: u32,
@@ -107,6 +122,7 @@ pub struct RawChanges {
     pub numstat: String,
     /// `git diff -M <base>` (cut at a size limit: `patch_truncated`).
     pub patch: String,
+    /// The patch was cut at the size limit.
     pub patch_truncated: bool,
     /// `git status --porcelain=v1 -z --untracked-files=all`.
     pub status: String,

@@ -16,13 +16,21 @@ use crate::sealed::Sealed;
 /// A session to insert (state `starting`), with the session-scoped key minted for it.
 #[derive(Debug, Clone)]
 pub struct NewSessionRow {
+    /// Owner of the session (and of its key).
     pub user_id: i64,
+    /// Project the session works in.
     pub project_id: i64,
+    /// Issue it works on; `None` for a session on the project without an issue.
     pub issue_id: Option<i64>,
+    /// Name of the tool it runs, from the tool table.
     pub tool: String,
+    /// The tool runs with its `yolo_args` (its skip-permissions mode).
     pub yolo: bool,
+    /// Initial prompt for tools that take one.
     pub prompt: String,
+    /// Branch checked out in its working copy.
     pub branch: String,
+    /// Directory of its working copy on the host running it.
     pub worktree_path: String,
     /// Text the tmux name is derived from (`aiops-<id>-<slug>`; the id is the row's).
     pub name_hint: String,
@@ -30,6 +38,7 @@ pub struct NewSessionRow {
     pub sandbox: String,
     /// The session host it runs on (issue 23); None: the control plane's machine.
     pub host_id: Option<i64>,
+    /// Name of that session host, kept on the row.
     pub host_name: Option<String>,
 }
 
@@ -37,29 +46,42 @@ pub struct NewSessionRow {
 /// `Conflict` naming it, and nothing is written.
 #[derive(Debug, Clone)]
 pub struct StateChange<'a> {
+    /// The state to enter; a state that is not live also stamps `ended_at` and revokes the
+    /// session's keys.
     pub to: SessionState,
+    /// States the session may be in for the change to apply.
     pub from: &'a [SessionState],
+    /// The command's exit code, when it exited by itself.
     pub exit_code: Option<i32>,
+    /// Why it failed, or the agent's last note; `None` stores an empty text.
     pub detail: Option<String>,
 }
 
+/// Which sessions `list_sessions` returns; `None`/`false` match all.
 #[derive(Debug, Clone, Default)]
 pub struct SessionFilter {
     /// Only this user's sessions (None: everyone's; admins only).
     pub user_id: Option<i64>,
+    /// Only live sessions (`starting`, `running`, `waiting`).
     pub live: bool,
+    /// Only sessions on this issue.
     pub issue_id: Option<i64>,
+    /// Only sessions in this project.
     pub project_id: Option<i64>,
 }
 
 /// An event for the log; the store fills `id` and `at`.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
+    /// Event type, such as `session.state`.
     pub kind: String,
+    /// Tenant whose members may see it (used when `user_id` and `project_id` are `None`).
     pub tenant_id: Option<i64>,
+    /// Project whose members (and its tenant's) may see it, when `user_id` is `None`.
     pub project_id: Option<i64>,
     /// Visible to this user (and admins) only.
     pub user_id: Option<i64>,
+    /// JSON body of the event, sent as is to the stream.
     pub payload: serde_json::Value,
 }
 
@@ -86,7 +108,10 @@ pub trait SessionStore {
         issue_id: i64,
         tool: &str,
     ) -> CoreResult<Option<Session>>;
+    /// Number of the user's live sessions (`starting`, `running`, `waiting`).
     fn count_live_sessions(&self, user_id: i64) -> CoreResult<u64>;
+    /// Moves the session to `change.to` (see [`StateChange`]), appends the audit row when
+    /// given and the `session.state` event. `NotFound` for an unknown id.
     fn set_session_state(
         &self,
         id: i64,
@@ -95,6 +120,7 @@ pub trait SessionStore {
     ) -> CoreResult<Session>;
     /// Back to `starting` for a respawn, with a fresh session key (old ones revoked).
     fn restart_session(&self, id: i64, key: &NewApiKeyRow, audit: NewAudit) -> CoreResult<Session>;
+    /// Appends an event to the log and returns its id.
     fn insert_event(&self, event: &NewEvent) -> CoreResult<i64>;
     /// Events after `after` the viewer may see, oldest first, at most `limit`.
     fn events_after(&self, viewer: Viewer, after: i64, limit: u32) -> CoreResult<Vec<Event>>;
@@ -104,17 +130,24 @@ pub trait SessionStore {
     fn prune_events(&self, keep: i64) -> CoreResult<usize>;
 }
 
+/// Agent tools (what a session runs) and each user's sealed tool credentials.
 pub trait ToolStore {
+    /// All tools, built-in ones first, then by name.
     fn tools(&self) -> CoreResult<Vec<Tool>>;
+    /// The tool with this name, or `None`.
     fn tool(&self, name: &str) -> CoreResult<Option<Tool>>;
+    /// Creates or replaces the tool `name` (built-in ones included).
     fn put_tool(&self, name: &str, tool: &PutTool, audit: NewAudit) -> CoreResult<Tool>;
     /// Built-in tools cannot be deleted (`Conflict`).
     fn delete_tool(&self, name: &str, audit: NewAudit) -> CoreResult<()>;
+    /// Which credentials the user has stored (kind and time, no values), by kind.
     fn tool_credentials(&self, user_id: i64) -> CoreResult<Vec<ToolCredential>>;
+    /// The user's credentials with their sealed values, for a session's environment.
     fn sealed_tool_credentials(
         &self,
         user_id: i64,
     ) -> CoreResult<Vec<(ToolCredentialKind, Sealed)>>;
+    /// Creates or replaces the user's credential of this kind.
     fn put_tool_credential(
         &self,
         user_id: i64,
@@ -134,15 +167,20 @@ pub trait ToolStore {
 /// Where a session works: the base clone and, for worktree isolation, its worktree.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct WorkspacePlan {
+    /// URL of the repository to clone.
     pub repo_url: String,
     /// The repository is a path on the server's disk (set by an admin).
     pub allow_file: bool,
+    /// Branch a new worktree starts from.
     pub default_branch: String,
     /// `<root>/<user>/<tenant>/<project>/repo`.
     pub base: PathBuf,
     /// None: in place (the session works in `base`).
     pub worktree: Option<WorktreePlan>,
+    /// Files copied from the base clone into a new worktree (relative paths); missing ones
+    /// are skipped.
     pub setup_files: Vec<String>,
+    /// Run once in a new worktree (argv, no shell); empty: none.
     pub setup_command: Vec<String>,
     /// Git author/committer identity (`GIT_AUTHOR_NAME`, …) for commits made while preparing.
     pub git_env: Vec<(String, String)>,
@@ -150,9 +188,12 @@ pub struct WorkspacePlan {
     pub ssh: Option<crate::ssh::SshMaterial>,
 }
 
+/// The issue's own worktree of a session: where it is and its branch.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct WorktreePlan {
+    /// Directory of the worktree.
     pub path: PathBuf,
+    /// Branch checked out there; created from the default branch when missing.
     pub branch: String,
 }
 
@@ -172,10 +213,16 @@ pub struct Prepared {
 /// tmux arguments or keys typed into the pane.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LaunchPlan {
+    /// Row id of the session.
     pub session_id: i64,
+    /// Name of its tmux session (`aiops-<id>-<slug>`).
     pub tmux_name: String,
+    /// Working directory of the command: the worktree, or the base clone.
     pub dir: PathBuf,
+    /// The tool's program and arguments.
     pub argv: Vec<String>,
+    /// Environment of the command: the tool's variables, the user's tool credentials, `HOME`,
+    /// `PATH`, git identity and the session's `AIOPS_*` variables (`AIOPS_API_KEY` among them).
     pub env: Vec<(String, String)>,
     /// Which agent it is: the hooks written into the worktree so it reports its state
     /// (Claude, Codex) and what its tool home gets first.
@@ -219,9 +266,13 @@ pub struct McpLaunch {
 /// Which agent a tool is: its declared kind (`Tool::kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ToolKind {
+    /// Claude Code.
     Claude,
+    /// OpenAI Codex CLI.
     Codex,
+    /// Aider.
     Aider,
+    /// Any other program, run without hooks or a prepared tool home.
     #[default]
     Generic,
 }
@@ -285,22 +336,30 @@ impl std::fmt::Debug for HomeSetup {
 /// sandbox when `sandbox` is given, killed after `timeout`.
 #[derive(Debug, Clone)]
 pub struct OneShot {
+    /// Working directory of the run.
     pub dir: PathBuf,
+    /// `$HOME` of the run (the tool home).
     pub home: PathBuf,
+    /// Which agent the tool is; decides what `home_setup` writes.
     pub kind: ToolKind,
+    /// First-run answers written into `home` before the run.
     pub home_setup: HomeSetup,
     /// The tool's program first; a prompt comes after `--`.
     pub argv: Vec<String>,
     /// Added to a cleared environment (`PATH`, `LANG` and the like pass through).
     pub env: Vec<(String, String)>,
+    /// Sandbox to run in; `None`: unsandboxed.
     pub sandbox: Option<super::sessions::sandbox::SandboxPlan>,
+    /// How long the run may take before it is killed.
     pub timeout: std::time::Duration,
 }
 
 /// What a [`OneShot`] printed: stdout whole (up to 8 MiB), and its exit status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OneShotOutput {
+    /// Exit status: `Some(0)` on success; `None` when it ended without one (a signal).
     pub exit_code: Option<i32>,
+    /// Everything it wrote to stdout; empty when it exited non-zero.
     pub stdout: String,
     /// The end of stderr, redacted.
     pub stderr: String,
@@ -309,7 +368,9 @@ pub struct OneShotOutput {
 /// One tmux pane aiops owns, as found on its socket.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PaneInfo {
+    /// Name of the tmux session.
     pub tmux_name: String,
+    /// Its pane's command has exited (the pane stays until killed or respawned).
     pub dead: bool,
 }
 
@@ -327,7 +388,10 @@ pub trait Runtime: OneShots + Send + Sync {
     /// The sandbox mechanism that works on this machine (`bubblewrap`, `seatbelt`), if
     /// any; probed once.
     fn sandbox_mechanism(&self) -> Option<&'static str>;
+    /// Starts the session's command in a new tmux session, or respawns its pane when
+    /// `plan.respawn` and it exists; writes the tool home and hooks first.
     fn launch(&self, plan: &LaunchPlan) -> CoreResult<()>;
+    /// The tmux sessions on aiops's socket, live or with a dead pane.
     fn panes(&self) -> CoreResult<Vec<PaneInfo>>;
     /// The exit status the session's launcher recorded, if its command ended.
     fn recorded_exit(&self, session_id: i64) -> Option<i32>;
@@ -335,6 +399,7 @@ pub trait Runtime: OneShots + Send + Sync {
     /// Also removes what the session kept for its command (the hook's session key, the
     /// Codex `auth.json`).
     fn kill(&self, session_id: i64, tmux_name: &str) -> CoreResult<()>;
+    /// Pastes `text` into the session's pane, then presses Enter when `enter`.
     fn send(&self, tmux_name: &str, text: &str, enter: bool) -> CoreResult<()>;
     /// The recorded output (redacted), the last `tail` lines when given: the rendered log
     /// (what the screen showed, then what the pane shows now), or the raw stream when
@@ -367,7 +432,10 @@ pub trait OneShots: Send + Sync {
 /// A worktree as git reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorktreeInfo {
+    /// Directory of the worktree.
     pub path: PathBuf,
+    /// Branch checked out there; empty for a detached HEAD.
     pub branch: String,
+    /// Paths with changes (`git status`: modified, staged or untracked).
     pub dirty: Vec<String>,
 }

@@ -9,10 +9,15 @@ use crate::{CoreError, CoreResult};
 /// already capped by the owner's role, or the role's full set for a browser session).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// The user acting.
     pub user_id: i64,
+    /// The user's email, as the audit log shows them.
     pub email: String,
+    /// The user's server-wide role.
     pub role: Role,
+    /// Effective scopes of the credential.
     pub scopes: Vec<Scope>,
+    /// Browser session or API key.
     pub method: AuthMethod,
     /// The API key used, or the browser session's row id.
     pub credential_id: i64,
@@ -30,8 +35,11 @@ pub struct Principal {
 /// server's auth extractor; which rows, in the domain ([`Principal::confine_project`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionGrant {
+    /// The session the key was minted for.
     pub session_id: i64,
+    /// That session's issue; `None` for a session without one.
     pub issue_id: Option<i64>,
+    /// That session's project.
     pub project_id: i64,
 }
 
@@ -94,6 +102,7 @@ impl Principal {
         }
     }
 
+    /// True for an admin acting with an admin-scoped credential.
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin && self.has_scope(Scope::Admin)
     }
@@ -103,6 +112,7 @@ impl Principal {
         self.scopes.iter().any(|s| *s >= scope)
     }
 
+    /// `Forbidden` unless the credential holds `scope` or a higher one.
     pub fn require(&self, scope: Scope) -> CoreResult<()> {
         if self.has_scope(scope) {
             Ok(())
@@ -137,7 +147,9 @@ impl Principal {
 /// Row-level visibility passed to every store read of tenant-scoped data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
+    /// Every row: a server admin.
     All,
+    /// Only rows of tenants (and projects) this user is a member of.
     Member(i64),
 }
 

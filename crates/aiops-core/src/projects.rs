@@ -18,6 +18,8 @@ use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
 const DEFAULT_BRANCH: &str = "main";
 
+/// Projects the caller sees, in id order, filtered by tenant (id or slug) and slug; a
+/// session key sees its own project only.
 pub fn list(
     store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
@@ -38,6 +40,8 @@ pub fn list(
     Ok(page.finish_where(rows, |p| p.id, own))
 }
 
+/// The project; `NotFound` when the caller cannot see it, `Forbidden` for a session key
+/// of another project.
 pub fn get(
     store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
@@ -244,6 +248,7 @@ pub fn delete(
     store.delete_project(id, audit)
 }
 
+/// Members of the project in user id order; `NotFound` when the caller cannot see it.
 pub fn members(
     store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
@@ -254,6 +259,8 @@ pub fn members(
     Ok(page.finish(store.list_project_members(p.id, page)?, |m| m.user_id))
 }
 
+/// Adds a user to the project (idempotent). Server admins only (`Forbidden`);
+/// `NotFound` for an unknown project or user.
 pub fn add_member(
     store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
@@ -268,6 +275,8 @@ pub fn add_member(
     store.put_project_member(p.id, user_id, audit)
 }
 
+/// Removes a user from the project. Server admins only (`Forbidden`); `NotFound` when
+/// they were not a member.
 pub fn remove_member(
     store: &(impl TenantStore + ProjectStore),
     caller: &Principal,

@@ -41,6 +41,7 @@ static PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid redaction regex")
 });
 
+/// What every secret-looking run is replaced with.
 pub const REDACTED: &str = "[REDACTED]";
 
 /// Replaces every secret-looking run in `text` with `[REDACTED]`; borrows when clean.

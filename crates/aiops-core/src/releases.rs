@@ -21,21 +21,28 @@ pub const RELEASE_PUBLIC_KEY: &str = "RWQ9UUm+T4ySGW2p0KLQV3EaPFB9chxjxQE98zjhO5
 /// Largest manifest or signature read.
 pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 
+/// The signed release manifest: a version and one binary per target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseManifest {
+    /// The release's version (`0.2.0`).
     pub version: String,
+    /// Release notes, free text, if any.
     #[serde(default)]
     pub notes: Option<String>,
+    /// The binaries, one per target.
     pub assets: Vec<Asset>,
 }
 
+/// One binary of a release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Asset {
     /// `<arch>-<os>`: `x86_64-linux`, `aarch64-linux`, `x86_64-macos`, `aarch64-macos`.
     pub target: String,
+    /// Where the binary is downloaded from.
     pub url: String,
     /// Lowercase hex SHA-256 of the binary.
     pub sha256: String,
+    /// Size in bytes, for information (the checksum is what is checked).
     #[serde(default)]
     pub size: Option<u64>,
 }

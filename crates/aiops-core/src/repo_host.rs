@@ -21,6 +21,8 @@ use crate::{CoreError, CoreResult, Principal};
 /// Resolves a host name to all of its addresses (the system resolver in the server; a
 /// table in tests).
 pub trait Resolve: Sync {
+    /// Every address `host` resolves to (`port` as for a connection); an I/O error when it
+    /// does not resolve.
     fn resolve(&self, host: &str, port: u16) -> std::io::Result<Vec<IpAddr>>;
 }
 
@@ -81,7 +83,9 @@ impl AllowList {
 
 /// What judging a URL needs: the admins' exceptions and a resolver.
 pub struct RepoHosts<'a> {
+    /// The admins' exceptions (`repo_url_allow`).
     pub allow: &'a AllowList,
+    /// Resolves host names to addresses.
     pub resolver: &'a dyn Resolve,
 }
 
@@ -291,7 +295,8 @@ const UNREACHABLE: &[&str] = &[
     "tls connect",
 ];
 
-/// The one message a member gets for any of [`UNREACHABLE`].
+/// The one message a member gets for any of git's "could not reach the host" failures
+/// (`UNREACHABLE`), so it cannot tell a closed port from an open one.
 pub const UNREACHABLE_MESSAGE: &str =
     "cannot reach the project's repository; an admin finds the details in the server log";
 

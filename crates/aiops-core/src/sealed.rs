@@ -38,7 +38,9 @@ impl std::fmt::Debug for SecretKey {
 /// A sealed value as stored: `blob` = nonce (24 bytes) ‖ ciphertext ‖ tag (16 bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sealed {
+    /// Id of the key that sealed it (8 hex digits derived from the key).
     pub key_id: String,
+    /// Nonce (24 bytes), then ciphertext and tag (16 bytes).
     pub blob: Vec<u8>,
 }
 
@@ -63,6 +65,7 @@ impl SecretKey {
         Self::from_bytes(bytes)
     }
 
+    /// The key's id: 8 hex digits of SHA-256 over `aiops key` and the key, safe to show.
     pub fn id(&self) -> &str {
         &self.id
     }

@@ -19,7 +19,9 @@ pub const API_KEY_PREFIX: &str = "aiops_";
 /// Characters of a key shown in lists: the prefix plus four.
 const SHOWN_PREFIX_LEN: usize = API_KEY_PREFIX.len() + 4;
 
+/// Shortest password accepted, characters.
 pub const MIN_PASSWORD_LEN: usize = 8;
+/// Longest password accepted, bytes (longer ones are never hashed).
 pub const MAX_PASSWORD_LEN: usize = 1024;
 
 fn argon2() -> Argon2<'static> {
@@ -90,11 +92,15 @@ pub fn digest(secret: &str) -> Vec<u8> {
 
 /// A freshly minted API key: `secret` is shown once; `digest` and `prefix` are stored.
 pub struct NewKeySecret {
+    /// The whole key (`aiops_` + 43 base64url characters), shown once.
     pub secret: String,
+    /// SHA-256 of the key, stored to look it up.
     pub digest: Vec<u8>,
+    /// The first characters (`aiops_` plus four), stored to show in lists.
     pub prefix: String,
 }
 
+/// Mints a new API key: `aiops_` followed by 256 random bits in base64url.
 pub fn new_api_key() -> NewKeySecret {
     let secret = format!("{API_KEY_PREFIX}{}", random_token());
     NewKeySecret {

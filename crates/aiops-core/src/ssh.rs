@@ -24,6 +24,7 @@ const MAX_KEY_BYTES: usize = 16 * 1024;
 /// The private key and host keys one git command over ssh needs.
 #[derive(Clone)]
 pub struct SshMaterial {
+    /// The private key: its text, or a key file on the server's disk.
     pub key: KeySource,
     /// `known_hosts` lines of the repository's host: trusted keys only.
     pub known_hosts: String,
@@ -68,6 +69,7 @@ impl std::fmt::Debug for SshMaterial {
     }
 }
 
+/// Where a private key comes from when git runs.
 #[derive(Clone)]
 pub enum KeySource {
     /// OpenSSH private key text.
@@ -79,7 +81,9 @@ pub enum KeySource {
 /// An ssh endpoint parsed from a repository URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SshHost {
+    /// Host name or address.
     pub name: String,
+    /// The SSH port (22 when the URL names none).
     pub port: u16,
 }
 
@@ -231,10 +235,12 @@ pub fn add_key(
     store.insert_ssh_key(&row, audit)
 }
 
+/// The caller's own SSH keys, oldest first.
 pub fn list_keys(store: &impl Store, caller: &Principal) -> CoreResult<Vec<SshKey>> {
     store.ssh_keys(caller.user_id)
 }
 
+/// Deletes one of the caller's keys; `NotFound` when it is not theirs.
 pub fn delete_key(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
     let audit = NewAudit::by(caller, "ssh_key.delete").target("ssh_key", id);
     store.delete_ssh_key(caller.user_id, id, audit)
@@ -272,6 +278,8 @@ pub fn set_deploy_key(
     store.insert_ssh_key(&row, audit)
 }
 
+/// The project's deploy key (no private part). Admins only (`Forbidden`); `NotFound`
+/// when the project has none.
 pub fn deploy_key(store: &impl Store, caller: &Principal, project_id: i64) -> CoreResult<SshKey> {
     admin_project(store, caller, project_id)?;
     store
@@ -280,6 +288,8 @@ pub fn deploy_key(store: &impl Store, caller: &Principal, project_id: i64) -> Co
         .ok_or_else(|| CoreError::not_found(format!("a deploy key of project {project_id}")))
 }
 
+/// Removes the project's deploy key. Admins only (`Forbidden`); `NotFound` when it has
+/// none.
 pub fn delete_deploy_key(
     store: &impl Store,
     caller: &Principal,
@@ -290,6 +300,8 @@ pub fn delete_deploy_key(
     store.delete_deploy_key(project_id, audit)
 }
 
+/// Every known SSH host key, trusted and pending, by host; any signed-in user may read
+/// them.
 pub fn known_hosts(store: &impl Store, caller: &Principal) -> CoreResult<Vec<KnownHost>> {
     let _ = caller;
     store.known_hosts()
@@ -313,6 +325,8 @@ pub fn confirm_host(
     )
 }
 
+/// Forgets every key of `host` (`name`, or `[name]:port` off port 22). Admins only
+/// (`Forbidden`); `NotFound` when no key of it is known.
 pub fn forget_host(store: &impl Store, caller: &Principal, host: &str) -> CoreResult<()> {
     caller.require_admin("only admins remove known hosts")?;
     let audit = NewAudit::by(caller, "known_host.delete").target("known_host", host);

@@ -85,6 +85,8 @@ pub fn request(
     Ok(SyncQueued { runs })
 }
 
+/// The sync run; `NotFound` when the caller cannot see it (a session key: only runs of
+/// integrations linked to its project).
 pub fn get_run(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<SyncRun> {
     let run = store
         .sync_run(caller.viewer(), id)?
@@ -101,6 +103,8 @@ pub fn get_run(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Sy
     Ok(run)
 }
 
+/// Sync runs the caller can see, newest first; only of `params.integration` when given
+/// (`NotFound` when the caller cannot see that integration).
 pub fn list_runs(
     store: &impl Store,
     caller: &Principal,

@@ -9,6 +9,7 @@ use crate::page::PageQuery;
 use crate::ports::{NewAudit, TenantRef, TenantRow, TenantStore};
 use crate::{CoreError, CoreResult, Principal, validate};
 
+/// The tenants the caller sees (all for admins), in id order.
 pub fn list(
     store: &impl TenantStore,
     caller: &Principal,
@@ -24,6 +25,9 @@ pub fn get(store: &impl TenantStore, caller: &Principal, tenant: &str) -> CoreRe
         .ok_or_else(|| CoreError::not_found(format!("tenant `{tenant}`")))
 }
 
+/// Creates a tenant; the slug defaults to one made from the name, the colour to one
+/// picked from the slug. The creator becomes its first admin. Server admins only
+/// (`Forbidden`); `Invalid` for a bad field, `Conflict` for a slug taken.
 pub fn create(
     store: &impl TenantStore,
     caller: &Principal,
@@ -49,6 +53,8 @@ pub fn create(
     store.insert_tenant(&row, caller.user_id, audit)
 }
 
+/// Changes the fields `req` gives of the tenant named by id or slug. Server admins only
+/// (`Forbidden`); `NotFound`, `Invalid` or `Conflict` as for [`create`].
 pub fn update(
     store: &impl TenantStore,
     caller: &Principal,
@@ -79,6 +85,8 @@ pub fn update(
     store.update_tenant(current.id, &row, audit)
 }
 
+/// Deletes the tenant named by id or slug. Server admins only (`Forbidden`); `Conflict`
+/// while it still has projects.
 pub fn delete(store: &impl TenantStore, caller: &Principal, tenant: &str) -> CoreResult<()> {
     caller.require_admin("only admins manage tenants")?;
     let current = get(store, caller, tenant)?;
@@ -88,6 +96,8 @@ pub fn delete(store: &impl TenantStore, caller: &Principal, tenant: &str) -> Cor
     store.delete_tenant(current.id, audit)
 }
 
+/// Members of the tenant (id or slug) in user id order, with their tenant roles;
+/// `NotFound` when the caller cannot see it.
 pub fn members(
     store: &impl TenantStore,
     caller: &Principal,

@@ -18,6 +18,7 @@ use aiops_types::{IssueStatus, MergeMethod, Provider, PullRequest, PullRequestSt
 pub struct Token(String);
 
 impl Token {
+    /// Wraps a token value.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
@@ -37,15 +38,18 @@ impl fmt::Debug for Token {
 /// Where and as whom to talk to a tracker.
 #[derive(Debug, Clone)]
 pub struct Connection {
+    /// Which tracker the base URL and token belong to.
     pub provider: Provider,
     /// API root without a trailing slash: `https://api.github.com`,
     /// `https://github.example.com/api/v3`, `https://gitlab.com`, `https://acme.atlassian.net`.
     pub base_url: String,
+    /// The API token, or the personal token of the acting user.
     pub token: Token,
     /// Jira only: the Atlassian account email the API token belongs to (Basic auth).
     pub email: Option<String>,
     /// Jira only: transition names tried, in order, to close and to reopen an issue.
     pub jira_close_transitions: Vec<String>,
+    /// Jira only: transition names tried, in order, to reopen an issue.
     pub jira_reopen_transitions: Vec<String>,
 }
 
@@ -58,6 +62,7 @@ pub const JIRA_REOPEN_TRANSITIONS: &[&str] = &["Reopen Issue", "Reopen", "To Do"
 /// or numeric id (GitLab), a project key `PROJ` or `jql:<filter>` (Jira).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The link's `external` text, as in the examples above.
     pub external: String,
 }
 
@@ -68,25 +73,33 @@ pub struct RemoteIssue {
     pub remote_id: String,
     /// Shown to users: `#12` (GitHub, GitLab) or `PROJ-12` (Jira).
     pub external_id: String,
+    /// Title.
     pub title: String,
     /// Markdown.
     pub description: String,
+    /// Open or closed, normalised with [`normalise_status`].
     pub status: IssueStatus,
     /// The tracker's own state name (`open`, `closed`, `opened`, `In Progress`, …).
     pub provider_status: String,
+    /// Label names.
     pub labels: Vec<String>,
     /// GitHub login, GitLab username, Jira accountId.
     pub assignee: Option<String>,
+    /// Who opened it: GitHub login, GitLab username, Jira accountId.
     pub author: Option<String>,
     /// The issue's web page.
     pub url: Option<String>,
     /// Comment count as the tracker reports it (GitLab: user notes only).
     pub comments: u32,
+    /// When it was created at the tracker.
     pub created_at: Timestamp,
+    /// When it last changed at the tracker; drives the sync cursor.
     pub updated_at: Timestamp,
+    /// When it was closed; `None` while open.
     pub closed_at: Option<Timestamp>,
 }
 
+/// A comment as the tracker reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteComment {
     /// The tracker's comment (GitLab: note) id.
@@ -95,24 +108,33 @@ pub struct RemoteComment {
     pub author: String,
     /// Markdown.
     pub body: String,
+    /// When it was written.
     pub created_at: Timestamp,
+    /// When it was last edited.
     pub updated_at: Timestamp,
 }
 
 /// Fields of a new issue. `assignee` is already a tracker identity (login / accountId).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewRemoteIssue {
+    /// Title.
     pub title: String,
+    /// Body, Markdown.
     pub description: String,
+    /// Labels to set.
     pub labels: Vec<String>,
+    /// Login or accountId to assign; `None` leaves it unassigned.
     pub assignee: Option<String>,
 }
 
 /// A partial update: `None` leaves a field as it is; `labels` replaces the whole set.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RemoteIssuePatch {
+    /// New title.
     pub title: Option<String>,
+    /// New body, Markdown.
     pub description: Option<String>,
+    /// The complete new label set.
     pub labels: Option<Vec<String>>,
 }
 
@@ -152,7 +174,10 @@ pub enum TrackerError {
     /// 429, or a rate-limit 403, or the remaining quota fell under half: retry after this
     /// many seconds.
     #[error("rate limited; retry in {retry_after_secs} s")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        /// Seconds to wait before the next call.
+        retry_after_secs: u64,
+    },
     /// 400/422: the tracker refused the input (message from its error body).
     #[error("refused: {0}")]
     Invalid(String),
@@ -161,6 +186,7 @@ pub enum TrackerError {
     Upstream(String),
 }
 
+/// Result of a [`Tracker`] call.
 pub type TrackerResult<T> = Result<T, TrackerError>;
 
 /// One provider client bound to one [`Connection`].
@@ -169,8 +195,12 @@ pub trait Tracker: Send {
     fn test_connection(&self) -> TrackerResult<String>;
     /// Issues of `target` updated since `cursor.since` (every issue when `since` is None).
     fn changes(&self, target: &Target, cursor: &SyncCursor) -> TrackerResult<Changes>;
+    /// The issue `remote_id` of `target`; `NotFound` when it does not exist (GitHub: also
+    /// when it is a pull request or was deleted).
     fn get_issue(&self, target: &Target, remote_id: &str) -> TrackerResult<RemoteIssue>;
+    /// Creates an issue in `target` and returns it as stored there.
     fn create_issue(&self, target: &Target, issue: &NewRemoteIssue) -> TrackerResult<RemoteIssue>;
+    /// Changes the fields `patch` gives and returns the issue as it is now.
     fn update_issue(
         &self,
         target: &Target,
@@ -204,12 +234,14 @@ pub trait Tracker: Send {
     ) -> TrackerResult<RemoteIssue>;
     /// Every comment, oldest first, all pages (GitLab: system notes left out).
     fn comments(&self, target: &Target, remote_id: &str) -> TrackerResult<Vec<RemoteComment>>;
+    /// Posts a comment (Markdown) on the issue and returns it.
     fn add_comment(
         &self,
         target: &Target,
         remote_id: &str,
         body: &str,
     ) -> TrackerResult<RemoteComment>;
+    /// Replaces the body of comment `comment_id` of the issue and returns it.
     fn edit_comment(
         &self,
         target: &Target,
@@ -235,6 +267,7 @@ pub trait Tracker: Send {
         let _ = (target, number);
         Err(no_pull_requests())
     }
+    /// Opens a pull (GitHub) or merge (GitLab) request. Jira: `Invalid`.
     fn create_pull_request(
         &self,
         target: &Target,
@@ -273,19 +306,26 @@ fn no_pull_requests() -> TrackerError {
 /// username).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewPullRequest {
+    /// Title.
     pub title: String,
     /// Markdown, the issue link already in it.
     pub description: String,
+    /// Branch with the changes.
     pub source: String,
+    /// Branch to merge into.
     pub target: String,
+    /// Open it as a draft.
     pub draft: bool,
+    /// Login or username to assign; `None`: nobody.
     pub assignee: Option<String>,
 }
 
 /// How to merge.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MergeOptions {
+    /// Merge commit, squash or rebase.
     pub method: MergeMethod,
+    /// Delete the source branch after merging.
     pub delete_branch: bool,
     /// Merge (or squash) commit message; the provider's default when None.
     pub message: Option<String>,

@@ -14,11 +14,13 @@ use crate::ports::{
 use crate::secrets::{check_password_policy, hash_password, verify_password};
 use crate::{CoreError, CoreResult, Principal, keys, validate};
 
+/// Users in id order. Admins only (`Forbidden`).
 pub fn list(store: &impl UserStore, caller: &Principal, page: PageQuery) -> CoreResult<Page<User>> {
     caller.require_admin("only admins manage users")?;
     Ok(page.finish(store.list_users(page)?, |u| u.id))
 }
 
+/// The user; `NotFound` for an unknown id. Admins only (`Forbidden`).
 pub fn get(store: &impl UserStore, caller: &Principal, id: i64) -> CoreResult<User> {
     caller.require_admin("only admins manage users")?;
     Ok(find(store, id)?.user)
@@ -45,6 +47,9 @@ fn new_row(email: &str, name: Option<&str>, role: Role, password: &str) -> CoreR
     })
 }
 
+/// Creates a user with the given email, role and password (argon2id-hashed); the name
+/// defaults to the email's local part. Admins only (`Forbidden`); `Invalid` for a bad
+/// email, name or password (under 8 characters), `Conflict` for an email taken.
 pub fn create(store: &impl UserStore, caller: &Principal, req: &CreateUser) -> CoreResult<User> {
     caller.require_admin("only admins manage users")?;
     let row = new_row(

@@ -15,7 +15,9 @@ static SCP_URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$").expect("valid regex")
 });
 
+/// Longest display name, characters.
 pub const MAX_NAME_LEN: usize = 100;
+/// Longest description, bytes.
 pub const MAX_DESCRIPTION_LEN: usize = 10_000;
 
 /// A display name: trimmed, 1..=100 characters, no control characters.
@@ -42,6 +44,7 @@ pub fn name(field: &'static str, value: &str) -> CoreResult<String> {
     Ok(v.to_owned())
 }
 
+/// A description: trimmed, at most [`MAX_DESCRIPTION_LEN`] bytes; absent is empty.
 pub fn description(value: Option<&str>) -> CoreResult<String> {
     let v = value.unwrap_or("").trim();
     if v.len() > MAX_DESCRIPTION_LEN {
@@ -231,7 +234,7 @@ const MAX_SETUP_FILES: usize = 50;
 
 /// Relative paths inside a repository (`.env`, `config/local.toml`): no absolute paths,
 /// no `..`, no `.git` component (git's own files are never setup files), no empty or
-/// control characters, at most [`MAX_SETUP_FILES`]. Symlinks are judged when the files
+/// control characters, at most 50 (`MAX_SETUP_FILES`). Symlinks are judged when the files
 /// are copied (`aiops-exec`'s `beneath`), since only the clone knows them.
 pub fn setup_files(files: &[String]) -> CoreResult<Vec<String>> {
     if files.len() > MAX_SETUP_FILES {

@@ -85,15 +85,22 @@ pub fn word(field: &'static str, value: Option<&str>) -> CoreResult<Option<Strin
 /// What a run overrides (validated), shared by both kinds.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Overrides {
+    /// Extra variables (`--extra-vars`, as JSON); `None` when none or empty.
     pub extra_vars: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Host pattern (`--limit`).
     pub limit: Option<String>,
+    /// Tags to run (`--tags`).
     pub tags: Option<String>,
+    /// Tags to skip (`--skip-tags`).
     pub skip_tags: Option<String>,
+    /// Dry run (`--check`).
     pub check: bool,
+    /// Show changes (`--diff`).
     pub diff: bool,
 }
 
 impl Overrides {
+    /// The overrides as stored on the run (`options`), with `writable` added.
     pub fn to_json(&self, writable: bool) -> serde_json::Value {
         serde_json::json!({
             "extra_vars": self.extra_vars, "limit": self.limit, "tags": self.tags,
@@ -106,7 +113,9 @@ impl Overrides {
 /// Files the command refers to, written by the caller for this run only.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunFiles<'a> {
+    /// Vault password file (`--vault-password-file`).
     pub vault_password: Option<&'a Path>,
+    /// Private key file (`--private-key`).
     pub private_key: Option<&'a Path>,
 }
 

@@ -28,10 +28,15 @@ use crate::{CoreError, CoreResult, Principal, tenants, validate};
 /// The seed system's defaults (`SEMAPHORE_HTTP_TIMEOUT`, `SEMAPHORE_TASK_TIMEOUT`,
 /// `SEMAPHORE_POLL_INTERVAL`).
 pub const DEFAULT_HTTP_TIMEOUT_SECS: u32 = 15;
+/// Default of `task_timeout_secs`: 10 minutes.
 pub const DEFAULT_TASK_TIMEOUT_SECS: u32 = 600;
+/// Default of `poll_interval_secs`.
 pub const DEFAULT_POLL_INTERVAL_SECS: u32 = 2;
+/// Accepted `http_timeout_secs`, seconds.
 pub const HTTP_TIMEOUT_SECS: std::ops::RangeInclusive<u32> = 1..=300;
+/// Accepted `task_timeout_secs`, seconds (up to a day).
 pub const TASK_TIMEOUT_SECS: std::ops::RangeInclusive<u32> = 10..=86_400;
+/// Accepted `poll_interval_secs`, seconds.
 pub const POLL_INTERVAL_SECS: std::ops::RangeInclusive<u32> = 1..=60;
 /// Longest vault password accepted.
 pub const MAX_VAULT_PASSWORD_BYTES: usize = 1024;
@@ -43,6 +48,7 @@ pub const JOB_KIND: &str = "automation";
 pub fn token_context(id: i64) -> String {
     format!("automation_target/{id}/token")
 }
+/// Associated data the vault password is sealed with: the row it belongs to.
 pub fn vault_context(id: i64) -> String {
     format!("automation_target/{id}/vault_password")
 }
@@ -50,39 +56,64 @@ pub fn vault_context(id: i64) -> String {
 /// A target's full mutable state (secrets aside).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetRow {
+    /// Tenant the target belongs to.
     pub tenant_id: i64,
+    /// Name, unique within the tenant.
     pub name: String,
+    /// Semaphore server or local `ansible-playbook`; fixed at creation.
     pub kind: AutomationKind,
+    /// Semaphore: the server's root URL; `None` for local targets.
     pub base_url: Option<String>,
+    /// Semaphore: the project runs go to unless a run names another.
     pub semaphore_project_id: Option<i64>,
+    /// Semaphore: verify the server's TLS certificate.
     pub verify_tls: bool,
+    /// Semaphore: timeout of one HTTP request, seconds.
     pub http_timeout_secs: u32,
+    /// A run still going after this many seconds is stopped and fails.
     pub task_timeout_secs: u32,
+    /// Semaphore: seconds between polls of a task's status and output.
     pub poll_interval_secs: u32,
+    /// Local: inventory used when a run names none (a file relative to the repository, or
+    /// an inline host list ending in a comma).
     pub inventory: Option<String>,
 }
 
 /// A target with its sealed secrets, for the domain only.
 #[derive(Debug, Clone)]
 pub struct TargetRecord {
+    /// The target as the API shows it.
     pub target: AutomationTarget,
+    /// Semaphore: its sealed API token.
     pub token: Option<Sealed>,
+    /// Local: its sealed Ansible Vault password.
     pub vault_password: Option<Sealed>,
 }
 
 /// A run as queued: what it runs and what it links to (its job is attached after).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewRun {
+    /// Target it runs on.
     pub target_id: i64,
+    /// The target's tenant.
     pub tenant_id: i64,
+    /// Local: the project whose repository holds the playbook.
     pub project_id: Option<i64>,
+    /// Session it is linked to (a local run uses its worktree).
     pub session_id: Option<i64>,
+    /// Issue that gets a comment with the result when the run ends.
     pub issue_id: Option<i64>,
+    /// User who started it.
     pub requested_by: i64,
+    /// Semaphore: the task template to run.
     pub template_id: Option<i64>,
+    /// Semaphore: the project the task runs in.
     pub semaphore_project_id: Option<i64>,
+    /// Local: the playbook, relative to the repository.
     pub playbook: Option<String>,
+    /// Local: the inventory to use.
     pub inventory: Option<String>,
+    /// The overrides asked for (extra_vars, limit, tags, skip_tags, check, diff, writable).
     pub options: serde_json::Value,
 }
 
@@ -96,7 +127,11 @@ pub trait AutomationStore {
         tenant_id: Option<i64>,
         page: PageQuery,
     ) -> CoreResult<Vec<AutomationTarget>>;
+    /// The target with its sealed secrets, or `None` when it does not exist or its tenant is
+    /// not visible.
     fn automation_target(&self, viewer: Viewer, id: i64) -> CoreResult<Option<TargetRecord>>;
+    /// Inserts a target with its secrets as `token` and `vault` say; `Conflict` when the
+    /// name is taken within the tenant.
     fn insert_automation_target(
         &self,
         row: &TargetRow,
@@ -104,6 +139,8 @@ pub trait AutomationStore {
         vault: TokenWrite<'_>,
         audit: NewAudit,
     ) -> CoreResult<AutomationTarget>;
+    /// Writes the whole [`TargetRow`] and the secrets as `token` and `vault` say.
+    /// `NotFound` for an unknown id, `Conflict` when the new name is taken.
     fn update_automation_target(
         &self,
         id: i64,
@@ -115,7 +152,9 @@ pub trait AutomationStore {
     /// Also removes its runs (their jobs stay in the job list).
     fn delete_automation_target(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
 
+    /// Inserts a queued run (its job is attached with `set_automation_run_job`).
     fn insert_automation_run(&self, run: &NewRun, audit: NewAudit) -> CoreResult<AutomationRun>;
+    /// Links the run to the job that executes it.
     fn set_automation_run_job(&self, id: i64, job_id: i64) -> CoreResult<()>;
     /// Records what the run learned while running: Semaphore's task id, the exit code.
     fn note_automation_run(
@@ -124,6 +163,7 @@ pub trait AutomationStore {
         remote_task_id: Option<i64>,
         exit_code: Option<i32>,
     ) -> CoreResult<()>;
+    /// The run, or `None` when it does not exist or its tenant is not visible.
     fn automation_run(&self, viewer: Viewer, id: i64) -> CoreResult<Option<AutomationRun>>;
     /// Newest first.
     fn list_automation_runs(
@@ -137,9 +177,13 @@ pub trait AutomationStore {
 /// Which runs a list shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunFilter {
+    /// Only runs on this target.
     pub target_id: Option<i64>,
+    /// Only runs of this project.
     pub project_id: Option<i64>,
+    /// Only runs linked to this session.
     pub session_id: Option<i64>,
+    /// Only runs linked to this issue.
     pub issue_id: Option<i64>,
 }
 
@@ -249,6 +293,8 @@ fn project_id(value: Option<i64>) -> CoreResult<Option<i64>> {
     }
 }
 
+/// Targets the caller can see, oldest first; only of the tenant `params.tenant` (id or
+/// slug) when given. `Forbidden` for a session key.
 pub fn list(
     store: &(impl Store + AutomationStore),
     caller: &Principal,
@@ -276,6 +322,8 @@ pub fn record(
         .ok_or_else(|| CoreError::not_found(format!("automation target {id}")))
 }
 
+/// The target as the API shows it; `NotFound` when the caller cannot see it,
+/// `Forbidden` for a session key.
 pub fn get(
     store: &impl AutomationStore,
     caller: &Principal,
@@ -284,6 +332,9 @@ pub fn get(
     Ok(record(store, caller, id)?.target)
 }
 
+/// Creates a target in `req.tenant`: fills the defaults, checks the timeouts against
+/// their ranges and that the fields fit the kind (`Invalid`), seals the token and vault
+/// password. Only server admins and the tenant's admins (`Forbidden`).
 pub fn create(
     store: &(impl Store + AutomationStore),
     key: &SecretKey,
@@ -337,6 +388,9 @@ pub fn create(
     )
 }
 
+/// Changes the fields `req` gives (the kind stays); an empty token or vault password
+/// clears it. Only server admins and the tenant's admins (`Forbidden`); `Invalid` as for
+/// [`create`].
 pub fn update(
     store: &(impl Store + AutomationStore),
     key: &SecretKey,
@@ -419,6 +473,8 @@ pub fn update(
     )
 }
 
+/// Deletes the target and its runs (their jobs stay). Only server admins and the
+/// tenant's admins (`Forbidden`); `NotFound` when the caller cannot see it.
 pub fn delete(
     store: &(impl Store + AutomationStore),
     caller: &Principal,
@@ -440,10 +496,13 @@ pub fn delete(
 
 /// The target's secrets in clear, for the run's work only (never logged).
 pub struct Secrets {
+    /// Semaphore: the API token.
     pub token: Option<zeroize::Zeroizing<String>>,
+    /// Local: the Ansible Vault password.
     pub vault_password: Option<zeroize::Zeroizing<String>>,
 }
 
+/// Opens the target's sealed secrets; `Internal` when one does not open or is not UTF-8.
 pub fn open_secrets(key: &SecretKey, record: &TargetRecord) -> CoreResult<Secrets> {
     let open = |sealed: &Option<Sealed>, context: String| -> CoreResult<_> {
         sealed

@@ -23,28 +23,42 @@ use crate::{CoreError, CoreResult, Principal, issues, projects, sessions};
 /// Where a local run's playbook is read from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalSource {
+    /// Playbook path, relative to the repository.
     pub playbook: String,
+    /// Inventory: the run's, else the target's default; `None`: ansible's own default.
     pub inventory: Option<String>,
     /// The working copy it runs in: a session's worktree or the caller's base clone.
     pub work_dir: PathBuf,
     /// The base clone (the worktree's `.git` lives there).
     pub repo: PathBuf,
+    /// The playbook may write in the working copy (read-only otherwise).
     pub writable: bool,
 }
 
 /// What a run executes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    Semaphore { project_id: i64, template_id: i64 },
+    /// A task of a Semaphore template.
+    Semaphore {
+        /// Semaphore project the task runs in.
+        project_id: i64,
+        /// Template the task runs.
+        template_id: i64,
+    },
+    /// A playbook from the repository, run with `ansible-playbook`.
     Local(LocalSource),
 }
 
 /// A run validated and ready to queue.
 #[derive(Debug, Clone)]
 pub struct RunPlan {
+    /// The target, with its sealed secrets.
     pub target: TargetRecord,
+    /// The row to insert.
     pub run: NewRun,
+    /// Validated overrides (extra vars, limit, tags, check, diff).
     pub overrides: Overrides,
+    /// What the run executes.
     pub source: Source,
 }
 
@@ -234,6 +248,7 @@ pub fn record(
     store.insert_automation_run(&plan.run, audit)
 }
 
+/// The run; `NotFound` when the caller cannot see it, `Forbidden` for a session key.
 pub fn get(store: &impl AutomationStore, caller: &Principal, id: i64) -> CoreResult<AutomationRun> {
     no_session_key(caller)?;
     store
@@ -241,6 +256,8 @@ pub fn get(store: &impl AutomationStore, caller: &Principal, id: i64) -> CoreRes
         .ok_or_else(|| CoreError::not_found(format!("automation run {id}")))
 }
 
+/// Runs the caller can see, newest first, filtered by target, project, session and
+/// issue. `Forbidden` for a session key.
 pub fn list(
     store: &impl AutomationStore,
     caller: &Principal,

@@ -19,7 +19,9 @@ use crate::{CoreError, CoreResult};
 /// A task to queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewTask {
+    /// Template the task runs.
     pub template_id: i64,
+    /// Extra vars, limit, tags, check and diff for the task.
     pub overrides: Overrides,
     /// Shown in Semaphore's task list (`message`).
     pub message: String,
@@ -63,6 +65,7 @@ impl NewTask {
 pub trait Semaphore {
     /// The project's name (`GET /api/project/{id}`): the connection test.
     fn project_name(&self, project_id: i64) -> CoreResult<String>;
+    /// The project's task templates (`GET /api/project/{id}/templates`).
     fn templates(&self, project_id: i64) -> CoreResult<Vec<AutomationTemplate>>;
     /// Queues a task; its id.
     fn start_task(&self, project_id: i64, task: &NewTask) -> CoreResult<i64>;
@@ -70,13 +73,16 @@ pub trait Semaphore {
     fn task_status(&self, project_id: i64, task_id: i64) -> CoreResult<String>;
     /// Every output line so far, oldest first.
     fn task_output(&self, project_id: i64, task_id: i64) -> CoreResult<Vec<String>>;
+    /// Asks Semaphore to stop the task (`POST …/tasks/{task}/stop`).
     fn stop_task(&self, project_id: i64, task_id: i64) -> CoreResult<()>;
 }
 
 /// How a task is followed.
 #[derive(Debug, Clone, Copy)]
 pub struct Follow {
+    /// Time between polls of the task's status and output.
     pub poll: Duration,
+    /// How long the task may run before it is stopped and fails.
     pub timeout: Duration,
 }
 

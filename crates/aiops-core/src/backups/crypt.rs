@@ -73,6 +73,8 @@ pub struct Encrypt<W: Write> {
 }
 
 impl<W: Write> Encrypt<W> {
+    /// Starts an encrypted archive on `inner`: derives the key from `passphrase` with a new
+    /// random salt and writes the header.
     pub fn new(mut inner: W, passphrase: &str) -> io::Result<Self> {
         let mut salt = [0u8; SALT_LEN];
         let mut nonce = [0u8; NONCE_LEN];
@@ -158,6 +160,9 @@ pub struct Decrypt<R: Read> {
 }
 
 impl<R: Read> Decrypt<R> {
+    /// Reads the header from `inner` and derives the key from `passphrase`; an
+    /// `InvalidData` error for input that is not an encrypted aiops backup, of a newer format,
+    /// or asks for an unreasonable key-derivation cost.
     pub fn new(mut inner: R, passphrase: &str) -> io::Result<Self> {
         let mut header = vec![0u8; HEADER_LEN];
         inner

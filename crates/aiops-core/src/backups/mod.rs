@@ -34,21 +34,31 @@ const MAX_DESCRIPTION: usize = 200;
 /// What an archive says about itself (its first member).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Archive format version ([`FORMAT`]).
     pub format: u32,
+    /// Version of aiops that wrote the archive.
     pub aiops_version: String,
+    /// Database schema version of the archived database.
     pub schema_version: u32,
+    /// When the backup was made (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Free text given when the backup was made (at most 200 characters).
     pub description: String,
     /// `manual` or `schedule`.
     pub trigger: String,
+    /// Whether `secret.key` is in the archive (encrypted archives only).
     pub includes_secret_key: bool,
+    /// Every member after the manifest, with its size and checksum.
     pub members: Vec<Member>,
 }
 
+/// One file of an archive, as the manifest lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
+    /// Member name, one of [`MEMBERS`].
     pub name: String,
+    /// Size in bytes.
     pub size: u64,
     /// Lowercase hex SHA-256 of the member's bytes.
     pub sha256: String,

@@ -15,9 +15,11 @@ pub struct Incoming {
     /// The platform's unique id of the delivery (Telegram: `update/<update_id>`): an
     /// event with a key already handled is skipped.
     pub key: String,
+    /// Chat it was written in.
     pub chat_id: String,
     /// A group, supergroup or channel (not a 1:1 chat with the bot).
     pub group: bool,
+    /// The message's platform id.
     pub message_id: String,
     /// The author's platform id (Telegram: `from.id`).
     pub user_id: String,
@@ -33,10 +35,13 @@ pub struct Incoming {
 /// A press of one of the bot's buttons (Telegram: a `callback_query`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
+    /// Unique id of the delivery: an event with a key already handled is skipped.
     pub key: String,
+    /// Chat the button's message is in.
     pub chat_id: String,
     /// The bot message the button is on.
     pub message_id: String,
+    /// The presser's platform id.
     pub user_id: String,
     /// What [`ChatChannel::acknowledge`] answers.
     pub callback_id: String,
@@ -48,13 +53,17 @@ pub struct Choice {
 /// 🎫 is not among the reactions Telegram allows): propose an issue made of that message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
+    /// Unique id of the delivery: an event with a key already handled is skipped.
     pub key: String,
+    /// Chat the message is in.
     pub chat_id: String,
+    /// A group, supergroup or channel (not a 1:1 chat with the bot).
     pub group: bool,
     /// The message reacted to; the preview replies to it.
     pub message_id: String,
     /// Who reacted: the issue is proposed as them.
     pub user_id: String,
+    /// Who reacted, for replies: `@username` or display name.
     pub user_name: String,
     /// The message's text; None when the adapter could not read it (Telegram tells the
     /// reaction without the message, and the bot only knows the texts it saw since it
@@ -62,14 +71,19 @@ pub struct Ticket {
     pub text: Option<String>,
 }
 
+/// One thing that happened in a chat the bot is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChatEvent {
+    /// A message was written.
     Message(Incoming),
+    /// A button of the bot was pressed.
     Choice(Choice),
+    /// The ticket reaction was put on a message.
     Ticket(Ticket),
 }
 
 impl ChatEvent {
+    /// The event's unique delivery key (see [`Incoming::key`]).
     pub fn key(&self) -> &str {
         match self {
             Self::Message(m) => &m.key,
@@ -82,6 +96,7 @@ impl ChatEvent {
 /// A chat user as the platform describes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatPerson {
+    /// The user's platform id.
     pub user_id: String,
     /// `@username`, else the display name.
     pub name: String,
@@ -93,7 +108,9 @@ pub struct ChatPerson {
 /// limits it to 64 bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Button {
+    /// Text on the button.
     pub label: String,
+    /// What comes back in [`Choice::data`] when it is pressed.
     pub data: String,
 }
 
@@ -102,7 +119,9 @@ pub struct Button {
 /// keys skip those already handled).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Received {
+    /// Events in the order the platform delivered them.
     pub events: Vec<ChatEvent>,
+    /// Where the next poll starts; `None`: the platform gave no new position.
     pub cursor: Option<String>,
 }
 

@@ -13,30 +13,44 @@ pub enum ListScope {
     All,
 }
 
+/// A parsed chat message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// `help`: the command list ([`HELP`]).
     Help,
+    /// `ask <question>`, or any text that is no command: a question for the answer backend.
     Ask(String),
     /// `issue|create [in <project>] <text>`.
     Issue {
+        /// The project named after `in` (id, slug or `tenant/slug`); `None`: the default one.
         project: Option<String>,
+        /// What the issue is about; the title and description are drafted from it.
         text: String,
     },
+    /// `list [project|all]`: open issues.
     List(ListScope),
+    /// `show <id>`: one issue, by its aiops id.
     Show(i64),
+    /// `close <id>`: close the issue.
     Close(i64),
+    /// `delete <id>`: delete a native issue (admins).
     Delete(i64),
     /// `work <id> [tool]`: start (or reuse) an agent session on the issue.
     Work {
+        /// The issue's aiops id.
         id: i64,
+        /// Tool name; `None`: the user's default tool.
         tool: Option<String>,
     },
+    /// `sessions`: the user's live agent sessions.
     Sessions,
+    /// `status`: who the chat user is to aiops.
     Status,
     /// A command with bad arguments: the line to reply.
     Usage(&'static str),
 }
 
+/// The reply to `help`.
 pub const HELP: &str = "Commands:
 ask <question> — answer a question (or just mention me)
 issue [in <project>] <text> — propose an issue; confirm it with ✅

@@ -6,7 +6,7 @@
 //! with the keyword are read. Commands run as the aiops user the author is mapped to,
 //! through [`ChatOps`] (the API's own use cases and checks); an unmapped author may only
 //! `ask` (and read `help`) and is told how to get linked. `issue` posts a preview with ✅/❌
-//! buttons, stored for [`PREVIEW_TTL`]; only its author's ✅ creates the issue, once.
+//! buttons, stored for [`PREVIEW_TTL`](super::PREVIEW_TTL); only its author's ✅ creates the issue, once.
 //! Every text leaves through the redactor.
 //!
 //! An event is marked handled before it runs: one that fails half-way (the platform
@@ -32,15 +32,22 @@ pub enum Outcome {
     Duplicate,
     /// Not for the bot (the reason, for debug logs).
     Ignored(&'static str),
+    /// A reply was posted.
     Replied,
     /// Replied with a refusal line; the error, for the server's log.
     Failed(CoreError),
 }
 
+/// Handles one chat event of one integration: parses it, checks who may do it, runs it
+/// through [`ChatOps`] and posts the reply.
 pub struct Interpreter<'a> {
+    /// The integration the events come from, with its settings.
     pub integration: &'a ChatIntegration,
+    /// The platform to read from and reply on.
     pub channel: &'a dyn ChatChannel,
+    /// Mappings, processed keys, previews and watches of the integration.
     pub state: &'a dyn ChatState,
+    /// The issue and session verbs, run as the mapped user.
     pub ops: &'a dyn ChatOps,
     /// What answers `ask` (None: no model).
     pub answerer: Option<&'a dyn Answerer>,

@@ -55,12 +55,15 @@ pub use users::{map_user, unmap_user, users};
 
 /// Default and bounds of `answer_timeout_secs`.
 pub const DEFAULT_ANSWER_TIMEOUT_SECS: u32 = 120;
+/// Bounds of `answer_timeout_secs`, seconds.
 pub const ANSWER_TIMEOUT_SECS: std::ops::RangeInclusive<u32> = 5..=3600;
 /// Bounds of `context_ttl_secs` (default [`DEFAULT_CONTEXT_TTL_SECS`], issue 18: 2 h).
 pub const CONTEXT_TTL_SECS: std::ops::RangeInclusive<u32> = 60..=604_800;
+/// Default of `context_ttl_secs`: two hours.
 pub const DEFAULT_CONTEXT_TTL_SECS: u32 = 7200;
 /// Bounds of `max_chats` (default [`DEFAULT_MAX_CHATS`]).
 pub const MAX_CHATS: std::ops::RangeInclusive<u32> = 1..=100;
+/// Default of `max_chats`.
 pub const DEFAULT_MAX_CHATS: u32 = 10;
 /// Most chats on an allow-list.
 pub const MAX_ALLOWED_CHATS: usize = 100;
@@ -70,28 +73,46 @@ pub const PREVIEW_TTL: time::Duration = time::Duration::hours(1);
 /// An integration's full mutable state (token aside).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatRow {
+    /// Tenant the integration belongs to.
     pub tenant_id: i64,
+    /// Name (1..=100 characters).
     pub name: String,
+    /// Telegram or Slack; fixed at creation.
     pub platform: ChatPlatform,
+    /// The platform's API root when not the public one; `None`: the public API.
     pub api_url: Option<String>,
+    /// Whether the server polls it.
     pub enabled: bool,
+    /// Chat ids the bot answers in; empty: every chat it is in (Slack: the channels polled).
     pub allowed_chats: Vec<String>,
+    /// Only group chats are answered.
     pub group_only: bool,
+    /// A word that addresses the bot in groups besides a mention.
     pub keyword: Option<String>,
+    /// Project `issue` and `list` use when the message names none.
     pub default_project_id: Option<i64>,
+    /// Who answers `ask` and plain mentions.
     pub answer: ChatAnswer,
+    /// Ollama: the server's root URL.
     pub ollama_url: Option<String>,
+    /// Ollama: the model name.
     pub model: Option<String>,
+    /// Longest an answer may take, seconds.
     pub answer_timeout_secs: u32,
+    /// Agent: the aiops user whose Claude Code credential the agent uses.
     pub agent_user_id: Option<i64>,
+    /// Agent: seconds without a question after which a chat's context ends.
     pub context_ttl_secs: u32,
+    /// Agent: most chats with a live context at once.
     pub max_chats: u32,
 }
 
 /// An integration with its sealed tokens, for the domain only.
 #[derive(Debug, Clone)]
 pub struct ChatRecord {
+    /// The integration as the API shows it.
     pub integration: ChatIntegration,
+    /// Its sealed bot token, if stored.
     pub token: Option<Sealed>,
     /// Slack's app-level token (Socket Mode), when set.
     pub app_token: Option<Sealed>,
@@ -107,6 +128,8 @@ pub trait ChatStore {
         tenant_id: Option<i64>,
         page: PageQuery,
     ) -> CoreResult<Vec<ChatIntegration>>;
+    /// The integration with its sealed tokens, or `None` when it does not exist or its
+    /// tenant is not visible.
     fn chat_integration(&self, viewer: Viewer, id: i64) -> CoreResult<Option<ChatRecord>>;
     /// Every enabled integration with a token, for the server's pollers.
     fn enabled_chat_integrations(&self) -> CoreResult<Vec<ChatRecord>>;
@@ -119,6 +142,8 @@ pub trait ChatStore {
         app_token: TokenWrite<'_>,
         audit: NewAudit,
     ) -> CoreResult<ChatIntegration>;
+    /// Writes the whole [`ChatRow`] and the tokens as `token` and `app_token` say.
+    /// `NotFound` for an unknown id, `Conflict` when the new name is taken.
     fn update_chat_integration(
         &self,
         id: i64,
@@ -145,15 +170,19 @@ pub trait ChatStore {
         user_id: i64,
         audit: NewAudit,
     ) -> CoreResult<ChatUser>;
+    /// Removes a chat user's mapping; `NotFound` when there was none.
     fn unmap_chat_user(
         &self,
         integration_id: i64,
         platform_user_id: &str,
         audit: NewAudit,
     ) -> CoreResult<()>;
+    /// The integration's mapped chat users, in the order they were mapped.
     fn list_chat_users(&self, integration_id: i64) -> CoreResult<Vec<ChatUser>>;
 }
 
+/// Integrations the caller can see, oldest first; only of the tenant `params.tenant`
+/// (id or slug) when given. `Forbidden` for a session key.
 pub fn list(
     store: &(impl Store + ChatStore),
     caller: &Principal,
@@ -187,6 +216,8 @@ pub fn record(store: &impl ChatStore, caller: &Principal, id: i64) -> CoreResult
         .ok_or_else(|| CoreError::not_found(format!("chat integration {id}")))
 }
 
+/// The integration as the API shows it; `NotFound` when the caller cannot see it,
+/// `Forbidden` for a session key.
 pub fn get(store: &impl ChatStore, caller: &Principal, id: i64) -> CoreResult<ChatIntegration> {
     Ok(record(store, caller, id)?.integration)
 }
@@ -209,6 +240,10 @@ pub fn record_to_manage(
     Ok(r)
 }
 
+/// Creates an integration in `req.tenant` from the request: fills the defaults (Telegram
+/// answers groups only), checks the fields (`Invalid`: a Slack bot without an app token
+/// needs channels, Ollama needs its URL and model, the agent a user) and seals the tokens.
+/// Only server admins and the tenant's admins (`Forbidden`).
 pub fn create(
     store: &(impl Store + ChatStore),
     key: &SecretKey,
@@ -275,6 +310,8 @@ pub fn create(
     store.insert_chat_integration(&row, token.write(&seal), app.write(&seal_app), audit)
 }
 
+/// Changes the fields `req` gives (the platform stays); an empty app token or URL clears
+/// it. Checks as [`create`] does; only server admins and the tenant's admins.
 pub fn update(
     store: &(impl Store + ChatStore),
     key: &SecretKey,
@@ -346,6 +383,8 @@ pub fn update(
     store.update_chat_integration(id, &row, token.write(&seal), app.write(&seal_app), audit)
 }
 
+/// Deletes the integration with its mappings, previews and poll state. Only server
+/// admins and the tenant's admins (`Forbidden`).
 pub fn delete(store: &(impl Store + ChatStore), caller: &Principal, id: i64) -> CoreResult<()> {
     let r = record_to_manage(store, caller, id)?;
     let audit = NewAudit::by(caller, "chat_integration.delete")

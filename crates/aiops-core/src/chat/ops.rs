@@ -23,6 +23,8 @@ pub trait ChatOps {
     fn principal(&self, user_id: i64, via: &str) -> CoreResult<Option<Principal>>;
     /// A project id, slug or `tenant/slug` among those `caller` sees.
     fn project(&self, caller: &Principal, text: &str) -> CoreResult<Project>;
+    /// Creates an issue in the project as `caller`: at the project's tracker, or a native
+    /// issue without one (see [`issues::create`]).
     fn create_issue(
         &self,
         caller: &Principal,
@@ -37,8 +39,12 @@ pub trait ChatOps {
         project_id: Option<i64>,
         limit: u32,
     ) -> CoreResult<Vec<Issue>>;
+    /// The issue, if `caller` may see it.
     fn issue(&self, caller: &Principal, id: i64) -> CoreResult<Issue>;
+    /// Closes the issue (at its tracker too, for a tracker issue).
     fn close_issue(&self, caller: &Principal, id: i64) -> CoreResult<Issue>;
+    /// Deletes the issue (see [`issues::delete`]: tenant admins only, native issues or
+    /// ones gone from their tracker).
     fn delete_issue(&self, caller: &Principal, id: i64) -> CoreResult<()>;
     /// The caller's live sessions.
     fn sessions(&self, caller: &Principal) -> CoreResult<Vec<Session>>;
@@ -58,8 +64,11 @@ pub trait ChatOps {
 
 /// [`ChatOps`] over the store and the trackers.
 pub struct CoreOps<'a, S> {
+    /// Storage.
     pub store: &'a S,
+    /// Opens tracker clients for tracker issues.
     pub trackers: &'a dyn Trackers,
+    /// Opens the sealed tracker tokens.
     pub key: &'a SecretKey,
     /// Where sessions run; None: `work` is refused (a test without a runtime).
     pub host: Option<&'a Host<'a>>,

@@ -64,6 +64,8 @@ pub fn map_user(
     store.map_chat_user(id, platform_user_id, user.id, audit)
 }
 
+/// Removes a chat user's mapping; `NotFound` when there was none. Only server admins and
+/// the tenant's admins (`Forbidden`).
 pub fn unmap_user(
     store: &(impl Store + ChatStore),
     caller: &Principal,
@@ -77,6 +79,8 @@ pub fn unmap_user(
     store.unmap_chat_user(id, platform_user_id, audit)
 }
 
+/// The integration's mapped chat users, in the order they were mapped. Only server
+/// admins and the tenant's admins (`Forbidden`).
 pub fn users(
     store: &(impl Store + ChatStore),
     caller: &Principal,

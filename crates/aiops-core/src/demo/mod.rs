@@ -27,10 +27,15 @@ const BRANCH: &str = "main";
 /// What [`seed`] made.
 #[derive(Debug, Clone)]
 pub struct DemoSeed {
+    /// The demo tenant.
     pub tenant: Tenant,
+    /// Its projects, each with a local repository.
     pub projects: Vec<Project>,
+    /// Number of issues created.
     pub issues: usize,
+    /// How many of them were closed.
     pub closed: usize,
+    /// Number of comments added.
     pub comments: usize,
     /// Emails issues were assigned to (empty when the instance has no user yet).
     pub assignees: Vec<String>,

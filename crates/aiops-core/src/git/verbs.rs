@@ -173,6 +173,8 @@ pub fn checkout(
     audited(store, host, caller, &wc, "git.checkout", message, detail)
 }
 
+/// Local branches, then `origin`'s, of the session's worktree (or the caller's base clone
+/// of the project when `session` is `None`).
 pub fn branches(
     store: &impl Store,
     host: &Host<'_>,

@@ -1,7 +1,7 @@
 //! Session hosts (issue 23): machines that run sessions, reached over SSH with a key
 //! aiops holds and host keys an admin confirmed. Admins only: a host runs every user's
 //! agents. This module keeps the registry (add, change, drain, remove) and checks a host
-//! ([`test`]); placing sessions on hosts builds on it.
+//! ([`test()`]); placing sessions on hosts builds on it.
 
 mod target;
 
@@ -17,6 +17,7 @@ use crate::{CoreError, CoreResult, Principal};
 
 /// The root when none is given: `.aiops` in the SSH user's home.
 pub const DEFAULT_ROOT: &str = ".aiops";
+/// Live sessions a host takes when none is given.
 pub const DEFAULT_CAPACITY: u32 = 4;
 const MAX_CAPACITY: u32 = 1000;
 const MAX_LABELS: usize = 16;
@@ -26,12 +27,20 @@ pub const REQUIRED: [&str; 5] = ["ssh", "tmux", "git", "bubblewrap", "sandbox"];
 /// A host as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostRow {
+    /// Unique name: lower-case letters, digits and `-`.
     pub name: String,
+    /// The SSH login.
     pub target: SshTarget,
+    /// Where the host keeps base clones and worktrees: absolute, or relative to the SSH
+    /// user's home.
     pub root: String,
+    /// The SSH key aiops logs in with.
     pub key_id: Option<i64>,
+    /// Free-form labels projects can pin (`gpu`, `big`).
     pub labels: Vec<String>,
+    /// Most live sessions the host takes.
     pub capacity: u32,
+    /// A draining host takes no new sessions; its live ones run on.
     pub draining: bool,
 }
 
@@ -39,11 +48,16 @@ pub struct HostRow {
 pub trait HostStore {
     /// By name.
     fn list_hosts(&self) -> CoreResult<Vec<Host>>;
+    /// The host with this id, or `None`.
     fn host(&self, id: i64) -> CoreResult<Option<Host>>;
     /// `Conflict` for a name in use.
     fn insert_host(&self, row: &HostRow, audit: NewAudit) -> CoreResult<Host>;
+    /// Writes the row's root, key, labels, capacity and draining (the name and SSH login
+    /// stay as they are); `NotFound` for an unknown id.
     fn update_host(&self, id: i64, row: &HostRow, audit: NewAudit) -> CoreResult<Host>;
+    /// Removes the host; `NotFound` for an unknown id.
     fn delete_host(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
+    /// Stores the result of a `test` and returns the host; `NotFound` for an unknown id.
     fn record_host_check(&self, id: i64, check: &HostCheck) -> CoreResult<Host>;
     /// Marks the host unreachable since `since` (None: it answers again); true when that
     /// changed.
@@ -64,11 +78,13 @@ pub trait HostShell: Send + Sync {
 
 const ADMINS_ONLY: &str = "only admins manage session hosts (they run every user's agents)";
 
+/// Every session host, by name. Admins only (`Forbidden`).
 pub fn list(store: &impl HostStore, caller: &Principal) -> CoreResult<Vec<Host>> {
     caller.require_admin(ADMINS_ONLY)?;
     store.list_hosts()
 }
 
+/// The host; `NotFound` for an unknown id. Admins only (`Forbidden`).
 pub fn get(store: &impl HostStore, caller: &Principal, id: i64) -> CoreResult<Host> {
     caller.require_admin(ADMINS_ONLY)?;
     store
@@ -196,7 +212,7 @@ pub fn test(
 
 /// How the control plane logs in to `host`: its SSH login, and aiops's key with the
 /// host's confirmed keys. The first contact records the host's keys as pending and is a
-/// `Conflict` naming their fingerprints (see [`test`]).
+/// `Conflict` naming their fingerprints (see [`test()`]).
 pub fn login(
     store: &impl Store,
     secret: &SecretKey,

@@ -5,8 +5,11 @@ use crate::{CoreError, CoreResult};
 /// An SSH login: user, host name or address, port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SshTarget {
+    /// The user to log in as.
     pub user: String,
+    /// Host name or IP address (without brackets).
     pub address: String,
+    /// The SSH port.
     pub port: u16,
 }
 

@@ -26,9 +26,13 @@ mod view;
 pub(crate) use remote::Remote;
 pub use remote::TrackerAccess;
 
+/// Longest title, characters.
 pub const MAX_TITLE_CHARS: usize = 500;
+/// Longest description or comment body, bytes (64 KiB).
 pub const MAX_BODY_BYTES: usize = 65_536;
+/// Most labels on one issue.
 pub const MAX_LABELS: usize = 50;
+/// Longest label, characters.
 pub const MAX_LABEL_CHARS: usize = 100;
 
 fn title(value: &str) -> CoreResult<String> {
@@ -129,6 +133,9 @@ fn status_filter(value: Option<&str>) -> CoreResult<Option<IssueStatus>> {
     }
 }
 
+/// Issues the caller sees, newest first, filtered by tenant, project, provider, status
+/// (default open; `all` for both), assignee, label and words of `q` (full-text search).
+/// A session key lists its own project's issues.
 pub fn list(
     store: &impl Store,
     caller: &Principal,
@@ -157,6 +164,8 @@ pub fn list(
     Ok(page.finish(store.list_issues(caller.viewer(), &filter, page)?, |i| i.id))
 }
 
+/// The issue; `NotFound` when the caller cannot see it, `Forbidden` for a session key
+/// of another project.
 pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Issue> {
     let issue = store
         .issue(caller.viewer(), id)?
@@ -244,6 +253,9 @@ fn row_of(issue: &Issue) -> IssueRow {
     }
 }
 
+/// Changes the title, description and labels `req` gives; a tracker issue is changed at
+/// its tracker first. `Conflict` for an issue deleted or moved upstream; `Invalid` for a
+/// field out of bounds.
 pub fn update(
     store: &impl Store,
     access: TrackerAccess<'_>,
@@ -380,6 +392,7 @@ pub fn assign(
     store.update_issue(id, &row, audit)
 }
 
+/// The issue's comments, oldest first; `NotFound` when the caller cannot see the issue.
 pub fn comments(
     store: &impl Store,
     caller: &Principal,

@@ -12,7 +12,9 @@ use crate::{CoreError, CoreResult, Principal};
 /// What tracker verbs need besides the store.
 #[derive(Clone, Copy)]
 pub struct TrackerAccess<'a> {
+    /// Opens tracker clients.
     pub trackers: &'a dyn Trackers,
+    /// Opens sealed tracker tokens.
     pub key: &'a SecretKey,
 }
 

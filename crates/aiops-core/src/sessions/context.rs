@@ -5,18 +5,25 @@
 
 use aiops_types::{Comment, Issue};
 
+/// The file the context is written to, in the worktree (kept out of git).
 pub const FILE_NAME: &str = "AGENTS.override.md";
+/// Marker line opening the issue block.
 pub const START: &str = "<!-- issue-context:start -->";
+/// Marker line closing the issue block.
 pub const END: &str = "<!-- issue-context:end -->";
 
 /// Everything the issue block shows.
 #[derive(Debug, Clone)]
 pub struct IssueContext<'a> {
+    /// The issue the session works on.
     pub issue: &'a Issue,
+    /// Its comments, oldest first.
     pub comments: &'a [Comment],
     /// Repository URL of the project.
     pub repo: &'a str,
+    /// Branch the session works on.
     pub branch: &'a str,
+    /// Directory of the session's working copy.
     pub worktree: &'a str,
     /// Other open issues of the project, newest first (one line each).
     pub others: &'a [Issue],

@@ -162,6 +162,7 @@ pub struct DialogWatch {
 }
 
 impl DialogWatch {
+    /// A watch of a tool of `kind`, with nothing reported yet.
     pub fn new(kind: ToolKind) -> Self {
         Self { kind, shown: None }
     }

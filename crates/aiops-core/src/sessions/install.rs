@@ -32,6 +32,7 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The layout under the data dir `data_dir`: `tools/` and `cache/tools/`.
     pub fn new(data_dir: &Path) -> Self {
         Self {
             root: data_dir.join("tools"),
@@ -55,9 +56,11 @@ impl Layout {
     pub fn home(&self) -> PathBuf {
         self.cache.join("home")
     }
+    /// npm's cache (`<data>/cache/tools/npm`).
     pub fn npm_cache(&self) -> PathBuf {
         self.cache.join("npm")
     }
+    /// pip's cache (`<data>/cache/tools/pip`).
     pub fn pip_cache(&self) -> PathBuf {
         self.cache.join("pip")
     }
@@ -73,6 +76,7 @@ pub enum Manager {
 }
 
 impl Manager {
+    /// `npm` or `pip`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Npm => "npm",
@@ -84,7 +88,9 @@ impl Manager {
 /// How a tool kind is installed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Recipe {
+    /// Which package manager installs it.
     pub manager: Manager,
+    /// The package name (`@anthropic-ai/claude-code`, `@openai/codex`, `aider-chat`).
     pub package: &'static str,
     /// The program the package provides (in `node_modules/.bin` or the venv's `bin`).
     pub program: &'static str,
@@ -131,8 +137,11 @@ pub fn version(v: &str) -> CoreResult<String> {
 /// One install or upgrade, decided: the exec side runs exactly this.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstallPlan {
+    /// Name of the tool in the tool table.
     pub tool: String,
+    /// Which package manager installs it.
     pub manager: Manager,
+    /// The package name.
     pub package: &'static str,
     /// None: the newest.
     pub version: Option<String>,
@@ -142,6 +151,7 @@ pub struct InstallPlan {
     pub program: PathBuf,
     /// Its link in `bin/` (what sessions run).
     pub link: PathBuf,
+    /// Where managed tools and caches live.
     pub layout: Layout,
 }
 

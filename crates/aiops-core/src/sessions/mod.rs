@@ -3,7 +3,7 @@
 //! keeps the tool table; [`names`] and [`context`] derive what user text becomes on disk.
 //!
 //! Sessions live in tmux, not in aiops's memory: the store keeps their rows and the
-//! [`Runtime`](crate::ports::Runtime) finds their panes again after a restart
+//! [`Runtime`] finds their panes again after a restart
 //! ([`ops::reconcile`]).
 
 pub mod context;
@@ -30,6 +30,7 @@ pub use ops::{TerminalMode, TerminalTarget, terminal_target};
 /// What the server knows about where sessions run.
 #[derive(Clone, Copy)]
 pub struct Host<'a> {
+    /// Tmux, workspaces and one-shot runs on the machine this view is of.
     pub runtime: &'a dyn Runtime,
     /// Git on working copies (base clones and worktrees).
     pub git: &'a dyn crate::ports::WorkingCopies,
@@ -46,8 +47,9 @@ pub struct Host<'a> {
     /// Whether the server (so every session's command) runs as root: `--yolo` then needs
     /// the sandbox.
     pub runs_as_root: bool,
+    /// Most live sessions one user may have; starting one more is a `Conflict`.
     pub max_sessions_per_user: u32,
-    /// The server's `default_tool` (empty: none): see [`start::choose_tool`].
+    /// The server's `default_tool` (empty: none): see [`tools::choose`].
     pub default_tool: &'a str,
     /// `session_sandbox`, the tool homes and the admin's extra read-only paths.
     pub sandbox: sandbox::SandboxPolicy<'a>,

@@ -60,6 +60,9 @@ pub(crate) fn get_own(
     Ok(s)
 }
 
+/// The caller's sessions, newest first (every user's with `all_users`, admins only:
+/// `Forbidden` otherwise), filtered by live state, issue and project. Sessions in
+/// projects the caller no longer sees are left out; a session key sees its own only.
 pub fn list(
     store: &impl Store,
     caller: &Principal,
@@ -275,6 +278,8 @@ fn submits_unreported(store: &impl Store, s: &Session) -> CoreResult<bool> {
         .is_some_and(|t| super::plan::tool_kind(&t) == crate::ports::ToolKind::Aider))
 }
 
+/// The session's recorded output (see [`crate::ports::Runtime::transcript`]): the last
+/// `tail` lines, rendered or `raw`. `NotFound` when the caller may not see the session.
 pub fn logs(
     store: &impl Store,
     host: &Host<'_>,
@@ -301,11 +306,14 @@ pub(super) fn on_site<T>(
 /// caller may type into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TerminalTarget {
+    /// Row id of the session.
     pub session_id: i64,
     /// The tenant of the session's project: removing the caller from it ends the
     /// terminal. None when the project is gone.
     pub tenant_id: Option<i64>,
+    /// Name of its tmux session.
     pub tmux_name: String,
+    /// The terminal may only watch, not type.
     pub read_only: bool,
     /// The session host it runs on; None: the control plane's machine.
     pub host: Option<String>,
@@ -314,8 +322,11 @@ pub struct TerminalTarget {
 /// Which access a terminal asks for: the default, or explicitly read-only / read-write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TerminalMode {
+    /// Owners read-write, admins read-only on another user's session.
     Default,
+    /// Read-only.
     Read,
+    /// Read-write (an admin on another user's session is audited).
     Write,
 }
 

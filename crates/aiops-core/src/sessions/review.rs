@@ -15,7 +15,9 @@ use super::ops::tmux_name;
 use crate::ports::{NewAudit, Store};
 use crate::{CoreError, CoreResult, Principal};
 
+/// Longest comment body, characters.
 pub const MAX_BODY_CHARS: usize = 8000;
+/// Longest quote of the commented lines, bytes (8 KiB).
 pub const MAX_QUOTE_BYTES: usize = 8 * 1024;
 /// Most comments one session keeps.
 pub const MAX_COMMENTS: usize = 500;
@@ -23,13 +25,21 @@ pub const MAX_COMMENTS: usize = 500;
 /// A comment as stored, without its id and times.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewReviewRow {
+    /// Session whose changes are commented.
     pub session_id: i64,
+    /// User who wrote the comment.
     pub author_id: i64,
+    /// File of the working copy, relative.
     pub path: String,
+    /// Which side of the diff the lines are on: old (removed lines) or new.
     pub side: DiffSide,
+    /// First commented line, 1-based.
     pub line_start: u32,
+    /// Last commented line, not before `line_start`.
     pub line_end: u32,
+    /// The commented lines as the reviewer saw them.
     pub quote: String,
+    /// The comment, trimmed.
     pub body: String,
 }
 
@@ -37,13 +47,16 @@ pub struct NewReviewRow {
 pub trait ReviewStore {
     /// Oldest first; resolved ones only with `resolved`.
     fn review_comments(&self, session_id: i64, resolved: bool) -> CoreResult<Vec<ReviewComment>>;
+    /// Stores a comment as a draft.
     fn insert_review_comment(&self, row: &NewReviewRow) -> CoreResult<ReviewComment>;
+    /// Sets the body, the state, or both (`None` keeps); `NotFound` for an unknown id.
     fn update_review_comment(
         &self,
         id: i64,
         body: Option<&str>,
         state: Option<ReviewState>,
     ) -> CoreResult<ReviewComment>;
+    /// Deletes the comment.
     fn delete_review_comment(&self, id: i64) -> CoreResult<()>;
     /// Moves the session's comments in `from` to `to` (stamping `sent_at` for `sent`);
     /// returns them.
@@ -78,6 +91,8 @@ fn body(text: &str) -> CoreResult<String> {
     Ok(t.to_owned())
 }
 
+/// The session's review comments, oldest first; resolved ones only with `resolved`.
+/// Only the session's owner or an admin; `Forbidden` for a session key.
 pub fn list(
     store: &(impl Store + ReviewStore),
     caller: &Principal,
@@ -88,6 +103,10 @@ pub fn list(
     store.review_comments(session_id, resolved)
 }
 
+/// Adds a draft comment on lines of a file of the session's changes. `Invalid` for an
+/// absolute or empty path, bad line numbers, an empty or too long body or quote;
+/// `Conflict` once the session has [`MAX_COMMENTS`]. Only the session's owner or an
+/// admin; `Forbidden` for a session key.
 pub fn create(
     store: &(impl Store + ReviewStore),
     caller: &Principal,
@@ -176,6 +195,8 @@ pub fn update(
     store.update_review_comment(id, text.as_deref(), state)
 }
 
+/// Deletes a draft comment; `Conflict` for one queued, sent or resolved (resolve it
+/// instead). Only the session's owner or an admin.
 pub fn delete(
     store: &(impl Store + ReviewStore),
     caller: &Principal,

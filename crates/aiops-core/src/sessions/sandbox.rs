@@ -24,8 +24,10 @@ pub enum SandboxMode {
 }
 
 impl SandboxMode {
+    /// Every mode, in the order `auto`, `required`, `off`.
     pub const ALL: [SandboxMode; 3] = [Self::Auto, Self::Required, Self::Off];
 
+    /// How `session_sandbox` spells the mode.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Auto => "auto",
@@ -52,6 +54,7 @@ pub const NO_SANDBOX: &str = "none";
 /// The sandbox policy of the server, as the session host knows it.
 #[derive(Debug, Clone, Copy)]
 pub struct SandboxPolicy<'a> {
+    /// The `session_sandbox` setting.
     pub mode: SandboxMode,
     /// `<data>/homes`: one tool home per aiops user.
     pub homes_root: &'a Path,

@@ -22,8 +22,11 @@ use crate::{CoreError, CoreResult};
 
 /// A session host's machine, open for sessions.
 pub struct Site {
+    /// Row id of the session host.
     pub host_id: i64,
+    /// Name of the session host.
     pub host_name: String,
+    /// Tmux, workspaces and one-shot runs on the host, reached over SSH.
     pub runtime: Arc<dyn Runtime>,
     /// Git on the host's working copies (the ship step of its sessions).
     pub git: Arc<dyn WorkingCopies>,

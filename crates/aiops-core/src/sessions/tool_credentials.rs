@@ -18,6 +18,7 @@ fn context(user_id: i64, kind: ToolCredentialKind) -> String {
     format!("user/{user_id}/tool_credential/{}", kind.as_str())
 }
 
+/// The caller's stored tool credentials: kinds and times, never values.
 pub fn list(store: &impl ToolStore, caller: &Principal) -> CoreResult<Vec<ToolCredential>> {
     store.tool_credentials(caller.user_id)
 }
@@ -61,6 +62,7 @@ pub fn set(
     store.put_tool_credential(caller.user_id, kind, &sealed, audit)
 }
 
+/// Deletes the caller's credential of `kind`; `NotFound` when there is none.
 pub fn delete(
     store: &impl ToolStore,
     caller: &Principal,

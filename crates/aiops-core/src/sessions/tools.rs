@@ -59,6 +59,7 @@ pub fn choose(
     ))
 }
 
+/// Every tool of the tool table, built-in ones first, then by name.
 pub fn list(store: &impl Store) -> CoreResult<Vec<Tool>> {
     store.tools()
 }
@@ -73,6 +74,7 @@ pub fn list_installed(store: &impl Store, host: &super::Host<'_>) -> CoreResult<
     Ok(tools)
 }
 
+/// The tool `name`; `NotFound` when there is none.
 pub fn get(store: &impl Store, name: &str) -> CoreResult<Tool> {
     store
         .tool(name)?
@@ -151,6 +153,8 @@ fn hooks_of(kind: &str) -> &'static str {
     }
 }
 
+/// Deletes a custom tool. Admins only (`Forbidden`); `NotFound` for an unknown tool,
+/// `Conflict` for a built-in one.
 pub fn delete(store: &impl Store, caller: &Principal, name: &str) -> CoreResult<()> {
     caller.require_admin("only admins change the tool table")?;
     get(store, name)?;

@@ -73,6 +73,10 @@ fn worktrees_of(
         .collect())
 }
 
+/// The caller's worktrees (every user's with `all_users`, admins only: `Forbidden`
+/// otherwise) in the projects they see, on the control plane and the session hosts their
+/// sessions ran on, each with the live session working in it; with `stale`, only those
+/// without one. A host that does not answer is left out.
 pub fn list(
     store: &impl Store,
     host: &Host<'_>,
@@ -130,6 +134,10 @@ fn hosts_used(sessions: &[Session]) -> Vec<(i64, String)> {
     out
 }
 
+/// Removes one of the caller's worktrees (another user's: admins only) of `req.project_id`,
+/// on `req.host` when given; the branch is kept. `NotFound` for an unknown project or
+/// worktree, `Conflict` while a live session works in it or, without `force`, when it has
+/// changes.
 pub fn remove(
     store: &impl Store,
     host: &Host<'_>,

@@ -178,8 +178,11 @@ fn parse(stdout: &str) -> CoreResult<(String, Option<String>)> {
 
 /// The agent as the interpreter's [`Answerer`].
 pub struct AgentAnswerer<'a> {
+    /// What every run of the integration's agent shares.
     pub setup: &'a AgentSetup,
+    /// Where chat contexts (conversation ids, workspaces) are kept.
     pub state: &'a dyn ChatState,
+    /// Runs the tool once per question.
     pub runtime: &'a dyn OneShots,
 }
 
