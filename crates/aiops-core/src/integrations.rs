@@ -12,7 +12,10 @@ use aiops_types::{
 use serde_json::json;
 
 use crate::page::PageQuery;
-use crate::ports::{IntegrationRecord, IntegrationRow, LinkRecord, NewAudit, Store, TokenWrite};
+use crate::ports::{
+    AuditStore, IntegrationRecord, IntegrationRow, IntegrationStore, LinkRecord, NewAudit,
+    TenantStore, TokenWrite, UserStore,
+};
 use crate::sealed::{Sealed, SecretKey};
 use crate::tracker::{
     Connection, JIRA_CLOSE_TRANSITIONS, JIRA_REOPEN_TRANSITIONS, Token, TrackerError, Trackers,
@@ -183,7 +186,7 @@ impl TokenChange {
 }
 
 pub fn list(
-    store: &impl Store,
+    store: &(impl TenantStore + IntegrationStore),
     caller: &Principal,
     params: &IntegrationListParams,
     page: PageQuery,
@@ -196,18 +199,22 @@ pub fn list(
     Ok(page.finish(rows, |i| i.id))
 }
 
-pub fn record(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<IntegrationRecord> {
+pub fn record(
+    store: &impl IntegrationStore,
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<IntegrationRecord> {
     store
         .integration(caller.viewer(), id)?
         .ok_or_else(|| CoreError::not_found(format!("integration {id}")))
 }
 
-pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Integration> {
+pub fn get(store: &impl IntegrationStore, caller: &Principal, id: i64) -> CoreResult<Integration> {
     Ok(record(store, caller, id)?.integration)
 }
 
 pub fn create(
-    store: &impl Store,
+    store: &(impl TenantStore + IntegrationStore),
     key: &SecretKey,
     caller: &Principal,
     req: &CreateIntegration,
@@ -253,7 +260,7 @@ pub fn create(
 }
 
 pub fn update(
-    store: &impl Store,
+    store: &impl IntegrationStore,
     key: &SecretKey,
     caller: &Principal,
     id: i64,
@@ -298,7 +305,7 @@ pub fn update(
     store.update_integration(id, &row, change.write(&seal), audit)
 }
 
-pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
+pub fn delete(store: &impl IntegrationStore, caller: &Principal, id: i64) -> CoreResult<()> {
     caller.require_admin("only admins manage integrations")?;
     get(store, caller, id)?;
     store.delete_integration(
@@ -345,7 +352,7 @@ fn open_token(key: &SecretKey, sealed: &Sealed, context: &str) -> CoreResult<Tok
 /// Atlassian email (the one stored with it, else their aiops email). `Conflict` naming
 /// the integration when no token is stored.
 pub fn acting_connection(
-    store: &impl Store,
+    store: &(impl UserStore + IntegrationStore),
     key: &SecretKey,
     user_id: Option<i64>,
     integration: &IntegrationRecord,
@@ -382,7 +389,7 @@ pub fn acting_connection(
 /// Turns a tracker failure into a domain error that names the integration. A refused
 /// credential also marks the integration unhealthy (when its own token was used).
 pub fn tracker_error(
-    store: &impl Store,
+    store: &impl IntegrationStore,
     integration: &Integration,
     credential: &str,
     err: TrackerError,
@@ -419,7 +426,7 @@ pub fn tracker_error(
 /// Checks a credential against the tracker: the caller's personal token when they have
 /// one, else the integration's. A result, not an error: `ok: false` says why.
 pub fn test_connection(
-    store: &impl Store,
+    store: &(impl UserStore + IntegrationStore + AuditStore),
     trackers: &dyn Trackers,
     key: &SecretKey,
     caller: &Principal,

@@ -7,7 +7,7 @@ use aiops_types::{
 use serde_json::json;
 
 use crate::integrations::{self, TokenChange, link_token_context, personal_token_context};
-use crate::ports::{NewAudit, Store};
+use crate::ports::{IntegrationStore, NewAudit, ProjectStore, TenantStore};
 use crate::sealed::SecretKey;
 use crate::{CoreError, CoreResult, Principal, projects};
 
@@ -65,7 +65,7 @@ pub fn external(provider: Provider, value: &str) -> CoreResult<String> {
 }
 
 pub fn list(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + IntegrationStore),
     caller: &Principal,
     project_id: i64,
 ) -> CoreResult<Vec<ProjectLink>> {
@@ -80,7 +80,7 @@ pub fn list(
 /// Links a project to a tracker project (admin). One link per provider per project, and
 /// the integration must belong to the project's tenant.
 pub fn create(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + IntegrationStore),
     key: &SecretKey,
     caller: &Principal,
     project_id: i64,
@@ -129,7 +129,7 @@ pub fn create(
 
 /// Removes a link and the issues synced through it (admin).
 pub fn delete(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + IntegrationStore),
     caller: &Principal,
     project_id: i64,
     link_id: i64,
@@ -151,7 +151,7 @@ pub fn delete(
 }
 
 pub fn list_personal(
-    store: &impl Store,
+    store: &impl IntegrationStore,
     caller: &Principal,
 ) -> CoreResult<Vec<PersonalCredential>> {
     store.personal_credentials(caller.user_id)
@@ -173,7 +173,7 @@ fn login(value: &str) -> CoreResult<Option<String>> {
 
 /// Stores the caller's own token and/or identity for an integration they can see.
 pub fn set_personal(
-    store: &impl Store,
+    store: &impl IntegrationStore,
     key: &SecretKey,
     caller: &Principal,
     integration_id: i64,
@@ -211,7 +211,7 @@ pub fn set_personal(
 }
 
 pub fn delete_personal(
-    store: &impl Store,
+    store: &impl IntegrationStore,
     caller: &Principal,
     integration_id: i64,
 ) -> CoreResult<()> {
