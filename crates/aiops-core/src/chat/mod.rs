@@ -40,7 +40,7 @@ use serde_json::json;
 
 use crate::integrations::TokenChange;
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, Store, TokenWrite, Viewer};
+use crate::ports::{NewAudit, ProjectStore, TenantStore, TokenWrite, UserStore, Viewer};
 use crate::sealed::{Sealed, SecretKey};
 use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
@@ -155,7 +155,7 @@ pub trait ChatStore {
 }
 
 pub fn list(
-    store: &(impl Store + ChatStore),
+    store: &(impl TenantStore + ChatStore),
     caller: &Principal,
     params: &ChatIntegrationListParams,
     page: PageQuery,
@@ -193,7 +193,7 @@ pub fn get(store: &impl ChatStore, caller: &Principal, id: i64) -> CoreResult<Ch
 
 /// Like [`record`], for changes: the caller must administer the tenant.
 pub fn record_to_manage(
-    store: &(impl Store + ChatStore),
+    store: &(impl TenantStore + ChatStore),
     caller: &Principal,
     id: i64,
 ) -> CoreResult<ChatRecord> {
@@ -210,7 +210,7 @@ pub fn record_to_manage(
 }
 
 pub fn create(
-    store: &(impl Store + ChatStore),
+    store: &(impl UserStore + TenantStore + ProjectStore + ChatStore),
     key: &SecretKey,
     caller: &Principal,
     req: &CreateChatIntegration,
@@ -276,7 +276,7 @@ pub fn create(
 }
 
 pub fn update(
-    store: &(impl Store + ChatStore),
+    store: &(impl UserStore + TenantStore + ProjectStore + ChatStore),
     key: &SecretKey,
     caller: &Principal,
     id: i64,
@@ -346,7 +346,11 @@ pub fn update(
     store.update_chat_integration(id, &row, token.write(&seal), app.write(&seal_app), audit)
 }
 
-pub fn delete(store: &(impl Store + ChatStore), caller: &Principal, id: i64) -> CoreResult<()> {
+pub fn delete(
+    store: &(impl TenantStore + ChatStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<()> {
     let r = record_to_manage(store, caller, id)?;
     let audit = NewAudit::by(caller, "chat_integration.delete")
         .target("chat_integration", id)
