@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::integrations::TokenChange;
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, Store, TokenWrite, Viewer};
+use crate::ports::{NewAudit, TenantStore, TokenWrite, Viewer};
 use crate::sealed::{Sealed, SecretKey};
 use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
@@ -250,7 +250,7 @@ fn project_id(value: Option<i64>) -> CoreResult<Option<i64>> {
 }
 
 pub fn list(
-    store: &(impl Store + AutomationStore),
+    store: &(impl TenantStore + AutomationStore),
     caller: &Principal,
     params: &AutomationTargetListParams,
     page: PageQuery,
@@ -285,7 +285,7 @@ pub fn get(
 }
 
 pub fn create(
-    store: &(impl Store + AutomationStore),
+    store: &(impl TenantStore + AutomationStore),
     key: &SecretKey,
     caller: &Principal,
     req: &CreateAutomationTarget,
@@ -338,7 +338,7 @@ pub fn create(
 }
 
 pub fn update(
-    store: &(impl Store + AutomationStore),
+    store: &(impl TenantStore + AutomationStore),
     key: &SecretKey,
     caller: &Principal,
     id: i64,
@@ -420,7 +420,7 @@ pub fn update(
 }
 
 pub fn delete(
-    store: &(impl Store + AutomationStore),
+    store: &(impl TenantStore + AutomationStore),
     caller: &Principal,
     id: i64,
 ) -> CoreResult<()> {
