@@ -6,7 +6,7 @@ use aiops_types::{AgentInstructions, AgentInstructionsDiff, Page, SetAgentInstru
 use serde_json::json;
 
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, Store};
+use crate::ports::{AgentStore, NewAudit};
 use crate::{CoreError, CoreResult, Principal};
 
 /// Longest instructions body, bytes (256 KiB).
@@ -24,11 +24,11 @@ fn empty() -> AgentInstructions {
 }
 
 /// The current instructions (version 0, empty, before the first change).
-pub fn current(store: &impl Store) -> CoreResult<AgentInstructions> {
+pub fn current(store: &impl AgentStore) -> CoreResult<AgentInstructions> {
     Ok(store.agent_instructions(None)?.unwrap_or_else(empty))
 }
 
-fn version(store: &impl Store, v: i64) -> CoreResult<AgentInstructions> {
+fn version(store: &impl AgentStore, v: i64) -> CoreResult<AgentInstructions> {
     if v == 0 {
         return Ok(empty());
     }
@@ -38,12 +38,16 @@ fn version(store: &impl Store, v: i64) -> CoreResult<AgentInstructions> {
 }
 
 /// Every version, newest first.
-pub fn history(store: &impl Store, page: PageQuery) -> CoreResult<Page<AgentInstructions>> {
+pub fn history(store: &impl AgentStore, page: PageQuery) -> CoreResult<Page<AgentInstructions>> {
     Ok(page.finish(store.list_agent_instructions(page)?, |a| a.version))
 }
 
 /// Unified diff from version `from` to `to` (default: current).
-pub fn diff(store: &impl Store, from: i64, to: Option<i64>) -> CoreResult<AgentInstructionsDiff> {
+pub fn diff(
+    store: &impl AgentStore,
+    from: i64,
+    to: Option<i64>,
+) -> CoreResult<AgentInstructionsDiff> {
     let a = version(store, from)?;
     let b = match to {
         Some(t) => version(store, t)?,
@@ -69,7 +73,7 @@ pub fn diff(store: &impl Store, from: i64, to: Option<i64>) -> CoreResult<AgentI
 /// characters). With `req.base_version`, `Conflict` when another version was appended
 /// since. Admins only (`Forbidden`); `Invalid` for a body over [`MAX_BODY_BYTES`].
 pub fn set(
-    store: &impl Store,
+    store: &impl AgentStore,
     caller: &Principal,
     req: &SetAgentInstructions,
 ) -> CoreResult<AgentInstructions> {
@@ -93,7 +97,11 @@ pub fn set(
 }
 
 /// Makes version `v` current again, as a new version.
-pub fn rollback(store: &impl Store, caller: &Principal, v: i64) -> CoreResult<AgentInstructions> {
+pub fn rollback(
+    store: &impl AgentStore,
+    caller: &Principal,
+    v: i64,
+) -> CoreResult<AgentInstructions> {
     caller.require_admin("only admins change the global agent instructions")?;
     let old = version(store, v)?;
     let audit = NewAudit::by(caller, "agents.global.rollback").detail(json!({ "to": v }));

@@ -4,7 +4,7 @@ use aiops_types::{AuditEntry, AuditListParams, Page};
 use time::format_description::well_known::Rfc3339;
 
 use crate::page::PageQuery;
-use crate::ports::{AuditFilter, Store};
+use crate::ports::{AuditFilter, AuditStore};
 use crate::{CoreError, CoreResult, Principal};
 
 fn instant(field: &'static str, v: Option<&str>) -> CoreResult<Option<aiops_types::Timestamp>> {
@@ -22,7 +22,7 @@ fn instant(field: &'static str, v: Option<&str>) -> CoreResult<Option<aiops_type
 /// Newest first, filtered by actor, action (exact, or prefix ending in `.`), target and
 /// time window.
 pub fn list(
-    store: &impl Store,
+    store: &impl AuditStore,
     caller: &Principal,
     params: &AuditListParams,
     page: PageQuery,

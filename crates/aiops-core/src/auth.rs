@@ -6,7 +6,9 @@
 use aiops_types::{AuthMethod, Role, SessionInfo, SetupRequest, Timestamp, User};
 use serde_json::json;
 
-use crate::ports::{NewAudit, NewUserRow, Store, UserRecord};
+use crate::ports::{
+    AuditStore, CredentialStore, NewAudit, NewUserRow, SettingsStore, UserRecord, UserStore,
+};
 use crate::principal::SessionGrant;
 use crate::secrets::{self, digest, looks_like_api_key, random_token};
 use crate::{CoreError, CoreResult, Principal, validate};
@@ -35,7 +37,7 @@ pub fn normalize_email(email: &str) -> String {
 /// unknown email, a wrong password and a disabled account, and the same argon2 cost).
 /// Failures are audited as `auth.login_failed`.
 pub fn verify_login(
-    store: &impl Store,
+    store: &(impl UserStore + AuditStore),
     email: &str,
     password: &str,
     ip: Option<String>,
@@ -60,7 +62,7 @@ pub fn verify_login(
 
 /// Creates a browser session for a verified user; the token goes into the cookie.
 pub fn start_web_session(
-    store: &impl Store,
+    store: &impl CredentialStore,
     user: User,
     ip: Option<String>,
     expires_at: Timestamp,
@@ -81,7 +83,7 @@ pub fn start_web_session(
 /// Resolves a session cookie to its principal and CSRF token. `Unauthorized` when the
 /// session is unknown, expired, or its user is disabled.
 pub fn authenticate_session(
-    store: &impl Store,
+    store: &impl CredentialStore,
     token: &str,
     ip: Option<String>,
     now: Timestamp,
@@ -114,7 +116,7 @@ pub fn authenticate_session(
 /// disabled user. Records `last_used_at` at most once a minute per key, so reads stay
 /// reads.
 pub fn authenticate_api_key(
-    store: &impl Store,
+    store: &impl CredentialStore,
     secret: &str,
     ip: Option<String>,
     now: Timestamp,
@@ -163,7 +165,7 @@ pub fn authenticate_api_key(
 }
 
 /// Ends a browser session (logout).
-pub fn end_web_session(store: &impl Store, principal: &Principal) -> CoreResult<()> {
+pub fn end_web_session(store: &impl CredentialStore, principal: &Principal) -> CoreResult<()> {
     if principal.method != AuthMethod::Session {
         return Ok(()); // an API key has nothing to log out of; revoke it instead
     }
@@ -175,7 +177,7 @@ pub fn end_web_session(store: &impl Store, principal: &Principal) -> CoreResult<
 
 /// Makes a new one-time setup token when no user exists yet; returns it (to print once)
 /// or None when setup is already done.
-pub fn issue_setup_token(store: &impl Store) -> CoreResult<Option<String>> {
+pub fn issue_setup_token(store: &(impl UserStore + SettingsStore)) -> CoreResult<Option<String>> {
     if store.count_users()? > 0 {
         return Ok(None);
     }
@@ -187,7 +189,7 @@ pub fn issue_setup_token(store: &impl Store) -> CoreResult<Option<String>> {
 /// Creates the first admin with the setup token. The token is consumed in the same
 /// transaction; a second call, or any call once a user exists, gets `Unauthorized`.
 pub fn complete_setup(
-    store: &impl Store,
+    store: &impl UserStore,
     req: &SetupRequest,
     ip: Option<String>,
 ) -> CoreResult<User> {

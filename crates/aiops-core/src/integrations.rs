@@ -12,7 +12,10 @@ use aiops_types::{
 use serde_json::json;
 
 use crate::page::PageQuery;
-use crate::ports::{IntegrationRecord, IntegrationRow, LinkRecord, NewAudit, Store, TokenWrite};
+use crate::ports::{
+    AuditStore, IntegrationRecord, IntegrationRow, IntegrationStore, LinkRecord, NewAudit,
+    TenantStore, TokenWrite, UserStore,
+};
 use crate::sealed::{Sealed, SecretKey};
 use crate::tracker::{
     Connection, JIRA_CLOSE_TRANSITIONS, JIRA_REOPEN_TRANSITIONS, Token, TrackerError, Trackers,
@@ -189,7 +192,7 @@ impl TokenChange {
 /// Integrations of the tenants the caller sees, oldest first; only of the tenant
 /// `params.tenant` (id or slug) when given.
 pub fn list(
-    store: &impl Store,
+    store: &(impl TenantStore + IntegrationStore),
     caller: &Principal,
     params: &IntegrationListParams,
     page: PageQuery,
@@ -203,14 +206,18 @@ pub fn list(
 }
 
 /// The integration with its sealed token; `NotFound` when the caller cannot see it.
-pub fn record(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<IntegrationRecord> {
+pub fn record(
+    store: &impl IntegrationStore,
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<IntegrationRecord> {
     store
         .integration(caller.viewer(), id)?
         .ok_or_else(|| CoreError::not_found(format!("integration {id}")))
 }
 
 /// The integration as the API shows it; `NotFound` when the caller cannot see it.
-pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Integration> {
+pub fn get(store: &impl IntegrationStore, caller: &Principal, id: i64) -> CoreResult<Integration> {
     Ok(record(store, caller, id)?.integration)
 }
 
@@ -219,7 +226,7 @@ pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Integr
 /// or 60..=86400 seconds (default 300). Server admins only (`Forbidden`); `Invalid` for
 /// an unknown tenant, a native provider or a bad field; `Conflict` for a name taken.
 pub fn create(
-    store: &impl Store,
+    store: &(impl TenantStore + IntegrationStore),
     key: &SecretKey,
     caller: &Principal,
     req: &CreateIntegration,
@@ -267,7 +274,7 @@ pub fn create(
 /// Changes the fields `req` gives (the tenant and provider stay); an empty token clears
 /// it. Server admins only (`Forbidden`); `Invalid` as for [`create`].
 pub fn update(
-    store: &impl Store,
+    store: &impl IntegrationStore,
     key: &SecretKey,
     caller: &Principal,
     id: i64,
@@ -314,7 +321,7 @@ pub fn update(
 
 /// Deletes the integration with its links and the issues synced through them. Server
 /// admins only (`Forbidden`); `NotFound` when the caller cannot see it.
-pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
+pub fn delete(store: &impl IntegrationStore, caller: &Principal, id: i64) -> CoreResult<()> {
     caller.require_admin("only admins manage integrations")?;
     get(store, caller, id)?;
     store.delete_integration(
@@ -361,7 +368,7 @@ fn open_token(key: &SecretKey, sealed: &Sealed, context: &str) -> CoreResult<Tok
 /// Atlassian email (the one stored with it, else their aiops email). `Conflict` naming
 /// the integration when no token is stored.
 pub fn acting_connection(
-    store: &impl Store,
+    store: &(impl UserStore + IntegrationStore),
     key: &SecretKey,
     user_id: Option<i64>,
     integration: &IntegrationRecord,
@@ -398,7 +405,7 @@ pub fn acting_connection(
 /// Turns a tracker failure into a domain error that names the integration. A refused
 /// credential also marks the integration unhealthy (when its own token was used).
 pub fn tracker_error(
-    store: &impl Store,
+    store: &impl IntegrationStore,
     integration: &Integration,
     credential: &str,
     err: TrackerError,
@@ -435,7 +442,7 @@ pub fn tracker_error(
 /// Checks a credential against the tracker: the caller's personal token when they have
 /// one, else the integration's. A result, not an error: `ok: false` says why.
 pub fn test_connection(
-    store: &impl Store,
+    store: &(impl UserStore + IntegrationStore + AuditStore),
     trackers: &dyn Trackers,
     key: &SecretKey,
     caller: &Principal,

@@ -7,7 +7,7 @@ use aiops_types::{
 use serde_json::json;
 
 use crate::integrations::{self, TokenChange, link_token_context, personal_token_context};
-use crate::ports::{NewAudit, Store};
+use crate::ports::{IntegrationStore, NewAudit, ProjectStore, TenantStore};
 use crate::sealed::SecretKey;
 use crate::{CoreError, CoreResult, Principal, projects};
 
@@ -67,7 +67,7 @@ pub fn external(provider: Provider, value: &str) -> CoreResult<String> {
 /// The project's tracker links, oldest first; `NotFound` when the caller cannot see the
 /// project.
 pub fn list(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + IntegrationStore),
     caller: &Principal,
     project_id: i64,
 ) -> CoreResult<Vec<ProjectLink>> {
@@ -82,7 +82,7 @@ pub fn list(
 /// Links a project to a tracker project (admin). One link per provider per project, and
 /// the integration must belong to the project's tenant.
 pub fn create(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + IntegrationStore),
     key: &SecretKey,
     caller: &Principal,
     project_id: i64,
@@ -131,7 +131,7 @@ pub fn create(
 
 /// Removes a link and the issues synced through it (admin).
 pub fn delete(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + IntegrationStore),
     caller: &Principal,
     project_id: i64,
     link_id: i64,
@@ -154,7 +154,7 @@ pub fn delete(
 
 /// The caller's personal tracker credentials (no token values), by integration id.
 pub fn list_personal(
-    store: &impl Store,
+    store: &impl IntegrationStore,
     caller: &Principal,
 ) -> CoreResult<Vec<PersonalCredential>> {
     store.personal_credentials(caller.user_id)
@@ -176,7 +176,7 @@ fn login(value: &str) -> CoreResult<Option<String>> {
 
 /// Stores the caller's own token and/or identity for an integration they can see.
 pub fn set_personal(
-    store: &impl Store,
+    store: &impl IntegrationStore,
     key: &SecretKey,
     caller: &Principal,
     integration_id: i64,
@@ -216,7 +216,7 @@ pub fn set_personal(
 /// Deletes the caller's personal token and identity for the integration; `NotFound` when
 /// the caller cannot see the integration or stored nothing for it.
 pub fn delete_personal(
-    store: &impl Store,
+    store: &impl IntegrationStore,
     caller: &Principal,
     integration_id: i64,
 ) -> CoreResult<()> {

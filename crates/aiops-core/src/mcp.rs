@@ -12,7 +12,7 @@ use aiops_types::{CreateMcpServer, McpServer, McpServerListParams, ProjectMcp};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::ports::{McpLaunch, NewAudit, Store};
+use crate::ports::{McpLaunch, NewAudit, ProjectStore, TenantStore};
 use crate::principal::Principal;
 use crate::sealed::{Sealed, SecretKey};
 use crate::{CoreError, CoreResult, projects, tenants};
@@ -83,7 +83,7 @@ struct Secrets {
 /// `GET /mcp/servers`: the servers of one tenant or project the caller sees; without a
 /// filter, of every tenant they see (the first 500).
 pub fn list(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + McpStore),
     caller: &Principal,
     q: &McpServerListParams,
 ) -> CoreResult<Vec<McpServer>> {
@@ -112,7 +112,7 @@ pub fn list(
 
 /// `POST /mcp/servers` (admin): validates, seals the secrets, stores.
 pub fn create(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + McpStore),
     key: &SecretKey,
     caller: &Principal,
     req: &CreateMcpServer,
@@ -217,7 +217,11 @@ pub fn create(
 }
 
 /// The server `id` if the caller may see its tenant.
-pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<McpServerRow> {
+pub fn get(
+    store: &(impl TenantStore + McpStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<McpServerRow> {
     let row = store
         .mcp_server(id)?
         .ok_or_else(|| CoreError::not_found(format!("MCP server {id}")))?;
@@ -227,7 +231,11 @@ pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<McpSer
 }
 
 /// `DELETE /mcp/servers/{id}` (admin).
-pub fn remove(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
+pub fn remove(
+    store: &(impl TenantStore + McpStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<()> {
     caller.require_admin("only admins remove MCP servers")?;
     let row = get(store, caller, id)?;
     let audit = NewAudit::by(caller, "mcp_server.delete")
@@ -239,7 +247,7 @@ pub fn remove(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()>
 /// What [`McpLaunch`] `id` is with its secrets opened, for `POST /mcp/servers/{id}/test`
 /// (admin): the launch and the environment it needs.
 pub fn test_plan(
-    store: &impl Store,
+    store: &(impl TenantStore + McpStore),
     key: &SecretKey,
     caller: &Principal,
     id: i64,
@@ -251,7 +259,7 @@ pub fn test_plan(
 
 /// `GET /projects/{id}/mcp`.
 pub fn project_setting(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + McpStore),
     caller: &Principal,
     project: i64,
 ) -> CoreResult<ProjectMcp> {
@@ -263,7 +271,7 @@ pub fn project_setting(
 
 /// `PUT /projects/{id}/mcp` (admin).
 pub fn set_project_setting(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + McpStore),
     caller: &Principal,
     project: i64,
     req: ProjectMcp,
@@ -282,7 +290,7 @@ pub fn set_project_setting(
 /// variables), then the tenant's and the project's; and the secret environment they
 /// need, for the session's process environment.
 pub fn for_session(
-    store: &impl Store,
+    store: &impl McpStore,
     key: &SecretKey,
     tenant_id: i64,
     project: i64,

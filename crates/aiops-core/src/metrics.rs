@@ -6,7 +6,7 @@ use aiops_types::{JobState, SessionState};
 
 use crate::CoreResult;
 use crate::jobs::JobStore;
-use crate::ports::{Store, SyncRunTotals};
+use crate::ports::{SyncRunTotals, SystemStore};
 
 /// The store's part of one scrape.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct OpsSnapshot {
 }
 
 /// Reads everything `/metrics` takes from the database, in a few aggregate queries.
-pub fn snapshot(store: &(impl Store + JobStore)) -> CoreResult<OpsSnapshot> {
+pub fn snapshot(store: &(impl SystemStore + JobStore)) -> CoreResult<OpsSnapshot> {
     let counted = store.sessions_by_state()?;
     let sessions = SessionState::ALL
         .into_iter()
@@ -42,6 +42,6 @@ pub fn snapshot(store: &(impl Store + JobStore)) -> CoreResult<OpsSnapshot> {
 
 /// Background work waiting for a worker, as a count of queued rows: issue syncs queued
 /// in `sync_runs` plus backups, restores and tool installs queued in `jobs`.
-pub fn job_queue_depth(store: &(impl Store + JobStore)) -> CoreResult<u64> {
+pub fn job_queue_depth(store: &(impl SystemStore + JobStore)) -> CoreResult<u64> {
     Ok(store.queued_sync_runs()? + store.count_jobs(JobState::Queued)?)
 }

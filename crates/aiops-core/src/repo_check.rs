@@ -4,7 +4,7 @@
 
 use aiops_types::RepoCheck;
 
-use crate::ports::{GitContext, Store};
+use crate::ports::{GitContext, ProjectStore, SshStore, TenantStore, UserStore};
 use crate::sessions::Host;
 use crate::sessions::plan::git_env;
 use crate::{CoreError, CoreResult, Principal, projects};
@@ -14,7 +14,7 @@ const SHOWN: usize = 20;
 
 /// Checks project `id`'s repository as `caller`.
 pub fn check(
-    store: &impl Store,
+    store: &(impl UserStore + TenantStore + ProjectStore + SshStore),
     host: &Host<'_>,
     caller: &Principal,
     id: i64,

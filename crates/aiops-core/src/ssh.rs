@@ -13,7 +13,9 @@ use serde_json::json;
 use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey};
 use zeroize::Zeroizing;
 
-use crate::ports::{HostKeyRecord, NewAudit, NewSshKeyRow, PrivateKeyRef, Store, WorkingCopies};
+use crate::ports::{
+    HostKeyRecord, NewAudit, NewSshKeyRow, PrivateKeyRef, ProjectStore, SshStore, WorkingCopies,
+};
 use crate::sealed::SecretKey;
 use crate::{CoreError, CoreResult, Principal};
 
@@ -217,7 +219,7 @@ fn private_of(
 
 /// Adds one of the caller's keys.
 pub fn add_key(
-    store: &impl Store,
+    store: &impl SshStore,
     secret: &SecretKey,
     caller: &Principal,
     req: &AddSshKey,
@@ -236,17 +238,21 @@ pub fn add_key(
 }
 
 /// The caller's own SSH keys, oldest first.
-pub fn list_keys(store: &impl Store, caller: &Principal) -> CoreResult<Vec<SshKey>> {
+pub fn list_keys(store: &impl SshStore, caller: &Principal) -> CoreResult<Vec<SshKey>> {
     store.ssh_keys(caller.user_id)
 }
 
 /// Deletes one of the caller's keys; `NotFound` when it is not theirs.
-pub fn delete_key(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
+pub fn delete_key(store: &impl SshStore, caller: &Principal, id: i64) -> CoreResult<()> {
     let audit = NewAudit::by(caller, "ssh_key.delete").target("ssh_key", id);
     store.delete_ssh_key(caller.user_id, id, audit)
 }
 
-fn admin_project(store: &impl Store, caller: &Principal, project_id: i64) -> CoreResult<Project> {
+fn admin_project(
+    store: &impl ProjectStore,
+    caller: &Principal,
+    project_id: i64,
+) -> CoreResult<Project> {
     caller.require_admin("only admins manage deploy keys")?;
     store
         .project(caller.viewer(), project_id)?
@@ -256,7 +262,7 @@ fn admin_project(store: &impl Store, caller: &Principal, project_id: i64) -> Cor
 /// Sets (replaces) a project's deploy key: used for its repository by users without a
 /// key of their own.
 pub fn set_deploy_key(
-    store: &impl Store,
+    store: &(impl ProjectStore + SshStore),
     secret: &SecretKey,
     caller: &Principal,
     project_id: i64,
@@ -280,7 +286,11 @@ pub fn set_deploy_key(
 
 /// The project's deploy key (no private part). Admins only (`Forbidden`); `NotFound`
 /// when the project has none.
-pub fn deploy_key(store: &impl Store, caller: &Principal, project_id: i64) -> CoreResult<SshKey> {
+pub fn deploy_key(
+    store: &(impl ProjectStore + SshStore),
+    caller: &Principal,
+    project_id: i64,
+) -> CoreResult<SshKey> {
     admin_project(store, caller, project_id)?;
     store
         .deploy_key(project_id)?
@@ -291,7 +301,7 @@ pub fn deploy_key(store: &impl Store, caller: &Principal, project_id: i64) -> Co
 /// Removes the project's deploy key. Admins only (`Forbidden`); `NotFound` when it has
 /// none.
 pub fn delete_deploy_key(
-    store: &impl Store,
+    store: &(impl ProjectStore + SshStore),
     caller: &Principal,
     project_id: i64,
 ) -> CoreResult<()> {
@@ -302,14 +312,14 @@ pub fn delete_deploy_key(
 
 /// Every known SSH host key, trusted and pending, by host; any signed-in user may read
 /// them.
-pub fn known_hosts(store: &impl Store, caller: &Principal) -> CoreResult<Vec<KnownHost>> {
+pub fn known_hosts(store: &impl SshStore, caller: &Principal) -> CoreResult<Vec<KnownHost>> {
     let _ = caller;
     store.known_hosts()
 }
 
 /// Trusts a pending host key. Admins only: every user's git then talks to that host.
 pub fn confirm_host(
-    store: &impl Store,
+    store: &impl SshStore,
     caller: &Principal,
     req: &ConfirmKnownHost,
 ) -> CoreResult<KnownHost> {
@@ -327,7 +337,7 @@ pub fn confirm_host(
 
 /// Forgets every key of `host` (`name`, or `[name]:port` off port 22). Admins only
 /// (`Forbidden`); `NotFound` when no key of it is known.
-pub fn forget_host(store: &impl Store, caller: &Principal, host: &str) -> CoreResult<()> {
+pub fn forget_host(store: &impl SshStore, caller: &Principal, host: &str) -> CoreResult<()> {
     caller.require_admin("only admins remove known hosts")?;
     let audit = NewAudit::by(caller, "known_host.delete").target("known_host", host);
     store.delete_known_host(host, audit)
@@ -338,7 +348,7 @@ pub fn forget_host(store: &impl Store, caller: &Principal, host: &str) -> CoreRe
 /// is not reached over ssh. `Invalid` without any key; `Conflict` naming the fingerprints
 /// while the host's key is not confirmed (scanned and recorded on first contact).
 pub fn material(
-    store: &impl Store,
+    store: &impl SshStore,
     secret: &SecretKey,
     git: &dyn WorkingCopies,
     user_id: i64,
@@ -379,7 +389,7 @@ pub(crate) fn open_key(secret: &SecretKey, private: PrivateKeyRef) -> CoreResult
 /// The user's own ssh key (not a deploy key), opened: what an Ansible run as that user
 /// reaches its hosts with. None when they have none.
 pub fn user_key(
-    store: &impl Store,
+    store: &impl SshStore,
     secret: &SecretKey,
     user_id: i64,
 ) -> CoreResult<Option<KeySource>> {
@@ -391,7 +401,7 @@ pub fn user_key(
 
 /// The `known_hosts` lines of `host`'s trusted keys; scans and records unknown hosts.
 pub(crate) fn trusted_keys(
-    store: &impl Store,
+    store: &impl SshStore,
     git: &dyn WorkingCopies,
     host: &SshHost,
 ) -> CoreResult<String> {

@@ -12,7 +12,10 @@ use time::{Duration, OffsetDateTime};
 
 use crate::integrations::{acting_connection, tracker_error};
 use crate::page::PageQuery;
-use crate::ports::{LinkRecord, Store, SyncCounts, Viewer};
+use crate::ports::{
+    IntegrationStore, LinkRecord, ProjectStore, SessionStore, SyncCounts, SyncStore, TenantStore,
+    UserStore, Viewer,
+};
 use crate::sealed::SecretKey;
 use crate::tracker::{SyncCursor, Target, Tracker, TrackerError, Trackers};
 use crate::{CoreError, CoreResult, Principal, integrations, projects};
@@ -26,7 +29,7 @@ const BATCH: usize = 200;
 /// linked to a project, or every integration the caller sees. An integration with a run
 /// already queued or running gets that run back, not a second one.
 pub fn request(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + IntegrationStore + SyncStore),
     caller: &Principal,
     req: &SyncRequest,
 ) -> CoreResult<SyncQueued> {
@@ -87,7 +90,11 @@ pub fn request(
 
 /// The sync run; `NotFound` when the caller cannot see it (a session key: only runs of
 /// integrations linked to its project).
-pub fn get_run(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<SyncRun> {
+pub fn get_run(
+    store: &(impl IntegrationStore + SyncStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<SyncRun> {
     let run = store
         .sync_run(caller.viewer(), id)?
         .ok_or_else(|| CoreError::not_found(format!("sync run {id}")))?;
@@ -106,7 +113,7 @@ pub fn get_run(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Sy
 /// Sync runs the caller can see, newest first; only of `params.integration` when given
 /// (`NotFound` when the caller cannot see that integration).
 pub fn list_runs(
-    store: &impl Store,
+    store: &(impl IntegrationStore + SyncStore),
     caller: &Principal,
     params: &SyncRunListParams,
     page: PageQuery,
@@ -119,7 +126,7 @@ pub fn list_runs(
 }
 
 /// Queues a scheduled run for every integration that is due; returns the run ids.
-pub fn queue_due(store: &impl Store, now: OffsetDateTime) -> CoreResult<Vec<i64>> {
+pub fn queue_due(store: &impl SyncStore, now: OffsetDateTime) -> CoreResult<Vec<i64>> {
     store
         .due_integrations(now)?
         .into_iter()
@@ -130,7 +137,7 @@ pub fn queue_due(store: &impl Store, now: OffsetDateTime) -> CoreResult<Vec<i64>
 /// Executes a queued run to the end. The run row records the outcome; the returned error
 /// is only for storage failures that kept it from doing so.
 pub fn execute(
-    store: &impl Store,
+    store: &(impl UserStore + IntegrationStore + SyncStore + SessionStore),
     trackers: &dyn Trackers,
     key: &SecretKey,
     run_id: i64,
@@ -164,7 +171,7 @@ pub fn execute(
 
 /// `sync.finished` / `sync.failed` on the event stream, for the integration's tenant: the
 /// run, plus `integration_name` so a notification can say which one.
-fn announce(store: &impl Store, run: &SyncRun) -> CoreResult<()> {
+fn announce(store: &(impl IntegrationStore + SessionStore), run: &SyncRun) -> CoreResult<()> {
     let integration = store
         .integration(Viewer::All, run.integration_id)?
         .map(|r| r.integration);
@@ -188,7 +195,7 @@ fn announce(store: &impl Store, run: &SyncRun) -> CoreResult<()> {
 }
 
 fn sync_integration(
-    store: &impl Store,
+    store: &(impl UserStore + IntegrationStore + SyncStore),
     trackers: &dyn Trackers,
     key: &SecretKey,
     integration_id: i64,
@@ -252,7 +259,7 @@ impl From<CoreError> for LinkError {
 }
 
 fn sync_link(
-    store: &impl Store,
+    store: &(impl IntegrationStore + SyncStore),
     tracker: &dyn Tracker,
     link: &LinkRecord,
     cursor: &SyncCursor,

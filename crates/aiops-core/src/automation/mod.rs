@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::integrations::TokenChange;
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, Store, TokenWrite, Viewer};
+use crate::ports::{NewAudit, TenantStore, TokenWrite, Viewer};
 use crate::sealed::{Sealed, SecretKey};
 use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
@@ -296,7 +296,7 @@ fn project_id(value: Option<i64>) -> CoreResult<Option<i64>> {
 /// Targets the caller can see, oldest first; only of the tenant `params.tenant` (id or
 /// slug) when given. `Forbidden` for a session key.
 pub fn list(
-    store: &(impl Store + AutomationStore),
+    store: &(impl TenantStore + AutomationStore),
     caller: &Principal,
     params: &AutomationTargetListParams,
     page: PageQuery,
@@ -336,7 +336,7 @@ pub fn get(
 /// their ranges and that the fields fit the kind (`Invalid`), seals the token and vault
 /// password. Only server admins and the tenant's admins (`Forbidden`).
 pub fn create(
-    store: &(impl Store + AutomationStore),
+    store: &(impl TenantStore + AutomationStore),
     key: &SecretKey,
     caller: &Principal,
     req: &CreateAutomationTarget,
@@ -392,7 +392,7 @@ pub fn create(
 /// clears it. Only server admins and the tenant's admins (`Forbidden`); `Invalid` as for
 /// [`create`].
 pub fn update(
-    store: &(impl Store + AutomationStore),
+    store: &(impl TenantStore + AutomationStore),
     key: &SecretKey,
     caller: &Principal,
     id: i64,
@@ -476,7 +476,7 @@ pub fn update(
 /// Deletes the target and its runs (their jobs stay). Only server admins and the
 /// tenant's admins (`Forbidden`); `NotFound` when the caller cannot see it.
 pub fn delete(
-    store: &(impl Store + AutomationStore),
+    store: &(impl TenantStore + AutomationStore),
     caller: &Principal,
     id: i64,
 ) -> CoreResult<()> {

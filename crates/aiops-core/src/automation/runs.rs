@@ -16,7 +16,7 @@ use serde_json::json;
 use super::local::{self, Overrides};
 use super::{AutomationStore, NewRun, RunFilter, TargetRecord, no_session_key};
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, Store};
+use crate::ports::{IssueStore, NewAudit, ProjectStore, SessionStore, TenantStore};
 use crate::sessions::start::workspace_path;
 use crate::{CoreError, CoreResult, Principal, issues, projects, sessions};
 
@@ -84,7 +84,7 @@ fn overrides(req: &StartAutomationRun) -> CoreResult<Overrides> {
 /// Checks `req` as `caller` and decides what the run executes. `workspace_root` is where
 /// users' base clones live (`<root>/<user>/<tenant>/<project>/repo`).
 pub fn prepare(
-    store: &(impl Store + AutomationStore),
+    store: &(impl TenantStore + ProjectStore + IssueStore + SessionStore + AutomationStore),
     caller: &Principal,
     req: &StartAutomationRun,
     workspace_root: &Path,

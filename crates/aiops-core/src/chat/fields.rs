@@ -4,7 +4,7 @@ use aiops_types::{ChatAnswer, ChatPlatform, Role};
 
 use super::{ANSWER_TIMEOUT_SECS, CONTEXT_TTL_SECS, ChatRow, MAX_ALLOWED_CHATS, MAX_CHATS};
 use crate::integrations::TokenChange;
-use crate::ports::Store;
+use crate::ports::{ProjectStore, TenantStore, UserStore};
 use crate::{CoreError, CoreResult, Principal, projects, users};
 
 pub(super) fn http_url(field: &'static str, value: &str) -> CoreResult<String> {
@@ -75,7 +75,7 @@ pub(super) fn model(value: Option<&str>) -> CoreResult<Option<String>> {
 
 /// The default project, among the tenant's projects the caller sees.
 pub(super) fn default_project(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore),
     caller: &Principal,
     tenant_id: i64,
     value: Option<&str>,
@@ -163,7 +163,7 @@ pub(super) fn max_chats(value: u32) -> CoreResult<u32> {
 /// another active member of the tenant. The agent runs with that user's key, so no
 /// tenant admin can make a bot spend someone else's.
 pub(super) fn agent_user(
-    store: &impl Store,
+    store: &(impl UserStore + TenantStore),
     caller: &Principal,
     tenant_id: i64,
     value: &str,

@@ -40,7 +40,7 @@ use serde_json::json;
 
 use crate::integrations::TokenChange;
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, Store, TokenWrite, Viewer};
+use crate::ports::{NewAudit, ProjectStore, TenantStore, TokenWrite, UserStore, Viewer};
 use crate::sealed::{Sealed, SecretKey};
 use crate::{CoreError, CoreResult, Principal, tenants, validate};
 
@@ -184,7 +184,7 @@ pub trait ChatStore {
 /// Integrations the caller can see, oldest first; only of the tenant `params.tenant`
 /// (id or slug) when given. `Forbidden` for a session key.
 pub fn list(
-    store: &(impl Store + ChatStore),
+    store: &(impl TenantStore + ChatStore),
     caller: &Principal,
     params: &ChatIntegrationListParams,
     page: PageQuery,
@@ -224,7 +224,7 @@ pub fn get(store: &impl ChatStore, caller: &Principal, id: i64) -> CoreResult<Ch
 
 /// Like [`record`], for changes: the caller must administer the tenant.
 pub fn record_to_manage(
-    store: &(impl Store + ChatStore),
+    store: &(impl TenantStore + ChatStore),
     caller: &Principal,
     id: i64,
 ) -> CoreResult<ChatRecord> {
@@ -245,7 +245,7 @@ pub fn record_to_manage(
 /// needs channels, Ollama needs its URL and model, the agent a user) and seals the tokens.
 /// Only server admins and the tenant's admins (`Forbidden`).
 pub fn create(
-    store: &(impl Store + ChatStore),
+    store: &(impl UserStore + TenantStore + ProjectStore + ChatStore),
     key: &SecretKey,
     caller: &Principal,
     req: &CreateChatIntegration,
@@ -313,7 +313,7 @@ pub fn create(
 /// Changes the fields `req` gives (the platform stays); an empty app token or URL clears
 /// it. Checks as [`create`] does; only server admins and the tenant's admins.
 pub fn update(
-    store: &(impl Store + ChatStore),
+    store: &(impl UserStore + TenantStore + ProjectStore + ChatStore),
     key: &SecretKey,
     caller: &Principal,
     id: i64,
@@ -385,7 +385,11 @@ pub fn update(
 
 /// Deletes the integration with its mappings, previews and poll state. Only server
 /// admins and the tenant's admins (`Forbidden`).
-pub fn delete(store: &(impl Store + ChatStore), caller: &Principal, id: i64) -> CoreResult<()> {
+pub fn delete(
+    store: &(impl TenantStore + ChatStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<()> {
     let r = record_to_manage(store, caller, id)?;
     let audit = NewAudit::by(caller, "chat_integration.delete")
         .target("chat_integration", id)

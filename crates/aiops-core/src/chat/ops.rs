@@ -8,11 +8,11 @@ use aiops_types::{
     SessionListParams, StartedSession, WorkIssue,
 };
 
-use crate::issues::TrackerAccess;
+use crate::issues::{IssueWritePorts, TrackerAccess};
 use crate::page::PageQuery;
-use crate::ports::{Store, Viewer};
+use crate::ports::{TenantStore, Viewer};
 use crate::sealed::SecretKey;
-use crate::sessions::Host;
+use crate::sessions::{Host, LaunchPorts};
 use crate::tracker::Trackers;
 use crate::{CoreError, CoreResult, Principal, issues, projects, sessions};
 
@@ -74,7 +74,7 @@ pub struct CoreOps<'a, S> {
     pub host: Option<&'a Host<'a>>,
 }
 
-impl<S: Store> CoreOps<'_, S> {
+impl<S> CoreOps<'_, S> {
     fn access(&self) -> TrackerAccess<'_> {
         TrackerAccess {
             trackers: self.trackers,
@@ -83,7 +83,10 @@ impl<S: Store> CoreOps<'_, S> {
     }
 }
 
-impl<S: Store> ChatOps for CoreOps<'_, S> {
+/// Every verb here is the use-case function the REST route calls, so the bound is theirs
+/// together: starting work on an issue ([`sessions::start::work`]) takes the most, and
+/// the other verbs take a part of it.
+impl<S: LaunchPorts + IssueWritePorts + TenantStore> ChatOps for CoreOps<'_, S> {
     fn principal(&self, user_id: i64, via: &str) -> CoreResult<Option<Principal>> {
         Ok(self
             .store

@@ -4,7 +4,7 @@ use aiops_types::{ChatUser, MapChatUser};
 use serde_json::json;
 
 use super::{ChatStore, record_to_manage};
-use crate::ports::{NewAudit, Store};
+use crate::ports::{NewAudit, TenantStore, UserStore};
 use crate::{CoreError, CoreResult, Principal, validate};
 
 /// Maps a chat user to the aiops user with `req.user`'s email. Chat commands then run
@@ -12,7 +12,7 @@ use crate::{CoreError, CoreResult, Principal, validate};
 /// server admin may map a chat user to a server admin: no mapping reaches further than
 /// its author could.
 pub fn map_user(
-    store: &(impl Store + ChatStore),
+    store: &(impl UserStore + TenantStore + ChatStore),
     caller: &Principal,
     id: i64,
     req: &MapChatUser,
@@ -67,7 +67,7 @@ pub fn map_user(
 /// Removes a chat user's mapping; `NotFound` when there was none. Only server admins and
 /// the tenant's admins (`Forbidden`).
 pub fn unmap_user(
-    store: &(impl Store + ChatStore),
+    store: &(impl TenantStore + ChatStore),
     caller: &Principal,
     id: i64,
     platform_user_id: &str,
@@ -82,7 +82,7 @@ pub fn unmap_user(
 /// The integration's mapped chat users, in the order they were mapped. Only server
 /// admins and the tenant's admins (`Forbidden`).
 pub fn users(
-    store: &(impl Store + ChatStore),
+    store: &(impl TenantStore + ChatStore),
     caller: &Principal,
     id: i64,
 ) -> CoreResult<Vec<ChatUser>> {

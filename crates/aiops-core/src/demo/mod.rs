@@ -16,7 +16,8 @@ use serde_json::json;
 
 use crate::page::PageQuery;
 use crate::ports::{
-    IssueRow, NewAudit, NewIssueRow, ProjectRow, RepoSeeder, SeedCommit, Store, TenantRow,
+    IssueRow, IssueStore, NewAudit, NewIssueRow, ProjectRow, ProjectStore, RepoSeeder, SeedCommit,
+    SystemStore, TenantRow, TenantStore, UserStore,
 };
 use crate::{CoreError, CoreResult};
 
@@ -50,7 +51,11 @@ fn audit(action: &str) -> NewAudit {
 /// then the tenant, projects, issues and comments. Errors: `Conflict` as above or when a
 /// repository path exists; store errors as they come (a failure after the first row
 /// leaves the rows written so far).
-pub fn seed(store: &impl Store, repos: &impl RepoSeeder, repos_dir: &Path) -> CoreResult<DemoSeed> {
+pub fn seed(
+    store: &(impl UserStore + TenantStore + ProjectStore + IssueStore + SystemStore),
+    repos: &impl RepoSeeder,
+    repos_dir: &Path,
+) -> CoreResult<DemoSeed> {
     let counts = store.counts()?;
     if counts.tenants > 0 || counts.projects > 0 {
         return Err(CoreError::Conflict(format!(
@@ -148,7 +153,7 @@ fn commits(p: &content::DemoProject) -> Vec<SeedCommit> {
         .collect()
 }
 
-fn active_users(store: &impl Store) -> CoreResult<Vec<String>> {
+fn active_users(store: &impl UserStore) -> CoreResult<Vec<String>> {
     let page = PageQuery {
         after: None,
         limit: 500,
@@ -164,7 +169,7 @@ fn active_users(store: &impl Store) -> CoreResult<Vec<String>> {
 /// Issue number `n` of the whole demo: every third unassigned, the rest assigned in turn;
 /// every fourth closed; `n % 4` comments (plus a closing one when closed).
 fn seed_issue(
-    store: &impl Store,
+    store: &impl IssueStore,
     project: &Project,
     n: usize,
     title: &str,

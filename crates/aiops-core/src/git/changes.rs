@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use aiops_types::{FileChange, FileChangeKind, SessionChanges, StagePaths};
 
 use super::working_copy;
-use crate::ports::{NewAudit, RawChanges, Store};
+use crate::ports::{AuditStore, NewAudit, ProjectStore, RawChanges, SessionStore, UserStore};
 use crate::sessions::Host;
 use crate::validate::no_nul;
 use crate::{CoreError, CoreResult, Principal};
@@ -26,7 +26,7 @@ pub const MAX_FILES: usize = 1000;
 
 /// The changes of session `id`'s worktree, for its owner (admins: anyone's).
 pub fn get(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     id: i64,
@@ -229,7 +229,7 @@ fn paths(req: &StagePaths) -> CoreResult<Vec<String>> {
 
 /// Stages (or with `unstage`, unstages) `req.paths` in the working copy.
 pub fn stage(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore + AuditStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,

@@ -14,7 +14,7 @@ use aiops_types::{FileContent, FileEntry, GitStatus, Project, Session};
 
 pub use verbs::*;
 
-use crate::ports::{GitContext, Store};
+use crate::ports::{GitContext, ProjectStore, SessionStore, SshStore, UserStore};
 use crate::sessions::Host;
 use crate::sessions::plan::git_env;
 use crate::sessions::start::workspace_dir;
@@ -32,7 +32,7 @@ pub(crate) struct WorkingCopy {
 /// The session's worktree, or the caller's base clone of `project_id`. A session key
 /// reaches only its own session's worktree (`session` defaults to it).
 pub(crate) fn working_copy(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,
@@ -102,7 +102,7 @@ impl WorkingCopy {
     /// deploy key, and the host's confirmed keys); nothing for https or local remotes.
     pub(crate) fn remote(
         mut self,
-        store: &impl Store,
+        store: &impl SshStore,
         host: &Host<'_>,
         caller: &Principal,
     ) -> CoreResult<Self> {
@@ -119,7 +119,7 @@ impl WorkingCopy {
 
 /// Branch, upstream, ahead/behind, changed and untracked files.
 pub fn status(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,
@@ -131,7 +131,7 @@ pub fn status(
 
 /// Directory `path` of the working copy.
 pub fn files(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,
@@ -145,7 +145,7 @@ pub fn files(
 
 /// File `path` of the working copy (at most 1 MiB).
 pub fn cat(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,

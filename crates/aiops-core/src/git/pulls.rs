@@ -14,8 +14,11 @@ use aiops_types::{
 };
 use serde_json::json;
 
-use crate::issues::{self, Remote, TrackerAccess};
-use crate::ports::{NewAudit, Store};
+use crate::issues::{self, IssueWritePorts, Remote, TrackerAccess};
+use crate::ports::{
+    AuditStore, IntegrationStore, IssueStore, NewAudit, ProjectStore, SessionStore, SyncStore,
+    UserStore,
+};
 use crate::tracker::{MergeOptions, NewPullRequest};
 use crate::{CoreError, CoreResult, Principal};
 
@@ -25,7 +28,7 @@ const MAX_TITLE: usize = 256;
 const MAX_DESCRIPTION: usize = 64 * 1024;
 
 fn project_of(
-    store: &impl Store,
+    store: &impl ProjectStore,
     caller: &Principal,
     project_id: i64,
 ) -> CoreResult<aiops_types::Project> {
@@ -36,7 +39,7 @@ fn project_of(
 
 /// Open (default), closed, merged or all pull requests, newest first (at most 100).
 pub fn list(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + IntegrationStore + SyncStore),
     access: TrackerAccess<'_>,
     caller: &Principal,
     project_id: i64,
@@ -64,7 +67,7 @@ pub fn list(
 /// One pull request (GitLab: merge request `iid`) with whether the provider would merge
 /// it now and its head commit's checks, for the ship step's buttons.
 pub fn get(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + IntegrationStore + SyncStore),
     access: TrackerAccess<'_>,
     caller: &Principal,
     project_id: i64,
@@ -81,7 +84,7 @@ pub fn get(
 /// Opens a pull request from `source` into `target` (default: the project's default
 /// branch). With `issue_id`, the description links the issue (see the module doc).
 pub fn create(
-    store: &impl Store,
+    store: &(impl IssueWritePorts + ProjectStore + SessionStore + AuditStore),
     access: TrackerAccess<'_>,
     caller: &Principal,
     project_id: i64,
@@ -174,7 +177,7 @@ pub fn create(
 
 /// Keeps the pull request's state on the issue it was opened for (inbox rows show it).
 fn remember(
-    store: &impl Store,
+    store: &impl IssueStore,
     project_id: i64,
     issue_id: Option<i64>,
     pr: &PullRequest,
@@ -190,7 +193,7 @@ fn remember(
 
 /// Merges with `method`, optionally deleting the source branch.
 pub fn merge(
-    store: &impl Store,
+    store: &(impl IssueWritePorts + ProjectStore + AuditStore),
     access: TrackerAccess<'_>,
     caller: &Principal,
     project_id: i64,
@@ -229,7 +232,7 @@ pub fn merge(
 
 /// Closes without merging.
 pub fn close(
-    store: &impl Store,
+    store: &(impl IssueWritePorts + ProjectStore + AuditStore),
     access: TrackerAccess<'_>,
     caller: &Principal,
     project_id: i64,

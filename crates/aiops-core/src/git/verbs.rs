@@ -8,7 +8,7 @@ use aiops_types::{
 };
 
 use super::{WorkingCopy, working_copy};
-use crate::ports::{NewAudit, Store};
+use crate::ports::{AuditStore, NewAudit, ProjectStore, SessionStore, SshStore, UserStore};
 use crate::sessions::Host;
 use crate::validate::no_nul;
 use crate::{CoreError, CoreResult, Principal};
@@ -19,7 +19,7 @@ const MAX_FILES: usize = 1000;
 const MAX_MESSAGE: usize = 64 * 1024;
 
 fn audited(
-    store: &impl Store,
+    store: &impl AuditStore,
     host: &Host<'_>,
     caller: &Principal,
     wc: &WorkingCopy,
@@ -47,7 +47,7 @@ fn audited(
 
 /// Fetches and fast-forwards; `409 conflict` listing the local changes unless `clean`.
 pub fn pull(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore + SshStore + AuditStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,
@@ -62,7 +62,7 @@ pub fn pull(
 
 /// Pushes `branch` (default: the checked-out one) to `origin`.
 pub fn push(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore + SshStore + AuditStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,
@@ -90,7 +90,7 @@ pub fn push(
 /// Commits `files` only (every change when empty), or with `staged` the index as it is,
 /// as the caller.
 pub fn commit(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore + AuditStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,
@@ -142,7 +142,7 @@ pub fn commit(
 
 /// Creates branch `name` at `from` (default `HEAD`).
 pub fn create_branch(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore + AuditStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,
@@ -161,7 +161,7 @@ pub fn create_branch(
 
 /// Checks out branch `name` (from `origin` when only there).
 pub fn checkout(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore + AuditStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,
@@ -176,7 +176,7 @@ pub fn checkout(
 /// Local branches, then `origin`'s, of the session's worktree (or the caller's base clone
 /// of the project when `session` is `None`).
 pub fn branches(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,
@@ -188,7 +188,7 @@ pub fn branches(
 
 /// The newest commits from `rev` (default `HEAD`), `limit` 1..=500 (default 20).
 pub fn log(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,
@@ -207,7 +207,7 @@ pub fn log(
 
 /// Uncommitted changes (or against `rev`, or staged only), at most 1 MiB.
 pub fn diff(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     project_id: i64,

@@ -10,7 +10,7 @@ pub use target::{SshTarget, parse_ssh};
 use aiops_types::{Host, HostCheck, HostCheckItem, NewHost, UpdateHost};
 use serde_json::json;
 
-use crate::ports::{NewAudit, Store, WorkingCopies};
+use crate::ports::{NewAudit, SessionStore, SshStore, WorkingCopies};
 use crate::sealed::SecretKey;
 use crate::ssh::{KeySource, SshHost, SshMaterial, open_key, trusted_keys};
 use crate::{CoreError, CoreResult, Principal};
@@ -94,7 +94,7 @@ pub fn get(store: &impl HostStore, caller: &Principal, id: i64) -> CoreResult<Ho
 
 /// Adds a host. Nothing is sent to it: `test` logs in (and meets its host key first).
 pub fn add(
-    store: &(impl Store + HostStore),
+    store: &(impl SshStore + HostStore),
     caller: &Principal,
     req: &NewHost,
 ) -> CoreResult<Host> {
@@ -130,7 +130,7 @@ pub fn add(
 
 /// Changes the fields given; `draining: true` stops new sessions from landing there.
 pub fn update(
-    store: &(impl Store + HostStore),
+    store: &(impl SshStore + HostStore),
     caller: &Principal,
     id: i64,
     req: &UpdateHost,
@@ -160,7 +160,11 @@ pub fn update(
 
 /// Removes a host. `Conflict` while sessions live there: they would lose the machine
 /// they run on (drain it, let them end or kill them, then remove it).
-pub fn remove(store: &(impl Store + HostStore), caller: &Principal, id: i64) -> CoreResult<()> {
+pub fn remove(
+    store: &(impl SessionStore + HostStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<()> {
     let host = get(store, caller, id)?;
     let live = crate::sessions::ops::live_sessions(store)?
         .into_iter()
@@ -181,7 +185,7 @@ pub fn remove(store: &(impl Store + HostStore), caller: &Principal, id: i64) -> 
 /// keys as pending and is a `Conflict` naming their fingerprints, as for git over SSH:
 /// an admin compares them and confirms one (`aiops known-hosts confirm`).
 pub fn test(
-    store: &(impl Store + HostStore),
+    store: &(impl SshStore + HostStore),
     secret: &SecretKey,
     git: &dyn WorkingCopies,
     shell: &dyn HostShell,
@@ -214,7 +218,7 @@ pub fn test(
 /// host's confirmed keys. The first contact records the host's keys as pending and is a
 /// `Conflict` naming their fingerprints (see [`test()`]).
 pub fn login(
-    store: &impl Store,
+    store: &impl SshStore,
     secret: &SecretKey,
     git: &dyn WorkingCopies,
     host: &Host,
@@ -230,7 +234,7 @@ pub fn login(
 }
 
 /// The key the host is reached with.
-fn host_key(store: &impl Store, secret: &SecretKey, host: &Host) -> CoreResult<KeySource> {
+fn host_key(store: &impl SshStore, secret: &SecretKey, host: &Host) -> CoreResult<KeySource> {
     let missing = || {
         CoreError::invalid(
             "key_id",
@@ -246,7 +250,7 @@ fn host_key(store: &impl Store, secret: &SecretKey, host: &Host) -> CoreResult<K
 }
 
 /// `id` when it is one of the caller's own keys.
-fn own_key(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<i64> {
+fn own_key(store: &impl SshStore, caller: &Principal, id: i64) -> CoreResult<i64> {
     if store.ssh_keys(caller.user_id)?.iter().any(|k| k.id == id) {
         Ok(id)
     } else {

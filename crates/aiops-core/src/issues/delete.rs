@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use crate::ports::{NewAudit, Store, Viewer};
+use crate::ports::{IssueStore, NewAudit, ProjectStore, TenantStore, Viewer};
 use crate::{CoreError, CoreResult, Principal, tenants};
 use aiops_types::Provider;
 
@@ -16,7 +16,11 @@ use aiops_types::Provider;
 /// Errors: `NotFound` for an issue the caller does not see; `Forbidden` for a caller who
 /// does not administer its tenant; `Invalid` for a tracker issue still at its tracker;
 /// `Conflict` while a session works on it.
-pub fn delete(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<()> {
+pub fn delete(
+    store: &(impl TenantStore + ProjectStore + IssueStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<()> {
     let issue = super::get(store, caller, id)?;
     let project = store
         .project(Viewer::All, issue.project_id)?

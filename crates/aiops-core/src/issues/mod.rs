@@ -12,7 +12,10 @@ use aiops_types::{
 use serde_json::json;
 
 use crate::page::PageQuery;
-use crate::ports::{IssueFilter, IssueRow, NewAudit, NewIssueRow, Store};
+use crate::ports::{
+    IntegrationStore, IssueFilter, IssueRow, IssueStore, NewAudit, NewIssueRow, ProjectStore,
+    SyncStore, TenantStore, UserStore,
+};
 use crate::tracker::{NewRemoteIssue, RemoteIssuePatch};
 use crate::{CoreError, CoreResult, Principal, projects, tenants};
 
@@ -24,7 +27,7 @@ pub use delete::delete;
 pub use view::view;
 mod view;
 pub(crate) use remote::Remote;
-pub use remote::TrackerAccess;
+pub use remote::{IssueWritePorts, TrackerAccess};
 
 /// Longest title, characters.
 pub const MAX_TITLE_CHARS: usize = 500;
@@ -104,7 +107,7 @@ pub fn fts_query(text: &str) -> Option<String> {
 }
 
 /// For native issues the assignee is an aiops user: their email, checked to exist.
-fn native_assignee(store: &impl Store, value: Option<&str>) -> CoreResult<Option<String>> {
+fn native_assignee(store: &impl UserStore, value: Option<&str>) -> CoreResult<Option<String>> {
     let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -137,7 +140,7 @@ fn status_filter(value: Option<&str>) -> CoreResult<Option<IssueStatus>> {
 /// (default open; `all` for both), assignee, label and words of `q` (full-text search).
 /// A session key lists its own project's issues.
 pub fn list(
-    store: &impl Store,
+    store: &(impl TenantStore + ProjectStore + IssueStore),
     caller: &Principal,
     params: &IssueListParams,
     page: PageQuery,
@@ -166,7 +169,7 @@ pub fn list(
 
 /// The issue; `NotFound` when the caller cannot see it, `Forbidden` for a session key
 /// of another project.
-pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Issue> {
+pub fn get(store: &impl IssueStore, caller: &Principal, id: i64) -> CoreResult<Issue> {
     let issue = store
         .issue(caller.viewer(), id)?
         .ok_or_else(|| CoreError::not_found(format!("issue {id}")))?;
@@ -175,7 +178,7 @@ pub fn get(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Issue>
 }
 
 /// An issue the caller may change; a tracker issue deleted upstream may not be.
-fn get_writable(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<Issue> {
+fn get_writable(store: &impl IssueStore, caller: &Principal, id: i64) -> CoreResult<Issue> {
     let issue = get(store, caller, id)?;
     if issue.removed_upstream {
         return Err(CoreError::Conflict(format!(
@@ -188,7 +191,7 @@ fn get_writable(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<I
 
 /// The tracker client of a tracker issue; None for a native one.
 fn remote_of(
-    store: &impl Store,
+    store: &(impl UserStore + IntegrationStore + SyncStore),
     access: TrackerAccess<'_>,
     caller: &Principal,
     issue: &Issue,
@@ -202,7 +205,7 @@ fn remote_of(
 /// Creates an issue in a project the caller sees: at the project's tracker (see
 /// [`CreateIssue::provider`]) or, without one, a native issue.
 pub fn create(
-    store: &impl Store,
+    store: &(impl IssueWritePorts + TenantStore + ProjectStore),
     access: TrackerAccess<'_>,
     caller: &Principal,
     req: &CreateIssue,
@@ -257,7 +260,7 @@ fn row_of(issue: &Issue) -> IssueRow {
 /// its tracker first. `Conflict` for an issue deleted or moved upstream; `Invalid` for a
 /// field out of bounds.
 pub fn update(
-    store: &impl Store,
+    store: &impl IssueWritePorts,
     access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,
@@ -296,7 +299,7 @@ pub fn update(
 
 /// Closes or reopens; doing it twice is not an error.
 pub fn set_status(
-    store: &impl Store,
+    store: &impl IssueWritePorts,
     access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,
@@ -330,7 +333,7 @@ pub fn set_status(
 /// Moves a tracker issue to "in progress" where its tracker has such a state (Jira);
 /// `Ok(None)` for native issues and trackers without one.
 pub fn start_progress(
-    store: &impl Store,
+    store: &impl IssueWritePorts,
     access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,
@@ -356,7 +359,7 @@ pub fn start_progress(
 /// tracker login / accountId, or an aiops user's email mapped through their recorded
 /// identity for the integration.
 pub fn assign(
-    store: &impl Store,
+    store: &impl IssueWritePorts,
     access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,
@@ -394,7 +397,7 @@ pub fn assign(
 
 /// The issue's comments, oldest first; `NotFound` when the caller cannot see the issue.
 pub fn comments(
-    store: &impl Store,
+    store: &impl IssueStore,
     caller: &Principal,
     id: i64,
     page: PageQuery,
@@ -406,7 +409,7 @@ pub fn comments(
 /// Comments as the caller (at a tracker: with their personal token when they have one,
 /// so the comment is attributed to them).
 pub fn comment(
-    store: &impl Store,
+    store: &impl IssueWritePorts,
     access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,
@@ -427,7 +430,7 @@ pub fn comment(
 
 /// Edits a comment; only the aiops user who wrote it may.
 pub fn edit_comment(
-    store: &impl Store,
+    store: &impl IssueWritePorts,
     access: TrackerAccess<'_>,
     caller: &Principal,
     id: i64,

@@ -4,10 +4,23 @@
 use aiops_types::{Issue, Provider};
 
 use crate::integrations::{acting_connection, tracker_error};
-use crate::ports::{IntegrationRecord, LinkRecord, NewAudit, Store, Viewer};
+use crate::ports::{
+    IntegrationRecord, IntegrationStore, IssueStore, LinkRecord, NewAudit, SyncStore, UserStore,
+    Viewer,
+};
 use crate::sealed::SecretKey;
 use crate::tracker::{RemoteIssue, Target, Tracker, TrackerError, Trackers};
 use crate::{CoreError, CoreResult, Principal};
+
+/// What a change to an issue needs from storage, the issue being native or a tracker's:
+/// the issue and its comments ([`IssueStore`]); for a tracker-backed one also its link to
+/// the tracker and the stored copy refreshed from the tracker's answer ([`SyncStore`]),
+/// the integration whose credential acts ([`IntegrationStore`]), and the acting user,
+/// whose email picks that credential and names the assignee there ([`UserStore`]).
+/// Named because every issue verb that writes takes it, alone or with a few more.
+pub trait IssueWritePorts: UserStore + IssueStore + IntegrationStore + SyncStore {}
+
+impl<T: UserStore + IssueStore + IntegrationStore + SyncStore> IssueWritePorts for T {}
 
 /// What tracker verbs need besides the store.
 #[derive(Clone, Copy)]
@@ -27,7 +40,10 @@ pub(crate) struct Remote {
     pub credential: &'static str,
 }
 
-fn link_parts(store: &impl Store, link_id: i64) -> CoreResult<(IntegrationRecord, LinkRecord)> {
+fn link_parts(
+    store: &impl IntegrationStore,
+    link_id: i64,
+) -> CoreResult<(IntegrationRecord, LinkRecord)> {
     let link = store
         .link(link_id)?
         .ok_or_else(|| CoreError::Conflict(format!("link {link_id} is gone")))?;
@@ -40,7 +56,7 @@ fn link_parts(store: &impl Store, link_id: i64) -> CoreResult<(IntegrationRecord
 }
 
 fn open(
-    store: &impl Store,
+    store: &(impl UserStore + IntegrationStore),
     access: TrackerAccess<'_>,
     caller: &Principal,
     integration: IntegrationRecord,
@@ -70,7 +86,7 @@ fn open(
 impl Remote {
     /// The tracker client for a tracker-backed issue the caller already may see.
     pub fn for_issue(
-        store: &impl Store,
+        store: &(impl UserStore + IntegrationStore + SyncStore),
         access: TrackerAccess<'_>,
         caller: &Principal,
         issue: &Issue,
@@ -88,7 +104,7 @@ impl Remote {
     /// The tracker client for creating an issue in a project: the link of `provider`, or
     /// the project's only link when `provider` is None. None: create a native issue.
     pub fn for_new_issue(
-        store: &impl Store,
+        store: &(impl UserStore + IntegrationStore),
         access: TrackerAccess<'_>,
         caller: &Principal,
         project_id: i64,
@@ -148,7 +164,7 @@ impl Remote {
     /// The client of the project's code host, acting as the caller: the GitHub or
     /// GitLab link of `provider`, or the project's only one when `provider` is None.
     pub fn for_code_host(
-        store: &impl Store,
+        store: &(impl UserStore + IntegrationStore),
         access: TrackerAccess<'_>,
         caller: &Principal,
         project_id: i64,
@@ -189,7 +205,12 @@ impl Remote {
 
     /// A tracker failure as a domain error. A tracker that no longer knows the issue
     /// gets it marked as removed upstream.
-    pub fn error(&self, store: &impl Store, issue_id: Option<i64>, e: TrackerError) -> CoreError {
+    pub fn error(
+        &self,
+        store: &(impl IntegrationStore + SyncStore),
+        issue_id: Option<i64>,
+        e: TrackerError,
+    ) -> CoreError {
         if let (TrackerError::NotFound(_), Some(id)) = (&e, issue_id) {
             let _ = store.mark_issue_removed(id);
         }
@@ -199,7 +220,7 @@ impl Remote {
     /// Stores the tracker's answer (with the audit row) and returns the stored issue.
     pub fn apply(
         &self,
-        store: &impl Store,
+        store: &(impl IssueStore + SyncStore),
         issue: &RemoteIssue,
         audit: NewAudit,
     ) -> CoreResult<Issue> {
@@ -216,7 +237,11 @@ impl Remote {
 
     /// The tracker identity for an assignee given as an aiops user's email (their
     /// recorded login for this integration) or as a tracker login / accountId directly.
-    pub fn identity(&self, store: &impl Store, value: Option<&str>) -> CoreResult<Option<String>> {
+    pub fn identity(
+        &self,
+        store: &(impl UserStore + IntegrationStore),
+        value: Option<&str>,
+    ) -> CoreResult<Option<String>> {
         let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
             return Ok(None);
         };

@@ -5,7 +5,7 @@ use aiops_types::{IssueView, RenderedComment};
 use super::get;
 use crate::markdown::to_safe_html;
 use crate::page::PageQuery;
-use crate::ports::Store;
+use crate::ports::IssueStore;
 use crate::{CoreResult, Principal};
 
 /// Most comments a view holds (oldest first).
@@ -13,7 +13,7 @@ const MAX_COMMENTS: usize = 1000;
 const PAGE: u32 = 200;
 
 /// The issue (the caller must see it) with HTML of its description and comments.
-pub fn view(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<IssueView> {
+pub fn view(store: &impl IssueStore, caller: &Principal, id: i64) -> CoreResult<IssueView> {
     let issue = get(store, caller, id)?;
     let mut comments = Vec::new();
     let mut after = None;

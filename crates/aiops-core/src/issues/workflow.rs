@@ -7,9 +7,9 @@ use aiops_types::{
     AssignIssue, CommentBody, GitCommit, IssueStatus, WorkflowRequest, WorkflowResult, WorkflowVerb,
 };
 
-use super::{TrackerAccess, assign, comment, get, set_status, start_progress};
+use super::{IssueWritePorts, TrackerAccess, assign, comment, get, set_status, start_progress};
 use crate::page::PageQuery;
-use crate::ports::{SessionFilter, Store};
+use crate::ports::{AuditStore, ProjectStore, SessionFilter, SessionStore};
 use crate::sessions::Host;
 use crate::{CoreError, CoreResult, Principal};
 
@@ -17,7 +17,7 @@ use crate::{CoreError, CoreResult, Principal};
 /// when `req.project` is not the issue's project; errors of the underlying verbs as they
 /// are (nothing after a failed step runs).
 pub fn run(
-    store: &impl Store,
+    store: &(impl IssueWritePorts + ProjectStore + SessionStore + AuditStore),
     access: TrackerAccess<'_>,
     host: &Host<'_>,
     caller: &Principal,
@@ -111,7 +111,11 @@ fn join(first: Option<&str>, second: Option<&str>) -> Option<String> {
 }
 
 /// The caller's newest live session on the issue, if any.
-fn live_session(store: &impl Store, caller: &Principal, issue_id: i64) -> CoreResult<Option<i64>> {
+fn live_session(
+    store: &impl SessionStore,
+    caller: &Principal,
+    issue_id: i64,
+) -> CoreResult<Option<i64>> {
     let filter = SessionFilter {
         user_id: Some(caller.user_id),
         live: true,

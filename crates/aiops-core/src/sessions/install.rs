@@ -18,7 +18,7 @@ use aiops_types::{InstallTool, Tool, ToolStatus};
 use serde_json::json;
 
 use crate::jobs::JobContext;
-use crate::ports::{NewAudit, Store, ToolKind};
+use crate::ports::{AuditStore, NewAudit, ToolKind, ToolStore};
 use crate::{CoreError, CoreResult, Principal};
 
 /// Where managed tools live, under the data dir.
@@ -343,7 +343,7 @@ pub fn status_of(installer: &dyn Installer, tool: &Tool, r: &Recipe) -> ToolStat
 /// its plan; the caller runs [`run`] as a job. `upgrade` needs the tool installed in the
 /// managed prefix already.
 pub fn request(
-    store: &impl Store,
+    store: &(impl ToolStore + AuditStore),
     installer: &dyn Installer,
     layout: &Layout,
     caller: &Principal,

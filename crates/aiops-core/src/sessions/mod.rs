@@ -23,9 +23,29 @@ pub mod worktrees;
 
 use std::path::Path;
 
-use crate::ports::Runtime;
+use crate::mcp::McpStore;
+use crate::ports::{
+    AgentStore, IssueStore, ProjectStore, Runtime, SessionStore, SshStore, ToolStore,
+};
 
 pub use ops::{TerminalMode, TerminalTarget, terminal_target};
+
+/// What launching a session needs from storage; [`start::start`] and [`start::work`]
+/// share the launch. The project and whether its MCP servers apply ([`ProjectStore`],
+/// [`McpStore`]); the issue, its comments and the global agent instructions written into
+/// the context file ([`IssueStore`], [`AgentStore`]); the new session's row and the
+/// earlier sessions whose worktree it may continue in ([`SessionStore`]); the tool and the
+/// owner's tool credentials ([`ToolStore`]); the SSH key the worktree's git fetches with
+/// ([`SshStore`]). No users, tenants, trackers or audit reads of its own.
+pub trait LaunchPorts:
+    ProjectStore + IssueStore + AgentStore + SessionStore + ToolStore + SshStore + McpStore
+{
+}
+
+impl<T> LaunchPorts for T where
+    T: ProjectStore + IssueStore + AgentStore + SessionStore + ToolStore + SshStore + McpStore
+{
+}
 
 /// What the server knows about where sessions run.
 #[derive(Clone, Copy)]

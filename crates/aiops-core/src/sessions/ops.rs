@@ -8,8 +8,12 @@ use serde_json::json;
 
 use super::Host;
 use super::plan::{launch_plan, session_key};
+use crate::mcp::McpStore;
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, ProjectStore, SessionFilter, SessionStore, StateChange, Store};
+use crate::ports::{
+    AuditStore, NewAudit, ProjectStore, SessionFilter, SessionStore, StateChange, ToolStore,
+    UserStore,
+};
 use crate::{CoreError, CoreResult, Principal};
 
 const LIVE: &[SessionState] = &[
@@ -64,7 +68,7 @@ pub(crate) fn get_own(
 /// `Forbidden` otherwise), filtered by live state, issue and project. Sessions in
 /// projects the caller no longer sees are left out; a session key sees its own only.
 pub fn list(
-    store: &impl Store,
+    store: &(impl ProjectStore + SessionStore),
     caller: &Principal,
     params: &SessionListParams,
     page: PageQuery,
@@ -96,7 +100,7 @@ pub fn list(
 /// the session key) reports. Repeating the current live state changes nothing; a report
 /// after the session ended is a `Conflict`.
 pub fn report(
-    store: &impl Store,
+    store: &(impl ProjectStore + SessionStore),
     caller: &Principal,
     id: i64,
     req: &SessionReport,
@@ -154,7 +158,7 @@ pub fn report(
 /// Ends the session's tmux session. A live session becomes `killed`; an ended one keeps
 /// its state (its leftover pane is cleaned up).
 pub fn kill(
-    store: &impl Store,
+    store: &(impl ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     id: i64,
@@ -185,7 +189,7 @@ pub fn kill(
 /// Starts the session's command again in its tmux session (a new one if it is gone),
 /// with a fresh session key.
 pub fn respawn(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore + ToolStore + McpStore),
     host: &Host<'_>,
     caller: &Principal,
     id: i64,
@@ -227,7 +231,7 @@ pub fn respawn(
 
 /// Types `text` literally into the live session's pane, then Enter when asked.
 pub fn send(
-    store: &impl Store,
+    store: &(impl ProjectStore + SessionStore + ToolStore + AuditStore),
     host: &Host<'_>,
     caller: &Principal,
     id: i64,
@@ -272,7 +276,7 @@ pub fn send(
 /// Whether the session's tool starts a turn without reporting it: Aider says when it
 /// waits (its notification command) but has no hook for "working", so the Enter aiops
 /// sends is that start. Claude and Codex report it themselves (`UserPromptSubmit`).
-fn submits_unreported(store: &impl Store, s: &Session) -> CoreResult<bool> {
+fn submits_unreported(store: &impl ToolStore, s: &Session) -> CoreResult<bool> {
     Ok(store
         .tool(&s.tool)?
         .is_some_and(|t| super::plan::tool_kind(&t) == crate::ports::ToolKind::Aider))
@@ -281,7 +285,7 @@ fn submits_unreported(store: &impl Store, s: &Session) -> CoreResult<bool> {
 /// The session's recorded output (see [`crate::ports::Runtime::transcript`]): the last
 /// `tail` lines, rendered or `raw`. `NotFound` when the caller may not see the session.
 pub fn logs(
-    store: &impl Store,
+    store: &(impl ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     id: i64,
@@ -334,7 +338,7 @@ pub enum TerminalMode {
 /// user's session read-only by default and read-write only when they ask (audited).
 /// Other members get `NotFound`; an ended session is a `Conflict`.
 pub fn terminal_target(
-    store: &impl Store,
+    store: &(impl ProjectStore + SessionStore + AuditStore),
     caller: &Principal,
     id: i64,
     mode: TerminalMode,
@@ -374,7 +378,7 @@ pub fn terminal_target(
 
 /// How a native client attaches: over SSH to `host` as `ssh_user`, then `command`.
 pub fn attach(
-    store: &impl Store,
+    store: &(impl ProjectStore + SessionStore + AuditStore),
     host: &Host<'_>,
     caller: &Principal,
     id: i64,
@@ -412,7 +416,7 @@ pub fn attach(
 /// Brings live rows in line with tmux: a session whose launcher recorded an exit status
 /// is `exited`; one whose pane is gone or dead without a status is `failed`. Returns how many
 /// sessions changed. Run at start (sessions outlive the server) and by the scheduler.
-pub fn reconcile(store: &impl Store, host: &Host<'_>) -> CoreResult<usize> {
+pub fn reconcile(store: &impl SessionStore, host: &Host<'_>) -> CoreResult<usize> {
     let live = live_sessions(store)?;
     if live.is_empty() {
         // Nothing to check: do not even ask tmux (which may not be installed).

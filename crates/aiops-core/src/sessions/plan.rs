@@ -8,7 +8,10 @@ use aiops_types::{Tool, User};
 
 use super::Host;
 use super::start::workspace_dir;
-use crate::ports::{HomeSetup, LaunchPlan, NewApiKeyRow, Store, ToolKind, Viewer};
+use crate::mcp::McpStore;
+use crate::ports::{
+    HomeSetup, LaunchPlan, NewApiKeyRow, ProjectStore, ToolKind, ToolStore, Viewer,
+};
 use crate::{CoreError, CoreResult, secrets};
 
 /// The owner's git author name (their name, else their email) and email.
@@ -52,7 +55,7 @@ pub(super) fn session_key(owner: &User) -> (String, NewApiKeyRow) {
 /// one, and the session's variables (the key among them, which the runtime hands over
 /// through a 0600 file).
 pub(super) fn launch_plan(
-    store: &impl Store,
+    store: &(impl ProjectStore + ToolStore + McpStore),
     host: &Host<'_>,
     tool: &Tool,
     owner: &User,

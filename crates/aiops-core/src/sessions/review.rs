@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::Host;
 use super::ops::tmux_name;
-use crate::ports::{NewAudit, Store};
+use crate::ports::{AuditStore, NewAudit, ProjectStore, SessionStore};
 use crate::{CoreError, CoreResult, Principal};
 
 /// Longest comment body, characters.
@@ -70,7 +70,11 @@ pub trait ReviewStore {
 
 /// The session, when the caller may review it: its owner, or an admin. A session key
 /// never reviews (the agent must not write its own review).
-fn session(store: &impl Store, caller: &Principal, id: i64) -> CoreResult<aiops_types::Session> {
+fn session(
+    store: &(impl ProjectStore + SessionStore),
+    caller: &Principal,
+    id: i64,
+) -> CoreResult<aiops_types::Session> {
     if caller.session.is_some() {
         return Err(CoreError::Forbidden(
             "a session key cannot review its own session".into(),
@@ -94,7 +98,7 @@ fn body(text: &str) -> CoreResult<String> {
 /// The session's review comments, oldest first; resolved ones only with `resolved`.
 /// Only the session's owner or an admin; `Forbidden` for a session key.
 pub fn list(
-    store: &(impl Store + ReviewStore),
+    store: &(impl ProjectStore + SessionStore + ReviewStore),
     caller: &Principal,
     session_id: i64,
     resolved: bool,
@@ -108,7 +112,7 @@ pub fn list(
 /// `Conflict` once the session has [`MAX_COMMENTS`]. Only the session's owner or an
 /// admin; `Forbidden` for a session key.
 pub fn create(
-    store: &(impl Store + ReviewStore),
+    store: &(impl ProjectStore + SessionStore + ReviewStore),
     caller: &Principal,
     session_id: i64,
     req: &NewReviewComment,
@@ -150,7 +154,7 @@ pub fn create(
 }
 
 fn find(
-    store: &(impl Store + ReviewStore),
+    store: &(impl ProjectStore + SessionStore + ReviewStore),
     caller: &Principal,
     session_id: i64,
     id: i64,
@@ -165,7 +169,7 @@ fn find(
 
 /// A new body (drafts only: what was sent stays as sent), or resolved / reopened.
 pub fn update(
-    store: &(impl Store + ReviewStore),
+    store: &(impl ProjectStore + SessionStore + ReviewStore),
     caller: &Principal,
     session_id: i64,
     id: i64,
@@ -198,7 +202,7 @@ pub fn update(
 /// Deletes a draft comment; `Conflict` for one queued, sent or resolved (resolve it
 /// instead). Only the session's owner or an admin.
 pub fn delete(
-    store: &(impl Store + ReviewStore),
+    store: &(impl ProjectStore + SessionStore + ReviewStore),
     caller: &Principal,
     session_id: i64,
     id: i64,
@@ -246,7 +250,7 @@ pub fn prompt(comments: &[ReviewComment]) -> String {
 /// next does ([`deliver_queued`]). `Conflict` when there is nothing to send or the
 /// session has ended.
 pub fn send(
-    store: &(impl Store + ReviewStore),
+    store: &(impl ProjectStore + SessionStore + AuditStore + ReviewStore),
     host: &Host<'_>,
     caller: &Principal,
     session_id: i64,
@@ -291,7 +295,7 @@ pub fn send(
 /// Types the session's queued review into its pane, now that it waits; the comments
 /// become `sent`. Nothing when none is queued.
 pub fn deliver_queued(
-    store: &(impl Store + ReviewStore),
+    store: &impl ReviewStore,
     host: &Host<'_>,
     s: &aiops_types::Session,
 ) -> CoreResult<usize> {
@@ -318,7 +322,7 @@ pub fn deliver_queued(
 /// the queued review is typed into its pane. A review that cannot be typed (the pane
 /// just went away) stays queued: the report itself stands.
 pub fn report(
-    store: &(impl Store + ReviewStore),
+    store: &(impl ProjectStore + SessionStore + ReviewStore),
     host: &Host<'_>,
     caller: &Principal,
     id: i64,

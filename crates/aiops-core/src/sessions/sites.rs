@@ -17,7 +17,7 @@ use std::sync::Arc;
 use aiops_types::{HostFallback, Project, Session};
 
 use super::Host;
-use crate::ports::{Runtime, SessionStore, Store, WorkingCopies};
+use crate::ports::{Runtime, SessionStore, WorkingCopies};
 use crate::{CoreError, CoreResult};
 
 /// A session host's machine, open for sessions.
@@ -209,7 +209,7 @@ fn live_per_host(store: &impl SessionStore) -> CoreResult<Vec<String>> {
 /// marked reachable again and its live sessions are reconciled with its tmux as local
 /// ones are ([`super::ops::reconcile`]).
 pub fn watch(
-    store: &(impl Store + crate::hosts::HostStore),
+    store: &(impl SessionStore + crate::hosts::HostStore),
     host: &Host<'_>,
 ) -> CoreResult<Watched> {
     let live = super::ops::live_sessions(store)?;

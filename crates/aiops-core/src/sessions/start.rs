@@ -11,11 +11,13 @@ use aiops_types::{
 use serde_json::json;
 
 use super::plan::{git_env, launch_plan, session_key};
-use super::{Host, context, names};
-use crate::issues::TrackerAccess;
+use super::{Host, LaunchPorts, context, names};
+use crate::issues::{IssueWritePorts, TrackerAccess};
+use crate::mcp::McpStore;
 use crate::page::PageQuery;
 use crate::ports::{
-    IssueFilter, NewAudit, NewSessionRow, StateChange, Store, Viewer, WorkspacePlan, WorktreePlan,
+    AgentStore, IssueFilter, IssueStore, NewAudit, NewSessionRow, ProjectStore, SessionStore,
+    StateChange, TenantStore, ToolStore, UserStore, Viewer, WorkspacePlan, WorktreePlan,
 };
 use crate::{CoreError, CoreResult, Principal, issues, projects};
 
@@ -55,7 +57,7 @@ struct Ask<'a> {
 /// session of the same issue, user and tool. A refused claim is reported in `notes` and
 /// does not stop the session.
 pub fn work(
-    store: &impl Store,
+    store: &(impl LaunchPorts + IssueWritePorts + TenantStore),
     access: TrackerAccess<'_>,
     host: &Host<'_>,
     caller: &Principal,
@@ -101,7 +103,7 @@ pub fn work(
 
 /// Starts a session on a project without an issue: it works in the user's base clone.
 pub fn start(
-    store: &impl Store,
+    store: &(impl LaunchPorts + UserStore + TenantStore),
     host: &Host<'_>,
     caller: &Principal,
     req: &StartSession,
@@ -131,7 +133,7 @@ pub fn start(
 /// machine (`--host`, `local` included) overrides the project's pin, which its tenant's
 /// admins set: only they (and server admins) may.
 fn place_for(
-    store: &impl Store,
+    store: &(impl TenantStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     project: &Project,
@@ -151,7 +153,7 @@ fn place_for(
 
 /// Who the session is for, its tool and its checked prompt (`None` or blank: none).
 fn request<'a>(
-    store: &impl Store,
+    store: &(impl UserStore + ToolStore),
     host: &Host<'_>,
     caller: &'a Principal,
     ask: &Ask<'_>,
@@ -246,7 +248,7 @@ fn request<'a>(
 
 /// The project as the session's owner sees it: an admin may start a session for a user
 /// only on a project that user can reach.
-fn visible_project(store: &impl Store, owner: &User, id: i64) -> CoreResult<Project> {
+fn visible_project(store: &impl ProjectStore, owner: &User, id: i64) -> CoreResult<Project> {
     let viewer = if owner.role == aiops_types::Role::Admin {
         Viewer::All
     } else {
@@ -257,7 +259,7 @@ fn visible_project(store: &impl Store, owner: &User, id: i64) -> CoreResult<Proj
     })
 }
 
-fn check_limit(store: &impl Store, host: &Host<'_>, owner: &User) -> CoreResult<()> {
+fn check_limit(store: &impl SessionStore, host: &Host<'_>, owner: &User) -> CoreResult<()> {
     let live = store.count_live_sessions(owner.id)?;
     if live >= u64::from(host.max_sessions_per_user) {
         return Err(CoreError::Conflict(format!(
@@ -271,7 +273,7 @@ fn check_limit(store: &impl Store, host: &Host<'_>, owner: &User) -> CoreResult<
 /// Assigns the issue to the owner (at the tracker as the caller) and moves it to "in
 /// progress" where the tracker has that (Jira). Returns what happened.
 fn claim(
-    store: &impl Store,
+    store: &impl IssueWritePorts,
     access: TrackerAccess<'_>,
     caller: &Principal,
     owner: &User,
@@ -350,7 +352,7 @@ fn earlier_worktree(
 }
 
 fn launch(
-    store: &impl Store,
+    store: &impl LaunchPorts,
     host: &Host<'_>,
     r: &Request<'_>,
     project: &Project,
@@ -441,7 +443,7 @@ fn launch(
 /// Writes `AGENTS.override.md`: the global instructions, the repository's `AGENTS.md`,
 /// and the issue block (replacing an older block and keeping the rest).
 fn write_context(
-    store: &impl Store,
+    store: &(impl IssueStore + AgentStore + McpStore),
     host: &Host<'_>,
     owner: &User,
     project: &Project,

@@ -6,7 +6,7 @@
 use aiops_types::{PutTool, Tool};
 use serde_json::json;
 
-use crate::ports::{NewAudit, Store};
+use crate::ports::{NewAudit, ToolStore, UserStore};
 use crate::{CoreError, CoreResult, Principal, validate};
 
 /// The built-ins tried, in this order, when neither the user nor the server names a
@@ -18,7 +18,7 @@ pub const FALLBACK_ORDER: [&str; 4] = ["claude", "codex", "aider", "shell"];
 /// program is installed. A named default that no longer exists is `Invalid`, naming
 /// where it was set; nothing installed is `Invalid` too.
 pub fn choose(
-    store: &impl Store,
+    store: &(impl UserStore + ToolStore),
     host: &super::Host<'_>,
     owner_id: i64,
 ) -> CoreResult<(Tool, String)> {
@@ -60,13 +60,13 @@ pub fn choose(
 }
 
 /// Every tool of the tool table, built-in ones first, then by name.
-pub fn list(store: &impl Store) -> CoreResult<Vec<Tool>> {
+pub fn list(store: &impl ToolStore) -> CoreResult<Vec<Tool>> {
     store.tools()
 }
 
 /// [`list`], each with whether its program is found on the server (the pickers show
 /// it and default to an installed one).
-pub fn list_installed(store: &impl Store, host: &super::Host<'_>) -> CoreResult<Vec<Tool>> {
+pub fn list_installed(store: &impl ToolStore, host: &super::Host<'_>) -> CoreResult<Vec<Tool>> {
     let mut tools = list(store)?;
     for t in &mut tools {
         t.installed = host.runtime.check_program(&t.command).is_ok();
@@ -75,14 +75,19 @@ pub fn list_installed(store: &impl Store, host: &super::Host<'_>) -> CoreResult<
 }
 
 /// The tool `name`; `NotFound` when there is none.
-pub fn get(store: &impl Store, name: &str) -> CoreResult<Tool> {
+pub fn get(store: &impl ToolStore, name: &str) -> CoreResult<Tool> {
     store
         .tool(name)?
         .ok_or_else(|| CoreError::not_found(format!("tool `{name}`")))
 }
 
 /// Creates or replaces tool `name` (admin).
-pub fn put(store: &impl Store, caller: &Principal, name: &str, req: &PutTool) -> CoreResult<Tool> {
+pub fn put(
+    store: &impl ToolStore,
+    caller: &Principal,
+    name: &str,
+    req: &PutTool,
+) -> CoreResult<Tool> {
     caller.require_admin("only admins change the tool table")?;
     let name = tool_name(name)?;
     let command = req.command.trim();
@@ -155,7 +160,7 @@ fn hooks_of(kind: &str) -> &'static str {
 
 /// Deletes a custom tool. Admins only (`Forbidden`); `NotFound` for an unknown tool,
 /// `Conflict` for a built-in one.
-pub fn delete(store: &impl Store, caller: &Principal, name: &str) -> CoreResult<()> {
+pub fn delete(store: &impl ToolStore, caller: &Principal, name: &str) -> CoreResult<()> {
     caller.require_admin("only admins change the tool table")?;
     get(store, name)?;
     store.delete_tool(

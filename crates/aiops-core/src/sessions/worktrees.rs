@@ -10,7 +10,9 @@ use serde_json::json;
 use super::Host;
 use super::start::workspace_dir;
 use crate::page::PageQuery;
-use crate::ports::{NewAudit, ProjectFilter, SessionFilter, Store};
+use crate::ports::{
+    AuditStore, NewAudit, ProjectFilter, ProjectStore, SessionFilter, SessionStore, UserStore,
+};
 use crate::{CoreError, CoreResult, Principal};
 
 const ALL: PageQuery = PageQuery {
@@ -18,7 +20,7 @@ const ALL: PageQuery = PageQuery {
     limit: 10_000,
 };
 
-fn users(store: &impl Store, caller: &Principal, all: bool) -> CoreResult<Vec<User>> {
+fn users(store: &impl UserStore, caller: &Principal, all: bool) -> CoreResult<Vec<User>> {
     if all {
         caller.require_admin("only admins list every user's worktrees")?;
         return store.list_users(ALL);
@@ -29,7 +31,7 @@ fn users(store: &impl Store, caller: &Principal, all: bool) -> CoreResult<Vec<Us
         .unwrap_or_default())
 }
 
-fn live_sessions(store: &impl Store, user_id: i64) -> CoreResult<Vec<Session>> {
+fn live_sessions(store: &impl SessionStore, user_id: i64) -> CoreResult<Vec<Session>> {
     store.list_sessions(
         &SessionFilter {
             user_id: Some(user_id),
@@ -78,7 +80,7 @@ fn worktrees_of(
 /// sessions ran on, each with the live session working in it; with `stale`, only those
 /// without one. A host that does not answer is left out.
 pub fn list(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore),
     host: &Host<'_>,
     caller: &Principal,
     params: &WorktreeListParams,
@@ -139,7 +141,7 @@ fn hosts_used(sessions: &[Session]) -> Vec<(i64, String)> {
 /// worktree, `Conflict` while a live session works in it or, without `force`, when it has
 /// changes.
 pub fn remove(
-    store: &impl Store,
+    store: &(impl UserStore + ProjectStore + SessionStore + AuditStore),
     host: &Host<'_>,
     caller: &Principal,
     req: &RemoveWorktree,

@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::channel::Answerer;
 use super::state::{ChatContext, ChatState};
-use crate::ports::{HomeSetup, OneShot, OneShots, Store, ToolKind};
+use crate::ports::{HomeSetup, OneShot, OneShots, ToolKind, ToolStore};
 use crate::sessions::Host;
 use crate::sessions::sandbox::{NO_SANDBOX, SandboxPlan, decide};
 use crate::{CoreError, CoreResult};
@@ -58,7 +58,7 @@ pub struct AgentSetup {
 /// Errors: `Invalid` without an agent user, without the claude tool, or without a
 /// credential of that user for it; `Conflict` when no sandbox works.
 pub fn prepare(
-    store: &impl Store,
+    store: &impl ToolStore,
     host: &Host<'_>,
     integration: &ChatIntegration,
 ) -> CoreResult<AgentSetup> {
