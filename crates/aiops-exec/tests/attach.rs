@@ -49,6 +49,12 @@ fn local_read_only_gone_screens_and_killed_sessions() {
 }
 
 #[test]
+fn local_a_paste_larger_than_the_window_arrives_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    scenarios::a_paste_larger_than_the_window_arrives_whole(tmp.path(), &start_local);
+}
+
+#[test]
 fn local_refuses_an_empty_command() {
     let screen: Arc<dyn Screen> = support::Recorder::new();
     let no_argv: &[String] = &[];

@@ -147,3 +147,50 @@ pub fn read_only_gone_screens_and_killed_sessions(dir: &std::path::Path, start: 
         typist.ended()
     );
 }
+
+/// A paste larger than the flow-control window reaches the program whole while its copy
+/// floods the terminal: input keeps flowing while output waits for acks, and acks get
+/// through while input is queued (neither waits on the other).
+pub fn a_paste_larger_than_the_window_arrives_whole(dir: &std::path::Path, start: Start<'_>) {
+    let name = "aiops-4-paste";
+    // 98 characters, `\r\n` a line, 13,000 lines: well above the window. The pane's
+    // terminal is raw (no line editing, no echo): head takes exactly the paste, tee copies
+    // it to the terminal (output pressure), wc counts what arrived. The pane stays (the
+    // tmux server goes with the test): tmux may drop the output of a pane whose program
+    // has just exited.
+    let lines = 13_000;
+    let paste = format!("{}\r\n", "a".repeat(98)).repeat(lines);
+    let take = format!(
+        "stty raw -echo; echo ready; head -c {} | tee /dev/tty | wc -c; exec sleep 600",
+        paste.len()
+    );
+    let s = tmux_session(dir, name, &["sh", "-c", &take]);
+    let screen = Recorder::new();
+    let terminal = start(
+        &s.attach_command(name, false),
+        80,
+        24,
+        false,
+        screen.clone(),
+    );
+    wait_until("the client to attach", || !s.client_sizes().is_empty());
+    wait_until("the pane's terminal to be raw", || {
+        s.0.capture(name).is_ok_and(|c| c.contains("ready"))
+    });
+    assert!(paste.len() as u64 > HIGH_WATERMARK);
+    for piece in paste.as_bytes().chunks(1024) {
+        terminal.input(piece.to_vec());
+    }
+    let expected = (lines * 100).to_string();
+    let mut acked = 0;
+    wait_until("wc to count the whole paste", || {
+        // Acks as a page does, for what it has drawn.
+        let shown = screen.len();
+        terminal.ack((shown - acked) as u64);
+        acked = shown;
+        s.0.capture(name)
+            .is_ok_and(|c| c.lines().any(|l| l.trim() == expected))
+    });
+    drop(terminal);
+    wait_until("the terminal to end", || screen.ended().is_some());
+}

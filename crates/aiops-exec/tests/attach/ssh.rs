@@ -139,6 +139,14 @@ fn ssh_output_pauses_without_acks_and_resumes_with_them() {
 }
 
 #[test]
+fn ssh_a_paste_larger_than_the_window_arrives_whole() {
+    let f = fixture().trusted();
+    scenarios::a_paste_larger_than_the_window_arrives_whole(f.dir.path(), &|a, c, r, ro, s| {
+        f.start(a, c, r, ro, s)
+    });
+}
+
+#[test]
 fn ssh_read_only_gone_screens_and_killed_sessions() {
     let f = fixture().trusted();
     scenarios::read_only_gone_screens_and_killed_sessions(f.dir.path(), &|a, c, r, ro, s| {

@@ -110,3 +110,11 @@ fn websocket_read_only_gone_screens_and_killed_sessions() {
         t.start(a, c, r, ro, s)
     });
 }
+
+#[test]
+fn websocket_a_paste_larger_than_the_window_arrives_whole() {
+    let (tmp, t) = (tempfile::tempdir().unwrap(), Transport::new());
+    scenarios::a_paste_larger_than_the_window_arrives_whole(tmp.path(), &|a, c, r, ro, s| {
+        t.start(a, c, r, ro, s)
+    });
+}
