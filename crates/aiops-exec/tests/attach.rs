@@ -15,18 +15,12 @@ use std::sync::Arc;
 
 use aiops_exec::attach::{LocalOptions, Screen, Terminal, local};
 
-fn start_local(
-    argv: &[String],
-    cols: u16,
-    rows: u16,
-    read_only: bool,
-    screen: Arc<dyn Screen>,
-) -> Box<dyn Terminal> {
+fn start_local(a: support::Attach, screen: Arc<dyn Screen>) -> Box<dyn Terminal> {
     let options = LocalOptions {
-        read_only,
+        read_only: a.read_only,
         raw: false,
     };
-    let attached = local(argv, cols, rows, options, screen);
+    let attached = local(&a.argv, a.cols, a.rows, options, screen);
     Box::new(attached.expect("tmux attach starts in a local PTY"))
 }
 

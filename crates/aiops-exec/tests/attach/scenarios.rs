@@ -8,10 +8,10 @@ use std::sync::atomic::Ordering;
 
 use aiops_exec::attach::{CHUNK, HIGH_WATERMARK, Screen, Terminal, close};
 
-use super::support::{Recorder, Server, tmux_session, wait_until};
+use super::support::{Attach, Recorder, Server, tmux_session, wait_until};
 
-/// Starts an attach of `command` at `cols` × `rows` (read-only or not) onto a screen.
-pub type Start<'a> = &'a dyn Fn(&[String], u16, u16, bool, Arc<dyn Screen>) -> Box<dyn Terminal>;
+/// Starts an attach onto a screen.
+pub type Start<'a> = &'a dyn Fn(Attach, Arc<dyn Screen>) -> Box<dyn Terminal>;
 
 /// Typed input runs in the session, a resize reaches tmux, and dropping the handle
 /// detaches the client while the session runs on.
@@ -19,13 +19,7 @@ pub fn types_resizes_and_detaches(dir: &std::path::Path, start: Start<'_>) {
     let name = "aiops-1-attach";
     let s = tmux_session(dir, name, &["sh"]);
     let screen = Recorder::new();
-    let attached = start(
-        &s.attach_command(name, false),
-        100,
-        30,
-        false,
-        screen.clone(),
-    );
+    let attached = start(s.attach(name, (100, 30), false), screen.clone());
     wait_until("the client to attach at 100x30", || {
         s.client_sizes().contains("100x30")
     });
@@ -75,13 +69,7 @@ pub fn output_pauses_without_acks_and_resumes_with_them(dir: &std::path::Path, s
         "pad=$(printf '%0220d' 0); i=0; while :; do i=$((i+1)); echo \"flow $i $pad\"; done";
     let s = tmux_session(dir, name, &["sh", "-c", flood]);
     let screen = Recorder::new();
-    let attached = start(
-        &s.attach_command(name, true),
-        240,
-        100,
-        true,
-        screen.clone(),
-    );
+    let attached = start(s.attach(name, (240, 100), true), screen.clone());
     wait_until("output up to the high watermark", || {
         screen.len() as u64 > HIGH_WATERMARK
     });
@@ -108,7 +96,7 @@ pub fn read_only_gone_screens_and_killed_sessions(dir: &std::path::Path, start: 
     let name = "aiops-3-ro";
     let s = tmux_session(dir, name, &["cat"]);
     let viewer = Recorder::new();
-    let watching = start(&s.attach_command(name, true), 80, 24, true, viewer.clone());
+    let watching = start(s.attach(name, (80, 24), true), viewer.clone());
     wait_until("the viewer to attach", || !s.client_sizes().is_empty());
     watching.input(b"from-the-viewer\r".to_vec());
     s.0.send_text(name, "from-the-owner", true).unwrap();
@@ -128,13 +116,7 @@ pub fn read_only_gone_screens_and_killed_sessions(dir: &std::path::Path, start: 
     drop(watching);
 
     let typist = Recorder::new();
-    let _attached = start(
-        &s.attach_command(name, false),
-        80,
-        24,
-        false,
-        typist.clone(),
-    );
+    let _attached = start(s.attach(name, (80, 24), false), typist.clone());
     wait_until("the typist to attach", || !s.client_sizes().is_empty());
     s.0.kill_session(name).unwrap();
     wait_until("the terminal to end with the session", || {
@@ -166,13 +148,7 @@ pub fn a_paste_larger_than_the_window_arrives_whole(dir: &std::path::Path, start
     );
     let s = tmux_session(dir, name, &["sh", "-c", &take]);
     let screen = Recorder::new();
-    let terminal = start(
-        &s.attach_command(name, false),
-        80,
-        24,
-        false,
-        screen.clone(),
-    );
+    let terminal = start(s.attach(name, (80, 24), false), screen.clone());
     wait_until("the client to attach", || !s.client_sizes().is_empty());
     wait_until("the pane's terminal to be raw", || {
         s.0.capture(name).is_ok_and(|c| c.contains("ready"))

@@ -14,6 +14,7 @@ use aiops_exec::attach::{Screen, Terminal};
 use aiops_fakes::sshd::{Sshd, current_user, keygen};
 
 use super::scenarios;
+use super::support::Attach;
 
 /// An sshd accepting `user_key` (and `locked_key`, which has the passphrase `sesame`),
 /// and how to connect to it with `user_key`, known_hosts empty.
@@ -80,17 +81,10 @@ impl Fixture {
         }
     }
 
-    /// An SSH terminal of `argv`, for the shared scenarios.
-    fn start(
-        &self,
-        argv: &[String],
-        cols: u16,
-        rows: u16,
-        read_only: bool,
-        screen: Arc<dyn Screen>,
-    ) -> Box<dyn Terminal> {
+    /// An SSH terminal, for the shared scenarios.
+    fn start(&self, a: Attach, screen: Arc<dyn Screen>) -> Box<dyn Terminal> {
         let session: SshSession = connect(&self.connect).expect("connect and log in");
-        let attached = session.attach(argv, cols, rows, read_only, screen);
+        let attached = session.attach(&a.argv, a.cols, a.rows, a.read_only, screen);
         Box::new(attached.expect("the attach command runs in a remote PTY"))
     }
 }
@@ -127,31 +121,27 @@ fn ssh_an_unknown_host_shows_its_fingerprint_and_once_trusted_logs_in() {
 #[test]
 fn ssh_types_resizes_and_detaches() {
     let f = fixture().trusted();
-    scenarios::types_resizes_and_detaches(f.dir.path(), &|a, c, r, ro, s| f.start(a, c, r, ro, s));
+    scenarios::types_resizes_and_detaches(f.dir.path(), &|a, s| f.start(a, s));
 }
 
 #[test]
 fn ssh_output_pauses_without_acks_and_resumes_with_them() {
     let f = fixture().trusted();
-    scenarios::output_pauses_without_acks_and_resumes_with_them(f.dir.path(), &|a, c, r, ro, s| {
-        f.start(a, c, r, ro, s)
+    scenarios::output_pauses_without_acks_and_resumes_with_them(f.dir.path(), &|a, s| {
+        f.start(a, s)
     });
 }
 
 #[test]
 fn ssh_a_paste_larger_than_the_window_arrives_whole() {
     let f = fixture().trusted();
-    scenarios::a_paste_larger_than_the_window_arrives_whole(f.dir.path(), &|a, c, r, ro, s| {
-        f.start(a, c, r, ro, s)
-    });
+    scenarios::a_paste_larger_than_the_window_arrives_whole(f.dir.path(), &|a, s| f.start(a, s));
 }
 
 #[test]
 fn ssh_read_only_gone_screens_and_killed_sessions() {
     let f = fixture().trusted();
-    scenarios::read_only_gone_screens_and_killed_sessions(f.dir.path(), &|a, c, r, ro, s| {
-        f.start(a, c, r, ro, s)
-    });
+    scenarios::read_only_gone_screens_and_killed_sessions(f.dir.path(), &|a, s| f.start(a, s));
 }
 
 #[test]

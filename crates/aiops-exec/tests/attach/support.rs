@@ -42,7 +42,26 @@ pub fn tmux_session(dir: &Path, name: &str, command: &[&str]) -> Server {
     s
 }
 
+/// What a scenario asks a transport to attach: the command, the size in cells, and
+/// whether input is dropped.
+pub struct Attach {
+    pub argv: Vec<String>,
+    pub cols: u16,
+    pub rows: u16,
+    pub read_only: bool,
+}
+
 impl Server {
+    /// An attach of session `name` at `cols` × `rows`.
+    pub fn attach(&self, name: &str, (cols, rows): (u16, u16), read_only: bool) -> Attach {
+        Attach {
+            argv: self.attach_command(name, read_only),
+            cols,
+            rows,
+            read_only,
+        }
+    }
+
     /// The attach command `GET /sessions/{id}/attach` would give for `name`.
     pub fn attach_command(&self, name: &str, read_only: bool) -> Vec<String> {
         self.0

@@ -23,16 +23,21 @@ type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const DEADLINE: Duration = Duration::from_secs(10);
 
-/// A server whose only route attaches a WebSocket to `argv` in a PTY; a connected client.
-async fn connect(argv: &[&str], read_only: bool) -> Client {
-    let argv: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
-    let target = TerminalTarget {
+/// A terminal target of no session: the route's argv is given instead of tmux's.
+pub(super) fn bare_target(read_only: bool) -> TerminalTarget {
+    TerminalTarget {
         session_id: 1,
         tenant_id: None,
         tmux_name: "unused".into(),
         read_only,
         host: None,
-    };
+    }
+}
+
+/// A server whose only route attaches a WebSocket to `argv` in a PTY; a connected client.
+async fn connect(argv: &[&str], read_only: bool) -> Client {
+    let argv: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
+    let target = bare_target(read_only);
     let app = Router::new().route(
         "/t",
         get(move |ws: WebSocketUpgrade| async move {

@@ -9,6 +9,8 @@ mod scenarios;
 #[path = "../../../aiops-exec/tests/attach/support.rs"]
 mod support;
 
+use support::Attach;
+
 use std::sync::Arc;
 
 use aiops_client::{Client, Credential, Secret};
@@ -18,7 +20,7 @@ use axum::extract::Query;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::routing::get;
 
-use super::{TerminalTarget, attach};
+use super::attach;
 
 /// A runtime serving bare terminal routes, and a function that starts a terminal over one.
 struct Transport {
@@ -41,23 +43,10 @@ impl Transport {
         Self { runtime }
     }
 
-    /// A server whose terminal route attaches `argv`, and the socket's client end.
-    fn start(
-        &self,
-        argv: &[String],
-        cols: u16,
-        rows: u16,
-        read_only: bool,
-        screen: Arc<dyn Screen>,
-    ) -> Box<dyn Terminal> {
-        let argv: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
-        let target = TerminalTarget {
-            session_id: 1,
-            tenant_id: None,
-            tmux_name: "unused".into(),
-            read_only,
-            host: None,
-        };
+    /// A server whose terminal route attaches `a.argv`, and the socket's client end.
+    fn start(&self, a: Attach, screen: Arc<dyn Screen>) -> Box<dyn Terminal> {
+        let argv: Vec<std::ffi::OsString> = a.argv.iter().map(Into::into).collect();
+        let target = super::tests::bare_target(a.read_only);
         let app = Router::new().route(
             "/api/v1/sessions/1/terminal",
             get(
@@ -83,7 +72,7 @@ impl Transport {
             tokio::spawn(async move { axum::serve(listener, app).await });
             let key = Credential::ApiKey(Secret::new("aiops_unused".to_owned()));
             let client = Client::new(&url, key).unwrap();
-            let connected = client.terminal(1, cols, rows).await.expect("upgraded");
+            let connected = client.terminal(1, a.cols, a.rows).await.expect("upgraded");
             Box::new(connected.start(screen)) as Box<dyn Terminal>
         })
     }
@@ -92,29 +81,23 @@ impl Transport {
 #[test]
 fn websocket_types_resizes_and_detaches() {
     let (tmp, t) = (tempfile::tempdir().unwrap(), Transport::new());
-    scenarios::types_resizes_and_detaches(tmp.path(), &|a, c, r, ro, s| t.start(a, c, r, ro, s));
+    scenarios::types_resizes_and_detaches(tmp.path(), &|a, s| t.start(a, s));
 }
 
 #[test]
 fn websocket_output_pauses_without_acks_and_resumes_with_them() {
     let (tmp, t) = (tempfile::tempdir().unwrap(), Transport::new());
-    scenarios::output_pauses_without_acks_and_resumes_with_them(tmp.path(), &|a, c, r, ro, s| {
-        t.start(a, c, r, ro, s)
-    });
+    scenarios::output_pauses_without_acks_and_resumes_with_them(tmp.path(), &|a, s| t.start(a, s));
 }
 
 #[test]
 fn websocket_read_only_gone_screens_and_killed_sessions() {
     let (tmp, t) = (tempfile::tempdir().unwrap(), Transport::new());
-    scenarios::read_only_gone_screens_and_killed_sessions(tmp.path(), &|a, c, r, ro, s| {
-        t.start(a, c, r, ro, s)
-    });
+    scenarios::read_only_gone_screens_and_killed_sessions(tmp.path(), &|a, s| t.start(a, s));
 }
 
 #[test]
 fn websocket_a_paste_larger_than_the_window_arrives_whole() {
     let (tmp, t) = (tempfile::tempdir().unwrap(), Transport::new());
-    scenarios::a_paste_larger_than_the_window_arrives_whole(tmp.path(), &|a, c, r, ro, s| {
-        t.start(a, c, r, ro, s)
-    });
+    scenarios::a_paste_larger_than_the_window_arrives_whole(tmp.path(), &|a, s| t.start(a, s));
 }
