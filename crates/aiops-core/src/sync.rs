@@ -300,3 +300,7 @@ fn sync_link(
     store.save_cursor(link.link.id, &changes.cursor, changes.complete)?;
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "sync_tests.rs"]
+mod tests;

@@ -24,10 +24,15 @@ use crate::{CoreError, CoreResult};
 
 mod accounts;
 mod both;
+mod sync;
+mod sync_ports;
 mod tenancy;
+mod tracker;
 pub(crate) use accounts::FakeAccounts;
 pub(crate) use both::Both;
+pub(crate) use sync::{FakeSync, integration, link, sync_run};
 pub(crate) use tenancy::{FakeTenancy, project as project_in, tenant};
+pub(crate) use tracker::{FakeTrackers, remote_issue};
 
 fn unused(what: &str) -> ! {
     panic!("the fake was asked for {what}, which this test does not expect")

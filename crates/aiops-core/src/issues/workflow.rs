@@ -128,3 +128,7 @@ fn live_session(
     };
     Ok(store.list_sessions(&filter, page)?.first().map(|s| s.id))
 }
+
+#[cfg(test)]
+#[path = "workflow_tests.rs"]
+mod tests;
