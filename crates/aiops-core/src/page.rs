@@ -67,6 +67,14 @@ impl PageQuery {
     }
 }
 
+/// Every cursor [`PageQuery::parse`] decodes, as a regular expression (the OpenAPI
+/// document's `pattern` of `cursor`): empty, or `id:` and an optionally signed decimal in
+/// unpadded base64url. It spells the base64 of `id:` (`aWQ6`), then each following group
+/// of three bytes from `+-0123456789` (the last one shorter) by the characters those bytes
+/// can encode to; a few strings it allows are still refused (`id:` alone, `id:1-2`).
+pub const CURSOR_PATTERN: &str = "^(aWQ6([K-O][CDSTijyz][AEIMQUYcgks0][rtw-z0-5])*\
+     ([K-O][AQgw]|[K-O][CDSTijyz][AEIMQUYcgks0])?)?$";
+
 fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("id:{id}"))
 }
@@ -94,6 +102,40 @@ mod tests {
         assert!(PageQuery::parse(None, Some("!!")).is_err());
         assert!(PageQuery::parse(Some(0), None).is_err());
         assert!(PageQuery::parse(Some(501), None).is_err());
+    }
+
+    #[test]
+    fn the_cursor_pattern_allows_every_cursor_parse_accepts() {
+        let pattern = regex::Regex::new(CURSOR_PATTERN).unwrap();
+        assert!(pattern.is_match(""), "no cursor: the first page");
+        let mut ids: Vec<i64> = vec![0, 1, -1, 9, 10, 99, 100, 12_345, i64::MAX, i64::MIN];
+        ids.extend((0..200).map(|n| n * 7_919 - 500_000));
+        for id in ids {
+            let cursor = encode_cursor(id);
+            assert!(pattern.is_match(&cursor), "{id} → {cursor}");
+            assert_eq!(decode_cursor(&cursor).unwrap(), id);
+        }
+        // `str::parse::<i64>` also takes a `+` and leading zeros: every text of up to five
+        // of its characters after `id:` (a full base64 group and each shorter tail).
+        let alphabet = b"+-0123456789";
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.len() == texts.last().unwrap().len())
+                .flat_map(|t| alphabet.iter().map(move |&b| format!("{t}{}", b as char)))
+                .collect();
+            texts.extend(longer);
+        }
+        for text in &texts {
+            let cursor = URL_SAFE_NO_PAD.encode(format!("id:{text}"));
+            assert!(pattern.is_match(&cursor), "id:{text} → {cursor}");
+        }
+        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("id:+0012")).is_ok());
+        for refused in ["!!", "abc", "aWQ6", "aWQ6MQ=="] {
+            assert!(PageQuery::parse(None, Some(refused)).is_err(), "{refused}");
+        }
+        assert!(!pattern.is_match("abc") && !pattern.is_match("!!"));
     }
 
     #[test]
