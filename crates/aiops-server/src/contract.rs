@@ -92,6 +92,16 @@ const STAGE_PATH: &str = r"^\s*(\.|[^/\x00.][^/\x00]*|\.[^/\x00.][^/\x00]*|\.\.[
 /// A file of `git commit` (core's `git::commit`): not blank, no NUL.
 const NOT_BLANK: &str = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r ][^\x00]*$";
 
+/// A project named as `ProjectRef::parse` reads it (`12`, `web`, `acme/web`): not blank, at
+/// most one `/` with something on both sides.
+const PROJECT_REF: &str = r"^[^/]*[^/\t\n\x0b\x0c\r ][^/]*(/[^/]*[^/\t\n\x0b\x0c\r ][^/]*)?$";
+
+/// `(schema, property, pattern)` of string properties core always parses.
+const STRING_PATTERNS: &[(&str, &str, &str)] = &[("CreateMcpServer", "project", PROJECT_REF)];
+
+/// `(operationId, parameter, pattern)` of query parameters core always parses.
+const QUERY_PATTERNS: &[(&str, &str, &str)] = &[("list_servers", "project", PROJECT_REF)];
+
 /// `(schema, property, pattern)`: the pattern every item of a string array matches.
 const ITEM_PATTERNS: &[(&str, &str, &str)] = &[
     ("StagePaths", "paths", STAGE_PATH),
@@ -104,6 +114,12 @@ impl Modify for Contract {
     fn modify(&self, doc: &mut OpenApi) {
         string_bounds(doc);
         count_bounds(doc);
+        for &(schema, name, pattern) in STRING_PATTERNS {
+            let Schema::Object(field) = property(doc, schema, name) else {
+                panic!("OpenAPI bounds: {schema}.{name} is no string");
+            };
+            field.pattern = Some(pattern.to_owned());
+        }
         for &(schema, name, blank, most) in TRIMMED_TEXT {
             let Schema::Object(field) = property(doc, schema, name) else {
                 panic!("OpenAPI bounds: {schema}.{name} is no string");
@@ -227,8 +243,17 @@ const QUERY_BOUNDS: &[(&str, usize, usize)] = &[
 ];
 
 fn query_bounds(op: &mut Operation) {
+    let id = op.operation_id.clone().unwrap_or_default();
     for p in op.parameters.iter_mut().flatten() {
         let RefOr::T(p) = p else { continue };
+        if let Some(&(_, _, pattern)) = QUERY_PATTERNS
+            .iter()
+            .find(|(op, name, _)| *op == id && *name == p.name)
+            && let Some(RefOr::T(Schema::Object(schema))) = &mut p.schema
+        {
+            schema.pattern = Some(pattern.to_owned());
+            continue;
+        }
         // Every list route's `cursor` goes through `PageQuery::parse`.
         if p.name == "cursor"
             && p.parameter_in == ParameterIn::Query
@@ -345,6 +370,28 @@ mod tests {
         for bad in ["", "/etc/passwd", "..", "a/../b", "a/..", "a\0b"] {
             assert!(!matches(STAGE_PATH, bad), "{bad:?}");
         }
+        for text in [
+            "12",
+            "web",
+            " acme/web ",
+            "acme / web",
+            "\u{1c}",
+            "a b",
+            "",
+            " ",
+            "/",
+            "a/",
+            "/b",
+            " /b",
+            "a/b/c",
+            "a/ ",
+            "\t",
+        ] {
+            let parsed = aiops_types::ProjectRef::parse(text).is_ok();
+            assert_eq!(matches(PROJECT_REF, text), parsed, "{text:?}");
+        }
+        // Unicode spaces are trimmed too; the pattern allows them (never tighter).
+        assert!(matches(PROJECT_REF, "\u{3000}"));
         for ok in ["m", " fix\n", "\u{1c}"] {
             assert!(matches(NOT_BLANK, ok), "{ok:?}");
         }

@@ -305,6 +305,17 @@ async fn bounds_and_media_types_are_machine_readable() {
             aiops_core::validate::MAX_ARGS
         );
     }
+    let servers = doc["paths"]["/api/v1/mcp/servers"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "project")
+        .expect("GET /mcp/servers takes project");
+    assert_eq!(
+        servers["schema"]["pattern"], mcp["project"]["pattern"],
+        "{servers}"
+    );
+    assert!(servers["schema"]["pattern"].is_string(), "{servers}");
     for (name, op) in operations(&doc) {
         for p in op["parameters"].as_array().into_iter().flatten() {
             if p["name"] == "cursor" {
