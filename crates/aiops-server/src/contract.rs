@@ -102,6 +102,17 @@ const STRING_PATTERNS: &[(&str, &str, &str)] = &[("CreateMcpServer", "project", 
 /// `(operationId, parameter, pattern)` of query parameters core always parses.
 const QUERY_PATTERNS: &[(&str, &str, &str)] = &[("list_servers", "project", PROJECT_REF)];
 
+/// An environment variable name a tool or an MCP server may get (`tools::put`,
+/// `mcp::env_name`): a letter or `_`, then letters, digits and `_`. The names those
+/// refuse besides (`AIOPS_…`, `PATH`, …) still match: the pattern is never tighter.
+const ENV_NAME: &str = r"^[A-Za-z_][A-Za-z0-9_]*$";
+
+/// `(schema, property, pattern)`: the pattern every key of a map matches.
+const KEY_PATTERNS: &[(&str, &str, &str)] = &[
+    ("PutTool", "env", ENV_NAME),
+    ("CreateMcpServer", "env", ENV_NAME),
+];
+
 /// `(schema, property, pattern)`: the pattern every item of a string array matches.
 const ITEM_PATTERNS: &[(&str, &str, &str)] = &[
     ("StagePaths", "paths", STAGE_PATH),
@@ -317,6 +328,15 @@ fn count_bounds(doc: &mut OpenApi) {
             _ => panic!("OpenAPI bounds: {schema}.{name} is no array or map"),
         }
     }
+    for &(schema, name, pattern) in KEY_PATTERNS {
+        let Schema::Object(map) = property(doc, schema, name) else {
+            panic!("OpenAPI bounds: {schema}.{name} is no map");
+        };
+        let Some(Schema::Object(keys)) = map.property_names.as_deref_mut() else {
+            panic!("OpenAPI bounds: {schema}.{name} has no propertyNames");
+        };
+        keys.pattern = Some(pattern.to_owned());
+    }
     for &(schema, name, pattern) in ITEM_PATTERNS {
         let Schema::Array(a) = property(doc, schema, name) else {
             panic!("OpenAPI bounds: {schema}.{name} is no array");
@@ -392,6 +412,12 @@ mod tests {
         }
         // Unicode spaces are trimmed too; the pattern allows them (never tighter).
         assert!(matches(PROJECT_REF, "\u{3000}"));
+        for ok in ["A", "_x", "MY_AGENT_THEME", "AIOPS_X"] {
+            assert!(matches(ENV_NAME, ok), "{ok:?}");
+        }
+        for bad in ["", "1A", "A-B", "A B"] {
+            assert!(!matches(ENV_NAME, bad), "{bad:?}");
+        }
         for ok in ["m", " fix\n", "\u{1c}"] {
             assert!(matches(NOT_BLANK, ok), "{ok:?}");
         }
