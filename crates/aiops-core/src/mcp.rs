@@ -23,7 +23,7 @@ pub type SecretEnv = Vec<(String, String)>;
 /// The sealing context of a server's secrets.
 const SEAL_CONTEXT: &str = "mcp_server_secrets";
 /// Most secret variables of one server.
-const MAX_ENV: usize = 32;
+pub const MAX_ENV: usize = 32;
 
 /// A stored server and its sealed secrets (`{"env": {…}, "header": "…"}`).
 #[derive(Debug, Clone)]

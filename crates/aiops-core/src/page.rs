@@ -67,6 +67,17 @@ impl PageQuery {
     }
 }
 
+/// Every cursor [`PageQuery::parse`] decodes, as a regular expression (the OpenAPI
+/// document's `pattern` of `cursor`): empty, or `id:` and an optionally signed decimal in
+/// unpadded base64url. It spells the base64 of `id:` (`aWQ6`), then the groups of three
+/// bytes after it (the last one shorter) by the characters they can encode to: the first
+/// byte a sign or a digit, every other one a digit. It still allows a lone sign and
+/// numbers past `i64`, which parse refuses.
+pub const CURSOR_PATTERN: &str = "^(aWQ6(\
+     [K-O][DTjz][AEIMQUYcgk][w-z0-5]([MNO][DTjz][AEIMQUYcgk][w-z0-5])*\
+     ([MNO][AQgw]|[MNO][DTjz][AEIMQUYcgk])?\
+     |[K-O][AQgw]|[K-O][DTjz][AEIMQUYcgk]))?$";
+
 fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("id:{id}"))
 }
@@ -94,6 +105,45 @@ mod tests {
         assert!(PageQuery::parse(None, Some("!!")).is_err());
         assert!(PageQuery::parse(Some(0), None).is_err());
         assert!(PageQuery::parse(Some(501), None).is_err());
+    }
+
+    #[test]
+    fn the_cursor_pattern_allows_every_cursor_parse_accepts() {
+        let pattern = regex::Regex::new(CURSOR_PATTERN).unwrap();
+        assert!(pattern.is_match(""), "no cursor: the first page");
+        let mut ids: Vec<i64> = vec![0, 1, -1, 9, 10, 99, 100, 12_345, i64::MAX, i64::MIN];
+        ids.extend((0..200).map(|n| n * 7_919 - 500_000));
+        for id in ids {
+            let cursor = encode_cursor(id);
+            assert!(pattern.is_match(&cursor), "{id} → {cursor}");
+            assert_eq!(decode_cursor(&cursor).unwrap(), id);
+        }
+        // `str::parse::<i64>` also takes a `+` and leading zeros: every text of up to five
+        // of its characters after `id:` (a full base64 group and each shorter tail).
+        let alphabet = b"+-0123456789";
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.len() == texts.last().unwrap().len())
+                .flat_map(|t| alphabet.iter().map(move |&b| format!("{t}{}", b as char)))
+                .collect();
+            texts.extend(longer);
+        }
+        texts.push(format!("+{}", "0".repeat(40)));
+        let mut accepted = 0;
+        for text in &texts {
+            let cursor = URL_SAFE_NO_PAD.encode(format!("id:{text}"));
+            if decode_cursor(&cursor).is_ok() {
+                accepted += 1;
+                assert!(pattern.is_match(&cursor), "id:{text} → {cursor}");
+            }
+        }
+        assert!(accepted > 100_000, "{accepted}");
+        for refused in ["!!", "abc", "aWQ6", "aWQ6MQ==", "aWQ6LS0"] {
+            assert!(PageQuery::parse(None, Some(refused)).is_err(), "{refused}");
+            assert!(!pattern.is_match(refused), "{refused}");
+        }
     }
 
     #[test]

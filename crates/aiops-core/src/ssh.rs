@@ -21,7 +21,10 @@ use crate::{CoreError, CoreResult, Principal};
 
 /// Sealing context of private keys (binds the ciphertext to its purpose).
 const SEAL_CONTEXT: &str = "ssh_key";
-const MAX_KEY_BYTES: usize = 16 * 1024;
+/// Longest private key accepted, bytes.
+pub const MAX_KEY_BYTES: usize = 16 * 1024;
+/// Longest key name, characters.
+pub const MAX_KEY_NAME_CHARS: usize = 64;
 
 /// The private key and host keys one git command over ssh needs.
 #[derive(Clone)]
@@ -176,7 +179,10 @@ fn private_of(
     req: &AddSshKey,
 ) -> CoreResult<(String, String, PrivateKeyRef)> {
     let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > MAX_KEY_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
         return Err(CoreError::invalid("name", "a name of 1 to 64 characters"));
     }
     let text: Zeroizing<String> = match (&req.private_key, &req.path, req.generate) {

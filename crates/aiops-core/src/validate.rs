@@ -268,13 +268,16 @@ pub fn setup_files(files: &[String]) -> CoreResult<Vec<String>> {
         .collect()
 }
 
-/// A command as argv (never a shell string): at most 64 arguments of at most 4,096
-/// characters without NUL; an empty list means "none". The program must not be empty.
+/// Most arguments of a command ([`argv`]), the program included.
+pub const MAX_ARGS: usize = 64;
+
+/// A command as argv (never a shell string): at most [`MAX_ARGS`] arguments of at most
+/// 4,096 bytes without NUL; an empty list means "none". The program must not be empty.
 pub fn argv(field: &'static str, argv: &[String]) -> CoreResult<Vec<String>> {
-    if argv.len() > 64 {
+    if argv.len() > MAX_ARGS {
         return Err(CoreError::invalid(
             field,
-            format!("{field} has more than 64 arguments"),
+            format!("{field} has more than {MAX_ARGS} arguments"),
         ));
     }
     if argv.first().is_some_and(|p| p.trim().is_empty()) {

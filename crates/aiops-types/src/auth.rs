@@ -150,12 +150,14 @@ pub struct SetupRequest {
     /// The one-time setup token from the server's log.
     pub token: crate::Secret,
     /// The first admin's email (`name@example.com`, at most 254 bytes).
+    #[schema(pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\s*$")]
     pub email: String,
-    /// The display name (at most 100 characters); default: the part of the email before
-    /// `@`.
+    /// The display name (at most 100 characters, no control characters); blank or absent:
+    /// the part of the email before `@`.
     #[serde(default)]
     pub name: Option<String>,
-    /// The first admin's password: at least 8 characters.
+    /// The first admin's password: 8 characters to 1,024 bytes.
+    #[schema(value_type = String, format = Password)]
     pub password: crate::Secret,
 }
 
@@ -272,14 +274,16 @@ pub struct KeyListParams {
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// The login email (`name@example.com`, at most 254 bytes; stored lowercase, unique).
+    #[schema(pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\s*$")]
     pub email: String,
-    /// The display name (at most 100 characters); default: the part of the email before
-    /// `@`.
+    /// The display name (at most 100 characters, no control characters); blank or absent:
+    /// the part of the email before `@`.
     #[serde(default)]
     pub name: Option<String>,
     /// The user's role.
     pub role: Role,
-    /// At least 8 characters.
+    /// 8 characters to 1,024 bytes.
+    #[schema(value_type = String, format = Password)]
     pub password: crate::Secret,
 }
 
@@ -310,6 +314,7 @@ pub struct UpdateUser {
 pub struct ChangePassword {
     /// The caller's password now.
     pub current_password: crate::Secret,
-    /// At least 8 characters.
+    /// 8 characters to 1,024 bytes.
+    #[schema(value_type = String, format = Password)]
     pub new_password: crate::Secret,
 }

@@ -220,7 +220,8 @@ pub struct StagePaths {
     /// The session whose worktree; default the caller's base clone.
     #[serde(default)]
     pub session: Option<i64>,
-    /// Paths relative to the working copy; empty: every change.
+    /// Paths relative to the working copy (at most 1,000; none blank, absolute or with a
+    /// `..` component); empty: every change.
     #[serde(default)]
     pub paths: Vec<String>,
 }

@@ -271,10 +271,11 @@ pub struct GitCommit {
     /// key: its own session).
     #[serde(default)]
     pub session: Option<i64>,
-    /// The commit message.
+    /// The commit message: not blank, at most 64 KiB, no NUL.
+    #[schema(pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r ][^\x00]*$")]
     pub message: String,
-    /// Only these paths are staged and committed (relative to the working copy). Empty:
-    /// every change, untracked files included.
+    /// Only these paths are staged and committed (relative to the working copy; at most
+    /// 1,000, none blank). Empty: every change, untracked files included.
     #[serde(default)]
     pub files: Vec<String>,
     /// Commit the index as it is: what is staged, a partly staged file as staged, nothing

@@ -50,8 +50,10 @@ pub struct CreateMcpServer {
     #[serde(default)]
     pub project: Option<String>,
     /// `^[a-z0-9_-]{1,32}$`, unique in its tenant or project; not `aiops`.
+    #[schema(pattern = "^[a-z0-9_-]{1,32}$")]
     pub name: String,
-    /// Program and arguments (1..=64 items); exclusive with `url`.
+    /// Program and arguments (1..=64 items, each under 4,096 bytes without NUL); exclusive
+    /// with `url`.
     #[serde(default)]
     pub command: Vec<String>,
     /// Streamable HTTP URL; exclusive with `command`.
@@ -60,8 +62,10 @@ pub struct CreateMcpServer {
     /// Secret environment of a stdio server: variable name → value (at most 32).
     #[serde(default)]
     pub env: BTreeMap<String, crate::Secret>,
-    /// A remote server's secret header: its name (e.g. `Authorization`)…
+    /// A remote server's secret header: its name (e.g. `Authorization`), 1..=64 of
+    /// A-Z, a-z, 0-9, `-` and `_`…
     #[serde(default)]
+    #[schema(pattern = r"^\s*[A-Za-z0-9_-]{1,64}\s*$")]
     pub header: Option<String>,
     /// …and its value (e.g. `Bearer …`).
     #[serde(default)]

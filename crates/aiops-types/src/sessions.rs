@@ -339,12 +339,15 @@ pub struct Tool {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"command": "my-agent", "args": ["--interactive"], "yolo_args": ["--yes"], "env": {"MY_AGENT_THEME": "dark"}, "kind": "generic"}))]
 pub struct PutTool {
-    /// The program: a name on PATH or an absolute path.
+    /// The program: a name on PATH or an absolute path (not starting with `-`, no control
+    /// characters).
+    #[schema(pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f-][^\x00-\x1f\x7f-\x9f]*\s*$")]
     pub command: String,
-    /// Arguments after the command, the safe permission mode included.
+    /// Arguments after the command, the safe permission mode included (at most 64, each
+    /// under 4,096 bytes without NUL).
     #[serde(default)]
     pub args: Vec<String>,
-    /// Replace `args` under `--yolo`; empty: the tool has no such mode.
+    /// Replace `args` under `--yolo`; empty: the tool has no such mode (at most 64).
     #[serde(default)]
     pub yolo_args: Vec<String>,
     /// Environment variables to set for the tool: name → value.
@@ -352,13 +355,16 @@ pub struct PutTool {
     pub env: std::collections::BTreeMap<String, String>,
     /// `argument` or `none` (default).
     #[serde(default)]
+    #[schema(pattern = r"^\s*(argument|none)\s*$")]
     pub prompt: Option<String>,
     /// `claude`, `codex`, `aider` or `generic` (default: what `hooks` says, else
     /// `generic`).
     #[serde(default)]
+    #[schema(pattern = r"^\s*(claude|codex|aider|generic)\s*$")]
     pub kind: Option<String>,
     /// Deprecated (use `kind`): `claude`, `codex` or `none`; must agree with `kind`.
     #[serde(default)]
+    #[schema(pattern = r"^\s*(claude|codex|none)\s*$")]
     pub hooks: Option<String>,
 }
 

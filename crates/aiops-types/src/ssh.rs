@@ -31,11 +31,12 @@ pub struct SshKey {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"name": "deploy laptop", "generate": true}))]
 pub struct AddSshKey {
-    /// 1..=64 characters.
+    /// 1..=64 characters after trimming, no control characters.
     pub name: String,
     /// An OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----` …) without a
-    /// passphrase (git runs without a prompt). Write-only: never returned.
+    /// passphrase (git runs without a prompt), at most 16 KiB. Write-only: never returned.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Password)]
     pub private_key: Option<crate::Secret>,
     /// An absolute path to a key file on the server's disk (admins only: it is read as
     /// the server's own user).

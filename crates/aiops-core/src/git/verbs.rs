@@ -14,9 +14,9 @@ use crate::validate::no_nul;
 use crate::{CoreError, CoreResult, Principal};
 
 /// Most paths one commit may name (the port checks it again).
-const MAX_FILES: usize = 1000;
+pub const MAX_COMMIT_FILES: usize = 1000;
 /// Longest commit message, in bytes.
-const MAX_MESSAGE: usize = 64 * 1024;
+pub const MAX_COMMIT_MESSAGE: usize = 64 * 1024;
 
 fn audited(
     store: &impl AuditStore,
@@ -99,14 +99,14 @@ pub fn commit(
     if req.message.trim().is_empty() {
         return Err(CoreError::invalid("message", "a commit needs a message"));
     }
-    if req.message.len() > MAX_MESSAGE {
+    if req.message.len() > MAX_COMMIT_MESSAGE {
         return Err(CoreError::invalid("message", "the message is over 64 KiB"));
     }
     no_nul("message", &req.message)?;
-    if req.files.len() > MAX_FILES {
+    if req.files.len() > MAX_COMMIT_FILES {
         return Err(CoreError::invalid(
             "files",
-            format!("at most {MAX_FILES} files per commit"),
+            format!("at most {MAX_COMMIT_FILES} files per commit"),
         ));
     }
     let files: Vec<String> = req

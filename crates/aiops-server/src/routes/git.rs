@@ -68,7 +68,13 @@ async fn list_files(
 
 /// One file of the working copy (at most 1 MiB of it). Paths out of it are a 400.
 #[utoipa::path(get, path = "/projects/{id}/git/cat", tag = "git",
-    params(("id" = i64, Path), GitWhere), security(("api_key" = ["read"])),
+    params(("id" = i64, Path),
+        ("session" = Option<i64>, Query,
+            description = "The session whose worktree to read; default the caller's base clone."),
+        // `GitWhere`'s fields, `path` required here: `git::cat` refuses a blank one.
+        ("path" = String, Query, pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r ][^\x00]*$",
+            description = "The file, relative to the working copy's root: not blank, no NUL.")),
+    security(("api_key" = ["read"])),
     responses((status = 200, body = FileContent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn cat(
     a: Auth<Read>,

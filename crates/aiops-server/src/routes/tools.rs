@@ -45,7 +45,9 @@ async fn get_tool(
 }
 
 /// Creates or replaces a tool (admin).
-#[utoipa::path(put, path = "/tools/{name}", tag = "sessions", params(("name" = String, Path)),
+#[utoipa::path(put, path = "/tools/{name}", tag = "sessions",
+    params(("name" = String, Path, pattern = r"^\s*[a-z][a-z0-9_-]{0,31}\s*$",
+        description = "1..=32 of a-z, 0-9, `-` and `_`, starting with a letter; not `status`")),
     request_body = PutTool, security(("api_key" = ["admin"])),
     responses((status = 200, body = Tool), (status = 400, body = ErrorBody)))]
 async fn put_tool(

@@ -251,6 +251,82 @@ async fn bounds_and_media_types_are_machine_readable() {
             "{name}: {reference} has no example"
         );
     }
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("SetupRequest", "password"),
+        ("CreateUser", "password"),
+        ("ChangePassword", "new_password"),
+    ] {
+        let p = &schemas[schema]["properties"][field];
+        assert_eq!(
+            p["minLength"],
+            aiops_core::secrets::MIN_PASSWORD_LEN,
+            "{schema}.{field}"
+        );
+        assert_eq!(
+            p["maxLength"],
+            aiops_core::secrets::MAX_PASSWORD_LEN,
+            "{schema}.{field}"
+        );
+        assert_eq!(p["format"], "password", "still marked secret: {p}");
+    }
+    let key = &schemas["AddSshKey"]["properties"];
+    assert!(
+        key["name"]["pattern"].as_str().unwrap().contains(&format!(
+            "{{0,{}}}",
+            aiops_core::ssh::MAX_KEY_NAME_CHARS - 2
+        )),
+        "the trimmed length is in the pattern: {}",
+        key["name"]
+    );
+    assert_eq!(
+        key["private_key"]["maxLength"],
+        aiops_core::ssh::MAX_KEY_BYTES
+    );
+    let commit = &schemas["GitCommit"]["properties"];
+    assert_eq!(
+        commit["message"]["maxLength"],
+        aiops_core::git::MAX_COMMIT_MESSAGE
+    );
+    assert_eq!(
+        commit["files"]["maxItems"],
+        aiops_core::git::MAX_COMMIT_FILES
+    );
+    assert_eq!(
+        schemas["StagePaths"]["properties"]["paths"]["maxItems"],
+        aiops_core::git::changes::MAX_FILES
+    );
+    let mcp = &schemas["CreateMcpServer"]["properties"];
+    assert_eq!(mcp["command"]["maxItems"], aiops_core::validate::MAX_ARGS);
+    assert_eq!(mcp["env"]["maxProperties"], aiops_core::mcp::MAX_ENV);
+    for field in ["args", "yolo_args"] {
+        assert_eq!(
+            schemas["PutTool"]["properties"][field]["maxItems"],
+            aiops_core::validate::MAX_ARGS
+        );
+    }
+    let servers = doc["paths"]["/api/v1/mcp/servers"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "project")
+        .expect("GET /mcp/servers takes project");
+    assert_eq!(
+        servers["schema"]["pattern"], mcp["project"]["pattern"],
+        "{servers}"
+    );
+    assert!(servers["schema"]["pattern"].is_string(), "{servers}");
+    for (name, op) in operations(&doc) {
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if p["name"] == "cursor" {
+                assert_eq!(
+                    p["schema"]["pattern"],
+                    aiops_core::page::CURSOR_PATTERN,
+                    "{name}"
+                );
+            }
+        }
+    }
     let events = &doc["paths"]["/api/v1/events"]["get"]["responses"]["200"]["content"];
     assert!(
         events.get("text/event-stream").is_some(),

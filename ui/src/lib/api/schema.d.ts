@@ -2375,14 +2375,19 @@ export interface components {
         AddSshKey: {
             /** @description Generate an Ed25519 key; its public part is in the answer. */
             generate?: boolean;
-            /** @description 1..=64 characters. */
+            /** @description 1..=64 characters after trimming, no control characters. */
             name: string;
             /**
              * @description An absolute path to a key file on the server's disk (admins only: it is read as
              *     the server's own user).
              */
             path?: string | null;
-            private_key?: components["schemas"]["Secret"] | null;
+            /**
+             * Format: password
+             * @description An OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----` …) without a
+             *     passphrase (git runs without a prompt), at most 16 KiB. Write-only: never returned.
+             */
+            private_key?: string | null;
         };
         /**
          * @description One version of the global agent instructions (`GET /api/v1/agents/global` answers the
@@ -2799,8 +2804,11 @@ export interface components {
         ChangePassword: {
             /** @description The caller's password now. */
             current_password: components["schemas"]["Secret"];
-            /** @description At least 8 characters. */
-            new_password: components["schemas"]["Secret"];
+            /**
+             * Format: password
+             * @description 8 characters to 1,024 bytes.
+             */
+            new_password: string;
         };
         /**
          * @description Who answers `ask` and plain mentions.
@@ -3273,13 +3281,19 @@ export interface components {
          *     }
          */
         CreateMcpServer: {
-            /** @description Program and arguments (1..=64 items); exclusive with `url`. */
+            /**
+             * @description Program and arguments (1..=64 items, each under 4,096 bytes without NUL); exclusive
+             *     with `url`.
+             */
             command?: string[];
             /** @description Secret environment of a stdio server: variable name → value (at most 32). */
             env?: {
                 [key: string]: components["schemas"]["Secret"];
             };
-            /** @description A remote server's secret header: its name (e.g. `Authorization`)… */
+            /**
+             * @description A remote server's secret header: its name (e.g. `Authorization`), 1..=64 of
+             *     A-Z, a-z, 0-9, `-` and `_`…
+             */
             header?: string | null;
             header_value?: components["schemas"]["Secret"] | null;
             /** @description `^[a-z0-9_-]{1,32}$`, unique in its tenant or project; not `aiops`. */
@@ -3399,12 +3413,15 @@ export interface components {
             /** @description The login email (`name@example.com`, at most 254 bytes; stored lowercase, unique). */
             email: string;
             /**
-             * @description The display name (at most 100 characters); default: the part of the email before
-             *     `@`.
+             * @description The display name (at most 100 characters, no control characters); blank or absent:
+             *     the part of the email before `@`.
              */
             name?: string | null;
-            /** @description At least 8 characters. */
-            password: components["schemas"]["Secret"];
+            /**
+             * Format: password
+             * @description 8 characters to 1,024 bytes.
+             */
+            password: string;
             /** @description The user's role. */
             role: components["schemas"]["Role"];
         };
@@ -3590,11 +3607,11 @@ export interface components {
          */
         GitCommit: {
             /**
-             * @description Only these paths are staged and committed (relative to the working copy). Empty:
-             *     every change, untracked files included.
+             * @description Only these paths are staged and committed (relative to the working copy; at most
+             *     1,000, none blank). Empty: every change, untracked files included.
              */
             files?: string[];
-            /** @description The commit message. */
+            /** @description The commit message: not blank, at most 64 KiB, no NUL. */
             message: string;
             /**
              * Format: int64
@@ -5440,9 +5457,15 @@ export interface components {
          *     }
          */
         PutTool: {
-            /** @description Arguments after the command, the safe permission mode included. */
+            /**
+             * @description Arguments after the command, the safe permission mode included (at most 64, each
+             *     under 4,096 bytes without NUL).
+             */
             args?: string[];
-            /** @description The program: a name on PATH or an absolute path. */
+            /**
+             * @description The program: a name on PATH or an absolute path (not starting with `-`, no control
+             *     characters).
+             */
             command: string;
             /** @description Environment variables to set for the tool: name → value. */
             env?: {
@@ -5457,7 +5480,7 @@ export interface components {
             kind?: string | null;
             /** @description `argument` or `none` (default). */
             prompt?: string | null;
-            /** @description Replace `args` under `--yolo`; empty: the tool has no such mode. */
+            /** @description Replace `args` under `--yolo`; empty: the tool has no such mode (at most 64). */
             yolo_args?: string[];
         };
         /**
@@ -5850,12 +5873,15 @@ export interface components {
             /** @description The first admin's email (`name@example.com`, at most 254 bytes). */
             email: string;
             /**
-             * @description The display name (at most 100 characters); default: the part of the email before
-             *     `@`.
+             * @description The display name (at most 100 characters, no control characters); blank or absent:
+             *     the part of the email before `@`.
              */
             name?: string | null;
-            /** @description The first admin's password: at least 8 characters. */
-            password: components["schemas"]["Secret"];
+            /**
+             * Format: password
+             * @description The first admin's password: 8 characters to 1,024 bytes.
+             */
+            password: string;
             /** @description The one-time setup token from the server's log. */
             token: components["schemas"]["Secret"];
         };
@@ -5898,7 +5924,10 @@ export interface components {
          *     }
          */
         StagePaths: {
-            /** @description Paths relative to the working copy; empty: every change. */
+            /**
+             * @description Paths relative to the working copy (at most 1,000; none blank, absolute or with a
+             *     `..` component); empty: every change.
+             */
             paths?: string[];
             /**
              * Format: int64
@@ -12441,11 +12470,11 @@ export interface operations {
     };
     cat: {
         parameters: {
-            query?: {
+            query: {
                 /** @description The session whose worktree to read; default the caller's base clone. */
                 session?: number;
-                /** @description A path relative to the working copy's root (`files`, `cat`). */
-                path?: string;
+                /** @description The file, relative to the working copy's root: not blank, no NUL. */
+                path: string;
             };
             header?: never;
             path: {
@@ -16750,6 +16779,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 1..=32 of a-z, 0-9, `-` and `_`, starting with a letter; not `status` */
                 name: string;
             };
             cookie?: never;
