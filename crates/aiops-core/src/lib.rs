@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod page;
 pub mod ports;
 mod ports_git;
+mod ports_issues;
 mod ports_sessions;
 mod ports_ssh;
 mod ports_trackers;

@@ -5,13 +5,13 @@
 //! a [`Viewer`] and must filter in the query itself (never fetch-then-filter).
 
 use aiops_types::{
-    ApiKey, AuditEntry, Comment, Issue, IssueStatus, Member, Project, Provider, Role, Scope,
-    Tenant, TenantRole, Timestamp, User,
+    ApiKey, AuditEntry, Member, Project, Role, Scope, Tenant, TenantRole, Timestamp, User,
 };
 
 use crate::CoreResult;
 use crate::page::PageQuery;
 pub use crate::ports_git::*;
+pub use crate::ports_issues::*;
 pub use crate::ports_sessions::*;
 pub use crate::ports_ssh::*;
 pub use crate::ports_trackers::*;
@@ -385,111 +385,6 @@ pub trait SettingsStore {
     fn set_setting(&self, key: &str, value: &str) -> CoreResult<()>;
 }
 
-/// A native issue to create; its number (`#N`) is allocated in the same transaction.
-pub struct NewIssueRow {
-    /// Project the issue belongs to.
-    pub project_id: i64,
-    /// Title.
-    pub title: String,
-    /// Body, Markdown.
-    pub description: String,
-    /// Labels to attach.
-    pub labels: Vec<String>,
-    /// Assignee: an aiops user's email; `None` leaves the issue unassigned.
-    pub assignee: Option<String>,
-    /// Who opened it, as shown on the issue (the author's email).
-    pub author: String,
-}
-
-/// The full mutable state of an issue, written as a whole by `update_issue`.
-pub struct IssueRow {
-    /// Title.
-    pub title: String,
-    /// Body, Markdown.
-    pub description: String,
-    /// The complete label set; replaces the current one.
-    pub labels: Vec<String>,
-    /// Assignee: email (native) or the tracker's login; `None` unassigns.
-    pub assignee: Option<String>,
-    /// Open or closed; closing stamps `closed_at` once.
-    pub status: IssueStatus,
-    /// The tracker's own state name (`open`, `In Progress`, …).
-    pub provider_status: String,
-}
-
-/// Which issues `list_issues` returns; every `None` matches all.
-#[derive(Debug, Clone, Default)]
-pub struct IssueFilter {
-    /// Only issues of this tenant's projects.
-    pub tenant_id: Option<i64>,
-    /// Only issues of this project.
-    pub project_id: Option<i64>,
-    /// Only issues from this provider (native, GitHub, GitLab, Jira).
-    pub provider: Option<Provider>,
-    /// None: any status.
-    pub status: Option<IssueStatus>,
-    /// Only issues with exactly this assignee (email or tracker login).
-    pub assignee: Option<String>,
-    /// Only issues carrying this label.
-    pub label: Option<String>,
-    /// An FTS5 query already made safe by the core (quoted words).
-    pub fts: Option<String>,
-}
-
-/// Issues, their comments and the pull requests recorded for them. Reads only match
-/// issues of projects the [`Viewer`] may see.
-pub trait IssueStore {
-    /// Newest first.
-    fn list_issues(
-        &self,
-        viewer: Viewer,
-        filter: &IssueFilter,
-        page: PageQuery,
-    ) -> CoreResult<Vec<Issue>>;
-    /// The issue, or `None` when it does not exist or is not visible.
-    fn issue(&self, viewer: Viewer, id: i64) -> CoreResult<Option<Issue>>;
-    /// Inserts a native issue with the next `#N` of its project (numbers are never reused,
-    /// even after a delete) and status open.
-    fn insert_native_issue(&self, row: &NewIssueRow, audit: NewAudit) -> CoreResult<Issue>;
-    /// Writes the whole [`IssueRow`]; `NotFound` for an unknown id.
-    fn update_issue(&self, id: i64, row: &IssueRow, audit: NewAudit) -> CoreResult<Issue>;
-    /// Deletes the issue with its comments and labels (its sessions and automation runs
-    /// keep their rows, without the link), appending `issue.deleted`. `NotFound` when it
-    /// is gone already.
-    fn delete_issue(&self, id: i64, audit: NewAudit) -> CoreResult<()>;
-    /// Records a pull request of project `project_id`: for `issue_id` when given (opened
-    /// for it), and its new state on every issue of the project it was recorded for
-    /// (merged or closed). Each issue whose row changed gets `issue.updated`.
-    fn record_pull_request(
-        &self,
-        project_id: i64,
-        issue_id: Option<i64>,
-        pr: &aiops_types::IssuePullRequest,
-    ) -> CoreResult<()>;
-    /// Oldest first.
-    fn list_comments(&self, issue_id: i64, page: PageQuery) -> CoreResult<Vec<Comment>>;
-    /// The comment `comment_id` of issue `issue_id`, or `None`.
-    fn comment(&self, issue_id: i64, comment_id: i64) -> CoreResult<Option<Comment>>;
-    /// Also counts the comment on the issue and bumps its `updated_at`.
-    fn insert_comment(
-        &self,
-        issue_id: i64,
-        author: &str,
-        author_user_id: Option<i64>,
-        body: &str,
-        audit: NewAudit,
-    ) -> CoreResult<Comment>;
-    /// Replaces the comment's body and bumps the issue's `updated_at`; `NotFound` when the
-    /// issue has no such comment.
-    fn update_comment(
-        &self,
-        issue_id: i64,
-        comment_id: i64,
-        body: &str,
-        audit: NewAudit,
-    ) -> CoreResult<Comment>;
-}
-
 /// Versions of the global agent instructions.
 pub trait AgentStore {
     /// The newest version, None when nothing was ever set.
@@ -594,44 +489,5 @@ impl<T> Store for T where
 }
 
 #[cfg(test)]
-mod tests {
-    /// Lines of core outside this file that name the whole [`super::Store`] as a bound or
-    /// a trait object (`impl Store`, `dyn Store`, `S: Store`), as `file:line`.
-    fn whole_store_uses(dir: &std::path::Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                whole_store_uses(&path, out);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("src/ports.rs") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            for (i, line) in text.lines().enumerate() {
-                let names_it = ["impl Store", "dyn Store", ": Store"].iter().any(|p| {
-                    line.match_indices(p).any(|(at, _)| {
-                        let next = line[at + p.len()..].chars().next();
-                        !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                    })
-                });
-                if names_it {
-                    out.push(format!("{}:{}", path.display(), i + 1));
-                }
-            }
-        }
-    }
-
-    /// A core function takes the ports it uses, so its unit tests fake only those
-    /// (`src/fakes/`); the whole `Store` is for the crates that implement or hold it.
-    #[test]
-    fn no_core_function_takes_the_whole_store() {
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut uses = Vec::new();
-        whole_store_uses(&src, &mut uses);
-        assert!(
-            uses.is_empty(),
-            "take the narrow port traits instead: {uses:#?}"
-        );
-    }
-}
+#[path = "ports_tests.rs"]
+mod tests;
