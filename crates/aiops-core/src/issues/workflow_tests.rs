@@ -108,23 +108,43 @@ fn verb(
     (out, trackers.0.calls())
 }
 
+/// A fresh world per run: the store, a tracker, and the key the token is sealed with.
+struct Fixture {
+    key: SecretKey,
+    store: FakeSync,
+    trackers: FakeTrackers,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let key = SecretKey::generate();
+        let store = world(&key);
+        Self {
+            key,
+            store,
+            trackers: FakeTrackers::default(),
+        }
+    }
+
+    /// [`verb`] in this world.
+    fn run(
+        &self,
+        v: WorkflowVerb,
+        req: &WorkflowRequest,
+    ) -> (CoreResult<aiops_types::WorkflowResult>, Vec<String>) {
+        verb(&self.store, &self.trackers, &self.key, v, req)
+    }
+}
+
 /// Claim assigns the issue to the caller's identity at the tracker, then starts
 /// progress there; each answer is stored.
 #[test]
 fn claim_assigns_then_starts_progress() {
-    let key = SecretKey::generate();
-    let store = world(&key);
-    let trackers = FakeTrackers::default();
-    let (out, calls) = verb(
-        &store,
-        &trackers,
-        &key,
-        WorkflowVerb::Claim,
-        &ask(None, None),
-    );
+    let f = Fixture::new();
+    let (out, calls) = f.run(WorkflowVerb::Claim, &ask(None, None));
     let done = out.unwrap();
     assert_eq!(calls, ["assign 42 m-gh", "start_progress 42"]);
-    assert_eq!(store.log(), ["apply 1", "apply 1"]);
+    assert_eq!(f.store.log(), ["apply 1", "apply 1"]);
     assert_eq!(done.issue.assignee.as_deref(), Some("m-gh"));
     assert_eq!(done.issue.provider_status, "In Progress");
     assert!(done.comment.is_none() && done.commit.is_none());
@@ -133,11 +153,9 @@ fn claim_assigns_then_starts_progress() {
 /// Progress posts one comment: the message and the extra comment, a blank line apart.
 #[test]
 fn progress_posts_the_message_and_comment() {
-    let key = SecretKey::generate();
-    let store = world(&key);
-    let trackers = FakeTrackers::default();
+    let f = Fixture::new();
     let req = ask(Some(" tests pass "), Some("next: docs"));
-    let (out, calls) = verb(&store, &trackers, &key, WorkflowVerb::Progress, &req);
+    let (out, calls) = f.run(WorkflowVerb::Progress, &req);
     let posted = out.unwrap().comment.unwrap();
     assert_eq!(
         calls,
@@ -145,7 +163,7 @@ fn progress_posts_the_message_and_comment() {
     );
     assert_eq!(posted.author_user_id, Some(2));
     assert_eq!(
-        store.log(),
+        f.store.log(),
         ["put_comment 7: **Progress:** tests pass\n\nnext: docs"]
     );
 }
@@ -153,16 +171,8 @@ fn progress_posts_the_message_and_comment() {
 /// Approve needs no message; with none it says so plainly.
 #[test]
 fn approve_without_a_message_says_ready_for_review() {
-    let key = SecretKey::generate();
-    let store = world(&key);
-    let trackers = FakeTrackers::default();
-    let (out, calls) = verb(
-        &store,
-        &trackers,
-        &key,
-        WorkflowVerb::Approve,
-        &ask(None, None),
-    );
+    let f = Fixture::new();
+    let (out, calls) = f.run(WorkflowVerb::Approve, &ask(None, None));
     assert!(out.is_ok());
     assert_eq!(calls, ["add_comment 42: **Ready for review.**"]);
 }
@@ -170,16 +180,8 @@ fn approve_without_a_message_says_ready_for_review() {
 /// Complete comments first, then closes.
 #[test]
 fn complete_comments_then_closes() {
-    let key = SecretKey::generate();
-    let store = world(&key);
-    let trackers = FakeTrackers::default();
-    let (out, calls) = verb(
-        &store,
-        &trackers,
-        &key,
-        WorkflowVerb::Complete,
-        &ask(Some("shipped"), None),
-    );
+    let f = Fixture::new();
+    let (out, calls) = f.run(WorkflowVerb::Complete, &ask(Some("shipped"), None));
     let done = out.unwrap();
     assert_eq!(
         calls,
@@ -196,22 +198,20 @@ fn complete_comments_then_closes() {
 /// is `Invalid` without one (blank counts as none) and reaches no tracker.
 #[test]
 fn a_verb_needing_a_message_runs_nothing_without_one() {
-    let key = SecretKey::generate();
     for v in [
         WorkflowVerb::Progress,
         WorkflowVerb::Submit,
         WorkflowVerb::Complete,
     ] {
-        let store = world(&key);
-        let trackers = FakeTrackers::default();
-        let (out, calls) = verb(&store, &trackers, &key, v, &ask(Some("  "), None));
+        let f = Fixture::new();
+        let (out, calls) = f.run(v, &ask(Some("  "), None));
         let err = out.unwrap_err();
         assert!(
             matches!(&err, CoreError::Invalid { message, .. } if message.contains("needs a message")),
             "{v:?}: {err:?}"
         );
         assert!(calls.is_empty(), "{v:?}: {calls:?}");
-        assert!(store.log().is_empty(), "{v:?}: {:?}", store.log());
+        assert!(f.store.log().is_empty(), "{v:?}: {:?}", f.store.log());
     }
 }
 
@@ -219,28 +219,25 @@ fn a_verb_needing_a_message_runs_nothing_without_one() {
 /// git fake would panic on one).
 #[test]
 fn submit_to_another_project_is_refused_before_committing() {
-    let key = SecretKey::generate();
-    let store = world(&key);
-    let trackers = FakeTrackers::default();
+    let f = Fixture::new();
     let req = WorkflowRequest {
         project: Some(11),
         ..ask(Some("fix"), None)
     };
-    let (out, calls) = verb(&store, &trackers, &key, WorkflowVerb::Submit, &req);
+    let (out, calls) = f.run(WorkflowVerb::Submit, &req);
     let err = out.unwrap_err();
     assert!(
         matches!(&err, CoreError::Invalid { message, .. }
             if message.contains("acme/web (id 10), not in project 11")),
         "{err:?}"
     );
-    assert!(calls.is_empty() && store.log().is_empty());
+    assert!(calls.is_empty() && f.store.log().is_empty());
 }
 
 /// Nothing after a failed step runs: a claim whose assignment fails does not start
 /// progress, a completion whose comment fails does not close.
 #[test]
 fn nothing_runs_after_a_failed_step() {
-    let key = SecretKey::generate();
     let limited = TrackerError::RateLimited {
         retry_after_secs: 9,
     };
@@ -252,10 +249,9 @@ fn nothing_runs_after_a_failed_step() {
             "add_comment 42: **Completed:** done",
         ),
     ] {
-        let store = world(&key);
-        let trackers = FakeTrackers::default();
-        *trackers.0.fail.lock().unwrap() = Some((failing, limited.clone()));
-        let (out, calls) = verb(&store, &trackers, &key, v, &ask(Some("done"), None));
+        let f = Fixture::new();
+        *f.trackers.0.fail.lock().unwrap() = Some((failing, limited.clone()));
+        let (out, calls) = f.run(v, &ask(Some("done"), None));
         let err = out.unwrap_err();
         assert!(
             matches!(
@@ -267,6 +263,6 @@ fn nothing_runs_after_a_failed_step() {
             "{v:?}: {err:?}"
         );
         assert_eq!(calls, [made], "{v:?}");
-        assert!(store.log().is_empty(), "{v:?}: {:?}", store.log());
+        assert!(f.store.log().is_empty(), "{v:?}: {:?}", f.store.log());
     }
 }
