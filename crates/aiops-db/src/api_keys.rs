@@ -51,24 +51,36 @@ fn key_by_id(c: &Connection, id: i64) -> CoreResult<Option<ApiKey>> {
     .map_err(internal)
 }
 
+/// Writes the row of a new key (a session's own key with `session_id`); returns its id.
+/// The one INSERT of `api_keys`, for user keys here and session keys in `sessions.rs`.
+pub(crate) fn insert_row(
+    tx: &Connection,
+    row: &NewApiKeyRow,
+    session_id: Option<i64>,
+) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO api_keys
+             (user_id, name, prefix, digest, scopes, created_at, expires_at, session_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            row.user_id,
+            row.name,
+            row.prefix,
+            row.digest,
+            scopes_to_text(&row.scopes),
+            Ts(now()),
+            row.expires_at.map(Ts),
+            session_id
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
 impl CredentialStore for Db {
     fn insert_api_key(&self, row: &NewApiKeyRow, audit: NewAudit) -> CoreResult<ApiKey> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO api_keys (user_id, name, prefix, digest, scopes, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    row.user_id,
-                    row.name,
-                    row.prefix,
-                    row.digest,
-                    scopes_to_text(&row.scopes),
-                    Ts(now()),
-                    row.expires_at.map(Ts)
-                ],
-            )
-            .map_err(conflict_on_unique(|| "key collision; try again".to_owned()))?;
-            let id = tx.last_insert_rowid();
+            let id = insert_row(tx, row, None)
+                .map_err(conflict_on_unique(|| "key collision; try again".to_owned()))?;
             audit::insert(tx, audit.target("api_key", id))?;
             key_by_id(tx, id)?.ok_or_else(|| CoreError::Internal("inserted key vanished".into()))
         })

@@ -64,21 +64,7 @@ fn must_find(c: &Connection, id: i64) -> CoreResult<Session> {
 }
 
 fn insert_key(tx: &Transaction<'_>, session_id: i64, key: &NewApiKeyRow) -> CoreResult<()> {
-    let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
-    tx.execute(
-        "INSERT INTO api_keys (user_id, name, prefix, digest, scopes, created_at, session_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            key.user_id,
-            key.name,
-            key.prefix,
-            key.digest,
-            scopes.join(","),
-            Ts(now()),
-            session_id
-        ],
-    )
-    .map_err(internal)?;
+    crate::api_keys::insert_row(tx, key, Some(session_id)).map_err(internal)?;
     Ok(())
 }
 
