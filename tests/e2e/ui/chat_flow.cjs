@@ -27,7 +27,9 @@ run(async () => {
 
     await step('the polling bot shows its chat, model and linked user', async () => {
       const row = p.locator('[data-testid="chat-bot-row"][data-health="ok"]');
-      await row.waitFor();
+      // The linked users load after the row (one request per bot): wait for them, not
+      // only for the row, before reading its text.
+      await row.getByText('4242 → alice@example.com').waitFor();
       const text = await row.innerText();
       for (const want of ['acme/ops', 'Telegram', 'Polling', 'Ollama tiny', '4242 → alice@example.com']) {
         if (!text.includes(want)) throw new Error(`the ops row lacks ${JSON.stringify(want)}: ${text}`);
