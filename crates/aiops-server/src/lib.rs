@@ -193,9 +193,12 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The whole HTTP app for `state`.
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api();
+    let document = openapi_json(&doc);
+    drop(doc);
     let tools = api.clone().with_state(state.clone());
     api.merge(mcp::router(state.clone(), tools))
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
+        .merge(document)
+        .merge(SwaggerUi::new("/api/docs").config(OPENAPI_JSON.into()))
         .merge(web::pages())
         .fallback(ui::serve)
         .method_not_allowed_fallback(web::method_not_allowed)
@@ -215,6 +218,29 @@ pub fn app(state: AppState) -> Router {
             metrics::track,
         ))
         .with_state(state)
+}
+
+/// Where the OpenAPI document is served, and where Swagger UI (`/api/docs`) reads it.
+const OPENAPI_JSON: &str = "/api/openapi.json";
+
+/// `GET /api/openapi.json`: `doc` as JSON (OpenAPI 3.1), serialized once here. The
+/// server then keeps ~0.4 MB of text instead of the utoipa structure (several MB of
+/// small allocations) that Swagger UI's own route would keep and serialize again on
+/// every request.
+fn openapi_json(doc: &utoipa::openapi::OpenApi) -> Router<AppState> {
+    // Only string-keyed maps and plain values: serde_json cannot fail on it.
+    let body =
+        axum::body::Bytes::from(serde_json::to_vec(doc).expect("an OpenAPI document is JSON"));
+    let serve = move || {
+        let body = body.clone();
+        async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+        }
+    };
+    Router::new().route(OPENAPI_JSON, axum::routing::get(serve))
 }
 
 /// gzip or brotli, as the client accepts (`Accept-Encoding`), for answers over 32 bytes:

@@ -175,6 +175,26 @@ async fn openapi(s: &TestServer) -> Value {
         .unwrap()
 }
 
+/// The served document is the route table's (serialized once at start), and Swagger UI
+/// at `/api/docs` reads it from `/api/openapi.json`.
+#[tokio::test]
+async fn the_served_document_is_the_route_tables_and_swagger_ui_reads_it() {
+    let s = TestServer::start().await;
+    let resp = reqwest::get(format!("{}/api/openapi.json", s.url))
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    let served: Value = resp.json().await.unwrap();
+    assert_eq!(served, serde_json::to_value(aiops_server::api().1).unwrap());
+    let init = reqwest::get(format!("{}/api/docs/swagger-initializer.js", s.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains(r#""url": "/api/openapi.json""#), "{init}");
+}
+
 fn operations(doc: &Value) -> Vec<(String, &Value)> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
